@@ -1,0 +1,123 @@
+"""Test helpers: override_settings and modify_settings, as Django's."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+
+from reinhardt.apps import apps
+from reinhardt.conf import UserSettingsHolder, settings
+from reinhardt.test.signals import setting_changed
+
+
+class override_settings:
+    """Temporarily override settings: a context manager, a function or a class decorator.
+
+    Sends ``setting_changed`` for each setting on entry and exit, so caches that depend on
+    a setting can reset themselves.
+    """
+
+    enable_exception = None
+
+    def __init__(self, **kwargs):
+        self.options = kwargs
+
+    def __enter__(self):
+        return self.enable()
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        self.disable()
+
+    def __call__(self, decorated):
+        if isinstance(decorated, type):
+            return self.decorate_class(decorated)
+        if inspect.iscoroutinefunction(decorated):
+
+            @functools.wraps(decorated)
+            async def async_inner(*args, **kwargs):
+                with self:
+                    return await decorated(*args, **kwargs)
+
+            return async_inner
+
+        @functools.wraps(decorated)
+        def inner(*args, **kwargs):
+            with self:
+                return decorated(*args, **kwargs)
+
+        return inner
+
+    def decorate_class(self, cls):
+        if hasattr(cls, "setUpClass") and hasattr(cls, "_overridden_settings"):
+            cls._overridden_settings = {**(cls._overridden_settings or {}), **self.options}
+            return cls
+        for name in dir(cls):
+            if name.startswith("test"):
+                attr = getattr(cls, name)
+                if callable(attr):
+                    setattr(cls, name, self(attr))
+        return cls
+
+    def enable(self):
+        if "INSTALLED_APPS" in self.options:
+            try:
+                apps.set_installed_apps(self.options["INSTALLED_APPS"])
+            except Exception:
+                apps.unset_installed_apps()
+                raise
+        override = UserSettingsHolder(settings._wrapped)
+        for key, new_value in self.options.items():
+            setattr(override, key, new_value)
+        self.wrapped = settings._wrapped
+        settings._wrapped = override
+        for key, new_value in self.options.items():
+            setting_changed.send(sender=settings._wrapped.__class__, setting=key,
+                                 value=new_value, enter=True)
+
+    def disable(self):
+        if "INSTALLED_APPS" in self.options:
+            apps.unset_installed_apps()
+        settings._wrapped = self.wrapped
+        del self.wrapped
+        for key in self.options:
+            new_value = getattr(settings, key, None)
+            setting_changed.send(sender=settings._wrapped.__class__, setting=key,
+                                 value=new_value, enter=False)
+
+
+class modify_settings(override_settings):
+    """Append, prepend or remove items of list settings: ``modify_settings(MIDDLEWARE={...})``."""
+
+    def __init__(self, *args, **kwargs):
+        if args:
+            self.operations = args[0]
+        else:
+            self.operations = list(kwargs.items())
+        super().__init__()
+
+    def enable(self):
+        self.options = {}
+        for name, operations in self.operations:
+            try:
+                value = self.options[name]
+            except KeyError:
+                value = list(getattr(settings, name, []))
+            for action, items in operations.items():
+                if isinstance(items, str):
+                    items = [items]
+                if action == "append":
+                    value += [item for item in items if item not in value]
+                elif action == "prepend":
+                    value = [item for item in items if item not in value] + value
+                elif action == "remove":
+                    value = [item for item in value if item not in items]
+                else:
+                    raise ValueError(f"Unsupported action: {action}")
+            self.options[name] = value
+        super().enable()
+
+
+def run_async(coro):
+    """Run a coroutine to completion from synchronous test code."""
+    return asyncio.run(coro)

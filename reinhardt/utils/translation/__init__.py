@@ -1,0 +1,183 @@
+"""Translation API with Django's names.
+
+Message catalogs are not implemented yet: every function returns the message untranslated
+(with the plural form chosen by English rules), and the active language is tracked per
+thread/task so ``get_language()``/``override()`` behave as Django's do.
+"""
+
+from __future__ import annotations
+
+from contextlib import ContextDecorator
+
+from asgiref.local import Local
+
+from reinhardt.utils.functional import lazy
+
+__all__ = [
+    "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy", "pgettext",
+    "pgettext_lazy", "npgettext", "npgettext_lazy", "activate", "deactivate", "get_language",
+    "get_language_bidi", "override", "check_for_language", "to_locale", "to_language",
+    "get_language_from_request", "get_language_info", "round_away_from_one",
+]
+
+_active = Local()
+
+
+def gettext_noop(message: str) -> str:
+    return message
+
+
+def gettext(message: str) -> str:
+    return message
+
+
+def ngettext(singular: str, plural: str, number) -> str:
+    return singular if number == 1 else plural
+
+
+def pgettext(context: str, message: str) -> str:
+    return message
+
+
+def npgettext(context: str, singular: str, plural: str, number) -> str:
+    return ngettext(singular, plural, number)
+
+
+gettext_lazy = lazy(gettext, str)
+pgettext_lazy = lazy(pgettext, str)
+
+
+def _lazy_number(func, resultclass, number=None, **kwargs):
+    if isinstance(number, int):
+        kwargs["number"] = number
+        return lazy(func, resultclass)(**kwargs)
+
+    original_kwargs = kwargs.copy()
+
+    class NumberAwareString(resultclass):
+        def __bool__(self):
+            return bool(kwargs["singular"])
+
+        def __mod__(self, rhs):
+            if isinstance(rhs, dict) and number:
+                number_value = rhs[number]
+            else:
+                number_value = rhs
+            translated = func(**{**original_kwargs, "number": number_value})
+            return translated % rhs
+
+    proxy = lazy(lambda **kw: NumberAwareString(), NumberAwareString)(**kwargs)
+    proxy.__reduce__ = lambda: (_lazy_number_unpickle, (func, resultclass, number, original_kwargs))
+    return proxy
+
+
+def _lazy_number_unpickle(func, resultclass, number, kwargs):
+    return _lazy_number(func, resultclass, number=number, **kwargs)
+
+
+def ngettext_lazy(singular, plural, number=None):
+    return _lazy_number(ngettext, str, singular=singular, plural=plural, number=number)
+
+
+def npgettext_lazy(context, singular, plural, number=None):
+    return _lazy_number(npgettext, str, context=context, singular=singular, plural=plural,
+                        number=number)
+
+
+def activate(language: str) -> None:
+    _active.value = language
+
+
+def deactivate() -> None:
+    if hasattr(_active, "value"):
+        del _active.value
+
+
+def deactivate_all() -> None:
+    _active.value = None
+
+
+def get_language() -> str | None:
+    if hasattr(_active, "value"):
+        return _active.value
+    from reinhardt.conf import settings
+
+    return settings.LANGUAGE_CODE
+
+
+def get_language_bidi() -> bool:
+    from reinhardt.conf import settings
+
+    lang = get_language()
+    if lang is None:
+        return False
+    return lang.split("-")[0] in settings.LANGUAGES_BIDI
+
+
+def check_for_language(lang_code: str) -> bool:
+    from reinhardt.conf import settings
+
+    return any(code == lang_code or code == lang_code.split("-")[0]
+               for code, _ in settings.LANGUAGES)
+
+
+def get_language_from_request(request, check_path: bool = False) -> str:
+    from reinhardt.conf import settings
+
+    return settings.LANGUAGE_CODE
+
+
+def get_language_info(lang_code: str) -> dict:
+    from reinhardt.conf import settings
+
+    for code, name in settings.LANGUAGES:
+        if code == lang_code or code == lang_code.split("-")[0]:
+            return {"code": code, "name": name, "name_local": name, "name_translated": name,
+                    "bidi": code in settings.LANGUAGES_BIDI}
+    raise KeyError(f"Unknown language code {lang_code}.")
+
+
+def to_locale(language: str) -> str:
+    lang, _, country = language.lower().partition("-")
+    if not country:
+        return language[:3].lower() + language[3:]
+    country, _, tail = country.partition("-")
+    country = country.title() if len(country) > 2 else country.upper()
+    if tail:
+        country += "-" + tail
+    return lang + "_" + country
+
+
+def to_language(locale: str) -> str:
+    p = locale.find("_")
+    if p >= 0:
+        return locale[:p].lower() + "-" + locale[p + 1 :].lower()
+    return locale.lower()
+
+
+class override(ContextDecorator):
+    """Temporarily activate a language (None deactivates)."""
+
+    def __init__(self, language, deactivate=False):
+        self.language = language
+        self.deactivate = deactivate
+
+    def __enter__(self):
+        self.old_language = get_language() if hasattr(_active, "value") else None
+        self.had_language = hasattr(_active, "value")
+        if self.language is not None:
+            activate(self.language)
+        else:
+            deactivate_all()
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        if self.had_language and not self.deactivate:
+            _active.value = self.old_language
+        else:
+            deactivate()
+
+
+def round_away_from_one(value):
+    import decimal
+
+    return int(decimal.Decimal(value - 1).quantize(decimal.Decimal("0"), rounding=decimal.ROUND_UP)) + 1
