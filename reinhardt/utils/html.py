@@ -265,7 +265,8 @@ def _trim_punctuation(word: str):
         for opening, closing in (("(", ")"), ("[", "]")):
             extra = counts[closing] - counts[opening]
             if extra > 0 and middle.endswith(closing):
-                trail = middle[-extra:] + trail
+                # Django 5.2 replaces (not extends) the trail here; kept for identical output.
+                trail = middle[-extra:]
                 middle = middle[:-extra]
                 counts[closing] -= extra
                 changed = True

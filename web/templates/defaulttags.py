@@ -198,7 +198,7 @@ def load(parser, token):
 def csrf_input(csrf_token) -> str:
     if csrf_token:
         if csrf_token == "NOTPROVIDED":
-            return format_html("")
+            return mark_safe("")
         return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
                            csrf_token)
     if settings.DEBUG:
@@ -1051,5 +1051,5 @@ def do_with(parser, token):
 
 __all__ = ["register"]
 
-# Keep names that third-party code imports from django.template.defaulttags.
-_unused = (mark_safe, VariableDoesNotExist)
+# Third-party code imports VariableDoesNotExist from django.template.defaulttags.
+_unused = VariableDoesNotExist

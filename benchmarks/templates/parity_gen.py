@@ -1,0 +1,56 @@
+"""Records Django's output for tests/templates/parity_cases.py into parity_expected.py.
+
+Run with a Python that has Django installed (not the project's test environment):
+    python benchmarks/templates/parity_gen.py
+The tests never import Django: they compare reinhardt's output with these recorded values.
+"""
+
+import os
+import pprint
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+import django  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+settings.configure(USE_TZ=True, TIME_ZONE="America/Chicago", LANGUAGE_CODE="en-us",
+                   INSTALLED_APPS=[], TEMPLATES=[])
+django.setup()
+
+from django.template import Context, Engine  # noqa: E402
+
+from tests.templates import fixtures, parity_cases  # noqa: E402
+
+
+def render_all(engine_factory, context_class):
+    results = {}
+    for name, source in parity_cases.CASES:
+        engine = engine_factory()
+        try:
+            template = engine.from_string(source)
+            results[name] = ("ok", str(template.render(context_class(fixtures.context()))))
+        except Exception as e:
+            results[name] = ("error", type(e).__name__, str(e.args[0]) if e.args else "")
+    return results
+
+
+def main():
+    def engine():
+        return Engine(loaders=[("django.template.loaders.locmem.Loader",
+                                parity_cases.TEMPLATES)], libraries={})
+
+    results = render_all(engine, Context)
+    path = os.path.join(ROOT, "tests", "templates", "parity_expected.py")
+    with open(path, "w") as fh:
+        fh.write('"""Django 5.2\'s output for parity_cases.py (written by '
+                 'benchmarks/templates/parity_gen.py)."""\n\n')
+        fh.write("EXPECTED = ")
+        fh.write(pprint.pformat(results, width=100))
+        fh.write("\n")
+    print(f"wrote {len(results)} cases to {path}")
+
+
+if __name__ == "__main__":
+    main()
