@@ -7,6 +7,7 @@ backslash makes the next character literal. Names come from reinhardt.utils.date
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from datetime import date, datetime, time
 from email.utils import format_datetime as _rfc5322
@@ -26,6 +27,18 @@ re_escaped = re.compile(r"\\(.)")
 _TIME_CHARS = frozenset("aAefgGhHiIOPsTuZ")
 
 
+@functools.lru_cache(maxsize=256)
+def _parse_format(formatstr: str) -> tuple:
+    """Split a format string into (True, format character) and (False, literal) pieces."""
+    pieces = []
+    for i, piece in enumerate(re_formatchars.split(formatstr)):
+        if i % 2:
+            pieces.append((True, piece))
+        elif piece:
+            pieces.append((False, re_escaped.sub(r"\1", piece)))
+    return tuple(pieces)
+
+
 class TimeFormat:
     """Formats the time-of-day parts (works on datetime and time objects)."""
 
@@ -39,16 +52,17 @@ class TimeFormat:
 
     def format(self, formatstr) -> str:
         pieces = []
-        for i, piece in enumerate(re_formatchars.split(str(formatstr))):
-            if i % 2:
-                if type(self.data) is date and piece in _TIME_CHARS:
+        is_date = type(self.data) is date
+        for is_char, piece in _parse_format(str(formatstr)):
+            if is_char:
+                if is_date and piece in _TIME_CHARS:
                     raise TypeError(
                         "The format for date objects may not contain time-related format "
                         f"specifiers (found '{piece}')."
                     )
                 pieces.append(str(getattr(self, piece)()))
-            elif piece:
-                pieces.append(re_escaped.sub(r"\1", piece))
+            else:
+                pieces.append(piece)
         return "".join(pieces)
 
     def a(self):

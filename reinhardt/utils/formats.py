@@ -69,19 +69,68 @@ def _locale_value(lang: str, format_type: str):
     return None
 
 
+# (format_type, language or None) -> value; cleared whenever a setting changes.
+_format_cache: dict = {}
+
+
+def reset_format_cache(**kwargs) -> None:
+    _format_cache.clear()
+
+
 def get_format(format_type, lang=None, use_l10n=None):
     """The format named ``format_type`` for the language; any other string is returned as is."""
     if use_l10n is None:
         use_l10n = True
     format_type = str(format_type)
-    value = None
+    if format_type not in FORMAT_SETTINGS:
+        return format_type  # a format string such as "Y-m-d", not the name of a format
     if use_l10n:
-        value = _locale_value(lang or get_language() or settings.LANGUAGE_CODE, format_type)
+        if lang is None:
+            uniform = _uniform_value(format_type)
+            if uniform is not _VARIES:
+                return uniform
+        lang = lang or get_language() or settings.LANGUAGE_CODE
+    else:
+        lang = None
+    key = (format_type, lang)
+    try:
+        return _format_cache[key]
+    except KeyError:
+        pass
+    value = _locale_value(lang, format_type) if lang is not None else None
     if value is None:
-        if format_type not in FORMAT_SETTINGS:
-            return format_type
         value = getattr(settings, format_type)
+    _format_cache[key] = value
     return value
+
+
+_VARIES = object()
+
+
+def _uniform_value(format_type: str):
+    """The format's value when every language has the same one (no need to ask which
+    language is active), else _VARIES."""
+    key = (format_type, _VARIES)
+    try:
+        return _format_cache[key]
+    except KeyError:
+        pass
+    value = getattr(settings, format_type)
+    if getattr(settings, "FORMAT_MODULE_PATH", None) or any(
+        table.get(format_type, value) != value for table in _BUILTIN_LOCALES.values()
+    ):
+        value = _VARIES
+    _format_cache[key] = value
+    return value
+
+
+def _connect_reset() -> None:
+    from reinhardt.test.signals import setting_changed
+
+    setting_changed.connect(reset_format_cache, dispatch_uid="reinhardt.utils.formats.reset")
+
+
+_connect_reset()
 
 
 get_format_lazy = functools.partial(get_format)

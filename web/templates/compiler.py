@@ -343,7 +343,8 @@ class CodeGen:
                 arg_sources.append(f"autoescape={self.autoescape!r}")
             call = f"{self.const(func)}({', '.join([value, *arg_sources])})"
             if getattr(func, "is_safe", False):
-                call = f"_sr({value}, {call})"
+                # A plain str input is the common case: no safety to carry over.
+                call = f"{call} if type({value}) is str else _sr({value}, {call})"
             value = self.assign(call)
         return value
 

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from reinhardt.web.templates.lexer import VARIABLE_ATTRIBUTE_SEPARATOR
 from reinhardt.web.templates.library import Library
 
+from reinhardt.conf import settings
 from reinhardt.utils import formats
 from reinhardt.utils.dateformat import format as date_format_string
 from reinhardt.utils.dateformat import time_format as time_format_string
@@ -30,7 +31,7 @@ from reinhardt.utils.html import (
 )
 from reinhardt.utils.html import json_script as _json_script
 from reinhardt.utils.html import urlize as _urlize
-from reinhardt.utils.safestring import SafeData, mark_safe
+from reinhardt.utils.safestring import SafeData, SafeString, mark_safe
 from reinhardt.utils.text import Truncator, phone2numeric, wrap
 from reinhardt.utils.text import capfirst as _capfirst
 from reinhardt.utils.text import slugify as _slugify
@@ -79,10 +80,46 @@ def json_script(value, element_id=None):
     return _json_script(value, element_id)
 
 
+_PLAIN_NUMBERS = (float, int, Decimal)
+
+
+def _floatformat_fast(number, p: int):
+    """floatformat for a plain number and an integer argument, without grouping: the same
+    result as the general path below, with less work. None means "take the general path"."""
+    if settings.USE_THOUSAND_SEPARATOR:
+        return None
+    d = Decimal(str(number))
+    if not d.is_finite():
+        return None
+    _, digits, exponent = d.as_tuple()
+    if len(digits) + abs(exponent) > 200:
+        return None
+    whole = int(d)
+    fractional = whole != d
+    if not fractional and p <= 0:
+        return SafeString("%d" % whole)
+    places = abs(p)
+    units = len(digits) + (-exponent if fractional else exponent)
+    prec = max(getcontext().prec, places + units + 1)
+    rounded = d.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, Context(prec=prec))
+    text = f"{rounded:f}"
+    if text[0] == "-" and not rounded:
+        text = text[1:]  # no "-0.00"
+    if places:
+        separator = formats.get_format("DECIMAL_SEPARATOR")
+        if separator != ".":
+            text = text.replace(".", separator)
+    return SafeString(text)
+
+
 @register.filter(is_safe=True)
 def floatformat(text, arg=-1):
     """Round to ``arg`` decimals; a negative arg shows decimals only when there are some.
     A 'g' suffix groups thousands, a 'u' suffix turns localization off."""
+    if type(arg) is int and type(text) in _PLAIN_NUMBERS:
+        result = _floatformat_fast(text, arg)
+        if result is not None:
+            return result
     force_grouping = False
     use_l10n = True
     if isinstance(arg, str):

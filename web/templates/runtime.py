@@ -52,6 +52,17 @@ def _after_subscript(cur, bit):
         return MISSING
 
 
+# type -> True when its instances cannot be subscripted (so cur[bit] would raise TypeError).
+_unsubscriptable: dict = {}
+
+
+def _is_unsubscriptable(tp) -> bool:
+    if len(_unsubscriptable) > 2000:
+        _unsubscriptable.clear()
+    result = _unsubscriptable[tp] = not hasattr(tp, "__getitem__") and not issubclass(tp, type)
+    return result
+
+
 def step(cur, bit: str):
     """One lookup step: ``cur[bit]``, ``cur.bit`` or ``cur[int(bit)]``, else MISSING."""
     tp = type(cur)
@@ -60,7 +71,10 @@ def step(cur, bit: str):
             return cur[bit]
         except KeyError:
             return _after_subscript(cur, bit)
-    if not hasattr(tp, "__getitem__") and not isinstance(cur, type):
+    unsubscriptable = _unsubscriptable.get(tp)
+    if unsubscriptable is None:
+        unsubscriptable = _is_unsubscriptable(tp)
+    if unsubscriptable:
         # cur[bit] would raise TypeError: go straight to the attribute.
         try:
             return getattr(cur, bit)
