@@ -32,6 +32,7 @@ _CODE_INFO: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _BASE_NAMESPACE = {
     "_MISSING": runtime.MISSING,
     "_rv": runtime.render_value,
+    "_esc": runtime.escape_text,
     "_rvr": runtime.render_value_raw,
     "_sr": runtime.safe_result,
     "_unpack": runtime.unpack,
@@ -350,8 +351,12 @@ class CodeGen:
 
     def output_value(self, expr: str) -> None:
         """Render a value as Django's render_value_in_context does, and output it."""
-        renderer = "_rv" if self.autoescape else "_rvr"
-        self.emit(self.assign(f"{renderer}({expr}, context)"))
+        if not expr.isidentifier():
+            expr = self.assign(expr)
+        if self.autoescape:
+            self.emit(self.assign(f"_esc({expr}) if type({expr}) is str else _rv({expr}, context)"))
+        else:
+            self.emit(self.assign(f"_rvr({expr}, context)"))
 
     # -- nodes ---------------------------------------------------------------------------
     def nodelist(self, nodes) -> None:

@@ -81,6 +81,8 @@ def json_script(value, element_id=None):
 
 
 _PLAIN_NUMBERS = (float, int, Decimal)
+_QUANTA: dict = {}  # decimal places -> Decimal("1e-places")
+_CONTEXTS: dict = {}  # precision -> decimal Context (they are not mutated here)
 
 
 def _floatformat_fast(number, p: int):
@@ -101,7 +103,13 @@ def _floatformat_fast(number, p: int):
     places = abs(p)
     units = len(digits) + (-exponent if fractional else exponent)
     prec = max(getcontext().prec, places + units + 1)
-    rounded = d.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, Context(prec=prec))
+    quantum = _QUANTA.get(places)
+    if quantum is None:
+        quantum = _QUANTA[places] = Decimal(1).scaleb(-places)
+    context = _CONTEXTS.get(prec)
+    if context is None:
+        context = _CONTEXTS[prec] = Context(prec=prec, rounding=ROUND_HALF_UP)
+    rounded = d.quantize(quantum, ROUND_HALF_UP, context)
     text = f"{rounded:f}"
     if text[0] == "-" and not rounded:
         text = text[1:]  # no "-0.00"
@@ -226,11 +234,19 @@ def stringformat(value, arg):
         return ""
 
 
+_TITLE_APOSTROPHE = re.compile("([a-z])'([A-Z])")
+_TITLE_DIGIT = re.compile(r"\d([A-Z])")
+
+
+def _lower_match(match):
+    return match[0].lower()
+
+
 @register.filter(is_safe=True)
 @stringfilter
 def title(value):
-    t = re.sub("([a-z])'([A-Z])", lambda m: m[0].lower(), value.title())
-    return re.sub(r"\d([A-Z])", lambda m: m[0].lower(), t)
+    t = _TITLE_APOSTROPHE.sub(_lower_match, value.title())
+    return _TITLE_DIGIT.sub(_lower_match, t)
 
 
 @register.filter(is_safe=True)

@@ -420,6 +420,28 @@ def firstof(parser, token):
 
 
 # ---- for ----------------------------------------------------------------------------------
+_FORLOOP_RE = re.compile(r"forloop(?:\.(\w+))?")
+_FORLOOP_COUNTERS = ("counter0", "counter", "revcounter", "revcounter0", "first", "last")
+
+
+def _forloop_keys(tokens):
+    """Which forloop keys the loop body reads: () for none, a tuple of counter names, or
+    True for all of them (the whole dict may be seen: parentloop, ifchanged, {{ forloop }})."""
+    keys = set()
+    for token in tokens:
+        if token.token_type is TokenType.TEXT:
+            continue
+        contents = token.contents
+        if "ifchanged" in contents:
+            return True
+        for match in _FORLOOP_RE.finditer(contents):
+            key = match[1]
+            if key not in _FORLOOP_COUNTERS:
+                return True
+            keys.add(key)
+    return tuple(k for k in _FORLOOP_COUNTERS if k in keys)
+
+
 class ForNode(CompiledNode):
     child_nodelists = ("nodelist_loop", "nodelist_empty")
 
@@ -464,18 +486,19 @@ class ForNode(CompiledNode):
         gen.stmt(f"if {parent} is _MISSING: {parent} = {{}}")
         return parent
 
-    def _loop_header(self, gen, loop, values, count, item) -> None:
-        if loop is None:
+    def _loop_header(self, gen, loop, values, count, item, keys=_FORLOOP_COUNTERS) -> None:
+        if loop is None or not keys:
             gen.begin(f"for {item} in {values}:")
             return
         i = gen.name("i")
         gen.begin(f"for {i}, {item} in _enumerate({values}):")
-        gen.stmt(f"{loop}['counter0'] = {i}")
-        gen.stmt(f"{loop}['counter'] = {i} + 1")
-        gen.stmt(f"{loop}['revcounter'] = {count} - {i}")
-        gen.stmt(f"{loop}['revcounter0'] = {count} - {i} - 1")
-        gen.stmt(f"{loop}['first'] = {i} == 0")
-        gen.stmt(f"{loop}['last'] = {i} == {count} - 1")
+        forms = {
+            "counter0": f"{i}", "counter": f"{i} + 1", "revcounter": f"{count} - {i}",
+            "revcounter0": f"{count} - {i} - 1", "first": f"{i} == 0",
+            "last": f"{i} == {count} - 1",
+        }
+        for key in keys:
+            gen.stmt(f"{loop}[{key!r}] = {forms[key]}")
 
     def _compile_local_loop(self, gen, scope, values, count, parent) -> None:
         loop = None
@@ -484,7 +507,8 @@ class ForNode(CompiledNode):
             gen.stmt(f"{loop} = {{'parentloop': {parent}}}")
             scope.bindings["forloop"] = loop
         item = gen.name("it")
-        self._loop_header(gen, loop, values, count, item)
+        keys = _FORLOOP_COUNTERS if self.uses_forloop is True else self.uses_forloop
+        self._loop_header(gen, loop, values, count, item, keys)
         if len(self.loopvars) == 1:
             gen.stmt(f"{gen.bind(self.loopvars[0])} = {item}")
         else:
@@ -539,7 +563,7 @@ def do_for(parser, token):
     nodelist_loop = parser.parse(("empty", "endfor"))
     # Keep a forloop dict up to date only when the loop body may read it.
     body_tokens = snapshot[len(parser.tokens):]
-    uses_forloop = _mentions(body_tokens, ("forloop", "ifchanged"))
+    uses_forloop = _forloop_keys(body_tokens)
     token = parser.next_token()
     if token.contents == "empty":
         nodelist_empty = parser.parse(("endfor",))
@@ -548,13 +572,6 @@ def do_for(parser, token):
         nodelist_empty = None
     return ForNode(loopvars, sequence, is_reversed, nodelist_loop, nodelist_empty,
                    uses_forloop=uses_forloop)
-
-
-def _mentions(tokens, words_) -> bool:
-    for token in tokens:
-        if token.token_type is not TokenType.TEXT and any(w in token.contents for w in words_):
-            return True
-    return False
 
 
 # ---- if -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ plain dicts and for objects that cannot be subscripted. A failed lookup returns 
 from __future__ import annotations
 
 import functools
+import re
 from html import escape as _html_escape
 from inspect import signature
 
@@ -127,7 +128,15 @@ def lookups_for(string_if_invalid):
         try:
             if callable(cur):
                 cur = call(cur)
-            cur = step(cur, bit)
+            # step(), inlined for the two common cases.
+            tp = type(cur)
+            if tp is dict and bit in cur:
+                cur = cur[bit]
+            elif _unsubscriptable.get(tp):
+                found = getattr(cur, bit, MISSING)
+                cur = step(cur, bit) if found is MISSING else found
+            else:
+                cur = step(cur, bit)
             if cur is MISSING:
                 return default
             if callable(cur):
@@ -199,11 +208,21 @@ def context_get(context, name, default=MISSING):
     return default
 
 
+_needs_escape = re.compile("[&<>\"']").search
+
+
+def escape_text(value: str) -> str:
+    """html.escape(value) for a str, skipping the work when there is nothing to escape."""
+    if _needs_escape(value) is None:
+        return value
+    return _html_escape(value)
+
+
 def render_value(value, context) -> str:
     """Django's render_value_in_context with autoescaping on."""
     tp = type(value)
     if tp is str:
-        return _html_escape(value)
+        return escape_text(value)
     if tp is SafeString:
         return value
     if tp is int and not settings.USE_THOUSAND_SEPARATOR:
