@@ -7,6 +7,7 @@ The tests never import Django: they compare reinhardt's output with these record
 
 import os
 import pprint
+import tempfile
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -15,8 +16,12 @@ sys.path.insert(0, ROOT)
 import django  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+sys.path.insert(0, ROOT)
+from tests.templates import parity_cases as _cases  # noqa: E402
+
 settings.configure(USE_TZ=True, TIME_ZONE="America/Chicago", LANGUAGE_CODE="en-us",
-                   INSTALLED_APPS=[], TEMPLATES=[])
+                   INSTALLED_APPS=[], TEMPLATES=[], STATIC_URL=_cases.STATIC_URL,
+                   MEDIA_URL=_cases.MEDIA_URL)
 django.setup()
 
 from django.template import Context, Engine  # noqa: E402
@@ -24,9 +29,27 @@ from django.template import Context, Engine  # noqa: E402
 from tests.templates import fixtures, parity_cases  # noqa: E402
 
 
+def django_twin_of_custom_library() -> str:
+    """Write the custom tag library with django.* imports; return its module name."""
+    source_path = os.path.join(ROOT, *parity_cases.CUSTOM_LIBRARY.split(".")) + ".py"
+    with open(source_path) as fh:
+        source = fh.read()
+    for ours, theirs in (("from reinhardt.web import templates as template",
+                          "from django import template"),
+                         ("reinhardt.web.templates.", "django.template."),
+                         ("reinhardt.utils.", "django.utils.")):
+        source = source.replace(ours, theirs)
+    twin_dir = tempfile.mkdtemp(prefix="parity-")
+    with open(os.path.join(twin_dir, "django_custom_tags.py"), "w") as fh:
+        fh.write(source)
+    sys.path.insert(0, twin_dir)
+    return "django_custom_tags"
+
+
 def render_all(engine_factory, context_class):
     results = {}
-    for name, source in parity_cases.CASES:
+    for name, source in (parity_cases.CASES + parity_cases.CUSTOM_CASES
+                         + parity_cases.LIBRARY_CASES):
         engine = engine_factory()
         try:
             template = engine.from_string(source)
@@ -37,9 +60,14 @@ def render_all(engine_factory, context_class):
 
 
 def main():
+    library = django_twin_of_custom_library()
+
     def engine():
         return Engine(loaders=[("django.template.loaders.locmem.Loader",
-                                parity_cases.TEMPLATES)], libraries={})
+                                parity_cases.TEMPLATES)],
+                      libraries={"custom_tags": library, **{
+                          name: f"django.templatetags.{name}"
+                          for name in parity_cases.BUILTIN_LIBRARIES}})
 
     results = render_all(engine, Context)
     path = os.path.join(ROOT, "tests", "templates", "parity_expected.py")

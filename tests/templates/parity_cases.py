@@ -206,3 +206,48 @@ CASES = [
     ("f_arg_count", "{{ name|upper:'x' }}"),
     ("f_default_chain_missing", "{{ missing.attr|default:'x'|upper }}"),
 ]
+
+CUSTOM_LIBRARY = "tests.templates.tagapp.templatetags.custom_tags"
+
+TEMPLATES["tagapp/item.html"] = "<span>{{ prefix }}{{ item }}</span>"
+
+# Cases with the custom library (a Django-style templatetags module).
+CUSTOM_CASES = [
+    ("c_filters", "{% load custom_tags %}{{ 21|double }} {{ name|shout }} {{ html|shout }} {{ html|bold }} {{ name|wrap_with:'*' }}|{% autoescape off %}{{ html|bold }}{% endautoescape %}"),
+    ("c_filter_localtime", "{% load custom_tags %}{{ aware|hour }}"),
+    ("c_filter_safe_kept", "{% load custom_tags %}{{ html|safe|shout }}"),
+    ("c_simple", "{% load custom_tags %}{% add3 1 2 %} {% add3 1 2 c=3 %} {% add3 int 8 as s %}[{{ s }}] {% ctx_name %} {% html_out %} {% safe_out %} {% join_all 1 2 name sep='-' %}"),
+    ("c_simple_in_loop", "{% load custom_tags %}{% for n in numbers %}{% add3 n n %},{% endfor %}"),
+    ("c_simple_as_in_loop", "{% load custom_tags %}{% for n in numbers %}{% add3 n 1 as m %}{{ m }}{% endfor %}[{{ m }}]"),
+    ("c_simple_errors_args", "{% load custom_tags %}{% add3 1 %}"),
+    ("c_simple_errors_kw", "{% load custom_tags %}{% add3 1 2 d=4 %}"),
+    ("c_simple_errors_many", "{% load custom_tags %}{% add3 1 2 3 4 %}"),
+    ("c_simple_errors_order", "{% load custom_tags %}{% add3 a=1 2 %}"),
+    ("c_block", "{% load custom_tags %}{% box %}Hello {{ name }}{% endbox %}{% box kind='warn' %}<{{ html }}>{% endbox %}{% ctx_box %}x{% endctx_box %}"),
+    ("c_inclusion", "{% load custom_tags %}{% for r in rows %}{% show_item r.name prefix='#' %}{% endfor %}{% show_item html %}{% show_ctx_item %}"),
+    ("c_parser_block", "{% load custom_tags %}{% upper %}hello {{ name }} {% for n in numbers %}{{ n }}{% endfor %}{% endupper %}"),
+    ("c_setvar", "{% load custom_tags %}{% setvar greeting to name %}{{ greeting }}{% for n in numbers %}{% setvar last to n %}{{ last }}{% endfor %}[{{ last }}]"),
+    ("c_setvar_in_with", "{% load custom_tags %}{% with a=1 %}{% setvar b to a %}{{ b }}{% endwith %}[{{ b }}]"),
+    ("c_repeat", "{% load custom_tags %}{% for r in rows %}{% repeat 2 %}{{ r.name }}{{ index }}{{ forloop.counter }};{% endrepeat %}{% endfor %}"),
+    ("c_lookup", "{% load custom_tags %}{% lookup row.name %} {% lookup nope %}"),
+    ("c_setvar_error", "{% load custom_tags %}{% setvar x %}"),
+    ("c_load_from", "{% load double shout from custom_tags %}{{ 2|double }}{{ 'a'|shout }}"),
+    ("c_load_from_missing", "{% load nothing from custom_tags %}"),
+    ("c_not_loaded", "{{ 2|double }}"),
+]
+
+# The libraries Django ships in django.templatetags (reinhardt.web.templatetags here).
+BUILTIN_LIBRARIES = ["i18n", "static", "l10n", "tz"]
+STATIC_URL = "/static/"
+MEDIA_URL = "/media/"
+
+LIBRARY_CASES = [
+    ("i18n_translate", "{% load i18n %}{% translate 'Hello' %} {% trans '100%% sure' %} {% translate 'x<' as v %}[{{ v }}] {% translate html %} {% translate 'ctx' context 'menu' %} {% translate 'noop' noop %} {% get_current_language as L %}{{ L }} {% get_current_language_bidi as B %}{{ B }}"),
+    ("i18n_block", "{% load i18n %}{% blocktranslate %}Hi {{ name }}, 100% & {{ html }}{% endblocktranslate %}|{% blocktranslate count c=numbers|length %}one item{% plural %}{{ c }} items{% endblocktranslate %}|{% blocktranslate count c=1 %}one item{% plural %}{{ c }} items{% endblocktranslate %}|{% blocktranslate with n=name|upper trimmed %}\n  Dear\n  {{ n }}\n{% endblocktranslate %}|{% blocktrans asvar msg %}saved {{ name }}{% endblocktrans %}[{{ msg }}]"),
+    ("i18n_errors", "{% load i18n %}{% translate %}"),
+    ("i18n_block_error", "{% load i18n %}{% blocktranslate %}{% if x %}{% endif %}{% endblocktranslate %}"),
+    ("static_tags", "{% load static %}{% static 'css/a b.css' %} {% static tpl_name %} {% static 'x.js' as u %}[{{ u }}] {% get_static_prefix %} {% get_media_prefix %} {% get_static_prefix as sp %}{{ sp }}"),
+    ("static_error", "{% load static %}{% static %}"),
+    ("l10n_tags", "{% load l10n %}{{ big }} {% localize off %}{{ big }} {{ date }}{% endlocalize %} {{ big|unlocalize }} {{ big|localize }} {{ int|localize }}"),
+    ("tz_tags", "{% load tz %}{{ aware|localtime }} {{ aware|utc }} {{ aware|timezone:'Europe/Paris' }} {% localtime off %}{{ aware }}{% endlocaltime %} {% timezone 'Asia/Tokyo' %}{{ aware }}{% endtimezone %} {% get_current_timezone as TZ %}{{ TZ }} {{ dt|timezone:'UTC' }} [{{ name|utc }}]"),
+]

@@ -86,7 +86,11 @@ class Parser:
 
     def extend_nodelist(self, nodelist, node, token) -> None:
         if node.must_be_first and nodelist.contains_nontext:
-            raise self.error(token, f"{node!r} must be the first tag in the template.")
+            template_name = getattr(self.origin, "template_name", None)
+            where = repr(template_name) if template_name else "the template"
+            raise self.error(
+                token, f"{{% {token.contents} %}} must be the first tag in {where}."
+            )
         if not isinstance(node, TextNode):
             nodelist.contains_nontext = True
         # Set here because custom nodes' __init__ does not take them.
