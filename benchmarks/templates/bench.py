@@ -29,10 +29,9 @@ from reinhardt.conf import settings as reinhardt_settings  # noqa: E402
 
 reinhardt_settings.configure(USE_TZ=True, TIME_ZONE="UTC", INSTALLED_APPS=[], TEMPLATES=[])
 
+from pages import data, jinja, reinhardt_django  # noqa: E402
 from reinhardt.web.templates import Context as ReinhardtContext  # noqa: E402
 from reinhardt.web.templates import Engine as ReinhardtEngine  # noqa: E402
-
-from pages import data, jinja, reinhardt_django  # noqa: E402
 
 PAGES = [
     ("report (200 rows, inheritance)", "report.html", data.report_context),
@@ -67,9 +66,9 @@ def main():
         outputs = (dt.render(DjangoContext(ctx)), rt.render(ReinhardtContext(ctx)))
         assert outputs[0] == outputs[1], f"{name}: reinhardt and Django differ"
         jt.render(**ctx)
-        t_dj = best_time(lambda: dt.render(DjangoContext(ctx)), repeat, number)
-        t_rh = best_time(lambda: rt.render(ReinhardtContext(ctx)), repeat, number)
-        t_jj = best_time(lambda: jt.render(**ctx), repeat, number)
+        t_dj = best_time(lambda dt=dt, ctx=ctx: dt.render(DjangoContext(ctx)), repeat, number)
+        t_rh = best_time(lambda rt=rt, ctx=ctx: rt.render(ReinhardtContext(ctx)), repeat, number)
+        t_jj = best_time(lambda jt=jt, ctx=ctx: jt.render(**ctx), repeat, number)
         print(f"{label:34} {t_dj * 1e3:8.2f}ms {t_jj * 1e3:8.2f}ms {t_rh * 1e3:8.2f}ms "
               f"{t_dj / t_rh:9.1f}x {t_jj / t_rh:9.2f}x")
 

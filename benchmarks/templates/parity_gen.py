@@ -7,8 +7,8 @@ The tests never import Django: they compare reinhardt's output with these record
 
 import os
 import pprint
-import tempfile
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
@@ -48,9 +48,12 @@ def django_twin_of_custom_library() -> str:
 
 def render_all(engine_factory, context_class):
     results = {}
-    for name, source in (parity_cases.CASES + parity_cases.CUSTOM_CASES
-                         + parity_cases.LIBRARY_CASES):
-        engine = engine_factory()
+    cases = [(name, source, "") for name, source in (
+        parity_cases.CASES + parity_cases.CUSTOM_CASES + parity_cases.LIBRARY_CASES)]
+    cases += [(name, source, parity_cases.STRING_IF_INVALID)
+              for name, source in parity_cases.SII_CASES]
+    for name, source, string_if_invalid in cases:
+        engine = engine_factory(string_if_invalid)
         try:
             template = engine.from_string(source)
             results[name] = ("ok", str(template.render(context_class(fixtures.context()))))
@@ -62,8 +65,8 @@ def render_all(engine_factory, context_class):
 def main():
     library = django_twin_of_custom_library()
 
-    def engine():
-        return Engine(loaders=[("django.template.loaders.locmem.Loader",
+    def engine(string_if_invalid=""):
+        return Engine(string_if_invalid=string_if_invalid,loaders=[("django.template.loaders.locmem.Loader",
                                 parity_cases.TEMPLATES)],
                       libraries={"custom_tags": library, **{
                           name: f"django.templatetags.{name}"

@@ -84,7 +84,7 @@ class TimeFormat:
     def f(self):
         hour = self.data.hour % 12 or 12
         minute = self.data.minute
-        return "%d:%02d" % (hour, minute) if minute else hour
+        return f"{hour}:{minute:02d}" if minute else hour
 
     def g(self):
         return self.data.hour % 12 or 12
@@ -93,13 +93,13 @@ class TimeFormat:
         return self.data.hour
 
     def h(self):
-        return "%02d" % (self.data.hour % 12 or 12)
+        return f"{(self.data.hour % 12 or 12):02d}"
 
     def H(self):
-        return "%02d" % self.data.hour
+        return f"{self.data.hour:02d}"
 
     def i(self):
-        return "%02d" % self.data.minute
+        return f"{self.data.minute:02d}"
 
     def O(self):  # noqa: E743
         if self.timezone is None:
@@ -108,7 +108,7 @@ class TimeFormat:
         seconds = offset.days * 86400 + offset.seconds
         sign = "-" if seconds < 0 else "+"
         seconds = abs(seconds)
-        return "%s%02d%02d" % (sign, seconds // 3600, (seconds // 60) % 60)
+        return f"{sign}{seconds // 3600:02d}{(seconds // 60) % 60:02d}"
 
     def P(self):
         if self.data.minute == 0 and self.data.hour == 0:
@@ -118,7 +118,7 @@ class TimeFormat:
         return f"{self.f()} {self.a()}"
 
     def s(self):
-        return "%02d" % self.data.second
+        return f"{self.data.second:02d}"
 
     def T(self):
         if self.timezone is None:
@@ -126,7 +126,7 @@ class TimeFormat:
         return str(self.timezone.tzname(self.data))
 
     def u(self):
-        return "%06d" % self.data.microsecond
+        return f"{self.data.microsecond:06d}"
 
     def Z(self):
         if self.timezone is None:
@@ -145,7 +145,7 @@ class DateFormat(TimeFormat):
         return self.data.isoformat()
 
     def d(self):
-        return "%02d" % self.data.day
+        return f"{self.data.day:02d}"
 
     def D(self):
         return WEEKDAYS_ABBR[self.data.weekday()]
@@ -171,7 +171,7 @@ class DateFormat(TimeFormat):
         return calendar.isleap(self.data.year)
 
     def m(self):
-        return "%02d" % self.data.month
+        return f"{self.data.month:02d}"
 
     def M(self):
         return MONTHS_3[self.data.month].title()
@@ -215,10 +215,10 @@ class DateFormat(TimeFormat):
         return self.data.isocalendar()[1]
 
     def y(self):
-        return "%02d" % (self.data.year % 100)
+        return f"{(self.data.year % 100):02d}"
 
     def Y(self):
-        return "%04d" % self.data.year
+        return f"{self.data.year:04d}"
 
     def z(self):
         return self.data.timetuple().tm_yday

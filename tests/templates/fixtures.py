@@ -86,7 +86,7 @@ def context():
         "url_text": "Visit www.example.com or https://djangoproject.com/path?x=1&y=2. Mail me@example.org!",
         "date": datetime.date(2024, 2, 29),
         "dt": datetime.datetime(2024, 7, 4, 9, 5, 3, 120),
-        "aware": datetime.datetime(2024, 7, 4, 15, 30, tzinfo=datetime.timezone.utc),
+        "aware": datetime.datetime(2024, 7, 4, 15, 30, tzinfo=datetime.UTC),
         "then": datetime.datetime(2024, 1, 1, 0, 0),
         "now_fixed": datetime.datetime(2024, 3, 15, 6, 30),
         "time": datetime.time(13, 45, 0),

@@ -251,3 +251,12 @@ LIBRARY_CASES = [
     ("l10n_tags", "{% load l10n %}{{ big }} {% localize off %}{{ big }} {{ date }}{% endlocalize %} {{ big|unlocalize }} {{ big|localize }} {{ int|localize }}"),
     ("tz_tags", "{% load tz %}{{ aware|localtime }} {{ aware|utc }} {{ aware|timezone:'Europe/Paris' }} {% localtime off %}{{ aware }}{% endlocaltime %} {% timezone 'Asia/Tokyo' %}{{ aware }}{% endtimezone %} {% get_current_timezone as TZ %}{{ TZ }} {{ dt|timezone:'UTC' }} [{{ name|utc }}]"),
 ]
+
+# Rendered by an engine with string_if_invalid set.
+STRING_IF_INVALID = "INVALID[%s]"
+SII_CASES = [
+    ("sii_var", "{{ missing }}|{{ missing|upper }}|{{ row.nothing }}|{{ row.needs_arg }}|{{ row.delete }}|{{ row.broken }}|{{ missing|default:'x' }}"),
+    ("sii_tags", "{% if missing %}y{% else %}n{% endif %}|{% for x in missing %}{{ x }}{% empty %}e{% endfor %}|{% with a=missing %}{{ a }}{% endwith %}|{% firstof missing 'f' %}|{% cycle missing 'b' %}"),
+    ("sii_filter_arg", "{{ name|default:missing }}"),
+    ("sii_include", "{% include 'greet.html' %}"),
+]

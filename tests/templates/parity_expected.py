@@ -329,6 +329,11 @@ EXPECTED = {'autoescape_bad': ('error',
                   '&#x27;quoted&#x27; &quot;text&quot;|&lt;b&gt;bold&lt;/b&gt; &amp; '
                   '&#x27;quoted&#x27; &quot;text&quot;|&lt;b&gt;bold&lt;/b&gt; &amp; '
                   '&#x27;quoted&#x27; &quot;text&quot;'),
+ 'sii_filter_arg': ('error', 'VariableDoesNotExist', 'Failed lookup for key [%s] in %r'),
+ 'sii_include': ('ok', 'Hello World'),
+ 'sii_tags': ('ok', 'n|e|INVALID[missing]|f|INVALID[missing]'),
+ 'sii_var': ('ok',
+             'INVALID[missing]|INVALID[missing]|INVALID[row.nothing]|INVALID[%s]|INVALID[%s]|INVALID[%s]|INVALID[missing]'),
  'spaceless': ('ok', "<p><a href='x'>  link </a></p>"),
  'static_error': ('error',
                   'TemplateSyntaxError',

@@ -193,7 +193,7 @@ class CodeGen:
             self.stmt(f"{self.out}({''.join(text for _, text in parts)!r})")
             return
         fstring = "".join(
-            "{%s}" % text if is_value else text.replace("{", "{{").replace("}", "}}")
+            f"{{{text}}}" if is_value else text.replace("{", "{{").replace("}", "}}")
             for is_value, text in parts
         )
         self.stmt(f"{self.out}(f{fstring!r})")

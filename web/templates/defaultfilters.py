@@ -99,7 +99,7 @@ def _floatformat_fast(number, p: int):
     whole = int(d)
     fractional = whole != d
     if not fractional and p <= 0:
-        return SafeString("%d" % whole)
+        return SafeString(str(whole))
     places = abs(p)
     units = len(digits) + (-exponent if fractional else exponent)
     prec = max(getcontext().prec, places + units + 1)
@@ -166,7 +166,7 @@ def floatformat(text, arg=-1):
     except (ValueError, OverflowError, InvalidOperation):
         return input_val
     if not m and p <= 0:
-        return mark_safe(formats.number_format("%d" % int(d), 0, use_l10n=use_l10n,
+        return mark_safe(formats.number_format(str(int(d)), 0, use_l10n=use_l10n,
                                                force_grouping=force_grouping))
     exp = Decimal(1).scaleb(-abs(p))
     tupl = d.as_tuple()
@@ -545,8 +545,8 @@ def unordered_list(value, autoescape=True):
         for item, children in walk_items(item_list):
             sublist = ""
             if children:
-                sublist = "\n%s<ul>\n%s\n%s</ul>\n%s" % (
-                    indent, list_formatter(children, tabs + 1), indent, indent)
+                sublist = (f"\n{indent}<ul>\n{list_formatter(children, tabs + 1)}\n"
+                           f"{indent}</ul>\n{indent}")
             output.append(f"{indent}<li>{escaper(item)}{sublist}</li>")
         return "\n".join(output)
 

@@ -206,7 +206,8 @@ def csrf_input(csrf_token) -> str:
 
         warnings.warn(
             "A {% csrf_token %} was used in a template, but the context did not provide the "
-            "value.  This is usually caused by not using RequestContext."
+            "value.  This is usually caused by not using RequestContext.",
+            stacklevel=2,
         )
     return ""
 

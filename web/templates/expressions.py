@@ -218,7 +218,7 @@ class FilterExpression:
         dlen = len(defaults or [])
         if plen < (alen - dlen) or plen > alen:
             raise TemplateSyntaxError(
-                "%s requires %d arguments, %d provided" % (name, alen - dlen, plen)
+                f"{name} requires {alen - dlen} arguments, {plen} provided"
             )
         return True
 

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
+
+from reinhardt.web.templates import Library, Node, TemplateSyntaxError
 
 from reinhardt.utils import timezone as tz_utils
-from reinhardt.web.templates import Library, Node, TemplateSyntaxError
 
 register = Library()
 
@@ -25,7 +26,7 @@ def localtime(value):
 @register.filter
 def utc(value):
     """Convert a datetime to UTC."""
-    return do_timezone(value, timezone.utc)
+    return do_timezone(value, UTC)
 
 
 @register.filter("timezone")

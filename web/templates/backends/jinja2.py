@@ -11,12 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
+from reinhardt.web.templates.backends.base import BaseEngine
+from reinhardt.web.templates.exceptions import TemplateDoesNotExist, TemplateSyntaxError
 
 from reinhardt.conf import settings
 from reinhardt.utils.functional import cached_property
 from reinhardt.utils.module_loading import import_string
-from reinhardt.web.templates.backends.base import BaseEngine
-from reinhardt.web.templates.exceptions import TemplateDoesNotExist, TemplateSyntaxError
 
 
 class Jinja2(BaseEngine):
@@ -71,8 +71,9 @@ class Template:
         if context is None:
             context = {}
         if request is not None:
-            from reinhardt.utils.html import format_html
             from reinhardt.utils.functional import SimpleLazyObject, lazy
+            from reinhardt.utils.html import format_html
+            from reinhardt.utils.safestring import SafeString
 
             def _csrf_token():
                 from reinhardt.web.middleware.csrf import get_token
@@ -83,7 +84,7 @@ class Template:
             context["request"] = request
             context["csrf_input"] = lazy(
                 lambda: format_html('<input type="hidden" name="csrfmiddlewaretoken" '
-                                    'value="{}">', csrf_token), str)()
+                                    'value="{}">', csrf_token), SafeString, str)()
             context["csrf_token"] = csrf_token
             for context_processor in self.backend.template_context_processors:
                 context.update(context_processor(request))
