@@ -354,7 +354,9 @@ class CodeGen:
         if not expr.isidentifier():
             expr = self.assign(expr)
         if self.autoescape:
-            self.emit(self.assign(f"_esc({expr}) if type({expr}) is str else _rv({expr}, context)"))
+            self.emit(self.assign(
+                f"_esc({expr}) if type({expr}) is str else {expr} if type({expr}) is _SafeString "
+                f"else _rv({expr}, context)"))
         else:
             self.emit(self.assign(f"_rvr({expr}, context)"))
 

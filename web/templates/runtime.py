@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from types import FunctionType, MethodType
 from html import escape as _html_escape
 from inspect import signature
 
@@ -89,14 +90,34 @@ def step(cur, bit: str):
         return _after_subscript(cur, bit)
 
 
+# function -> (do_not_call_in_templates, alters_data), read once per function (bounded).
+_call_flags: dict = {}
+
+
 @functools.cache
 def lookups_for(string_if_invalid):
     """The lookup functions bound to one engine's ``string_if_invalid``."""
 
     def call(cur):
-        if getattr(cur, "do_not_call_in_templates", False):
+        tp = type(cur)
+        if tp is MethodType or tp is FunctionType:
+            # Plain functions and methods: their flags are read once per function.
+            func = cur.__func__ if tp is MethodType else cur
+            flags = _call_flags.get(func)
+            if flags is None:
+                if len(_call_flags) > 4000:
+                    _call_flags.clear()
+                flags = _call_flags[func] = (
+                    getattr(cur, "do_not_call_in_templates", False),
+                    getattr(cur, "alters_data", False),
+                )
+            do_not_call, alters_data = flags
+        else:
+            do_not_call = getattr(cur, "do_not_call_in_templates", False)
+            alters_data = not do_not_call and getattr(cur, "alters_data", False)
+        if do_not_call:
             return cur
-        if getattr(cur, "alters_data", False):
+        if alters_data:
             return string_if_invalid
         try:
             return cur()
