@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 import re
-from types import FunctionType, MethodType
 from html import escape as _html_escape
 from inspect import signature
+from types import FunctionType, MethodType
 
 from reinhardt.web.templates.context import BaseContext
 from reinhardt.web.templates.exceptions import VariableDoesNotExist
