@@ -29,6 +29,10 @@ TEMPLATES = {
     "include_block.html": "{% block inner %}inner default{% endblock %}",
     "uses_loop.html": "{{ forloop.counter }}:{{ item }}",
     "cycle_inc.html": "{% cycle 'x' 'y' %}",
+    "kv.html": "{{ k }}:{{ v }}/{{ forloop.counter }} ",
+    "loop_block.html": "{% for r in rows %}{% block item %}<{{ r.name }}>{% endblock %}{% endfor %}",
+    "loop_block_child.html": "{% extends 'loop_block.html' %}{% block item %}[{{ r.name }}|{{ forloop.counter }}|{{ block.super }}]{% endblock %}",
+    "esc.html": "{{ html }}",
 }
 
 CASES = [
@@ -157,6 +161,21 @@ CASES = [
     ("include_forloop", "{% for item in numbers %}{% include 'uses_loop.html' %}{% endfor %}"),
     ("include_cycle_isolated", "{% for n in numbers %}{% include 'cycle_inc.html' %}{% endfor %}"),
     ("include_bad_option", "{% include 'greet.html' foo %}"),
+    # compiled scopes: locals vs context
+    ("scope_block_in_loop", "{% include 'loop_block_child.html' %}"),
+    ("scope_with_include", "{% with name='<w>' %}{% include 'greet.html' %}{% endwith %}"),
+    ("scope_nested_include", "{% for a in numbers %}{% for b in pairs %}{% include 'uses_loop.html' with item=b.0 %}{% endfor %}{{ forloop.counter }};{% endfor %}"),
+    ("scope_unpack_include", "{% for k, v in pairs %}{% include 'kv.html' %}{% endfor %}"),
+    ("scope_cycle_nested", "{% for a in numbers %}{% for b in pairs %}{% cycle 'x' 'y' 'z' as c %}{% endfor %}{{ c }}{% endfor %}"),
+    ("scope_autoescape_include", "{% autoescape off %}{% include 'esc.html' %}{% endautoescape %}|{% include 'esc.html' %}"),
+    ("scope_filter_loop", "{% filter upper %}{% for r in rows %}{{ r.name }}{% if not forloop.last %},{% endif %}{% endfor %}{% endfilter %}"),
+    ("scope_firstof_loop", "{% for r in rows %}{% firstof r.qty r.name %};{% endfor %}"),
+    ("scope_forloop_filters", "{% for n in numbers %}{{ forloop.counter|add:10 }}{% if forloop.first %}F{% endif %}{% with c=forloop.revcounter %}<{{ c }}>{% endwith %}{% endfor %}"),
+    ("scope_loopvar_shadows_outer", "{% with n='outer' %}{% for n in numbers %}{{ n }}{% endfor %}{{ n }}{% endwith %}"),
+    ("scope_regroup_in_loop", "{% for r in rows %}{% regroup people by gender as g %}{{ g|length }}{% endfor %}[{{ g }}]"),
+    ("scope_with_in_loop_context", "{% for r in rows %}{% with x=r.name %}{% include 'greet.html' with name=x %}{% endwith %}{% endfor %}"),
+    ("scope_ifchanged_in_include_loop", "{% for p in people %}{% ifchanged p.gender %}[{{ p.gender }}]{% endifchanged %}{% include 'greet.html' with name=p.first %}{% endfor %}"),
+    ("scope_for_callable_root", "{% for f in funcs %}{{ f|upper }}{{ f.upper }}{% endfor %}"),
     # filters
     ("f_add", "{{ int|add:8 }} {{ '5'|add:'6' }} {{ numbers|add:pairs }} {{ name|add:'!' }} {{ name|add:3 }}"),
     ("f_addslashes", "{{ html|addslashes }}"),
