@@ -482,3 +482,36 @@ def test_compiled_once_per_autoescape_setting():
     template.render(Context({"a": "<"}, autoescape=False))
     template.render(Context({"a": "<"}))
     assert len(template.nodelist._compiled) == 2
+
+
+def test_now_tag():
+    import datetime
+
+    year = str(datetime.date.today().year)
+    template = Engine().from_string('{% now "Y" %}|{% now "Y" as y %}[{{ y }}]')
+    assert template.render(Context()) == f"{year}|[{year}]"
+    with pytest.raises(TemplateSyntaxError, match="'now' statement takes one argument"):
+        Engine().from_string("{% now %}")
+
+
+def test_lorem_random_shapes():
+    template = Engine().from_string("{% lorem 5 w random %}|{% lorem 2 p random %}")
+    words, paragraphs = template.render(Context()).split("|")
+    assert len(words.split()) == 5
+    assert paragraphs.count("<p>") == 2
+
+
+def test_debug_tag():
+    template = Engine().from_string("{% debug %}")
+    assert template.render(Context({"a": 1})) == ""
+    with override_settings(DEBUG=True):
+        out = template.render(Context({"secret_value": 1}))
+    assert "'secret_value': 1" in out
+
+
+def test_render_to_string_on_engine_and_get_default():
+    engine = Engine(dirs=[DIRS])
+    assert engine.render_to_string("page.html", {"name": "e"}) == "dir template e"
+    assert engine.render_to_string(["x.html", "page.html"], Context({"name": "c"})) == (
+        "dir template c"
+    )
