@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import logging
 import re
 from typing import Any
 
@@ -30,6 +31,11 @@ from reinhardt.utils.datastructures import MultiValueDict
 from reinhardt.utils.http import parse_header_parameters
 
 __all__ = ["MultiPartParser", "MultiPartParserError", "InputStreamExhausted", "TooManyFilesSent"]
+
+# python-multipart logs every malformed body it sees; the handler's 400 (or Django-like
+# leniency) is the answer, so keep its warnings out of the project's logs.
+logging.getLogger("python_multipart").addHandler(logging.NullHandler())
+logging.getLogger("python_multipart").propagate = False
 
 # RFC 2046: 1 to 70 characters, the last not a space (we allow up to 200 like most servers).
 _VALID_BOUNDARY = re.compile(r"^[ -~]{0,199}[!-~]$")
@@ -130,23 +136,11 @@ class MultiPartParser:
             "on_headers_finished": self._on_headers_finished,
         })
         try:
-            remaining = self._content_length
-            while remaining > 0 and not self._stopped:
-                chunk = self._input_data.read(min(self._chunk_size, remaining))
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-                tokenizer.write(chunk)
-            if not self._stopped and tokenizer.state != MultipartState.END:
-                raise MultiPartParserError("The multipart body ended before its closing "
-                                           "boundary.")
+            self._feed(tokenizer)
         except StopUpload as e:
             self._close_files()
             if not e.connection_reset:
                 _exhaust(self._input_data)
-        except FormParserError as e:
-            self._interrupt()
-            raise MultiPartParserError(f"Malformed multipart body: {e}") from e
         except BaseException:
             self._interrupt()
             raise
@@ -158,6 +152,51 @@ class MultiPartParser:
                 break
         self._post._mutable = False
         return self._post, self._files
+
+    def _feed(self, tokenizer) -> None:
+        """Stream the body into the tokenizer, as leniently as browsers' peers expect.
+
+        Text before the first boundary (the RFC 2046 preamble) is skipped; a body that ends
+        without its closing boundary keeps the parts completed so far and its last part; a
+        part the tokenizer cannot parse ends parsing, keeping the parts before it.
+        """
+        delimiter = b"--" + self._boundary
+        pending = b""
+        started = False
+        remaining = self._content_length
+        while remaining > 0:
+            chunk = self._input_data.read(min(self._chunk_size, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            if not started:
+                pending += chunk
+                if pending.startswith(delimiter):
+                    start = 0
+                else:
+                    start = pending.find(b"\r\n" + delimiter)
+                    if start == -1:
+                        pending = pending[-(len(delimiter) + 2):]
+                        continue
+                    start += 2
+                chunk, pending, started = pending[start:], b"", True
+            try:
+                tokenizer.write(chunk)
+            except FormParserError:
+                self._drop_current_part()
+                return
+        if started and tokenizer.state != MultipartState.END:
+            try:
+                tokenizer.write(b"\r\n" + delimiter + b"--\r\n")
+            except FormParserError:
+                self._drop_current_part()
+
+    def _drop_current_part(self) -> None:
+        part = self._part
+        if part is not None:
+            if part.file_name and not part.skip:
+                self._interrupt_part(part)
+            self._part = None
 
     # Tokenizer callbacks.
 
@@ -180,7 +219,12 @@ class MultiPartParser:
 
     def _on_header_end(self) -> None:
         name = b"".join(self._header_field).decode("latin-1").strip().lower()
-        value = b"".join(self._header_value).decode("latin-1").strip()
+        raw_value = b"".join(self._header_value)
+        try:
+            # Browsers send non-ASCII names in part headers as UTF-8.
+            value = raw_value.decode(self._encoding).strip()
+        except (UnicodeDecodeError, LookupError):
+            value = raw_value.decode("latin-1").strip()
         self._header_field.clear()
         self._header_value.clear()
         self._part.headers[name] = value
@@ -199,11 +243,11 @@ class MultiPartParser:
         if kind != "form-data" or "name" not in params:
             part.skip = True
             return
-        part.field_name = _force_text(params["name"], self._encoding).strip()
+        part.field_name = params["name"].strip()
         part.transfer_encoding = part.headers.get("content-transfer-encoding", "").strip().lower()
-        if "filename" in params or "filename*" in params:
-            file_name = params.get("filename", params.get("filename*", ""))
-            part.file_name = self._sanitize_file_name(_force_text(file_name, self._encoding))
+        file_name = params.get("filename") or params.get("filename*")
+        if file_name:
+            part.file_name = self._sanitize_file_name(file_name)
             self._num_files += 1
             limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
             if limit is not None and self._num_files > limit:
