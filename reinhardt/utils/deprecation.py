@@ -18,6 +18,9 @@ class MiddlewareMixin:
         if get_response is None:
             raise ValueError("get_response must be provided.")
         self.get_response = get_response
+        # Looked up once: hasattr() on every request adds up.
+        self._process_request = getattr(self, "process_request", None)
+        self._process_response = getattr(self, "process_response", None)
         self.async_mode = iscoroutinefunction(get_response)
         if self.async_mode:
             markcoroutinefunction(self)
@@ -32,11 +35,11 @@ class MiddlewareMixin:
         if self.async_mode:
             return self.__acall__(request)
         response = None
-        if hasattr(self, "process_request"):
-            response = self.process_request(request)
+        if self._process_request is not None:
+            response = self._process_request(request)
         response = response or self.get_response(request)
-        if hasattr(self, "process_response"):
-            response = self.process_response(request, response)
+        if self._process_response is not None:
+            response = self._process_response(request, response)
         return response
 
     async def __acall__(self, request):

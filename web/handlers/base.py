@@ -113,6 +113,8 @@ class BaseHandler:
         if response.status_code >= 400:
             log_response("%s: %s", response.reason_phrase, request.path, response=response,
                          request=request)
+        if "urlconf" in request.__dict__:
+            set_urlconf(None)
         return response
 
     async def get_response_async(self, request):
@@ -136,7 +138,7 @@ class BaseHandler:
                 break
         if response is None:
             wrapped_callback = self.make_view_atomic(callback)
-            if iscoroutinefunction(wrapped_callback):
+            if _is_async_view(wrapped_callback):
                 wrapped_callback = async_to_sync(wrapped_callback)
             try:
                 response = wrapped_callback(request, *callback_args, **callback_kwargs)
@@ -261,6 +263,20 @@ class BaseHandler:
         return None
 
 
+_view_is_async: dict = {}
+
+
+def _is_async_view(view) -> bool:
+    """iscoroutinefunction(), remembered per view: it is asked on every request."""
+    try:
+        return _view_is_async[view]
+    except KeyError:
+        result = _view_is_async[view] = iscoroutinefunction(view)
+        return result
+    except TypeError:  # an unhashable callable
+        return iscoroutinefunction(view)
+
+
 def _atomic_request_aliases() -> list[str]:
     """The aliases of the databases configured with ATOMIC_REQUESTS."""
     return [alias for alias, conf in (settings.DATABASES or {}).items()
@@ -268,14 +284,5 @@ def _atomic_request_aliases() -> list[str]:
 
 
 def reset_urlconf(sender, **kwargs) -> None:
-    """Forget a request's URLconf override when it finishes."""
+    """Forget a request's URLconf override (get_response() already does so)."""
     set_urlconf(None)
-
-
-def _connect_reset_urlconf() -> None:
-    from reinhardt.core.signals import request_finished
-
-    request_finished.connect(reset_urlconf)
-
-
-_connect_reset_urlconf()

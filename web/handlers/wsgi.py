@@ -57,8 +57,9 @@ class LimitedStream(IOBase):
 class WSGIRequest(HttpRequest):
     """A request from a WSGI server; META is the WSGI environ."""
 
-    def __init__(self, environ: dict[str, Any]):
-        script_name = get_script_name(environ)
+    def __init__(self, environ: dict[str, Any], script_name: str | None = None):
+        if script_name is None:
+            script_name = get_script_name(environ)
         path_info = get_path_info(environ) or "/"
         self.environ = environ
         self.path_info = path_info
@@ -126,9 +127,10 @@ class WSGIHandler(base.BaseHandler):
         self.load_middleware()
 
     def __call__(self, environ, start_response):
-        set_script_prefix(get_script_name(environ))
+        script_name = get_script_name(environ)
+        set_script_prefix(script_name)
         signals.request_started.send(sender=self.__class__, environ=environ)
-        request = self.request_class(environ)
+        request = self.request_class(environ, script_name)
         response = self.get_response(request)
         response._handler_class = self.__class__
 

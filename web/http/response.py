@@ -69,6 +69,11 @@ class ResponseHeaders(CaseInsensitiveMapping):
         return value
 
     def __setitem__(self, key: str, value) -> None:
+        if (type(key) is str and type(value) is str and key.isascii() and value.isascii()
+                and "\n" not in value and "\r" not in value and "\n" not in key
+                and "\r" not in key):
+            self._store[key.lower()] = (key, value)
+            return
         key = self._convert(key, "ascii")
         value = self._convert(value, "latin-1", mime_encode=True)
         self._store[key.lower()] = (key, value)
@@ -82,6 +87,13 @@ class ResponseHeaders(CaseInsensitiveMapping):
     def setdefault(self, key: str, value) -> None:
         if key.lower() not in self._store:
             self[key] = value
+
+    def get(self, key: str, default=None):
+        item = self._store.get(key.lower())
+        return default if item is None else item[1]
+
+    def __getitem__(self, key: str) -> str:
+        return self._store[key.lower()][1]
 
     def pop(self, key: str, default=None):
         item = self._store.pop(key.lower(), None)
@@ -100,10 +112,12 @@ class HttpResponseBase:
         self._charset = charset
         if "content-type" not in self.headers._store:
             if content_type is None:
-                content_type = f"text/html; charset={self.charset}"
-            self.headers._store["content-type"] = (
-                "Content-Type", ResponseHeaders._convert(content_type, "latin-1", True)
-            )
+                default_charset = charset or settings.DEFAULT_CHARSET
+                content_type = f"text/html; charset={default_charset}"
+                self._charset_cache = (content_type, default_charset)
+            else:
+                content_type = ResponseHeaders._convert(content_type, "latin-1", True)
+            self.headers._store["content-type"] = ("Content-Type", content_type)
         elif content_type:
             raise ValueError(
                 "'headers' must not contain 'Content-Type' when the "
@@ -136,7 +150,17 @@ class HttpResponseBase:
     def charset(self) -> str:
         if self._charset is not None:
             return self._charset
-        content_type = self.get("Content-Type", "")
+        item = self.headers._store.get("content-type")
+        content_type = "" if item is None else item[1]
+        cached = self.__dict__.get("_charset_cache")
+        if cached is not None and cached[0] is content_type:
+            return cached[1]
+        charset = self._charset_from(content_type)
+        self._charset_cache = (content_type, charset)
+        return charset
+
+    @staticmethod
+    def _charset_from(content_type: str) -> str:
         _, sep, params = content_type.partition(";")
         if sep:
             for param in params.split(";"):

@@ -22,7 +22,7 @@ class SecurityMiddleware(NonBlockingMiddleware):
         self.referrer_policy = settings.SECURE_REFERRER_POLICY
         self.cross_origin_opener_policy = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
         if self.redirect:
-            self.process_request = self._redirect_to_https
+            self.process_request = self._process_request = self._redirect_to_https
         policy = self.referrer_policy
         if policy and not isinstance(policy, str):
             policy = ",".join(policy)

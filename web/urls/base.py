@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
-from asgiref.local import Local
+from contextvars import ContextVar
 
 from reinhardt.utils.functional import lazy
 from reinhardt.utils.script_prefix import clear_script_prefix, get_script_prefix, set_script_prefix
@@ -14,7 +14,7 @@ from reinhardt.web.urls.resolvers import _get_cached_resolver, get_resolver
 from reinhardt.web.urls.utils import get_callable
 
 # The URLconf of the current thread or task, when a request set request.urlconf.
-_urlconfs = Local()
+_urlconf: ContextVar = ContextVar("reinhardt_urlconf", default=None)
 
 
 def resolve(path: str, urlconf=None):
@@ -90,14 +90,12 @@ def clear_url_caches() -> None:
 
 def set_urlconf(urlconf_name) -> None:
     """Use ``urlconf_name`` for this thread/task (None restores ROOT_URLCONF)."""
-    if urlconf_name:
-        _urlconfs.value = urlconf_name
-    elif hasattr(_urlconfs, "value"):
-        del _urlconfs.value
+    _urlconf.set(urlconf_name or None)
 
 
 def get_urlconf(default=None):
-    return getattr(_urlconfs, "value", default)
+    value = _urlconf.get()
+    return default if value is None else value
 
 
 def is_valid_path(path: str, urlconf=None):

@@ -19,8 +19,6 @@ from importlib import import_module
 from typing import Any
 from urllib.parse import quote
 
-from asgiref.local import Local
-
 from reinhardt.conf import settings
 from reinhardt.core.exceptions import ImproperlyConfigured, ViewDoesNotExist
 from reinhardt.utils.datastructures import MultiValueDict
@@ -50,6 +48,23 @@ class ResolverMatch:
         self.extra_kwargs = extra_kwargs
         self.app_names = [x for x in app_names if x] if app_names else []
         self.namespaces = [x for x in namespaces if x] if namespaces else []
+
+    @classmethod
+    def _fast(cls, func, args, kwargs, url_name, app_names, namespaces, route, tried,
+              captured_kwargs, extra_kwargs):
+        """Build a match from already-filtered names, skipping __init__'s checks."""
+        self = cls.__new__(cls)
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs
+        self.url_name = url_name
+        self.route = route
+        self._tried = tried
+        self.captured_kwargs = captured_kwargs
+        self.extra_kwargs = extra_kwargs
+        self.app_names = app_names
+        self.namespaces = namespaces
+        return self
 
     @property
     def tried(self):
@@ -232,7 +247,23 @@ class RegexPattern:
                 f'"{self._regex}" is not a valid regular expression: {e}'
             ) from e
 
+    @cached_property
+    def _literal(self) -> str | None:
+        """The text a regex such as r"^/" or r"^blog/" matches, if it is only that."""
+        source = str(self._regex)
+        if self._is_endpoint or not source.startswith("^"):
+            return None
+        body = source[1:]
+        if re.fullmatch(r"[A-Za-z0-9_/-]*", body):
+            return body
+        return None
+
     def match(self, path: str):
+        literal = self._literal
+        if literal is not None:
+            if path.startswith(literal):
+                return path[len(literal):], (), {}
+            return None
         regex = self.regex
         if self._is_endpoint and regex.pattern.endswith("$"):
             match = regex.fullmatch(path)
@@ -338,7 +369,6 @@ class URLResolver:
         self.default_kwargs = default_kwargs or {}
         self.namespace = namespace
         self.app_name = app_name
-        self._local = Local()
 
     def __repr__(self) -> str:
         if isinstance(self.urlconf_name, list) and self.urlconf_name:
@@ -384,46 +414,64 @@ class URLResolver:
         return buckets, wildcards
 
     def resolve(self, path: str) -> ResolverMatch:
-        path = str(path)
-        match = self.pattern.match(path)
+        match = self.pattern.match(path if type(path) is str else str(path))
         if match is None:
             raise Resolver404({"path": path})
         new_path, args, kwargs = match
         buckets, wildcards = self._index
         slash = new_path.find("/")
-        segment = new_path if slash == -1 else new_path[:slash]
-        candidates = buckets.get(segment, wildcards)
-        failures: dict[int, list] = {}
+        candidates = buckets.get(new_path if slash == -1 else new_path[:slash], wildcards)
+        failures: dict[int, list] | None = None
+        outer = bool(kwargs or self.default_kwargs)
         for pattern in candidates:
-            try:
-                sub_match = pattern.resolve(new_path)
-            except Resolver404 as e:
-                failures[id(pattern)] = e.args[0].get("tried") or []
-                continue
-            if sub_match is None:
-                continue
-            if kwargs or self.default_kwargs:
-                sub_kwargs = {**kwargs, **self.default_kwargs, **sub_match.kwargs}
-                sub_args = sub_match.args
-                if not sub_kwargs:
-                    sub_args = args + sub_match.args
-                captured = {**kwargs, **(sub_match.captured_kwargs or {})}
-                extra = {**self.default_kwargs, **(sub_match.extra_kwargs or {})}
+            if type(pattern) is URLPattern:
+                # Inline URLPattern.resolve(): most lookups end here.
+                pmatch = pattern.pattern.match(new_path)
+                if pmatch is None:
+                    continue
+                _, sub_args, captured = pmatch
+                extra = pattern.default_args
+                sub_kwargs = {**captured, **extra} if extra else captured
+                name = pattern.pattern.name
+                route = str(pattern.pattern)
+                app_names: list = []
+                namespaces: list = []
             else:
-                sub_kwargs = sub_match.kwargs
-                sub_args = args + sub_match.args if not sub_kwargs else sub_match.args
-                captured = sub_match.captured_kwargs
-                extra = sub_match.extra_kwargs
-            current_route = "" if isinstance(pattern, URLPattern) else str(pattern.pattern)
-            return ResolverMatch(
-                sub_match.func, sub_args, sub_kwargs, sub_match.url_name,
-                [self.app_name, *sub_match.app_names],
-                [self.namespace, *sub_match.namespaces],
-                _join_route(current_route, sub_match.route),
-                functools.partial(self._tried_before, pattern, sub_match),
-                captured_kwargs=captured, extra_kwargs=extra,
+                try:
+                    sub_match = pattern.resolve(new_path)
+                except Resolver404 as e:
+                    if failures is None:
+                        failures = {}
+                    failures[id(pattern)] = e.args[0].get("tried") or []
+                    continue
+                if sub_match is None:
+                    continue
+                sub_args, sub_kwargs = sub_match.args, sub_match.kwargs
+                captured, extra = sub_match.captured_kwargs, sub_match.extra_kwargs
+                name = sub_match.url_name
+                route = _join_route(str(pattern.pattern), sub_match.route)
+                app_names, namespaces = sub_match.app_names, sub_match.namespaces
+            if outer:
+                merged = {**kwargs, **self.default_kwargs, **sub_kwargs}
+                if not merged:
+                    sub_args = args + sub_args
+                sub_kwargs = merged
+                captured = {**kwargs, **(captured or {})}
+                extra = {**self.default_kwargs, **(extra or {})}
+            elif not sub_kwargs and args:
+                sub_args = args + sub_args
+            if self.app_name:
+                app_names = [self.app_name, *app_names]
+            if self.namespace:
+                namespaces = [self.namespace, *namespaces]
+            return ResolverMatch._fast(
+                pattern.callback if type(pattern) is URLPattern else sub_match.func,
+                sub_args, sub_kwargs, name, app_names, namespaces, route,
+                functools.partial(self._tried_before, pattern,
+                                  None if type(pattern) is URLPattern else sub_match),
+                captured, extra,
             )
-        raise Resolver404({"tried": self._tried_list(failures), "path": new_path})
+        raise Resolver404({"tried": self._tried_list(failures or {}), "path": new_path})
 
     def _tried_list(self, failures: dict[int, list], stop=None) -> list[list]:
         tried: list[list] = []
@@ -439,7 +487,10 @@ class URLResolver:
 
     def _tried_before(self, pattern, sub_match) -> list[list]:
         tried = self._tried_list({}, stop=pattern)
-        tried.extend([pattern, *t] for t in (sub_match.tried or []))
+        if sub_match is None:
+            tried.append([pattern])
+        else:
+            tried.extend([pattern, *t] for t in (sub_match.tried or []))
         return tried
 
     # Reversing -------------------------------------------------------------------------
@@ -472,7 +523,6 @@ class URLResolver:
                 namespaces[namespace] = ([pattern, *prefixes], sub_resolver)
             for app_name, namespace_list in url_pattern.app_dict.items():
                 apps.setdefault(app_name, []).extend(namespace_list)
-        self._local.populated = True
         self.__dict__["reverse_dict"] = lookups
         self.__dict__["namespace_dict"] = namespaces
         self.__dict__["app_dict"] = apps
