@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
-
 from contextvars import ContextVar
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from reinhardt.utils.functional import lazy
 from reinhardt.utils.script_prefix import clear_script_prefix, get_script_prefix, set_script_prefix

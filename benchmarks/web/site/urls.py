@@ -1,9 +1,9 @@
 """A plain page, and a 500-route URLconf: 250 static routes and 250 with converters, some
 behind include()s, the way a large project's URLconf looks."""
 
-from reinhardt.web.urls import include, path
-
 from benchsite import views
+
+from reinhardt.web.urls import include, path
 
 sections = []
 for s in range(10):
