@@ -402,8 +402,11 @@ class StreamingHttpResponse(HttpResponseBase):
     @property
     def streaming_content(self):
         if self.is_async:
+            # Bind the iterator now: wrapping streaming_content replaces self._iterator.
+            iterator = self._iterator
+
             async def awrapper():
-                async for part in self._iterator:
+                async for part in iterator:
                     yield self.make_bytes(part)
 
             return awrapper()
