@@ -103,7 +103,7 @@ def test_body_is_read_once_and_post_is_parsed():
     request = rf.post("/", data={"a": "1"})
     assert request.POST["a"] == "1"
     with pytest.raises(RawPostDataException):
-        request.body
+        _ = request.body
 
 
 def test_response_headers_and_content():
@@ -142,7 +142,7 @@ def test_response_family():
     stream = StreamingHttpResponse(iter(["a", "b"]))
     assert b"".join(stream) == b"ab"
     with pytest.raises(AttributeError):
-        stream.content
+        _ = stream.content
 
 
 def test_file_response_headers():

@@ -19,8 +19,8 @@ from tests.web import urlconf_for_tests as conf
 URLCONF = "tests.web.urlconf_for_tests"
 
 
-def r(name, *args, **kwargs):
-    return reverse(name, urlconf=URLCONF, *args, **kwargs)
+def r(name, **kwargs):
+    return reverse(name, urlconf=URLCONF, **kwargs)
 
 
 def test_converters_turn_path_parts_into_python_values():
