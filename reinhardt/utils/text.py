@@ -286,3 +286,41 @@ _PHONE_KEYS = {
 def phone2numeric(phone) -> str:
     """'1-800-COLLECT' -> '1-800-2655328' (letters to phone keypad digits)."""
     return "".join(_PHONE_KEYS.get(c, c) for c in phone.lower())
+
+def _gzip_header(max_random_bytes: int | None) -> bytes:
+    """A gzip member header; with max_random_bytes, a random-length file name (BREACH)."""
+    import secrets
+    import string
+
+    if not max_random_bytes:
+        return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+    length = secrets.randbelow(max_random_bytes) + 1
+    name = "".join(secrets.choice(string.ascii_letters) for _ in range(length)).encode()
+    return b"\x1f\x8b\x08\x08\x00\x00\x00\x00\x00\xff" + name + b"\x00"
+
+
+def compress_string(s: bytes, *, max_random_bytes: int | None = None) -> bytes:
+    """Gzip ``s`` (level 6, mtime 0)."""
+    import zlib
+
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    body = compressor.compress(s) + compressor.flush()
+    trailer = zlib.crc32(s).to_bytes(4, "little") + (len(s) & 0xFFFFFFFF).to_bytes(4, "little")
+    return _gzip_header(max_random_bytes) + body + trailer
+
+
+def compress_sequence(sequence, *, max_random_bytes: int | None = None):
+    """Gzip an iterable of bytes, flushing after each piece so streaming stays streaming."""
+    import zlib
+
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    crc = 0
+    size = 0
+    yield _gzip_header(max_random_bytes)
+    for item in sequence:
+        crc = zlib.crc32(item, crc)
+        size += len(item)
+        data = compressor.compress(item) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        if data:
+            yield data
+    yield compressor.flush() + crc.to_bytes(4, "little") + (size & 0xFFFFFFFF).to_bytes(4, "little")
