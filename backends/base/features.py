@@ -101,6 +101,8 @@ SETTINGS_FLAGS: dict[str, str] = {
     "requires_casted_case_in_updates": "bulk_update() must CAST its CASE expressions",
     "supports_logical_xor": "the database has a logical XOR operator",
     "supports_slicing_ordering_in_compound": "subqueries of union() may be ordered and sliced",
+    "can_defer_constraint_checks": "foreign keys are checked at commit, so related rows may "
+                                   "be deleted in any order inside a transaction",
 }
 
 
@@ -168,6 +170,7 @@ class BaseDatabaseFeatures:
     requires_casted_case_in_updates = False
     supports_logical_xor = False
     supports_slicing_ordering_in_compound = False
+    can_defer_constraint_checks = False
 
     def __init__(self, connection):
         self.connection = connection

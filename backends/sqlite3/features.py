@@ -42,3 +42,4 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # SQLite's default limit since 3.32; the wrapper reads the real one when connected.
     max_query_params = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
     max_identifier_length = None
+    can_defer_constraint_checks = True  # foreign keys are DEFERRABLE INITIALLY DEFERRED

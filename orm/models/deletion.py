@@ -31,7 +31,12 @@ class RestrictedError(IntegrityError):
 def CASCADE(collector, field, sub_objs, using):
     collector.collect(sub_objs, source=field.remote_field.model, source_attr=field.name,
                       nullable=field.null, fail_on_restricted=False)
-    if field.null and not connections[using].features.supports_foreign_keys:
+    features = connections[using].features
+    # Where foreign keys are checked at once (not at commit), a nullable link is cleared
+    # first so the rows can be deleted in any order.
+    if field.null and (
+        not features.supports_foreign_keys or not features.can_defer_constraint_checks
+    ):
         collector.add_field_update(field, None, sub_objs)
 
 

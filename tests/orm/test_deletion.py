@@ -105,3 +105,21 @@ def test_deleting_m2m_target_removes_links():
     count, per_model = tag.delete()
     assert per_model == {"orm.Book_tags": 1, "orm.Tag": 1}
     assert book.tags.count() == 0
+
+
+def test_nullable_cascade_is_cleared_first_where_foreign_keys_are_checked_at_once(monkeypatch):
+    # With immediate foreign key checks (MySQL/InnoDB) a parent row can't be deleted while a
+    # collected child still points at it: the nullable link is cleared before the deletes.
+    from reinhardt.orm import connection
+    from reinhardt.orm.models.deletion import Collector
+
+    monkeypatch.setattr(connection.features, "can_defer_constraint_checks", False)
+    parent = Parent.objects.create(name="p")
+    child = Child.objects.create(name="c", cascade=parent)
+    GrandChild.objects.create(child=child)
+    collector = Collector(using="default", origin=parent)
+    collector.collect([parent])
+    assert any(field.name == "cascade" and value is None
+               for field, value in collector.field_updates)
+    assert parent.delete()[0] == 3
+    assert not Child.objects.exists()
