@@ -60,12 +60,15 @@ def test_order_by_rejects_unknown_fields(library):
         Book.objects.order_by("nope")
 
 
-def test_nulls_sort_first_ascending_and_can_be_placed():
+def test_nulls_sort_where_the_database_puts_them_and_can_be_placed(features):
     for a, b in [(2, "x"), (None, "y"), (1, "z"), (1, "a")]:
         Ordered.objects.create(a=a, b=b)
-    assert list(Ordered.objects.values_list("a", "b")) == [
-        (None, "y"), (1, "z"), (1, "a"), (2, "x"),
-    ]
+    # Where NULLs sort by default is the database's choice (as in Django): first in
+    # ascending order on SQLite and MySQL, last on PostgreSQL (nulls_order_largest).
+    values = [(1, "z"), (1, "a"), (2, "x")]
+    expected = values + [(None, "y")] if features.nulls_order_largest else \
+        [(None, "y")] + values
+    assert list(Ordered.objects.values_list("a", "b")) == expected
     assert list(Ordered.objects.order_by(F("a").asc(nulls_last=True)).values_list(
         "a", flat=True)) == [1, 1, 2, None]
     assert list(Ordered.objects.order_by(F("a").desc(nulls_first=True), "b").values_list(
@@ -87,12 +90,16 @@ def test_slicing(library):
         qs[:1].filter(pages=1)
 
 
-def test_first_last_earliest_latest(library):
+def test_first_last_earliest_latest(library, features):
     assert Book.objects.first().title == "Alpha"
     assert Book.objects.last().title == "Gamma"
     assert Book.objects.order_by("-pages").first().title == "Gamma"
     assert Book.objects.filter(pages=0).first() is None
-    assert Book.objects.latest().title == "Beta"  # Meta.get_latest_by = "published"
+    # Meta.get_latest_by = "published"; Gamma's date is NULL, which sorts as the largest
+    # value where the database puts NULLs last (as Django documents for latest()).
+    with_dates = Book.objects.filter(published__isnull=False)
+    assert with_dates.latest().title == "Beta"
+    assert Book.objects.latest().title == ("Gamma" if features.nulls_order_largest else "Beta")
     assert Book.objects.earliest("pages").title == "Alpha"
     assert Author.objects.order_by("pk").last().name == "Cy"
 
@@ -223,17 +230,36 @@ def test_bulk_create_ignore_conflicts():
 
 
 @needs("supports_update_conflicts")
-def test_bulk_create_update_conflicts():
+def test_bulk_create_update_conflicts(features):
     from tests.orm.models import Product
 
     Product.objects.create(sku="S1", name="old", price=1)
+    # unique_fields names the conflict target where the database can name one (MySQL's
+    # ON DUPLICATE KEY UPDATE fires on any unique key and takes none, as in Django).
+    target = {"unique_fields": ["sku"]} if features.supports_update_conflicts_with_target \
+        else {}
     Product.objects.bulk_create(
         [Product(sku="S1", name="new", price=2), Product(sku="S2", name="two", price=3)],
-        update_conflicts=True, unique_fields=["sku"], update_fields=["name", "price"],
+        update_conflicts=True, update_fields=["name", "price"], **target,
     )
     assert list(Product.objects.order_by("sku").values_list("sku", "name", "price")) == [
         ("S1", "new", decimal.Decimal("2.00")), ("S2", "two", decimal.Decimal("3.00")),
     ]
+
+
+@needs("supports_update_conflicts")
+def test_bulk_create_update_conflicts_checks_the_target(features):
+    from reinhardt.orm import NotSupportedError
+    from tests.orm.models import Product
+
+    objs = [Product(sku="S1", name="n", price=1)]
+    if features.supports_update_conflicts_with_target:
+        with pytest.raises(ValueError, match="Unique fields that can trigger the upsert"):
+            Product.objects.bulk_create(objs, update_conflicts=True, update_fields=["name"])
+    else:
+        with pytest.raises(NotSupportedError, match="supports_update_conflicts_with_target"):
+            Product.objects.bulk_create(objs, update_conflicts=True, update_fields=["name"],
+                                        unique_fields=["sku"])
 
 
 def test_queryset_delete_returns_counts(library):
