@@ -2,13 +2,45 @@
 
 The tests run against whichever backend REINHARDT_TEST_BACKEND names. A backend whose server
 cannot be reached fails the run with a message saying why: it is never skipped silently.
+
+Server backends use databases named ``test_<NAME>`` (created and dropped by the run), never
+the configured ones. Host, port and user come from the environment when set:
+REINHARDT_PG_HOST/PORT/USER/PASSWORD and REINHARDT_MYSQL_HOST/PORT/USER/PASSWORD.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 
-BACKENDS = ("sqlite",)
+BACKENDS = ("sqlite", "postgresql", "mysql")
+
+# How to start each server when it is down (scripts/test does it for you).
+START_HINTS = {
+    "postgresql": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+    "mysql": "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd",
+}
+
+
+def _server(prefix: str, port: int, user: str) -> dict:
+    return {
+        "HOST": os.environ.get(f"REINHARDT_{prefix}_HOST", "127.0.0.1"),
+        "PORT": int(os.environ.get(f"REINHARDT_{prefix}_PORT", port)),
+        "USER": os.environ.get(f"REINHARDT_{prefix}_USER", user),
+        "PASSWORD": os.environ.get(f"REINHARDT_{prefix}_PASSWORD", ""),
+    }
+
+
+def require_reachable(name: str, host: str, port: int) -> None:
+    """Fail the run at once, saying why, when the server is not listening."""
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as e:
+        raise SystemExit(
+            f"REINHARDT_TEST_BACKEND={name}: cannot reach the server at {host}:{port} ({e}). "
+            f"Start it (e.g. `{START_HINTS[name]}`) or run scripts/test {name}, which starts "
+            "it."
+        ) from None
 
 
 def database_settings(name: str) -> dict:
@@ -16,6 +48,22 @@ def database_settings(name: str) -> dict:
         return {
             "default": {"ENGINE": "reinhardt.backends.sqlite3", "NAME": ":memory:"},
             "other": {"ENGINE": "reinhardt.backends.sqlite3", "NAME": ":memory:"},
+        }
+    if name == "postgresql":
+        server = _server("PG", 5432, "postgres")
+        require_reachable(name, server["HOST"], server["PORT"])
+        engine = {"ENGINE": "reinhardt.backends.postgresql", **server}
+        return {
+            "default": {**engine, "NAME": "reinhardt"},
+            "other": {**engine, "NAME": "reinhardt_other"},
+        }
+    if name == "mysql":
+        server = _server("MYSQL", 3306, "root")
+        require_reachable(name, server["HOST"], server["PORT"])
+        engine = {"ENGINE": "reinhardt.backends.mysql", **server}
+        return {
+            "default": {**engine, "NAME": "reinhardt"},
+            "other": {**engine, "NAME": "reinhardt_other"},
         }
     raise SystemExit(
         f"REINHARDT_TEST_BACKEND={name!r} is not a known test backend; choose one of "
