@@ -89,6 +89,8 @@ class DatabaseErrorWrapper:
                 new = our_type(*exc_value.args)
                 if our_type not in (DataError, IntegrityError):
                     self.wrapper.errors_occurred = True
+                    if self.wrapper.is_disconnect(exc_value):
+                        self.wrapper.handle_disconnect()
                 raise new.with_traceback(traceback) from exc_value
         return
 

@@ -73,6 +73,7 @@ class BaseDatabaseWrapper:
         self.errors_occurred = False
         self.health_check_enabled = False
         self.health_check_done = False
+        self._closing_dropped = False
 
         self._thread_sharing_lock = threading.Lock()
         self._thread_sharing_count = 0
@@ -399,6 +400,33 @@ class BaseDatabaseWrapper:
         pass
 
     # ----- connection health -----------------------------------------------------------------
+
+    def is_disconnect(self, exc) -> bool:
+        """Whether the driver error ``exc`` means the server dropped the connection."""
+        return False
+
+    def handle_disconnect(self) -> None:
+        """The server dropped the connection: forget it so the next use reconnects.
+
+        Nothing half-applied can follow: the server rolled the transaction in flight back.
+        Inside an atomic block the connection stays marked broken until the outermost block
+        exits (the block's remaining statements must not run in a new transaction). Under
+        manual transaction management (autocommit off, outside atomic) the connection is
+        kept broken too: reconnecting would start a new transaction silently.
+        """
+        if self.connection is None or self.closed_in_transaction or self._closing_dropped:
+            return
+        if not (self.in_atomic_block or self.autocommit):
+            return
+        self._closing_dropped = True
+        try:
+            self.close()
+        except Exception:
+            # The driver may fail to close a dead connection; it is gone either way.
+            if not self.in_atomic_block:
+                self.connection = None
+        finally:
+            self._closing_dropped = False
 
     def is_usable(self) -> bool:
         raise NotImplementedError

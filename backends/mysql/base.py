@@ -39,6 +39,11 @@ _OWN_OPTIONS = ("isolation_level", "sql_mode", "init_command")
 _ISOLATION_LEVELS = {"read uncommitted", "read committed", "repeatable read", "serializable"}
 DEFAULT_SQL_MODE = "TRADITIONAL,NO_AUTO_VALUE_ON_ZERO"
 
+# Client and server errors meaning the connection is gone: server has gone away (2006),
+# lost connection (2013), server lost (2055), connection killed (1927 MariaDB, 4031
+# disconnected by the server).
+DISCONNECT_ERROR_CODES = frozenset({2006, 2013, 2055, 1927, 4031})
+
 # Errors MySQL reports as "operational" that are integrity violations everywhere else:
 # NOT NULL (1048), UNSIGNED out of range (1690), CHECK failed (3819 MySQL, 4025 MariaDB).
 INTEGRITY_ERROR_CODES = frozenset({1048, 1690, 3819, 4025})
@@ -285,6 +290,12 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     def _savepoint_allowed(self):
         return self.features.supports_savepoints and not self.get_autocommit()
+
+    def is_disconnect(self, exc):
+        return isinstance(exc, (Database.OperationalError, Database.InterfaceError)) and (
+            not exc.args or exc.args[0] in DISCONNECT_ERROR_CODES
+            or isinstance(exc, Database.InterfaceError)
+        )
 
     def is_usable(self):
         try:

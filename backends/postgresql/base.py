@@ -7,6 +7,7 @@ repeats the same expression with separate parameters in SELECT and GROUP BY;
 
 from __future__ import annotations
 
+import _thread
 import threading
 
 from reinhardt.backends.base.base import BaseDatabaseWrapper
@@ -308,9 +309,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     def chunked_cursor(self):
         self._named_cursor_count += 1
-        import _thread
-
-        name = "_reinhardt_curs_%d_%d" % (_thread.get_ident(), self._named_cursor_count)
+        name = f"_reinhardt_curs_{_thread.get_ident()}_{self._named_cursor_count}"
         return self._cursor(name=name)
 
     def _set_autocommit(self, autocommit):
@@ -328,6 +327,12 @@ class DatabaseWrapper(BaseDatabaseWrapper):
                 pool.putconn(connection)
                 return None
             return self.connection.close()
+
+    def is_disconnect(self, exc):
+        connection = self.connection
+        return isinstance(exc, (Database.OperationalError, Database.InterfaceError)) and (
+            connection is None or connection.closed or connection.broken
+        )
 
     def is_usable(self):
         if self.connection is None or self.connection.closed:
