@@ -51,6 +51,13 @@ def close_old_connections(**kwargs):
         conn.close_if_unusable_or_obsolete()
 
 
+def _settings_changed(setting=None, **kwargs):
+    """override_settings(DATABASE_ROUTERS=...) takes effect on the next routing decision."""
+    if setting == "DATABASE_ROUTERS":
+        router.reset()
+
+
+_core_signals.setting_changed.connect(_settings_changed)
 _core_signals.request_started.connect(reset_queries)
 _core_signals.request_started.connect(close_old_connections)
 _core_signals.request_finished.connect(close_old_connections)
