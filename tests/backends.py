@@ -48,6 +48,8 @@ def database_settings(name: str) -> dict:
         return {
             "default": {"ENGINE": "reinhardt.backends.sqlite3", "NAME": ":memory:"},
             "other": {"ENGINE": "reinhardt.backends.sqlite3", "NAME": ":memory:"},
+            "replica": {"ENGINE": "reinhardt.backends.sqlite3", "NAME": ":memory:",
+                        "TEST": {"MIRROR": "default"}},
         }
     if name == "postgresql":
         server = _server("PG", 5432, "postgres")
@@ -56,6 +58,7 @@ def database_settings(name: str) -> dict:
         return {
             "default": {**engine, "NAME": "reinhardt"},
             "other": {**engine, "NAME": "reinhardt_other"},
+            "replica": {**engine, "NAME": "reinhardt", "TEST": {"MIRROR": "default"}},
         }
     if name == "mysql":
         server = _server("MYSQL", 3306, "root")
@@ -64,11 +67,16 @@ def database_settings(name: str) -> dict:
         return {
             "default": {**engine, "NAME": "reinhardt"},
             "other": {**engine, "NAME": "reinhardt_other"},
+            "replica": {**engine, "NAME": "reinhardt", "TEST": {"MIRROR": "default"}},
         }
     raise SystemExit(
         f"REINHARDT_TEST_BACKEND={name!r} is not a known test backend; choose one of "
         + ", ".join(BACKENDS)
     )
+
+
+# Every backend has three aliases: "default", "other" (a second database) and "replica"
+# (a replica of "default": in tests, the same database).
 
 
 def selected_backend() -> str:

@@ -23,24 +23,47 @@ def create_tables(connection) -> None:
             editor.create_model(model)
 
 
+def mirrors() -> dict:
+    """{alias: primary alias} of the aliases with TEST["MIRROR"] (replicas of a primary)."""
+    return {
+        alias: connections.settings[alias]["TEST"]["MIRROR"]
+        for alias in connections
+        if connections.settings[alias]["TEST"].get("MIRROR")
+    }
+
+
+def primaries() -> list:
+    """The aliases that have a test database of their own."""
+    return [alias for alias in connections if alias not in mirrors()]
+
+
 def setup_databases() -> list:
-    """Create the test database of every alias (``test_`` prefix) with all tables."""
+    """Create the test database of every alias (``test_`` prefix) with all tables; a
+    mirror alias (TEST["MIRROR"]) uses its primary's test database instead."""
     old_names = []
-    for alias in connections:
+    for alias in primaries():
         connection = connections[alias]
         old_names.append((connection, connection.settings_dict["NAME"]))
         connection.creation.create_test_db(verbosity=0, create_tables=create_tables)
+    for alias, primary in mirrors().items():
+        connection = connections[alias]
+        old_names.append((connection, None))
+        connection.creation.set_as_test_mirror(connections[primary].settings_dict)
     return old_names
 
 
 def teardown_databases(old_names) -> None:
-    for connection, old_name in old_names:
+    # Mirrors first: a connection still open on a test database would block dropping it.
+    for connection, old_name in reversed(old_names):
+        if old_name is None:
+            connection.close()  # a mirror: its database is its primary's
+            continue
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def flush_all() -> None:
     """Delete every row of every test table (for tests that really commit)."""
-    for alias in connections:
+    for alias in primaries():
         connection = connections[alias]
         tables = [model._meta.db_table for model in test_models(alias)]
         for model in test_models(alias):
@@ -68,16 +91,22 @@ def isolated(transactional: bool = False):
     if use_rollback:
         with ExitStack() as stack:
             atomics = []
-            for alias in connections:
+            for alias in primaries():
                 atomic = transaction.atomic(using=alias)
                 atomic._from_testcase = True
                 stack.enter_context(atomic)
                 atomics.append(alias)
+            # A mirror reads its primary's uncommitted rows: it shares the connection.
+            replaced = {alias: connections[alias] for alias in mirrors()}
+            for alias, primary in mirrors().items():
+                connections[alias] = connections[primary]
             try:
                 yield
             finally:
                 for alias in atomics:
                     transaction.set_rollback(True, using=alias)
+                for alias, mirror_connection in replaced.items():
+                    connections[alias] = mirror_connection
     else:
         try:
             yield

@@ -41,6 +41,14 @@ class BaseDatabaseCreation:
             create_tables(self.connection)
         return test_database_name
 
+    def set_as_test_mirror(self, primary_settings_dict: dict) -> None:
+        """Point this alias at the primary's test database (``TEST: {"MIRROR": ...}``):
+        a replica in production is, in tests, the same database as its primary."""
+        self.connection.close()
+        for key in ("NAME", "HOST", "PORT", "USER", "PASSWORD"):
+            self.connection.settings_dict[key] = primary_settings_dict[key]
+        self.mark_test_database()
+
     def mark_test_database(self) -> None:
         from reinhardt.orm import connections
 
