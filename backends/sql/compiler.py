@@ -71,6 +71,8 @@ class SQLCompiler(NodeRenderer):
         self.where = self.having = self.qualify = None
         # Statement cache bookkeeping (see statement_cache).
         self._cache_key = self._cache_leaves = self._cache_entry = None
+        # Where the WHERE clause's parameters sit in the statement's (see plans).
+        self._where_span = None
 
     def __repr__(self):
         return (
@@ -597,6 +599,12 @@ class SQLCompiler(NodeRenderer):
             statement_cache.store(self, sql, params)
         return sql, params
 
+    def build_plan(self, origins):
+        """A statement plan for this query (see plans.py), or None."""
+        from .plans import build_plan
+
+        return build_plan(self, origins)
+
     def _as_sql(self, with_limits=True, with_col_aliases=False):
         refcounts_before = self.query.alias_refcount.copy()
         try:
@@ -674,6 +682,7 @@ class SQLCompiler(NodeRenderer):
 
                 if where:
                     result.append("WHERE %s" % where)
+                    self._where_span = (len(params), len(w_params))
                     params.extend(w_params)
 
                 grouping = []

@@ -596,6 +596,40 @@ class Model(AltersData, metaclass=ModelBase):
         return builder
 
     @classmethod
+    def _row_factory(cls, attnames: tuple, db: str, converters: dict):
+        """Like ``_row_builder`` but converting database values on the way, in the same
+        generated function: ``factory(connection)`` returns the builder. Used for compiled
+        statements whose converters are cached (so the factory can be too); None when the
+        fast form doesn't apply."""
+        if (
+            cls.__init__ is not Model.__init__
+            or getattr(cls.from_db, "__func__", None) is not Model.from_db.__func__
+        ):
+            return None
+        namespace = {"new": object.__new__, "cls": cls, "state": _loaded_state, "db": db}
+        items = []
+        for i, name in enumerate(attnames):
+            value = f"row[{i}]"
+            if i in converters:
+                convs, expression = converters[i]
+                namespace[f"e{i}"] = expression
+                for n, converter in enumerate(convs):
+                    namespace[f"c{i}_{n}"] = converter
+                    value = f"c{i}_{n}({value}, e{i}, conn)"
+            items.append(f"{name!r}: {value}")
+        source = (
+            "def factory(conn):\n"
+            "    def build(row):\n"
+            "        obj = new(cls)\n"
+            f"        obj.__dict__ = {{'_state': state(db), {', '.join(items)}}}\n"
+            "        return obj\n"
+            "    return build\n"
+        )
+        exec(compile(source, f"<reinhardt row factory for {cls._meta.label}>", "exec"),
+             namespace)
+        return namespace["factory"]
+
+    @classmethod
     def _from_db_builder(cls, attnames, db):
         from_db = cls.from_db
         names = list(attnames)
