@@ -1436,6 +1436,34 @@ class SQLInsertCompiler(SQLCompiler):
         # Fields return expressions unchanged; JSONField turns Value(None) into JSON null.
         return field.get_db_prep_save(value, connection=self.connection)
 
+    def _value_rows(self, fields):
+        """The database values of every object, field by field.
+
+        Same as prepare_value(pre_save_val()) per value, with the per-field decisions
+        (does pre_save() do anything? how to prepare?) taken once per field.
+        """
+        from reinhardt.orm.models.fields import Field
+
+        connection = self.connection
+        raw = self.query.raw
+        getters = []
+        for field in fields:
+            if raw or type(field).pre_save is Field.pre_save:
+                getters.append((field.attname, None, field.get_db_prep_save, field))
+            else:
+                getters.append((None, field.pre_save, field.get_db_prep_save, field))
+        rows = []
+        for obj in self.query.objs:
+            row = []
+            for attname, pre_save, prep, field in getters:
+                value = getattr(obj, attname) if pre_save is None else pre_save(obj, True)
+                if hasattr(value, "resolve_expression"):
+                    row.append(self.prepare_value(field, value))
+                else:
+                    row.append(prep(value, connection))
+            rows.append(row)
+        return rows
+
     def pre_save_val(self, field, obj):
         """The value of ``field`` on ``obj`` (pre_save() unless raw)."""
         if self.query.raw:
@@ -1447,6 +1475,12 @@ class SQLInsertCompiler(SQLCompiler):
         if not value_rows:
             return [], []
         get_placeholders = [getattr(field, "get_placeholder", None) for field in fields]
+        if not any(get_placeholders) and None not in fields and not any(
+            hasattr(value, "resolve_expression") for row in value_rows for value in row
+        ):
+            # Plain values only: one placeholder per value.
+            placeholders = ["%s"] * len(fields)
+            return [placeholders] * len(value_rows), value_rows
         placeholder_rows = []
         param_rows = []
         for row in value_rows:
@@ -1477,10 +1511,7 @@ class SQLInsertCompiler(SQLCompiler):
         result.append("(%s)" % ", ".join(qn(f.column) for f in fields))
 
         if self.query.fields:
-            value_rows = [
-                [self.prepare_value(field, self.pre_save_val(field, obj)) for field in fields]
-                for obj in self.query.objs
-            ]
+            value_rows = self._value_rows(fields)
         else:
             # An empty object.
             value_rows = [

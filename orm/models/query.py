@@ -783,16 +783,24 @@ class QuerySet(AltersData):
     def _prepare_for_bulk_create(self, objs):
         from reinhardt.orm.models.expressions import DatabaseDefault
 
+        opts = self.model._meta
+        pk = opts.pk
+        pk_attname = pk.attname
+        # A pk default (e.g. uuid4) is computed here; an auto pk stays None.
+        pk_needs_value = bool(pk.default) and pk.has_default()
+        relation_fields, db_default_fields = opts._bulk_insert_info
         for obj in objs:
-            if not obj._is_pk_set():
+            if pk_needs_value and getattr(obj, pk_attname) is None:
                 # Populate new PK values.
-                obj.pk = obj._meta.pk.get_pk_value_on_save(obj)
-            for field in obj._meta.concrete_fields:
+                obj.pk = pk.get_pk_value_on_save(obj)
+            for field in db_default_fields:
                 value = getattr(obj, field.attname)
                 if isinstance(value, DatabaseDefault):
                     setattr(obj, field.attname, field.db_default)
-
-            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+            if relation_fields:
+                obj._prepare_related_fields_for_save(
+                    operation_name="bulk_create", fields=relation_fields
+                )
 
     def _check_bulk_create_options(self, ignore_conflicts, update_conflicts, update_fields,
                                    unique_fields):
@@ -891,7 +899,13 @@ class QuerySet(AltersData):
         objs = list(objs)
         self._prepare_for_bulk_create(objs)
         with transaction.atomic(using=self.db, savepoint=False):
-            objs_without_pk, objs_with_pk = partition(lambda o: o._is_pk_set(), objs)
+            pk_attname = opts.pk.attname
+            objs_with_pk, objs_without_pk = [], []
+            for obj in objs:
+                if getattr(obj, pk_attname) is None:
+                    objs_without_pk.append(obj)
+                else:
+                    objs_with_pk.append(obj)
             if objs_with_pk:
                 returned_columns = self._batched_insert(
                     objs_with_pk, fields, batch_size, on_conflict=on_conflict,
@@ -910,17 +924,21 @@ class QuerySet(AltersData):
                     objs_without_pk, fields, batch_size, on_conflict=on_conflict,
                     update_fields=update_fields, unique_fields=unique_fields,
                 )
-                connection = connections[self.db]
+                db = self.db
+                connection = connections[db]
                 if (
                     connection.features.can_return_rows_from_bulk_insert
                     and on_conflict is None
                 ):
                     assert len(returned_columns) == len(objs_without_pk)
+                returning = [field.attname for field in opts.db_returning_fields]
                 for obj_without_pk, results in zip(objs_without_pk, returned_columns):
-                    for result, field in zip(results, opts.db_returning_fields):
-                        setattr(obj_without_pk, field.attname, result)
-                    obj_without_pk._state.adding = False
-                    obj_without_pk._state.db = self.db
+                    for result, attname in zip(results, returning):
+                        setattr(obj_without_pk, attname, result)
+                for obj_without_pk in objs_without_pk:
+                    state = obj_without_pk._state
+                    state.adding = False
+                    state.db = db
 
         return objs
 

@@ -658,6 +658,22 @@ class CharField(Field):
     def get_internal_type(self):
         return "CharField"
 
+    @cached_property
+    def _str_passthrough(self) -> bool:
+        """Whether a ``str`` value reaches the database unchanged (no subclass alters it)."""
+        cls = type(self)
+        return (
+            cls.get_prep_value is CharField.get_prep_value
+            and cls.get_db_prep_value is Field.get_db_prep_value
+            and cls.get_db_prep_save is CharField.get_db_prep_save
+            and cls.to_python is CharField.to_python
+        )
+
+    def get_db_prep_save(self, value, connection):
+        if type(value) is str and self._str_passthrough:
+            return value
+        return super().get_db_prep_save(value, connection)
+
     def slice_expression(self, expression, start, length):
         from reinhardt.orm.models.functions import Substr
 
