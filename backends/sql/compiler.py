@@ -146,7 +146,7 @@ class SQLCompiler(NodeRenderer):
                 continue
             expressions.extend(expr.get_group_by_cols())
         if not self._meta_ordering:
-            for expr, (sql, params, is_ref) in order_by:
+            for expr, (_, _, is_ref) in order_by:
                 # Skip references to the SELECT clause, as all expressions in
                 # the SELECT clause are already part of the GROUP BY.
                 if not is_ref:
@@ -450,19 +450,19 @@ class SQLCompiler(NodeRenderer):
                     # Wrap in a subquery if wrapping in parentheses isn't
                     # supported.
                     if not features.supports_parentheses_in_compound:
-                        part_sql = "SELECT * FROM ({})".format(part_sql)
+                        part_sql = f"SELECT * FROM ({part_sql})"
                     # Add parentheses when combining with compound query if not
                     # already added for all compound queries.
                     elif (
                         self.query.subquery
                         or not features.supports_slicing_ordering_in_compound
                     ):
-                        part_sql = "({})".format(part_sql)
+                        part_sql = f"({part_sql})"
                 elif (
                     self.query.subquery
                     and features.supports_slicing_ordering_in_compound
                 ):
-                    part_sql = "({})".format(part_sql)
+                    part_sql = f"({part_sql})"
                 parts += ((part_sql, part_args),)
             except EmptyResultSet:
                 # Omit the empty queryset with UNION and with DIFFERENCE if the
@@ -481,7 +481,7 @@ class SQLCompiler(NodeRenderer):
         sql_parts, args_parts = zip(
             *((braces.format(sql), args) for sql, args in parts)
         )
-        result = [" {} ".format(combinator_sql).join(sql_parts)]
+        result = [f" {combinator_sql} ".join(sql_parts)]
         params = []
         for part in args_parts:
             params.extend(part)
@@ -742,7 +742,7 @@ class SQLCompiler(NodeRenderer):
                 # to exclude extraneous selects.
                 sub_selects = []
                 sub_params = []
-                for index, (select, _, alias) in enumerate(self.select, start=1):
+                for _index, (select, _, alias) in enumerate(self.select, start=1):
                     if alias:
                         sub_selects.append(
                             "%s.%s" % (
@@ -1685,7 +1685,7 @@ class SQLUpdateCompiler(SQLCompiler):
         features = self.connection.features
         qn = self.quote_name
         values, update_params = [], []
-        for field, model, val in self.query.values:
+        for field, _model, val in self.query.values:
             if hasattr(val, "resolve_expression"):
                 val = val.resolve_expression(self.query, allow_joins=False, for_save=True)
                 if val.contains_aggregate:

@@ -6,11 +6,9 @@ per operation and the ratios. Run: python benchmarks/orm/bench.py [--quick]
 
 from __future__ import annotations
 
-import datetime
 import decimal
 import os
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time

@@ -748,7 +748,7 @@ class Model(AltersData, metaclass=ModelBase):
                 _memoryview_attrs.append((attr, bytes(value)))
         if _memoryview_attrs:
             state["_memoryview_attrs"] = _memoryview_attrs
-            for attr, value in _memoryview_attrs:
+            for attr, _ in _memoryview_attrs:
                 state.pop(attr)
         return state
 

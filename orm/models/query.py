@@ -17,15 +17,14 @@ from reinhardt.orm import (
     router,
     transaction,
 )
-from reinhardt.orm.models import AutoField, DateField, DateTimeField, Field
+from reinhardt.orm.models import AutoField, DateField, DateTimeField, Field, query_ops
+from reinhardt.orm.models.aggregates import Count
 from reinhardt.orm.models.constants import LOOKUP_SEP, OnConflict
 from reinhardt.orm.models.deletion import Collector
 from reinhardt.orm.models.expressions import Case, F, Value, When
 from reinhardt.orm.models.functions import Cast, Trunc
 from reinhardt.orm.models.query_utils import FilteredRelation, Q
 from reinhardt.orm.models.signals import post_init, pre_init
-from reinhardt.orm.models import query_ops
-from reinhardt.orm.models.aggregates import Count
 from reinhardt.orm.models.utils import (
     AltersData,
     create_namedtuple_class,
@@ -35,7 +34,7 @@ from reinhardt.orm.query import Query, RawQuery
 from reinhardt.orm.query.constants import GET_ITERATOR_CHUNK_SIZE
 from reinhardt.orm.query.where import AND, OR, XOR
 from reinhardt.utils import timezone
-from reinhardt.utils.functional import cached_property, partition
+from reinhardt.utils.functional import cached_property
 
 # The maximum number of results to fetch in a get() query.
 MAX_GET_RESULTS = 21
@@ -1116,7 +1115,7 @@ class QuerySet(AltersData):
         if fields:
             order_by = fields
         else:
-            order_by = getattr(self.model._meta, "get_latest_by")
+            order_by = self.model._meta.get_latest_by
             if order_by and not isinstance(order_by, (tuple, list)):
                 order_by = (order_by,)
         if order_by is None:
@@ -1197,7 +1196,7 @@ class QuerySet(AltersData):
         if id_list is not None:
             if not id_list:
                 return {}
-            filter_key = "{}__in".format(field_name)
+            filter_key = f"{field_name}__in"
             batch_size = connections[self.db].features.max_query_params
             id_list = tuple(id_list)
             # If the database has a limit on the number of query parameters
