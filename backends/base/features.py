@@ -58,6 +58,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     "has_select_for_update_nowait": ("Queries", "select_for_update(nowait=True)"),
     "has_select_for_update_skip_locked": ("Queries", "select_for_update(skip_locked=True)"),
     "has_select_for_update_of": ("Queries", "select_for_update(of=...)"),
+    "has_select_for_no_key_update": ("Queries", "select_for_update(no_key=True)"),
     "supports_window_functions": ("Queries", "Window expressions"),
     "supports_functions": ("Queries", "database functions (Lower, Concat, Coalesce, ...) in queries"),
     "supports_expression_filters": ("Queries", "filters comparing a field to F() or another expression"),
@@ -134,6 +135,7 @@ class BaseDatabaseFeatures:
     has_select_for_update_nowait = False
     has_select_for_update_skip_locked = False
     has_select_for_update_of = False
+    has_select_for_no_key_update = False
     supports_window_functions = True
     supports_functions = True
     supports_expression_filters = True

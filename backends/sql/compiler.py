@@ -18,7 +18,7 @@ from itertools import chain
 
 from reinhardt.backends.base.features import EMULATED
 from reinhardt.core.exceptions import EmptyResultSet, FieldError, FullResultSet
-from reinhardt.orm.errors import DatabaseError, NotSupportedError
+from reinhardt.orm.errors import DatabaseError
 from reinhardt.orm.models.constants import LOOKUP_SEP
 from reinhardt.orm.models.expressions import F, OrderBy, PositionRef, Ref, Value
 from reinhardt.orm.models.functions import Cast, Random
@@ -810,11 +810,9 @@ class SQLCompiler(NodeRenderer):
         elif of and not features.has_select_for_update_of:
             raise features.not_supported("has_select_for_update_of",
                                          "select_for_update(of=...)")
-        elif no_key and not getattr(features, "has_select_for_no_key_update", False):
-            raise NotSupportedError(
-                f"{self.connection.display_name} does not support "
-                "select_for_update(no_key=True)."
-            )
+        elif no_key and not features.has_select_for_no_key_update:
+            raise features.not_supported("has_select_for_no_key_update",
+                                         "select_for_update(no_key=True)")
         return self.connection.ops.for_update_sql(
             nowait=nowait,
             skip_locked=skip_locked,

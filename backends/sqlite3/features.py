@@ -15,6 +15,8 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # SQLite locks the whole database for writing: select_for_update() needs no row locks
     # (nowait, skip_locked and of=... are not supported).
     supports_select_for_update = EMULATED
+    # A weaker row lock asked for is served by the database-wide one: same results.
+    has_select_for_no_key_update = EMULATED
     can_return_columns_from_insert = True
     can_return_rows_from_bulk_insert = True
     supports_ignore_conflicts = True

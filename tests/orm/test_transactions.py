@@ -140,3 +140,11 @@ def test_database_errors_are_translated():
     with pytest.raises(DatabaseError):
         with connection.cursor() as cursor:
             cursor.execute("SELECT * FROM no_such_table_anywhere")
+
+
+@needs("supports_select_for_update", "has_select_for_no_key_update")
+def test_select_for_no_key_update():
+    Tag.objects.create(name="locked")
+    with transaction.atomic():
+        rows = list(Tag.objects.select_for_update(no_key=True).filter(name="locked"))
+    assert [tag.name for tag in rows] == ["locked"]
