@@ -45,7 +45,10 @@ class DatabaseOperations(BaseDatabaseOperations):
         "istartswith": "LIKE reinhardt_lower(%s) ESCAPE '\\'",
         "iendswith": "LIKE reinhardt_lower(%s) ESCAPE '\\'",
     }
-    _glob_esc = "REPLACE(REPLACE(REPLACE({}, '[', '[[]'), '*', '[*]'), '?', '[?]')"
+    # Braces doubled: PatternLookup fills "{}" with pattern_esc (LIKE escaping) first, which
+    # GLOB must not get ('%', '_' and '\' are ordinary characters in GLOB); the doubled
+    # braces become the "{}" that receives the right-hand side.
+    _glob_esc = "REPLACE(REPLACE(REPLACE({{}}, '[', '[[]'), '*', '[*]'), '?', '[?]')"
     pattern_esc = r"REPLACE(REPLACE(REPLACE({}, '\', '\\'), '%%', '\%%'), '_', '\_')"
     pattern_ops = {
         "contains": "GLOB '*' || " + _glob_esc + " || '*'",

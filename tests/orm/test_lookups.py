@@ -71,6 +71,19 @@ def test_range_needs_two_values():
         Author.objects.filter(age__range=(1,))
 
 
+@needs("supports_like_lookups", "supports_expression_filters")
+def test_pattern_lookups_against_a_column_take_its_wildcards_literally():
+    from reinhardt.orm.models import F
+
+    Author.objects.create(name="100%", email="100%")
+    Author.objects.create(name="100 and more", email="100%")
+    Author.objects.create(name="a_b", email="a_")
+    Author.objects.create(name="axb", email="a_")
+    assert matching(name__startswith=F("email")) == ["100%", "a_b"]
+    assert matching(name__contains=F("email")) == ["100%", "a_b"]
+    assert matching(name__istartswith=F("email")) == ["100%", "a_b"]
+
+
 @needs("supports_or_filters")
 def test_in_lookup():
     for age in (1, 2, 3):
