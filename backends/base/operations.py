@@ -183,10 +183,8 @@ class BaseDatabaseOperations:
 
     def distinct_sql(self, fields, params):
         if fields:
-            raise NotSupportedError(
-                "DISTINCT ON fields is not supported by this database backend",
-                backend=self.connection.display_name, feature="distinct(*fields)",
-                flag="supports_distinct_on_fields",
+            raise self.connection.features.not_supported(
+                "supports_distinct_on_fields", "distinct(*fields) (DISTINCT ON)"
             )
         return ["DISTINCT"], []
 

@@ -155,6 +155,17 @@ def test_values_across_relations(library):
     assert list(Book.objects.values_list("publisher__city", flat=True)) == ["Oslo", None, "Oslo"]
 
 
+def test_distinct_on_fields_is_refused_by_name_where_unsupported(features):
+    from reinhardt.orm import NotSupportedError
+
+    if features.supports_distinct_on_fields:
+        return  # test_dialects checks the results
+    with pytest.raises(NotSupportedError) as excinfo:
+        list(Book.objects.order_by("author_id").distinct("author_id"))
+    message = str(excinfo.value)
+    assert "supports_distinct_on_fields" in message and features.display_name in message
+
+
 @needs("supports_distinct")
 def test_distinct(library):
     assert list(Book.objects.order_by("author_id").values_list("author_id", flat=True)
