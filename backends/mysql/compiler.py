@@ -96,7 +96,8 @@ class MySQLRenderingMixin:
 
     def _json_equal(self, lhs_sql, rhs_sql):
         if self._mariadb:
-            return f"JSON_EQUALS({lhs_sql}, {rhs_sql})"
+            # "= 1": in a WHERE clause MariaDB takes a bare JSON_EQUALS() of NULL as true.
+            return f"JSON_EQUALS({lhs_sql}, {rhs_sql}) = 1"
         return f"{lhs_sql} = CAST({rhs_sql} AS JSON)"
 
     def visit_JSONExact(self, node, **extra):

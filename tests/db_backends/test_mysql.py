@@ -1,0 +1,88 @@
+"""MySQL/MariaDB only: session settings, the binary collation of the tables reinhardt
+creates, strict mode, the emulated conditional unique constraint, time zone tables."""
+
+import datetime
+
+import pytest
+
+from reinhardt.orm import DataError, NotSupportedError, connection
+from tests.orm.models import Author, Event, Product, Tag
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "mysql",
+    reason="MySQL/MariaDB-specific (run with REINHARDT_TEST_BACKEND=mysql)",
+)
+
+
+def one(sql, params=None):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def test_session_settings():
+    assert "STRICT_TRANS_TABLES" in one("SELECT @@SESSION.sql_mode")
+    isolation = "@@SESSION.tx_isolation" if connection.features.is_mariadb else \
+        "@@SESSION.transaction_isolation"
+    assert one(f"SELECT {isolation}") == "READ-COMMITTED"
+    assert one("SELECT @@SESSION.time_zone") == "+00:00"  # naive UTC is stored
+    assert one("SELECT @@character_set_connection") == "utf8mb4"
+
+
+def test_text_columns_use_the_binary_no_pad_collation():
+    collation = one(
+        "SELECT collation_name FROM information_schema.columns "
+        "WHERE table_schema = DATABASE() AND table_name = 'orm_author' "
+        "AND column_name = 'name'"
+    )
+    assert collation == connection.features.binary_collation
+
+
+def test_strict_mode_refuses_values_that_do_not_fit():
+    with pytest.raises(DataError):
+        Tag.objects.create(name="x" * 51)
+
+
+def test_ignore_conflicts_ignores_duplicates_only():
+    Tag.objects.create(name="dup")
+    Tag.objects.bulk_create([Tag(name="dup")], ignore_conflicts=True)
+    with pytest.raises(DataError):  # INSERT IGNORE would have truncated it silently
+        Tag.objects.bulk_create([Tag(name="y" * 51)], ignore_conflicts=True)
+
+
+def test_naive_utc_is_stored():
+    when = datetime.datetime(2021, 6, 1, 9, 30, tzinfo=datetime.UTC)
+    Event.objects.create(name="e", when=when)
+    assert one("SELECT `when` FROM orm_event") == datetime.datetime(2021, 6, 1, 9, 30)
+
+
+def test_emulated_conditional_unique_constraint_is_invisible():
+    columns = {c.name for c in connection.introspection.get_table_description(
+        connection.cursor(), "orm_product")}
+    assert columns == {f.column for f in Product._meta.concrete_fields}
+    generated = one(
+        "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() "
+        "AND table_name = 'orm_product' AND extra LIKE '%%INVISIBLE%%'"
+    )
+    assert generated == 1
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "orm_product")
+    assert constraints["unique_special_name"]["unique"]
+
+
+def test_returning_is_used_on_mariadb():
+    if not connection.features.is_mariadb:
+        pytest.skip("MySQL has no RETURNING: ids come from LAST_INSERT_ID().")
+    connection.queries_log.clear()
+    connection.force_debug_cursor = True
+    try:
+        Author.objects.create(name="r")
+    finally:
+        connection.force_debug_cursor = False
+    assert "RETURNING `orm_author`.`id`" in connection.queries_log[-1]["sql"]
+
+
+def test_named_time_zones_need_the_time_zone_tables():
+    with pytest.raises(NotSupportedError, match="tzinfo_to_sql") as excinfo:
+        connection.ops._require_zone("Mars/Olympus_Mons")
+    assert excinfo.value.flag == "supports_date_lookups"
