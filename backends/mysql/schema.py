@@ -96,12 +96,17 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
 
     def _unique_supported(self, condition=None, deferrable=None, include=None,
                           expressions=None, nulls_distinct=None):
-        # Conditions and expressions are emulated with generated columns; the rest is as
-        # for every SQL database.
+        # Conditions and expressions are emulated with generated columns; INCLUDE columns
+        # only serve index-only scans, so uniqueness over the fields is the same without
+        # them. The rest is as for every SQL database.
         return super()._unique_supported(
-            condition=None, deferrable=deferrable, include=include,
+            condition=None, deferrable=deferrable, include=None,
             expressions=None, nulls_distinct=nulls_distinct,
         )
+
+    def _index_columns(self, table, columns, col_suffixes, opclasses):
+        # Operator classes are PostgreSQL's; MySQL has none to name.
+        return super()._index_columns(table, columns, col_suffixes, ())
 
     def _generated_column_name(self, name: str, position: int) -> str:
         return f"_uq{names_digest(name, length=8)}_{position}"

@@ -86,3 +86,31 @@ def test_named_time_zones_need_the_time_zone_tables():
     with pytest.raises(NotSupportedError, match="tzinfo_to_sql") as excinfo:
         connection.ops._require_zone("Mars/Olympus_Mons")
     assert excinfo.value.flag == "supports_date_lookups"
+
+
+@pytest.mark.transactional
+def test_unique_constraint_with_include_and_opclasses_is_still_unique():
+    from reinhardt.apps import apps
+    from reinhardt.orm import IntegrityError, models
+
+    class Code(models.Model):
+        value = models.CharField(max_length=10)
+        note = models.CharField(max_length=10)
+
+        class Meta:
+            app_label = "orm"
+            constraints = [models.UniqueConstraint(
+                fields=["value"], include=["note"], opclasses=["varchar_pattern_ops"],
+                name="code_value_unique")]
+
+    try:
+        with connection.schema_editor() as editor:
+            editor.create_model(Code)
+        Code.objects.create(value="a", note="x")
+        with pytest.raises(IntegrityError):
+            Code.objects.create(value="a", note="y")
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(Code)
+        del apps.all_models["orm"]["code"]
+        apps.clear_cache()
