@@ -114,3 +114,32 @@ def test_unique_constraint_with_include_and_opclasses_is_still_unique():
             editor.delete_model(Code)
         del apps.all_models["orm"]["code"]
         apps.clear_cache()
+
+
+@pytest.mark.transactional
+def test_without_use_tz_datetimes_are_stored_and_read_as_naive_local_time():
+    from reinhardt.test.utils import override_settings
+    from tests.db_backends.swap import default_connection
+
+    naive = datetime.datetime(2021, 6, 1, 9, 30, 15, 123456)
+    with override_settings(USE_TZ=False, TIME_ZONE="Asia/Tokyo"):
+        with default_connection():
+            Event.objects.create(name="naive", when=naive)
+            assert Event.objects.get().when == naive
+            assert one("SELECT `when` FROM orm_event") == naive  # stored as given
+            assert Event.objects.filter(when__hour=9, when__date=naive.date()).count() == 1
+            with pytest.raises(ValueError, match="timezone-aware datetimes"):
+                Event.objects.create(name="aware", when=naive.replace(tzinfo=datetime.UTC))
+
+
+@pytest.mark.transactional
+def test_database_time_zone_stores_naive_values_in_that_zone():
+    from tests.db_backends.swap import default_connection
+
+    when = datetime.datetime(2021, 6, 1, 9, 30, tzinfo=datetime.UTC)
+    with default_connection(TIME_ZONE="Europe/Paris"):
+        Event.objects.create(name="paris", when=when)
+        assert one("SELECT `when` FROM orm_event") == datetime.datetime(2021, 6, 1, 11, 30)
+        fetched = Event.objects.get().when
+        assert fetched == when
+        assert Event.objects.filter(when__hour=4).count() == 1  # Chicago, the current zone
