@@ -1444,8 +1444,8 @@ class QuerySet(AltersData):
                         "The named annotation '%s' conflicts with the default name for "
                         "another annotation." % arg.default_alias
                     )
-            except TypeError:
-                raise TypeError("Complex annotations require an alias")
+            except (AttributeError, TypeError):
+                raise TypeError("Complex annotations require an alias") from None
             annotations[arg.default_alias] = arg
         annotations.update(kwargs)
 
