@@ -14,6 +14,17 @@ class SQLiteRenderingMixin:
     def _function(self, node, function, **extra):
         return self.visit_Func(node, function=function, **extra)
 
+    def visit_CombinedExpression(self, node):
+        # SQLite stores a decimal with no fractional part as an integer, so 20.00 / 200 would
+        # be an integer division; a DecimalField operand makes the division real.
+        if node.connector == node.DIV and any(
+            _is_decimal(side) for side in (node.lhs, node.rhs)
+        ):
+            lhs_sql, lhs_params = self.compile(node.lhs)
+            rhs_sql, rhs_params = self.compile(node.rhs)
+            return f"(CAST({lhs_sql} AS REAL) / {rhs_sql})", [*lhs_params, *rhs_params]
+        return super().visit_CombinedExpression(node)
+
     def visit_Greatest(self, node, **extra):
         return self._function(node, "MAX", **extra)
 
@@ -169,6 +180,11 @@ class SQLiteRenderingMixin:
             "in Python for SQLite.",
             backend="SQLite", feature="db_default in bulk inserts", flag="supports_bulk_insert",
         )
+
+
+def _is_decimal(expression) -> bool:
+    field = getattr(expression, "_output_field_or_none", None)
+    return field is not None and field.get_internal_type() == "DecimalField"
 
 
 class SQLCompiler(SQLiteRenderingMixin, sql.SQLCompiler):
