@@ -132,7 +132,8 @@ class SQLiteRenderingMixin:
     visit_Exp = visit_Ln = visit_Radians = visit_Sin = visit_Sqrt = visit_Tan = _math
 
     def visit_Round(self, node, **extra):
-        return self._function(node, "ROUND", **extra)
+        # SQLite's ROUND() ignores a negative precision; the registered function does not.
+        return self._function(node, "reinhardt_round", **extra)
 
     def visit_Now(self, node, **extra):
         return self.visit_Func(

@@ -69,11 +69,21 @@ def register(connection) -> None:
     connection.create_aggregate("reinhardt_var_samp", 1, _make_statistic(statistics.variance))
 
 
+def _number(value):
+    """A number from a function argument: decimals arrive as text (the driver's adaption)."""
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return float(value)
+    return value
+
+
 def _null_safe(func):
     def wrapper(*args):
         if any(arg is None for arg in args):
             return None
-        return func(*args)
+        return func(*(_number(arg) for arg in args))
 
     return wrapper
 
@@ -140,18 +150,20 @@ def _hash(algorithm):
 def _sign(x):
     if x is None:
         return None
+    x = _number(x)
     return (x > 0) - (x < 0)
 
 
 def _round(x, places):
     if x is None or places is None:
         return None
+    x, places = _number(x), _number(places)
     # SQL rounds half away from zero; Python's round() rounds half to even.
     from decimal import ROUND_HALF_UP, Decimal
 
     quantum = Decimal(1).scaleb(-int(places))
     result = Decimal(repr(x)).quantize(quantum, rounding=ROUND_HALF_UP)
-    return int(result) if isinstance(x, int) and places >= 0 else float(result)
+    return int(result) if isinstance(x, int) else float(result)
 
 
 def _make_statistic(func):
