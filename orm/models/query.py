@@ -1687,10 +1687,7 @@ class QuerySet(AltersData):
             self._known_related_objects.setdefault(field, {}).update(objects)
 
     def resolve_expression(self, *args, **kwargs):
-        if self._fields and len(self._fields) > 1:
-            # values() queryset can only be used as nested queries
-            # if they are set up to select only a single field.
-            raise TypeError("Cannot use multi-field values as a filter value.")
+        # How many columns a subquery may select is the lookup's business (``in`` wants one).
         query = self.query.resolve_expression(*args, **kwargs)
         query._db = self._db
         return query
