@@ -88,6 +88,12 @@ class NodeRenderer:
     def visit_PositionRef(self, node):
         return str(node.ordinal), []
 
+    def visit_ResolvedOuterRef(self, node):
+        raise ValueError(
+            "This queryset contains a reference to an outer query and may only be used in a "
+            "subquery."
+        )
+
     def visit_Star(self, node):
         return "*", []
 
