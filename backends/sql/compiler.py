@@ -284,6 +284,15 @@ class SQLCompiler(NodeRenderer):
                     isinstance(field.expression, F)
                     and (select_ref := selected_exprs.get(field.expression.name))
                 ):
+                    if not self.query.combinator and getattr(
+                        select_ref.source, "selected_form_orders_differently", False
+                    ):
+                        # The selected column is formatted for reading (e.g. a JSON key as
+                        # JSON text): order by the expression itself, not by position.
+                        field = field.copy()
+                        field.expression = select_ref.source
+                        yield field, False
+                        continue
                     # Emulation of NULLS (FIRST|LAST) cannot be combined with
                     # the usage of ordering by position.
                     if (
@@ -309,7 +318,10 @@ class SQLCompiler(NodeRenderer):
             col, order = get_order_dir(field, default_order)
             descending = order == "DESC"
 
-            if select_ref := selected_exprs.get(col):
+            if (select_ref := selected_exprs.get(col)) and not (
+                not self.query.combinator
+                and getattr(select_ref.source, "selected_form_orders_differently", False)
+            ):
                 # Reference to expression in SELECT clause
                 yield (
                     OrderBy(select_ref, descending=descending),
