@@ -723,6 +723,23 @@ class NodeRenderer:
             return "%s %s" % (lhs_sql, rhs_sql), params
         return self.visit_BuiltinLookup(node)
 
+    # ----- JSONField (each dialect renders these; here: what a dialect without them says) ---
+
+    def visit_DataContains(self, node, **extra):
+        features = self.connection.features
+        features.require("supports_json_field_contains", f"JSONField {node.lookup_name} lookups")
+        return self.visit_PostgresOperatorLookup(node)
+
+    visit_ContainedBy = visit_DataContains
+
+    def visit_KeyTransform(self, node, **extra):
+        features = self.connection.features
+        features.require("supports_json_field", "JSONField key transforms")
+        raise NotSupportedError(
+            f"The {self.vendor} compiler has no rendering of JSONField key transforms "
+            "(visit_KeyTransform)."
+        )
+
     def visit_PostgresOperatorLookup(self, node, **extra):
         raise NotSupportedError(
             f"{self.connection.display_name} does not support the {node.lookup_name!r} lookup "

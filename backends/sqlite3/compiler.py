@@ -1,11 +1,12 @@
 """SQLite's compilers: the shared SQL compilers with SQLite renderings of some nodes."""
 
 from reinhardt.backends.sql import compiler as sql
+from reinhardt.backends.sqlite3.json import SQLiteJSONRendering
 from reinhardt.orm.errors import NotSupportedError
 from reinhardt.orm.models.expressions import Value
 
 
-class SQLiteRenderingMixin:
+class SQLiteRenderingMixin(SQLiteJSONRendering):
     """SQLite spellings of functions: built-ins where SQLite has them with the right
     semantics, registered Python functions (reinhardt_*) where it doesn't."""
 

@@ -232,3 +232,17 @@ class Ordered(models.Model):
 
     class Meta:
         ordering = ["a", "-b"]
+
+
+# --- query API: JSON documents -----------------------------------------------------------
+
+
+class JSONDoc(models.Model):
+    name = models.CharField(max_length=20)
+    data = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
