@@ -778,15 +778,7 @@ class SQLCompiler(NodeRenderer):
         skip_locked = self.query.select_for_update_skip_locked
         of = self.query.select_for_update_of
         no_key = self.query.select_for_no_key_update
-        if features.supports_select_for_update is EMULATED:
-            # The database locks more than the rows (e.g. SQLite locks the whole database
-            # for writing): plain locking needs no SQL, finer options can't be honoured.
-            for flag, asked in (("has_select_for_update_nowait", nowait),
-                                ("has_select_for_update_skip_locked", skip_locked),
-                                ("has_select_for_update_of", of)):
-                if asked and not getattr(features, flag):
-                    raise features.not_supported(flag)
-            return None
+        # Checked for emulated locking too, so code that runs here runs on every backend.
         if (
             self.connection.get_autocommit()
             # Don't raise an exception when database doesn't
@@ -796,6 +788,15 @@ class SQLCompiler(NodeRenderer):
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
+        if features.supports_select_for_update is EMULATED:
+            # The database locks more than the rows (e.g. SQLite locks the whole database
+            # for writing): plain locking needs no SQL, finer options can't be honoured.
+            for flag, asked in (("has_select_for_update_nowait", nowait),
+                                ("has_select_for_update_skip_locked", skip_locked),
+                                ("has_select_for_update_of", of)):
+                if asked and not getattr(features, flag):
+                    raise features.not_supported(flag)
+            return None
         if with_limit_offset and not features.supports_select_for_update_with_limit:
             raise features.not_supported(
                 "supports_select_for_update_with_limit",
