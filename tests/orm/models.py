@@ -3,6 +3,7 @@
 import uuid
 
 from reinhardt.orm import models
+from tests.orm.custom_fields import CentsField, HandField
 
 
 class Publisher(models.Model):
@@ -246,3 +247,10 @@ class JSONDoc(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Deal(models.Model):
+    """Custom fields (tests/orm/custom_fields.py)."""
+
+    hand = HandField(null=True)
+    amount = CentsField(null=True)
