@@ -790,7 +790,11 @@ class QuerySet(AltersData):
         requires_casting = connection.features.requires_casted_case_in_updates
         batches = (objs[i: i + batch_size] for i in range(0, len(objs), batch_size))
         updates = []
+        by_rows = _can_update_from_rows(connection, self.model, fields)
         for batch_objs in batches:
+            if by_rows and not _has_expression_values(batch_objs, fields):
+                updates.append((None, batch_objs))
+                continue
             update_kwargs = {}
             for field in fields:
                 when_statements = []
@@ -808,6 +812,9 @@ class QuerySet(AltersData):
         queryset = self.using(self.db)
         with transaction.atomic(using=self.db, savepoint=False):
             for pks, update_kwargs in updates:
+                if pks is None:
+                    rows_updated += _update_from_rows(queryset, fields, update_kwargs)
+                    continue
                 rows_updated += queryset.filter(pk__in=pks).update(**update_kwargs)
         return rows_updated
 
@@ -2361,5 +2368,14 @@ def get_related_populators(klass_info, select, db):
 
 # Late imports: these classes refer back to this module.
 from reinhardt.orm.query.constants import ROW_COUNT  # noqa: E402
-from reinhardt.orm.query.subqueries import DeleteQuery, InsertQuery, UpdateQuery  # noqa: E402
+from reinhardt.orm.query.subqueries import (  # noqa: E402
+    DeleteQuery,
+    InsertQuery,
+    UpdateQuery,
+)
+from reinhardt.orm.query.subqueries import can_update_from_rows as _can_update_from_rows  # noqa: E402,E501
+from reinhardt.orm.query.subqueries import (  # noqa: E402
+    has_expression_values as _has_expression_values,
+)
+from reinhardt.orm.query.subqueries import update_from_rows as _update_from_rows  # noqa: E402
 
