@@ -233,6 +233,11 @@ class BaseDatabaseOperations:
 
     # ----- lookups -----------------------------------------------------------------------------
 
+    def update_from_rows_placeholder(self, field, placeholder: str) -> str:
+        """The placeholder of ``field``'s value in bulk_update()'s VALUES list (a dialect
+        whose VALUES columns need a type wraps it in a cast)."""
+        return placeholder
+
     def lookup_cast(self, lookup_type: str, internal_type: str | None = None) -> str:
         return "%s"
 

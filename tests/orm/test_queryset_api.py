@@ -362,3 +362,31 @@ def test_update_and_delete_edge_cases(lib):
     assert Publisher.objects.get(name="Cedar").city == "Cedar"
     with pytest.raises(FieldError, match="Aggregate functions are not allowed in this query"):
         Book.objects.update(pages=Sum("pages"))
+
+
+def test_bulk_update_respects_queryset_filters_and_duplicates(lib):
+    books = list(Book.objects.order_by("title"))
+    for book in books:
+        book.pages = 1
+    # Only the fiction books are updated: the queryset's filters still apply.
+    assert Book.objects.filter(genre="fic").bulk_update(books, ["pages"]) == 2
+    assert sorted(Book.objects.filter(pages=1).values_list("title", flat=True)) == [
+        "Alpha", "Gamma"]
+    # The same row twice: the first object's value wins.
+    first = Book.objects.get(title="Beta")
+    second = Book.objects.get(title="Beta")
+    first.pages, second.pages = 7, 8
+    assert Book.objects.bulk_update([first, second], ["pages"]) == 1
+    assert Book.objects.get(title="Beta").pages == 7
+
+
+def test_bulk_update_multi_table_inheritance():
+    from tests.orm.models import Restaurant
+
+    places = [Restaurant.objects.create(name=f"r{i}", serves_pizza=False) for i in range(3)]
+    for place in places:
+        place.name = place.name.upper()
+        place.serves_pizza = True
+    assert Restaurant.objects.bulk_update(places, ["name", "serves_pizza"]) == 3
+    assert sorted(Restaurant.objects.values_list("name", "serves_pizza")) == [
+        ("R0", True), ("R1", True), ("R2", True)]
