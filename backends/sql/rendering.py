@@ -187,6 +187,9 @@ class NodeRenderer:
     def visit_Func(self, node, function=None, template=None, arg_joiner=None,
                    **extra_context):
         connection = self.connection
+        if not node.contains_aggregate and not connection.features.supports_functions:
+            raise connection.features.not_supported(
+                "supports_functions", f"the {node.__class__.__name__} function")
         connection.ops.check_expression_support(node)
         sql_parts = []
         params = []
@@ -394,6 +397,11 @@ class NodeRenderer:
         """AND/OR/XOR of the children; a child that matches nothing or everything is folded
         (EmptyResultSet/FullResultSet) as SQL's three-valued logic would."""
         connection = self.connection
+        features = connection.features
+        if node.connector != "AND" and len(node.children) > 1:
+            features.require("supports_or_filters", f"{node.connector} of filters (Q | Q)")
+        if node.negated:
+            features.require("supports_negated_filters", "exclude() and ~Q()")
         result = []
         result_params = []
         if node.connector == "AND":
@@ -586,6 +594,18 @@ class NodeRenderer:
             return self.lookup_batch_rhs(lookup)
 
         value = lookup.rhs
+        if isinstance(lookup, IExact):
+            connection.features.require("supports_case_insensitive_lookups", "iexact lookups")
+        if isinstance(lookup, PatternLookup):
+            features = connection.features
+            features.require("supports_like_lookups", f"{lookup.lookup_name} lookups")
+            if lookup.lookup_name.startswith("i"):
+                features.require("supports_case_insensitive_lookups",
+                                 f"{lookup.lookup_name} lookups")
+        if hasattr(value, "resolve_expression") and not getattr(value, "subquery", False) \
+                and not connection.features.supports_expression_filters:
+            raise connection.features.not_supported(
+                "supports_expression_filters", "filters comparing to F() or an expression")
         if lookup.bilateral_transforms:
             if lookup.rhs_is_direct_value():
                 # Do not call get_db_prep_lookup here as the value will be
@@ -710,6 +730,7 @@ class NodeRenderer:
         return sql_template % (lhs, rhs), lhs_params + rhs_params
 
     def visit_YearLookup(self, node, **extra):
+        self.connection.features.require("supports_date_lookups", f"{node.lookup_name} lookups")
         # Avoid the extract operation if the rhs is a direct value to allow
         # indexes to be used.
         if node.rhs_is_direct_value():
@@ -780,6 +801,7 @@ class NodeRenderer:
         return sql, list(params)
 
     def visit_TruncBase(self, node, **extra):
+        self.connection.features.require("supports_date_lookups", "date truncation")
         from reinhardt.orm.models.fields import DateField, DateTimeField, TimeField
 
         ops = self.connection.ops
@@ -800,6 +822,7 @@ class NodeRenderer:
         return sql, list(params)
 
     def visit_TruncDate(self, node, **extra):
+        self.connection.features.require("supports_date_lookups", "date truncation")
         # Cast to date rather than truncate to date.
         sql, params = self.compile(node.lhs)
         tzname = node.get_tzname()
@@ -807,6 +830,7 @@ class NodeRenderer:
         return sql, list(params)
 
     def visit_TruncTime(self, node, **extra):
+        self.connection.features.require("supports_date_lookups", "date truncation")
         # Cast to time rather than truncate to time.
         sql, params = self.compile(node.lhs)
         tzname = node.get_tzname()

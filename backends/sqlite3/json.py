@@ -25,6 +25,7 @@ class SQLiteJSONRendering:
 
     def _json_base_and_path(self, node, extra_keys=()):
         """SQL of the JSON document under ``node`` and the path of its keys (+ extra_keys)."""
+        self.connection.features.require("supports_json_field", "JSONField key lookups")
         if isinstance(node, KeyTransform):
             base, keys = node.preprocess_lhs()
         else:
