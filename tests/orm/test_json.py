@@ -130,7 +130,7 @@ def test_key_transforms_in_annotations_ordering_and_grouping(docs):
     assert names(JSONDoc.objects.filter(data__has_key="owner").order_by(
         KeyTransform("age", KeyTransform("owner", "data")))) == ["c", "b", "a"]
     rows = (JSONDoc.objects.filter(data__has_key="tags").values("data__tags__0")
-            .annotate(n=Count("id")).order_by("data__tags__0"))
+            .annotate(n=Count("id")).order_by(F("data__tags__0").asc(nulls_first=True)))
     assert [(r["data__tags__0"], r["n"]) for r in rows] == [(None, 1), ("x", 1), ("y", 1)]
 
 
