@@ -3,7 +3,7 @@
 from reinhardt.backends.sql import compiler as sql
 from reinhardt.backends.sqlite3.json import SQLiteJSONRendering
 from reinhardt.orm.errors import NotSupportedError
-from reinhardt.orm.models.expressions import Value
+from reinhardt.orm.models.expressions import Col, Value
 
 
 class SQLiteRenderingMixin(SQLiteJSONRendering):
@@ -25,6 +25,26 @@ class SQLiteRenderingMixin(SQLiteJSONRendering):
             rhs_sql, rhs_params = self.compile(node.rhs)
             return f"(CAST({lhs_sql} AS REAL) / {rhs_sql})", [*lhs_params, *rhs_params]
         return super().visit_CombinedExpression(node)
+
+    def visit_Value(self, node):
+        sql, params = super().visit_Value(node)
+        if params and isinstance(params[0], str) and _is_decimal(node):
+            # Decimals are passed as text; as text they would compare above every number.
+            return f"CAST({sql} AS NUMERIC)", params
+        return sql, params
+
+    def lookup_rhs(self, lookup):
+        sql, params = super().lookup_rhs(lookup)
+        # A decimal compared with an expression (not a column, whose NUMERIC affinity converts
+        # the text parameter) must be a number too: text sorts above every number in SQLite.
+        if (
+            lookup.rhs_is_direct_value()
+            and not isinstance(lookup.lhs, Col)
+            and _is_decimal(lookup.lhs)
+            and any(isinstance(param, str) for param in params)
+        ):
+            sql = sql.replace("%s", "CAST(%s AS NUMERIC)")
+        return sql, params
 
     def visit_Greatest(self, node, **extra):
         return self._function(node, "MAX", **extra)

@@ -388,3 +388,11 @@ def test_bitwise_and_combinable_errors(lib):
         sr=F("pages").bitrightshift(2),
     ).get(title="Alpha")
     assert (row.a, row.o, row.sl, row.sr) == (36, 101, 200, 25)
+
+
+@needs("supports_functions")
+def test_decimal_values_compare_as_numbers(lib):
+    qs = Book.objects.annotate(g=Greatest("price", Value(D("5")))).order_by("title")
+    assert list(qs.values_list("g", flat=True)) == [
+        D("10.50"), D("20.00"), D("5.00"), D("7.15"), D("5.25")]
+    assert values(Book.objects.filter(price__gt=Value(D("10"))), "title") == ["Alpha", "Beta"]
