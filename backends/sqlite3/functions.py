@@ -353,6 +353,9 @@ def _format_dtdelta(connector, lhs, rhs):
     if isinstance(out, timedelta):
         return duration_microseconds(out)
     if isinstance(out, datetime):
+        if any(isinstance(side, str) and len(side) == 10 for side in (lhs, rhs)):
+            # A date plus a duration stays a date (what a DateField column holds).
+            return out.date().isoformat()
         return out.isoformat(" ")
     return out
 

@@ -396,3 +396,15 @@ def test_decimal_values_compare_as_numbers(lib):
     assert list(qs.values_list("g", flat=True)) == [
         D("10.50"), D("20.00"), D("5.00"), D("7.15"), D("5.25")]
     assert values(Book.objects.filter(price__gt=Value(D("10"))), "title") == ["Alpha", "Beta"]
+
+
+@needs("supports_update_expressions")
+def test_date_plus_duration_stays_a_date(lib):
+    Book.objects.filter(title="Beta").update(published=F("published") + datetime.timedelta(days=3))
+    assert Book.objects.get(title="Beta").published == datetime.date(2021, 6, 4)
+    assert Book.objects.filter(published=datetime.date(2021, 6, 4)).count() == 1
+    row = Book.objects.annotate(
+        next_week=ExpressionWrapper(F("published") + datetime.timedelta(days=7),
+                                    output_field=DateField()),
+    ).get(title="Alpha")
+    assert row.next_week == datetime.date(2020, 1, 8)
