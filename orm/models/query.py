@@ -249,9 +249,22 @@ class ValuesIterable(BaseIterable):
             *query.values_select,
             *query.annotation_select,
         ]
-        indexes = range(len(names))
+        indexes = _requested_order(queryset, query) or range(len(names))
         for row in compiler.results_iter(results):
             yield {names[i]: row[i] for i in indexes}
+
+
+def _requested_order(queryset, query):
+    """Positions of the requested fields in the selected row, or None when they match
+    (a transform such as ``data__key`` may be selected after a later annotation)."""
+    if not queryset._fields:
+        return None
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    fields = list(dict.fromkeys([*queryset._fields, *query.annotation_select]))
+    if fields == names:
+        return None
+    index = {name: position for position, name in enumerate(names)}
+    return [index[name] for name in fields]
 
 
 class ValuesListIterable(BaseIterable):
@@ -260,7 +273,11 @@ class ValuesListIterable(BaseIterable):
     def __iter__(self):
         compiler, results = _compile_and_run(self.queryset, self.chunked_fetch,
                                              self.chunk_size)
-        return iter(compiler.results_iter(results, tuple_expected=True))
+        rows = compiler.results_iter(results, tuple_expected=True)
+        order = _requested_order(self.queryset, compiler.query)
+        if order is None:
+            return iter(rows)
+        return (tuple(row[i] for i in order) for row in rows)
 
 
 class NamedValuesListIterable(ValuesListIterable):
@@ -269,7 +286,8 @@ class NamedValuesListIterable(ValuesListIterable):
     def __iter__(self):
         queryset = self.queryset
         if queryset._fields:
-            names = queryset._fields
+            query = queryset._q
+            names = list(dict.fromkeys([*queryset._fields, *query.annotation_select]))
         else:
             query = queryset._q
             names = [
@@ -289,7 +307,9 @@ class FlatValuesListIterable(BaseIterable):
     def __iter__(self):
         compiler, results = _compile_and_run(self.queryset, self.chunked_fetch,
                                              self.chunk_size)
-        return map(operator.itemgetter(0), compiler.results_iter(results))
+        order = _requested_order(self.queryset, compiler.query)
+        return map(operator.itemgetter(order[0] if order else 0),
+                   compiler.results_iter(results))
 
 
 def _compile_and_run(queryset, chunked_fetch, chunk_size):
