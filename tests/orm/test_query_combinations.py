@@ -134,3 +134,20 @@ def test_max_across_relation_with_value_default(lib):
     assert list(qs.values_list("name", "newest")) == [
         ("Ann", datetime.date(2021, 6, 1)), ("Bob", datetime.date(2021, 12, 31)),
         ("Cy", datetime.date(1970, 1, 1)), ("Dee", datetime.date(2019, 3, 15))]
+
+
+@needs("supports_aggregates", "supports_group_by", "supports_date_lookups")
+def test_values_list_with_transform_then_annotate_keeps_requested_order(lib):
+    rows = (Book.objects.filter(published__isnull=False).values_list("published__year")
+            .annotate(n=Count("id")).order_by("published__year"))
+    assert list(rows) == [(2019, 1), (2020, 1), (2021, 2)]
+    rows = (Book.objects.filter(published__isnull=False)
+            .values_list("published__year", flat=True).annotate(n=Count("id"))
+            .order_by("published__year"))
+    assert list(rows) == [2019, 2020, 2021]
+    row = (Book.objects.filter(title="Alpha").values_list("title", F("pages") + 1, named=True)
+           .get())
+    assert tuple(row) == ("Alpha", 101)
+    rows = Book.objects.filter(published__isnull=False).values("published__year").annotate(
+        n=Count("id")).order_by("published__year")
+    assert [list(r) for r in rows][0] == ["published__year", "n"]
