@@ -49,14 +49,24 @@ class SQLiteJSONRendering:
         return sql, [*params, path, *params, path]
 
     def json_key_select_format(self, node, sql, params):
-        return f"JSON_QUOTE({sql})", params
+        # JSON_EXTRACT gives 1/0 for true/false: JSON_TYPE tells them from numbers.
+        base_sql, base_params, path = self._json_base_and_path(node)
+        return (
+            f"CASE JSON_TYPE({base_sql}, %s) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+            f"ELSE JSON_QUOTE({sql}) END",
+            [*base_params, path, *params],
+        )
 
     # ----- lookups ------------------------------------------------------------------------
 
     def visit_HasKeyLookup(self, node, **extra):
         keys = node.rhs if isinstance(node.rhs, (list, tuple)) else [node.rhs]
         if not keys:
-            raise EmptyResultSet if node.logical_operator == " OR " else _full()
+            # No key to look for: has_any_keys matches nothing, has_keys every document.
+            if node.logical_operator == " OR ":
+                raise EmptyResultSet
+            base_sql, base_params = self.compile(node.lhs)
+            return f"{base_sql} IS NOT NULL", list(base_params)
         conditions, params = [], []
         for key in keys:
             if isinstance(node, HasKeyOrArrayIndex):
@@ -119,8 +129,3 @@ def _dumps(lookup, value):
     encoder = getattr(lookup.lhs.output_field, "encoder", None)
     return json.dumps(value, cls=encoder)
 
-
-def _full():
-    from reinhardt.core.exceptions import FullResultSet
-
-    return FullResultSet

@@ -85,6 +85,7 @@ def test_has_key_has_keys_has_any_keys(docs):
     assert names(JSONDoc.objects.filter(data__has_any_keys=["num_str", "owner_none"])) == [
         "b", "c"]
     assert names(JSONDoc.objects.filter(data__owner__has_key="age")) == ["a", "b"]
+    assert names(JSONDoc.objects.filter(data__has_any_keys=[])) == []
     assert names(JSONDoc.objects.exclude(data__has_key="owner")) == [
         "d", "e", "f", "jsonnull", "sqlnull"]
 
@@ -103,6 +104,9 @@ def test_text_lookups_on_keys(docs):
 @needs("supports_json_field")
 def test_numeric_lookups_and_in_on_keys(docs):
     assert names(JSONDoc.objects.filter(data__n__gt=2)) == ["b", "c"]
+    # A JSON null is no number (Django's SQLite backend compares the text 'null' here).
+    JSONDoc.objects.create(name="nulln", data={"n": None})
+    assert names(JSONDoc.objects.filter(data__n__gte=1)) == ["a", "b", "c"]
     assert names(JSONDoc.objects.filter(data__n__lte=2.5)) == ["a", "b"]
     assert names(JSONDoc.objects.filter(data__n__in=[1, 10])) == ["a", "c"]
     assert names(JSONDoc.objects.filter(data__breed__in=["collie", "labrador"])) == ["a", "b"]
@@ -119,6 +123,12 @@ def test_values_of_keys_keep_json_types(docs):
     ]
     # A string that looks like a number stays a string (Django's SQLite backend gives 12).
     assert JSONDoc.objects.filter(name="c").values_list("data__num_str", flat=True)[0] == "12"
+    # Booleans come back as booleans, also deep inside arrays (not as 1/0).
+    flags = list(JSONDoc.objects.filter(name__in=["a", "b"]).values_list("data__flag", flat=True))
+    assert flags == [True, False] and all(type(flag) is bool for flag in flags)
+    JSONDoc.objects.create(name="deep", data={"o": {"p": [1, {"q": True}]}})
+    deep = JSONDoc.objects.filter(name="deep").values_list("data__o__p__1__q", flat=True)[0]
+    assert deep is True
 
 
 @needs("supports_json_field")
