@@ -390,3 +390,15 @@ def test_bulk_update_multi_table_inheritance():
     assert Restaurant.objects.bulk_update(places, ["name", "serves_pizza"]) == 3
     assert sorted(Restaurant.objects.values_list("name", "serves_pizza")) == [
         ("R0", True), ("R1", True), ("R2", True)]
+
+
+def test_bulk_update_case_form_gives_the_same_result(lib, monkeypatch):
+    # Backends without supports_update_from_values (and batches holding expressions) use a
+    # CASE per field; both forms must agree.
+    monkeypatch.setattr(connection.features, "supports_update_from_values", False)
+    books = list(Book.objects.order_by("title"))
+    for i, book in enumerate(books):
+        book.pages, book.rating = i, None if i % 2 else float(i)
+    assert Book.objects.bulk_update(books, ["pages", "rating"]) == 5
+    assert list(Book.objects.order_by("title").values_list("pages", "rating")) == [
+        (0, 0.0), (1, None), (2, 2.0), (3, None), (4, 4.0)]
