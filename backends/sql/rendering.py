@@ -603,6 +603,7 @@ class NodeRenderer:
                 features.require("supports_case_insensitive_lookups",
                                  f"{lookup.lookup_name} lookups")
         if hasattr(value, "resolve_expression") and not getattr(value, "subquery", False) \
+                and not hasattr(value, "get_compiler") \
                 and not connection.features.supports_expression_filters:
             raise connection.features.not_supported(
                 "supports_expression_filters", "filters comparing to F() or an expression")
