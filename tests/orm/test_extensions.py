@@ -1,6 +1,9 @@
 """The documented extension points, written the way Django's documentation shows them: custom
 lookups and transforms (register_lookup, as_sql, process_lhs/process_rhs), custom Func and
-Aggregate subclasses, custom fields (from_db_value, to_python, get_prep_value, deconstruct)."""
+Aggregate subclasses, custom fields (from_db_value, to_python, get_prep_value, deconstruct).
+
+Lookups, transforms and functions that write their own SQL need a backend that speaks SQL:
+a document store refuses them with NotSupportedError naming ``supports_raw_queries``."""
 
 import decimal
 
@@ -68,12 +71,14 @@ def titles(qs):
     return list(qs.values_list("title", flat=True))
 
 
+@needs("supports_raw_queries")
 def test_custom_lookup(lib, registered):
     assert titles(Book.objects.filter(genre__ne="fic")) == ["Beta", "Delta", "Epsilon"]
     assert titles(Book.objects.exclude(pages__ne=100)) == ["Alpha"]
     assert titles(Book.objects.filter(author__name__ne="Ann")) == ["Delta", "Epsilon", "Gamma"]
 
 
+@needs("supports_raw_queries")
 def test_custom_transform_with_function_and_chained_lookups(lib, registered):
     Book.objects.filter(title="Alpha").update(pages=-100)
     assert titles(Book.objects.filter(pages__abs=100)) == ["Alpha"]
@@ -83,11 +88,13 @@ def test_custom_transform_with_function_and_chained_lookups(lib, registered):
         "Beta", "Delta", "Epsilon", "Gamma"]
 
 
+@needs("supports_raw_queries")
 def test_bilateral_transform(lib, registered):
     assert titles(Book.objects.filter(title__upper="alpha")) == ["Alpha"]
     assert titles(Book.objects.filter(title__upper__in=["beta", "GAMMA"])) == ["Beta", "Gamma"]
 
 
+@needs("supports_raw_queries")
 def test_transform_usable_in_expressions_and_order_by(lib, registered):
     Book.objects.filter(title="Alpha").update(pages=-1000)
     qs = Book.objects.annotate(a=AbsoluteValue("pages")).order_by("-a")
@@ -95,6 +102,7 @@ def test_transform_usable_in_expressions_and_order_by(lib, registered):
     assert titles(Book.objects.order_by("pages__abs"))[:1] == ["Epsilon"]
 
 
+@needs("supports_raw_queries")
 def test_lookup_with_vendor_specific_sql(lib):
     class Above(Lookup):
         lookup_name = "above"
@@ -115,6 +123,7 @@ def test_lookup_with_vendor_specific_sql(lib):
         models.IntegerField._unregister_lookup(Above)
 
 
+@needs("supports_raw_queries")
 def test_register_lookup_as_class_decorator_and_get_lookups(lib):
     @models.CharField.register_lookup
     class StartsWithA(Lookup):
@@ -138,7 +147,7 @@ def test_register_lookup_as_class_decorator_and_get_lookups(lib):
 # ----- custom Func and Aggregate -------------------------------------------------------------
 
 
-@needs("supports_functions")
+@needs("supports_raw_queries", "supports_functions")
 def test_custom_func_with_template_and_as_sql_override(lib):
     class ConcatPipe(Func):
         arg_joiner = " || "
@@ -166,7 +175,7 @@ def test_custom_func_with_template_and_as_sql_override(lib):
     assert (row.c, row.g, row.lo) == ("Alpha-fic", "HI ALPHA", "alpha")
 
 
-@needs("supports_aggregates")
+@needs("supports_raw_queries", "supports_aggregates")
 def test_custom_aggregate(lib):
     class SumOfSquares(models.Aggregate):
         function = "SUM"
