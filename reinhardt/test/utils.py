@@ -121,3 +121,10 @@ class modify_settings(override_settings):
 def run_async(coro):
     """Run a coroutine to completion from synchronous test code."""
     return asyncio.run(coro)
+
+
+def get_runner(settings, test_runner_class: str | None = None):
+    """The test runner class named by ``test_runner_class`` or the TEST_RUNNER setting."""
+    from reinhardt.utils.module_loading import import_string
+
+    return import_string(test_runner_class or settings.TEST_RUNNER)
