@@ -18,6 +18,7 @@ DATABASES = database_settings(TEST_BACKEND)
 
 INSTALLED_APPS = [
     "tests.orm",
+    "tests.templates.tagapp",
 ]
 
 ROOT_URLCONF = None

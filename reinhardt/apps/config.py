@@ -7,6 +7,7 @@ import os
 from importlib import import_module
 
 from reinhardt.core.exceptions import ImproperlyConfigured
+from reinhardt.utils.functional import cached_property
 from reinhardt.utils.module_loading import import_string, module_has_submodule
 
 MODELS_MODULE_NAME = "models"
@@ -18,7 +19,6 @@ class AppConfig:
     name: str
     label: str
     verbose_name: str
-    default_auto_field: str | None = None
     default: bool = True
 
     def __init__(self, app_name: str, app_module):
@@ -40,6 +40,13 @@ class AppConfig:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.label}>"
+
+    @cached_property
+    def default_auto_field(self) -> str:
+        """The primary key field class path for this app's models (DEFAULT_AUTO_FIELD)."""
+        from reinhardt.conf import settings
+
+        return settings.DEFAULT_AUTO_FIELD
 
     @property
     def _is_default_auto_field_overridden(self) -> bool:

@@ -64,7 +64,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "reinhardt.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-FILE_UPLOAD_HANDLERS = []
+FILE_UPLOAD_HANDLERS = [
+    "reinhardt.core.files.uploadhandler.MemoryFileUploadHandler",
+    "reinhardt.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440  # 2.5 MB
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440  # 2.5 MB
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000

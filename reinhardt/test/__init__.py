@@ -1,5 +1,10 @@
 """Testing tools, mirroring ``django.test``."""
 
+from reinhardt.test.client import AsyncClient, AsyncRequestFactory, Client, RequestFactory
+from reinhardt.test.testcases import SimpleTestCase
 from reinhardt.test.utils import modify_settings, override_settings
 
-__all__ = ["override_settings", "modify_settings"]
+__all__ = [
+    "AsyncClient", "AsyncRequestFactory", "Client", "RequestFactory", "SimpleTestCase",
+    "modify_settings", "override_settings",
+]

@@ -1,7 +1,8 @@
 """Signals sent by the test tools."""
 
+from reinhardt.core.signals import setting_changed
 from reinhardt.dispatch import Signal
 
-# Sent by override_settings when a setting changes: kwargs setting, value, enter.
-setting_changed = Signal()
 template_rendered = Signal()
+
+__all__ = ["setting_changed", "template_rendered"]

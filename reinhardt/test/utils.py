@@ -123,6 +123,39 @@ def run_async(coro):
     return asyncio.run(coro)
 
 
+class ContextList(list):
+    """The contexts of every template a response rendered; ``ctx["name"]`` searches them all."""
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            for subcontext in self:
+                if key in subcontext:
+                    return subcontext[key]
+            raise KeyError(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        try:
+            return self.__getitem__(key)
+        except KeyError:
+            return default
+
+    def __contains__(self, key) -> bool:
+        try:
+            self[key]
+        except KeyError:
+            return False
+        return True
+
+    def keys(self) -> set:
+        """All the variable names in all the contexts."""
+        keys = set()
+        for subcontext in self:
+            for dict_ in subcontext:
+                keys.update(dict_)
+        return keys
+
+
 def get_runner(settings, test_runner_class: str | None = None):
     """The test runner class named by ``test_runner_class`` or the TEST_RUNNER setting."""
     from reinhardt.utils.module_loading import import_string

@@ -5,7 +5,38 @@ from __future__ import annotations
 import copy
 import itertools
 import operator
-from functools import cached_property, total_ordering, wraps  # noqa: F401  (re-exported)
+from functools import total_ordering, wraps
+
+
+class cached_property:
+    """Compute an attribute once per instance, then read it as a plain attribute.
+
+    Unlike functools.cached_property (which takes a lock on every first access before
+    Python 3.12), this one is lock-free, as Django's is: the value is stored in the
+    instance's __dict__, which shadows the descriptor from then on.
+    """
+
+    name = None
+
+    def __init__(self, func, name=None):
+        self.real_func = func
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner, name):
+        if self.name is None:
+            self.name = name
+            self.func = self.real_func
+        elif name != self.name:
+            raise TypeError(
+                "Cannot assign the same cached_property to two different names "
+                f"({self.name!r} and {name!r})."
+            )
+
+    def __get__(self, instance, cls=None):
+        if instance is None:
+            return self
+        res = instance.__dict__[self.name] = self.func(instance)
+        return res
 
 
 class classproperty:

@@ -188,3 +188,150 @@ __all__ = [
     "format_html_join", "linebreaks", "strip_tags", "strip_spaces_between_tags",
     "smart_urlquote", "avoid_wrapping", "html_safe", "SafeData", "mark_safe",
 ]
+
+
+# ---- urlize: links for URLs and e-mail addresses in plain text ----------------------------
+MAX_URL_LENGTH = 2048
+_RFC3986_DELIMS = ":/?#[]@" + "!$&'()*+,;="
+
+_simple_url_re = re.compile(r"^https?://\[?\w", re.IGNORECASE)
+_simple_url_2_re = re.compile(
+    r"^www\.|^(?!http)\w[^@]+\.(com|edu|gov|int|mil|net|org)($|/.*)$", re.IGNORECASE
+)
+_word_split_re = re.compile(r"""([\s<>"']+)""")
+_email_user_re = re.compile(
+    r"(^[-!#$%&'*+/=?^_`{}|~0-9A-Z]+(\.[-!#$%&'*+/=?^_`{}|~0-9A-Z]+)*\Z"
+    r'|^"([\001-\010\013\014\016-\037!#-\[\]-\177]|\\[\001-\011\013\014\016-\177])*"\Z)',
+    re.IGNORECASE,
+)
+_email_domain_re = re.compile(
+    r"((?:[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?\.)+)(?:[A-Z0-9-]{2,63}(?<!-))\Z", re.IGNORECASE
+)
+_email_literal_re = re.compile(r"\[([A-F0-9:.]+)\]\Z", re.IGNORECASE)
+
+
+def _urlize_quote(url: str) -> str:
+    """Percent-encode a URL found in text, leaving what is already encoded."""
+
+    def requote(segment):
+        return quote(unquote(segment), safe=_RFC3986_DELIMS + "~")
+
+    try:
+        scheme, netloc, path, query, fragment = urlsplit(url)
+    except ValueError:  # e.g. a broken IPv6 host
+        return requote(url)
+    netloc = requote(netloc)
+    if query:
+        query = urlencode([(unquote(k), unquote(v))
+                           for k, v in parse_qsl(query, keep_blank_values=True)])
+    return urlunsplit((scheme, netloc, requote(path), query, requote(fragment)))
+
+
+def _is_email(value: str) -> bool:
+    """An address Django's EmailValidator accepts (no domain allowlist)."""
+    if not value or "@" not in value or len(value) > 320:
+        return False
+    user, domain = value.rsplit("@", 1)
+    if not _email_user_re.match(user):
+        return False
+    if _email_domain_re.match(domain):
+        return True
+    literal = _email_literal_re.match(domain)
+    if literal:
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(literal[1])
+            return True
+        except ValueError:
+            return False
+    try:
+        domain = punycode(domain)
+    except UnicodeError:
+        return False
+    return bool(_email_domain_re.match(domain))
+
+
+def _trim_punctuation(word: str):
+    """Split ``word`` into (leading wrappers, the candidate URL, trailing punctuation)."""
+    middle = word.lstrip("([")
+    lead = word[: len(word) - len(middle)]
+    trail = ""
+    # Bracket counts of the word as found; closing counts drop as brackets are trimmed.
+    counts = {c: middle.count(c) for c in "()[]"}
+    changed = True
+    while changed and middle:
+        changed = False
+        for opening, closing in (("(", ")"), ("[", "]")):
+            extra = counts[closing] - counts[opening]
+            if extra > 0 and middle.endswith(closing):
+                # Django 5.2 replaces (not extends) the trail here; kept for identical output.
+                trail = middle[-extra:]
+                middle = middle[:-extra]
+                counts[closing] -= extra
+                changed = True
+        amp = middle.rfind("&")
+        stripped = middle.rstrip(".,:;!" if amp == -1 else ".,:!")
+        if stripped != middle:
+            trail = middle[len(stripped):] + trail
+            middle = stripped
+            changed = True
+        if middle.endswith(";"):
+            # Keep a trailing ';' that ends an HTML entity.
+            entity = middle[amp:]
+            unescaped = html.unescape(entity)
+            if unescaped == entity or unescaped.endswith(";"):
+                stripped = middle.rstrip(".,:;!")
+                start = len(stripped)
+                semicolons = len(middle) - len(middle.rstrip(";"))
+                if amp > -1 and semicolons > 1:
+                    keep = middle[start:].index(";") + start + 1
+                    trail = middle[keep:] + trail
+                    middle = stripped + middle[start:keep]
+                else:
+                    trail = middle[start:] + trail
+                    middle = stripped
+                changed = True
+    return lead, middle, trail
+
+
+def _urlize_word(word, safe_input, trim_url_limit, nofollow, autoescape):
+    if "." in word or "@" in word or ":" in word:
+        lead, middle, trail = _trim_punctuation(word)
+        url = None
+        rel = ' rel="nofollow"' if nofollow else ""
+        if len(middle) <= MAX_URL_LENGTH and _simple_url_re.match(middle):
+            url = _urlize_quote(html.unescape(middle))
+        elif len(middle) <= MAX_URL_LENGTH and _simple_url_2_re.match(middle):
+            url = _urlize_quote("http://%s" % html.unescape(middle))
+        elif ":" not in middle and _is_email(middle):
+            local, domain = middle.rsplit("@", 1)
+            url = f"mailto:{quote(local, safe='')}@{quote(domain, safe='')}"
+            rel = ""
+        if url:
+            shown = middle
+            if trim_url_limit is not None and len(shown) > trim_url_limit:
+                shown = "%s…" % shown[: max(0, trim_url_limit - 1)]
+            if autoescape and not safe_input:
+                lead, trail, shown = escape(lead), escape(trail), escape(shown)
+            return mark_safe(f'{lead}<a href="{escape(url)}"{rel}>{shown}</a>{trail}')
+    if safe_input:
+        return mark_safe(word)
+    if autoescape:
+        return escape(word)
+    return word
+
+
+@keep_lazy_text
+def urlize(text, trim_url_limit=None, nofollow=False, autoescape=False) -> str:
+    """Turn URLs and e-mail addresses in ``text`` into links (Django's urlize rules)."""
+    safe_input = isinstance(text, SafeData)
+    seen = {}
+    out = []
+    for word in _word_split_re.split(str(text)):
+        linked = seen.get(word)
+        if linked is None:
+            linked = seen[word] = _urlize_word(word, safe_input, trim_url_limit, nofollow,
+                                               autoescape)
+        out.append(linked)
+    return "".join(out)

@@ -1,0 +1,432 @@
+"""BaseDatabaseOperations: the small dialect details the compilers and fields ask about.
+
+SQL backends override what differs from the defaults here (quoting, date functions, value
+adaptation, pagination, upserts...). Document stores use only the value adaptation parts.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+from typing import Any
+
+from reinhardt.conf import settings
+from reinhardt.orm.errors import NotSupportedError
+from reinhardt.utils import timezone
+from reinhardt.utils.encoding import force_str
+
+
+class BaseDatabaseOperations:
+    compiler_module = "reinhardt.backends.sql.compiler"
+
+    # Integer field ranges, used by model validation (IntegerField min/max validators).
+    integer_field_ranges = {
+        "SmallIntegerField": (-32768, 32767),
+        "IntegerField": (-2147483648, 2147483647),
+        "BigIntegerField": (-9223372036854775808, 9223372036854775807),
+        "PositiveBigIntegerField": (0, 9223372036854775807),
+        "PositiveSmallIntegerField": (0, 32767),
+        "PositiveIntegerField": (0, 2147483647),
+        "SmallAutoField": (-32768, 32767),
+        "AutoField": (-2147483648, 2147483647),
+        "BigAutoField": (-9223372036854775808, 9223372036854775807),
+    }
+    set_operators = {"union": "UNION", "intersection": "INTERSECT", "difference": "EXCEPT"}
+    cast_data_types: dict[str, str] = {}
+    cast_char_field_without_max_length = None
+
+    PRECEDING = "PRECEDING"
+    FOLLOWING = "FOLLOWING"
+    UNBOUNDED_PRECEDING = "UNBOUNDED " + PRECEDING
+    UNBOUNDED_FOLLOWING = "UNBOUNDED " + FOLLOWING
+    CURRENT_ROW = "CURRENT ROW"
+
+    explain_prefix = "EXPLAIN"
+    # The placeholder the driver itself understands.
+    native_placeholder = "%s"
+
+    # lookup name -> SQL template with the right-hand side as %s
+    operators = {
+        "exact": "= %s",
+        "iexact": "= UPPER(%s)",
+        "contains": "LIKE %s",
+        "icontains": "LIKE UPPER(%s)",
+        "regex": "~ %s",
+        "iregex": "~* %s",
+        "gt": "> %s",
+        "gte": ">= %s",
+        "lt": "< %s",
+        "lte": "<= %s",
+        "startswith": "LIKE %s",
+        "endswith": "LIKE %s",
+        "istartswith": "LIKE UPPER(%s)",
+        "iendswith": "LIKE UPPER(%s)",
+    }
+    # Patterns for LIKE lookups whose right-hand side is an expression, not a value.
+    pattern_esc = r"REPLACE(REPLACE(REPLACE({}, '\', '\\'), '%%', '\%%'), '_', '\_')"
+    pattern_ops = {
+        "contains": "LIKE '%%' || {} || '%%'",
+        "icontains": "LIKE '%%' || UPPER({}) || '%%'",
+        "startswith": "LIKE {} || '%%'",
+        "istartswith": "LIKE UPPER({}) || '%%'",
+        "endswith": "LIKE '%%' || {}",
+        "iendswith": "LIKE '%%' || UPPER({})",
+    }
+    like_escape = ""  # e.g. " ESCAPE '\\'" where the database has no default escape
+
+    def __init__(self, connection):
+        self.connection = connection
+        self._cache = None
+
+    # ----- names -----------------------------------------------------------------------------
+
+    def quote_name(self, name: str) -> str:
+        if name.startswith('"') and name.endswith('"'):
+            return name
+        return '"%s"' % name
+
+    def max_name_length(self) -> int | None:
+        return self.connection.features.max_identifier_length
+
+    def convert_placeholders(self, sql: str, params) -> str:
+        """Django-style ``%s`` placeholders to the driver's style (identity for %s drivers)."""
+        return sql
+
+    # ----- transactions ----------------------------------------------------------------------
+
+    def savepoint_create_sql(self, sid: str) -> str:
+        return "SAVEPOINT %s" % self.quote_name(sid)
+
+    def savepoint_commit_sql(self, sid: str) -> str:
+        return "RELEASE SAVEPOINT %s" % self.quote_name(sid)
+
+    def savepoint_rollback_sql(self, sid: str) -> str:
+        return "ROLLBACK TO SAVEPOINT %s" % self.quote_name(sid)
+
+    def start_transaction_sql(self) -> str:
+        return "BEGIN;"
+
+    def end_transaction_sql(self, success: bool = True) -> str:
+        return "COMMIT;" if success else "ROLLBACK;"
+
+    # ----- statements ------------------------------------------------------------------------
+
+    def last_executed_query(self, cursor, sql, params) -> str:
+        def to_string(s):
+            return force_str(s, strings_only=True, errors="replace")
+
+        if isinstance(params, (list, tuple)):
+            u_params = tuple(to_string(val) for val in params)
+        elif params is None:
+            u_params = ()
+        else:
+            u_params = {to_string(k): to_string(v) for k, v in params.items()}
+        return "QUERY = %r - PARAMS = %r" % (sql, u_params)
+
+    def last_insert_id(self, cursor, table_name: str, pk_name: str):
+        return cursor.lastrowid
+
+    def no_limit_value(self):
+        return None
+
+    def limit_offset_sql(self, low_mark: int, high_mark: int | None) -> str:
+        limit, offset = self._get_limit_offset_params(low_mark, high_mark)
+        return " ".join(
+            sql for sql in (
+                ("LIMIT %d" % limit) if limit is not None else None,
+                ("OFFSET %d" % offset) if offset else None,
+            ) if sql
+        )
+
+    def _get_limit_offset_params(self, low_mark, high_mark):
+        offset = low_mark or 0
+        if high_mark is not None:
+            return (high_mark - offset), offset
+        if offset:
+            return self.no_limit_value(), offset
+        return None, offset
+
+    def pk_default_value(self) -> str:
+        return "DEFAULT"
+
+    def bulk_batch_size(self, fields, objs) -> int:
+        max_params = self.connection.features.max_query_params
+        if max_params is None or not fields:
+            return len(objs)
+        return max(max_params // len(fields), 1)
+
+    def bulk_insert_sql(self, fields, placeholder_rows) -> str:
+        placeholder_rows_sql = (", ".join(row) for row in placeholder_rows)
+        values_sql = ", ".join("(%s)" % sql for sql in placeholder_rows_sql)
+        return "VALUES " + values_sql
+
+    def insert_statement(self, on_conflict=None) -> str:
+        return "INSERT INTO"
+
+    def on_conflict_suffix_sql(self, fields, on_conflict, update_fields, unique_fields) -> str:
+        return ""
+
+    def return_insert_columns(self, fields):
+        """SQL (and params) making an INSERT return ``fields`` (e.g. RETURNING), or None."""
+        return None
+
+    def fetch_returned_insert_columns(self, cursor, returning_params):
+        return cursor.fetchone()
+
+    def fetch_returned_insert_rows(self, cursor):
+        return cursor.fetchall()
+
+    def distinct_sql(self, fields, params):
+        if fields:
+            raise NotSupportedError(
+                "DISTINCT ON fields is not supported by this database backend",
+                backend=self.connection.display_name, feature="distinct(*fields)",
+                flag="supports_distinct_on_fields",
+            )
+        return ["DISTINCT"], []
+
+    def for_update_sql(self, nowait=False, skip_locked=False, of=(), no_key=False) -> str:
+        return "FOR%s UPDATE%s%s%s" % (
+            " NO KEY" if no_key else "",
+            " OF %s" % ", ".join(of) if of else "",
+            " NOWAIT" if nowait else "",
+            " SKIP LOCKED" if skip_locked else "",
+        )
+
+    def explain_query_prefix(self, format=None, **options) -> str:
+        if not self.connection.features.supports_explain:
+            raise self.connection.features.not_supported("supports_explain")
+        if format:
+            raise ValueError(f"Unknown explain format: {format!r}.")
+        if options:
+            raise ValueError("Unknown options: %s" % ", ".join(sorted(options)))
+        return self.explain_prefix
+
+    def force_no_ordering(self) -> list:
+        """ORDER BY terms that prevent an implicit ordering of GROUP BY (none needed here)."""
+        return []
+
+    def random_function_sql(self) -> str:
+        return "RANDOM()"
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False) -> list[str]:
+        raise NotImplementedError
+
+    def sequence_reset_by_name_sql(self, style, sequences) -> list[str]:
+        return []
+
+    def sequence_reset_sql(self, style, model_list) -> list[str]:
+        return []
+
+    def tablespace_sql(self, tablespace, inline=False) -> str:
+        return ""
+
+    def execute_sql_flush(self, sql_list) -> None:
+        from reinhardt.orm import transaction
+
+        with transaction.atomic(using=self.connection.alias,
+                                savepoint=self.connection.features.can_rollback_ddl):
+            with self.connection.cursor() as cursor:
+                for sql in sql_list:
+                    cursor.execute(sql)
+
+    # ----- lookups -----------------------------------------------------------------------------
+
+    def lookup_cast(self, lookup_type: str, internal_type: str | None = None) -> str:
+        return "%s"
+
+    def field_cast_sql(self, db_type, internal_type) -> str:
+        return "%s"
+
+    def prep_for_like_query(self, x) -> str:
+        """Escape ``%``, ``_`` and ``\\`` so a value matches literally inside LIKE."""
+        return str(x).replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+
+    prep_for_iexact_query = prep_for_like_query
+
+    def pattern_param(self, lookup_name: str, value, param_pattern: str) -> str:
+        """The parameter of contains/startswith/endswith (and i-variants) for ``value``."""
+        return param_pattern % self.prep_for_like_query(value)
+
+    def regex_lookup(self, lookup_type: str) -> str:
+        raise NotSupportedError(
+            "This backend does not support regular expression lookups.",
+            backend=self.connection.display_name, feature="regex lookups",
+            flag="supports_regex_lookups",
+        )
+
+    def combine_expression(self, connector: str, sub_expressions: list[str]) -> str:
+        conn = " %s " % connector
+        return conn.join(sub_expressions)
+
+    def combine_duration_expression(self, connector, sub_expressions) -> str:
+        return self.combine_expression(connector, sub_expressions)
+
+    def binary_placeholder_sql(self, value) -> str:
+        return "%s"
+
+    def unification_cast_sql(self, output_field) -> str:
+        return "%s"
+
+    def conditional_expression_supported_in_where_clause(self, expression) -> bool:
+        return True
+
+    # ----- dates and times -------------------------------------------------------------------
+
+    def date_extract_sql(self, lookup_type, sql, params):
+        raise NotImplementedError
+
+    def datetime_extract_sql(self, lookup_type, sql, params, tzname):
+        raise NotImplementedError
+
+    def time_extract_sql(self, lookup_type, sql, params):
+        return self.date_extract_sql(lookup_type, sql, params)
+
+    def date_trunc_sql(self, lookup_type, sql, params, tzname=None):
+        raise NotImplementedError
+
+    def datetime_trunc_sql(self, lookup_type, sql, params, tzname):
+        raise NotImplementedError
+
+    def time_trunc_sql(self, lookup_type, sql, params, tzname=None):
+        raise NotImplementedError
+
+    def datetime_cast_date_sql(self, sql, params, tzname):
+        raise NotImplementedError
+
+    def datetime_cast_time_sql(self, sql, params, tzname):
+        raise NotImplementedError
+
+    def year_lookup_bounds_for_date_field(self, value, iso_year=False):
+        if iso_year:
+            first = datetime.date.fromisocalendar(value, 1, 1)
+            second = datetime.date.fromisocalendar(value + 1, 1, 1) - datetime.timedelta(days=1)
+        else:
+            first = datetime.date(value, 1, 1)
+            second = datetime.date(value, 12, 31)
+        first = self.adapt_datefield_value(first)
+        second = self.adapt_datefield_value(second)
+        return [first, second]
+
+    def year_lookup_bounds_for_datetime_field(self, value, iso_year=False):
+        if iso_year:
+            first = datetime.datetime.fromisocalendar(value, 1, 1)
+            second = datetime.datetime.fromisocalendar(value + 1, 1, 1) - datetime.timedelta(
+                microseconds=1
+            )
+        else:
+            first = datetime.datetime(value, 1, 1)
+            second = datetime.datetime(value, 12, 31, 23, 59, 59, 999999)
+        if settings.USE_TZ:
+            tz = timezone.get_current_timezone()
+            first = timezone.make_aware(first, tz)
+            second = timezone.make_aware(second, tz)
+        first = self.adapt_datetimefield_value(first)
+        second = self.adapt_datetimefield_value(second)
+        return [first, second]
+
+    # ----- values to the database ------------------------------------------------------------
+
+    def adapt_unknown_value(self, value):
+        if isinstance(value, datetime.datetime):
+            return self.adapt_datetimefield_value(value)
+        if isinstance(value, datetime.date):
+            return self.adapt_datefield_value(value)
+        if isinstance(value, datetime.time):
+            return self.adapt_timefield_value(value)
+        if isinstance(value, decimal.Decimal):
+            return self.adapt_decimalfield_value(value)
+        return value
+
+    def adapt_integerfield_value(self, value, internal_type):
+        return value
+
+    def adapt_datefield_value(self, value):
+        if value is None:
+            return None
+        return str(value)
+
+    def adapt_datetimefield_value(self, value):
+        if value is None:
+            return None
+        if hasattr(value, "resolve_expression"):
+            return value
+        return str(value)
+
+    def adapt_timefield_value(self, value):
+        if value is None:
+            return None
+        if hasattr(value, "resolve_expression"):
+            return value
+        if timezone.is_aware(value):
+            raise ValueError("Database backends do not support timezone-aware times.")
+        return str(value)
+
+    def adapt_decimalfield_value(self, value, max_digits=None, decimal_places=None):
+        return value
+
+    def adapt_ipaddressfield_value(self, value):
+        return value or None
+
+    def adapt_json_value(self, value, encoder):
+        return json.dumps(value, cls=encoder)
+
+    # ----- values from the database ----------------------------------------------------------
+
+    def get_db_converters(self, expression) -> list:
+        """Functions ``(value, expression, connection)`` applied to each value read."""
+        return []
+
+    def convert_durationfield_value(self, value, expression, connection):
+        if value is not None:
+            return datetime.timedelta(0, 0, value)
+        return None
+
+    def integer_field_range(self, internal_type: str):
+        return self.integer_field_ranges[internal_type]
+
+    def subtract_temporals(self, internal_type, lhs, rhs):
+        raise NotSupportedError(
+            f"This backend does not support {internal_type} subtraction.",
+            backend=self.connection.display_name, feature="temporal subtraction",
+            flag="supports_functions",
+        )
+
+    def format_for_duration_arithmetic(self, sql):
+        raise NotImplementedError
+
+    def window_frame_start(self, start) -> str:
+        if isinstance(start, int):
+            if start < 0:
+                return "%d %s" % (abs(start), self.PRECEDING)
+            if start == 0:
+                return self.CURRENT_ROW
+        elif start is None:
+            return self.UNBOUNDED_PRECEDING
+        raise ValueError(f"start argument must be a negative integer, zero, or None, but got '{start}'.")
+
+    def window_frame_end(self, end) -> str:
+        if isinstance(end, int):
+            if end == 0:
+                return self.CURRENT_ROW
+            if end > 0:
+                return "%d %s" % (end, self.FOLLOWING)
+        elif end is None:
+            return self.UNBOUNDED_FOLLOWING
+        raise ValueError(f"end argument must be a positive integer, zero, or None, but got '{end}'.")
+
+    def window_frame_rows_start_end(self, start=None, end=None):
+        return self.window_frame_start(start), self.window_frame_end(end)
+
+    def window_frame_range_start_end(self, start=None, end=None):
+        return self.window_frame_rows_start_end(start, end)
+
+    def check_expression_support(self, expression) -> None:
+        """Raise NotSupportedError for an expression this database cannot compute."""
+
+    def prepare_sql_script(self, sql: str) -> list[str]:
+        return [s.strip() for s in sql.split(";") if s.strip()]
+
+    def display_value(self, value: Any) -> str:
+        return repr(value)

@@ -1,0 +1,1809 @@
+"""The SQL compiler shared by every SQL backend.
+
+It turns a Query into one SQL statement (or a few, for bulk inserts) and turns result rows
+into Python values. Dialects subclass these classes and override small hooks (a
+``visit_<Node>`` method, or an operations method); see ARCHITECTURE section 3.
+
+Compiled SELECT statements are cached by the shape of the Query (``statement_cache``), so a
+repeated query — same model, filters, joins, ordering, limits; different values — skips
+compilation and only re-derives its parameters.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+from functools import partial
+from itertools import chain
+
+from reinhardt.backends.base.features import EMULATED
+from reinhardt.core.exceptions import EmptyResultSet, FieldError, FullResultSet
+from reinhardt.orm.errors import DatabaseError, NotSupportedError
+from reinhardt.orm.models.constants import LOOKUP_SEP
+from reinhardt.orm.models.expressions import F, OrderBy, PositionRef, Ref, Value
+from reinhardt.orm.models.functions import Cast, Random
+from reinhardt.orm.models.lookups import Lookup
+from reinhardt.orm.models.query_utils import select_related_descend
+from reinhardt.orm.query.constants import (
+    CURSOR,
+    GET_ITERATOR_CHUNK_SIZE,
+    MULTI,
+    NO_RESULTS,
+    ORDER_DIR,
+    ROW_COUNT,
+    SINGLE,
+)
+from reinhardt.orm.query.query import Query, get_order_dir
+from reinhardt.orm.transaction import TransactionManagementError
+from reinhardt.utils.functional import cached_property
+from reinhardt.utils.hashable import make_hashable
+
+from . import statement_cache
+from .rendering import NodeRenderer
+
+
+class SQLCompiler(NodeRenderer):
+    """Compiles a SELECT Query."""
+
+    vendor = "sql"
+
+    # Multiline ordering SQL clause may appear from RawSQL.
+    ordering_parts = re.compile(r"^(.*)\s(?:ASC|DESC).*", re.MULTILINE | re.DOTALL)
+
+    def __init__(self, query, connection, using, elide_empty=True):
+        self.query = query
+        self.connection = connection
+        self.using = using
+        # Some queries, e.g. coalesced aggregation, need to be executed even if
+        # they would return an empty result set.
+        self.elide_empty = elide_empty
+        self.quote_cache = {"*": "*"}
+        # The select, klass_info, and annotations are needed by QuerySet.iterator()
+        # these are set as a side-effect of executing the query. Note that we calculate
+        # separately a list of extra select columns needed for grammatical correctness
+        # of the query, but these columns are not included in self.select.
+        self.select = None
+        self.annotation_col_map = None
+        self.klass_info = None
+        self._meta_ordering = None
+        self.has_extra_select = False
+        self.col_count = 0
+        self.where = self.having = self.qualify = None
+        # Statement cache bookkeeping (see statement_cache).
+        self._cache_key = self._cache_leaves = self._cache_entry = None
+
+    def __repr__(self):
+        return (
+            f"<{self.__class__.__qualname__} "
+            f"model={self.query.model.__qualname__ if self.query.model else None} "
+            f"connection={self.connection!r} using={self.using!r}>"
+        )
+
+    def quote_name(self, name):
+        try:
+            return self.quote_cache[name]
+        except KeyError:
+            quoted = self.quote_cache[name] = self.connection.ops.quote_name(name)
+            return quoted
+
+    # Django's name for it; every identifier is quoted here.
+    quote_name_unless_alias = quote_name
+
+    def setup_query(self, with_col_aliases=False):
+        if all(self.query.alias_refcount[a] == 0 for a in self.query.alias_map):
+            self.query.get_initial_alias()
+        self.select, self.klass_info, self.annotation_col_map = self.get_select(
+            with_col_aliases=with_col_aliases,
+        )
+        self.col_count = len(self.select)
+
+    def pre_sql_setup(self, with_col_aliases=False):
+        """Compute the select list, ordering and grouping, and split WHERE/HAVING."""
+        self.setup_query(with_col_aliases=with_col_aliases)
+        order_by = self.get_order_by()
+        self.where, self.having, self.qualify = self.query.where.split_having_qualify(
+            must_group_by=self.query.group_by is not None
+        )
+        extra_select = self.get_extra_select(order_by, self.select)
+        self.has_extra_select = bool(extra_select)
+        group_by = self.get_group_by(self.select + extra_select, order_by)
+        return extra_select, order_by, group_by
+
+    def get_group_by(self, select, order_by):
+        """The GROUP BY terms: the explicit group_by plus every non-aggregate selected,
+        ordered or HAVING expression (what SQL requires)."""
+        if self.query.group_by is None:
+            return []
+        features = self.connection.features
+        if not features.supports_group_by:
+            raise features.not_supported("supports_group_by", "GROUP BY (values().annotate())")
+        expressions = []
+        group_by_refs = set()
+        if self.query.group_by is not True:
+            # If the group by is set to a list (by .values() call most likely),
+            # then we need to add everything in it to the GROUP BY clause.
+            # Backwards compatibility hack for setting query.group_by. Remove
+            # when we have public API way of forcing the GROUP BY clause.
+            # Converts string references to expressions.
+            for expr in self.query.group_by:
+                if not hasattr(expr, "as_sql") and not hasattr(expr, "resolve_expression"):
+                    expr = self.query.resolve_ref(expr)
+                if isinstance(expr, Ref):
+                    if expr.refs not in group_by_refs:
+                        group_by_refs.add(expr.refs)
+                        expressions.append(expr.source)
+                else:
+                    expressions.append(expr)
+        # Note that even if the group_by is set, it is only the minimal
+        # set to group by. So, we need to add cols in select, order_by, and
+        # having into the select in any case.
+        for expr, _, alias in select:
+            # Skip members of the select clause that are already explicitly
+            # grouped against.
+            if alias in group_by_refs:
+                continue
+            expressions.extend(expr.get_group_by_cols())
+        if not self._meta_ordering:
+            for expr, (sql, params, is_ref) in order_by:
+                # Skip references to the SELECT clause, as all expressions in
+                # the SELECT clause are already part of the GROUP BY.
+                if not is_ref:
+                    expressions.extend(expr.get_group_by_cols())
+        having_group_by = self.having.get_group_by_cols() if self.having else ()
+        for expr in having_group_by:
+            expressions.append(expr)
+        result = []
+        seen = set()
+
+        for expr in expressions:
+            try:
+                sql, params = self.compile(expr)
+            except (EmptyResultSet, FullResultSet):
+                continue
+            sql, params = expr.select_format(self, sql, params)
+            params_hash = make_hashable(params)
+            if (sql, params_hash) not in seen:
+                result.append((sql, params))
+                seen.add((sql, params_hash))
+        return result
+
+    def get_select(self, with_col_aliases=False):
+        """(select, klass_info, annotation_col_map).
+
+        ``select``: (expression, (sql, params), alias) for each column; ``klass_info``: where
+        each model's columns are in the row (select_related nests these); the annotation map
+        gives the row position of each annotation.
+        """
+        select = []
+        klass_info = None
+        annotations = {}
+        select_idx = 0
+        for alias, (sql, params) in self.query.extra_select.items():
+            annotations[alias] = select_idx
+            select.append((RawSQLCol(sql, params), alias))
+            select_idx += 1
+        assert not (self.query.select and self.query.default_cols)
+        select_mask = self.query.get_select_mask()
+        if self.query.default_cols:
+            cols = self.get_default_columns(select_mask)
+        else:
+            # self.query.select is a special case. These columns never go to
+            # any model.
+            cols = self.query.select
+        if cols:
+            select_list = []
+            for col in cols:
+                select_list.append(select_idx)
+                select.append((col, None))
+                select_idx += 1
+            klass_info = {
+                "model": self.query.model,
+                "select_fields": select_list,
+            }
+        for alias, annotation in self.query.annotation_select.items():
+            annotations[alias] = select_idx
+            select.append((annotation, alias))
+            select_idx += 1
+
+        if self.query.select_related:
+            features = self.connection.features
+            if not features.supports_select_related:
+                raise features.not_supported("supports_select_related", "select_related()")
+            related_klass_infos = self.get_related_selections(select, select_mask)
+            klass_info["related_klass_infos"] = related_klass_infos
+
+            def get_select_from_parent(klass_info):
+                for ki in klass_info["related_klass_infos"]:
+                    if ki["from_parent"]:
+                        ki["select_fields"] = klass_info["select_fields"] + ki["select_fields"]
+                    get_select_from_parent(ki)
+
+            get_select_from_parent(klass_info)
+
+        ret = []
+        col_idx = 1
+        for col, alias in select:
+            try:
+                sql, params = self.compile(col)
+            except EmptyResultSet:
+                empty_result_set_value = getattr(col, "empty_result_set_value", NotImplemented)
+                if empty_result_set_value is NotImplemented:
+                    # Select a predicate that's always False.
+                    sql, params = "0", ()
+                else:
+                    sql, params = self.compile(Value(empty_result_set_value))
+            except FullResultSet:
+                sql, params = self.compile(Value(True))
+            else:
+                sql, params = col.select_format(self, sql, params)
+            if alias is None and with_col_aliases:
+                alias = f"col{col_idx}"
+                col_idx += 1
+            ret.append((col, (sql, params), alias))
+        return ret, klass_info, annotations
+
+    def _order_by_pairs(self):
+        if self.query.extra_order_by:
+            ordering = self.query.extra_order_by
+        elif not self.query.default_ordering:
+            ordering = self.query.order_by
+        elif self.query.order_by:
+            ordering = self.query.order_by
+        elif (meta := self.query.get_meta()) and meta.ordering:
+            ordering = meta.ordering
+            self._meta_ordering = ordering
+        else:
+            ordering = []
+        if self.query.standard_ordering:
+            default_order, _ = ORDER_DIR["ASC"]
+        else:
+            default_order, _ = ORDER_DIR["DESC"]
+
+        selected_exprs = {}
+        # Avoid computing `selected_exprs` if there is no `ordering` as it's
+        # relatively expensive.
+        if ordering and (select := self.select):
+            for ordinal, (expr, _, alias) in enumerate(select, start=1):
+                pos_expr = PositionRef(ordinal, alias, expr)
+                if alias:
+                    selected_exprs[alias] = pos_expr
+                selected_exprs[expr] = pos_expr
+
+        for field in ordering:
+            if hasattr(field, "resolve_expression"):
+                if isinstance(field, Value):
+                    # output_field must be resolved for constants.
+                    field = Cast(field, field.output_field)
+                if not isinstance(field, OrderBy):
+                    field = field.asc()
+                if not self.query.standard_ordering:
+                    field = field.copy()
+                    field.reverse_ordering()
+                select_ref = selected_exprs.get(field.expression)
+                if select_ref or (
+                    isinstance(field.expression, F)
+                    and (select_ref := selected_exprs.get(field.expression.name))
+                ):
+                    # Emulation of NULLS (FIRST|LAST) cannot be combined with
+                    # the usage of ordering by position.
+                    if (
+                        field.nulls_first is None and field.nulls_last is None
+                    ) or self.connection.features.supports_order_by_nulls_modifier:
+                        field = field.copy()
+                        field.expression = select_ref
+                    # Alias collisions are not possible when dealing with
+                    # combined queries so fallback to it if emulation of NULLS
+                    # handling is required.
+                    elif self.query.combinator:
+                        field = field.copy()
+                        field.expression = Ref(select_ref.refs, select_ref.source)
+                yield field, select_ref is not None
+                continue
+            if field == "?":  # random
+                features = self.connection.features
+                if not features.supports_random_ordering:
+                    raise features.not_supported("supports_random_ordering", "order_by('?')")
+                yield OrderBy(Random()), False
+                continue
+
+            col, order = get_order_dir(field, default_order)
+            descending = order == "DESC"
+
+            if select_ref := selected_exprs.get(col):
+                # Reference to expression in SELECT clause
+                yield (
+                    OrderBy(select_ref, descending=descending),
+                    True,
+                )
+                continue
+            if col in self.query.annotations:
+                # References to an expression which is masked out of the SELECT
+                # clause.
+                if self.query.combinator and self.select:
+                    # Don't use the resolved annotation because other
+                    # combined queries might define it differently.
+                    expr = F(col)
+                else:
+                    expr = self.query.annotations[col]
+                    if isinstance(expr, Value):
+                        # output_field must be resolved for constants.
+                        expr = Cast(expr, expr.output_field)
+                yield OrderBy(expr, descending=descending), False
+                continue
+
+            if self.query.combinator and self.select:
+                # Don't use the first model's field because other
+                # combined queries might define it differently.
+                yield OrderBy(F(col), descending=descending), False
+            else:
+                # 'col' is of the form 'field' or 'field1__field2' or
+                # '-field1__field2__field', etc.
+                yield from self.find_ordering_name(
+                    field, self.query.get_meta(), default_order=default_order,
+                )
+
+    def get_order_by(self):
+        """(expression, (sql, params, is_ref)) for each ORDER BY term, duplicates removed."""
+        result = []
+        seen = set()
+        for expr, is_ref in self._order_by_pairs():
+            resolved = expr.resolve_expression(self.query, allow_joins=True, reuse=None)
+            if not is_ref and self.query.combinator and self.select:
+                src = resolved.expression
+                expr_src = expr.expression
+                for sel_expr, _, col_alias in self.select:
+                    if src == sel_expr:
+                        # When values() is used the exact alias must be used to
+                        # reference annotations.
+                        if (
+                            self.query.has_select_fields
+                            and col_alias in self.query.annotation_select
+                            and not (
+                                isinstance(expr_src, F) and col_alias == expr_src.name
+                            )
+                        ):
+                            continue
+                        resolved.set_source_expressions(
+                            [Ref(col_alias if col_alias else src.target.column, src)]
+                        )
+                        break
+                else:
+                    # Add column used in ORDER BY clause to the selected
+                    # columns and to each combined query.
+                    order_by_idx = len(self.query.select) + 1
+                    col_alias = f"__orderbycol{order_by_idx}"
+                    for q in self.query.combined_queries:
+                        # If fields were explicitly selected through values()
+                        # combined queries cannot be augmented.
+                        if q.has_select_fields:
+                            raise DatabaseError(
+                                "ORDER BY term does not match any column in the result set."
+                            )
+                        q.add_annotation(expr_src, col_alias)
+                    self.query.add_select_col(resolved, col_alias)
+                    resolved.set_source_expressions([Ref(col_alias, src)])
+            sql, params = self.compile(resolved)
+            # Don't add the same column twice, but the order direction is
+            # not taken into account so we strip it. When this entire method
+            # is refactored into expressions, then we can check each part as we
+            # generate it.
+            without_ordering = self.ordering_parts.search(sql)[1]
+            params_hash = make_hashable(params)
+            if (without_ordering, params_hash) in seen:
+                continue
+            seen.add((without_ordering, params_hash))
+            result.append((resolved, (sql, params, is_ref)))
+        return result
+
+    def get_extra_select(self, order_by, select):
+        """ORDER BY terms a SELECT DISTINCT must also select."""
+        extra_select = []
+        if self.query.distinct and not self.query.distinct_fields:
+            select_sql = [t[1] for t in select]
+            for expr, (sql, params, is_ref) in order_by:
+                without_ordering = self.ordering_parts.search(sql)[1]
+                if not is_ref and (without_ordering, params) not in select_sql:
+                    extra_select.append((expr, (without_ordering, params), None))
+        return extra_select
+
+    def get_combinator_sql(self, combinator, all):
+        features = self.connection.features
+        compilers = [
+            query.get_compiler(self.using, self.connection, self.elide_empty)
+            for query in self.query.combined_queries
+        ]
+        if not features.supports_slicing_ordering_in_compound:
+            for compiler in compilers:
+                if compiler.query.is_sliced:
+                    raise DatabaseError(
+                        "LIMIT/OFFSET not allowed in subqueries of compound statements."
+                    )
+                # The order of an unsliced part has no effect on the combined result, so
+                # it is dropped (Django raises here for models with Meta.ordering).
+                if compiler.query.order_by or compiler.query.default_ordering:
+                    compiler.query = compiler.query.clone()
+                    compiler.query.clear_ordering(force=True)
+        elif self.query.is_sliced and combinator == "union":
+            for compiler in compilers:
+                # A sliced union cannot have its parts elided as some of them
+                # might be sliced as well and in the event where only a single
+                # part produces a non-empty resultset it might be impossible to
+                # generate valid SQL.
+                compiler.elide_empty = False
+        parts = ()
+        for compiler in compilers:
+            try:
+                # If the columns list is limited, then all combined queries
+                # must have the same columns list. Set the selects defined on
+                # the query on all combined queries, if not already set.
+                if not compiler.query.values_select and self.query.values_select:
+                    compiler.query = compiler.query.clone()
+                    compiler.query.set_values((
+                        *self.query.extra_select,
+                        *self.query.values_select,
+                        *self.query.annotation_select,
+                    ))
+                part_sql, part_args = compiler.as_sql(with_col_aliases=True)
+                if compiler.query.combinator:
+                    # Wrap in a subquery if wrapping in parentheses isn't
+                    # supported.
+                    if not features.supports_parentheses_in_compound:
+                        part_sql = "SELECT * FROM ({})".format(part_sql)
+                    # Add parentheses when combining with compound query if not
+                    # already added for all compound queries.
+                    elif (
+                        self.query.subquery
+                        or not features.supports_slicing_ordering_in_compound
+                    ):
+                        part_sql = "({})".format(part_sql)
+                elif (
+                    self.query.subquery
+                    and features.supports_slicing_ordering_in_compound
+                ):
+                    part_sql = "({})".format(part_sql)
+                parts += ((part_sql, part_args),)
+            except EmptyResultSet:
+                # Omit the empty queryset with UNION and with DIFFERENCE if the
+                # first queryset is nonempty.
+                if combinator == "union" or (combinator == "difference" and parts):
+                    continue
+                raise
+        if not parts:
+            raise EmptyResultSet
+        combinator_sql = self.connection.ops.set_operators[combinator]
+        if all and combinator == "union":
+            combinator_sql += " ALL"
+        braces = "{}"
+        if not self.query.subquery and features.supports_slicing_ordering_in_compound:
+            braces = "({})"
+        sql_parts, args_parts = zip(
+            *((braces.format(sql), args) for sql, args in parts)
+        )
+        result = [" {} ".format(combinator_sql).join(sql_parts)]
+        params = []
+        for part in args_parts:
+            params.extend(part)
+        return result, params
+
+    def get_qualify_sql(self):
+        """Filtering on window expressions: the query runs as a subquery, filtered outside."""
+        where_parts = []
+        if self.where:
+            where_parts.append(self.where)
+        if self.having:
+            where_parts.append(self.having)
+        inner_query = self.query.clone()
+        inner_query.subquery = True
+        inner_query.where = inner_query.where.__class__(where_parts)
+        # Augment the inner query with any window function references that
+        # might have been masked via values() and alias(). If any masked
+        # aliases are added they'll be masked again to avoid fetching
+        # the data in the `if qual_aliases` branch below.
+        select = {
+            expr: alias for expr, _, alias in self.get_select(with_col_aliases=True)[0]
+        }
+        select_aliases = set(select.values())
+        qual_aliases = set()
+        replacements = {}
+
+        def collect_replacements(expressions):
+            while expressions:
+                expr = expressions.pop()
+                if expr in replacements:
+                    continue
+                elif select_alias := select.get(expr):
+                    replacements[expr] = select_alias
+                elif isinstance(expr, Lookup):
+                    expressions.extend(expr.get_source_expressions())
+                elif isinstance(expr, Ref):
+                    if expr.refs not in select_aliases:
+                        expressions.extend(expr.get_source_expressions())
+                else:
+                    num_qual_alias = len(qual_aliases)
+                    select_alias = f"qual{num_qual_alias}"
+                    qual_aliases.add(select_alias)
+                    inner_query.add_annotation(expr, select_alias)
+                    replacements[expr] = select_alias
+
+        collect_replacements(list(self.qualify.leaves()))
+        self.qualify = self.qualify.replace_expressions(
+            {expr: Ref(alias, expr) for expr, alias in replacements.items()}
+        )
+        order_by = []
+        for order_by_expr, *_ in self.get_order_by():
+            collect_replacements(order_by_expr.get_source_expressions())
+            order_by.append(
+                order_by_expr.replace_expressions(
+                    {expr: Ref(alias, expr) for expr, alias in replacements.items()}
+                )
+            )
+        inner_query_compiler = inner_query.get_compiler(
+            self.using, connection=self.connection, elide_empty=self.elide_empty
+        )
+        inner_sql, inner_params = inner_query_compiler.as_sql(
+            # The limits must be applied to the outer query to avoid pruning
+            # results too eagerly.
+            with_limits=False,
+            # Force unique aliasing of selected columns to avoid collisions
+            # and make rhs predicates referencing easier.
+            with_col_aliases=True,
+        )
+        qualify_sql, qualify_params = self.compile(self.qualify)
+        result = [
+            "SELECT * FROM (",
+            inner_sql,
+            ")",
+            self.quote_name("qualify"),
+            "WHERE",
+            qualify_sql,
+        ]
+        if qual_aliases:
+            # If some select aliases were unmasked for filtering purposes they
+            # must be masked back.
+            cols = [self.quote_name(alias) for alias in select.values()]
+            result = [
+                "SELECT",
+                ", ".join(cols),
+                "FROM (",
+                *result,
+                ")",
+                self.quote_name("qualify_mask"),
+            ]
+        params = list(inner_params) + qualify_params
+        # As the SQL spec is unclear on whether or not derived tables
+        # ordering must propagate it has to be explicitly repeated on the
+        # outer-most query to ensure it's preserved.
+        if order_by:
+            ordering_sqls = []
+            for ordering in order_by:
+                ordering_sql, ordering_params = self.compile(ordering)
+                ordering_sqls.append(ordering_sql)
+                params.extend(ordering_params)
+            result.extend(["ORDER BY", ", ".join(ordering_sqls)])
+        return result, params
+
+    def as_sql(self, with_limits=True, with_col_aliases=False):
+        """The SQL and parameters of the query (cached by query shape when possible)."""
+        cacheable = (
+            with_limits and not with_col_aliases and self.elide_empty
+            and not self.query.subquery
+        )
+        if cacheable:
+            hit = statement_cache.lookup(self)
+            if hit is not None:
+                return hit
+        sql, params = self._as_sql(with_limits, with_col_aliases)
+        if cacheable:
+            statement_cache.store(self, sql, params)
+        return sql, params
+
+    def _as_sql(self, with_limits=True, with_col_aliases=False):
+        refcounts_before = self.query.alias_refcount.copy()
+        try:
+            combinator = self.query.combinator
+            extra_select, order_by, group_by = self.pre_sql_setup(
+                with_col_aliases=with_col_aliases or bool(combinator),
+            )
+            features = self.connection.features
+            with_limit_offset = with_limits and self.query.is_sliced
+            if with_limit_offset and self.query.low_mark and not features.supports_slicing_offset:
+                raise features.not_supported("supports_slicing_offset", "slicing with an offset")
+            if self.query.distinct and not features.supports_distinct:
+                raise features.not_supported("supports_distinct", "distinct()")
+            for_update_part = None
+            if combinator:
+                result, params = self.get_combinator_sql(
+                    combinator, self.query.combinator_all
+                )
+            # Is a LIMIT/OFFSET clause needed?
+            elif self.qualify:
+                result, params = self.get_qualify_sql()
+                order_by = None
+            else:
+                distinct_fields, distinct_params = self.get_distinct()
+                # This must come after 'select', 'ordering', and 'distinct'
+                # (see docstring of get_from_clause() for details).
+                from_, f_params = self.get_from_clause()
+                try:
+                    where, w_params = (
+                        self.compile(self.where) if self.where is not None else ("", [])
+                    )
+                except EmptyResultSet:
+                    if self.elide_empty:
+                        raise
+                    # Use a predicate that's always False.
+                    where, w_params = "0 = 1", []
+                except FullResultSet:
+                    where, w_params = "", []
+                try:
+                    having, h_params = (
+                        self.compile(self.having) if self.having is not None else ("", [])
+                    )
+                except FullResultSet:
+                    having, h_params = "", []
+                result = ["SELECT"]
+                params = []
+
+                if self.query.distinct:
+                    distinct_result, distinct_params = self.connection.ops.distinct_sql(
+                        distinct_fields,
+                        distinct_params,
+                    )
+                    result += distinct_result
+                    params += distinct_params
+
+                out_cols = []
+                for _, (s_sql, s_params), alias in self.select + extra_select:
+                    if alias:
+                        s_sql = "%s AS %s" % (s_sql, self.connection.ops.quote_name(alias))
+                    params.extend(s_params)
+                    out_cols.append(s_sql)
+
+                result += [", ".join(out_cols)]
+                if from_:
+                    result += ["FROM", *from_]
+                elif getattr(features, "bare_select_suffix", ""):
+                    result += [features.bare_select_suffix]
+                params.extend(f_params)
+
+                if self.query.select_for_update:
+                    for_update_part = self._for_update_part(with_limit_offset)
+
+                if for_update_part and getattr(features, "for_update_after_from", False):
+                    result.append(for_update_part)
+
+                if where:
+                    result.append("WHERE %s" % where)
+                    params.extend(w_params)
+
+                grouping = []
+                for g_sql, g_params in group_by:
+                    grouping.append(g_sql)
+                    params.extend(g_params)
+                if grouping:
+                    if distinct_fields:
+                        raise NotImplementedError(
+                            "annotate() + distinct(fields) is not implemented."
+                        )
+                    order_by = order_by or self.connection.ops.force_no_ordering()
+                    result.append("GROUP BY %s" % ", ".join(grouping))
+                    if self._meta_ordering:
+                        order_by = None
+                if having:
+                    result.append("HAVING %s" % having)
+                    params.extend(h_params)
+
+            if self.query.explain_info:
+                result.insert(
+                    0,
+                    self.connection.ops.explain_query_prefix(
+                        self.query.explain_info.format,
+                        **self.query.explain_info.options,
+                    ),
+                )
+
+            if order_by:
+                ordering = []
+                for _, (o_sql, o_params, _) in order_by:
+                    ordering.append(o_sql)
+                    params.extend(o_params)
+                order_by_sql = "ORDER BY %s" % ", ".join(ordering)
+                if combinator and getattr(features, "requires_compound_order_by_subquery",
+                                          False):
+                    result = ["SELECT * FROM (", *result, ")", order_by_sql]
+                else:
+                    result.append(order_by_sql)
+
+            if with_limit_offset:
+                result.append(
+                    self.connection.ops.limit_offset_sql(
+                        self.query.low_mark, self.query.high_mark
+                    )
+                )
+
+            if for_update_part and not getattr(features, "for_update_after_from", False):
+                result.append(for_update_part)
+
+            if self.query.subquery and extra_select:
+                # If the query is used as a subquery, the extra selects would
+                # result in more columns than the left-hand side expression is
+                # expecting. This can happen when a subquery uses a combination
+                # of order_by() and distinct(), forcing the ordering expressions
+                # to be selected as well. Wrap the query in another subquery
+                # to exclude extraneous selects.
+                sub_selects = []
+                sub_params = []
+                for index, (select, _, alias) in enumerate(self.select, start=1):
+                    if alias:
+                        sub_selects.append(
+                            "%s.%s" % (
+                                self.connection.ops.quote_name("subquery"),
+                                self.connection.ops.quote_name(alias),
+                            )
+                        )
+                    else:
+                        select_clone = select.relabeled_clone(
+                            {select.alias: "subquery"}
+                        )
+                        subselect, subparams = self.compile(select_clone)
+                        sub_selects.append(subselect)
+                        sub_params.extend(subparams)
+                return "SELECT %s FROM (%s) subquery" % (
+                    ", ".join(sub_selects),
+                    " ".join(result),
+                ), tuple(sub_params + params)
+
+            return " ".join(result), tuple(params)
+        finally:
+            # Finally do cleanup - get rid of the joins we created above.
+            self.query.reset_refcounts(refcounts_before)
+
+    def _for_update_part(self, with_limit_offset):
+        features = self.connection.features
+        if not features.supports_select_for_update:
+            raise features.not_supported("supports_select_for_update", "select_for_update()")
+        nowait = self.query.select_for_update_nowait
+        skip_locked = self.query.select_for_update_skip_locked
+        of = self.query.select_for_update_of
+        no_key = self.query.select_for_no_key_update
+        if features.supports_select_for_update is EMULATED:
+            # The database locks more than the rows (e.g. SQLite locks the whole database
+            # for writing): plain locking needs no SQL, finer options can't be honoured.
+            for flag, asked in (("has_select_for_update_nowait", nowait),
+                                ("has_select_for_update_skip_locked", skip_locked),
+                                ("has_select_for_update_of", of)):
+                if asked and not getattr(features, flag):
+                    raise features.not_supported(flag)
+            return None
+        if (
+            self.connection.get_autocommit()
+            # Don't raise an exception when database doesn't
+            # support transactions, as it's a noop.
+            and features.supports_transactions
+        ):
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        if with_limit_offset and not features.supports_select_for_update_with_limit:
+            raise features.not_supported(
+                "supports_select_for_update_with_limit",
+                "LIMIT/OFFSET with select_for_update()",
+            )
+        # If it's a NOWAIT/SKIP LOCKED/OF/NO KEY query but the
+        # backend doesn't support it, raise NotSupportedError to
+        # prevent a possible deadlock.
+        if nowait and not features.has_select_for_update_nowait:
+            raise features.not_supported("has_select_for_update_nowait",
+                                         "select_for_update(nowait=True)")
+        elif skip_locked and not features.has_select_for_update_skip_locked:
+            raise features.not_supported("has_select_for_update_skip_locked",
+                                         "select_for_update(skip_locked=True)")
+        elif of and not features.has_select_for_update_of:
+            raise features.not_supported("has_select_for_update_of",
+                                         "select_for_update(of=...)")
+        elif no_key and not getattr(features, "has_select_for_no_key_update", False):
+            raise NotSupportedError(
+                f"{self.connection.display_name} does not support "
+                "select_for_update(no_key=True)."
+            )
+        return self.connection.ops.for_update_sql(
+            nowait=nowait,
+            skip_locked=skip_locked,
+            of=self.get_select_for_update_of_arguments(),
+            no_key=no_key,
+        )
+
+    def get_default_columns(self, select_mask, start_alias=None, opts=None, from_parent=None):
+        """The columns of every loaded concrete field of the model (joining to parents for
+        inherited fields)."""
+        result = []
+        if opts is None:
+            if (opts := self.query.get_meta()) is None:
+                return result
+        start_alias = start_alias or self.query.get_initial_alias()
+        # The 'seen_models' is used to optimize checking the needed parent
+        # alias for a given field. This also includes None -> start_alias to
+        # be used by local fields.
+        seen_models = {None: start_alias}
+
+        for field in opts.concrete_fields:
+            model = field.model._meta.concrete_model
+            # A proxy model will have a different model and concrete_model. We
+            # will assign None if the field belongs to this model.
+            if model == opts.model:
+                model = None
+            if (
+                from_parent
+                and model is not None
+                and issubclass(
+                    from_parent._meta.concrete_model, model._meta.concrete_model
+                )
+            ):
+                # Avoid loading data for already loaded parents.
+                # We end up here in the case select_related() resolution
+                # proceeds from parent model to child model. In that case the
+                # parent model data is already present in the SELECT clause,
+                # and we want to avoid reloading the same data again.
+                continue
+            if select_mask and field not in select_mask:
+                continue
+            alias = self.query.join_parent_model(opts, model, start_alias, seen_models)
+            column = field.get_col(alias)
+            result.append(column)
+        return result
+
+    def get_distinct(self):
+        """The DISTINCT ON terms (distinct(*fields))."""
+        result = []
+        params = []
+        opts = self.query.get_meta()
+
+        for name in self.query.distinct_fields:
+            parts = name.split(LOOKUP_SEP)
+            _, targets, alias, joins, path, _, transform_function = self._setup_joins(
+                parts, opts, None
+            )
+            targets, alias, _ = self.query.trim_joins(targets, joins, path)
+            for target in targets:
+                if name in self.query.annotation_select:
+                    result.append(self.connection.ops.quote_name(name))
+                else:
+                    r, p = self.compile(transform_function(target, alias))
+                    result.append(r)
+                    params.append(p)
+        return result, params
+
+    def find_ordering_name(self, name, opts, alias=None, default_order="ASC",
+                           already_seen=None):
+        """The ORDER BY terms for a field name; a relation orders by the related model's
+        Meta.ordering."""
+        name, order = get_order_dir(name, default_order)
+        descending = order == "DESC"
+        pieces = name.split(LOOKUP_SEP)
+        (
+            field,
+            targets,
+            alias,
+            joins,
+            path,
+            opts,
+            transform_function,
+        ) = self._setup_joins(pieces, opts, alias)
+
+        # If we get to this point and the field is a relation to another model,
+        # append the default ordering for that model unless it is the
+        # attribute name of the field that is specified or
+        # there are transforms to process.
+        if (
+            field.is_relation
+            and opts.ordering
+            and getattr(field, "attname", None) != pieces[-1]
+            and name != "pk"
+            and not getattr(transform_function, "has_transforms", False)
+        ):
+            # Firstly, avoid infinite loops.
+            already_seen = already_seen or set()
+            join_tuple = tuple(
+                getattr(self.query.alias_map[j], "join_fields", None) for j in joins
+            )
+            if join_tuple in already_seen:
+                raise FieldError("Infinite loop caused by ordering.")
+            already_seen.add(join_tuple)
+
+            results = []
+            for item in opts.ordering:
+                if hasattr(item, "resolve_expression") and not isinstance(item, OrderBy):
+                    item = item.desc() if descending else item.asc()
+                if isinstance(item, OrderBy):
+                    results.append(
+                        (item.prefix_references(f"{name}{LOOKUP_SEP}"), False)
+                    )
+                    continue
+                results.extend(
+                    (expr.prefix_references(f"{name}{LOOKUP_SEP}"), is_ref)
+                    for expr, is_ref in self.find_ordering_name(
+                        item, opts, alias, order, already_seen
+                    )
+                )
+            return results
+        targets, alias, _ = self.query.trim_joins(targets, joins, path)
+        return [
+            (OrderBy(transform_function(t, alias), descending=descending), False)
+            for t in targets
+        ]
+
+    def _setup_joins(self, pieces, opts, alias):
+        if not alias:
+            alias = self.query.get_initial_alias()
+        field, targets, opts, joins, path, transform_function = self.query.setup_joins(
+            pieces, opts, alias
+        )
+        alias = joins[-1]
+        return field, targets, alias, joins, path, opts, transform_function
+
+    def get_from_clause(self):
+        """The FROM clause: the base table and the joins in use (refcount > 0)."""
+        result = []
+        params = []
+        for alias in tuple(self.query.alias_map):
+            if not self.query.alias_refcount[alias]:
+                continue
+            try:
+                from_clause = self.query.alias_map[alias]
+            except KeyError:
+                # Extra tables can end up in self.tables, but not in the
+                # alias_map if they aren't in a join. That's OK. We skip them.
+                continue
+            if from_clause.join_type is not None:
+                features = self.connection.features
+                if not features.supports_joins:
+                    raise features.not_supported("supports_joins", "joins across relations")
+            clause_sql, clause_params = self.compile(from_clause)
+            result.append(clause_sql)
+            params.extend(clause_params)
+        return result, params
+
+    def get_related_selections(self, select, select_mask, opts=None, root_alias=None,
+                               cur_depth=1, requested=None, restricted=None):
+        """Fill ``select`` with the columns of the select_related() models; return their
+        klass_infos."""
+
+        def _get_field_choices():
+            direct_choices = (f.name for f in opts.fields if f.is_relation)
+            reverse_choices = (
+                f.field.related_query_name()
+                for f in opts.related_objects
+                if f.field.unique
+            )
+            return chain(direct_choices, reverse_choices, self.query._filtered_relations)
+
+        related_klass_infos = []
+        if not restricted and cur_depth > self.query.max_depth:
+            # We've recursed far enough; bail out.
+            return related_klass_infos
+
+        if not opts:
+            opts = self.query.get_meta()
+            root_alias = self.query.get_initial_alias()
+
+        # Setup for the case when only particular related fields should be
+        # included in the related selection.
+        fields_found = set()
+        if requested is None:
+            restricted = isinstance(self.query.select_related, dict)
+            if restricted:
+                requested = self.query.select_related
+
+        def get_related_klass_infos(klass_info, related_klass_infos):
+            klass_info["related_klass_infos"] = related_klass_infos
+
+        for f in opts.fields:
+            fields_found.add(f.name)
+
+            if restricted:
+                next = requested.get(f.name, {})
+                if not f.is_relation:
+                    # If a non-related field is used like a relation,
+                    # or if a single non-relational field is given.
+                    if next or f.name in requested:
+                        raise FieldError(
+                            "Non-relational field given in select_related: '%s'. "
+                            "Choices are: %s"
+                            % (f.name, ", ".join(_get_field_choices()) or "(none)")
+                        )
+            else:
+                next = False
+
+            if not select_related_descend(f, restricted, requested, select_mask):
+                continue
+            related_select_mask = select_mask.get(f) or {}
+            klass_info = {
+                "model": f.remote_field.model,
+                "field": f,
+                "reverse": False,
+                "local_setter": f.set_cached_value,
+                "remote_setter": (
+                    f.remote_field.set_cached_value if f.unique else lambda x, y: None
+                ),
+                "from_parent": False,
+            }
+            related_klass_infos.append(klass_info)
+            select_fields = []
+            _, _, _, joins, _, _ = self.query.setup_joins([f.name], opts, root_alias)
+            alias = joins[-1]
+            columns = self.get_default_columns(
+                related_select_mask, start_alias=alias, opts=f.remote_field.model._meta
+            )
+            for col in columns:
+                select_fields.append(len(select))
+                select.append((col, None))
+            klass_info["select_fields"] = select_fields
+            next_klass_infos = self.get_related_selections(
+                select, related_select_mask, f.remote_field.model._meta, alias,
+                cur_depth + 1, next, restricted,
+            )
+            get_related_klass_infos(klass_info, next_klass_infos)
+
+        if restricted:
+            related_fields = [
+                (o, o.field, o.related_model)
+                for o in opts.related_objects
+                if o.field.unique and not o.many_to_many
+            ]
+            for related_object, related_field, model in related_fields:
+                if not select_related_descend(
+                    related_object, restricted, requested, select_mask,
+                ):
+                    continue
+
+                related_select_mask = select_mask.get(related_object) or {}
+
+                related_field_name = related_field.related_query_name()
+                fields_found.add(related_field_name)
+
+                join_info = self.query.setup_joins([related_field_name], opts, root_alias)
+                alias = join_info.joins[-1]
+                from_parent = issubclass(model, opts.model) and model is not opts.model
+                klass_info = {
+                    "model": model,
+                    "field": related_field,
+                    "reverse": True,
+                    "local_setter": related_object.set_cached_value,
+                    "remote_setter": related_field.set_cached_value,
+                    "from_parent": from_parent,
+                }
+                related_klass_infos.append(klass_info)
+                select_fields = []
+                columns = self.get_default_columns(
+                    related_select_mask, start_alias=alias, opts=model._meta,
+                    from_parent=opts.model,
+                )
+                for col in columns:
+                    select_fields.append(len(select))
+                    select.append((col, None))
+                klass_info["select_fields"] = select_fields
+                next = requested.get(related_field_name, {})
+                next_klass_infos = self.get_related_selections(
+                    select, related_select_mask, model._meta, alias, cur_depth + 1,
+                    next, restricted,
+                )
+                get_related_klass_infos(klass_info, next_klass_infos)
+
+            def local_setter(final_field, obj, from_obj):
+                # Set a reverse fk object when relation is non-empty.
+                if from_obj:
+                    final_field.remote_field.set_cached_value(from_obj, obj)
+
+            def local_setter_noop(obj, from_obj):
+                pass
+
+            def remote_setter(name, obj, from_obj):
+                setattr(from_obj, name, obj)
+
+            for name in list(requested):
+                # Filtered relations work only on the topmost level.
+                if cur_depth > 1:
+                    break
+                if name in self.query._filtered_relations:
+                    fields_found.add(name)
+                    final_field, _, join_opts, joins, _, _ = self.query.setup_joins(
+                        [name], opts, root_alias
+                    )
+                    model = join_opts.model
+                    alias = joins[-1]
+                    from_parent = issubclass(model, opts.model) and model is not opts.model
+                    klass_info = {
+                        "model": model,
+                        "field": final_field,
+                        "reverse": True,
+                        "local_setter": (
+                            partial(local_setter, final_field)
+                            if len(joins) <= 2
+                            else local_setter_noop
+                        ),
+                        "remote_setter": partial(remote_setter, name),
+                        "from_parent": from_parent,
+                    }
+                    related_klass_infos.append(klass_info)
+                    select_fields = []
+                    field_select_mask = select_mask.get((name, final_field)) or {}
+                    columns = self.get_default_columns(
+                        field_select_mask, start_alias=alias, opts=model._meta,
+                        from_parent=opts.model,
+                    )
+                    for col in columns:
+                        select_fields.append(len(select))
+                        select.append((col, None))
+                    klass_info["select_fields"] = select_fields
+                    next_requested = requested.get(name, {})
+                    next_klass_infos = self.get_related_selections(
+                        select, field_select_mask, opts=model._meta, root_alias=alias,
+                        cur_depth=cur_depth + 1, requested=next_requested,
+                        restricted=restricted,
+                    )
+                    get_related_klass_infos(klass_info, next_klass_infos)
+            fields_not_found = set(requested).difference(fields_found)
+            if fields_not_found:
+                invalid_fields = ("'%s'" % s for s in fields_not_found)
+                raise FieldError(
+                    "Invalid field name(s) given in select_related: %s. Choices are: %s"
+                    % (", ".join(invalid_fields), ", ".join(_get_field_choices()) or "(none)")
+                )
+        return related_klass_infos
+
+    def get_select_for_update_of_arguments(self):
+        """The quoted table names select_for_update(of=...) locks."""
+
+        def _get_parent_klass_info(klass_info):
+            concrete_model = klass_info["model"]._meta.concrete_model
+            for parent_model, parent_link in concrete_model._meta.parents.items():
+                all_parents = parent_model._meta.all_parents
+                yield {
+                    "model": parent_model,
+                    "field": parent_link,
+                    "reverse": False,
+                    "select_fields": [
+                        select_index
+                        for select_index in klass_info["select_fields"]
+                        # Selected columns from a model or its parents.
+                        if (
+                            self.select[select_index][0].target.model == parent_model
+                            or self.select[select_index][0].target.model in all_parents
+                        )
+                    ],
+                }
+
+        def _get_first_selected_col_from_model(klass_info):
+            concrete_model = klass_info["model"]._meta.concrete_model
+            for select_index in klass_info["select_fields"]:
+                if self.select[select_index][0].target.model == concrete_model:
+                    return self.select[select_index][0]
+
+        def _get_field_choices():
+            """Yield all allowed field paths in breadth-first search order."""
+            queue = collections.deque([(None, self.klass_info)])
+            while queue:
+                parent_path, klass_info = queue.popleft()
+                if parent_path is None:
+                    path = []
+                    yield "self"
+                else:
+                    field = klass_info["field"]
+                    if klass_info["reverse"]:
+                        field = field.remote_field
+                    path = parent_path + [field.name]
+                    yield LOOKUP_SEP.join(path)
+                queue.extend(
+                    (path, klass_info)
+                    for klass_info in _get_parent_klass_info(klass_info)
+                )
+                queue.extend(
+                    (path, klass_info)
+                    for klass_info in klass_info.get("related_klass_infos", [])
+                )
+
+        if not self.klass_info:
+            return []
+        result = []
+        invalid_names = []
+        for name in self.query.select_for_update_of:
+            klass_info = self.klass_info
+            if name == "self":
+                col = _get_first_selected_col_from_model(klass_info)
+            else:
+                for part in name.split(LOOKUP_SEP):
+                    klass_infos = (
+                        *klass_info.get("related_klass_infos", []),
+                        *_get_parent_klass_info(klass_info),
+                    )
+                    for related_klass_info in klass_infos:
+                        field = related_klass_info["field"]
+                        if related_klass_info["reverse"]:
+                            field = field.remote_field
+                        if field.name == part:
+                            klass_info = related_klass_info
+                            break
+                    else:
+                        klass_info = None
+                        break
+                if klass_info is None:
+                    invalid_names.append(name)
+                    continue
+                col = _get_first_selected_col_from_model(klass_info)
+            if col is not None:
+                if getattr(self.connection.features, "select_for_update_of_column", False):
+                    result.append(self.compile(col)[0])
+                else:
+                    result.append(self.quote_name(col.alias))
+        if invalid_names:
+            raise FieldError(
+                "Invalid field name(s) given in select_for_update(of=(...)): %s. "
+                "Only relational fields followed in the query are allowed. "
+                "Choices are: %s."
+                % (", ".join(invalid_names), ", ".join(_get_field_choices()))
+            )
+        return result
+
+    # ----- results ------------------------------------------------------------------------------
+
+    def get_converters(self, expressions):
+        """{position: (converter functions, expression)} for the columns needing conversion."""
+        connection = self.connection
+        converters = {}
+        for i, expression in enumerate(expressions):
+            if expression:
+                backend_converters = connection.ops.get_db_converters(expression)
+                field_converters = expression.get_db_converters(connection)
+                if backend_converters or field_converters:
+                    converters[i] = (backend_converters + field_converters, expression)
+        return converters
+
+    def apply_converters(self, rows, converters):
+        connection = self.connection
+        converters = list(converters.items())
+        for row in map(list, rows):
+            for pos, (convs, expression) in converters:
+                value = row[pos]
+                for converter in convs:
+                    value = converter(value, expression, connection)
+                row[pos] = value
+            yield row
+
+    def results_iter(self, results=None, tuple_expected=False, chunked_fetch=False,
+                     chunk_size=GET_ITERATOR_CHUNK_SIZE):
+        """The rows, with database values converted to Python values."""
+        if results is None:
+            results = self.execute_sql(
+                MULTI, chunked_fetch=chunked_fetch, chunk_size=chunk_size
+            )
+        entry = self._cache_entry
+        if entry is not None and entry.converters is not None:
+            converters = entry.converters
+        else:
+            fields = [s[0] for s in self.select[0: self.col_count]]
+            converters = self.get_converters(fields)
+            if entry is not None:
+                entry.converters = converters
+        rows = results
+        if self.has_extra_select:
+            col_count = self.col_count
+            rows = (row[:col_count] for row in rows)
+        if converters:
+            rows = self.apply_converters(rows, converters)
+            if tuple_expected:
+                rows = map(tuple, rows)
+        return rows
+
+    def has_results(self):
+        """Whether the query returns at least one row (query.exists() was applied)."""
+        return bool(self.execute_sql(SINGLE))
+
+    def execute_sql(self, result_type=MULTI, chunked_fetch=False,
+                    chunk_size=GET_ITERATOR_CHUNK_SIZE):
+        """Run the query.
+
+        MULTI: the rows (a list, or an iterator when ``chunked_fetch`` streams them);
+        SINGLE: one row or None; CURSOR: the open cursor; ROW_COUNT: the affected rows;
+        NO_RESULTS: nothing.
+        """
+        result_type = result_type or NO_RESULTS
+        try:
+            sql, params = self.as_sql()
+            if not sql:
+                raise EmptyResultSet
+        except EmptyResultSet:
+            if result_type == MULTI:
+                return []
+            elif result_type == ROW_COUNT:
+                return 0
+            else:
+                return
+        if chunked_fetch:
+            cursor = self.connection.chunked_cursor()
+        else:
+            cursor = self.connection.cursor()
+        try:
+            cursor.execute_native(self.connection.ops.convert_placeholders(sql, params), params)
+        except Exception:
+            # Might fail for server-side cursors (e.g. connection closed)
+            cursor.close()
+            raise
+
+        if result_type == CURSOR:
+            # Give the caller the cursor to process and close.
+            return cursor
+        if result_type == ROW_COUNT:
+            try:
+                return cursor.rowcount
+            finally:
+                cursor.close()
+        if result_type == SINGLE:
+            try:
+                val = cursor.fetchone()
+                if val:
+                    return val[0: self.col_count]
+                return val
+            finally:
+                # done with the cursor
+                cursor.close()
+        if result_type == NO_RESULTS:
+            cursor.close()
+            return
+
+        if not chunked_fetch or not self.connection.features.can_use_chunked_reads:
+            try:
+                return cursor.fetchall()
+            finally:
+                cursor.close()
+        return cursor_iter(cursor, chunk_size)
+
+    def explain_query(self):
+        result = list(self.execute_sql())
+        # Some backends return 1 item tuples with strings, and others return
+        # tuples with integers and strings. Flatten them out into strings.
+        format_ = self.query.explain_info.format
+        output_formatter = str
+        for row in result:
+            for value in row:
+                if not isinstance(value, str):
+                    yield " ".join([output_formatter(c) for c in row])
+                    break
+            else:
+                yield " ".join(output_formatter(c) for c in row)
+        _ = format_
+
+
+class RawSQLCol(Value):
+    """An extra(select=...) column (kept for API shape; extra() itself is unsupported)."""
+
+    def __init__(self, sql, params):
+        super().__init__(None)
+        self.sql, self.params = sql, params
+
+
+class SQLInsertCompiler(SQLCompiler):
+    returning_fields = None
+    returning_params = ()
+
+    def field_as_sql(self, field, get_placeholder, val):
+        """The placeholder and params for one value of one field."""
+        if field is None:
+            # A field value of None means the value is raw.
+            sql, params = val, []
+        elif hasattr(val, "as_sql") or hasattr(val, "resolve_expression"):
+            # This is an expression, let's compile it.
+            sql, params = self.compile(val)
+        elif get_placeholder is not None:
+            # Some fields (e.g. geo fields) need special munging before
+            # they can be inserted.
+            sql, params = get_placeholder(val, self, self.connection), [val]
+        else:
+            # Return the common case for the placeholder
+            sql, params = "%s", [val]
+        return sql, params
+
+    def prepare_value(self, field, value):
+        """The value ready for the database (expressions resolved, checked)."""
+        if hasattr(value, "resolve_expression"):
+            value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
+            # Don't allow values containing Col expressions. They refer to
+            # existing columns on a row, but in the case of insert the row
+            # doesn't exist yet.
+            if value.contains_column_references:
+                raise ValueError(
+                    'Failed to insert expression "%s" on %s. F() expressions can only be '
+                    "used to update, not to insert." % (value, field)
+                )
+            if value.contains_aggregate:
+                raise FieldError(
+                    "Aggregate functions are not allowed in this query (%s=%r)."
+                    % (field.name, value)
+                )
+            if value.contains_over_clause:
+                raise FieldError(
+                    "Window expressions are not allowed in this query (%s=%r)."
+                    % (field.name, value)
+                )
+        # Fields return expressions unchanged; JSONField turns Value(None) into JSON null.
+        return field.get_db_prep_save(value, connection=self.connection)
+
+    def pre_save_val(self, field, obj):
+        """The value of ``field`` on ``obj`` (pre_save() unless raw)."""
+        if self.query.raw:
+            return getattr(obj, field.attname)
+        return field.pre_save(obj, add=True)
+
+    def assemble_as_sql(self, fields, value_rows):
+        """(placeholder rows, flattened param rows) for the VALUES clause."""
+        if not value_rows:
+            return [], []
+        get_placeholders = [getattr(field, "get_placeholder", None) for field in fields]
+        placeholder_rows = []
+        param_rows = []
+        for row in value_rows:
+            placeholders = []
+            params = []
+            for field, get_placeholder, value in zip(fields, get_placeholders, row):
+                if get_placeholder is None and not hasattr(value, "resolve_expression") \
+                        and field is not None:
+                    placeholders.append("%s")
+                    params.append(value)
+                else:
+                    sql, p = self.field_as_sql(field, get_placeholder, value)
+                    placeholders.append(sql)
+                    params.extend(p)
+            placeholder_rows.append(placeholders)
+            param_rows.append(params)
+        return placeholder_rows, param_rows
+
+    def as_sql(self):
+        """A list of (sql, params): one statement for a bulk insert, or one per object."""
+        qn = self.connection.ops.quote_name
+        opts = self.query.get_meta()
+        insert_statement = self.connection.ops.insert_statement(
+            on_conflict=self.query.on_conflict,
+        )
+        result = ["%s %s" % (insert_statement, qn(opts.db_table))]
+        fields = self.query.fields or [opts.pk]
+        result.append("(%s)" % ", ".join(qn(f.column) for f in fields))
+
+        if self.query.fields:
+            value_rows = [
+                [self.prepare_value(field, self.pre_save_val(field, obj)) for field in fields]
+                for obj in self.query.objs
+            ]
+        else:
+            # An empty object.
+            value_rows = [
+                [self.connection.ops.pk_default_value()] for _ in self.query.objs
+            ]
+            fields = [None]
+
+        # Currently the backends just accept values when generating bulk
+        # queries and generate their own placeholders. Doing that isn't
+        # necessary and it should be possible to use placeholders and
+        # expressions in bulk inserts too.
+        can_bulk = (
+            not self.returning_fields and self.connection.features.supports_bulk_insert
+        )
+
+        placeholder_rows, param_rows = self.assemble_as_sql(fields, value_rows)
+
+        on_conflict_suffix_sql = self.connection.ops.on_conflict_suffix_sql(
+            fields,
+            self.query.on_conflict,
+            (f.column for f in self.query.update_fields),
+            (f.column for f in self.query.unique_fields),
+        )
+        if (
+            self.returning_fields
+            and self.connection.features.can_return_columns_from_insert
+        ):
+            if self.connection.features.can_return_rows_from_bulk_insert:
+                result.append(
+                    self.connection.ops.bulk_insert_sql(fields, placeholder_rows)
+                )
+                params = param_rows
+            else:
+                result.append("VALUES (%s)" % ", ".join(placeholder_rows[0]))
+                params = [param_rows[0]]
+            if on_conflict_suffix_sql:
+                result.append(on_conflict_suffix_sql)
+            # Skip empty r_sql to allow subclasses to customize behavior for
+            # 3rd party backends. Refs #19096.
+            r_sql, self.returning_params = self.connection.ops.return_insert_columns(
+                self.returning_fields
+            )
+            if r_sql:
+                result.append(r_sql)
+                params += [self.returning_params]
+            return [(" ".join(result), tuple(chain.from_iterable(params)))]
+
+        if can_bulk:
+            result.append(self.connection.ops.bulk_insert_sql(fields, placeholder_rows))
+            if on_conflict_suffix_sql:
+                result.append(on_conflict_suffix_sql)
+            return [(" ".join(result), tuple(p for ps in param_rows for p in ps))]
+        else:
+            if on_conflict_suffix_sql:
+                result.append(on_conflict_suffix_sql)
+            return [
+                (" ".join(result + ["VALUES (%s)" % ", ".join(p)]), vals)
+                for p, vals in zip(placeholder_rows, param_rows)
+            ]
+
+    def execute_sql(self, returning_fields=None):
+        """Run the INSERT(s); return the returned columns per inserted row, if asked."""
+        assert not (
+            returning_fields
+            and len(self.query.objs) != 1
+            and not self.connection.features.can_return_rows_from_bulk_insert
+        )
+        opts = self.query.get_meta()
+        self.returning_fields = returning_fields
+        cols = []
+        with self.connection.cursor() as cursor:
+            for sql, params in self.as_sql():
+                cursor.execute(sql, params)
+            if not self.returning_fields:
+                return []
+            if (
+                self.connection.features.can_return_rows_from_bulk_insert
+                and len(self.query.objs) > 1
+            ):
+                rows = self.connection.ops.fetch_returned_insert_rows(cursor)
+                cols = [field.get_col(opts.db_table) for field in self.returning_fields]
+            elif self.connection.features.can_return_columns_from_insert:
+                assert len(self.query.objs) == 1
+                rows = [
+                    self.connection.ops.fetch_returned_insert_columns(
+                        cursor, self.returning_params,
+                    )
+                ]
+                cols = [field.get_col(opts.db_table) for field in self.returning_fields]
+            elif returning_fields and returning_fields[0] is opts.pk:
+                cols = [returning_fields[0].get_col(opts.db_table)]
+                rows = [
+                    (
+                        self.connection.ops.last_insert_id(
+                            cursor, opts.db_table, opts.pk.column
+                        ),
+                    )
+                ]
+            else:
+                # The database cannot return what was asked (e.g. db_default values).
+                return []
+        converters = self.get_converters(cols)
+        if converters:
+            rows = list(self.apply_converters(rows, converters))
+        return rows
+
+
+class SQLDeleteCompiler(SQLCompiler):
+    @cached_property
+    def single_alias(self):
+        # Ensure base table is in aliases.
+        self.query.get_initial_alias()
+        return sum(self.query.alias_refcount[t] > 0 for t in self.query.alias_map) == 1
+
+    @classmethod
+    def _expr_refs_base_model(cls, expr, base_model):
+        if isinstance(expr, Query):
+            return expr.model == base_model
+        if not hasattr(expr, "get_source_expressions"):
+            return False
+        return any(
+            cls._expr_refs_base_model(source_expr, base_model)
+            for source_expr in expr.get_source_expressions()
+        )
+
+    @cached_property
+    def contains_self_reference_subquery(self):
+        return any(
+            self._expr_refs_base_model(expr, self.query.model)
+            for expr in chain(self.query.annotations.values(), self.query.where.children)
+        )
+
+    def _as_sql(self, query):
+        delete = "DELETE FROM %s" % self.quote_name(query.base_table)
+        try:
+            where, params = self.compile(query.where)
+        except FullResultSet:
+            return delete, ()
+        return f"{delete} WHERE {where}", tuple(params)
+
+    def as_sql(self):
+        """DELETE FROM the table WHERE ... (through a pk subquery when joins are needed)."""
+        if self.single_alias and (
+            getattr(self.connection.features, "delete_can_self_reference_subquery", True)
+            or not self.contains_self_reference_subquery
+        ):
+            return self._as_sql(self.query)
+        innerq = self.query.clone()
+        innerq.__class__ = Query
+        innerq.clear_select_clause()
+        pk = self.query.model._meta.pk
+        innerq.select = [pk.get_col(self.query.get_initial_alias())]
+        outerq = Query(self.query.model)
+        if not getattr(self.connection.features, "update_can_self_select", True):
+            # Force the materialization of the inner query to allow reference
+            # to the target table on MySQL.
+            from reinhardt.orm.models.expressions import RawSQL
+
+            sql, params = innerq.get_compiler(connection=self.connection).as_sql()
+            innerq = RawSQL("SELECT * FROM (%s) subquery" % sql, params)
+        outerq.add_filter("pk__in", innerq)
+        return self._as_sql(outerq)
+
+
+class SQLUpdateCompiler(SQLCompiler):
+    def as_sql(self):
+        """UPDATE the table SET ... WHERE ...; an empty string when nothing to update."""
+        self.pre_sql_setup()
+        if not self.query.values:
+            return "", ()
+        features = self.connection.features
+        qn = self.quote_name
+        values, update_params = [], []
+        for field, model, val in self.query.values:
+            if hasattr(val, "resolve_expression"):
+                val = val.resolve_expression(self.query, allow_joins=False, for_save=True)
+                if val.contains_aggregate:
+                    raise FieldError(
+                        "Aggregate functions are not allowed in this query (%s=%r)."
+                        % (field.name, val)
+                    )
+                if val.contains_over_clause:
+                    raise FieldError(
+                        "Window expressions are not allowed in this query (%s=%r)."
+                        % (field.name, val)
+                    )
+                if not isinstance(val, Value) and not features.supports_update_expressions:
+                    raise features.not_supported(
+                        "supports_update_expressions", "update() with expressions"
+                    )
+            elif hasattr(val, "prepare_database_save"):
+                if field.remote_field:
+                    val = val.prepare_database_save(field)
+                else:
+                    raise TypeError(
+                        "Tried to update field %s with a model instance, %r. "
+                        "Use a value compatible with %s."
+                        % (field, val, field.__class__.__name__)
+                    )
+            val = field.get_db_prep_save(val, connection=self.connection)
+
+            # Getting the placeholder for the field.
+            if hasattr(field, "get_placeholder"):
+                placeholder = field.get_placeholder(val, self, self.connection)
+            else:
+                placeholder = "%s"
+            name = field.column
+            if hasattr(val, "as_sql") or hasattr(val, "resolve_expression"):
+                sql, params = self.compile(val)
+                values.append("%s = %s" % (qn(name), placeholder % sql))
+                update_params.extend(params)
+            elif val is not None:
+                values.append("%s = %s" % (qn(name), placeholder))
+                update_params.append(val)
+            else:
+                values.append("%s = NULL" % qn(name))
+        table = self.query.base_table
+        result = [
+            "UPDATE %s SET" % qn(table),
+            ", ".join(values),
+        ]
+        try:
+            where, params = self.compile(self.query.where)
+        except FullResultSet:
+            params = []
+        else:
+            result.append("WHERE %s" % where)
+        return " ".join(result), tuple(update_params + list(params))
+
+    def execute_sql(self, result_type):
+        """Run the UPDATE (and those of parent tables); returns the rows matched."""
+        rows = super().execute_sql(ROW_COUNT)
+        is_empty = not rows
+        for query in self.query.get_related_updates():
+            aux_rows = query.get_compiler(self.using).execute_sql(result_type)
+            if is_empty and aux_rows:
+                rows = aux_rows
+                is_empty = False
+        return rows if result_type == ROW_COUNT else None
+
+    def pre_sql_setup(self):
+        """Updates touching joined tables become ``WHERE pk IN (subquery)``; updates of
+        several tables (inheritance) first fetch the ids so they don't change."""
+        refcounts_before = self.query.alias_refcount.copy()
+        # Ensure base table is in the query
+        self.query.get_initial_alias()
+        count = self.query.count_active_tables()
+        if not self.query.related_updates and count == 1:
+            return
+        query = self.query.chain(klass=Query)
+        query.select_related = False
+        query.clear_ordering(force=True)
+        query.extra = {}
+        query.select = []
+        meta = query.get_meta()
+        fields = [meta.pk.name]
+        related_ids_index = []
+        for related in self.query.related_updates:
+            if all(
+                path.join_field.primary_key for path in meta.get_path_to_parent(related)
+            ):
+                # If a primary key chain exists to the targeted related update,
+                # then the meta.pk value can be used for it.
+                related_ids_index.append((related, 0))
+            else:
+                # This branch will only be reached when updating a field of an
+                # ancestor that is not part of the primary key chain of a MTI
+                # tree.
+                related_ids_index.append((related, len(fields)))
+                fields.append(related._meta.pk.name)
+        query.add_fields(fields)
+        super().pre_sql_setup()
+
+        must_pre_select = count > 1 and not getattr(
+            self.connection.features, "update_can_self_select", True
+        )
+
+        # Now we adjust the current query: reset the where clause and get rid
+        # of all the tables we don't need (since they're in the sub-select).
+        self.query.clear_where()
+        if self.query.related_updates or must_pre_select:
+            # Either we're using the idents in multiple update queries (so
+            # don't want them to change), or the db backend doesn't support
+            # selecting from the updating table (e.g. MySQL).
+            idents = []
+            related_ids = collections.defaultdict(list)
+            for row in query.get_compiler(self.using).execute_sql(MULTI):
+                idents.append(row[0])
+                for parent, index in related_ids_index:
+                    related_ids[parent].append(row[index])
+            self.query.add_filter("pk__in", idents)
+            self.query.related_ids = related_ids
+        else:
+            # The fast path. Filters and updates in one query.
+            self.query.add_filter("pk__in", query)
+        self.query.reset_refcounts(refcounts_before)
+
+
+class SQLAggregateCompiler(SQLCompiler):
+    def as_sql(self):
+        """SELECT the aggregates FROM (the inner query) subquery."""
+        sql, params = [], []
+        for annotation in self.query.annotation_select.values():
+            ann_sql, ann_params = self.compile(annotation)
+            ann_sql, ann_params = annotation.select_format(self, ann_sql, ann_params)
+            sql.append(ann_sql)
+            params.extend(ann_params)
+        self.col_count = len(self.query.annotation_select)
+        sql = ", ".join(sql)
+        params = tuple(params)
+
+        inner_query_sql, inner_query_params = self.query.inner_query.get_compiler(
+            self.using, connection=self.connection, elide_empty=self.elide_empty,
+        ).as_sql(with_col_aliases=True)
+        sql = "SELECT %s FROM (%s) subquery" % (sql, inner_query_sql)
+        params += inner_query_params
+        return sql, params
+
+
+def cursor_iter(cursor, chunk_size):
+    """Yield the rows of ``cursor`` in chunks of ``chunk_size``, then close it."""
+    try:
+        while rows := cursor.fetchmany(chunk_size):
+            yield from rows
+    finally:
+        cursor.close()
+
+
+COMPILERS = {
+    "SQLCompiler": SQLCompiler,
+    "SQLInsertCompiler": SQLInsertCompiler,
+    "SQLDeleteCompiler": SQLDeleteCompiler,
+    "SQLUpdateCompiler": SQLUpdateCompiler,
+    "SQLAggregateCompiler": SQLAggregateCompiler,
+}

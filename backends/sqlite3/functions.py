@@ -1,0 +1,358 @@
+"""Python functions registered on each SQLite connection.
+
+SQLite lacks regular expressions, time zone aware date arithmetic, Unicode case folding and
+several math/text functions; registering exact Python implementations keeps results the same
+as on other databases. All are deterministic, NULL in means NULL out.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import random
+import re
+import statistics
+from datetime import date, datetime, time, timedelta
+from hashlib import md5, sha1, sha224, sha256, sha384, sha512
+
+from reinhardt.utils.duration import duration_microseconds
+from reinhardt.utils.timezone import _zone
+from datetime import timezone as dt_timezone
+
+
+def register(connection) -> None:
+    create = functools.partial(connection.create_function, deterministic=True)
+    create("reinhardt_date_extract", 2, _date_extract)
+    create("reinhardt_date_trunc", 4, _date_trunc)
+    create("reinhardt_datetime_cast_date", 3, _datetime_cast_date)
+    create("reinhardt_datetime_cast_time", 3, _datetime_cast_time)
+    create("reinhardt_datetime_extract", 4, _datetime_extract)
+    create("reinhardt_datetime_trunc", 4, _datetime_trunc)
+    create("reinhardt_time_extract", 2, _time_extract)
+    create("reinhardt_time_trunc", 4, _time_trunc)
+    create("reinhardt_time_diff", 2, _time_diff)
+    create("reinhardt_timestamp_diff", 2, _timestamp_diff)
+    create("reinhardt_format_dtdelta", 3, _format_dtdelta)
+    create("reinhardt_lower", 1, _lower)
+    create("reinhardt_upper", 1, _upper)
+    create("regexp", 2, _regexp)
+    create("reinhardt_lpad", 3, _lpad)
+    create("reinhardt_rpad", 3, _rpad)
+    create("reinhardt_repeat", 2, _repeat)
+    create("reinhardt_reverse", 1, _reverse)
+    create("reinhardt_md5", 1, _hash(md5))
+    create("reinhardt_sha1", 1, _hash(sha1))
+    create("reinhardt_sha224", 1, _hash(sha224))
+    create("reinhardt_sha256", 1, _hash(sha256))
+    create("reinhardt_sha384", 1, _hash(sha384))
+    create("reinhardt_sha512", 1, _hash(sha512))
+    create("reinhardt_sign", 1, _sign)
+    create("reinhardt_power", 2, _null_safe(lambda x, y: x ** y))
+    create("reinhardt_mod", 2, _null_safe(math.fmod))
+    create("reinhardt_log", 2, _null_safe(lambda b, x: math.log(x, b)))
+    create("reinhardt_ceil", 1, _null_safe(math.ceil))
+    create("reinhardt_floor", 1, _null_safe(math.floor))
+    create("reinhardt_round", 2, _round)
+    for name, func in (
+        ("ACOS", math.acos), ("ASIN", math.asin), ("ATAN", math.atan), ("COS", math.cos),
+        ("DEGREES", math.degrees), ("EXP", math.exp), ("LN", math.log),
+        ("RADIANS", math.radians), ("SIN", math.sin), ("SQRT", math.sqrt), ("TAN", math.tan),
+    ):
+        create("reinhardt_" + name.lower(), 1, _null_safe(func))
+    create("reinhardt_atan2", 2, _null_safe(math.atan2))
+    create("reinhardt_cot", 1, _null_safe(lambda x: 1 / math.tan(x)))
+    create("reinhardt_pi", 0, lambda: math.pi)
+    connection.create_function("reinhardt_random", 0, random.random)
+    connection.create_aggregate("reinhardt_stddev_pop", 1, _make_statistic(statistics.pstdev))
+    connection.create_aggregate("reinhardt_stddev_samp", 1, _make_statistic(statistics.stdev))
+    connection.create_aggregate("reinhardt_var_pop", 1, _make_statistic(statistics.pvariance))
+    connection.create_aggregate("reinhardt_var_samp", 1, _make_statistic(statistics.variance))
+
+
+def _null_safe(func):
+    def wrapper(*args):
+        if any(arg is None for arg in args):
+            return None
+        return func(*args)
+
+    return wrapper
+
+
+def _lower(value):
+    if value is None:
+        return None
+    return str(value).lower()
+
+
+def _upper(value):
+    if value is None:
+        return None
+    return str(value).upper()
+
+
+@functools.lru_cache(maxsize=256)
+def _compile(pattern):
+    return re.compile(pattern)
+
+
+def _regexp(pattern, string):
+    if pattern is None or string is None:
+        return None
+    if not isinstance(string, str):
+        string = str(string)
+    return bool(_compile(pattern).search(string))
+
+
+def _lpad(text, length, fill_text):
+    if text is None or length is None or fill_text is None:
+        return None
+    delta = length - len(text)
+    if delta <= 0:
+        return text[:length]
+    return (fill_text * length)[:delta] + text
+
+
+def _rpad(text, length, fill_text):
+    if text is None or length is None or fill_text is None:
+        return None
+    return (text + fill_text * length)[:length]
+
+
+def _repeat(text, count):
+    if text is None or count is None:
+        return None
+    return text * count
+
+
+def _reverse(text):
+    return None if text is None else text[::-1]
+
+
+def _hash(algorithm):
+    def digest(text):
+        if text is None:
+            return None
+        return algorithm(text.encode()).hexdigest()
+
+    return digest
+
+
+def _sign(x):
+    if x is None:
+        return None
+    return (x > 0) - (x < 0)
+
+
+def _round(x, places):
+    if x is None or places is None:
+        return None
+    # SQL rounds half away from zero; Python's round() rounds half to even.
+    from decimal import ROUND_HALF_UP, Decimal
+
+    quantum = Decimal(1).scaleb(-int(places))
+    result = Decimal(repr(x)).quantize(quantum, rounding=ROUND_HALF_UP)
+    return int(result) if isinstance(x, int) and places >= 0 else float(result)
+
+
+def _make_statistic(func):
+    class Aggregate:
+        def __init__(self):
+            self.values = []
+
+        def step(self, value):
+            if value is not None:
+                self.values.append(value)
+
+        def finalize(self):
+            try:
+                return func(self.values)
+            except statistics.StatisticsError:
+                return None
+
+    return Aggregate
+
+
+@functools.lru_cache(maxsize=64)
+def _tz(name):
+    """A tzinfo from a zone name ('Europe/Paris', 'UTC') or a fixed offset ('+05:30')."""
+    if not name:
+        return None
+    if name == "UTC":
+        return dt_timezone.utc
+    match = re.fullmatch(r"(?:UTC)?([+-])(\d{2}):?(\d{2})?", name)
+    if match:
+        sign, hours, minutes = match.groups()
+        delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
+        return dt_timezone(-delta if sign == "-" else delta)
+    return _zone(name)
+
+
+def _parse_dt(value, conn_tzname=None, tzname=None):
+    """The stored text as a datetime, converted from the connection's zone to ``tzname``."""
+    if value is None:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    if tzname is not None and tzname != conn_tzname:
+        source = _tz(conn_tzname) or dt_timezone.utc
+        dt = dt.replace(tzinfo=source).astimezone(_tz(tzname)).replace(tzinfo=None)
+    return dt
+
+
+def _extract(dt, lookup_type):
+    if lookup_type == "week_day":
+        return (dt.isoweekday() % 7) + 1
+    if lookup_type == "iso_week_day":
+        return dt.isoweekday()
+    if lookup_type == "week":
+        return dt.isocalendar().week
+    if lookup_type == "quarter":
+        return math.ceil(dt.month / 3)
+    if lookup_type == "iso_year":
+        return dt.isocalendar().year
+    return getattr(dt, lookup_type)
+
+
+def _date_extract(lookup_type, value):
+    dt = _parse_dt(value)
+    if dt is None:
+        return None
+    return _extract(dt, lookup_type)
+
+
+def _datetime_extract(lookup_type, value, tzname, conn_tzname):
+    dt = _parse_dt(value, conn_tzname, tzname)
+    if dt is None:
+        return None
+    return _extract(dt, lookup_type)
+
+
+def _time_extract(lookup_type, value):
+    if value is None:
+        return None
+    try:
+        t = time.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return getattr(t, lookup_type)
+
+
+def _truncate(dt, lookup_type):
+    if lookup_type == "year":
+        return dt.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    if lookup_type == "quarter":
+        month_in_quarter = dt.month - (dt.month - 1) % 3
+        return dt.replace(month=month_in_quarter, day=1, hour=0, minute=0, second=0,
+                          microsecond=0)
+    if lookup_type == "month":
+        return dt.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if lookup_type == "week":
+        dt = dt - timedelta(days=dt.weekday())
+        return dt.replace(hour=0, minute=0, second=0, microsecond=0)
+    if lookup_type == "day":
+        return dt.replace(hour=0, minute=0, second=0, microsecond=0)
+    if lookup_type == "hour":
+        return dt.replace(minute=0, second=0, microsecond=0)
+    if lookup_type == "minute":
+        return dt.replace(second=0, microsecond=0)
+    if lookup_type == "second":
+        return dt.replace(microsecond=0)
+    raise ValueError(f"Unsupported lookup type: {lookup_type!r}")
+
+
+def _date_trunc(lookup_type, value, tzname, conn_tzname):
+    dt = _parse_dt(value, conn_tzname, tzname)
+    if dt is None:
+        return None
+    return _truncate(dt, lookup_type).date().isoformat()
+
+
+def _datetime_trunc(lookup_type, value, tzname, conn_tzname):
+    dt = _parse_dt(value, conn_tzname, tzname)
+    if dt is None:
+        return None
+    return _truncate(dt, lookup_type).isoformat(" ")
+
+
+def _time_trunc(lookup_type, value, tzname, conn_tzname):
+    if value is None:
+        return None
+    dt = _parse_dt(value, conn_tzname, tzname)
+    if dt is None:
+        try:
+            t = time.fromisoformat(value)
+        except (TypeError, ValueError):
+            return None
+        dt = datetime.combine(date(2000, 1, 1), t)
+    if lookup_type not in ("hour", "minute", "second"):
+        raise ValueError(f"Unsupported lookup type: {lookup_type!r}")
+    return _truncate(dt, lookup_type).time().isoformat()
+
+
+def _datetime_cast_date(value, tzname, conn_tzname):
+    dt = _parse_dt(value, conn_tzname, tzname)
+    if dt is None:
+        return None
+    return dt.date().isoformat()
+
+
+def _datetime_cast_time(value, tzname, conn_tzname):
+    dt = _parse_dt(value, conn_tzname, tzname)
+    if dt is None:
+        return None
+    return dt.time().isoformat()
+
+
+def _sqlite_to_datetime(value):
+    if isinstance(value, (int, float)):
+        return timedelta(microseconds=value)
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        t = time.fromisoformat(value)
+        return datetime.combine(date(2000, 1, 1), t)
+
+
+def _format_dtdelta(connector, lhs, rhs):
+    """Date/time arithmetic with durations (stored as microseconds)."""
+    if connector is None or lhs is None or rhs is None:
+        return None
+    real_lhs = _sqlite_to_datetime(lhs)
+    real_rhs = _sqlite_to_datetime(rhs)
+    if connector == "+":
+        out = real_lhs + real_rhs
+    elif connector == "-":
+        out = real_lhs - real_rhs
+    elif connector == "*":
+        out = real_lhs * real_rhs
+    elif connector == "/":
+        out = real_lhs / real_rhs
+    else:
+        return None
+    if isinstance(out, timedelta):
+        return duration_microseconds(out)
+    if isinstance(out, datetime):
+        return out.isoformat(" ")
+    return out
+
+
+def _time_diff(lhs, rhs):
+    if lhs is None or rhs is None:
+        return None
+    left = time.fromisoformat(lhs)
+    right = time.fromisoformat(rhs)
+    return (
+        (left.hour * 3600 + left.minute * 60 + left.second) * 1_000_000 + left.microsecond
+        - (right.hour * 3600 + right.minute * 60 + right.second) * 1_000_000
+        - right.microsecond
+    )
+
+
+def _timestamp_diff(lhs, rhs):
+    if lhs is None or rhs is None:
+        return None
+    return duration_microseconds(datetime.fromisoformat(lhs) - datetime.fromisoformat(rhs))

@@ -1,0 +1,209 @@
+"""Serve the same site with reinhardt and Django under gunicorn (one sync worker) and load
+each page with wrk, side by side in one run; print requests per second and ratios.
+
+    python benchmarks/web/run.py [--duration 5] [--django-python PATH]
+
+Pages: a plain view (with no middleware, and with the standard middleware stack) against a
+bare WSGI callable served the same way; the last route of a 500-route URLconf; and an
+in-process resolve()/reverse() timing. Needs wrk (Debian package `wrk`) and gunicorn.
+Keep runs short: the machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+PREFIXES = [
+    ("reinhardt.web.http", "django.http"), ("reinhardt.web.urls", "django.urls"),
+    ("reinhardt.web.views", "django.views"), ("reinhardt.web.middleware", "django.middleware"),
+    ("reinhardt.web.shortcuts", "django.shortcuts"), ("reinhardt.web.templates", "django.template"),
+    ("reinhardt.orm.models", "django.db.models"), ("reinhardt.orm", "django.db"),
+    ("reinhardt.core", "django.core"), ("reinhardt.conf", "django.conf"),
+    ("reinhardt.utils", "django.utils"), ("reinhardt.backends", "django.db.backends"),
+    ("reinhardt.contrib", "django.contrib"),
+    ("REINHARDT_SETTINGS_MODULE", "DJANGO_SETTINGS_MODULE"),
+]
+
+
+def to_django(text: str) -> str:
+    for ours, theirs in PREFIXES:
+        text = text.replace(ours, theirs)
+    return text
+
+
+def build_sites(tmp: Path) -> dict[str, Path]:
+    """The site as written (reinhardt) and its port to Django (prefixes mapped back)."""
+    dirs = {}
+    for framework in ("reinhardt", "django"):
+        target = tmp / framework / "benchsite"
+        target.mkdir(parents=True)
+        for source in (HERE / "site").iterdir():
+            if source.suffix in (".py", ".html"):
+                text = source.read_text()
+                if framework == "django":
+                    text = to_django(text)
+                (target / source.name).write_text(text)
+        templates = HERE / "site" / "templates"
+        if templates.is_dir():
+            shutil.copytree(templates, target / "templates")
+        dirs[framework] = tmp / framework
+    shutil.copy(HERE / "bare_wsgi.py", tmp / "bare_wsgi.py")
+    dirs["bare"] = tmp
+    return dirs
+
+
+def ensure_django_python(path: str | None) -> str:
+    if path:
+        return path
+    venv = Path(tempfile.gettempdir()) / "reinhardt-bench-django"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "Django==5.2.19",
+                        "gunicorn"], check=True)
+    return str(python)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn with one sync worker, as the issue asks, on a free loopback port."""
+
+    def __init__(self, python: str, chdir: Path, app: str, env: dict[str, str]):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [python, "-m", "gunicorn", "-w", "1", "-k", "sync", "--chdir", str(chdir),
+             "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", app],
+            env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+        )
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/plain/", timeout=1).read()
+                return
+            except Exception:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn for {app} did not start")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def wrk(port: int, path: str, duration: int) -> float:
+    url = f"http://127.0.0.1:{port}{path}"
+    # Check the page first: a benchmark of error pages would mean nothing.
+    status = urllib.request.urlopen(url, timeout=5).status
+    if status != 200:
+        raise RuntimeError(f"{url} answered {status}")
+    out = subprocess.run(["wrk", "-t1", "-c8", f"-d{duration}s", url], capture_output=True,
+                         text=True, check=True).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{url}: {errors.group(1)} error responses under load")
+    return float(match.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; the best one counts")
+    parser.add_argument("--django-python", help="a Python with Django 5.2 and gunicorn")
+    options = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install wrk)")
+    django_python = ensure_django_python(options.django_python)
+    ours_python = sys.executable
+    tmp = Path(tempfile.mkdtemp(prefix="reinhardt-bench-"))
+    dirs = build_sites(tmp)
+    results: dict[str, float] = {}
+
+    # All servers run at once (idle ones cost nothing); each page is loaded in turn, round
+    # after round, and the best round counts. The machine is shared: interleaving and
+    # best-of-N keep a busy moment from favouring or penalising one side.
+    servers = {}
+    try:
+        servers["bare"] = Server(ours_python, dirs["bare"], "bare_wsgi:application", {})
+        for framework, python in (("reinhardt", ours_python), ("django", django_python)):
+            var = ("REINHARDT_SETTINGS_MODULE" if framework == "reinhardt"
+                   else "DJANGO_SETTINGS_MODULE")
+            servers[framework] = Server(python, dirs[framework], "benchsite.wsgi:application",
+                                        {var: "benchsite.settings"})
+            servers[f"{framework} +middleware"] = Server(
+                python, dirs[framework], "benchsite.wsgi:application",
+                {var: "benchsite.settings_mw"})
+        plan = [("bare", "plain", "/plain/")]
+        for framework in ("reinhardt", "django"):
+            plan += [(framework, "plain", "/plain/"),
+                     (framework, "route 500 of 500", "/section9/item19/5/"),
+                     (f"{framework} +middleware", "plain", "/plain/")]
+        print(f"Loading each page with wrk for {options.duration} s, {options.rounds} rounds:")
+        for round_number in range(1, options.rounds + 1):
+            for label, name, page in plan:
+                rps = wrk(servers[label].port, page, options.duration)
+                key = f"{label} {name}"
+                results[key] = max(results.get(key, 0.0), rps)
+                print(f"  round {round_number}: {key}: {rps:.0f} req/s", flush=True)
+    finally:
+        for server in servers.values():
+            server.stop()
+
+    micro = {}
+    for framework, python in (("reinhardt", ours_python), ("django", django_python)):
+        out = subprocess.run([python, str(HERE / "resolve_micro.py"), framework,
+                              str(dirs[framework])], capture_output=True, text=True, check=True)
+        micro[framework] = json.loads(out.stdout)
+
+    bare = results["bare plain"]
+    print("\n| page | reinhardt req/s | Django req/s | reinhardt / Django | reinhardt / bare "
+          "| Django / bare |")
+    print("|---|---|---|---|---|---|")
+    for name, ours_key, theirs_key in (
+        ("plain view", "reinhardt plain", "django plain"),
+        ("plain view + middleware", "reinhardt +middleware plain",
+         "django +middleware plain"),
+        ("route 500 of 500", "reinhardt route 500 of 500", "django route 500 of 500"),
+    ):
+        ours, theirs = results[ours_key], results[theirs_key]
+        print(f"| {name} | {ours:.0f} | {theirs:.0f} | {ours / theirs:.2f}x | "
+              f"{ours / bare:.0%} | {theirs / bare:.0%} |")
+    print(f"| bare WSGI callable | {bare:.0f} | | | | |")
+    print("\n| in-process (µs per call) | reinhardt | Django | speed-up |")
+    print("|---|---|---|---|")
+    for key in micro["reinhardt"]:
+        ours, theirs = micro["reinhardt"][key], micro["django"][key]
+        print(f"| {key} | {ours:.2f} | {theirs:.2f} | {theirs / ours:.1f}x |")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "web-latest.json").write_text(json.dumps(
+        {"wrk_requests_per_second": results, "in_process_microseconds": micro,
+         "duration_seconds": options.duration,
+         "rounds": options.rounds, "counted": "best round per page"}, indent=1) + "\n")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

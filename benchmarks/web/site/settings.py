@@ -1,0 +1,9 @@
+SECRET_KEY = "benchmark-not-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+ROOT_URLCONF = "benchsite.urls"
+INSTALLED_APPS = []
+DATABASES = {}
+TEMPLATES = []
+USE_TZ = True
+MIDDLEWARE = []

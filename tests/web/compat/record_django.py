@@ -1,0 +1,65 @@
+"""Record what Django answers to the compatibility cases (run by hand, not by pytest).
+
+    python -m venv /tmp/dj && /tmp/dj/bin/pip install Django==5.2.19
+    /tmp/dj/bin/python tests/web/compat/record_django.py
+
+It copies the site to a temporary package with the import prefixes mapped back to Django's
+(the reverse of a port), runs the cases with Django's test client and writes
+django_expected.json beside this file.
+"""
+
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PREFIXES = [
+    ("reinhardt.web.http", "django.http"), ("reinhardt.web.urls", "django.urls"),
+    ("reinhardt.web.views", "django.views"), ("reinhardt.web.middleware", "django.middleware"),
+    ("reinhardt.web.shortcuts", "django.shortcuts"), ("reinhardt.core", "django.core"),
+    ("reinhardt.test", "django.test"), ("reinhardt.utils", "django.utils"),
+    ("reinhardt.conf", "django.conf"), ("tests.web.compat.", "djsite."),
+]
+
+
+def to_django(text: str) -> str:
+    for ours, theirs in PREFIXES:
+        text = re.sub(rf"\b{re.escape(ours)}", theirs, text)
+    return text
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp())
+    pkg = tmp / "djsite"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    for name in ("app_urls.py", "site_urls.py", "cases.py"):
+        (pkg / name).write_text(to_django((HERE / name).read_text()))
+    sys.path.insert(0, str(tmp))
+    import django
+    from django.conf import settings
+    from djsite import cases
+
+    conf = cases.settings_for("django.middleware")
+    conf["ROOT_URLCONF"] = "djsite.site_urls"
+    settings.configure(INSTALLED_APPS=[], TEMPLATES=[], DATABASES={}, **conf)
+    django.setup()
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    out = cases.run(Client, SimpleUploadedFile)
+    (HERE / "django_expected.json").write_text(
+        json.dumps(out, indent=1, sort_keys=True, default=str) + "\n"
+    )
+    print(f"recorded {len(out)} responses with Django {django.get_version()}")
+
+
+if __name__ == "__main__":
+    os.environ.pop("DJANGO_SETTINGS_MODULE", None)
+    main()

@@ -1,0 +1,1 @@
+"""The web layer: requests and responses, URLs, views, middleware, handlers."""
