@@ -18,6 +18,7 @@ import re
 from collections import defaultdict, namedtuple
 from itertools import chain
 
+from reinhardt.conf import settings
 from reinhardt.orm.migrations import operations
 from reinhardt.orm.migrations.exceptions import CircularDependencyError
 from reinhardt.orm.migrations.migration import Migration
@@ -29,8 +30,6 @@ from reinhardt.orm.migrations.utils import (
     RegexObject,
     resolve_relation,
 )
-
-from reinhardt.conf import settings
 
 
 def _models():

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from reinhardt.apps import apps as global_apps
 from reinhardt.orm.migrations.exceptions import InvalidMigrationPlan
 from reinhardt.orm.migrations.loader import MigrationLoader
 from reinhardt.orm.migrations.recorder import MigrationRecorder
 from reinhardt.orm.migrations.state import ProjectState
-
-from reinhardt.apps import apps as global_apps
 
 
 class MigrationExecutor:

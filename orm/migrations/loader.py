@@ -12,6 +12,8 @@ import pkgutil
 import sys
 from importlib import import_module, reload
 
+from reinhardt.apps import apps
+from reinhardt.conf import settings
 from reinhardt.orm.migrations.exceptions import (
     AmbiguityError,
     BadMigrationError,
@@ -20,9 +22,6 @@ from reinhardt.orm.migrations.exceptions import (
 )
 from reinhardt.orm.migrations.graph import MigrationGraph
 from reinhardt.orm.migrations.recorder import MigrationRecorder
-
-from reinhardt.apps import apps
-from reinhardt.conf import settings
 
 MIGRATIONS_MODULE_NAME = "migrations"
 

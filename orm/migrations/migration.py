@@ -168,9 +168,10 @@ class Migration:
 
 def _note_failed_operation(exc: Exception, migration: Migration, index: int, operation,
                            action: str) -> None:
-    if getattr(exc, "_reinhardt_migration_noted", False):
-        return
-    exc._reinhardt_migration_noted = True
+    if any(note.startswith("While applying migration") or
+           note.startswith("While unapplying migration")
+           for note in getattr(exc, "__notes__", ())):
+        return  # A nested migration operation (SeparateDatabaseAndState) already said where.
     exc.add_note(
         f"While {action} migration {migration.app_label}.{migration.name}, operation "
         f"{index} of {len(migration.operations)}: {operation.describe()}."

@@ -14,9 +14,8 @@ import os
 import sys
 from typing import Any
 
-from reinhardt.orm.migrations.loader import MigrationLoader
-
 from reinhardt.apps import apps
+from reinhardt.orm.migrations.loader import MigrationLoader
 from reinhardt.utils import timezone
 
 

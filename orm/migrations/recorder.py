@@ -6,9 +6,8 @@ Django is recognised as migrated when the project is ported to reinhardt.
 
 from __future__ import annotations
 
-from reinhardt.orm.migrations.exceptions import MigrationSchemaMissing
-
 from reinhardt.apps.registry import Apps
+from reinhardt.orm.migrations.exceptions import MigrationSchemaMissing
 from reinhardt.utils.functional import classproperty
 from reinhardt.utils.timezone import now
 

@@ -26,7 +26,6 @@ import zoneinfo
 from typing import Any
 
 from reinhardt.orm.migrations.utils import COMPILED_REGEX_TYPE, RegexObject
-
 from reinhardt.utils.functional import Promise
 
 MODELS_MODULE = "reinhardt.orm.models"

@@ -17,14 +17,13 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from functools import cached_property
 
-from reinhardt.orm.migrations.exceptions import InvalidBasesError
-from reinhardt.orm.migrations.utils import field_is_referenced, get_references, resolve_relation
-
 from reinhardt.apps import AppConfig
 from reinhardt.apps import apps as global_apps
 from reinhardt.apps.registry import Apps
 from reinhardt.conf import settings
 from reinhardt.core.exceptions import FieldDoesNotExist
+from reinhardt.orm.migrations.exceptions import InvalidBasesError
+from reinhardt.orm.migrations.utils import field_is_referenced, get_references, resolve_relation
 from reinhardt.utils.module_loading import import_string
 
 ModelKey = tuple[str, str]
@@ -237,29 +236,14 @@ class ProjectState:
                 )
         if options.get("order_with_respect_to") == old_name:
             options["order_with_respect_to"] = new_name
-        new_indexes = []
-        for index in options.get("indexes", []):
-            if old_name in [f.lstrip("-") for f in getattr(index, "fields", [])]:
-                index = index.clone()
-                index.fields = [
-                    ("-" if f.startswith("-") else "") + (new_name if f.lstrip("-") == old_name
-                                                          else f.lstrip("-"))
-                    for f in index.fields
-                ]
-                if hasattr(index, "fields_orders"):
-                    index.fields_orders = [
-                        (new_name if f == old_name else f, order)
-                        for f, order in index.fields_orders
-                    ]
-            new_indexes.append(index)
-        options["indexes"] = new_indexes
-        new_constraints = []
-        for constraint in options.get("constraints", []):
-            if old_name in getattr(constraint, "fields", ()):
-                constraint = constraint.clone()
-                constraint.fields = renamed(tuple(constraint.fields))
-            new_constraints.append(constraint)
-        options["constraints"] = new_constraints
+        options["indexes"] = [
+            _with_renamed_field(index, old_name, new_name)
+            for index in options.get("indexes", [])
+        ]
+        options["constraints"] = [
+            _with_renamed_field(constraint, old_name, new_name)
+            for constraint in options.get("constraints", [])
+        ]
         # Relations elsewhere that name the field (to_field) follow the rename.
         for other_state, name, field, reference in list(
             get_references(self, model_key, (old_name, found))
@@ -303,6 +287,21 @@ class ProjectState:
 
     def field_is_referenced(self, model_key: ModelKey, field_tuple) -> bool:
         return field_is_referenced(self, model_key, field_tuple)
+
+
+def _with_renamed_field(obj, old_name: str, new_name: str):
+    """An index or constraint whose ``fields`` name ``new_name`` instead of ``old_name``
+    (a "-" prefix for descending order is kept)."""
+    fields = getattr(obj, "fields", None)
+    if not fields or old_name not in [f.lstrip("-") for f in fields]:
+        return obj
+    path, args, kwargs = obj.deconstruct()
+    kwargs["fields"] = type(fields)(
+        ("-" if f.startswith("-") else "") + (new_name if f.lstrip("-") == old_name
+                                              else f.lstrip("-"))
+        for f in fields
+    )
+    return type(obj)(*args, **kwargs)
 
 
 def make_model_tuple(model) -> ModelKey:

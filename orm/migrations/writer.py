@@ -8,12 +8,11 @@ import re
 from importlib import import_module
 from typing import Any
 
+import reinhardt
+from reinhardt.apps import apps
 from reinhardt.orm.migrations.formatting import INDENT, layout
 from reinhardt.orm.migrations.loader import MigrationLoader
 from reinhardt.orm.migrations.serializer import Serializer, serializer_factory
-
-import reinhardt
-from reinhardt.apps import apps
 from reinhardt.utils.module_loading import module_dir
 from reinhardt.utils.timezone import now
 
@@ -190,7 +189,23 @@ class MigrationWriter:
 
     @property
     def basedir(self) -> str:
-        """The app's migrations directory, created (with __init__.py files) if needed."""
+        """The app's migrations directory (it may not exist yet: see create_directory)."""
+        return self._locate_basedir()[0]
+
+    def create_directory(self) -> str:
+        """Create the migrations directory, with an __init__.py in every package made."""
+        basedir, missing_packages = self._locate_basedir()
+        for package_dir in missing_packages:
+            os.makedirs(package_dir, exist_ok=True)
+            init_path = os.path.join(package_dir, "__init__.py")
+            if not os.path.exists(init_path):
+                with open(init_path, "w"):
+                    pass
+        os.makedirs(basedir, exist_ok=True)
+        return basedir
+
+    def _locate_basedir(self) -> tuple[str, list[str]]:
+        """(migrations directory, package directories to create for it)."""
         app_label = self.migration.app_label
         package_name, _ = MigrationLoader.migrations_module(app_label)
         if package_name is None:
@@ -204,17 +219,18 @@ class MigrationWriter:
             pass
         else:
             try:
-                return module_dir(module)
+                return module_dir(module), []
             except ValueError:
                 pass
 
         app_config = apps.get_app_config(app_label)
         parent_name, _, basename = package_name.rpartition(".")
         if app_config.name == parent_name:
-            return os.path.join(app_config.path, basename)
+            path = os.path.join(app_config.path, basename)
+            return path, [path]
 
-        # A MIGRATION_MODULES package that doesn't exist yet: create it under the deepest
-        # package that does.
+        # A MIGRATION_MODULES package that doesn't exist yet goes under the deepest package
+        # that does.
         existing, missing = package_name.split("."), []
         while existing:
             missing.insert(0, existing.pop(-1))
@@ -232,15 +248,11 @@ class MigrationWriter:
                 "Could not locate an appropriate location to create migrations package "
                 f"{package_name}. Make sure the toplevel package exists and can be imported."
             )
-        final_dir = os.path.join(base_dir, *missing)
-        os.makedirs(final_dir, exist_ok=True)
+        packages = []
         for directory in missing:
             base_dir = os.path.join(base_dir, directory)
-            init_path = os.path.join(base_dir, "__init__.py")
-            if not os.path.exists(init_path):
-                with open(init_path, "w"):
-                    pass
-        return final_dir
+            packages.append(base_dir)
+        return base_dir, packages
 
     @property
     def filename(self) -> str:

@@ -217,12 +217,8 @@ class Command(BaseCommand):
                     if self.scriptable:
                         self.stdout.write(migration_string)
                 if not self.dry_run:
-                    migrations_directory = os.path.dirname(writer.path)
                     if not directory_created.get(app_label):
-                        os.makedirs(migrations_directory, exist_ok=True)
-                        init_path = os.path.join(migrations_directory, "__init__.py")
-                        if not os.path.isfile(init_path):
-                            open(init_path, "w").close()
+                        writer.create_directory()
                         directory_created[app_label] = True
                     source = writer.as_string()
                     with open(writer.path, "w", encoding="utf-8") as handle:
@@ -368,6 +364,7 @@ class Command(BaseCommand):
             new_migration = subclass("_".join(parts), app_label)
             writer = MigrationWriter(new_migration, self.include_header)
             if not self.dry_run:
+                writer.create_directory()
                 with open(writer.path, "w", encoding="utf-8") as handle:
                     handle.write(writer.as_string())
                 run_formatters([writer.path], stderr=self.stderr)

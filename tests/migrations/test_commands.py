@@ -1,0 +1,137 @@
+"""makemigrations, migrate, showmigrations, sqlmigrate and squashmigrations through
+call_command, in process."""
+
+import sys
+import uuid
+from io import StringIO
+
+import pytest
+
+from reinhardt.core.management import CommandError, call_command
+from reinhardt.orm import connection
+from reinhardt.test import override_settings
+
+pytestmark = pytest.mark.transactional
+
+
+@pytest.fixture
+def polls(tmp_path):
+    """polls_app installed, its migrations going to a fresh package under tmp_path."""
+    package = f"migs_{uuid.uuid4().hex[:8]}"
+    (tmp_path / package).mkdir()
+    (tmp_path / package / "__init__.py").write_text("")
+    sys.path.insert(0, str(tmp_path))
+    settings = override_settings(
+        INSTALLED_APPS=["tests.orm", "tests.migrations.polls_app"],
+        MIGRATION_MODULES={"polls_app": f"{package}.migrations"},
+    )
+    settings.enable()
+    try:
+        yield tmp_path / package / "migrations"
+    finally:
+        try:
+            call_command("migrate", "polls_app", "zero", verbosity=0)
+        except Exception:
+            pass
+        settings.disable()
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m.startswith(package)]:
+            del sys.modules[name]
+
+
+def run(*args, **options):
+    out, err = StringIO(), StringIO()
+    call_command(*args, stdout=out, stderr=err, **options)
+    return out.getvalue(), err.getvalue()
+
+
+def tables():
+    with connection.cursor() as cursor:
+        return set(connection.introspection.table_names(cursor))
+
+
+def test_makemigrations_writes_the_initial_migration(polls):
+    out, _ = run("makemigrations", "polls_app")
+    assert "Migrations for 'polls_app':" in out
+    assert "    + Create model Question\n    + Create model Choice\n" in out
+    assert sorted(p.name for p in polls.iterdir() if p.suffix == ".py") == [
+        "0001_initial.py", "__init__.py",
+    ]
+    out, _ = run("makemigrations", "polls_app")
+    assert out == "No changes detected in app 'polls_app'\n"
+
+
+def test_dry_run_writes_nothing_and_verbosity_3_shows_the_file(polls):
+    out, _ = run("makemigrations", "polls_app", dry_run=True, verbosity=3)
+    assert "Full migrations file '0001_initial.py':" in out
+    assert "class Migration(migrations.Migration):" in out
+    assert not polls.exists()
+
+
+def test_check_exits_non_zero_when_migrations_are_missing(polls):
+    with pytest.raises(SystemExit) as info:
+        run("makemigrations", "polls_app", check_changes=True)
+    assert info.value.code == 1
+    assert not polls.exists()
+
+
+def test_migrate_showmigrations_sqlmigrate_and_back(polls):
+    run("makemigrations", "polls_app")
+    out, _ = run("showmigrations", "polls_app")
+    assert out == "polls_app\n [ ] 0001_initial\n"
+    out, _ = run("sqlmigrate", "polls_app", "0001")
+    assert "CREATE TABLE" in out and "polls_app_choice" in out
+    if connection.features.can_rollback_ddl:
+        assert out.startswith("BEGIN;") and out.rstrip().endswith("COMMIT;")
+    out, _ = run("migrate", "polls_app")
+    assert "  Applying polls_app.0001_initial... OK\n" in out
+    assert {"polls_app_question", "polls_app_choice"} <= tables()
+    out, _ = run("showmigrations", "polls_app")
+    assert out == "polls_app\n [X] 0001_initial\n"
+    out, _ = run("showmigrations", format="plan")
+    assert "[X]  polls_app.0001_initial\n" in out
+    out, _ = run("migrate", "polls_app", "zero")
+    assert "  Unapplying polls_app.0001_initial... OK\n" in out
+    assert "polls_app_question" not in tables()
+
+
+def test_migrate_errors_name_the_app_and_migration(polls):
+    run("makemigrations", "polls_app")
+    with pytest.raises(CommandError, match="Cannot find a migration matching '0007' from app "
+                                           "'polls_app'."):
+        run("migrate", "polls_app", "0007")
+    with pytest.raises(CommandError, match="No installed app with label 'nope'"):
+        run("migrate", "nope")
+
+
+def test_squashmigrations_replaces_a_run_of_migrations(polls):
+    run("makemigrations", "polls_app")
+    run("makemigrations", "polls_app", empty=True, name="nothing")
+    out, _ = run("squashmigrations", "polls_app", "0002", interactive=False)
+    assert "Created new squashed migration" in out
+    squashed = polls / "0001_squashed_0002_nothing.py"
+    text = squashed.read_text()
+    assert '    replaces = [("polls_app", "0001_initial"), ("polls_app", "0002_nothing")]' \
+        in text or '("polls_app", "0002_nothing"),' in text
+    out, _ = run("migrate", "polls_app")
+    assert "Applying polls_app.0001_squashed_0002_nothing... OK" in out
+    out, _ = run("showmigrations", "polls_app")
+    assert "[X] 0001_squashed_0002_nothing (2 squashed migrations)" in out
+
+
+def test_run_syncdb_creates_tables_of_apps_without_migrations():
+    with override_settings(INSTALLED_APPS=["tests.orm", "tests.migrations.polls_app"],
+                           MIGRATION_MODULES={"polls_app": None}):
+        try:
+            out, _ = run("migrate", run_syncdb=True)
+            assert "  Synchronize unmigrated apps:" in out
+            assert "    Creating table polls_app_question\n" in out
+            assert "polls_app_choice" in tables()
+        finally:
+            from reinhardt.apps import apps
+
+            with connection.schema_editor() as editor:
+                for model in (apps.get_model("polls_app", "Choice"),
+                              apps.get_model("polls_app", "Question")):
+                    if model._meta.db_table in tables():
+                        editor.delete_model(model)
