@@ -194,6 +194,8 @@ class DiscoverRunner:
             random.Random(seed).shuffle(tests)
         if self.reverse:
             tests.reverse()
+        if self.verbosity >= 1:
+            print(f"Found {len(tests)} test(s).")
         return self.test_suite(tests)
 
     def get_databases(self, suite: unittest.TestSuite) -> set[str]:
@@ -225,10 +227,18 @@ class DiscoverRunner:
             old_name = connection.settings_dict["NAME"]
             creation.create_test_db(
                 verbosity=self.verbosity, autoclobber=not self.interactive,
-                keepdb=self.keepdb,
+                keepdb=self.keepdb, create_tables=self._migrate,
             )
             old_config.append((connection, old_name))
         return old_config
+
+    def _migrate(self, connection) -> None:
+        """Build the test database's schema as ``migrate`` would (apps without migrations
+        get their tables directly)."""
+        from reinhardt.core.management import call_command
+
+        call_command("migrate", verbosity=max(self.verbosity - 1, 0), interactive=False,
+                     database=connection.alias, run_syncdb=True)
 
     def teardown_databases(self, old_config: list, **kwargs: Any) -> None:
         for connection, old_name in old_config:

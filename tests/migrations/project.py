@@ -36,6 +36,8 @@ class Project:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT),
                                                           env.get("PYTHONPATH")]))
         env.pop("NO_COLOR", None)
+        # Let the many short-lived processes reuse compiled bytecode, as a user's would.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         return env
 
     def run(self, args: list[str], cwd: Path, input: str | None = None,

@@ -224,6 +224,8 @@ def test_plan_sqlmigrate_and_zero(project):
     sql = project.manage("sqlmigrate", "polls", "0001").stdout
     assert "CREATE TABLE" in sql and "polls_question" in sql and "polls_choice" in sql
     project.manage("migrate")
+    result = project.manage("dbshell", input="SELECT COUNT(*) FROM polls_choice;\n")
+    assert result.stdout.strip() == "0"
     result = project.manage("migrate", "polls", "zero")
     assert "  Unapply all migrations: polls\n" in result.stdout
     assert "  Unapplying polls.0001_initial... OK\n" in result.stdout
@@ -284,3 +286,36 @@ def test_empty_and_named_migrations(project):
     result = project.manage("makemigrations", "--empty", check=False)
     assert result.returncode == 1
     assert "You must supply at least one app label when using --empty." in result.stderr
+
+
+def test_rename_model_is_asked_and_keeps_rows_and_relations(project):
+    project.write_models(MODELS_V1)
+    project.manage("makemigrations")
+    project.manage("migrate")
+    project.query("""
+        import datetime, json
+        from polls.models import Choice, Question
+        q = Question.objects.create(question_text="Kept?", pub_date=datetime.datetime(
+            2024, 1, 1, tzinfo=datetime.timezone.utc))
+        Choice.objects.create(question=q, choice_text="Yes")
+        print(1)
+    """)
+    project.write_models(MODELS_V1.replace("class Choice(", "class Answer("))
+    result = project.manage("makemigrations", input="y\n")
+    assert "Was the model polls.Choice renamed to Answer? [y/N]" in result.stdout
+    assert "    ~ Rename model Choice to Answer\n" in result.stdout
+    project.manage("migrate")
+    assert project.query("""
+        import json
+        from polls.models import Answer
+        print(json.dumps([[a.choice_text, a.question.question_text]
+                          for a in Answer.objects.all()]))
+    """) == [["Yes", "Kept?"]]
+    # And back: the table gets its old name and keeps the rows.
+    project.manage("migrate", "polls", "0001")
+    project.write_models(MODELS_V1)
+    assert project.query("""
+        import json
+        from polls.models import Choice
+        print(json.dumps(list(Choice.objects.values_list("choice_text", flat=True))))
+    """) == ["Yes"]

@@ -188,7 +188,7 @@ class Command(BaseCommand):
                         if not field_desc.endswith("("):
                             field_desc += ", "
                         field_desc += ", ".join(
-                            f"{k}={quoted(v) if isinstance(v, str) else v!r}"
+                            f"{k}={quoted(v) if isinstance(v, str) else repr(v)}"
                             for k, v in extra_params.items()
                         )
                     field_desc += ")"

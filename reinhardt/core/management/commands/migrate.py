@@ -9,6 +9,7 @@ from typing import Any
 
 from reinhardt.apps import apps
 from reinhardt.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
+from reinhardt.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
 from reinhardt.utils.module_loading import module_has_submodule
 
 
@@ -204,7 +205,8 @@ class Command(BaseCommand):
                 )
 
         pre_migrate_state = executor._create_project_state(with_applied_migrations=True)
-        self._send_signal("pre_migrate", connection.alias, pre_migrate_state.apps, plan)
+        emit_pre_migrate_signal(self.verbosity, self.interactive, connection.alias,
+                                stdout=self.stdout, apps=pre_migrate_state.apps, plan=plan)
 
         if run_syncdb:
             if self.verbosity >= 1:
@@ -228,7 +230,8 @@ class Command(BaseCommand):
             targets, plan=plan, state=pre_migrate_state.clone(), fake=fake,
             fake_initial=fake_initial,
         )
-        self._send_signal("post_migrate", connection.alias, post_migrate_state.apps, plan)
+        emit_post_migrate_signal(self.verbosity, self.interactive, connection.alias,
+                                 stdout=self.stdout, apps=post_migrate_state.apps, plan=plan)
 
     def _warn_about_model_changes(self, executor) -> None:
         """Tell the user when models.py has changes no migration records yet."""
@@ -288,26 +291,6 @@ class Command(BaseCommand):
             executor.recorder.record_unapplied(app, name)
             if self.verbosity > 0:
                 self.stdout.write(self.style.SUCCESS(" OK"))
-
-    def _send_signal(self, name: str, using: str, state_apps, plan) -> None:
-        """Send pre_migrate/post_migrate to every app config, if the ORM defines them."""
-        try:
-            from reinhardt.orm.models import signals
-        except ImportError:
-            return
-        signal = getattr(signals, name, None)
-        if signal is None:
-            return
-        for app_config in apps.get_app_configs():
-            if app_config.models_module is None:
-                continue
-            if self.verbosity >= 2:
-                self.stdout.write(f"Running {name} handlers for application {app_config.label}")
-            signal.send(
-                sender=app_config, app_config=app_config, verbosity=self.verbosity,
-                interactive=self.interactive, using=using, apps=state_apps, plan=plan,
-                stdout=self.stdout,
-            )
 
     def migration_progress_callback(self, action: str, migration=None,
                                     fake: bool = False) -> None:
