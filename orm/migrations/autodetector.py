@@ -16,9 +16,11 @@ import enum
 import functools
 import re
 from collections import defaultdict, namedtuple
+from graphlib import CycleError, TopologicalSorter
 from itertools import chain
 
 from reinhardt.conf import settings
+from reinhardt.orm import models
 from reinhardt.orm.migrations import operations
 from reinhardt.orm.migrations.exceptions import CircularDependencyError
 from reinhardt.orm.migrations.migration import Migration
@@ -33,8 +35,6 @@ from reinhardt.orm.migrations.utils import (
 
 
 def _models():
-    from reinhardt.orm import models
-
     return models
 
 
@@ -1004,21 +1004,28 @@ class MigrationAutodetector:
         raise ValueError(f"Can't handle dependency {dependency!r}")
 
     def _sort_migrations(self) -> None:
-        """Order each app's operations so that same-app dependencies come first, keeping
-        the generated order otherwise."""
+        """Order each app's operations so that same-app dependencies come first.
+
+        The order is graphlib's topological order over the operations as generated, the
+        order Django 5.2 produces, so generated files list operations as Django's do.
+        """
         for app_label, ops in sorted(self.generated_operations.items()):
-            predecessors = {index: set() for index in range(len(ops))}
-            for index, operation in enumerate(ops):
-                for dep in operation._auto_deps:
+            sorter = TopologicalSorter()
+            for op in ops:
+                sorter.add(op)
+                for dep in op._auto_deps:
                     dep = self._resolve_swappable(dep)[0]
                     if dep.app_label != app_label:
                         continue
-                    for other_index, other in enumerate(ops):
-                        if other_index != index and self.check_dependency(other, dep):
-                            predecessors[index].add(other_index)
-            self.generated_operations[app_label] = [
-                ops[index] for index in _stable_topological_order(predecessors)
-            ]
+                    sorter.add(op, *(other for other in ops
+                                     if self.check_dependency(other, dep)))
+            try:
+                self.generated_operations[app_label] = list(sorter.static_order())
+            except CycleError as exc:
+                raise CircularDependencyError(
+                    f"Cyclic dependency between the generated operations of {app_label}: "
+                    + ", ".join(op.describe() for op in exc.args[1])
+                ) from exc
 
     @staticmethod
     def _resolve_swappable(dep: OperationDependency):
@@ -1175,22 +1182,3 @@ class MigrationAutodetector:
 def _has_db_default(field) -> bool:
     has_db_default = getattr(field, "has_db_default", None)
     return bool(has_db_default and has_db_default())
-
-
-def _stable_topological_order(predecessors: dict[int, set[int]]) -> list[int]:
-    """Indices in layers: first those with no predecessors, then those whose predecessors
-    are all in earlier layers, and so on; each layer keeps the original order."""
-    order: list[int] = []
-    placed: set[int] = set()
-    remaining = sorted(predecessors)
-    while remaining:
-        layer = [index for index in remaining if predecessors[index] <= placed]
-        if not layer:
-            raise CircularDependencyError(
-                "Cyclic dependency between generated operations: "
-                + ", ".join(str(index) for index in remaining)
-            )
-        order.extend(layer)
-        placed.update(layer)
-        remaining = [index for index in remaining if index not in placed]
-    return order

@@ -132,7 +132,8 @@ class MigrationExecutor:
             if not to_run:
                 break
             if migration in to_run:
-                if "apps" not in state.__dict__:
+                if "apps" not in state.__dict__ and state._base_apps is None:
+                    # Rendering from scratch (later migrations re-render only what changed).
                     self._progress("render_start")
                     state.apps  # noqa: B018 - render the models once, up front
                     self._progress("render_success")

@@ -115,6 +115,9 @@ class Migration:
             new_state = new_state.clone()
             old_state = new_state.clone()
             operation.state_forwards(self.app_label, new_state)
+            if not collect_sql:
+                # Render now, while only this operation's models need rendering again.
+                new_state.apps  # noqa: B018
             to_run.insert(0, (index, operation, old_state, new_state))
 
         for index, operation, to_state, from_state in to_run:

@@ -22,6 +22,7 @@ from reinhardt.apps import apps as global_apps
 from reinhardt.apps.registry import Apps
 from reinhardt.conf import settings
 from reinhardt.core.exceptions import FieldDoesNotExist
+from reinhardt.orm import models
 from reinhardt.orm.migrations.exceptions import InvalidBasesError
 from reinhardt.orm.migrations.utils import field_is_referenced, get_references, resolve_relation
 from reinhardt.utils.module_loading import import_string
@@ -30,8 +31,6 @@ ModelKey = tuple[str, str]
 
 
 def _models():
-    from reinhardt.orm import models
-
     return models
 
 
@@ -47,21 +46,71 @@ class ProjectState:
         self.real_apps = set(real_apps or ())
         # Kept for Django compatibility: states here are always rendered up to date.
         self.is_delayed = False
+        # After a change, the last rendered registry and the models to render again in it.
+        self._base_apps: StateApps | None = None
+        self._stale: set[ModelKey] = set()
 
     # -- rendering -----------------------------------------------------------------
 
     @cached_property
     def apps(self) -> StateApps:
-        return StateApps(self.real_apps, self.models)
+        """The historical models, rendered on first use.
+
+        After a change only the changed models and those related to them are rendered
+        again; the other model classes are reused from the previous rendering.
+        """
+        base, stale = self._base_apps, self._stale | self._related_keys(self._stale)
+        self._base_apps, self._stale = None, set()
+        if base is None:
+            return StateApps(self.real_apps, self.models)
+        return base.rerender(self.models, stale)
+
+    def _before_change(self, *model_keys: ModelKey) -> None:
+        """Note models about to change (and, as they are now, the models related to them)."""
+        if "apps" in self.__dict__:
+            self._base_apps = self.__dict__.pop("apps")
+        if self._base_apps is not None:
+            keys = set(model_keys)
+            self._stale |= keys | self._related_keys(keys)
 
     def _changed(self) -> None:
-        """Forget the rendered models: the next ``apps`` access renders the new state."""
-        self.__dict__.pop("apps", None)
+        """Forget the rendered models; the next ``apps`` access renders what changed."""
+        if "apps" in self.__dict__:
+            self._base_apps = self.__dict__.pop("apps")
+
+    def _related_keys(self, keys: set[ModelKey]) -> set[ModelKey]:
+        """Models that point at ``keys``, that ``keys`` point at, and their bases and
+        subclasses: their rendered classes refer to each other."""
+        related: set[ModelKey] = set()
+        for key in keys:
+            model_state = self.models.get(key)
+            if model_state is None:
+                continue
+            for field in model_state.fields.values():
+                for target in _relation_targets(field):
+                    related.add(_resolve_key(target, *key))
+            for base in model_state.bases:
+                if isinstance(base, str):
+                    related.add(make_model_tuple(base))
+        for other_key, other_state in self.models.items():
+            if other_key in keys:
+                continue
+            for field in other_state.fields.values():
+                if any(_resolve_key(t, *other_key) in keys for t in _relation_targets(field)):
+                    related.add(other_key)
+                    break
+            else:
+                if any(isinstance(b, str) and make_model_tuple(b) in keys
+                       for b in other_state.bases):
+                    related.add(other_key)
+        return related
 
     def reload_model(self, app_label: str, model_name: str, delay: bool = False) -> None:
+        self._before_change((app_label, model_name))
         self._changed()
 
     def reload_models(self, models, delay: bool = True) -> None:
+        self._before_change(*models)
         self._changed()
 
     def clear_delayed_apps_cache(self) -> None:
@@ -76,6 +125,9 @@ class ProjectState:
         )
         if "apps" in self.__dict__:
             new_state.__dict__["apps"] = self.__dict__["apps"]
+        else:
+            new_state._base_apps = self._base_apps
+            new_state._stale = set(self._stale)
         return new_state
 
     @classmethod
@@ -93,15 +145,18 @@ class ProjectState:
     # -- models --------------------------------------------------------------------
 
     def add_model(self, model_state: ModelState) -> None:
+        self._before_change((model_state.app_label, model_state.name_lower))
         self.models[model_state.app_label, model_state.name_lower] = model_state
         self._changed()
 
     def remove_model(self, app_label: str, model_name: str) -> None:
+        self._before_change((app_label, model_name))
         del self.models[app_label, model_name]
         self._changed()
 
     def rename_model(self, app_label: str, old_name: str, new_name: str) -> None:
         """Rename a model and point every relation to it at the new name."""
+        self._before_change((app_label, old_name.lower()), (app_label, new_name.lower()))
         old_key = (app_label, old_name.lower())
         renamed = self.models[old_key].clone()
         renamed.name = new_name
@@ -119,6 +174,7 @@ class ProjectState:
 
     def alter_model_options(self, app_label: str, model_name: str, options: dict,
                             option_keys: Iterable[str] | None = None) -> None:
+        self._before_change((app_label, model_name))
         model_state = self.models[app_label, model_name]
         model_state.options = {**model_state.options, **options}
         for key in option_keys or ():
@@ -128,6 +184,7 @@ class ProjectState:
 
     def remove_model_options(self, app_label: str, model_name: str, option_name: str,
                              value_to_remove) -> None:
+        self._before_change((app_label, model_name))
         model_state = self.models[app_label, model_name]
         if objs := model_state.options.get(option_name):
             model_state.options[option_name] = [
@@ -136,15 +193,18 @@ class ProjectState:
         self._changed()
 
     def alter_model_managers(self, app_label: str, model_name: str, managers) -> None:
+        self._before_change((app_label, model_name))
         self.models[app_label, model_name].managers = list(managers)
         self._changed()
 
     def _append_option(self, app_label, model_name, option_name, obj) -> None:
+        self._before_change((app_label, model_name))
         model_state = self.models[app_label, model_name]
         model_state.options[option_name] = [*model_state.options[option_name], obj]
         self._changed()
 
     def _remove_option(self, app_label, model_name, option_name, obj_name) -> None:
+        self._before_change((app_label, model_name))
         model_state = self.models[app_label, model_name]
         model_state.options[option_name] = [
             obj for obj in model_state.options[option_name] if obj.name != obj_name
@@ -158,6 +218,7 @@ class ProjectState:
         self._remove_option(app_label, model_name, "indexes", index_name)
 
     def rename_index(self, app_label, model_name, old_index_name, new_index_name) -> None:
+        self._before_change((app_label, model_name))
         model_state = self.models[app_label, model_name]
         indexes = []
         for index in model_state.options["indexes"]:
@@ -175,6 +236,7 @@ class ProjectState:
         self._remove_option(app_label, model_name, "constraints", constraint_name)
 
     def alter_constraint(self, app_label, model_name, constraint_name, constraint) -> None:
+        self._before_change((app_label, model_name))
         model_state = self.models[app_label, model_name]
         model_state.options["constraints"] = [
             constraint if existing.name == constraint_name else existing
@@ -185,6 +247,7 @@ class ProjectState:
     # -- fields --------------------------------------------------------------------
 
     def add_field(self, app_label, model_name, name, field, preserve_default: bool) -> None:
+        self._before_change((app_label, model_name))
         if not preserve_default:
             # The default was only for filling existing rows; the model has none.
             field = field.clone()
@@ -193,11 +256,13 @@ class ProjectState:
         self._changed()
 
     def remove_field(self, app_label, model_name, name) -> None:
+        self._before_change((app_label, model_name))
         model_state = self.models[app_label, model_name]
         model_state.fields.pop(name)
         self._changed()
 
     def alter_field(self, app_label, model_name, name, field, preserve_default: bool) -> None:
+        self._before_change((app_label, model_name))
         if not preserve_default:
             field = field.clone()
             field.default = _models().NOT_PROVIDED
@@ -210,6 +275,7 @@ class ProjectState:
     def rename_field(self, app_label, model_name, old_name, new_name) -> None:
         """Rename a field, and every reference to it: options, indexes, constraints,
         ``to_field`` of relations pointing at it."""
+        self._before_change((app_label, model_name))
         model_key = (app_label, model_name)
         model_state = self.models[model_key]
         fields = model_state.fields
@@ -302,6 +368,25 @@ def _with_renamed_field(obj, old_name: str, new_name: str):
         for f in fields
     )
     return type(obj)(*args, **kwargs)
+
+
+def _relation_targets(field) -> list:
+    """The models a field points at: its target and its explicit through model."""
+    remote_field = getattr(field, "remote_field", None)
+    if not remote_field:
+        return []
+    targets = [remote_field.model] if remote_field.model else []
+    through = getattr(remote_field, "through", None)
+    if through:
+        targets.append(through)
+    return targets
+
+
+def _resolve_key(target, app_label: str, model_name: str) -> ModelKey:
+    try:
+        return resolve_relation(target, app_label, model_name)
+    except (TypeError, ValueError):
+        return ("", "")
 
 
 def make_model_tuple(model) -> ModelKey:
@@ -415,8 +500,8 @@ class StateApps(Apps):
         clone = StateApps.__new__(StateApps)
         Apps.__init__(clone, installed_apps=None)
         clone.all_models = copy.copy(self.all_models)
-        for label, models in self.all_models.items():
-            clone.all_models[label] = dict(models)
+        for label, app_models in self.all_models.items():
+            clone.all_models[label] = dict(app_models)
         for app_label in self.app_configs:
             app_config = AppConfigStub(app_label)
             app_config.apps = clone
@@ -425,6 +510,22 @@ class StateApps(Apps):
         clone.apps_ready = clone.models_ready = clone.ready = True
         clone.real_models = self.real_models
         return clone
+
+    def rerender(self, models: dict[ModelKey, ModelState], keys: set[ModelKey]) -> StateApps:
+        """A copy of this registry with the models ``keys`` rendered again from
+        ``models`` (those no longer in ``models`` are dropped)."""
+        apps = self.clone()
+        with apps.bulk_update():
+            for app_label, model_name in keys:
+                apps.unregister_model(app_label, model_name)
+        for app_label in {app_label for app_label, _ in models} - set(apps.app_configs):
+            config = AppConfigStub(app_label)
+            config.apps = apps
+            config.import_models()
+            apps.app_configs[app_label] = config
+        apps.render_multiple([models[key] for key in sorted(keys) if key in models])
+        apps._check_pending_references(models, ignore_swappable=False)
+        return apps
 
     def register_model(self, app_label: str, model) -> None:
         self.all_models[app_label][model._meta.model_name] = model

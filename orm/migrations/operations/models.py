@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from reinhardt.orm import models
 from reinhardt.orm.migrations.operations.base import Operation, OperationCategory
 from reinhardt.orm.migrations.operations.fields import (
     AddField,
@@ -17,8 +18,6 @@ from reinhardt.orm.migrations.utils import field_references, resolve_relation
 
 
 def _models():
-    from reinhardt.orm import models
-
     return models
 
 
