@@ -154,3 +154,15 @@ def test_failing_migration_is_rolled_back_and_says_where(migration_module, unmig
         assert "were rolled back" in notes
         assert "migapp_author" not in tables()
         assert applied() == []
+
+
+def test_failing_non_atomic_migration_says_what_stayed_applied(migration_module, unmigrate):
+    with migration_module("migrations_nonatomic"):
+        with pytest.raises(Exception) as info:
+            MigrationExecutor(connection).migrate([("migapp", "0001_initial")])
+        notes = "\n".join(getattr(info.value, "__notes__", []))
+        assert "While applying migration migapp.0001_initial, operation 2 of 2: Raw SQL" in notes
+        assert "were NOT rolled back (the migration is not atomic (atomic = False))" in notes
+        # The first operation stays applied; the migration is not recorded.
+        assert "migapp_author" in tables()
+        assert applied() == []
