@@ -135,3 +135,47 @@ def test_run_syncdb_creates_tables_of_apps_without_migrations():
                               apps.get_model("polls_app", "Question")):
                     if model._meta.db_table in tables():
                         editor.delete_model(model)
+
+
+def test_merge_joins_two_branches(polls):
+    run("makemigrations", "polls_app")
+    (polls / "0002_first.py").write_text(
+        "from reinhardt.orm import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("polls_app", "0001_initial")]\n'
+        "    operations = [migrations.AddField('choice', 'a', models.IntegerField(null=True))]\n"
+    )
+    (polls / "0002_second.py").write_text(
+        "from reinhardt.orm import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("polls_app", "0001_initial")]\n'
+        "    operations = [migrations.AddField('choice', 'b', models.IntegerField(null=True))]\n"
+    )
+    with pytest.raises(CommandError, match="Conflicting migrations detected; multiple leaf "
+                                           "nodes in the migration graph: \\(0002_first, "
+                                           "0002_second in polls_app\\)"):
+        run("migrate", "polls_app")
+    out, _ = run("makemigrations", "polls_app", merge=True, interactive=False)
+    assert "Merging polls_app" in out
+    assert "  Branch 0002_first\n    + Add field a to choice\n" in out
+    merge = polls / "0003_merge_0002_first_0002_second.py"
+    assert '("polls_app", "0002_first"),' in merge.read_text()
+    out, _ = run("migrate", "polls_app")
+    assert "Applying polls_app.0003_merge_0002_first_0002_second... OK" in out
+
+
+def test_squashing_run_python_from_a_migration_needs_manual_porting(polls):
+    run("makemigrations", "polls_app")
+    (polls / "0002_data.py").write_text(
+        "from reinhardt.orm import migrations\n\n\n"
+        "def forwards(apps, schema_editor):\n"
+        "    pass\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("polls_app", "0001_initial")]\n'
+        "    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n"
+    )
+    out, _ = run("squashmigrations", "polls_app", "0002", interactive=False)
+    assert "Manual porting required" in out
+    text = (polls / "0001_squashed_0002_data.py").read_text()
+    assert "# Functions from the following migrations need manual copying." in text
+    assert "0002_data" in text
