@@ -315,3 +315,50 @@ def test_separate_database_and_state(pony):
     assert ponies(table="ops_mare") == ROWS
     unapply(pony, operation)
     assert ponies() == ROWS
+
+
+def test_primary_key_type_change_follows_into_foreign_keys(pony):
+    rider = migrations.CreateModel("Rider", [
+        ("id", models.AutoField(primary_key=True)),
+        ("pony", models.ForeignKey("ops.Pony", models.CASCADE)),
+    ])
+    state = apply(pony, rider)
+    sql("INSERT INTO ops_rider (pony_id) VALUES (2)")
+    alter = migrations.AlterField("pony", "id", models.BigAutoField(primary_key=True))
+    apply(state, alter)
+    assert ponies() == ROWS
+    assert sql("SELECT h.name FROM ops_rider r JOIN ops_pony h ON h.id = r.pony_id") == [
+        ("Bolt",)
+    ]
+
+
+def test_foreign_key_to_another_model_and_db_index(pony):
+    barn = migrations.CreateModel("Barn", [("id", models.AutoField(primary_key=True))])
+    state = apply(pony, barn)
+    sql("INSERT INTO ops_barn (id) VALUES (7)")
+    add = migrations.AddField("pony", "barn", models.ForeignKey("ops.Barn", models.SET_NULL,
+                                                                null=True))
+    state = apply(state, add)
+    sql("UPDATE ops_pony SET barn_id = 7")
+    indexed = migrations.AlterField("pony", "weight", models.IntegerField(default=0,
+                                                                          db_index=True))
+    state = apply(state, indexed)
+    assert any(info["columns"] == ["weight"] and info["index"]
+               for info in constraints("ops_pony").values())
+    assert sql("SELECT barn_id FROM ops_pony ORDER BY id") == [(7,), (7,)]
+    unique = migrations.AlterField("pony", "name", models.CharField(max_length=20,
+                                                                    unique=True))
+    apply(state, unique)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sql(f"INSERT INTO ops_pony ({q('name')}, weight) VALUES ('Bolt', 1)")
+    assert ponies() == ROWS
+
+
+def test_making_a_column_unique_with_duplicates_fails_and_keeps_the_table(pony):
+    sql(f"INSERT INTO ops_pony ({q('name')}, weight) VALUES ('Bolt', 1)")
+    unique = migrations.AlterField("pony", "name", models.CharField(max_length=20,
+                                                                    unique=True))
+    with pytest.raises(IntegrityError):
+        apply(pony, unique)
+    assert len(ponies()) == 3
+    assert "ops_pony" in tables()
