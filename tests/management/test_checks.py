@@ -122,3 +122,25 @@ def test_commands_run_checks_unless_skipped(failing_check, cmdapp):
     with pytest.raises(SystemCheckError):
         call_command(Checked(), skip_checks=False)
     assert call_command(Checked(), stdout=StringIO()) == "ran"
+
+
+def test_relation_to_a_missing_model_is_reported_with_the_field():
+    from reinhardt.apps.registry import Apps
+    from reinhardt.core.checks.model_checks import lazy_reference_errors
+    from reinhardt.orm import models
+
+    registry = Apps(["tests.orm"])
+
+    class Choice(models.Model):
+        question = models.ForeignKey("orm.Qestion", on_delete=models.CASCADE)
+
+        class Meta:
+            app_label = "orm"
+            apps = registry
+
+    errors = lazy_reference_errors(registry)
+    assert [e.id for e in errors] == ["fields.E307"]
+    assert errors[0].msg == (
+        "The field orm.Choice.question was declared with a lazy reference to 'orm.qestion', "
+        "but app 'orm' doesn't provide model 'qestion'."
+    )

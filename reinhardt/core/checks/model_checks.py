@@ -51,3 +51,46 @@ def check_all_models(app_configs=None, **kwargs):
                 )
             )
     return errors
+
+
+@register(Tags.models)
+def check_lazy_references(app_configs=None, **kwargs):
+    """Relations to models that do not exist (a typo in ``ForeignKey("app.Model")``, or an
+    app missing from INSTALLED_APPS): report each with the field that declared it."""
+    from reinhardt.apps import apps
+
+    return lazy_reference_errors(apps)
+
+
+def lazy_reference_errors(apps) -> list:
+    """The lazy-reference errors of one app registry."""
+    errors = []
+    for (app_label, model_name), pending in sorted(apps._pending_operations.items()):
+        if not pending:
+            continue
+        try:
+            apps.get_app_config(app_label)
+        except LookupError:
+            problem = f"app '{app_label}' isn't installed"
+        else:
+            problem = f"app '{app_label}' doesn't provide model '{model_name}'"
+        for operation in pending:
+            function = getattr(operation, "func", operation)
+            field = getattr(function, "keywords", {}).get("field")
+            if field is not None and getattr(field, "model", None) is not None:
+                errors.append(Error(
+                    f"The field {field.model._meta.label}.{field.name} was declared with a "
+                    f"lazy reference to '{app_label}.{model_name}', but {problem}.",
+                    hint="Check the spelling of the model in the relation, and that its app "
+                         "is in INSTALLED_APPS.",
+                    obj=field,
+                    id="fields.E307",
+                ))
+            else:
+                errors.append(Error(
+                    f"{function!r} contains a lazy reference to {app_label}.{model_name}, "
+                    f"but {problem}.",
+                    obj=None,
+                    id="models.E022",
+                ))
+    return errors
