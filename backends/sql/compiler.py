@@ -71,6 +71,8 @@ class SQLCompiler(NodeRenderer):
         self.where = self.having = self.qualify = None
         # Statement cache bookkeeping (see statement_cache).
         self._cache_key = self._cache_leaves = self._cache_entry = None
+        # Where the WHERE clause's parameters sit in the statement's (see plans).
+        self._where_span = None
 
     def __repr__(self):
         return (
@@ -144,7 +146,7 @@ class SQLCompiler(NodeRenderer):
                 continue
             expressions.extend(expr.get_group_by_cols())
         if not self._meta_ordering:
-            for expr, (sql, params, is_ref) in order_by:
+            for expr, (_, _, is_ref) in order_by:
                 # Skip references to the SELECT clause, as all expressions in
                 # the SELECT clause are already part of the GROUP BY.
                 if not is_ref:
@@ -448,19 +450,19 @@ class SQLCompiler(NodeRenderer):
                     # Wrap in a subquery if wrapping in parentheses isn't
                     # supported.
                     if not features.supports_parentheses_in_compound:
-                        part_sql = "SELECT * FROM ({})".format(part_sql)
+                        part_sql = f"SELECT * FROM ({part_sql})"
                     # Add parentheses when combining with compound query if not
                     # already added for all compound queries.
                     elif (
                         self.query.subquery
                         or not features.supports_slicing_ordering_in_compound
                     ):
-                        part_sql = "({})".format(part_sql)
+                        part_sql = f"({part_sql})"
                 elif (
                     self.query.subquery
                     and features.supports_slicing_ordering_in_compound
                 ):
-                    part_sql = "({})".format(part_sql)
+                    part_sql = f"({part_sql})"
                 parts += ((part_sql, part_args),)
             except EmptyResultSet:
                 # Omit the empty queryset with UNION and with DIFFERENCE if the
@@ -479,7 +481,7 @@ class SQLCompiler(NodeRenderer):
         sql_parts, args_parts = zip(
             *((braces.format(sql), args) for sql, args in parts)
         )
-        result = [" {} ".format(combinator_sql).join(sql_parts)]
+        result = [f" {combinator_sql} ".join(sql_parts)]
         params = []
         for part in args_parts:
             params.extend(part)
@@ -597,6 +599,12 @@ class SQLCompiler(NodeRenderer):
             statement_cache.store(self, sql, params)
         return sql, params
 
+    def build_plan(self, origins):
+        """A statement plan for this query (see plans.py), or None."""
+        from .plans import build_plan
+
+        return build_plan(self, origins)
+
     def _as_sql(self, with_limits=True, with_col_aliases=False):
         refcounts_before = self.query.alias_refcount.copy()
         try:
@@ -674,6 +682,7 @@ class SQLCompiler(NodeRenderer):
 
                 if where:
                     result.append("WHERE %s" % where)
+                    self._where_span = (len(params), len(w_params))
                     params.extend(w_params)
 
                 grouping = []
@@ -733,7 +742,7 @@ class SQLCompiler(NodeRenderer):
                 # to exclude extraneous selects.
                 sub_selects = []
                 sub_params = []
-                for index, (select, _, alias) in enumerate(self.select, start=1):
+                for _index, (select, _, alias) in enumerate(self.select, start=1):
                     if alias:
                         sub_selects.append(
                             "%s.%s" % (
@@ -1427,6 +1436,34 @@ class SQLInsertCompiler(SQLCompiler):
         # Fields return expressions unchanged; JSONField turns Value(None) into JSON null.
         return field.get_db_prep_save(value, connection=self.connection)
 
+    def _value_rows(self, fields):
+        """The database values of every object, field by field.
+
+        Same as prepare_value(pre_save_val()) per value, with the per-field decisions
+        (does pre_save() do anything? how to prepare?) taken once per field.
+        """
+        from reinhardt.orm.models.fields import Field
+
+        connection = self.connection
+        raw = self.query.raw
+        getters = []
+        for field in fields:
+            if raw or type(field).pre_save is Field.pre_save:
+                getters.append((field.attname, None, field.get_db_prep_save, field))
+            else:
+                getters.append((None, field.pre_save, field.get_db_prep_save, field))
+        rows = []
+        for obj in self.query.objs:
+            row = []
+            for attname, pre_save, prep, field in getters:
+                value = getattr(obj, attname) if pre_save is None else pre_save(obj, True)
+                if hasattr(value, "resolve_expression"):
+                    row.append(self.prepare_value(field, value))
+                else:
+                    row.append(prep(value, connection))
+            rows.append(row)
+        return rows
+
     def pre_save_val(self, field, obj):
         """The value of ``field`` on ``obj`` (pre_save() unless raw)."""
         if self.query.raw:
@@ -1438,6 +1475,12 @@ class SQLInsertCompiler(SQLCompiler):
         if not value_rows:
             return [], []
         get_placeholders = [getattr(field, "get_placeholder", None) for field in fields]
+        if not any(get_placeholders) and None not in fields and not any(
+            hasattr(value, "resolve_expression") for row in value_rows for value in row
+        ):
+            # Plain values only: one placeholder per value.
+            placeholders = ["%s"] * len(fields)
+            return [placeholders] * len(value_rows), value_rows
         placeholder_rows = []
         param_rows = []
         for row in value_rows:
@@ -1468,10 +1511,7 @@ class SQLInsertCompiler(SQLCompiler):
         result.append("(%s)" % ", ".join(qn(f.column) for f in fields))
 
         if self.query.fields:
-            value_rows = [
-                [self.prepare_value(field, self.pre_save_val(field, obj)) for field in fields]
-                for obj in self.query.objs
-            ]
+            value_rows = self._value_rows(fields)
         else:
             # An empty object.
             value_rows = [
@@ -1645,7 +1685,7 @@ class SQLUpdateCompiler(SQLCompiler):
         features = self.connection.features
         qn = self.quote_name
         values, update_params = [], []
-        for field, model, val in self.query.values:
+        for field, _model, val in self.query.values:
             if hasattr(val, "resolve_expression"):
                 val = val.resolve_expression(self.query, allow_joins=False, for_save=True)
                 if val.contains_aggregate:

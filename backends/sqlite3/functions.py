@@ -12,12 +12,12 @@ import math
 import random
 import re
 import statistics
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 from hashlib import md5, sha1, sha224, sha256, sha384, sha512
 
 from reinhardt.utils.duration import duration_microseconds
 from reinhardt.utils.timezone import _zone
-from datetime import timezone as dt_timezone
 
 
 def register(connection) -> None:
@@ -178,7 +178,7 @@ def _tz(name):
     if not name:
         return None
     if name == "UTC":
-        return dt_timezone.utc
+        return UTC
     match = re.fullmatch(r"(?:UTC)?([+-])(\d{2}):?(\d{2})?", name)
     if match:
         sign, hours, minutes = match.groups()
@@ -196,7 +196,7 @@ def _parse_dt(value, conn_tzname=None, tzname=None):
     except (TypeError, ValueError):
         return None
     if tzname is not None and tzname != conn_tzname:
-        source = _tz(conn_tzname) or dt_timezone.utc
+        source = _tz(conn_tzname) or UTC
         dt = dt.replace(tzinfo=source).astimezone(_tz(tzname)).replace(tzinfo=None)
     return dt
 
