@@ -179,3 +179,51 @@ def test_squashing_run_python_from_a_migration_needs_manual_porting(polls):
     text = (polls / "0001_squashed_0002_data.py").read_text()
     assert "# Functions from the following migrations need manual copying." in text
     assert "0002_data" in text
+
+
+def test_fake_and_fake_initial(polls):
+    run("makemigrations", "polls_app")
+    out, _ = run("migrate", "polls_app", fake=True)
+    assert "  Applying polls_app.0001_initial... FAKED\n" in out
+    assert "polls_app_question" not in tables()
+    run("migrate", "polls_app", "zero", fake=True)
+    # Tables that already exist make the initial migration count as applied.
+    run("migrate", "polls_app")
+    run("migrate", "polls_app", "zero", fake=True)
+    out, _ = run("migrate", "polls_app", fake_initial=True)
+    assert "  Applying polls_app.0001_initial... FAKED\n" in out
+
+
+def test_sqlmigrate_shows_the_table_rebuild(polls):
+    run("makemigrations", "polls_app")
+    run("makemigrations", "polls_app", empty=True, name="votes")
+    migration = polls / "0002_votes.py"
+    migration.write_text(migration.read_text().replace(
+        "operations = []",
+        "operations = [\n        migrations.AlterField(\"choice\", \"votes\", "
+        "models.BigIntegerField(default=0)),\n    ]",
+    ).replace("from reinhardt.orm import migrations\n",
+              "from reinhardt.orm import migrations, models\n"))
+    out, _ = run("sqlmigrate", "polls_app", "0002")
+    assert "--\n-- ~ Alter field votes on choice\n--\n" in out
+    if connection.vendor == "sqlite":
+        assert 'CREATE TABLE "new__polls_app_choice"' in out
+        assert 'INSERT INTO "new__polls_app_choice"' in out
+        assert 'ALTER TABLE "new__polls_app_choice" RENAME TO "polls_app_choice"' in out
+
+
+def test_migrate_another_database(polls):
+    from reinhardt.orm import connections
+
+    run("makemigrations", "polls_app")
+    try:
+        out, _ = run("migrate", "polls_app", database="other")
+        assert "Applying polls_app.0001_initial... OK" in out
+        other = connections["other"]
+        with other.cursor() as cursor:
+            assert "polls_app_question" in other.introspection.table_names(cursor)
+        assert "polls_app_question" not in tables()
+        out, _ = run("showmigrations", "polls_app", database="other")
+        assert out == "polls_app\n [X] 0001_initial\n"
+    finally:
+        run("migrate", "polls_app", "zero", database="other")
