@@ -44,6 +44,19 @@ def test_startproject_creates_a_runnable_project(tmp_path):
     result = run([sys.executable, "manage.py", "check"], project)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "System check identified no issues (0 silenced).\n"
+    # Every dotted path the settings name can be imported.
+    code = (
+        "from reinhardt.conf import settings\n"
+        "from reinhardt.utils.module_loading import import_string\n"
+        "paths = [*settings.MIDDLEWARE, settings.TEMPLATES[0]['BACKEND'],\n"
+        "         *settings.TEMPLATES[0]['OPTIONS']['context_processors'],\n"
+        "         *(v['NAME'] for v in settings.AUTH_PASSWORD_VALIDATORS)]\n"
+        "for path in paths:\n"
+        "    import_string(path)\n"
+        "print(len(paths))\n"
+    )
+    result = run([sys.executable, "manage.py", "shell", "-c", code], project)
+    assert result.returncode == 0, result.stderr
 
 
 def test_startapp_creates_an_app_with_a_migrations_package(tmp_path):

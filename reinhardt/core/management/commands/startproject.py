@@ -7,6 +7,7 @@ from typing import Any
 
 from reinhardt.core.management.templates import TemplateCommand
 from reinhardt.core.management.utils import get_random_secret_key
+from reinhardt.utils.module_loading import import_string
 
 # Django's default apps, middleware and context processors, under reinhardt's names. Only
 # the ones this installation provides are written into a new project's settings.
@@ -47,9 +48,18 @@ def module_exists(dotted_path: str) -> bool:
         return False
 
 
+def object_exists(dotted_path: str) -> bool:
+    try:
+        import_string(dotted_path)
+    except ImportError:
+        return False
+    return True
+
+
 def available(paths: list[str], *, objects: bool) -> list[str]:
-    """The entries of ``paths`` whose module is installed (``objects``: drop the last part)."""
-    return [p for p in paths if module_exists(p.rpartition(".")[0] if objects else p)]
+    """The entries of ``paths`` this installation provides: importable modules, or (with
+    ``objects``) importable classes and functions."""
+    return [p for p in paths if (object_exists(p) if objects else module_exists(p))]
 
 
 def as_lines(items: list[str], indent: int) -> str:
