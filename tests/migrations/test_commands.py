@@ -227,3 +227,24 @@ def test_migrate_another_database(polls):
         assert out == "polls_app\n [X] 0001_initial\n"
     finally:
         run("migrate", "polls_app", "zero", database="other")
+
+
+def test_update_folds_new_changes_into_the_last_migration(polls):
+    run("makemigrations", "polls_app", empty=True, name="start")
+    out, _ = run("makemigrations", "polls_app", update=True)
+    files = sorted(p.name for p in polls.iterdir() if p.name.startswith("0"))
+    # Named from its operations now, as Django names it.
+    assert files == ["0001_question_choice.py"]
+    assert "Deleted" in out
+    text = (polls / "0001_question_choice.py").read_text()
+    assert 'name="Question"' in text and 'name="Choice"' in text
+
+
+def test_showmigrations_plan_with_dependencies(polls):
+    run("makemigrations", "polls_app")
+    run("makemigrations", "polls_app", empty=True, name="second")
+    out, _ = run("showmigrations", "polls_app", format="plan", verbosity=2)
+    assert out == (
+        "[ ]  polls_app.0001_initial\n"
+        "[ ]  polls_app.0002_second ... (polls_app.0001_initial)\n"
+    )
