@@ -7,6 +7,7 @@ loses to an earlier one, and any app wins over the core command of the same name
 
 from __future__ import annotations
 
+import argparse
 import functools
 import os
 import pkgutil
@@ -231,11 +232,12 @@ class ManagementUtility:
         parser.add_argument("--settings")
         parser.add_argument("--pythonpath")
         parser.add_argument("args", nargs="*")
+        options, args = argparse.Namespace(settings=None, pythonpath=None, args=[]), []
         try:
             options, args = parser.parse_known_args(self.argv[2:])
             handle_default_options(options)
         except CommandError:
-            pass
+            pass  # Malformed options: the subcommand's own parser reports them.
 
         try:
             settings.INSTALLED_APPS  # noqa: B018
