@@ -204,3 +204,24 @@ def test_written_files_are_already_formatted(tmp_path):
     path = tmp_path / "0001_initial.py"
     path.write_text(MigrationWriter(migration).as_string())
     ruff_format_check(path)
+
+
+class PonyManager(models.Manager):
+    use_in_migrations = True
+
+
+def test_managers_for_migrations_are_written_by_import_path():
+    migration = make_migration([
+        migrations.CreateModel(
+            "Pony", [("id", models.AutoField(primary_key=True))],
+            managers=[("ponies", PonyManager())],
+        ),
+    ])
+    text = MigrationWriter(migration, include_header=False).as_string()
+    assert "import tests.migrations.test_writer\n" in text
+    assert '            managers=[\n                ("ponies", tests.migrations.test_writer.' \
+           'PonyManager()),\n            ],\n' in text
+    namespace = {}
+    exec(text, namespace)
+    loaded = namespace["Migration"]("0001_initial", "polls").operations[0]
+    assert isinstance(loaded.managers[0][1], PonyManager)
