@@ -230,8 +230,7 @@ def test_plan_sqlmigrate_and_zero(project):
     client = {"sqlite": "sqlite3", "postgresql": "psql"}[selected_backend()]
     if shutil.which(client):
         assert result.returncode == 0, result.stderr
-        assert result.stdout.strip().splitlines()[-1].strip() in {"0", "(1 row)"} or \
-            "0" in result.stdout
+        assert "0" in result.stdout.split()  # the count, in the client's own format
     else:
         assert f"You appear not to have the '{client}' program installed" in result.stderr
     result = project.manage("migrate", "polls", "zero")
