@@ -101,10 +101,17 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
             return
         if field.db_parameters(connection=self.connection)["type"] is None:
             return
-        in_constraint = any(
-            field.name in getattr(constraint, "fields", ())
-            for constraint in model._meta.constraints
-        ) or any(field.name in together for together in model._meta.unique_together)
+        # DROP COLUMN refuses columns used by an index or constraint (and which columns a
+        # check constraint or an expression uses is not known): rebuild the table then.
+        def uses_field(constraint) -> bool:
+            fields = getattr(constraint, "fields", None)
+            return field.name in [name.lstrip("-") for name in fields] if fields else True
+
+        in_constraint = (
+            any(uses_field(constraint) for constraint in model._meta.constraints)
+            or any(uses_field(index) for index in model._meta.indexes)
+            or any(field.name in together for together in model._meta.unique_together)
+        )
         if (
             not field.primary_key
             and not field.unique

@@ -362,3 +362,12 @@ def test_making_a_column_unique_with_duplicates_fails_and_keeps_the_table(pony):
         apply(pony, unique)
     assert len(ponies()) == 3
     assert "ops_pony" in tables()
+
+
+def test_remove_an_indexed_field_without_removing_the_index_first(pony):
+    # A hand-written migration: the index goes with its column.
+    state = apply(pony, migrations.AddIndex(
+        "pony", models.Index(fields=["name", "weight"], name="pony_nw_idx")))
+    apply(state, migrations.RemoveField("pony", "weight"))
+    assert set(columns("ops_pony")) == {"id", "name"}
+    assert sql(f"SELECT {q('name')} FROM ops_pony ORDER BY id") == [("Sparkle",), ("Bolt",)]
