@@ -93,8 +93,8 @@ class Command(BaseCommand):
                 if table_name_filter is not None and callable(table_name_filter):
                     if not table_name_filter(table_name):
                         continue
-                if table_name == "django_migrations":
-                    continue
+                if table_name == "django_migrations" and not options["table"]:
+                    continue  # The migration records are not a model of the project.
                 try:
                     relations = _call(connection.introspection.get_relations, cursor,
                                       table_name)
