@@ -18,7 +18,7 @@ from tests.migrations.test_end_to_end import MODELS_V1, MODELS_V2
 pytestmark = pytest.mark.transactional
 
 APP = "inproc_polls"
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 @contextmanager
