@@ -371,3 +371,14 @@ def test_remove_an_indexed_field_without_removing_the_index_first(pony):
     apply(state, migrations.RemoveField("pony", "weight"))
     assert set(columns("ops_pony")) == {"id", "name"}
     assert sql(f"SELECT {q('name')} FROM ops_pony ORDER BY id") == [("Sparkle",), ("Bolt",)]
+
+
+def test_proxy_and_unmanaged_models_get_no_table(pony):
+    proxy = migrations.CreateModel("PonyProxy", [], options={"proxy": True},
+                                   bases=("ops.pony",))
+    unmanaged = migrations.CreateModel("Legacy", [("id", models.AutoField(primary_key=True))],
+                                       options={"managed": False, "db_table": "legacy_rows"})
+    state = apply(pony, proxy, unmanaged)
+    assert "ops_ponyproxy" not in tables() and "legacy_rows" not in tables()
+    Proxy = state.apps.get_model("ops", "PonyProxy")
+    assert sorted(Proxy.objects.values_list("name", flat=True)) == ["Bolt", "Sparkle"]
