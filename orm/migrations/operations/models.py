@@ -55,7 +55,7 @@ class CreateModel(ModelOperation):
     """Create a model's table (and its many-to-many tables)."""
 
     category = OperationCategory.ADDITION
-    serialization_expand_args = ["fields", "managers"]
+    serialization_expand_args = ["fields", "options", "managers"]
 
     def __init__(self, name: str, fields, options: dict | None = None, bases=None,
                  managers=None):
