@@ -6,10 +6,12 @@ model; makemigrations, migrate; back to 0001; forwards again. The data is checke
 every step, and the migration files are checked to read like Django's.
 """
 
+import ast
 import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -79,6 +81,18 @@ EXPECTED_ROWS = [
 ]
 
 
+EXPECTED_DIR = Path(__file__).parent / "expected"
+
+
+def assert_same_as_django(text: str, expected_file: str) -> None:
+    """The migration file is the one Django 5.2 writes for the same models, up to
+    formatting and the django -> reinhardt import prefixes."""
+    ported = text.replace("reinhardt.orm.models.deletion", "django.db.models.deletion").replace(
+        "from reinhardt.orm import", "from django.db import")
+    django_text = (EXPECTED_DIR / expected_file).read_text()
+    assert ast.dump(ast.parse(ported)) == ast.dump(ast.parse(django_text)), text
+
+
 def ruff_format_check(path) -> None:
     ruff = shutil.which("ruff") or os.path.join(os.path.dirname(sys.executable), "ruff")
     result = subprocess.run([ruff, "format", "--isolated", "--diff", str(path)],
@@ -112,6 +126,7 @@ def test_new_user_path_keeps_the_data_at_every_step(project):
     assert '("pub_date", models.DateTimeField(verbose_name="date published")),' in initial
     assert "models.ForeignKey(" in initial and 'to="polls.question"' in initial
     ruff_format_check(project.path / "polls" / "migrations" / "0001_initial.py")
+    assert_same_as_django(initial, "django_polls_0001.txt")
 
     result = project.manage("migrate")
     assert "Operations to perform:\n  Apply all migrations: polls\n" in result.stdout
@@ -160,6 +175,7 @@ def test_new_user_path_keeps_the_data_at_every_step(project):
     assert 'field=models.CharField(default="general", max_length=30),' in text
     assert 'index=models.Index(fields=["pub_date"], name="polls_question_pub_idx"),' in text
     ruff_format_check(project.path / "polls" / "migrations" / second)
+    assert_same_as_django(text, "django_polls_0002.txt")
 
     result = project.manage("migrate")
     assert f"  Applying polls.{second[:-3]}... OK\n" in result.stdout
