@@ -248,3 +248,30 @@ def test_showmigrations_plan_with_dependencies(polls):
         "[ ]  polls_app.0001_initial\n"
         "[ ]  polls_app.0002_second ... (polls_app.0001_initial)\n"
     )
+
+
+def test_migrate_says_when_models_have_unmigrated_changes(polls):
+    run("makemigrations", "polls_app", empty=True, name="nothing_yet")
+    run("migrate", "polls_app")
+    out, _ = run("migrate", "polls_app")
+    assert "  No migrations to apply.\n" in out
+    assert ("  Your models in app(s): 'polls_app' have changes that are not yet reflected in "
+            "a migration, and so won't be applied.\n") in out
+
+
+def test_commands_needing_migrations_warn_about_unapplied_ones(polls):
+    from reinhardt.core.management.base import BaseCommand
+
+    class Serve(BaseCommand):
+        requires_migrations_checks = True
+        requires_system_checks: list = []
+
+        def handle(self, *args, **options):
+            return None
+
+    run("makemigrations", "polls_app")
+    out = StringIO()
+    call_command(Serve(), stdout=out)
+    assert ("You have 1 unapplied migration(s). Your project may not work properly until "
+            "you apply the migrations for app(s): polls_app.") in out.getvalue()
+    assert "Run 'python manage.py migrate' to apply them." in out.getvalue()
