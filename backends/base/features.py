@@ -105,6 +105,10 @@ SETTINGS_FLAGS: dict[str, str] = {
     "requires_casted_case_in_updates": "bulk_update() must CAST its CASE expressions",
     "supports_logical_xor": "the database has a logical XOR operator",
     "supports_slicing_ordering_in_compound": "subqueries of union() may be ordered and sliced",
+    "supports_update_from_values": (
+        "bulk_update() joins the table to a VALUES list (UPDATE ... FROM), linear in the batch, "
+        "instead of a CASE per field"
+    ),
 }
 
 
@@ -175,6 +179,7 @@ class BaseDatabaseFeatures:
     requires_casted_case_in_updates = False
     supports_logical_xor = False
     supports_slicing_ordering_in_compound = False
+    supports_update_from_values = False
 
     def __init__(self, connection):
         self.connection = connection

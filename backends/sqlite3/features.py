@@ -39,6 +39,8 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_boolean_expr_in_select_clause = True
     supports_logical_xor = False
     supports_explain = True
+    # UPDATE ... FROM (SQLite 3.33+) with a WITH clause: bulk_update() stays linear.
+    supports_update_from_values = sqlite3.sqlite_version_info >= (3, 33)
     update_can_self_select = True
     delete_can_self_reference_subquery = True
     # SQLite's default limit since 3.32; the wrapper reads the real one when connected.
