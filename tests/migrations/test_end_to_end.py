@@ -107,7 +107,16 @@ def project(tmp_path):
     project.destroy()
 
 
-def test_new_user_path_keeps_the_data_at_every_step(project):
+@pytest.fixture
+def real_project(tmp_path):
+    """Created with the real reinhardt-admin and manage.py scripts."""
+    project = Project(tmp_path).create(real_scripts=True)
+    yield project
+    project.destroy()
+
+
+def test_new_user_path_keeps_the_data_at_every_step(real_project):
+    project = real_project
     # -- first models, first migration ---------------------------------------------------
     project.write_models(MODELS_V1)
     result = project.manage("makemigrations")
