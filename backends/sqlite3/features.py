@@ -12,6 +12,8 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_transactions = True
     supports_savepoints = True
     can_rollback_ddl = True
+    # No ALTER INDEX ... RENAME: RenameIndex drops and recreates the index.
+    can_rename_index = False
     # SQLite locks the whole database for writing: select_for_update() needs no row locks
     # (nowait, skip_locked and of=... are not supported).
     supports_select_for_update = EMULATED
