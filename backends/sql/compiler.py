@@ -286,6 +286,15 @@ class SQLCompiler(NodeRenderer):
                     isinstance(field.expression, F)
                     and (select_ref := selected_exprs.get(field.expression.name))
                 ):
+                    if not self.query.combinator and getattr(
+                        select_ref.source, "selected_form_orders_differently", False
+                    ):
+                        # The selected column is formatted for reading (e.g. a JSON key as
+                        # JSON text): order by the expression itself, not by position.
+                        field = field.copy()
+                        field.expression = select_ref.source
+                        yield field, False
+                        continue
                     # Emulation of NULLS (FIRST|LAST) cannot be combined with
                     # the usage of ordering by position.
                     if (
@@ -311,7 +320,10 @@ class SQLCompiler(NodeRenderer):
             col, order = get_order_dir(field, default_order)
             descending = order == "DESC"
 
-            if select_ref := selected_exprs.get(col):
+            if (select_ref := selected_exprs.get(col)) and not (
+                not self.query.combinator
+                and getattr(select_ref.source, "selected_form_orders_differently", False)
+            ):
                 # Reference to expression in SELECT clause
                 yield (
                     OrderBy(select_ref, descending=descending),
@@ -775,15 +787,7 @@ class SQLCompiler(NodeRenderer):
         skip_locked = self.query.select_for_update_skip_locked
         of = self.query.select_for_update_of
         no_key = self.query.select_for_no_key_update
-        if features.supports_select_for_update is EMULATED:
-            # The database locks more than the rows (e.g. SQLite locks the whole database
-            # for writing): plain locking needs no SQL, finer options can't be honoured.
-            for flag, asked in (("has_select_for_update_nowait", nowait),
-                                ("has_select_for_update_skip_locked", skip_locked),
-                                ("has_select_for_update_of", of)):
-                if asked and not getattr(features, flag):
-                    raise features.not_supported(flag)
-            return None
+        # Checked for emulated locking too, so code that runs here runs on every backend.
         if (
             self.connection.get_autocommit()
             # Don't raise an exception when database doesn't
@@ -793,6 +797,15 @@ class SQLCompiler(NodeRenderer):
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
+        if features.supports_select_for_update is EMULATED:
+            # The database locks more than the rows (e.g. SQLite locks the whole database
+            # for writing): plain locking needs no SQL, finer options can't be honoured.
+            for flag, asked in (("has_select_for_update_nowait", nowait),
+                                ("has_select_for_update_skip_locked", skip_locked),
+                                ("has_select_for_update_of", of)):
+                if asked and not getattr(features, flag):
+                    raise features.not_supported(flag)
+            return None
         if with_limit_offset and not features.supports_select_for_update_with_limit:
             raise features.not_supported(
                 "supports_select_for_update_with_limit",
@@ -1680,6 +1693,8 @@ class SQLUpdateCompiler(SQLCompiler):
         self.pre_sql_setup()
         if not self.query.values:
             return "", ()
+        if self.query.update_rows is not None:
+            return self.update_from_rows_sql()
         features = self.connection.features
         qn = self.quote_name
         values, update_params = [], []
@@ -1738,6 +1753,45 @@ class SQLUpdateCompiler(SQLCompiler):
         else:
             result.append("WHERE %s" % where)
         return " ".join(result), tuple(update_params + list(params))
+
+    def update_from_rows_sql(self):
+        """``UPDATE t SET f = rows.f, ... FROM (SELECT %s AS pk, %s AS f UNION ALL VALUES
+        (...), ...) rows WHERE t.pk = rows.pk``: bulk_update() in a statement linear in the
+        batch (a CASE per field has one branch per object, evaluated for every row)."""
+        qn = self.quote_name
+        fields, rows = self.query.update_rows
+        meta = self.query.get_meta()
+        table = qn(self.query.base_table)
+        source = qn("reinhardt_rows")
+        names = [qn("pk")] + [qn(f"v{index}") for index in range(len(fields))]
+        placeholders = []
+        for field in [meta.pk, *fields]:
+            placeholder = "%s"
+            if hasattr(field, "get_placeholder"):
+                placeholder = field.get_placeholder(None, self, self.connection)
+            placeholders.append(
+                self.connection.ops.update_from_rows_placeholder(field, placeholder))
+        # The first row names the columns; the others follow as a VALUES list.
+        first = ", ".join(f"{p} AS {name}" for p, name in zip(placeholders, names))
+        rows_sql = f"SELECT {first}"
+        if len(rows) > 1:
+            row_sql = "(%s)" % ", ".join(placeholders)
+            rows_sql += f" UNION ALL VALUES {', '.join([row_sql] * (len(rows) - 1))}"
+        assignments = ", ".join(
+            f"{qn(field.column)} = {source}.{name}" for field, name in zip(fields, names[1:])
+        )
+        sql = (
+            f"UPDATE {table} SET {assignments} FROM ({rows_sql}) {source} "
+            f"WHERE {table}.{qn(meta.pk.column)} = {source}.{names[0]}"
+        )
+        params = [param for row in rows for param in row]
+        try:
+            where, where_params = self.compile(self.query.where)
+        except FullResultSet:
+            where_params = []
+        else:
+            sql += f" AND ({where})"
+        return sql, tuple(params + list(where_params))
 
     def execute_sql(self, result_type):
         """Run the UPDATE (and those of parent tables); returns the rows matched."""

@@ -249,9 +249,22 @@ class ValuesIterable(BaseIterable):
             *query.values_select,
             *query.annotation_select,
         ]
-        indexes = range(len(names))
+        indexes = _requested_order(queryset, query) or range(len(names))
         for row in compiler.results_iter(results):
             yield {names[i]: row[i] for i in indexes}
+
+
+def _requested_order(queryset, query):
+    """Positions of the requested fields in the selected row, or None when they match
+    (a transform such as ``data__key`` may be selected after a later annotation)."""
+    if not queryset._fields:
+        return None
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    fields = list(dict.fromkeys([*queryset._fields, *query.annotation_select]))
+    if fields == names:
+        return None
+    index = {name: position for position, name in enumerate(names)}
+    return [index[name] for name in fields]
 
 
 class ValuesListIterable(BaseIterable):
@@ -260,7 +273,11 @@ class ValuesListIterable(BaseIterable):
     def __iter__(self):
         compiler, results = _compile_and_run(self.queryset, self.chunked_fetch,
                                              self.chunk_size)
-        return iter(compiler.results_iter(results, tuple_expected=True))
+        rows = compiler.results_iter(results, tuple_expected=True)
+        order = _requested_order(self.queryset, compiler.query)
+        if order is None:
+            return iter(rows)
+        return (tuple(row[i] for i in order) for row in rows)
 
 
 class NamedValuesListIterable(ValuesListIterable):
@@ -269,7 +286,8 @@ class NamedValuesListIterable(ValuesListIterable):
     def __iter__(self):
         queryset = self.queryset
         if queryset._fields:
-            names = queryset._fields
+            query = queryset._q
+            names = list(dict.fromkeys([*queryset._fields, *query.annotation_select]))
         else:
             query = queryset._q
             names = [
@@ -289,7 +307,9 @@ class FlatValuesListIterable(BaseIterable):
     def __iter__(self):
         compiler, results = _compile_and_run(self.queryset, self.chunked_fetch,
                                              self.chunk_size)
-        return map(operator.itemgetter(0), compiler.results_iter(results))
+        order = _requested_order(self.queryset, compiler.query)
+        return map(operator.itemgetter(order[0] if order else 0),
+                   compiler.results_iter(results))
 
 
 def _compile_and_run(queryset, chunked_fetch, chunk_size):
@@ -985,7 +1005,11 @@ class QuerySet(AltersData):
         requires_casting = connection.features.requires_casted_case_in_updates
         batches = (objs[i: i + batch_size] for i in range(0, len(objs), batch_size))
         updates = []
+        by_rows = _can_update_from_rows(connection, self.model, fields)
         for batch_objs in batches:
+            if by_rows and not _has_expression_values(batch_objs, fields):
+                updates.append((None, batch_objs))
+                continue
             update_kwargs = {}
             for field in fields:
                 when_statements = []
@@ -1003,6 +1027,9 @@ class QuerySet(AltersData):
         queryset = self.using(self.db)
         with transaction.atomic(using=self.db, savepoint=False):
             for pks, update_kwargs in updates:
+                if pks is None:
+                    rows_updated += _update_from_rows(queryset, fields, update_kwargs)
+                    continue
                 rows_updated += queryset.filter(pk__in=pks).update(**update_kwargs)
         return rows_updated
 
@@ -1659,8 +1686,8 @@ class QuerySet(AltersData):
                         "The named annotation '%s' conflicts with the default name for "
                         "another annotation." % arg.default_alias
                     )
-            except TypeError:
-                raise TypeError("Complex annotations require an alias")
+            except (AttributeError, TypeError):
+                raise TypeError("Complex annotations require an alias") from None
             annotations[arg.default_alias] = arg
         annotations.update(kwargs)
 
@@ -1921,10 +1948,7 @@ class QuerySet(AltersData):
             self._known_related_objects.setdefault(field, {}).update(objects)
 
     def resolve_expression(self, *args, **kwargs):
-        if self._fields and len(self._fields) > 1:
-            # values() queryset can only be used as nested queries
-            # if they are set up to select only a single field.
-            raise TypeError("Cannot use multi-field values as a filter value.")
+        # How many columns a subquery may select is the lookup's business (``in`` wants one).
         query = self.query.resolve_expression(*args, **kwargs)
         query._db = self._db
         return query
@@ -2602,5 +2626,14 @@ def get_related_populators(klass_info, select, db):
 
 # Late imports: these classes refer back to this module.
 from reinhardt.orm.query.constants import ROW_COUNT  # noqa: E402
-from reinhardt.orm.query.subqueries import DeleteQuery, InsertQuery, UpdateQuery  # noqa: E402
+from reinhardt.orm.query.subqueries import (  # noqa: E402
+    DeleteQuery,
+    InsertQuery,
+    UpdateQuery,
+)
+from reinhardt.orm.query.subqueries import can_update_from_rows as _can_update_from_rows  # noqa: E402,E501
+from reinhardt.orm.query.subqueries import (  # noqa: E402
+    has_expression_values as _has_expression_values,
+)
+from reinhardt.orm.query.subqueries import update_from_rows as _update_from_rows  # noqa: E402
 

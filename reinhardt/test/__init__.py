@@ -1,10 +1,11 @@
 """Testing tools, mirroring ``django.test``."""
 
 from reinhardt.test.client import AsyncClient, AsyncRequestFactory, Client, RequestFactory
-from reinhardt.test.testcases import SimpleTestCase
+from reinhardt.test.testcases import SimpleTestCase, TestCase, TransactionTestCase
 from reinhardt.test.utils import modify_settings, override_settings
 
 __all__ = [
     "AsyncClient", "AsyncRequestFactory", "Client", "RequestFactory", "SimpleTestCase",
+    "TestCase", "TransactionTestCase",
     "modify_settings", "override_settings",
 ]

@@ -437,3 +437,84 @@ class _DebugResult:
         raise err[1]
 
 
+
+
+def _databases_of(test_case_class) -> list[str]:
+    """The aliases a test case may use: its ``databases`` ("__all__" means every one)."""
+    from reinhardt.orm import connections
+
+    databases = test_case_class.databases
+    if databases == "__all__":
+        return list(connections)
+    return sorted(databases)
+
+
+class TransactionTestCase(SimpleTestCase):
+    """A test case that uses the database for real: each test's data is deleted
+    afterwards (every table emptied), so tests may commit and use transactions."""
+
+    databases: set[str] | str = {"default"}
+    # Reset auto-increment counters along with the rows.
+    reset_sequences = False
+
+    def _post_teardown(self):
+        try:
+            self._fixture_teardown()
+        finally:
+            super()._post_teardown()
+
+    def _fixture_teardown(self):
+        from reinhardt.core.management import call_command
+
+        for alias in _databases_of(type(self)):
+            call_command("flush", verbosity=0, interactive=False, database=alias,
+                         reset_sequences=self.reset_sequences, inhibit_post_migrate=True)
+
+
+class TestCase(TransactionTestCase):
+    """A test case whose tests each run in a transaction that is rolled back, inside a
+    class-wide transaction holding ``setUpTestData()``'s data: fast, and isolated."""
+
+    @classmethod
+    def _enter_atomics(cls) -> dict:
+        from reinhardt.orm import transaction
+
+        atomics = {}
+        for alias in _databases_of(cls):
+            atomics[alias] = transaction.atomic(using=alias)
+            atomics[alias].__enter__()
+        return atomics
+
+    @classmethod
+    def _rollback_atomics(cls, atomics: dict) -> None:
+        from reinhardt.orm import transaction
+
+        for alias, atomic in reversed(list(atomics.items())):
+            transaction.set_rollback(True, using=alias)
+            atomic.__exit__(None, None, None)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cls_atomics = cls._enter_atomics()
+        try:
+            cls.setUpTestData()
+        except Exception:
+            cls._rollback_atomics(cls.cls_atomics)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._rollback_atomics(cls.cls_atomics)
+        super().tearDownClass()
+
+    @classmethod
+    def setUpTestData(cls):
+        """Create data shared by every test of the class (rolled back after them)."""
+
+    def _pre_setup(self):
+        super()._pre_setup()
+        self.atomics = self._enter_atomics()
+
+    def _fixture_teardown(self):
+        self._rollback_atomics(self.atomics)

@@ -154,3 +154,10 @@ class ContextList(list):
             for dict_ in subcontext:
                 keys.update(dict_)
         return keys
+
+
+def get_runner(settings, test_runner_class: str | None = None):
+    """The test runner class named by ``test_runner_class`` or the TEST_RUNNER setting."""
+    from reinhardt.utils.module_loading import import_string
+
+    return import_string(test_runner_class or settings.TEST_RUNNER)
