@@ -522,6 +522,9 @@ class Query(BaseExpression):
                         col_ref = Ref(col_alias, col)
                         col_refs[col] = col_ref
                         inner_query.add_annotation(col, col_alias)
+                        # The columns of union()/intersection()/difference() are those of
+                        # its parts: each part must select the column under that name too.
+                        _select_in_combined_parts(inner_query, col, col_alias)
                     replacements[col] = col_ref
                 outer_query.annotations[alias] = aggregate.replace_expressions(replacements)
             if (
@@ -2306,3 +2309,15 @@ class JoinPromoter:
         query.demote_joins(to_demote)
         return to_demote
 
+
+def _select_in_combined_parts(query, col, col_alias):
+    """Add ``col`` as ``col_alias`` to every part of a combined ``query`` (recursively)."""
+    initial_alias = query.get_initial_alias() if query.alias_map else None
+    for part in query.combined_queries:
+        part_col = col
+        alias = getattr(col, "alias", None)
+        if alias is not None and alias == initial_alias:
+            part_col = col.relabeled_clone({alias: part.get_initial_alias()})
+        part.add_annotation(part_col, col_alias)
+        if part.combinator:
+            _select_in_combined_parts(part, part_col, col_alias)

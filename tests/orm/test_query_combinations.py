@@ -84,6 +84,17 @@ def test_aggregate_after_distinct_and_union(lib):
     assert short.union(Book.objects.filter(genre="fic"), all=True).count() == 4
 
 
+@needs("supports_aggregates", "supports_combinators", "supports_subqueries")
+def test_aggregates_over_a_union_read_its_columns(lib):
+    # The aggregated columns are selected by every part of the union (a reference to a
+    # column the parts don't select was taken as a string literal by SQLite: SUM gave 0).
+    short = Book.objects.filter(pages__lt=150)
+    union = short.union(Book.objects.filter(genre="fic"))
+    assert union.aggregate(s=Sum("pages"), m=Max("title")) == {"s": 450, "m": "Gamma"}
+    values = short.values("pages").union(Book.objects.filter(genre="fic").values("pages"))
+    assert values.aggregate(s=Sum("pages")) == {"s": 450}
+
+
 @needs("supports_aggregates", "supports_group_by")
 def test_annotate_values_annotate_chain(lib):
     rows = (Book.objects.annotate(up=Upper("genre")).values("up")
