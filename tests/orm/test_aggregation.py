@@ -110,7 +110,8 @@ def test_count_distinct_and_filter(lib):
     assert Book.objects.aggregate(
         none=Sum("pages", filter=Q(pages__gt=10_000), default=0),
     ) == {"none": 0}
-    assert Book.objects.aggregate(s=Sum("author_id", distinct=True)) == {"s": 7}
+    author_ids = set(Book.objects.values_list("author_id", flat=True))
+    assert Book.objects.aggregate(s=Sum("author_id", distinct=True)) == {"s": sum(author_ids)}
     with pytest.raises(TypeError, match="Max does not allow distinct"):
         Max("pages", distinct=True)
 
@@ -178,7 +179,7 @@ def test_annotate_sum_over_empty_group_and_coalesce(lib):
     rows = Publisher.objects.annotate(
         total=Sum("books__pages"), safe=Coalesce(Sum("books__pages"), 0),
         default=Sum("books__pages", default=-1),
-    ).values_list("name", "total", "safe", "default")
+    ).order_by("name").values_list("name", "total", "safe", "default")
     assert list(rows) == [
         ("Acme", 400, 400, 400), ("Birch", 450, 450, 450), ("Cedar", None, 0, -1),
     ]
@@ -335,7 +336,7 @@ def test_annotate_conditional_aggregation(lib):
     rows = Publisher.objects.annotate(
         fic=Sum(Case(When(books__genre="fic", then=1), default=0,
                      output_field=IntegerField())),
-    ).values_list("name", "fic")
+    ).order_by("name").values_list("name", "fic")
     assert list(rows) == [("Acme", 2), ("Birch", 0), ("Cedar", 0)]
 
 
