@@ -60,6 +60,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     "has_select_for_update_of": ("Queries", "select_for_update(of=...)"),
     "has_select_for_no_key_update": ("Queries", "select_for_update(no_key=True)"),
     "supports_window_functions": ("Queries", "Window expressions"),
+    "supports_frame_exclusion": ("Queries", "window frames with exclusion= (EXCLUDE ...)"),
     "supports_functions": ("Queries", "database functions (Lower, Concat, Coalesce, ...) in queries"),
     "supports_expression_filters": ("Queries", "filters comparing a field to F() or another expression"),
     "supports_explain": ("Queries", "QuerySet.explain()"),
@@ -145,6 +146,7 @@ class BaseDatabaseFeatures:
     has_select_for_update_of = False
     has_select_for_no_key_update = False
     supports_window_functions = True
+    supports_frame_exclusion = True
     supports_functions = True
     supports_expression_filters = True
     supports_explain = True

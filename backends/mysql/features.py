@@ -22,6 +22,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_order_by_nulls_modifier = False
     nulls_order_largest = False
     supports_window_functions = True
+    supports_frame_exclusion = False  # no EXCLUDE in window frames
     supports_explain = True
     # mysqlclient reads whole results into the client; iterator() converts rows lazily
     # but does not stream from the server (an unbuffered cursor blocks the connection).

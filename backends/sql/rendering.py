@@ -310,6 +310,9 @@ class NodeRenderer:
         else:
             start, end = connection.ops.window_frame_range_start_end(
                 node.start.value, node.end.value)
+        if node.exclusion:
+            connection.features.require("supports_frame_exclusion",
+                                        "window frames with exclusion=")
         exclude = f" EXCLUDE {node.exclusion}" if node.exclusion else ""
         return node.template % {
             "frame_type": node.frame_type, "start": start, "end": end, "exclude": exclude,
