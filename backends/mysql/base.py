@@ -37,7 +37,9 @@ from .schema import DatabaseSchemaEditor
 # Options reinhardt reads itself; the others go to MySQLdb.connect().
 _OWN_OPTIONS = ("isolation_level", "sql_mode", "init_command")
 _ISOLATION_LEVELS = {"read uncommitted", "read committed", "repeatable read", "serializable"}
-DEFAULT_SQL_MODE = "TRADITIONAL,NO_AUTO_VALUE_ON_ZERO"
+# Strict (a value that doesn't fit raises), and || concatenates as in standard SQL (custom
+# expressions written for the other databases use it).
+DEFAULT_SQL_MODE = "TRADITIONAL,NO_AUTO_VALUE_ON_ZERO,PIPES_AS_CONCAT"
 
 # Client and server errors meaning the connection is gone: server has gone away (2006),
 # lost connection (2013), server lost (2055), connection killed (1927 MariaDB, 4031

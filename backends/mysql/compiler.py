@@ -52,6 +52,61 @@ class MySQLRenderingMixin:
             return self.visit_Func(node, template="(%(expressions)s + 0.0)", **extra)
         return super().visit_Cast(node, **extra)
 
+    def visit_Avg(self, node, **extra):
+        # AVG() of integers is a DECIMAL with 4 places on MySQL: average in floating point
+        # where the result is a float (as the other databases do).
+        if node.output_field.get_internal_type() == "FloatField":
+            extra.setdefault("template", "%(function)s(%(distinct)s(%(expressions)s) + 0e0)")
+        return self.visit_Aggregate(node, **extra)
+
+    def visit_DurationExpression(self, node, **extra):
+        sql_, params = super().visit_DurationExpression(node, **extra)
+        return _date_stays_a_date(node, sql_, params)
+
+    def visit_Window(self, node, template=None):
+        from reinhardt.orm.models.functions.window import LagLeadFunction
+
+        source = node.source_expression
+        if not (self._mariadb and isinstance(source, LagLeadFunction)
+                and len(source.get_source_expressions()) == 3):
+            return super().visit_Window(node, template=template)
+        return self._lag_lead_with_default(node, source)
+
+    def _lag_lead_with_default(self, node, source):
+        """LAG/LEAD with a default, which MariaDB lacks: the row's position in the window
+        says whether the offset row exists (a NULL value found there stays NULL)."""
+        from reinhardt.orm.models.aggregates import Count
+        from reinhardt.orm.models.expressions import Star
+        from reinhardt.orm.models.functions.window import Lag, RowNumber
+
+        expression, offset, default = source.get_source_expressions()
+        shifted = source.copy()
+        shifted.set_source_expressions([expression, offset])
+
+        def over(function, ordered=True):
+            window = node.copy()
+            window.source_expression = function
+            if not ordered:
+                window.order_by = None
+                window.frame = None
+            return super(MySQLRenderingMixin, self).visit_Window(window)
+
+        shifted_sql, shifted_params = over(shifted)
+        position_sql, position_params = over(RowNumber())
+        offset_sql, offset_params = self.compile(offset)
+        default_sql, default_params = self.compile(default)
+        if isinstance(source, Lag):
+            condition = f"{position_sql} > {offset_sql}"
+            condition_params = [*position_params, *offset_params]
+        else:
+            size_sql, size_params = over(Count(Star()), ordered=False)
+            condition = f"{size_sql} - {position_sql} >= {offset_sql}"
+            condition_params = [*size_params, *position_params, *offset_params]
+        return (
+            f"CASE WHEN {condition} THEN {shifted_sql} ELSE {default_sql} END",
+            [*condition_params, *shifted_params, *default_params],
+        )
+
     def visit_Collate(self, node, **extra):
         sql_, params = self.compile(node.get_source_expressions()[0])
         return f"{sql_} COLLATE {node.collation}", params
@@ -76,6 +131,7 @@ class MySQLRenderingMixin:
 
     def _json_target(self, node):
         """(SQL of the JSON document, params, JSON path) of a chain of key transforms."""
+        self.connection.features.require("supports_json_field", "JSONField key lookups")
         root, keys = node.preprocess_lhs()
         root_sql, root_params = self.compile(root)
         return root_sql, list(root_params), compile_json_path(keys)
@@ -93,6 +149,32 @@ class MySQLRenderingMixin:
             f"ELSE JSON_UNQUOTE({extract}) END)",
             [*params, path, *params, path],
         )
+
+    def visit_OrderBy(self, node, **extra):
+        # MariaDB's JSON_EXTRACT gives text: numbers under a key would sort as text ("10"
+        # before "2.5"). Sort by the number first, then by the text.
+        from reinhardt.orm.models.expressions import OrderBy, RawSQL
+        from reinhardt.orm.models.fields import FloatField, TextField
+        from reinhardt.orm.models.fields.json import KeyTextTransform, KeyTransform
+
+        expression = node.expression
+        if not (self._mariadb and isinstance(expression, KeyTransform)
+                and not isinstance(expression, KeyTextTransform)):
+            return super().visit_OrderBy(node, **extra)
+        sql_, params = self.compile(expression)
+        keys = [
+            RawSQL(f"CASE WHEN JSON_TYPE({sql_}) IN ('INTEGER', 'DOUBLE') "
+                   f"THEN CAST({sql_} AS DOUBLE) END", [*params, *params], FloatField()),
+            RawSQL(f"JSON_UNQUOTE({sql_})", list(params), TextField()),
+        ]
+        parts, all_params = [], []
+        for key in keys:
+            order = OrderBy(key, descending=node.descending, nulls_first=node.nulls_first,
+                            nulls_last=node.nulls_last)
+            part_sql, part_params = super().visit_OrderBy(order, **extra)
+            parts.append(part_sql)
+            all_params.extend(part_params)
+        return ", ".join(parts), all_params
 
     def _json_equal(self, lhs_sql, rhs_sql):
         if self._mariadb:
@@ -123,19 +205,30 @@ class MySQLRenderingMixin:
         return "(" + " OR ".join(parts) + ")", params
 
     def visit_DataContains(self, node, **extra):
+        self.connection.features.require("supports_json_field_contains",
+                                         "JSONField contains lookups")
         lhs_sql, lhs_params = node.process_lhs(self, self.connection)
         rhs_sql, rhs_params = node.process_rhs(self, self.connection)
         return f"JSON_CONTAINS({lhs_sql}, {rhs_sql})", [*lhs_params, *rhs_params]
 
     def visit_ContainedBy(self, node, **extra):
+        self.connection.features.require("supports_json_field_contains",
+                                         "JSONField contained_by lookups")
         lhs_sql, lhs_params = node.process_lhs(self, self.connection)
         rhs_sql, rhs_params = node.process_rhs(self, self.connection)
         return f"JSON_CONTAINS({rhs_sql}, {lhs_sql})", [*rhs_params, *lhs_params]
 
     def _has_keys(self, node, keys, mode):
+        from reinhardt.core.exceptions import EmptyResultSet
         from reinhardt.orm.models.fields.json import KeyTransform
 
+        self.connection.features.require("supports_json_field", "JSONField key lookups")
         lhs_sql, lhs_params = self.compile(node.lhs)
+        if not keys:
+            # No key to look for: has_any_keys matches nothing, has_keys every document.
+            if mode == "one":
+                raise EmptyResultSet
+            return f"{lhs_sql} IS NOT NULL", lhs_params
         paths = []
         for key in keys:
             if isinstance(key, KeyTransform):
@@ -157,13 +250,22 @@ class MySQLRenderingMixin:
         return self._has_keys(node, list(node.rhs), "one")
 
     def visit_KeyTransformIsNull(self, node, **extra):
-        transform = node.lhs
-        root_sql, params, path = self._json_target(transform)
-        sql_ = f"JSON_CONTAINS_PATH({root_sql}, 'one', %s)"
-        params = [*params, path]
-        if node.rhs:
-            return f"NOT {sql_}", params
-        return sql_, params
+        # isnull=True: no value under the key (a missing key; a JSON null is a value).
+        sql_, params = self.compile(node.lhs)
+        return f"{sql_} IS {'' if node.rhs else 'NOT '}NULL", params
+
+    def _key_comparison(self, node, **extra):
+        # A JSON null is no number: it compares as SQL NULL (MariaDB would read 'null' as 0).
+        lhs_sql, lhs_params = node.process_lhs(self, self.connection)
+        rhs_sql, rhs_params = node.process_rhs(self, self.connection)
+        rhs_sql = node.get_rhs_op(self.connection, rhs_sql)
+        return (
+            f"(CASE WHEN JSON_TYPE({lhs_sql}) = 'NULL' THEN NULL ELSE {lhs_sql} END) {rhs_sql}",
+            [*lhs_params, *lhs_params, *rhs_params],
+        )
+
+    visit_KeyTransformLt = visit_KeyTransformLte = _key_comparison
+    visit_KeyTransformGt = visit_KeyTransformGte = _key_comparison
 
     def visit_JSONIContains(self, node, **extra):
         lhs_sql, lhs_params = node.process_lhs(self, self.connection)
@@ -189,3 +291,14 @@ class SQLUpdateCompiler(MySQLRenderingMixin, sql.SQLUpdateCompiler):
 
 class SQLAggregateCompiler(MySQLRenderingMixin, sql.SQLAggregateCompiler):
     pass
+
+
+def _date_stays_a_date(node, sql_, params):
+    """date + duration is a DATETIME on MySQL; a date field's arithmetic stays a date."""
+    try:
+        internal = node.output_field.get_internal_type()
+    except Exception:
+        return sql_, params
+    if internal == "DateField":
+        return f"CAST({sql_} AS DATE)", params
+    return sql_, params

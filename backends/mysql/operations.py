@@ -5,6 +5,7 @@ case-insensitive lookups."""
 from __future__ import annotations
 
 import datetime
+import decimal
 import json
 import re
 import uuid
@@ -367,13 +368,13 @@ class DatabaseOperations(BaseDatabaseOperations):
         return f"INTERVAL {sql} MICROSECOND"
 
     def combine_duration_expression(self, connector, sub_expressions):
-        if connector not in ("+", "-"):
-            raise NotSupportedError(
-                f"{self.connection.display_name} cannot combine a date/time and a duration "
-                f"with {connector!r}.",
-                backend=self.connection.display_name, feature="duration arithmetic",
-                flag="supports_expression_filters",
-            )
+        intervals = [e.startswith("INTERVAL ") and e.endswith(" MICROSECOND")
+                     for e in sub_expressions]
+        if connector not in ("+", "-") or all(intervals):
+            # Durations are microseconds: scaling one, or adding two, is plain arithmetic.
+            plain = [e[len("INTERVAL "):-len(" MICROSECOND")] if is_interval else e
+                     for e, is_interval in zip(sub_expressions, intervals)]
+            return self.combine_expression(connector, plain)
         lhs, rhs = sub_expressions
         if lhs.startswith("INTERVAL") and not rhs.startswith("INTERVAL"):
             lhs, rhs = rhs, lhs  # INTERVAL must come after the date in MySQL
@@ -451,13 +452,26 @@ class DatabaseOperations(BaseDatabaseOperations):
         internal_type = expression.output_field.get_internal_type()
         if internal_type == "BooleanField":
             return [_convert_boolean]
+        computed = not isinstance(expression, Col)
         if internal_type == "DateTimeField":
+            converters = [_parse_datetime] if computed else []
             if settings.USE_TZ:
-                return [self._aware_datetime_converter()]
-            return []
+                converters.append(self._aware_datetime_converter())
+            return converters
+        if computed and internal_type == "DateField":
+            # COALESCE(MAX(date), '1970-01-01') and the like come back as text.
+            return [_parse_date]
+        if computed and internal_type == "TimeField":
+            return [_parse_time_text]
         if internal_type in ("TextField", "CharField") and not isinstance(expression, Col):
             return [_convert_text]
         return []
+
+    def convert_durationfield_value(self, value, expression, connection):
+        # SUM()/AVG() of the microseconds are DECIMALs on MySQL.
+        if isinstance(value, decimal.Decimal):
+            value = int(value) if value == value.to_integral_value() else float(value)
+        return super().convert_durationfield_value(value, expression, connection)
 
     def _aware_datetime_converter(self):
         tz = self.connection.timezone
@@ -481,6 +495,34 @@ class DatabaseOperations(BaseDatabaseOperations):
                 backend=self.connection.display_name,
                 feature="DISTINCT aggregates of several arguments", flag="supports_aggregates",
             )
+
+
+def _parse_datetime(value, expression, connection):
+    if isinstance(value, (bytes, bytearray)):
+        value = value.decode()
+    if isinstance(value, str):
+        return datetime.datetime.fromisoformat(value)
+    if type(value) is datetime.date:
+        return datetime.datetime(value.year, value.month, value.day)
+    return value
+
+
+def _parse_date(value, expression, connection):
+    if isinstance(value, (bytes, bytearray)):
+        value = value.decode()
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return value
+
+
+def _parse_time_text(value, expression, connection):
+    if isinstance(value, (bytes, bytearray)):
+        value = value.decode()
+    if isinstance(value, str):
+        return datetime.time.fromisoformat(value)
+    return value
 
 
 def _convert_boolean(value, expression, connection):

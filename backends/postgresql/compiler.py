@@ -99,6 +99,7 @@ class PostgreSQLRenderingMixin:
         return root_sql, list(root_params), keys
 
     def _key_transform(self, node, single_op, path_op):
+        self.connection.features.require("supports_json_field", "JSONField key lookups")
         root_sql, params, keys = self._json_path(node)
         if len(keys) == 1:
             key = keys[0]
@@ -121,9 +122,13 @@ class PostgreSQLRenderingMixin:
         return f"{lhs_sql} {operator} {rhs_sql}", [*lhs_params, *rhs_params]
 
     def visit_DataContains(self, node, **extra):
+        self.connection.features.require("supports_json_field_contains",
+                                         "JSONField contains lookups")
         return self._operator_lookup(node, "@>")
 
     def visit_ContainedBy(self, node, **extra):
+        self.connection.features.require("supports_json_field_contains",
+                                         "JSONField contained_by lookups")
         return self._operator_lookup(node, "<@")
 
     def visit_HasKey(self, node, **extra):
@@ -138,9 +143,16 @@ class PostgreSQLRenderingMixin:
     def _has_key_paths(self, node, keys, joiner):
         """``?`` on the JSON holding each key; a key given as a KeyTransform path
         (has_key=KT('a__b')) tests its last step inside the object of the others."""
+        from reinhardt.core.exceptions import EmptyResultSet
         from reinhardt.orm.models.fields.json import KeyTransform
 
+        self.connection.features.require("supports_json_field", "JSONField key lookups")
         lhs_sql, lhs_params = self.compile(node.lhs)
+        if not keys:
+            # No key to look for: has_any_keys matches nothing, has_keys every document.
+            if joiner.strip() == "OR":
+                raise EmptyResultSet
+            return f"{lhs_sql} IS NOT NULL", lhs_params
         parts, params = [], []
         for key in keys:
             if isinstance(key, KeyTransform):
@@ -157,14 +169,19 @@ class PostgreSQLRenderingMixin:
         return (f"({sql_})" if len(parts) > 1 else sql_), params
 
     def visit_KeyTransformIsNull(self, node, **extra):
-        # isnull=True: the key is absent (a JSON null is present).
-        transform = node.lhs
-        parent_sql, parent_params = self.compile(transform.lhs)
-        sql_ = f"{parent_sql} ? %s"
-        params = [*parent_params, transform.key_name]
-        if node.rhs:
-            return f"NOT ({sql_})", params
-        return sql_, params
+        # isnull=True: no value under the key (a missing key; a JSON null is a value).
+        sql_, params = self.compile(node.lhs)
+        return f"{sql_} IS {'' if node.rhs else 'NOT '}NULL", params
+
+    def _key_comparison(self, node, **extra):
+        # A JSON null is no number: it compares as SQL NULL (jsonb would order it first).
+        lhs_sql, lhs_params = node.process_lhs(self, self.connection)
+        rhs_sql, rhs_params = node.process_rhs(self, self.connection)
+        rhs_sql = node.get_rhs_op(self.connection, rhs_sql)
+        return (f"NULLIF({lhs_sql}, 'null'::jsonb) {rhs_sql}", [*lhs_params, *rhs_params])
+
+    visit_KeyTransformLt = visit_KeyTransformLte = _key_comparison
+    visit_KeyTransformGt = visit_KeyTransformGte = _key_comparison
 
     def visit_JSONIContains(self, node, **extra):
         lhs_sql, lhs_params = node.process_lhs(self, self.connection)

@@ -54,7 +54,8 @@ def test_has_key_and_key_isnull(docs):
     assert chars(json__a__has_key="b") == ["full", "other"]
     # A key holding JSON null is present; isnull=True means absent.
     assert chars(json__n__isnull=False) == ["full"]
-    assert chars(json__tags__isnull=True) == ["full", "list", "scalar"]
+    # No value under the key: missing, or no document at all (SQL NULL), as in Django.
+    assert chars(json__tags__isnull=True) == ["full", "list", "scalar", "sqlnull"]
 
 
 def test_json_null_versus_absent(docs):
