@@ -56,7 +56,8 @@ def database_settings(name: str) -> dict:
         require_reachable(name, server["HOST"], server["PORT"])
         engine = {"ENGINE": "reinhardt.backends.postgresql", **server}
         return {
-            "default": {**engine, "NAME": "reinhardt"},
+            # pgcrypto: SHA1() needs it on PostgreSQL.
+            "default": {**engine, "NAME": "reinhardt", "TEST": {"EXTENSIONS": ["pgcrypto"]}},
             "other": {**engine, "NAME": "reinhardt_other"},
             "replica": {**engine, "NAME": "reinhardt", "TEST": {"MIRROR": "default"}},
         }

@@ -156,6 +156,13 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         with self.temporary_connection():
             return self.connection.info.server_version
 
+    @cached_property
+    def has_pgcrypto(self) -> bool:
+        """Whether pgcrypto's digest() is callable here (SHA1() needs it)."""
+        with self.cursor() as cursor:
+            cursor.execute("SELECT to_regprocedure('digest(bytea, text)') IS NOT NULL")
+            return cursor.fetchone()[0]
+
     def get_database_version(self):
         version = self.pg_version
         return (version // 10000, version % 10000)

@@ -4,6 +4,18 @@
 from __future__ import annotations
 
 from reinhardt.backends.sql import compiler as sql
+from reinhardt.orm.errors import NotSupportedError
+
+
+def _adds_to_a_date(node) -> bool:
+    """Whether ``node`` is a date (not a datetime) plus or minus a duration."""
+    types = set()
+    for side in (node.lhs, node.rhs):
+        try:
+            types.add(side.output_field.get_internal_type())
+        except Exception:
+            return False
+    return types == {"DateField", "DurationField"}
 
 
 def _is_float(expression) -> bool:
@@ -69,8 +81,22 @@ class PostgreSQLRenderingMixin:
 
     visit_SHA224 = visit_SHA256 = visit_SHA384 = visit_SHA512 = _sha
 
+    def visit_DurationExpression(self, node, **extra):
+        # date + interval is a timestamp in PostgreSQL; a date field's arithmetic stays a date.
+        sql_, params = super().visit_DurationExpression(node, **extra)
+        if _adds_to_a_date(node):
+            return f"({sql_})::date", params
+        return sql_, params
+
     def visit_SHA1(self, node, **extra):
         # PostgreSQL has no built-in SHA-1; pgcrypto's digest() provides it.
+        if not self.connection.has_pgcrypto:
+            raise NotSupportedError(
+                "PostgreSQL computes SHA1() with the pgcrypto extension, which is not "
+                "installed in this database: CREATE EXTENSION pgcrypto.",
+                backend="PostgreSQL", feature="SHA1() without pgcrypto",
+                flag="supports_functions",
+            )
         return self.visit_Func(
             node,
             template="ENCODE(DIGEST(CONVERT_TO(%(expressions)s, 'UTF8'), 'sha1'), 'hex')",

@@ -66,6 +66,7 @@ class DatabaseCreation(BaseDatabaseCreation):
                         self.log(f"Destroying old test database {name!r}...")
                     cursor.execute(f"DROP DATABASE {self._quote(name)}")
                     self._execute_create_test_db(cursor, name, keepdb)
+            self._create_extensions(name)
         except Exception as e:
             from reinhardt.orm.errors import OperationalError
 
@@ -79,12 +80,29 @@ class DatabaseCreation(BaseDatabaseCreation):
             raise
         return name
 
+    def _create_extensions(self, name):
+        """TEST["EXTENSIONS"]: extensions the test database needs (e.g. ["pgcrypto"])."""
+        extensions = self.connection.settings_dict["TEST"].get("EXTENSIONS") or ()
+        if not extensions:
+            return
+        settings_dict = {**self.connection.settings_dict, "NAME": name}
+        settings_dict["OPTIONS"] = {
+            k: v for k, v in settings_dict["OPTIONS"].items() if k != "pool"
+        }
+        test_db = type(self.connection)(settings_dict, alias="__test_db__")
+        with test_db.temporary_connection() as cursor:
+            for extension in extensions:
+                cursor.execute(f"CREATE EXTENSION IF NOT EXISTS {self._quote(extension)}")
+
     def _destroy_test_db(self, test_database_name, verbosity):
         close_pool = getattr(self.connection, "close_pool", None)
         if close_pool is not None:
             close_pool()
         with self._nodb_cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {self._quote(test_database_name)}")
+            # FORCE: sessions the run left open (e.g. a worker thread's) end too.
+            cursor.execute(
+                f"DROP DATABASE IF EXISTS {self._quote(test_database_name)} WITH (FORCE)"
+            )
 
     def log(self, msg):
         sys.stderr.write(msg + "\n")

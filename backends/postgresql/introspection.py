@@ -91,8 +91,10 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
             """,
             [self.connection.ops.quote_name(table_name)],
         )
+        # The declared length of a character column is its display size (as the drivers
+        # report it in cursor.description).
         return [
-            FieldInfo(name, type_oid, None, size, precision, scale, nullable, default,
+            FieldInfo(name, type_oid, size, size, precision, scale, nullable, default,
                       collation, bool(is_auto), comment)
             for (name, type_oid, size, precision, scale, nullable, default, collation,
                  is_auto, comment) in cursor.fetchall()
