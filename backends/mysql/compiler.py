@@ -294,11 +294,14 @@ class SQLAggregateCompiler(MySQLRenderingMixin, sql.SQLAggregateCompiler):
 
 
 def _date_stays_a_date(node, sql_, params):
-    """date + duration is a DATETIME on MySQL; a date field's arithmetic stays a date."""
-    try:
-        internal = node.output_field.get_internal_type()
-    except Exception:
-        return sql_, params
-    if internal == "DateField":
+    """A date plus or minus a duration is a DATETIME on MySQL; it stays a date (as on the
+    other databases)."""
+    types = set()
+    for side in (node.lhs, node.rhs):
+        try:
+            types.add(side.output_field.get_internal_type())
+        except Exception:
+            return sql_, params
+    if types == {"DateField", "DurationField"}:
         return f"CAST({sql_} AS DATE)", params
     return sql_, params

@@ -16,7 +16,7 @@ from reinhardt.backends.base.introspection import (
 
 FieldInfo = namedtuple(
     "FieldInfo", BaseFieldInfo._fields + ("extra", "is_unsigned", "has_json_constraint",
-                                          "comment", "data_type"),
+                                          "comment", "data_type", "column_type"),
 )
 
 
@@ -59,7 +59,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                 "IntegerField": "PositiveIntegerField",
                 "SmallIntegerField": "PositiveSmallIntegerField",
             }.get(field_type, field_type)
-        if description.data_type.lower() == "tinyint" and description.display_size == 1:
+        if description.column_type.lower() == "tinyint(1)":
             return "BooleanField"
         if description.has_json_constraint:
             return "JSONField"
@@ -95,12 +95,18 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         json_columns = self._json_columns(cursor, table_name)
         cursor.execute(
             """
-            SELECT column_name, data_type, character_maximum_length, numeric_precision,
-                   numeric_scale, is_nullable = 'YES', column_default, collation_name,
-                   extra, column_type LIKE '%%unsigned', column_comment, column_type
-            FROM information_schema.columns
-            WHERE table_name = %s AND table_schema = DATABASE()
-            ORDER BY ordinal_position
+            SELECT c.column_name, c.data_type, c.character_maximum_length,
+                   c.numeric_precision, c.numeric_scale, c.is_nullable = 'YES',
+                   c.column_default,
+                   -- a column's collation only when it is not the table's default
+                   CASE WHEN c.collation_name = t.table_collation THEN NULL
+                        ELSE c.collation_name END,
+                   c.extra, c.column_type LIKE '%%unsigned', c.column_comment, c.column_type
+            FROM information_schema.columns c
+            JOIN information_schema.tables t
+              ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+            WHERE c.table_name = %s AND c.table_schema = DATABASE()
+            ORDER BY c.ordinal_position
             """,
             [table_name],
         )
@@ -111,11 +117,10 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
             extra = (extra or "").lower()
             if "invisible" in extra:
                 continue  # columns reinhardt generates for emulated constraints
-            display_size = 1 if column_type.lower() == "tinyint(1)" else None
             description.append(FieldInfo(
-                name, _type_code(data_type), display_size, max_length, precision, scale,
+                name, _type_code(data_type), max_length, max_length, precision, scale,
                 bool(nullable), default, collation, extra, bool(unsigned),
-                name in json_columns, comment, data_type,
+                name in json_columns, comment, data_type, column_type,
             ))
         return description
 
