@@ -81,6 +81,8 @@ class Project:
         backend = selected_backend()
         if backend == "postgresql":
             text += self._postgresql_settings()
+        elif backend == "mysql":
+            text += self._mysql_settings()
         elif backend != "sqlite":
             raise AssertionError(f"no end-to-end project setup for backend {backend!r}")
         settings.write_text(text)
@@ -104,13 +106,51 @@ class Project:
             }}
         """)
 
+    def _mysql_settings(self) -> str:
+        import MySQLdb
+
+        from tests.backends import _server
+
+        server = _server("MYSQL", 3306, "root")
+        self.database_name = f"reinhardt_e2e_{uuid.uuid4().hex[:12]}"
+        self.mysql_server = server
+        conn = MySQLdb.connect(host=server["HOST"], port=server["PORT"], user=server["USER"],
+                               password=server["PASSWORD"])
+        try:
+            conn.cursor().execute(f"CREATE DATABASE `{self.database_name}` "
+                                  "CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin")
+        finally:
+            conn.close()
+        return textwrap.dedent(f"""
+            DATABASES = {{
+                "default": {{
+                    "ENGINE": "reinhardt.backends.mysql",
+                    "NAME": "{self.database_name}",
+                    "HOST": "{server['HOST']}",
+                    "PORT": {server['PORT']},
+                    "USER": "{server['USER']}",
+                    "PASSWORD": "{server['PASSWORD']}",
+                }}
+            }}
+        """)
+
     @staticmethod
     def _server_dsn(name: str) -> str:
         user = os.environ.get("PGUSER", "postgres")
         return f"host=127.0.0.1 port=5432 dbname={name} user={user}"
 
     def destroy(self) -> None:
-        if self.database_name:
+        if self.database_name and getattr(self, "mysql_server", None):
+            import MySQLdb
+
+            server = self.mysql_server
+            conn = MySQLdb.connect(host=server["HOST"], port=server["PORT"],
+                                   user=server["USER"], password=server["PASSWORD"])
+            try:
+                conn.cursor().execute(f"DROP DATABASE IF EXISTS `{self.database_name}`")
+            finally:
+                conn.close()
+        elif self.database_name:
             import psycopg
 
             with psycopg.connect(self._server_dsn("test"), autocommit=True) as conn:

@@ -252,7 +252,7 @@ def test_plan_sqlmigrate_and_zero(project):
     project.manage("migrate")
     result = project.manage("dbshell", input="SELECT COUNT(*) FROM polls_choice;\n",
                             check=False)
-    client = {"sqlite": "sqlite3", "postgresql": "psql"}[selected_backend()]
+    client = {"sqlite": "sqlite3", "postgresql": "psql", "mysql": "mysql"}[selected_backend()]
     if shutil.which(client):
         assert result.returncode == 0, result.stderr
         assert "0" in result.stdout.split()  # the count, in the client's own format

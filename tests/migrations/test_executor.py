@@ -74,7 +74,7 @@ def test_migrate_forwards_back_and_to_zero(migration_module, unmigrate):
         assert "rating" not in columns("migapp_author")
         with connection.cursor() as cursor:
             cursor.execute("SELECT name FROM migapp_author")
-            assert cursor.fetchall() == [("Ada",)]
+            assert list(cursor.fetchall()) == [("Ada",)]
         assert applied() == [("migapp", "0001_initial")]
 
         executor = MigrationExecutor(connection)
@@ -88,7 +88,7 @@ def test_run_python_uses_historical_models_both_ways(migration_module, unmigrate
         MigrationExecutor(connection).migrate([("migapp", "0002_add_authors")])
         with connection.cursor() as cursor:
             cursor.execute("SELECT name FROM migapp_author ORDER BY name")
-            assert cursor.fetchall() == [("Ada",), ("Grace",)]
+            assert list(cursor.fetchall()) == [("Ada",), ("Grace",)]
         MigrationExecutor(connection).migrate([("migapp", "0001_initial")])
         with connection.cursor() as cursor:
             cursor.execute("SELECT COUNT(*) FROM migapp_author")
