@@ -286,9 +286,7 @@ def test_select_for_update_of_the_related_rows():
 
 
 @pytest.mark.transactional
-def test_select_for_update_outside_a_transaction_is_refused(features):
-    if features.supports_select_for_update is not True:
-        pytest.skip(f"{features.display_name} takes no row locks (select_for_update is "
-                    "emulated or unsupported): nothing to refuse.")
+@needs("supports_select_for_update")
+def test_select_for_update_outside_a_transaction_is_refused():
     with pytest.raises(transaction.TransactionManagementError):
         list(Tag.objects.select_for_update())
