@@ -11,12 +11,18 @@ django_expected.json beside this file.
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PREFIXES = [
+    ("reinhardt.web.templates.backends.reinhardt.ReinhardtTemplates",
+     "django.template.backends.django.DjangoTemplates"),
+    ("reinhardt.web.templates", "django.template"),
+    ("reinhardt.orm.models", "django.db.models"), ("reinhardt.orm", "django.db"),
+    ("tests.web.dbapp", "dbapp"),
     ("reinhardt.web.http", "django.http"), ("reinhardt.web.urls", "django.urls"),
     ("reinhardt.web.views", "django.views"), ("reinhardt.web.middleware", "django.middleware"),
     ("reinhardt.web.shortcuts", "django.shortcuts"), ("reinhardt.core", "django.core"),
@@ -36,8 +42,14 @@ def main() -> None:
     pkg = tmp / "djsite"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
-    for name in ("app_urls.py", "site_urls.py", "cases.py"):
+    for name in ("app_urls.py", "site_urls.py", "db_urls.py", "cases.py"):
         (pkg / name).write_text(to_django((HERE / name).read_text()))
+    shutil.copytree(HERE / "templates", pkg / "templates")
+    # The blog app, under the same app label (so the same table and template names).
+    app = tmp / "dbapp"
+    shutil.copytree(HERE.parent / "dbapp", app,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (app / "models.py").write_text(to_django((app / "models.py").read_text()))
     sys.path.insert(0, str(tmp))
     import django
     from django.conf import settings
@@ -45,11 +57,14 @@ def main() -> None:
 
     conf = cases.settings_for("django.middleware")
     conf["ROOT_URLCONF"] = "djsite.site_urls"
-    settings.configure(INSTALLED_APPS=[], TEMPLATES=[], DATABASES={}, **conf)
+    settings.configure(
+        INSTALLED_APPS=["dbapp"], TIME_ZONE="America/Chicago",
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+        DEFAULT_AUTO_FIELD="django.db.models.AutoField", **conf)
     django.setup()
     import logging
 
-    logging.disable(logging.CRITICAL)
+    logging.disable(logging.CRITICAL if not os.environ.get("RECORD_DEBUG") else logging.NOTSET)
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
 
