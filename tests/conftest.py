@@ -2,6 +2,18 @@ import os
 
 os.environ.setdefault("REINHARDT_SETTINGS_MODULE", "tests.settings")
 
+import pytest  # noqa: E402
+
 import reinhardt  # noqa: E402
 
 reinhardt.setup()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_databases():
+    """Every run gets fresh test databases (never the configured ones)."""
+    from tests.db import setup_databases, teardown_databases
+
+    old_names = setup_databases()
+    yield
+    teardown_databases(old_names)

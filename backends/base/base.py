@@ -139,6 +139,14 @@ class BaseDatabaseWrapper:
         """The compiler that turns ``query`` into this backend's native form."""
         raise NotImplementedError
 
+    def statement_plan(self, query, origins):
+        """A reusable compiled form of ``query`` (see backends/sql/plans.py), or None.
+
+        Compilers that can make one define ``build_plan(origins)``.
+        """
+        build = getattr(self.compiler(query), "build_plan", None)
+        return build(origins) if build is not None else None
+
     # ----- backend-specific methods for creating connections and cursors --------------------
 
     def get_connection_params(self) -> dict:

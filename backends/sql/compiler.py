@@ -16,6 +16,7 @@ import re
 from functools import partial
 from itertools import chain
 
+from reinhardt.backends.base.features import EMULATED
 from reinhardt.core.exceptions import EmptyResultSet, FieldError, FullResultSet
 from reinhardt.orm.errors import DatabaseError, NotSupportedError
 from reinhardt.orm.models.constants import LOOKUP_SEP
@@ -70,6 +71,8 @@ class SQLCompiler(NodeRenderer):
         self.where = self.having = self.qualify = None
         # Statement cache bookkeeping (see statement_cache).
         self._cache_key = self._cache_leaves = self._cache_entry = None
+        # Where the WHERE clause's parameters sit in the statement's (see plans).
+        self._where_span = None
 
     def __repr__(self):
         return (
@@ -417,10 +420,11 @@ class SQLCompiler(NodeRenderer):
                     raise DatabaseError(
                         "LIMIT/OFFSET not allowed in subqueries of compound statements."
                     )
-                if compiler.get_order_by():
-                    raise DatabaseError(
-                        "ORDER BY not allowed in subqueries of compound statements."
-                    )
+                # The order of an unsliced part has no effect on the combined result, so
+                # it is dropped (Django raises here for models with Meta.ordering).
+                if compiler.query.order_by or compiler.query.default_ordering:
+                    compiler.query = compiler.query.clone()
+                    compiler.query.clear_ordering(force=True)
         elif self.query.is_sliced and combinator == "union":
             for compiler in compilers:
                 # A sliced union cannot have its parts elided as some of them
@@ -595,6 +599,12 @@ class SQLCompiler(NodeRenderer):
             statement_cache.store(self, sql, params)
         return sql, params
 
+    def build_plan(self, origins):
+        """A statement plan for this query (see plans.py), or None."""
+        from .plans import build_plan
+
+        return build_plan(self, origins)
+
     def _as_sql(self, with_limits=True, with_col_aliases=False):
         refcounts_before = self.query.alias_refcount.copy()
         try:
@@ -672,6 +682,7 @@ class SQLCompiler(NodeRenderer):
 
                 if where:
                     result.append("WHERE %s" % where)
+                    self._where_span = (len(params), len(w_params))
                     params.extend(w_params)
 
                 grouping = []
@@ -760,6 +771,19 @@ class SQLCompiler(NodeRenderer):
         features = self.connection.features
         if not features.supports_select_for_update:
             raise features.not_supported("supports_select_for_update", "select_for_update()")
+        nowait = self.query.select_for_update_nowait
+        skip_locked = self.query.select_for_update_skip_locked
+        of = self.query.select_for_update_of
+        no_key = self.query.select_for_no_key_update
+        if features.supports_select_for_update is EMULATED:
+            # The database locks more than the rows (e.g. SQLite locks the whole database
+            # for writing): plain locking needs no SQL, finer options can't be honoured.
+            for flag, asked in (("has_select_for_update_nowait", nowait),
+                                ("has_select_for_update_skip_locked", skip_locked),
+                                ("has_select_for_update_of", of)):
+                if asked and not getattr(features, flag):
+                    raise features.not_supported(flag)
+            return None
         if (
             self.connection.get_autocommit()
             # Don't raise an exception when database doesn't
@@ -774,10 +798,6 @@ class SQLCompiler(NodeRenderer):
                 "supports_select_for_update_with_limit",
                 "LIMIT/OFFSET with select_for_update()",
             )
-        nowait = self.query.select_for_update_nowait
-        skip_locked = self.query.select_for_update_skip_locked
-        of = self.query.select_for_update_of
-        no_key = self.query.select_for_no_key_update
         # If it's a NOWAIT/SKIP LOCKED/OF/NO KEY query but the
         # backend doesn't support it, raise NotSupportedError to
         # prevent a possible deadlock.
@@ -1413,7 +1433,7 @@ class SQLInsertCompiler(SQLCompiler):
                     "Window expressions are not allowed in this query (%s=%r)."
                     % (field.name, value)
                 )
-            return value
+        # Fields return expressions unchanged; JSONField turns Value(None) into JSON null.
         return field.get_db_prep_save(value, connection=self.connection)
 
     def pre_save_val(self, field, obj):

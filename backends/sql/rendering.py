@@ -17,7 +17,7 @@ import itertools
 
 from reinhardt.core.exceptions import EmptyResultSet, FieldError, FullResultSet
 from reinhardt.orm.errors import NotSupportedError
-from reinhardt.orm.models.expressions import Value, is_builtin_node
+from reinhardt.orm.models.expressions import Col, Value, is_builtin_node
 from reinhardt.utils.datastructures import OrderedSet
 
 
@@ -533,7 +533,7 @@ class NodeRenderer:
         from reinhardt.orm.models.lookups import BuiltinLookup, Lookup
 
         lhs = lhs or lookup.lhs
-        if hasattr(lhs, "resolve_expression"):
+        if type(lhs) is not Col and hasattr(lhs, "resolve_expression"):
             lhs = lhs.resolve_expression(self.query)
         sql, params = self.compile(lhs)
         if isinstance(lhs, Lookup):

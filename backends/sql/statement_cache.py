@@ -32,7 +32,7 @@ MAX_ENTRIES = 4096
 
 class _Entry:
     __slots__ = ("sql", "leaf_sqls", "select", "klass_info", "annotation_col_map",
-                 "col_count", "has_extra_select", "converters")
+                 "col_count", "has_extra_select", "converters", "row_factory")
 
     def __init__(self, compiler, sql, leaf_sqls):
         self.sql = sql
@@ -43,6 +43,7 @@ class _Entry:
         self.col_count = compiler.col_count
         self.has_extra_select = compiler.has_extra_select
         self.converters = None
+        self.row_factory = None
 
 
 class _NotCacheable(Exception):
@@ -209,3 +210,21 @@ def store(compiler, sql, params):
 
 def clear() -> None:
     _cache.clear()
+
+
+def _on_setting_changed(setting, **kwargs):
+    # Converters and adapters depend on these: compiled statements and plans must go.
+    if setting in {"USE_TZ", "TIME_ZONE", "DATABASES"}:
+        from reinhardt.orm import connections
+        from reinhardt.orm.models.query import clear_plans
+
+        clear()
+        clear_plans()
+        for conn in connections.all(initialized_only=True):
+            conn.__dict__.pop("timezone", None)
+            conn.__dict__.pop("timezone_name", None)
+
+
+from reinhardt.core.signals import setting_changed  # noqa: E402
+
+setting_changed.connect(_on_setting_changed)

@@ -2,7 +2,7 @@
 
 import sqlite3
 
-from reinhardt.backends.base.features import BaseDatabaseFeatures
+from reinhardt.backends.base.features import EMULATED, BaseDatabaseFeatures
 
 
 class DatabaseFeatures(BaseDatabaseFeatures):
@@ -12,7 +12,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_transactions = True
     supports_savepoints = True
     can_rollback_ddl = True
-    supports_select_for_update = False
+    # SQLite locks the whole database for writing: select_for_update() needs no row locks
+    # (nowait, skip_locked and of=... are not supported).
+    supports_select_for_update = EMULATED
     can_return_columns_from_insert = True
     can_return_rows_from_bulk_insert = True
     supports_ignore_conflicts = True

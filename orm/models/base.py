@@ -559,26 +559,26 @@ class Model(AltersData, metaclass=ModelBase):
 
     @classmethod
     def _row_builder(cls, attnames: tuple, db: str):
-        """A function turning a row (sequence of values) into an instance, generated once.
+        """A function turning a row (sequence of values) into an instance.
 
-        It bypasses ``__init__`` like Django's ``from_db`` path would not: used only when the
-        model does not customise ``__init__``/``from_db`` and nobody listens to pre_init or
-        post_init, so the result is indistinguishable. Fields not in ``attnames`` stay
-        deferred.
+        The fast form is generated code that fills ``__dict__`` directly (bypassing
+        ``__init__``), used when the result is indistinguishable from ``from_db()``: the
+        model doesn't customise ``__init__``/``from_db`` and nobody listens to pre_init or
+        post_init (checked on each query, since receivers come and go). Fields not in
+        ``attnames`` stay deferred.
         """
+        if pre_init.has_listeners(cls) or post_init.has_listeners(cls):
+            return cls._from_db_builder(attnames, db)
         key = (attnames, db)
         builders = cls._meta._model_builders
         try:
             return builders[key]
         except KeyError:
             pass
-        fast = (
+        if (
             cls.__init__ is Model.__init__
             and getattr(cls.from_db, "__func__", None) is Model.from_db.__func__
-            and not pre_init.has_listeners(cls)
-            and not post_init.has_listeners(cls)
-        )
-        if fast:
+        ):
             items = ", ".join(f"{name!r}: row[{i}]" for i, name in enumerate(attnames))
             source = (
                 "def build(row):\n"
@@ -591,13 +591,52 @@ class Model(AltersData, metaclass=ModelBase):
                  namespace)
             builder = namespace["build"]
         else:
-            from_db = cls.from_db
-            names = list(attnames)
-
-            def builder(row):
-                return from_db(db, names, row)
-
+            builder = cls._from_db_builder(attnames, db)
         builders[key] = builder
+        return builder
+
+    @classmethod
+    def _row_factory(cls, attnames: tuple, db: str, converters: dict):
+        """Like ``_row_builder`` but converting database values on the way, in the same
+        generated function: ``factory(connection)`` returns the builder. Used for compiled
+        statements whose converters are cached (so the factory can be too); None when the
+        fast form doesn't apply."""
+        if (
+            cls.__init__ is not Model.__init__
+            or getattr(cls.from_db, "__func__", None) is not Model.from_db.__func__
+        ):
+            return None
+        namespace = {"new": object.__new__, "cls": cls, "state": _loaded_state, "db": db}
+        items = []
+        for i, name in enumerate(attnames):
+            value = f"row[{i}]"
+            if i in converters:
+                convs, expression = converters[i]
+                namespace[f"e{i}"] = expression
+                for n, converter in enumerate(convs):
+                    namespace[f"c{i}_{n}"] = converter
+                    value = f"c{i}_{n}({value}, e{i}, conn)"
+            items.append(f"{name!r}: {value}")
+        source = (
+            "def factory(conn):\n"
+            "    def build(row):\n"
+            "        obj = new(cls)\n"
+            f"        obj.__dict__ = {{'_state': state(db), {', '.join(items)}}}\n"
+            "        return obj\n"
+            "    return build\n"
+        )
+        exec(compile(source, f"<reinhardt row factory for {cls._meta.label}>", "exec"),
+             namespace)
+        return namespace["factory"]
+
+    @classmethod
+    def _from_db_builder(cls, attnames, db):
+        from_db = cls.from_db
+        names = list(attnames)
+
+        def builder(row):
+            return from_db(db, names, row)
+
         return builder
 
     def __repr__(self):

@@ -401,7 +401,9 @@ class Options:
             # Get the first parent's base_manager_name if there's one.
             for parent in self.model.mro()[1:]:
                 if hasattr(parent, "_meta"):
-                    base_manager_name = parent._base_manager.name
+                    # An automatic base manager of a parent is not inherited by name.
+                    if parent._base_manager.name != "_base_manager":
+                        base_manager_name = parent._base_manager.name
                     break
 
         if base_manager_name:

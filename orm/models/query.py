@@ -23,6 +23,9 @@ from reinhardt.orm.models.deletion import Collector
 from reinhardt.orm.models.expressions import Case, F, Value, When
 from reinhardt.orm.models.functions import Cast, Trunc
 from reinhardt.orm.models.query_utils import FilteredRelation, Q
+from reinhardt.orm.models.signals import post_init, pre_init
+from reinhardt.orm.models import query_ops
+from reinhardt.orm.models.aggregates import Count
 from reinhardt.orm.models.utils import (
     AltersData,
     create_namedtuple_class,
@@ -36,6 +39,23 @@ from reinhardt.utils.functional import cached_property, partition
 
 # The maximum number of results to fetch in a get() query.
 MAX_GET_RESULTS = 21
+
+# (db alias, model, ops, kind) -> StatementPlan or None (see orm/models/query_ops.py)
+_plans: dict = {}
+_NO_PLAN = object()
+
+
+def _lookup_from_template(template, value):
+    """The lookup a filter value becomes, built from the template recorded for its shape."""
+    lookup_class, lhs = template
+    if value is None and lookup_class.lookup_name == "isnull":
+        return lookup_class(lhs, True)  # field=None means field__isnull=True
+    return lookup_class(lhs, value)
+
+
+def clear_plans(**kwargs):
+    """Forget statement plans (settings that change how values are stored changed)."""
+    _plans.clear()
 
 # The maximum number of items to display in a QuerySet.__repr__
 REPR_OUTPUT_SIZE = 20
@@ -81,12 +101,16 @@ class ModelIterable(BaseIterable):
     def __iter__(self):
         queryset = self.queryset
         db = queryset.db
-        compiler = queryset.query.get_compiler(using=db)
-        # Execute the query. This will also fill compiler.select, klass_info,
-        # and annotations.
-        results = compiler.execute_sql(
-            chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size
-        )
+        planned = None if self.chunked_fetch else queryset._run_plan("iter")
+        if planned is not None:
+            compiler, results = planned
+        else:
+            compiler = queryset.query.get_compiler(using=db)
+            # Execute the query. This will also fill compiler.select, klass_info,
+            # and annotations.
+            results = compiler.execute_sql(
+                chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size
+            )
         select, klass_info, annotation_col_map = (
             compiler.select,
             compiler.klass_info,
@@ -114,15 +138,30 @@ class ModelIterable(BaseIterable):
             )
             for field, related_objs in queryset._known_related_objects.items()
         ]
-        build = model_cls._row_builder(init_list, db)
-        rows = compiler.results_iter(results)
-        if (
+        simple = (
             model_fields_start == 0
             and not related_populators
             and not annotation_col_map
             and not known_related_objects
+        )
+        entry = compiler._cache_entry
+        if simple and entry is not None and not (
+            pre_init.has_listeners(model_cls) or post_init.has_listeners(model_cls)
         ):
-            # The common case: each row is exactly one object.
+            # The common case, for a cached statement: each row is one object, converted
+            # and built by one generated function.
+            factory = entry.row_factory
+            if factory is None:
+                compiler.results_iter(())  # fills entry.converters
+                factory = entry.row_factory = model_cls._row_factory(
+                    init_list, db, entry.converters
+                ) or False
+            if factory:
+                return map(factory(compiler.connection), results)
+        build = model_cls._row_builder(init_list, db)
+        rows = compiler.results_iter(results)
+        if simple:
+            # Each row is exactly one object.
             return map(build, rows)
         return self._populate(rows, build, model_fields_start, model_fields_end,
                               related_populators, annotation_col_map, known_related_objects)
@@ -203,8 +242,8 @@ class ValuesIterable(BaseIterable):
 
     def __iter__(self):
         queryset = self.queryset
-        query = queryset.query
-        compiler = query.get_compiler(queryset.db)
+        compiler, results = _compile_and_run(queryset, self.chunked_fetch, self.chunk_size)
+        query = compiler.query
 
         names = [
             *query.extra_select,
@@ -212,9 +251,7 @@ class ValuesIterable(BaseIterable):
             *query.annotation_select,
         ]
         indexes = range(len(names))
-        for row in compiler.results_iter(
-            chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size
-        ):
+        for row in compiler.results_iter(results):
             yield {names[i]: row[i] for i in indexes}
 
 
@@ -222,14 +259,9 @@ class ValuesListIterable(BaseIterable):
     """Yield a tuple for each row."""
 
     def __iter__(self):
-        queryset = self.queryset
-        query = queryset.query
-        compiler = query.get_compiler(queryset.db)
-        return compiler.results_iter(
-            tuple_expected=True,
-            chunked_fetch=self.chunked_fetch,
-            chunk_size=self.chunk_size,
-        )
+        compiler, results = _compile_and_run(self.queryset, self.chunked_fetch,
+                                             self.chunk_size)
+        return iter(compiler.results_iter(results, tuple_expected=True))
 
 
 class NamedValuesListIterable(ValuesListIterable):
@@ -240,7 +272,7 @@ class NamedValuesListIterable(ValuesListIterable):
         if queryset._fields:
             names = queryset._fields
         else:
-            query = queryset.query
+            query = queryset._q
             names = [
                 *query.extra_select,
                 *query.values_select,
@@ -256,14 +288,18 @@ class FlatValuesListIterable(BaseIterable):
     """Yield the single value of each row."""
 
     def __iter__(self):
-        queryset = self.queryset
-        compiler = queryset.query.get_compiler(queryset.db)
-        return map(
-            operator.itemgetter(0),
-            compiler.results_iter(
-                chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size
-            ),
-        )
+        compiler, results = _compile_and_run(self.queryset, self.chunked_fetch,
+                                             self.chunk_size)
+        return map(operator.itemgetter(0), compiler.results_iter(results))
+
+
+def _compile_and_run(queryset, chunked_fetch, chunk_size):
+    """(compiler, rows) for a QuerySet: through a statement plan when it has one."""
+    planned = None if chunked_fetch else queryset._run_plan("iter")
+    if planned is not None:
+        return planned
+    compiler = queryset.query.get_compiler(queryset.db)
+    return compiler, compiler.execute_sql(chunked_fetch=chunked_fetch, chunk_size=chunk_size)
 
 
 class QuerySet(AltersData):
@@ -273,7 +309,14 @@ class QuerySet(AltersData):
         self.model = model
         self._db = using
         self._hints = hints or {}
-        self._query = query or Query(self.model)
+        # Either a built Query (_ops is None), or recorded simple operations (_ops, with their
+        # values in _payloads) and, possibly, a read-only Query built from them (_query).
+        # See orm/models/query_ops.py.
+        self._query = query
+        self._ops = None if query is not None or model is None else ()
+        self._payloads = ()
+        if query is None and model is None:
+            self._query = Query(None)
         self._result_cache = None
         self._sticky_filter = False
         self._for_write = False
@@ -287,17 +330,137 @@ class QuerySet(AltersData):
 
     @property
     def query(self):
+        """The built Query of this QuerySet (building it from recorded ops if needed)."""
+        if self._ops is not None:
+            query = self._built_query().clone()
+            self._ops = None
+            self._payloads = ()
+            self._query = query
         if self._deferred_filter:
             negate, args, kwargs = self._deferred_filter
-            self._filter_or_exclude_inplace(negate, args, kwargs)
             self._deferred_filter = None
+            self._filter_or_exclude_inplace(negate, args, kwargs)
         return self._query
 
     @query.setter
     def query(self, value):
         if value.values_select:
             self._iterable_class = ValuesIterable
+        self._ops = None
+        self._payloads = ()
         self._query = value
+
+    @property
+    def _q(self):
+        """The Query, for reading only (doesn't leave the recorded-ops mode)."""
+        if self._ops is not None:
+            return self._built_query()
+        return self.query
+
+    # Read-only facts about the query, answered from the recorded ops when there are some
+    # (recorded ops never involve combinators, DISTINCT ON, locking or annotations).
+    def _is_sliced(self):
+        if self._ops is not None:
+            return any(op[0] == "slice" and (op[1] or op[2] is not None) for op in self._ops)
+        return self.query.is_sliced
+
+    def _combinator(self):
+        return None if self._ops is not None else self.query.combinator
+
+    def _built_query(self):
+        """The Query the recorded ops describe; built once and shared, never mutated."""
+        query = self._query
+        if query is None:
+            query = Query(self.model)
+            query_ops.replay(query, self._ops, self._payloads)
+            self._query = query
+        return query
+
+    def _with_op(self, op, payload=None):
+        """A copy with ``op`` recorded; built at once the first time this sequence of op
+        shapes is seen (so errors show up here), from templates afterwards."""
+        ops = self._ops + (op,)
+        key = (self.model, ops)
+        info = query_ops._validated.get(key)
+        clone = self._chain()
+        if info is None:
+            query = self._built_query().clone()
+            lookups = query_ops.apply_op(query, op, payload)
+            templates = True
+            if op[0] == "filter":
+                templates = query_ops.templates_of(lookups)
+                payload = (payload[0], tuple(lookups))
+            if templates is None:
+                query_ops.remember(key, query_ops.SLOW)
+                clone._ops = None
+                clone._payloads = ()
+                clone._query = query
+                return clone
+            query_ops.remember(key, templates)
+            clone._query = query
+        elif info is query_ops.SLOW:
+            query = self._built_query().clone()
+            query_ops.apply_op(query, op, payload)
+            clone._ops = None
+            clone._payloads = ()
+            clone._query = query
+            return clone
+        else:
+            if op[0] == "filter":
+                items = payload[0]
+                payload = (items, tuple(
+                    _lookup_from_template(template, value)
+                    for template, (_, value) in zip(info, items)
+                ))
+            clone._query = None
+        clone._ops = ops
+        clone._payloads = self._payloads + (payload,)
+        return clone
+
+    def _run_plan(self, kind, fetch="all"):
+        """Run this QuerySet through a statement plan: (compiler, rows), or None when the
+        full query path must be taken."""
+        if self._ops is None or self._sticky_filter:
+            return None
+        db = self.db
+        connection = connections[db]
+        key = (db, self.model, self._ops, kind)
+        plan = _plans.get(key, _NO_PLAN)
+        if plan is _NO_PLAN:
+            plan = self._make_plan(connection, kind)
+            if len(_plans) > 4096:
+                _plans.clear()
+            _plans[key] = plan
+        if plan is None:
+            return None
+        compiler = connection.compiler(plan.query)
+        params = plan.bind(compiler, [p[1] if p else None for p in self._payloads])
+        if params is None:
+            return None
+        plan.prepare(compiler)
+        cursor = connection.cursor()
+        try:
+            cursor.execute_native(plan.native_sql, params)
+            rows = cursor.fetchone() if fetch == "one" else cursor.fetchall()
+        finally:
+            cursor.close()
+        return compiler, rows
+
+    def _make_plan(self, connection, kind):
+        builder = getattr(connection, "statement_plan", None)
+        if builder is None:
+            return None
+        query = Query(self.model)
+        origins = {}
+        query_ops.replay(query, self._ops, self._payloads, origins)
+        if kind == "exists":
+            query = query.exists()
+        elif kind == "count":
+            query = query.clone()
+            query, elide_empty = query.prepare_aggregation({"__count": Count("*")})
+            if query is None or not elide_empty:
+                return None
+        return builder(query, origins)
 
     def as_manager(cls):
         # Address the circular dependency between `Queryset` and `Manager`.
@@ -381,22 +544,21 @@ class QuerySet(AltersData):
             return self._result_cache[k]
 
         if isinstance(k, slice):
-            qs = self._chain()
-            if k.start is not None:
-                start = int(k.start)
-            else:
-                start = None
-            if k.stop is not None:
-                stop = int(k.stop)
-            else:
-                stop = None
-            qs.query.set_limits(start, stop)
+            start = int(k.start) if k.start is not None else None
+            stop = int(k.stop) if k.stop is not None else None
+            qs = self._sliced(start, stop)
             return list(qs)[:: k.step] if k.step else qs
 
-        qs = self._chain()
-        qs.query.set_limits(k, k + 1)
+        qs = self._sliced(k, k + 1)
         qs._fetch_all()
         return qs._result_cache[0]
+
+    def _sliced(self, low, high):
+        if self._ops is not None:
+            return self._with_op(("slice", low, high))
+        qs = self._chain()
+        qs.query.set_limits(low, high)
+        return qs
 
     def __class_getitem__(cls, *args, **kwargs):
         return cls
@@ -538,29 +700,45 @@ class QuerySet(AltersData):
         """The number of objects (len() of the cache if it is already filled)."""
         if self._result_cache is not None:
             return len(self._result_cache)
-
-        return self.query.get_count(using=self.db)
+        planned = self._run_plan("count", fetch="one")
+        if planned is not None:
+            compiler, row = planned
+            if row is None:
+                return 0
+            converters = compiler.get_converters(compiler.query.annotation_select.values())
+            if converters:
+                row = next(compiler.apply_converters((row,), converters))
+            return row[0]
+        return self._q.get_count(using=self.db)
 
     async def acount(self):
         return await sync_to_async(self.count)()
 
     def get(self, *args, **kwargs):
         """The one object matching the filters (DoesNotExist or MultipleObjectsReturned)."""
-        if self.query.combinator and (args or kwargs):
-            raise NotSupportedError(
-                "Calling QuerySet.get(...) with filters after %s() is not supported."
-                % self.query.combinator
-            )
-        clone = self._chain() if self.query.combinator else self.filter(*args, **kwargs)
-        if self.query.can_filter() and not self.query.distinct_fields:
-            clone = clone.order_by()
-        limit = None
-        if (
-            not clone.query.select_for_update
-            or connections[clone.db].features.supports_select_for_update_with_limit
-        ):
+        if self._ops is not None:
+            clone = self.filter(*args, **kwargs) if args or kwargs else self._chain()
+            if not self._is_sliced():
+                clone = clone.order_by()
             limit = MAX_GET_RESULTS
-            clone.query.set_limits(high=limit)
+            clone = clone._sliced(None, limit)
+        else:
+            query = self.query
+            if query.combinator and (args or kwargs):
+                raise NotSupportedError(
+                    "Calling QuerySet.get(...) with filters after %s() is not supported."
+                    % query.combinator
+                )
+            clone = self._chain() if query.combinator else self.filter(*args, **kwargs)
+            if query.can_filter() and not query.distinct_fields:
+                clone = clone.order_by()
+            limit = None
+            if (
+                not clone.query.select_for_update
+                or connections[clone.db].features.supports_select_for_update_with_limit
+            ):
+                limit = MAX_GET_RESULTS
+                clone = clone._sliced(None, limit)
         num = len(clone)
         if num == 1:
             return clone._result_cache[0]
@@ -713,7 +891,7 @@ class QuerySet(AltersData):
         objs = list(objs)
         self._prepare_for_bulk_create(objs)
         with transaction.atomic(using=self.db, savepoint=False):
-            objs_with_pk, objs_without_pk = partition(lambda o: o._is_pk_set(), objs)
+            objs_without_pk, objs_with_pk = partition(lambda o: o._is_pk_set(), objs)
             if objs_with_pk:
                 returned_columns = self._batched_insert(
                     objs_with_pk, fields, batch_size, on_conflict=on_conflict,
@@ -1131,7 +1309,10 @@ class QuerySet(AltersData):
     def exists(self):
         """Whether the QuerySet has any result (cheaper than count() or bool())."""
         if self._result_cache is None:
-            return self.query.has_results(using=self.db)
+            planned = self._run_plan("exists", fetch="one")
+            if planned is not None:
+                return planned[1] is not None
+            return self._q.has_results(using=self.db)
         return bool(self._result_cache)
 
     async def aexists(self):
@@ -1184,7 +1365,13 @@ class QuerySet(AltersData):
         qs._prefetch_related_lookups = self._prefetch_related_lookups[:]
         return qs
 
-    def _values(self, *fields, **expressions):
+    def _values(self, *fields, _kind=None, **expressions):
+        if self._ops is not None and not expressions and _kind is not None and all(
+            type(name) is str for name in fields
+        ):
+            clone = self._with_op(("values", _kind, fields))
+            clone._fields = fields
+            return clone
         clone = self._chain()
         if expressions:
             clone = clone.annotate(**expressions)
@@ -1195,7 +1382,7 @@ class QuerySet(AltersData):
     def values(self, *fields, **expressions):
         """Dictionaries of ``fields`` (all by default) instead of model instances."""
         fields += tuple(expressions)
-        clone = self._values(*fields, **expressions)
+        clone = self._values(*fields, _kind="values", **expressions)
         clone._iterable_class = ValuesIterable
         return clone
 
@@ -1225,7 +1412,8 @@ class QuerySet(AltersData):
             else:
                 _fields.append(field)
 
-        clone = self._values(*_fields, **expressions)
+        kind = "named" if named else "flat" if flat else "values_list"
+        clone = self._values(*_fields, _kind=kind, **expressions)
         clone._iterable_class = (
             NamedValuesListIterable
             if named
@@ -1302,8 +1490,14 @@ class QuerySet(AltersData):
         return self._filter_or_exclude(True, args, kwargs)
 
     def _filter_or_exclude(self, negate, args, kwargs):
-        if (args or kwargs) and self.query.is_sliced:
+        if (args or kwargs) and self._is_sliced():
             raise TypeError("Cannot filter a query once a slice has been taken.")
+        if self._ops is not None and not self._sticky_filter:
+            recorded = query_ops.filter_op(negate, args, kwargs)
+            if recorded is not None:
+                self._defer_next_filter = False
+                op, items = recorded
+                return self._with_op(op, (items,))
         clone = self._chain()
         if self._defer_next_filter:
             self._defer_next_filter = False
@@ -1314,9 +1508,9 @@ class QuerySet(AltersData):
 
     def _filter_or_exclude_inplace(self, negate, args, kwargs):
         if negate:
-            self._query.add_q(~Q(*args, **kwargs))
+            self.query.add_q(~Q(*args, **kwargs))
         else:
-            self._query.add_q(Q(*args, **kwargs))
+            self.query.add_q(Q(*args, **kwargs))
 
     def complex_filter(self, filter_obj):
         """filter() with a Q object or a dict (as limit_choices_to gives)."""
@@ -1394,6 +1588,10 @@ class QuerySet(AltersData):
                 "Cannot call select_related() after .values() or .values_list()"
             )
 
+        if self._ops is not None and all(type(name) is str or name is None
+                                         for name in fields):
+            arg = None if fields == (None,) else (fields or True)
+            return self._with_op(("select_related", arg))
         obj = self._chain()
         if fields == (None,):
             obj.query.select_related = False
@@ -1414,7 +1612,7 @@ class QuerySet(AltersData):
                 if isinstance(lookup, Prefetch):
                     lookup = lookup.prefetch_to
                 lookup = lookup.split(LOOKUP_SEP, 1)[0]
-                if lookup in self.query._filtered_relations:
+                if self._ops is None and lookup in self.query._filtered_relations:
                     raise ValueError(
                         "prefetch_related() is not supported with FilteredRelation."
                     )
@@ -1482,8 +1680,10 @@ class QuerySet(AltersData):
 
     def order_by(self, *field_names):
         """A new QuerySet ordered by ``field_names`` (replacing any previous ordering)."""
-        if self.query.is_sliced:
+        if self._is_sliced():
             raise TypeError("Cannot reorder a query once a slice has been taken.")
+        if self._ops is not None and all(type(name) is str for name in field_names):
+            return self._with_op(("order_by", field_names))
         obj = self._chain()
         obj.query.clear_ordering(force=True, clear_default=False)
         obj.query.add_ordering(*field_names)
@@ -1492,10 +1692,12 @@ class QuerySet(AltersData):
     def distinct(self, *field_names):
         """Only distinct rows (``field_names``: DISTINCT ON, where supported)."""
         self._not_support_combined_queries("distinct")
-        if self.query.is_sliced:
+        if self._is_sliced():
             raise TypeError(
                 "Cannot create distinct fields once a slice has been taken."
             )
+        if self._ops is not None and not field_names:
+            return self._with_op(("distinct",))
         obj = self._chain()
         obj.query.add_distinct_fields(*field_names)
         return obj
@@ -1510,8 +1712,10 @@ class QuerySet(AltersData):
 
     def reverse(self):
         """Reverse the ordering."""
-        if self.query.is_sliced:
+        if self._is_sliced():
             raise TypeError("Cannot reverse a query once a slice has been taken.")
+        if self._ops is not None:
+            return self._with_op(("reverse",))
         clone = self._chain()
         clone.query.standard_ordering = not clone.query.standard_ordering
         return clone
@@ -1521,6 +1725,8 @@ class QuerySet(AltersData):
         self._not_support_combined_queries("defer")
         if self._fields is not None:
             raise TypeError("Cannot call defer() after .values() or .values_list()")
+        if self._ops is not None and all(type(name) is str or name is None for name in fields):
+            return self._with_op(("defer", None if fields == (None,) else fields))
         clone = self._chain()
         if fields == (None,):
             clone.query.clear_deferred_loading()
@@ -1539,8 +1745,10 @@ class QuerySet(AltersData):
             raise TypeError("Cannot pass None as an argument to only().")
         for field in fields:
             field = field.split(LOOKUP_SEP, 1)[0]
-            if field in self.query._filtered_relations:
+            if self._ops is None and field in self.query._filtered_relations:
                 raise ValueError("only() is not supported with FilteredRelation.")
+        if self._ops is not None and all(type(name) is str for name in fields):
+            return self._with_op(("only", fields))
         clone = self._chain()
         clone.query.add_immediate_loading(fields)
         return clone
@@ -1558,15 +1766,22 @@ class QuerySet(AltersData):
     @property
     def ordered(self):
         """Whether the results have a defined order (order_by() or Meta.ordering)."""
+        if self._ops is not None:
+            for op in reversed(self._ops):
+                if op[0] == "order_by":
+                    # order_by() without names also turns the default ordering off.
+                    return bool(op[1])
+            return bool(self.model._meta.ordering)
         if isinstance(self, EmptyQuerySet):
             return True
-        if self.query.extra_order_by or self.query.order_by:
+        query = self._q
+        if query.extra_order_by or query.order_by:
             return True
         elif (
-            self.query.default_ordering
-            and self.query.get_meta().ordering
+            query.default_ordering
+            and query.get_meta().ordering
             # A default ordering doesn't affect GROUP BY queries.
-            and not self.query.group_by
+            and not query.group_by
         ):
             return True
         else:
@@ -1645,10 +1860,12 @@ class QuerySet(AltersData):
         return obj
 
     def _clone(self):
-        """A lightweight copy: the query is cloned, the result cache is not."""
+        """A lightweight copy: the query is cloned (or the recorded ops shared), the result
+        cache is not."""
         c = self.__class__.__new__(self.__class__)
         c.__dict__.update(self.__dict__)
-        c._query = self.query.chain()
+        if self._ops is None:
+            c._query = self.query.chain()
         c._result_cache = None
         c._prefetch_done = False
         c._for_write = self._for_write
@@ -1703,7 +1920,7 @@ class QuerySet(AltersData):
 
     def _has_filters(self):
         """Whether the QuerySet filters at all (used to skip needless subqueries)."""
-        return self.query.has_filters()
+        return self._q.has_filters()
 
     @staticmethod
     def _validate_values_are_expressions(values, method_name):
@@ -1717,14 +1934,14 @@ class QuerySet(AltersData):
             )
 
     def _not_support_combined_queries(self, operation_name):
-        if self.query.combinator:
+        if self._combinator():
             raise NotSupportedError(
                 "Calling QuerySet.%s() after %s() is not supported."
                 % (operation_name, self.query.combinator)
             )
 
     def _check_operator_queryset(self, other, operator_):
-        if self.query.combinator or other.query.combinator:
+        if self._combinator() or other._combinator():
             raise TypeError(f"Cannot use {operator_} operator with combined queryset.")
 
     def _check_ordering_first_last_queryset_aggregation(self, method):
@@ -1739,7 +1956,11 @@ class QuerySet(AltersData):
 
 class InstanceCheckMeta(type):
     def __instancecheck__(self, instance):
-        return isinstance(instance, QuerySet) and instance.query.is_empty()
+        return (
+            isinstance(instance, QuerySet)
+            and instance._ops is None
+            and instance.query.is_empty()
+        )
 
 
 class EmptyQuerySet(metaclass=InstanceCheckMeta):

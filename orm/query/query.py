@@ -244,6 +244,10 @@ class Query(BaseExpression):
 
     explain_info = None
 
+    # {id(filter child): Lookup} while a QuerySet records which lookup each of its filter
+    # values became (see orm/models/query_ops.py); None otherwise.
+    _filter_trace = None
+
     def __init__(self, model, alias_cols=True):
         self.model = model
         self.alias_refcount = {}
@@ -380,10 +384,28 @@ class Query(BaseExpression):
 
     def get_aggregation(self, using, aggregate_exprs):
         """The dict of aggregate values over this query (``aggregate()``)."""
-        from reinhardt.orm.query.subqueries import AggregateQuery
-
         if not aggregate_exprs:
             return {}
+        outer_query, elide_empty = self.prepare_aggregation(aggregate_exprs)
+        compiler = outer_query.get_compiler(using, elide_empty=elide_empty)
+        result = compiler.execute_sql(SINGLE)
+        if result is None:
+            result = [
+                expression.empty_result_set_value
+                for expression in outer_query.annotation_select.values()
+            ]
+        else:
+            cols = outer_query.annotation_select.values()
+            converters = compiler.get_converters(cols)
+            rows = compiler.apply_converters((result,), converters)
+            result = next(rows)
+        return dict(zip(outer_query.annotation_select, result))
+
+    def prepare_aggregation(self, aggregate_exprs):
+        """The query computing ``aggregate_exprs`` over this one (possibly wrapping it as a
+        subquery), and whether an empty result can be decided without the database."""
+        from reinhardt.orm.query.subqueries import AggregateQuery
+
         # Store annotation mask prior to temporarily adding aggregations for
         # resolving purpose to facilitate their subsequent removal.
         refs_subquery = False
@@ -543,17 +565,7 @@ class Query(BaseExpression):
         outer_query.clear_limits()
         outer_query.select_for_update = False
         outer_query.select_related = False
-        compiler = outer_query.get_compiler(using, elide_empty=elide_empty)
-        result = compiler.execute_sql(SINGLE)
-        if result is None:
-            result = empty_set_result
-        else:
-            cols = outer_query.annotation_select.values()
-            converters = compiler.get_converters(cols)
-            rows = compiler.apply_converters((result,), converters)
-            result = next(rows)
-
-        return dict(zip(outer_query.annotation_select, result))
+        return outer_query, elide_empty
 
     def get_count(self, using):
         """The number of rows this query would return."""
@@ -1325,6 +1337,8 @@ class Query(BaseExpression):
         col = self._get_col(targets[0], join_info.final_field, alias)
 
         condition = self.build_lookup(lookups, col, value)
+        if self._filter_trace is not None:
+            self._filter_trace[id(filter_expr)] = condition
         lookup_type = condition.lookup_name
         clause = WhereNode([condition], connector=AND)
 

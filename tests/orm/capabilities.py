@@ -1,0 +1,33 @@
+"""``@needs(flag, ...)``: run a test where the backend has the capability, and otherwise
+check the contract instead — the operation must raise NotSupportedError naming the flag.
+
+A test is never skipped because of the backend: it either checks the results or checks
+that the backend refuses clearly (ARCHITECTURE section 4).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from reinhardt.orm import NotSupportedError, connection
+
+
+def needs(*flags: str):
+    def decorator(test):
+        @functools.wraps(test)
+        def wrapper(*args, **kwargs):
+            missing = [flag for flag in flags if not getattr(connection.features, flag)]
+            if not missing:
+                return test(*args, **kwargs)
+            with pytest.raises(NotSupportedError) as excinfo:
+                test(*args, **kwargs)
+            assert excinfo.value.flag in missing or any(f in str(excinfo.value) for f in missing), (
+                f"NotSupportedError should name one of {missing}: {excinfo.value}"
+            )
+
+        wrapper.needs_flags = flags
+        return wrapper
+
+    return decorator
