@@ -5,34 +5,18 @@ Part of the default run (and so of CI). gunicorn and uvicorn come with the ``dev
 if they are missing the tests fail saying so, rather than skipping.
 """
 
-import http.client
-import importlib.util
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.web.servers import Server, free_port, require
+
 pytestmark = pytest.mark.servers
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
-START_TIMEOUT = 60
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def require(module: str) -> None:
-    if importlib.util.find_spec(module) is None:
-        pytest.fail(f"{module} is not installed: install the dev extra "
-                    f"(pip install -e '.[dev]', which scripts/test does) to run this test.")
 
 
 @pytest.fixture(scope="module")
@@ -50,70 +34,6 @@ def demo_env(tmp_path_factory):
     assert setup.returncode == 0, setup.stdout + setup.stderr
     assert "Loaded the sample posts." in setup.stdout
     return env
-
-
-class Server:
-    """A server process (and its children) in its own process group, stopped together."""
-
-    def __init__(self, name, command, env, port, log_dir):
-        self.name = name
-        self.port = port
-        self.log_path = log_dir / f"{name}.log"
-        self.log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(command, cwd=DEMO, env=env, stdout=self.log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.process.poll() is not None:
-                raise AssertionError(f"{name} exited with {self.process.returncode}:\n"
-                                     f"{self.output()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise AssertionError(f"{name} did not listen on {port} within "
-                                         f"{START_TIMEOUT}s:\n{self.output()}") from None
-                time.sleep(0.2)
-
-    def output(self) -> str:
-        self.log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        conn.request(method, path, body=body, headers={"Host": "127.0.0.1", **(headers or {})})
-        response = conn.getresponse()
-        data = response.read()
-        conn.close()
-        return response, data
-
-    def raw(self, payload: bytes) -> bytes:
-        """Send raw bytes; the reply (b"" if the server reset the connection first)."""
-        chunks = []
-        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as sock:
-            try:
-                sock.sendall(payload)
-                while chunk := sock.recv(65536):
-                    chunks.append(chunk)
-            except (ConnectionResetError, BrokenPipeError):
-                # The server answered and closed while the request was still arriving;
-                # the answer may be lost in the reset, but the request was refused.
-                pass
-        return b"".join(chunks)
-
-    def stop(self):
-        """SIGTERM to the server's process group (the dev server's reloader has a child)."""
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=20)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        self.log.close()
 
 
 def check_demo_site(server: Server) -> None:
@@ -164,7 +84,7 @@ def test_gunicorn_serves_the_demo(demo_env, tmp_path):
     port = free_port()
     server = Server("gunicorn", [sys.executable, "-m", "gunicorn", "--bind",
                                  f"127.0.0.1:{port}", "--workers", "1",
-                                 "blogsite.wsgi:application"], demo_env, port, tmp_path)
+                                 "blogsite.wsgi:application"], demo_env, port, tmp_path, DEMO)
     try:
         check_demo_site(server)
     finally:
@@ -176,7 +96,7 @@ def test_uvicorn_serves_the_demo(demo_env, tmp_path):
     port = free_port()
     server = Server("uvicorn", [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1",
                                 "--port", str(port), "blogsite.asgi:application"],
-                    demo_env, port, tmp_path)
+                    demo_env, port, tmp_path, DEMO)
     try:
         check_demo_site(server)
     finally:
@@ -187,7 +107,7 @@ def test_development_server_serves_the_demo_and_its_static_files(demo_env, tmp_p
     port = free_port()
     env = {**demo_env, "DEMO_DEBUG": "1"}
     server = Server("runserver", [sys.executable, "run.py", f"127.0.0.1:{port}"], env, port,
-                    tmp_path)
+                    tmp_path, DEMO)
     try:
         response, body = server.request("GET", "/")
         assert response.status == 200 and b"Served by reinhardt" in body
