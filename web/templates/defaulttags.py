@@ -867,6 +867,9 @@ def spaceless(parser, token):
 
 
 # ---- url ----------------------------------------------------------------------------------
+_NO_APP = object()
+
+
 class URLNode(CompiledNode):
     child_nodelists = ()
 
@@ -887,13 +890,12 @@ class URLNode(CompiledNode):
         """Reverse the URL (imported at render time: the URL layer is optional)."""
         from reinhardt.web.urls import NoReverseMatch, reverse
 
-        try:
-            current_app = context.request.current_app
-        except AttributeError:
-            try:
-                current_app = context.request.resolver_match.namespace
-            except AttributeError:
-                current_app = None
+        # request.current_app if set (even to None), else the namespace the request was
+        # resolved in: looked up without raising, as this runs for every {% url %}.
+        request = getattr(context, "request", None)
+        current_app = getattr(request, "current_app", _NO_APP)
+        if current_app is _NO_APP:
+            current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
         url = ""
         try:
             url = reverse(view_name, args=args, kwargs=kwargs, current_app=current_app)
