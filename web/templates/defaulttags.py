@@ -868,6 +868,15 @@ def spaceless(parser, token):
 
 # ---- url ----------------------------------------------------------------------------------
 _NO_APP = object()
+_url_api = None  # (reverse, NoReverseMatch), imported on first use: the URL layer is optional
+
+
+def _load_url_api():
+    global _url_api
+    from reinhardt.web.urls import NoReverseMatch, reverse
+
+    _url_api = (reverse, NoReverseMatch)
+    return _url_api
 
 
 class URLNode(CompiledNode):
@@ -887,9 +896,8 @@ class URLNode(CompiledNode):
         return self.asvar is not None
 
     def url(self, context, view_name, args, kwargs) -> str:
-        """Reverse the URL (imported at render time: the URL layer is optional)."""
-        from reinhardt.web.urls import NoReverseMatch, reverse
-
+        """Reverse the URL; a plain str (the compiled code escapes it as one)."""
+        reverse, NoReverseMatch = _url_api or _load_url_api()
         # request.current_app if set (even to None), else the namespace the request was
         # resolved in: looked up without raising, as this runs for every {% url %}.
         request = getattr(context, "request", None)
@@ -913,7 +921,8 @@ class URLNode(CompiledNode):
         if self.asvar:
             gen.stmt(f"context[{self.asvar!r}] = {url}")
         elif gen.autoescape:
-            gen.emit(gen.assign(f"_cescape({url})"))
+            # reverse() returns a plain str: the engine's str escape is enough.
+            gen.emit(gen.assign(f"_esc({url})"))
         else:
             gen.emit(url)
 
