@@ -27,5 +27,9 @@ def _packages():
 setup(
     packages=_packages(),
     package_dir=PACKAGE_ROOTS,
-    package_data={"": ["*.html", "*.txt", "*.tpl", "*.css", "*.js", "*-tpl"]},
+    package_data={
+        "": ["*.html", "*.txt", "*.tpl", "*.css", "*.js", "*-tpl"],
+        # startproject/startapp templates live in plain folders, not packages.
+        "reinhardt.conf": ["project_template/**/*-tpl", "app_template/**/*-tpl"],
+    },
 )

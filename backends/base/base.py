@@ -16,6 +16,7 @@ import time
 import warnings
 from collections import deque
 from contextlib import contextmanager
+from datetime import UTC
 
 from reinhardt.conf import settings
 from reinhardt.core.exceptions import ImproperlyConfigured
@@ -98,14 +99,13 @@ class BaseDatabaseWrapper:
     @cached_property
     def timezone(self):
         """The tzinfo that naive datetimes from this database are in (UTC when USE_TZ)."""
-        from datetime import timezone
 
         from reinhardt.utils.timezone import _zone
 
         if not settings.USE_TZ:
             return None
         if self.settings_dict["TIME_ZONE"] is None:
-            return timezone.utc
+            return UTC
         return _zone(self.settings_dict["TIME_ZONE"])
 
     @cached_property

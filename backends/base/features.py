@@ -97,10 +97,18 @@ SETTINGS_FLAGS: dict[str, str] = {
     "max_query_params": "the most parameters one statement may carry (None: no limit)",
     "nulls_order_largest": "NULLs sort after every value in ascending order",
     "max_identifier_length": "the longest table/column name the database accepts",
+    # Schema changes (migrations)
+    "can_rename_index": ("Schema", "RenameIndex renames in place (otherwise drop and recreate)"),
+    "supports_combined_alters": ("Schema", "several column changes run as one ALTER TABLE"),
+    "supports_comments": ("Schema", "db_table_comment and db_comment reach the database"),
     "related_fields_match_type": "a foreign key column has exactly its target's type",
     "requires_casted_case_in_updates": "bulk_update() must CAST its CASE expressions",
     "supports_logical_xor": "the database has a logical XOR operator",
     "supports_slicing_ordering_in_compound": "subqueries of union() may be ordered and sliced",
+    "supports_update_from_values": (
+        "bulk_update() joins the table to a VALUES list (UPDATE ... FROM), linear in the batch, "
+        "instead of a CASE per field"
+    ),
 }
 
 
@@ -160,6 +168,9 @@ class BaseDatabaseFeatures:
     supports_partial_indexes = True
     supports_deferrable_unique_constraints = False
     supports_unique_constraints = True
+    can_rename_index = True
+    supports_combined_alters = False
+    supports_comments = False
 
     max_query_params: int | None = None
     nulls_order_largest = False
@@ -168,6 +179,7 @@ class BaseDatabaseFeatures:
     requires_casted_case_in_updates = False
     supports_logical_xor = False
     supports_slicing_ordering_in_compound = False
+    supports_update_from_values = False
 
     def __init__(self, connection):
         self.connection = connection

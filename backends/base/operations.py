@@ -157,6 +157,10 @@ class BaseDatabaseOperations:
         return max(max_params // len(fields), 1)
 
     def bulk_insert_sql(self, fields, placeholder_rows) -> str:
+        if placeholder_rows and all(row is placeholder_rows[0] for row in placeholder_rows):
+            # Every row has the same placeholders (plain values): build one, repeat it.
+            one = "(%s)" % ", ".join(placeholder_rows[0])
+            return "VALUES " + ", ".join([one] * len(placeholder_rows))
         placeholder_rows_sql = (", ".join(row) for row in placeholder_rows)
         values_sql = ", ".join("(%s)" % sql for sql in placeholder_rows_sql)
         return "VALUES " + values_sql
@@ -232,6 +236,11 @@ class BaseDatabaseOperations:
                     cursor.execute(sql)
 
     # ----- lookups -----------------------------------------------------------------------------
+
+    def update_from_rows_placeholder(self, field, placeholder: str) -> str:
+        """The placeholder of ``field``'s value in bulk_update()'s VALUES list (a dialect
+        whose VALUES columns need a type wraps it in a cast)."""
+        return placeholder
 
     def lookup_cast(self, lookup_type: str, internal_type: str | None = None) -> str:
         return "%s"
@@ -416,11 +425,29 @@ class BaseDatabaseOperations:
             return self.UNBOUNDED_FOLLOWING
         raise ValueError(f"end argument must be a positive integer, zero, or None, but got '{end}'.")
 
+    def _rows_frame_bound(self, value, unbounded: str) -> str:
+        if value is None:
+            return unbounded
+        if value == 0:
+            return self.CURRENT_ROW
+        if value < 0:
+            return "%d %s" % (-value, self.PRECEDING)
+        return "%d %s" % (value, self.FOLLOWING)
+
     def window_frame_rows_start_end(self, start=None, end=None):
-        return self.window_frame_start(start), self.window_frame_end(end)
+        """ROWS frames take any offsets (N PRECEDING/FOLLOWING on either side)."""
+        for name, value in (("start", start), ("end", end)):
+            if value is not None and not isinstance(value, int):
+                raise ValueError(f"{name} argument must be an integer, zero, or None, but got "
+                                 f"'{value}'.")
+        if start is not None and end is not None and start > end:
+            raise ValueError("start cannot be greater than end.")
+        return (self._rows_frame_bound(start, self.UNBOUNDED_PRECEDING),
+                self._rows_frame_bound(end, self.UNBOUNDED_FOLLOWING))
 
     def window_frame_range_start_end(self, start=None, end=None):
-        return self.window_frame_rows_start_end(start, end)
+        """RANGE frames: the start precedes and the end follows the current row."""
+        return self.window_frame_start(start), self.window_frame_end(end)
 
     def check_expression_support(self, expression) -> None:
         """Raise NotSupportedError for an expression this database cannot compute."""

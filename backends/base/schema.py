@@ -75,6 +75,20 @@ class BaseDatabaseSchemaEditor:
     def alter_unique_together(self, model, old_unique_together, new_unique_together):
         raise NotImplementedError
 
+    def alter_index_together(self, model, old_index_together, new_index_together):
+        raise NotImplementedError
+
+    def rename_index(self, model, old_index, new_index):
+        """Rename an index; backends without a rename drop and recreate it."""
+        self.remove_index(model, old_index)
+        self.add_index(model, new_index)
+
+    def alter_db_table_comment(self, model, old_db_table_comment, new_db_table_comment):
+        """Change a table comment; a no-op where the backend has no comments."""
+
+    def alter_db_tablespace(self, model, old_db_tablespace, new_db_tablespace):
+        """Move a table to another tablespace; a no-op where there are none."""
+
     @staticmethod
     def _effective_default(field):
         """The value existing rows get for a new column (the field's default, or the

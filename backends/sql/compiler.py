@@ -146,7 +146,7 @@ class SQLCompiler(NodeRenderer):
                 continue
             expressions.extend(expr.get_group_by_cols())
         if not self._meta_ordering:
-            for expr, (sql, params, is_ref) in order_by:
+            for expr, (_, _, is_ref) in order_by:
                 # Skip references to the SELECT clause, as all expressions in
                 # the SELECT clause are already part of the GROUP BY.
                 if not is_ref:
@@ -286,6 +286,15 @@ class SQLCompiler(NodeRenderer):
                     isinstance(field.expression, F)
                     and (select_ref := selected_exprs.get(field.expression.name))
                 ):
+                    if not self.query.combinator and getattr(
+                        select_ref.source, "selected_form_orders_differently", False
+                    ):
+                        # The selected column is formatted for reading (e.g. a JSON key as
+                        # JSON text): order by the expression itself, not by position.
+                        field = field.copy()
+                        field.expression = select_ref.source
+                        yield field, False
+                        continue
                     # Emulation of NULLS (FIRST|LAST) cannot be combined with
                     # the usage of ordering by position.
                     if (
@@ -311,7 +320,10 @@ class SQLCompiler(NodeRenderer):
             col, order = get_order_dir(field, default_order)
             descending = order == "DESC"
 
-            if select_ref := selected_exprs.get(col):
+            if (select_ref := selected_exprs.get(col)) and not (
+                not self.query.combinator
+                and getattr(select_ref.source, "selected_form_orders_differently", False)
+            ):
                 # Reference to expression in SELECT clause
                 yield (
                     OrderBy(select_ref, descending=descending),
@@ -450,19 +462,19 @@ class SQLCompiler(NodeRenderer):
                     # Wrap in a subquery if wrapping in parentheses isn't
                     # supported.
                     if not features.supports_parentheses_in_compound:
-                        part_sql = "SELECT * FROM ({})".format(part_sql)
+                        part_sql = f"SELECT * FROM ({part_sql})"
                     # Add parentheses when combining with compound query if not
                     # already added for all compound queries.
                     elif (
                         self.query.subquery
                         or not features.supports_slicing_ordering_in_compound
                     ):
-                        part_sql = "({})".format(part_sql)
+                        part_sql = f"({part_sql})"
                 elif (
                     self.query.subquery
                     and features.supports_slicing_ordering_in_compound
                 ):
-                    part_sql = "({})".format(part_sql)
+                    part_sql = f"({part_sql})"
                 parts += ((part_sql, part_args),)
             except EmptyResultSet:
                 # Omit the empty queryset with UNION and with DIFFERENCE if the
@@ -481,7 +493,7 @@ class SQLCompiler(NodeRenderer):
         sql_parts, args_parts = zip(
             *((braces.format(sql), args) for sql, args in parts)
         )
-        result = [" {} ".format(combinator_sql).join(sql_parts)]
+        result = [f" {combinator_sql} ".join(sql_parts)]
         params = []
         for part in args_parts:
             params.extend(part)
@@ -742,7 +754,7 @@ class SQLCompiler(NodeRenderer):
                 # to exclude extraneous selects.
                 sub_selects = []
                 sub_params = []
-                for index, (select, _, alias) in enumerate(self.select, start=1):
+                for _index, (select, _, alias) in enumerate(self.select, start=1):
                     if alias:
                         sub_selects.append(
                             "%s.%s" % (
@@ -775,15 +787,7 @@ class SQLCompiler(NodeRenderer):
         skip_locked = self.query.select_for_update_skip_locked
         of = self.query.select_for_update_of
         no_key = self.query.select_for_no_key_update
-        if features.supports_select_for_update is EMULATED:
-            # The database locks more than the rows (e.g. SQLite locks the whole database
-            # for writing): plain locking needs no SQL, finer options can't be honoured.
-            for flag, asked in (("has_select_for_update_nowait", nowait),
-                                ("has_select_for_update_skip_locked", skip_locked),
-                                ("has_select_for_update_of", of)):
-                if asked and not getattr(features, flag):
-                    raise features.not_supported(flag)
-            return None
+        # Checked for emulated locking too, so code that runs here runs on every backend.
         if (
             self.connection.get_autocommit()
             # Don't raise an exception when database doesn't
@@ -793,6 +797,15 @@ class SQLCompiler(NodeRenderer):
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
+        if features.supports_select_for_update is EMULATED:
+            # The database locks more than the rows (e.g. SQLite locks the whole database
+            # for writing): plain locking needs no SQL, finer options can't be honoured.
+            for flag, asked in (("has_select_for_update_nowait", nowait),
+                                ("has_select_for_update_skip_locked", skip_locked),
+                                ("has_select_for_update_of", of)):
+                if asked and not getattr(features, flag):
+                    raise features.not_supported(flag)
+            return None
         if with_limit_offset and not features.supports_select_for_update_with_limit:
             raise features.not_supported(
                 "supports_select_for_update_with_limit",
@@ -1436,6 +1449,34 @@ class SQLInsertCompiler(SQLCompiler):
         # Fields return expressions unchanged; JSONField turns Value(None) into JSON null.
         return field.get_db_prep_save(value, connection=self.connection)
 
+    def _value_rows(self, fields):
+        """The database values of every object, field by field.
+
+        Same as prepare_value(pre_save_val()) per value, with the per-field decisions
+        (does pre_save() do anything? how to prepare?) taken once per field.
+        """
+        from reinhardt.orm.models.fields import Field
+
+        connection = self.connection
+        raw = self.query.raw
+        getters = []
+        for field in fields:
+            if raw or type(field).pre_save is Field.pre_save:
+                getters.append((field.attname, None, field.get_db_prep_save, field))
+            else:
+                getters.append((None, field.pre_save, field.get_db_prep_save, field))
+        rows = []
+        for obj in self.query.objs:
+            row = []
+            for attname, pre_save, prep, field in getters:
+                value = getattr(obj, attname) if pre_save is None else pre_save(obj, True)
+                if hasattr(value, "resolve_expression"):
+                    row.append(self.prepare_value(field, value))
+                else:
+                    row.append(prep(value, connection))
+            rows.append(row)
+        return rows
+
     def pre_save_val(self, field, obj):
         """The value of ``field`` on ``obj`` (pre_save() unless raw)."""
         if self.query.raw:
@@ -1447,6 +1488,12 @@ class SQLInsertCompiler(SQLCompiler):
         if not value_rows:
             return [], []
         get_placeholders = [getattr(field, "get_placeholder", None) for field in fields]
+        if not any(get_placeholders) and None not in fields and not any(
+            hasattr(value, "resolve_expression") for row in value_rows for value in row
+        ):
+            # Plain values only: one placeholder per value.
+            placeholders = ["%s"] * len(fields)
+            return [placeholders] * len(value_rows), value_rows
         placeholder_rows = []
         param_rows = []
         for row in value_rows:
@@ -1477,10 +1524,7 @@ class SQLInsertCompiler(SQLCompiler):
         result.append("(%s)" % ", ".join(qn(f.column) for f in fields))
 
         if self.query.fields:
-            value_rows = [
-                [self.prepare_value(field, self.pre_save_val(field, obj)) for field in fields]
-                for obj in self.query.objs
-            ]
+            value_rows = self._value_rows(fields)
         else:
             # An empty object.
             value_rows = [
@@ -1651,10 +1695,12 @@ class SQLUpdateCompiler(SQLCompiler):
         self.pre_sql_setup()
         if not self.query.values:
             return "", ()
+        if self.query.update_rows is not None:
+            return self.update_from_rows_sql()
         features = self.connection.features
         qn = self.quote_name
         values, update_params = [], []
-        for field, model, val in self.query.values:
+        for field, _model, val in self.query.values:
             if hasattr(val, "resolve_expression"):
                 val = val.resolve_expression(self.query, allow_joins=False, for_save=True)
                 if val.contains_aggregate:
@@ -1709,6 +1755,45 @@ class SQLUpdateCompiler(SQLCompiler):
         else:
             result.append("WHERE %s" % where)
         return " ".join(result), tuple(update_params + list(params))
+
+    def update_from_rows_sql(self):
+        """``UPDATE t SET f = rows.f, ... FROM (SELECT %s AS pk, %s AS f UNION ALL VALUES
+        (...), ...) rows WHERE t.pk = rows.pk``: bulk_update() in a statement linear in the
+        batch (a CASE per field has one branch per object, evaluated for every row)."""
+        qn = self.quote_name
+        fields, rows = self.query.update_rows
+        meta = self.query.get_meta()
+        table = qn(self.query.base_table)
+        source = qn("reinhardt_rows")
+        names = [qn("pk")] + [qn(f"v{index}") for index in range(len(fields))]
+        placeholders = []
+        for field in [meta.pk, *fields]:
+            placeholder = "%s"
+            if hasattr(field, "get_placeholder"):
+                placeholder = field.get_placeholder(None, self, self.connection)
+            placeholders.append(
+                self.connection.ops.update_from_rows_placeholder(field, placeholder))
+        # The first row names the columns; the others follow as a VALUES list.
+        first = ", ".join(f"{p} AS {name}" for p, name in zip(placeholders, names))
+        rows_sql = f"SELECT {first}"
+        if len(rows) > 1:
+            row_sql = "(%s)" % ", ".join(placeholders)
+            rows_sql += f" UNION ALL VALUES {', '.join([row_sql] * (len(rows) - 1))}"
+        assignments = ", ".join(
+            f"{qn(field.column)} = {source}.{name}" for field, name in zip(fields, names[1:])
+        )
+        sql = (
+            f"UPDATE {table} SET {assignments} FROM ({rows_sql}) {source} "
+            f"WHERE {table}.{qn(meta.pk.column)} = {source}.{names[0]}"
+        )
+        params = [param for row in rows for param in row]
+        try:
+            where, where_params = self.compile(self.query.where)
+        except FullResultSet:
+            where_params = []
+        else:
+            sql += f" AND ({where})"
+        return sql, tuple(params + list(where_params))
 
     def execute_sql(self, result_type):
         """Run the UPDATE (and those of parent tables); returns the rows matched."""

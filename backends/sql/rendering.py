@@ -88,6 +88,12 @@ class NodeRenderer:
     def visit_PositionRef(self, node):
         return str(node.ordinal), []
 
+    def visit_ResolvedOuterRef(self, node):
+        raise ValueError(
+            "This queryset contains a reference to an outer query and may only be used in a "
+            "subquery."
+        )
+
     def visit_Star(self, node):
         return "*", []
 
@@ -181,6 +187,9 @@ class NodeRenderer:
     def visit_Func(self, node, function=None, template=None, arg_joiner=None,
                    **extra_context):
         connection = self.connection
+        if not node.contains_aggregate and not connection.features.supports_functions:
+            raise connection.features.not_supported(
+                "supports_functions", f"the {node.__class__.__name__} function")
         connection.ops.check_expression_support(node)
         sql_parts = []
         params = []
@@ -388,6 +397,11 @@ class NodeRenderer:
         """AND/OR/XOR of the children; a child that matches nothing or everything is folded
         (EmptyResultSet/FullResultSet) as SQL's three-valued logic would."""
         connection = self.connection
+        features = connection.features
+        if node.connector != "AND" and len(node.children) > 1:
+            features.require("supports_or_filters", f"{node.connector} of filters (Q | Q)")
+        if node.negated:
+            features.require("supports_negated_filters", "exclude() and ~Q()")
         result = []
         result_params = []
         if node.connector == "AND":
@@ -580,6 +594,19 @@ class NodeRenderer:
             return self.lookup_batch_rhs(lookup)
 
         value = lookup.rhs
+        if isinstance(lookup, IExact):
+            connection.features.require("supports_case_insensitive_lookups", "iexact lookups")
+        if isinstance(lookup, PatternLookup):
+            features = connection.features
+            features.require("supports_like_lookups", f"{lookup.lookup_name} lookups")
+            if lookup.lookup_name.startswith("i"):
+                features.require("supports_case_insensitive_lookups",
+                                 f"{lookup.lookup_name} lookups")
+        if hasattr(value, "resolve_expression") and not getattr(value, "subquery", False) \
+                and not hasattr(value, "get_compiler") \
+                and not connection.features.supports_expression_filters:
+            raise connection.features.not_supported(
+                "supports_expression_filters", "filters comparing to F() or an expression")
         if lookup.bilateral_transforms:
             if lookup.rhs_is_direct_value():
                 # Do not call get_db_prep_lookup here as the value will be
@@ -704,6 +731,7 @@ class NodeRenderer:
         return sql_template % (lhs, rhs), lhs_params + rhs_params
 
     def visit_YearLookup(self, node, **extra):
+        self.connection.features.require("supports_date_lookups", f"{node.lookup_name} lookups")
         # Avoid the extract operation if the rhs is a direct value to allow
         # indexes to be used.
         if node.rhs_is_direct_value():
@@ -716,6 +744,23 @@ class NodeRenderer:
             params.extend(_year_bound_params(node, start, finish))
             return "%s %s" % (lhs_sql, rhs_sql), params
         return self.visit_BuiltinLookup(node)
+
+    # ----- JSONField (each dialect renders these; here: what a dialect without them says) ---
+
+    def visit_DataContains(self, node, **extra):
+        features = self.connection.features
+        features.require("supports_json_field_contains", f"JSONField {node.lookup_name} lookups")
+        return self.visit_PostgresOperatorLookup(node)
+
+    visit_ContainedBy = visit_DataContains
+
+    def visit_KeyTransform(self, node, **extra):
+        features = self.connection.features
+        features.require("supports_json_field", "JSONField key transforms")
+        raise NotSupportedError(
+            f"The {self.vendor} compiler has no rendering of JSONField key transforms "
+            "(visit_KeyTransform)."
+        )
 
     def visit_PostgresOperatorLookup(self, node, **extra):
         raise NotSupportedError(
@@ -757,6 +802,7 @@ class NodeRenderer:
         return sql, list(params)
 
     def visit_TruncBase(self, node, **extra):
+        self.connection.features.require("supports_date_lookups", "date truncation")
         from reinhardt.orm.models.fields import DateField, DateTimeField, TimeField
 
         ops = self.connection.ops
@@ -777,6 +823,7 @@ class NodeRenderer:
         return sql, list(params)
 
     def visit_TruncDate(self, node, **extra):
+        self.connection.features.require("supports_date_lookups", "date truncation")
         # Cast to date rather than truncate to date.
         sql, params = self.compile(node.lhs)
         tzname = node.get_tzname()
@@ -784,6 +831,7 @@ class NodeRenderer:
         return sql, list(params)
 
     def visit_TruncTime(self, node, **extra):
+        self.connection.features.require("supports_date_lookups", "date truncation")
         # Cast to time rather than truncate to time.
         sql, params = self.compile(node.lhs)
         tzname = node.get_tzname()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from reinhardt.backends.base.schema import BaseDatabaseSchemaEditor
+from reinhardt.backends.sql.alterations import AlterationsMixin
 from reinhardt.backends.utils import names_digest, split_identifier, strip_quotes
 from reinhardt.orm.models.fields import NOT_PROVIDED
 from reinhardt.orm.transaction import TransactionManagementError
@@ -16,7 +17,7 @@ from reinhardt.orm.transaction import TransactionManagementError
 logger = logging.getLogger("reinhardt.orm.backends.schema")
 
 
-class SQLSchemaEditor(BaseDatabaseSchemaEditor):
+class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
     # Overrideable SQL templates
     sql_create_table = "CREATE TABLE %(table)s (%(definition)s)"
     sql_rename_table = "ALTER TABLE %(old_table)s RENAME TO %(new_table)s"

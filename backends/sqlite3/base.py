@@ -199,7 +199,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
                     ).fetchall()
                     for table_name in table_names
                 )
-            for table_name, rowid, referenced_table_name, foreign_key_index in violations:
+            for table_name, rowid, referenced_table_name, _foreign_key_index in violations:
                 raise IntegrityError(
                     "The row in table '%s' with rowid %s has an invalid foreign key "
                     "referencing table '%s'." % (table_name, rowid, referenced_table_name)

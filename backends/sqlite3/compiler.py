@@ -1,11 +1,12 @@
 """SQLite's compilers: the shared SQL compilers with SQLite renderings of some nodes."""
 
 from reinhardt.backends.sql import compiler as sql
+from reinhardt.backends.sqlite3.json import SQLiteJSONRendering
 from reinhardt.orm.errors import NotSupportedError
-from reinhardt.orm.models.expressions import Value
+from reinhardt.orm.models.expressions import Col, Value
 
 
-class SQLiteRenderingMixin:
+class SQLiteRenderingMixin(SQLiteJSONRendering):
     """SQLite spellings of functions: built-ins where SQLite has them with the right
     semantics, registered Python functions (reinhardt_*) where it doesn't."""
 
@@ -13,6 +14,37 @@ class SQLiteRenderingMixin:
 
     def _function(self, node, function, **extra):
         return self.visit_Func(node, function=function, **extra)
+
+    def visit_CombinedExpression(self, node):
+        # SQLite stores a decimal with no fractional part as an integer, so 20.00 / 200 would
+        # be an integer division; a DecimalField operand makes the division real.
+        if node.connector == node.DIV and any(
+            _is_decimal(side) for side in (node.lhs, node.rhs)
+        ):
+            lhs_sql, lhs_params = self.compile(node.lhs)
+            rhs_sql, rhs_params = self.compile(node.rhs)
+            return f"(CAST({lhs_sql} AS REAL) / {rhs_sql})", [*lhs_params, *rhs_params]
+        return super().visit_CombinedExpression(node)
+
+    def visit_Value(self, node):
+        sql, params = super().visit_Value(node)
+        if params and isinstance(params[0], str) and _is_decimal(node):
+            # Decimals are passed as text; as text they would compare above every number.
+            return f"CAST({sql} AS NUMERIC)", params
+        return sql, params
+
+    def lookup_rhs(self, lookup):
+        sql, params = super().lookup_rhs(lookup)
+        # A decimal compared with an expression (not a column, whose NUMERIC affinity converts
+        # the text parameter) must be a number too: text sorts above every number in SQLite.
+        if (
+            lookup.rhs_is_direct_value()
+            and not isinstance(lookup.lhs, Col)
+            and _is_decimal(lookup.lhs)
+            and any(isinstance(param, str) for param in params)
+        ):
+            sql = sql.replace("%s", "CAST(%s AS NUMERIC)")
+        return sql, params
 
     def visit_Greatest(self, node, **extra):
         return self._function(node, "MAX", **extra)
@@ -121,7 +153,8 @@ class SQLiteRenderingMixin:
     visit_Exp = visit_Ln = visit_Radians = visit_Sin = visit_Sqrt = visit_Tan = _math
 
     def visit_Round(self, node, **extra):
-        return self._function(node, "ROUND", **extra)
+        # SQLite's ROUND() ignores a negative precision; the registered function does not.
+        return self._function(node, "reinhardt_round", **extra)
 
     def visit_Now(self, node, **extra):
         return self.visit_Func(
@@ -169,6 +202,11 @@ class SQLiteRenderingMixin:
             "in Python for SQLite.",
             backend="SQLite", feature="db_default in bulk inserts", flag="supports_bulk_insert",
         )
+
+
+def _is_decimal(expression) -> bool:
+    field = getattr(expression, "_output_field_or_none", None)
+    return field is not None and field.get_internal_type() == "DecimalField"
 
 
 class SQLCompiler(SQLiteRenderingMixin, sql.SQLCompiler):

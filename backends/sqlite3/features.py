@@ -12,6 +12,8 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_transactions = True
     supports_savepoints = True
     can_rollback_ddl = True
+    # No ALTER INDEX ... RENAME: RenameIndex drops and recreates the index.
+    can_rename_index = False
     # SQLite locks the whole database for writing: select_for_update() needs no row locks
     # (nowait, skip_locked and of=... are not supported).
     supports_select_for_update = EMULATED
@@ -37,6 +39,8 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_boolean_expr_in_select_clause = True
     supports_logical_xor = False
     supports_explain = True
+    # UPDATE ... FROM (SQLite 3.33+) with a WITH clause: bulk_update() stays linear.
+    supports_update_from_values = sqlite3.sqlite_version_info >= (3, 33)
     update_can_self_select = True
     delete_can_self_reference_subquery = True
     # SQLite's default limit since 3.32; the wrapper reads the real one when connected.

@@ -12,12 +12,12 @@ import math
 import random
 import re
 import statistics
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 from hashlib import md5, sha1, sha224, sha256, sha384, sha512
 
 from reinhardt.utils.duration import duration_microseconds
 from reinhardt.utils.timezone import _zone
-from datetime import timezone as dt_timezone
 
 
 def register(connection) -> None:
@@ -69,11 +69,21 @@ def register(connection) -> None:
     connection.create_aggregate("reinhardt_var_samp", 1, _make_statistic(statistics.variance))
 
 
+def _number(value):
+    """A number from a function argument: decimals arrive as text (the driver's adaption)."""
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return float(value)
+    return value
+
+
 def _null_safe(func):
     def wrapper(*args):
         if any(arg is None for arg in args):
             return None
-        return func(*args)
+        return func(*(_number(arg) for arg in args))
 
     return wrapper
 
@@ -140,18 +150,20 @@ def _hash(algorithm):
 def _sign(x):
     if x is None:
         return None
+    x = _number(x)
     return (x > 0) - (x < 0)
 
 
 def _round(x, places):
     if x is None or places is None:
         return None
+    x, places = _number(x), _number(places)
     # SQL rounds half away from zero; Python's round() rounds half to even.
     from decimal import ROUND_HALF_UP, Decimal
 
     quantum = Decimal(1).scaleb(-int(places))
     result = Decimal(repr(x)).quantize(quantum, rounding=ROUND_HALF_UP)
-    return int(result) if isinstance(x, int) and places >= 0 else float(result)
+    return int(result) if isinstance(x, int) else float(result)
 
 
 def _make_statistic(func):
@@ -178,7 +190,7 @@ def _tz(name):
     if not name:
         return None
     if name == "UTC":
-        return dt_timezone.utc
+        return UTC
     match = re.fullmatch(r"(?:UTC)?([+-])(\d{2}):?(\d{2})?", name)
     if match:
         sign, hours, minutes = match.groups()
@@ -196,7 +208,7 @@ def _parse_dt(value, conn_tzname=None, tzname=None):
     except (TypeError, ValueError):
         return None
     if tzname is not None and tzname != conn_tzname:
-        source = _tz(conn_tzname) or dt_timezone.utc
+        source = _tz(conn_tzname) or UTC
         dt = dt.replace(tzinfo=source).astimezone(_tz(tzname)).replace(tzinfo=None)
     return dt
 
@@ -321,6 +333,11 @@ def _format_dtdelta(connector, lhs, rhs):
     """Date/time arithmetic with durations (stored as microseconds)."""
     if connector is None or lhs is None or rhs is None:
         return None
+    if connector in ("*", "/") and isinstance(lhs, (int, float)) and isinstance(
+        rhs, (int, float)
+    ):
+        # A duration (microseconds) scaled by a number: plain arithmetic on microseconds.
+        return lhs * rhs if connector == "*" else lhs / rhs
     real_lhs = _sqlite_to_datetime(lhs)
     real_rhs = _sqlite_to_datetime(rhs)
     if connector == "+":
@@ -336,6 +353,9 @@ def _format_dtdelta(connector, lhs, rhs):
     if isinstance(out, timedelta):
         return duration_microseconds(out)
     if isinstance(out, datetime):
+        if any(isinstance(side, str) and len(side) == 10 for side in (lhs, rhs)):
+            # A date plus a duration stays a date (what a DateField column holds).
+            return out.date().isoformat()
         return out.isoformat(" ")
     return out
 

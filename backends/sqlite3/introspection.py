@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from reinhardt.backends.base.introspection import BaseDatabaseIntrospection
+from reinhardt.backends.base.introspection import BaseDatabaseIntrospection, TableInfo
 from reinhardt.backends.base.introspection import FieldInfo as BaseFieldInfo
-from reinhardt.backends.base.introspection import TableInfo
 
 FieldInfo = namedtuple("FieldInfo", BaseFieldInfo._fields + ("pk", "has_json_constraint"))
 

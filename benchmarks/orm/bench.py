@@ -6,11 +6,9 @@ per operation and the ratios. Run: python benchmarks/orm/bench.py [--quick]
 
 from __future__ import annotations
 
-import datetime
 import decimal
 import os
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -48,20 +46,27 @@ def setup_raw(path):
     return conn
 
 
+CENTS = decimal.Decimal("0.01")
+
+
 def raw_cases(conn):
+    # Equivalent objects: the price is a Decimal with two places, as the models have it.
+    to_decimal = decimal.Context(prec=15).create_decimal_from_float
+
     def fetch_objects():
-        return [PlainBook(*row) for row in conn.execute(
-            "SELECT id, title, pages, price, author_id FROM book").fetchall()]
+        return [PlainBook(i, t, p, to_decimal(price).quantize(CENTS), a) for i, t, p, price, a
+                in conn.execute("SELECT id, title, pages, price, author_id FROM book")
+                .fetchall()]
 
     def values_list():
         return conn.execute("SELECT id, title FROM book").fetchall()
 
     def get_by_pk():
         for pk in range(1, 101):
-            row = conn.execute(
+            i, t, p, price, a = conn.execute(
                 "SELECT id, title, pages, price, author_id FROM book WHERE id = ? LIMIT 21",
                 (pk,)).fetchone()
-            PlainBook(*row)
+            PlainBook(i, t, p, to_decimal(price).quantize(CENTS), a)
 
     def filter_count():
         return conn.execute("SELECT COUNT(*) FROM book WHERE pages > ?", (500,)).fetchone()
@@ -76,7 +81,8 @@ def raw_cases(conn):
         rows = conn.execute(
             "SELECT b.id, b.title, b.pages, b.price, b.author_id, a.id, a.name FROM book b "
             "INNER JOIN author a ON b.author_id = a.id").fetchall()
-        return [(PlainBook(*r[:5]), r[5:]) for r in rows]
+        return [(PlainBook(r[0], r[1], r[2], to_decimal(r[3]).quantize(CENTS), r[4]), r[5:])
+                for r in rows]
 
     return {
         "fetch 1000 objects": fetch_objects,

@@ -30,6 +30,7 @@ from reinhardt.conf import settings as reinhardt_settings  # noqa: E402
 reinhardt_settings.configure(USE_TZ=True, TIME_ZONE="UTC", INSTALLED_APPS=[], TEMPLATES=[])
 
 from pages import data, jinja, reinhardt_django  # noqa: E402
+
 from reinhardt.web.templates import Context as ReinhardtContext  # noqa: E402
 from reinhardt.web.templates import Engine as ReinhardtEngine  # noqa: E402
 

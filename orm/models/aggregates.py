@@ -52,6 +52,9 @@ class Aggregate(Func):
                            for_save=False):
         # Aggregates are not allowed in UPDATE queries, so ignore for_save
         c = super().resolve_expression(query, allow_joins, reuse, summarize)
+        if c.filter is not None and hasattr(c.filter, "resolve_expression"):
+            # Func resolves only the arguments; the filter= condition is resolved here.
+            c.filter = c.filter.resolve_expression(query, allow_joins, reuse, summarize)
         if summarize:
             # Summarized aggregates cannot refer to summarized aggregates.
             for ref in c.get_refs():

@@ -429,8 +429,77 @@ def _loaded_state(db):
     return state
 
 
+def make_fast_init(model):
+    """A generated ``__init__`` for keyword-only construction, equivalent to the generic one.
+
+    It handles the concrete fields (by name or attname, with defaults) and returns False,
+    changing nothing, whenever the generic ``__init__`` must run instead: other keywords
+    (properties, many-to-many, typos), or pre_init/post_init receivers.
+    """
+    from reinhardt.orm.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+    from reinhardt.orm.models.query_utils import DeferredAttribute
+
+    opts = model._meta
+    if opts.abstract:
+        return None
+    namespace = {
+        "State": ModelState, "pre_init": pre_init, "post_init": post_init, "cls": model,
+        "Field": None,
+    }
+    allowed = set()
+    lines = [
+        "def fast_init(self, kwargs):",
+        "    if (pre_init.receivers and pre_init.has_listeners(cls)) or "
+        "(post_init.receivers and post_init.has_listeners(cls)):",
+        "        return False",
+        "    if not kwargs.keys() <= allowed:",
+        "        return False",
+        "    d = self.__dict__",
+        "    d['_state'] = State()",
+    ]
+    for i, field in enumerate(opts.concrete_fields):
+        if field.generated:
+            return None
+        base_get_default = type(field).get_default is base_field_get_default()
+        namespace[f"default{i}"] = field._get_default if base_get_default else field.get_default
+        direct = type(field).descriptor_class in (DeferredAttribute, ForeignKeyDeferredAttribute)
+        attname = field.attname
+        allowed.add(attname)
+        store = (f"d[{attname!r}] = " if direct
+                 else f"setattr(self, {attname!r}, ")
+        close = "" if direct else ")"
+        if field.is_relation:
+            allowed.add(field.name)
+            lines += [
+                f"    if {field.name!r} in kwargs:",
+                f"        setattr(self, {field.name!r}, kwargs[{field.name!r}])",
+                f"    elif {attname!r} in kwargs:",
+                f"        {store}kwargs[{attname!r}]{close}",
+                "    else:",
+                f"        {store}default{i}(){close}",
+            ]
+        else:
+            lines += [
+                f"    {store}kwargs[{attname!r}] if {attname!r} in kwargs "
+                f"else default{i}(){close}",
+            ]
+    lines.append("    return True")
+    namespace["allowed"] = frozenset(allowed)
+    exec(compile("\n".join(lines), f"<reinhardt __init__ for {opts.label}>", "exec"),
+         namespace)
+    return namespace["fast_init"]
+
+
+def base_field_get_default():
+    from reinhardt.orm.models.fields import Field
+
+    return Field.get_default
+
+
 class Model(AltersData, metaclass=ModelBase):
     def __init__(self, *args, **kwargs):
+        if not args and (fast := self._meta.fast_init) is not None and fast(self, kwargs):
+            return
         # Alias some things as locals to avoid repeat global lookups
         cls = self.__class__
         opts = self._meta
@@ -679,7 +748,7 @@ class Model(AltersData, metaclass=ModelBase):
                 _memoryview_attrs.append((attr, bytes(value)))
         if _memoryview_attrs:
             state["_memoryview_attrs"] = _memoryview_attrs
-            for attr, value in _memoryview_attrs:
+            for attr, _ in _memoryview_attrs:
                 state.pop(attr)
         return state
 

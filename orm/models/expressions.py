@@ -1211,8 +1211,7 @@ class OrderBy(Expression):
         self.expression = expression
 
     def __repr__(self):
-        return "{}({}, descending={})".format(self.__class__.__name__, self.expression,
-                                              self.descending)
+        return f"{self.__class__.__name__}({self.expression}, descending={self.descending})"
 
     def set_source_expressions(self, exprs):
         self.expression = exprs[0]

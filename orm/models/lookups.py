@@ -301,6 +301,13 @@ class In(FieldGetDbPrepValueIterableMixin, BuiltinLookup):
             if not self.rhs.has_select_fields:
                 self.rhs.clear_select_clause()
                 self.rhs.add_fields(["pk"])
+            else:
+                selected = len(self.rhs.select) + len(self.rhs.annotation_select)
+                if selected != 1:
+                    raise ValueError(
+                        f"The QuerySet value for the {self.lookup_name!r} lookup must have 1 "
+                        f"selected fields (received {selected})"
+                    )
             return self.rhs
         if self.rhs_is_direct_value():
             try:

@@ -62,7 +62,8 @@ class Options:
         "fields", "many_to_many", "concrete_fields", "local_concrete_fields", "_non_pk_concrete_field_names",
         "_reverse_one_to_one_field_names", "_forward_fields_map", "managers",
         "managers_map", "base_manager", "default_manager", "db_returning_fields",
-        "_property_names", "pk_fields", "_model_builders", "_select_cols",
+        "_property_names", "pk_fields", "_model_builders", "_select_cols", "fast_init",
+        "_bulk_insert_info",
     }
     REVERSE_PROPERTIES = {"related_objects", "fields_map", "_relation_tree"}
 
@@ -839,6 +840,21 @@ class Options:
     @cached_property
     def pk_fields(self):
         return [self.pk]
+
+    @cached_property
+    def fast_init(self):
+        """The generated keyword-only ``__init__`` of the model (see models.base)."""
+        from reinhardt.orm.models.base import make_fast_init
+
+        return make_fast_init(self.model)
+
+    @cached_property
+    def _bulk_insert_info(self):
+        """(relation fields, fields with a db_default): what bulk_create must look at."""
+        return (
+            [f for f in self.concrete_fields if f.is_relation],
+            [f for f in self.concrete_fields if f.has_db_default()],
+        )
 
     @cached_property
     def _model_builders(self):

@@ -17,15 +17,14 @@ from reinhardt.orm import (
     router,
     transaction,
 )
-from reinhardt.orm.models import AutoField, DateField, DateTimeField, Field
+from reinhardt.orm.models import AutoField, DateField, DateTimeField, Field, query_ops
+from reinhardt.orm.models.aggregates import Count
 from reinhardt.orm.models.constants import LOOKUP_SEP, OnConflict
 from reinhardt.orm.models.deletion import Collector
 from reinhardt.orm.models.expressions import Case, F, Value, When
 from reinhardt.orm.models.functions import Cast, Trunc
 from reinhardt.orm.models.query_utils import FilteredRelation, Q
 from reinhardt.orm.models.signals import post_init, pre_init
-from reinhardt.orm.models import query_ops
-from reinhardt.orm.models.aggregates import Count
 from reinhardt.orm.models.utils import (
     AltersData,
     create_namedtuple_class,
@@ -35,7 +34,7 @@ from reinhardt.orm.query import Query, RawQuery
 from reinhardt.orm.query.constants import GET_ITERATOR_CHUNK_SIZE
 from reinhardt.orm.query.where import AND, OR, XOR
 from reinhardt.utils import timezone
-from reinhardt.utils.functional import cached_property, partition
+from reinhardt.utils.functional import cached_property
 
 # The maximum number of results to fetch in a get() query.
 MAX_GET_RESULTS = 21
@@ -250,9 +249,22 @@ class ValuesIterable(BaseIterable):
             *query.values_select,
             *query.annotation_select,
         ]
-        indexes = range(len(names))
+        indexes = _requested_order(queryset, query) or range(len(names))
         for row in compiler.results_iter(results):
             yield {names[i]: row[i] for i in indexes}
+
+
+def _requested_order(queryset, query):
+    """Positions of the requested fields in the selected row, or None when they match
+    (a transform such as ``data__key`` may be selected after a later annotation)."""
+    if not queryset._fields:
+        return None
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    fields = list(dict.fromkeys([*queryset._fields, *query.annotation_select]))
+    if fields == names:
+        return None
+    index = {name: position for position, name in enumerate(names)}
+    return [index[name] for name in fields]
 
 
 class ValuesListIterable(BaseIterable):
@@ -261,7 +273,11 @@ class ValuesListIterable(BaseIterable):
     def __iter__(self):
         compiler, results = _compile_and_run(self.queryset, self.chunked_fetch,
                                              self.chunk_size)
-        return iter(compiler.results_iter(results, tuple_expected=True))
+        rows = compiler.results_iter(results, tuple_expected=True)
+        order = _requested_order(self.queryset, compiler.query)
+        if order is None:
+            return iter(rows)
+        return (tuple(row[i] for i in order) for row in rows)
 
 
 class NamedValuesListIterable(ValuesListIterable):
@@ -270,7 +286,8 @@ class NamedValuesListIterable(ValuesListIterable):
     def __iter__(self):
         queryset = self.queryset
         if queryset._fields:
-            names = queryset._fields
+            query = queryset._q
+            names = list(dict.fromkeys([*queryset._fields, *query.annotation_select]))
         else:
             query = queryset._q
             names = [
@@ -290,7 +307,9 @@ class FlatValuesListIterable(BaseIterable):
     def __iter__(self):
         compiler, results = _compile_and_run(self.queryset, self.chunked_fetch,
                                              self.chunk_size)
-        return map(operator.itemgetter(0), compiler.results_iter(results))
+        order = _requested_order(self.queryset, compiler.query)
+        return map(operator.itemgetter(order[0] if order else 0),
+                   compiler.results_iter(results))
 
 
 def _compile_and_run(queryset, chunked_fetch, chunk_size):
@@ -783,16 +802,24 @@ class QuerySet(AltersData):
     def _prepare_for_bulk_create(self, objs):
         from reinhardt.orm.models.expressions import DatabaseDefault
 
+        opts = self.model._meta
+        pk = opts.pk
+        pk_attname = pk.attname
+        # A pk default (e.g. uuid4) is computed here; an auto pk stays None.
+        pk_needs_value = bool(pk.default) and pk.has_default()
+        relation_fields, db_default_fields = opts._bulk_insert_info
         for obj in objs:
-            if not obj._is_pk_set():
+            if pk_needs_value and getattr(obj, pk_attname) is None:
                 # Populate new PK values.
-                obj.pk = obj._meta.pk.get_pk_value_on_save(obj)
-            for field in obj._meta.concrete_fields:
+                obj.pk = pk.get_pk_value_on_save(obj)
+            for field in db_default_fields:
                 value = getattr(obj, field.attname)
                 if isinstance(value, DatabaseDefault):
                     setattr(obj, field.attname, field.db_default)
-
-            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+            if relation_fields:
+                obj._prepare_related_fields_for_save(
+                    operation_name="bulk_create", fields=relation_fields
+                )
 
     def _check_bulk_create_options(self, ignore_conflicts, update_conflicts, update_fields,
                                    unique_fields):
@@ -891,7 +918,13 @@ class QuerySet(AltersData):
         objs = list(objs)
         self._prepare_for_bulk_create(objs)
         with transaction.atomic(using=self.db, savepoint=False):
-            objs_without_pk, objs_with_pk = partition(lambda o: o._is_pk_set(), objs)
+            pk_attname = opts.pk.attname
+            objs_with_pk, objs_without_pk = [], []
+            for obj in objs:
+                if getattr(obj, pk_attname) is None:
+                    objs_without_pk.append(obj)
+                else:
+                    objs_with_pk.append(obj)
             if objs_with_pk:
                 returned_columns = self._batched_insert(
                     objs_with_pk, fields, batch_size, on_conflict=on_conflict,
@@ -910,17 +943,21 @@ class QuerySet(AltersData):
                     objs_without_pk, fields, batch_size, on_conflict=on_conflict,
                     update_fields=update_fields, unique_fields=unique_fields,
                 )
-                connection = connections[self.db]
+                db = self.db
+                connection = connections[db]
                 if (
                     connection.features.can_return_rows_from_bulk_insert
                     and on_conflict is None
                 ):
                     assert len(returned_columns) == len(objs_without_pk)
+                returning = [field.attname for field in opts.db_returning_fields]
                 for obj_without_pk, results in zip(objs_without_pk, returned_columns):
-                    for result, field in zip(results, opts.db_returning_fields):
-                        setattr(obj_without_pk, field.attname, result)
-                    obj_without_pk._state.adding = False
-                    obj_without_pk._state.db = self.db
+                    for result, attname in zip(results, returning):
+                        setattr(obj_without_pk, attname, result)
+                for obj_without_pk in objs_without_pk:
+                    state = obj_without_pk._state
+                    state.adding = False
+                    state.db = db
 
         return objs
 
@@ -968,7 +1005,11 @@ class QuerySet(AltersData):
         requires_casting = connection.features.requires_casted_case_in_updates
         batches = (objs[i: i + batch_size] for i in range(0, len(objs), batch_size))
         updates = []
+        by_rows = _can_update_from_rows(connection, self.model, fields)
         for batch_objs in batches:
+            if by_rows and not _has_expression_values(batch_objs, fields):
+                updates.append((None, batch_objs))
+                continue
             update_kwargs = {}
             for field in fields:
                 when_statements = []
@@ -986,6 +1027,9 @@ class QuerySet(AltersData):
         queryset = self.using(self.db)
         with transaction.atomic(using=self.db, savepoint=False):
             for pks, update_kwargs in updates:
+                if pks is None:
+                    rows_updated += _update_from_rows(queryset, fields, update_kwargs)
+                    continue
                 rows_updated += queryset.filter(pk__in=pks).update(**update_kwargs)
         return rows_updated
 
@@ -1098,7 +1142,7 @@ class QuerySet(AltersData):
         if fields:
             order_by = fields
         else:
-            order_by = getattr(self.model._meta, "get_latest_by")
+            order_by = self.model._meta.get_latest_by
             if order_by and not isinstance(order_by, (tuple, list)):
                 order_by = (order_by,)
         if order_by is None:
@@ -1179,7 +1223,7 @@ class QuerySet(AltersData):
         if id_list is not None:
             if not id_list:
                 return {}
-            filter_key = "{}__in".format(field_name)
+            filter_key = f"{field_name}__in"
             batch_size = connections[self.db].features.max_query_params
             id_list = tuple(id_list)
             # If the database has a limit on the number of query parameters
@@ -1642,8 +1686,8 @@ class QuerySet(AltersData):
                         "The named annotation '%s' conflicts with the default name for "
                         "another annotation." % arg.default_alias
                     )
-            except TypeError:
-                raise TypeError("Complex annotations require an alias")
+            except (AttributeError, TypeError):
+                raise TypeError("Complex annotations require an alias") from None
             annotations[arg.default_alias] = arg
         annotations.update(kwargs)
 
@@ -1904,10 +1948,7 @@ class QuerySet(AltersData):
             self._known_related_objects.setdefault(field, {}).update(objects)
 
     def resolve_expression(self, *args, **kwargs):
-        if self._fields and len(self._fields) > 1:
-            # values() queryset can only be used as nested queries
-            # if they are set up to select only a single field.
-            raise TypeError("Cannot use multi-field values as a filter value.")
+        # How many columns a subquery may select is the lookup's business (``in`` wants one).
         query = self.query.resolve_expression(*args, **kwargs)
         query._db = self._db
         return query
@@ -2585,5 +2626,14 @@ def get_related_populators(klass_info, select, db):
 
 # Late imports: these classes refer back to this module.
 from reinhardt.orm.query.constants import ROW_COUNT  # noqa: E402
-from reinhardt.orm.query.subqueries import DeleteQuery, InsertQuery, UpdateQuery  # noqa: E402
+from reinhardt.orm.query.subqueries import (  # noqa: E402
+    DeleteQuery,
+    InsertQuery,
+    UpdateQuery,
+)
+from reinhardt.orm.query.subqueries import can_update_from_rows as _can_update_from_rows  # noqa: E402,E501
+from reinhardt.orm.query.subqueries import (  # noqa: E402
+    has_expression_values as _has_expression_values,
+)
+from reinhardt.orm.query.subqueries import update_from_rows as _update_from_rows  # noqa: E402
 

@@ -1037,7 +1037,7 @@ class Query(BaseExpression):
 
     def check_alias(self, alias):
         if not isinstance(alias, str) or not alias or any(
-            c in alias for c in "'\"`;" 
+            c in alias for c in "'\"`;"
         ) or "--" in alias or "/*" in alias or any(c.isspace() for c in alias):
             raise ValueError(
                 "Column aliases cannot contain whitespace characters, quotation marks, "
@@ -1652,7 +1652,7 @@ class Query(BaseExpression):
         ``filter(author__id=1)`` needs no join: ``book.author_id`` holds the value.
         """
         joins = joins[:]
-        for pos, info in enumerate(reversed(path)):
+        for _pos, info in enumerate(reversed(path)):
             if len(joins) == 1 or not info.direct:
                 break
             if info.filtered_relation:

@@ -9,6 +9,41 @@ from reinhardt.orm.query.query import Query
 __all__ = ["DeleteQuery", "UpdateQuery", "InsertQuery", "AggregateQuery"]
 
 
+# ----- bulk_update() from a list of rows --------------------------------------------------
+
+
+def can_update_from_rows(connection, model, fields) -> bool:
+    """Whether bulk_update() of ``fields`` can join a VALUES list: the backend says so and
+    every field lives in the model's own table (parents' fields need their own UPDATEs)."""
+    if not getattr(connection.features, "supports_update_from_values", False):
+        return False
+    concrete = model._meta.concrete_model
+    return all(
+        field.model._meta.concrete_model is concrete and not field.generated
+        for field in fields
+    )
+
+
+def has_expression_values(objs, fields) -> bool:
+    """Whether any object holds an expression (F(), Func...) for one of ``fields``: those
+    batches keep the CASE form, which evaluates expressions per row."""
+    return any(
+        hasattr(getattr(obj, field.attname), "resolve_expression")
+        for obj in objs for field in fields
+    )
+
+
+def update_from_rows(queryset, fields, objs) -> int:
+    """UPDATE the rows of ``objs`` matched by ``queryset`` from the objects' values."""
+    from reinhardt.orm import connections
+    from reinhardt.orm.query.constants import ROW_COUNT
+
+    query = queryset.query.chain(UpdateQuery)
+    query.set_update_rows(fields, objs, connections[queryset.db])
+    query.annotations = {}
+    return query.get_compiler(queryset.db).execute_sql(ROW_COUNT)
+
+
 class DeleteQuery(Query):
     """DELETE FROM the base table WHERE ..."""
 
@@ -49,6 +84,9 @@ class UpdateQuery(Query):
         self.values = []
         self.related_ids = None
         self.related_updates = {}
+        # bulk_update() on backends with supports_update_from_values: (fields, rows), each
+        # row (pk, value, ...) already prepared for the database; see set_update_rows().
+        self.update_rows = None
 
     def clone(self):
         obj = super().clone()
@@ -64,6 +102,26 @@ class UpdateQuery(Query):
             self.clear_where()
             self.add_filter("pk__in", pk_list[offset: offset + batch_size])
             self.get_compiler(using).execute_sql(NO_RESULTS)
+
+    def set_update_rows(self, fields, objs, connection):
+        """Update ``fields`` of each of ``objs`` from its own values, joined by primary key
+        (UPDATE ... FROM a VALUES list: the statement grows linearly with the batch). The
+        first object of a primary key wins, as with CASE WHEN."""
+        rows, seen = [], set()
+        for obj in objs:
+            if obj.pk in seen:
+                continue
+            seen.add(obj.pk)
+            pk_field = self.get_meta().pk
+            row = [pk_field.get_db_prep_save(obj.pk, connection=connection)]
+            row.extend(
+                field.get_db_prep_save(getattr(obj, field.attname), connection=connection)
+                for field in fields
+            )
+            rows.append(row)
+        self.update_rows = (list(fields), rows)
+        # Keep values non-empty: the compiler renders nothing for an update without values.
+        self.values = [(field, self.get_meta().concrete_model, None) for field in fields]
 
     def add_update_values(self, values):
         """Turn {name: value} into (field, model, value) triples, checking each field."""

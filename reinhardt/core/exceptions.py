@@ -134,7 +134,7 @@ class ValidationError(Exception):
     @property
     def message_dict(self) -> dict:
         # Trigger an AttributeError if this ValidationError has no error_dict.
-        getattr(self, "error_dict")
+        self.error_dict
         return dict(self)
 
     @property

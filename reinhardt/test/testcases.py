@@ -619,10 +619,21 @@ class TransactionTestCase(SimpleTestCase):
         return True
 
     def _fixture_teardown(self) -> None:
-        """Empty every table of the installed models (of ``available_apps``, if given)."""
+        """Empty every table of the installed models, as the ``flush`` command does.
+
+        As in Django, ``post_migrate`` is sent afterwards (so data its receivers create is
+        there for the next test) unless the flush is limited to ``available_apps``.
+        """
         for db_name in self._databases_names(include_mirrors=False):
-            flush_database(db_name, available_apps=self.available_apps,
-                           reset_sequences=False)
+            if self.available_apps is None and _has_command("flush"):
+                from reinhardt.core.management import call_command
+
+                call_command("flush", verbosity=0, interactive=False, database=db_name,
+                             reset_sequences=False, allow_cascade=False,
+                             inhibit_post_migrate=False)
+            else:
+                flush_database(db_name, available_apps=self.available_apps,
+                               reset_sequences=False)
 
     # Assertions about the database ------------------------------------------------------
 
@@ -680,16 +691,24 @@ def flush_database(alias: str, available_apps=None, reset_sequences: bool = Fals
     conn.ops.execute_sql_flush(sql_list)
 
 
-def _load_fixtures(fixtures, db_name: str) -> None:
+def _has_command(name: str) -> bool:
     try:
-        from reinhardt.core.management import call_command
+        from reinhardt.core.management import get_commands
     except ImportError:
+        return False
+    return name in get_commands()
+
+
+def _load_fixtures(fixtures, db_name: str) -> None:
+    if not _has_command("loaddata"):
         from reinhardt.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured(
             "Test fixtures are loaded with the 'loaddata' management command, which this "
             "installation does not have yet; create the test data in setUpTestData() instead."
         )
+    from reinhardt.core.management import call_command
+
     call_command("loaddata", *fixtures, verbosity=0, database=db_name)
 
 

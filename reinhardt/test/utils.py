@@ -205,3 +205,10 @@ class CaptureQueriesContext:
         if exc_type is not None:
             return
         self.final_queries = len(self.connection.queries_log)
+
+
+def get_runner(settings, test_runner_class: str | None = None):
+    """The test runner class named by ``test_runner_class`` or the TEST_RUNNER setting."""
+    from reinhardt.utils.module_loading import import_string
+
+    return import_string(test_runner_class or settings.TEST_RUNNER)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from contextlib import ContextDecorator
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from asgiref.local import Local
 
@@ -17,7 +17,7 @@ __all__ = [
     "localtime", "localdate", "now", "is_aware", "is_naive", "make_aware", "make_naive",
 ]
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def get_fixed_timezone(offset) -> timezone:

@@ -3,6 +3,7 @@
 import uuid
 
 from reinhardt.orm import models
+from tests.orm.custom_fields import CentsField, HandField
 
 
 class Publisher(models.Model):
@@ -232,3 +233,24 @@ class Ordered(models.Model):
 
     class Meta:
         ordering = ["a", "-b"]
+
+
+# --- query API: JSON documents -----------------------------------------------------------
+
+
+class JSONDoc(models.Model):
+    name = models.CharField(max_length=20)
+    data = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Deal(models.Model):
+    """Custom fields (tests/orm/custom_fields.py)."""
+
+    hand = HandField(null=True)
+    amount = CentsField(null=True)

@@ -4,7 +4,7 @@ import pytest
 
 from reinhardt.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
 from reinhardt.orm import DatabaseError
-from tests.orm.models import Author, Book, NamedPK, Publisher, Tag, UUIDModel
+from tests.orm.models import Author, Book, NamedPK, Publisher, UUIDModel
 
 
 def test_create_assigns_pk_and_reads_back():

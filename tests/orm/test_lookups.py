@@ -132,7 +132,7 @@ def test_unknown_lookup_suggests():
 def events():
     tz = ZoneInfo("America/Chicago")
     rows = [
-        ("new-year-utc", datetime.datetime(2021, 1, 1, 3, 0, tzinfo=datetime.timezone.utc)),
+        ("new-year-utc", datetime.datetime(2021, 1, 1, 3, 0, tzinfo=datetime.UTC)),
         ("summer", datetime.datetime(2021, 7, 15, 13, 45, 30, tzinfo=tz)),
         ("sunday", datetime.datetime(2022, 3, 6, 23, 59, 59, tzinfo=tz)),
     ]

@@ -7,6 +7,11 @@ import types
 from pathlib import Path
 
 import pytest
+
+from reinhardt.core.exceptions import ImproperlyConfigured
+from reinhardt.test import override_settings
+from reinhardt.test.signals import template_rendered
+from reinhardt.utils.safestring import SafeString, mark_safe
 from reinhardt.web.templates import (
     Context,
     Engine,
@@ -21,11 +26,6 @@ from reinhardt.web.templates import (
 )
 from reinhardt.web.templates.context import ContextPopException, make_context
 from reinhardt.web.templates.loader_tags import BlockNode
-
-from reinhardt.core.exceptions import ImproperlyConfigured
-from reinhardt.test import override_settings
-from reinhardt.test.signals import template_rendered
-from reinhardt.utils.safestring import SafeString, mark_safe
 
 HERE = Path(__file__).parent
 DIRS = str(HERE / "dirs")

@@ -1,9 +1,9 @@
 """reinhardt renders every parity case exactly as Django 5.2 does (output or error)."""
 
 import pytest
-from reinhardt.web.templates import Context, Engine
 
 from reinhardt.test import override_settings
+from reinhardt.web.templates import Context, Engine
 from tests.templates import fixtures, parity_cases
 from tests.templates.parity_expected import EXPECTED
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import weakref
 
+from reinhardt.test.signals import template_rendered
+from reinhardt.utils.safestring import SafeString
 from reinhardt.web.templates import compiler
 from reinhardt.web.templates.context import Context
 from reinhardt.web.templates.exceptions import (
@@ -43,9 +45,6 @@ from reinhardt.web.templates.lexer import (
 from reinhardt.web.templates.nodes import Node, NodeList, TextNode, VariableNode
 from reinhardt.web.templates.parser import Parser
 from reinhardt.web.templates.runtime import render_value_in_context
-
-from reinhardt.test.signals import template_rendered
-from reinhardt.utils.safestring import SafeString
 
 UNKNOWN_SOURCE = "<unknown source>"
 

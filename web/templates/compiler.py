@@ -15,14 +15,13 @@ import itertools
 import weakref
 from contextlib import contextmanager
 
+from reinhardt.utils.html import conditional_escape, strip_spaces_between_tags
+from reinhardt.utils.safestring import SafeData, SafeString, mark_safe
+from reinhardt.utils.timezone import template_localtime
 from reinhardt.web.templates import runtime
 from reinhardt.web.templates.context import ContextDict
 from reinhardt.web.templates.exceptions import VariableDoesNotExist
 from reinhardt.web.templates.expressions import Variable
-
-from reinhardt.utils.html import conditional_escape, strip_spaces_between_tags
-from reinhardt.utils.safestring import SafeData, SafeString, mark_safe
-from reinhardt.utils.timezone import template_localtime
 
 _counter = itertools.count()
 

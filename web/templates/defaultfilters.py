@@ -12,9 +12,6 @@ from operator import itemgetter
 from pprint import pformat
 from urllib.parse import quote
 
-from reinhardt.web.templates.lexer import VARIABLE_ATTRIBUTE_SEPARATOR
-from reinhardt.web.templates.library import Library
-
 from reinhardt.conf import settings
 from reinhardt.utils import formats
 from reinhardt.utils.dateformat import format as date_format_string
@@ -37,6 +34,8 @@ from reinhardt.utils.text import capfirst as _capfirst
 from reinhardt.utils.text import slugify as _slugify
 from reinhardt.utils.timesince import timesince, timeuntil
 from reinhardt.utils.translation import gettext, ngettext
+from reinhardt.web.templates.lexer import VARIABLE_ATTRIBUTE_SEPARATOR
+from reinhardt.web.templates.library import Library
 
 register = Library()
 

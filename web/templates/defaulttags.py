@@ -15,6 +15,11 @@ from itertools import cycle as itertools_cycle
 from itertools import groupby
 from pprint import pformat
 
+from reinhardt.conf import settings
+from reinhardt.utils import timezone
+from reinhardt.utils.html import conditional_escape, format_html
+from reinhardt.utils.lorem_ipsum import paragraphs, words
+from reinhardt.utils.safestring import mark_safe
 from reinhardt.web.templates.compiler import needs_context
 from reinhardt.web.templates.exceptions import TemplateSyntaxError, VariableDoesNotExist
 from reinhardt.web.templates.expressions import kwarg_re, token_kwargs
@@ -34,12 +39,6 @@ from reinhardt.web.templates.lexer import (
 from reinhardt.web.templates.library import Library
 from reinhardt.web.templates.nodes import CompiledNode, Node, NodeList
 from reinhardt.web.templates.smartif import IfParser, compile_condition
-
-from reinhardt.conf import settings
-from reinhardt.utils import timezone
-from reinhardt.utils.html import conditional_escape, format_html
-from reinhardt.utils.lorem_ipsum import paragraphs, words
-from reinhardt.utils.safestring import mark_safe
 
 register = Library()
 

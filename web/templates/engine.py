@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import functools
 
+from reinhardt.core.exceptions import ImproperlyConfigured
+from reinhardt.utils.functional import cached_property
+from reinhardt.utils.module_loading import import_string
 from reinhardt.web.templates.base import Template
 from reinhardt.web.templates.context import Context
 from reinhardt.web.templates.exceptions import TemplateDoesNotExist
 from reinhardt.web.templates.library import import_library
-
-from reinhardt.core.exceptions import ImproperlyConfigured
-from reinhardt.utils.functional import cached_property
-from reinhardt.utils.module_loading import import_string
 
 _LOADERS = "reinhardt.web.templates.loaders"
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 from inspect import getfullargspec, unwrap
 
+from reinhardt.utils.safestring import SafeData, mark_safe
+from reinhardt.utils.text import unescape_string_literal
+from reinhardt.utils.timezone import template_localtime
+from reinhardt.utils.translation import gettext_lazy, pgettext_lazy
 from reinhardt.web.templates.exceptions import TemplateSyntaxError, VariableDoesNotExist
 from reinhardt.web.templates.lexer import (
     FILTER_ARGUMENT_SEPARATOR,
@@ -17,11 +21,6 @@ from reinhardt.web.templates.lexer import (
     VARIABLE_ATTRIBUTE_SEPARATOR,
 )
 from reinhardt.web.templates.runtime import MISSING, lookups_for, step
-
-from reinhardt.utils.safestring import SafeData, mark_safe
-from reinhardt.utils.text import unescape_string_literal
-from reinhardt.utils.timezone import template_localtime
-from reinhardt.utils.translation import gettext_lazy, pgettext_lazy
 
 _STR_DQ = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 _STR_SQ = r"'[^'\\]*(?:\\.[^'\\]*)*'"

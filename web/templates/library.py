@@ -12,11 +12,10 @@ from functools import wraps
 from importlib import import_module
 from inspect import getfullargspec, unwrap
 
+from reinhardt.utils.html import conditional_escape
 from reinhardt.web.templates.exceptions import InvalidTemplateLibrary, TemplateSyntaxError
 from reinhardt.web.templates.expressions import token_kwargs
 from reinhardt.web.templates.nodes import CompiledNode, Node
-
-from reinhardt.utils.html import conditional_escape
 
 _FILTER_FLAGS = ("expects_localtime", "is_safe", "needs_autoescape")
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import posixpath
 from collections import defaultdict
 
+from reinhardt.utils.safestring import mark_safe
 from reinhardt.web.templates.exceptions import TemplateSyntaxError
 from reinhardt.web.templates.expressions import Variable, token_kwargs
 from reinhardt.web.templates.library import Library
 from reinhardt.web.templates.nodes import CompiledNode, Node, TextNode
-
-from reinhardt.utils.safestring import mark_safe
 
 register = Library()
 

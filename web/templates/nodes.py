@@ -8,9 +8,8 @@ first use, so custom block tags that render their children also run compiled cod
 
 from __future__ import annotations
 
-from reinhardt.web.templates.compiler import compile_nodelist, is_compiled
-
 from reinhardt.utils.safestring import SafeString
+from reinhardt.web.templates.compiler import compile_nodelist, is_compiled
 
 
 class Node:

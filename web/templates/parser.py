@@ -7,12 +7,11 @@ for Django (``parser.parse(("endx",))``, ``parser.next_token()``, ``parser.compi
 
 from __future__ import annotations
 
+from reinhardt.utils.text import get_text_list
 from reinhardt.web.templates.exceptions import TemplateSyntaxError
 from reinhardt.web.templates.expressions import FilterExpression
 from reinhardt.web.templates.lexer import TokenType
 from reinhardt.web.templates.nodes import NodeList, TextNode, VariableNode
-
-from reinhardt.utils.text import get_text_list
 
 
 class Parser:

@@ -15,14 +15,13 @@ from html import escape as _html_escape
 from inspect import signature
 from types import FunctionType, MethodType
 
-from reinhardt.web.templates.context import BaseContext
-from reinhardt.web.templates.exceptions import VariableDoesNotExist
-
 from reinhardt.conf import settings
 from reinhardt.utils.formats import localize
 from reinhardt.utils.html import conditional_escape
 from reinhardt.utils.safestring import SafeData, SafeString, mark_safe
 from reinhardt.utils.timezone import template_localtime
+from reinhardt.web.templates.context import BaseContext
+from reinhardt.web.templates.exceptions import VariableDoesNotExist
 
 
 class _Missing:

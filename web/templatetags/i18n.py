@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 
+from reinhardt.conf import settings
+from reinhardt.utils import translation
+from reinhardt.utils.safestring import SafeData, mark_safe
 from reinhardt.web.templates import Library, Node, TemplateSyntaxError, Variable
 from reinhardt.web.templates.expressions import token_kwargs
 from reinhardt.web.templates.lexer import TokenType
 from reinhardt.web.templates.runtime import render_value_in_context
-
-from reinhardt.conf import settings
-from reinhardt.utils import translation
-from reinhardt.utils.safestring import SafeData, mark_safe
 
 register = Library()
 

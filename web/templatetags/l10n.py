@@ -1,9 +1,8 @@
 """{% localize %} and the localize/unlocalize filters (``{% load l10n %}``)."""
 
+from reinhardt.utils.formats import localize as _localize
 from reinhardt.web.templates import Library, TemplateSyntaxError
 from reinhardt.web.templates.nodes import CompiledNode
-
-from reinhardt.utils.formats import localize as _localize
 
 register = Library()
 

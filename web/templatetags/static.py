@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import quote, urljoin
 
-from reinhardt.web.templates import Library, Node, TemplateSyntaxError
-from reinhardt.web.templates.nodes import CompiledNode
-
 from reinhardt.apps import apps
 from reinhardt.utils.encoding import iri_to_uri
 from reinhardt.utils.html import conditional_escape
+from reinhardt.web.templates import Library, Node, TemplateSyntaxError
+from reinhardt.web.templates.nodes import CompiledNode
 
 register = Library()
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import zoneinfo
 from datetime import UTC, datetime, tzinfo
 
-from reinhardt.web.templates import Library, Node, TemplateSyntaxError
-
 from reinhardt.utils import timezone as tz_utils
+from reinhardt.web.templates import Library, Node, TemplateSyntaxError
 
 register = Library()
 

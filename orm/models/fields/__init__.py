@@ -10,7 +10,6 @@ import collections.abc
 import copy
 import datetime
 import decimal
-import enum
 import operator
 import uuid
 import warnings
@@ -19,8 +18,6 @@ from functools import partialmethod, total_ordering
 
 from reinhardt.conf import settings
 from reinhardt.core import exceptions, validators
-from reinhardt.orm.connections import DEFAULT_DB_ALIAS
-from reinhardt.orm.models.constants import LOOKUP_SEP
 from reinhardt.orm.models.query_utils import DeferredAttribute, RegisterLookupMixin
 from reinhardt.utils import timezone
 from reinhardt.utils.datastructures import DictWrapper
@@ -28,7 +25,6 @@ from reinhardt.utils.dateparse import parse_date, parse_datetime, parse_duration
 from reinhardt.utils.duration import duration_microseconds, duration_string
 from reinhardt.utils.functional import Promise, cached_property
 from reinhardt.utils.ipv6 import clean_ipv6_address
-from reinhardt.utils.text import capfirst
 from reinhardt.utils.translation import gettext_lazy as _
 
 __all__ = [
@@ -390,7 +386,7 @@ class Field(RegisterLookupMixin):
         if self.choices is not None and value not in self.empty_values:
             for option_key, option_value in self.choices:
                 if isinstance(option_value, (list, tuple)):
-                    for optgroup_key, optgroup_value in option_value:
+                    for optgroup_key, _optgroup_value in option_value:
                         if value == optgroup_key:
                             return
                 elif value == option_key:
@@ -658,6 +654,22 @@ class CharField(Field):
     def get_internal_type(self):
         return "CharField"
 
+    @cached_property
+    def _str_passthrough(self) -> bool:
+        """Whether a ``str`` value reaches the database unchanged (no subclass alters it)."""
+        cls = type(self)
+        return (
+            cls.get_prep_value is CharField.get_prep_value
+            and cls.get_db_prep_value is Field.get_db_prep_value
+            and cls.get_db_prep_save is CharField.get_db_prep_save
+            and cls.to_python is CharField.to_python
+        )
+
+    def get_db_prep_save(self, value, connection):
+        if type(value) is str and self._str_passthrough:
+            return value
+        return super().get_db_prep_save(value, connection)
+
     def slice_expression(self, expression, start, length):
         from reinhardt.orm.models.functions import Substr
 
@@ -686,7 +698,7 @@ class CommaSeparatedIntegerField(CharField):
 
 def _to_naive(value):
     if timezone.is_aware(value):
-        value = timezone.make_naive(value, datetime.timezone.utc)
+        value = timezone.make_naive(value, datetime.UTC)
     return value
 
 

@@ -215,6 +215,14 @@ class KeyTransform(Transform):
     def identity(self):
         return (self.__class__, self.key_name, self.lhs)
 
+    # A backend may select a key's value as JSON text (json_key_select_format), which does
+    # not sort like the value itself: ORDER BY then repeats the expression.
+    selected_form_orders_differently = True
+
+    def select_format(self, compiler, sql, params):
+        hook = getattr(compiler, "json_key_select_format", None)
+        return hook(self, sql, params) if hook is not None else (sql, params)
+
     def __repr__(self):
         return f"{self.__class__.__name__}({self.key_name!r}, {self.lhs!r})"
 
@@ -225,6 +233,11 @@ class KeyTextTransform(KeyTransform):
     postgres_operator = "->>"
     postgres_nested_operator = "#>>"
     output_field = TextField()
+
+    selected_form_orders_differently = False
+
+    def select_format(self, compiler, sql, params):
+        return sql, params
 
     @classmethod
     def from_lookup(cls, lookup):

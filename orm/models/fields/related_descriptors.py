@@ -244,7 +244,7 @@ class ForwardManyToOneDescriptor:
             if related is not None:
                 remote_field.set_cached_value(related, None)
 
-            for lh_field, rh_field in self.field.related_fields:
+            for lh_field, _ in self.field.related_fields:
                 setattr(instance, lh_field.attname, None)
 
         # Set the values of the related field.

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from reinhardt.web.templates.exceptions import TemplateDoesNotExist
-from reinhardt.web.templates.utils import get_app_template_dirs
-
 from reinhardt.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from reinhardt.utils.functional import cached_property
+from reinhardt.web.templates.exceptions import TemplateDoesNotExist
+from reinhardt.web.templates.utils import get_app_template_dirs
 
 
 class BaseEngine:

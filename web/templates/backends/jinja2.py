@@ -11,12 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
-from reinhardt.web.templates.backends.base import BaseEngine
-from reinhardt.web.templates.exceptions import TemplateDoesNotExist, TemplateSyntaxError
 
 from reinhardt.conf import settings
 from reinhardt.utils.functional import cached_property
 from reinhardt.utils.module_loading import import_string
+from reinhardt.web.templates.backends.base import BaseEngine
+from reinhardt.web.templates.exceptions import TemplateDoesNotExist, TemplateSyntaxError
 
 
 class Jinja2(BaseEngine):

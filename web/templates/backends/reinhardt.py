@@ -10,14 +10,13 @@ from __future__ import annotations
 import pkgutil
 from importlib import import_module
 
+from reinhardt.apps import apps
+from reinhardt.conf import settings
 from reinhardt.web.templates.backends.base import BaseEngine
 from reinhardt.web.templates.context import make_context
 from reinhardt.web.templates.engine import Engine
 from reinhardt.web.templates.exceptions import InvalidTemplateLibrary, TemplateDoesNotExist
 from reinhardt.web.templates.loaders.cached import copy_exception
-
-from reinhardt.apps import apps
-from reinhardt.conf import settings
 
 
 class ReinhardtTemplates(BaseEngine):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 
+from reinhardt.core.exceptions import SuspiciousFileOperation
 from reinhardt.web.templates.base import Origin
 from reinhardt.web.templates.exceptions import TemplateDoesNotExist
 from reinhardt.web.templates.loaders.base import Loader as BaseLoader
-
-from reinhardt.core.exceptions import SuspiciousFileOperation
 
 
 def safe_join(base, *paths) -> str:

@@ -6,11 +6,10 @@ output for the same templates.
 
 import datetime
 
-from reinhardt.web import templates as template
-from reinhardt.web.templates.defaultfilters import stringfilter
-
 from reinhardt.utils.html import conditional_escape, format_html
 from reinhardt.utils.safestring import mark_safe
+from reinhardt.web import templates as template
+from reinhardt.web.templates.defaultfilters import stringfilter
 
 register = template.Library()
 

@@ -1,0 +1,16 @@
+from reinhardt.orm import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        migrations.CreateModel(
+            name="Author",
+            fields=[
+                ("id", models.AutoField(primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=50)),
+            ],
+        ),
+        migrations.RunSQL("THIS IS NOT SQL"),
+    ]

@@ -1,0 +1,17 @@
+from reinhardt.orm import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    atomic = False
+
+    operations = [
+        migrations.CreateModel(
+            name="Author",
+            fields=[
+                ("id", models.AutoField(primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=50)),
+            ],
+        ),
+        migrations.RunSQL("THIS IS NOT SQL"),
+    ]

@@ -1,0 +1,217 @@
+"""select_related(), prefetch_related() with Prefetch objects, only() and defer(): the same
+objects with fewer queries."""
+
+import pytest
+
+from reinhardt.core.exceptions import FieldError
+from reinhardt.orm.models import Count, Prefetch, prefetch_related_objects
+from tests.orm.capabilities import needs
+from tests.orm.models import Author, Book, Owner, Place, Publisher, Restaurant, Review, Tag
+from tests.orm.sample import make_library
+
+
+@pytest.fixture
+def lib():
+    return make_library()
+
+
+@needs("supports_select_related")
+def test_select_related_forward_fk_in_one_query(lib, django_queries):
+    books = list(Book.objects.select_related("author", "publisher").order_by("title"))
+    assert django_queries() == 1
+    assert [(b.author.name, b.publisher and b.publisher.name) for b in books] == [
+        ("Ann", "Acme"), ("Ann", None), ("Bob", "Birch"), ("Dee", "Birch"), ("Bob", "Acme")]
+    assert django_queries() == 1
+
+
+@needs("supports_select_related")
+def test_select_related_all_non_null_relations_and_nested(lib, django_queries):
+    reviews = list(Review.objects.select_related("book__author", "book__publisher")
+                   .order_by("book__title", "stars"))
+    assert django_queries() == 1
+    assert [(r.book.title, r.book.author.name, r.stars) for r in reviews][:2] == [
+        ("Alpha", "Ann", 4), ("Alpha", "Ann", 5)]
+    assert reviews[2].book.publisher is None
+    assert django_queries() == 1
+    # select_related() without arguments follows non-null foreign keys only.
+    book = Book.objects.select_related().get(title="Alpha")
+    queries = django_queries()
+    assert book.author.name == "Ann"
+    assert django_queries() == queries
+
+
+@needs("supports_select_related")
+def test_select_related_one_to_one_both_directions(django_queries):
+    place = Place.objects.create(name="Diner")
+    Owner.objects.create(name="Olga", place=place)
+    Place.objects.create(name="Empty")
+    owner = Owner.objects.select_related("place").get()
+    start = django_queries()
+    assert owner.place.name == "Diner"
+    places = list(Place.objects.select_related("owner").order_by("name"))
+    assert places[0].owner.name == "Olga"
+    with pytest.raises(Place.owner.RelatedObjectDoesNotExist):
+        places[1].owner  # noqa: B018
+    assert django_queries() == start + 1
+
+
+@needs("supports_select_related")
+def test_select_related_multi_table_inheritance(django_queries):
+    Restaurant.objects.create(name="Pizzeria", serves_pizza=True)
+    place = Place.objects.select_related("restaurant").get(name="Pizzeria")
+    start = django_queries()
+    assert place.restaurant.serves_pizza is True
+    assert django_queries() == start
+
+
+def test_select_related_errors(lib):
+    with pytest.raises(FieldError, match="Invalid field name\\(s\\) given in select_related"):
+        list(Book.objects.select_related("nope"))
+    with pytest.raises(FieldError, match="Non-relational field given in select_related"):
+        list(Book.objects.select_related("title"))
+    with pytest.raises(TypeError, match="Cannot call select_related\\(\\) after .values"):
+        Book.objects.values("title").select_related("author")
+
+
+@needs("supports_select_related")
+def test_select_related_none_clears(lib, django_queries):
+    qs = Book.objects.select_related("author").select_related(None)
+    book = qs.get(title="Alpha")
+    start = django_queries()
+    book.author  # noqa: B018
+    assert django_queries() == start + 1
+
+
+def test_prefetch_reverse_fk_and_m2m(lib, django_queries):
+    authors = list(Author.objects.prefetch_related("books", "friends").order_by("name"))
+    assert django_queries() == 3
+    assert [sorted(b.title for b in a.books.all()) for a in authors] == [
+        ["Alpha", "Beta"], ["Delta", "Gamma"], [], ["Epsilon"]]
+    assert sorted(f.name for f in authors[0].friends.all()) == ["Bob", "Dee"]
+    assert [f.name for f in authors[1].friends.all()] == ["Ann"]
+    assert django_queries() == 3
+
+
+def test_prefetch_many_to_many_and_nested(lib, django_queries):
+    books = list(Book.objects.prefetch_related("tags", "reviews", "author__books")
+                 .order_by("title"))
+    count = django_queries()
+    assert count == 5
+    assert [sorted(t.name for t in b.tags.all()) for b in books] == [
+        ["db", "py"], ["py"], ["db"], [], []]
+    assert [len(b.reviews.all()) for b in books] == [2, 1, 3, 0, 0]
+    assert sorted(x.title for x in books[0].author.books.all()) == ["Alpha", "Beta"]
+    assert django_queries() == count
+
+
+def test_prefetch_with_custom_queryset_and_to_attr(lib, django_queries):
+    authors = list(Author.objects.prefetch_related(
+        Prefetch("books", queryset=Book.objects.filter(pages__gte=200).order_by("-pages"),
+                 to_attr="long_books"),
+        Prefetch("books", queryset=Book.objects.order_by("pages")),
+    ).order_by("name"))
+    assert django_queries() == 3
+    assert [[b.title for b in a.long_books] for a in authors] == [
+        ["Beta"], ["Delta", "Gamma"], [], []]
+    assert [b.title for b in authors[1].books.all()] == ["Gamma", "Delta"]
+    assert django_queries() == 3
+
+
+def test_prefetch_nested_prefetch_objects_and_select_related_inside(lib, django_queries):
+    publishers = list(Publisher.objects.prefetch_related(
+        Prefetch("books", queryset=Book.objects.select_related("author").order_by("title")),
+        "books__reviews",
+    ))
+    assert django_queries() == 3
+    assert [[(b.title, b.author.name, len(b.reviews.all())) for b in p.books.all()]
+            for p in publishers] == [
+        [("Alpha", "Ann", 2), ("Gamma", "Bob", 0)],
+        [("Delta", "Bob", 3), ("Epsilon", "Dee", 0)],
+        [],
+    ]
+    assert django_queries() == 3
+
+
+def test_prefetch_related_objects_and_none(lib, django_queries):
+    books = list(Book.objects.order_by("title"))
+    start = django_queries()
+    prefetch_related_objects(books, "tags")
+    assert django_queries() == start + 1
+    assert [t.name for t in books[1].tags.all()] == ["py"]
+    qs = Book.objects.prefetch_related("tags").prefetch_related(None)
+    assert qs._prefetch_related_lookups == ()
+
+
+def test_prefetch_errors(lib):
+    with pytest.raises(AttributeError, match="Cannot find 'nope' on Book object"):
+        list(Book.objects.prefetch_related("nope"))
+    with pytest.raises(ValueError, match="does not resolve to an item that supports prefetch"):
+        list(Book.objects.prefetch_related("title"))
+    with pytest.raises(ValueError, match="Prefetch querysets cannot use raw\\(\\), values\\(\\)"):
+        Prefetch("books", queryset=Book.objects.values("title"))
+
+
+def test_prefetch_filtering_after_prefetch_queries_again(lib, django_queries):
+    author = Author.objects.prefetch_related("books").get(name="Ann")
+    start = django_queries()
+    assert [b.title for b in author.books.filter(pages__gt=150)] == ["Beta"]
+    assert django_queries() == start + 1
+
+
+def test_prefetch_with_annotated_queryset(lib):
+    authors = Author.objects.prefetch_related(
+        Prefetch("books", queryset=Book.objects.annotate(n=Count("reviews")).order_by("title")),
+    ).order_by("name")
+    assert [[(b.title, b.n) for b in a.books.all()] for a in authors][:2] == [
+        [("Alpha", 2), ("Beta", 1)], [("Delta", 3), ("Gamma", 0)]]
+
+
+def test_only_and_defer(lib, django_queries):
+    book = Book.objects.only("title").get(title="Alpha")
+    assert book.get_deferred_fields() == {
+        "author_id", "publisher_id", "pages", "rating", "price", "genre", "published"}
+    start = django_queries()
+    assert book.pages == 100  # loaded on access, one query
+    assert django_queries() == start + 1
+    book = Book.objects.defer("price", "published").get(title="Alpha")
+    assert book.get_deferred_fields() == {"price", "published"}
+    assert book.title == "Alpha"
+    book = Book.objects.defer("price").defer(None).get(title="Alpha")
+    assert book.get_deferred_fields() == set()
+    book = Book.objects.only("title").only("pages").get(title="Alpha")
+    assert "title" in book.get_deferred_fields() and "pages" not in book.get_deferred_fields()
+
+
+@needs("supports_select_related")
+def test_only_with_select_related(lib):
+    book = Book.objects.select_related("author").only("title", "author__name").get(
+        title="Alpha")
+    assert book.author.name == "Ann"
+    assert book.get_deferred_fields() >= {"pages", "price"}
+    assert book.author.get_deferred_fields() == {"age", "email"}
+    with pytest.raises(FieldError, match="cannot be both deferred and traversed"):
+        list(Book.objects.select_related("author").only("title"))
+
+
+def test_deferred_instance_saves_only_loaded_fields(lib):
+    book = Book.objects.only("title").get(title="Alpha")
+    book.title = "Alpha 2"
+    book.save()
+    fresh = Book.objects.get(pk=book.pk)
+    assert (fresh.title, fresh.pages, fresh.price) == ("Alpha 2", 100, lib["alpha"].price)
+
+
+def test_only_rejects_unknown_and_values_interplay(lib):
+    from reinhardt.core.exceptions import FieldDoesNotExist
+
+    with pytest.raises(FieldDoesNotExist, match="Book has no field named 'nope'"):
+        list(Book.objects.only("nope"))
+    with pytest.raises(TypeError, match="Cannot call only\\(\\) after .values"):
+        Book.objects.values("title").only("pages")
+
+
+def test_prefetch_m2m_reverse_and_counts_on_tags(lib, django_queries):
+    tags = list(Tag.objects.prefetch_related("books").order_by("name"))
+    assert [(t.name, sorted(b.title for b in t.books.all())) for t in tags] == [
+        ("db", ["Alpha", "Delta"]), ("py", ["Alpha", "Beta"]), ("unused", [])]
+    assert django_queries() == 2
