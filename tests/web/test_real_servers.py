@@ -29,10 +29,15 @@ def demo_env(tmp_path_factory):
         "PYTHONPATH": str(DEMO),
     }
     env.pop("REINHARDT_SETTINGS_MODULE", None)  # the demo's own settings, not the tests'
-    setup = subprocess.run([sys.executable, "run.py", "--setup-only"], cwd=DEMO, env=env,
-                           capture_output=True, text=True, timeout=120)
-    assert setup.returncode == 0, setup.stdout + setup.stderr
-    assert "Loaded the sample posts." in setup.stdout
+    # What scripts/demo runs before serving.
+    outputs = []
+    for command in (["migrate", "--noinput"], ["load_sample_posts"]):
+        done = subprocess.run([sys.executable, "manage.py", *command], cwd=DEMO, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        outputs.append(done.stdout)
+    assert "Applying blog.0001_initial... OK" in outputs[0]
+    assert "Loaded the sample posts." in outputs[1]
     return env
 
 
@@ -106,8 +111,8 @@ def test_uvicorn_serves_the_demo(demo_env, tmp_path):
 def test_development_server_serves_the_demo_and_its_static_files(demo_env, tmp_path):
     port = free_port()
     env = {**demo_env, "DEMO_DEBUG": "1"}
-    server = Server("runserver", [sys.executable, "run.py", f"127.0.0.1:{port}"], env, port,
-                    tmp_path, DEMO)
+    server = Server("runserver", [sys.executable, "manage.py", "runserver",
+                                  f"127.0.0.1:{port}"], env, port, tmp_path, DEMO)
     try:
         response, body = server.request("GET", "/")
         assert response.status == 200 and b"Served by reinhardt" in body
