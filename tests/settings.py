@@ -19,6 +19,7 @@ DATABASES = database_settings(TEST_BACKEND)
 INSTALLED_APPS = [
     "tests.orm",
     "tests.templates.tagapp",
+    "tests.web.dbapp",
 ]
 
 ROOT_URLCONF = None

@@ -21,52 +21,66 @@ from reinhardt.utils.timezone import _zone
 
 
 def register(connection) -> None:
-    create = functools.partial(connection.create_function, deterministic=True)
-    create("reinhardt_date_extract", 2, _date_extract)
-    create("reinhardt_date_trunc", 4, _date_trunc)
-    create("reinhardt_datetime_cast_date", 3, _datetime_cast_date)
-    create("reinhardt_datetime_cast_time", 3, _datetime_cast_time)
-    create("reinhardt_datetime_extract", 4, _datetime_extract)
-    create("reinhardt_datetime_trunc", 4, _datetime_trunc)
-    create("reinhardt_time_extract", 2, _time_extract)
-    create("reinhardt_time_trunc", 4, _time_trunc)
-    create("reinhardt_time_diff", 2, _time_diff)
-    create("reinhardt_timestamp_diff", 2, _timestamp_diff)
-    create("reinhardt_format_dtdelta", 3, _format_dtdelta)
-    create("reinhardt_lower", 1, _lower)
-    create("reinhardt_upper", 1, _upper)
-    create("regexp", 2, _regexp)
-    create("reinhardt_lpad", 3, _lpad)
-    create("reinhardt_rpad", 3, _rpad)
-    create("reinhardt_repeat", 2, _repeat)
-    create("reinhardt_reverse", 1, _reverse)
-    create("reinhardt_md5", 1, _hash(md5))
-    create("reinhardt_sha1", 1, _hash(sha1))
-    create("reinhardt_sha224", 1, _hash(sha224))
-    create("reinhardt_sha256", 1, _hash(sha256))
-    create("reinhardt_sha384", 1, _hash(sha384))
-    create("reinhardt_sha512", 1, _hash(sha512))
-    create("reinhardt_sign", 1, _sign)
-    create("reinhardt_power", 2, _null_safe(lambda x, y: x ** y))
-    create("reinhardt_mod", 2, _null_safe(math.fmod))
-    create("reinhardt_log", 2, _null_safe(lambda b, x: math.log(x, b)))
-    create("reinhardt_ceil", 1, _null_safe(math.ceil))
-    create("reinhardt_floor", 1, _null_safe(math.floor))
-    create("reinhardt_round", 2, _round)
+    """Register reinhardt's SQL functions on a new sqlite3 connection."""
+    functions, aggregates = _catalogue()
+    create = connection.create_function
+    for name, nargs, func in functions:
+        create(name, nargs, func, deterministic=True)
+    create("reinhardt_random", 0, random.random)
+    create_aggregate = connection.create_aggregate
+    for name, cls in aggregates:
+        create_aggregate(name, 1, cls)
+
+
+@functools.cache
+def _catalogue():
+    """The functions and aggregates, built once per process (connections only register them)."""
+    functions = [
+        ("reinhardt_date_extract", 2, _date_extract),
+        ("reinhardt_date_trunc", 4, _date_trunc),
+        ("reinhardt_datetime_cast_date", 3, _datetime_cast_date),
+        ("reinhardt_datetime_cast_time", 3, _datetime_cast_time),
+        ("reinhardt_datetime_extract", 4, _datetime_extract),
+        ("reinhardt_datetime_trunc", 4, _datetime_trunc),
+        ("reinhardt_time_extract", 2, _time_extract),
+        ("reinhardt_time_trunc", 4, _time_trunc),
+        ("reinhardt_time_diff", 2, _time_diff),
+        ("reinhardt_timestamp_diff", 2, _timestamp_diff),
+        ("reinhardt_format_dtdelta", 3, _format_dtdelta),
+        ("reinhardt_lower", 1, _lower),
+        ("reinhardt_upper", 1, _upper),
+        ("regexp", 2, _regexp),
+        ("reinhardt_lpad", 3, _lpad),
+        ("reinhardt_rpad", 3, _rpad),
+        ("reinhardt_repeat", 2, _repeat),
+        ("reinhardt_reverse", 1, _reverse),
+        ("reinhardt_sign", 1, _sign),
+        ("reinhardt_power", 2, _null_safe(lambda x, y: x ** y)),
+        ("reinhardt_mod", 2, _null_safe(math.fmod)),
+        ("reinhardt_log", 2, _null_safe(lambda b, x: math.log(x, b))),
+        ("reinhardt_ceil", 1, _null_safe(math.ceil)),
+        ("reinhardt_floor", 1, _null_safe(math.floor)),
+        ("reinhardt_round", 2, _round),
+        ("reinhardt_atan2", 2, _null_safe(math.atan2)),
+        ("reinhardt_cot", 1, _null_safe(lambda x: 1 / math.tan(x))),
+        ("reinhardt_pi", 0, lambda: math.pi),
+    ]
+    for name, algorithm in (("md5", md5), ("sha1", sha1), ("sha224", sha224),
+                            ("sha256", sha256), ("sha384", sha384), ("sha512", sha512)):
+        functions.append(("reinhardt_" + name, 1, _hash(algorithm)))
     for name, func in (
         ("ACOS", math.acos), ("ASIN", math.asin), ("ATAN", math.atan), ("COS", math.cos),
         ("DEGREES", math.degrees), ("EXP", math.exp), ("LN", math.log),
         ("RADIANS", math.radians), ("SIN", math.sin), ("SQRT", math.sqrt), ("TAN", math.tan),
     ):
-        create("reinhardt_" + name.lower(), 1, _null_safe(func))
-    create("reinhardt_atan2", 2, _null_safe(math.atan2))
-    create("reinhardt_cot", 1, _null_safe(lambda x: 1 / math.tan(x)))
-    create("reinhardt_pi", 0, lambda: math.pi)
-    connection.create_function("reinhardt_random", 0, random.random)
-    connection.create_aggregate("reinhardt_stddev_pop", 1, _make_statistic(statistics.pstdev))
-    connection.create_aggregate("reinhardt_stddev_samp", 1, _make_statistic(statistics.stdev))
-    connection.create_aggregate("reinhardt_var_pop", 1, _make_statistic(statistics.pvariance))
-    connection.create_aggregate("reinhardt_var_samp", 1, _make_statistic(statistics.variance))
+        functions.append(("reinhardt_" + name.lower(), 1, _null_safe(func)))
+    aggregates = (
+        ("reinhardt_stddev_pop", _make_statistic(statistics.pstdev)),
+        ("reinhardt_stddev_samp", _make_statistic(statistics.stdev)),
+        ("reinhardt_var_pop", _make_statistic(statistics.pvariance)),
+        ("reinhardt_var_samp", _make_statistic(statistics.variance)),
+    )
+    return tuple(functions), aggregates
 
 
 def _number(value):

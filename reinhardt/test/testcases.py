@@ -1,7 +1,13 @@
-"""SimpleTestCase and its assertions (``django.test.testcases``).
+"""SimpleTestCase, TransactionTestCase and TestCase, with Django's assertions.
 
-TestCase and TransactionTestCase, which need the database, build on SimpleTestCase once the
-ORM provides transactions; see reinhardt.test.db_testcases.
+- SimpleTestCase: no database (queries fail loudly unless the class lists the database in
+  ``databases``).
+- TransactionTestCase: the test may commit; afterwards every table is emptied.
+- TestCase: each class runs inside a transaction (``setUpTestData`` data lives there) and
+  each test inside a savepoint of it, rolled back at the end: fast, and isolated.
+
+The ORM is imported only when a database test case runs, so this module stays usable in
+projects without a database.
 """
 
 from __future__ import annotations
@@ -22,7 +28,27 @@ from reinhardt.test.utils import modify_settings, override_settings
 from reinhardt.web.http import QueryDict
 from reinhardt.web.http.request import split_domain_port, validate_host
 
-__all__ = ["SimpleTestCase"]
+__all__ = [
+    "SimpleTestCase", "TransactionTestCase", "TestCase", "DatabaseOperationForbidden",
+    "skipIfDBFeature", "skipUnlessDBFeature", "skipUnlessAnyDBFeature",
+]
+
+DEFAULT_DB_ALIAS = "default"
+
+
+class DatabaseOperationForbidden(AssertionError):
+    """A test touched a database it did not declare in ``databases``."""
+
+
+class _DatabaseFailure:
+    """Stands in for a connection method a test class is not allowed to use."""
+
+    def __init__(self, wrapped, message: str):
+        self.wrapped = wrapped
+        self.message = message
+
+    def __call__(self, *args, **kwargs):
+        raise DatabaseOperationForbidden(self.message)
 
 
 def _normalize_url(url: str) -> str:
@@ -77,10 +103,24 @@ class SimpleTestCase(unittest.TestCase):
     _overridden_settings = None
     _modified_settings = None
     databases: set[str] | str = set()
+    _disallowed_database_msg = (
+        "Database %(operation)s to %(alias)r are not allowed in SimpleTestCase subclasses. "
+        "Either subclass TestCase or TransactionTestCase to ensure proper test isolation or "
+        "add %(alias)r to %(test)s.databases to silence this failure."
+    )
+    _disallowed_connection_methods = [
+        ("connect", "connections"),
+        ("temporary_connection", "connections"),
+        ("cursor", "queries"),
+        ("chunked_cursor", "queries"),
+    ]
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.databases = cls._validate_databases()
+        cls._add_databases_failures()
+        cls.addClassCleanup(cls._remove_databases_failures)
         if cls._overridden_settings:
             cls._cls_overridden_context = override_settings(**cls._overridden_settings)
             cls._cls_overridden_context.enable()
@@ -89,6 +129,60 @@ class SimpleTestCase(unittest.TestCase):
             cls._cls_modified_context = modify_settings(cls._modified_settings)
             cls._cls_modified_context.enable()
             cls.addClassCleanup(cls._cls_modified_context.disable)
+
+    @classmethod
+    def _configured_aliases(cls) -> list[str]:
+        return list(settings.DATABASES or {})
+
+    @classmethod
+    def _validate_databases(cls) -> frozenset:
+        if cls.databases == "__all__":
+            return frozenset(cls._configured_aliases())
+        configured = set(cls._configured_aliases())
+        for alias in cls.databases:
+            if alias not in configured:
+                from reinhardt.core.exceptions import ImproperlyConfigured
+
+                message = (f"{cls.__module__}.{cls.__qualname__}.databases refers to {alias!r} "
+                           "which is not defined in settings.DATABASES.")
+                close = difflib.get_close_matches(alias, list(configured))
+                if close:
+                    message += f" Did you mean {close[0]!r}?"
+                raise ImproperlyConfigured(message)
+        return frozenset(cls.databases)
+
+    @classmethod
+    def _add_databases_failures(cls) -> None:
+        """Make the connections this class did not declare raise when used."""
+        aliases = [a for a in cls._configured_aliases() if a not in cls.databases]
+        if not aliases:
+            return
+        from reinhardt.orm import connections
+
+        for alias in aliases:
+            connection = connections[alias]
+            for name, operation in cls._disallowed_connection_methods:
+                message = cls._disallowed_database_msg % {
+                    "test": f"{cls.__module__}.{cls.__qualname__}", "alias": alias,
+                    "operation": operation,
+                }
+                method = getattr(connection, name)
+                setattr(connection, name, _DatabaseFailure(method, message))
+
+    @classmethod
+    def _remove_databases_failures(cls) -> None:
+        aliases = [a for a in cls._configured_aliases() if a not in cls.databases]
+        if not aliases:
+            return
+        from reinhardt.orm import connections
+
+        for alias in aliases:
+            connection = connections[alias]
+            for name, _operation in cls._disallowed_connection_methods:
+                method = connection.__dict__.get(name)
+                if isinstance(method, _DatabaseFailure):
+                    # The class's method shows through again.
+                    del connection.__dict__[name]
 
     def __call__(self, result=None):
         """Set up the clients around each test, without the test having to call super()."""
@@ -439,82 +533,436 @@ class _DebugResult:
 
 
 
-def _databases_of(test_case_class) -> list[str]:
-    """The aliases a test case may use: its ``databases`` ("__all__" means every one)."""
-    from reinhardt.orm import connections
+# Database test cases ---------------------------------------------------------------------
 
-    databases = test_case_class.databases
-    if databases == "__all__":
-        return list(connections)
-    return sorted(databases)
+
+class _IdentityStyle:
+    """The ``style`` argument of sql_flush() when there is no terminal to colour."""
+
+    def __getattr__(self, name):
+        return lambda text: text
 
 
 class TransactionTestCase(SimpleTestCase):
-    """A test case that uses the database for real: each test's data is deleted
-    afterwards (every table emptied), so tests may commit and use transactions."""
+    """A test that may use transactions for real; every table is emptied after it.
 
-    databases: set[str] | str = {"default"}
-    # Reset auto-increment counters along with the rows.
+    Slower than TestCase (a flush per test) but the only way to test code that commits,
+    on_commit() callbacks as they really run, or several connections seeing each other's
+    data.
+    """
+
     reset_sequences = False
+    available_apps = None
+    fixtures = None
+    serialized_rollback = False
+    databases: set[str] | str = {DEFAULT_DB_ALIAS}
+    _disallowed_database_msg = (
+        "Database %(operation)s to %(alias)r are not allowed in this test. Add %(alias)r to "
+        "%(test)s.databases to ensure proper test isolation and silence this failure."
+    )
+
+    def _pre_setup(self):
+        from reinhardt.orm import connections
+
+        for db_name in self._databases_names(include_mirrors=False):
+            # A long log would make assertNumQueries count from the wrong place.
+            connections[db_name].queries_log.clear()
+        self._fixture_setup()
+        super()._pre_setup()
 
     def _post_teardown(self):
-        try:
-            self._fixture_teardown()
-        finally:
-            super()._post_teardown()
+        from reinhardt.orm import connections
 
-    def _fixture_teardown(self):
-        from reinhardt.core.management import call_command
+        self._fixture_teardown()
+        super()._post_teardown()
+        if self._should_reload_connections():
+            for conn in connections.all(initialized_only=True):
+                conn.close()
 
-        for alias in _databases_of(type(self)):
-            call_command("flush", verbosity=0, interactive=False, database=alias,
-                         reset_sequences=self.reset_sequences, inhibit_post_migrate=True)
+    @classmethod
+    def _databases_names(cls, include_mirrors: bool = True) -> list[str]:
+        """The test's databases, in settings order (mirrors are flushed through their
+        primary)."""
+        from reinhardt.orm import connections
+
+        names = []
+        for alias in connections:
+            if alias not in cls.databases:
+                continue
+            test_settings = connections.settings[alias].get("TEST") or {}
+            if include_mirrors or not test_settings.get("MIRROR"):
+                names.append(alias)
+        return names
+
+    def _reset_sequences(self, db_name: str) -> None:
+        """Start the installed models' primary keys from 1 again."""
+        from reinhardt.apps import apps
+        from reinhardt.orm import connections
+
+        conn = connections[db_name]
+        sequences = [{"table": m._meta.db_table, "column": m._meta.pk.column}
+                     for m in apps.get_models(include_auto_created=True) if m._meta.managed]
+        sql_list = conn.ops.sequence_reset_by_name_sql(_IdentityStyle(), sequences)
+        if sql_list:
+            with conn.cursor() as cursor:
+                for sql in sql_list:
+                    cursor.execute(sql)
+
+    def _fixture_setup(self) -> None:
+        for db_name in self._databases_names(include_mirrors=False):
+            if self.reset_sequences:
+                self._reset_sequences(db_name)
+            if self.fixtures:
+                _load_fixtures(self.fixtures, db_name)
+
+    def _should_reload_connections(self) -> bool:
+        return True
+
+    def _fixture_teardown(self) -> None:
+        """Empty every table of the installed models, as the ``flush`` command does.
+
+        As in Django, ``post_migrate`` is sent afterwards (so data its receivers create is
+        there for the next test) unless the flush is limited to ``available_apps``.
+        """
+        for db_name in self._databases_names(include_mirrors=False):
+            if self.available_apps is None and _has_command("flush"):
+                from reinhardt.core.management import call_command
+
+                call_command("flush", verbosity=0, interactive=False, database=db_name,
+                             reset_sequences=False, allow_cascade=False,
+                             inhibit_post_migrate=False)
+            else:
+                flush_database(db_name, available_apps=self.available_apps,
+                               reset_sequences=False)
+
+    # Assertions about the database ------------------------------------------------------
+
+    def assertQuerySetEqual(self, qs, values, transform=None, ordered: bool = True, msg=None):
+        """The queryset's items (passed through ``transform``) equal ``values``.
+
+        With ``ordered`` (the default) the order counts too, and the queryset must be
+        ordered if it has more than one item, or the comparison would be arbitrary.
+        """
+        values = list(values)
+        items = qs
+        if transform is not None:
+            items = map(transform, items)
+        if not ordered:
+            from collections import Counter
+
+            return self.assertDictEqual(Counter(items), Counter(values), msg=msg)
+        if len(values) > 1 and hasattr(qs, "ordered") and not qs.ordered:
+            raise ValueError(
+                "Trying to compare non-ordered queryset against more than one ordered value."
+            )
+        return self.assertEqual(list(items), values, msg=msg)
+
+    def assertNumQueries(self, num: int, func=None, *args, using: str = DEFAULT_DB_ALIAS,
+                         **kwargs):
+        """Exactly ``num`` queries run on ``using`` (in ``func(*args)`` or the ``with`` block)."""
+        from reinhardt.orm import connections
+
+        context = _AssertNumQueriesContext(self, num, connections[using])
+        if func is None:
+            return context
+        with context:
+            func(*args, **kwargs)
+
+
+def flush_database(alias: str, available_apps=None, reset_sequences: bool = False) -> None:
+    """Delete every row of the installed models' tables on ``alias`` (what ``flush`` does)."""
+    from reinhardt.apps import apps
+    from reinhardt.orm import connections
+
+    conn = connections[alias]
+    tables = conn.introspection.reinhardt_table_names(only_existing=True, include_views=False)
+    if available_apps is not None:
+        wanted = {
+            model._meta.db_table
+            for label in available_apps
+            for model in apps.get_app_config(label.rsplit(".", 1)[-1]).get_models(
+                include_auto_created=True)
+        }
+        tables = [t for t in tables if t in wanted]
+    if not tables:
+        return
+    sql_list = conn.ops.sql_flush(_IdentityStyle(), tables, reset_sequences=reset_sequences,
+                                  allow_cascade=available_apps is not None)
+    conn.ops.execute_sql_flush(sql_list)
+
+
+def _has_command(name: str) -> bool:
+    try:
+        from reinhardt.core.management import get_commands
+    except ImportError:
+        return False
+    return name in get_commands()
+
+
+def _load_fixtures(fixtures, db_name: str) -> None:
+    if not _has_command("loaddata"):
+        from reinhardt.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "Test fixtures are loaded with the 'loaddata' management command, which this "
+            "installation does not have yet; create the test data in setUpTestData() instead."
+        )
+    from reinhardt.core.management import call_command
+
+    call_command("loaddata", *fixtures, verbosity=0, database=db_name)
+
+
+class _AssertNumQueriesContext:
+    def __init__(self, test_case, num: int, connection):
+        from reinhardt.test.utils import CaptureQueriesContext
+
+        self.test_case = test_case
+        self.num = num
+        self.capture = CaptureQueriesContext(connection)
+
+    def __enter__(self):
+        self.capture.__enter__()
+        return self.capture
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        self.capture.__exit__(exc_type, exc_value, traceback)
+        if exc_type is not None:
+            return
+        executed = len(self.capture)
+        queries = "\n".join(f"{i}. {query['sql']}"
+                            for i, query in enumerate(self.capture.captured_queries, start=1))
+        self.test_case.assertEqual(
+            executed, self.num,
+            f"{executed} queries executed, {self.num} expected\nCaptured queries were:\n"
+            f"{queries}",
+        )
+
+
+class TestData:
+    """A class attribute set in setUpTestData(): each test gets its own deep copy.
+
+    So a test that changes an object it got from setUpTestData() cannot affect the next
+    test. Copies made in one test share a memo, so two attributes that referred to the
+    same object still do.
+    """
+
+    memo_attr = "_testdata_memo"
+
+    def __init__(self, name: str, data):
+        self.name = name
+        self.data = data
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self.data
+        memo = instance.__dict__.setdefault(self.memo_attr, {})
+        import copy
+
+        data = copy.deepcopy(self.data, memo)
+        # Later reads in this test get the same copy.
+        setattr(instance, self.name, data)
+        return data
+
+    def __repr__(self) -> str:
+        return f"<TestData: name={self.name!r}, data={self.data!r}>"
 
 
 class TestCase(TransactionTestCase):
-    """A test case whose tests each run in a transaction that is rolled back, inside a
-    class-wide transaction holding ``setUpTestData()``'s data: fast, and isolated."""
+    """Tests inside transactions that are rolled back: nothing a test writes survives it.
+
+    The class's transaction holds what ``setUpTestData()`` creates, once for all its tests;
+    each test runs in a savepoint rolled back afterwards. Deferred constraints (foreign
+    keys, on SQLite) are checked before the rollback, so a test that breaks one fails.
+    """
 
     @classmethod
     def _enter_atomics(cls) -> dict:
         from reinhardt.orm import transaction
 
         atomics = {}
-        for alias in _databases_of(cls):
-            atomics[alias] = transaction.atomic(using=alias)
-            atomics[alias].__enter__()
+        for db_name in cls._databases_names():
+            atomic = transaction.atomic(using=db_name)
+            atomic._from_testcase = True
+            atomic.__enter__()
+            atomics[db_name] = atomic
         return atomics
 
     @classmethod
     def _rollback_atomics(cls, atomics: dict) -> None:
         from reinhardt.orm import transaction
 
-        for alias, atomic in reversed(list(atomics.items())):
-            transaction.set_rollback(True, using=alias)
-            atomic.__exit__(None, None, None)
+        for db_name in reversed(cls._databases_names()):
+            transaction.set_rollback(True, using=db_name)
+            atomics[db_name].__exit__(None, None, None)
+
+    @classmethod
+    def _databases_support_transactions(cls) -> bool:
+        from reinhardt.orm import connections
+
+        return all(connections[alias].features.supports_transactions
+                   for alias in cls._databases_names())
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        if not cls._databases_support_transactions():
+            return
         cls.cls_atomics = cls._enter_atomics()
+        if cls.fixtures:
+            for db_name in cls._databases_names(include_mirrors=False):
+                try:
+                    _load_fixtures(cls.fixtures, db_name)
+                except Exception:
+                    cls._rollback_atomics(cls.cls_atomics)
+                    raise
+        before = cls.__dict__.copy()
         try:
             cls.setUpTestData()
         except Exception:
             cls._rollback_atomics(cls.cls_atomics)
             raise
+        for name, value in list(cls.__dict__.items()):
+            if value is not before.get(name):
+                setattr(cls, name, TestData(name, value))
 
     @classmethod
     def tearDownClass(cls):
-        cls._rollback_atomics(cls.cls_atomics)
+        if cls._databases_support_transactions():
+            cls._rollback_atomics(cls.cls_atomics)
+            from reinhardt.orm import connections
+
+            for conn in connections.all(initialized_only=True):
+                conn.close()
         super().tearDownClass()
 
     @classmethod
     def setUpTestData(cls):
-        """Create data shared by every test of the class (rolled back after them)."""
+        """Create the class's test data: once per class, rolled back after its tests."""
 
-    def _pre_setup(self):
-        super()._pre_setup()
+    def _should_reload_connections(self) -> bool:
+        if self._databases_support_transactions():
+            return False
+        return super()._should_reload_connections()
+
+    def _fixture_setup(self) -> None:
+        if not self._databases_support_transactions():
+            # Without transactions, behave as TransactionTestCase (flush after each test).
+            self.setUpTestData()
+            return super()._fixture_setup()
+        if self.reset_sequences:
+            raise TypeError("reset_sequences cannot be used on TestCase instances")
         self.atomics = self._enter_atomics()
 
-    def _fixture_teardown(self):
-        self._rollback_atomics(self.atomics)
+    def _fixture_teardown(self) -> None:
+        if not self._databases_support_transactions():
+            return super()._fixture_teardown()
+        from reinhardt.orm import connections
+
+        try:
+            for db_name in reversed(self._databases_names()):
+                conn = connections[db_name]
+                if not conn.needs_rollback and conn.is_usable():
+                    conn.check_constraints()
+        finally:
+            self._rollback_atomics(self.atomics)
+
+    @classmethod
+    @contextmanager
+    def captureOnCommitCallbacks(cls, *, using: str = DEFAULT_DB_ALIAS, execute: bool = False):
+        """Collect the on_commit() callbacks registered in the block (and run them if
+        ``execute``), since the test's transaction never commits."""
+        from reinhardt.orm import connections
+
+        callbacks = []
+        start_count = len(connections[using].run_on_commit)
+        try:
+            yield callbacks
+        finally:
+            while True:
+                callback_count = len(connections[using].run_on_commit)
+                for _, callback, robust in connections[using].run_on_commit[start_count:]:
+                    callbacks.append(callback)
+                    if execute:
+                        if robust:
+                            try:
+                                callback()
+                            except Exception as e:
+                                import logging
+
+                                logging.getLogger("reinhardt.test").error(
+                                    "Error calling %s in on_commit() (%s).",
+                                    getattr(callback, "__qualname__", callback), e,
+                                    exc_info=True)
+                        else:
+                            callback()
+                if callback_count == len(connections[using].run_on_commit):
+                    break
+                start_count = callback_count
+
+
+def _feature_skip(test_func, condition, message: str, name: str):
+    """Skip the test (or test class) when ``condition()`` holds on its databases."""
+    import functools
+
+    if isinstance(test_func, type):
+        if not issubclass(test_func, TestCase) and not issubclass(test_func, TransactionTestCase):
+            raise Exception(f"{name} cannot be used on {test_func}.")
+        original_setup = test_func.__dict__.get("setUpClass")
+
+        @classmethod
+        def setUpClass(cls):
+            if condition(cls):
+                raise unittest.SkipTest(message)
+            if original_setup is not None:
+                original_setup.__func__(cls)
+            else:
+                super(test_func, cls).setUpClass()
+
+        test_func.setUpClass = setUpClass
+        return test_func
+
+    @functools.wraps(test_func)
+    def wrapper(self, *args, **kwargs):
+        if condition(type(self)):
+            raise unittest.SkipTest(message)
+        return test_func(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _all_databases_have(cls, features, any_: bool = False) -> bool:
+    from reinhardt.orm import connections
+
+    aliases = cls._databases_names() if hasattr(cls, "_databases_names") else [DEFAULT_DB_ALIAS]
+    check = any if any_ else all
+    return all(check(getattr(connections[alias].features, f, False) for f in features)
+               for alias in aliases)
+
+
+def skipIfDBFeature(*features):
+    """Skip the test if every database it uses has any of the features (capability flags)."""
+    def decorator(test_func):
+        return _feature_skip(
+            test_func, lambda cls: _all_databases_have(cls, features, any_=True),
+            f"Database has feature(s) {', '.join(features)}", "skipIfDBFeature")
+    return decorator
+
+
+def skipUnlessDBFeature(*features):
+    """Skip the test unless every database it uses has all of the features."""
+    def decorator(test_func):
+        return _feature_skip(
+            test_func, lambda cls: not _all_databases_have(cls, features),
+            f"Database doesn't support feature(s): {', '.join(features)}",
+            "skipUnlessDBFeature")
+    return decorator
+
+
+def skipUnlessAnyDBFeature(*features):
+    """Skip the test unless every database it uses has at least one of the features."""
+    def decorator(test_func):
+        return _feature_skip(
+            test_func, lambda cls: not _all_databases_have(cls, features, any_=True),
+            f"Database doesn't support any of the feature(s): {', '.join(features)}",
+            "skipUnlessAnyDBFeature")
+    return decorator

@@ -156,6 +156,57 @@ class ContextList(list):
         return keys
 
 
+class CaptureQueriesContext:
+    """Record the queries run on a connection inside a ``with`` block.
+
+    Turns on query logging for the connection (as DEBUG would) for the duration; the
+    queries are in ``captured_queries`` (dicts with ``sql`` and ``time``) and ``len()``
+    counts them.
+    """
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.initial_queries = 0
+        self.final_queries = None
+
+    def __iter__(self):
+        return iter(self.captured_queries)
+
+    def __getitem__(self, index):
+        return self.captured_queries[index]
+
+    def __len__(self) -> int:
+        return len(self.captured_queries)
+
+    @property
+    def captured_queries(self) -> list[dict]:
+        return self.connection.queries[self.initial_queries:self.final_queries]
+
+    def __enter__(self):
+        from reinhardt.core.signals import request_started
+        from reinhardt.orm import reset_queries
+
+        self.force_debug_cursor = self.connection.force_debug_cursor
+        self.connection.force_debug_cursor = True
+        # Connect now, so queries the connection makes to set itself up are not counted.
+        self.connection.ensure_connection()
+        self.initial_queries = len(self.connection.queries_log)
+        self.final_queries = None
+        # A request made by the test client would otherwise clear the log mid-block.
+        self._reset_queries = reset_queries
+        request_started.disconnect(reset_queries)
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        from reinhardt.core.signals import request_started
+
+        self.connection.force_debug_cursor = self.force_debug_cursor
+        request_started.connect(self._reset_queries)
+        if exc_type is not None:
+            return
+        self.final_queries = len(self.connection.queries_log)
+
+
 def get_runner(settings, test_runner_class: str | None = None):
     """The test runner class named by ``test_runner_class`` or the TEST_RUNNER setting."""
     from reinhardt.utils.module_loading import import_string

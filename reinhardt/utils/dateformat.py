@@ -44,11 +44,20 @@ class TimeFormat:
 
     def __init__(self, obj):
         self.data = obj
-        self.timezone = None
+
+    @functools.cached_property
+    def timezone(self):
+        """The zone the time-zone characters (e, I, O, T, U, Z, r) use; None if unknown.
+
+        Worked out on first use: most formats ("Y-m-d H:i") never need it, and the
+        ambiguity check costs more than the rest of the formatting.
+        """
+        obj = self.data
         if isinstance(obj, datetime):
             zone = get_default_timezone() if is_naive(obj) else obj.tzinfo
             if not _datetime_ambiguous_or_imaginary(obj, zone):
-                self.timezone = zone
+                return zone
+        return None
 
     def format(self, formatstr) -> str:
         pieces = []

@@ -191,49 +191,56 @@ def test_broken_context_processor():
         engine.from_string("x").render(RequestContext(FakeRequest()))
 
 
-def test_csrf_token_with_request_uses_the_middleware_token(configured, monkeypatch):
-    # A stand-in for reinhardt.web.middleware.csrf (the web layer provides the real one).
-    csrf = types.ModuleType("reinhardt.web.middleware.csrf")
-    csrf.get_token = lambda request: "TOKEN123"
-    middleware = types.ModuleType("reinhardt.web.middleware")
-    monkeypatch.setitem(sys.modules, "reinhardt.web.middleware", middleware)
-    monkeypatch.setitem(sys.modules, "reinhardt.web.middleware.csrf", csrf)
-    template = engines["reinhardt"].from_string("{% csrf_token %}")
-    assert template.render({}, request=FakeRequest()) == (
-        '<input type="hidden" name="csrfmiddlewaretoken" value="TOKEN123">'
-    )
+def test_csrf_token_with_request_uses_the_middleware_token(configured):
+    from reinhardt.test import RequestFactory
+    from reinhardt.web.middleware.csrf import _unmask_cipher_token
+
+    request = RequestFactory().get("/")
+    request.COOKIES["csrftoken"] = secret = "s" * 32
+    request.META["CSRF_COOKIE"] = secret
+    html = engines["reinhardt"].from_string("{% csrf_token %}").render({}, request=request)
+    token = html.removeprefix('<input type="hidden" name="csrfmiddlewaretoken" value="')
+    assert token.endswith('">')
+    # A masked copy of the request's secret, fresh on each render.
+    assert _unmask_cipher_token(token[:-2]) == secret
     jinja = engines["jinja2"].from_string("{{ csrf_input }}|{{ csrf_token }}")
-    assert jinja.render({}, request=FakeRequest()) == (
-        '<input type="hidden" name="csrfmiddlewaretoken" value="TOKEN123">|TOKEN123'
+    jinja_input, jinja_token = jinja.render({}, request=request).split("|")
+    assert _unmask_cipher_token(jinja_token) == secret
+    assert jinja_input == (
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{jinja_token}">'
     )
 
 
-def test_url_tag_calls_reverse(monkeypatch):
-    # A stand-in for reinhardt.web.urls until the URL layer lands.
-    urls = types.ModuleType("reinhardt.web.urls")
+def test_url_tag_calls_reverse():
+    from reinhardt.web.urls import NoReverseMatch, include, path
 
-    class NoReverseMatch(Exception):
-        pass
+    def view(request, *args, **kwargs):
+        raise AssertionError("not called")
 
-    def reverse(viewname, args=None, kwargs=None, current_app=None):
-        if viewname == "missing":
-            raise NoReverseMatch(viewname)
-        return f"/{viewname}/{'/'.join(map(str, args))}{kwargs or ''}&amp"
-
-    urls.reverse, urls.NoReverseMatch = reverse, NoReverseMatch
-    monkeypatch.setitem(sys.modules, "reinhardt.web.urls", urls)
-    engine = Engine()
-    template = engine.from_string(
-        "{% url 'detail' 1 r.id %}|{% for r in rows %}{% url 'row' r %},{% endfor %}|"
-        "{% url name x=1 as u %}[{{ u }}]|{% url 'missing' as m %}[{{ m }}]"
-    )
-    out = template.render(Context({"rows": [1, 2], "r": {"id": 7}, "name": "kw"}))
-    assert out == ("/detail/1/7&amp;amp|/row/1&amp;amp,/row/2&amp;amp,|"
-                   "[/kw/{&#x27;x&#x27;: 1}&amp;amp]|[]")
-    with pytest.raises(NoReverseMatch):
-        engine.from_string("{% url 'missing' %}").render(Context())
+    urlconf = types.ModuleType("url_tag_urls")
+    urlconf.urlpatterns = [
+        path("detail/<int:a>/<int:b>/", view, name="detail"),
+        path("row/<int:r>/", view, name="row"),
+        path("kw/<int:x>/&amp/", view, name="kw"),
+        path("ns/", include(([path("in/<slug:s>/", view, name="in")], "app"), namespace="ns")),
+    ]
+    sys.modules["url_tag_urls"] = urlconf
+    try:
+        with override_settings(ROOT_URLCONF="url_tag_urls"):
+            engine = Engine()
+            template = engine.from_string(
+                "{% url 'detail' 1 r.id %}|{% for r in rows %}{% url 'row' r %},{% endfor %}|"
+                "{% url name x=1 as u %}[{{ u }}]|{% url 'missing' as m %}[{{ m }}]|"
+                "{% url 'ns:in' s='a-b' %}"
+            )
+            out = template.render(Context({"rows": [1, 2], "r": {"id": 7}, "name": "kw"}))
+            assert out == ("/detail/1/7/|/row/1/,/row/2/,|[/kw/1/&amp;amp/]|[]|/ns/in/a-b/")
+            with pytest.raises(NoReverseMatch):
+                engine.from_string("{% url 'missing' %}").render(Context())
+    finally:
+        del sys.modules["url_tag_urls"]
     with pytest.raises(TemplateSyntaxError, match="takes at least one argument"):
-        engine.from_string("{% url %}")
+        Engine().from_string("{% url %}")
 
 
 def test_querystring_tag():

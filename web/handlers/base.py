@@ -278,9 +278,17 @@ def _is_async_view(view) -> bool:
 
 
 def _atomic_request_aliases() -> list[str]:
-    """The aliases of the databases configured with ATOMIC_REQUESTS."""
-    return [alias for alias, conf in (settings.DATABASES or {}).items()
-            if isinstance(conf, dict) and conf.get("ATOMIC_REQUESTS")]
+    """The aliases of the databases configured with ATOMIC_REQUESTS.
+
+    Read from the connections' settings, as Django does, so a project (or a test) that
+    changes a connection's ``settings_dict`` is seen by handlers built afterwards.
+    """
+    if not settings.DATABASES:
+        return []  # no database: don't import the ORM
+    from reinhardt.orm import connections
+
+    return [alias for alias, conf in connections.settings.items()
+            if conf.get("ATOMIC_REQUESTS")]
 
 
 def reset_urlconf(sender, **kwargs) -> None:

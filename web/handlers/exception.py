@@ -19,6 +19,7 @@ from reinhardt.core.exceptions import (
     BadRequest,
     PermissionDenied,
     RequestDataTooBig,
+    SuspiciousMultipartForm,
     SuspiciousOperation,
     TooManyFieldsSent,
     TooManyFilesSent,
@@ -82,7 +83,8 @@ def response_for_exception(request, exc: Exception):
         log_response("%s: %s", str(exc), request.path, response=response, request=request,
                      exception=exc)
     elif isinstance(exc, SuspiciousOperation):
-        if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent,
+                            SuspiciousMultipartForm)):
             # POST could not be read; keep error pages from trying again.
             mark = getattr(request, "_mark_post_parse_error", None)
             if mark is not None:

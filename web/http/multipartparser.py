@@ -2,8 +2,8 @@
 
 Limits enforced while streaming, before anything is kept: DATA_UPLOAD_MAX_MEMORY_SIZE for
 the total size of the non-file fields, DATA_UPLOAD_MAX_NUMBER_FIELDS and
-DATA_UPLOAD_MAX_NUMBER_FILES. Malformed bodies raise MultiPartParserError, which the request
-handler turns into a 400 response.
+DATA_UPLOAD_MAX_NUMBER_FILES. Malformed headers raise MultiPartParserError and malformed or
+incomplete bodies SuspiciousMultipartForm; the request handler answers both with a 400.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from reinhardt.utils.http import parse_header_parameters
 
 __all__ = ["MultiPartParser", "MultiPartParserError", "InputStreamExhausted", "TooManyFilesSent"]
 
-# python-multipart logs every malformed body it sees; the handler's 400 (or Django-like
-# leniency) is the answer, so keep its warnings out of the project's logs.
+# python-multipart logs every malformed body it sees; the handler's 400 is the answer, so
+# keep its warnings out of the project's logs.
 logging.getLogger("python_multipart").addHandler(logging.NullHandler())
 logging.getLogger("python_multipart").propagate = False
 
@@ -154,11 +154,13 @@ class MultiPartParser:
         return self._post, self._files
 
     def _feed(self, tokenizer) -> None:
-        """Stream the body into the tokenizer, as leniently as browsers' peers expect.
+        """Stream the body into the tokenizer; a body that is not complete multipart is 400.
 
-        Text before the first boundary (the RFC 2046 preamble) is skipped; a body that ends
-        without its closing boundary keeps the parts completed so far and its last part; a
-        part the tokenizer cannot parse ends parsing, keeping the parts before it.
+        Text before the first boundary (the RFC 2046 preamble) is skipped, as the RFC says.
+        A body with no boundary at all, one that ends before its closing boundary (cut off,
+        or shorter than its Content-Length) and one the tokenizer cannot parse raise
+        SuspiciousMultipartForm. Django instead keeps whatever parts it could read, so a
+        truncated upload reaches the view as a smaller form; see docs/web.md.
         """
         delimiter = b"--" + self._boundary
         pending = b""
@@ -182,14 +184,20 @@ class MultiPartParser:
                 chunk, pending, started = pending[start:], b"", True
             try:
                 tokenizer.write(chunk)
-            except FormParserError:
+            except FormParserError as e:
                 self._drop_current_part()
-                return
-        if started and tokenizer.state != MultipartState.END:
-            try:
-                tokenizer.write(b"\r\n" + delimiter + b"--\r\n")
-            except FormParserError:
-                self._drop_current_part()
+                raise SuspiciousMultipartForm(
+                    f"The multipart body could not be parsed: {e}"
+                ) from e
+        if not started:
+            raise SuspiciousMultipartForm(
+                "The multipart body does not contain its boundary: it is not multipart data."
+            )
+        if tokenizer.state != MultipartState.END:
+            self._drop_current_part()
+            raise SuspiciousMultipartForm(
+                "The multipart body ended before its closing boundary: it was cut off."
+            )
 
     def _drop_current_part(self) -> None:
         part = self._part

@@ -20,6 +20,7 @@ from reinhardt.core.exceptions import (
     DisallowedHost,
     ImproperlyConfigured,
     RequestDataTooBig,
+    SuspiciousMultipartForm,
     TooManyFieldsSent,
 )
 from reinhardt.utils.datastructures import (
@@ -420,7 +421,7 @@ class HttpRequest:
             data = BytesIO(self._body) if hasattr(self, "_body") else self
             try:
                 self._post, self._files = self.parse_file_upload(self.META, data)
-            except (MultiPartParserError, TooManyFilesSent):
+            except (MultiPartParserError, SuspiciousMultipartForm, TooManyFilesSent):
                 # Keep error pages that look at POST from parsing again.
                 self._mark_post_parse_error()
                 raise

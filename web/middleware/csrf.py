@@ -11,6 +11,7 @@ unmasks to the cookie's secret.
 from __future__ import annotations
 
 import logging
+import secrets
 import string
 from collections import defaultdict
 from urllib.parse import urlsplit
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 from reinhardt.conf import settings
 from reinhardt.core.exceptions import DisallowedHost, ImproperlyConfigured
 from reinhardt.utils.cache import patch_vary_headers
-from reinhardt.utils.crypto import constant_time_compare, get_random_string
+from reinhardt.utils.crypto import constant_time_compare
 from reinhardt.utils.functional import cached_property
 from reinhardt.utils.http import is_same_domain
 from reinhardt.utils.log import log_response
@@ -51,19 +52,38 @@ def _get_failure_view():
     return import_string(settings.CSRF_FAILURE_VIEW)
 
 
+# Random bytes below this bound map uniformly onto the 62 allowed characters (4 * 62).
+_UNBIASED_BOUND = 256 - 256 % len(CSRF_ALLOWED_CHARS)
+
+
+def _random_indexes(count: int) -> list[int]:
+    """``count`` uniform random indexes into CSRF_ALLOWED_CHARS, from the OS's CSPRNG.
+
+    One ``secrets.token_bytes`` call instead of one ``secrets.choice`` per character
+    (a page with ``{% csrf_token %}`` needs 32 or 64 of them); bytes that would bias the
+    distribution are dropped and drawn again.
+    """
+    n = len(CSRF_ALLOWED_CHARS)
+    indexes: list[int] = []
+    while len(indexes) < count:
+        indexes.extend(b % n for b in secrets.token_bytes(count + 8) if b < _UNBIASED_BOUND)
+    return indexes[:count]
+
+
 def _get_new_csrf_string() -> str:
-    return get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+    chars = CSRF_ALLOWED_CHARS
+    return "".join([chars[i] for i in _random_indexes(CSRF_SECRET_LENGTH)])
 
 
 def _mask_cipher_secret(secret: str) -> str:
     """Mask ``secret`` with a fresh random mask: mask + (secret + mask) per character."""
-    mask = _get_new_csrf_string()
-    n = len(CSRF_ALLOWED_CHARS)
-    cipher = "".join(
-        CSRF_ALLOWED_CHARS[(_CHAR_INDEX[s] + _CHAR_INDEX[m]) % n]
-        for s, m in zip(secret, mask, strict=True)
-    )
-    return mask + cipher
+    chars = CSRF_ALLOWED_CHARS
+    n = len(chars)
+    mask_indexes = _random_indexes(CSRF_SECRET_LENGTH)
+    index = _CHAR_INDEX
+    cipher = "".join([chars[(index[s] + m) % n]
+                      for s, m in zip(secret, mask_indexes, strict=True)])
+    return "".join([chars[m] for m in mask_indexes]) + cipher
 
 
 def _unmask_cipher_token(token: str) -> str:

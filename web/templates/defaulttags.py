@@ -866,6 +866,18 @@ def spaceless(parser, token):
 
 
 # ---- url ----------------------------------------------------------------------------------
+_NO_APP = object()
+_url_api = None  # (reverse, NoReverseMatch), imported on first use: the URL layer is optional
+
+
+def _load_url_api():
+    global _url_api
+    from reinhardt.web.urls import NoReverseMatch, reverse
+
+    _url_api = (reverse, NoReverseMatch)
+    return _url_api
+
+
 class URLNode(CompiledNode):
     child_nodelists = ()
 
@@ -883,16 +895,14 @@ class URLNode(CompiledNode):
         return self.asvar is not None
 
     def url(self, context, view_name, args, kwargs) -> str:
-        """Reverse the URL (imported at render time: the URL layer is optional)."""
-        from reinhardt.web.urls import NoReverseMatch, reverse
-
-        try:
-            current_app = context.request.current_app
-        except AttributeError:
-            try:
-                current_app = context.request.resolver_match.namespace
-            except AttributeError:
-                current_app = None
+        """Reverse the URL; a plain str (the compiled code escapes it as one)."""
+        reverse, NoReverseMatch = _url_api or _load_url_api()
+        # request.current_app if set (even to None), else the namespace the request was
+        # resolved in: looked up without raising, as this runs for every {% url %}.
+        request = getattr(context, "request", None)
+        current_app = getattr(request, "current_app", _NO_APP)
+        if current_app is _NO_APP:
+            current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
         url = ""
         try:
             url = reverse(view_name, args=args, kwargs=kwargs, current_app=current_app)
@@ -910,7 +920,8 @@ class URLNode(CompiledNode):
         if self.asvar:
             gen.stmt(f"context[{self.asvar!r}] = {url}")
         elif gen.autoescape:
-            gen.emit(gen.assign(f"_cescape({url})"))
+            # reverse() returns a plain str: the engine's str escape is enough.
+            gen.emit(gen.assign(f"_esc({url})"))
         else:
             gen.emit(url)
 

@@ -600,27 +600,45 @@ class URLResolver:
         return get_callable(callback)
 
 
+# What reverse() leaves unquoted (RFC 3986 unreserved characters, sub-delims, "/~:@").
+_REVERSE_SAFE = RFC3986_SUBDELIMS + "/~:@"
+_needs_quoting = re.compile(r"[^A-Za-z0-9_.\-~" + re.escape(RFC3986_SUBDELIMS) + r"/:@]").search
+
+
 class _ReverseEntry:
     """One way to build a URL for a name: the chain of patterns from the resolver down."""
 
-    __slots__ = ("patterns", "defaults", "converters", "_compiled")
+    __slots__ = ("patterns", "defaults", "converters", "_compiled", "_under")
 
     def __init__(self, patterns: list, defaults: dict, converters: dict):
         self.patterns = patterns
         self.defaults = defaults
         self.converters = converters
         self._compiled = None
+        self._under = None
 
     def with_prefix(self, pattern, default_kwargs: dict) -> _ReverseEntry:
         return _ReverseEntry([pattern, *self.patterns], {**default_kwargs, **self.defaults},
                              {**pattern.converters, **self.converters})
 
     def under(self, prefixes: list) -> _ReverseEntry:
+        """This entry below namespace prefixes; remembered, so its formats compile once."""
+        key = tuple(map(id, prefixes))
+        cache = self._under
+        if cache is None:
+            cache = self._under = {}
+        else:
+            entry = cache.get(key)
+            if entry is not None:
+                return entry
         converters = {}
         for prefix in prefixes:
             converters.update(prefix.converters)
-        return _ReverseEntry([*prefixes, *self.patterns], self.defaults,
-                             {**converters, **self.converters})
+        entry = _ReverseEntry([*prefixes, *self.patterns], self.defaults,
+                              {**converters, **self.converters})
+        # Keep the prefixes alive with the entry, so their ids cannot be reused.
+        cache[key] = entry
+        return entry
 
     @property
     def regex_source(self) -> str:
@@ -668,7 +686,9 @@ class _ReverseEntry:
                 url = format_string % text if (params or "%" in format_string) else \
                     format_string
                 if check.match(url) is not None:
-                    return quote(url, safe=RFC3986_SUBDELIMS + "/~:@")
+                    if _needs_quoting(url) is None:
+                        return url
+                    return quote(url, safe=_REVERSE_SAFE)
         return None
 
 

@@ -228,6 +228,8 @@ class ExceptionReporter:
         parts.append(_row("Python Executable", data["sys_executable"]))
         parts.append(_row("Python Version", data["sys_version_info"]))
         parts.append("</table></div>")
+        parts.append(_template_postmortem_html(self.exc_value))
+        parts.append(_template_error_html(self.exc_value))
         parts.append('<div id="traceback"><h2>Traceback <span class="commands">'
                      "(most recent call last)</span></h2><ul class=\"traceback\">")
         last_exc = None
@@ -281,6 +283,7 @@ class ExceptionReporter:
         lines.append(f"Exception Value: {data['exc_value']}")
         lines.append(f"Python Version: {data['sys_version_info']}")
         lines.append("")
+        lines.extend(_template_error_text(self.exc_value))
         lines.append("Traceback (most recent call last):")
         for frame in data["frames"]:
             lines.append(f'  File "{frame["filename"]}", line {frame["lineno"]}, in '
@@ -292,6 +295,84 @@ class ExceptionReporter:
         lines.append("")
         lines.append("You see this report because DEBUG = True in your settings.")
         return "\n".join(lines) + "\n"
+
+
+def _template_exceptions(exc_value):
+    """The exception and those it was raised from or during, innermost last."""
+    seen = set()
+    while exc_value is not None and id(exc_value) not in seen:
+        seen.add(id(exc_value))
+        yield exc_value
+        exc_value = exc_value.__cause__ or (
+            None if exc_value.__suppress_context__ else exc_value.__context__
+        )
+
+
+def _template_debug(exc_value) -> dict | None:
+    """The template excerpt the engine attached to the error (``template_debug``), if any."""
+    for exc in _template_exceptions(exc_value):
+        info = getattr(exc, "template_debug", None)
+        if isinstance(info, dict):
+            return info
+    return None
+
+
+def _template_error_html(exc_value) -> str:
+    """The template lines around a template error, the failing tag highlighted."""
+    info = _template_debug(exc_value)
+    if info is None:
+        return ""
+    rows = []
+    for number, text in info["source_lines"]:
+        if number == info["line"]:
+            rows.append(
+                f'<tr class="error"><th>{number}</th><td><pre>{escape(info["before"])}'
+                f'<span class="specific">{escape(info["during"])}</span>'
+                f'{escape(info["after"])}</pre></td></tr>'
+            )
+        else:
+            rows.append(f"<tr><th>{number}</th><td><pre>{escape(text)}</pre></td></tr>")
+    return (
+        '<div id="template"><h2>Error during template rendering</h2>'
+        f'<p>In template <code>{escape(info["name"])}</code>, error at line '
+        f'<strong>{info["line"]}</strong></p><h3>{escape(info["message"])}</h3>'
+        f'<table class="source">{"".join(rows)}</table></div>'
+    )
+
+
+def _template_error_text(exc_value) -> list[str]:
+    info = _template_debug(exc_value)
+    if info is None:
+        return []
+    lines = ["Template error:", f"In template {info['name']}, error at line {info['line']}",
+             f"   {info['message']}"]
+    for number, text in info["source_lines"]:
+        marker = " : " if number != info["line"] else ">: "
+        lines.append(f"   {number}{marker}{text.rstrip()}")
+    lines.append("")
+    return lines
+
+
+def _template_postmortem_html(exc_value) -> str:
+    """For TemplateDoesNotExist: each engine and the places its loaders looked."""
+    from reinhardt.web.templates.exceptions import TemplateDoesNotExist
+
+    missing = next((e for e in _template_exceptions(exc_value)
+                    if isinstance(e, TemplateDoesNotExist)), None)
+    if missing is None:
+        return ""
+    errors = [missing, *missing.chain]
+    items = []
+    for error in errors:
+        backend = getattr(error, "backend", None)
+        engine_name = type(backend).__name__ if backend is not None else "(unknown engine)"
+        tried = "".join(
+            f"<li><code>{escape(str(origin))}</code> ({escape(reason)})</li>"
+            for origin, reason in (error.tried or [])
+        ) or "<li>No templates were found: check the DIRS and APP_DIRS of TEMPLATES.</li>"
+        items.append(f"<li>Using engine <code>{escape(engine_name)}</code>:<ul>{tried}</ul></li>")
+    return ('<div id="template-not-exist"><h2>Template-loader postmortem</h2>'
+            f"<ul>{''.join(items)}</ul></div>")
 
 
 def _request_url(request) -> str:
@@ -361,6 +442,9 @@ _HEAD = """<!DOCTYPE html>
     ul.traceback {{ list-style: none; padding: 0; }} li.frame {{ margin: 1em 0; }}
     li.frame.reinhardt {{ color: #666; }} .context ol {{ background: #f6f6f6; padding: 4px 4px
     4px 4em; margin: 4px 0; }} .context li.current {{ background: #ffe9a8; }}
+    table.source th {{ color: #666; text-align: right; }} table.source tr.error {{ background:
+    #ffe9a8; }} span.specific {{ background: #f5a3a3; }} #template, #template-not-exist {{
+    margin: 0 2em; }}
     td.code {{ width: 100%; }} details.vars {{ margin: 4px 0 0 1em; }} .commands {{ font-size:
     .7em; color: #666; font-weight: normal; }} li.cause {{ color: #7a1712; }}
   </style>

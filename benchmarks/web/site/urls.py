@@ -1,4 +1,4 @@
-"""A plain page, and a 500-route URLconf: 250 static routes and 250 with converters, some
+"""A plain page, the database page, and a 500-route URLconf: 250 static routes and 250 with converters, some
 behind include()s, the way a large project's URLconf looks."""
 
 from benchsite import views
@@ -18,4 +18,6 @@ urlpatterns = [
     *[path(f"obj{i}/<slug:slug>/<int:pk>/", views.routed, name=f"obj{i}") for i in range(50)],
     *sections,
     path("plain/", views.plain, name="plain"),
+    path("rows/", views.rows, name="rows"),
+    path("entry/<int:pk>/", views.routed, name="entry"),
 ]

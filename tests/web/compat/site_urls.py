@@ -221,4 +221,5 @@ urlpatterns = [
     path("b2/", include("tests.web.compat.app_urls", namespace="b2")),
     path("nest/", include(([path("in/", include(("tests.web.compat.app_urls", "inner"), namespace="inner"))], "nested"), namespace="nested")),
     re_path(r"^weird/(.+)/$", home, name="weird"),
+    path("db/", include("tests.web.compat.db_urls")),
 ]

@@ -1,0 +1,1 @@
+"""The demo's blog app: authors, posts and their comments."""

@@ -1,0 +1,1 @@
+"""The demo project: settings, root URLconf, WSGI and ASGI entry points."""

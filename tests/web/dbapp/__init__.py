@@ -1,0 +1,1 @@
+"""Models for the web layer's database-backed tests (generic views, TestCase, shortcuts)."""
