@@ -452,8 +452,12 @@ class BaseDatabaseWrapper:
         self.health_check_done = True
 
     def close_if_unusable_or_obsolete(self) -> None:
-        """Close a connection that errored or outlived CONN_MAX_AGE (outside transactions)."""
-        if self.connection is not None:
+        """Close a connection that errored or outlived CONN_MAX_AGE (outside transactions).
+
+        Never inside an atomic block: closing would end the transaction in flight (a test
+        case's, when a test sends request_started/request_finished itself).
+        """
+        if self.connection is not None and not self.in_atomic_block:
             self.health_check_done = False
             if self.get_autocommit() != self.settings_dict["AUTOCOMMIT"]:
                 self.close()

@@ -231,6 +231,19 @@ def test_persistent_connections_survive_requests(settings_of_default):
     assert connection.connection is raw
 
 
+def test_requests_inside_an_atomic_block_keep_its_connection(settings_of_default):
+    # A test case's transaction (or any atomic block) survives request signals.
+    settings_of_default["CONN_MAX_AGE"] = 0
+    with transaction.atomic():
+        Tag.objects.create(name="inside")
+        raw = connection.connection
+        request_started.send(sender=None)
+        request_finished.send(sender=None)
+        assert connection.connection is raw
+        assert tag_names() == ["inside"]
+    assert tag_names() == ["inside"]
+
+
 def test_health_check_replaces_a_connection_dropped_between_requests(settings_of_default):
     settings_of_default["CONN_MAX_AGE"] = None
     settings_of_default["CONN_HEALTH_CHECKS"] = True
