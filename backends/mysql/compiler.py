@@ -286,7 +286,44 @@ class SQLDeleteCompiler(MySQLRenderingMixin, sql.SQLDeleteCompiler):
 
 
 class SQLUpdateCompiler(MySQLRenderingMixin, sql.SQLUpdateCompiler):
-    pass
+    def update_from_rows_sql(self):
+        """bulk_update() as ``UPDATE t JOIN (SELECT %s AS pk, ... UNION ALL VALUES ...) rows
+        ON t.pk = rows.pk SET ...``: MySQL's multi-table UPDATE takes the rows as a join
+        (MySQL 8 spells each row ROW(...))."""
+        qn = self.quote_name
+        fields, rows = self.query.update_rows
+        meta = self.query.get_meta()
+        table = qn(self.query.base_table)
+        source = qn("reinhardt_rows")
+        names = [qn("pk")] + [qn(f"v{index}") for index in range(len(fields))]
+        placeholders = []
+        for field in [meta.pk, *fields]:
+            placeholder = "%s"
+            if hasattr(field, "get_placeholder"):
+                placeholder = field.get_placeholder(None, self, self.connection)
+            placeholders.append(placeholder)
+        first = ", ".join(f"{p} AS {name}" for p, name in zip(placeholders, names))
+        rows_sql = f"SELECT {first}"
+        if len(rows) > 1:
+            keyword = "" if self._mariadb else "ROW"
+            row_sql = "%s(%s)" % (keyword, ", ".join(placeholders))
+            rows_sql += f" UNION ALL VALUES {', '.join([row_sql] * (len(rows) - 1))}"
+        assignments = ", ".join(
+            f"{table}.{qn(field.column)} = {source}.{name}"
+            for field, name in zip(fields, names[1:])
+        )
+        sql_ = (
+            f"UPDATE {table} INNER JOIN ({rows_sql}) {source} "
+            f"ON {table}.{qn(meta.pk.column)} = {source}.{names[0]} SET {assignments}"
+        )
+        params = [param for row in rows for param in row]
+        try:
+            where, where_params = self.compile(self.query.where)
+        except sql.FullResultSet:
+            where_params = []
+        else:
+            sql_ += f" WHERE {where}"
+        return sql_, tuple(params + list(where_params))
 
 
 class SQLAggregateCompiler(MySQLRenderingMixin, sql.SQLAggregateCompiler):

@@ -36,6 +36,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     update_can_self_select = False
     delete_can_self_reference_subquery = False
     requires_casted_case_in_updates = False
+    supports_update_from_values = True  # bulk_update(): UPDATE ... JOIN (VALUES ...)
     allow_sliced_subqueries_with_in = False
     for_update_after_from = False
 

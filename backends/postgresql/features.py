@@ -33,6 +33,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     update_can_self_select = True
     delete_can_self_reference_subquery = True
     requires_casted_case_in_updates = True
+    supports_update_from_values = True  # bulk_update(): UPDATE ... FROM (VALUES ...)
 
     # Lookups
     supports_regex_lookups = True

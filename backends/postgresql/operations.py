@@ -220,6 +220,11 @@ class DatabaseOperations(BaseDatabaseOperations):
             sql = f"UPPER({sql})"
         return sql
 
+    def update_from_rows_placeholder(self, field, placeholder):
+        # The columns of a VALUES list take their type from the values: cast each to the
+        # column's type (a text literal would not go into a date column).
+        return f"({placeholder})::{field.cast_db_type(self.connection)}"
+
     def field_cast_sql(self, db_type, internal_type):
         return "%s"
 

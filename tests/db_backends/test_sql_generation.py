@@ -206,3 +206,32 @@ def test_mysql_features_by_server(mariadb, mysql8):
 
 
 _ = transaction
+
+
+def test_pg_bulk_update_joins_typed_values(pg):
+    from reinhardt.orm.query.subqueries import UpdateQuery
+
+    assert pg.features.supports_update_from_values
+    books = [Book(pk=1, pages=10), Book(pk=2, pages=20)]
+    query = UpdateQuery(Book)
+    query.set_update_rows([Book._meta.get_field("pages")], books, pg)
+    sql, params = query.get_compiler(connection=pg).as_sql()
+    assert sql.startswith('UPDATE "orm_book" SET "pages" = "reinhardt_rows"."v0" FROM (SELECT')
+    assert "(%s)::integer AS \"pk\"" in sql and "UNION ALL VALUES" in sql
+    assert params == (1, 10, 2, 20)
+
+
+def test_mysql_bulk_update_joins_the_rows(mariadb, mysql8):
+    from reinhardt.orm.query.subqueries import UpdateQuery
+
+    books = [Book(pk=1, pages=10), Book(pk=2, pages=20)]
+    for connection, row in ((mariadb, "(%s, %s)"), (mysql8, "ROW(%s, %s)")):
+        query = UpdateQuery(Book)
+        query.set_update_rows([Book._meta.get_field("pages")], books, connection)
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        assert sql == (
+            "UPDATE `orm_book` INNER JOIN (SELECT %s AS `pk`, %s AS `v0` UNION ALL VALUES "
+            f"{row}) `reinhardt_rows` ON `orm_book`.`id` = `reinhardt_rows`.`pk` "
+            "SET `orm_book`.`pages` = `reinhardt_rows`.`v0`"
+        )
+        assert params == (1, 10, 2, 20)
