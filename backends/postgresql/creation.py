@@ -52,6 +52,9 @@ class DatabaseCreation(BaseDatabaseCreation):
 
     def _create_test_db(self, verbosity, autoclobber, keepdb=False):
         name = self._get_test_db_name()
+        # A pool opened on the configured database must not keep connections to it.
+        self.connection.close()
+        self.connection.close_pool()
         try:
             with self._nodb_cursor() as cursor:
                 try:
