@@ -8,6 +8,7 @@ as on other databases. All are deterministic, NULL in means NULL out.
 from __future__ import annotations
 
 import functools
+import json
 import math
 import random
 import re
@@ -55,6 +56,7 @@ def _catalogue():
         ("reinhardt_repeat", 2, _repeat),
         ("reinhardt_reverse", 1, _reverse),
         ("reinhardt_sign", 1, _sign),
+        ("reinhardt_json_canonical", 1, _json_canonical),
         ("reinhardt_power", 2, _null_safe(lambda x, y: x ** y)),
         ("reinhardt_mod", 2, _null_safe(math.fmod)),
         ("reinhardt_log", 2, _null_safe(lambda b, x: math.log(x, b))),
@@ -81,6 +83,20 @@ def _catalogue():
         ("reinhardt_var_samp", _make_statistic(statistics.variance)),
     )
     return tuple(functions), aggregates
+
+
+def _json_canonical(text):
+    """JSON text with sorted keys and integral floats as integers, so that two documents
+    compare equal exactly when PostgreSQL's jsonb says they are (key order never matters)."""
+    if text is None:
+        return None
+    return json.dumps(json.loads(text, parse_float=_json_number), sort_keys=True,
+                      separators=(",", ":"))
+
+
+def _json_number(text):
+    number = float(text)
+    return int(number) if number.is_integer() and abs(number) < 2 ** 53 else number
 
 
 def _number(value):

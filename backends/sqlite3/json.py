@@ -85,8 +85,9 @@ class SQLiteJSONRendering:
         lhs_sql, lhs_params = node.process_lhs(self, self.connection)
         rhs_sql, rhs_params = node.process_rhs(self, self.connection)
         if node.rhs_is_direct_value():
-            # Compare normalised JSON text (whitespace-insensitive; key order matters).
-            return f"JSON({lhs_sql}) = JSON({rhs_sql})", [*lhs_params, *rhs_params]
+            # Compare canonical JSON text: whitespace and key order never matter (as jsonb).
+            return (f"reinhardt_json_canonical({lhs_sql}) = reinhardt_json_canonical({rhs_sql})",
+                    [*lhs_params, *rhs_params])
         return f"{lhs_sql} = {rhs_sql}", [*lhs_params, *rhs_params]
 
     def visit_KeyTransformExact(self, node, **extra):
@@ -94,11 +95,18 @@ class SQLiteJSONRendering:
             lhs_sql, lhs_params = self.compile(node.lhs)
             rhs_sql, rhs_params = self.compile(node.rhs)
             return f"{lhs_sql} = {rhs_sql}", [*lhs_params, *rhs_params]
+        return self._key_equals(node, node.rhs)
+
+    def _key_equals(self, node, value):
+        """SQL true where the key under ``node.lhs`` holds the JSON value ``value``."""
         base_sql, params, path = self._json_base_and_path(node.lhs)
-        value = node.rhs
         if value is None or isinstance(value, bool):
             json_type = "null" if value is None else ("true" if value else "false")
             return f"JSON_TYPE({base_sql}, %s) = %s", [*params, path, json_type]
+        if isinstance(value, (dict, list, tuple)):
+            # Objects and arrays extract as JSON text: compare canonical forms.
+            return (f"reinhardt_json_canonical(JSON_EXTRACT({base_sql}, %s)) = "
+                    f"reinhardt_json_canonical(%s)", [*params, path, _dumps(node, value)])
         sql = f"JSON_EXTRACT({base_sql}, %s) = JSON_EXTRACT(%s, '$')"
         sql_params = [*params, path, _dumps(node, value)]
         if isinstance(value, (int, float)):
@@ -119,6 +127,13 @@ class SQLiteJSONRendering:
         values = [value for value in node.rhs if value is not None]
         if not values:
             raise EmptyResultSet
+        if any(isinstance(value, (dict, list, tuple)) for value in values):
+            conditions, params = [], []
+            for value in values:
+                sql, value_params = self._key_equals(node, value)
+                conditions.append(sql)
+                params.extend(value_params)
+            return "(" + " OR ".join(conditions) + ")", params
         lhs_sql, lhs_params = self.compile(node.lhs)
         placeholders = ", ".join("JSON_EXTRACT(%s, '$')" for _ in values)
         return f"{lhs_sql} IN ({placeholders})", [

@@ -1,19 +1,13 @@
-"""JSONField key, index and path lookups on PostgreSQL (jsonb operators) and MySQL/MariaDB
-(JSON functions): the same answers on both."""
+"""JSONField key, index and path lookups on every SQL backend (PostgreSQL's jsonb operators,
+MySQL/MariaDB's and SQLite's JSON functions): the same answers everywhere."""
 
 import pytest
 
 from reinhardt.orm import connection
 from reinhardt.orm.models import Value
 from reinhardt.orm.models.fields.json import KT
+from tests.orm.capabilities import needs
 from tests.orm.models import AllTypes
-
-pytestmark = pytest.mark.skipif(
-    connection.vendor not in ("postgresql", "mysql"),
-    reason="key transforms are rendered by the PostgreSQL and MySQL dialects here; "
-           "SQLite's rendering comes with the JSON work of the query API",
-)
-
 
 @pytest.fixture
 def docs():
@@ -62,6 +56,7 @@ def test_json_null_versus_absent(docs):
     assert chars(json__n=None) == ["full"]
 
 
+@needs("supports_json_field_contains")
 def test_contains_and_contained_by(docs):
     assert chars(json__contains={"s": "other"}) == ["other"]
     assert chars(json__contains={"a": {"b": []}}) == ["full", "other"]
@@ -101,6 +96,10 @@ def test_exact_compares_json_values_not_text(docs):
     assert chars(json="just a string") == ["scalar"]
     assert chars(json__in=[[1, "two", None], "nope"]) == ["list"]
     assert chars(json__a__in=[{"b": []}]) == ["other"]
+    assert chars(json__a__in=[{"b": [1, 2, {"c": "deep"}]}, "x"]) == ["full"]
+    assert chars(json__a={"b": [1.0, 2, {"c": "deep"}]}) == ["full"]
+    assert chars(json={"s": "other", "a": {"b": []}, "num": 12.5, "tags": ["x", "y"]}) == [
+        "other"]
 
 
 def test_json_null_is_not_sql_null():
