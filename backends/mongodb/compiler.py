@@ -42,6 +42,7 @@ from reinhardt.orm.query.constants import (
 )
 from reinhardt.orm.query.query import Query
 
+from .functions import FunctionsMixin
 from .operations import to_python_value
 
 NULL_GUARD_OPS = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
@@ -98,7 +99,7 @@ class _Group:
         }}
 
 
-class SQLCompiler(sql.SQLCompiler):
+class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
     """Compiles a SELECT Query to a pipeline (the class name is the interface's)."""
 
     vendor = "mongodb"
@@ -157,6 +158,14 @@ class SQLCompiler(sql.SQLCompiler):
             ((lookups.YearLookup,), "supports_date_lookups"),
             ((expressions.Func,), "supports_functions"),
         )
+        from reinhardt.orm.models.fields.json import DataContains, KeyTransform
+        from reinhardt.orm.models.functions.datetime import Extract, TruncBase
+
+        checks = (
+            ((KeyTransform,), "supports_json_field"),
+            ((DataContains,), "supports_json_field_contains"),
+            ((Extract, TruncBase), "supports_date_lookups"),
+        ) + checks
         for classes, flag in checks:
             if isinstance(node, classes) and not getattr(features, flag):
                 return features.not_supported(flag, f"{what} in queries")
@@ -248,6 +257,11 @@ class SQLCompiler(sql.SQLCompiler):
             return None
 
     def mql_WhereNode(self, node):
+        features = self.connection.features
+        if node.connector != "AND" and len(node.children) > 1:
+            features.require("supports_or_filters", f"{node.connector} of filters (Q | Q)")
+        if node.negated:
+            features.require("supports_negated_filters", "exclude() and ~Q()")
         if node.connector == "AND":
             full_needed, empty_needed = len(node.children), 1
         else:
@@ -302,6 +316,9 @@ class SQLCompiler(sql.SQLCompiler):
             if isinstance(value, Query) or getattr(value, "subquery", False):
                 raise self.connection.features.not_supported(
                     "supports_subqueries", "a query as a filter value")
+            features = self.connection.features
+            features.require("supports_expression_filters",
+                             "filters comparing to F() or an expression")
             if lookup.bilateral_transforms:
                 value = lookup.apply_bilateral_transforms(value)
             return True, self.compile(value)
@@ -394,6 +411,11 @@ class SQLCompiler(sql.SQLCompiler):
         return lhs
 
     def _pattern(self, node, kind, insensitive):
+        features = self.connection.features
+        if kind != "exact":
+            features.require("supports_like_lookups", f"{node.lookup_name} lookups")
+        if insensitive:
+            features.require("supports_case_insensitive_lookups", f"{node.lookup_name} lookups")
         lhs = self._text_lhs(node)
         is_expr, rhs = self.lookup_rhs_value(node)
         if not is_expr:
@@ -498,6 +520,7 @@ class SQLCompiler(sql.SQLCompiler):
 
     def mql_Aggregate(self, node):
         features = self.connection.features
+        features.require("supports_aggregates", f"{node.name}() aggregates")
         if self.group is None:
             raise DatabaseError(f"{node.name} used outside of an aggregation")
         name = node.name
@@ -713,6 +736,8 @@ class SQLCompiler(sql.SQLCompiler):
         projection = {}
         keys = {}
         sort = []
+        if query.group_by is not None:
+            features.require("supports_group_by", "values(...).annotate(...) grouping")
         if grouping:
             group = _Group()
             terms = []

@@ -34,7 +34,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_select_for_update = False
     supports_window_functions = False
     supports_frame_exclusion = False
-    supports_functions = False
+    supports_functions = True
     supports_expression_filters = True
     supports_explain = False
     # No SQL: Manager.raw(), cursor() and the SQL-written nodes (RawSQL, extra()) are refused.
