@@ -1079,8 +1079,13 @@ class QuerySet(AltersData):
         self._for_write = True
         with transaction.atomic(using=self.db):
             # Lock the row so that a concurrent update is blocked until
-            # update_or_create() has performed its save.
-            obj, created = self.select_for_update().get_or_create(create_defaults, **kwargs)
+            # update_or_create() has performed its save. A backend without row locks
+            # (MongoDB) relies on its transaction instead: a concurrent write to the same
+            # row makes one of the two transactions fail, so no update is lost.
+            locked = self
+            if connections[self.db].features.supports_select_for_update:
+                locked = self.select_for_update()
+            obj, created = locked.get_or_create(create_defaults, **kwargs)
             if created:
                 return obj, created
             for k, v in resolve_callables(update_defaults):
