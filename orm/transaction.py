@@ -212,6 +212,18 @@ class Atomic(ContextDecorator):
                     # otherwise.
                     if sid is None:
                         connection.needs_rollback = True
+                        features = connection.features
+                        if self.savepoint and not features.supports_savepoints:
+                            # The block asked for a savepoint the database cannot give:
+                            # say so instead of letting the outer block go on as if only
+                            # this block had been undone (ARCHITECTURE section 4).
+                            from reinhardt.orm.errors import NotSupportedError
+
+                            if not isinstance(exc_value, NotSupportedError):
+                                raise features.not_supported(
+                                    "supports_savepoints",
+                                    "rolling back a nested atomic() block on its own",
+                                ) from exc_value
                     else:
                         try:
                             connection.savepoint_rollback(sid)

@@ -35,6 +35,7 @@ Database = types.SimpleNamespace(
     OperationalError=mongo_errors.ConnectionFailure,
     DatabaseError=mongo_errors.PyMongoError,
     Error=mongo_errors.PyMongoError,
+    Binary=bytes,
 )
 
 
@@ -130,6 +131,10 @@ class DatabaseWrapper(BaseDatabaseWrapper):
             hello.get("setName") or hello.get("msg") == "isdbgrid"
         )
 
+    def _cursor(self, name=None):
+        self.validate_thread_sharing()
+        return super()._cursor(name)
+
     def create_cursor(self, name=None):
         raise self.features.not_supported("supports_raw_queries", "cursor() (raw queries)")
 
@@ -184,9 +189,12 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         logging it under DEBUG like the SQL backends log statements."""
         import time
 
+        self.validate_thread_sharing()
         conn = self.mongo
         if conn.in_transaction:
             kwargs["session"] = conn.session
+        if self.execute_wrappers:
+            return self._run_wrapped(operation, func, args, kwargs)
         start = time.monotonic()
         try:
             with self.wrap_database_errors:
@@ -205,3 +213,33 @@ class DatabaseWrapper(BaseDatabaseWrapper):
                     "sql": f"{operation} {args!r}",
                     "time": "%.3f" % (time.monotonic() - start),
                 })
+
+    def _run_wrapped(self, operation, func, args, kwargs):
+        """Run through the execute wrappers (connection.execute_wrapper()): they see the
+        operation's name as ``sql`` and the values it carries as ``params``."""
+        import functools
+
+        def execute(sql, params, many, context):
+            return self.run_unwrapped(func, args, kwargs)
+
+        context = {"connection": self, "cursor": None}
+        for wrapper in reversed(self.execute_wrappers):
+            execute = functools.partial(wrapper, execute)
+        return execute(operation, _leaf_values(args), False, context)
+
+    def run_unwrapped(self, func, args, kwargs):
+        wrappers, self.execute_wrappers = self.execute_wrappers, []
+        try:
+            return self.run(getattr(func, "__name__", "operation"), func, *args, **kwargs)
+        finally:
+            self.execute_wrappers = wrappers
+
+
+def _leaf_values(value):
+    """The scalar values inside an operation's documents (what a SQL statement's params
+    would be)."""
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaf_values(item)]
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in _leaf_values(item)]
+    return [value]

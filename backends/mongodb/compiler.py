@@ -92,6 +92,20 @@ class _Group:
         self.accumulators[name] = accumulator
         return name
 
+    def stages(self, global_aggregate):
+        """The $group; for an aggregation without GROUP BY, wrapped so that no rows still
+        give the one row SQL gives (COUNT 0, SUM NULL)."""
+        if not global_aggregate:
+            return [self.stage()]
+        empty = {"_id": None}
+        for name, accumulator in self.accumulators.items():
+            op = next(iter(accumulator))
+            empty[name] = 0 if op == "$sum" else [] if op == "$addToSet" else None
+        return [
+            {"$facet": {"g": [self.stage()]}},
+            {"$replaceRoot": {"newRoot": {"$ifNull": [{"$arrayElemAt": ["$g", 0]}, empty]}}},
+        ]
+
     def stage(self):
         return {"$group": {
             "_id": {name: mql for name, mql in self.key_exprs.values()} or None,
@@ -131,6 +145,14 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
     @classmethod
     def _resolve_mql(cls, node_class):
         for klass in node_class.__mro__:
+            if not expressions.is_builtin_node(klass) and "as_mql" not in klass.__dict__ and any(
+                    name in klass.__dict__ for name in _SQL_WRITTEN):
+                def render(compiler, node, klass=klass):
+                    raise compiler.connection.features.not_supported(
+                        "supports_raw_queries",
+                        f"{klass.__name__} (written in SQL: it defines "
+                        f"{', '.join(n for n in _SQL_WRITTEN if n in klass.__dict__)})")
+                break
             if "as_mql" in klass.__dict__:
                 def render(compiler, node):
                     return node.as_mql(compiler, compiler.connection)
@@ -694,6 +716,8 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
     def pre_sql_setup(self, with_col_aliases=False):
         self.setup_query()
         order_by = self.ordering()
+        if self._meta_ordering and self.query.group_by is not None:
+            order_by = []  # Meta.ordering does not apply to grouped queries
         self.where, self.having, self.qualify = self.query.where.split_having_qualify(
             must_group_by=self.query.group_by is not None)
         return order_by
@@ -770,7 +794,7 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
             for order, _ in order_by:
                 sort.extend(self.sort_key(order, keys))
             self.group = None
-            pipeline.append(group.stage())
+            pipeline.extend(group.stages(query.group_by is None))
             if having is not None:
                 pipeline.append({"$match": {"$expr": having}})
             self.post_group_stages = []
@@ -839,30 +863,11 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
             pipeline.append({"$limit": 1})
         width = self.col_count
         rows = list(self._rows(self.run_pipeline(table, pipeline), width))
-        if not rows and self.global_aggregate:
-            rows = list(self._rows(self._empty_aggregate(pipeline), width))
         if result_type == SINGLE:
             return rows[0] if rows else None
         if result_type in (NO_RESULTS, CURSOR):
             return None
         return rows
-
-    def _empty_aggregate(self, pipeline):
-        """The one row an aggregation over no rows gives (COUNT 0, SUM NULL, ...): the
-        stages after $group evaluated on a group with empty accumulators."""
-        for position, stage in enumerate(pipeline):
-            if "$group" in stage:
-                break
-        group = pipeline[position]["$group"]
-        empties = {}
-        for name, accumulator in group.items():
-            if name == "_id":
-                continue
-            op = next(iter(accumulator))
-            empties[name] = 0 if op == "$sum" else [] if op == "$addToSet" else None
-        stages = [{"$documents": [empties]}] + pipeline[position + 1:]
-        connection = self.connection
-        return connection.run("aggregate", connection.mongo.db.aggregate, stages)
 
     def has_results(self):
         return bool(self.execute_sql(SINGLE))
@@ -870,6 +875,10 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
     def explain_query(self):
         raise self.connection.features.not_supported("supports_explain", "explain()")
 
+
+# What makes a user's node class SQL: its own SQL rendering, or a SQL function name/template.
+_SQL_WRITTEN = ("as_sql", "as_sqlite", "as_postgresql", "as_mysql", "function", "template",
+                "arg_joiner", "operator")
 
 _TEXT_TYPES = {"CharField", "TextField", "SlugField", "EmailField", "URLField", "UUIDField",
                "FilePathField", "FileField", "ImageField", "GenericIPAddressField",
@@ -919,10 +928,11 @@ class SQLInsertCompiler(SQLCompiler, sql.SQLInsertCompiler):
         """``n`` new integer keys for ``table`` (a counter document per collection)."""
         from pymongo import ReturnDocument
 
+        # Bookkeeping like a sequence: not a query of its own in the log or to wrappers.
         counters = self.connection.collection(COUNTERS)
-        doc = self.connection.run(
-            "find_one_and_update", counters.find_one_and_update, {"_id": table},
-            {"$inc": {"seq": n}}, upsert=True, return_document=ReturnDocument.AFTER)
+        doc = counters.find_one_and_update(
+            {"_id": table}, {"$inc": {"seq": n}}, upsert=True,
+            return_document=ReturnDocument.AFTER, **self.connection.session_kwargs())
         last = doc["seq"]
         return list(range(last - n + 1, last + 1))
 
@@ -1102,7 +1112,7 @@ class SQLAggregateCompiler(SQLCompiler):
         self.group = None
         self.col_count = len(annotations)
         self.select = [(a, None, alias) for alias, a in query.annotation_select.items()]
-        pipeline.append(group.stage())
+        pipeline.extend(group.stages(True))
         pipeline.append({"$project": {"_id": 0, **projection}})
         self.global_aggregate = True
         return table, pipeline

@@ -12,7 +12,7 @@ import datetime
 import decimal
 import uuid
 
-from bson import Decimal128
+from bson import Decimal128, Int64
 
 from reinhardt.backends.base.operations import BaseDatabaseOperations
 from reinhardt.conf import settings
@@ -24,6 +24,8 @@ def to_python_value(value):
     """BSON-only types back to Python ones (Decimal128 -> Decimal)."""
     if isinstance(value, Decimal128):
         return value.to_decimal()
+    if type(value) is Int64:
+        return int(value)
     return value
 
 
