@@ -219,6 +219,11 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
             return "$" + key
         return self.compile(node.source)
 
+    def mql_ResolvedOuterRef(self, node):
+        raise ValueError(
+            "This queryset contains a reference to an outer query and may only be used in a "
+            "subquery.")
+
     def mql_Value(self, node):
         value = node.value
         output_field = node._output_field_or_none
@@ -273,6 +278,8 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
     def compile_condition(self, node):
         """A WHERE tree as a boolean expression; None when it matches everything.
         Raises EmptyResultSet when it matches nothing."""
+        if node is None:
+            return None
         try:
             return self.compile(node)
         except FullResultSet:
@@ -589,7 +596,8 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
         if name in ("Min", "Max"):
             return "$" + group.add({"$" + name.lower(): arg})
         if name in ("StdDev", "Variance"):
-            op = "$stdDevSamp" if getattr(node, "sample", False) else "$stdDevPop"
+            sample = getattr(node, "function", "").endswith("_SAMP")
+            op = "$stdDevSamp" if sample else "$stdDevPop"
             deviation = "$" + group.add({op: arg})
             return {"$pow": [deviation, 2]} if name == "Variance" else deviation
         raise self.unsupported(node, f"the {name} aggregate")
@@ -694,13 +702,13 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
     def sort_key(self, order_by, keys):
         """Compile one OrderBy to sort stage entries (name -> 1/-1) and projected values."""
         expression = order_by.expression
+        direction = -1 if order_by.descending else 1
         if isinstance(expression, expressions.PositionRef):
-            value = "$c%d" % (expression.ordinal - 1)
-            projected = False
+            if not (order_by.nulls_first or order_by.nulls_last):
+                return [("c%d" % (expression.ordinal - 1), direction)]
+            value = self.compile(expression.source)
         else:
             value = self.compile(expression)
-            projected = True
-        direction = -1 if order_by.descending else 1
         entries = []
         if order_by.nulls_first or order_by.nulls_last:
             # NULLs sort lowest in MongoDB; an explicit request puts them first or last.
@@ -709,7 +717,7 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
             keys[name] = {"$cond": [not_null(value), 1 - null_rank, null_rank]}
             entries.append((name, 1))
         name = f"__o{len(keys)}"
-        keys[name] = value if projected else value
+        keys[name] = value
         entries.append((name, direction))
         return entries
 
@@ -820,6 +828,7 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
         return query.get_meta().db_table if query.model else None, pipeline
 
     def _select_value(self, expr):
+        expr.output_field  # an expression mixing types without output_field is an error
         try:
             value = self.compile(expr)
         except EmptyResultSet:

@@ -18,6 +18,7 @@ from reinhardt.orm import (
 from reinhardt.orm.errors import TransactionManagementError
 from reinhardt.orm.models import F
 from reinhardt.test.utils import override_settings
+from tests.orm.capabilities import needs
 from tests.orm.models import Author, Tag
 
 pytestmark = pytest.mark.transactional
@@ -96,7 +97,10 @@ def test_concurrent_f_increments_lose_nothing():
     assert Author.objects.get(pk=counter.pk).age == 8 * 25
 
 
+@needs("supports_select_for_update")
 def test_concurrent_read_modify_write_under_select_for_update_loses_nothing(features):
+    with transaction.atomic():
+        Author.objects.select_for_update().filter(pk=-1).first()  # refused where unsupported
     if features.supports_select_for_update is EMULATED:
         pytest.skip(
             f"{features.display_name} has no row locks: select_for_update() is emulated by "
