@@ -363,7 +363,23 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
     def mql_Lookup(self, node):
         raise self.unsupported(node, f"the {node.lookup_name!r} lookup")
 
+    def _check_range(self, node):
+        """A value beyond an integer column's range matches nothing (or, negated,
+        everything) without asking the database, as on SQL."""
+        rhs = node.rhs
+        if isinstance(node, lookups.IntegerFieldOverflow) and isinstance(rhs, int):
+            try:
+                low, high = self.connection.ops.integer_field_range(
+                    node.lhs.output_field.get_internal_type())
+            except KeyError:
+                return
+            if low is not None and rhs < low:
+                raise node.underflow_exception
+            if high is not None and rhs > high:
+                raise node.overflow_exception
+
     def _compare(self, node, op):
+        self._check_range(node)
         lhs = self.lookup_lhs_mql(node)
         is_expr, rhs = self.lookup_rhs_value(node)
         if not is_expr:
@@ -401,6 +417,11 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
 
     def mql_In(self, node):
         rhs = node.rhs
+        db_rhs = getattr(rhs, "_db", None)
+        if db_rhs is not None and db_rhs != self.connection.alias:
+            raise ValueError(
+                "Subqueries aren't allowed across different databases. Force the inner "
+                "query to be evaluated using `list(inner_query)`.")
         if isinstance(rhs, Query) or hasattr(rhs, "resolve_expression") and not isinstance(
                 rhs, (list, tuple, set)):
             if not node.rhs_is_direct_value():

@@ -6,6 +6,7 @@ compute exactly (hashes, Chr/Ord, collations) has no method here and is refused 
 
 from __future__ import annotations
 
+import functools
 import math
 
 from reinhardt.utils import timezone
@@ -28,6 +29,40 @@ def null_safe(args, expr):
 def repeat(text, times):
     return {"$reduce": {"input": {"$range": [0, {"$max": [times, 0]}]}, "initialValue": "",
                         "in": {"$concat": ["$$value", text]}}}
+
+
+@functools.cache
+def _case_table(direction):
+    """(characters, their lower/upper case) for every non-ASCII character Python changes:
+    $toLower/$toUpper only change ASCII letters."""
+    sources, targets = [], []
+    for code in range(0x80, 0x110000):
+        char = chr(code)
+        changed = getattr(char, direction)()
+        if changed != char:
+            sources.append(char)
+            targets.append(changed)
+    return sources, targets
+
+
+def change_case(text, direction):
+    """Lower or upper case as Python (and the SQLite backend) do, character by character."""
+    ascii_op = "$toLower" if direction == "lower" else "$toUpper"
+    sources, targets = _case_table(direction)
+    mapped = {"$reduce": {
+        "input": {"$range": [0, {"$strLenCP": text}]}, "initialValue": "",
+        "in": {"$let": {
+            "vars": {"ch": {"$substrCP": [text, "$$this", 1]}},
+            "in": {"$let": {
+                "vars": {"i": {"$indexOfArray": [{"$literal": sources}, "$$ch"]}},
+                "in": {"$concat": ["$$value", {"$cond": [
+                    {"$lt": ["$$i", 0]}, {ascii_op: "$$ch"},
+                    {"$arrayElemAt": [{"$literal": targets}, "$$i"]}]}]},
+            }},
+        }},
+    }}
+    return {"$cond": [{"$regexMatch": {"input": text, "regex": "^[\\x00-\\x7f]*$"}},
+                      {ascii_op: text}, mapped]}
 
 
 class FunctionsMixin:
@@ -93,11 +128,11 @@ class FunctionsMixin:
 
     def mql_Lower(self, node):
         (value,) = self._args(node)
-        return null_safe([value], {"$toLower": value})
+        return null_safe([value], change_case(value, "lower"))
 
     def mql_Upper(self, node):
         (value,) = self._args(node)
-        return null_safe([value], {"$toUpper": value})
+        return null_safe([value], change_case(value, "upper"))
 
     def mql_Length(self, node):
         (value,) = self._args(node)
