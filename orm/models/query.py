@@ -835,14 +835,15 @@ class QuerySet(AltersData):
                 )
             return OnConflict.IGNORE
         elif update_conflicts:
-            if not db_features.supports_update_conflicts:
-                raise db_features.not_supported(
-                    "supports_update_conflicts", "bulk_create(update_conflicts=True)"
-                )
+            # Bad arguments are an error on every backend, before any capability check.
             if not update_fields:
                 raise ValueError(
                     "Fields that will be updated when a row insertion fails on conflicts "
                     "must be provided."
+                )
+            if not db_features.supports_update_conflicts:
+                raise db_features.not_supported(
+                    "supports_update_conflicts", "bulk_create(update_conflicts=True)"
                 )
             if unique_fields and not db_features.supports_update_conflicts_with_target:
                 raise db_features.not_supported(
