@@ -128,6 +128,13 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
         self.group = None
         self.ref_keys = {}  # annotation alias -> document key (reading a projected stage)
         self.base_alias = None
+        # Subqueries: $lookup stages this query needs, and, for a subquery, the compiler of
+        # the query it is in and the variables ($$name) its references to that query use.
+        self.subquery_stages = []
+        self.outer = None
+        self.depth = 0
+        self.let = {}
+        self._let_exprs = []
 
     # ----- dispatch ------------------------------------------------------------------------------
 
@@ -208,6 +215,9 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
         return f"__j.{alias}.{key}"
 
     def mql_Col(self, node):
+        if (self.outer is not None and node.alias is not None
+                and node.alias not in self.query.alias_map):
+            return self._outer_ref(node)
         if self.group is not None:
             raise DatabaseError(
                 f"{node.target} is neither grouped nor aggregated in this query.")
@@ -218,6 +228,65 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
         if key is not None:
             return "$" + key
         return self.compile(node.source)
+
+    # ----- subqueries: $lookup with a pipeline, correlated through let variables ---------------
+
+    def _outer_ref(self, node):
+        for expr, name in self._let_exprs:
+            if expr == node:
+                return "$$" + name
+        name = f"o{self.depth}_{len(self.let)}"
+        self.let[name] = self.outer.compile(node)
+        self._let_exprs.append((node, name))
+        return "$$" + name
+
+    def _subquery(self, query):
+        """Add a $lookup running ``query`` for each row; the array of its c0 values."""
+        features = self.connection.features
+        features.require("supports_subqueries", "subqueries")
+        if self.group is not None:
+            raise NotSupportedError(
+                "MongoDB cannot evaluate a subquery after grouping (in an aggregated "
+                "annotation or HAVING).", backend="MongoDB", feature="subqueries after "
+                "grouping", flag="supports_subqueries")
+        inner = query.get_compiler(connection=self.connection, elide_empty=True)
+        inner.outer = self
+        inner.depth = self.depth + 1
+        table, pipeline = inner.build_pipeline()
+        if inner.col_count > 1:
+            raise DatabaseError("A subquery used as a value must select one column "
+                                f"(this one selects {inner.col_count}).")
+        name = f"__sq{self.depth}_{len(self.subquery_stages)}"
+        lookup = {"from": table, "pipeline": pipeline, "as": name}
+        if inner.let:
+            lookup["let"] = inner.let
+        self.subquery_stages.append({"$lookup": lookup})
+        return {"$map": {"input": "$" + name, "as": "r", "in": "$$r.c0"}}, name
+
+    def mql_Subquery(self, node):
+        try:
+            values, _ = self._subquery(node.query)
+        except EmptyResultSet:
+            return None
+        return {"$arrayElemAt": [values, 0]}
+
+    def mql_Exists(self, node):
+        try:
+            _, name = self._subquery(node.query)
+        except EmptyResultSet:
+            result = False
+        else:
+            result = {"$gt": [{"$size": "$" + name}, 0]}
+        if getattr(node, "negated", False):
+            result = {"$not": [result]}
+        return result
+
+    def mql_Query(self, node):
+        try:
+            values, _ = self._subquery(node)
+        except EmptyResultSet:
+            return None
+        return {"$arrayElemAt": [values, 0]}
 
     def mql_ResolvedOuterRef(self, node):
         raise ValueError(
@@ -342,9 +411,6 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
         """(is_expression, value): the prepared right-hand side."""
         value = lookup.rhs
         if hasattr(value, "resolve_expression") and not isinstance(value, Value):
-            if isinstance(value, Query) or getattr(value, "subquery", False):
-                raise self.connection.features.not_supported(
-                    "supports_subqueries", "a query as a filter value")
             features = self.connection.features
             features.require("supports_expression_filters",
                              "filters comparing to F() or an expression")
@@ -425,8 +491,11 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
         if isinstance(rhs, Query) or hasattr(rhs, "resolve_expression") and not isinstance(
                 rhs, (list, tuple, set)):
             if not node.rhs_is_direct_value():
-                raise self.connection.features.not_supported(
-                    "supports_subqueries", "__in with a query")
+                query = rhs.query if hasattr(rhs, "query") and not isinstance(
+                    rhs, Query) else rhs
+                lhs = self.lookup_lhs_mql(node)
+                values, _ = self._subquery(query)
+                return {"$and": [not_null(lhs), {"$in": [lhs, values]}]}
         values = [v for v in rhs if v is not None]
         try:
             values = list(dict.fromkeys(values))
@@ -629,7 +698,8 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
         stages = []
         query = self.query
         for alias, join in query.alias_map.items():
-            if not query.alias_refcount[alias] or join.join_type is None:
+            if (not query.alias_refcount[alias] or join.join_type is None
+                    or alias == self.base_alias):
                 continue
             if join.filtered_relation is not None:
                 raise NotSupportedError(
@@ -763,11 +833,19 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
             raise features.not_supported("supports_distinct_on_fields", "distinct(*fields)")
         if query.extra_tables or query.extra_order_by:
             raise features.not_supported("supports_raw_queries", "extra()")
-        self.base_alias = query.get_initial_alias()
+        self.base_alias = query.base_table if query.alias_map else query.get_initial_alias()
         order_by = self.pre_sql_setup()
+        # The rows come from the first table in use: a subquery whose leading join was
+        # trimmed (exclude() across a multi-valued relation) starts at the joined table.
+        for alias, entry in query.alias_map.items():
+            if query.alias_refcount[alias]:
+                self.base_alias = alias
+                break
+        table = query.alias_map[self.base_alias].table_name
         if self.qualify:
             raise features.not_supported("supports_window_functions", "filters on windows")
         pipeline = self.join_stages()
+        subquery_at = len(pipeline)
         empty = False
         try:
             condition = self.compile_condition(self.where)
@@ -833,6 +911,7 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
             for order, _ in order_by:
                 sort.extend(self.sort_key(order, keys))
         projection.update(keys)
+        pipeline[subquery_at:subquery_at] = self.subquery_stages
         if not projection:
             projection["c0"] = literal(1)
         pipeline.append({"$project": {"_id": 0, **projection}})
@@ -846,7 +925,7 @@ class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
         if query.high_mark is not None:
             pipeline.append({"$limit": query.high_mark - query.low_mark})
         self.projected = projection
-        return query.get_meta().db_table if query.model else None, pipeline
+        return table, pipeline
 
     def _select_value(self, expr):
         expr.output_field  # an expression mixing types without output_field is an error
@@ -1030,6 +1109,10 @@ class _TargetedWrite:
             condition = self.compile_condition(query.where)
         except EmptyResultSet:
             return None
+        if self.subquery_stages:
+            # A write filter cannot run $lookup: select the targeted keys first.
+            self.subquery_stages = []
+            return {"_id": {"$in": self.target_ids()}}
         return {} if condition is None else {"$expr": condition}
 
     def target_ids(self):
@@ -1108,8 +1191,11 @@ class SQLUpdateCompiler(_TargetedWrite, SQLCompiler):
                     changes[doc_key(field)] = self._select_value(value)
                 else:
                     changes[doc_key(field)] = literal(value)
+            value_stages, self.subquery_stages = self.subquery_stages, []
             target = self.target_filter()
-            if target is not None:
+            if target is not None and value_stages:
+                rows = self._update_through_lookups(target, changes, value_stages)
+            elif target is not None:
                 collection = self.connection.collection(query.base_table)
                 result = self.connection.run(
                     "update_many", collection.update_many, target, [{"$set": changes}])
@@ -1121,6 +1207,25 @@ class SQLUpdateCompiler(_TargetedWrite, SQLCompiler):
             if not rows and aux:
                 rows = aux
         return rows if result_type == ROW_COUNT else None
+
+
+    def _update_through_lookups(self, target, changes, stages):
+        """update() with subqueries in its values: an update pipeline cannot $lookup, so the
+        new values are computed by an aggregation, then written per document."""
+        from pymongo import UpdateOne
+
+        collection = self.connection.collection(self.query.base_table)
+        pipeline = [{"$match": target}, *stages,
+                    {"$project": {f"v{i}": value for i, value in enumerate(changes.values())}}]
+        keys = list(changes)
+        writes = [
+            UpdateOne({"_id": doc["_id"]},
+                      {"$set": {key: doc.get(f"v{i}") for i, key in enumerate(keys)}})
+            for doc in self.connection.run("aggregate", collection.aggregate, pipeline)
+        ]
+        if not writes:
+            return 0
+        return self.connection.run("bulk_write", collection.bulk_write, writes).matched_count
 
 
 class SQLAggregateCompiler(SQLCompiler):

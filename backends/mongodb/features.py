@@ -18,7 +18,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_select_related = True
     # No referential integrity on the server: the on_delete collector does the work.
     supports_foreign_keys = False
-    supports_subqueries = False
+    # Subquery/Exists/__in=QuerySet: a $lookup running the inner pipeline per row, with the
+    # outer row's values passed as let variables.
+    supports_subqueries = True
     supports_aggregates = True
     supports_group_by = True
     supports_combinators = False
