@@ -42,6 +42,7 @@ from reinhardt.orm.query.constants import (
 )
 from reinhardt.orm.query.query import Query
 
+from .dates import DatesMixin
 from .functions import FunctionsMixin
 from .operations import to_python_value
 
@@ -113,7 +114,7 @@ class _Group:
         }}
 
 
-class SQLCompiler(FunctionsMixin, sql.SQLCompiler):
+class SQLCompiler(DatesMixin, FunctionsMixin, sql.SQLCompiler):
     """Compiles a SELECT Query to a pipeline (the class name is the interface's)."""
 
     vendor = "mongodb"

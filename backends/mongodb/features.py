@@ -45,7 +45,8 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_like_lookups = True
     supports_case_insensitive_lookups = True
     supports_regex_lookups = True
-    supports_date_lookups = False
+    # On the stored ISO text: split into parts, read in the current time zone.
+    supports_date_lookups = True
     supports_bulk_insert = True
     # Primary keys are chosen by the backend before the insert (ObjectId or a counter).
     can_return_columns_from_insert = True

@@ -107,6 +107,7 @@ def test_datetimes_filter_in_the_current_time_zone():
     assert list(hours) == [8]
 
 
+@needs("supports_raw_queries")
 def test_literal_percent_signs_in_raw_sql():
     with connection.cursor() as cursor:
         cursor.execute("SELECT '100%'")  # no parameters: taken literally
