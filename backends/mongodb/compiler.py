@@ -340,6 +340,16 @@ class SQLCompiler(DatesMixin, FunctionsMixin, sql.SQLCompiler):
             return {"$cond": [{"$eq": [b, 0]}, None, {"$mod": [a, b]}]}
         if connector == "^":
             return {"$pow": [a, b]}
+        bitwise = {"&": "$bitAnd", "|": "$bitOr", "#": "$bitXor"}
+        if connector in bitwise:
+            return {"$cond": [{"$and": [not_null(a), not_null(b)]},
+                              {bitwise[connector]: [a, b]}, None]}
+        if connector in ("<<", ">>"):
+            factor = {"$pow": [2, b]}
+            shifted = ({"$multiply": [a, factor]} if connector == "<<"
+                       else {"$floor": {"$divide": [a, factor]}})
+            return {"$cond": [{"$and": [not_null(a), not_null(b)]},
+                              {"$toLong": shifted}, None]}
         raise self.connection.features.not_supported(
             "supports_functions", f"the {connector!r} operator")
 
@@ -873,10 +883,14 @@ class SQLCompiler(DatesMixin, FunctionsMixin, sql.SQLCompiler):
         if grouping:
             group = _Group()
             terms = []
+            grouped_aliases = set()
             if isinstance(query.group_by, tuple):
                 terms.extend(query.group_by)
+                grouped_aliases = {t.refs for t in query.group_by if isinstance(t, Ref)}
             if query.group_by is not None:
-                for expr in select_exprs:
+                for expr, _, alias in self.select:
+                    if alias in grouped_aliases:
+                        continue  # grouped by the annotation itself, not what it reads
                     terms.extend(expr.get_group_by_cols())
                 for order, is_ref in order_by:
                     if not is_ref:
