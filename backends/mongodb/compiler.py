@@ -30,7 +30,7 @@ from reinhardt.backends.sql import compiler as sql
 from reinhardt.core.exceptions import EmptyResultSet, FieldError, FullResultSet
 from reinhardt.orm.errors import DatabaseError, NotSupportedError
 from reinhardt.orm.models import aggregates, expressions, lookups
-from reinhardt.orm.models.expressions import Col, OrderBy, Ref, Value
+from reinhardt.orm.models.expressions import Col, Ref, Value
 from reinhardt.orm.query.constants import (
     CURSOR,
     GET_ITERATOR_CHUNK_SIZE,
@@ -200,6 +200,10 @@ class SQLCompiler(DatesMixin, FunctionsMixin, sql.SQLCompiler):
             if isinstance(node, classes) and not getattr(features, flag):
                 return features.not_supported(flag, f"{what} in queries")
         from reinhardt.orm.query.where import ExtraWhere
+
+        if type(node).__module__ == "reinhardt.orm.models.fields.json":
+            if not features.supports_json_field:
+                return features.not_supported("supports_json_field", f"{what} on JSONField")
 
         if isinstance(node, ExtraWhere):
             return features.not_supported("supports_raw_queries", "extra(where=...)")
@@ -413,6 +417,9 @@ class SQLCompiler(DatesMixin, FunctionsMixin, sql.SQLCompiler):
     # ----- lookups -------------------------------------------------------------------------------
 
     def lookup_lhs_mql(self, lookup):
+        if _internal_type(lookup.lhs) == "JSONField":
+            raise self.connection.features.not_supported(
+                "supports_json_field", f"JSONField {lookup.lookup_name} lookups")
         lhs = lookup.lhs
         if type(lhs) is not Col and hasattr(lhs, "resolve_expression"):
             lhs = lhs.resolve_expression(self.query)
@@ -848,7 +855,7 @@ class SQLCompiler(DatesMixin, FunctionsMixin, sql.SQLCompiler):
         order_by = self.pre_sql_setup()
         # The rows come from the first table in use: a subquery whose leading join was
         # trimmed (exclude() across a multi-valued relation) starts at the joined table.
-        for alias, entry in query.alias_map.items():
+        for alias, _entry in query.alias_map.items():
             if query.alias_refcount[alias]:
                 self.base_alias = alias
                 break
@@ -1250,7 +1257,7 @@ class SQLAggregateCompiler(SQLCompiler):
             self.using, connection=self.connection, elide_empty=self.elide_empty)
         table, pipeline = inner.build_pipeline()
         # The outer aggregates read the inner query's projected columns by alias.
-        for position, (expr, _, alias) in enumerate(inner.select):
+        for position, (_expr, _, alias) in enumerate(inner.select):
             if alias:
                 self.ref_keys[alias] = f"c{position}"
         group = _Group()

@@ -82,8 +82,8 @@ class DatabaseOperations(BaseDatabaseOperations):
             return Decimal128(str(value))
         return super().adapt_unknown_value(value)
 
-    def adapt_json_value(self, value, encoder):
-        raise self.connection.features.not_supported("supports_json_field", "JSONField")
+    # JSONField values are stored as JSON text (as on SQLite): they round-trip exactly, JSON
+    # null stays apart from SQL NULL; queries into them are refused (supports_json_field).
 
     # ----- values from MongoDB -----------------------------------------------------------------
 

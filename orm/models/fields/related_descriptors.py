@@ -10,7 +10,7 @@ from __future__ import annotations
 from asgiref.sync import sync_to_async
 
 from reinhardt.core.exceptions import FieldError
-from reinhardt.orm import DEFAULT_DB_ALIAS, NotSupportedError, connections, router, transaction
+from reinhardt.orm import DEFAULT_DB_ALIAS, connections, router, transaction
 from reinhardt.orm.models import signals
 from reinhardt.orm.models.expressions import F
 from reinhardt.orm.models.query_utils import DeferredAttribute, Q
