@@ -42,7 +42,7 @@ from reinhardt.orm.query.constants import (
 )
 from reinhardt.orm.query.query import Query
 
-from .dates import DatesMixin
+from .dates import DatesMixin, TemporalMixin
 from .functions import FunctionsMixin
 from .operations import to_python_value
 
@@ -114,7 +114,7 @@ class _Group:
         }}
 
 
-class SQLCompiler(DatesMixin, FunctionsMixin, sql.SQLCompiler):
+class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
     """Compiles a SELECT Query to a pipeline (the class name is the interface's)."""
 
     vendor = "mongodb"
@@ -323,7 +323,7 @@ class SQLCompiler(DatesMixin, FunctionsMixin, sql.SQLCompiler):
         lhs, rhs = node.lhs, node.rhs
         lhs_type = _internal_type(lhs)
         rhs_type = _internal_type(rhs)
-        temporal = {"DateField", "DateTimeField", "TimeField", "DurationField"}
+        temporal = {"DateField", "DateTimeField", "TimeField"}
         if lhs_type in temporal or rhs_type in temporal:
             raise self.connection.features.not_supported(
                 "supports_functions", "date and duration arithmetic")

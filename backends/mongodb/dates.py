@@ -145,3 +145,69 @@ class DatesMixin:
         if name == "lt":
             return {"$and": [present, {"$lt": [lhs, start]}]}
         return {"$and": [present, {"$lte": [lhs, finish]}]}
+
+
+# ----- date and duration arithmetic, exact to the microsecond ---------------------------------
+# A datetime's text becomes microseconds since the epoch (a long), durations are microseconds
+# already, and the sum goes back to the same text form the backend stores.
+
+def _micros_of_text(text, internal_type):
+    millis = {"$toLong": date_from_text(text, internal_type)}
+    micros = {"$multiply": [millis, 1000]}
+    if internal_type == "DateTimeField":
+        fraction = {"$cond": [
+            {"$gt": [{"$strLenCP": text}, 19]},
+            {"$toLong": {"$substrCP": [{"$concat": [
+                {"$substrCP": [text, 20, 6]}, "000000"]}, 0, 6]}},
+            0]}
+        micros = {"$add": [micros, fraction]}
+    return micros
+
+
+def _text_of_micros(micros, internal_type):
+    seconds = {"$subtract": [micros, {"$mod": [micros, 1000000]}]}
+    date = {"$toDate": {"$divide": [seconds, 1000]}}
+    if internal_type == "DateField":
+        return {"$dateToString": {"date": date, "format": "%Y-%m-%d"}}
+    fraction = {"$mod": [micros, 1000000]}
+    digits = {"$substrCP": [{"$toString": {"$add": [1000000, fraction]}}, 1, 6]}
+    return {"$concat": [
+        {"$dateToString": {"date": date, "format": "%Y-%m-%d %H:%M:%S"}},
+        {"$cond": [{"$eq": [fraction, 0]}, "", {"$concat": [".", digits]}]},
+    ]}
+
+
+class TemporalMixin:
+    def _temporal_operand(self, expression):
+        from .compiler import _internal_type
+
+        internal = _internal_type(expression)
+        value = self.compile(expression)
+        if internal in ("DateTimeField", "DateField"):
+            return _micros_of_text(value, internal), internal, value
+        if internal == "DurationField":
+            return value, internal, value
+        raise self.connection.features.not_supported(
+            "supports_functions", f"arithmetic on {internal}")
+
+    def mql_DurationExpression(self, node):
+        if node.connector not in ("+", "-"):
+            return self.mql_CombinedExpression(node)  # a duration scaled by a number
+        lhs, lhs_type, lhs_raw = self._temporal_operand(node.lhs)
+        rhs, rhs_type, rhs_raw = self._temporal_operand(node.rhs)
+        if node.connector not in ("+", "-"):
+            raise self.connection.features.not_supported(
+                "supports_functions", f"{node.connector!r} between dates and durations")
+        op = "$add" if node.connector == "+" else "$subtract"
+        total = {op: [lhs, rhs]}
+        temporal = lhs_type if lhs_type != "DurationField" else rhs_type
+        present = {"$and": [{"$gt": [lhs_raw, None]}, {"$gt": [rhs_raw, None]}]}
+        if temporal == "DurationField":
+            return {"$cond": [present, total, None]}
+        return {"$cond": [present, _text_of_micros(total, temporal), None]}
+
+    def mql_TemporalSubtraction(self, node):
+        lhs, _, lhs_raw = self._temporal_operand(node.lhs)
+        rhs, _, rhs_raw = self._temporal_operand(node.rhs)
+        present = {"$and": [{"$gt": [lhs_raw, None]}, {"$gt": [rhs_raw, None]}]}
+        return {"$cond": [present, {"$subtract": [lhs, rhs]}, None]}

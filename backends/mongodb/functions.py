@@ -114,6 +114,21 @@ class FunctionsMixin:
             converted = {"$convert": {"input": value, "to": "decimal", "onError": None}}
         elif target == "BooleanField":
             converted = {"$toBool": value}
+        elif target in ("DateField", "DateTimeField", "TimeField"):
+            from .compiler import _internal_type
+
+            source = _internal_type(node.get_source_expressions()[0])
+            if source == target or source in TEXT:
+                return value  # stored as the same ISO text
+            if source == "DateTimeField" and target == "DateField":
+                converted = {"$substrCP": [value, 0, 10]}
+            elif source == "DateTimeField" and target == "TimeField":
+                converted = {"$substrCP": [value, 11, 15]}
+            elif source == "DateField" and target == "DateTimeField":
+                converted = {"$concat": [value, " 00:00:00"]}
+            else:
+                raise self.connection.features.not_supported(
+                    "supports_functions", f"Cast() from {source} to {target}")
         else:
             source = node.get_source_expressions()[0]
             from .compiler import _internal_type
