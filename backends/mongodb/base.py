@@ -28,9 +28,13 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     ) from e
 
 
+class CheckViolation(mongo_errors.WriteError):
+    """A document refused by the collection's validator (a CheckConstraint)."""
+
+
 # The driver's exceptions under the PEP 249 names DatabaseErrorWrapper translates.
 Database = types.SimpleNamespace(
-    IntegrityError=mongo_errors.DuplicateKeyError,
+    IntegrityError=(mongo_errors.DuplicateKeyError, CheckViolation),
     DataError=mongo_errors.InvalidOperation,
     OperationalError=mongo_errors.ConnectionFailure,
     DatabaseError=mongo_errors.PyMongoError,
@@ -206,6 +210,16 @@ class DatabaseWrapper(BaseDatabaseWrapper):
                         raise mongo_errors.DuplicateKeyError(
                             errors[0].get("errmsg", "duplicate key"), 11000, errors[0]
                         ) from e
+                    if errors and errors[0].get("code") == 121:
+                        raise CheckViolation(
+                            "Document failed validation (a check constraint): "
+                            + str(errors[0].get("errmsg", "")), 121, errors[0]) from e
+                    raise
+                except mongo_errors.WriteError as e:
+                    if e.code == 121 and not isinstance(e, CheckViolation):
+                        raise CheckViolation(
+                            "Document failed validation (a check constraint): " + str(e),
+                            121, e.details) from e
                     raise
         finally:
             if self.queries_logged:

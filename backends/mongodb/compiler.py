@@ -411,6 +411,28 @@ class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
             result = {"$not": [result]}
         return result
 
+    def compile_falsity(self, node):
+        """When ``node`` is FALSE in SQL's three-valued logic (not merely not TRUE: a
+        comparison with NULL is unknown, and a CHECK constraint lets unknown pass)."""
+        import copy
+
+        from reinhardt.orm.query.where import WhereNode
+
+        if isinstance(node, WhereNode):
+            if node.negated:
+                positive = copy.copy(node)
+                positive.negated = False
+                return self.compile(positive)
+            parts = [self.compile_falsity(child) for child in node.children]
+            if len(parts) == 1:
+                return parts[0]
+            return {"$or" if node.connector == "AND" else "$and": parts}
+        truth = self.compile(node)
+        if isinstance(node, lookups.IsNull):
+            return {"$not": [truth]}
+        columns = [expr for expr in node.flatten() if isinstance(expr, Col)]
+        return {"$and": [*(not_null(self.compile(c)) for c in columns), {"$not": [truth]}]}
+
     def mql_NothingNode(self, node):
         raise EmptyResultSet
 
@@ -851,7 +873,11 @@ class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
             raise features.not_supported("supports_distinct_on_fields", "distinct(*fields)")
         if query.extra_tables or query.extra_order_by:
             raise features.not_supported("supports_raw_queries", "extra()")
-        self.base_alias = query.base_table if query.alias_map else query.get_initial_alias()
+        if query.model is None:
+            self.base_alias = None  # a query on no table (Q.check()): one empty row
+        else:
+            self.base_alias = (query.base_table if query.alias_map
+                               else query.get_initial_alias())
         order_by = self.pre_sql_setup()
         # The rows come from the first table in use: a subquery whose leading join was
         # trimmed (exclude() across a multi-valued relation) starts at the joined table.
@@ -859,10 +885,10 @@ class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
             if query.alias_refcount[alias]:
                 self.base_alias = alias
                 break
-        table = query.alias_map[self.base_alias].table_name
+        table = query.alias_map[self.base_alias].table_name if self.base_alias else None
         if self.qualify:
             raise features.not_supported("supports_window_functions", "filters on windows")
-        pipeline = self.join_stages()
+        pipeline = self.join_stages() if table else [{"$documents": [{}]}]
         subquery_at = len(pipeline)
         empty = False
         try:
@@ -971,6 +997,8 @@ class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
 
     def run_pipeline(self, table, pipeline):
         connection = self.connection
+        if table is None:
+            return connection.run("aggregate", connection.mongo.db.aggregate, pipeline)
         collection = connection.collection(table)
         return connection.run("aggregate", collection.aggregate, pipeline, allowDiskUse=True)
 

@@ -62,7 +62,8 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     has_native_duration_field = False
     supports_timezones = False
     interprets_empty_strings_as_nulls = False
-    supports_table_check_constraints = False
+    # The collection's validator refuses a document whose condition is FALSE (NULL passes).
+    supports_table_check_constraints = True
     supports_partial_indexes = True
     supports_deferrable_unique_constraints = False
     supports_unique_constraints = True

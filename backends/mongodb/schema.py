@@ -143,19 +143,54 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             columns = [doc_key(model._meta.get_field(name)) for name in constraint.fields]
             self._unique_index(model, columns, constraint.name, condition)
         elif isinstance(constraint, CheckConstraint):
-            # Not enforced by the server (supports_table_check_constraints is False);
-            # Model.validate_constraints() still checks it.
-            return
+            checks = self._checks(model)
+            checks[constraint.name] = self._check_expression(model, constraint)
+            self._set_checks(model, checks)
         else:
             raise NotSupportedError(
                 f"MongoDB cannot create {type(constraint).__name__} {constraint.name!r}.",
                 backend="MongoDB", feature=type(constraint).__name__)
 
     def remove_constraint(self, model, constraint):
-        from reinhardt.orm.models.constraints import UniqueConstraint
+        from reinhardt.orm.models.constraints import CheckConstraint, UniqueConstraint
 
         if isinstance(constraint, UniqueConstraint):
             self._run("drop_index", self._collection(model).drop_index, constraint.name)
+        elif isinstance(constraint, CheckConstraint):
+            checks = self._checks(model)
+            checks.pop(constraint.name, None)
+            self._set_checks(model, checks)
+
+    # ----- check constraints: the collection's validator -----------------------------------
+    # Each check is {$and: [<name>, <not FALSE>]} inside the validator's $and, so it can be
+    # found again by name. A document is refused when a condition is FALSE; unknown (NULL)
+    # passes, as in SQL.
+
+    def _check_expression(self, model, constraint):
+        from reinhardt.orm.query.query import Query
+
+        query = Query(model=model, alias_cols=False)
+        where = query.build_where(constraint.condition)
+        compiler = self.connection.compiler(query)
+        compiler.base_alias = None
+        return {"$not": [compiler.compile_falsity(where)]}
+
+    def _checks(self, model) -> dict:
+        db = self.connection.mongo.db
+        info = next(iter(db.list_collections(filter={"name": model._meta.db_table})), None)
+        validator = ((info or {}).get("options") or {}).get("validator") or {}
+        checks = {}
+        for item in validator.get("$and", []):
+            name, expression = item["$expr"]["$and"]
+            checks[name["$literal"]] = expression
+        return checks
+
+    def _set_checks(self, model, checks):
+        validator = {"$and": [{"$expr": {"$and": [{"$literal": name}, expression]}}
+                              for name, expression in checks.items()]} if checks else {}
+        db = self.connection.mongo.db
+        self._run("collMod", db.command, "collMod", model._meta.db_table, validator=validator,
+                  validationLevel="strict" if checks else "off")
 
     def alter_unique_together(self, model, old_unique_together, new_unique_together):
         meta = model._meta
