@@ -331,8 +331,8 @@ class DatabaseOperations(BaseDatabaseOperations):
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
         if tables and allow_cascade:
-            # Simulate TRUNCATE CASCADE by recursively collecting the tables
-            # referencing the tables to be flushed.
+            # SQLite has no TRUNCATE ... CASCADE: add every table that refers to a
+            # flushed table, directly or through others, to the list.
             tables = set(tables)
             for table in list(tables):
                 tables.update(self._references_graph(table))
@@ -388,8 +388,7 @@ class DatabaseOperations(BaseDatabaseOperations):
                 try:
                     output_field = expr.output_field
                 except (AttributeError, Exception):
-                    # Not every subexpression has an output_field which is fine
-                    # to ignore.
+                    # Expressions without a resolvable type cannot be date columns.
                     continue
                 if isinstance(output_field, bad_fields):
                     raise NotSupportedError(
