@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3 as Database
-from itertools import chain
 
 from reinhardt.backends.base.base import BaseDatabaseWrapper
 from reinhardt.core.exceptions import ImproperlyConfigured
@@ -182,21 +181,21 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         """Raise IntegrityError for rows whose foreign keys point nowhere."""
         from reinhardt.orm.errors import IntegrityError
 
+        pragmas = (
+            ["PRAGMA foreign_key_check"]
+            if table_names is None
+            else [f"PRAGMA foreign_key_check({self.ops.quote_name(t)})" for t in table_names]
+        )
         with self.cursor() as cursor:
-            if table_names is None:
-                violations = cursor.execute("PRAGMA foreign_key_check").fetchall()
-            else:
-                violations = chain.from_iterable(
-                    cursor.execute(
-                        "PRAGMA foreign_key_check(%s)" % self.ops.quote_name(table_name)
-                    ).fetchall()
-                    for table_name in table_names
-                )
-            for table_name, rowid, referenced_table_name, _foreign_key_index in violations:
-                raise IntegrityError(
-                    "The row in table '%s' with rowid %s has an invalid foreign key "
-                    "referencing table '%s'." % (table_name, rowid, referenced_table_name)
-                )
+            for pragma in pragmas:
+                # Each result row: (table, rowid, referenced table, foreign key index).
+                first = cursor.execute(pragma).fetchone()
+                if first is not None:
+                    table_name, rowid, referenced_table_name = first[:3]
+                    raise IntegrityError(
+                        "The row in table '%s' with rowid %s has an invalid foreign key "
+                        "referencing table '%s'." % (table_name, rowid, referenced_table_name)
+                    )
 
     def is_usable(self):
         return True
