@@ -1583,6 +1583,19 @@ class Model(AltersData, metaclass=ModelBase):
         errors = []
         for field in cls._meta.local_fields + cls._meta.local_many_to_many:
             errors.extend(field.check(**kwargs))
+        errors.extend(cls._check_constraints(kwargs.get("databases") or ()))
+        return errors
+
+    @classmethod
+    def _check_constraints(cls, databases):
+        """What each database the model migrates to can do with Meta.constraints; only
+        databases the check was asked to look at (``check --database``, migrate)."""
+        errors = []
+        for alias in databases:
+            if not router.allow_migrate_model(alias, cls):
+                continue
+            for constraint in cls._meta.constraints:
+                errors.extend(constraint.check(cls, connections[alias]))
         return errors
 
 
