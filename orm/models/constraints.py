@@ -172,7 +172,7 @@ class Deferrable(Enum):
     DEFERRED = "deferred"
     IMMEDIATE = "immediate"
 
-    # A similar format was proposed for Python 3.10.
+    # Shown like an enum member, Deferrable.DEFERRED.
     def __repr__(self):
         return f"{self.__class__.__qualname__}.{self._name_}"
 

@@ -38,9 +38,7 @@ class Concat(Func):
         super().__init__(paired, **extra)
 
     def _paired(self, expressions, output_field):
-        # wrap pairs of expressions in successive concat functions
-        # exp = [a, b, c, d]
-        # -> ConcatPair(a, ConcatPair(b, ConcatPair(c, d))))
+        # Nested pairs: Concat(a, b, c) is ConcatPair(a, ConcatPair(b, c)).
         if len(expressions) == 2:
             return ConcatPair(*expressions, output_field=output_field)
         return ConcatPair(
