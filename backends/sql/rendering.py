@@ -411,8 +411,8 @@ class NodeRenderer:
             full_needed, empty_needed = 1, len(node.children)
 
         if node.connector == "XOR" and not connection.features.supports_logical_xor:
-            # Without a native XOR: true when an odd number of operands are true, written as
-            # (a OR b OR ...) AND MOD(a + b + ..., 2) = 1.
+            # XOR fallback: an odd count of true operands, i.e. (a OR b OR ...) AND MOD(a +
+            # b + ..., 2) = 1.
             return self.compile(node.xor_as_or_and_parity())
 
         for child in node.children:

@@ -1574,7 +1574,7 @@ def model_unpickle(model_id):
     if isinstance(model_id, tuple):
         model = apps.get_model(*model_id)
     else:
-        # Backwards compat - the model was cached directly in earlier versions.
+        # Older pickles stored the model class itself.
         model = model_id
     return model.__new__(model)
 

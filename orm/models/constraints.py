@@ -376,8 +376,8 @@ class UniqueConstraint(BaseConstraint):
                     self.nulls_distinct is not False
                     and lookup_value is None
                 ):
-                    # A composite constraint containing NULL value cannot cause
-                    # a violation since NULL != NULL in SQL.
+                    # Rows with a NULL in the constrained columns never conflict (NULL is
+                    # distinct from NULL).
                     return
                 lookup_kwargs[field.name] = lookup_value
             queryset = queryset.filter(**lookup_kwargs)

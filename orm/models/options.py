@@ -48,8 +48,7 @@ def normalize_together(option_together):
         # Normalize everything to tuples
         return tuple(tuple(ot) for ot in option_together)
     except TypeError:
-        # If the value of option_together isn't valid, return it
-        # verbatim; this will be picked up by the check framework later.
+        # An invalid value is returned unchanged; the system checks report it.
         return option_together
 
 
@@ -104,25 +103,20 @@ class Options:
         self.managed = True
         self.proxy = False
         self.datastore_ancestor = None
-        # For any class that is a proxy (including automatically created
-        # classes for deferred object loading), proxy_for_model tells us
-        # which class this model is proxying. Note that proxy_for_model
-        # can create a chain of proxy models. For non-proxy models, the
-        # variable is always None.
+        # For proxies (also the classes made for deferred loading): the model proxied, which
+        # may itself be a proxy. None for other models.
         self.proxy_for_model = None
-        # For any non-abstract class, the concrete class is the model
-        # in the end of the proxy_for_model chain. In particular, for
-        # concrete models, the concrete_model is always the class itself.
+        # The model at the end of the proxy chain; a concrete model is its own.
         self.concrete_model = None
         self.swappable = None
         self.parents = {}
         self.auto_created = False
 
-        # List of all lookups defined in ForeignKey 'limit_choices_to' options
-        # from *other* models. Needed for some admin checks. Internal use only.
+        # limit_choices_to lookups of foreign keys on other models pointing here (used by
+        # admin checks).
         self.related_fkey_lookups = []
 
-        # A custom app registry to use, if you're making a separate model set.
+        # Models built for a separate registry (e.g. migration states) use their own.
         self.apps = self.default_apps
 
         self.default_related_name = None
@@ -137,7 +131,7 @@ class Options:
 
     @property
     def app_config(self):
-        # Don't go through get_app_config to avoid triggering imports.
+        # Read the registry directly: get_app_config() may import modules.
         return self.apps.app_configs.get(self.app_label)
 
     def contribute_to_class(self, cls, name):
