@@ -1175,7 +1175,7 @@ class SQLCompiler(NodeRenderer):
                     return self.select[select_index][0]
 
         def _get_field_choices():
-            """Yield all allowed field paths in breadth-first search order."""
+            """Names select_for_update(of=...) accepts here, nearest relations first."""
             queue = collections.deque([(None, self.klass_info)])
             while queue:
                 parent_path, klass_info = queue.popleft()

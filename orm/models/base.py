@@ -944,7 +944,7 @@ class Model(AltersData, metaclass=ModelBase):
     save_base.alters_data = True
 
     def _save_parents(self, cls, using, update_fields, force_insert, updated_parents=None):
-        """Save all the parents of cls using values from self."""
+        """Write the rows of the multi-table parents of ``cls`` first (their keys feed the child)."""
         meta = cls._meta
         inserted = False
         if updated_parents is None:

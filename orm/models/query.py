@@ -314,7 +314,7 @@ def _compile_and_run(queryset, chunked_fetch, chunk_size):
 
 
 class QuerySet(AltersData):
-    """A lazy database lookup for a set of objects."""
+    """A lazy, chainable description of rows to fetch; nothing runs until it is read."""
 
     def __init__(self, model=None, query=None, using=None, hints=None):
         self.model = model
@@ -536,7 +536,7 @@ class QuerySet(AltersData):
         return bool(self._result_cache)
 
     def __getitem__(self, k):
-        """Retrieve an item or slice from the set of results."""
+        """qs[i] fetches one object, qs[a:b] adds LIMIT/OFFSET (or slices the cache)."""
         if not isinstance(k, (int, slice)):
             raise TypeError(
                 "QuerySet indices must be integers or slices, not %s." % type(k).__name__
@@ -1796,7 +1796,7 @@ class QuerySet(AltersData):
 
     @property
     def db(self):
-        """The database used if this query is executed now."""
+        """The alias this queryset reads from (or writes to) when evaluated."""
         if self._for_write:
             return self._db or router.db_for_write(self.model, **self._hints)
         return self._db or router.db_for_read(self.model, **self._hints)
@@ -1906,7 +1906,7 @@ class QuerySet(AltersData):
             )
 
     def _merge_known_related_objects(self, other):
-        """Keep track of all known related objects from either QuerySet instance."""
+        """Known related objects of both querysets, kept when they are combined."""
         for field, objects in other._known_related_objects.items():
             self._known_related_objects.setdefault(field, {}).update(objects)
 
@@ -1968,9 +1968,7 @@ class InstanceCheckMeta(type):
 
 
 class EmptyQuerySet(metaclass=InstanceCheckMeta):
-    """Marker class for checking if a queryset is empty by .none():
-    isinstance(qs.none(), EmptyQuerySet) -> True
-    """
+    """Only for isinstance(): ``isinstance(qs.none(), EmptyQuerySet)`` is True."""
 
     def __init__(self, *args, **kwargs):
         raise TypeError("EmptyQuerySet can't be instantiated")
@@ -2074,7 +2072,7 @@ class RawQuerySet:
 
     @property
     def db(self):
-        """Return the database used if this query is executed now."""
+        """The alias the raw query runs on."""
         return self._db or router.db_for_read(self.model, **self._hints)
 
     def using(self, alias):
@@ -2105,7 +2103,7 @@ class RawQuerySet:
 
     @cached_property
     def model_fields(self):
-        """A dict mapping column names to model field names."""
+        """{result column name: field name} for columns named differently from fields."""
         converter = connections[self.db].introspection.identifier_converter
         model_fields = {}
         for field in self.model._meta.fields:
@@ -2192,9 +2190,8 @@ def normalize_prefetch_lookups(lookups, prefix=None):
 
 
 def prefetch_related_objects(model_instances, *related_lookups):
-    """Populate prefetched object caches for a list of model instances based on the lookups
-    given (strings or Prefetch objects): one query per relation, whatever the number of
-    instances."""
+    """Fill the related-object caches of ``model_instances`` for each lookup (a string or a
+    Prefetch): one query per relation level, however many instances there are."""
     if not model_instances:
         return  # nothing to do
 
@@ -2328,8 +2325,8 @@ async def aprefetch_related_objects(model_instances, *related_lookups):
 
 
 def get_prefetcher(instance, through_attr, to_attr):
-    """For the attribute 'through_attr' on the given instance, find an object that has a
-    get_prefetch_querysets(). Return (prefetcher, descriptor, attr_found, is_fetched)."""
+    """What ``instance.<through_attr>`` offers for prefetching:
+    (prefetcher or None, descriptor, whether the attribute exists, whether already loaded)."""
 
     def is_to_attr_fetched(model, to_attr):
         # hasattr() would compute a cached_property: look at the class instead.

@@ -278,7 +278,7 @@ class Query(BaseExpression):
         return self.get_compiler(DEFAULT_DB_ALIAS).as_sql()
 
     def __deepcopy__(self, memo):
-        """Limit the amount of work when a Query is deepcopied."""
+        """deepcopy() of a Query is a clone(): shared immutable parts are not copied."""
         result = self.clone()
         memo[id(self)] = result
         return result
@@ -772,7 +772,7 @@ class Query(BaseExpression):
                     aliases.append(parent_alias)
 
     def reset_refcounts(self, to_counts):
-        """Reset reference counts for aliases so that they match the value passed in."""
+        """Restore alias reference counts saved before a compilation step."""
         for alias, cur_refcount in self.alias_refcount.copy().items():
             unref_amount = cur_refcount - to_counts.get(alias, 0)
             self.unref_alias(alias, unref_amount)
@@ -822,14 +822,7 @@ class Query(BaseExpression):
         """Give this query's aliases a prefix other queries don't use (for subqueries)."""
 
         def prefix_gen():
-            """
-            Generate a sequence of characters in alphabetical order:
-                -> 'A', 'B', 'C', ...
-
-            When the alphabet is finished, the sequence will continue with the
-            Cartesian product:
-                -> 'AA', 'AB', 'AC', ...
-            """
+            """Candidate prefixes after the current one: single letters, then pairs, and so on."""
             alphabet = ascii_uppercase
             prefix = chr(ord(self.alias_prefix) + 1)
             yield prefix
@@ -1058,7 +1051,7 @@ class Query(BaseExpression):
                 )
 
     def check_related_objects(self, field, value, opts):
-        """Check the type of object passed to query relations."""
+        """A model instance used as a relation value must be of a model the relation accepts."""
         if field.is_relation:
             # A queryset given as the value of a relation must be of the related model (e.g.
             # filter(author=Author.objects.all())).
@@ -1078,7 +1071,7 @@ class Query(BaseExpression):
                     self.check_query_object_type(v, opts, field)
 
     def check_filterable(self, expression):
-        """Raise an error if expression cannot be used in a WHERE clause."""
+        """Refuse values that have no meaning in WHERE (e.g. expressions marked filterable=False)."""
         if hasattr(expression, "resolve_expression") and not getattr(
             expression, "filterable", True
         ):
@@ -1702,7 +1695,7 @@ class Query(BaseExpression):
         self.set_annotation_mask(())
 
     def clear_select_fields(self):
-        """Clear the list of fields to select (but not extra_select columns)."""
+        """Back to an empty select list; extra() columns stay."""
         self.select = ()
         self.values_select = ()
 
@@ -1715,7 +1708,7 @@ class Query(BaseExpression):
         self.select = tuple(cols)
 
     def add_distinct_fields(self, *field_names):
-        """Add and resolve the given fields to the query's "distinct on" clause."""
+        """DISTINCT ON these field names (resolved now, so that typos fail early)."""
         self.distinct_fields = field_names
         self.distinct = True
 
@@ -1870,7 +1863,7 @@ class Query(BaseExpression):
             self.deferred_loading = frozenset(field_names), False
 
     def set_annotation_mask(self, names):
-        """Set the mask of annotations that will be returned by the SELECT."""
+        """Which annotations are selected (the others are only usable in filters and ordering)."""
         if names is None:
             self.annotation_select_mask = None
         else:

@@ -438,7 +438,7 @@ class ReverseManyToOneDescriptor:
 
 
 def create_reverse_many_to_one_manager(superclass, rel):
-    """A manager class for the reverse side of a many-to-one relation."""
+    """Manager behind ``author.book_set``: the objects whose foreign key points at one instance."""
 
     class RelatedManager(superclass):
         def __init__(self, instance):
@@ -466,7 +466,7 @@ def create_reverse_many_to_one_manager(superclass, rel):
                     )
 
         def _apply_rel_filters(self, queryset):
-            """Filter the queryset for the instance this manager is bound to."""
+            """Restrict a queryset to the rows related to ``self.instance``."""
             db = self._db or router.db_for_read(self.model, instance=self.instance)
             empty_strings_as_null = connections[db].features.interprets_empty_strings_as_nulls
             queryset._add_hints(instance=self.instance)
@@ -817,7 +817,7 @@ def create_forward_many_to_many_manager(superclass, rel, reverse):
             return filters
 
         def _apply_rel_filters(self, queryset):
-            """Filter the queryset for the instance this manager is bound to."""
+            """Restrict a queryset to the rows linked to ``self.instance`` through the join table."""
             queryset._add_hints(instance=self.instance)
             if self._db:
                 queryset = queryset.using(self._db)

@@ -264,7 +264,7 @@ class TruncMonth(TruncBase):
 
 
 class TruncWeek(TruncBase):
-    """Truncate to midnight on the Monday of the week."""
+    """The week a value falls in, as its Monday at 00:00 (ISO weeks)."""
 
     kind = "week"
 

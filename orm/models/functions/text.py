@@ -54,7 +54,7 @@ class Left(Func):
     output_field = CharField()
 
     def __init__(self, expression, length, **extra):
-        """``expression``: the name of a field, or an expression returning a string."""
+        """``expression``: a field name or any text-valued expression."""
         if not hasattr(length, "resolve_expression"):
             if length < 1:
                 raise ValueError("'length' must be greater than 0.")
