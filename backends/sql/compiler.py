@@ -1243,25 +1243,29 @@ class SQLCompiler(NodeRenderer):
 
     def get_converters(self, expressions):
         """{position: (converter functions, expression)} for the columns needing conversion."""
-        connection = self.connection
-        converters = {}
-        for i, expression in enumerate(expressions):
-            if expression:
-                backend_converters = connection.ops.get_db_converters(expression)
-                field_converters = expression.get_db_converters(connection)
-                if backend_converters or field_converters:
-                    converters[i] = (backend_converters + field_converters, expression)
-        return converters
+        # The backend's converters run first (driver values to Python), then the field's.
+        ops, connection = self.connection.ops, self.connection
+        plan = {}
+        for position, expression in enumerate(expressions):
+            if not expression:
+                continue
+            chain_ = [*ops.get_db_converters(expression),
+                      *expression.get_db_converters(connection)]
+            if chain_:
+                plan[position] = (chain_, expression)
+        return plan
 
     def apply_converters(self, rows, converters):
         connection = self.connection
-        converters = list(converters.items())
-        for row in map(list, rows):
-            for pos, (convs, expression) in converters:
-                value = row[pos]
-                for converter in convs:
-                    value = converter(value, expression, connection)
-                row[pos] = value
+        steps = [(position, chain_, expression)
+                 for position, (chain_, expression) in converters.items()]
+        for raw in rows:
+            row = list(raw)
+            for position, chain_, expression in steps:
+                value = row[position]
+                for convert in chain_:
+                    value = convert(value, expression, connection)
+                row[position] = value
             yield row
 
     def results_iter(self, results=None, tuple_expected=False, chunked_fetch=False,
@@ -1353,18 +1357,10 @@ class SQLCompiler(NodeRenderer):
         return cursor_iter(cursor, chunk_size)
 
     def explain_query(self):
-        result = list(self.execute_sql())
-        # Drivers differ in how EXPLAIN rows come back; join each row's parts into one line.
-        format_ = self.query.explain_info.format
-        output_formatter = str
-        for row in result:
-            for value in row:
-                if not isinstance(value, str):
-                    yield " ".join([output_formatter(c) for c in row])
-                    break
-            else:
-                yield " ".join(output_formatter(c) for c in row)
-        _ = format_
+        # One line per plan row: drivers return a row as one or several parts, not always
+        # text (e.g. numbers in SQLite's EXPLAIN QUERY PLAN), so every part is str()'d.
+        for row in list(self.execute_sql()):
+            yield " ".join(str(part) for part in row)
 
 
 class RawSQLCol(Value):
@@ -1601,58 +1597,63 @@ class SQLInsertCompiler(SQLCompiler):
 class SQLDeleteCompiler(SQLCompiler):
     @cached_property
     def single_alias(self):
-        # Ensure base table is in aliases.
-        self.query.get_initial_alias()
-        return sum(self.query.alias_refcount[t] > 0 for t in self.query.alias_map) == 1
+        """Whether the filters use the base table alone (no joins)."""
+        self.query.get_initial_alias()  # the base table must be registered
+        used = [alias for alias in self.query.alias_map if self.query.alias_refcount[alias]]
+        return len(used) == 1
 
     @classmethod
     def _expr_refs_base_model(cls, expr, base_model):
-        if isinstance(expr, Query):
-            return expr.model == base_model
-        if not hasattr(expr, "get_source_expressions"):
-            return False
-        return any(
-            cls._expr_refs_base_model(source_expr, base_model)
-            for source_expr in expr.get_source_expressions()
-        )
+        """Whether ``expr`` contains a subquery over ``base_model``."""
+        pending = [expr]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, Query):
+                if node.model == base_model:
+                    return True
+                continue
+            pending.extend(getattr(node, "get_source_expressions", list)())
+        return False
 
     @cached_property
     def contains_self_reference_subquery(self):
-        return any(
-            self._expr_refs_base_model(expr, self.query.model)
-            for expr in chain(self.query.annotations.values(), self.query.where.children)
-        )
+        query = self.query
+        return any(self._expr_refs_base_model(node, query.model)
+                   for node in [*query.annotations.values(), *query.where.children])
 
     def _as_sql(self, query):
-        delete = "DELETE FROM %s" % self.quote_name(query.base_table)
+        statement = f"DELETE FROM {self.quote_name(query.base_table)}"
         try:
             where, params = self.compile(query.where)
         except FullResultSet:
-            return delete, ()
-        return f"{delete} WHERE {where}", tuple(params)
+            return statement, ()  # no condition: every row
+        return f"{statement} WHERE {where}", tuple(params)
 
     def as_sql(self):
         """DELETE FROM the table WHERE ... (through a pk subquery when joins are needed)."""
-        if self.single_alias and (
-            getattr(self.connection.features, "delete_can_self_reference_subquery", True)
+        features = self.connection.features
+        direct = self.single_alias and (
+            getattr(features, "delete_can_self_reference_subquery", True)
             or not self.contains_self_reference_subquery
-        ):
+        )
+        if direct:
             return self._as_sql(self.query)
-        innerq = self.query.clone()
-        innerq.__class__ = Query
-        innerq.clear_select_clause()
-        pk = self.query.model._meta.pk
-        innerq.select = [pk.get_col(self.query.get_initial_alias())]
-        outerq = Query(self.query.model)
-        if not getattr(self.connection.features, "update_can_self_select", True):
+        # Joins (or a subquery over the same table where that is not allowed): select the
+        # matching primary keys in a subquery and delete by key.
+        keys = self.query.clone()
+        keys.__class__ = Query
+        keys.clear_select_clause()
+        keys.select = [self.query.model._meta.pk.get_col(self.query.get_initial_alias())]
+        if not getattr(features, "update_can_self_select", True):
             # MySQL cannot select from the table being changed in a subquery; a derived
             # table is materialised first, which makes it legal.
             from reinhardt.orm.models.expressions import RawSQL
 
-            sql, params = innerq.get_compiler(connection=self.connection).as_sql()
-            innerq = RawSQL("SELECT * FROM (%s) subquery" % sql, params)
-        outerq.add_filter("pk__in", innerq)
-        return self._as_sql(outerq)
+            keys_sql, keys_params = keys.get_compiler(connection=self.connection).as_sql()
+            keys = RawSQL(f"SELECT * FROM ({keys_sql}) subquery", keys_params)
+        by_key = Query(self.query.model)
+        by_key.add_filter("pk__in", keys)
+        return self._as_sql(by_key)
 
 
 class SQLUpdateCompiler(SQLCompiler):
@@ -1763,14 +1764,14 @@ class SQLUpdateCompiler(SQLCompiler):
 
     def execute_sql(self, result_type):
         """Run the UPDATE (and those of parent tables); returns the rows matched."""
-        rows = super().execute_sql(ROW_COUNT)
-        is_empty = not rows
-        for query in self.query.get_related_updates():
-            aux_rows = query.get_compiler(self.using).execute_sql(result_type)
-            if is_empty and aux_rows:
-                rows = aux_rows
-                is_empty = False
-        return rows if result_type == ROW_COUNT else None
+        matched = super().execute_sql(ROW_COUNT)
+        for parent_update in self.query.get_related_updates():
+            parent_matched = parent_update.get_compiler(self.using).execute_sql(result_type)
+            # When this table had nothing to set, the count comes from the first parent
+            # table that matched rows.
+            if not matched and parent_matched:
+                matched = parent_matched
+        return matched if result_type == ROW_COUNT else None
 
     def pre_sql_setup(self):
         """Updates touching joined tables become ``WHERE pk IN (subquery)``; updates of
@@ -1829,22 +1830,19 @@ class SQLUpdateCompiler(SQLCompiler):
 class SQLAggregateCompiler(SQLCompiler):
     def as_sql(self):
         """SELECT the aggregates FROM (the inner query) subquery."""
-        sql, params = [], []
-        for annotation in self.query.annotation_select.values():
-            ann_sql, ann_params = self.compile(annotation)
-            ann_sql, ann_params = annotation.select_format(self, ann_sql, ann_params)
-            sql.append(ann_sql)
-            params.extend(ann_params)
-        self.col_count = len(self.query.annotation_select)
-        sql = ", ".join(sql)
-        params = tuple(params)
-
-        inner_query_sql, inner_query_params = self.query.inner_query.get_compiler(
+        columns, params = [], []
+        for aggregate in self.query.annotation_select.values():
+            column, column_params = aggregate.select_format(self, *self.compile(aggregate))
+            columns.append(column)
+            params.extend(column_params)
+        self.col_count = len(columns)
+        inner = self.query.inner_query.get_compiler(
             self.using, connection=self.connection, elide_empty=self.elide_empty,
-        ).as_sql(with_col_aliases=True)
-        sql = "SELECT %s FROM (%s) subquery" % (sql, inner_query_sql)
-        params += inner_query_params
-        return sql, params
+        )
+        # Inner columns get aliases so that the outer aggregates can refer to them.
+        inner_sql, inner_params = inner.as_sql(with_col_aliases=True)
+        sql = f"SELECT {', '.join(columns)} FROM ({inner_sql}) subquery"
+        return sql, (*params, *inner_params)
 
 
 def cursor_iter(cursor, chunk_size):
