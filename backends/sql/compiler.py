@@ -850,24 +850,21 @@ class SQLCompiler(NodeRenderer):
 
     def get_distinct(self):
         """The DISTINCT ON terms (distinct(*fields))."""
-        result = []
-        params = []
-        opts = self.query.get_meta()
-
-        for name in self.query.distinct_fields:
-            parts = name.split(LOOKUP_SEP)
-            _, targets, alias, joins, path, _, transform_function = self._setup_joins(
-                parts, opts, None
-            )
-            targets, alias, _ = self.query.trim_joins(targets, joins, path)
+        terms, params = [], []
+        query = self.query
+        for name in query.distinct_fields:
+            joined = self._setup_joins(name.split(LOOKUP_SEP), query.get_meta(), None)
+            _field, targets, _alias, joins, path, _opts, transform = joined
+            targets, alias, _ = query.trim_joins(targets, joins, path)
+            if name in query.annotation_select:
+                # An annotation is referred to by its selected alias.
+                terms.extend(self.connection.ops.quote_name(name) for _ in targets)
+                continue
             for target in targets:
-                if name in self.query.annotation_select:
-                    result.append(self.connection.ops.quote_name(name))
-                else:
-                    r, p = self.compile(transform_function(target, alias))
-                    result.append(r)
-                    params.append(p)
-        return result, params
+                term_sql, term_params = self.compile(transform(target, alias))
+                terms.append(term_sql)
+                params.append(term_params)
+        return terms, params
 
     def find_ordering_name(self, name, opts, alias=None, default_order="ASC",
                            already_seen=None):
@@ -938,25 +935,19 @@ class SQLCompiler(NodeRenderer):
 
     def get_from_clause(self):
         """The FROM clause: the base table and the joins in use (refcount > 0)."""
-        result = []
-        params = []
-        for alias in tuple(self.query.alias_map):
-            if not self.query.alias_refcount[alias]:
-                continue
-            try:
-                from_clause = self.query.alias_map[alias]
-            except KeyError:
-                # Extra tables can end up in self.tables, but not in the
-                # alias_map if they aren't in a join. That's OK. We skip them.
-                continue
-            if from_clause.join_type is not None:
-                features = self.connection.features
-                if not features.supports_joins:
-                    raise features.not_supported("supports_joins", "joins across relations")
-            clause_sql, clause_params = self.compile(from_clause)
-            result.append(clause_sql)
-            params.extend(clause_params)
-        return result, params
+        features = self.connection.features
+        entries, params = [], []
+        for alias in list(self.query.alias_map):
+            # Compiling a join may change the map; read each entry when its turn comes.
+            table = self.query.alias_map.get(alias)
+            if table is None or not self.query.alias_refcount[alias]:
+                continue  # gone, or joined once and no longer referenced (e.g. trimmed)
+            if table.join_type is not None and not features.supports_joins:
+                raise features.not_supported("supports_joins", "joins across relations")
+            entry_sql, entry_params = self.compile(table)
+            entries.append(entry_sql)
+            params.extend(entry_params)
+        return entries, params
 
     def get_related_selections(self, select, select_mask, opts=None, root_alias=None,
                                cur_depth=1, requested=None, restricted=None):
