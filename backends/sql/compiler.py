@@ -1367,43 +1367,40 @@ class SQLInsertCompiler(SQLCompiler):
     returning_params = ()
 
     def field_as_sql(self, field, get_placeholder, val):
-        """The placeholder and params for one value of one field."""
+        """The placeholder and params for one value of one field: raw SQL (no field), a
+        compiled expression, the field's own placeholder, or a plain %s."""
         if field is None:
-            # None marks a value already given as raw SQL.
-            sql, params = val, []
-        elif hasattr(val, "as_sql") or hasattr(val, "resolve_expression"):
-            # This is an expression, let's compile it.
-            sql, params = self.compile(val)
-        elif get_placeholder is not None:
-            # The field supplies its own placeholder (e.g. a function call around %s).
-            sql, params = get_placeholder(val, self, self.connection), [val]
-        else:
-            # Return the common case for the placeholder
-            sql, params = "%s", [val]
-        return sql, params
+            return val, []
+        if hasattr(val, "as_sql") or hasattr(val, "resolve_expression"):
+            return self.compile(val)
+        if get_placeholder is not None:
+            # e.g. a function call around %s
+            return get_placeholder(val, self, self.connection), [val]
+        return "%s", [val]
 
     def prepare_value(self, field, value):
         """The value ready for the database (expressions resolved, checked)."""
         if hasattr(value, "resolve_expression"):
             value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
-            # An INSERT has no existing row, so a column reference has nothing to read.
-            if value.contains_column_references:
-                raise ValueError(
-                    'Failed to insert expression "%s" on %s. F() expressions can only be '
-                    "used to update, not to insert." % (value, field)
-                )
-            if value.contains_aggregate:
-                raise FieldError(
-                    "Aggregate functions are not allowed in this query (%s=%r)."
-                    % (field.name, value)
-                )
-            if value.contains_over_clause:
-                raise FieldError(
-                    "Window expressions are not allowed in this query (%s=%r)."
-                    % (field.name, value)
-                )
+            self._refuse_in_insert(field, value)
         # Fields return expressions unchanged; JSONField turns Value(None) into JSON null.
         return field.get_db_prep_save(value, connection=self.connection)
+
+    @staticmethod
+    def _refuse_in_insert(field, value):
+        """Expressions an INSERT cannot evaluate: column references (there is no existing
+        row to read), aggregates and window functions (there is no set of rows)."""
+        if value.contains_column_references:
+            raise ValueError(
+                'Failed to insert expression "%s" on %s. F() expressions can only be '
+                "used to update, not to insert." % (value, field)
+            )
+        for flag, kind in (("contains_aggregate", "Aggregate functions"),
+                           ("contains_over_clause", "Window expressions")):
+            if getattr(value, flag):
+                raise FieldError(
+                    f"{kind} are not allowed in this query ({field.name}={value!r})."
+                )
 
     def _value_rows(self, fields):
         """The database values of every object, field by field.
