@@ -1652,64 +1652,52 @@ class SQLUpdateCompiler(SQLCompiler):
             return "", ()
         if self.query.update_rows is not None:
             return self.update_from_rows_sql()
-        features = self.connection.features
-        qn = self.quote_name
-        values, update_params = [], []
-        for field, _model, val in self.query.values:
-            if hasattr(val, "resolve_expression"):
-                val = val.resolve_expression(self.query, allow_joins=False, for_save=True)
-                if val.contains_aggregate:
-                    raise FieldError(
-                        "Aggregate functions are not allowed in this query (%s=%r)."
-                        % (field.name, val)
-                    )
-                if val.contains_over_clause:
-                    raise FieldError(
-                        "Window expressions are not allowed in this query (%s=%r)."
-                        % (field.name, val)
-                    )
-                if not isinstance(val, Value) and not features.supports_update_expressions:
-                    raise features.not_supported(
-                        "supports_update_expressions", "update() with expressions"
-                    )
-            elif hasattr(val, "prepare_database_save"):
-                if field.remote_field:
-                    val = val.prepare_database_save(field)
-                else:
-                    raise TypeError(
-                        "Tried to update field %s with a model instance, %r. "
-                        "Use a value compatible with %s."
-                        % (field, val, field.__class__.__name__)
-                    )
-            val = field.get_db_prep_save(val, connection=self.connection)
-
-            # Getting the placeholder for the field.
-            if hasattr(field, "get_placeholder"):
-                placeholder = field.get_placeholder(val, self, self.connection)
-            else:
-                placeholder = "%s"
-            name = field.column
-            if hasattr(val, "as_sql") or hasattr(val, "resolve_expression"):
-                sql, params = self.compile(val)
-                values.append("%s = %s" % (qn(name), placeholder % sql))
-                update_params.extend(params)
-            elif val is not None:
-                values.append("%s = %s" % (qn(name), placeholder))
-                update_params.append(val)
-            else:
-                values.append("%s = NULL" % qn(name))
-        table = self.query.base_table
-        result = [
-            "UPDATE %s SET" % qn(table),
-            ", ".join(values),
-        ]
+        assignments, params = [], []
+        for field, _model, value in self.query.values:
+            sql, value_params = self._assignment(field, value)
+            assignments.append(sql)
+            params.extend(value_params)
+        statement = f"UPDATE {self.quote_name(self.query.base_table)} SET {', '.join(assignments)}"
         try:
-            where, params = self.compile(self.query.where)
+            where, where_params = self.compile(self.query.where)
         except FullResultSet:
-            params = []
-        else:
-            result.append("WHERE %s" % where)
-        return " ".join(result), tuple(update_params + list(params))
+            return statement, tuple(params)  # every row
+        return f"{statement} WHERE {where}", (*params, *where_params)
+
+    def _assignment(self, field, value):
+        """``column = <value>`` for one field of update(), and its parameters."""
+        features = self.connection.features
+        if hasattr(value, "resolve_expression"):
+            value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
+            for flag, kind in (("contains_aggregate", "Aggregate functions"),
+                               ("contains_over_clause", "Window expressions")):
+                if getattr(value, flag):
+                    raise FieldError(
+                        f"{kind} are not allowed in this query ({field.name}={value!r})."
+                    )
+            if not isinstance(value, Value) and not features.supports_update_expressions:
+                raise features.not_supported(
+                    "supports_update_expressions", "update() with expressions"
+                )
+        elif hasattr(value, "prepare_database_save"):
+            # A model instance: only a relation can take one (it stores the key).
+            if not field.remote_field:
+                raise TypeError(
+                    "Tried to update field %s with a model instance, %r. "
+                    "Use a value compatible with %s." % (field, value, type(field).__name__)
+                )
+            value = value.prepare_database_save(field)
+        value = field.get_db_prep_save(value, connection=self.connection)
+        column = self.quote_name(field.column)
+        get_placeholder = getattr(field, "get_placeholder", None)
+        placeholder = (get_placeholder(value, self, self.connection)
+                       if get_placeholder is not None else "%s")
+        if hasattr(value, "as_sql") or hasattr(value, "resolve_expression"):
+            sql, sql_params = self.compile(value)
+            return f"{column} = {placeholder % sql}", list(sql_params)
+        if value is None:
+            return f"{column} = NULL", []
+        return f"{column} = {placeholder}", [value]
 
     def update_from_rows_sql(self):
         """``UPDATE t SET f = rows.f, ... FROM (SELECT %s AS pk, %s AS f UNION ALL VALUES
