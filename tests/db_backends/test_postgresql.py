@@ -119,6 +119,40 @@ def test_server_side_binding():
             == [3]
 
 
+@pytest.mark.transactional
+def test_migrations_with_server_side_binding_inline_defaults_as_literals():
+    # DDL cannot take bound parameters: defaults go in as literals psycopg quoted.
+    from reinhardt.orm import migrations
+    from reinhardt.orm.migrations.state import ProjectState
+
+    awkward = "O'Brien; -- 100% $1 %s"
+
+    def run(state, *operations):
+        migration = type("Migration", (migrations.Migration,),
+                         {"operations": list(operations)})("test", "ssb")
+        with connection.schema_editor() as editor:
+            return migration.apply(state.clone(), editor)
+
+    with default_connection(OPTIONS={"server_side_binding": True}):
+        state = run(ProjectState(), migrations.CreateModel("Row", [
+            ("id", models.AutoField(primary_key=True)),
+            ("note", models.CharField(max_length=40, null=True)),
+        ]))
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("INSERT INTO ssb_row (note) VALUES (%s), (NULL)", ["kept"])
+            state = run(state, migrations.AddField(
+                "row", "label", models.CharField(max_length=40, default=awkward)))
+            run(state, migrations.AlterField(
+                "row", "note", models.CharField(max_length=40, default=awkward)))
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT note, label FROM ssb_row ORDER BY id")
+                assert cursor.fetchall() == [("kept", awkward), (awkward, awkward)]
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP TABLE IF EXISTS ssb_row")
+
+
 def test_column_types_are_native():
     with connection.cursor() as cursor:
         cursor.execute(
