@@ -9,7 +9,15 @@ from decimal import Decimal
 
 import pytest
 
-from reinhardt.orm import DatabaseError, IntegrityError, connection, migrations, models, transaction
+from reinhardt.orm import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    connection,
+    migrations,
+    models,
+    transaction,
+)
 from tests.migrations.test_operations import (  # noqa: F401 (pony is a fixture)
     ROWS,
     apply,
@@ -172,3 +180,25 @@ def test_text_that_is_not_a_number_is_not_turned_into_one(pony):
     assert [str(w) for (w,) in sql("SELECT weight FROM ops_pony ORDER BY id")] == [
         "120", "heavy",
     ]
+
+
+# MySQL refuses a negative value for an unsigned column with "out of range" (a DataError)
+# before its CHECK constraint sees it.
+REFUSED = (IntegrityError, DataError)
+
+
+def test_check_constraint_of_a_field_follows_its_changes(pony):
+    positive = migrations.AlterField("pony", "weight", models.PositiveIntegerField(default=0))
+    state = apply(pony, positive)
+    with pytest.raises(REFUSED), transaction.atomic():
+        sql("UPDATE ops_pony SET weight = -1")
+    wider = migrations.AlterField("pony", "weight", models.PositiveBigIntegerField(default=0))
+    state = apply(state, wider)
+    with pytest.raises(REFUSED), transaction.atomic():
+        sql("UPDATE ops_pony SET weight = -1")
+    sql(f"UPDATE ops_pony SET weight = {2**40} WHERE id = 2")
+    sql("UPDATE ops_pony SET weight = 95 WHERE id = 2")
+    signed = migrations.AlterField("pony", "weight", models.BigIntegerField(default=0))
+    apply(state, signed)
+    sql("UPDATE ops_pony SET weight = -1 WHERE id = 2")
+    assert ponies() == [("Sparkle", 120), ("Bolt", -1)]
