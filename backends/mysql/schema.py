@@ -73,7 +73,7 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
         if collation:
             parts.append(self._collate_sql(collation))
         parts.append("NULL" if null else "NOT NULL")
-        if default_field.db_default is not NOT_PROVIDED and not self.skip_default(field):
+        if default_field.db_default is not NOT_PROVIDED:
             default_sql, _ = self.db_default_sql(default_field)
             parts.append(f"DEFAULT {default_sql}")
         return " ".join(parts)
@@ -96,6 +96,23 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
                                     new_db_params.get("collation"), new_field.null,
                                     new_field)
         return (fragment, [])
+
+    def add_field(self, model, field):
+        super().add_field(model, field)
+        # A TEXT/BLOB/JSON column got no DEFAULT, so the existing rows hold the type's
+        # implicit value ('' or NULL): give them the field's default, as elsewhere.
+        if (
+            self.skip_default(field)
+            and field.db_default is NOT_PROVIDED
+            and not (field.many_to_many and field.remote_field.through._meta.auto_created)
+        ):
+            default = self.effective_default(field)
+            if default is not None:
+                self.execute(
+                    f"UPDATE {self.quote_name(model._meta.db_table)} "
+                    f"SET {self.quote_name(field.column)} = %s",
+                    [default],
+                )
 
     # ----- tables ------------------------------------------------------------------------
 

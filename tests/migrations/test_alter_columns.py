@@ -202,3 +202,15 @@ def test_check_constraint_of_a_field_follows_its_changes(pony):
     apply(state, signed)
     sql("UPDATE ops_pony SET weight = -1 WHERE id = 2")
     assert ponies() == [("Sparkle", 120), ("Bolt", -1)]
+
+
+def test_added_text_and_json_columns_take_their_default_on_existing_rows(pony):
+    # MySQL cannot give TEXT/BLOB/JSON columns a literal DEFAULT: the rows still get it.
+    state = apply(pony, migrations.AddField("pony", "notes", models.TextField(
+        default="none yet")))
+    apply(state, migrations.AddField("pony", "extra", models.JSONField(default=dict)))
+    assert sql("SELECT notes FROM ops_pony ORDER BY id") == [("none yet",), ("none yet",)]
+    assert [str(v).replace(" ", "") for (v,) in sql("SELECT extra FROM ops_pony")] == [
+        "{}", "{}"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sql("UPDATE ops_pony SET notes = NULL")
