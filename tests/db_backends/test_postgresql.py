@@ -153,6 +153,54 @@ def test_migrations_with_server_side_binding_inline_defaults_as_literals():
                 cursor.execute("DROP TABLE IF EXISTS ssb_row")
 
 
+@pytest.mark.transactional
+def test_legacy_serial_primary_key_changes_type_and_stops_being_auto():
+    # Databases created by older Django versions have serial columns, not identities.
+    from reinhardt.orm import migrations
+    from reinhardt.orm.migrations.state import ProjectState
+
+    def run(state, *operations):
+        migration = type("Migration", (migrations.Migration,),
+                         {"operations": list(operations)})("test", "leg")
+        with connection.schema_editor() as editor:
+            return migration.apply(state.clone(), editor)
+
+    def sequence_type():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT data_type::text FROM pg_sequences "
+                           "WHERE sequencename = 'leg_row_id_seq'")
+            return [row[0] for row in cursor.fetchall()]
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE leg_row (id serial PRIMARY KEY, note varchar(20))")
+        cursor.execute("INSERT INTO leg_row (note) VALUES ('a'), ('b')")
+    state = ProjectState()
+    state.add_model(migrations.state.ModelState("leg", "Row", [
+        ("id", models.AutoField(primary_key=True)),
+        ("note", models.CharField(max_length=20, null=True)),
+    ]))
+    try:
+        assert sequence_type() == ["integer"]
+        state = run(state, migrations.AlterField("row", "id",
+                                                 models.BigAutoField(primary_key=True)))
+        assert sequence_type() == ["bigint"]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval('leg_row_id_seq', %s)", [2**40])
+            cursor.execute("INSERT INTO leg_row (note) VALUES ('big') RETURNING id")
+            assert cursor.fetchone() == (2**40 + 1,)
+        run(state, migrations.AlterField("row", "id",
+                                         models.BigIntegerField(primary_key=True)))
+        assert sequence_type() == []
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT note FROM leg_row ORDER BY id")
+            assert cursor.fetchall() == [("a",), ("b",), ("big",)]
+            with pytest.raises(IntegrityError), transaction.atomic():
+                cursor.execute("INSERT INTO leg_row (note) VALUES ('no id')")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS leg_row")
+
+
 def test_column_types_are_native():
     with connection.cursor() as cursor:
         cursor.execute(
