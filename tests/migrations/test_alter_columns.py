@@ -18,18 +18,21 @@ from reinhardt.orm import (
     models,
     transaction,
 )
-from tests.migrations.test_operations import (  # noqa: F401 (pony is a fixture)
+from tests.migrations import test_operations
+from tests.migrations.test_operations import (
     ROWS,
     apply,
     columns,
+    constraints,
     ponies,
-    pony,
     q,
     sql,
     unapply,
 )
 
 pytestmark = pytest.mark.transactional
+
+pony = test_operations.pony  # the table ops_pony with two rows (a fixture)
 
 AWKWARD = "O'Brien; -- 100% \\ \"quoted\" %s %(x)s"
 
@@ -214,3 +217,43 @@ def test_added_text_and_json_columns_take_their_default_on_existing_rows(pony):
         "{}", "{}"]
     with pytest.raises(IntegrityError), transaction.atomic():
         sql("UPDATE ops_pony SET notes = NULL")
+
+
+def shape(table, column):
+    """The constraints and indexes on ``column``, without their names."""
+    return sorted(
+        (info["unique"], bool(info["index"]), info["check"], info.get("type"))
+        for info in constraints(table).values()
+        if info["columns"] == [column] and not info["primary_key"]
+    )
+
+
+FIELD_HISTORY = [
+    models.CharField(max_length=20, db_index=True),
+    models.CharField(max_length=20, unique=True),
+    models.CharField(max_length=20),
+    models.CharField(max_length=20, db_index=True),
+    models.TextField(db_index=True),
+    models.CharField(max_length=30, db_index=True),
+    models.IntegerField(db_index=True),
+    models.CharField(max_length=20, unique=True),
+    models.PositiveIntegerField(db_index=True),
+    models.IntegerField(),
+]
+
+
+def test_altered_column_has_the_indexes_a_new_table_would_have(pony):
+    """After each change the column's indexes and constraints are those CREATE TABLE gives
+    the new field (PostgreSQL's extra LIKE index for indexed text included)."""
+    sql("UPDATE ops_pony SET weight = id")
+    state = pony
+    for number, field in enumerate(FIELD_HISTORY):
+        state = apply(state, migrations.AlterField("pony", "weight", field))
+        fresh = apply(pony, migrations.CreateModel(f"Fresh{number}", [
+            ("id", models.AutoField(primary_key=True)),
+            ("weight", field.clone()),
+        ]))
+        del fresh
+        assert shape("ops_pony", "weight") == shape(f"ops_fresh{number}", "weight"), field
+        assert [str(w) for (w,) in sql("SELECT weight FROM ops_pony ORDER BY id")] == [
+            "1", "2"]

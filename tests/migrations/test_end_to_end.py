@@ -10,8 +10,8 @@ import ast
 import os
 import shutil
 import subprocess
-import textwrap
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
