@@ -257,3 +257,21 @@ def test_altered_column_has_the_indexes_a_new_table_would_have(pony):
         assert shape("ops_pony", "weight") == shape(f"ops_fresh{number}", "weight"), field
         assert [str(w) for (w,) in sql("SELECT weight FROM ops_pony ORDER BY id")] == [
             "1", "2"]
+
+
+def test_expression_database_defaults_are_added_and_kept(pony):
+    from reinhardt.orm.models import Value
+    from reinhardt.orm.models.functions import Lower, Now
+
+    state = apply(pony, migrations.AddField("pony", "made", models.DateTimeField(
+        db_default=Now())))
+    state = apply(state, migrations.AddField("pony", "low", models.CharField(
+        max_length=10, db_default=Lower(Value("ABC")))))
+    assert sql("SELECT low FROM ops_pony") == [("abc",), ("abc",)]
+    state = apply(state, migrations.AlterField("pony", "low", models.CharField(
+        max_length=30, db_default=Lower(Value("ABC")))))
+    apply(state, migrations.AlterField("pony", "made", models.DateTimeField(
+        null=True, db_default=Now())))
+    insert("New", 5)
+    (low, made), = sql("SELECT low, made FROM ops_pony WHERE weight = 5")
+    assert low == "abc" and made is not None
