@@ -275,3 +275,41 @@ def test_expression_database_defaults_are_added_and_kept(pony):
     insert("New", 5)
     (low, made), = sql("SELECT low, made FROM ops_pony WHERE weight = 5")
     assert low == "abc" and made is not None
+
+
+def test_primary_key_type_follows_through_a_chain_of_relations(pony):
+    # Pony <- Racer (multi-table inheritance: its primary key points at Pony's) <- Ride:
+    # every column along the chain takes the new type.
+    racer = migrations.CreateModel("Racer", [
+        ("pony_ptr", models.OneToOneField("ops.Pony", models.CASCADE, parent_link=True,
+                                          primary_key=True, serialize=False)),
+        ("speed", models.IntegerField(default=0)),
+    ], bases=("ops.pony",))
+    ride = migrations.CreateModel("Ride", [
+        ("id", models.AutoField(primary_key=True)),
+        ("racer", models.ForeignKey("ops.Racer", models.CASCADE)),
+    ])
+    state = apply(pony, racer, ride)
+    sql("INSERT INTO ops_racer (pony_ptr_id, speed) VALUES (2, 9)")
+    sql("INSERT INTO ops_ride (racer_id) VALUES (2)")
+    apply(state, migrations.AlterField("pony", "id", models.BigAutoField(primary_key=True)))
+    sql(f"INSERT INTO ops_pony (id, {q('name')}, weight) VALUES (%s, 'Huge', 1)", [2**40])
+    sql("INSERT INTO ops_racer (pony_ptr_id, speed) VALUES (%s, 1)", [2**40])
+    sql("INSERT INTO ops_ride (racer_id) VALUES (%s)", [2**40])
+    assert sql("SELECT racer_id FROM ops_ride ORDER BY racer_id") == [(2,), (2**40,)]
+    assert ponies()[:2] == ROWS
+
+
+def test_to_field_target_widened_with_the_column_pointing_at_it(pony):
+    state = apply(pony, migrations.AlterField("pony", "name", models.CharField(
+        max_length=20, unique=True)))
+    state = apply(state, migrations.CreateModel("Saddle", [
+        ("id", models.AutoField(primary_key=True)),
+        ("pony", models.ForeignKey("ops.Pony", models.CASCADE, to_field="name")),
+    ]))
+    sql("INSERT INTO ops_saddle (pony_id) VALUES ('Bolt')")
+    apply(state, migrations.AlterField("pony", "name", models.CharField(
+        max_length=50, unique=True)))
+    insert("x" * 40)
+    sql("INSERT INTO ops_saddle (pony_id) VALUES (%s)", ["x" * 40])
+    assert sql("SELECT pony_id FROM ops_saddle ORDER BY id") == [("Bolt",), ("x" * 40,)]
