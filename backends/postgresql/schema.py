@@ -84,9 +84,10 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
                                new_collation):
         """The type change with ``USING column::type`` (so text becomes numbers, numbers
         become wider or narrower, with an error rather than a silent loss when a value does
-        not fit; to varchar(n) by assignment, which refuses too long values), plus what an auto field needs: an identity column added when a column
-        becomes auto-incrementing (its sequence starting after the largest value), dropped
-        when it stops being one. Identity sequences follow their column's new type."""
+        not fit; to varchar(n) by assignment, which refuses too long values), plus what an
+        auto field needs: an identity column added when a column becomes auto-incrementing
+        (its sequence starting after the largest value), dropped when it stops being one.
+        Identity sequences follow their column's new type; legacy serial ones are altered."""
         (fragment, params), others = super()._alter_column_type_sql(
             model, old_field, new_field, new_type, old_collation, new_collation
         )
