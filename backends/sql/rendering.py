@@ -735,9 +735,10 @@ class NodeRenderer:
 
     def visit_YearLookup(self, node, **extra):
         self.connection.features.require("supports_date_lookups", f"{node.lookup_name} lookups")
-        # Avoid the extract operation if the rhs is a direct value to allow
-        # indexes to be used.
-        if node.rhs_is_direct_value():
+        # A direct value becomes a range on the column itself, so indexes are used; a year
+        # outside what dates can hold (1..9999) has no such range and compares the
+        # extracted year instead (year 0 matches nothing, year__gt=0 every date).
+        if node.rhs_is_direct_value() and _in_date_range(node.rhs):
             # Skip the extract part by directly using the originating field,
             # that is self.lhs.lhs.
             lhs_sql, params = node.process_lhs(self, self.connection, node.lhs.lhs)
@@ -865,6 +866,12 @@ def _year_direct_rhs_sql(node, connection, rhs):
     if isinstance(node, YearExact):
         return "BETWEEN %s AND %s"
     return connection.ops.operators[node.lookup_name] % rhs
+
+
+def _in_date_range(year) -> bool:
+    import datetime
+
+    return isinstance(year, int) and datetime.MINYEAR <= year <= datetime.MAXYEAR - 1
 
 
 def _year_bound_params(node, start, finish):
