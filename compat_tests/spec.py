@@ -191,7 +191,7 @@ class Reference:
                 target = self.resolve(row, target.name, combo)
                 if target is None:
                     return False
-            if node.lookup == "exact" and target is None:
+            if node.lookup in ("exact", "iexact") and target is None:
                 return value is None
             return _compare(node.lookup, value, target)
         if isinstance(node, And):
