@@ -291,3 +291,93 @@ def queries(draw, data, models=("Book", "Book", "Author", "Tag")):
 def scenarios(draw):
     data = draw(datasets())
     return Scenario(data, draw(queries(data)))
+
+
+# ----- writes ---------------------------------------------------------------------------
+
+UPDATABLE = ["title", "subtitle", "pages", "big", "rating", "price", "pub_date",
+             "published_at", "in_print"]
+
+
+def _field_value(name):
+    from compat_tests.schema import BOOK_FIELDS
+
+    kind, null = BOOK_FIELDS[name]
+    return nullable(BY_KIND[kind]) if null else BY_KIND[kind]
+
+
+@st.composite
+def updates(draw, data):
+    from compat_tests.writes import Update
+
+    names = draw(st.lists(st.sampled_from(UPDATABLE), min_size=1, max_size=3, unique=True))
+    assignments = []
+    for name in names:
+        if name == "big" and draw(st.integers(0, 3)) == 0:
+            assignments.append((name, FRef("pages")))
+        else:
+            assignments.append((name, draw(_field_value(name))))
+    return Update(draw(steps(data, "Book")), tuple(assignments))
+
+
+@st.composite
+def deletes(draw, data):
+    from compat_tests.writes import Delete
+
+    model = draw(st.sampled_from(["Book", "Author", "Tag"]))
+    return Delete(model, draw(steps(data, model)))
+
+
+@st.composite
+def bulk_creates(draw, data):
+    from compat_tests.writes import BulkCreate
+
+    n_authors = len(data.authors)
+    books = []
+    for i in range(draw(st.integers(1, 5))):
+        books.append(B(
+            100 + i,
+            **{name: draw(_field_value(name)) for name in UPDATABLE},
+            author=draw(st.one_of(st.none(), st.integers(1, n_authors))) if n_authors else None,
+        ))
+    return BulkCreate(tuple(books), draw(st.sampled_from([None, None, 2])))
+
+
+@st.composite
+def bulk_updates(draw, data):
+    from compat_tests.writes import BulkUpdate
+
+    if not data.books:
+        return None
+    fields = tuple(draw(st.lists(st.sampled_from(UPDATABLE), min_size=1, max_size=3,
+                                 unique=True)))
+    refs = draw(st.lists(st.sampled_from([b.ref for b in data.books]), min_size=1,
+                         max_size=4, unique=True))
+    changes = tuple(
+        (ref, tuple((f, draw(_field_value(f))) for f in fields if draw(st.integers(0, 4))))
+        for ref in refs
+    )
+    return BulkUpdate(changes, fields, draw(st.sampled_from([None, None, 2])))
+
+
+def single_writes(data):
+    return st.one_of(updates(data), deletes(data), bulk_creates(data),
+                     bulk_updates(data).filter(lambda op: op is not None))
+
+
+@st.composite
+def atomics(draw, data):
+    from compat_tests.writes import Atomic
+
+    outer = tuple(draw(st.lists(st.one_of(updates(data), deletes(data)), max_size=2)))
+    inner = tuple(draw(st.lists(st.one_of(updates(data), deletes(data)), min_size=1,
+                                max_size=2)))
+    return Atomic(outer, inner, draw(st.booleans()), draw(st.booleans()))
+
+
+@st.composite
+def write_scenarios(draw):
+    data = draw(datasets(max_books=5))
+    if data.books and draw(st.integers(0, 3)) == 0:
+        return Scenario(data, draw(atomics(data)))
+    return Scenario(data, draw(single_writes(data)))
