@@ -48,17 +48,18 @@ PATHS = {
     "Book": (
         _paths("", {**BOOK_FIELDS, **_REF}, None, False)
         + _paths("author__", AUTHOR_FIELDS, None, True)
-        + _paths("tags__", TAG_FIELDS, "tags", True)
+        + _paths("tags__", {**TAG_FIELDS, **_REF}, "tags", True)
     ),
     "Author": (
         _paths("", {**AUTHOR_FIELDS, **_REF}, None, False)
-        + _paths("books__", {k: BOOK_FIELDS[k] for k in ("title", "pages", "rating", "pub_date")},
+        + _paths("books__", {**{k: BOOK_FIELDS[k] for k in ("title", "pages", "rating", "pub_date")}, **_REF},
                  "books", True)
-        + _paths("books__tags__", TAG_FIELDS, "books__tags", True)
+        + _paths("books__tags__", {**TAG_FIELDS, **_REF}, "books__tags", True)
     ),
     "Tag": (
         _paths("", {**TAG_FIELDS, **_REF}, None, False)
-        + _paths("books__", {k: BOOK_FIELDS[k] for k in ("title", "pages")}, "books", True)
+        + _paths("books__", {**{k: BOOK_FIELDS[k] for k in ("title", "pages")}, **_REF},
+                 "books", True)
     ),
 }
 

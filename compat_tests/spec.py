@@ -496,3 +496,105 @@ def node_flags(model, node) -> set:
         flags.add("supports_multiple_inequality_filters")
     return flags
 
+
+
+# ----- annotations and grouping ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Annotated:
+    """``<model>.objects.filter(...).annotate(x=Agg('relation__field'), ...)``, optionally
+    filtered on an annotation (HAVING), ordered by it, read as (ref, x, ...) tuples; or, with
+    ``group_by``, ``.values(<field>).annotate(...)`` rows per group."""
+
+    model: str
+    steps: tuple
+    annotations: tuple  # (alias, Agg)
+    having: tuple | None = None  # (alias, lookup, value)
+    group_by: str | None = None
+
+    def __repr__(self):
+        text = repr(Query(self.model, self.steps)).removesuffix(".all()")
+        if self.group_by:
+            text += f".values({self.group_by!r})"
+        text += ".annotate(" + ", ".join(f"{k}={a!r}" for k, a in self.annotations) + ")"
+        if self.having:
+            alias, lookup, value = self.having
+            text += f".filter({alias}__{lookup}={value!r})"
+        aliases = [k for k, _ in self.annotations]
+        if self.group_by:
+            return text + f".values_list({self.group_by!r}, {', '.join(map(repr, aliases))})"
+        return text + f".order_by('ref').values_list('ref', {', '.join(map(repr, aliases))})"
+
+    def flags(self):
+        flags = Query(self.model, self.steps).flags() | {"supports_aggregates"}
+        if any("__" in a.path or a.path in ("tags", "books") for _, a in self.annotations):
+            flags.add("supports_joins")
+        if self.group_by:
+            flags.add("supports_group_by")
+        return flags
+
+    def run(self):
+        qs = Query(self.model, self.steps).queryset()
+        if self.group_by:
+            qs = qs.values(self.group_by)
+        qs = qs.annotate(**{k: a.expr() for k, a in self.annotations})
+        if self.having:
+            alias, lookup, value = self.having
+            qs = qs.filter(**{f"{alias}__{lookup}": value})
+        aliases = [k for k, _ in self.annotations]
+        if self.group_by:
+            return [tuple(V.norm(v) for v in row)
+                    for row in qs.values_list(self.group_by, *aliases)]
+        return [tuple(V.norm(v) for v in row)
+                for row in qs.order_by("ref").values_list("ref", *aliases)]
+
+    def evaluate(self, graph, nulls_largest):
+        ref = Reference(self.model, nulls_largest)
+        rows = list(graph.roots(self.model))
+        for kind, node in self.steps:
+            if kind == "exclude":
+                node = Not(node)
+            rows = [r for r in rows if ref.matches(node, r)]
+        multis = set()
+        for _, agg in self.annotations:
+            p = _agg_path(self.model, agg.path)
+            if p.multi:
+                multis |= set(_chain(p.multi))
+
+        def values(row, agg):
+            out = []
+            for combo in ref.combos(row, multis):
+                if agg.path in MULTI_PARENT:  # Count('tags'): the related row's id
+                    out.append(None if combo[agg.path] is None else combo[agg.path]["ref"])
+                else:
+                    out.append(ref.resolve(row, agg.path, combo))
+            return out
+
+        if self.group_by:
+            groups = {}
+            for row in rows:
+                key = V.norm(ref.resolve(row, self.group_by, {}))
+                groups.setdefault(key, []).append(row)
+            result = []
+            for key, members in groups.items():
+                result.append((key, *(agg.compute([v for m in members for v in values(m, agg)])
+                                      for _, agg in self.annotations)))
+        else:
+            result = [(row["ref"], *(agg.compute(values(row, agg)) for _, agg in
+                                     self.annotations)) for row in rows]
+            result.sort(key=lambda r: r[0])
+        if self.having:
+            alias, lookup, value = self.having
+            index = 1 + [k for k, _ in self.annotations].index(alias)
+            result = [r for r in result if _compare(lookup, r[index], value)]
+        return [tuple(V.norm(v) for v in r) for r in result]
+
+    def ordered(self):
+        return not self.group_by
+
+
+def _agg_path(model, name):
+    if name in MULTI_PARENT:  # Count('tags') counts the related rows
+        return path(model, name + "__ref")
+    return path(model, name)

@@ -381,3 +381,48 @@ def write_scenarios(draw):
     if data.books and draw(st.integers(0, 3)) == 0:
         return Scenario(data, draw(atomics(data)))
     return Scenario(data, draw(single_writes(data)))
+
+
+# ----- annotations ----------------------------------------------------------------------
+
+RELATED_AGGS = {
+    "Book": [("Count", "tags"), ("Max", "tags__name"), ("Min", "tags__name"),
+             ("Count", "tags__name")],
+    "Author": [("Count", "books"), ("Sum", "books__pages"), ("Avg", "books__rating"),
+               ("Max", "books__pub_date"), ("Min", "books__title"), ("Count", "books__tags"),
+               ("Max", "books__rating")],
+    "Tag": [("Count", "books"), ("Sum", "books__pages"), ("Min", "books__title")],
+}
+GROUP_KEYS = {"Book": ["in_print", "author__name", "pub_date", "title"],
+              "Author": ["age", "name"], "Tag": ["name"]}
+
+
+@st.composite
+def annotated(draw, data):
+    from compat_tests.spec import Annotated
+
+    model = draw(st.sampled_from(["Book", "Author", "Tag"]))
+    query_steps = tuple((k, n) for k, n in draw(steps(data, model))
+                        if not _has_positive_multi(model, ((k, n),)))
+    group_by = draw(st.sampled_from([None, None] + GROUP_KEYS[model]))
+    choices = RELATED_AGGS[model]
+    if group_by:
+        choices = [("Count", "ref"), ("Sum", "ref"), ("Max", "ref")] + choices
+    annotations = []
+    for i, (func, name) in enumerate(draw(st.lists(st.sampled_from(choices), min_size=1,
+                                                   max_size=2, unique=True))):
+        distinct = func in ("Count", "Sum") and draw(st.booleans())
+        annotations.append((f"x{i}", Agg(func, name, distinct)))
+    having = None
+    if draw(st.booleans()):
+        alias, agg = annotations[0]
+        if agg.func == "Count":
+            having = (alias, draw(st.sampled_from(["gte", "lt", "exact"])),
+                      draw(st.integers(0, 3)))
+    return Annotated(model, query_steps, tuple(annotations), having, group_by)
+
+
+@st.composite
+def annotation_scenarios(draw):
+    data = draw(datasets())
+    return Scenario(data, draw(annotated(data)))

@@ -10,7 +10,7 @@ from reinhardt.orm import NotSupportedError, connection
 from compat_tests.data import B, Data, graph, load
 from compat_tests.harness import mismatch, refused, same
 from compat_tests.spec import Leaf, OrderItem, Query, Scenario
-from compat_tests.strategies import scenarios
+from compat_tests.strategies import annotation_scenarios, scenarios
 
 # Bugs the suite found, pinned: each runs on every backend before the generated examples.
 DATED = Data(books=(B(1, pub_date=datetime.date(2000, 2, 29),
@@ -39,4 +39,9 @@ def check_query(data, query):
 @example(Scenario(DATED, Query("Book", (("filter", Leaf("published_at", "gt", 0, "year")),),
                                ordering=BY_REF)))
 def test_query(scenario):
+    check_query(scenario.data, scenario.operation)
+
+
+@given(annotation_scenarios())
+def test_annotation(scenario):
     check_query(scenario.data, scenario.operation)
