@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from reinhardt.orm import NotSupportedError, connection
-
 from compat_tests import values as V
+from reinhardt.orm import NotSupportedError, connection
 
 
 def refused(error: NotSupportedError, operation) -> None:

@@ -80,4 +80,4 @@ DATETIME_TRANSFORMS = DATE_TRANSFORMS + ("hour", "minute", "date")
 NUMERIC = ("int", "big", "float", "decimal")
 ORDERED = NUMERIC + ("text", "date", "datetime", "bool")
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC

@@ -8,11 +8,10 @@ import operator
 import re
 from dataclasses import dataclass
 
-from reinhardt.orm import models
-from reinhardt.orm.models import Q
-
 from compat_tests import values as V
 from compat_tests.schema import MODELS, MULTI_PARENT, path
+from reinhardt.orm import models
+from reinhardt.orm.models import Q
 
 # ----- filters --------------------------------------------------------------------------
 

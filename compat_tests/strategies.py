@@ -10,15 +10,20 @@ from hypothesis import strategies as st
 
 from compat_tests.data import A, B, Data, T
 from compat_tests.schema import (
-    DATE_TRANSFORMS, DATETIME_TRANSFORMS, NUMERIC, ORDERED, PATHS, path,
+    DATE_TRANSFORMS,
+    DATETIME_TRANSFORMS,
+    NUMERIC,
+    ORDERED,
+    PATHS,
+    path,
 )
-from compat_tests.spec import Agg, And, FRef, Leaf, Not, OrderItem, Or, Query, Scenario
+from compat_tests.spec import Agg, And, FRef, Leaf, Not, Or, OrderItem, Query, Scenario
 
 # Letters with a case (ASCII, Latin-1, Cyrillic), one without (an emoji, 4 bytes in UTF-8),
 # LIKE's wildcards and escape character, a quote and a space (trailing spaces matter).
 ALPHABET = "aAbBéÉжЖ😀%_\\' 0"
 ZONES = [
-    datetime.timezone.utc,
+    datetime.UTC,
     ZoneInfo("America/Chicago"),  # the tests' TIME_ZONE: date parts are taken here
     ZoneInfo("Asia/Kolkata"),
     ZoneInfo("Pacific/Kiritimati"),

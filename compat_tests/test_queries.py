@@ -5,12 +5,11 @@ import datetime
 
 from hypothesis import example, given
 
-from reinhardt.orm import NotSupportedError, connection
-
 from compat_tests.data import B, Data, graph, load
 from compat_tests.harness import mismatch, refused, same
 from compat_tests.spec import Leaf, OrderItem, Query, Scenario
 from compat_tests.strategies import annotation_scenarios, scenarios
+from reinhardt.orm import NotSupportedError, connection
 
 # Bugs the suite found, pinned: each runs on every backend before the generated examples.
 DATED = Data(books=(B(1, pub_date=datetime.date(2000, 2, 29),

@@ -3,12 +3,11 @@ bulk_create(), bulk_update(), and nested atomic() blocks rolled back or committe
 
 from hypothesis import given
 
-from reinhardt.orm import NotSupportedError, connection
-
 from compat_tests.data import load, snapshot_data, snapshot_db
 from compat_tests.harness import refused
 from compat_tests.strategies import write_scenarios
 from compat_tests.writes import normalise
+from reinhardt.orm import NotSupportedError, connection
 
 
 def check_write(data, operation):

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from reinhardt.utils import timezone
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def norm(value):

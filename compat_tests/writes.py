@@ -6,12 +6,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from reinhardt.orm import models, transaction
-
 from compat_tests import values as V
 from compat_tests.data import graph
 from compat_tests.models import Author, Book, Tag
 from compat_tests.spec import FRef, Not, Query, Reference
+from reinhardt.orm import models, transaction
 
 
 def _selected(data, model, steps) -> list:
