@@ -7,6 +7,7 @@ from hypothesis import example, given
 
 from compat_tests.data import B, Data, graph, load
 from compat_tests.harness import mismatch, refused, same
+from compat_tests.profiles import share
 from compat_tests.spec import Leaf, OrderItem, Query, Scenario
 from compat_tests.strategies import annotation_scenarios, scenarios
 from reinhardt.orm import NotSupportedError, connection
@@ -41,6 +42,7 @@ def test_query(scenario):
     check_query(scenario.data, scenario.operation)
 
 
+@share(0.5)
 @given(annotation_scenarios())
 def test_annotation(scenario):
     check_query(scenario.data, scenario.operation)

@@ -5,6 +5,7 @@ from hypothesis import given
 
 from compat_tests.data import load, snapshot_data, snapshot_db
 from compat_tests.harness import refused
+from compat_tests.profiles import share
 from compat_tests.strategies import write_scenarios
 from compat_tests.writes import normalise
 from reinhardt.orm import NotSupportedError, connection
@@ -34,6 +35,7 @@ def check_write(data, operation):
             f"  data:      {data!r}\n  operation: {operation!r}\n" + "\n".join(problems))
 
 
+@share(0.5)
 @given(write_scenarios())
 def test_write(scenario):
     check_write(scenario.data, scenario.operation)
