@@ -708,8 +708,9 @@ class NodeRenderer:
     def visit_YearLookup(self, node, **extra):
         self.connection.features.require("supports_date_lookups", f"{node.lookup_name} lookups")
         # Comparing a date part with a literal becomes a range on the column itself, which
-        # can use an index.
-        if node.rhs_is_direct_value():
+        # can use an index; a year no date can hold (outside 1..9999) has no such range and
+        # compares the extracted year instead (year 0 matches nothing, year__gt=0 every date).
+        if node.rhs_is_direct_value() and _in_date_range(node.rhs):
             # The column itself, without the extraction.
             lhs_sql, params = node.process_lhs(self, self.connection, node.lhs.lhs)
             rhs_sql, _ = node.process_rhs(self, self.connection)
@@ -836,6 +837,12 @@ def _year_direct_rhs_sql(node, connection, rhs):
     if isinstance(node, YearExact):
         return "BETWEEN %s AND %s"
     return connection.ops.operators[node.lookup_name] % rhs
+
+
+def _in_date_range(year) -> bool:
+    import datetime
+
+    return isinstance(year, int) and datetime.MINYEAR <= year <= datetime.MAXYEAR - 1
 
 
 def _year_bound_params(node, start, finish):
