@@ -18,6 +18,7 @@ from reinhardt.orm import (
 from reinhardt.orm.errors import TransactionManagementError
 from reinhardt.orm.models import F
 from reinhardt.test.utils import override_settings
+from tests.orm.capabilities import needs
 from tests.orm.models import Author, Tag
 
 pytestmark = pytest.mark.transactional
@@ -96,11 +97,14 @@ def test_concurrent_f_increments_lose_nothing():
     assert Author.objects.get(pk=counter.pk).age == 8 * 25
 
 
+@needs("supports_select_for_update")
 def test_concurrent_read_modify_write_under_select_for_update_loses_nothing(features):
     """With row locks every transaction waits its turn and all increments land. Where the
     lock is emulated by a database-wide write lock (SQLite), a transaction that cannot get
     the lock fails with OperationalError instead of waiting; either way, every increment a
     transaction committed is in the row and no other is."""
+    with transaction.atomic():
+        Author.objects.select_for_update().filter(pk=-1).first()  # refused where unsupported
     counter = Author.objects.create(name="counter", age=0)
     committed = []
 
