@@ -40,6 +40,7 @@ except ImportError as e:  # pragma: no cover - depends on the installed extras
 # Driver exceptions by the PEP 249 names DatabaseErrorWrapper looks for.
 Database = types.SimpleNamespace(
     IntegrityError=google_exceptions.AlreadyExists,
+    Binary=bytes,
     DatabaseError=google_exceptions.GoogleAPIError,
     Error=google_exceptions.GoogleAPIError,
 )
@@ -165,6 +166,13 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     def key(self, kind, id_or_name):
         return self.ds.key(kind, id_or_name)
 
+    def log_query(self, operation, *details):
+        """Record a Datastore call in queries_log (DEBUG or force_debug_cursor), as SQL
+        backends record statements."""
+        if self.queries_logged:
+            self.queries_log.append({
+                "sql": f"{operation} {' '.join(map(repr, details))}", "time": "0.000"})
+
     # ----- writes ----------------------------------------------------------------------------
 
     def write(self, mutations):
@@ -220,6 +228,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     def _apply(self, mutations, transactional):
         client = self.ds
+        self.log_query("Commit", [(op, getattr(t, "key", t).flat_path) for op, t in mutations])
         for start in range(0, len(mutations), MAX_MUTATIONS):
             chunk = mutations[start:start + MAX_MUTATIONS]
             batch = client.transaction() if transactional else client.batch()
@@ -264,6 +273,8 @@ class DatabaseWrapper(BaseDatabaseWrapper):
                     found[path] = pending[path]
             else:
                 remaining.append(key)
+        if remaining:
+            self.log_query("Lookup", [k.flat_path for k in remaining])
         for start in range(0, len(remaining), 1000):
             with self.wrap_database_errors:
                 for entity in self.ds.get_multi(remaining[start:start + 1000]):

@@ -171,6 +171,43 @@ def _replace(tree, old, new):
     return tree
 
 
+# ----- which flag an unsupported expression needs ---------------------------------------------
+
+_DATE_NAMES = {"year", "iso_year", "month", "day", "week", "week_day", "iso_week_day",
+               "quarter", "hour", "minute", "second", "date", "time"}
+
+
+def _walk(expr):
+    yield expr
+    getter = getattr(expr, "get_source_expressions", None)
+    if getter is None:
+        return
+    for source in getter():
+        if source is not None:
+            yield from _walk(source)
+
+
+def flag_for(expr):
+    """(flag, feature) naming what an expression needs that Datastore lacks."""
+    nodes = list(_walk(expr))
+    names = {type(n).__name__ for n in nodes}
+    if any(getattr(n, "contains_over_clause", False) for n in nodes) or "Window" in names:
+        return "supports_window_functions", "window expressions"
+    if names & {"Subquery", "Exists", "OuterRef", "ResolvedOuterRef", "Query"} or any(
+            getattr(n, "subquery", False) for n in nodes):
+        return "supports_subqueries", "subqueries"
+    if names & {"KeyTransform", "KeyTextTransform", "KeyTransformTextLookupMixin"}:
+        return "supports_json_field_contains", "JSONField key lookups"
+    for node in nodes:
+        if isinstance(node, Lookup | Transform) and not type(node).__module__.startswith(
+                "reinhardt."):
+            return "supports_raw_queries", f"the custom {type(node).__name__} (its own SQL)"
+    if any(n.__class__.__name__.startswith(("Extract", "Trunc")) or
+           getattr(n, "lookup_name", None) in _DATE_NAMES for n in nodes):
+        return "supports_date_lookups", "date and time transforms"
+    return "supports_functions", f"the expression {expr!r}"
+
+
 # ----- the compilers --------------------------------------------------------------------------
 
 class SQLCompiler(sql_compiler.SQLCompiler):
@@ -273,7 +310,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             return self._check_selectable(expr.source, base)
         if getattr(expr, "contains_aggregate", False):
             return
-        raise self.not_supported("supports_functions", f"the expression {expr!r} in a query")
+        raise self.not_supported(*flag_for(expr))
 
     def check_joins(self):
         query = self.query
@@ -298,28 +335,34 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             negated = negated ^ node.negated
             if node.connector == XOR:
                 raise self.not_supported("supports_logical_xor", "XOR of conditions (Q() ^ Q())")
+            if node.negated:
+                self.features.require("supports_negated_filters", "exclude() and ~Q()")
+            if node.connector == OR and len(node.children) > 1:
+                self.features.require("supports_or_filters", "Q(...) | Q(...)")
             parts = [self._node(child, negated) for child in node.children]
             connector = node.connector
             if negated:
                 connector = OR if connector == AND else AND
             return _and(parts) if connector == AND else _or(parts)
         if isinstance(node, Lookup):
-            return self._leaf(node, negated)
+            try:
+                return self._leaf(node, negated)
+            except EmptyResultSet:
+                return TRUE if negated else FALSE
+            except FullResultSet:
+                return FALSE if negated else TRUE
         if getattr(node, "contains_aggregate", False):
             raise self.not_supported("supports_group_by", "filters on aggregates")
-        raise self.not_supported("supports_subqueries", f"the condition {node!r}")
+        raise self.not_supported(*flag_for(node))
 
     def _lookup_lhs(self, lookup):
         lhs = lookup.lhs
         if isinstance(lhs, Transform) or not isinstance(lhs, Col):
-            name = getattr(lhs, "lookup_name", None) or type(lhs).__name__
-            if name in ("year", "iso_year", "month", "day", "week", "week_day", "iso_week_day",
-                        "quarter", "hour", "minute", "second", "date", "time"):
-                raise self.not_supported("supports_date_lookups", f"the {name} transform")
-            if type(lhs).__name__ in ("KeyTransform", "KeyTextTransform"):
-                raise self.not_supported("supports_json_field_contains",
-                                         "JSONField key lookups")
-            raise self.not_supported("supports_functions", f"filters on {name}")
+            if "KeyTransform" in {type(n).__name__ for n in _walk(lhs)}:
+                self.features.require("supports_json_field", "JSONField key lookups")
+            raise self.not_supported(*flag_for(lookup))
+        if not type(lookup).__module__.startswith("reinhardt."):
+            raise self.not_supported(*flag_for(lookup))
         if lhs.alias != self.base_alias():
             raise self.not_supported("supports_joins", "filters across relations")
         return lhs
@@ -362,6 +405,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
 
         def db(value):
             value = self._prepare(lookup, value)
+            if isinstance(value, int) and not -2**63 <= value < 2**63:
+                # Beyond Datastore's 64-bit integers: decided without the database.
+                raise (getattr(lookup, "overflow_exception", EmptyResultSet) if value > 0
+                       else getattr(lookup, "underflow_exception", EmptyResultSet))
             return self.key_for(value) if is_pk else value
 
         if isinstance(lookup, IsNull):
@@ -370,6 +417,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             op = "=" if rhs != negated else "!="
             return _leafnode(prop, op, None)
         if isinstance(lookup, In):
+            self.features.require("supports_or_filters", "__in lookups")
             values = []
             for value in rhs:
                 if value is None or hasattr(value, "resolve_expression"):
@@ -461,7 +509,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             elif isinstance(inner, Col):
                 raise self.not_supported("supports_joins", "ordering across relations")
             else:
-                raise self.not_supported("supports_functions", f"ordering by {inner!r}")
+                raise self.not_supported(*flag_for(inner))
             desc = resolved.descending
             if (resolved.nulls_first and desc) or (resolved.nulls_last and not desc):
                 raise self.not_supported(
@@ -557,6 +605,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             kwargs["offset"] = offset
         if limit is not None:
             kwargs["limit"] = limit
+        self.connection.log_query("RunQuery", self.kind, tree, order, offset, limit)
         with self.connection.wrap_database_errors:
             return list(query.fetch(**kwargs))
 
@@ -647,7 +696,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             if related:
                 if not self._join_related(entity, context, related):
                     continue  # an inner join with no related entity drops the row
-            rows.append([get(context) for get in getters])
+            rows.append(tuple([get(context) for get in getters]))
         return rows
 
     def _getter(self, expr, base):
@@ -670,7 +719,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                 entity = context.get(alias)
                 return None if entity is None else entity.get(column)
             return get_column
-        raise self.not_supported("supports_functions", f"the expression {expr!r} in a query")
+        raise self.not_supported(*flag_for(expr))
 
     # ----- select_related() by batched key gets ---------------------------------------------
 
@@ -684,10 +733,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             if alias == base or alias not in self.related_aliases:
                 continue
             parent = join.parent_alias
-            (from_col, to_col), *rest = join.join_cols
-            target_meta = query.alias_map[alias].join_field.related_model._meta \
-                if hasattr(join, "join_field") else None
-            if rest or target_meta is None or to_col != target_meta.pk.column:
+            (from_field, to_field), *rest = join.join_fields
+            from_col, to_col = from_field.column, to_field.column
+            target_meta = to_field.model._meta
+            if rest or to_col != target_meta.pk.column:
                 raise self.not_supported("supports_joins", "select_related() of this relation")
             parents = by_alias.get(parent, [])
             parent_meta_pk = self._meta_for_alias(parent).pk
@@ -708,7 +757,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         join = self.query.alias_map[alias]
         if alias == self.base_alias():
             return self.meta
-        return join.join_field.related_model._meta
+        return join.join_fields[0][1].model._meta
 
     def _join_related(self, entity, context, related):
         for alias, (join, from_col, target_meta, fetched, parent_pk) in related.items():
@@ -735,6 +784,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
 
     def aggregate_row(self):
         """One row of aggregate values over the filtered entities."""
+        self.features.require("supports_aggregates", "aggregate()")
         self.check_joins()
         tree = self.filter_tree()
         if self.query.is_sliced or self.query.distinct:
@@ -750,7 +800,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         if type(annotation).__name__ == "Coalesce" and len(sources) == 2 and isinstance(
                 sources[0], Aggregate) and isinstance(sources[1], Value):
             return sources[0], sources[1].value
-        raise self.not_supported("supports_functions", f"the aggregate expression {annotation!r}")
+        raise self.not_supported(*flag_for(annotation))
 
     def _aggregate(self, annotation, tree):
         aggregate, default = self._unwrap(annotation)
@@ -764,7 +814,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         if not isinstance(source, Col) or source.alias != self.base_alias():
             if isinstance(source, Col):
                 raise self.not_supported("supports_joins", "aggregates across relations")
-            raise self.not_supported("supports_functions", f"aggregates of {source!r}")
+            raise self.not_supported(*flag_for(source))
         field = source.target
         prop = KEY if self._is_pk(field) else field.column
         nonnull = tree if prop == KEY else _and([tree, _leafnode(prop, "!=", None)])
@@ -839,6 +889,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                 aggregation.sum(prop, alias=f"a{index}")
             else:
                 aggregation.avg(prop, alias=f"a{index}")
+        self.connection.log_query("RunAggregationQuery", self.kind, tree, kinds)
         with self.connection.wrap_database_errors:
             results = {r.alias: r.value for batch in aggregation.fetch() for r in batch}
         return [results.get(f"a{index}") for index in range(len(kinds))]
