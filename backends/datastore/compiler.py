@@ -43,6 +43,7 @@ from reinhardt.orm.query.constants import CURSOR, MULTI, NO_RESULTS, ROW_COUNT, 
 from reinhardt.orm.query.query import Query
 from reinhardt.orm.query.where import AND, OR, XOR, NothingNode, WhereNode
 
+from . import indexes
 from .base import MARKER_KIND_PREFIX, datastore
 
 try:
@@ -539,8 +540,17 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             entities = [found[k.flat_path] for k in keys if k.flat_path in found]
             return self._sort_slice(entities, order, offset, limit, presorted=False)
         large = _large_in(tree)
-        if pending is None and large is None and not _tree_has_large_in(tree):
+        residual = self._residual(tree)
+        if pending is None and large is None and residual is None and \
+                not _tree_has_large_in(tree):
             return self._run(tree, order, offset, limit, keys_only)
+        full_tree = tree
+        if residual is not None:
+            # Emulation: what one query cannot say (a second != / NOT IN, a long NOT IN)
+            # is checked in Python on the entities the rest of the filter returns.
+            tree = _and([c for c in tree[1] if c not in residual]) if tree[0] == "and" \
+                else TRUE
+            large = _large_in(tree)
         # Emulation: several queries (or pending writes) merged, then sorted and sliced.
         trees = [tree]
         if large is not None:
@@ -553,15 +563,38 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             if _tree_has_large_in(part):
                 raise self.not_supported(
                     "supports_or_filters", "more than one IN list over 30 values in a query")
-            fetch_limit = None if (pending or offset is None) else None
-            for entity in self._run(part, order, None, fetch_limit, keys_only and not pending):
-                merged.setdefault(entity.key.flat_path, entity)
+            plain = keys_only and not pending and residual is None
+            for entity in self._run(part, order, None, None, plain):
+                if residual is None or matches(full_tree, entity):
+                    merged.setdefault(entity.key.flat_path, entity)
         if pending:
             for path, entity in pending.items():
                 merged.pop(path, None)
-                if entity is not None and matches(tree, entity):
+                if entity is not None and matches(full_tree, entity):
                     merged[path] = entity
         return self._sort_slice(list(merged.values()), order, offset, limit, presorted=False)
+
+    @staticmethod
+    def _residual(tree):
+        """Top-level conditions Datastore can't take in one query: beyond the first
+        != / NOT_IN, and NOT_IN lists longer than 30 values."""
+        children = tree[1] if tree[0] == "and" else [tree]
+        negative = [c for c in children if c[0] == "leaf" and c[2] in ("!=", "NOT_IN")]
+        residual = [c for c in negative[1:]] + [
+            c for c in negative[:1] if c[2] == "NOT_IN" and len(c[3]) > IN_LIMIT]
+        rest = [c for c in children if c not in residual]
+
+        def negatives(node):
+            if node[0] == "leaf":
+                return [node] if node[2] in ("!=", "NOT_IN") else []
+            if node[0] in ("and", "or"):
+                return [n for child in node[1] for n in negatives(child)]
+            return []
+
+        nested = [n for c in rest for n in negatives(c)]
+        if len(nested) > 1 or any(n[2] == "NOT_IN" and len(n[3]) > IN_LIMIT for n in nested):
+            return list(children)  # the whole condition is checked in Python
+        return residual or None
 
     def _keys_of(self, tree):
         """The keys a filter names, when it is only ``pk = k`` or ``pk IN [...]``."""
@@ -606,6 +639,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         if limit is not None:
             kwargs["limit"] = limit
         self.connection.log_query("RunQuery", self.kind, tree, order, offset, limit)
+        indexes.record(self.connection, self.kind, tree, order)
         with self.connection.wrap_database_errors:
             return list(query.fetch(**kwargs))
 
@@ -979,6 +1013,10 @@ def unique_sets(meta):
 
 def check_constraints_supported(connection, meta):
     for constraint in getattr(meta, "constraints", []):
+        if type(constraint).__name__ == "CheckConstraint":
+            raise connection.features.not_supported(
+                "supports_table_check_constraints",
+                f"CheckConstraint {constraint.name} (Datastore cannot enforce it)")
         if type(constraint).__name__ == "UniqueConstraint" and (
                 constraint.condition is not None or constraint.expressions):
             raise connection.features.not_supported(
