@@ -12,7 +12,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def _nothing(self, *args, **kwargs):
         return None
 
-    create_model = delete_model = add_index = remove_index = _nothing
+    create_model = add_index = remove_index = _nothing
     add_constraint = remove_constraint = add_field = remove_field = _nothing
     alter_field = alter_db_table = alter_unique_together = alter_index_together = _nothing
     rename_index = alter_db_table_comment = alter_db_tablespace = _nothing
