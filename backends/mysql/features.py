@@ -24,9 +24,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_window_functions = True
     supports_frame_exclusion = False  # no EXCLUDE in window frames
     supports_explain = True
-    # mysqlclient reads whole results into the client; iterator() converts rows lazily
-    # but does not stream from the server (an unbuffered cursor blocks the connection).
-    can_use_chunked_reads = False
+    # iterator() reads through an unbuffered cursor (MySQLdb SSCursor), chunk_size rows at
+    # a time; see StreamingCursor in base.py for how the connection stays usable meanwhile.
+    can_use_chunked_reads = True
     supports_aggregate_filter_clause = False
     supports_boolean_expr_in_select_clause = True
     supports_parentheses_in_compound = True

@@ -131,9 +131,8 @@ class NodeRenderer:
                 return "1=1", ()
             return self.compile(Value(True))
         ops = self.connection.ops
-        # Some database backends (e.g. Oracle) don't allow EXISTS() and filters
-        # to be compared to another expression unless they're wrapped in a CASE
-        # WHEN.
+        # Backends that cannot use a boolean expression as a WHERE operand get CASE WHEN ...
+        # THEN 1 ELSE 0 END instead.
         if not ops.conditional_expression_supported_in_where_clause(node.expression):
             return f"CASE WHEN {sql} = 0 THEN 1 ELSE 0 END", params
         return f"NOT {sql}", params
@@ -206,9 +205,8 @@ class NodeRenderer:
             sql_parts.append(arg_sql)
             params.extend(arg_params)
         data = {**node.extra, **extra_context}
-        # Use the first supplied value in this order: the parameter to this
-        # method, a value supplied in __init__()'s **extra (the value in
-        # `data`), or the value defined on the class.
+        # Function name, template and arg joiner: the compile() argument wins, then the
+        # expression's extra options, then the class attribute.
         if function is not None:
             data["function"] = function
         else:
@@ -413,12 +411,8 @@ class NodeRenderer:
             full_needed, empty_needed = 1, len(node.children)
 
         if node.connector == "XOR" and not connection.features.supports_logical_xor:
-            # Convert if the database doesn't support XOR:
-            #   a XOR b XOR c XOR ...
-            # to:
-            #   (a OR b OR c OR ...) AND MOD(a + b + c + ..., 2) == 1
-            # The result of an n-ary XOR is true when an odd number of operands
-            # are true.
+            # XOR fallback: an odd count of true operands, i.e. (a OR b OR ...) AND MOD(a +
+            # b + ..., 2) = 1.
             return self.compile(node.xor_as_or_and_parity())
 
         for child in node.children:
@@ -434,11 +428,8 @@ class NodeRenderer:
                     result_params.extend(params)
                 else:
                     full_needed -= 1
-            # Check if this node matches nothing or everything.
-            # First check the amount of full nodes and empty nodes
-            # to make this node empty/full.
-            # Now, check if this node is full/empty using the
-            # counts.
+            # A child that can match nothing or everything decides whether the whole AND/OR
+            # is empty or full.
             if empty_needed == 0:
                 if node.negated:
                     raise FullResultSet
@@ -454,9 +445,8 @@ class NodeRenderer:
         if not sql_string:
             raise FullResultSet
         if node.negated:
-            # Some backends (Oracle at least) need parentheses around the inner
-            # SQL in the negated case, even if the inner SQL contains just a
-            # single expression.
+            # Always parenthesise a negated condition; some backends misparse NOT before a
+            # single term.
             sql_string = "NOT (%s)" % sql_string
         elif len(result) > 1 or node.resolved:
             sql_string = "(%s)" % sql_string
@@ -508,8 +498,7 @@ class NodeRenderer:
             params.extend(lhs_params)
             params.extend(rhs_params)
 
-        # Add a single condition inside parentheses for whatever
-        # get_extra_restriction() returns.
+        # The relation's extra join condition, parenthesised.
         extra_cond = node.join_field.get_extra_restriction(node.table_alias, node.parent_alias)
         if extra_cond:
             extra_sql, extra_params = self.compile(extra_cond)
@@ -524,7 +513,7 @@ class NodeRenderer:
                 join_conditions.append("(%s)" % extra_sql)
                 params.extend(extra_params)
         if not join_conditions:
-            # This might be a rel on the other end of an actual declared field.
+            # The join may follow a reverse relation: use the field it mirrors.
             declared_field = getattr(node.join_field, "field", node.join_field)
             raise ValueError(
                 "Join generated an empty ON clause. %s did not yield either joining columns "
@@ -580,7 +569,7 @@ class NodeRenderer:
                     "query to be evaluated using `list(inner_query)`."
                 )
             if lookup.rhs_is_direct_value():
-                # Remove None from the list as NULL is never equal to anything.
+                # x IN (..., NULL) never matches through the NULL, so drop it.
                 try:
                     rhs = OrderedSet(lookup.rhs)
                     rhs.discard(None)
@@ -588,8 +577,7 @@ class NodeRenderer:
                     rhs = [r for r in lookup.rhs if r is not None]
                 if not rhs:
                     raise EmptyResultSet
-                # rhs should be an iterable; use batch_process_rhs() to
-                # prepare/transform those values.
+                # One placeholder per value, each prepared by the field.
                 sqls, sqls_params = self.lookup_batch_rhs(lookup, rhs)
                 placeholder = "(" + ", ".join(sqls) + ")"
                 return placeholder, sqls_params
@@ -612,16 +600,15 @@ class NodeRenderer:
                 "supports_expression_filters", "filters comparing to F() or an expression")
         if lookup.bilateral_transforms:
             if lookup.rhs_is_direct_value():
-                # Do not call get_db_prep_lookup here as the value will be
-                # transformed before being used for lookup
+                # The transform will convert the value, so it is not prepared for the
+                # database here.
                 value = Value(value, output_field=lookup.lhs.output_field)
             value = lookup.apply_bilateral_transforms(value)
             value = value.resolve_expression(self.query)
         if hasattr(value, "as_sql") or hasattr(value, "resolve_expression"):
             sql, params = self.compile(value)
-            # Ensure expression is wrapped in parentheses to respect operator
-            # precedence but avoid double wrapping as it can be misinterpreted
-            # on some backends (e.g. subqueries on SQLite).
+            # Parenthesise once for precedence; SQLite misreads doubled parentheses around
+            # subqueries.
             if sql and sql[0] != "(":
                 sql = "(%s)" % sql
             sql, params = sql, list(params)
@@ -643,7 +630,7 @@ class NodeRenderer:
         from reinhardt.orm.models.lookups import FieldGetDbPrepValueMixin
 
         if isinstance(lookup, FieldGetDbPrepValueMixin):
-            # For relational fields, use the 'target_field' attribute of the output_field.
+            # A relation compares against the column of the field it targets.
             field = getattr(lookup.lhs.output_field, "target_field", None)
             get_db_prep_value = (
                 getattr(field, "get_db_prep_value", None)
@@ -699,9 +686,8 @@ class NodeRenderer:
         return "%s %s" % (lhs_sql, rhs_sql), params
 
     def visit_Exact(self, node, **extra):
-        # Avoid comparison against direct rhs if lhs is a boolean value. That
-        # turns "boolfield__exact=True" into "WHERE boolean_field" instead of
-        # "WHERE boolean_field = True" when allowed.
+        # A boolean expression compared with True/False is written as the expression itself
+        # (or its negation) where the backend allows it.
         if (
             isinstance(node.rhs, bool)
             and getattr(node.lhs, "conditional", False)
@@ -735,11 +721,10 @@ class NodeRenderer:
 
     def visit_YearLookup(self, node, **extra):
         self.connection.features.require("supports_date_lookups", f"{node.lookup_name} lookups")
-        # Avoid the extract operation if the rhs is a direct value to allow
-        # indexes to be used.
+        # Comparing a date part with a literal becomes a range on the column itself, which
+        # can use an index.
         if node.rhs_is_direct_value():
-            # Skip the extract part by directly using the originating field,
-            # that is self.lhs.lhs.
+            # The column itself, without the extraction.
             lhs_sql, params = node.process_lhs(self, self.connection, node.lhs.lhs)
             rhs_sql, _ = node.process_rhs(self, self.connection)
             rhs_sql = _year_direct_rhs_sql(node, self.connection, rhs_sql)

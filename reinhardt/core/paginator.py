@@ -186,7 +186,7 @@ class Page(collections.abc.Sequence):
         return self.paginator.validate_number(self.number - 1)
 
     def start_index(self) -> int:
-        """The 1-based index of the first item on this page (0 for an empty list)."""
+        """Position (counting from 1) of this page's first object; 0 when there are none."""
         if self.paginator.count == 0:
             return 0
         return (self.paginator.per_page * (self.number - 1)) + 1

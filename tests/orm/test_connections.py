@@ -97,13 +97,12 @@ def test_concurrent_f_increments_lose_nothing():
 
 
 def test_concurrent_read_modify_write_under_select_for_update_loses_nothing(features):
-    if features.supports_select_for_update is EMULATED:
-        pytest.skip(
-            f"{features.display_name} has no row locks: select_for_update() is emulated by "
-            "its database-wide write lock, so concurrent transactions fail (\"database table "
-            "is locked\") instead of waiting; nothing is lost either way."
-        )
+    """With row locks every transaction waits its turn and all increments land. Where the
+    lock is emulated by a database-wide write lock (SQLite), a transaction that cannot get
+    the lock fails with OperationalError instead of waiting; either way, every increment a
+    transaction committed is in the row and no other is."""
     counter = Author.objects.create(name="counter", age=0)
+    committed = []
 
     def work():
         for _ in range(10):
@@ -111,9 +110,16 @@ def test_concurrent_read_modify_write_under_select_for_update_loses_nothing(feat
                 row = Author.objects.select_for_update().get(pk=counter.pk)
                 row.age += 1
                 row.save(update_fields=["age"])
+            committed.append(1)
 
-    assert run_in_threads(work) == []
-    assert Author.objects.get(pk=counter.pk).age == 8 * 10
+    errors = run_in_threads(work)
+    if features.supports_select_for_update is EMULATED:
+        assert all(isinstance(e, OperationalError) for e in errors), errors
+        assert committed, "no transaction got the write lock"
+    else:
+        assert errors == []
+        assert len(committed) == 8 * 10
+    assert Author.objects.get(pk=counter.pk).age == len(committed)
 
 
 # ----- the server drops the connection ------------------------------------------------------
