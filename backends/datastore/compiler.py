@@ -198,7 +198,7 @@ def flag_for(expr):
             getattr(n, "subquery", False) for n in nodes):
         return "supports_subqueries", "subqueries"
     if names & {"KeyTransform", "KeyTextTransform", "KeyTransformTextLookupMixin"}:
-        return "supports_json_field_contains", "JSONField key lookups"
+        return "supports_json_field", "JSONField key transforms"
     for node in nodes:
         if isinstance(node, Lookup | Transform) and not type(node).__module__.startswith(
                 "reinhardt."):
@@ -359,11 +359,18 @@ class SQLCompiler(sql_compiler.SQLCompiler):
     def _lookup_lhs(self, lookup):
         lhs = lookup.lhs
         if isinstance(lhs, Transform) or not isinstance(lhs, Col):
-            if "KeyTransform" in {type(n).__name__ for n in _walk(lhs)}:
+            if "KeyTransform" in {type(n).__name__ for n in _walk(lhs)} or \
+                    lhs.output_field.get_internal_type() == "JSONField":
                 self.features.require("supports_json_field", "JSONField key lookups")
             raise self.not_supported(*flag_for(lookup))
         if not type(lookup).__module__.startswith("reinhardt."):
             raise self.not_supported(*flag_for(lookup))
+        if lhs.output_field.get_internal_type() == "JSONField" and lookup.lookup_name not in (
+                "exact", "isnull", "in"):
+            if lookup.lookup_name in ("contains", "contained_by"):
+                raise self.not_supported("supports_json_field_contains",
+                                         f"JSONField {lookup.lookup_name} lookups")
+            raise self.not_supported("supports_json_field", f"JSONField {lookup.lookup_name}")
         if lhs.alias != self.base_alias():
             raise self.not_supported("supports_joins", "filters across relations")
         return lhs
@@ -403,6 +410,9 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             pass
         is_pk = self._is_pk(field)
         prop = KEY if is_pk else field.column
+        if _unindexed(field) and not isinstance(lookup, IsNull):
+            raise self.not_supported("supports_expression_filters",
+                                     f"filters on {field.name} (a BinaryField is not indexed)")
 
         def db(value):
             value = self._prepare(lookup, value)
@@ -438,6 +448,8 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                 return _or([self._cmp(prop, "<", low), _leafnode(prop, ">", high)])
             return _and([_leafnode(prop, ">=", low), self._cmp(prop, "<=", high)])
         if isinstance(lookup, Exact):
+            if rhs is None and getattr(lookup, "can_use_none_as_rhs", False):
+                return _leafnode(prop, "!=" if negated else "=", db(None))  # JSON null
             if rhs is None:
                 return _leafnode(prop, "!=" if negated else "=", None)
             value = db(rhs)
@@ -1046,7 +1058,9 @@ def markers_of(connection, table, sets, props, key):
 
 
 def _unindexed(field):
-    return field.get_internal_type() in ("TextField", "JSONField", "BinaryField")
+    # Strings are indexed (filters on them are exact); Datastore refuses indexed strings
+    # over 1500 bytes with an error. Blobs are not indexed: filters on them are refused.
+    return field.get_internal_type() == "BinaryField"
 
 
 class SQLInsertCompiler(SQLCompiler):
@@ -1146,7 +1160,13 @@ class SQLUpdateCompiler(SQLCompiler):
         self.select = []
         self.check_joins()
         tree = self.filter_tree()
-        entities = self._fetch(tree, [], None, None)
+        if query.update_rows is not None:
+            keys = [self.key_for(pk) for pk in values_by_pk]
+            found = self.connection.get_entities(keys)
+            entities = [found[k.flat_path] for k in keys if k.flat_path in found
+                        and matches(tree, found[k.flat_path])]
+        else:
+            entities = self._fetch(tree, [], None, None)
         if not (changes or query.update_rows is not None):
             return len(entities) if result_type == ROW_COUNT else None
         mutations = []

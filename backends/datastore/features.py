@@ -52,7 +52,11 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_update_conflicts = False
     supports_update_conflicts_with_target = False
     supports_update_expressions = False
-    supports_json_field = True
+    # bulk_update() hands the compiler (pk, values...) rows instead of CASE expressions.
+    supports_update_from_values = True
+    # JSONField values are stored and compared whole (canonical JSON text); key transforms,
+    # has_key and contains need a JSON-aware query engine Datastore lacks.
+    supports_json_field = False
     supports_json_field_contains = False
     has_native_json_field = False
     has_native_uuid_field = False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import uuid
 
 from reinhardt.backends.base.operations import BaseDatabaseOperations
@@ -115,6 +116,15 @@ class DatabaseOperations(BaseDatabaseOperations):
         if isinstance(value, uuid.UUID):
             return value.hex
         return value
+
+    def adapt_json_value(self, value, encoder):
+        # Canonical text (sorted keys, no spaces): equal JSON values compare equal.
+        return json.dumps(value, cls=encoder, sort_keys=True, separators=(",", ":"))
+
+    def convert_durationfield_value(self, value, expression, connection):
+        if value is None or isinstance(value, datetime.timedelta):
+            return value
+        return datetime.timedelta(microseconds=value)
 
     # ----- values from Datastore -------------------------------------------------------------
 
