@@ -17,7 +17,7 @@ import types
 
 from reinhardt.backends.base.base import BaseDatabaseWrapper
 from reinhardt.core.exceptions import ImproperlyConfigured
-from reinhardt.orm.errors import IntegrityError, NotSupportedError
+from reinhardt.orm.errors import IntegrityError, NotSupportedError, OperationalError
 
 from .client import DatabaseClient
 from .creation import DatabaseCreation
@@ -46,6 +46,7 @@ Database = types.SimpleNamespace(
 )
 
 MAX_MUTATIONS = 500
+RMW_ATTEMPTS = 10
 ID_BLOCK = 50
 
 # Id blocks handed out per (project, database, namespace, kind): [next, end).
@@ -260,6 +261,48 @@ class DatabaseWrapper(BaseDatabaseWrapper):
                     except Exception:
                         pass
                 raise
+
+    def read_modify_write(self, keys, compute):
+        """Re-read ``keys`` in a Datastore transaction, write ``compute(entities)``'s
+        mutations in it, and retry when a concurrent transaction wins (no lost updates)."""
+        import random
+        import time
+
+        client = self.ds
+        for attempt in range(RMW_ATTEMPTS):
+            txn = client.transaction()
+            txn.begin()
+            try:
+                self.log_query("Lookup", [k.flat_path for k in keys])
+                entities = client.get_multi(keys, transaction=txn) if keys else []
+                order = {k.flat_path: i for i, k in enumerate(keys)}
+                entities.sort(key=lambda e: order[e.key.flat_path])
+                mutations = compute(entities)
+                written = _written_kinds.setdefault(self.scope(), set())
+                for op, target in mutations:
+                    key = getattr(target, "key", target)
+                    written.add(key.kind)
+                    mutation = datastore_pb2.Mutation()
+                    if op == "delete":
+                        mutation.delete._pb.CopyFrom(key.to_protobuf()._pb)
+                    else:
+                        _assign_entity_to_pb(getattr(mutation, op), target)
+                    txn._mutations.append(mutation)
+                self.log_query("Commit", [getattr(t, "key", t).flat_path for _, t in mutations])
+                txn.commit()
+                return
+            except (google_exceptions.Aborted, google_exceptions.Conflict) as e:
+                if isinstance(e, google_exceptions.AlreadyExists):
+                    raise IntegrityError(str(e)) from e
+                if txn._status == txn._IN_PROGRESS:
+                    txn.rollback()
+                time.sleep(random.uniform(0, min(0.05, 0.002 * 2 ** min(attempt, 6))))
+            except BaseException:
+                if txn._status == txn._IN_PROGRESS:
+                    txn.rollback()
+                raise
+        raise OperationalError(
+            f"update() gave up after {RMW_ATTEMPTS} conflicting concurrent transactions")
 
     def get_entities(self, keys):
         """{key path: entity} for the keys that exist, seeing an atomic block's writes."""

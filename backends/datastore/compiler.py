@@ -1143,7 +1143,74 @@ class SQLDeleteCompiler(SQLCompiler):
         return len(entities) if result_type == ROW_COUNT else None
 
 
+class _Expression:
+    """An update() value computed per entity from its current values (F() arithmetic)."""
+
+    def __init__(self, field, expression):
+        self.field, self.expression = field, expression
+
+
+_ARITHMETIC = {"+", "-", "*", "/", "%%", "^"}
+
+
 class SQLUpdateCompiler(SQLCompiler):
+    def _check_evaluable(self, expression):
+        """F() arithmetic (+ - * / % ^) over this model's columns and constants is computed
+        in Python from each entity's values, inside a Datastore transaction; anything else
+        (functions, Case, subqueries, windows) is refused."""
+        for node in _walk(expression):
+            if getattr(node, "contains_over_clause", False):
+                raise self.not_supported("supports_window_functions", "window expressions")
+            if isinstance(node, Value | Col):
+                if isinstance(node, Col) and node.alias != self.base_alias():
+                    raise self.not_supported("supports_joins", "update() from related fields")
+                continue
+            name = type(node).__name__
+            if name in ("CombinedExpression", "DurationExpression", "TemporalSubtraction") \
+                    and node.connector in _ARITHMETIC:
+                continue
+            if name in ("ExpressionWrapper", "DurationValue"):
+                continue
+            raise self.not_supported("supports_update_expressions",
+                                     f"update() with {expression!r}")
+
+    def _evaluate(self, expression, entity):
+        name = type(expression).__name__
+        if isinstance(expression, Value):
+            return expression.value
+        if isinstance(expression, Col):
+            field = expression.target
+            value = entity.key.id_or_name if self._is_pk(field) else entity.get(field.column)
+            converters = self.get_converters([expression])
+            if converters:
+                value = next(self.apply_converters([[value]], converters))[0]
+            return value
+        if name == "ExpressionWrapper":
+            return self._evaluate(expression.expression, entity)
+        lhs = self._evaluate(expression.lhs, entity)
+        rhs = self._evaluate(expression.rhs, entity)
+        if lhs is None or rhs is None:
+            return None  # NULL propagates, as in SQL
+        op = expression.connector
+        try:
+            if op == "+":
+                return lhs + rhs
+            if op == "-":
+                return lhs - rhs
+            if op == "*":
+                return lhs * rhs
+            if op == "^":
+                return lhs ** rhs
+            if rhs == 0:
+                return None  # SQLite: division by zero is NULL
+            if isinstance(lhs, int) and isinstance(rhs, int):
+                quotient = abs(lhs) // abs(rhs) * (1 if (lhs < 0) == (rhs < 0) else -1)
+                return quotient if op == "/" else lhs - quotient * rhs  # truncating, as SQL
+            return lhs / rhs if op == "/" else lhs % rhs
+        except TypeError as e:
+            raise self.not_supported("supports_update_expressions",
+                                     f"update() computing {expression!r} ({e})") from e
+
     def execute_sql(self, result_type=MULTI, chunked_fetch=False, chunk_size=100):
         query = self.query
         query.get_initial_alias()
@@ -1154,6 +1221,7 @@ class SQLUpdateCompiler(SQLCompiler):
             values_by_pk = {row[0]: row[1:] for row in update_rows}
             changes = None
         else:
+            values_by_pk = fields = None
             changes = self._changes()
         meta = self.meta
         sets = unique_sets(meta)
@@ -1169,6 +1237,20 @@ class SQLUpdateCompiler(SQLCompiler):
             entities = self._fetch(tree, [], None, None)
         if not (changes or query.update_rows is not None):
             return len(entities) if result_type == ROW_COUNT else None
+        if changes and any(isinstance(v, _Expression) for _, v in changes) and \
+                not self.connection.in_atomic_block:
+            keys = [e.key for e in entities]
+            self.connection.read_modify_write(
+                keys, lambda fresh: self._mutations(fresh, changes, None, None, meta, sets))
+            return len(entities) if result_type == ROW_COUNT else None
+        mutations = self._mutations(entities, changes, values_by_pk if query.update_rows
+                                    is not None else None,
+                                    fields if query.update_rows is not None else None,
+                                    meta, sets)
+        self.connection.write(mutations)
+        return len(entities) if result_type == ROW_COUNT else None
+
+    def _mutations(self, entities, changes, values_by_pk, fields, meta, sets):
         mutations = []
         new_markers = {}
         for entity in entities:
@@ -1178,6 +1260,9 @@ class SQLUpdateCompiler(SQLCompiler):
             updated.update(entity)
             if changes is not None:
                 for column, value in changes:
+                    if isinstance(value, _Expression):
+                        value = value.field.get_db_prep_save(
+                            self._evaluate(value.expression, entity), self.connection)
                     updated[column] = value
             else:
                 row = values_by_pk.get(entity.key.id_or_name)
@@ -1196,8 +1281,7 @@ class SQLUpdateCompiler(SQLCompiler):
                         raise self.connection._integrity_error(marker.key)
                     new_markers[path] = marker
                     mutations.append(("insert", marker))
-        self.connection.write(mutations)
-        return len(entities) if result_type == ROW_COUNT else None
+        return mutations
 
     def _changes(self):
         changes = []
@@ -1212,8 +1296,9 @@ class SQLUpdateCompiler(SQLCompiler):
                         "Aggregate functions are not allowed in this query (%s=%r)."
                         % (field.name, value))
                 if not isinstance(value, Value):
-                    raise self.not_supported("supports_update_expressions",
-                                             "update() with expressions")
+                    self._check_evaluable(value)
+                    changes.append((field.column, _Expression(field, value)))
+                    continue
                 value = value.value
             elif hasattr(value, "prepare_database_save"):
                 if field.remote_field:

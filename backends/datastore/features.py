@@ -51,7 +51,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_ignore_conflicts = False
     supports_update_conflicts = False
     supports_update_conflicts_with_target = False
-    supports_update_expressions = False
+    # update(n=F("n") + 1): arithmetic over the entity's own columns is computed in Python,
+    # reading and writing the entities in one Datastore transaction (retried on conflict).
+    supports_update_expressions = EMULATED
     # bulk_update() hands the compiler (pk, values...) rows instead of CASE expressions.
     supports_update_from_values = True
     # JSONField values are stored and compared whole (canonical JSON text); key transforms,
