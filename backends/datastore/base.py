@@ -135,6 +135,23 @@ class DatabaseWrapper(BaseDatabaseWrapper):
             with self.wrap_database_errors:
                 self._apply(pending.mutations, transactional=True)
 
+    # Savepoints, emulated exactly: an atomic block's writes are pending in the connection
+    # until its commit, so a savepoint is a mark in them and rolling back truncates to it.
+    def _savepoint(self, sid):
+        pending = self.pending
+        self._savepoint_marks = getattr(self, "_savepoint_marks", {})
+        self._savepoint_marks[sid] = (
+            len(pending.mutations), dict(pending.entities), set(pending.kinds))
+
+    def _savepoint_rollback(self, sid):
+        count, entities, kinds = self._savepoint_marks[sid]
+        del self.pending.mutations[count:]
+        self.pending.entities = dict(entities)
+        self.pending.kinds = set(kinds)
+
+    def _savepoint_commit(self, sid):
+        self._savepoint_marks.pop(sid, None)
+
     def _rollback(self):
         if self.pending is not None:
             self.pending = PendingWrites()
@@ -169,7 +186,9 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     def log_query(self, operation, *details):
         """Record a Datastore call in queries_log (DEBUG or force_debug_cursor), as SQL
-        backends record statements."""
+        backends record statements; refuse it in an atomic block already marked broken."""
+        if self.in_atomic_block:
+            self.validate_no_broken_transaction()
         if self.queries_logged:
             self.queries_log.append({
                 "sql": f"{operation} {' '.join(map(repr, details))}", "time": "0.000"})

@@ -10,10 +10,10 @@ from reinhardt.backends.base.features import EMULATED, BaseDatabaseFeatures
 class DatabaseFeatures(BaseDatabaseFeatures):
     display_name = "Google Cloud Datastore"
 
-    # Transactions: atomic() commits all writes as one Datastore transaction. Datastore has
-    # no savepoints: a nested atomic() joins the outer transaction.
+    # Transactions: atomic() commits all writes as one Datastore transaction.
     supports_transactions = True
-    supports_savepoints = False
+    # Savepoints are emulated exactly: the block's writes are pending until its commit.
+    supports_savepoints = EMULATED
     can_rollback_ddl = False  # there is no DDL: kinds need no creation
     # Datastore has no joins; select_related() is emulated by batched key gets.
     supports_joins = False
