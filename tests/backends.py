@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import socket
 
-BACKENDS = ("sqlite", "postgresql", "mysql", "mongodb")
+BACKENDS = ("sqlite", "postgresql", "mysql", "mongodb", "datastore")
 
 # How to start each server when it is down (scripts/test does it for you).
 START_HINTS = {
@@ -94,6 +94,16 @@ def database_settings(name: str) -> dict:
             "default": {**engine, "NAME": _db("reinhardt")},
             "other": {**engine, "NAME": _db("reinhardt_other")},
             "replica": {**engine, "NAME": _db("reinhardt"), "TEST": {"MIRROR": "default"}},
+        }
+    if name == "datastore":
+        from tests.datastore_emulator import emulator_host
+
+        os.environ["DATASTORE_EMULATOR_HOST"] = emulator_host()
+        engine = {"ENGINE": "reinhardt.backends.datastore", "PROJECT": "reinhardt-test"}
+        return {
+            "default": {**engine, "NAMESPACE": "reinhardt"},
+            "other": {**engine, "NAMESPACE": "reinhardt_other"},
+            "replica": {**engine, "NAMESPACE": "reinhardt", "TEST": {"MIRROR": "default"}},
         }
     raise SystemExit(
         f"REINHARDT_TEST_BACKEND={name!r} is not a known test backend; choose one of "
