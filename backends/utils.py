@@ -111,25 +111,24 @@ class CursorDebugWrapper(CursorWrapper):
 
     @contextmanager
     def debug_sql(self, sql=None, params=None, use_last_executed_query=False, many=False):
-        start = time.monotonic()
+        """Time the statement run inside the block and record it, even when it fails."""
+        started = time.monotonic()
         try:
             yield
         finally:
-            stop = time.monotonic()
-            duration = stop - start
+            elapsed = time.monotonic() - started
             if use_last_executed_query:
+                # The statement as the driver sent it, parameters filled in where possible.
                 sql = self.db.ops.last_executed_query(self.cursor, sql, params)
-            try:
-                times = len(params) if many else ""
-            except TypeError:
-                times = "?"
-            self.db.queries_log.append({
-                "sql": "%s times: %s" % (times, sql) if many else sql,
-                "time": "%.3f" % duration,
-            })
+            shown = sql
+            if many:
+                count = len(params) if hasattr(params, "__len__") else "?"
+                shown = f"{count} times: {sql}"
+            self.db.queries_log.append({"sql": shown, "time": f"{elapsed:.3f}"})
+            alias = self.db.alias
             logger.debug(
-                "(%.3f) %s; args=%s; alias=%s", duration, sql, params, self.db.alias,
-                extra={"duration": duration, "sql": sql, "params": params, "alias": self.db.alias},
+                "(%.3f) %s; args=%s; alias=%s", elapsed, sql, params, alias,
+                extra={"duration": elapsed, "sql": sql, "params": params, "alias": alias},
             )
 
 
@@ -144,65 +143,62 @@ def split_tzname_delta(tzname: str):
 
 
 def typecast_date(s):
-    return datetime.date(*map(int, s.split("-"))) if s else None
+    """'2024-02-29' -> date; empty -> None."""
+    if not s:
+        return None
+    year, month, day = (int(part) for part in s.split("-"))
+    return datetime.date(year, month, day)
+
+
+def _clock(text):
+    """'13:05:09.25' -> (13, 5, 9, 250000); the fraction is padded or cut to microseconds."""
+    whole, _, fraction = text.partition(".")
+    hour, minute, second = (int(part) for part in whole.split(":"))
+    return hour, minute, second, int(fraction.ljust(6, "0")[:6] or 0)
 
 
 def typecast_time(s):
-    if not s:
-        return None
-    hour, minutes, seconds = s.split(":")
-    if "." in seconds:
-        seconds, microseconds = seconds.split(".")
-    else:
-        microseconds = "0"
-    return datetime.time(int(hour), int(minutes), int(seconds),
-                         int((microseconds + "000000")[:6]))
+    """'13:05:09.25' -> time; empty -> None."""
+    return datetime.time(*_clock(s)) if s else None
 
 
 def typecast_timestamp(s):
+    """'2024-02-29 13:05:09.25+01' -> naive datetime (any offset is dropped); a bare date
+    gives a date; empty -> None."""
     if not s:
         return None
-    if " " not in s:
-        return typecast_date(s)
-    d, t = s.split()
-    if "-" in t:
-        t, _ = t.split("-", 1)
-    elif "+" in t:
-        t, _ = t.split("+", 1)
-    dates = d.split("-")
-    times = t.split(":")
-    seconds = times[2]
-    if "." in seconds:
-        seconds, microseconds = seconds.split(".")
-    else:
-        microseconds = "0"
-    return datetime.datetime(int(dates[0]), int(dates[1]), int(dates[2]), int(times[0]),
-                             int(times[1]), int(seconds), int((microseconds + "000000")[:6]))
+    day, _, clock = s.partition(" ")
+    if not clock:
+        return typecast_date(day)
+    for sign in "-+":
+        clock = clock.split(sign, 1)[0]
+    return datetime.datetime(*typecast_date(day).timetuple()[:3], *_clock(clock))
 
 
 def split_identifier(identifier: str) -> tuple[str, str]:
-    """'"namespace"."name"' -> ('namespace', 'name')."""
-    try:
-        namespace, name = identifier.split('"."')
-    except ValueError:
-        namespace, name = "", identifier
+    """'"namespace"."name"' -> ('namespace', 'name'); a plain name has namespace ''."""
+    namespace, dot, name = identifier.rpartition('"."')
+    if not dot:
+        return "", identifier.strip('"')
     return namespace.strip('"'), name.strip('"')
 
 
 def truncate_name(identifier: str, length: int | None = None, hash_len: int = 4) -> str:
-    """Shorten an identifier to ``length`` by replacing its tail with a stable hash."""
+    """Shorten an identifier to ``length`` by replacing its tail with a stable hash (the
+    same name every time, so migrations and introspection agree)."""
     namespace, name = split_identifier(identifier)
     if length is None or len(name) <= length:
         return identifier
-    digest = names_digest(name, length=hash_len)
-    return "%s%s%s" % ('%s"."' % namespace if namespace else "", name[: length - hash_len], digest)
+    short = name[: length - hash_len] + names_digest(name, length=hash_len)
+    return f'{namespace}"."{short}' if namespace else short
 
 
 def names_digest(*args, length: int) -> str:
-    h = hashlib.md5(usedforsecurity=False)
-    for arg in args:
-        h.update(arg.encode())
-    return h.hexdigest()[:length]
+    """The first ``length`` hex digits of the MD5 of the arguments (not for security)."""
+    digest = hashlib.md5(usedforsecurity=False)
+    for part in args:
+        digest.update(part.encode())
+    return digest.hexdigest()[:length]
 
 
 def format_number(value, max_digits, decimal_places):

@@ -137,16 +137,14 @@ class Atomic(ContextDecorator):
             connection.needs_rollback = False
             connection.rollback_exc = None
             if not connection.get_autocommit():
-                # Pretend we're already in an atomic block to bypass the code
-                # that disables autocommit to enter a transaction, and make a
-                # note to deal with this case in __exit__.
+                # Autocommit is off: mark the block as atomic without starting a
+                # transaction, and remember it for __exit__.
                 connection.in_atomic_block = True
                 connection.commit_on_exit = False
 
         if connection.in_atomic_block:
-            # We're already in a transaction; create a savepoint, unless we
-            # were told not to or we're already in a transaction that's marked
-            # for rollback (the savepoint would be useless).
+            # Inside a transaction: a savepoint, unless disabled or the transaction is
+            # already doomed.
             if self.savepoint and not connection.needs_rollback:
                 sid = connection.savepoint()
                 connection.savepoint_ids.append(sid)
@@ -175,13 +173,12 @@ class Atomic(ContextDecorator):
         if connection.savepoint_ids:
             sid = connection.savepoint_ids.pop()
         else:
-            # Prematurely unset this flag to allow using commit or rollback.
+            # Leave the atomic state first so that commit/rollback are allowed.
             connection.in_atomic_block = False
 
         try:
             if connection.closed_in_transaction:
-                # The database will perform a rollback by itself.
-                # Wait until we exit the outermost block.
+                # A broken connection rolls back on its own; the outermost block handles it.
                 pass
 
             elif exc_type is None and not connection.needs_rollback:
@@ -193,13 +190,11 @@ class Atomic(ContextDecorator):
                         except DatabaseError:
                             try:
                                 connection.savepoint_rollback(sid)
-                                # The savepoint won't be reused. Release it to
-                                # minimize overhead for the database server.
+                                # Release the savepoint; it is not used again.
                                 connection.savepoint_commit(sid)
                             except Error:
-                                # If rolling back to a savepoint fails, mark for
-                                # rollback at a higher level and avoid shadowing
-                                # the original exception.
+                                # Rolling back to the savepoint failed: leave the rollback
+                                # to an outer block and keep the original error.
                                 connection.needs_rollback = True
                             raise
                 else:
@@ -210,17 +205,15 @@ class Atomic(ContextDecorator):
                         try:
                             connection.rollback()
                         except Error:
-                            # An error during rollback means that something
-                            # went wrong with the connection. Drop it.
+                            # A failing rollback means the connection is broken: close it.
                             connection.close()
                         raise
             else:
-                # This flag will be set to True again if there isn't a savepoint
-                # allowing to perform the rollback at this level.
+                # Set again below if this level cannot roll back on its own.
                 connection.needs_rollback = False
                 if connection.in_atomic_block:
-                    # Roll back to savepoint if there is one, mark for rollback
-                    # otherwise.
+                    # Roll back to the savepoint, or doom the enclosing transaction when
+                    # there is none.
                     if sid is None:
                         connection.needs_rollback = True
                         features = connection.features
@@ -237,21 +230,18 @@ class Atomic(ContextDecorator):
                     else:
                         try:
                             connection.savepoint_rollback(sid)
-                            # The savepoint won't be reused. Release it to
-                            # minimize overhead for the database server.
+                            # Release the savepoint; it is not used again.
                             connection.savepoint_commit(sid)
                         except Error:
-                            # If rolling back to a savepoint fails, mark for
-                            # rollback at a higher level and avoid shadowing
-                            # the original exception.
+                            # Rolling back to the savepoint failed: leave the rollback to an
+                            # outer block and keep the original error.
                             connection.needs_rollback = True
                 else:
                     # Roll back transaction
                     try:
                         connection.rollback()
                     except Error:
-                        # An error during rollback means that something
-                        # went wrong with the connection. Drop it.
+                        # A failing rollback means the connection is broken: close it.
                         connection.close()
 
         finally:
@@ -275,8 +265,7 @@ class Atomic(ContextDecorator):
 
 def atomic(using=None, savepoint=True, durable=False):
     """``@atomic``, ``@atomic(using=...)`` or ``with atomic():``."""
-    # Bare decorator: @atomic -- although the first argument is called
-    # `using`, it's actually the function being decorated.
+    # Used as @atomic without parentheses: the argument is the function.
     if callable(using):
         return Atomic(DEFAULT_DB_ALIAS, savepoint, durable)(using)
     # Decorator: @atomic(...) or context manager: with atomic(...): ...

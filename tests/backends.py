@@ -4,7 +4,9 @@ The tests run against whichever backend REINHARDT_TEST_BACKEND names. A backend 
 cannot be reached fails the run with a message saying why: it is never skipped silently.
 
 Server backends use databases named ``test_<NAME>`` (created and dropped by the run), never
-the configured ones. Host, port and user come from the environment when set:
+the configured ones. REINHARDT_TEST_DB_SUFFIX, when set, is appended to NAME, so that test
+runs sharing one server at the same time (several worktrees) don't drop each other's
+databases. Host, port and user come from the environment when set:
 REINHARDT_PG_HOST/PORT/USER/PASSWORD and REINHARDT_MYSQL_HOST/PORT/USER/PASSWORD.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 import os
 import socket
 
-BACKENDS = ("sqlite", "postgresql", "mysql", "mongodb")
+BACKENDS = ("sqlite", "postgresql", "mysql", "mongodb", "datastore")
 
 # How to start each server when it is down (scripts/test does it for you).
 START_HINTS = {
@@ -43,6 +45,10 @@ def require_reachable(name: str, host: str, port: int) -> None:
         ) from None
 
 
+def _db(name: str) -> str:
+    return name + os.environ.get("REINHARDT_TEST_DB_SUFFIX", "")
+
+
 def mongodb_uri() -> str:
     """MONGODB_URI when set (a real mongod or replica set); otherwise a SecantusDB server
     (the pinned MongoDB wire-protocol server of the ``mongodb`` extra) started on a free
@@ -69,25 +75,35 @@ def database_settings(name: str) -> dict:
         engine = {"ENGINE": "reinhardt.backends.postgresql", **server}
         return {
             # pgcrypto: SHA1() needs it on PostgreSQL.
-            "default": {**engine, "NAME": "reinhardt", "TEST": {"EXTENSIONS": ["pgcrypto"]}},
-            "other": {**engine, "NAME": "reinhardt_other"},
-            "replica": {**engine, "NAME": "reinhardt", "TEST": {"MIRROR": "default"}},
+            "default": {**engine, "NAME": _db("reinhardt"), "TEST": {"EXTENSIONS": ["pgcrypto"]}},
+            "other": {**engine, "NAME": _db("reinhardt_other")},
+            "replica": {**engine, "NAME": _db("reinhardt"), "TEST": {"MIRROR": "default"}},
         }
     if name == "mysql":
         server = _server("MYSQL", 3306, "root")
         require_reachable(name, server["HOST"], server["PORT"])
         engine = {"ENGINE": "reinhardt.backends.mysql", **server}
         return {
-            "default": {**engine, "NAME": "reinhardt"},
-            "other": {**engine, "NAME": "reinhardt_other"},
-            "replica": {**engine, "NAME": "reinhardt", "TEST": {"MIRROR": "default"}},
+            "default": {**engine, "NAME": _db("reinhardt")},
+            "other": {**engine, "NAME": _db("reinhardt_other")},
+            "replica": {**engine, "NAME": _db("reinhardt"), "TEST": {"MIRROR": "default"}},
         }
     if name == "mongodb":
         engine = {"ENGINE": "reinhardt.backends.mongodb", "HOST": mongodb_uri()}
         return {
-            "default": {**engine, "NAME": "reinhardt"},
-            "other": {**engine, "NAME": "reinhardt_other"},
-            "replica": {**engine, "NAME": "reinhardt", "TEST": {"MIRROR": "default"}},
+            "default": {**engine, "NAME": _db("reinhardt")},
+            "other": {**engine, "NAME": _db("reinhardt_other")},
+            "replica": {**engine, "NAME": _db("reinhardt"), "TEST": {"MIRROR": "default"}},
+        }
+    if name == "datastore":
+        from tests.datastore_emulator import emulator_host
+
+        os.environ["DATASTORE_EMULATOR_HOST"] = emulator_host()
+        engine = {"ENGINE": "reinhardt.backends.datastore", "PROJECT": "reinhardt-test"}
+        return {
+            "default": {**engine, "NAMESPACE": "reinhardt"},
+            "other": {**engine, "NAMESPACE": "reinhardt_other"},
+            "replica": {**engine, "NAMESPACE": "reinhardt", "TEST": {"MIRROR": "default"}},
         }
     raise SystemExit(
         f"REINHARDT_TEST_BACKEND={name!r} is not a known test backend; choose one of "

@@ -173,26 +173,27 @@ class BaseDatabaseWrapper:
 
     # ----- connection management -------------------------------------------------------------
 
+    def _reset_session_state(self) -> None:
+        """A new connection starts outside any transaction, with a fresh lifetime."""
+        self.in_atomic_block = self.needs_rollback = False
+        self.closed_in_transaction = self.errors_occurred = False
+        self.savepoint_ids, self.atomic_blocks = [], []
+        lifetime = self.settings_dict["CONN_MAX_AGE"]
+        self.close_at = time.monotonic() + lifetime if lifetime is not None else None
+        self.health_check_enabled = self.settings_dict["CONN_HEALTH_CHECKS"]
+        # The connection was just opened, so it counts as checked for this request.
+        self.health_check_done = True
+
     def connect(self) -> None:
         """Open a connection and initialise its state (autocommit, time zone, ...)."""
-        self.check_settings()
-        self.in_atomic_block = False
-        self.savepoint_ids = []
-        self.atomic_blocks = []
-        self.needs_rollback = False
-        max_age = self.settings_dict["CONN_MAX_AGE"]
-        self.close_at = None if max_age is None else time.monotonic() + max_age
-        self.closed_in_transaction = False
-        self.errors_occurred = False
-        self.health_check_enabled = self.settings_dict["CONN_HEALTH_CHECKS"]
-        self.health_check_done = True
-        conn_params = self.get_connection_params()
-        self.connection = self.get_new_connection(conn_params)
-        self.set_autocommit(self.settings_dict["AUTOCOMMIT"])
-        self.init_connection_state()
         from reinhardt.orm.backends_signals import connection_created
 
-        connection_created.send(sender=self.__class__, connection=self)
+        self.check_settings()
+        self._reset_session_state()
+        self.connection = self.get_new_connection(self.get_connection_params())
+        self.set_autocommit(self.settings_dict["AUTOCOMMIT"])
+        self.init_connection_state()
+        connection_created.send(sender=type(self), connection=self)
         self.run_on_commit = []
 
     def check_settings(self) -> None:
@@ -305,11 +306,10 @@ class BaseDatabaseWrapper:
         """Create a savepoint inside the current transaction; returns its id (or None)."""
         if not self._savepoint_allowed():
             return None
-        thread_ident = _thread.get_ident()
-        tid = str(thread_ident).replace("-", "")
-        self.savepoint_state += 1
-        sid = "s%s_x%d" % (tid, self.savepoint_state)
         self.validate_thread_sharing()
+        # Unique per thread and per connection; an identifier on every database.
+        self.savepoint_state += 1
+        sid = f"sp{abs(_thread.get_ident())}_{self.savepoint_state}"
         self._savepoint(sid)
         return sid
 
@@ -345,35 +345,32 @@ class BaseDatabaseWrapper:
         self.validate_no_atomic_block()
         self.close_if_health_check_failed()
         self.ensure_connection()
-        start_transaction_under_autocommit = (
-            force_begin_transaction_with_broken_autocommit
-            and not autocommit
-            and hasattr(self, "_start_transaction_under_autocommit")
-        )
-        if start_transaction_under_autocommit:
-            self._start_transaction_under_autocommit()
-        elif autocommit:
-            self._set_autocommit(autocommit)
+        begin_explicitly = getattr(self, "_start_transaction_under_autocommit", None)
+        if not autocommit and force_begin_transaction_with_broken_autocommit and begin_explicitly:
+            # The driver stays in autocommit mode; BEGIN is sent instead (SQLite).
+            begin_explicitly()
         else:
             with self.wrap_database_errors:
                 self._set_autocommit(autocommit)
         self.autocommit = autocommit
-        if autocommit and self.run_commit_hooks_on_set_autocommit_on:
-            self.run_and_clear_commit_hooks()
+        # Hooks of a transaction committed by commit() run once autocommit is back on.
+        pending_hooks = autocommit and self.run_commit_hooks_on_set_autocommit_on
+        if pending_hooks:
             self.run_commit_hooks_on_set_autocommit_on = False
+            self.run_and_clear_commit_hooks()
 
-    def get_rollback(self) -> bool:
+    def _require_atomic_block(self) -> None:
         if not self.in_atomic_block:
             raise TransactionManagementError(
                 "The rollback flag doesn't work outside of an 'atomic' block."
             )
+
+    def get_rollback(self) -> bool:
+        self._require_atomic_block()
         return self.needs_rollback
 
     def set_rollback(self, rollback: bool) -> None:
-        if not self.in_atomic_block:
-            raise TransactionManagementError(
-                "The rollback flag doesn't work outside of an 'atomic' block."
-            )
+        self._require_atomic_block()
         self.needs_rollback = rollback
 
     def validate_no_atomic_block(self) -> None:
@@ -463,21 +460,24 @@ class BaseDatabaseWrapper:
         Never inside an atomic block: closing would end the transaction in flight (a test
         case's, when a test sends request_started/request_finished itself).
         """
-        if self.connection is not None and not self.in_atomic_block:
-            self.health_check_done = False
-            if self.get_autocommit() != self.settings_dict["AUTOCOMMIT"]:
-                self.close()
-                return
-            if self.errors_occurred:
-                if self.is_usable():
-                    self.errors_occurred = False
-                    self.health_check_done = True
-                else:
-                    self.close()
-                    return
-            if self.close_at is not None and time.monotonic() >= self.close_at:
-                self.close()
-                return
+        if self.connection is None or self.in_atomic_block:
+            return
+        self.health_check_done = False
+        if self._should_close():
+            self.close()
+
+    def _should_close(self) -> bool:
+        # A request that left autocommit changed leaves a connection in an unknown state.
+        if self.get_autocommit() != self.settings_dict["AUTOCOMMIT"]:
+            return True
+        if self.errors_occurred:
+            if not self.is_usable():
+                return True
+            # Errors happened but the connection works: it counts as checked.
+            self.errors_occurred = False
+            self.health_check_done = True
+        expired = self.close_at is not None and time.monotonic() >= self.close_at
+        return expired
 
     # ----- thread safety ---------------------------------------------------------------------
 
@@ -522,12 +522,13 @@ class BaseDatabaseWrapper:
 
     @contextmanager
     def temporary_connection(self):
-        must_close = self.connection is None
+        """A cursor; a connection opened for it is closed again afterwards."""
+        opened_here = self.connection is None
         try:
             with self.cursor() as cursor:
                 yield cursor
         finally:
-            if must_close:
+            if opened_here:
                 self.close()
 
     def schema_editor(self, *args, **kwargs):
@@ -540,14 +541,16 @@ class BaseDatabaseWrapper:
     def on_commit(self, func, robust: bool = False) -> None:
         if not callable(func):
             raise TypeError("on_commit()'s callback must be a callable.")
-        if self.in_atomic_block:
-            self.run_on_commit.append((set(self.savepoint_ids), func, robust))
-        elif not self.get_autocommit():
-            raise TransactionManagementError(
-                "on_commit() cannot be used in manual transaction management"
-            )
-        else:
+        if not self.in_atomic_block:
+            if not self.get_autocommit():
+                raise TransactionManagementError(
+                    "on_commit() cannot be used in manual transaction management"
+                )
+            # No transaction open: the work is already committed.
             self._run_commit_hook(func, robust)
+            return
+        # Remember the savepoints active now: rolling back to one of them drops the hook.
+        self.run_on_commit.append((set(self.savepoint_ids), func, robust))
 
     def _run_commit_hook(self, func, robust: bool) -> None:
         if robust:
@@ -561,10 +564,11 @@ class BaseDatabaseWrapper:
 
     def run_and_clear_commit_hooks(self) -> None:
         self.validate_no_atomic_block()
-        current_run_on_commit = self.run_on_commit
+        # Hooks registered by these hooks belong to a later transaction.
+        pending = deque(self.run_on_commit)
         self.run_on_commit = []
-        while current_run_on_commit:
-            _, func, robust = current_run_on_commit.pop(0)
+        while pending:
+            _sids, func, robust = pending.popleft()
             self._run_commit_hook(func, robust)
 
     @contextmanager
@@ -577,7 +581,5 @@ class BaseDatabaseWrapper:
             self.execute_wrappers.pop()
 
     def copy(self, alias=None):
-        settings_dict = copy.deepcopy(self.settings_dict)
-        if alias is None:
-            alias = self.alias
-        return type(self)(settings_dict, alias)
+        """A new, unconnected wrapper for the same settings (e.g. for another thread)."""
+        return type(self)(copy.deepcopy(self.settings_dict), self.alias if alias is None else alias)

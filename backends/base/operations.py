@@ -113,16 +113,18 @@ class BaseDatabaseOperations:
     # ----- statements ------------------------------------------------------------------------
 
     def last_executed_query(self, cursor, sql, params) -> str:
-        def to_string(s):
-            return force_str(s, strings_only=True, errors="replace")
+        """The statement for connection.queries; backends whose driver can show the SQL
+        it actually sent override this. Here: the SQL and the parameters beside it."""
+        def text(value):
+            return force_str(value, strings_only=True, errors="replace")
 
-        if isinstance(params, (list, tuple)):
-            u_params = tuple(to_string(val) for val in params)
-        elif params is None:
-            u_params = ()
+        if params is None:
+            shown = ()
+        elif isinstance(params, dict):
+            shown = {text(key): text(value) for key, value in params.items()}
         else:
-            u_params = {to_string(k): to_string(v) for k, v in params.items()}
-        return "QUERY = %r - PARAMS = %r" % (sql, u_params)
+            shown = tuple(map(text, params))
+        return f"QUERY = {sql!r} - PARAMS = {shown!r}"
 
     def last_insert_id(self, cursor, table_name: str, pk_name: str):
         return cursor.lastrowid
@@ -140,12 +142,12 @@ class BaseDatabaseOperations:
         )
 
     def _get_limit_offset_params(self, low_mark, high_mark):
+        """(row count or None, offset) for a slice [low_mark:high_mark]; an offset without
+        an end uses the dialect's "no limit" value (some databases need a LIMIT then)."""
         offset = low_mark or 0
-        if high_mark is not None:
-            return (high_mark - offset), offset
-        if offset:
-            return self.no_limit_value(), offset
-        return None, offset
+        if high_mark is None:
+            return (self.no_limit_value() if offset else None), offset
+        return high_mark - offset, offset
 
     def pk_default_value(self) -> str:
         return "DEFAULT"
@@ -189,12 +191,14 @@ class BaseDatabaseOperations:
         return ["DISTINCT"], []
 
     def for_update_sql(self, nowait=False, skip_locked=False, of=(), no_key=False) -> str:
-        return "FOR%s UPDATE%s%s%s" % (
-            " NO KEY" if no_key else "",
-            " OF %s" % ", ".join(of) if of else "",
-            " NOWAIT" if nowait else "",
-            " SKIP LOCKED" if skip_locked else "",
-        )
+        words = ["FOR NO KEY UPDATE" if no_key else "FOR UPDATE"]
+        if of:
+            words.append("OF " + ", ".join(of))
+        if nowait:
+            words.append("NOWAIT")
+        if skip_locked:
+            words.append("SKIP LOCKED")
+        return " ".join(words)
 
     def explain_query_prefix(self, format=None, **options) -> str:
         if not self.connection.features.supports_explain:
@@ -305,33 +309,27 @@ class BaseDatabaseOperations:
     def datetime_cast_time_sql(self, sql, params, tzname):
         raise NotImplementedError
 
+    @staticmethod
+    def _year_start(year, iso_year):
+        """January 1st, or the Monday of ISO week 1 for an ISO year."""
+        return datetime.date.fromisocalendar(year, 1, 1) if iso_year else datetime.date(year, 1, 1)
+
     def year_lookup_bounds_for_date_field(self, value, iso_year=False):
-        if iso_year:
-            first = datetime.date.fromisocalendar(value, 1, 1)
-            second = datetime.date.fromisocalendar(value + 1, 1, 1) - datetime.timedelta(days=1)
-        else:
-            first = datetime.date(value, 1, 1)
-            second = datetime.date(value, 12, 31)
-        first = self.adapt_datefield_value(first)
-        second = self.adapt_datefield_value(second)
-        return [first, second]
+        """[first day, last day] of the (ISO) year, for BETWEEN."""
+        start = self._year_start(value, iso_year)
+        end = self._year_start(value + 1, iso_year) - datetime.timedelta(days=1)
+        return [self.adapt_datefield_value(start), self.adapt_datefield_value(end)]
 
     def year_lookup_bounds_for_datetime_field(self, value, iso_year=False):
-        if iso_year:
-            first = datetime.datetime.fromisocalendar(value, 1, 1)
-            second = datetime.datetime.fromisocalendar(value + 1, 1, 1) - datetime.timedelta(
-                microseconds=1
-            )
-        else:
-            first = datetime.datetime(value, 1, 1)
-            second = datetime.datetime(value, 12, 31, 23, 59, 59, 999999)
+        """[first instant, last microsecond] of the (ISO) year in the current time zone."""
+        start = datetime.datetime.combine(self._year_start(value, iso_year), datetime.time())
+        next_start = datetime.datetime.combine(self._year_start(value + 1, iso_year),
+                                               datetime.time())
+        end = next_start - datetime.timedelta(microseconds=1)
         if settings.USE_TZ:
-            tz = timezone.get_current_timezone()
-            first = timezone.make_aware(first, tz)
-            second = timezone.make_aware(second, tz)
-        first = self.adapt_datetimefield_value(first)
-        second = self.adapt_datetimefield_value(second)
-        return [first, second]
+            zone = timezone.get_current_timezone()
+            start, end = timezone.make_aware(start, zone), timezone.make_aware(end, zone)
+        return [self.adapt_datetimefield_value(start), self.adapt_datetimefield_value(end)]
 
     # ----- values to the database ------------------------------------------------------------
 

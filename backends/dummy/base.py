@@ -44,10 +44,9 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     operators = {}
     vendor = "dummy"
     display_name = "no database"
-    # Override the base class implementations with null
-    # implementations. Anything that tries to actually
-    # do something raises complain; anything that tries
-    # to rollback or undo something raises ignore.
+    # Without a configured database every operation that would touch one fails with
+    # ImproperlyConfigured (complain); closing and rolling back have nothing to undo
+    # and succeed silently (ignore).
     _cursor = complain
     ensure_connection = complain
     _commit = complain

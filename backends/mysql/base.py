@@ -8,6 +8,8 @@ matched (CLIENT.FOUND_ROWS), as on the other databases.
 from __future__ import annotations
 
 import datetime
+import weakref
+from collections import deque
 
 from reinhardt.backends.base.base import BaseDatabaseWrapper
 from reinhardt.backends.utils import CursorDebugWrapper, CursorWrapper
@@ -20,6 +22,7 @@ try:
     import MySQLdb as Database
     from MySQLdb.constants import CLIENT, FIELD_TYPE
     from MySQLdb.converters import conversions
+    from MySQLdb.cursors import SSCursor
 except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImproperlyConfigured(
         f"Error loading MySQLdb module: {e}. The MySQL backend needs mysqlclient: "
@@ -73,12 +76,93 @@ def _parse_time(value):
     return datetime.time(hours, minutes, seconds, micro)
 
 
+class StreamingCursor:
+    """An unbuffered (server-side) MySQLdb cursor for ``QuerySet.iterator()``.
+
+    MySQL sends an unbuffered result down the connection itself: until its last row has
+    been read, the connection can run nothing else ("Commands out of sync"). So before
+    anything else is sent on the connection (another statement, commit, rollback, ping)
+    the DatabaseWrapper calls ``buffer_rest()``: the rows not read yet are read into memory,
+    the server side is released, and iteration goes on from that buffer. A loop that only
+    reads streams in ``chunk_size`` steps; one that queries while it iterates costs the
+    memory of the rest of the result, as a buffered cursor would, and still works.
+    """
+
+    def __init__(self, raw_connection, db):
+        self.raw = raw_connection.cursor(SSCursor)
+        self.db = db
+        self._rest = None  # rows moved to memory by buffer_rest()
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
+
+    def execute(self, sql, params=None):
+        self.db._stream_opened(self)
+        self._rest = None
+        return self.raw.execute(sql, params)
+
+    def executemany(self, sql, param_list):
+        raise errors.NotSupportedError(
+            "A streaming cursor runs one SELECT; use connection.cursor() for executemany().",
+            backend="MySQL", feature="executemany() on an iterator() cursor",
+            flag="can_use_chunked_reads",
+        )
+
+    def buffer_rest(self):
+        if self._rest is None and self.raw.connection is not None:
+            self._rest = deque(self.raw.fetchall())
+        self._release()
+
+    def fetchmany(self, size=None):
+        size = self.raw.arraysize if size is None else size
+        if self._rest is not None:
+            return [self._rest.popleft() for _ in range(min(size, len(self._rest)))]
+        rows = self.raw.fetchmany(size)
+        if len(rows) < size:
+            self._finished()
+        return rows
+
+    def fetchone(self):
+        rows = self.fetchmany(1)
+        return rows[0] if rows else None
+
+    def fetchall(self):
+        if self._rest is not None:
+            rows, self._rest = list(self._rest), deque()
+            return rows
+        rows = list(self.raw.fetchall())
+        self._finished()
+        return rows
+
+    def __iter__(self):
+        while row := self.fetchmany(self.raw.arraysize or 100):
+            yield from row
+
+    def close(self):
+        self._rest = None
+        self._release()
+
+    def _finished(self):
+        # Every row is read: the connection is free again, later fetches return nothing.
+        self._rest = deque()
+        self._release()
+
+    def _release(self):
+        raw = self.raw
+        if raw.connection is not None:
+            # Closing reads and discards what the server still has to send.
+            raw.close()
+        self.db._stream_closed(self)
+
+
 class _ErrorCodeMixin:
-    """Raise IntegrityError for the MySQL error codes that mean one."""
+    """Raise IntegrityError for the MySQL error codes that mean one; free the connection
+    from an open streaming cursor before each statement."""
 
     __slots__ = ()
 
     def _execute(self, sql, params, *ignored):
+        self.db._release_stream(keep=self.cursor)
         try:
             return super()._execute(sql, params)
         except errors.OperationalError as e:
@@ -87,6 +171,7 @@ class _ErrorCodeMixin:
             raise
 
     def _executemany(self, sql, param_list, *ignored):
+        self.db._release_stream(keep=self.cursor)
         try:
             return super()._executemany(sql, param_list)
         except errors.OperationalError as e:
@@ -272,7 +357,54 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         return connection
 
     def create_cursor(self, name=None):
+        if name:
+            return StreamingCursor(self.connection, self)
         return self.connection.cursor()
+
+    def chunked_cursor(self):
+        if self.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+            return self._cursor()
+        return self._cursor(name="stream")
+
+    # ----- the one streaming cursor a connection can have open ---------------------------
+
+    _stream = None  # weak reference to the open StreamingCursor
+
+    def _stream_opened(self, cursor):
+        self._release_stream(keep=cursor)
+        self._stream = weakref.ref(cursor)
+
+    def _stream_closed(self, cursor):
+        if self._stream is not None and self._stream() is cursor:
+            self._stream = None
+
+    def _release_stream(self, keep=None):
+        """Move the unread rows of an open streaming cursor into memory, so that the
+        connection can be used for something else."""
+        cursor = self._stream() if self._stream is not None else None
+        if cursor is None or cursor is keep:
+            return
+        self._stream = None
+        with self.wrap_database_errors:
+            cursor.buffer_rest()
+
+    def _commit(self):
+        self._release_stream()
+        return super()._commit()
+
+    def _rollback(self):
+        self._release_stream()
+        return super()._rollback()
+
+    def _close(self):
+        cursor = self._stream() if self._stream is not None else None
+        self._stream = None
+        if cursor is not None:
+            try:
+                cursor.close()
+            except Database.Error:
+                pass  # the connection is going away anyway
+        return super()._close()
 
     def _prepare_cursor(self, cursor):
         self.validate_thread_sharing()
@@ -287,6 +419,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         return MySQLCursorWrapper(cursor, self)
 
     def _set_autocommit(self, autocommit):
+        self._release_stream()
         with self.wrap_database_errors:
             self.connection.autocommit(autocommit)
 
@@ -301,8 +434,9 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     def is_usable(self):
         try:
+            self._release_stream()
             self.connection.ping()
-        except Database.Error:
+        except (Database.Error, errors.DatabaseError):
             return False
         return True
 

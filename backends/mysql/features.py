@@ -24,9 +24,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_window_functions = True
     supports_frame_exclusion = False  # no EXCLUDE in window frames
     supports_explain = True
-    # mysqlclient reads whole results into the client; iterator() converts rows lazily
-    # but does not stream from the server (an unbuffered cursor blocks the connection).
-    can_use_chunked_reads = False
+    # iterator() reads through an unbuffered cursor (MySQLdb SSCursor), chunk_size rows at
+    # a time; see StreamingCursor in base.py for how the connection stays usable meanwhile.
+    can_use_chunked_reads = True
     supports_aggregate_filter_clause = False
     supports_boolean_expr_in_select_clause = True
     supports_parentheses_in_compound = True
@@ -68,6 +68,15 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     max_identifier_length = 64
     related_fields_match_type = True  # a FK to an UNSIGNED column must be UNSIGNED
     requires_literal_defaults = False
+
+    # The servers the capability matrix shows a column for (attributes of a stand-in
+    # connection that the version-dependent flags below read).
+    capability_variants = {
+        "MySQL 8.0": {"mysql_is_mariadb": False, "mysql_version": (8, 0, 36),
+                      "mysql_server_info": "8.0.36"},
+        "MariaDB 10.11": {"mysql_is_mariadb": True, "mysql_version": (10, 11, 6),
+                          "mysql_server_info": "10.11.6-MariaDB"},
+    }
 
     # ----- version dependent -------------------------------------------------------------
 

@@ -63,6 +63,8 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
             return "BooleanField"
         if description.has_json_constraint:
             return "JSONField"
+        if description.data_type.lower().endswith("blob"):
+            return "BinaryField"  # the same type codes as the TEXT types
         return field_type
 
     def get_table_list(self, cursor):
@@ -180,8 +182,9 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
             """,
             [table_name],
         )
+        checks = cursor.fetchall()  # before the table description reuses the cursor
         columns = {info.name for info in self.get_table_description(cursor, table_name)}
-        for name, clause in cursor.fetchall():
+        for name, clause in checks:
             mentioned = [c for c in columns if f"`{c}`" in clause]
             constraints[name] = {
                 "columns": mentioned,

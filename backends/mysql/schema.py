@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from reinhardt.backends.sql.schema import SQLSchemaEditor
 from reinhardt.backends.utils import names_digest
+from reinhardt.orm.models.fields import NOT_PROVIDED
 
 # Column types that can't take a literal DEFAULT (before MySQL 8.0.13) or a plain index.
 _LOB_TYPES = ("tinyblob", "blob", "mediumblob", "longblob", "tinytext", "text", "mediumtext",
@@ -21,6 +22,8 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
     sql_rename_table = "RENAME TABLE %(old_table)s TO %(new_table)s"
     sql_delete_table = "DROP TABLE %(table)s CASCADE"
 
+    # MODIFY restates the whole column: whatever it leaves out (NULL, DEFAULT, COLLATE) is
+    # reset, so _modify_sql() always spells all of them out.
     sql_alter_column_null = "MODIFY %(column)s %(type)s NULL"
     sql_alter_column_not_null = "MODIFY %(column)s %(type)s NOT NULL"
     sql_alter_column_type = "MODIFY %(column)s %(type)s%(collation)s"
@@ -60,6 +63,79 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
     def skip_default(self, field):
         db_type = field.db_type(self.connection)
         return db_type is not None and db_type.lower() in _LOB_TYPES
+
+    # ----- altering columns ----------------------------------------------------------------
+
+    def _modify_sql(self, field, db_type, collation, null, default_field):
+        """``MODIFY column type [COLLATE c] [NOT] NULL [DEFAULT d]``: the column as it must
+        be after the statement, with ``default_field``'s db_default."""
+        parts = [f"MODIFY {self.quote_name(field.column)} {db_type}"]
+        if collation:
+            parts.append(self._collate_sql(collation))
+        parts.append("NULL" if null else "NOT NULL")
+        if default_field.db_default is not NOT_PROVIDED:
+            default_sql, _ = self.db_default_sql(default_field)
+            parts.append(f"DEFAULT {default_sql}")
+        return " ".join(parts)
+
+    def _alter_column_type_sql(self, model, old_field, new_field, new_type, old_collation,
+                               new_collation):
+        # The new type and collation; NULL and the database default stay what they are now
+        # (the NULL and default steps of the alteration change them next).
+        fragment = self._modify_sql(new_field, new_type, new_collation, old_field.null,
+                                    old_field)
+        if "AUTO_INCREMENT" in new_type.upper():
+            # The counter may have passed the new type's range (rows since deleted): start
+            # it again after the largest id (InnoDB never sets it lower than that).
+            fragment = f"AUTO_INCREMENT = 1, {fragment}"
+        return (fragment, []), []
+
+    def _alter_column_null_sql(self, model, old_field, new_field):
+        new_db_params = new_field.db_parameters(connection=self.connection)
+        fragment = self._modify_sql(new_field, new_db_params["type"],
+                                    new_db_params.get("collation"), new_field.null,
+                                    new_field)
+        return (fragment, [])
+
+    def _alter_field(self, model, old_field, new_field, old_type, new_type, old_db_params,
+                     new_db_params, strict=False):
+        # TEXT/BLOB columns get no plain index (it would need a prefix length): a db_index
+        # field becoming one loses its index, and one leaving them gets it, as CREATE TABLE
+        # would do.
+        def lob(db_type):
+            return db_type is not None and db_type.lower() in _LOB_TYPES
+
+        def plain_index(field):
+            return field.db_index and not field.unique
+
+        both_indexed = plain_index(old_field) and plain_index(new_field)
+        if both_indexed and lob(new_type) and not lob(old_type):
+            meta_indexes = {index.name for index in model._meta.indexes}
+            for name in self._constraint_names(model, [old_field.column], index=True,
+                                               unique=False, type_="idx",
+                                               exclude=meta_indexes):
+                self.execute(self._delete_index_sql(model, name))
+        super()._alter_field(model, old_field, new_field, old_type, new_type, old_db_params,
+                             new_db_params, strict)
+        if both_indexed and lob(old_type) and not lob(new_type):
+            self.execute(self._create_index_sql(model, fields=[new_field]))
+
+    def add_field(self, model, field):
+        super().add_field(model, field)
+        # A TEXT/BLOB/JSON column got no DEFAULT, so the existing rows hold the type's
+        # implicit value ('' or NULL): give them the field's default, as elsewhere.
+        if (
+            self.skip_default(field)
+            and field.db_default is NOT_PROVIDED
+            and not (field.many_to_many and field.remote_field.through._meta.auto_created)
+        ):
+            default = self.effective_default(field)
+            if default is not None:
+                self.execute(
+                    f"UPDATE {self.quote_name(model._meta.db_table)} "
+                    f"SET {self.quote_name(field.column)} = %s",
+                    [default],
+                )
 
     # ----- tables ------------------------------------------------------------------------
 

@@ -61,6 +61,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_covering_indexes = True
     supports_expression_indexes = True
     supports_foreign_keys = True
+    supports_combined_alters = True  # ALTER TABLE t ALTER COLUMN a ..., ALTER COLUMN a ...
     can_defer_constraint_checks = True  # foreign keys are DEFERRABLE INITIALLY DEFERRED
 
     nulls_order_largest = True  # NULLs sort after every value in ascending order

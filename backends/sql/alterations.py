@@ -431,8 +431,10 @@ class AlterationsMixin:
                                new_collation):
         """((ALTER COLUMN fragment, params), [extra statements]) changing a column's type;
         dialects add casts (PostgreSQL's USING) or sequences here."""
+        # The collation is restated on every type change: PostgreSQL and MySQL give the
+        # column the type's default collation otherwise.
         collation = ""
-        if new_collation and new_collation != old_collation:
+        if new_collation:
             collation = " " + self._collate_sql(new_collation, old_collation,
                                                 model._meta.db_table)
         return (

@@ -54,14 +54,13 @@ class SQLCompiler(NodeRenderer):
         self.query = query
         self.connection = connection
         self.using = using
-        # Some queries, e.g. coalesced aggregation, need to be executed even if
-        # they would return an empty result set.
+        # elide_empty=False makes an always-empty WHERE still run (an aggregate over no rows
+        # must still answer, e.g. Count() gives 0).
         self.elide_empty = elide_empty
         self.quote_cache = {"*": "*"}
-        # The select, klass_info, and annotations are needed by QuerySet.iterator()
-        # these are set as a side-effect of executing the query. Note that we calculate
-        # separately a list of extra select columns needed for grammatical correctness
-        # of the query, but these columns are not included in self.select.
+        # Filled in by setup_query() while compiling; the result iterators read them to
+        # build rows. Columns added only to make the SQL valid (e.g. for ORDER BY) are
+        # counted separately and stay out of self.select.
         self.select = None
         self.annotation_col_map = None
         self.klass_info = None
@@ -122,11 +121,8 @@ class SQLCompiler(NodeRenderer):
         expressions = []
         group_by_refs = set()
         if self.query.group_by is not True:
-            # If the group by is set to a list (by .values() call most likely),
-            # then we need to add everything in it to the GROUP BY clause.
-            # Backwards compatibility hack for setting query.group_by. Remove
-            # when we have public API way of forcing the GROUP BY clause.
-            # Converts string references to expressions.
+            # An explicit grouping list (set by values() before annotate()) is grouped by as
+            # is; plain strings in it are turned into column references first.
             for expr in self.query.group_by:
                 if not hasattr(expr, "as_sql") and not hasattr(expr, "resolve_expression"):
                     expr = self.query.resolve_ref(expr)
@@ -136,19 +132,16 @@ class SQLCompiler(NodeRenderer):
                         expressions.append(expr.source)
                 else:
                     expressions.append(expr)
-        # Note that even if the group_by is set, it is only the minimal
-        # set to group by. So, we need to add cols in select, order_by, and
-        # having into the select in any case.
+        # The recorded grouping is only the minimum: everything selected, ordered by or used
+        # in HAVING has to be grouped by too.
         for expr, _, alias in select:
-            # Skip members of the select clause that are already explicitly
-            # grouped against.
+            # Already grouped by name.
             if alias in group_by_refs:
                 continue
             expressions.extend(expr.get_group_by_cols())
         if not self._meta_ordering:
             for expr, (_, _, is_ref) in order_by:
-                # Skip references to the SELECT clause, as all expressions in
-                # the SELECT clause are already part of the GROUP BY.
+                # A reference to a selected alias adds nothing new.
                 if not is_ref:
                     expressions.extend(expr.get_group_by_cols())
         having_group_by = self.having.get_group_by_cols() if self.having else ()
@@ -189,8 +182,8 @@ class SQLCompiler(NodeRenderer):
         if self.query.default_cols:
             cols = self.get_default_columns(select_mask)
         else:
-            # self.query.select is a special case. These columns never go to
-            # any model.
+            # An explicit column list (values(), values_list(), only pk, ...): these
+            # columns are returned as they are, never turned into model instances.
             cols = self.query.select
         if cols:
             select_list = []
@@ -262,8 +255,8 @@ class SQLCompiler(NodeRenderer):
             default_order, _ = ORDER_DIR["DESC"]
 
         selected_exprs = {}
-        # Avoid computing `selected_exprs` if there is no `ordering` as it's
-        # relatively expensive.
+        # Selected expressions are only needed to resolve ordering; skip the work without an
+        # ordering.
         if ordering and (select := self.select):
             for ordinal, (expr, _, alias) in enumerate(select, start=1):
                 pos_expr = PositionRef(ordinal, alias, expr)
@@ -295,16 +288,15 @@ class SQLCompiler(NodeRenderer):
                         field.expression = select_ref.source
                         yield field, False
                         continue
-                    # Emulation of NULLS (FIRST|LAST) cannot be combined with
-                    # the usage of ordering by position.
+                    # A NULLS FIRST/LAST emulation needs the real expression, so ORDER BY
+                    # <position> cannot be used for it.
                     if (
                         field.nulls_first is None and field.nulls_last is None
                     ) or self.connection.features.supports_order_by_nulls_modifier:
                         field = field.copy()
                         field.expression = select_ref
-                    # Alias collisions are not possible when dealing with
-                    # combined queries so fallback to it if emulation of NULLS
-                    # handling is required.
+                    # In a compound query each part has its own select list, so an alias is
+                    # the only safe way to refer to the expression.
                     elif self.query.combinator:
                         field = field.copy()
                         field.expression = Ref(select_ref.refs, select_ref.source)
@@ -334,8 +326,8 @@ class SQLCompiler(NodeRenderer):
                 # References to an expression which is masked out of the SELECT
                 # clause.
                 if self.query.combinator and self.select:
-                    # Don't use the resolved annotation because other
-                    # combined queries might define it differently.
+                    # Refer to the annotation by name: each part of a compound query may
+                    # compute it its own way.
                     expr = F(col)
                 else:
                     expr = self.query.annotations[col]
@@ -346,12 +338,11 @@ class SQLCompiler(NodeRenderer):
                 continue
 
             if self.query.combinator and self.select:
-                # Don't use the first model's field because other
-                # combined queries might define it differently.
+                # Same reason: refer by name, not through this model's field.
                 yield OrderBy(F(col), descending=descending), False
             else:
-                # 'col' is of the form 'field' or 'field1__field2' or
-                # '-field1__field2__field', etc.
+                # A field name, possibly across relations (a__b__c) and possibly with a
+                # leading "-".
                 yield from self.find_ordering_name(
                     field, self.query.get_meta(), default_order=default_order,
                 )
@@ -367,8 +358,8 @@ class SQLCompiler(NodeRenderer):
                 expr_src = expr.expression
                 for sel_expr, _, col_alias in self.select:
                     if src == sel_expr:
-                        # When values() is used the exact alias must be used to
-                        # reference annotations.
+                        # Under values() an annotation is ordered by its exact selected
+                        # alias.
                         if (
                             self.query.has_select_fields
                             and col_alias in self.query.annotation_select
@@ -382,13 +373,13 @@ class SQLCompiler(NodeRenderer):
                         )
                         break
                 else:
-                    # Add column used in ORDER BY clause to the selected
-                    # columns and to each combined query.
+                    # A compound query can only order by selected columns: select this one
+                    # in every part and order by its position.
                     order_by_idx = len(self.query.select) + 1
                     col_alias = f"__orderbycol{order_by_idx}"
                     for q in self.query.combined_queries:
-                        # If fields were explicitly selected through values()
-                        # combined queries cannot be augmented.
+                        # A part that selects explicit values() columns cannot grow an extra
+                        # column.
                         if q.has_select_fields:
                             raise DatabaseError(
                                 "ORDER BY term does not match any column in the result set."
@@ -397,10 +388,8 @@ class SQLCompiler(NodeRenderer):
                     self.query.add_select_col(resolved, col_alias)
                     resolved.set_source_expressions([Ref(col_alias, src)])
             sql, params = self.compile(resolved)
-            # Don't add the same column twice, but the order direction is
-            # not taken into account so we strip it. When this entire method
-            # is refactored into expressions, then we can check each part as we
-            # generate it.
+            # Deduplicate ORDER BY terms on the expression SQL alone, ignoring the
+            # direction.
             without_ordering = self.ordering_parts.search(sql)[1]
             params_hash = make_hashable(params)
             if (without_ordering, params_hash) in seen:
@@ -447,9 +436,8 @@ class SQLCompiler(NodeRenderer):
         parts = ()
         for compiler in compilers:
             try:
-                # If the columns list is limited, then all combined queries
-                # must have the same columns list. Set the selects defined on
-                # the query on all combined queries, if not already set.
+                # Every part of a compound query must select the same columns: copy this
+                # query's values() selection to parts that have none.
                 if not compiler.query.values_select and self.query.values_select:
                     compiler.query = compiler.query.clone()
                     compiler.query.set_values((
@@ -459,12 +447,12 @@ class SQLCompiler(NodeRenderer):
                     ))
                 part_sql, part_args = compiler.as_sql(with_col_aliases=True)
                 if compiler.query.combinator:
-                    # Wrap in a subquery if wrapping in parentheses isn't
-                    # supported.
+                    # Backends that cannot parenthesise a compound member get it as a
+                    # derived table.
                     if not features.supports_parentheses_in_compound:
                         part_sql = f"SELECT * FROM ({part_sql})"
-                    # Add parentheses when combining with compound query if not
-                    # already added for all compound queries.
+                    # Nested compound queries need parentheses unless the backend already
+                    # wraps every member.
                     elif (
                         self.query.subquery
                         or not features.supports_slicing_ordering_in_compound
@@ -477,8 +465,8 @@ class SQLCompiler(NodeRenderer):
                     part_sql = f"({part_sql})"
                 parts += ((part_sql, part_args),)
             except EmptyResultSet:
-                # Omit the empty queryset with UNION and with DIFFERENCE if the
-                # first queryset is nonempty.
+                # An empty member contributes nothing to UNION, nor to EXCEPT once a first
+                # member exists.
                 if combinator == "union" or (combinator == "difference" and parts):
                     continue
                 raise
@@ -509,10 +497,9 @@ class SQLCompiler(NodeRenderer):
         inner_query = self.query.clone()
         inner_query.subquery = True
         inner_query.where = inner_query.where.__class__(where_parts)
-        # Augment the inner query with any window function references that
-        # might have been masked via values() and alias(). If any masked
-        # aliases are added they'll be masked again to avoid fetching
-        # the data in the `if qual_aliases` branch below.
+        # Window expressions hidden by values() or alias() are still selected in the inner
+        # query so the outer filter can refer to them; they are dropped again from the outer
+        # select list below.
         select = {
             expr: alias for expr, _, alias in self.get_select(with_col_aliases=True)[0]
         }
@@ -555,11 +542,10 @@ class SQLCompiler(NodeRenderer):
             self.using, connection=self.connection, elide_empty=self.elide_empty
         )
         inner_sql, inner_params = inner_query_compiler.as_sql(
-            # The limits must be applied to the outer query to avoid pruning
-            # results too eagerly.
+            # No LIMIT inside: slicing applies to the rows that survive the outer filter.
             with_limits=False,
-            # Force unique aliasing of selected columns to avoid collisions
-            # and make rhs predicates referencing easier.
+            # Give every inner column an alias so the outer query can refer to it
+            # unambiguously.
             with_col_aliases=True,
         )
         qualify_sql, qualify_params = self.compile(self.qualify)
@@ -572,8 +558,7 @@ class SQLCompiler(NodeRenderer):
             qualify_sql,
         ]
         if qual_aliases:
-            # If some select aliases were unmasked for filtering purposes they
-            # must be masked back.
+            # Only the columns the caller asked for leave the outer query.
             cols = [self.quote_name(alias) for alias in select.values()]
             result = [
                 "SELECT",
@@ -584,9 +569,8 @@ class SQLCompiler(NodeRenderer):
                 self.quote_name("qualify_mask"),
             ]
         params = list(inner_params) + qualify_params
-        # As the SQL spec is unclear on whether or not derived tables
-        # ordering must propagate it has to be explicitly repeated on the
-        # outer-most query to ensure it's preserved.
+        # A derived table's order is not guaranteed to survive, so the ordering is repeated
+        # outside.
         if order_by:
             ordering_sqls = []
             for ordering in order_by:
@@ -641,8 +625,8 @@ class SQLCompiler(NodeRenderer):
                 order_by = None
             else:
                 distinct_fields, distinct_params = self.get_distinct()
-                # This must come after 'select', 'ordering', and 'distinct'
-                # (see docstring of get_from_clause() for details).
+                # get_from_clause() has to run after the select list, ordering and DISTINCT
+                # are compiled, since they may add joins.
                 from_, f_params = self.get_from_clause()
                 try:
                     where, w_params = (
@@ -746,12 +730,9 @@ class SQLCompiler(NodeRenderer):
                 result.append(for_update_part)
 
             if self.query.subquery and extra_select:
-                # If the query is used as a subquery, the extra selects would
-                # result in more columns than the left-hand side expression is
-                # expecting. This can happen when a subquery uses a combination
-                # of order_by() and distinct(), forcing the ordering expressions
-                # to be selected as well. Wrap the query in another subquery
-                # to exclude extraneous selects.
+                # Ordering terms that DISTINCT forces into the select list would give a
+                # subquery more columns than its caller compares against; wrap it and select
+                # only the wanted columns.
                 sub_selects = []
                 sub_params = []
                 for _index, (select, _, alias) in enumerate(self.select, start=1):
@@ -776,7 +757,8 @@ class SQLCompiler(NodeRenderer):
 
             return " ".join(result), tuple(params)
         finally:
-            # Finally do cleanup - get rid of the joins we created above.
+            # Undo the join reference counts added while compiling, so the Query can be
+            # compiled again.
             self.query.reset_refcounts(refcounts_before)
 
     def _for_update_part(self, with_limit_offset):
@@ -790,8 +772,7 @@ class SQLCompiler(NodeRenderer):
         # Checked for emulated locking too, so code that runs here runs on every backend.
         if (
             self.connection.get_autocommit()
-            # Don't raise an exception when database doesn't
-            # support transactions, as it's a noop.
+            # Without transactions FOR UPDATE locks nothing and needs no atomic block.
             and features.supports_transactions
         ):
             raise TransactionManagementError(
@@ -811,9 +792,8 @@ class SQLCompiler(NodeRenderer):
                 "supports_select_for_update_with_limit",
                 "LIMIT/OFFSET with select_for_update()",
             )
-        # If it's a NOWAIT/SKIP LOCKED/OF/NO KEY query but the
-        # backend doesn't support it, raise NotSupportedError to
-        # prevent a possible deadlock.
+        # An option the backend cannot honour is refused rather than dropped, since dropping
+        # it could make the caller block or lock the wrong rows.
         if nowait and not features.has_select_for_update_nowait:
             raise features.not_supported("has_select_for_update_nowait",
                                          "select_for_update(nowait=True)")
@@ -841,15 +821,14 @@ class SQLCompiler(NodeRenderer):
             if (opts := self.query.get_meta()) is None:
                 return result
         start_alias = start_alias or self.query.get_initial_alias()
-        # The 'seen_models' is used to optimize checking the needed parent
-        # alias for a given field. This also includes None -> start_alias to
-        # be used by local fields.
+        # Alias of the table each model's columns come from; None stands for the model
+        # itself.
         seen_models = {None: start_alias}
 
         for field in opts.concrete_fields:
             model = field.model._meta.concrete_model
-            # A proxy model will have a different model and concrete_model. We
-            # will assign None if the field belongs to this model.
+            # Fields of the concrete model itself (also for proxies) are read from the start
+            # alias.
             if model == opts.model:
                 model = None
             if (
@@ -859,11 +838,8 @@ class SQLCompiler(NodeRenderer):
                     from_parent._meta.concrete_model, model._meta.concrete_model
                 )
             ):
-                # Avoid loading data for already loaded parents.
-                # We end up here in the case select_related() resolution
-                # proceeds from parent model to child model. In that case the
-                # parent model data is already present in the SELECT clause,
-                # and we want to avoid reloading the same data again.
+                # Parent columns already present in the select list (select_related() from a
+                # parent to a child) are not selected twice.
                 continue
             if select_mask and field not in select_mask:
                 continue
@@ -874,24 +850,21 @@ class SQLCompiler(NodeRenderer):
 
     def get_distinct(self):
         """The DISTINCT ON terms (distinct(*fields))."""
-        result = []
-        params = []
-        opts = self.query.get_meta()
-
-        for name in self.query.distinct_fields:
-            parts = name.split(LOOKUP_SEP)
-            _, targets, alias, joins, path, _, transform_function = self._setup_joins(
-                parts, opts, None
-            )
-            targets, alias, _ = self.query.trim_joins(targets, joins, path)
+        terms, params = [], []
+        query = self.query
+        for name in query.distinct_fields:
+            joined = self._setup_joins(name.split(LOOKUP_SEP), query.get_meta(), None)
+            _field, targets, _alias, joins, path, _opts, transform = joined
+            targets, alias, _ = query.trim_joins(targets, joins, path)
+            if name in query.annotation_select:
+                # An annotation is referred to by its selected alias.
+                terms.extend(self.connection.ops.quote_name(name) for _ in targets)
+                continue
             for target in targets:
-                if name in self.query.annotation_select:
-                    result.append(self.connection.ops.quote_name(name))
-                else:
-                    r, p = self.compile(transform_function(target, alias))
-                    result.append(r)
-                    params.append(p)
-        return result, params
+                term_sql, term_params = self.compile(transform(target, alias))
+                terms.append(term_sql)
+                params.append(term_params)
+        return terms, params
 
     def find_ordering_name(self, name, opts, alias=None, default_order="ASC",
                            already_seen=None):
@@ -910,10 +883,9 @@ class SQLCompiler(NodeRenderer):
             transform_function,
         ) = self._setup_joins(pieces, opts, alias)
 
-        # If we get to this point and the field is a relation to another model,
-        # append the default ordering for that model unless it is the
-        # attribute name of the field that is specified or
-        # there are transforms to process.
+        # Ordering by a relation without naming a column orders by the related model's own
+        # Meta.ordering, unless the name is the attname (e.g. author_id) or a transform
+        # follows.
         if (
             field.is_relation
             and opts.ordering
@@ -963,25 +935,19 @@ class SQLCompiler(NodeRenderer):
 
     def get_from_clause(self):
         """The FROM clause: the base table and the joins in use (refcount > 0)."""
-        result = []
-        params = []
-        for alias in tuple(self.query.alias_map):
-            if not self.query.alias_refcount[alias]:
-                continue
-            try:
-                from_clause = self.query.alias_map[alias]
-            except KeyError:
-                # Extra tables can end up in self.tables, but not in the
-                # alias_map if they aren't in a join. That's OK. We skip them.
-                continue
-            if from_clause.join_type is not None:
-                features = self.connection.features
-                if not features.supports_joins:
-                    raise features.not_supported("supports_joins", "joins across relations")
-            clause_sql, clause_params = self.compile(from_clause)
-            result.append(clause_sql)
-            params.extend(clause_params)
-        return result, params
+        features = self.connection.features
+        entries, params = [], []
+        for alias in list(self.query.alias_map):
+            # Compiling a join may change the map; read each entry when its turn comes.
+            table = self.query.alias_map.get(alias)
+            if table is None or not self.query.alias_refcount[alias]:
+                continue  # gone, or joined once and no longer referenced (e.g. trimmed)
+            if table.join_type is not None and not features.supports_joins:
+                raise features.not_supported("supports_joins", "joins across relations")
+            entry_sql, entry_params = self.compile(table)
+            entries.append(entry_sql)
+            params.extend(entry_params)
+        return entries, params
 
     def get_related_selections(self, select, select_mask, opts=None, root_alias=None,
                                cur_depth=1, requested=None, restricted=None):
@@ -1006,8 +972,8 @@ class SQLCompiler(NodeRenderer):
             opts = self.query.get_meta()
             root_alias = self.query.get_initial_alias()
 
-        # Setup for the case when only particular related fields should be
-        # included in the related selection.
+        # Track which requested select_related() names were found, to report the unknown
+        # ones.
         fields_found = set()
         if requested is None:
             restricted = isinstance(self.query.select_related, dict)
@@ -1023,8 +989,8 @@ class SQLCompiler(NodeRenderer):
             if restricted:
                 next = requested.get(f.name, {})
                 if not f.is_relation:
-                    # If a non-related field is used like a relation,
-                    # or if a single non-relational field is given.
+                    # Name used as if it were a relation, or named alone while not being
+                    # one.
                     if next or f.name in requested:
                         raise FieldError(
                             "Non-relational field given in select_related: '%s'. "
@@ -1110,7 +1076,7 @@ class SQLCompiler(NodeRenderer):
                 get_related_klass_infos(klass_info, next_klass_infos)
 
             def local_setter(final_field, obj, from_obj):
-                # Set a reverse fk object when relation is non-empty.
+                # Only cache the reverse one-to-one object when a related row exists.
                 if from_obj:
                     final_field.remote_field.set_cached_value(from_obj, obj)
 
@@ -1200,7 +1166,7 @@ class SQLCompiler(NodeRenderer):
                     return self.select[select_index][0]
 
         def _get_field_choices():
-            """Yield all allowed field paths in breadth-first search order."""
+            """Names select_for_update(of=...) accepts here, nearest relations first."""
             queue = collections.deque([(None, self.klass_info)])
             while queue:
                 parent_path, klass_info = queue.popleft()
@@ -1268,25 +1234,29 @@ class SQLCompiler(NodeRenderer):
 
     def get_converters(self, expressions):
         """{position: (converter functions, expression)} for the columns needing conversion."""
-        connection = self.connection
-        converters = {}
-        for i, expression in enumerate(expressions):
-            if expression:
-                backend_converters = connection.ops.get_db_converters(expression)
-                field_converters = expression.get_db_converters(connection)
-                if backend_converters or field_converters:
-                    converters[i] = (backend_converters + field_converters, expression)
-        return converters
+        # The backend's converters run first (driver values to Python), then the field's.
+        ops, connection = self.connection.ops, self.connection
+        plan = {}
+        for position, expression in enumerate(expressions):
+            if not expression:
+                continue
+            chain_ = [*ops.get_db_converters(expression),
+                      *expression.get_db_converters(connection)]
+            if chain_:
+                plan[position] = (chain_, expression)
+        return plan
 
     def apply_converters(self, rows, converters):
         connection = self.connection
-        converters = list(converters.items())
-        for row in map(list, rows):
-            for pos, (convs, expression) in converters:
-                value = row[pos]
-                for converter in convs:
-                    value = converter(value, expression, connection)
-                row[pos] = value
+        steps = [(position, chain_, expression)
+                 for position, (chain_, expression) in converters.items()]
+        for raw in rows:
+            row = list(raw)
+            for position, chain_, expression in steps:
+                value = row[position]
+                for convert in chain_:
+                    value = convert(value, expression, connection)
+                row[position] = value
             yield row
 
     def results_iter(self, results=None, tuple_expected=False, chunked_fetch=False,
@@ -1345,12 +1315,12 @@ class SQLCompiler(NodeRenderer):
         try:
             cursor.execute_native(self.connection.ops.convert_placeholders(sql, params), params)
         except Exception:
-            # Might fail for server-side cursors (e.g. connection closed)
+            # Release the cursor before passing the execution error on.
             cursor.close()
             raise
 
         if result_type == CURSOR:
-            # Give the caller the cursor to process and close.
+            # The caller reads from and closes the cursor.
             return cursor
         if result_type == ROW_COUNT:
             try:
@@ -1378,19 +1348,10 @@ class SQLCompiler(NodeRenderer):
         return cursor_iter(cursor, chunk_size)
 
     def explain_query(self):
-        result = list(self.execute_sql())
-        # Some backends return 1 item tuples with strings, and others return
-        # tuples with integers and strings. Flatten them out into strings.
-        format_ = self.query.explain_info.format
-        output_formatter = str
-        for row in result:
-            for value in row:
-                if not isinstance(value, str):
-                    yield " ".join([output_formatter(c) for c in row])
-                    break
-            else:
-                yield " ".join(output_formatter(c) for c in row)
-        _ = format_
+        # One line per plan row: drivers return a row as one or several parts, not always
+        # text (e.g. numbers in SQLite's EXPLAIN QUERY PLAN), so every part is str()'d.
+        for row in list(self.execute_sql()):
+            yield " ".join(str(part) for part in row)
 
 
 class RawSQLCol(Value):
@@ -1406,46 +1367,40 @@ class SQLInsertCompiler(SQLCompiler):
     returning_params = ()
 
     def field_as_sql(self, field, get_placeholder, val):
-        """The placeholder and params for one value of one field."""
+        """The placeholder and params for one value of one field: raw SQL (no field), a
+        compiled expression, the field's own placeholder, or a plain %s."""
         if field is None:
-            # A field value of None means the value is raw.
-            sql, params = val, []
-        elif hasattr(val, "as_sql") or hasattr(val, "resolve_expression"):
-            # This is an expression, let's compile it.
-            sql, params = self.compile(val)
-        elif get_placeholder is not None:
-            # Some fields (e.g. geo fields) need special munging before
-            # they can be inserted.
-            sql, params = get_placeholder(val, self, self.connection), [val]
-        else:
-            # Return the common case for the placeholder
-            sql, params = "%s", [val]
-        return sql, params
+            return val, []
+        if hasattr(val, "as_sql") or hasattr(val, "resolve_expression"):
+            return self.compile(val)
+        if get_placeholder is not None:
+            # e.g. a function call around %s
+            return get_placeholder(val, self, self.connection), [val]
+        return "%s", [val]
 
     def prepare_value(self, field, value):
         """The value ready for the database (expressions resolved, checked)."""
         if hasattr(value, "resolve_expression"):
             value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
-            # Don't allow values containing Col expressions. They refer to
-            # existing columns on a row, but in the case of insert the row
-            # doesn't exist yet.
-            if value.contains_column_references:
-                raise ValueError(
-                    'Failed to insert expression "%s" on %s. F() expressions can only be '
-                    "used to update, not to insert." % (value, field)
-                )
-            if value.contains_aggregate:
-                raise FieldError(
-                    "Aggregate functions are not allowed in this query (%s=%r)."
-                    % (field.name, value)
-                )
-            if value.contains_over_clause:
-                raise FieldError(
-                    "Window expressions are not allowed in this query (%s=%r)."
-                    % (field.name, value)
-                )
+            self._refuse_in_insert(field, value)
         # Fields return expressions unchanged; JSONField turns Value(None) into JSON null.
         return field.get_db_prep_save(value, connection=self.connection)
+
+    @staticmethod
+    def _refuse_in_insert(field, value):
+        """Expressions an INSERT cannot evaluate: column references (there is no existing
+        row to read), aggregates and window functions (there is no set of rows)."""
+        if value.contains_column_references:
+            raise ValueError(
+                'Failed to insert expression "%s" on %s. F() expressions can only be '
+                "used to update, not to insert." % (value, field)
+            )
+        for flag, kind in (("contains_aggregate", "Aggregate functions"),
+                           ("contains_over_clause", "Window expressions")):
+            if getattr(value, flag):
+                raise FieldError(
+                    f"{kind} are not allowed in this query ({field.name}={value!r})."
+                )
 
     def _value_rows(self, fields):
         """The database values of every object, field by field.
@@ -1530,10 +1485,8 @@ class SQLInsertCompiler(SQLCompiler):
             ]
             fields = [None]
 
-        # Currently the backends just accept values when generating bulk
-        # queries and generate their own placeholders. Doing that isn't
-        # necessary and it should be possible to use placeholders and
-        # expressions in bulk inserts too.
+        # Multi-row INSERT only for plain parameter values; rows with expressions are
+        # inserted one by one.
         can_bulk = (
             not self.returning_fields and self.connection.features.supports_bulk_insert
         )
@@ -1560,8 +1513,7 @@ class SQLInsertCompiler(SQLCompiler):
                 params = [param_rows[0]]
             if on_conflict_suffix_sql:
                 result.append(on_conflict_suffix_sql)
-            # Skip empty r_sql to allow subclasses to customize behavior for
-            # 3rd party backends. Refs #19096.
+            # A backend may return empty SQL here to handle RETURNING itself.
             r_sql, self.returning_params = self.connection.ops.return_insert_columns(
                 self.returning_fields
             )
@@ -1633,58 +1585,63 @@ class SQLInsertCompiler(SQLCompiler):
 class SQLDeleteCompiler(SQLCompiler):
     @cached_property
     def single_alias(self):
-        # Ensure base table is in aliases.
-        self.query.get_initial_alias()
-        return sum(self.query.alias_refcount[t] > 0 for t in self.query.alias_map) == 1
+        """Whether the filters use the base table alone (no joins)."""
+        self.query.get_initial_alias()  # the base table must be registered
+        used = [alias for alias in self.query.alias_map if self.query.alias_refcount[alias]]
+        return len(used) == 1
 
     @classmethod
     def _expr_refs_base_model(cls, expr, base_model):
-        if isinstance(expr, Query):
-            return expr.model == base_model
-        if not hasattr(expr, "get_source_expressions"):
-            return False
-        return any(
-            cls._expr_refs_base_model(source_expr, base_model)
-            for source_expr in expr.get_source_expressions()
-        )
+        """Whether ``expr`` contains a subquery over ``base_model``."""
+        pending = [expr]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, Query):
+                if node.model == base_model:
+                    return True
+                continue
+            pending.extend(getattr(node, "get_source_expressions", list)())
+        return False
 
     @cached_property
     def contains_self_reference_subquery(self):
-        return any(
-            self._expr_refs_base_model(expr, self.query.model)
-            for expr in chain(self.query.annotations.values(), self.query.where.children)
-        )
+        query = self.query
+        return any(self._expr_refs_base_model(node, query.model)
+                   for node in [*query.annotations.values(), *query.where.children])
 
     def _as_sql(self, query):
-        delete = "DELETE FROM %s" % self.quote_name(query.base_table)
+        statement = f"DELETE FROM {self.quote_name(query.base_table)}"
         try:
             where, params = self.compile(query.where)
         except FullResultSet:
-            return delete, ()
-        return f"{delete} WHERE {where}", tuple(params)
+            return statement, ()  # no condition: every row
+        return f"{statement} WHERE {where}", tuple(params)
 
     def as_sql(self):
         """DELETE FROM the table WHERE ... (through a pk subquery when joins are needed)."""
-        if self.single_alias and (
-            getattr(self.connection.features, "delete_can_self_reference_subquery", True)
+        features = self.connection.features
+        direct = self.single_alias and (
+            getattr(features, "delete_can_self_reference_subquery", True)
             or not self.contains_self_reference_subquery
-        ):
+        )
+        if direct:
             return self._as_sql(self.query)
-        innerq = self.query.clone()
-        innerq.__class__ = Query
-        innerq.clear_select_clause()
-        pk = self.query.model._meta.pk
-        innerq.select = [pk.get_col(self.query.get_initial_alias())]
-        outerq = Query(self.query.model)
-        if not getattr(self.connection.features, "update_can_self_select", True):
-            # Force the materialization of the inner query to allow reference
-            # to the target table on MySQL.
+        # Joins (or a subquery over the same table where that is not allowed): select the
+        # matching primary keys in a subquery and delete by key.
+        keys = self.query.clone()
+        keys.__class__ = Query
+        keys.clear_select_clause()
+        keys.select = [self.query.model._meta.pk.get_col(self.query.get_initial_alias())]
+        if not getattr(features, "update_can_self_select", True):
+            # MySQL cannot select from the table being changed in a subquery; a derived
+            # table is materialised first, which makes it legal.
             from reinhardt.orm.models.expressions import RawSQL
 
-            sql, params = innerq.get_compiler(connection=self.connection).as_sql()
-            innerq = RawSQL("SELECT * FROM (%s) subquery" % sql, params)
-        outerq.add_filter("pk__in", innerq)
-        return self._as_sql(outerq)
+            keys_sql, keys_params = keys.get_compiler(connection=self.connection).as_sql()
+            keys = RawSQL(f"SELECT * FROM ({keys_sql}) subquery", keys_params)
+        by_key = Query(self.query.model)
+        by_key.add_filter("pk__in", keys)
+        return self._as_sql(by_key)
 
 
 class SQLUpdateCompiler(SQLCompiler):
@@ -1695,64 +1652,52 @@ class SQLUpdateCompiler(SQLCompiler):
             return "", ()
         if self.query.update_rows is not None:
             return self.update_from_rows_sql()
-        features = self.connection.features
-        qn = self.quote_name
-        values, update_params = [], []
-        for field, _model, val in self.query.values:
-            if hasattr(val, "resolve_expression"):
-                val = val.resolve_expression(self.query, allow_joins=False, for_save=True)
-                if val.contains_aggregate:
-                    raise FieldError(
-                        "Aggregate functions are not allowed in this query (%s=%r)."
-                        % (field.name, val)
-                    )
-                if val.contains_over_clause:
-                    raise FieldError(
-                        "Window expressions are not allowed in this query (%s=%r)."
-                        % (field.name, val)
-                    )
-                if not isinstance(val, Value) and not features.supports_update_expressions:
-                    raise features.not_supported(
-                        "supports_update_expressions", "update() with expressions"
-                    )
-            elif hasattr(val, "prepare_database_save"):
-                if field.remote_field:
-                    val = val.prepare_database_save(field)
-                else:
-                    raise TypeError(
-                        "Tried to update field %s with a model instance, %r. "
-                        "Use a value compatible with %s."
-                        % (field, val, field.__class__.__name__)
-                    )
-            val = field.get_db_prep_save(val, connection=self.connection)
-
-            # Getting the placeholder for the field.
-            if hasattr(field, "get_placeholder"):
-                placeholder = field.get_placeholder(val, self, self.connection)
-            else:
-                placeholder = "%s"
-            name = field.column
-            if hasattr(val, "as_sql") or hasattr(val, "resolve_expression"):
-                sql, params = self.compile(val)
-                values.append("%s = %s" % (qn(name), placeholder % sql))
-                update_params.extend(params)
-            elif val is not None:
-                values.append("%s = %s" % (qn(name), placeholder))
-                update_params.append(val)
-            else:
-                values.append("%s = NULL" % qn(name))
-        table = self.query.base_table
-        result = [
-            "UPDATE %s SET" % qn(table),
-            ", ".join(values),
-        ]
+        assignments, params = [], []
+        for field, _model, value in self.query.values:
+            sql, value_params = self._assignment(field, value)
+            assignments.append(sql)
+            params.extend(value_params)
+        statement = f"UPDATE {self.quote_name(self.query.base_table)} SET {', '.join(assignments)}"
         try:
-            where, params = self.compile(self.query.where)
+            where, where_params = self.compile(self.query.where)
         except FullResultSet:
-            params = []
-        else:
-            result.append("WHERE %s" % where)
-        return " ".join(result), tuple(update_params + list(params))
+            return statement, tuple(params)  # every row
+        return f"{statement} WHERE {where}", (*params, *where_params)
+
+    def _assignment(self, field, value):
+        """``column = <value>`` for one field of update(), and its parameters."""
+        features = self.connection.features
+        if hasattr(value, "resolve_expression"):
+            value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
+            for flag, kind in (("contains_aggregate", "Aggregate functions"),
+                               ("contains_over_clause", "Window expressions")):
+                if getattr(value, flag):
+                    raise FieldError(
+                        f"{kind} are not allowed in this query ({field.name}={value!r})."
+                    )
+            if not isinstance(value, Value) and not features.supports_update_expressions:
+                raise features.not_supported(
+                    "supports_update_expressions", "update() with expressions"
+                )
+        elif hasattr(value, "prepare_database_save"):
+            # A model instance: only a relation can take one (it stores the key).
+            if not field.remote_field:
+                raise TypeError(
+                    "Tried to update field %s with a model instance, %r. "
+                    "Use a value compatible with %s." % (field, value, type(field).__name__)
+                )
+            value = value.prepare_database_save(field)
+        value = field.get_db_prep_save(value, connection=self.connection)
+        column = self.quote_name(field.column)
+        get_placeholder = getattr(field, "get_placeholder", None)
+        placeholder = (get_placeholder(value, self, self.connection)
+                       if get_placeholder is not None else "%s")
+        if hasattr(value, "as_sql") or hasattr(value, "resolve_expression"):
+            sql, sql_params = self.compile(value)
+            return f"{column} = {placeholder % sql}", list(sql_params)
+        if value is None:
+            return f"{column} = NULL", []
+        return f"{column} = {placeholder}", [value]
 
     def update_from_rows_sql(self):
         """``UPDATE t SET f = rows.f, ... FROM (SELECT %s AS pk, %s AS f UNION ALL VALUES
@@ -1795,14 +1740,14 @@ class SQLUpdateCompiler(SQLCompiler):
 
     def execute_sql(self, result_type):
         """Run the UPDATE (and those of parent tables); returns the rows matched."""
-        rows = super().execute_sql(ROW_COUNT)
-        is_empty = not rows
-        for query in self.query.get_related_updates():
-            aux_rows = query.get_compiler(self.using).execute_sql(result_type)
-            if is_empty and aux_rows:
-                rows = aux_rows
-                is_empty = False
-        return rows if result_type == ROW_COUNT else None
+        matched = super().execute_sql(ROW_COUNT)
+        for parent_update in self.query.get_related_updates():
+            parent_matched = parent_update.get_compiler(self.using).execute_sql(result_type)
+            # When this table had nothing to set, the count comes from the first parent
+            # table that matched rows.
+            if not matched and parent_matched:
+                matched = parent_matched
+        return matched if result_type == ROW_COUNT else None
 
     def pre_sql_setup(self):
         """Updates touching joined tables become ``WHERE pk IN (subquery)``; updates of
@@ -1825,13 +1770,11 @@ class SQLUpdateCompiler(SQLCompiler):
             if all(
                 path.join_field.primary_key for path in meta.get_path_to_parent(related)
             ):
-                # If a primary key chain exists to the targeted related update,
-                # then the meta.pk value can be used for it.
+                # The related update can filter on this model's primary key directly.
                 related_ids_index.append((related, 0))
             else:
-                # This branch will only be reached when updating a field of an
-                # ancestor that is not part of the primary key chain of a MTI
-                # tree.
+                # An ancestor outside the primary key chain (multi-table inheritance) needs
+                # its own ids.
                 related_ids_index.append((related, len(fields)))
                 fields.append(related._meta.pk.name)
         query.add_fields(fields)
@@ -1841,13 +1784,11 @@ class SQLUpdateCompiler(SQLCompiler):
             self.connection.features, "update_can_self_select", True
         )
 
-        # Now we adjust the current query: reset the where clause and get rid
-        # of all the tables we don't need (since they're in the sub-select).
+        # The filters now live in the subquery: this query keeps only its base table.
         self.query.clear_where()
         if self.query.related_updates or must_pre_select:
-            # Either we're using the idents in multiple update queries (so
-            # don't want them to change), or the db backend doesn't support
-            # selecting from the updating table (e.g. MySQL).
+            # Fetch the ids first when they serve several UPDATE statements or when the
+            # backend cannot select from the table it updates.
             idents = []
             related_ids = collections.defaultdict(list)
             for row in query.get_compiler(self.using).execute_sql(MULTI):
@@ -1857,7 +1798,7 @@ class SQLUpdateCompiler(SQLCompiler):
             self.query.add_filter("pk__in", idents)
             self.query.related_ids = related_ids
         else:
-            # The fast path. Filters and updates in one query.
+            # One statement: filter by the subquery of matching keys.
             self.query.add_filter("pk__in", query)
         self.query.reset_refcounts(refcounts_before)
 
@@ -1865,22 +1806,19 @@ class SQLUpdateCompiler(SQLCompiler):
 class SQLAggregateCompiler(SQLCompiler):
     def as_sql(self):
         """SELECT the aggregates FROM (the inner query) subquery."""
-        sql, params = [], []
-        for annotation in self.query.annotation_select.values():
-            ann_sql, ann_params = self.compile(annotation)
-            ann_sql, ann_params = annotation.select_format(self, ann_sql, ann_params)
-            sql.append(ann_sql)
-            params.extend(ann_params)
-        self.col_count = len(self.query.annotation_select)
-        sql = ", ".join(sql)
-        params = tuple(params)
-
-        inner_query_sql, inner_query_params = self.query.inner_query.get_compiler(
+        columns, params = [], []
+        for aggregate in self.query.annotation_select.values():
+            column, column_params = aggregate.select_format(self, *self.compile(aggregate))
+            columns.append(column)
+            params.extend(column_params)
+        self.col_count = len(columns)
+        inner = self.query.inner_query.get_compiler(
             self.using, connection=self.connection, elide_empty=self.elide_empty,
-        ).as_sql(with_col_aliases=True)
-        sql = "SELECT %s FROM (%s) subquery" % (sql, inner_query_sql)
-        params += inner_query_params
-        return sql, params
+        )
+        # Inner columns get aliases so that the outer aggregates can refer to them.
+        inner_sql, inner_params = inner.as_sql(with_col_aliases=True)
+        sql = f"SELECT {', '.join(columns)} FROM ({inner_sql}) subquery"
+        return sql, (*params, *inner_params)
 
 
 def cursor_iter(cursor, chunk_size):

@@ -76,8 +76,7 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
 
     def execute(self, sql, params=()):
         """Run (or collect, for sqlmigrate) one DDL statement."""
-        # Don't perform the transactional DDL check if SQL is being collected
-        # as it's not going to be executed anyway.
+        # Collected SQL is never run, so transactional DDL does not matter.
         if (
             not self.collect_sql
             and self.connection.in_atomic_block
@@ -112,8 +111,8 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
 
     def table_sql(self, model):
         """(CREATE TABLE statement, params) for ``model``; indexes and FKs are deferred."""
-        # Add any unique_togethers (always deferred, as some fields might be
-        # created afterward, like geometry fields with some backends).
+        # unique_together goes into deferred SQL: it may name columns added after CREATE
+        # TABLE.
         for field_names in model._meta.unique_together:
             fields = [model._meta.get_field(field) for field in field_names]
             self.deferred_sql.append(self._create_unique_sql(model, fields))
@@ -125,7 +124,7 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
             definition, extra_params = self.column_sql(model, field)
             if definition is None:
                 continue
-            # Check constraints can go on the column SQL here.
+            # The column definition may carry an inline CHECK.
             db_params = field.db_parameters(connection=self.connection)
             if db_params["check"]:
                 definition += " " + self.sql_check_constraint % db_params
@@ -151,8 +150,7 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
                     )
             # Add the SQL to our big list.
             column_sqls.append("%s %s" % (self.quote_name(field.column), definition))
-            # Autoincrement SQL (for backends with post table definition
-            # variant).
+            # Backends that create autoincrement sequences after the table (Oracle-style).
             if field.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField"):
                 autoinc_sql = self.autoinc_sql(model._meta.db_table, field.column)
                 if autoinc_sql:
@@ -175,10 +173,11 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
     def create_model(self, model):
         """Create the table of ``model``, its indexes and its many-to-many tables."""
         sql, params = self.table_sql(model)
-        # Prevent using [] as params, in the case a literal '%' is used in the
-        # definition on backends that don't support parametrized DDL.
+        # None instead of an empty list, so that a literal % in DDL is left alone by drivers
+        # that do not parameterise DDL.
         self.execute(sql, params or None)
-        # Add any field index (deferred as SQLite _remake_table needs it).
+        # Indexes are created afterwards (deferred SQL), which SQLite's table rebuild relies
+        # on.
         self.deferred_sql.extend(self._model_indexes_sql(model))
         # Make M2M tables
         for field in model._meta.local_many_to_many:
@@ -203,7 +202,7 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
         """(column definition, params) of ``field``; (None, None) when it has no column."""
         field_db_params = field.db_parameters(connection=self.connection)
         column_db_type = field_db_params["type"]
-        # Check for fields that aren't actually columns (e.g. M2M).
+        # Fields without a column (many-to-many) add nothing.
         if column_db_type is None:
             return None, None
         params = []
@@ -235,13 +234,12 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
             if default_value is not None:
                 column_default = "DEFAULT " + self._column_default_sql(field)
                 if getattr(self.connection.features, "requires_literal_defaults", False):
-                    # Some databases can't take defaults as a parameter (Oracle).
+                    # Inline the literal for backends that cannot parameterise a DEFAULT.
                     yield column_default % self.prepare_default(default_value)
                 else:
                     yield column_default
                     params.append(default_value)
-        # Oracle treats the empty string ('') as null, so coerce the null
-        # option whenever '' is a possible value.
+        # On backends where '' is stored as NULL, a field that may hold '' must allow NULL.
         if (
             field.empty_strings_allowed
             and not field.primary_key
@@ -282,7 +280,9 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
         default_sql, params = compiler.compile(db_default.resolve_expression(query))
         if params:
             default_sql = default_sql % tuple(self.quote_value(p) for p in params)
-        return default_sql, ()
+        # An expression default is parenthesised: SQLite and MySQL accept only literals
+        # and a few keywords unparenthesised; PostgreSQL takes both.
+        return f"({default_sql})", ()
 
     def _collate_sql(self, collation, old_collation=None, table_name=None):
         return "COLLATE " + self.quote_name(collation)
@@ -310,8 +310,7 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
             "_".join(column_names)[:other_length],
             hash_suffix_part,
         )
-        # Prepend D if needed to prevent the name from starting with an
-        # underscore or a number (not permitted on Oracle).
+        # Identifiers must not start with _ or a digit on some backends: prefix a letter.
         if index_name[0] == "_" or index_name[0].isdigit():
             index_name = "D%s" % index_name[:-1]
         return index_name
@@ -442,8 +441,8 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
         """Add a constraint to a model."""
         sql = constraint.create_sql(model, self)
         if sql:
-            # Constraint.create_sql returns interpolated SQL which makes
-            # params=None a necessity to avoid escaping attempts on execution.
+            # The constraint SQL is already complete; params=None keeps % signs in it
+            # untouched.
             self.execute(sql, params=None)
 
     def remove_constraint(self, model, constraint):
@@ -482,8 +481,8 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
                                       nulls_distinct=nulls_distinct):
             return None
         if condition or include or opclasses or expressions or nulls_distinct is not None:
-            # Databases support conditional, covering, functional unique,
-            # and nulls distinct constraints via a unique index.
+            # Conditions, INCLUDE, expressions and NULLS NOT DISTINCT are only possible on a
+            # unique index, not a table constraint.
             sql = self._create_unique_sql(
                 model, fields, name=name, condition=condition, include=include,
                 opclasses=opclasses, expressions=expressions, nulls_distinct=nulls_distinct,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3 as Database
-from itertools import chain
 
 from reinhardt.backends.base.base import BaseDatabaseWrapper
 from reinhardt.core.exceptions import ImproperlyConfigured
@@ -21,9 +20,9 @@ from .schema import DatabaseSchemaEditor
 class DatabaseWrapper(BaseDatabaseWrapper):
     vendor = "sqlite"
     display_name = "SQLite"
-    # SQLite doesn't actually support most of these types, but it "does the right
-    # thing" given more verbose field definitions, so leave them as is so that
-    # schema inspection is more useful.
+    # SQLite only knows storage classes and derives a column's affinity from the declared
+    # type name, so any name works; the descriptive names below let introspection
+    # (inspectdb, migrations) recover the field a column was created for.
     data_types = {
         "AutoField": "integer",
         "BigAutoField": "integer",
@@ -105,12 +104,9 @@ class DatabaseWrapper(BaseDatabaseWrapper):
             "database": str(settings_dict["NAME"]),
             **settings_dict["OPTIONS"],
         }
-        # Always allow the underlying SQLite connection to be shareable
-        # between multiple threads. The safe-guarding will be handled at a
-        # higher level by the `BaseDatabaseWrapper.allow_thread_sharing`
-        # property. This is necessary as the shareability is disabled by
-        # default in sqlite3 and it cannot be changed once a connection is
-        # opened.
+        # check_same_thread is fixed when the driver opens the connection, so it is
+        # switched off here for good; whether a wrapper may really be used from another
+        # thread is decided by validate_thread_sharing() on every use.
         kwargs.update({"check_same_thread": False, "uri": True})
         kwargs.setdefault("cached_statements", 256)
         kwargs.pop("init_command", None)
@@ -125,8 +121,8 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         conn.isolation_level = None  # autocommit at the driver level; BEGIN is explicit
         functions.register(conn)
         conn.execute("PRAGMA foreign_keys = ON")
-        # The macOS bundled SQLite defaults legacy_alter_table ON, which
-        # prevents atomic table renames.
+        # Some SQLite builds ship with legacy_alter_table on; table rebuilds rename
+        # tables inside a transaction and need the modern behaviour.
         conn.execute("PRAGMA legacy_alter_table = OFF")
         init_command = self.settings_dict["OPTIONS"].get("init_command")
         if init_command:
@@ -146,18 +142,15 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     def close(self):
         self.validate_thread_sharing()
-        # If database is in memory, closing the connection destroys the
-        # database. To prevent accidental data loss, ignore close requests on
-        # an in-memory db.
+        # An in-memory database lives only as long as its connection, so close()
+        # keeps that connection open rather than throw the data away.
         if not self.is_in_memory_db():
             BaseDatabaseWrapper.close(self)
 
     def _savepoint_allowed(self):
-        # When 'isolation_level' is not None, sqlite3 commits before each
-        # savepoint; it's a bug. When it is None, savepoints don't make sense
-        # because autocommit is enabled. The only exception is inside 'atomic'
-        # blocks. To work around that bug, on SQLite, 'atomic' starts a
-        # transaction explicitly rather than simply disable autocommit.
+        # The driver runs with isolation_level None and atomic() sends BEGIN itself
+        # (_start_transaction_under_autocommit), so savepoints only mean something
+        # inside an atomic block; outside one every statement commits on its own.
         return self.in_atomic_block
 
     def _set_autocommit(self, autocommit):
@@ -175,9 +168,8 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     def disable_constraint_checking(self):
         with self.cursor() as cursor:
             cursor.execute("PRAGMA foreign_keys = OFF")
-            # Foreign key constraints cannot be turned off while in a multi-
-            # statement transaction. Fetch the current state of the pragma
-            # to determine if constraints are effectively disabled.
+            # SQLite ignores the pragma inside an open transaction, so read it back
+            # to report whether checks are really off now.
             enabled = cursor.execute("PRAGMA foreign_keys").fetchone()[0]
         return not bool(enabled)
 
@@ -189,21 +181,21 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         """Raise IntegrityError for rows whose foreign keys point nowhere."""
         from reinhardt.orm.errors import IntegrityError
 
+        pragmas = (
+            ["PRAGMA foreign_key_check"]
+            if table_names is None
+            else [f"PRAGMA foreign_key_check({self.ops.quote_name(t)})" for t in table_names]
+        )
         with self.cursor() as cursor:
-            if table_names is None:
-                violations = cursor.execute("PRAGMA foreign_key_check").fetchall()
-            else:
-                violations = chain.from_iterable(
-                    cursor.execute(
-                        "PRAGMA foreign_key_check(%s)" % self.ops.quote_name(table_name)
-                    ).fetchall()
-                    for table_name in table_names
-                )
-            for table_name, rowid, referenced_table_name, _foreign_key_index in violations:
-                raise IntegrityError(
-                    "The row in table '%s' with rowid %s has an invalid foreign key "
-                    "referencing table '%s'." % (table_name, rowid, referenced_table_name)
-                )
+            for pragma in pragmas:
+                # Each result row: (table, rowid, referenced table, foreign key index).
+                first = cursor.execute(pragma).fetchone()
+                if first is not None:
+                    table_name, rowid, referenced_table_name = first[:3]
+                    raise IntegrityError(
+                        "The row in table '%s' with rowid %s has an invalid foreign key "
+                        "referencing table '%s'." % (table_name, rowid, referenced_table_name)
+                    )
 
     def is_usable(self):
         return True

@@ -1,5 +1,6 @@
 """Test databases on SQLite: shared in-memory databases, or a file next to the real one."""
 
+import contextlib
 import os
 
 from reinhardt.backends.base.creation import BaseDatabaseCreation
@@ -13,35 +14,34 @@ class DatabaseCreation(BaseDatabaseCreation):
         )
 
     def _get_test_db_name(self):
-        test_database_name = self.connection.settings_dict["TEST"]["NAME"] or ":memory:"
-        if test_database_name == ":memory:":
-            return "file:memorydb_%s?mode=memory&cache=shared" % self.connection.alias
-        return test_database_name
+        name = self.connection.settings_dict["TEST"]["NAME"]
+        if name and name != ":memory:":
+            return name
+        # A named shared-cache memory database, so every thread of the alias sees it.
+        return f"file:memorydb_{self.connection.alias}?mode=memory&cache=shared"
 
     def _create_test_db(self, verbosity, autoclobber, keepdb=False):
-        test_database_name = self._get_test_db_name()
-        if keepdb:
-            return test_database_name
-        if not self.is_in_memory_db(test_database_name):
-            # Erase the old test database
-            if os.access(test_database_name, os.F_OK):
-                os.remove(test_database_name)
-        return test_database_name
+        name = self._get_test_db_name()
+        if not keepdb and not self.is_in_memory_db(name):
+            # A file left by an earlier run starts the new run empty.
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(name)
+        return name
 
     def _destroy_test_db(self, test_database_name, verbosity):
-        if test_database_name and not self.is_in_memory_db(test_database_name):
-            # Remove the SQLite database file
+        if not test_database_name:
+            return
+        if not self.is_in_memory_db(test_database_name):
             os.remove(test_database_name)
-        elif self.connection.connection is not None:
-            # An in-memory database lives as long as a connection to it.
-            self.connection.connection.close()
+            return
+        # Closing the last connection to a memory database frees it.
+        raw = self.connection.connection
+        if raw is not None:
+            raw.close()
             self.connection.connection = None
 
     def test_db_signature(self):
-        test_database_name = self._get_test_db_name()
-        sig = [self.connection.settings_dict["NAME"]]
-        if self.is_in_memory_db(test_database_name):
-            sig.append(self.connection.alias)
-        else:
-            sig.append(test_database_name)
-        return tuple(sig)
+        name = self._get_test_db_name()
+        # Memory databases are private to an alias; files are shared by name.
+        second = self.connection.alias if self.is_in_memory_db(name) else name
+        return (self.connection.settings_dict["NAME"], second)

@@ -136,20 +136,18 @@ def _compile(pattern):
 
 
 def _regexp(pattern, string):
-    if pattern is None or string is None:
+    if None in (pattern, string):
         return None
-    if not isinstance(string, str):
-        string = str(string)
-    return bool(_compile(pattern).search(string))
+    return _compile(pattern).search(str(string)) is not None
 
 
 def _lpad(text, length, fill_text):
-    if text is None or length is None or fill_text is None:
+    if None in (text, length, fill_text):
         return None
-    delta = length - len(text)
-    if delta <= 0:
+    if len(text) >= length:
         return text[:length]
-    return (fill_text * length)[:delta] + text
+    padding = fill_text * (length // len(fill_text) + 1) if fill_text else ""
+    return padding[: length - len(text)] + text
 
 
 def _rpad(text, length, fill_text):

@@ -11,7 +11,7 @@ FieldInfo = namedtuple("FieldInfo", BaseFieldInfo._fields + ("pk", "has_json_con
 
 
 def get_field_size(name):
-    """Extract the size number from a "varchar(11)" type name."""
+    """The length in a declared type such as ``varchar(30)``, or None."""
     import re
 
     m = re.search(r"\((\d+)\)", name)
@@ -54,8 +54,8 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         field_type = super().get_field_type(data_type, description)
         if description.pk and field_type in {"BigIntegerField", "IntegerField",
                                              "SmallIntegerField"}:
-            # No support for BigAutoField or SmallAutoField as SQLite treats
-            # all integer primary keys as signed 64-bit integers.
+            # An INTEGER PRIMARY KEY is the 64-bit rowid whatever its declared size,
+            # so every integer key reads back as AutoField.
             return "AutoField"
         if description.has_json_constraint:
             return "JSONField"

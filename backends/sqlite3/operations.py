@@ -88,11 +88,12 @@ class DatabaseOperations(BaseDatabaseOperations):
         return "NULL"
 
     def bulk_batch_size(self, fields, objs):
-        if len(fields) == 1:
-            return 500
-        elif len(fields) > 1:
-            return self.connection.features.max_query_params // len(fields)
-        return len(objs)
+        """Rows per statement: as many as fit under the bound-parameter limit; a
+        single-column batch is capped at 500 rows (compound SELECT limit of old builds)."""
+        width = len(fields)
+        if not width:
+            return len(objs)
+        return 500 if width == 1 else self.connection.features.max_query_params // width
 
     def lookup_cast(self, lookup_type, internal_type=None):
         if lookup_type in ("iexact", "icontains", "istartswith", "iendswith"):
@@ -190,34 +191,31 @@ class DatabaseOperations(BaseDatabaseOperations):
 
     # ----- values to SQLite -------------------------------------------------------------------
 
+    @staticmethod
+    def _passes_through(value):
+        """NULL and SQL expressions are not values to convert."""
+        return value is None or hasattr(value, "resolve_expression")
+
     def adapt_datetimefield_value(self, value):
-        if value is None:
-            return None
-        if hasattr(value, "resolve_expression"):
+        # Stored as ISO text in the connection's time zone, without an offset.
+        if self._passes_through(value):
             return value
-        if timezone.is_aware(value):
-            if settings.USE_TZ:
-                value = timezone.make_naive(value, self.connection.timezone)
-            else:
+        if value.tzinfo is not None and value.utcoffset() is not None:
+            if not settings.USE_TZ:
                 raise ValueError(
                     "SQLite backend does not support timezone-aware datetimes when USE_TZ is "
                     "False."
                 )
+            value = timezone.make_naive(value, self.connection.timezone)
         return value.isoformat(" ")
 
     def adapt_datefield_value(self, value):
-        if value is None:
-            return None
-        if hasattr(value, "resolve_expression"):
-            return value
-        return value.isoformat()
+        return value if self._passes_through(value) else value.isoformat()
 
     def adapt_timefield_value(self, value):
-        if value is None:
-            return None
-        if hasattr(value, "resolve_expression"):
+        if self._passes_through(value):
             return value
-        if timezone.is_aware(value):
+        if value.tzinfo is not None and value.utcoffset() is not None:
             raise ValueError("SQLite backend does not support timezone-aware times.")
         return value.isoformat()
 
@@ -305,16 +303,15 @@ class DatabaseOperations(BaseDatabaseOperations):
         return super().insert_statement(on_conflict=on_conflict)
 
     def on_conflict_suffix_sql(self, fields, on_conflict, update_fields, unique_fields):
-        if on_conflict == OnConflict.UPDATE:
-            return "ON CONFLICT(%s) DO UPDATE SET %s" % (
-                ", ".join(map(self.quote_name, unique_fields)),
-                ", ".join(
-                    f"{field} = EXCLUDED.{field}"
-                    for field in map(self.quote_name, update_fields)
-                ),
-            )
-        return super().on_conflict_suffix_sql(fields, on_conflict, update_fields,
-                                              unique_fields)
+        if on_conflict != OnConflict.UPDATE:
+            return super().on_conflict_suffix_sql(fields, on_conflict, update_fields,
+                                                  unique_fields)
+        target = ", ".join(self.quote_name(name) for name in unique_fields)
+        assignments = []
+        for name in update_fields:
+            column = self.quote_name(name)
+            assignments.append(f"{column} = EXCLUDED.{column}")
+        return f"ON CONFLICT({target}) DO UPDATE SET {', '.join(assignments)}"
 
     def return_insert_columns(self, fields):
         if not fields:
@@ -330,52 +327,55 @@ class DatabaseOperations(BaseDatabaseOperations):
         return cursor.fetchall()
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
-        if tables and allow_cascade:
-            # Simulate TRUNCATE CASCADE by recursively collecting the tables
-            # referencing the tables to be flushed.
-            tables = set(tables)
-            for table in list(tables):
-                tables.update(self._references_graph(table))
-        sql_list = [
-            "%s %s %s;" % (style.SQL_KEYWORD("DELETE"), style.SQL_KEYWORD("FROM"),
-                           style.SQL_FIELD(self.quote_name(table)))
-            for table in tables
-        ]
+        targets = list(tables)
+        if targets and allow_cascade:
+            # SQLite has no TRUNCATE ... CASCADE: every table that refers to a flushed
+            # table, directly or through others, is emptied as well, referrers first.
+            targets = self._tables_referring_to(targets)[::-1]
+        delete = "%s %s " % (style.SQL_KEYWORD("DELETE"), style.SQL_KEYWORD("FROM"))
+        statements = [delete + style.SQL_FIELD(self.quote_name(name)) + ";" for name in targets]
         if reset_sequences:
-            sequences = [{"table": table} for table in tables]
-            sql_list.extend(self.sequence_reset_by_name_sql(style, sequences))
-        return sql_list
+            statements += self.sequence_reset_by_name_sql(
+                style, [{"table": name} for name in targets]
+            )
+        return statements
 
     def sequence_reset_by_name_sql(self, style, sequences):
-        if not sequences:
+        # AUTOINCREMENT counters live in sqlite_sequence, one row per table; without
+        # its row a table starts counting from 1 again.
+        names = [info["table"] for info in sequences]
+        if not names:
             return []
+        listed = ", ".join("'%s'" % name.replace("'", "''") for name in names)
         return [
-            "%s %s %s %s = 0 %s %s %s (%s);" % (
-                style.SQL_KEYWORD("UPDATE"),
+            "%s %s %s %s %s (%s);" % (
+                style.SQL_KEYWORD("DELETE FROM"),
                 style.SQL_TABLE(self.quote_name("sqlite_sequence")),
-                style.SQL_KEYWORD("SET"),
-                style.SQL_FIELD(self.quote_name("seq")),
                 style.SQL_KEYWORD("WHERE"),
                 style.SQL_FIELD(self.quote_name("name")),
                 style.SQL_KEYWORD("IN"),
-                ", ".join("'%s'" % sequence_info["table"] for sequence_info in sequences),
-            ),
+                listed,
+            )
         ]
 
-    def _references_graph(self, table_name):
-        query = """
-        WITH tables AS (
-            SELECT %s name
-            UNION
-            SELECT sqlite_master.name
-            FROM sqlite_master
-            JOIN tables ON (sql REGEXP %s || tables.name || %s)
-        ) SELECT name FROM tables;
-        """
-        params = (table_name, r'(?i)\s+references\s+("|\')?', r'("|\')?\s*\(')
+    def _tables_referring_to(self, tables):
+        """The given tables, then the tables whose foreign keys lead to them (discovery order)."""
         with self.connection.cursor() as cursor:
-            cursor.execute(query, params)
-            return [row[0] for row in cursor.fetchall()]
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            all_tables = [row[0] for row in cursor.fetchall() if not row[0].startswith("sqlite_")]
+            referrers = {}
+            for name in all_tables:
+                cursor.execute("PRAGMA foreign_key_list(%s)" % self.quote_name(name))
+                for row in cursor.fetchall():
+                    referrers.setdefault(row[2].lower(), set()).add(name)
+        found = list(dict.fromkeys(tables))
+        position = 0
+        while position < len(found):
+            for referrer in sorted(referrers.get(found[position].lower(), ())):
+                if referrer not in found:
+                    found.append(referrer)
+            position += 1
+        return found
 
     def check_expression_support(self, expression):
         from reinhardt.orm.models.aggregates import Aggregate, Avg, StdDev, Sum, Variance
@@ -388,8 +388,7 @@ class DatabaseOperations(BaseDatabaseOperations):
                 try:
                     output_field = expr.output_field
                 except (AttributeError, Exception):
-                    # Not every subexpression has an output_field which is fine
-                    # to ignore.
+                    # Expressions without a resolvable type cannot be date columns.
                     continue
                 if isinstance(output_field, bad_fields):
                     raise NotSupportedError(

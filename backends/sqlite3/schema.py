@@ -23,8 +23,8 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
     sql_delete_unique = "DROP INDEX %(name)s"
 
     def __enter__(self):
-        # Some SQLite schema alterations need foreign key constraints to be
-        # disabled. Enforce it here for the duration of the schema edition.
+        # Table rebuilds drop and recreate tables that others reference, so foreign key
+        # checks must be off while the editor is open; they are verified on exit.
         if not self.connection.disable_constraint_checking():
             raise NotSupportedError(
                 "SQLite schema editor cannot be used while foreign key constraint checks are "
@@ -40,9 +40,8 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
         self.connection.enable_constraint_checking()
 
     def quote_value(self, value):
-        # The backend "mostly works" without this function and there are use
-        # cases for compiling Python without the sqlite3 libraries (e.g.
-        # security hardening).
+        # Renders a literal for DDL (defaults in table rebuilds, collected SQL), where
+        # parameters cannot be used.
         if isinstance(value, bool):
             return str(int(value))
         elif isinstance(value, (decimal.Decimal, float, int)):
@@ -52,9 +51,7 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
         elif value is None:
             return "NULL"
         elif isinstance(value, (bytes, bytearray, memoryview)):
-            # Bytes are only allowed for BLOB fields, encoded as string
-            # literals containing hexadecimal data and preceded by a single "X"
-            # character.
+            # SQLite's blob literal syntax: X'<hex digits>'.
             return "X'%s'" % bytes(value).hex()
         elif isinstance(value, (datetime.date, datetime.time, datetime.datetime)):
             return "'%s'" % value.isoformat(" ") if isinstance(value, datetime.datetime) \

@@ -37,7 +37,8 @@ class Aggregate(Func):
         super().__init__(*expressions, **extra)
 
     def get_source_fields(self):
-        # Don't return the filter expression since it's not a source field.
+        # filter= is a condition, not a value the aggregate reads, so it adds no output
+        # type.
         return [e._output_field_or_none for e in super().get_source_expressions()]
 
     def get_source_expressions(self):
@@ -50,7 +51,7 @@ class Aggregate(Func):
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
                            for_save=False):
-        # Aggregates are not allowed in UPDATE queries, so ignore for_save
+        # for_save is irrelevant: an aggregate can never be part of an UPDATE.
         c = super().resolve_expression(query, allow_joins, reuse, summarize)
         if c.filter is not None and hasattr(c.filter, "resolve_expression"):
             # Func resolves only the arguments; the filter= condition is resolved here.
@@ -63,8 +64,8 @@ class Aggregate(Func):
                         f"Cannot compute {c.name}('{ref}'): '{ref}' is an aggregate"
                     )
         elif not self.is_summary:
-            # Call Aggregate.get_source_expressions() to avoid
-            # returning self.filter and including that in this loop.
+            # The aggregated expressions only, without filter=, which is resolved on its
+            # own.
             expressions = super(Aggregate, c).get_source_expressions()
             for index, expr in enumerate(expressions):
                 if expr.contains_aggregate:

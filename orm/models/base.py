@@ -87,8 +87,7 @@ class ModelBase(type):
     def __new__(cls, name, bases, attrs, **kwargs):
         super_new = super().__new__
 
-        # Also ensure initialization is only performed for subclasses of Model
-        # (excluding Model class itself).
+        # Model itself is built like any class; only its subclasses get the model machinery.
         parents = [b for b in bases if isinstance(b, ModelBase)]
         if not parents:
             return super_new(cls, name, bases, attrs)
@@ -100,9 +99,9 @@ class ModelBase(type):
         if classcell is not None:
             new_attrs["__classcell__"] = classcell
         attr_meta = attrs.pop("Meta", None)
-        # Pass all attrs without a (Django-specific) contribute_to_class()
-        # method to type.__new__() so that they're properly initialized
-        # (i.e. __set_name__()).
+        # Attributes that know how to attach themselves (fields, managers, Meta helpers) are
+        # added after the class exists; the rest go to type.__new__() so that __set_name__()
+        # still runs for them.
         contributable_attrs = {}
         for obj_name, obj in attrs.items():
             if _has_contribute_to_class(obj):
@@ -117,7 +116,7 @@ class ModelBase(type):
 
         app_label = None
 
-        # Look for an application configuration to attach the model to.
+        # The app a model belongs to is found from the module it is defined in.
         app_config = apps.get_containing_app_config(module)
 
         if getattr(meta, "app_label", None) is None:
@@ -157,9 +156,8 @@ class ModelBase(type):
                 ),
             )
             if base_meta and not base_meta.abstract:
-                # Non-abstract child classes inherit some Meta attributes
-                # from their non-abstract parent (unless an ABC comes before it
-                # in the method resolution order).
+                # A concrete child keeps the ordering and get_latest_by of its concrete
+                # parent unless it sets its own (an abstract base earlier in the MRO wins).
                 if not hasattr(meta, "ordering"):
                     new_class._meta.ordering = base_meta.ordering
                 if not hasattr(meta, "get_latest_by"):
@@ -167,14 +165,9 @@ class ModelBase(type):
 
         is_proxy = new_class._meta.proxy
 
-        # If the model is a proxy, ensure that the base class
-        # hasn't been swapped out.
-        # Add remaining attributes (those with a contribute_to_class() method)
-        # to the class.
         for obj_name, obj in contributable_attrs.items():
             new_class.add_to_class(obj_name, obj)
 
-        # All the fields of any type declared on this model
         new_fields = chain(
             new_class._meta.local_fields,
             new_class._meta.local_many_to_many,
@@ -230,15 +223,14 @@ class ModelBase(type):
         # Do the appropriate setup for any model parents.
         for base in new_class.mro():
             if base not in parents or not hasattr(base, "_meta"):
-                # Things without _meta aren't functional models, so they're
-                # uninteresting parents.
+                # Mixins without _meta contribute plain attributes only.
                 inherited_attributes.update(base.__dict__)
                 continue
 
             parent_fields = base._meta.local_fields + base._meta.local_many_to_many
             if not base._meta.abstract:
-                # Check for clashes between locally declared fields and those
-                # on the base classes.
+                # A field declared here may not hide a field inherited from a concrete
+                # parent.
                 for field in parent_fields:
                     if field.name in field_names:
                         raise FieldError(
@@ -267,8 +259,8 @@ class ModelBase(type):
                             % (attr_name, name, base.__name__)
                         )
 
-                    # Only add the ptr field if it's not already present;
-                    # e.g. migrations will already have it specified
+                    # Migrations declare the parent link themselves; create it only when
+                    # missing.
                     if not hasattr(new_class, attr_name):
                         new_class.add_to_class(attr_name, field)
                 else:
@@ -277,7 +269,8 @@ class ModelBase(type):
             else:
                 base_parents = base._meta.parents.copy()
 
-                # Add fields from abstract base class if it wasn't overridden.
+                # Fields of an abstract parent are copied unless this class redeclares the
+                # name.
                 for field in parent_fields:
                     if (
                         field.name not in field_names
@@ -286,8 +279,8 @@ class ModelBase(type):
                     ):
                         new_field = copy.deepcopy(field)
                         new_class.add_to_class(field.name, new_field)
-                        # Replace parent links defined on this base by the new
-                        # field. It will be appropriately resolved if required.
+                        # An explicit parent link declared on the abstract base is replaced
+                        # by the copy made for this class.
                         if field.one_to_one:
                             for parent, parent_link in base_parents.items():
                                 if field == parent_link:
@@ -296,8 +289,7 @@ class ModelBase(type):
                 # Pass any non-abstract parent classes onto child.
                 new_class._meta.parents.update(base_parents)
 
-            # Inherit private fields (like GenericForeignKey) from the parent
-            # class
+            # Private fields (e.g. GenericForeignKey) are copied from every parent.
             for field in base._meta.private_fields:
                 if field.name in field_names:
                     if not base._meta.abstract:
@@ -311,14 +303,13 @@ class ModelBase(type):
                         field.mti_inherited = True
                     new_class.add_to_class(field.name, field)
 
-        # Copy indexes so that index names are unique when models extend an
-        # abstract model.
+        # Each concrete child gets its own copies of the indexes so that their names can
+        # differ.
         new_class._meta.indexes = [copy.deepcopy(idx) for idx in new_class._meta.indexes]
 
         if abstract:
-            # Abstract base models can't be instantiated and don't appear in
-            # the list of models for an app. We do the final setup for them a
-            # little differently from normal models.
+            # An abstract model is not registered and cannot be instantiated: it is finished
+            # here, as a template for its subclasses.
             attr_meta.abstract = False
             new_class.Meta = attr_meta
             return new_class
@@ -346,11 +337,9 @@ class ModelBase(type):
                 cls._get_next_or_previous_in_order, is_next=False
             )
 
-            # Defer creating accessors on the foreign class until it has been
-            # created and registered. If remote_field is None, we're ordering
-            # with respect to a GenericForeignKey and don't know what the
-            # foreign class is - we'll add those accessors later in
-            # contribute_to_class().
+            # get_<model>_order()/set_<model>_order() go onto the related model once it is
+            # registered; a generic relation has no fixed model, so nothing is added for it
+            # here.
             if opts.order_with_respect_to.remote_field:
                 wrt = opts.order_with_respect_to
                 remote = wrt.remote_field.model
@@ -372,9 +361,7 @@ class ModelBase(type):
             manager.auto_created = True
             cls.add_to_class("objects", manager)
 
-        # Set the name of _meta.indexes. This can't be done in
-        # Options.contribute_to_class() because fields haven't been added to
-        # the model at that point.
+        # Index names depend on the columns, which only exist once all fields are added.
         for index in cls._meta.indexes:
             if not index.name:
                 index.set_name_with_model(cls)
@@ -402,10 +389,9 @@ class ModelState:
     """Where an instance came from: its database, and whether it is saved yet."""
 
     db = None
-    # If true, uniqueness validation checks will consider this a new, unsaved
-    # object. Necessary for correct validation of new instances of objects with
-    # explicit (non-auto) PKs. This impacts validation only; it has no effect
-    # on the actual save.
+    # True until the instance has been saved or loaded; unique validation uses it to tell a
+    # new row (with a hand-set primary key) from an existing one. Saving does not look at
+    # it.
     adding = True
     fields_cache = ModelStateFieldsCacheDescriptor()
 
@@ -500,7 +486,6 @@ class Model(AltersData, metaclass=ModelBase):
     def __init__(self, *args, **kwargs):
         if not args and (fast := self._meta.fast_init) is not None and fast(self, kwargs):
             return
-        # Alias some things as locals to avoid repeat global lookups
         cls = self.__class__
         opts = self._meta
         _setattr = setattr
@@ -513,20 +498,15 @@ class Model(AltersData, metaclass=ModelBase):
         # Set up the storage for instance state
         self._state = ModelState()
 
-        # There is a rather weird disparity here; if kwargs, it's set, then args
-        # overrides it. It should be one or the other; don't duplicate the work
-        # The reason for the kwargs check is that standard iterator passes in by
-        # args, and instantiation for iteration is 33% faster.
+        # Rows from the database arrive as positional values in concrete field order (the
+        # fast path); keyword arguments fill whatever positional ones did not.
         if len(args) > len(opts.concrete_fields):
-            # Daft, but matches old exception sans the err msg.
             raise IndexError("Number of args exceeds number of fields")
 
         if not kwargs:
             fields_iter = iter(opts.concrete_fields)
-            # The ordering of the zip calls matter - zip throws StopIteration
-            # when an iter throws it. So if the first iter throws it, the second
-            # is *not* consumed. We rely on this, so don't change the order
-            # without changing the logic.
+            # zip() stops at the shorter input, so fields_iter is only advanced for the
+            # values actually given; the loop below continues with the remaining fields.
             for val, field in zip(args, fields_iter):
                 if val is _DEFERRED:
                     continue
@@ -544,8 +524,7 @@ class Model(AltersData, metaclass=ModelBase):
                         f"field '{field.name}'."
                     )
 
-        # Now we're left with the unprocessed fields that *must* come from
-        # keywords, or default.
+        # Remaining fields come from keyword arguments or their defaults.
 
         for field in fields_iter:
             is_related_object = False
@@ -560,7 +539,7 @@ class Model(AltersData, metaclass=ModelBase):
                         is_related_object = True
                     except KeyError:
                         try:
-                            # Object instance wasn't passed in -- must be an ID.
+                            # A raw id (attname, e.g. author_id) rather than an instance.
                             val = kwargs.pop(field.attname)
                         except KeyError:
                             val = field.get_default()
@@ -568,19 +547,15 @@ class Model(AltersData, metaclass=ModelBase):
                     try:
                         val = kwargs.pop(field.attname)
                     except KeyError:
-                        # This is done with an exception rather than the
-                        # default argument on pop because we don't want
-                        # get_default() to be evaluated, and then not used.
-                        # Refs #12057.
+                        # Only compute the default when the keyword is absent: defaults may
+                        # be expensive or have side effects.
                         val = field.get_default()
             else:
                 val = field.get_default()
 
             if is_related_object:
-                # If we are passed a related instance, set it using the
-                # field.name instead of field.attname (e.g. "user" instead of
-                # "user_id") so that the object gets properly cached (and type
-                # checked) by the RelatedObjectDescriptor.
+                # A related instance is assigned through the descriptor (field.name), which
+                # type-checks it and caches it.
                 if rel_obj is not _DEFERRED:
                     _setattr(self, field.name, rel_obj)
             else:
@@ -591,8 +566,7 @@ class Model(AltersData, metaclass=ModelBase):
             property_names = opts._property_names
             unexpected = ()
             for prop, value in kwargs.items():
-                # Any remaining kwargs must correspond to properties or virtual
-                # fields.
+                # Leftover keywords may only name properties or private (virtual) fields.
                 if prop in property_names:
                     if value is not _DEFERRED:
                         _setattr(self, prop, value)
@@ -740,8 +714,7 @@ class Model(AltersData, metaclass=ModelBase):
         state = self.__dict__.copy()
         state["_state"] = copy.copy(state["_state"])
         state["_state"].fields_cache = state["_state"].fields_cache.copy()
-        # memoryview cannot be pickled, so cast it to bytes and store
-        # separately.
+        # memoryview values do not pickle: they travel as bytes and are restored afterwards.
         _memoryview_attrs = []
         for attr, value in state.items():
             if isinstance(value, memoryview):
@@ -807,7 +780,7 @@ class Model(AltersData, metaclass=ModelBase):
 
         db_instance_qs = from_queryset.filter(pk=self.pk)
 
-        # Use provided fields, if not set then reload all non-deferred fields.
+        # Without fields=, every field that is currently loaded is read again.
         deferred_fields = self.get_deferred_fields()
         if fields is not None:
             db_instance_qs = db_instance_qs.only(*fields)
@@ -867,9 +840,7 @@ class Model(AltersData, metaclass=ModelBase):
             if f.attname not in self.__dict__ and f.generated is False
         }
         if update_fields is not None:
-            # If update_fields is empty, skip the save. We do also check for
-            # no-op saves later on for inheritance cases. This bailout is
-            # still needed for skipping signal sending.
+            # An empty update_fields saves nothing and sends no signals.
             if not update_fields:
                 return
 
@@ -884,8 +855,8 @@ class Model(AltersData, metaclass=ModelBase):
                     % ", ".join(sorted(non_model_fields))
                 )
 
-        # If saving to the same database, and this model is deferred, then
-        # automatically do an "update_fields" save on the loaded fields.
+        # An instance loaded with deferred fields, saved to the database it came from, only
+        # writes the fields it has loaded.
         elif (
             not force_insert
             and deferred_non_generated_fields
@@ -941,7 +912,7 @@ class Model(AltersData, metaclass=ModelBase):
         assert not (force_insert and (force_update or update_fields))
         assert update_fields is None or update_fields
         cls = origin = self.__class__
-        # Skip proxies, but keep the origin as the proxy model.
+        # Signals are sent for the model the user saved, even when it is a proxy.
         if cls._meta.proxy:
             cls = cls._meta.concrete_model
         meta = cls._meta
@@ -962,9 +933,7 @@ class Model(AltersData, metaclass=ModelBase):
             updated = self._save_table(
                 raw, cls, force_insert or parent_inserted, force_update, using, update_fields,
             )
-        # Store the database on which the object was saved
         self._state.db = using
-        # Once saved, this is no longer a to-be-added instance.
         self._state.adding = False
 
         # Signal that the save is complete
@@ -975,13 +944,14 @@ class Model(AltersData, metaclass=ModelBase):
     save_base.alters_data = True
 
     def _save_parents(self, cls, using, update_fields, force_insert, updated_parents=None):
-        """Save all the parents of cls using values from self."""
+        """Write the rows of the multi-table parents of ``cls`` first (their keys feed the child)."""
         meta = cls._meta
         inserted = False
         if updated_parents is None:
             updated_parents = {}
         for parent, field in meta.parents.items():
-            # Make sure the link fields are synced between parent and self.
+            # Copy the parent's primary key into the child's link field when only the parent
+            # has one.
             if (
                 field
                 and getattr(self, parent._meta.pk.attname) is None
@@ -1005,11 +975,8 @@ class Model(AltersData, metaclass=ModelBase):
             # Set the parent's PK value to self.
             if field:
                 setattr(self, field.attname, self._get_pk_val(parent._meta))
-                # Since we didn't have an instance of the parent handy set
-                # attname directly, bypassing the descriptor. Invalidate
-                # the related object cache, in case it's been accidentally
-                # populated. A fresh instance will be re-built from the
-                # database if necessary.
+                # The parent instance is not at hand: set the raw id and drop any cached
+                # (possibly stale) parent object.
                 if field.is_cached(self):
                     field.delete_cached_value(self)
         return inserted
@@ -1036,7 +1003,8 @@ class Model(AltersData, metaclass=ModelBase):
         if not pk_set and (force_update or update_fields):
             raise ValueError("Cannot force an update in save() with no primary key.")
         updated = False
-        # Skip an UPDATE when adding an instance and primary key has a default.
+        # A new instance whose primary key comes from a default cannot exist yet: INSERT
+        # directly.
         if (
             not raw
             and not force_insert
@@ -1048,7 +1016,7 @@ class Model(AltersData, metaclass=ModelBase):
             )
         ):
             force_insert = True
-        # If possible, try an UPDATE. If that doesn't update anything, do an INSERT.
+        # With a primary key set, UPDATE first and INSERT only when no row matched.
         if pk_set and not force_insert:
             base_qs = cls._base_manager.using(using)
             values = [
@@ -1068,8 +1036,7 @@ class Model(AltersData, metaclass=ModelBase):
                 raise DatabaseError("Save with update_fields did not affect any rows.")
         if not updated:
             if meta.order_with_respect_to:
-                # If this is a model with an order_with_respect_to
-                # autopopulate the _order field
+                # A new row in an order_with_respect_to model goes to the end of its group.
                 field = meta.order_with_respect_to
                 filter_args = field.get_filter_kwargs_for_object(self)
                 self._order = (
@@ -1115,22 +1082,15 @@ class Model(AltersData, metaclass=ModelBase):
         """UPDATE the row with ``pk_val``; whether a row was affected."""
         filtered = base_qs.filter(pk=pk_val)
         if not values:
-            # We can end up here when saving a model in inheritance chain where
-            # update_fields doesn't target any field in current model. In that
-            # case we just say the update succeeded. Another case ending up here
-            # is a model with just PK - in that case check that the PK still
-            # exists.
+            # Nothing to update at this level of the inheritance chain (or no columns
+            # besides the key): the save counts as done when update_fields says so or the
+            # row exists.
             return update_fields is not None or filtered.exists()
         if self._meta.select_on_save and not forced_update:
             return (
                 filtered.exists()
-                # It may happen that the object is deleted from the DB right after
-                # this check, causing the subsequent UPDATE to return zero matching
-                # rows. The same result can occur in some rare cases when the
-                # database returns zero despite the UPDATE being executed
-                # successfully (a row is matched and updated). In order to
-                # distinguish these two cases, the object's existence in the
-                # database is again checked for if the UPDATE query returns 0.
+                # Zero rows matched can mean the row is gone or that the database reports
+                # zero for an unchanged row; ask again to tell them apart.
                 and (filtered._update(values) > 0 or filtered.exists())
             )
         return filtered._update(values) > 0
@@ -1142,25 +1102,19 @@ class Model(AltersData, metaclass=ModelBase):
         )
 
     def _prepare_related_fields_for_save(self, operation_name, fields=None):
-        # Ensure that a model instance without a PK hasn't been assigned to
-        # a ForeignKey, GenericForeignKey or OneToOneField on this model. If
-        # the field is nullable, allowing the save would result in silent data
-        # loss.
+        # A relation that points to an unsaved object would be stored as NULL (or fail
+        # later); refuse it here with a clear error.
         for field in self._meta.concrete_fields:
             if fields and field not in fields:
                 continue
-            # If the related field isn't cached, then an instance hasn't been
-            # assigned and there's no need to worry about this check.
+            # Only a cached related object can be unsaved; a raw id is taken as given.
             if field.is_relation and field.is_cached(self):
                 obj = getattr(self, field.name, None)
                 if not obj:
                     continue
-                # A pk may have been assigned manually to a model instance not
-                # saved to the database (or auto-generated in a case like
-                # UUIDField), but we allow the save to proceed and rely on the
-                # database to raise an IntegrityError if applicable. If
-                # constraints aren't supported by the database, there's the
-                # unavoidable risk of data corruption.
+                # A primary key set by hand (or by a default such as uuid4) may not exist in
+                # the database yet; the database's foreign key constraint is left to reject
+                # that.
                 if not obj._is_pk_set():
                     # Remove the object from a related instance cache.
                     if not field.remote_field.multiple:
@@ -1170,11 +1124,10 @@ class Model(AltersData, metaclass=ModelBase):
                         "'%s'." % (operation_name, field.name)
                     )
                 elif getattr(self, field.attname) in field.empty_values:
-                    # Set related object if it has been saved after an
-                    # assignment.
+                    # The related object was saved after being assigned: copy its new key.
                     setattr(self, field.name, obj)
-                # If the relationship's pk/to_field was changed, clear the
-                # cached relationship.
+                # The related object's key changed since it was cached: forget the cached
+                # object.
                 if getattr(obj, field.target_field.attname) != getattr(self, field.attname):
                     field.delete_cached_value(self)
 
@@ -1315,7 +1268,6 @@ class Model(AltersData, metaclass=ModelBase):
         for model_class, unique_together in unique_togethers:
             for check in unique_together:
                 if not any(name in exclude for name in check):
-                    # Add the check if the field isn't excluded.
                     unique_checks.append((model_class, tuple(check)))
 
         if include_meta_constraints:
@@ -1324,11 +1276,9 @@ class Model(AltersData, metaclass=ModelBase):
                     if not any(name in exclude for name in constraint.fields):
                         unique_checks.append((model_class, constraint.fields))
 
-        # These are checks for the unique_for_<date/year/month>.
+        # unique_for_date / unique_for_month / unique_for_year checks.
         date_checks = []
 
-        # Gather a list of checks for fields declared as unique and add them to
-        # the list of checks.
 
         fields_with_class = [(self.__class__, self._meta.local_fields)]
         for parent_class in self._meta.all_parents:
@@ -1353,8 +1303,6 @@ class Model(AltersData, metaclass=ModelBase):
         errors = {}
 
         for model_class, unique_check in unique_checks:
-            # Try to look up an existing object with the same values as this
-            # object's values for all the unique field.
 
             lookup_kwargs = {}
             for field_name in unique_check:
@@ -1368,22 +1316,18 @@ class Model(AltersData, metaclass=ModelBase):
                     # no value, skip the lookup
                     continue
                 if f in model_class._meta.pk_fields and not self._state.adding:
-                    # no need to check for unique primary key when editing
                     continue
                 lookup_kwargs[str(field_name)] = lookup_value
 
-            # some fields were skipped, no reason to do the check
+            # A value was excluded or is None: the check cannot fail.
             if len(unique_check) != len(lookup_kwargs):
                 continue
 
             qs = model_class._default_manager.filter(**lookup_kwargs)
 
-            # Exclude the current object from the query if we are editing an
-            # instance (as opposed to creating a new one)
-            # Note that we need to use the pk as defined by model_class, not
-            # self.pk. These can be different fields because model inheritance
-            # allows single model to have effectively multiple primary keys.
-            # Refs #17615.
+            # When editing, the row being validated must not count as its own duplicate. The
+            # key is taken per model class, since a child under multi-table inheritance has
+            # one per ancestor.
             model_class_pk = self._get_pk_val(model_class._meta)
             if not self._state.adding and model_class_pk is not None:
                 qs = qs.exclude(pk=model_class_pk)
@@ -1402,8 +1346,7 @@ class Model(AltersData, metaclass=ModelBase):
         errors = {}
         for model_class, lookup_type, field, unique_for in date_checks:
             lookup_kwargs = {}
-            # there's a ticket to add a date lookup, we can remove this special
-            # case if that makes it's way in
+            # Compare the date part of a datetime with the day's lookups.
             date = getattr(self, unique_for)
             if date is None:
                 continue
@@ -1418,8 +1361,7 @@ class Model(AltersData, metaclass=ModelBase):
             lookup_kwargs[field] = getattr(self, field)
 
             qs = model_class._default_manager.filter(**lookup_kwargs)
-            # Exclude the current object from the query if we are editing an
-            # instance (as opposed to creating a new one)
+            # An existing instance does not clash with itself.
             if not self._state.adding and self._is_pk_set():
                 qs = qs.exclude(pk=self.pk)
 
@@ -1520,14 +1462,14 @@ class Model(AltersData, metaclass=ModelBase):
         except ValidationError as e:
             errors = e.update_error_dict(errors)
 
-        # Form.clean() is run even if other validation fails, so do the
-        # same with Model.clean() for consistency.
+        # clean() runs even when field validation failed, so that all errors are reported
+        # together.
         try:
             self.clean()
         except ValidationError as e:
             errors = e.update_error_dict(errors)
 
-        # Run unique checks, but only for fields that passed validation.
+        # Uniqueness is only checked for fields whose values are valid.
         if validate_unique:
             for name in errors:
                 if name != NON_FIELD_ERRORS and name not in exclude:
@@ -1537,7 +1479,7 @@ class Model(AltersData, metaclass=ModelBase):
             except ValidationError as e:
                 errors = e.update_error_dict(errors)
 
-        # Run constraints checks, but only for fields that passed validation.
+        # Likewise for constraints.
         if validate_constraints:
             for name in errors:
                 if name != NON_FIELD_ERRORS and name not in exclude:
@@ -1559,12 +1501,11 @@ class Model(AltersData, metaclass=ModelBase):
         for f in self._meta.fields:
             if f.name in exclude or f.generated:
                 continue
-            # Skip validation for empty fields with blank=True. The developer
-            # is responsible for making sure they have a valid value.
+            # Blank values in blank=True fields are accepted as they are.
             raw_value = getattr(self, f.attname)
             if f.blank and raw_value in f.empty_values:
                 continue
-            # Skip validation for empty fields when db_default is used.
+            # A field left to its database default has no value to validate yet.
             if isinstance(f.db_default, DatabaseDefault) or (
                 f.has_db_default() and isinstance(raw_value, DatabaseDefault)
             ):
@@ -1583,6 +1524,19 @@ class Model(AltersData, metaclass=ModelBase):
         errors = []
         for field in cls._meta.local_fields + cls._meta.local_many_to_many:
             errors.extend(field.check(**kwargs))
+        errors.extend(cls._check_constraints(kwargs.get("databases") or ()))
+        return errors
+
+    @classmethod
+    def _check_constraints(cls, databases):
+        """What each database the model migrates to can do with Meta.constraints; only
+        databases the check was asked to look at (``check --database``, migrate)."""
+        errors = []
+        for alias in databases:
+            if not router.allow_migrate_model(alias, cls):
+                continue
+            for constraint in cls._meta.constraints:
+                errors.extend(constraint.check(cls, connections[alias]))
         return errors
 
 
@@ -1620,7 +1574,7 @@ def model_unpickle(model_id):
     if isinstance(model_id, tuple):
         model = apps.get_model(*model_id)
     else:
-        # Backwards compat - the model was cached directly in earlier versions.
+        # Older pickles stored the model class itself.
         model = model_id
     return model.__new__(model)
 

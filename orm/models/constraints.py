@@ -172,7 +172,7 @@ class Deferrable(Enum):
     DEFERRED = "deferred"
     IMMEDIATE = "immediate"
 
-    # A similar format was proposed for Python 3.10.
+    # Shown like an enum member, Deferrable.DEFERRED.
     def __repr__(self):
         return f"{self.__class__.__qualname__}.{self._name_}"
 
@@ -233,6 +233,32 @@ class UniqueConstraint(BaseConstraint):
         )
         super().__init__(name=name, violation_error_code=violation_error_code,
                          violation_error_message=violation_error_message)
+
+    def check(self, model, connection):
+        """Warn when the database would not create this constraint at all (models.W038)."""
+        from reinhardt.core import checks
+
+        issues = []
+        flag = "supports_deferrable_unique_constraints"
+        if (
+            self.deferrable is not None
+            and not getattr(connection.features, flag, False)
+            and flag not in model._meta.required_db_features
+        ):
+            issues.append(checks.Warning(
+                f"{connection.display_name} does not support deferrable unique constraints: "
+                f"UniqueConstraint {self.name!r} on {model._meta.label} is not created on "
+                f"database {connection.alias!r}.",
+                hint=(
+                    f"Drop deferrable= to enforce the constraint (immediately) on "
+                    f"{connection.display_name}, add {flag!r} to Meta.required_db_features "
+                    "if the model only runs on databases that support it, or silence "
+                    "models.W038 if uniqueness need not be enforced there."
+                ),
+                obj=model,
+                id="models.W038",
+            ))
+        return issues
 
     @property
     def contains_expressions(self) -> bool:
@@ -350,8 +376,8 @@ class UniqueConstraint(BaseConstraint):
                     self.nulls_distinct is not False
                     and lookup_value is None
                 ):
-                    # A composite constraint containing NULL value cannot cause
-                    # a violation since NULL != NULL in SQL.
+                    # Rows with a NULL in the constrained columns never conflict (NULL is
+                    # distinct from NULL).
                     return
                 lookup_kwargs[field.name] = lookup_value
             queryset = queryset.filter(**lookup_kwargs)

@@ -90,8 +90,8 @@ def DO_NOTHING(collector, field, sub_objs, using):
 
 
 def get_candidate_relations_to_delete(opts):
-    # The candidate relations are the ones that come from N-1 and 1-1 relations.
-    # N-N  (i.e., many-to-many) relations aren't candidates for deletion.
+    # Only foreign keys and one-to-ones pointing here can cascade; many-to-many rows are
+    # removed with their through table.
     return (
         f for f in opts.get_fields(include_hidden=True)
         if f.auto_created and not f.concrete and (f.one_to_one or f.one_to_many)
@@ -109,15 +109,12 @@ class Collector:
         self.field_updates = defaultdict(list)
         # {model: {field: {instances}}}
         self.restricted_objects = defaultdict(partial(defaultdict, set))
-        # fast_deletes is a list of queryset-likes that can be deleted without
-        # fetching the objects into memory.
+        # Querysets that can be deleted with one DELETE, without loading their rows.
         self.fast_deletes = []
 
-        # Tracks deletion-order dependency for databases without transactions
-        # or ability to defer constraint checks. Only concrete model classes
-        # should be included, as the dependencies exist only between actual
-        # database tables; proxy models are represented here by their concrete
-        # parent.
+        # {model: models that must be deleted before it}, used to order deletes for
+        # databases that check foreign keys immediately. Proxies are recorded as their
+        # concrete model, since only tables matter.
         self.dependencies = defaultdict(set)  # {model: {models}}
 
     def add(self, objs, source=None, nullable=False, reverse_dependency=False):
@@ -131,9 +128,7 @@ class Collector:
             if obj not in instances:
                 new_objs.append(obj)
         instances.update(new_objs)
-        # Nullable relationships can be ignored -- they are nulled out before
-        # deleting, and therefore do not affect the order in which objects have
-        # to be deleted.
+        # A nullable reference is set to NULL first, so it does not constrain the order.
         if source is not None and not nullable:
             self.add_dependency(source, model, reverse_dependency=reverse_dependency)
         return new_objs
@@ -186,8 +181,7 @@ class Collector:
             return False
         if self._has_signal_listeners(model):
             return False
-        # The use of from_field comes from the need to avoid cascade back to
-        # parent when parent delete is cascading to child.
+        # from_field stops the cascade from going back up to the parent that started it.
         opts = model._meta
         return (
             all(
@@ -234,8 +228,8 @@ class Collector:
         model = new_objs[0].__class__
 
         if not keep_parents:
-            # Recursively collect concrete model's parent models, but not their
-            # related objects. These will be found by meta.get_fields()
+            # Parents of a multi-table child are deleted with it; their own relations are
+            # found later through get_fields().
             concrete_model = model._meta.concrete_model
             for ptr in concrete_model._meta.parents.values():
                 if ptr:
@@ -265,12 +259,9 @@ class Collector:
             batches = self.get_del_batches(new_objs, [field])
             for batch in batches:
                 sub_objs = self.related_objects(related_model, [field], batch)
-                # Non-referenced fields can be deferred if no signal receivers
-                # are connected for the related model as they'll never be
-                # exposed to the user. Skip field deferring when some
-                # relationships are select_related as interactions between both
-                # features are hard to get right. This should only happen in
-                # the rare cases where .related_objects is overridden anyway.
+                # Only the key and the columns that cascading needs are loaded, unless
+                # signal receivers will see the objects; select_related() querysets are left
+                # alone.
                 if not (
                     sub_objs.query.select_related or self._has_signal_listeners(related_model)
                 ):
@@ -305,8 +296,8 @@ class Collector:
                 self.collect(sub_objs, source=model, nullable=True, fail_on_restricted=False)
 
         if fail_on_restricted:
-            # Raise an error if collected restricted objects (RESTRICT) aren't
-            # candidates for deletion also collected via CASCADE.
+            # Objects protected by RESTRICT may still be deleted when a CASCADE path
+            # collects them too; anything else is an error.
             for related_model, instances in self.data.items():
                 self.clear_restricted_objects_from_set(related_model, instances)
             for qs in self.fast_deletes:
@@ -364,14 +355,12 @@ class Collector:
         for model, instances in self.data.items():
             self.data[model] = sorted(instances, key=attrgetter("pk"))
 
-        # if possible, bring the models in an order suitable for databases that
-        # don't support transactions or cannot defer constraint checks until the
-        # end of a transaction.
+        # Order the deletes so that they also work without deferred constraint checks.
         self.sort()
         # number of objects deleted for each model label
         deleted_counter = Counter()
 
-        # Optimize for the case with a single obj and no dependencies
+        # One object without dependents: a single DELETE by primary key.
         if len(self.data) == 1 and len(instances) == 1:
             instance = list(instances)[0]
             if self.can_fast_delete(instance):

@@ -24,8 +24,8 @@ class ChoicesType(enum.EnumType):
             else:
                 label = key.replace("_", " ").title()
             labels.append(label)
-            # Use dict.__setitem__() to suppress defenses against double
-            # assignment in enum's classdict.
+            # The enum class dict refuses reassignments; the label is stored past that
+            # guard.
             dict.__setitem__(classdict, key, value)
         cls = super().__new__(metacls, classname, bases, classdict, **kwds)
         for member, label in zip(cls.__members__.values(), labels):
@@ -67,7 +67,7 @@ class Choices(enum.Enum, metaclass=ChoicesType):
         rendered as expected in templates and similar contexts."""
         return str(self.value)
 
-    # A similar format was proposed for Python 3.10.
+    # Shown like an enum member, e.g. Suit.HEARTS.
     def __repr__(self):
         return f"{self.__class__.__qualname__}.{self._name_}"
 

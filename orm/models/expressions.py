@@ -1014,7 +1014,7 @@ class When(Expression):
     """``WHEN condition THEN result`` inside a Case."""
 
     template = "WHEN %(condition)s THEN %(result)s"
-    # This isn't a complete conditional expression, must be used in Case().
+    # When() is only valid inside Case().
     conditional = False
 
     def __init__(self, condition=None, then=None, **lookups):
@@ -1046,7 +1046,7 @@ class When(Expression):
         self.condition, self.result = exprs
 
     def get_source_fields(self):
-        # We're only interested in the fields of the result expressions.
+        # The output type comes from the result, not from the condition.
         return [self.result._output_field_or_none]
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
@@ -1131,7 +1131,7 @@ class Subquery(BaseExpression, Combinable):
     subquery = True
 
     def __init__(self, queryset, output_field=None, **extra):
-        # Allow the usage of both QuerySet and sql.Query objects.
+        # Accepts a QuerySet or a bare Query.
         self.query = getattr(queryset, "query", queryset).clone()
         self.query.subquery = True
         self.extra = extra

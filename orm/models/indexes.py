@@ -11,8 +11,8 @@ __all__ = ["Index"]
 
 class Index:
     suffix = "idx"
-    # The max length of the name of the index (restricted to 30 for
-    # cross-database compatibility with Oracle)
+    # Generated index names stay within 30 characters, the lowest limit among the supported
+    # databases.
     max_name_length = 30
 
     def __init__(self, *expressions, fields=(), name=None, db_tablespace=None, opclasses=(),
@@ -46,7 +46,7 @@ class Index:
         if not isinstance(include, (type(None), list, tuple)):
             raise ValueError("Index.include must be a list or tuple.")
         self.fields = list(fields)
-        # A list of 2-tuple with the field name and ordering ('' or 'DESC').
+        # (field name, "" or "DESC") per field.
         self.fields_orders = [
             (field_name.removeprefix("-"), "DESC" if field_name.startswith("-") else "")
             for field_name in self.fields
@@ -136,8 +136,7 @@ class Index:
             (("-%s" if order else "%s") % column_name)
             for column_name, (field_name, order) in zip(column_names, self.fields_orders)
         ]
-        # The length of the parts of the name is based on the default max
-        # length of 30 characters.
+        # The parts are shortened to fit the 30-character name.
         hash_data = [table_name] + column_names_with_order + [self.suffix]
         self.name = "%s_%s_%s" % (
             table_name[:11],

@@ -12,14 +12,13 @@ from reinhardt.orm.models.query import QuerySet
 
 
 class BaseManager:
-    # To retain order, track each time a Manager instance is created.
+    # Declaration order of managers (the first one is the default).
     creation_counter = 0
 
-    # Set to True for the 'objects' managers that are automatically created.
+    # True for the "objects" manager added automatically.
     auto_created = False
 
-    #: If set to True the manager will be serialized into migrations and will
-    #: thus be available in e.g. RunPython operations.
+    # Included in migrations (and so available in RunPython) when True.
     use_in_migrations = False
 
     def __new__(cls, *args, **kwargs):
@@ -58,7 +57,7 @@ class BaseManager:
         else:
             module_name = self.__module__
             name = self.__class__.__name__
-            # Make sure it's actually there and not an inner class
+            # The class must be importable from its module by name (not nested).
             module = import_module(module_name)
             if not hasattr(module, name):
                 raise ValueError(
@@ -91,8 +90,8 @@ class BaseManager:
             # Only copy missing methods.
             if hasattr(cls, name):
                 continue
-            # Only copy public methods or methods with the attribute
-            # queryset_only=False.
+            # Public QuerySet methods are copied unless marked queryset_only; private ones
+            # only when marked queryset_only=False.
             queryset_only = getattr(method, "queryset_only", None)
             if queryset_only or (queryset_only is None and name.startswith("_")):
                 continue
@@ -144,12 +143,8 @@ class BaseManager:
         return self._queryset_class(model=self.model, using=self._db, hints=self._hints)
 
     def all(self):
-        # We can't proxy this method through the `QuerySet` like we do for the
-        # rest of the `QuerySet` methods. This is because `QuerySet.all()`
-        # works by creating a "copy" of the current queryset and in making said
-        # copy, all the cached `prefetch_related` lookups are lost. See the
-        # implementation of `RelatedManager.get_queryset()` for a better
-        # understanding of how this comes into play.
+        # all() returns get_queryset() as is instead of a clone, so that related managers
+        # keep their prefetched results.
         return self.get_queryset()
 
     def __eq__(self, other):

@@ -48,8 +48,7 @@ def normalize_together(option_together):
         # Normalize everything to tuples
         return tuple(tuple(ot) for ot in option_together)
     except TypeError:
-        # If the value of option_together isn't valid, return it
-        # verbatim; this will be picked up by the check framework later.
+        # An invalid value is returned unchanged; the system checks report it.
         return option_together
 
 
@@ -104,25 +103,20 @@ class Options:
         self.managed = True
         self.proxy = False
         self.datastore_ancestor = None
-        # For any class that is a proxy (including automatically created
-        # classes for deferred object loading), proxy_for_model tells us
-        # which class this model is proxying. Note that proxy_for_model
-        # can create a chain of proxy models. For non-proxy models, the
-        # variable is always None.
+        # For proxies (also the classes made for deferred loading): the model proxied, which
+        # may itself be a proxy. None for other models.
         self.proxy_for_model = None
-        # For any non-abstract class, the concrete class is the model
-        # in the end of the proxy_for_model chain. In particular, for
-        # concrete models, the concrete_model is always the class itself.
+        # The model at the end of the proxy chain; a concrete model is its own.
         self.concrete_model = None
         self.swappable = None
         self.parents = {}
         self.auto_created = False
 
-        # List of all lookups defined in ForeignKey 'limit_choices_to' options
-        # from *other* models. Needed for some admin checks. Internal use only.
+        # limit_choices_to lookups of foreign keys on other models pointing here (used by
+        # admin checks).
         self.related_fkey_lookups = []
 
-        # A custom app registry to use, if you're making a separate model set.
+        # Models built for a separate registry (e.g. migration states) use their own.
         self.apps = self.default_apps
 
         self.default_related_name = None
@@ -137,7 +131,7 @@ class Options:
 
     @property
     def app_config(self):
-        # Don't go through get_app_config to avoid triggering imports.
+        # Read the registry directly: get_app_config() may import modules.
         return self.apps.app_configs.get(self.app_label)
 
     def contribute_to_class(self, cls, name):
@@ -149,17 +143,15 @@ class Options:
         self.model_name = self.object_name.lower()
         self.verbose_name = camel_case_to_spaces(self.object_name)
 
-        # Store the original user-defined values for each option,
-        # for use when serializing the model definition
+        # Meta options as the user wrote them; migrations serialize these.
         self.original_attrs = {}
 
         # Next, apply any overridden values from 'class Meta'.
         if self.meta:
             meta_attrs = self.meta.__dict__.copy()
             for name in self.meta.__dict__:
-                # Ignore any private attributes that Django doesn't care about.
-                # NOTE: We can't modify a dictionary's contents while looping
-                # over it, so we loop over the *original* dictionary instead.
+                # Names starting with "_" are not options; iterate over a copy because
+                # entries are removed.
                 if name.startswith("_"):
                     del meta_attrs[name]
             for attr_name in DEFAULT_NAMES:
@@ -171,15 +163,12 @@ class Options:
                     self.original_attrs[attr_name] = getattr(self, attr_name)
 
             self.unique_together = normalize_together(self.unique_together)
-            # App label/class name interpolation for names of constraints and
-            # indexes.
+            # %(app_label)s and %(class)s in index and constraint names.
             if not getattr(cls._meta, "abstract", False):
                 for attr_name in {"constraints", "indexes"}:
                     objs = getattr(self, attr_name, [])
                     setattr(self, attr_name, self._format_names_with_class(cls, objs))
 
-            # verbose_name_plural is a special case because it uses a 's'
-            # by default.
             if self.verbose_name_plural is None:
                 self.verbose_name_plural = format_lazy("{}s", self.verbose_name)
 
@@ -195,7 +184,7 @@ class Options:
             self.verbose_name_plural = format_lazy("{}s", self.verbose_name)
         del self.meta
 
-        # If the db_table wasn't provided, use the app_label + model_name.
+        # Default table name: <app_label>_<model_name>.
         if not self.db_table:
             self.db_table = "%s_%s" % (self.app_label, self.model_name)
             from reinhardt.backends.utils import truncate_name
@@ -249,8 +238,7 @@ class Options:
         from reinhardt.orm.models.fields import OrderWrt  # noqa: F401 (defined below)
 
         if self.order_with_respect_to:
-            # The app registry will not be ready at this point, so we cannot
-            # use get_field().
+            # Fields are not all added yet, so the field is looked up by name later.
             query = self.order_with_respect_to
             try:
                 self.order_with_respect_to = next(
@@ -272,12 +260,10 @@ class Options:
 
         if self.pk is None:
             if self.parents:
-                # Promote the first parent link in lieu of adding yet another
-                # field.
+                # The first parent link doubles as the primary key.
                 field = next(iter(self.parents.values()))
-                # Look for a local field with the same name as the
-                # first parent link. If a local field has already been
-                # created, use it instead of promoting the parent
+                # A field with the parent link's name that is already on this model is used
+                # as it is.
                 already_created = [
                     fld for fld in self.local_fields if fld.name == field.name
                 ]
@@ -295,10 +281,8 @@ class Options:
         self._expire_cache()
 
     def add_field(self, field, private=False):
-        # Insert the given field in the order in which it was created, using
-        # the "creation_counter" attribute of the field.
-        # Move many-to-many related fields from self.fields into
-        # self.many_to_many.
+        # Keep fields in declaration order (creation_counter); many-to-many fields get their
+        # own list.
         if private:
             self.private_fields.append(field)
         elif field.is_relation and field.many_to_many:
@@ -307,14 +291,10 @@ class Options:
             bisect.insort(self.local_fields, field)
             self.setup_pk(field)
 
-        # If the field being added is a relation to another known field,
-        # expire the cache on this field and the forward cache on the field
-        # being referenced, because there will be new relationships in the
-        # cache. Otherwise, expire the cache of references *to* this field.
-        # The mechanism for getting at the related model is slightly odd -
-        # ideally, we'd just ask for field.related_model. However, related_model
-        # is a cached property, and all the models haven't been loaded yet, so
-        # we need to make sure we don't cache a string reference.
+        # New relations change the relation caches: for a relation, expire the caches on
+        # both ends; otherwise those of models pointing here. The model is read from
+        # remote_field because related_model is cached and could still be a string at this
+        # point.
         if (
             field.is_relation
             and field.remote_field.model
@@ -399,7 +379,7 @@ class Options:
     def base_manager(self):
         base_manager_name = self.base_manager_name
         if not base_manager_name:
-            # Get the first parent's base_manager_name if there's one.
+            # Inherited from the nearest parent that names one.
             for parent in self.model.mro()[1:]:
                 if hasattr(parent, "_meta"):
                     # An automatic base manager of a parent is not inherited by name.
@@ -427,7 +407,7 @@ class Options:
     def default_manager(self):
         default_manager_name = self.default_manager_name
         if not default_manager_name and not self.local_managers:
-            # Get the first parent's default_manager_name if there's one.
+            # Inherited from the nearest parent that names one.
             for parent in self.model.mro()[1:]:
                 if hasattr(parent, "_meta"):
                     default_manager_name = parent._meta.default_manager_name
@@ -448,13 +428,9 @@ class Options:
     def fields(self):
         """Every forward field of the model, including parents' (no m2m, no reverse)."""
 
-        # For legacy reasons, the fields property should only contain forward
-        # fields that are not private or with a m2m cardinality. Therefore we
-        # pass these three filters as filters to the generator.
-        # The third lambda is a longwinded way of checking f.related_model - we don't
-        # use that property directly because related_model is a cached property,
-        # and all the models may not have been loaded yet; we don't want to cache
-        # the string reference to the related_model.
+        # `fields` holds forward, non-private, non-many-to-many fields. Many-to-many is
+        # tested through remote_field rather than related_model, which is cached and may not
+        # be resolved yet.
         def is_not_an_m2m_field(f):
             return not (f.is_relation and f.many_to_many)
 
@@ -522,9 +498,7 @@ class Options:
         fields = self._get_fields(reverse=False)
         for field in fields:
             res[field.name] = field
-            # Due to the way Django's internals work, get_field() should also
-            # be able to fetch a field by attname. In the case of a concrete
-            # field with relation, includes the *_id name too
+            # Concrete fields are also found by attname (author_id as well as author).
             try:
                 res[field.attname] = field
             except AttributeError:
@@ -537,9 +511,7 @@ class Options:
         fields = self._get_fields(forward=False, include_hidden=True)
         for field in fields:
             res[field.name] = field
-            # Due to the way Django's internals work, get_field() should also
-            # be able to fetch a field by attname. In the case of a concrete
-            # field with relation, includes the *_id name too
+            # Likewise by attname for every forward field.
             try:
                 res[field.attname] = field
             except AttributeError:
@@ -549,12 +521,10 @@ class Options:
     def get_field(self, field_name):
         """The field (forward or reverse) called ``field_name``."""
         try:
-            # In order to avoid premature loading of the relation tree
-            # (expensive) we prefer checking if the field is a forward field.
+            # Forward fields first: they need no relation tree, which is expensive to build.
             return self._forward_fields_map[field_name]
         except KeyError:
-            # If the app registry is not ready, reverse fields are
-            # unavailable, therefore we throw a FieldDoesNotExist exception.
+            # Reverse relations are only known once every model is loaded.
             if not self.apps.models_ready:
                 raise FieldDoesNotExist(
                     "%s has no field named '%s'. The app cache isn't ready yet, so if this is "
@@ -563,8 +533,6 @@ class Options:
                 )
 
         try:
-            # Retrieve field instance by name from cached or just-computed
-            # field map.
             return self.fields_map[field_name]
         except KeyError:
             raise FieldDoesNotExist(
@@ -601,12 +569,10 @@ class Options:
         if ancestor in self.parents:
             return self.parents[ancestor]
         for parent in self.parents:
-            # Tries to get a link field from the immediate parent
+            # Ask the direct parent for its link to the ancestor.
             parent_link = parent._meta.get_ancestor_link(ancestor)
             if parent_link:
-                # In case of a proxied model, the first link
-                # of the chain to the ancestor is that parent
-                # links
+                # A proxy parent has no link of its own: use the one found further up.
                 return self.parents[parent] or parent_link
 
     def get_path_to_parent(self, parent):
@@ -615,7 +581,7 @@ class Options:
 
         if self.model is parent:
             return []
-        # Skip the chain of proxy to the concrete proxied model.
+        # A proxy model joins through the model it proxies.
         proxied_model = self.concrete_model
         path = []
         opts = self
@@ -644,12 +610,10 @@ class Options:
         if self.model is parent:
             return []
         model = self.concrete_model
-        # Get a reversed base chain including both the current and parent
-        # models.
         chain = model._meta.get_base_chain(parent)
         chain.reverse()
         chain.append(model)
-        # Construct a list of the PathInfos between models in chain.
+        # One join per step from this model up to the ancestor.
         path = []
         for i, ancestor in enumerate(chain[:-1]):
             child = chain[i + 1]
@@ -664,8 +628,8 @@ class Options:
         all_models = self.apps.get_models(include_auto_created=True)
         for model in all_models:
             opts = model._meta
-            # Abstract model's fields are copied to child models, hence we will
-            # see the fields from the child models.
+            # Abstract models have no relations of their own: their fields live on the
+            # children.
             if opts.abstract:
                 continue
             fields_with_relations = (
@@ -678,17 +642,13 @@ class Options:
                     related_objects_graph[remote_label].append(f)
 
         for model in all_models:
-            # Set the relation_tree using the internal __dict__. In this way
-            # we avoid calling the cached property. In attribute lookup,
-            # __dict__ takes precedence over a data descriptor (such as
-            # @cached_property). This means that the _meta._relation_tree is
-            # only called if related_objects is not in __dict__.
+            # Written straight into __dict__ so that the cached property does not recompute
+            # it.
             related_objects = related_objects_graph[
                 model._meta.concrete_model._meta.label
             ]
             model._meta.__dict__["_relation_tree"] = related_objects
-        # It seems it is possible that self is not in all_models, so guard
-        # against that with default for get().
+        # A model missing from the graph has no incoming relations.
         return self.__dict__.get("_relation_tree", EMPTY_RELATION_TREE)
 
     @cached_property
@@ -696,8 +656,7 @@ class Options:
         return self._populate_directed_relation_graph()
 
     def _expire_cache(self, forward=True, reverse=True):
-        # This method is usually called by apps.cache_clear(), when the
-        # registry is finalized, or when a new field is added.
+        # Called when the registry is finalized or fields change.
         if forward:
             for cache_key in self.FORWARD_PROPERTIES:
                 if cache_key in self.__dict__:
@@ -718,27 +677,21 @@ class Options:
 
     def _get_fields(self, forward=True, reverse=True, include_parents=True,
                     include_hidden=False, topmost_call=True):
-        # This helper function is used to allow recursion in ``get_fields()``
-        # implementation and to provide a fast way for Django's internals to
-        # access specific subsets of fields.
+        # The recursive worker behind get_fields(); internal callers use it for the subsets
+        # they need.
 
         # Creates a cache key composed of all arguments
         cache_key = (forward, reverse, include_parents, include_hidden, topmost_call)
 
         try:
-            # In order to avoid list manipulation. Always return a shallow copy
-            # of the results.
+            # Cached lists are shared: hand out copies.
             return self._get_fields_cache[cache_key]
         except KeyError:
             pass
 
         fields = []
-        # Recursively call _get_fields() on each parent, with the same
-        # options provided in this call.
         if include_parents is not False:
-            # In diamond inheritance it is possible that we see the same model
-            # from two different routes. In that case, avoid adding fields from
-            # the same parent again.
+            # With diamond inheritance a parent is reached twice; add its fields once.
             parent_fields = set()
             for parent in self.parents:
                 if (
@@ -758,13 +711,10 @@ class Options:
                         parent_fields.add(obj)
 
         if reverse and not self.proxy:
-            # Tree is computed once and cached until the app cache is expired.
-            # It is composed of a list of fields pointing to the current model
-            # from other models.
+            # Fields on other models that point here (computed once per registry state).
             all_fields = self._relation_tree
             for field in all_fields:
-                # If hidden fields should be included or the relation is not
-                # intentionally hidden, add to the fields dict.
+                # Hidden relations are included only on request.
                 if include_hidden or not field.remote_field.hidden:
                     fields.append(field.remote_field)
 
@@ -776,8 +726,7 @@ class Options:
             if topmost_call:
                 fields += self.private_fields
 
-        # In order to avoid list manipulation. Always
-        # return a shallow copy of the results
+        # An immutable list, so callers cannot change the cache.
         fields = make_immutable_fields_list("get_fields()", fields)
 
         # Store result into cache for later access

@@ -36,7 +36,7 @@ from reinhardt.orm.query.where import AND, OR, XOR
 from reinhardt.utils import timezone
 from reinhardt.utils.functional import cached_property
 
-# The maximum number of results to fetch in a get() query.
+# get() fetches at most this many rows to report how many matched.
 MAX_GET_RESULTS = 21
 
 # (db alias, model, ops, kind) -> StatementPlan or None (see orm/models/query_ops.py)
@@ -56,7 +56,7 @@ def clear_plans(**kwargs):
     """Forget statement plans (settings that change how values are stored changed)."""
     _plans.clear()
 
-# The maximum number of items to display in a QuerySet.__repr__
+# repr() shows this many objects.
 REPR_OUTPUT_SIZE = 20
 
 
@@ -67,9 +67,8 @@ class BaseIterable:
         self.chunk_size = chunk_size
 
     async def _async_generator(self):
-        # Generators don't actually start running until the first time you call
-        # next() on them, so make the generator object in the async thread and
-        # then repeatedly dispatch to it in a sync thread.
+        # The sync generator is created here and advanced in a worker thread, one chunk per
+        # hop.
         sync_generator = self.__iter__()
 
         def next_slice(gen):
@@ -82,14 +81,8 @@ class BaseIterable:
             if len(chunk) < self.chunk_size:
                 break
 
-    # __aiter__() is a *synchronous* method that has to then return an
-    # *asynchronous* iterator/generator. Thus, nest an async generator inside
-    # it.
-    # This is a generic iterable converter for now, and is going to suffer a
-    # performance penalty on large sets of items due to the cost of crossing
-    # over the sync barrier for each chunk. Custom __aiter__() methods should
-    # be added to each Iterable subclass, but that needs some work in the
-    # Compiler first.
+    # async iteration: each chunk is produced in a worker thread, so crossing the thread
+    # boundary is paid per chunk, not per row.
     def __aiter__(self):
         return self._async_generator()
 
@@ -105,8 +98,8 @@ class ModelIterable(BaseIterable):
             compiler, results = planned
         else:
             compiler = queryset.query.get_compiler(using=db)
-            # Execute the query. This will also fill compiler.select, klass_info,
-            # and annotations.
+            # Running the query also sets compiler.select, klass_info and annotations, which
+            # are read below.
             results = compiler.execute_sql(
                 chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size
             )
@@ -196,7 +189,6 @@ class RawModelIterable(BaseIterable):
     """Yield model instances for each row of a raw SQL query."""
 
     def __iter__(self):
-        # Cache some things for performance reasons outside the loop.
         db = self.queryset.db
         query = self.queryset.query
         connection = connections[db]
@@ -231,7 +223,7 @@ class RawModelIterable(BaseIterable):
                         setattr(instance, column, values[pos])
                 yield instance
         finally:
-            # Done iterating the Query. If it has its own cursor, close it.
+            # A raw query with its own cursor closes it once read.
             if hasattr(query, "cursor") and query.cursor:
                 query.cursor.close()
 
@@ -322,7 +314,7 @@ def _compile_and_run(queryset, chunked_fetch, chunk_size):
 
 
 class QuerySet(AltersData):
-    """A lazy database lookup for a set of objects."""
+    """A lazy, chainable description of rows to fetch; nothing runs until it is read."""
 
     def __init__(self, model=None, query=None, using=None, hints=None):
         self.model = model
@@ -531,8 +523,7 @@ class QuerySet(AltersData):
         return iter(self._result_cache)
 
     def __aiter__(self):
-        # Remember, __aiter__ itself is synchronous, it's the thing it returns
-        # that is async!
+        # The async generator is built by a synchronous __aiter__.
         async def generator():
             await sync_to_async(self._fetch_all)()
             for item in self._result_cache:
@@ -545,7 +536,7 @@ class QuerySet(AltersData):
         return bool(self._result_cache)
 
     def __getitem__(self, k):
-        """Retrieve an item or slice from the set of results."""
+        """qs[i] fetches one object, qs[a:b] adds LIMIT/OFFSET (or slices the cache)."""
         if not isinstance(k, (int, slice)):
             raise TypeError(
                 "QuerySet indices must be integers or slices, not %s." % type(k).__name__
@@ -701,9 +692,7 @@ class QuerySet(AltersData):
             (*args, *kwargs.values()), method_name="aggregate"
         )
         for arg in args:
-            # The default_alias property raises TypeError if default_alias
-            # can't be set automatically or AttributeError if it isn't an
-            # attribute.
+            # An expression without an automatic alias must be given a keyword.
             try:
                 arg.default_alias
             except (AttributeError, TypeError):
@@ -854,7 +843,7 @@ class QuerySet(AltersData):
                 raise ValueError(
                     "Unique fields that can trigger the upsert must be provided."
                 )
-            # Updating primary keys and non-concrete fields is forbidden.
+            # Only concrete, non-key fields can be bulk-updated.
             if any(not f.concrete or f.many_to_many for f in update_fields):
                 raise ValueError(
                     "bulk_create() can only be used with concrete fields in update_fields."
@@ -879,24 +868,13 @@ class QuerySet(AltersData):
         No save() is called and no pre/post_save signals are sent. Primary keys are set on
         the objects where the backend returns them (``can_return_rows_from_bulk_insert``).
         """
-        # When you bulk insert you don't get the primary keys back (if it's an
-        # autoincrement, except if can_return_rows_from_bulk_insert=True), so
-        # you can't insert into the child tables which references this. There
-        # are two workarounds:
-        # 1) This could be implemented if you didn't have an autoincrement pk
-        # 2) You could do it by doing O(n) normal inserts into the parent
-        #    tables to get the primary keys back and then doing a single bulk
-        #    insert into the childmost table.
-        # We currently set the primary keys on the objects when using
-        # PostgreSQL via the RETURNING ID clause. It should be possible for
-        # Oracle as well, but the semantics for extracting the primary keys is
-        # trickier so it's not done yet.
+        # Multi-table inheritance needs the parent keys before child rows can be written,
+        # and a multi-row INSERT does not return them everywhere, so bulk_create() refuses
+        # such models. Objects get their keys where the database returns them (RETURNING).
         if batch_size is not None and batch_size <= 0:
             raise ValueError("Batch size must be a positive integer.")
-        # Check that the parents share the same concrete model with the our
-        # model to detect the inheritance pattern ConcreteGrandParent ->
-        # MultiTableParent -> ProxyChild. Simply checking self.model._meta.proxy
-        # would not identify that case as involving multiple tables.
+        # A proxy of a multi-table child still spans several tables: compare concrete
+        # models, not the proxy flag.
         for parent in self.model._meta.all_parents:
             if parent._meta.concrete_model is not self.model._meta.concrete_model:
                 raise ValueError("Can't bulk create a multi-table inherited model")
@@ -997,8 +975,7 @@ class QuerySet(AltersData):
             obj._prepare_related_fields_for_save(
                 operation_name="bulk_update", fields=fields
             )
-        # PK is used twice in the resulting update query, once in the filter
-        # and once in the WHEN. Each field will also have one CAST.
+        # Each batch uses the key twice per row (filter and CASE WHEN) plus the values.
         self._for_write = True
         connection = connections[self.db]
         max_batch_size = connection.ops.bulk_batch_size(["pk", "pk"] + fields, objs)
@@ -1045,8 +1022,8 @@ class QuerySet(AltersData):
 
     def get_or_create(self, defaults=None, **kwargs):
         """(object, created): the object matching ``kwargs``, created if missing."""
-        # The get() needs to be targeted at the write database in order
-        # to avoid potential transaction consistency problems.
+        # Read from the write database, so the lookup sees what the create would conflict
+        # with.
         self._for_write = True
         try:
             return self.get(**kwargs), False
@@ -1096,10 +1073,7 @@ class QuerySet(AltersData):
             concrete_field_names = self.model._meta._non_pk_concrete_field_names
             # update_fields does not support non-concrete fields.
             if concrete_field_names.issuperset(update_fields):
-                # Add fields which are set on pre_save(), e.g. auto_now fields.
-                # This is to maintain backward compatibility as these fields
-                # are not updated unless explicitly specified in the
-                # update_fields list.
+                # Fields that set themselves in pre_save() (auto_now) are saved too.
                 pk_fields = self.model._meta.pk_fields
                 for field in self.model._meta.local_concrete_fields:
                     if not (
@@ -1133,7 +1107,7 @@ class QuerySet(AltersData):
             try:
                 self.model._meta.get_field(param)
             except exceptions.FieldDoesNotExist:
-                # It's okay to use a model's property if it has a setter.
+                # A property with a setter may be given as a keyword.
                 if not (param in property_names and getattr(self.model, param).fset):
                     invalid_params.append(param)
         if invalid_params:
@@ -1232,8 +1206,7 @@ class QuerySet(AltersData):
             filter_key = f"{field_name}__in"
             batch_size = connections[self.db].features.max_query_params
             id_list = tuple(id_list)
-            # If the database has a limit on the number of query parameters
-            # (e.g. SQLite), retrieve objects in batches if necessary.
+            # Split the id list so that no statement exceeds the parameter limit.
             if batch_size and batch_size < len(id_list):
                 qs = ()
                 for offset in range(0, len(id_list), batch_size):
@@ -1262,9 +1235,7 @@ class QuerySet(AltersData):
 
         del_query = self._chain()
 
-        # The delete is actually 2 queries - one to find related objects,
-        # and one to delete. Make sure that the discovery of related
-        # objects is performed on the same database as the deletion.
+        # Collecting related objects and deleting must use the same (write) database.
         del_query._for_write = True
 
         # Disable non-supported fields.
@@ -1276,7 +1247,6 @@ class QuerySet(AltersData):
         collector.collect(del_query)
         num_deleted, num_deleted_per_model = collector.delete()
 
-        # Clear the result cache, in case this QuerySet gets reused.
         self._result_cache = None
         return num_deleted, num_deleted_per_model
 
@@ -1327,7 +1297,7 @@ class QuerySet(AltersData):
                 new_order_by.append(col)
         query.order_by = tuple(new_order_by)
 
-        # Clear any annotations so that they won't be present in subqueries.
+        # Annotations are not needed in an UPDATE and would leak into its subqueries.
         query.annotations = {}
         with transaction.mark_for_rollback_on_error(using=self.db):
             rows = query.get_compiler(self.db).execute_sql(ROW_COUNT)
@@ -1348,7 +1318,7 @@ class QuerySet(AltersData):
             raise TypeError("Cannot update a query once a slice has been taken.")
         query = self.query.chain(UpdateQuery)
         query.add_update_fields(values)
-        # Clear any annotations so that they won't be present in subqueries.
+        # Same as in update().
         query.annotations = {}
         self._result_cache = None
         return query.get_compiler(self.db).execute_sql(ROW_COUNT)
@@ -1390,7 +1360,6 @@ class QuerySet(AltersData):
         return await sync_to_async(self.contains)(obj=obj)
 
     def _prefetch_related_objects(self):
-        # This method can only be called once the result cache has been filled.
         prefetch_related_objects(self._result_cache, *self._prefetch_related_lookups)
         self._prefetch_done = True
 
@@ -1521,9 +1490,6 @@ class QuerySet(AltersData):
         clone.query.set_empty()
         return clone
 
-    ##################################################################
-    # PUBLIC METHODS THAT ALTER ATTRIBUTES AND RETURN A NEW QUERYSET #
-    ##################################################################
 
     def all(self):
         """A copy of the current QuerySet."""
@@ -1572,9 +1538,7 @@ class QuerySet(AltersData):
             return self._filter_or_exclude(False, args=(), kwargs=filter_obj)
 
     def _combinator_query(self, combinator, *other_qs, all=False):
-        # Clone the query to inherit the select list and everything
         clone = self._chain()
-        # Clear limits and ordering so they can be reapplied
         clone.query.clear_ordering(force=True)
         clone.query.clear_limits()
         clone.query.combined_queries = (self.query,) + tuple(
@@ -1587,7 +1551,7 @@ class QuerySet(AltersData):
     def union(self, *other_qs, all=False):
         """The union of this QuerySet's rows and the others' (SQL UNION)."""
         connections[self.db].features.require("supports_combinators", "union()")
-        # If the query is an EmptyQuerySet, combine all nonempty querysets.
+        # An empty queryset contributes nothing: combine the others.
         if isinstance(self, EmptyQuerySet):
             qs = [q for q in other_qs if not isinstance(q, EmptyQuerySet)]
             if not qs:
@@ -1790,8 +1754,7 @@ class QuerySet(AltersData):
         if self._fields is not None:
             raise TypeError("Cannot call only() after .values() or .values_list()")
         if fields == (None,):
-            # Can only pass None to defer(), not only(), as the rest option.
-            # That won't stop people trying to do this, so let's be explicit.
+            # None (clear the deferred set) only makes sense for defer().
             raise TypeError("Cannot pass None as an argument to only().")
         for field in fields:
             field = field.split(LOOKUP_SEP, 1)[0]
@@ -1830,7 +1793,7 @@ class QuerySet(AltersData):
         elif (
             query.default_ordering
             and query.get_meta().ordering
-            # A default ordering doesn't affect GROUP BY queries.
+            # Meta.ordering is not applied to grouped queries.
             and not query.group_by
         ):
             return True
@@ -1839,7 +1802,7 @@ class QuerySet(AltersData):
 
     @property
     def db(self):
-        """The database used if this query is executed now."""
+        """The alias this queryset reads from (or writes to) when evaluated."""
         if self._for_write:
             return self._db or router.db_for_write(self.model, **self._hints)
         return self._db or router.db_for_read(self.model, **self._hints)
@@ -1949,7 +1912,7 @@ class QuerySet(AltersData):
             )
 
     def _merge_known_related_objects(self, other):
-        """Keep track of all known related objects from either QuerySet instance."""
+        """Known related objects of both querysets, kept when they are combined."""
         for field, objects in other._known_related_objects.items():
             self._known_related_objects.setdefault(field, {}).update(objects)
 
@@ -2011,9 +1974,7 @@ class InstanceCheckMeta(type):
 
 
 class EmptyQuerySet(metaclass=InstanceCheckMeta):
-    """Marker class for checking if a queryset is empty by .none():
-    isinstance(qs.none(), EmptyQuerySet) -> True
-    """
+    """Only for isinstance(): ``isinstance(qs.none(), EmptyQuerySet)`` is True."""
 
     def __init__(self, *args, **kwargs):
         raise TypeError("EmptyQuerySet can't be instantiated")
@@ -2098,8 +2059,7 @@ class RawQuerySet:
         return iter(self._result_cache)
 
     def __aiter__(self):
-        # Remember, __aiter__ itself is synchronous, it's the thing it returns
-        # that is async!
+        # The async generator is built by a synchronous __aiter__.
         async def generator():
             await sync_to_async(self._fetch_all)()
             for item in self._result_cache:
@@ -2118,7 +2078,7 @@ class RawQuerySet:
 
     @property
     def db(self):
-        """Return the database used if this query is executed now."""
+        """The alias the raw query runs on."""
         return self._db or router.db_for_read(self.model, **self._hints)
 
     def using(self, alias):
@@ -2136,7 +2096,7 @@ class RawQuerySet:
     def columns(self):
         """The column names of the results, with translations applied."""
         columns = self.query.get_columns()
-        # Adjust any column names which don't match field names
+        # Map result column names onto model field names.
         for query_name, model_name in self.translations.items():
             # Ignore translations for nonexistent column names
             try:
@@ -2149,7 +2109,7 @@ class RawQuerySet:
 
     @cached_property
     def model_fields(self):
-        """A dict mapping column names to model field names."""
+        """{result column name: field name} for columns named differently from fields."""
         converter = connections[self.db].introspection.identifier_converter
         model_fields = {}
         for field in self.model._meta.fields:
@@ -2161,9 +2121,9 @@ class Prefetch:
     """A prefetch_related() lookup with a custom queryset and/or a ``to_attr`` list."""
 
     def __init__(self, lookup, queryset=None, to_attr=None):
-        # `prefetch_through` is the path we traverse to perform the prefetch.
+        # The relation path followed to fetch the objects.
         self.prefetch_through = lookup
-        # `prefetch_to` is the path to the attribute that stores the result.
+        # Where the fetched objects are stored (to_attr may differ from the path).
         self.prefetch_to = lookup
         if queryset is not None and (
             isinstance(queryset, RawQuerySet)
@@ -2236,18 +2196,16 @@ def normalize_prefetch_lookups(lookups, prefix=None):
 
 
 def prefetch_related_objects(model_instances, *related_lookups):
-    """Populate prefetched object caches for a list of model instances based on the lookups
-    given (strings or Prefetch objects): one query per relation, whatever the number of
-    instances."""
+    """Fill the related-object caches of ``model_instances`` for each lookup (a string or a
+    Prefetch): one query per relation level, however many instances there are."""
     if not model_instances:
         return  # nothing to do
 
-    # We need to be able to dynamically add to the list of prefetch_related
-    # lookups that we look up (see below).  So we need some book keeping to
-    # ensure we don't do duplicate work.
+    # Lookups discovered on the way (from nested Prefetch querysets) are appended while
+    # iterating; record finished ones so none runs twice.
     done_queries = {}  # dictionary of things like 'foo__bar': [results]
 
-    auto_lookups = set()  # we add to this as we go through.
+    auto_lookups = set()  # grows while the loop runs
     followed_descriptors = set()  # recursion protection
 
     all_lookups = normalize_prefetch_lookups(reversed(related_lookups))
@@ -2262,8 +2220,8 @@ def prefetch_related_objects(model_instances, *related_lookups):
 
             continue
 
-        # Top level, the list of objects to decorate is the result cache
-        # from the primary QuerySet. It won't be for deeper levels.
+        # At the top level the instances are those of the main queryset; deeper levels use
+        # the related objects fetched one level up.
         obj_list = model_instances
 
         through_attrs = lookup.prefetch_through.split(LOOKUP_SEP)
@@ -2281,18 +2239,13 @@ def prefetch_related_objects(model_instances, *related_lookups):
             # Prepare objects:
             good_objects = True
             for obj in obj_list:
-                # Since prefetching can re-use instances, it is possible to have
-                # the same instance multiple times in obj_list, so obj might
-                # already be prepared.
+                # The same instance can appear several times.
                 if not hasattr(obj, "_prefetched_objects_cache"):
                     try:
                         obj._prefetched_objects_cache = {}
                     except (AttributeError, TypeError):
-                        # Must be an immutable object from
-                        # values_list(flat=True), for example (TypeError) or
-                        # a QuerySet subclass that isn't returning Model
-                        # instances (AttributeError), either in Django or a 3rd
-                        # party. prefetch_related() doesn't make sense, so quit.
+                        # Not model instances (e.g. values_list(flat=True) results): nothing
+                        # to prefetch onto.
                         good_objects = False
                         break
             if not good_objects:
@@ -2300,8 +2253,7 @@ def prefetch_related_objects(model_instances, *related_lookups):
 
             # Descend down tree
 
-            # We assume that objects retrieved are homogeneous (which is the premise
-            # of prefetch_related), so what applies to first object applies to all.
+            # All instances are of one model, so the first one tells how to prefetch.
             first_obj = obj_list[0]
             to_attr = lookup.get_current_to_attr(level)[0]
             prefetcher, descriptor, attr_found, is_fetched = get_prefetcher(
@@ -2316,9 +2268,8 @@ def prefetch_related_objects(model_instances, *related_lookups):
                 )
 
             if level == len(through_attrs) - 1 and prefetcher is None:
-                # Last one, this *must* resolve to something that supports
-                # prefetching, otherwise there is no point adding it and the
-                # developer asking for it has made a mistake.
+                # The last step must be a relation that can be prefetched; anything else is
+                # a mistake in the lookup.
                 raise ValueError(
                     "'%s' does not resolve to an item that supports prefetching - this "
                     "is an invalid parameter to prefetch_related()." % lookup.prefetch_through
@@ -2335,10 +2286,8 @@ def prefetch_related_objects(model_instances, *related_lookups):
                     lookup,
                     level,
                 )
-                # We need to ensure we don't keep adding lookups from the
-                # same relationships to stop infinite recursion. So, if we
-                # are already on an automatically added lookup, don't add
-                # the new lookups from relationships we've seen already.
+                # Follow automatically added lookups only for relations not seen before, to
+                # avoid endless recursion.
                 if not (
                     prefetch_to in done_queries
                     and lookup in auto_lookups
@@ -2352,18 +2301,13 @@ def prefetch_related_objects(model_instances, *related_lookups):
                     all_lookups.extend(new_lookups)
                 followed_descriptors.add(descriptor)
             else:
-                # Either a singly related object that has already been fetched
-                # (e.g. via select_related), or hopefully some other property
-                # that doesn't support prefetching but needs to be traversed.
+                # No prefetcher (an object already loaded by select_related(), or a plain
+                # attribute): just walk through it.
 
-                # We replace the current list of parent objects with the list
-                # of related objects, filtering out empty or missing values so
-                # that we can continue with nullable or reverse relations.
+                # The next level works on the related objects, skipping empty values.
                 new_obj_list = []
                 for obj in obj_list:
                     if through_attr in getattr(obj, "_prefetched_objects_cache", ()):
-                        # If related objects have been prefetched, use the
-                        # cache rather than the object's through_attr.
                         new_obj = list(obj._prefetched_objects_cache.get(through_attr))
                     else:
                         try:
@@ -2372,9 +2316,8 @@ def prefetch_related_objects(model_instances, *related_lookups):
                             continue
                     if new_obj is None:
                         continue
-                    # We special-case `list` rather than something more generic
-                    # like `Iterable` because we don't want to accidentally match
-                    # user models that define __iter__.
+                    # Exactly list: a model that defines __iter__ must not be mistaken for a
+                    # collection.
                     if isinstance(new_obj, list):
                         new_obj_list.extend(new_obj)
                     else:
@@ -2388,12 +2331,11 @@ async def aprefetch_related_objects(model_instances, *related_lookups):
 
 
 def get_prefetcher(instance, through_attr, to_attr):
-    """For the attribute 'through_attr' on the given instance, find an object that has a
-    get_prefetch_querysets(). Return (prefetcher, descriptor, attr_found, is_fetched)."""
+    """What ``instance.<through_attr>`` offers for prefetching:
+    (prefetcher or None, descriptor, whether the attribute exists, whether already loaded)."""
 
     def is_to_attr_fetched(model, to_attr):
-        # Special case cached_property instances because hasattr() triggers
-        # attribute computation and assignment.
+        # hasattr() would compute a cached_property: look at the class instead.
         if isinstance(getattr(model, to_attr, None), cached_property):
 
             def has_cached_property(instance):
@@ -2409,28 +2351,23 @@ def get_prefetcher(instance, through_attr, to_attr):
     prefetcher = None
     is_fetched = is_to_attr_fetched(instance.__class__, to_attr)
 
-    # For singly related objects, we have to avoid getting the attribute
-    # from the object, as this will trigger the query. So we first try
-    # on the class, in order to get the descriptor object.
+    # Look up the descriptor on the class; reading the instance attribute would run the
+    # query.
     rel_obj_descriptor = getattr(instance.__class__, through_attr, None)
     if rel_obj_descriptor is None:
         attr_found = hasattr(instance, through_attr)
     else:
         attr_found = True
         if rel_obj_descriptor:
-            # singly related object, descriptor object has the
-            # get_prefetch_querysets() method.
             if hasattr(rel_obj_descriptor, "get_prefetch_querysets"):
                 prefetcher = rel_obj_descriptor
-                # If to_attr is set, check if the value has already been set,
-                # which is done with has_to_attr_attribute(). Do not use the
-                # method from the descriptor, as they have different behaviors.
+                # With to_attr, "already fetched" means the attribute is set, not the
+                # descriptor's cache.
                 if rel_obj_descriptor.is_cached and not to_attr != through_attr:
                     is_fetched = rel_obj_descriptor.is_cached
             else:
-                # descriptor doesn't support prefetching, so we go ahead and get
-                # the attribute on the instance rather than the class to
-                # support many related managers
+                # No descriptor-level prefetching: the instance attribute (a related
+                # manager) provides it.
                 rel_obj = getattr(instance, through_attr)
                 if hasattr(rel_obj, "get_prefetch_querysets"):
                     prefetcher = rel_obj
@@ -2446,18 +2383,13 @@ def get_prefetcher(instance, through_attr, to_attr):
 def prefetch_one_level(instances, prefetcher, lookup, level):
     """Run the prefetch query for one level of ``lookup`` and store the results on the
     instances; return the fetched objects and the lookups to follow next."""
-    # prefetcher must have a method get_prefetch_querysets() which takes a list
-    # of instances, and returns a tuple:
+    # get_prefetch_querysets(instances) returns: the queryset of related objects, a function
+    # giving each related object's match key, a function giving each instance's match key,
+    # whether the relation is single-valued, the attribute or cache name to fill, and
+    # whether that name is a descriptor.
 
-    # (queryset of instances of self.model that are related to passed in instances,
-    #  callable that gets value to be matched for returned instances,
-    #  callable that gets value to be matched for passed in instances,
-    #  boolean that is True for singly related objects,
-    #  cache or field name to assign to,
-    #  boolean that is True when the previous argument is a cache name vs a field name).
 
-    # The 'values to be matched' must be hashable as they will be used
-    # in a dictionary.
+    # Match keys are used as dict keys, so they must be hashable.
     (
         rel_qs,
         rel_obj_attr,
@@ -2468,20 +2400,14 @@ def prefetch_one_level(instances, prefetcher, lookup, level):
     ) = prefetcher.get_prefetch_querysets(
         instances, lookup.get_current_querysets(level)
     )
-    # We have to handle the possibility that the QuerySet we just got back
-    # contains some prefetch_related lookups. We don't want to trigger the
-    # prefetch_related functionality by evaluating the query. Rather, we need
-    # to merge in the prefetch_related lookups.
-    # Copy the lookups in case it is a Prefetch object which could be reused
-    # later (happens in nested prefetch_related).
+    # Lookups attached to the related queryset are taken over here (as copies, since
+    # Prefetch objects can be reused) instead of letting the queryset run them.
     additional_lookups = [
         copy.copy(additional_lookup)
         for additional_lookup in getattr(rel_qs, "_prefetch_related_lookups", ())
     ]
     if additional_lookups:
-        # Don't need to clone because the manager should have given us a fresh
-        # instance, so we access an internal instead of using public interface
-        # for performance reasons.
+        # The queryset is fresh from the manager: clearing the attribute directly is safe.
         rel_qs._prefetch_related_lookups = ()
 
     all_related_objects = list(rel_qs)
@@ -2492,10 +2418,9 @@ def prefetch_one_level(instances, prefetcher, lookup, level):
         rel_obj_cache.setdefault(rel_attr_val, []).append(rel_obj)
 
     to_attr, as_attr = lookup.get_current_to_attr(level)
-    # Make sure `to_attr` does not conflict with a field.
+    # to_attr must not shadow a model field.
     if as_attr and instances:
-        # We assume that objects retrieved are homogeneous (which is the premise
-        # of prefetch_related), so what applies to first object applies to all.
+        # All instances are of one model.
         model = instances[0].__class__
         try:
             model._meta.get_field(to_attr)
@@ -2505,7 +2430,6 @@ def prefetch_one_level(instances, prefetcher, lookup, level):
             msg = "to_attr={} conflicts with a field on the {} model."
             raise ValueError(msg.format(to_attr, model.__name__))
 
-    # Whether or not we're prefetching the last part of the lookup.
     leaf = len(lookup.prefetch_through.split(LOOKUP_SEP)) - 1 == level
 
     for obj in instances:
@@ -2518,13 +2442,10 @@ def prefetch_one_level(instances, prefetcher, lookup, level):
                 # A to_attr has been given for the prefetch.
                 setattr(obj, to_attr, val)
             elif is_descriptor:
-                # cache_name points to a field name in obj.
-                # This field is a descriptor for a related object.
+                # The name is a descriptor: assign through it.
                 setattr(obj, cache_name, val)
             else:
-                # No to_attr has been given for this prefetch operation and the
-                # cache_name does not point to a descriptor. Store the value of
-                # the field in the object's field cache.
+                # Not a descriptor: store in the instance's relation cache.
                 obj._state.fields_cache[cache_name] = val
         else:
             if as_attr:
@@ -2536,8 +2457,7 @@ def prefetch_one_level(instances, prefetcher, lookup, level):
                 else:
                     qs = manager.get_queryset()
                 qs._result_cache = vals
-                # We don't want the individual qs doing prefetch_related now,
-                # since we have merged this into the current work.
+                # Its lookups were merged into this run.
                 qs._prefetch_done = True
                 obj._prefetched_objects_cache[cache_name] = qs
     return all_related_objects, additional_lookups
@@ -2552,29 +2472,11 @@ class RelatedPopulator:
 
     def __init__(self, klass_info, select, db):
         self.db = db
-        # Pre-compute needed attributes. The attributes are:
-        #  - model_cls: the possibly deferred model class to instantiate
-        #  - either:
-        #    - cols_start, cols_end: usually the columns in the row are
-        #      in the same order model_cls.__init__ expects them, so we
-        #      can instantiate by model_cls(*row[cols_start:cols_end])
-        #    - reorder_for_init: When select_related descends to a child
-        #      class, then we want to reuse the already selected parent
-        #      data. However, in this case the parent data isn't necessarily
-        #      in the same order that Model.__init__ expects it to be, so
-        #      we have to reorder the parent data. The reorder_for_init
-        #      attribute contains a function used to reorder the field data
-        #      in the order __init__ expects it.
-        #  - pk_idx: the index of the primary key field in the reordered
-        #    model data. Used to check if a related object exists at all.
-        #  - init_list: the field attnames fetched from the database. For
-        #    deferred models this isn't the same as all attnames of the
-        #    model's fields.
-        #  - related_populators: a list of RelatedPopulator instances if
-        #    select_related() descends to related models from this model.
-        #  - local_setter, remote_setter: Methods to set cached values on
-        #    the object being populated and on the remote object. Usually
-        #    these are Field.set_cached_value() methods.
+        # Worked out once per query: the class to build, which part of the row belongs to it
+        # (a slice, or a reordering when select_related() reaches a child whose parent
+        # columns were selected elsewhere), where its primary key is (to detect a missing
+        # related row), the attnames loaded, nested populators, and the setters that cache
+        # the object on both ends.
         select_fields = klass_info["select_fields"]
         from_parent = klass_info["from_parent"]
         if not from_parent:

@@ -23,8 +23,6 @@ def unpickle_named_row(names, values):
 
 @functools.lru_cache
 def create_namedtuple_class(*names):
-    # Cache type() with @lru_cache since it's too slow to be called for every
-    # QuerySet evaluation.
     def __reduce__(self):
         return unpickle_named_row, (names, tuple(self))
 

@@ -1,12 +1,11 @@
 """Constants of the query machinery."""
 
-# Size of each "chunk" for get_iterator calls.
-# Larger values are slightly faster at the expense of more storage space.
+# Rows fetched per round trip by iterator() when no chunk_size is given.
 GET_ITERATOR_CHUNK_SIZE = 100
 
 # Namedtuples for sql.* internal use.
 
-# How many results to expect from a cursor.execute call
+# Result kinds of execute_sql().
 MULTI = "multi"
 SINGLE = "single"
 CURSOR = "cursor"

@@ -14,7 +14,7 @@ class MultiJoin(Exception):
 
     def __init__(self, names_pos, path_with_names):
         self.level = names_pos
-        # The path travelled, this includes the path to the multijoin.
+        # The names followed, up to the many-valued relation.
         self.names_with_path = path_with_names
 
 

@@ -97,8 +97,7 @@ class RawQuery:
         self.using = using
         self.cursor = None
 
-        # Mirror some properties of a normal query so that
-        # the compiler can be used to process results.
+        # The compiler reads these attributes, so a raw query carries neutral values.
         self.low_mark, self.high_mark = 0, None  # Used for offset/limit
         self.extra_select = {}
         self.annotation_select = {}
@@ -118,14 +117,11 @@ class RawQuery:
         return [converter(column_meta[0]) for column_meta in self.cursor.description]
 
     def __iter__(self):
-        # Always execute a new query for a new iterator.
-        # This could be optimized with a cache at the expense of RAM.
+        # Each iteration runs the query again; nothing is cached.
         self._execute_query()
         from reinhardt.orm import connections
 
         if not connections[self.using].features.can_use_chunked_reads:
-            # If the database can't use chunked reads we need to make sure we
-            # evaluate the entire query up front.
             result = list(self.cursor)
         else:
             result = self.cursor
@@ -151,8 +147,8 @@ class RawQuery:
         connection = connections[self.using]
         connection.features.require("supports_raw_queries", "raw SQL queries")
 
-        # Adapt parameters to the database, as much as possible considering
-        # that the target type isn't known. See #17755.
+        # The target column types are unknown, so parameters are adapted by their Python
+        # type only.
         params_type = self.params_type
         adapter = connection.ops.adapt_unknown_value
         if params_type is tuple:
@@ -190,18 +186,11 @@ class Query(BaseExpression):
     filter_is_sticky = False
     subquery = False
 
-    # SQL-related attributes.
-    # Select and related select clauses are expressions to use in the SELECT
-    # clause of the query. The select is used for cases where we want to set up
-    # the select clause to contain other than default fields (values(),
-    # subqueries...). Note that annotations go to annotations dictionary.
+    # Expressions for the SELECT list when it is not the model's default columns (values(),
+    # subqueries, ...); annotations are kept separately.
     select = ()
-    # The group_by attribute can have one of the following forms:
-    #  - None: no group by at all in the query
-    #  - A tuple of expressions: group by (at least) those expressions.
-    #    String refs are also allowed for now.
-    #  - True: group by all select fields of the model
-    # See compiler.get_group_by() for details.
+    # None: no GROUP BY. A tuple: group by at least these expressions (strings allowed).
+    # True: group by every selected column. The compiler completes the list.
     group_by = None
     order_by = ()
     low_mark = 0  # Used for offset/limit.
@@ -217,8 +206,7 @@ class Query(BaseExpression):
     has_select_fields = False
     # Arbitrary limit for select_related to prevents infinite recursion.
     max_depth = 5
-    # Holds the selects defined by a call to values() or values_list()
-    # excluding annotation_select and extra_select.
+    # Names selected through values()/values_list(), besides annotations and extra().
     values_select = ()
 
     # SQL annotation-related attributes.
@@ -230,16 +218,14 @@ class Query(BaseExpression):
     combinator_all = False
     combined_queries = ()
 
-    # These are for extensions. The contents are more or less appended verbatim
-    # to the appropriate clause.
+    # extra(): SQL fragments added to their clauses as given.
     extra_select_mask = None
     _extra_select_cache = None
 
     extra_tables = ()
     extra_order_by = ()
 
-    # A tuple that is a set of model field names and either True, if these are
-    # the fields to defer, or False if these are the only fields to load.
+    # (field names, True) defers those fields; (field names, False) loads only them.
     deferred_loading = (frozenset(), True)
 
     explain_info = None
@@ -251,18 +237,12 @@ class Query(BaseExpression):
     def __init__(self, model, alias_cols=True):
         self.model = model
         self.alias_refcount = {}
-        # alias_map is the most important data structure regarding joins.
-        # It's used for recording which joins exist in the query and what
-        # types they are. The key is the alias of the joined table (possibly
-        # the table name) and the value is a Join-like object (see
-        # datastructures.Join for more information).
+        # Every table in FROM, by alias (the first is the base table): alias -> BaseTable or
+        # Join.
         self.alias_map = {}
-        # Whether to provide alias to columns during reference resolving.
         self.alias_cols = alias_cols
-        # Sometimes the query contains references to aliases in outer queries (as
-        # a result of split_exclude). Correct alias quoting needs to know these
-        # aliases too.
-        # Map external tables to whether they are aliased.
+        # Aliases of outer queries referenced from here (after split_exclude()), mapped to
+        # whether they are aliased, for correct quoting.
         self.external_aliases = {}
         self.table_map = {}  # Maps table names to list of aliases.
         self.used_aliases = set()
@@ -270,8 +250,7 @@ class Query(BaseExpression):
         self.where = WhereNode()
         # Maps alias -> Annotation Expression.
         self.annotations = {}
-        # These are for extensions. The contents are more or less appended
-        # verbatim to the appropriate clause.
+        # extra() fragments (see above).
         self.extra = {}  # Maps col_alias -> (col_sql, params).
 
         self._filtered_relations = {}
@@ -299,7 +278,7 @@ class Query(BaseExpression):
         return self.get_compiler(DEFAULT_DB_ALIAS).as_sql()
 
     def __deepcopy__(self, memo):
-        """Limit the amount of work when a Query is deepcopied."""
+        """deepcopy() of a Query is a clone(): shared immutable parts are not copied."""
         result = self.clone()
         memo[id(self)] = result
         return result
@@ -337,11 +316,7 @@ class Query(BaseExpression):
             obj.combined_queries = tuple(
                 [query.clone() for query in self.combined_queries]
             )
-        # _annotation_select_cache cannot be copied, as doing so breaks the
-        # (necessary) state in which both annotations and
-        # _annotation_select_cache point to the same underlying objects.
-        # It will get re-populated in the cloned queryset the next time it's
-        # used.
+        # Rebuilt on first use, so that it refers to the clone's own annotations.
         obj._annotation_select_cache = None
         obj.extra = self.extra.copy()
         if self.extra_select_mask is not None:
@@ -349,8 +324,7 @@ class Query(BaseExpression):
         if self._extra_select_cache is not None:
             obj._extra_select_cache = self._extra_select_cache.copy()
         if self.select_related is not False:
-            # Use deepcopy because select_related stores fields in nested
-            # dicts.
+            # select_related is a nested dict.
             obj.select_related = copy.deepcopy(obj.select_related)
         if "subq_aliases" in self.__dict__:
             obj.subq_aliases = self.subq_aliases.copy()
@@ -406,8 +380,8 @@ class Query(BaseExpression):
         subquery), and whether an empty result can be decided without the database."""
         from reinhardt.orm.query.subqueries import AggregateQuery
 
-        # Store annotation mask prior to temporarily adding aggregations for
-        # resolving purpose to facilitate their subsequent removal.
+        # Aggregates are added to the annotations for a moment so that they can refer to
+        # each other, then taken out again.
         refs_subquery = False
         refs_window = False
         replacements = {}
@@ -419,8 +393,6 @@ class Query(BaseExpression):
             )
             if not aggregate.contains_aggregate:
                 raise TypeError("%s is not an aggregate expression" % alias)
-            # Temporarily add aggregate to annotations to allow remaining
-            # members of `aggregates` to resolve against each others.
             self.append_annotation_mask([alias])
             aggregate_refs = aggregate.get_refs()
             refs_subquery |= any(
@@ -434,12 +406,9 @@ class Query(BaseExpression):
             aggregate = aggregate.replace_expressions(replacements)
             self.annotations[alias] = aggregate
             replacements[Ref(alias, aggregate)] = aggregate
-        # Stash resolved aggregates now that they have been allowed to resolve
-        # against each other.
         aggregates = {alias: self.annotations.pop(alias) for alias in aggregate_exprs}
         self.set_annotation_mask(annotation_select_mask)
-        # Existing usage of aggregation can be determined by the presence of
-        # selected aggregates but also by filters against aliased aggregates.
+        # Aggregation is already present when an aggregate is selected or filtered on.
         _, having, qualify = self.where.split_having_qualify()
         has_existing_aggregation = (
             any(
@@ -448,16 +417,9 @@ class Query(BaseExpression):
             )
             or having
         )
-        # Decide if we need to use a subquery.
-        #
-        # Existing aggregations would cause incorrect results as
-        # get_aggregation() must produce just one result and thus must not use
-        # GROUP BY.
-        #
-        # If the query has limit or distinct, or uses set operations, then
-        # those operations must be done in a subquery so that the query
-        # aggregates on the limit and/or distinct results instead of applying
-        # the distinct and limit after the aggregation.
+        # aggregate() must return a single row without GROUP BY, so a query that already
+        # aggregates, is sliced or distinct, or combines queries is wrapped, and the
+        # aggregates are computed over its rows.
         if (
             isinstance(self.group_by, tuple)
             or self.is_sliced
@@ -474,26 +436,19 @@ class Query(BaseExpression):
             inner_query.select_for_update = False
             inner_query.select_related = False
             inner_query.set_annotation_mask(self.annotation_select)
-            # Queries with distinct_fields need ordering and when a limit is
-            # applied we must take the slice from the ordered query. Otherwise
-            # no need for ordering.
+            # The inner order only matters for DISTINCT ON or a slice.
             inner_query.clear_ordering(force=False)
             if not inner_query.distinct:
-                # If the inner query uses default select and it has some
-                # aggregate annotations, then we must make sure the inner
-                # query is grouped by the main model's primary key. However,
-                # clearing the select clause can alter results if distinct is
-                # used.
+                # Existing aggregate annotations group the inner query by the primary key
+                # (unless DISTINCT is on, which a new select list would change).
                 if inner_query.default_cols and has_existing_aggregation:
                     inner_query.group_by = (
                         self.model._meta.pk.get_col(inner_query.get_initial_alias()),
                     )
                 inner_query.default_cols = False
                 if not qualify and not self.combinator:
-                    # Mask existing annotations that are not referenced by
-                    # aggregates to be pushed to the outer query unless
-                    # filtering against window functions or if the query is
-                    # a combinator as it's needed to be kept in the subquery.
+                    # Inner annotations the outer aggregates do not use are hidden, unless
+                    # window filters or a compound query need them inside.
                     annotation_mask = set()
                     if isinstance(self.group_by, tuple):
                         for expr in self.group_by:
@@ -507,11 +462,8 @@ class Query(BaseExpression):
                             annotation_mask.add(alias)
                     inner_query.set_annotation_mask(annotation_mask)
 
-            # Add aggregates to the outer AggregateQuery. This requires making
-            # sure all columns referenced by the aggregates are selected in the
-            # inner query. It is achieved by retrieving all column references
-            # by the aggregates, explicitly selecting them in the inner query,
-            # and making sure the aggregates are repointed to them.
+            # The outer aggregates read columns the inner query must select: select each
+            # referenced column there and point the aggregates at it.
             col_refs = {}
             for alias, aggregate in aggregates.items():
                 replacements = {}
@@ -532,9 +484,8 @@ class Query(BaseExpression):
                 and not inner_query.default_cols
                 and not inner_query.annotation_select_mask
             ):
-                # In case of Model.objects[0:3].count(), there would be no
-                # field selected in the inner query, yet we must use a subquery.
-                # So, make sure at least one field is selected.
+                # A sliced count() selects nothing in the inner query; select the key so the
+                # subquery is valid.
                 inner_query.select = (
                     self.model._meta.pk.get_col(inner_query.get_initial_alias()),
                 )
@@ -544,9 +495,8 @@ class Query(BaseExpression):
             self.default_cols = False
             self.extra = {}
             if self.annotations:
-                # Inline reference to existing annotations and mask them as
-                # they are unnecessary given only the summarized aggregations
-                # are requested.
+                # Annotations referenced by the aggregates are inlined; the rest are not
+                # needed.
                 replacements = {
                     Ref(alias, annotation): annotation
                     for alias, annotation in self.annotations.items()
@@ -586,8 +536,7 @@ class Query(BaseExpression):
                 q.add_fields(
                     (f.attname for f in self.model._meta.concrete_fields), False
                 )
-                # Disable GROUP BY aliases to avoid orphaning references to the
-                # SELECT clause which is about to be cleared.
+                # Aliases in GROUP BY would point at select entries that are about to go.
                 q.set_group_by(allow_aliases=False)
             q.clear_select_clause()
         if q.combined_queries and q.combinator == "union":
@@ -629,81 +578,58 @@ class Query(BaseExpression):
         if self.distinct_fields != rhs.distinct_fields:
             raise TypeError("Cannot combine queries with different distinct fields.")
 
-        # If lhs and rhs shares the same alias prefix, it is possible to have
-        # conflicting alias changes between them. This can happen with
-        # subqueries. To avoid this, we bump the alias prefix of rhs.
+        # Both sides using the same alias prefix could relabel onto each other; give the
+        # other side a new prefix.
         if self.alias_prefix != rhs.alias_prefix:
             rhs = rhs.clone()
             rhs.bump_prefix(self)
 
-        # Work out how to relabel the rhs aliases, if necessary.
+        # Old alias -> new alias for the other side's tables.
         change_map = {}
         conjunction = connector == AND
 
-        # Determine which existing joins can be reused. When combining the
-        # query with AND we must recreate all joins for m2m filters. When
-        # combining with OR we can reuse joins. The reason is that in AND
-        # case a single row can't fulfill a condition like:
-        #     revrel__col=1 & revrel__col=2
-        # But, there might be two different related rows matching this
-        # condition. In OR case a single True is enough, so single row is
-        # enough, too.
-        #
-        # Note that we will be creating duplicate joins for non-m2m joins in
-        # the AND case. The results will be correct but this creates too many
-        # joins. This is something that could be fixed later on.
+        # With OR, joins of both sides can be shared; with AND, multi-valued joins must stay
+        # separate, since one related row cannot satisfy revrel__col=1 and revrel__col=2 at
+        # once (two rows can). Single-valued joins are duplicated too with AND: correct, if
+        # not minimal.
         reuse = set() if conjunction else set(self.alias_map)
         joinpromoter = JoinPromoter(connector, 2, False)
         joinpromoter.add_votes(
             j for j in self.alias_map if self.alias_map[j].join_type == INNER
         )
         rhs_votes = set()
-        # Now, add the joins from rhs query into the new query (skipping base
-        # table).
+        # Copy the other side's joins (its base table is the same as ours).
         rhs_tables = list(rhs.alias_map)[1:]
         for alias in rhs_tables:
             join = rhs.alias_map[alias]
-            # If the left side of the join was already relabeled, use the
-            # updated alias.
             join = join.relabeled_clone(change_map)
             new_alias = self.join(join, reuse=reuse)
             if join.join_type == INNER:
                 rhs_votes.add(new_alias)
-            # We can't reuse the same join again in the query. If we have two
-            # distinct joins for the same connection in rhs query, then the
-            # combined query must have two joins, too.
+            # A join already taken once cannot be taken again.
             reuse.discard(new_alias)
             if alias != new_alias:
                 change_map[alias] = new_alias
             if not rhs.alias_refcount[alias]:
-                # The alias was unused in the rhs query. Unref it so that it
-                # will be unused in the new query, too. We have to add and
-                # unref the alias so that join promotion has information of
-                # the join type for the unused alias.
+                # Unused on the other side: keep it unused here, but registered, so join
+                # promotion knows its type.
                 self.unref_alias(new_alias)
         joinpromoter.add_votes(rhs_votes)
         joinpromoter.update_join_types(self)
 
-        # Combine subqueries aliases to ensure aliases relabelling properly
-        # handle subqueries when combining where and select clauses.
         self.subq_aliases |= rhs.subq_aliases
 
-        # Now relabel a copy of the rhs where-clause and add it to the current
-        # one.
         w = rhs.where.clone()
         w.relabel_aliases(change_map)
         self.where.add(w, connector)
 
-        # Selection columns and extra extensions are those provided by 'rhs'.
         if rhs.select:
             self.set_select([col.relabeled_clone(change_map) for col in rhs.select])
         else:
             self.select = ()
 
         if connector == OR:
-            # It would be nice to be able to handle this, but the queries don't
-            # really make sense (or return consistent value sets). Not worth
-            # the extra complexity when you can write a real query instead.
+            # Two querysets with extra() cannot be combined meaningfully: refused.
             if self.extra and rhs.extra:
                 raise ValueError(
                     "When merging querysets using 'or', you cannot have extra(select=...) "
@@ -711,8 +637,6 @@ class Query(BaseExpression):
                 )
         self.extra.update(rhs.extra)
 
-        # Ordering uses the 'rhs' ordering, unless it has none, in which case
-        # the current ordering is used.
         self.order_by = rhs.order_by or self.order_by
         self.extra_order_by = rhs.extra_order_by or self.extra_order_by
 
@@ -720,10 +644,8 @@ class Query(BaseExpression):
         if select_mask is None:
             select_mask = {}
         select_mask[opts.pk] = {}
-        # All concrete fields and related objects that are not part of the
-        # defer mask must be included. If a relational field is encountered it
-        # gets added to the mask for it be considered if `select_related` and
-        # the cycle continues by recursively calling this function.
+        # Fields not deferred are loaded; a relation among them is added to the mask so
+        # select_related() can follow it.
         for field in opts.concrete_fields + opts.related_objects:
             field_mask = mask.pop(field.name, None)
             field_att_mask = None
@@ -734,11 +656,8 @@ class Query(BaseExpression):
             elif field_mask:
                 if not field.is_relation:
                     raise FieldError(next(iter(field_mask)))
-                # Virtual fields such as many-to-many and generic foreign keys
-                # cannot be effectively deferred. Historically, they were
-                # allowed to be passed to QuerySet.defer(). Ignore such field
-                # references until a layer of validation at mask alteration
-                # time will be implemented.
+                # Non-concrete fields (many-to-many, generic relations) have no column to
+                # defer; they are accepted and ignored.
                 if not field.concrete:
                     continue
                 field_select_mask = select_mask.setdefault(field, {})
@@ -799,7 +718,7 @@ class Query(BaseExpression):
             alias = "%s%d" % (self.alias_prefix, len(self.alias_map) + 1)
             alias_list.append(alias)
         else:
-            # The first occurrence of a table uses the table name directly.
+            # A table's first alias is its own name.
             alias = (
                 filtered_relation.alias if filtered_relation is not None else table_name
             )
@@ -825,11 +744,8 @@ class Query(BaseExpression):
         while aliases:
             alias = aliases.pop(0)
             if self.alias_map[alias].join_type is None:
-                # This is the base table (first FROM entry) - this table
-                # isn't really joined at all in the query, so we should not
-                # alter its join type.
+                # The base table is not joined.
                 continue
-            # Only the first alias (skipped above) should have None join_type
             assert self.alias_map[alias].join_type is not None
             parent_alias = self.alias_map[alias].parent_alias
             parent_louter = (
@@ -838,8 +754,7 @@ class Query(BaseExpression):
             already_louter = self.alias_map[alias].join_type == LOUTER
             if (self.alias_map[alias].nullable or parent_louter) and not already_louter:
                 self.alias_map[alias] = self.alias_map[alias].promote()
-                # Join type of 'alias' changed, so re-examine all aliases that
-                # refer to this one.
+                # Joins hanging off a promoted join must be promoted too.
                 aliases.extend(
                     join for join in self.alias_map
                     if self.alias_map[join].parent_alias == alias and join not in aliases
@@ -857,7 +772,7 @@ class Query(BaseExpression):
                     aliases.append(parent_alias)
 
     def reset_refcounts(self, to_counts):
-        """Reset reference counts for aliases so that they match the value passed in."""
+        """Restore alias reference counts saved before a compilation step."""
         for alias, cur_refcount in self.alias_refcount.copy().items():
             unref_amount = cur_refcount - to_counts.get(alias, 0)
             self.unref_alias(alias, unref_amount)
@@ -866,13 +781,10 @@ class Query(BaseExpression):
         """Rename aliases everywhere in the query (``change_map``: old -> new)."""
         if not change_map:
             return self
-        # If keys and values of change_map were to intersect, an alias might be
-        # updated twice (e.g. T4 -> T5, T5 -> T6, so also T4 -> T6) depending
-        # on their order in change_map.
+        # Old and new aliases must not overlap, or one alias could be renamed twice.
         assert set(change_map).isdisjoint(change_map.values())
 
-        # 1. Update references in "select" (normal columns plus aliases),
-        # "group by" and "where".
+        # Rename in SELECT, GROUP BY and WHERE, then in the alias bookkeeping.
         self.where.relabel_aliases(change_map)
         if isinstance(self.group_by, tuple):
             self.group_by = tuple(
@@ -884,7 +796,6 @@ class Query(BaseExpression):
             for key, col in self.annotations.items()
         }
 
-        # 2. Rename the alias in the internal table/alias datastructures.
         for old_alias, new_alias in change_map.items():
             if old_alias not in self.alias_map:
                 continue
@@ -900,7 +811,6 @@ class Query(BaseExpression):
                     table_aliases[pos] = new_alias
                     break
         self.external_aliases = {
-            # Table is aliased or it's being changed and thus is aliased.
             change_map.get(alias, alias): (aliased or alias in change_map)
             for alias, aliased in self.external_aliases.items()
         }
@@ -912,14 +822,7 @@ class Query(BaseExpression):
         """Give this query's aliases a prefix other queries don't use (for subqueries)."""
 
         def prefix_gen():
-            """
-            Generate a sequence of characters in alphabetical order:
-                -> 'A', 'B', 'C', ...
-
-            When the alphabet is finished, the sequence will continue with the
-            Cartesian product:
-                -> 'AA', 'AB', 'AC', ...
-            """
+            """Candidate prefixes after the current one: single letters, then pairs, and so on."""
             alphabet = ascii_uppercase
             prefix = chr(ord(self.alias_prefix) + 1)
             yield prefix
@@ -930,13 +833,11 @@ class Query(BaseExpression):
                 prefix = None
 
         if self.alias_prefix != other_query.alias_prefix:
-            # No clashes between self and outer query should be possible.
+            # The outer query uses another prefix already.
             return
 
-        # Explicitly avoid infinite loop. The constant divider is based on how
-        # much depth recursive subquery references add to the stack. This value
-        # might need to be adjusted when adding or removing function calls from
-        # the code path in charge of performing these operations.
+        # Nested subqueries recurse through here; bound the depth well below Python's
+        # recursion limit.
         local_recursion_limit = sys.getrecursionlimit() // 16
         for pos, prefix in enumerate(prefix_gen()):
             if prefix not in self.subq_aliases:
@@ -980,13 +881,12 @@ class Query(BaseExpression):
             if join.table_alias in reuse_aliases:
                 reuse_alias = join.table_alias
             else:
-                # Reuse the most recent alias of the joined table
-                # (a many-to-many relation may be joined multiple times).
+                # Reuse the latest alias (a many-to-many relation can be joined several
+                # times).
                 reuse_alias = reuse_aliases[-1]
             self.ref_alias(reuse_alias)
             return reuse_alias
 
-        # No reuse is possible, so we need a new alias.
         alias, _ = self.table_alias(
             join.table_name, create=True, filtered_relation=join.filtered_relation
         )
@@ -1006,8 +906,7 @@ class Query(BaseExpression):
             join.filtered_relation = filtered_relation.resolve_expression(
                 self, reuse=resolve_reuse
             )
-            # Some joins were during expression resolving, they must be present
-            # before the one we just added.
+            # Joins created while resolving the join's own condition must come before it.
             if joins_len < len(self.alias_map):
                 self.alias_map[alias] = self.alias_map.pop(alias)
         return alias
@@ -1025,10 +924,7 @@ class Query(BaseExpression):
                 curr_opts = int_model._meta
                 alias = seen[int_model]
                 continue
-            # Proxy model have elements in base chain
-            # with no parents, assign the new options
-            # object and skip to the next base in that
-            # case
+            # A proxy in the chain adds no table.
             if not curr_opts.parents[int_model]:
                 curr_opts = int_model._meta
                 continue
@@ -1060,7 +956,7 @@ class Query(BaseExpression):
     def resolve_expression(self, query, *args, **kwargs):
         """This query used as a subquery of ``query``."""
         clone = self.clone()
-        # Subqueries need to use a different set of aliases than the outer query.
+        # A subquery gets its own alias prefix.
         clone.bump_prefix(query)
         clone.subquery = True
         clone.where.resolve_expression(query, *args, **kwargs)
@@ -1093,20 +989,15 @@ class Query(BaseExpression):
         ]
 
     def get_group_by_cols(self, wrapper=None):
-        # If wrapper is referenced by an alias for an explicit GROUP BY through
-        # values() a reference to this expression and not the self must be
-        # returned to ensure external column references are not grouped against
-        # as well.
+        # Grouped by an alias from values(): return a reference to it, so that the outer
+        # columns it uses are not grouped by too.
         external_cols = self.get_external_cols()
         if any(col.possibly_multivalued for col in external_cols):
             return [wrapper or self]
         return external_cols
 
     def as_sql(self, compiler, connection):
-        # Some backends (e.g. Oracle) raise an error when a subquery contains
-        # unnecessary ORDER BY clause.
-        # Ordering a subquery is pointless unless it is sliced (clear_ordering keeps it
-        # then), and some databases reject it.
+        # An unsliced subquery's ORDER BY changes nothing and some databases reject it.
         if self.subquery:
             self.clear_ordering(force=False)
         sql, params = self.get_compiler(connection=connection).as_sql()
@@ -1120,8 +1011,7 @@ class Query(BaseExpression):
                 self, reuse=can_reuse, allow_joins=allow_joins, summarize=summarize
             )
         elif isinstance(value, (list, tuple)):
-            # The items of the iterable may be expressions and therefore need
-            # to be resolved independently.
+            # Each item of a list value may be an expression of its own.
             values = (
                 self.resolve_lookup_value(sub_value, can_reuse, allow_joins, summarize)
                 for sub_value in value
@@ -1161,13 +1051,10 @@ class Query(BaseExpression):
                 )
 
     def check_related_objects(self, field, value, opts):
-        """Check the type of object passed to query relations."""
+        """A model instance used as a relation value must be of a model the relation accepts."""
         if field.is_relation:
-            # Check that the field and the queryset use the same model in a
-            # query like .filter(author=Author.objects.all()). For example, the
-            # opts would be Author's (from the author field) and value.model
-            # would be Author.objects.all() queryset's .model (Author also).
-            # The field is the related field on the lhs side.
+            # A queryset given as the value of a relation must be of the related model (e.g.
+            # filter(author=Author.objects.all())).
             if (
                 isinstance(value, Query)
                 and not value.has_select_fields
@@ -1184,7 +1071,7 @@ class Query(BaseExpression):
                     self.check_query_object_type(v, opts, field)
 
     def check_filterable(self, expression):
-        """Raise an error if expression cannot be used in a WHERE clause."""
+        """Refuse values that have no meaning in WHERE (e.g. expressions marked filterable=False)."""
         if hasattr(expression, "resolve_expression") and not getattr(
             expression, "filterable", True
         ):
@@ -1197,16 +1084,14 @@ class Query(BaseExpression):
 
     def build_lookup(self, lookups, lhs, rhs):
         """The Lookup for ``lhs <lookups> rhs`` (transforms applied, 'exact' by default)."""
-        # __exact is the default lookup if one isn't given.
+        # No lookup name means exact.
         *transforms, lookup_name = lookups or ["exact"]
         for name in transforms:
             lhs = self.try_transform(lhs, name, lookups)
-        # First try get_lookup() so that the lookup takes precedence if the lhs
-        # supports both transform and lookup for the name.
+        # A lookup of that name wins over a transform of the same name.
         lookup_class = lhs.get_lookup(lookup_name)
         if not lookup_class:
-            # A lookup wasn't found. Try to interpret the name as a transform
-            # and do an Exact lookup against it.
+            # Otherwise a transform, compared with exact.
             lhs = self.try_transform(lhs, lookup_name)
             lookup_name = "exact"
             lookup_class = lhs.get_lookup(lookup_name)
@@ -1214,8 +1099,7 @@ class Query(BaseExpression):
                 return
 
         lookup = lookup_class(lhs, rhs)
-        # Interpret '__exact=None' as the sql 'is NULL'; otherwise, reject all
-        # uses of None as a query value unless the lookup supports it.
+        # exact=None means IS NULL; other lookups accept None only if they say so.
         if lookup.rhs is None and not lookup.can_use_none_as_rhs:
             if lookup_name not in ("exact", "iexact"):
                 raise ValueError("Cannot use None as a query value")
@@ -1318,14 +1202,12 @@ class Query(BaseExpression):
                 value = list(value)
             self.check_related_objects(join_info.final_field, value, join_info.opts)
 
-            # split_exclude() needs to know which joins were generated for the
-            # lookup parts
+            # split_exclude() needs the joins made for this lookup.
             self._lookup_joins = join_info.joins
         except MultiJoin as e:
             return self.split_exclude(filter_expr, can_reuse, e.names_with_path)
 
-        # Update used_joins before trimming since they are reused to determine
-        # which joins could be later promoted to INNER.
+        # Recorded before trimming: join promotion looks at them.
         used_joins.update(join_info.joins)
         targets, alias, join_list = self.trim_joins(
             join_info.targets, join_info.joins, join_info.path
@@ -1355,15 +1237,9 @@ class Query(BaseExpression):
         ):
             require_outer = True
             if lookup_type != "isnull":
-                # The condition added here will be SQL like this:
-                # NOT (col IS NOT NULL), where the first NOT is added in
-                # upper layers of code. The reason for addition is that if col
-                # is null, then col != someval will result in SQL "unknown"
-                # which isn't the same as in Python. The Python None handling
-                # is wanted, and it can be gotten by
-                # (col IS NULL OR col != someval)
-                #   <=>
-                # NOT (col IS NOT NULL AND col = someval).
+                # Under exclude(), a NULL column must count as "not equal" as in Python: add
+                # "col IS NOT NULL" so that the negation becomes NOT (col IS NOT NULL AND
+                # col = value), i.e. col IS NULL OR col <> value.
                 if (
                     self.is_nullable(targets[0])
                     or self.alias_map[join_list[-1]].join_type == LOUTER
@@ -1371,8 +1247,7 @@ class Query(BaseExpression):
                     lookup_class = targets[0].get_lookup("isnull")
                     col = self._get_col(targets[0], join_info.targets[0], alias)
                     clause.add(lookup_class(col, False), AND)
-                # If someval is a nullable column, someval IS NOT NULL is
-                # added.
+                # The same when the value is a nullable column.
                 if isinstance(value, Col) and self.is_nullable(value.target):
                     lookup_class = value.target.get_lookup("isnull")
                     clause.add(lookup_class(value, False), AND)
@@ -1383,12 +1258,9 @@ class Query(BaseExpression):
 
     def add_q(self, q_object):
         """Add a Q-object to the current filter."""
-        # For join promotion this case is doing an AND for the added q_object
-        # and existing conditions. So, any existing inner join forces the join
-        # type to remain inner. Existing outer joins can however be demoted.
-        # (Consider case where rel_a is LOUTER and rel_a__col=1 is added - if
-        # rel_a doesn't produce any rows, then the whole condition must fail.
-        # So, demotion is OK.
+        # The new condition is ANDed with the existing ones: an INNER join stays INNER, and
+        # an outer join may become INNER, since a missing related row makes the new
+        # condition fail anyway.
         existing_inner = {
             a for a in self.alias_map if self.alias_map[a].join_type == INNER
         }
@@ -1502,9 +1374,7 @@ class Query(BaseExpression):
                     else:
                         field = opts.get_field(filtered_relation.relation_name)
             if field is not None:
-                # Fields that contain one-to-many relations with a generic
-                # model (like a GenericForeignKey) cannot generate reverse
-                # relations and therefore cannot be used for reverse querying.
+                # A generic relation has no fixed model, so it cannot be followed backwards.
                 if field.is_relation and not field.related_model:
                     raise FieldError(
                         "Field %r does not generate an automatic reverse relation and "
@@ -1514,12 +1384,9 @@ class Query(BaseExpression):
                 try:
                     model = field.model._meta.concrete_model
                 except AttributeError:
-                    # QuerySet.annotate() may introduce fields that aren't
-                    # attached to a model.
+                    # An annotation has no model.
                     model = None
             else:
-                # We didn't find the current field, so move position back
-                # one step.
                 pos -= 1
                 if pos == -1 or fail_on_missing:
                     available = sorted([
@@ -1533,9 +1400,7 @@ class Query(BaseExpression):
                         % (name, model_name, ", ".join(available))
                     )
                 break
-            # Check if we need any joins for concrete inheritance cases (the
-            # field lives in parent, but we are currently in one of its
-            # children)
+            # A field of a parent model reached from a child needs the parent join first.
             if opts is not None and model is not opts.model:
                 path_to_parent = opts.get_path_to_parent(model)
                 if path_to_parent:
@@ -1576,18 +1441,16 @@ class Query(BaseExpression):
         """Join along ``names`` from ``alias``; trailing names that are not fields become
         transforms applied by ``transform_function``."""
         joins = [alias]
-        # The transform can't be applied yet, as joins must be trimmed later.
-        # To avoid making every caller of this method look up transforms
-        # directly, compute transforms here and create a partial that converts
-        # fields to the appropriate wrapped version.
+        # Transforms are applied after join trimming, so a function is returned that wraps
+        # the final column.
 
         def final_transformer(field, alias):
             if not self.alias_cols:
                 alias = None
             return field.get_col(alias)
 
-        # Try resolving all the names as fields first. If there's an error,
-        # treat trailing names as lookups until a field can be resolved.
+        # Resolve as many names as possible as fields; the remaining ones are transforms or
+        # a lookup.
         last_field_exception = None
         for pivot in range(len(names), 0, -1):
             try:
@@ -1596,14 +1459,11 @@ class Query(BaseExpression):
                 )
             except FieldError as exc:
                 if pivot == 1:
-                    # The first item cannot be a lookup, so it's safe
-                    # to raise the field error here.
+                    # The first name must be a field.
                     raise
                 else:
                     last_field_exception = exc
             else:
-                # The transforms are the remaining items that couldn't be
-                # resolved into fields.
                 transforms = names[pivot:]
                 break
         for name in transforms:
@@ -1613,7 +1473,7 @@ class Query(BaseExpression):
                     wrapped = previous(field, alias)
                     return self.try_transform(wrapped, name)
                 except FieldError:
-                    # FieldError is raised if the transform doesn't exist.
+                    # Raises FieldError for an unknown transform.
                     if isinstance(final_field, Field) and last_field_exception:
                         raise last_field_exception
                     else:
@@ -1623,9 +1483,7 @@ class Query(BaseExpression):
                 transform, name=name, previous=final_transformer
             )
             final_transformer.has_transforms = True
-        # Then, add the path to the query's joins. Note that we can't trim
-        # joins at this stage - we will need the information about join type
-        # of the trimmed joins.
+        # Add the joins now; trimming later needs their types.
         for join in path:
             if join.filtered_relation:
                 filtered_relation = join.filtered_relation.clone()
@@ -1704,10 +1562,8 @@ class Query(BaseExpression):
                             "Joined field references are not permitted in this query"
                         )
             if summarize:
-                # Summarize currently means we are doing an aggregate() query
-                # which is executed as a wrapped subquery if any of the
-                # aggregate() elements reference an existing annotation. In
-                # that case we need to return a Ref to the subquery's annotation.
+                # In an aggregate() over a wrapped query, an annotation is read from the
+                # subquery's column.
                 if name not in self.annotation_select:
                     raise FieldError(
                         "Cannot aggregate over the '%s' alias. Use annotate() to promote "
@@ -1735,8 +1591,7 @@ class Query(BaseExpression):
                 raise FieldError(
                     "Referencing multicolumn fields with F() objects isn't supported"
                 )
-            # Verify that the last lookup in name is a field or a transform:
-            # transform_function() raises FieldError if not.
+            # The last name must be a field or transform (raises FieldError otherwise).
             transform = join_info.transform_function(targets[0], final_alias)
             if reuse is not None:
                 reuse.update(join_list)
@@ -1758,8 +1613,7 @@ class Query(BaseExpression):
             filter_rhs = OuterRef(filter_rhs.name)
         query.add_filter(filter_lhs, filter_rhs)
         query.clear_ordering(force=True)
-        # Try to have as simple as possible subquery -> trim leading joins from
-        # the subquery.
+        # Start the subquery as far down the path as possible.
         trimmed_prefix, contains_louter = query.trim_start(names_with_path)
 
         col = query.select[0]
@@ -1767,12 +1621,10 @@ class Query(BaseExpression):
         alias = col.alias
         if alias in can_reuse:
             pk = select_field.model._meta.pk
-            # Need to add a restriction so that outer query's filters are in effect for
-            # the subquery, too.
+            # Correlate the subquery with the outer row.
             query.bump_prefix(self)
             lookup_class = select_field.get_lookup("exact")
-            # Note that the query.select[0].alias is different from alias
-            # due to bump_prefix above.
+            # bump_prefix() gave the subquery its own alias.
             lookup = lookup_class(pk.get_col(query.select[0].alias), pk.get_col(alias))
             query.where.add(lookup, AND)
             query.external_aliases[alias] = True
@@ -1791,11 +1643,8 @@ class Query(BaseExpression):
                 can_reuse=can_reuse,
             )
             condition.add(or_null_condition, OR)
-            # Note that the end result will be:
-            #   NOT EXISTS (inner_q) OR outercol IS NULL
-            # this might look crazy but due to how NULL works, this seems to be
-            # correct. If the IS NULL check is removed, then if outercol
-            # IS NULL we will not match the row.
+            # NOT EXISTS (...) alone would drop outer rows whose column is NULL; "OR col IS
+            # NULL" keeps them.
         return condition, needed_inner
 
     def set_empty(self):
@@ -1846,7 +1695,7 @@ class Query(BaseExpression):
         self.set_annotation_mask(())
 
     def clear_select_fields(self):
-        """Clear the list of fields to select (but not extra_select columns)."""
+        """Back to an empty select list; extra() columns stay."""
         self.select = ()
         self.values_select = ()
 
@@ -1859,7 +1708,7 @@ class Query(BaseExpression):
         self.select = tuple(cols)
 
     def add_distinct_fields(self, *field_names):
-        """Add and resolve the given fields to the query's "distinct on" clause."""
+        """DISTINCT ON these field names (resolved now, so that typos fail early)."""
         self.distinct_fields = field_names
         self.distinct = True
 
@@ -1871,8 +1720,7 @@ class Query(BaseExpression):
         try:
             cols = []
             for name in field_names:
-                # Join promotion note - we must not remove any rows here, so
-                # if there is no existing joins, use outer join.
+                # Ordering must not remove rows: new joins are LEFT OUTER.
                 join_info = self.setup_joins(
                     name.split(LOOKUP_SEP), opts, alias, allow_many=allow_m2m
                 )
@@ -1889,8 +1737,7 @@ class Query(BaseExpression):
             raise FieldError("Invalid field name: '%s'" % name)
         except FieldError:
             if LOOKUP_SEP in name:
-                # For lookups spanning over relationships, show the error
-                # from the model on which the lookup failed.
+                # Report the error of the model where the lookup failed.
                 raise
             else:
                 names = sorted([
@@ -1917,8 +1764,7 @@ class Query(BaseExpression):
                     continue
                 if self.extra and item in self.extra:
                     continue
-                # names_to_path() validates the lookup. A descriptive
-                # FieldError will be raise if it's not.
+                # Raises a FieldError naming the bad part.
                 self.names_to_path(item.split(LOOKUP_SEP), self.model._meta)
             elif not hasattr(item, "resolve_expression"):
                 errors.append(item)
@@ -1948,8 +1794,7 @@ class Query(BaseExpression):
     def set_group_by(self, allow_aliases=True):
         """GROUP BY the selected columns and annotations (values() + annotate())."""
         if allow_aliases and self.values_select:
-            # If grouping by aliases is allowed assign selected value aliases
-            # by moving them to annotations.
+            # Selected values may be grouped by alias: move them into the annotations.
             group_by_annotations = {}
             values_select = {}
             for alias, expr in zip(self.values_select, self.select):
@@ -1989,16 +1834,13 @@ class Query(BaseExpression):
 
     def add_deferred_loading(self, field_names):
         """defer(): add names to the deferred set (or remove them from only())."""
-        # Fields on related models are stored in the literal double-underscore
-        # format, so that we can use a set datastructure. We do the foo__bar
-        # splitting and handling when computing the SQL column names (as part of
-        # get_columns()).
+        # Related fields are kept as "a__b" strings in a set; they are resolved to columns
+        # at compile time.
         existing, defer = self.deferred_loading
         if defer:
             # Add to existing deferred names.
             self.deferred_loading = existing.union(field_names), True
         else:
-            # Remove names from the set of any existing "immediate load" names.
             if new_existing := existing.difference(field_names):
                 self.deferred_loading = new_existing, False
             else:
@@ -2015,15 +1857,13 @@ class Query(BaseExpression):
             field_names.add(self.get_meta().pk.name)
 
         if defer:
-            # Remove any existing deferred names from the current set before
-            # setting the new names.
             self.deferred_loading = field_names.difference(existing), False
         else:
             # Replace any existing "immediate load" field names.
             self.deferred_loading = frozenset(field_names), False
 
     def set_annotation_mask(self, names):
-        """Set the mask of annotations that will be returned by the SELECT."""
+        """Which annotations are selected (the others are only usable in filters and ordering)."""
         if names is None:
             self.annotation_select_mask = None
         else:
@@ -2053,8 +1893,7 @@ class Query(BaseExpression):
             extra_names = []
             annotation_names = []
             if not self.extra and not self.annotations:
-                # Shortcut - if there are no extra or annotations, then
-                # the values() clause must be just field names.
+                # Without extra() or annotations, every name is a field.
                 field_names = list(fields)
             else:
                 self.default_cols = False
@@ -2068,9 +1907,8 @@ class Query(BaseExpression):
                             f"Cannot select the '{f}' alias. Use annotate() to promote it."
                         )
                     else:
-                        # Call `names_to_path` to ensure a FieldError including
-                        # annotations about to be masked as valid choices if
-                        # `f` is not resolvable.
+                        # Resolving the name raises a FieldError that also lists annotations
+                        # as valid choices.
                         if self.annotation_select:
                             self.names_to_path(f.split(LOOKUP_SEP), self.model._meta)
                         field_names.append(f)
@@ -2080,19 +1918,16 @@ class Query(BaseExpression):
         else:
             field_names = [f.attname for f in self.model._meta.concrete_fields]
             selected = frozenset(field_names)
-        # Selected annotations must be known before setting the GROUP BY
-        # clause.
+        # The selected annotations have to be set before GROUP BY is computed.
         if self.group_by is True:
             self.add_fields(
                 (f.attname for f in self.model._meta.concrete_fields), False
             )
-            # Disable GROUP BY aliases to avoid orphaning references to the
-            # SELECT clause which is about to be cleared.
+            # Aliases in GROUP BY would point at select entries that are about to change.
             self.set_group_by(allow_aliases=False)
             self.clear_select_fields()
         elif self.group_by:
-            # Resolve GROUP BY annotation references if they are not part of
-            # the selected fields anymore.
+            # GROUP BY entries that refer to annotations no longer selected are inlined.
             group_by = []
             for expr in self.group_by:
                 if isinstance(expr, Ref) and expr.refs not in selected:
@@ -2144,9 +1979,7 @@ class Query(BaseExpression):
         for _, paths in names_with_path:
             all_paths.extend(paths)
         contains_louter = False
-        # Trim and operate only on tables that were generated for
-        # the lookup part of the query. Otherwise, trimming would remove joins
-        # required for filter conditions.
+        # Only the tables joined for the lookup may be trimmed; others carry filters.
         lookup_tables = [
             t for t in self.alias_map
             if t in self._lookup_joins or t == self.base_table
@@ -2158,7 +1991,7 @@ class Query(BaseExpression):
                 contains_louter = True
             alias = lookup_tables[trimmed_paths]
             self.unref_alias(alias)
-        # The path.join_field is a Rel, lets get the other side's field
+        # The join follows a reverse relation: use the forward field.
         join_field = path.join_field.field
         # Build the filter prefix.
         paths_in_prefix = trimmed_paths
@@ -2170,12 +2003,8 @@ class Query(BaseExpression):
             paths_in_prefix -= len(path)
         trimmed_prefix.append(join_field.foreign_related_fields[0].name)
         trimmed_prefix = LOOKUP_SEP.join(trimmed_prefix)
-        # Lets still see if we can trim the first join from the inner query
-        # (that is, self). We can't do this for:
-        # - LEFT JOINs because we would miss those rows that have nothing on
-        #   the outer side,
-        # - INNER JOINs from filtered relations because we would miss their
-        #   filters.
+        # The first join can be trimmed too, unless it is LEFT (rows without a match would
+        # be lost) or a filtered relation (its condition would be lost).
         first_join = self.alias_map[lookup_tables[trimmed_paths + 1]]
         if first_join.join_type != LOUTER and not first_join.filtered_relation:
             select_fields = [r[0] for r in join_field.related_fields]
@@ -2187,14 +2016,10 @@ class Query(BaseExpression):
             if extra_restriction:
                 self.where.add(extra_restriction, AND)
         else:
-            # TODO: It might be possible to trim more joins from the start of the
-            # inner query if it happens to have a longer join chain containing the
-            # values in select_fields. Lets punt this one for now.
+            # Longer join chains are not trimmed further.
             select_fields = [r[1] for r in join_field.related_fields]
             select_alias = lookup_tables[trimmed_paths]
-        # The found starting point is likely a join_class instead of a
-        # base_table_class reference. But the first entry in the query's FROM
-        # clause must not be a JOIN.
+        # The new first table must be a base table, not a join.
         for table in self.alias_map:
             if self.alias_refcount[table] > 0:
                 self.alias_map[table] = self.base_table_class(
@@ -2243,8 +2068,7 @@ class JoinPromoter:
         else:
             self.effective_connector = self.connector
         self.num_children = num_children
-        # Maps of table alias to how many times it is seen as required for
-        # inner and/or outer joins.
+        # Per alias: how many children need an INNER join.
         self.votes = Counter()
 
     def __repr__(self):
@@ -2261,50 +2085,21 @@ class JoinPromoter:
         """Promote and demote the joins according to the votes; return the demoted ones."""
         to_promote = set()
         to_demote = set()
-        # The effective_connector is used so that NOT (a AND b) is treated
-        # similarly to (a OR b) for join promotion.
+        # NOT (a AND b) is handled like (a OR b).
         for table, votes in self.votes.items():
-            # We must use outer joins in OR case when the join isn't contained
-            # in all of the joins. Otherwise the INNER JOIN itself could remove
-            # valid results. Consider the case where a model with rel_a and
-            # rel_b relations is queried with rel_a__col=1 | rel_b__col=2. Now,
-            # if rel_a join doesn't produce any results is null (for example
-            # reverse foreign key or null value in direct foreign key), and
-            # there is a matching row in rel_b with col=2, then an INNER join
-            # to rel_a would remove a valid match from the query. So, we need
-            # to promote any existing INNER to LOUTER (it is possible this
-            # promotion in turn will be demoted later on).
+            # OR: a join not needed by every child must be LEFT OUTER, otherwise a missing
+            # row for one branch would hide rows that match another branch.
             if self.effective_connector in (OR, XOR) and votes < self.num_children:
                 to_promote.add(table)
-            # If connector is AND and there is a filter that can match only
-            # when there is a joinable row, then use INNER. For example, in
-            # rel_a__col=1 & rel_b__col=2, if either of the rels produce NULL
-            # as join output, then the col=1 or col=2 can't match (as
-            # NULL=anything is always false).
-            # For the OR case, if all children voted for a join to be inner,
-            # then we can use INNER for the join. For example:
-            #     (rel_a__col__icontains=Alex | rel_a__col__icontains=Russell)
-            # then if rel_a doesn't produce any rows, the whole condition
-            # can't match. Hence we can safely use INNER join.
+            # AND: any child that needs a row makes the join INNER (NULL compares false).
+            # OR: INNER only when every child needs the row.
             if self.effective_connector == AND or (
                 self.effective_connector in (OR, XOR) and votes == self.num_children
             ):
                 to_demote.add(table)
-            # Finally, what happens in cases where we have:
-            #    (rel_a__col=1|rel_b__col=2) & rel_a__col__gte=0
-            # Now, we first generate the OR clause, and promote joins for it
-            # in the first if branch above. Both rel_a and rel_b are promoted
-            # to LOUTER joins. After that we do the AND case. The OR case
-            # voted no inner joins but the rel_a__col__gte=0 votes inner join
-            # for rel_a. We demote it back to INNER join (in AND case a single
-            # vote is enough). The demotion is OK, if rel_a doesn't produce
-            # rows, then the rel_a__col__gte=0 clause can't be true, and thus
-            # the whole clause must be false. So, it is safe to use INNER
-            # join.
-            # Note that in this example we could just as well have the __gte
-            # clause and the OR clause swapped. Or we could replace the __gte
-            # clause with an OR clause containing rel_a__col=1|rel_a__col=2,
-            # and again we could safely demote to INNER.
+            # Promotions are done before demotions: in (a__x=1 | b__y=2) & a__z>=0 the OR
+            # promotes a and b to LEFT OUTER, then the AND brings a back to INNER, which is
+            # correct because a__z>=0 fails without a row.
         query.promote_joins(to_promote)
         query.demote_joins(to_demote)
         return to_demote

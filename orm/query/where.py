@@ -34,8 +34,8 @@ class WhereNode(tree.Node):
         if not self.contains_aggregate and not self.contains_over_clause:
             return self, None, None
         in_negated = negated ^ self.negated
-        # Whether or not children must be connected in the same filtering
-        # clause (WHERE > HAVING > QUALIFY) to maintain logical semantic.
+        # Children that must stay in the same clause (WHERE, HAVING or QUALIFY) for the
+        # logic to hold.
         must_remain_connected = (
             (in_negated and self.connector == AND)
             or (not in_negated and self.connector == OR)
@@ -46,8 +46,7 @@ class WhereNode(tree.Node):
             and self.contains_aggregate
             and not self.contains_over_clause
         ):
-            # It's must cheaper to short-circuit and stash everything in the
-            # HAVING clause than split children if possible.
+            # Simpler to move the whole node to HAVING than to split it.
             return None, self, None
         where_parts = []
         having_parts = []
@@ -70,15 +69,12 @@ class WhereNode(tree.Node):
             else:
                 where_parts.append(c)
         if must_remain_connected and qualify_parts:
-            # Disjunctive heterogeneous predicates can be pushed down to
-            # qualify as long as no conditional aggregation is involved.
+            # An OR mixing kinds of predicates can go to QUALIFY when no aggregate is
+            # involved.
             if not where_parts or (where_parts and not must_group_by):
                 return None, None, self
             elif where_parts:
-                # In theory this should only be enforced when dealing with
-                # where_parts containing predicates against multi-valued
-                # relationships that could affect aggregation results but this
-                # is complex to infer properly.
+                # Refused rather than risk a wrong split.
                 raise NotImplementedError(
                     "Heterogeneous disjunctive predicates against window functions are not "
                     "implemented when performing conditional aggregation."
@@ -263,7 +259,7 @@ class NothingNode:
 class ExtraWhere:
     """Raw SQL conditions (SQL backends only)."""
 
-    # The contents are a black box - assume no aggregates or windows are used.
+    # Raw SQL: assumed to contain no aggregates or windows.
     contains_aggregate = False
     contains_over_clause = False
     is_summary = False

@@ -22,7 +22,7 @@ class ObjectDoesNotExist(Exception):
 
 
 class MultipleObjectsReturned(Exception):
-    """The query returned multiple objects when only one was expected."""
+    """get() (or a similar single-object lookup) matched more than one row."""
 
 
 class SuspiciousOperation(Exception):
@@ -58,7 +58,7 @@ class RequestDataTooBig(SuspiciousOperation):
 
 
 class RequestAborted(Exception):
-    """The request was closed before it was completed, or timed out."""
+    """The client went away (or timed out) before the request body was read."""
 
 
 class BadRequest(Exception):
@@ -66,7 +66,7 @@ class BadRequest(Exception):
 
 
 class PermissionDenied(Exception):
-    """The user did not have permission to do that."""
+    """Raised by a view to answer 403 Forbidden."""
 
 
 class ViewDoesNotExist(Exception):
@@ -74,7 +74,7 @@ class ViewDoesNotExist(Exception):
 
 
 class MiddlewareNotUsed(Exception):
-    """This middleware is not used in this server configuration."""
+    """Raised by a middleware's __init__ to take itself out of the chain."""
 
 
 class ImproperlyConfigured(Exception):
@@ -94,7 +94,7 @@ class EmptyResultSet(Exception):
 
 
 class SynchronousOnlyOperation(Exception):
-    """The user tried to call a sync-only function from an async context."""
+    """A blocking (database) call was made from inside a running event loop."""
 
 
 class ValidationError(Exception):

@@ -15,7 +15,7 @@ from reinhardt.utils.ipv6 import is_valid_ipv6_address
 from reinhardt.utils.translation import gettext_lazy as _
 from reinhardt.utils.translation import ngettext_lazy
 
-# These values, if given to validate(), will trigger the self.required check.
+# Values that count as "no value" for required checks.
 EMPTY_VALUES = (None, "", [], (), {})
 
 
@@ -107,7 +107,7 @@ validate_domain_name = DomainNameValidator()
 
 @deconstructible
 class URLValidator(RegexValidator):
-    ul = "\u00a1-\uffff"  # Unicode letters range (must not be a raw string).
+    ul = "\u00a1-\uffff"  # non-ASCII characters; escapes decoded by Python, not re
     ipv4_re = (
         r"(?:0|25[0-5]|2[0-4][0-9]|1[0-9]?[0-9]?|[1-9][0-9]?)"
         r"(?:\.(?:0|25[0-5]|2[0-4][0-9]|1[0-9]?[0-9]?|[1-9][0-9]?)){3}"

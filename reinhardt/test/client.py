@@ -42,7 +42,7 @@ __all__ = ["AsyncClient", "AsyncRequestFactory", "Client", "RedirectCycleError",
 
 BOUNDARY = "BoUnDaRyStRiNg"
 CONTENT_TYPE_RE = re.compile(r".*; charset=([\w-]+);?")
-# Structured suffix spec: https://tools.ietf.org/html/rfc6838#section-4.2.8
+# application/json and application/<anything>+json (RFC 6838 structured suffix).
 JSON_CONTENT_TYPE_RE = re.compile(r"^application\/(.+\+)?json")
 MULTIPART_CONTENT = f"multipart/form-data; boundary={BOUNDARY}"
 

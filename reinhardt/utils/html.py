@@ -139,7 +139,7 @@ def strip_spaces_between_tags(value) -> str:
 
 
 def smart_urlquote(url: str) -> str:
-    """Quote a URL if it isn't already quoted."""
+    """Percent-encode a URL, leaving existing escapes alone (safe to apply twice)."""
 
     def unquote_quote(segment):
         segment = unquote(segment)

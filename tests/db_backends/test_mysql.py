@@ -143,3 +143,57 @@ def test_database_time_zone_stores_naive_values_in_that_zone():
         fetched = Event.objects.get().when
         assert fetched == when
         assert Event.objects.filter(when__hour=4).count() == 1  # Chicago, the current zone
+
+
+# ----- iterator() streams through an unbuffered cursor -------------------------------------
+
+
+def test_iterator_reads_chunk_by_chunk_from_an_unbuffered_cursor():
+    from MySQLdb.cursors import SSCursor
+
+    Tag.objects.bulk_create([Tag(name=f"s{i:03}") for i in range(50)])
+    names = Tag.objects.filter(name__startswith="s").order_by("name")
+    rows = names.values_list("name", flat=True).iterator(chunk_size=7)
+    assert next(rows) == "s000"
+    stream = connection._stream()
+    # SSCursor leaves the result on the server: only the first chunk has been read.
+    assert type(stream.raw) is SSCursor
+    assert stream.raw.rownumber == 7
+    assert [next(rows) for _ in range(7)] == [f"s{i:03}" for i in range(1, 8)]
+    assert stream.raw.rownumber == 14
+    assert list(rows) == [f"s{i:03}" for i in range(8, 50)]
+    assert connection._stream is None  # fully read: the connection is free
+    for size in (1, 3, 49, 50, 1000):
+        assert [t.name for t in names.iterator(chunk_size=size)] == [
+            f"s{i:03}" for i in range(50)]
+
+
+def test_a_statement_during_iteration_moves_the_unread_rows_to_memory():
+    Tag.objects.bulk_create([Tag(name=f"m{i:03}") for i in range(30)])
+    rows = Tag.objects.filter(name__startswith="m").order_by("name").iterator(chunk_size=4)
+    assert next(rows).name == "m000"
+    stream = connection._stream()
+    assert stream.raw.rownumber == 4
+    assert Tag.objects.filter(name__startswith="m").count() == 30  # no "out of sync" error
+    assert connection._stream is None
+    assert len(stream._rest) == 26  # the rest now comes from memory
+    assert [t.name for t in rows] == [f"m{i:03}" for i in range(1, 30)]
+
+
+@pytest.mark.transactional
+def test_commit_during_iteration_in_autocommit_mode():
+    from reinhardt.orm import transaction
+
+    Tag.objects.bulk_create([Tag(name=f"c{i:03}") for i in range(10)])
+    try:
+        seen = []
+        for tag in Tag.objects.filter(name__startswith="c").order_by("name").iterator(
+                chunk_size=3):
+            seen.append(tag.name)
+            with transaction.atomic():
+                Event.objects.create(name=tag.name)
+        assert seen == [f"c{i:03}" for i in range(10)]
+        assert Event.objects.filter(name__startswith="c").count() == 10
+    finally:
+        Tag.objects.filter(name__startswith="c").delete()
+        Event.objects.filter(name__startswith="c").delete()

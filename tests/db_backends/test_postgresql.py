@@ -119,6 +119,88 @@ def test_server_side_binding():
             == [3]
 
 
+@pytest.mark.transactional
+def test_migrations_with_server_side_binding_inline_defaults_as_literals():
+    # DDL cannot take bound parameters: defaults go in as literals psycopg quoted.
+    from reinhardt.orm import migrations
+    from reinhardt.orm.migrations.state import ProjectState
+
+    awkward = "O'Brien; -- 100% $1 %s"
+
+    def run(state, *operations):
+        migration = type("Migration", (migrations.Migration,),
+                         {"operations": list(operations)})("test", "ssb")
+        with connection.schema_editor() as editor:
+            return migration.apply(state.clone(), editor)
+
+    with default_connection(OPTIONS={"server_side_binding": True}):
+        state = run(ProjectState(), migrations.CreateModel("Row", [
+            ("id", models.AutoField(primary_key=True)),
+            ("note", models.CharField(max_length=40, null=True)),
+        ]))
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("INSERT INTO ssb_row (note) VALUES (%s), (NULL)", ["kept"])
+            state = run(state, migrations.AddField(
+                "row", "label", models.CharField(max_length=40, default=awkward)))
+            run(state, migrations.AlterField(
+                "row", "note", models.CharField(max_length=40, default=awkward)))
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT note, label FROM ssb_row ORDER BY id")
+                assert cursor.fetchall() == [("kept", awkward), (awkward, awkward)]
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP TABLE IF EXISTS ssb_row")
+
+
+@pytest.mark.transactional
+def test_legacy_serial_primary_key_changes_type_and_stops_being_auto():
+    # Databases created by older Django versions have serial columns, not identities.
+    from reinhardt.orm import migrations
+    from reinhardt.orm.migrations.state import ProjectState
+
+    def run(state, *operations):
+        migration = type("Migration", (migrations.Migration,),
+                         {"operations": list(operations)})("test", "leg")
+        with connection.schema_editor() as editor:
+            return migration.apply(state.clone(), editor)
+
+    def sequence_type():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT data_type::text FROM pg_sequences "
+                           "WHERE sequencename = 'leg_row_id_seq'")
+            return [row[0] for row in cursor.fetchall()]
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE leg_row (id serial PRIMARY KEY, note varchar(20))")
+        cursor.execute("INSERT INTO leg_row (note) VALUES ('a'), ('b')")
+    state = ProjectState()
+    state.add_model(migrations.state.ModelState("leg", "Row", [
+        ("id", models.AutoField(primary_key=True)),
+        ("note", models.CharField(max_length=20, null=True)),
+    ]))
+    try:
+        assert sequence_type() == ["integer"]
+        state = run(state, migrations.AlterField("row", "id",
+                                                 models.BigAutoField(primary_key=True)))
+        assert sequence_type() == ["bigint"]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval('leg_row_id_seq', %s)", [2**40])
+            cursor.execute("INSERT INTO leg_row (note) VALUES ('big') RETURNING id")
+            assert cursor.fetchone() == (2**40 + 1,)
+        run(state, migrations.AlterField("row", "id",
+                                         models.BigIntegerField(primary_key=True)))
+        assert sequence_type() == []
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT note FROM leg_row ORDER BY id")
+            assert cursor.fetchall() == [("a",), ("b",), ("big",)]
+            with pytest.raises(IntegrityError), transaction.atomic():
+                cursor.execute("INSERT INTO leg_row (note) VALUES ('no id')")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS leg_row")
+
+
 def test_column_types_are_native():
     with connection.cursor() as cursor:
         cursor.execute(
@@ -224,4 +306,5 @@ def test_connections_per_alias_are_distinct_sessions():
     with connections["other"].cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid(), current_database()")
         other_pid, database = cursor.fetchone()
-    assert default_pid != other_pid and database == "test_reinhardt_other"
+    assert default_pid != other_pid
+    assert database == connections["other"].settings_dict["NAME"]

@@ -7,9 +7,12 @@ import pytest
 
 from reinhardt.core.management import call_command
 from reinhardt.orm import connection
+from tests.migrations import test_operations
 from tests.orm.capabilities import needs
 
 pytestmark = pytest.mark.transactional
+
+pony = test_operations.pony  # the table ops_pony with two rows (a fixture)
 
 
 @contextmanager
@@ -70,3 +73,46 @@ def test_sqlflush_and_flush_empty_the_tables():
                               for line in statements)
     call_command("flush", interactive=False, verbosity=0)
     assert Author.objects.count() == 0
+
+
+def test_introspection_and_inspectdb_of_tables_made_by_migrations(pony):
+    from reinhardt.orm import migrations, models
+    from reinhardt.orm.models import Q
+    from tests.migrations.test_operations import apply, constraints
+
+    apply(pony, migrations.CreateModel("Book", [
+        ("id", models.AutoField(primary_key=True)),
+        ("title", models.CharField(max_length=200)),
+        ("price", models.DecimalField(max_digits=6, decimal_places=2)),
+        ("pony", models.ForeignKey("ops.Pony", models.CASCADE)),
+        ("flag", models.BooleanField(default=False)),
+        ("cover", models.BinaryField(null=True)),
+        ("data", models.JSONField(null=True)),
+    ], options={
+        "indexes": [models.Index(fields=["title", "-price"], name="book_tp_idx")],
+        "constraints": [
+            models.UniqueConstraint(fields=["pony", "title"], name="book_uniq"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="book_price_ck"),
+        ],
+    }))
+    found = constraints("ops_book")
+    assert found["book_price_ck"]["check"] and found["book_price_ck"]["columns"] == ["price"]
+    assert found["book_tp_idx"]["index"] and found["book_tp_idx"]["columns"] == [
+        "title", "price"]
+    assert found["book_tp_idx"]["orders"] == ["ASC", "DESC"]
+    assert [info["columns"] for info in found.values() if info["unique"]
+            and not info["primary_key"]] == [["pony_id", "title"]]
+    assert [(info["columns"], info["foreign_key"]) for info in found.values()
+            if info["foreign_key"]] == [(["pony_id"], ("ops_pony", "id"))]
+    assert [info["columns"] for info in found.values() if info["primary_key"]] == [["id"]]
+
+    out = StringIO()
+    call_command("inspectdb", "ops_pony", "ops_book", stdout=out)
+    source = out.getvalue()
+    compile(source, "models.py", "exec")
+    assert "pony = models.ForeignKey(OpsPony, models.DO_NOTHING)" in source
+    assert "flag = models.BooleanField()" in source
+    assert "cover = models.BinaryField(blank=True, null=True)" in source
+    assert "data = models.JSONField(blank=True, null=True)" in source
+    assert 'unique_together = (("pony", "title"),)' in source
+    assert "name = models.CharField(max_length=20)" in source

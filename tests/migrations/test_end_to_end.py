@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -351,3 +352,74 @@ def test_rename_model_is_asked_and_keeps_rows_and_relations(project):
         from polls.models import Choice
         print(json.dumps(list(Choice.objects.values_list("choice_text", flat=True))))
     """) == ["Yes"]
+
+
+FAILING_MIGRATION = """
+    from reinhardt.orm import migrations, models
+
+
+    def check_rows(apps, schema_editor):
+        Question = apps.get_model("polls", "Question")
+        Question.objects.update(question_text="changed")  # undone: RunPython is atomic
+        for question in Question.objects.all():
+            if question.votes > 2:
+                raise ValueError(f"question {question.pk} has too many votes")
+
+
+    class Migration(migrations.Migration):
+        dependencies = [("polls", "0001_initial")]
+
+        operations = [
+            migrations.AddField(
+                model_name="question",
+                name="category",
+                field=models.CharField(default="general", max_length=30),
+            ),
+            migrations.RunPython(check_rows),
+        ]
+"""
+
+
+def test_failing_migration_on_the_command_line_says_where_it_stopped(project):
+    project.write_models(MODELS_V1)
+    project.manage("makemigrations")
+    project.manage("migrate")
+    project.query("""
+        import datetime, json
+        from polls.models import Question
+        Question.objects.create(question_text="Kept?", votes=3, pub_date=datetime.datetime(
+            2024, 1, 1, tzinfo=datetime.timezone.utc))
+        print(1)
+    """)
+    (project.path / "polls" / "migrations" / "0002_category.py").write_text(
+        textwrap.dedent(FAILING_MIGRATION).lstrip())
+    result = project.manage("migrate", check=False)
+    assert result.returncode == 1
+    assert "  Applying polls.0002_category..." in result.stdout
+    assert "ValueError: question 1 has too many votes" in result.stderr
+    assert ("While applying migration polls.0002_category, operation 2 of 2: "
+            "Raw Python operation." in result.stderr)
+    column_added = project.query("""
+        import json
+        from reinhardt.orm import connection
+        with connection.cursor() as cursor:
+            columns = [c.name for c in
+                       connection.introspection.get_table_description(cursor, "polls_question")]
+        print(json.dumps([connection.features.can_rollback_ddl, "category" in columns]))
+    """)
+    can_rollback_ddl, has_category = column_added
+    if can_rollback_ddl:  # SQLite, PostgreSQL
+        assert "were rolled back: the database is as it was before" in result.stderr
+        assert not has_category
+    else:  # MySQL/MariaDB
+        assert "before the failing one were NOT rolled back (mysql cannot roll back " \
+               "schema changes)" in result.stderr
+        assert has_category
+    assert project.manage("showmigrations", "polls").stdout == (
+        "polls\n [X] 0001_initial\n [ ] 0002_category\n"
+    )
+    assert project.query("""
+        import json
+        from polls.models import Question
+        print(json.dumps(list(Question.objects.values_list("question_text", "votes"))))
+    """) == [["Kept?", 3]]

@@ -167,6 +167,26 @@ def test_iterator_streams_every_row_in_order():
         assert sum(1 for _ in Tag.objects.iterator(chunk_size=7)) == 250
 
 
+def test_queries_run_while_iterator_is_reading():
+    """Other statements on the same connection in the middle of iterator() work, and the
+    iteration still yields every row once (MySQL moves the unread rows into memory)."""
+    Tag.objects.bulk_create([Tag(name=f"{i:03}") for i in range(60)])
+    seen = []
+    for tag in Tag.objects.order_by("name").iterator(chunk_size=8):
+        seen.append(tag.name)
+        if len(seen) in (3, 20):
+            assert Tag.objects.filter(name__lt=tag.name).count() == len(seen) - 1
+            Tag.objects.filter(pk=tag.pk).update(name=tag.name + "!")
+    assert seen == [f"{i:03}" for i in range(60)]
+    assert sorted(Tag.objects.filter(name__endswith="!").values_list("name", flat=True)) == [
+        "002!", "019!"]
+    # An iterator left half-read does not hold the connection either.
+    unfinished = Tag.objects.order_by("name").iterator(chunk_size=2)
+    assert next(unfinished).name == "000"
+    assert Tag.objects.count() == 60
+    assert next(unfinished).name == "001"
+
+
 # ----- queries ------------------------------------------------------------------------------
 
 

@@ -59,3 +59,61 @@ def test_index_names_follow_djangos_scheme():
     index.set_name_with_model(Book)
     assert index.name.startswith("orm_book_title_") and index.name.endswith("_idx")
     assert len(index.name) <= 30
+
+
+# ----- UniqueConstraint(deferrable=...) where the database cannot defer ---------------------
+
+
+@pytest.fixture
+def deferred_slot():
+    from reinhardt.apps import apps
+
+    class DeferredSlot(models.Model):
+        position = models.IntegerField()
+
+        class Meta:
+            app_label = "orm"
+            constraints = [
+                models.UniqueConstraint(fields=["position"], name="deferred_slot_position",
+                                        deferrable=models.Deferrable.DEFERRED),
+            ]
+
+    yield DeferredSlot
+    del apps.all_models["orm"]["deferredslot"]
+    apps.clear_cache()
+
+
+DEFERS_UNIQUE = {"sqlite": False, "mysql": False, "postgresql": True}
+
+
+def test_deferrable_unique_constraint_warns_where_it_is_not_created(deferred_slot):
+    warnings = [e for e in deferred_slot.check(databases=["default"]) if e.id == "models.W038"]
+    if DEFERS_UNIQUE[connection.vendor]:
+        assert warnings == []
+    else:
+        [warning] = warnings
+        assert warning.obj is deferred_slot
+        assert connection.display_name in warning.msg
+        assert "orm.DeferredSlot" in warning.msg
+        assert "deferred_slot_position" in warning.msg
+    # Without a database to look at (plain `check`), nothing is reported.
+    assert [e for e in deferred_slot.check() if e.id == "models.W038"] == []
+
+
+@pytest.mark.transactional
+def test_deferrable_unique_constraint_is_only_created_where_supported(deferred_slot):
+    with connection.schema_editor() as editor:
+        editor.create_model(deferred_slot)
+    try:
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, "orm_deferredslot")
+        assert ("deferred_slot_position" in constraints) == DEFERS_UNIQUE[connection.vendor]
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(deferred_slot)
+
+
+def test_required_db_features_silences_the_deferrable_warning(deferred_slot):
+    deferred_slot._meta.required_db_features = ["supports_deferrable_unique_constraints"]
+    assert [e for e in deferred_slot.check(databases=["default"])
+            if e.id == "models.W038"] == []

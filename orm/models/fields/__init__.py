@@ -113,11 +113,12 @@ def flatten_choices(choices):
 class Field(RegisterLookupMixin):
     """Base class of all fields."""
 
-    # Designates whether empty strings fundamentally are allowed at the database level.
+    # False for fields whose database column cannot hold '' (numbers, dates, ...).
     empty_strings_allowed = True
     empty_values = list(validators.EMPTY_VALUES)
 
-    # These track each time a Field instance is created. Used to retain order.
+    # Counters that record declaration order (fields are listed in the order they were
+    # written).
     creation_counter = 0
     auto_creation_counter = -1
     default_validators: list = []
@@ -163,7 +164,7 @@ class Field(RegisterLookupMixin):
                  db_column=None, db_tablespace=None, auto_created=False, validators=(),
                  error_messages=None, db_comment=None, db_default=NOT_PROVIDED):
         self.name = name
-        self.verbose_name = verbose_name  # May be set by set_attributes_from_name
+        self.verbose_name = verbose_name  # None: derived from the name later
         self._verbose_name = verbose_name  # Store original for deconstruction
         self.primary_key = primary_key
         self.max_length, self._unique = max_length, unique
@@ -191,7 +192,8 @@ class Field(RegisterLookupMixin):
         self._db_tablespace = db_tablespace
         self.auto_created = auto_created
 
-        # Adjust the appropriate creation counter, and save our local copy.
+        # Auto-created fields count downwards so that they never interleave with declared
+        # ones.
         if auto_created:
             self.creation_counter = Field.auto_creation_counter
             Field.auto_creation_counter -= 1
@@ -318,8 +320,7 @@ class Field(RegisterLookupMixin):
         return hash(self.creation_counter)
 
     def __deepcopy__(self, memodict):
-        # We don't have to deepcopy very much here, since most things are not
-        # intended to be altered after initial creation.
+        # A shallow copy is enough: a field's attributes are not changed after creation.
         obj = copy.copy(self)
         if self.remote_field:
             obj.remote_field = copy.copy(self.remote_field)
@@ -329,7 +330,7 @@ class Field(RegisterLookupMixin):
         return obj
 
     def __copy__(self):
-        # We need to avoid hitting __reduce__, so define this slightly weird copy construct.
+        # Build the copy without calling __reduce__ (which pickles by model reference).
         obj = Empty()
         obj.__class__ = self.__class__
         obj.__dict__ = self.__dict__.copy()
@@ -480,7 +481,7 @@ class Field(RegisterLookupMixin):
         if self.column:
             setattr(cls, self.attname, self.descriptor_class(self))
         if self.choices is not None:
-            # Don't override a get_FOO_display() method defined explicitly on this class.
+            # A get_FOO_display() written on the class itself wins.
             if "get_%s_display" % self.name not in cls.__dict__:
                 setattr(
                     cls, "get_%s_display" % self.name,
@@ -610,7 +611,7 @@ class BooleanField(Field):
         if self.null and value in self.empty_values:
             return None
         if value in (True, False):
-            # 1/0 are equal to True/False. bool() converts former to latter.
+            # Databases may return 1/0 for booleans.
             return bool(value)
         if value in ("t", "True", "1"):
             return True
@@ -754,7 +755,7 @@ class DateField(DateTimeCheckMixin, Field):
             return value
         if isinstance(value, datetime.datetime):
             if settings.USE_TZ and timezone.is_aware(value):
-                # Convert aware datetimes to the default time zone before casting them to dates.
+                # An aware datetime gives the date in the current default time zone.
                 default_timezone = timezone.get_default_timezone()
                 value = timezone.make_naive(value, default_timezone)
             return value.date()
@@ -797,7 +798,6 @@ class DateField(DateTimeCheckMixin, Field):
         return self.to_python(value)
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        # Casts dates into the format expected by the backend
         if not prepared:
             value = self.get_prep_value(value)
         return connection.ops.adapt_datefield_value(value)
@@ -831,10 +831,8 @@ class DateTimeField(DateField):
         if isinstance(value, datetime.date):
             value = datetime.datetime(value.year, value.month, value.day)
             if settings.USE_TZ:
-                # For backwards compatibility, interpret naive datetimes in
-                # local time. This won't work during DST change, but we can't
-                # do much about it, so we let the exceptions percolate up the
-                # call stack.
+                # A naive datetime with USE_TZ on is taken as local time (with a warning); a
+                # time that does not exist or is ambiguous at a DST change raises.
                 warnings.warn(
                     "DateTimeField %s.%s received a naive datetime (%s) while time zone "
                     "support is active." % (self.model.__name__, self.name, value)
@@ -879,9 +877,7 @@ class DateTimeField(DateField):
         value = Field.get_prep_value(self, value)
         value = self.to_python(value)
         if value is not None and settings.USE_TZ and timezone.is_naive(value):
-            # For backwards compatibility, interpret naive datetimes in local
-            # time. This won't work during DST change, but we can't do much
-            # about it, so we let the exceptions percolate up the call stack.
+            # As in to_python(): naive values are read as local time, with a warning.
             try:
                 name = "%s.%s" % (self.model.__name__, self.name)
             except AttributeError:
@@ -896,7 +892,6 @@ class DateTimeField(DateField):
         return value
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        # Casts datetimes into the format expected by the backend
         if not prepared:
             value = self.get_prep_value(value)
         return connection.ops.adapt_datetimefield_value(value)
@@ -1022,14 +1017,14 @@ class EmailField(CharField):
     description = _("Email address")
 
     def __init__(self, *args, **kwargs):
-        # max_length=254 to be compliant with RFCs 3696 and 5321
+        # 254 characters: the longest address the mail RFCs allow.
         kwargs.setdefault("max_length", 254)
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
-        # We do not exclude max_length if it matches default as we want to change
-        # the default in future.
+        # max_length is always written out, so migrations stay stable if the default
+        # changes.
         return name, path, args, kwargs
 
 
@@ -1074,8 +1069,7 @@ class IntegerField(Field):
 
     @cached_property
     def validators(self):
-        # These validators can't be added at field initialization time since
-        # they're based on values retrieved from `connection`.
+        # The allowed range depends on the database, which is only known at validation time.
         validators_ = super().validators
         internal_type = self.get_internal_type()
         from reinhardt.orm import connection
@@ -1365,9 +1359,7 @@ class TimeField(DateTimeCheckMixin, Field):
         if isinstance(value, datetime.time):
             return value
         if isinstance(value, datetime.datetime):
-            # Not usually a good idea to pass in a datetime here (it loses
-            # information), but this can be a side-effect of interacting with a
-            # database backend (e.g. Oracle), so we'll be accommodating.
+            # Some drivers return a datetime for a TIME column; keep the time part.
             return value.time()
         try:
             parsed = parse_time(value)
@@ -1394,7 +1386,6 @@ class TimeField(DateTimeCheckMixin, Field):
         return self.to_python(value)
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        # Casts times into the format expected by the backend
         if not prepared:
             value = self.get_prep_value(value)
         return connection.ops.adapt_timefield_value(value)
@@ -1469,7 +1460,7 @@ class BinaryField(Field):
         return b64encode(self.value_from_object(obj)).decode("ascii")
 
     def to_python(self, value):
-        # If it's a string, it should be base64-encoded data
+        # Serialized binary data is base64 text.
         if isinstance(value, str):
             return memoryview(b64decode(value.encode("ascii")))
         return value

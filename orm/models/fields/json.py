@@ -52,8 +52,8 @@ class JSONField(Field):
     def from_db_value(self, value, expression, connection):
         if value is None:
             return value
-        # Some backends (SQLite at least) extract non-string values in their
-        # SQL datatypes.
+        # A key extracted on some databases (SQLite) is already a number/boolean, not JSON
+        # text.
         if isinstance(expression, KeyTransform) and not isinstance(value, str):
             return value
         if not isinstance(value, (str, bytes, bytearray)):
@@ -79,11 +79,8 @@ class JSONField(Field):
         return connection.ops.adapt_json_value(value, self.encoder)
 
     def get_db_prep_save(self, value, connection):
-        # This slightly involved logic is to allow for `None` to be used to
-        # store SQL `NULL` while `Value(None, JSONField())` can be used to
-        # store JSON `null` while preventing compilable `as_sql` values from
-        # making their way to `get_db_prep_value`, which is what the `super()`
-        # implementation does.
+        # Python None is stored as SQL NULL; Value(None, JSONField()) stores JSON null.
+        # Expressions are passed through untouched rather than turned into JSON.
         if value is None:
             return value
         if (
@@ -127,7 +124,7 @@ class HasKeyLookup(PostgresOperatorLookup):
     logical_operator = None
 
     def compile_json_path_final_key(self, key_transform):
-        # Compile the final key without interpreting ints as array elements.
+        # A key such as "0" is an object key here, not an array index.
         return ".%s" % json.dumps(key_transform)
 
 

@@ -92,13 +92,12 @@ class RelatedField(Field):
 
     @cached_property
     def related_model(self):
-        # Can't cache this property until all the models are loaded.
+        # Resolving the related model needs the registry to be complete.
         global_apps.check_models_ready()
         return self.remote_field.model
 
     def db_type(self, connection):
-        # By default related field will not have a column as it relates to
-        # columns from another table.
+        # A relation that is not a column itself (e.g. reverse or generic) has no type.
         return None
 
     def contribute_to_class(self, cls, name, private_only=False, **kwargs):
@@ -315,9 +314,8 @@ class ForeignObject(RelatedField):
         ret = []
         opts = instance._meta
         for field in fields:
-            # Gotcha: in some cases (like fixture loading) a model can have
-            # different values in parent_ptr_id and parent's id. So, use
-            # instance.pk (that is, parent_ptr_id) when asked for instance.id.
+            # For a parent link, read the child's own key: fixtures may leave the parent's
+            # id and the link's value different.
             if field.primary_key:
                 possible_parent_link = opts.get_ancestor_link(field.model)
                 if (
@@ -408,17 +406,15 @@ class ForeignObject(RelatedField):
         setattr(cls, self.name, self.forward_related_accessor_class(self))
 
     def contribute_to_related_class(self, cls, related):
-        # Internal FK's - i.e., those with a related name ending with '+' -
-        # and swapped models don't get a related descriptor.
+        # Hidden relations (related_name ending in "+") and swapped models get no reverse
+        # accessor.
         if not self.remote_field.is_hidden() and not related.related_model._meta.swapped:
             setattr(
                 cls._meta.concrete_model,
                 related.accessor_name,
                 self.related_accessor_class(related),
             )
-            # While 'limit_choices_to' might be a callable, simply pass
-            # it along for later - this is too early because it's still
-            # model load time.
+            # limit_choices_to may be a callable; it is evaluated later, when used.
             if self.remote_field.limit_choices_to:
                 cls._meta.related_fkey_lookups.append(self.remote_field.limit_choices_to)
 
@@ -464,9 +460,8 @@ class ForeignKey(ForeignObject):
                     )
                 )
         else:
-            # For backwards compatibility purposes, we need to *try* and set
-            # the to_field during FK construction. It won't be guaranteed to
-            # be correct until contribute_to_class is called. Refs #12190.
+            # A provisional to_field; contribute_to_class() settles it once the target model
+            # is known.
             to_field = to_field or (to._meta.pk and to._meta.pk.name)
         if not callable(on_delete):
             raise TypeError("on_delete must be callable.")
@@ -675,8 +670,8 @@ class OneToOneField(ForeignKey):
             setattr(instance, self.name, data)
         else:
             setattr(instance, self.attname, data)
-            # Remote field object must be cleared otherwise Model.save()
-            # will reassign attname using the related object pk.
+            # Clearing the value also forgets the cached object, or save() would write its
+            # key back.
             if data is None:
                 setattr(instance, self.name, data)
 
@@ -789,7 +784,7 @@ class ManyToManyField(RelatedField):
             kwargs["db_table"] = self.db_table
         if self.remote_field.db_constraint is not True:
             kwargs["db_constraint"] = self.remote_field.db_constraint
-        # Lowercase model names as they should be treated as case-insensitive.
+        # Model names in references are case-insensitive.
         if isinstance(self.remote_field.model, str):
             if "." in self.remote_field.model:
                 app_label, model_name = self.remote_field.model.split(".")
@@ -830,9 +825,8 @@ class ManyToManyField(RelatedField):
                 join2infos = linkfield1.get_path_info(filtered_relation)
             else:
                 join2infos = linkfield1.path_infos
-        # Get join infos between the last model of join 1 and the first model
-        # of join 2. Assume the only reason these may differ is due to model
-        # inheritance.
+        # The last model of the first path and the first of the second differ only under
+        # multi-table inheritance; bridge them with the parent links.
         join1_final = join1infos[-1].to_opts
         join2_initial = join2infos[0].from_opts
         if join1_final is join2_initial:
@@ -900,10 +894,8 @@ class ManyToManyField(RelatedField):
         for f in self.remote_field.through._meta.fields:
             if f.is_relation and f.remote_field.model == related.model:
                 if link_field_name is None and related.related_model == related.model:
-                    # If this is an m2m-intermediate to self,
-                    # the first foreign key you find will be
-                    # the source column. Keep searching for
-                    # the second foreign key.
+                    # A self-referential through model has two keys to the same model: the
+                    # first one found is the source, keep looking for the target.
                     if found:
                         setattr(self, cache_attr, getattr(f, attr))
                         break
@@ -923,18 +915,15 @@ class ManyToManyField(RelatedField):
         ):
             self.remote_field.related_name = "%s_rel_+" % name
         elif self.remote_field.is_hidden():
-            # If the backwards relation is disabled, replace the original
-            # related_name with one generated from the m2m field name.
+            # A hidden reverse relation still needs a unique internal name.
             self.remote_field.related_name = "_%s_%s_%s_+" % (
                 cls._meta.app_label, cls.__name__.lower(), name,
             )
 
         super().contribute_to_class(cls, name, **kwargs)
 
-        # The intermediate m2m model is not auto created if:
-        #  1) There is a manually specified intermediate, or
-        #  2) The class owning the m2m field is abstract.
-        #  3) The class owning the m2m field has been swapped out.
+        # The through model is generated unless one was given, or the owner is abstract or
+        # swapped.
         if not cls._meta.abstract:
             if self.remote_field.through:
 
@@ -949,19 +938,17 @@ class ManyToManyField(RelatedField):
         # Add the descriptor for the m2m relation.
         setattr(cls, self.name, ManyToManyDescriptor(self.remote_field, reverse=False))
 
-        # Set up the accessor for the m2m table name for the relation.
         self.m2m_db_table = partial(self._get_m2m_db_table, cls._meta)
 
     def contribute_to_related_class(self, cls, related):
-        # Internal M2Ms (i.e., those with a related name ending with '+')
-        # and swapped models don't get a related descriptor.
+        # Hidden relations and swapped models get no reverse accessor.
         if not self.remote_field.is_hidden() and not related.related_model._meta.swapped:
             setattr(
                 cls, related.accessor_name,
                 ManyToManyDescriptor(self.remote_field, reverse=True),
             )
 
-        # Set up the accessors for the column names on the m2m table.
+        # Column and attribute names of the two keys in the through table.
         self.m2m_column_name = partial(self._get_m2m_attr, related, "column")
         self.m2m_reverse_name = partial(self._get_m2m_reverse_attr, related, "column")
 
@@ -986,8 +973,7 @@ class ManyToManyField(RelatedField):
         return None
 
     def db_type(self, connection):
-        # A ManyToManyField is not represented by a single column,
-        # so return None.
+        # No column on the model's own table.
         return None
 
     def db_parameters(self, connection):

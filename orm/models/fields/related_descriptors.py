@@ -148,12 +148,11 @@ class ForwardManyToOneDescriptor:
         else:
             query = {"%s__in" % self.field.related_query_name(): instances}
         queryset = queryset.filter(**query)
-        # There can be only one object prefetched for each instance so clear
-        # ordering if the query allows it without side effects.
+        # One related object per instance: ordering is useless, drop it where that is safe.
         queryset.query.clear_ordering()
 
-        # Since we're going to assign directly in the cache,
-        # we must manage the reverse relation cache manually.
+        # The objects are put into the cache directly, so the reverse cache is filled here
+        # too.
         if not remote_field.multiple:
             for rel_obj in queryset:
                 instance = instances_dict[rel_obj_attr(rel_obj)]
@@ -162,16 +161,15 @@ class ForwardManyToOneDescriptor:
 
     def get_object(self, instance):
         qs = self.get_queryset(instance=instance)
-        # Assuming the database enforces foreign keys, this won't fail.
+        # With enforced foreign keys the row exists.
         return qs.get(self.field.get_reverse_related_filter(instance))
 
     def __get__(self, instance, cls=None):
         """The related object, fetched on first access."""
         if instance is None:
             return self
-        # The related instance is loaded from the database and then cached
-        # by the field on the model instance state. It can also be pre-cached
-        # by the reverse accessor (ReverseOneToOneDescriptor).
+        # Cached on the instance after the first read (or filled in advance by the reverse
+        # accessor).
         try:
             rel_obj = self.field.get_cached_value(instance)
         except KeyError:
@@ -180,20 +178,17 @@ class ForwardManyToOneDescriptor:
                 instance._meta.get_ancestor_link(self.field.model) if has_value else None
             )
             if ancestor_link and ancestor_link.is_cached(instance):
-                # An ancestor link will exist if this field is defined on a
-                # multi-table inheritance parent of the instance's class.
+                # The field may belong to a multi-table parent of the instance's class.
                 ancestor = ancestor_link.get_cached_value(instance)
-                # The value might be cached on an ancestor if the instance
-                # originated from walking down the inheritance chain.
+                # Reached by walking down from the parent: the value may be cached there.
                 rel_obj = self.field.get_cached_value(ancestor, default=None)
             else:
                 rel_obj = None
             if rel_obj is None and has_value:
                 rel_obj = self.get_object(instance)
                 remote_field = self.field.remote_field
-                # If this is a one-to-one relation, set the reverse accessor
-                # cache on the related object to the current instance to avoid
-                # an extra SQL query if it's accessed later on.
+                # One-to-one: cache this instance on the related object as well, saving a
+                # query on the way back.
                 if not remote_field.multiple:
                     remote_field.set_cached_value(rel_obj, instance)
             self.field.set_cached_value(instance, rel_obj)
@@ -226,22 +221,13 @@ class ForwardManyToOneDescriptor:
                 )
 
         remote_field = self.field.remote_field
-        # If we're setting the value of a OneToOneField to None, we need to clear
-        # out the cache on any old related object. Otherwise, deleting the
-        # previously-related object will also cause this object to be deleted,
-        # which is wrong.
+        # Setting a one-to-one to None: forget this instance in the old related object's
+        # cache, or deleting that object would cascade to this one.
         if value is None:
-            # Look up the previously-related object, which may still be available
-            # since we've not yet cleared out the related field.
-            # Use the cache directly, instead of the accessor; if we haven't
-            # populated the cache, then we don't care - we're only accessing
-            # the object to invalidate the accessor cache, so there's no
-            # need to populate the cache just to expire it again.
+            # Read the old object from the cache only; an uncached one has no cache to
+            # clear.
             related = self.field.get_cached_value(instance, default=None)
 
-            # If we've got an old related object, we need to clear out its
-            # cache. This cache also might not exist if the related object
-            # hasn't been accessed yet.
             if related is not None:
                 remote_field.set_cached_value(related, None)
 
@@ -253,13 +239,10 @@ class ForwardManyToOneDescriptor:
             for lh_field, rh_field in self.field.related_fields:
                 setattr(instance, lh_field.attname, getattr(value, rh_field.attname))
 
-        # Set the related instance cache used by __get__ to avoid an SQL query
-        # when accessing the attribute we just set.
+        # Cache the assigned object so reading the attribute needs no query.
         self.field.set_cached_value(instance, value)
 
-        # If this is a one-to-one relation, set the reverse accessor cache on
-        # the related object to the current instance to avoid an extra SQL
-        # query if it's accessed later on.
+        # One-to-one: cache the reverse side too.
         if value is not None and not remote_field.multiple:
             remote_field.set_cached_value(value, instance)
 
@@ -274,14 +257,12 @@ class ForwardOneToOneDescriptor(ForwardManyToOneDescriptor):
     def get_object(self, instance):
         if self.field.remote_field.parent_link:
             deferred = instance.get_deferred_fields()
-            # Because it's a parent link, all the data is available in the
-            # instance, so populate the parent model with this data.
+            # A parent link: the child row holds the parent's values, so the parent instance
+            # is built from them.
             rel_model = self.field.remote_field.model
             fields = [field.attname for field in rel_model._meta.concrete_fields]
 
-            # If any of the related model's fields are deferred, fallback to
-            # fetching all fields from the related model. This avoids a query
-            # on the related model for every deferred field.
+            # Deferred parent fields: load the whole parent once rather than field by field.
             if not any(field in fields for field in deferred):
                 kwargs = {field: getattr(instance, field) for field in fields}
                 obj = rel_model(**kwargs)
@@ -292,11 +273,10 @@ class ForwardOneToOneDescriptor(ForwardManyToOneDescriptor):
 
     def __set__(self, instance, value):
         super().__set__(instance, value)
-        # If the primary key is a link to a parent model and a parent instance
-        # is being set, update the value of the inherited pk(s).
+        # Assigning a parent to a primary-key parent link also sets the inherited key
+        # values.
         if self.field.primary_key and self.field.remote_field.parent_link:
             opts = instance._meta
-            # Inherited primary key fields from this object's base classes.
             inherited_pk_fields = [
                 field for field in opts.concrete_fields
                 if field.primary_key and field.remote_field
@@ -311,14 +291,12 @@ class ReverseOneToOneDescriptor:
     """``place.restaurant``: the one object whose OneToOneField points here."""
 
     def __init__(self, related):
-        # Following the example above, `related` is an instance of OneToOneRel
-        # which represents the reverse restaurant field (place.restaurant).
+        # The OneToOneRel of the reverse side (e.g. place.restaurant).
         self.related = related
 
     @cached_property
     def RelatedObjectDoesNotExist(self):
-        # The exception isn't created at initialization time for the sake of
-        # consistency with `ForwardManyToOneDescriptor`.
+        # Built on first use, like the forward descriptor's.
         return type(
             "RelatedObjectDoesNotExist",
             (self.related.related_model.DoesNotExist, AttributeError),
@@ -348,12 +326,11 @@ class ReverseOneToOneDescriptor:
         instances_dict = {instance_attr(inst): inst for inst in instances}
         query = {"%s__in" % self.related.field.name: instances}
         queryset = queryset.filter(**query)
-        # There can be only one object prefetched for each instance so clear
-        # ordering if the query allows it without side effects.
+        # One related object per instance: ordering is useless, drop it where that is safe.
         queryset.query.clear_ordering()
 
-        # Since we're going to assign directly in the cache,
-        # we must manage the reverse relation cache manually.
+        # The objects are put into the cache directly, so the forward cache is filled here
+        # too.
         for rel_obj in queryset:
             instance = instances_dict[rel_obj_attr(rel_obj)]
             self.related.field.set_cached_value(rel_obj, instance)
@@ -363,9 +340,8 @@ class ReverseOneToOneDescriptor:
         if instance is None:
             return self
 
-        # The related instance is loaded from the database and then cached
-        # by the field on the model instance state. It can also be pre-cached
-        # by the forward accessor (ForwardManyToOneDescriptor).
+        # Cached on the instance after the first read (or filled in advance by the forward
+        # accessor).
         try:
             rel_obj = self.related.get_cached_value(instance)
         except KeyError:
@@ -379,9 +355,7 @@ class ReverseOneToOneDescriptor:
                 except self.related.related_model.DoesNotExist:
                     rel_obj = None
                 else:
-                    # Set the forward accessor cache on the related object to
-                    # the current instance to avoid an extra SQL query if it's
-                    # accessed later on.
+                    # Cache this instance on the related object as well.
                     self.related.field.set_cached_value(rel_obj, instance)
             self.related.set_cached_value(instance, rel_obj)
 
@@ -392,24 +366,14 @@ class ReverseOneToOneDescriptor:
         return rel_obj
 
     def __set__(self, instance, value):
-        # The similarity of the code below to the code in
-        # ForwardManyToOneDescriptor is annoying, but there's a bunch
-        # of small differences that would make a common base class convoluted.
 
         if value is None:
-            # Update the cached related instance (if any) & clear the cache.
-            # Following the example above, this would be the cached
-            # ``restaurant`` instance (if any).
+            # Assigning None: detach the currently related object (if cached).
             rel_obj = self.related.get_cached_value(instance, default=None)
             if rel_obj is not None:
-                # Remove the ``restaurant`` instance from the ``place``
-                # instance cache.
                 self.related.delete_cached_value(instance)
-                # Set the ``place`` field on the ``restaurant``
-                # instance to None.
                 setattr(rel_obj, self.related.field.name, None)
         elif not isinstance(value, self.related.related_model):
-            # An object must be an instance of the related class.
             raise ValueError(
                 'Cannot assign "%r": "%s.%s" must be a "%s" instance.' % (
                     value, instance._meta.object_name, self.related.accessor_name,
@@ -431,17 +395,13 @@ class ReverseOneToOneDescriptor:
                 getattr(instance, field.attname)
                 for field in self.related.field.foreign_related_fields
             )
-            # Set the value of the related field to the value of the related
-            # object's related field.
+            # Copy the key values onto the related object.
             for index, field in enumerate(self.related.field.local_related_fields):
                 setattr(value, field.attname, related_pk[index])
 
-            # Set the related instance cache used by __get__ to avoid an SQL query
-            # when accessing the attribute we just set.
+            # Cache both directions so neither read needs a query.
             self.related.set_cached_value(instance, value)
 
-            # Set the forward accessor cache on the related object to the current
-            # instance to avoid an extra SQL query if it's accessed later on.
             self.related.field.set_cached_value(value, instance)
 
     def __reduce__(self):
@@ -479,7 +439,7 @@ class ReverseManyToOneDescriptor:
 
 
 def create_reverse_many_to_one_manager(superclass, rel):
-    """A manager class for the reverse side of a many-to-one relation."""
+    """Manager behind ``author.book_set``: the objects whose foreign key points at one instance."""
 
     class RelatedManager(superclass):
         def __init__(self, instance):
@@ -507,7 +467,7 @@ def create_reverse_many_to_one_manager(superclass, rel):
                     )
 
         def _apply_rel_filters(self, queryset):
-            """Filter the queryset for the instance this manager is bound to."""
+            """Restrict a queryset to the rows related to ``self.instance``."""
             db = self._db or router.db_for_read(self.model, instance=self.instance)
             empty_strings_as_null = connections[db].features.interprets_empty_strings_as_nulls
             queryset._add_hints(instance=self.instance)
@@ -520,15 +480,12 @@ def create_reverse_many_to_one_manager(superclass, rel):
                 if val is None or (val == "" and empty_strings_as_null):
                     return queryset.none()
             if self.field.many_to_one:
-                # Guard against field-like objects such as GenericRelation
-                # that abuse create_reverse_many_to_one_manager() with reverse
-                # one-to-many relationships instead and break known related
-                # objects assignment.
+                # Objects such as GenericRelation reuse this manager without a real foreign
+                # key; skip the known-object shortcut for them.
                 try:
                     target_field = self.field.target_field
                 except FieldError:
-                    # The relationship has multiple target fields. Use a tuple
-                    # for related object id.
+                    # Several target fields: the id is a tuple.
                     rel_obj_id = tuple([
                         getattr(self.instance, target_field.attname)
                         for target_field in self.field.path_infos[-1].target_fields
@@ -549,9 +506,8 @@ def create_reverse_many_to_one_manager(superclass, rel):
                 pass  # nothing to clear from cache
 
         def get_queryset(self):
-            # Even if this relation is not to pk, we require still pk value.
-            # The wish is that the instance has been already saved to DB,
-            # although having a pk value isn't a guarantee of that.
+            # The instance needs a primary key even when the relation targets another field;
+            # it should be saved.
             if self.instance.pk is None:
                 raise ValueError(
                     f"{self.instance.__class__.__name__!r} instance needs to have a primary "
@@ -578,8 +534,7 @@ def create_reverse_many_to_one_manager(superclass, rel):
             instances_dict = {instance_attr(inst): inst for inst in instances}
             queryset = _filter_prefetch_queryset(queryset, self.field.name, instances)
 
-            # Since we just bypassed this class' get_queryset(), we must manage
-            # the reverse relation manually.
+            # get_queryset() was bypassed, so fill the reverse cache by hand.
             for rel_obj in queryset:
                 if not self.field.is_cached(rel_obj):
                     instance = instances_dict[rel_obj_attr(rel_obj)]
@@ -665,8 +620,7 @@ def create_reverse_many_to_one_manager(superclass, rel):
 
         aupdate_or_create.alters_data = True
 
-        # remove() and clear() are only provided if the ForeignKey can have a
-        # value of null.
+        # remove() and clear() exist only when the foreign key can be NULL.
         if rel.field.null:
 
             def remove(self, *objs, bulk=True):
@@ -726,8 +680,7 @@ def create_reverse_many_to_one_manager(superclass, rel):
 
         def set(self, objs, *, bulk=True, clear=False):
             self._check_fk_val()
-            # Force evaluation of `objs` in case it's a queryset whose value
-            # could be affected by `manager.clear()`. Refs #19816.
+            # Evaluate objs now: it may be a queryset that clear() would change.
             objs = tuple(objs)
 
             if self.field.null:
@@ -769,9 +722,7 @@ class ManyToManyDescriptor(ReverseManyToOneDescriptor):
 
     @property
     def through(self):
-        # through is provided so that you have easy access to the through
-        # model (Book.authors.through) for inlines, etc. This is done as
-        # a property to ensure that the fully resolved value is returned.
+        # Resolved lazily, since the through model may be given as a string.
         return self.rel.through
 
     @cached_property
@@ -832,9 +783,8 @@ def create_forward_many_to_many_manager(superclass, rel, reverse):
                     "relationship can be used."
                     % (instance, self.pk_field_names[self.source_field_name])
                 )
-            # Even if this relation is not to pk, we require still pk value.
-            # The wish is that the instance has been already saved to DB,
-            # although having a pk value isn't a guarantee of that.
+            # The instance needs a primary key even when the relation targets another field;
+            # it should be saved.
             if instance.pk is None:
                 raise ValueError(
                     "%r instance needs to have a primary key value before a many-to-many "
@@ -852,8 +802,7 @@ def create_forward_many_to_many_manager(superclass, rel, reverse):
 
         def _build_remove_filters(self, removed_vals):
             filters = Q.create([(self.source_field_name, self.related_val)])
-            # No need to add a subquery condition if removed_vals is a QuerySet without
-            # filters.
+            # An unfiltered queryset removes everything: no subquery needed.
             removed_vals_filters = (
                 not hasattr(removed_vals, "_has_filters") or removed_vals._has_filters()
             )
@@ -869,7 +818,7 @@ def create_forward_many_to_many_manager(superclass, rel, reverse):
             return filters
 
         def _apply_rel_filters(self, queryset):
-            """Filter the queryset for the instance this manager is bound to."""
+            """Restrict a queryset to the rows linked to ``self.instance`` through the join table."""
             queryset._add_hints(instance=self.instance)
             if self._db:
                 queryset = queryset.using(self._db)
@@ -933,8 +882,7 @@ def create_forward_many_to_many_manager(superclass, rel, reverse):
             with transaction.atomic(using=db, savepoint=False):
                 self._add_items(self.source_field_name, self.target_field_name, *objs,
                                 through_defaults=through_defaults)
-                # If this is a symmetrical m2m relation to self, add the mirror
-                # entry in the m2m table.
+                # Symmetrical self-relation: add the mirror rows too.
                 if self.symmetrical:
                     self._add_items(self.target_field_name, self.source_field_name, *objs,
                                     through_defaults=through_defaults)
@@ -981,8 +929,7 @@ def create_forward_many_to_many_manager(superclass, rel, reverse):
         aclear.alters_data = True
 
         def set(self, objs, *, clear=False, through_defaults=None):
-            # Force evaluation of `objs` in case it's a queryset whose value
-            # could be affected by `manager.clear()`. Refs #19816.
+            # Evaluate objs now: it may be a queryset that clear() would change.
             objs = tuple(objs)
 
             db = router.db_for_write(self.through, instance=self.instance)
@@ -1039,8 +986,7 @@ def create_forward_many_to_many_manager(superclass, rel, reverse):
             obj, created = super(ManyRelatedManager, self.db_manager(db)).get_or_create(
                 **kwargs
             )
-            # We only need to add() if created because if we got an object back
-            # from get() then the relationship already exists.
+            # An existing object found by get() is already linked.
             if created:
                 self.add(obj, through_defaults=through_defaults)
             return obj, created
@@ -1058,8 +1004,7 @@ def create_forward_many_to_many_manager(superclass, rel, reverse):
             obj, created = super(ManyRelatedManager, self.db_manager(db)).update_or_create(
                 **kwargs
             )
-            # We only need to add() if created because if we got an object back
-            # from get() then the relationship already exists.
+            # An existing object found by get() is already linked.
             if created:
                 self.add(obj, through_defaults=through_defaults)
             return obj, created
@@ -1115,10 +1060,8 @@ def create_forward_many_to_many_manager(superclass, rel, reverse):
 
         def _add_items(self, source_field_name, target_field_name, *objs,
                        through_defaults=None):
-            # source_field_name: the PK fieldname in join table for the source object
-            # target_field_name: the PK fieldname in join table for the target object
-            # *objs - objects to add. Either object instances, or primary keys
-            # of object instances.
+            # Add through-table rows from the source key column to each target (instances or
+            # primary keys).
             if not objs:
                 return
 
@@ -1153,14 +1096,11 @@ def create_forward_many_to_many_manager(superclass, rel, reverse):
                     )
 
         def _remove_items(self, source_field_name, target_field_name, *objs):
-            # source_field_name: the PK colname in join table for the source object
-            # target_field_name: the PK colname in join table for the target object
-            # *objs - objects to remove. Either object instances, or primary
-            # keys of object instances.
+            # Remove through-table rows between the source and each target (instances or
+            # primary keys).
             if not objs:
                 return
 
-            # Check that all the objects are of the right type
             old_ids = set()
             for obj in objs:
                 if isinstance(obj, self.model):
@@ -1171,7 +1111,6 @@ def create_forward_many_to_many_manager(superclass, rel, reverse):
 
             db = router.db_for_write(self.through, instance=self.instance)
             with transaction.atomic(using=db, savepoint=False):
-                # Send a signal to the other end if need be.
                 signals.m2m_changed.send(
                     sender=self.through, action="pre_remove", instance=self.instance,
                     reverse=self.reverse, model=self.model, pk_set=old_ids, using=db,

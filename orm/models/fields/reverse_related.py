@@ -22,8 +22,7 @@ class ForeignObjectRel:
     concrete = False
     editable = False
     is_relation = True
-    # Reverse relations are always nullable (Django can't enforce that a
-    # foreign key on the related model points to this model).
+    # Nothing forces a related row to exist, so the reverse side is always optional.
     null = True
     empty_strings_allowed = False
 
@@ -39,10 +38,8 @@ class ForeignObjectRel:
         self.symmetrical = False
         self.multiple = True
 
-    # Some of the following cached_properties can't be initialized in
-    # __init__ as the field doesn't have its model yet. Calling these methods
-    # before field.contribute_to_class() has been called will result in
-    # AttributeError
+    # The properties below need the field's model, which is only set by
+    # contribute_to_class().
     @cached_property
     def hidden(self) -> bool:
         """A relation whose related_name ends with '+' has no reverse accessor."""
@@ -135,11 +132,8 @@ class ForeignObjectRel:
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        # Delete the path_infos cached property because it can be recalculated
-        # at first invocation after deserialization. The attribute must be
-        # removed because subclasses like ManyToOneRel may have a PathInfo
-        # which contains an intermediate M2M table that's been dynamically
-        # created and doesn't exist in the .models module.
+        # path_infos may refer to an auto-created through model that cannot be pickled by
+        # reference; it is recomputed after unpickling.
         state.pop("path_infos", None)
         return state
 
@@ -172,7 +166,7 @@ class ForeignObjectRel:
         opts = model._meta if model else self.related_model._meta
         model = model or self.related_model
         if self.multiple:
-            # If this is a symmetrical m2m relation on self, there is no reverse accessor.
+            # A symmetrical self-relation has no separate reverse accessor.
             if self.symmetrical and model == self.model:
                 return None
         if self.related_name:

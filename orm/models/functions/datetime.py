@@ -62,7 +62,7 @@ class Extract(TimezoneMixin, Transform):
                 "Extract input expression must be DateField, DateTimeField, TimeField, or "
                 "DurationField."
             )
-        # Passing dates to functions expecting datetimes is most likely a mistake.
+        # Hours, minutes and seconds of a date field are a mistake, not zero.
         if type(field) is DateField and copy.lookup_name in ("hour", "minute", "second"):
             raise ValueError(
                 "Cannot extract time component '%s' from DateField '%s'."
@@ -179,19 +179,17 @@ class TruncBase(TimezoneMixin, Transform):
                            for_save=False):
         copy = super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
         field = copy.lhs.output_field
-        # DateTimeField is a subclass of DateField so this works for both.
+        # Covers DateTimeField as well (a subclass of DateField).
         if not isinstance(field, (DateField, TimeField)):
             raise TypeError(
                 "%r isn't a DateField, TimeField, or DateTimeField." % field.name
             )
-        # If self.output_field was None, then accessing the field will trigger
-        # the resolver to assign it to self.lhs.output_field.
+        # Reading output_field resolves it from the source expression if it was not given.
         if not isinstance(copy.output_field, (DateField, DateTimeField, TimeField)):
             raise ValueError(
                 "output_field must be either DateField, TimeField, or DateTimeField"
             )
-        # Passing dates or times to functions expecting datetimes is most
-        # likely a mistake.
+        # Truncating a date or time to a datetime unit (or the reverse) is refused.
         class_output_field = (
             self.__class__.output_field
             if isinstance(self.__class__.output_field, Field)
@@ -266,7 +264,7 @@ class TruncMonth(TruncBase):
 
 
 class TruncWeek(TruncBase):
-    """Truncate to midnight on the Monday of the week."""
+    """The week a value falls in, as its Monday at 00:00 (ISO weeks)."""
 
     kind = "week"
 

@@ -109,7 +109,7 @@ class Round(FixDecimalInputMixin, Transform):
 
     function = "ROUND"
     lookup_name = "round"
-    arity = None  # Override Transform's arity=1 to enable passing precision.
+    arity = None  # one or two arguments (value, precision)
 
     def __init__(self, expression, precision=0, **extra):
         super().__init__(expression, precision, **extra)

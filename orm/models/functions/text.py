@@ -38,9 +38,7 @@ class Concat(Func):
         super().__init__(paired, **extra)
 
     def _paired(self, expressions, output_field):
-        # wrap pairs of expressions in successive concat functions
-        # exp = [a, b, c, d]
-        # -> ConcatPair(a, ConcatPair(b, ConcatPair(c, d))))
+        # Nested pairs: Concat(a, b, c) is ConcatPair(a, ConcatPair(b, c)).
         if len(expressions) == 2:
             return ConcatPair(*expressions, output_field=output_field)
         return ConcatPair(
@@ -56,7 +54,7 @@ class Left(Func):
     output_field = CharField()
 
     def __init__(self, expression, length, **extra):
-        """``expression``: the name of a field, or an expression returning a string."""
+        """``expression``: a field name or any text-valued expression."""
         if not hasattr(length, "resolve_expression"):
             if length < 1:
                 raise ValueError("'length' must be greater than 0.")
