@@ -164,6 +164,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         from reinhardt.orm.models.constraints import CheckConstraint, UniqueConstraint
 
         if isinstance(constraint, UniqueConstraint):
+            if constraint.deferrable is not None:
+                # Not created, as on SQL databases without deferrable constraints; the
+                # system check warns about it (models.W038).
+                return
             if constraint.contains_expressions:
                 raise NotSupportedError(
                     f"MongoDB cannot enforce unique constraints on expressions "

@@ -83,7 +83,7 @@ def deferred_slot():
     apps.clear_cache()
 
 
-DEFERS_UNIQUE = {"sqlite": False, "mysql": False, "postgresql": True}
+DEFERS_UNIQUE = {"sqlite": False, "mysql": False, "postgresql": True, "mongodb": False}
 
 
 def test_deferrable_unique_constraint_warns_where_it_is_not_created(deferred_slot):
