@@ -301,7 +301,7 @@ def _read_fields(value) -> set:
     return names
 
 
-def assignment_order(values):
+def assignment_order(values, features):
     """MySQL evaluates SET assignments left to right, each seeing the columns assigned before
     it, where SQL (and every other backend) evaluates them all against the old row. Order
     the assignments so that each one runs before any assignment to a column it reads; then
@@ -317,14 +317,11 @@ def assignment_order(values):
                 remaining.remove(candidate)
                 break
         else:
-            from reinhardt.orm import NotSupportedError
-
             names = ", ".join(v[0].name for v in remaining)
-            raise NotSupportedError(
-                f"MySQL/MariaDB evaluates UPDATE assignments left to right, so update() cannot "
-                f"assign the fields {names}, whose values read each other, in one statement; "
-                "split it into two update() calls.",
-                backend="MySQL/MariaDB", feature="update() of fields that read each other",
+            raise features.not_supported(
+                "supports_swapping_update_assignments",
+                f"update() of fields whose values read each other ({names}; MySQL evaluates "
+                "SET assignments left to right: split it into two update() calls)",
             )
     return ordered
 
@@ -332,7 +329,7 @@ def assignment_order(values):
 class SQLUpdateCompiler(MySQLRenderingMixin, sql.SQLUpdateCompiler):
     def as_sql(self):
         values = self.query.values
-        self.query.values = assignment_order(values) if values else values
+        self.query.values = assignment_order(values, self.connection.features) if values else values
         try:
             return super().as_sql()
         finally:
