@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import socket
 
-BACKENDS = ("sqlite", "postgresql", "mysql")
+BACKENDS = ("sqlite", "postgresql", "mysql", "mongodb", "datastore")
 
 # How to start each server when it is down (scripts/test does it for you).
 START_HINTS = {
@@ -49,6 +49,18 @@ def _db(name: str) -> str:
     return name + os.environ.get("REINHARDT_TEST_DB_SUFFIX", "")
 
 
+def mongodb_uri() -> str:
+    """MONGODB_URI when set (a real mongod or replica set); otherwise a SecantusDB server
+    (the pinned MongoDB wire-protocol server of the ``mongodb`` extra) started on a free
+    loopback port for this run and stopped when it ends."""
+    uri = os.environ.get("MONGODB_URI")
+    if uri:
+        return uri
+    from tests.mongodb_server import start_secantus
+
+    return start_secantus()
+
+
 def database_settings(name: str) -> dict:
     if name == "sqlite":
         return {
@@ -75,6 +87,23 @@ def database_settings(name: str) -> dict:
             "default": {**engine, "NAME": _db("reinhardt")},
             "other": {**engine, "NAME": _db("reinhardt_other")},
             "replica": {**engine, "NAME": _db("reinhardt"), "TEST": {"MIRROR": "default"}},
+        }
+    if name == "mongodb":
+        engine = {"ENGINE": "reinhardt.backends.mongodb", "HOST": mongodb_uri()}
+        return {
+            "default": {**engine, "NAME": _db("reinhardt")},
+            "other": {**engine, "NAME": _db("reinhardt_other")},
+            "replica": {**engine, "NAME": _db("reinhardt"), "TEST": {"MIRROR": "default"}},
+        }
+    if name == "datastore":
+        from tests.datastore_emulator import emulator_host
+
+        os.environ["DATASTORE_EMULATOR_HOST"] = emulator_host()
+        engine = {"ENGINE": "reinhardt.backends.datastore", "PROJECT": "reinhardt-test"}
+        return {
+            "default": {**engine, "NAMESPACE": "reinhardt"},
+            "other": {**engine, "NAMESPACE": "reinhardt_other"},
+            "replica": {**engine, "NAMESPACE": "reinhardt", "TEST": {"MIRROR": "default"}},
         }
     raise SystemExit(
         f"REINHARDT_TEST_BACKEND={name!r} is not a known test backend; choose one of "

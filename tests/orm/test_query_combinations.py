@@ -75,7 +75,7 @@ def test_window_inside_subquery(lib):
         "Beta", "Delta", "Epsilon"]
 
 
-@needs("supports_aggregates")
+@needs("supports_aggregates", "supports_combinators")
 def test_aggregate_after_distinct_and_union(lib):
     assert Book.objects.values("author").distinct().aggregate(n=Count("author")) == {"n": 3}
     # Aggregating over a union runs over it as a subquery.

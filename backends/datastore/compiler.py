@@ -1,0 +1,1311 @@
+"""Compiles the backend-neutral Query into Datastore queries, key gets and commits.
+
+The where tree becomes a filter tree (AND/OR of property filters) with NOT pushed down to the
+leaves: every leaf has an exact complement because Datastore sorts null before every other
+value and the backend stores every property of every entity (see ``_leaf``). Filters on the
+primary key become key filters, or key gets when they name keys. What Datastore cannot
+answer exactly raises NotSupportedError naming the capability flag.
+
+Emulations (exact; listed in docs/backends/datastore.md):
+- IN lists longer than Datastore's 30 values run as several queries merged by key, then
+  ordered and sliced in Python;
+- distinct() deduplicates rows after fetching;
+- select_related() follows foreign keys by batched key gets;
+- Min/Max are ordered single-entity queries; other aggregates over what Datastore cannot sum
+  are computed over the fetched rows;
+- queries inside atomic() merge the block's pending writes.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cmp_to_key
+
+from reinhardt.backends.sql import compiler as sql_compiler
+from reinhardt.core.exceptions import EmptyResultSet, FieldError, FullResultSet
+from reinhardt.orm.models.aggregates import Aggregate
+from reinhardt.orm.models.expressions import Col, OrderBy, Ref, Star, Value
+from reinhardt.orm.models.lookups import (
+    Exact,
+    GreaterThan,
+    GreaterThanOrEqual,
+    In,
+    IsNull,
+    LessThan,
+    LessThanOrEqual,
+    Lookup,
+    PatternLookup,
+    Range,
+    Regex,
+    Transform,
+)
+from reinhardt.orm.query.constants import CURSOR, MULTI, NO_RESULTS, ROW_COUNT, SINGLE
+from reinhardt.orm.query.query import Query
+from reinhardt.orm.query.where import AND, OR, XOR, NothingNode, WhereNode
+
+from . import indexes
+from .base import MARKER_KIND_PREFIX, datastore
+
+try:
+    from google.cloud.datastore.query import And, Or, PropertyFilter
+except ImportError:  # pragma: no cover
+    And = Or = PropertyFilter = None
+
+IN_LIMIT = 30
+TRUE = ("true",)
+FALSE = ("false",)
+KEY = "__key__"
+
+
+# ----- filter trees ---------------------------------------------------------------------------
+
+def _and(children):
+    out = []
+    for child in children:
+        if child == FALSE:
+            return FALSE
+        if child == TRUE:
+            continue
+        out.extend(child[1] if child[0] == "and" else [child])
+    if not out:
+        return TRUE
+    return out[0] if len(out) == 1 else ("and", out)
+
+
+def _or(children):
+    out = []
+    for child in children:
+        if child == TRUE:
+            return TRUE
+        if child == FALSE:
+            continue
+        out.extend(child[1] if child[0] == "or" else [child])
+    if not out:
+        return FALSE
+    return out[0] if len(out) == 1 else ("or", out)
+
+
+def _leafnode(prop, op, value):
+    return ("leaf", prop, op, value)
+
+
+def sort_key(value):
+    """Datastore's order for the values one property holds: null first, then the values."""
+    if value is None:
+        return (0,)
+    if isinstance(value, datastore.Key):
+        return (1,) + tuple(
+            (0, part) if isinstance(part, int) else (1, part) for part in value.flat_path)
+    return (1, value)
+
+
+def matches(tree, entity):
+    """Evaluate a filter tree on an entity in Python (for an atomic block's pending writes)."""
+    kind = tree[0]
+    if kind == "true":
+        return True
+    if kind == "false":
+        return False
+    if kind == "and":
+        return all(matches(child, entity) for child in tree[1])
+    if kind == "or":
+        return any(matches(child, entity) for child in tree[1])
+    _, prop, op, value = tree
+    actual = entity.key if prop == KEY else entity.get(prop)
+    if op == "=":
+        return actual == value and (actual is None) == (value is None)
+    if op == "!=":
+        return not (actual == value and (actual is None) == (value is None))
+    if op == "IN":
+        return actual is not None and actual in value
+    if op == "NOT_IN":
+        return actual is None or actual not in value
+    a, b = sort_key(actual), sort_key(value)
+    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+
+
+def to_native(tree):
+    kind = tree[0]
+    if kind == "leaf":
+        return PropertyFilter(tree[1], tree[2], tree[3])
+    natives = [to_native(child) for child in tree[1]]
+    return And(natives) if kind == "and" else Or(natives)
+
+
+def _large_in(tree):
+    """The first IN/NOT_IN leaf with more values than one filter takes (top-level only)."""
+    children = tree[1] if tree[0] == "and" else [tree]
+    for child in children:
+        if child[0] == "leaf" and child[2] == "IN" and len(child[3]) > IN_LIMIT:
+            return child
+    return None
+
+
+def _tree_has_large_in(tree):
+    if tree[0] == "leaf":
+        return tree[2] in ("IN", "NOT_IN") and len(tree[3]) > IN_LIMIT
+    if tree[0] in ("and", "or"):
+        return any(_tree_has_large_in(child) for child in tree[1])
+    return False
+
+
+def _split_not_in(tree):
+    """NOT_IN with too many values: an AND of NOT_IN chunks (same meaning)."""
+    if tree[0] == "leaf":
+        if tree[2] == "NOT_IN" and len(tree[3]) > IN_LIMIT:
+            values = tree[3]
+            return _and([_leafnode(tree[1], "NOT_IN", values[i:i + IN_LIMIT])
+                         for i in range(0, len(values), IN_LIMIT)])
+        return tree
+    if tree[0] in ("and", "or"):
+        parts = [_split_not_in(child) for child in tree[1]]
+        return _and(parts) if tree[0] == "and" else _or(parts)
+    return tree
+
+
+def _replace(tree, old, new):
+    if tree is old:
+        return new
+    if tree[0] in ("and", "or"):
+        parts = [_replace(child, old, new) for child in tree[1]]
+        return _and(parts) if tree[0] == "and" else _or(parts)
+    return tree
+
+
+# ----- which flag an unsupported expression needs ---------------------------------------------
+
+_DATE_NAMES = {"year", "iso_year", "month", "day", "week", "week_day", "iso_week_day",
+               "quarter", "hour", "minute", "second", "date", "time"}
+
+
+def _walk(expr):
+    yield expr
+    getter = getattr(expr, "get_source_expressions", None)
+    if getter is None:
+        return
+    for source in getter():
+        if source is not None:
+            yield from _walk(source)
+
+
+def flag_for(expr):
+    """(flag, feature) naming what an expression needs that Datastore lacks."""
+    nodes = list(_walk(expr))
+    names = {type(n).__name__ for n in nodes}
+    if any(getattr(n, "contains_over_clause", False) for n in nodes) or "Window" in names:
+        return "supports_window_functions", "window expressions"
+    if names & {"Subquery", "Exists", "OuterRef", "ResolvedOuterRef", "Query"} or any(
+            getattr(n, "subquery", False) for n in nodes):
+        return "supports_subqueries", "subqueries"
+    if names & {"KeyTransform", "KeyTextTransform", "KeyTransformTextLookupMixin"}:
+        return "supports_json_field", "JSONField key transforms"
+    for node in nodes:
+        if isinstance(node, Lookup | Transform) and not type(node).__module__.startswith(
+                "reinhardt."):
+            return "supports_raw_queries", f"the custom {type(node).__name__} (its own SQL)"
+    if any(n.__class__.__name__.startswith(("Extract", "Trunc")) or
+           getattr(n, "lookup_name", None) in _DATE_NAMES for n in nodes):
+        return "supports_date_lookups", "date and time transforms"
+    return "supports_functions", f"the expression {expr!r}"
+
+
+# ----- the compilers --------------------------------------------------------------------------
+
+class SQLCompiler(sql_compiler.SQLCompiler):
+    """SELECT: a Datastore query, key gets, or an aggregation query."""
+
+    vendor = "datastore"
+
+    @property
+    def features(self):
+        return self.connection.features
+
+    def not_supported(self, flag, feature=None):
+        return self.features.not_supported(flag, feature)
+
+    def as_sql(self, *args, **kwargs):
+        raise self.not_supported("supports_raw_queries", "SQL text of a query (.query, str())")
+
+    def explain_query(self):
+        raise self.not_supported("supports_explain", "QuerySet.explain()")
+
+    # ----- setup -------------------------------------------------------------------------
+
+    @property
+    def meta(self):
+        return self.query.get_meta()
+
+    @property
+    def kind(self):
+        return self.meta.db_table
+
+    def base_alias(self):
+        return self.query.get_initial_alias()
+
+    def check_query(self):
+        query = self.query
+        if query.combinator:
+            raise self.not_supported("supports_combinators", f"{query.combinator}()")
+        if query.select_for_update:
+            raise self.not_supported("supports_select_for_update", "select_for_update()")
+        if query.extra or query.extra_select or query.extra_tables:
+            raise self.not_supported("supports_raw_queries", "extra()")
+        if query.group_by is not None:
+            raise self.not_supported("supports_group_by", "values(...).annotate(...) grouping")
+        if query.distinct_fields:
+            raise self.not_supported("supports_distinct_on_fields", "distinct(*fields)")
+
+    def setup_select(self):
+        """select, klass_info and annotation_col_map, as the SQL compiler fills them."""
+        query = self.query
+        base = self.base_alias()
+        self.check_query()
+        select = []
+        klass_info = None
+        annotations = {}
+        select_mask = query.get_select_mask()
+        cols = self.get_default_columns(select_mask) if query.default_cols else query.select
+        if cols:
+            klass_info = {"model": query.model, "select_fields": []}
+            for col in cols:
+                klass_info["select_fields"].append(len(select))
+                select.append((col, None))
+        for alias, annotation in query.annotation_select.items():
+            annotations[alias] = len(select)
+            select.append((annotation, alias))
+        self.related_plan = []
+        if query.select_related:
+            related = self.get_related_selections(select, select_mask)
+            klass_info["related_klass_infos"] = related
+        self.select = [(expr, (None, None), alias) for expr, alias in select]
+        self.klass_info = klass_info
+        self.annotation_col_map = annotations
+        self.col_count = len(self.select)
+        self.has_extra_select = False
+        # Every column must be one the entity (or a select_related entity) holds.
+        self.related_aliases = self._related_aliases(base)
+        for expr, _, _alias in self.select:
+            self._check_selectable(expr, base)
+
+    def _related_aliases(self, base):
+        """{alias: (parent alias, fk column, target model, inner join?)} for select_related()."""
+        query = self.query
+        related = {}
+        for alias, join in query.alias_map.items():
+            if alias == base or not query.alias_refcount.get(alias) and not query.select_related:
+                continue
+            parent_alias = getattr(join, "parent_alias", None)
+            if parent_alias is None:
+                continue
+            related[alias] = join
+        return related
+
+    def _check_selectable(self, expr, base):
+        if isinstance(expr, Col):
+            if expr.alias != base and expr.alias not in self.related_aliases:
+                raise self.not_supported("supports_joins", "values() across relations")
+            return
+        if isinstance(expr, Value):
+            return
+        if isinstance(expr, Ref):
+            return self._check_selectable(expr.source, base)
+        if getattr(expr, "contains_aggregate", False):
+            return
+        raise self.not_supported(*flag_for(expr))
+
+    def check_joins(self):
+        query = self.query
+        base = self.base_alias()
+        for alias in query.alias_map:
+            if alias == base or not query.alias_refcount.get(alias):
+                continue
+            if alias in getattr(self, "related_aliases", {}) and query.select_related:
+                continue
+            raise self.not_supported("supports_joins", "filters and ordering across relations")
+
+    # ----- the where tree -------------------------------------------------------------------
+
+    def filter_tree(self, where=None):
+        where = self.query.where if where is None else where
+        return self._node(where, False)
+
+    def _node(self, node, negated):
+        if isinstance(node, NothingNode):
+            return TRUE if negated else FALSE
+        if isinstance(node, WhereNode):
+            negated = negated ^ node.negated
+            if node.connector == XOR:
+                raise self.not_supported("supports_logical_xor", "XOR of conditions (Q() ^ Q())")
+            if node.negated:
+                self.features.require("supports_negated_filters", "exclude() and ~Q()")
+            if node.connector == OR and len(node.children) > 1:
+                self.features.require("supports_or_filters", "Q(...) | Q(...)")
+            parts = [self._node(child, negated) for child in node.children]
+            connector = node.connector
+            if negated:
+                connector = OR if connector == AND else AND
+            return _and(parts) if connector == AND else _or(parts)
+        if isinstance(node, Lookup):
+            try:
+                return self._leaf(node, negated)
+            except EmptyResultSet:
+                return TRUE if negated else FALSE
+            except FullResultSet:
+                return FALSE if negated else TRUE
+        if getattr(node, "contains_aggregate", False):
+            raise self.not_supported("supports_group_by", "filters on aggregates")
+        raise self.not_supported(*flag_for(node))
+
+    def _lookup_lhs(self, lookup):
+        lhs = lookup.lhs
+        if isinstance(lhs, Transform) or not isinstance(lhs, Col):
+            if "KeyTransform" in {type(n).__name__ for n in _walk(lhs)} or \
+                    lhs.output_field.get_internal_type() == "JSONField":
+                self.features.require("supports_json_field", "JSONField key lookups")
+            raise self.not_supported(*flag_for(lookup))
+        if not type(lookup).__module__.startswith("reinhardt."):
+            raise self.not_supported(*flag_for(lookup))
+        if lhs.output_field.get_internal_type() == "JSONField" and lookup.lookup_name not in (
+                "exact", "isnull", "in"):
+            if lookup.lookup_name in ("contains", "contained_by"):
+                raise self.not_supported("supports_json_field_contains",
+                                         f"JSONField {lookup.lookup_name} lookups")
+            raise self.not_supported("supports_json_field", f"JSONField {lookup.lookup_name}")
+        if lhs.alias != self.base_alias():
+            raise self.not_supported("supports_joins", "filters across relations")
+        return lhs
+
+    def _is_pk(self, field):
+        return field is self.meta.pk or (field.primary_key and field.model is self.meta.model)
+
+    def _prepare(self, lookup, value):
+        field = lookup.lhs.output_field
+        target = getattr(field, "target_field", None)
+        prep = getattr(target, "get_db_prep_value", None) or field.get_db_prep_value
+        return prep(value, self.connection, prepared=True)
+
+    def _leaf(self, lookup, negated):
+        col = self._lookup_lhs(lookup)
+        field = col.target
+        rhs = lookup.rhs
+        name = lookup.lookup_name
+        if isinstance(lookup, PatternLookup) or name == "iexact":
+            if name.startswith("i"):
+                raise self.not_supported("supports_case_insensitive_lookups", f"{name} lookups")
+            raise self.not_supported("supports_like_lookups", f"{name} lookups")
+        if isinstance(lookup, Regex):
+            raise self.not_supported("supports_regex_lookups", f"{name} lookups")
+        if isinstance(rhs, Query) or hasattr(rhs, "get_compiler"):
+            if isinstance(lookup, In):
+                rhs = self._subquery_values(rhs)
+            else:
+                raise self.not_supported("supports_subqueries", f"{name} with a subquery")
+        elif hasattr(rhs, "resolve_expression"):
+            if isinstance(rhs, Value):
+                rhs = rhs.value
+            else:
+                raise self.not_supported("supports_expression_filters",
+                                         "filters comparing to F() or an expression")
+        if isinstance(lookup, (list, tuple)):
+            pass
+        is_pk = self._is_pk(field)
+        prop = KEY if is_pk else field.column
+        if _unindexed(field) and not isinstance(lookup, IsNull):
+            raise self.not_supported("supports_expression_filters",
+                                     f"filters on {field.name} (a BinaryField is not indexed)")
+
+        def db(value):
+            value = self._prepare(lookup, value)
+            if isinstance(value, int) and not -2**63 <= value < 2**63:
+                # Beyond Datastore's 64-bit integers: decided without the database.
+                raise (getattr(lookup, "overflow_exception", EmptyResultSet) if value > 0
+                       else getattr(lookup, "underflow_exception", EmptyResultSet))
+            return self.key_for(value) if is_pk else value
+
+        if isinstance(lookup, IsNull):
+            if is_pk:
+                return FALSE if rhs != negated else TRUE
+            op = "=" if rhs != negated else "!="
+            return _leafnode(prop, op, None)
+        if isinstance(lookup, In):
+            self.features.require("supports_or_filters", "__in lookups")
+            values = []
+            for value in rhs:
+                if value is None or hasattr(value, "resolve_expression"):
+                    if value is None:
+                        continue
+                    raise self.not_supported("supports_expression_filters",
+                                             "__in with expressions")
+                values.append(db(value))
+            values = list(dict.fromkeys(values)) if all(
+                not isinstance(v, list | dict) for v in values) else values
+            if not values:
+                return TRUE if negated else FALSE
+            return _leafnode(prop, "NOT_IN" if negated else "IN", values)
+        if isinstance(lookup, Range):
+            low, high = (db(v) for v in rhs)
+            if negated:
+                return _or([self._cmp(prop, "<", low), _leafnode(prop, ">", high)])
+            return _and([_leafnode(prop, ">=", low), self._cmp(prop, "<=", high)])
+        if isinstance(lookup, Exact):
+            if rhs is None and getattr(lookup, "can_use_none_as_rhs", False):
+                return _leafnode(prop, "!=" if negated else "=", db(None))  # JSON null
+            if rhs is None:
+                return _leafnode(prop, "!=" if negated else "=", None)
+            value = db(rhs)
+            return _leafnode(prop, "!=" if negated else "=", value)
+        ops = {GreaterThan: ">", GreaterThanOrEqual: ">=", LessThan: "<", LessThanOrEqual: "<="}
+        for cls, op in ops.items():
+            if isinstance(lookup, cls):
+                if rhs is None:
+                    raise ValueError(f"Cannot use None as a query value for {name}.")
+                value = db(rhs)
+                if negated:
+                    op = {">": "<=", ">=": "<", "<": ">=", "<=": ">"}[op]
+                return self._cmp(prop, op, value)
+        raise self.not_supported("supports_functions", f"the {name} lookup")
+
+    @staticmethod
+    def _cmp(prop, op, value):
+        """``prop op value`` with SQL's meaning: null never compares (Datastore sorts null
+        first, so < and <= would include it)."""
+        if prop != KEY and op in ("<", "<="):
+            return _and([_leafnode(prop, op, value), _leafnode(prop, ">", None)])
+        return _leafnode(prop, op, value)
+
+    def _subquery_values(self, subquery):
+        """``__in=QuerySet``: the inner query runs first and its values become the list
+        (exact; documented as emulated)."""
+        subquery = getattr(subquery, "query", subquery)
+        compiler = subquery.get_compiler(connection=self.connection)
+        rows = compiler.results_iter(compiler.execute_sql(MULTI))
+        return [row[0] for row in rows]
+
+    # ----- keys ----------------------------------------------------------------------------
+
+    def key_for(self, value, meta=None):
+        meta = meta or self.meta
+        if value is None:
+            raise ValueError(f"{meta.object_name} needs a primary key value.")
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            value = str(value)
+        if isinstance(value, int) and value <= 0:
+            raise ValueError(
+                f"Datastore ids are positive integers; {meta.object_name} primary key "
+                f"{value!r} cannot be stored.")
+        return self.connection.key(meta.db_table, value)
+
+    @staticmethod
+    def key_value(key):
+        return key.id_or_name
+
+    # ----- ordering -------------------------------------------------------------------------
+
+    def ordering(self):
+        """[(property, descending)] for the query's ordering."""
+        if self.query.is_sliced is False and not self.query.order_by and \
+                not self.query.default_ordering:
+            return []
+        base = self.base_alias()
+        result = []
+        seen = set()
+        for expr, _is_ref in self._order_by_pairs():
+            resolved = expr.resolve_expression(self.query, allow_joins=True, reuse=None)
+            if not isinstance(resolved, OrderBy):
+                resolved = OrderBy(resolved)
+            inner = resolved.expression
+            while hasattr(inner, "source") and not isinstance(inner, Col):
+                inner = inner.source  # PositionRef / Ref to a selected column
+            if isinstance(inner, Col) and inner.alias == base:
+                field = inner.target
+                prop = KEY if self._is_pk(field) else field.column
+            elif isinstance(inner, Col):
+                raise self.not_supported("supports_joins", "ordering across relations")
+            else:
+                raise self.not_supported(*flag_for(inner))
+            desc = resolved.descending
+            if (resolved.nulls_first and desc) or (resolved.nulls_last and not desc):
+                raise self.not_supported(
+                    "supports_order_by_nulls_modifier",
+                    "nulls_first/nulls_last against Datastore's order (null sorts first)")
+            if prop in seen:
+                continue
+            seen.add(prop)
+            result.append((prop, desc))
+            if prop == KEY:
+                break  # keys are unique: later terms never apply
+        return result
+
+    # ----- running queries ------------------------------------------------------------------
+
+    def _fetch(self, tree, order, offset, limit, keys_only=False):
+        """Entities matching ``tree`` in ``order``, sliced; through key gets, several
+        queries, or the atomic block's pending writes where needed."""
+        if tree == FALSE or limit == 0:
+            return []
+        connection = self.connection
+        kind = self.kind
+        pending = connection.pending_for(kind)
+        keys = self._keys_of(tree)
+        if keys is not None:
+            found = connection.get_entities(keys)
+            entities = [found[k.flat_path] for k in keys if k.flat_path in found]
+            return self._sort_slice(entities, order, offset, limit, presorted=False)
+        large = _large_in(tree)
+        residual = self._residual(tree)
+        if pending is None and large is None and residual is None and \
+                not _tree_has_large_in(tree):
+            return self._run(tree, order, offset, limit, keys_only)
+        full_tree = tree
+        if residual is not None:
+            # Emulation: what one query cannot say (a second != / NOT IN, a long NOT IN)
+            # is checked in Python on the entities the rest of the filter returns.
+            tree = _and([c for c in tree[1] if c not in residual]) if tree[0] == "and" \
+                else TRUE
+            large = _large_in(tree)
+        # Emulation: several queries (or pending writes) merged, then sorted and sliced.
+        trees = [tree]
+        if large is not None:
+            values = large[3]
+            trees = [_replace(tree, large, _leafnode(large[1], "IN", values[i:i + IN_LIMIT]))
+                     for i in range(0, len(values), IN_LIMIT)]
+        merged = {}
+        for part in trees:
+            part = _split_not_in(part)
+            if _tree_has_large_in(part):
+                raise self.not_supported(
+                    "supports_or_filters", "more than one IN list over 30 values in a query")
+            plain = keys_only and not pending and residual is None
+            for entity in self._run(part, order, None, None, plain):
+                if residual is None or matches(full_tree, entity):
+                    merged.setdefault(entity.key.flat_path, entity)
+        if pending:
+            for path, entity in pending.items():
+                merged.pop(path, None)
+                if entity is not None and matches(full_tree, entity):
+                    merged[path] = entity
+        return self._sort_slice(list(merged.values()), order, offset, limit, presorted=False)
+
+    @staticmethod
+    def _residual(tree):
+        """Top-level conditions Datastore can't take in one query: beyond the first
+        != / NOT_IN, and NOT_IN lists longer than 30 values."""
+        children = tree[1] if tree[0] == "and" else [tree]
+        negative = [c for c in children if c[0] == "leaf" and c[2] in ("!=", "NOT_IN")]
+        residual = [c for c in negative[1:]] + [
+            c for c in negative[:1] if c[2] == "NOT_IN" and len(c[3]) > IN_LIMIT]
+        rest = [c for c in children if c not in residual]
+
+        def negatives(node):
+            if node[0] == "leaf":
+                return [node] if node[2] in ("!=", "NOT_IN") else []
+            if node[0] in ("and", "or"):
+                return [n for child in node[1] for n in negatives(child)]
+            return []
+
+        nested = [n for c in rest for n in negatives(c)]
+        if len(nested) > 1 or any(n[2] == "NOT_IN" and len(n[3]) > IN_LIMIT for n in nested):
+            return list(children)  # the whole condition is checked in Python
+        return residual or None
+
+    def _keys_of(self, tree):
+        """The keys a filter names, when it is only ``pk = k`` or ``pk IN [...]``."""
+        if tree[0] == "leaf" and tree[1] == KEY:
+            if tree[2] == "=":
+                return [tree[3]]
+            if tree[2] == "IN":
+                return list(tree[3])
+        return None
+
+    def _sort_slice(self, entities, order, offset, limit, presorted):
+        if not presorted:
+            def compare(a, b):
+                for prop, desc in order or [(KEY, False)]:
+                    va = sort_key(a.key if prop == KEY else a.get(prop))
+                    vb = sort_key(b.key if prop == KEY else b.get(prop))
+                    if va != vb:
+                        result = -1 if va < vb else 1
+                        return -result if desc else result
+                if order and order[-1][0] == KEY:
+                    return 0
+                ka, kb = sort_key(a.key), sort_key(b.key)
+                return (ka > kb) - (ka < kb)
+
+            entities = sorted(entities, key=cmp_to_key(compare))
+        start = offset or 0
+        end = None if limit is None else start + limit
+        return entities[start:end]
+
+    def _run(self, tree, order, offset, limit, keys_only=False):
+        client = self.connection.ds
+        query = client.query(kind=self.kind)
+        if tree != TRUE:
+            query.add_filter(filter=to_native(tree))
+        if order:
+            query.order = [("-" if desc else "") + prop for prop, desc in order]
+        if keys_only:
+            query.keys_only()
+        kwargs = {}
+        if offset:
+            kwargs["offset"] = offset
+        if limit is not None:
+            kwargs["limit"] = limit
+        self.connection.log_query("RunQuery", self.kind, tree, order, offset, limit)
+        indexes.record(self.connection, self.kind, tree, order)
+        with self.connection.wrap_database_errors:
+            return list(query.fetch(**kwargs))
+
+    # ----- SELECT ---------------------------------------------------------------------------
+
+    def slice_bounds(self):
+        query = self.query
+        low = query.low_mark or 0
+        high = query.high_mark
+        limit = None if high is None else max(high - low, 0)
+        return (low or None), limit
+
+    def select_entities(self, keys_only=False):
+        self.check_joins()
+        tree = self.filter_tree()
+        order = self.ordering()
+        self.check_joins()
+        offset, limit = self.slice_bounds()
+        if self.query.distinct:
+            return self._fetch(tree, order, None, None, keys_only), (offset, limit)
+        return self._fetch(tree, order, offset, limit, keys_only), None
+
+    def execute_sql(self, result_type=MULTI, chunked_fetch=False, chunk_size=100):
+        result_type = result_type or NO_RESULTS
+        if result_type == CURSOR:
+            raise self.not_supported("supports_raw_queries", "cursors")
+        try:
+            if self.select is None:
+                self.setup_select()
+            aggregates = self._aggregates_only()
+            if aggregates:
+                row = self.aggregate_row()
+                return row if result_type == SINGLE else [row]
+            keys_only = self._keys_only()
+            entities, distinct_slice = self.select_entities(keys_only)
+            rows = self.rows(entities)
+            if distinct_slice is not None:
+                rows = self._distinct(rows, distinct_slice)
+        except EmptyResultSet:
+            rows = []
+        except FullResultSet:
+            raise
+        if result_type == ROW_COUNT:
+            return len(rows)
+        if result_type == SINGLE:
+            return rows[0] if rows else None
+        if result_type == NO_RESULTS:
+            return None
+        return rows
+
+    def has_results(self):
+        self.setup_select()
+        self.check_joins()
+        tree = self.filter_tree()
+        entities = self._fetch(tree, [], None, 1, keys_only=True)
+        return bool(entities)
+
+    def _keys_only(self):
+        for expr, _, _ in self.select:
+            if isinstance(expr, Col) and not self._is_pk(expr.target):
+                return False
+            if not isinstance(expr, Col | Value):
+                return False
+        return not self.query.select_related
+
+    @staticmethod
+    def _distinct(rows, bounds):
+        seen = set()
+        unique = []
+        for row in rows:
+            marker = json.dumps(row, default=repr, sort_keys=True)
+            if marker not in seen:
+                seen.add(marker)
+                unique.append(row)
+        offset, limit = bounds
+        start = offset or 0
+        return unique[start:None if limit is None else start + limit]
+
+    def rows(self, entities):
+        base = self.base_alias()
+        related = self._related_entities(entities) if self.query.select_related else {}
+        getters = []
+        for expr, _, _alias in self.select:
+            getters.append(self._getter(expr, base))
+        rows = []
+        for entity in entities:
+            context = {base: entity}
+            if related:
+                if not self._join_related(entity, context, related):
+                    continue  # an inner join with no related entity drops the row
+            rows.append(tuple([get(context) for get in getters]))
+        return rows
+
+    def _getter(self, expr, base):
+        if isinstance(expr, Ref):
+            expr = expr.source
+        if isinstance(expr, Value):
+            value = expr.value
+            return lambda context: value
+        if isinstance(expr, Col):
+            alias = expr.alias
+            field = expr.target
+            if field.primary_key and field is field.model._meta.pk:
+                def get_pk(context):
+                    entity = context.get(alias)
+                    return None if entity is None else entity.key.id_or_name
+                return get_pk
+            column = field.column
+
+            def get_column(context):
+                entity = context.get(alias)
+                return None if entity is None else entity.get(column)
+            return get_column
+        raise self.not_supported(*flag_for(expr))
+
+    # ----- select_related() by batched key gets ---------------------------------------------
+
+    def _related_entities(self, entities):
+        """{alias: {key path: entity}} for each followed relation, by batched key gets."""
+        query = self.query
+        base = self.base_alias()
+        by_alias = {base: entities}
+        found = {}
+        for alias, join in query.alias_map.items():
+            if alias == base or alias not in self.related_aliases:
+                continue
+            parent = join.parent_alias
+            (from_field, to_field), *rest = join.join_fields
+            from_col, to_col = from_field.column, to_field.column
+            target_meta = to_field.model._meta
+            if rest or to_col != target_meta.pk.column:
+                raise self.not_supported("supports_joins", "select_related() of this relation")
+            parents = by_alias.get(parent, [])
+            parent_meta_pk = self._meta_for_alias(parent).pk
+            keys = []
+            for entity in parents:
+                if entity is None:
+                    continue
+                value = entity.key.id_or_name if from_col == parent_meta_pk.column else \
+                    entity.get(from_col)
+                if value is not None:
+                    keys.append(self.key_for(value, target_meta))
+            fetched = self.connection.get_entities(list(dict.fromkeys(keys)))
+            found[alias] = (join, from_col, target_meta, fetched, parent_meta_pk)
+            by_alias[alias] = list(fetched.values())
+        return found
+
+    def _meta_for_alias(self, alias):
+        join = self.query.alias_map[alias]
+        if alias == self.base_alias():
+            return self.meta
+        return join.join_fields[0][1].model._meta
+
+    def _join_related(self, entity, context, related):
+        for alias, (join, from_col, target_meta, fetched, parent_pk) in related.items():
+            parent = context.get(join.parent_alias)
+            value = None
+            if parent is not None:
+                value = parent.key.id_or_name if from_col == parent_pk.column else \
+                    parent.get(from_col)
+            target = None
+            if value is not None:
+                target = fetched.get(self.key_for(value, target_meta).flat_path)
+            if target is None and join.join_type == "INNER JOIN":
+                return False
+            context[alias] = target
+        return True
+
+    # ----- aggregation ----------------------------------------------------------------------
+
+    def _aggregates_only(self):
+        annotations = self.query.annotation_select
+        if not annotations or self.query.default_cols or self.query.select:
+            return False
+        return all(getattr(a, "contains_aggregate", False) for a in annotations.values())
+
+    def aggregate_row(self):
+        """One row of aggregate values over the filtered entities."""
+        self.features.require("supports_aggregates", "aggregate()")
+        self.check_joins()
+        tree = self.filter_tree()
+        if self.query.is_sliced or self.query.distinct:
+            raise self.not_supported("supports_subqueries", "aggregates over a sliced query")
+        return [self._aggregate(annotation, tree)
+                for annotation in self.query.annotation_select.values()]
+
+    def _unwrap(self, annotation):
+        """(aggregate, default) from an aggregate or Coalesce(aggregate, default)."""
+        if isinstance(annotation, Aggregate):
+            return annotation, None
+        sources = annotation.get_source_expressions()
+        if type(annotation).__name__ == "Coalesce" and len(sources) == 2 and isinstance(
+                sources[0], Aggregate) and isinstance(sources[1], Value):
+            return sources[0], sources[1].value
+        raise self.not_supported(*flag_for(annotation))
+
+    def _aggregate(self, annotation, tree):
+        aggregate, default = self._unwrap(annotation)
+        source = aggregate.get_source_expressions()[0]
+        if aggregate.filter is not None:
+            tree = _and([tree, self._node(aggregate.filter, False)])
+        name = aggregate.name
+        if isinstance(source, Star):
+            value = self._native_aggregate(tree, None, ["count"])[0]
+            return value
+        if not isinstance(source, Col) or source.alias != self.base_alias():
+            if isinstance(source, Col):
+                raise self.not_supported("supports_joins", "aggregates across relations")
+            raise self.not_supported(*flag_for(source))
+        field = source.target
+        prop = KEY if self._is_pk(field) else field.column
+        nonnull = tree if prop == KEY else _and([tree, _leafnode(prop, "!=", None)])
+        internal = field.get_internal_type()
+        numeric = internal in ("IntegerField", "BigIntegerField", "SmallIntegerField",
+                               "PositiveIntegerField", "PositiveSmallIntegerField",
+                               "PositiveBigIntegerField", "FloatField", "AutoField",
+                               "BigAutoField", "SmallAutoField", "ForeignKey")
+        if name == "Count" and not aggregate.distinct:
+            return self._native_aggregate(nonnull, None, ["count"])[0]
+        if name in ("Min", "Max"):
+            entities = self._fetch(nonnull, [(prop, name == "Max")], None, 1)
+            if not entities:
+                return default
+            return entities[0].key.id_or_name if prop == KEY else entities[0].get(prop)
+        if name in ("Sum", "Avg") and numeric and prop != KEY:
+            count, total, mean = self._native_aggregate(nonnull, prop, ["count", "sum", "avg"])
+            if not count:
+                return default
+            return total if name == "Sum" else mean
+        # Emulated over the fetched values: Count(distinct=True), sums of decimals, ...
+        values = [
+            (e.key.id_or_name if prop == KEY else e.get(prop))
+            for e in self._fetch(nonnull, [], None, None)
+        ]
+        if name == "Count":
+            return len({json.dumps(v, default=repr) for v in values})
+        if aggregate.distinct:
+            values = list(dict.fromkeys(values))
+        if name in ("Sum", "Avg") and internal == "DecimalField":
+            from .operations import decode_decimal
+
+            decimals = [decode_decimal(v) for v in values]
+            if not decimals:
+                return default
+            total = sum(decimals)
+            return total if name == "Sum" else total / len(decimals)
+        if name in ("Sum", "Avg") and numeric:
+            if not values:
+                return default
+            total = sum(values)
+            return total if name == "Sum" else total / len(values)
+        raise self.not_supported("supports_aggregates", f"{name}() of a {internal}")
+
+    def _native_aggregate(self, tree, prop, kinds):
+        """Datastore aggregation query: count / sum / avg, merging pending writes by
+        falling back to the fetched entities when an atomic block has written the kind."""
+        if tree == FALSE:
+            return [0, 0, None][: len(kinds)]
+        if (self.connection.pending_for(self.kind) is not None or self._keys_of(tree)
+                or _tree_has_large_in(tree)):
+            entities = self._fetch(tree, [], None, None)
+            values = [e.get(prop) for e in entities] if prop else []
+            out = []
+            for kind in kinds:
+                if kind == "count":
+                    out.append(len(entities))
+                elif kind == "sum":
+                    out.append(sum(values))
+                else:
+                    out.append(sum(values) / len(values) if values else None)
+            return out
+        client = self.connection.ds
+        query = client.query(kind=self.kind)
+        if tree != TRUE:
+            query.add_filter(filter=to_native(tree))
+        aggregation = client.aggregation_query(query)
+        for index, kind in enumerate(kinds):
+            if kind == "count":
+                aggregation.count(alias=f"a{index}")
+            elif kind == "sum":
+                aggregation.sum(prop, alias=f"a{index}")
+            else:
+                aggregation.avg(prop, alias=f"a{index}")
+        self.connection.log_query("RunAggregationQuery", self.kind, tree, kinds)
+        with self.connection.wrap_database_errors:
+            results = {r.alias: r.value for batch in aggregation.fetch() for r in batch}
+        return [results.get(f"a{index}") for index in range(len(kinds))]
+
+
+class SQLAggregateCompiler(SQLCompiler):
+    """aggregate() over a sliced or distinct query: computed over the inner rows."""
+
+    def execute_sql(self, result_type=MULTI, chunked_fetch=False, chunk_size=100):
+        query = self.query
+        inner = query.inner_query
+        inner_compiler = inner.get_compiler(connection=self.connection)
+        inner_compiler.setup_select()
+        rows = inner_compiler.results_iter(inner_compiler.execute_sql(MULTI))
+        rows = [list(r) for r in rows]
+        positions = {}
+        for index, (expr, _, alias) in enumerate(inner_compiler.select):
+            if alias:
+                positions[alias] = index
+            if isinstance(expr, Col):
+                positions[(expr.alias, expr.target)] = index
+        result = []
+        for annotation in query.annotation_select.values():
+            aggregate, default = self._unwrap(annotation)
+            source = aggregate.get_source_expressions()[0]
+            if aggregate.filter is not None:
+                raise self.not_supported("supports_subqueries",
+                                         "aggregates with filter= over a sliced query")
+            if isinstance(source, Star):
+                result.append(len(rows))
+                continue
+            if isinstance(source, Ref) and source.refs in positions:
+                index = positions[source.refs]
+            elif isinstance(source, Col) and (source.alias, source.target) in positions:
+                index = positions[(source.alias, source.target)]
+            elif isinstance(source, Col):
+                matches_ = [i for (e, _, _a), i in zip(inner_compiler.select,
+                                                      range(len(inner_compiler.select)))
+                            if isinstance(e, Col) and e.target == source.target]
+                if not matches_:
+                    raise self.not_supported("supports_subqueries",
+                                             "aggregates over a sliced query")
+                index = matches_[0]
+            else:
+                raise self.not_supported("supports_subqueries", "aggregates over a sliced query")
+            values = [row[index] for row in rows if row[index] is not None]
+            if aggregate.distinct:
+                values = list(dict.fromkeys(values))
+            name = aggregate.name
+            if name == "Count":
+                result.append(len(values))
+            elif not values:
+                result.append(default)
+            elif name == "Sum":
+                result.append(sum(values))
+            elif name == "Avg":
+                result.append(sum(values) / len(values))
+            elif name == "Min":
+                result.append(min(values))
+            elif name == "Max":
+                result.append(max(values))
+            else:
+                raise self.not_supported("supports_aggregates", f"{name}() over a sliced query")
+        # Values come from converted rows: the outer converters must leave them alone.
+        self._converted = True
+        return result if result_type == SINGLE else [result]
+
+    def get_converters(self, expressions):
+        return {}
+
+
+# ----- writes ---------------------------------------------------------------------------------
+
+def unique_sets(meta):
+    """The column tuples whose values must be unique (fields, unique_together, plain
+    UniqueConstraints); conditional or expression constraints are not enforceable."""
+    sets = []
+    for field in meta.local_concrete_fields:
+        if field.unique and not field.primary_key:
+            sets.append((field.column,))
+    for together in meta.unique_together:
+        sets.append(tuple(meta.get_field(name).column for name in together))
+    for constraint in meta.total_unique_constraints:
+        sets.append(tuple(meta.get_field(name).column for name in constraint.fields))
+    return list(dict.fromkeys(sets))
+
+
+def check_constraints_supported(connection, meta):
+    for constraint in getattr(meta, "constraints", []):
+        if type(constraint).__name__ == "CheckConstraint":
+            raise connection.features.not_supported(
+                "supports_table_check_constraints",
+                f"CheckConstraint {constraint.name} (Datastore cannot enforce it)")
+        if type(constraint).__name__ == "UniqueConstraint" and (
+                constraint.condition is not None or constraint.expressions):
+            raise connection.features.not_supported(
+                "supports_partial_indexes",
+                f"UniqueConstraint {constraint.name} with a condition or expressions")
+
+
+def marker_key(connection, table, columns, values):
+    name = ",".join(columns) + "|" + json.dumps(
+        [v.isoformat() if hasattr(v, "isoformat") else v for v in values],
+        default=repr, separators=(",", ":"))
+    return connection.key(MARKER_KIND_PREFIX + table, name)
+
+
+def markers_of(connection, table, sets, props, key):
+    """{marker key path: marker entity} for the unique value sets an entity holds."""
+    out = {}
+    for columns in sets:
+        values = [props.get(column) for column in columns]
+        if any(v is None for v in values):
+            continue  # NULLs never conflict
+        mkey = marker_key(connection, table, columns, values)
+        marker = datastore.Entity(mkey)
+        marker["key"] = key
+        out[mkey.flat_path] = marker
+    return out
+
+
+def _unindexed(field):
+    # Strings are indexed (filters on them are exact); Datastore refuses indexed strings
+    # over 1500 bytes with an error. Blobs are not indexed: filters on them are refused.
+    return field.get_internal_type() == "BinaryField"
+
+
+class SQLInsertCompiler(SQLCompiler):
+    _value_rows = sql_compiler.SQLInsertCompiler._value_rows
+    prepare_value = sql_compiler.SQLInsertCompiler.prepare_value
+    pre_save_val = sql_compiler.SQLInsertCompiler.pre_save_val
+
+    def execute_sql(self, returning_fields=None):
+        query = self.query
+        meta = query.get_meta()
+        connection = self.connection
+        check_constraints_supported(connection, meta)
+        if query.on_conflict:
+            raise self.not_supported("supports_ignore_conflicts", "bulk_create() conflicts")
+        fields = list(query.fields or [])
+        value_rows = self._value_rows(fields) if fields else [[] for _ in query.objs]
+        pk = meta.pk
+        pk_index = fields.index(pk) if pk in fields else None
+        missing = [i for i, row in enumerate(value_rows)
+                   if pk_index is None or row[pk_index] is None]
+        ids = iter(connection.allocate_ids(meta.db_table, len(missing))) if missing else None
+        sets = unique_sets(meta)
+        mutations = []
+        markers = {}
+        pks = []
+        unindexed = tuple(f.column for f in fields if _unindexed(f))
+        for row in value_rows:
+            pk_value = row[pk_index] if pk_index is not None else None
+            if pk_value is None:
+                if not pk.get_internal_type().endswith("AutoField") and \
+                        pk.get_internal_type() not in ("IntegerField", "BigIntegerField"):
+                    raise ValueError(f"{meta.object_name} needs a primary key value.")
+                pk_value = next(ids)
+            elif isinstance(pk_value, int) and not isinstance(pk_value, bool):
+                connection.note_explicit_id(meta.db_table, pk_value)
+            key = self.key_for(pk_value, meta)
+            entity = datastore.Entity(key, exclude_from_indexes=unindexed)
+            for field, value in zip(fields, row):
+                if field is pk:
+                    continue
+                if hasattr(value, "resolve_expression"):
+                    raise self.not_supported("supports_functions", "expressions in inserts")
+                entity[field.column] = value
+            for path, marker in markers_of(connection, meta.db_table, sets, entity, key).items():
+                if path in markers:
+                    raise connection._integrity_error(marker.key)
+                markers[path] = marker
+            mutations.append(("insert", entity))
+            pks.append(key.id_or_name)
+        mutations.extend(("insert", marker) for marker in markers.values())
+        connection.write(mutations)
+        if not returning_fields:
+            return []
+        rows = []
+        for pk_value, (_, entity) in zip(pks, mutations):
+            rows.append([pk_value if f is pk else entity.get(f.column) for f in returning_fields])
+        cols = [f.get_col(meta.db_table) for f in returning_fields]
+        converters = self.get_converters(cols)
+        if converters:
+            rows = list(self.apply_converters(rows, converters))
+        return [tuple(r) for r in rows]
+
+
+class SQLDeleteCompiler(SQLCompiler):
+    def execute_sql(self, result_type=MULTI, chunked_fetch=False, chunk_size=100):
+        self.query.get_initial_alias()
+        meta = self.meta
+        sets = unique_sets(meta)
+        self.select = []
+        self.check_joins()
+        tree = self.filter_tree()
+        entities = self._fetch(tree, [], None, None, keys_only=not sets)
+        mutations = []
+        for entity in entities:
+            mutations.append(("delete", entity.key))
+            for marker in markers_of(self.connection, meta.db_table, sets, entity,
+                                     entity.key).values():
+                mutations.append(("delete", marker.key))
+        self.connection.write(mutations)
+        return len(entities) if result_type == ROW_COUNT else None
+
+
+class _Expression:
+    """An update() value computed per entity from its current values (F() arithmetic)."""
+
+    def __init__(self, field, expression):
+        self.field, self.expression = field, expression
+
+
+_ARITHMETIC = {"+", "-", "*", "/", "%%", "^"}
+
+
+class SQLUpdateCompiler(SQLCompiler):
+    def _check_evaluable(self, expression):
+        """F() arithmetic (+ - * / % ^) over this model's columns and constants is computed
+        in Python from each entity's values, inside a Datastore transaction; anything else
+        (functions, Case, subqueries, windows) is refused."""
+        for node in _walk(expression):
+            if getattr(node, "contains_over_clause", False):
+                raise self.not_supported("supports_window_functions", "window expressions")
+            if isinstance(node, Value | Col):
+                if isinstance(node, Col) and node.alias != self.base_alias():
+                    raise self.not_supported("supports_joins", "update() from related fields")
+                continue
+            name = type(node).__name__
+            if name in ("CombinedExpression", "DurationExpression", "TemporalSubtraction") \
+                    and node.connector in _ARITHMETIC:
+                continue
+            if name in ("ExpressionWrapper", "DurationValue"):
+                continue
+            raise self.not_supported("supports_update_expressions",
+                                     f"update() with {expression!r}")
+
+    def _evaluate(self, expression, entity):
+        name = type(expression).__name__
+        if isinstance(expression, Value):
+            return expression.value
+        if isinstance(expression, Col):
+            field = expression.target
+            value = entity.key.id_or_name if self._is_pk(field) else entity.get(field.column)
+            converters = self.get_converters([expression])
+            if converters:
+                value = next(self.apply_converters([[value]], converters))[0]
+            return value
+        if name == "ExpressionWrapper":
+            return self._evaluate(expression.expression, entity)
+        lhs = self._evaluate(expression.lhs, entity)
+        rhs = self._evaluate(expression.rhs, entity)
+        if lhs is None or rhs is None:
+            return None  # NULL propagates, as in SQL
+        op = expression.connector
+        try:
+            if op == "+":
+                return lhs + rhs
+            if op == "-":
+                return lhs - rhs
+            if op == "*":
+                return lhs * rhs
+            if op == "^":
+                return lhs ** rhs
+            if rhs == 0:
+                return None  # SQLite: division by zero is NULL
+            if isinstance(lhs, int) and isinstance(rhs, int):
+                quotient = abs(lhs) // abs(rhs) * (1 if (lhs < 0) == (rhs < 0) else -1)
+                return quotient if op == "/" else lhs - quotient * rhs  # truncating, as SQL
+            return lhs / rhs if op == "/" else lhs % rhs
+        except TypeError as e:
+            raise self.not_supported("supports_update_expressions",
+                                     f"update() computing {expression!r} ({e})") from e
+
+    def execute_sql(self, result_type=MULTI, chunked_fetch=False, chunk_size=100):
+        query = self.query
+        query.get_initial_alias()
+        if query.related_updates:
+            raise self.not_supported("supports_joins", "updates of inherited models' fields")
+        if query.update_rows is not None:
+            fields, update_rows = query.update_rows
+            values_by_pk = {row[0]: row[1:] for row in update_rows}
+            changes = None
+        else:
+            values_by_pk = fields = None
+            changes = self._changes()
+        meta = self.meta
+        sets = unique_sets(meta)
+        self.select = []
+        self.check_joins()
+        tree = self.filter_tree()
+        if query.update_rows is not None:
+            keys = [self.key_for(pk) for pk in values_by_pk]
+            found = self.connection.get_entities(keys)
+            entities = [found[k.flat_path] for k in keys if k.flat_path in found
+                        and matches(tree, found[k.flat_path])]
+        else:
+            entities = self._fetch(tree, [], None, None)
+        if not (changes or query.update_rows is not None):
+            return len(entities) if result_type == ROW_COUNT else None
+        if changes and any(isinstance(v, _Expression) for _, v in changes) and \
+                not self.connection.in_atomic_block:
+            keys = [e.key for e in entities]
+            self.connection.read_modify_write(
+                keys, lambda fresh: self._mutations(fresh, changes, None, None, meta, sets))
+            return len(entities) if result_type == ROW_COUNT else None
+        mutations = self._mutations(entities, changes, values_by_pk if query.update_rows
+                                    is not None else None,
+                                    fields if query.update_rows is not None else None,
+                                    meta, sets)
+        self.connection.write(mutations)
+        return len(entities) if result_type == ROW_COUNT else None
+
+    def _mutations(self, entities, changes, values_by_pk, fields, meta, sets):
+        mutations = []
+        new_markers = {}
+        for entity in entities:
+            old = markers_of(self.connection, meta.db_table, sets, entity, entity.key)
+            updated = datastore.Entity(entity.key,
+                                       exclude_from_indexes=tuple(entity.exclude_from_indexes))
+            updated.update(entity)
+            if changes is not None:
+                for column, value in changes:
+                    if isinstance(value, _Expression):
+                        value = value.field.get_db_prep_save(
+                            self._evaluate(value.expression, entity), self.connection)
+                    updated[column] = value
+            else:
+                row = values_by_pk.get(entity.key.id_or_name)
+                if row is None:
+                    continue
+                for field, value in zip(fields, row):
+                    updated[field.column] = value
+            new = markers_of(self.connection, meta.db_table, sets, updated, entity.key)
+            mutations.append(("upsert", updated))
+            for path, marker in old.items():
+                if path not in new:
+                    mutations.append(("delete", marker.key))
+            for path, marker in new.items():
+                if path not in old:
+                    if path in new_markers:
+                        raise self.connection._integrity_error(marker.key)
+                    new_markers[path] = marker
+                    mutations.append(("insert", marker))
+        return mutations
+
+    def _changes(self):
+        changes = []
+        for field, _model, value in self.query.values:
+            if field.primary_key:
+                raise self.not_supported("supports_update_expressions",
+                                         "update() of the primary key (it is the entity key)")
+            if hasattr(value, "resolve_expression"):
+                value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
+                if value.contains_aggregate:
+                    raise FieldError(
+                        "Aggregate functions are not allowed in this query (%s=%r)."
+                        % (field.name, value))
+                if not isinstance(value, Value):
+                    self._check_evaluable(value)
+                    changes.append((field.column, _Expression(field, value)))
+                    continue
+                value = value.value
+            elif hasattr(value, "prepare_database_save"):
+                if field.remote_field:
+                    value = value.prepare_database_save(field)
+                else:
+                    raise TypeError(
+                        "Tried to update field %s with a model instance, %r. Use a value "
+                        "compatible with %s." % (field, value, field.__class__.__name__))
+            changes.append((field.column, field.get_db_prep_save(value, self.connection)))
+        return changes
