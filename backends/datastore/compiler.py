@@ -275,6 +275,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             select.append((annotation, alias))
         self.related_plan = []
         if query.select_related:
+            self.features.require("supports_select_related", "select_related()")
             related = self.get_related_selections(select, select_mask)
             klass_info["related_klass_infos"] = related
         self.select = [(expr, (None, None), alias) for expr, alias in select]
@@ -335,7 +336,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         if isinstance(node, WhereNode):
             negated = negated ^ node.negated
             if node.connector == XOR:
-                raise self.not_supported("supports_logical_xor", "XOR of conditions (Q() ^ Q())")
+                return self._xor(node, negated)
             if node.negated:
                 self.features.require("supports_negated_filters", "exclude() and ~Q()")
             if node.connector == OR and len(node.children) > 1:
@@ -355,6 +356,22 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         if getattr(node, "contains_aggregate", False):
             raise self.not_supported("supports_group_by", "filters on aggregates")
         raise self.not_supported(*flag_for(node))
+
+    def _xor(self, node, negated):
+        """XOR, as SQL's parity form means it: an odd number of the conditions are true
+        (even, negated). Each condition is "true" or "not true" (null counts as not true),
+        which is what the leaves and their complements express exactly."""
+        children = node.children
+        if len(children) > 6:
+            raise self.not_supported("supports_logical_xor", "XOR of more than 6 conditions")
+        yes = [self._node(child, False) for child in children]
+        no = [self._node(child, True) for child in children]
+        terms = []
+        for mask in range(1 << len(children)):
+            if (bin(mask).count("1") % 2 == 1) != negated:
+                terms.append(_and([yes[i] if mask >> i & 1 else no[i]
+                                   for i in range(len(children))]))
+        return _or(terms)
 
     def _lookup_lhs(self, lookup):
         lhs = lookup.lhs
@@ -396,10 +413,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         if isinstance(lookup, Regex):
             raise self.not_supported("supports_regex_lookups", f"{name} lookups")
         if isinstance(rhs, Query) or hasattr(rhs, "get_compiler"):
-            if isinstance(lookup, In):
-                rhs = self._subquery_values(rhs)
-            else:
-                raise self.not_supported("supports_subqueries", f"{name} with a subquery")
+            raise self.not_supported("supports_subqueries", f"{name} with a subquery")
         elif hasattr(rhs, "resolve_expression"):
             if isinstance(rhs, Value):
                 rhs = rhs.value
@@ -473,14 +487,6 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             return _and([_leafnode(prop, op, value), _leafnode(prop, ">", None)])
         return _leafnode(prop, op, value)
 
-    def _subquery_values(self, subquery):
-        """``__in=QuerySet``: the inner query runs first and its values become the list
-        (exact; documented as emulated)."""
-        subquery = getattr(subquery, "query", subquery)
-        compiler = subquery.get_compiler(connection=self.connection)
-        rows = compiler.results_iter(compiler.execute_sql(MULTI))
-        return [row[0] for row in rows]
-
     # ----- keys ----------------------------------------------------------------------------
 
     def key_for(self, value, meta=None):
@@ -548,8 +554,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         pending = connection.pending_for(kind)
         keys = self._keys_of(tree)
         if keys is not None:
-            found = connection.get_entities(keys)
-            entities = [found[k.flat_path] for k in keys if k.flat_path in found]
+            # Key gets; other conditions next to the key filter are checked on the entities.
+            found = connection.get_entities(list(dict.fromkeys(keys)))
+            entities = [found[path] for path in dict.fromkeys(k.flat_path for k in keys)
+                        if path in found and matches(tree, found[path])]
             return self._sort_slice(entities, order, offset, limit, presorted=False)
         large = _large_in(tree)
         residual = self._residual(tree)
@@ -609,12 +617,14 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         return residual or None
 
     def _keys_of(self, tree):
-        """The keys a filter names, when it is only ``pk = k`` or ``pk IN [...]``."""
-        if tree[0] == "leaf" and tree[1] == KEY:
-            if tree[2] == "=":
-                return [tree[3]]
-            if tree[2] == "IN":
-                return list(tree[3])
+        """The keys a filter names, when it is ``pk = k`` or ``pk IN [...]`` (alone or
+        ANDed with other conditions)."""
+        for leaf in (tree[1] if tree[0] == "and" else [tree]):
+            if leaf[0] == "leaf" and leaf[1] == KEY:
+                if leaf[2] == "=":
+                    return [leaf[3]]
+                if leaf[2] == "IN":
+                    return list(leaf[3])
         return None
 
     def _sort_slice(self, entities, order, offset, limit, presorted):
@@ -706,7 +716,9 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         self.setup_select()
         self.check_joins()
         tree = self.filter_tree()
-        entities = self._fetch(tree, [], None, 1, keys_only=True)
+        offset, limit = self.slice_bounds()
+        entities = self._fetch(tree, self.ordering() if offset else [], offset,
+                               1 if limit is None else min(limit, 1), keys_only=True)
         return bool(entities)
 
     def _keys_only(self):
@@ -850,6 +862,8 @@ class SQLCompiler(sql_compiler.SQLCompiler):
 
     def _aggregate(self, annotation, tree):
         aggregate, default = self._unwrap(annotation)
+        if not type(aggregate).__module__.startswith("reinhardt."):
+            raise self.not_supported(*flag_for(aggregate))
         source = aggregate.get_source_expressions()[0]
         if aggregate.filter is not None:
             tree = _and([tree, self._node(aggregate.filter, False)])
@@ -868,7 +882,8 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         numeric = internal in ("IntegerField", "BigIntegerField", "SmallIntegerField",
                                "PositiveIntegerField", "PositiveSmallIntegerField",
                                "PositiveBigIntegerField", "FloatField", "AutoField",
-                               "BigAutoField", "SmallAutoField", "ForeignKey")
+                               "BigAutoField", "SmallAutoField", "ForeignKey",
+                               "DurationField")
         if name == "Count" and not aggregate.distinct:
             return self._native_aggregate(nonnull, None, ["count"])[0]
         if name in ("Min", "Max"):
@@ -876,7 +891,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             if not entities:
                 return default
             return entities[0].key.id_or_name if prop == KEY else entities[0].get(prop)
-        if name in ("Sum", "Avg") and numeric and prop != KEY:
+        if name in ("Sum", "Avg") and numeric and prop != KEY and not aggregate.distinct:
             count, total, mean = self._native_aggregate(nonnull, prop, ["count", "sum", "avg"])
             if not count:
                 return default
@@ -1171,8 +1186,7 @@ class SQLUpdateCompiler(SQLCompiler):
                 continue
             if name in ("ExpressionWrapper", "DurationValue"):
                 continue
-            raise self.not_supported("supports_update_expressions",
-                                     f"update() with {expression!r}")
+            raise self.not_supported(*flag_for(node))
 
     def _evaluate(self, expression, entity):
         name = type(expression).__name__

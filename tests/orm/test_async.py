@@ -6,6 +6,7 @@ import pytest
 
 from reinhardt.core.exceptions import ObjectDoesNotExist
 from reinhardt.orm.models import Count, F, Sum
+from tests.orm.capabilities import needs
 from tests.orm.models import Author, Book, Tag
 from tests.orm.sample import make_library
 
@@ -56,6 +57,7 @@ def test_async_for_and_aiterator(lib):
     run(go())
 
 
+@needs("supports_select_for_update")
 def test_acreate_aget_or_create_aupdate_or_create(lib):
     async def go():
         tag = await Tag.objects.acreate(name="async")
@@ -98,6 +100,7 @@ def test_abulk_create_abulk_update_ain_bulk(lib):
     run(go())
 
 
+@needs("supports_group_by")
 def test_async_annotations_and_model_methods(lib):
     async def go():
         rows = [(a.name, a.n) async for a in Author.objects.annotate(n=Count("books"))
