@@ -23,6 +23,7 @@ from functools import cmp_to_key
 
 from reinhardt.backends.sql import compiler as sql_compiler
 from reinhardt.core.exceptions import EmptyResultSet, FieldError, FullResultSet
+from reinhardt.orm.errors import IntegrityError
 from reinhardt.orm.models.aggregates import Aggregate
 from reinhardt.orm.models.expressions import Col, OrderBy, Ref, Star, Value
 from reinhardt.orm.models.lookups import (
@@ -200,8 +201,8 @@ def flag_for(expr):
     if names & {"KeyTransform", "KeyTextTransform", "KeyTransformTextLookupMixin"}:
         return "supports_json_field", "JSONField key transforms"
     for node in nodes:
-        if isinstance(node, Lookup | Transform) and not type(node).__module__.startswith(
-                "reinhardt."):
+        if (isinstance(node, Lookup | Transform) or hasattr(node, "template")) and \
+                not type(node).__module__.startswith("reinhardt."):
             return "supports_raw_queries", f"the custom {type(node).__name__} (its own SQL)"
     if any(n.__class__.__name__.startswith(("Extract", "Trunc")) or
            getattr(n, "lookup_name", None) in _DATE_NAMES for n in nodes):
@@ -355,6 +356,31 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                 return FALSE if negated else TRUE
         if getattr(node, "contains_aggregate", False):
             raise self.not_supported("supports_group_by", "filters on aggregates")
+        raise self.not_supported(*flag_for(node))
+
+    def _node3(self, node, want):
+        """The entities for which ``node`` is SQL TRUE (want=True) or SQL FALSE (want=False);
+        unknown (NULL) is neither."""
+        if isinstance(node, NothingNode):
+            return FALSE if want else TRUE
+        if isinstance(node, WhereNode):
+            if node.negated:
+                want = not want
+            if node.connector == XOR:
+                raise self.not_supported("supports_logical_xor", "XOR in a constraint")
+            parts = [self._node3(child, want) for child in node.children]
+            conjunctive = (node.connector == AND) == want
+            return _and(parts) if conjunctive else _or(parts)
+        if isinstance(node, Lookup):
+            if want:
+                return self._node(node, False)
+            complement = self._node(node, True)
+            if isinstance(node, IsNull):
+                return complement
+            column = self._lookup_lhs(node).target
+            if self._is_pk(column):
+                return complement
+            return _and([complement, _leafnode(column.column, "!=", None)])
         raise self.not_supported(*flag_for(node))
 
     def _xor(self, node, negated):
@@ -1040,15 +1066,41 @@ def unique_sets(meta):
 
 def check_constraints_supported(connection, meta):
     for constraint in getattr(meta, "constraints", []):
-        if type(constraint).__name__ == "CheckConstraint":
-            raise connection.features.not_supported(
-                "supports_table_check_constraints",
-                f"CheckConstraint {constraint.name} (Datastore cannot enforce it)")
-        if type(constraint).__name__ == "UniqueConstraint" and (
-                constraint.condition is not None or constraint.expressions):
+        if type(constraint).__name__ == "UniqueConstraint" and constraint.expressions:
             raise connection.features.not_supported(
                 "supports_partial_indexes",
-                f"UniqueConstraint {constraint.name} with a condition or expressions")
+                f"UniqueConstraint {constraint.name} over expressions")
+
+
+class Conditions:
+    """CHECK constraints and conditional unique constraints, evaluated on the entity about to
+    be written with SQL's three-valued logic: a CHECK fails only when its condition is
+    false (not unknown); a conditional unique constraint covers the rows where its
+    condition is true."""
+
+    def __init__(self, connection, model):
+        self.checks = []
+        self.partial = []
+        compiler = SQLCompiler(Query(model), connection, connection.alias)
+        compiler.query.get_initial_alias()
+        for constraint in model._meta.constraints:
+            kind = type(constraint).__name__
+            if kind == "CheckConstraint":
+                where = compiler.query.build_where(constraint.condition)
+                self.checks.append((constraint, compiler._node3(where, False)))
+            elif kind == "UniqueConstraint" and constraint.condition is not None:
+                where = compiler.query.build_where(constraint.condition)
+                columns = tuple(model._meta.get_field(n).column for n in constraint.fields)
+                self.partial.append((columns, compiler._node3(where, True)))
+
+    def check(self, entity, table):
+        for constraint, false_tree in self.checks:
+            if matches(false_tree, entity):
+                raise IntegrityError(
+                    f"CHECK constraint failed: {constraint.name} (on {table})")
+
+    def unique_sets(self, entity):
+        return [columns for columns, true_tree in self.partial if matches(true_tree, entity)]
 
 
 def marker_key(connection, table, columns, values):
@@ -1098,6 +1150,7 @@ class SQLInsertCompiler(SQLCompiler):
                    if pk_index is None or row[pk_index] is None]
         ids = iter(connection.allocate_ids(meta.db_table, len(missing))) if missing else None
         sets = unique_sets(meta)
+        conditions = Conditions(connection, meta.model) if meta.constraints else None
         mutations = []
         markers = {}
         pks = []
@@ -1119,7 +1172,12 @@ class SQLInsertCompiler(SQLCompiler):
                 if hasattr(value, "resolve_expression"):
                     raise self.not_supported("supports_functions", "expressions in inserts")
                 entity[field.column] = value
-            for path, marker in markers_of(connection, meta.db_table, sets, entity, key).items():
+            entity_sets = sets
+            if conditions is not None:
+                conditions.check(entity, meta.db_table)
+                entity_sets = sets + conditions.unique_sets(entity)
+            for path, marker in markers_of(connection, meta.db_table, entity_sets, entity,
+                                           key).items():
                 if path in markers:
                     raise connection._integrity_error(marker.key)
                 markers[path] = marker
@@ -1147,11 +1205,13 @@ class SQLDeleteCompiler(SQLCompiler):
         self.select = []
         self.check_joins()
         tree = self.filter_tree()
-        entities = self._fetch(tree, [], None, None, keys_only=not sets)
+        conditions = Conditions(self.connection, meta.model) if meta.constraints else None
+        entities = self._fetch(tree, [], None, None, keys_only=not sets and not conditions)
         mutations = []
         for entity in entities:
             mutations.append(("delete", entity.key))
-            for marker in markers_of(self.connection, meta.db_table, sets, entity,
+            entity_sets = sets + (conditions.unique_sets(entity) if conditions else [])
+            for marker in markers_of(self.connection, meta.db_table, entity_sets, entity,
                                      entity.key).values():
                 mutations.append(("delete", marker.key))
         self.connection.write(mutations)
@@ -1267,8 +1327,10 @@ class SQLUpdateCompiler(SQLCompiler):
     def _mutations(self, entities, changes, values_by_pk, fields, meta, sets):
         mutations = []
         new_markers = {}
+        conditions = Conditions(self.connection, meta.model) if meta.constraints else None
         for entity in entities:
-            old = markers_of(self.connection, meta.db_table, sets, entity, entity.key)
+            old_sets = sets + (conditions.unique_sets(entity) if conditions else [])
+            old = markers_of(self.connection, meta.db_table, old_sets, entity, entity.key)
             updated = datastore.Entity(entity.key,
                                        exclude_from_indexes=tuple(entity.exclude_from_indexes))
             updated.update(entity)
@@ -1284,7 +1346,11 @@ class SQLUpdateCompiler(SQLCompiler):
                     continue
                 for field, value in zip(fields, row):
                     updated[field.column] = value
-            new = markers_of(self.connection, meta.db_table, sets, updated, entity.key)
+            new_sets = sets
+            if conditions is not None:
+                conditions.check(updated, meta.db_table)
+                new_sets = sets + conditions.unique_sets(updated)
+            new = markers_of(self.connection, meta.db_table, new_sets, updated, entity.key)
             mutations.append(("upsert", updated))
             for path, marker in old.items():
                 if path not in new:
