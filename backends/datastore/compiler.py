@@ -201,7 +201,7 @@ def flag_for(expr):
     if names & {"KeyTransform", "KeyTextTransform", "KeyTransformTextLookupMixin"}:
         return "supports_json_field", "JSONField key transforms"
     for node in nodes:
-        if (isinstance(node, Lookup | Transform) or hasattr(node, "template")) and \
+        if isinstance(node, Lookup | Transform | Aggregate) and \
                 not type(node).__module__.startswith("reinhardt."):
             return "supports_raw_queries", f"the custom {type(node).__name__} (its own SQL)"
     if any(n.__class__.__name__.startswith(("Extract", "Trunc")) or

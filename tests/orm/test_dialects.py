@@ -217,6 +217,7 @@ def test_grouping_with_ordering_by_an_aggregate():
     assert rows == [("Bob", 3), ("Ann", 2)]
 
 
+@needs("supports_subqueries")
 def test_sliced_subquery_in_a_filter():
     for i in range(5):
         Tag.objects.create(name=f"t{i}")
