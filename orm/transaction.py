@@ -12,7 +12,12 @@ from __future__ import annotations
 from contextlib import ContextDecorator, contextmanager
 
 from reinhardt.orm.connections import DEFAULT_DB_ALIAS
-from reinhardt.orm.errors import DatabaseError, Error, TransactionManagementError
+from reinhardt.orm.errors import (
+    DatabaseError,
+    Error,
+    NotSupportedError,
+    TransactionManagementError,
+)
 
 __all__ = [
     "atomic", "Atomic", "on_commit", "commit", "rollback", "savepoint", "savepoint_commit",
@@ -130,6 +135,7 @@ class Atomic(ContextDecorator):
             # Reset state when entering an outermost atomic block.
             connection.commit_on_exit = True
             connection.needs_rollback = False
+            connection.rollback_exc = None
             if not connection.get_autocommit():
                 # Autocommit is off: mark the block as atomic without starting a
                 # transaction, and remember it for __exit__.
@@ -155,6 +161,11 @@ class Atomic(ContextDecorator):
 
     def __exit__(self, exc_type, exc_value, traceback):
         connection = get_connection(self.using)
+        # A nested block rolled back without the savepoint it needed: this block cannot
+        # commit what it did, and says so (ARCHITECTURE section 4) rather than rolling
+        # back silently.
+        doomed = exc_type is None and connection.needs_rollback and isinstance(
+            connection.rollback_exc, NotSupportedError) and not self._from_testcase
 
         if connection.in_atomic_block:
             connection.atomic_blocks.pop()
@@ -205,6 +216,17 @@ class Atomic(ContextDecorator):
                     # there is none.
                     if sid is None:
                         connection.needs_rollback = True
+                        features = connection.features
+                        if self.savepoint and not features.supports_savepoints:
+                            # The block asked for a savepoint the database cannot give:
+                            # its exception goes on as usual, and a query the outer block
+                            # tries next is refused naming the missing capability
+                            # (ARCHITECTURE section 4) instead of running as if only this
+                            # block had been undone.
+                            connection.rollback_exc = features.not_supported(
+                                "supports_savepoints",
+                                "going on after a nested atomic() block rolled back",
+                            )
                     else:
                         try:
                             connection.savepoint_rollback(sid)
@@ -235,6 +257,10 @@ class Atomic(ContextDecorator):
                     connection.connection = None
                 else:
                     connection.in_atomic_block = False
+        if doomed:
+            error = connection.rollback_exc
+            raise NotSupportedError(str(error), backend=error.backend, feature=error.feature,
+                                    flag=error.flag)
 
 
 def atomic(using=None, savepoint=True, durable=False):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import socket
 
-BACKENDS = ("sqlite", "postgresql", "mysql", "datastore")
+BACKENDS = ("sqlite", "postgresql", "mysql", "mongodb", "datastore")
 
 # How to start each server when it is down (scripts/test does it for you).
 START_HINTS = {
@@ -49,6 +49,18 @@ def _db(name: str) -> str:
     return name + os.environ.get("REINHARDT_TEST_DB_SUFFIX", "")
 
 
+def mongodb_uri() -> str:
+    """MONGODB_URI when set (a real mongod or replica set); otherwise a SecantusDB server
+    (the pinned MongoDB wire-protocol server of the ``mongodb`` extra) started on a free
+    loopback port for this run and stopped when it ends."""
+    uri = os.environ.get("MONGODB_URI")
+    if uri:
+        return uri
+    from tests.mongodb_server import start_secantus
+
+    return start_secantus()
+
+
 def database_settings(name: str) -> dict:
     if name == "sqlite":
         return {
@@ -71,6 +83,13 @@ def database_settings(name: str) -> dict:
         server = _server("MYSQL", 3306, "root")
         require_reachable(name, server["HOST"], server["PORT"])
         engine = {"ENGINE": "reinhardt.backends.mysql", **server}
+        return {
+            "default": {**engine, "NAME": _db("reinhardt")},
+            "other": {**engine, "NAME": _db("reinhardt_other")},
+            "replica": {**engine, "NAME": _db("reinhardt"), "TEST": {"MIRROR": "default"}},
+        }
+    if name == "mongodb":
+        engine = {"ENGINE": "reinhardt.backends.mongodb", "HOST": mongodb_uri()}
         return {
             "default": {**engine, "NAME": _db("reinhardt")},
             "other": {**engine, "NAME": _db("reinhardt_other")},

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "tests.orm",
     "tests.templates.tagapp",
     "tests.web.dbapp",
+    "compat_tests",
 ]
 
 ROOT_URLCONF = None

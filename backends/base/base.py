@@ -378,6 +378,12 @@ class BaseDatabaseWrapper:
             raise TransactionManagementError("This is forbidden when an 'atomic' block is active.")
 
     def validate_no_broken_transaction(self) -> None:
+        from reinhardt.orm.errors import NotSupportedError
+
+        if self.needs_rollback and isinstance(self.rollback_exc, NotSupportedError):
+            error = self.rollback_exc
+            raise NotSupportedError(str(error), backend=error.backend, feature=error.feature,
+                                    flag=error.flag)
         if self.needs_rollback:
             raise TransactionManagementError(
                 "An error occurred in the current transaction. You can't execute queries until "

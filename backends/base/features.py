@@ -92,6 +92,9 @@ FLAGS: dict[str, tuple[str, str]] = {
     "supports_partial_indexes": ("Schema", "indexes and unique constraints with condition="),
     "supports_deferrable_unique_constraints": ("Schema", "UniqueConstraint(deferrable=...)"),
     "supports_unique_constraints": ("Schema", "unique fields and UniqueConstraint enforced"),
+    "can_rename_index": ("Schema", "RenameIndex renames in place (otherwise drop and recreate)"),
+    "supports_combined_alters": ("Schema", "several column changes run as one ALTER TABLE"),
+    "supports_comments": ("Schema", "db_table_comment and db_comment reach the database"),
 }
 
 # Flags that are numbers or names rather than capabilities; documented, not in the matrix.
@@ -99,10 +102,6 @@ SETTINGS_FLAGS: dict[str, str] = {
     "max_query_params": "the most parameters one statement may carry (None: no limit)",
     "nulls_order_largest": "NULLs sort after every value in ascending order",
     "max_identifier_length": "the longest table/column name the database accepts",
-    # Schema changes (migrations)
-    "can_rename_index": ("Schema", "RenameIndex renames in place (otherwise drop and recreate)"),
-    "supports_combined_alters": ("Schema", "several column changes run as one ALTER TABLE"),
-    "supports_comments": ("Schema", "db_table_comment and db_comment reach the database"),
     "related_fields_match_type": "a foreign key column has exactly its target's type",
     "requires_casted_case_in_updates": "bulk_update() must CAST its CASE expressions",
     "supports_logical_xor": "the database has a logical XOR operator",

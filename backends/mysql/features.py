@@ -69,6 +69,15 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     related_fields_match_type = True  # a FK to an UNSIGNED column must be UNSIGNED
     requires_literal_defaults = False
 
+    # The servers the capability matrix shows a column for (attributes of a stand-in
+    # connection that the version-dependent flags below read).
+    capability_variants = {
+        "MySQL 8.0": {"mysql_is_mariadb": False, "mysql_version": (8, 0, 36),
+                      "mysql_server_info": "8.0.36"},
+        "MariaDB 10.11": {"mysql_is_mariadb": True, "mysql_version": (10, 11, 6),
+                          "mysql_server_info": "10.11.6-MariaDB"},
+    }
+
     # ----- version dependent -------------------------------------------------------------
 
     @cached_property

@@ -97,6 +97,29 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
                                     new_field)
         return (fragment, [])
 
+    def _alter_field(self, model, old_field, new_field, old_type, new_type, old_db_params,
+                     new_db_params, strict=False):
+        # TEXT/BLOB columns get no plain index (it would need a prefix length): a db_index
+        # field becoming one loses its index, and one leaving them gets it, as CREATE TABLE
+        # would do.
+        def lob(db_type):
+            return db_type is not None and db_type.lower() in _LOB_TYPES
+
+        def plain_index(field):
+            return field.db_index and not field.unique
+
+        both_indexed = plain_index(old_field) and plain_index(new_field)
+        if both_indexed and lob(new_type) and not lob(old_type):
+            meta_indexes = {index.name for index in model._meta.indexes}
+            for name in self._constraint_names(model, [old_field.column], index=True,
+                                               unique=False, type_="idx",
+                                               exclude=meta_indexes):
+                self.execute(self._delete_index_sql(model, name))
+        super()._alter_field(model, old_field, new_field, old_type, new_type, old_db_params,
+                             new_db_params, strict)
+        if both_indexed and lob(old_type) and not lob(new_type):
+            self.execute(self._create_index_sql(model, fields=[new_field]))
+
     def add_field(self, model, field):
         super().add_field(model, field)
         # A TEXT/BLOB/JSON column got no DEFAULT, so the existing rows hold the type's

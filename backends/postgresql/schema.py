@@ -84,9 +84,10 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
                                new_collation):
         """The type change with ``USING column::type`` (so text becomes numbers, numbers
         become wider or narrower, with an error rather than a silent loss when a value does
-        not fit; to varchar(n) by assignment, which refuses too long values), plus what an auto field needs: an identity column added when a column
-        becomes auto-incrementing (its sequence starting after the largest value), dropped
-        when it stops being one. Identity sequences follow their column's new type."""
+        not fit; to varchar(n) by assignment, which refuses too long values), plus what an
+        auto field needs: an identity column added when a column becomes auto-incrementing
+        (its sequence starting after the largest value), dropped when it stops being one.
+        Identity sequences follow their column's new type; legacy serial ones are altered."""
         (fragment, params), others = super()._alter_column_type_sql(
             model, old_field, new_field, new_type, old_collation, new_collation
         )
@@ -154,6 +155,36 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
         if like_index is not None:
             output.append(like_index)
         return output
+
+    def _like_opclass(self, field):
+        """The pattern operator class of the extra LIKE index ``field`` gets, or None."""
+        statement = self._create_like_index_sql(field.model, field)
+        if statement is None:
+            return None
+        return "text" if "text_pattern_ops" in str(statement) else "varchar"
+
+    def _alter_field(self, model, old_field, new_field, old_type, new_type, old_db_params,
+                     new_db_params, strict=False):
+        # The extra LIKE index follows the field: it goes when the field stops being
+        # indexed text (an integer column can't keep varchar_pattern_ops), and is made
+        # when the field becomes indexed text, as CREATE TABLE would have.
+        old_like = self._like_opclass(old_field)
+        new_like = self._like_opclass(new_field)
+        dropped = False
+        if old_like and (old_like != new_like or old_type != new_type
+                         and not (old_type.startswith("varchar")
+                                  and new_type.startswith("varchar"))):
+            self.execute(self._delete_index_sql(model, self._create_index_name(
+                model._meta.db_table, [old_field.column], suffix="_like")))
+            dropped = True
+        elif old_like and old_field.db_index and not old_field.unique and (
+            new_field.unique or not new_field.db_index
+        ):
+            dropped = True  # with the plain index, by the shared alteration steps
+        super()._alter_field(model, old_field, new_field, old_type, new_type, old_db_params,
+                             new_db_params, strict)
+        if new_like and (dropped or not old_like):
+            self.execute(self._create_like_index_sql(model, new_field))
 
     def _create_like_index_sql(self, model, field):
         """An extra index with a pattern operator class, so LIKE 'abc%' can use an index

@@ -850,24 +850,21 @@ class SQLCompiler(NodeRenderer):
 
     def get_distinct(self):
         """The DISTINCT ON terms (distinct(*fields))."""
-        result = []
-        params = []
-        opts = self.query.get_meta()
-
-        for name in self.query.distinct_fields:
-            parts = name.split(LOOKUP_SEP)
-            _, targets, alias, joins, path, _, transform_function = self._setup_joins(
-                parts, opts, None
-            )
-            targets, alias, _ = self.query.trim_joins(targets, joins, path)
+        terms, params = [], []
+        query = self.query
+        for name in query.distinct_fields:
+            joined = self._setup_joins(name.split(LOOKUP_SEP), query.get_meta(), None)
+            _field, targets, _alias, joins, path, _opts, transform = joined
+            targets, alias, _ = query.trim_joins(targets, joins, path)
+            if name in query.annotation_select:
+                # An annotation is referred to by its selected alias.
+                terms.extend(self.connection.ops.quote_name(name) for _ in targets)
+                continue
             for target in targets:
-                if name in self.query.annotation_select:
-                    result.append(self.connection.ops.quote_name(name))
-                else:
-                    r, p = self.compile(transform_function(target, alias))
-                    result.append(r)
-                    params.append(p)
-        return result, params
+                term_sql, term_params = self.compile(transform(target, alias))
+                terms.append(term_sql)
+                params.append(term_params)
+        return terms, params
 
     def find_ordering_name(self, name, opts, alias=None, default_order="ASC",
                            already_seen=None):
@@ -938,25 +935,19 @@ class SQLCompiler(NodeRenderer):
 
     def get_from_clause(self):
         """The FROM clause: the base table and the joins in use (refcount > 0)."""
-        result = []
-        params = []
-        for alias in tuple(self.query.alias_map):
-            if not self.query.alias_refcount[alias]:
-                continue
-            try:
-                from_clause = self.query.alias_map[alias]
-            except KeyError:
-                # Extra tables can end up in self.tables, but not in the
-                # alias_map if they aren't in a join. That's OK. We skip them.
-                continue
-            if from_clause.join_type is not None:
-                features = self.connection.features
-                if not features.supports_joins:
-                    raise features.not_supported("supports_joins", "joins across relations")
-            clause_sql, clause_params = self.compile(from_clause)
-            result.append(clause_sql)
-            params.extend(clause_params)
-        return result, params
+        features = self.connection.features
+        entries, params = [], []
+        for alias in list(self.query.alias_map):
+            # Compiling a join may change the map; read each entry when its turn comes.
+            table = self.query.alias_map.get(alias)
+            if table is None or not self.query.alias_refcount[alias]:
+                continue  # gone, or joined once and no longer referenced (e.g. trimmed)
+            if table.join_type is not None and not features.supports_joins:
+                raise features.not_supported("supports_joins", "joins across relations")
+            entry_sql, entry_params = self.compile(table)
+            entries.append(entry_sql)
+            params.extend(entry_params)
+        return entries, params
 
     def get_related_selections(self, select, select_mask, opts=None, root_alias=None,
                                cur_depth=1, requested=None, restricted=None):
@@ -1243,25 +1234,29 @@ class SQLCompiler(NodeRenderer):
 
     def get_converters(self, expressions):
         """{position: (converter functions, expression)} for the columns needing conversion."""
-        connection = self.connection
-        converters = {}
-        for i, expression in enumerate(expressions):
-            if expression:
-                backend_converters = connection.ops.get_db_converters(expression)
-                field_converters = expression.get_db_converters(connection)
-                if backend_converters or field_converters:
-                    converters[i] = (backend_converters + field_converters, expression)
-        return converters
+        # The backend's converters run first (driver values to Python), then the field's.
+        ops, connection = self.connection.ops, self.connection
+        plan = {}
+        for position, expression in enumerate(expressions):
+            if not expression:
+                continue
+            chain_ = [*ops.get_db_converters(expression),
+                      *expression.get_db_converters(connection)]
+            if chain_:
+                plan[position] = (chain_, expression)
+        return plan
 
     def apply_converters(self, rows, converters):
         connection = self.connection
-        converters = list(converters.items())
-        for row in map(list, rows):
-            for pos, (convs, expression) in converters:
-                value = row[pos]
-                for converter in convs:
-                    value = converter(value, expression, connection)
-                row[pos] = value
+        steps = [(position, chain_, expression)
+                 for position, (chain_, expression) in converters.items()]
+        for raw in rows:
+            row = list(raw)
+            for position, chain_, expression in steps:
+                value = row[position]
+                for convert in chain_:
+                    value = convert(value, expression, connection)
+                row[position] = value
             yield row
 
     def results_iter(self, results=None, tuple_expected=False, chunked_fetch=False,
@@ -1353,18 +1348,10 @@ class SQLCompiler(NodeRenderer):
         return cursor_iter(cursor, chunk_size)
 
     def explain_query(self):
-        result = list(self.execute_sql())
-        # Drivers differ in how EXPLAIN rows come back; join each row's parts into one line.
-        format_ = self.query.explain_info.format
-        output_formatter = str
-        for row in result:
-            for value in row:
-                if not isinstance(value, str):
-                    yield " ".join([output_formatter(c) for c in row])
-                    break
-            else:
-                yield " ".join(output_formatter(c) for c in row)
-        _ = format_
+        # One line per plan row: drivers return a row as one or several parts, not always
+        # text (e.g. numbers in SQLite's EXPLAIN QUERY PLAN), so every part is str()'d.
+        for row in list(self.execute_sql()):
+            yield " ".join(str(part) for part in row)
 
 
 class RawSQLCol(Value):
@@ -1380,43 +1367,40 @@ class SQLInsertCompiler(SQLCompiler):
     returning_params = ()
 
     def field_as_sql(self, field, get_placeholder, val):
-        """The placeholder and params for one value of one field."""
+        """The placeholder and params for one value of one field: raw SQL (no field), a
+        compiled expression, the field's own placeholder, or a plain %s."""
         if field is None:
-            # None marks a value already given as raw SQL.
-            sql, params = val, []
-        elif hasattr(val, "as_sql") or hasattr(val, "resolve_expression"):
-            # This is an expression, let's compile it.
-            sql, params = self.compile(val)
-        elif get_placeholder is not None:
-            # The field supplies its own placeholder (e.g. a function call around %s).
-            sql, params = get_placeholder(val, self, self.connection), [val]
-        else:
-            # Return the common case for the placeholder
-            sql, params = "%s", [val]
-        return sql, params
+            return val, []
+        if hasattr(val, "as_sql") or hasattr(val, "resolve_expression"):
+            return self.compile(val)
+        if get_placeholder is not None:
+            # e.g. a function call around %s
+            return get_placeholder(val, self, self.connection), [val]
+        return "%s", [val]
 
     def prepare_value(self, field, value):
         """The value ready for the database (expressions resolved, checked)."""
         if hasattr(value, "resolve_expression"):
             value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
-            # An INSERT has no existing row, so a column reference has nothing to read.
-            if value.contains_column_references:
-                raise ValueError(
-                    'Failed to insert expression "%s" on %s. F() expressions can only be '
-                    "used to update, not to insert." % (value, field)
-                )
-            if value.contains_aggregate:
-                raise FieldError(
-                    "Aggregate functions are not allowed in this query (%s=%r)."
-                    % (field.name, value)
-                )
-            if value.contains_over_clause:
-                raise FieldError(
-                    "Window expressions are not allowed in this query (%s=%r)."
-                    % (field.name, value)
-                )
+            self._refuse_in_insert(field, value)
         # Fields return expressions unchanged; JSONField turns Value(None) into JSON null.
         return field.get_db_prep_save(value, connection=self.connection)
+
+    @staticmethod
+    def _refuse_in_insert(field, value):
+        """Expressions an INSERT cannot evaluate: column references (there is no existing
+        row to read), aggregates and window functions (there is no set of rows)."""
+        if value.contains_column_references:
+            raise ValueError(
+                'Failed to insert expression "%s" on %s. F() expressions can only be '
+                "used to update, not to insert." % (value, field)
+            )
+        for flag, kind in (("contains_aggregate", "Aggregate functions"),
+                           ("contains_over_clause", "Window expressions")):
+            if getattr(value, flag):
+                raise FieldError(
+                    f"{kind} are not allowed in this query ({field.name}={value!r})."
+                )
 
     def _value_rows(self, fields):
         """The database values of every object, field by field.
@@ -1601,58 +1585,63 @@ class SQLInsertCompiler(SQLCompiler):
 class SQLDeleteCompiler(SQLCompiler):
     @cached_property
     def single_alias(self):
-        # Ensure base table is in aliases.
-        self.query.get_initial_alias()
-        return sum(self.query.alias_refcount[t] > 0 for t in self.query.alias_map) == 1
+        """Whether the filters use the base table alone (no joins)."""
+        self.query.get_initial_alias()  # the base table must be registered
+        used = [alias for alias in self.query.alias_map if self.query.alias_refcount[alias]]
+        return len(used) == 1
 
     @classmethod
     def _expr_refs_base_model(cls, expr, base_model):
-        if isinstance(expr, Query):
-            return expr.model == base_model
-        if not hasattr(expr, "get_source_expressions"):
-            return False
-        return any(
-            cls._expr_refs_base_model(source_expr, base_model)
-            for source_expr in expr.get_source_expressions()
-        )
+        """Whether ``expr`` contains a subquery over ``base_model``."""
+        pending = [expr]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, Query):
+                if node.model == base_model:
+                    return True
+                continue
+            pending.extend(getattr(node, "get_source_expressions", list)())
+        return False
 
     @cached_property
     def contains_self_reference_subquery(self):
-        return any(
-            self._expr_refs_base_model(expr, self.query.model)
-            for expr in chain(self.query.annotations.values(), self.query.where.children)
-        )
+        query = self.query
+        return any(self._expr_refs_base_model(node, query.model)
+                   for node in [*query.annotations.values(), *query.where.children])
 
     def _as_sql(self, query):
-        delete = "DELETE FROM %s" % self.quote_name(query.base_table)
+        statement = f"DELETE FROM {self.quote_name(query.base_table)}"
         try:
             where, params = self.compile(query.where)
         except FullResultSet:
-            return delete, ()
-        return f"{delete} WHERE {where}", tuple(params)
+            return statement, ()  # no condition: every row
+        return f"{statement} WHERE {where}", tuple(params)
 
     def as_sql(self):
         """DELETE FROM the table WHERE ... (through a pk subquery when joins are needed)."""
-        if self.single_alias and (
-            getattr(self.connection.features, "delete_can_self_reference_subquery", True)
+        features = self.connection.features
+        direct = self.single_alias and (
+            getattr(features, "delete_can_self_reference_subquery", True)
             or not self.contains_self_reference_subquery
-        ):
+        )
+        if direct:
             return self._as_sql(self.query)
-        innerq = self.query.clone()
-        innerq.__class__ = Query
-        innerq.clear_select_clause()
-        pk = self.query.model._meta.pk
-        innerq.select = [pk.get_col(self.query.get_initial_alias())]
-        outerq = Query(self.query.model)
-        if not getattr(self.connection.features, "update_can_self_select", True):
+        # Joins (or a subquery over the same table where that is not allowed): select the
+        # matching primary keys in a subquery and delete by key.
+        keys = self.query.clone()
+        keys.__class__ = Query
+        keys.clear_select_clause()
+        keys.select = [self.query.model._meta.pk.get_col(self.query.get_initial_alias())]
+        if not getattr(features, "update_can_self_select", True):
             # MySQL cannot select from the table being changed in a subquery; a derived
             # table is materialised first, which makes it legal.
             from reinhardt.orm.models.expressions import RawSQL
 
-            sql, params = innerq.get_compiler(connection=self.connection).as_sql()
-            innerq = RawSQL("SELECT * FROM (%s) subquery" % sql, params)
-        outerq.add_filter("pk__in", innerq)
-        return self._as_sql(outerq)
+            keys_sql, keys_params = keys.get_compiler(connection=self.connection).as_sql()
+            keys = RawSQL(f"SELECT * FROM ({keys_sql}) subquery", keys_params)
+        by_key = Query(self.query.model)
+        by_key.add_filter("pk__in", keys)
+        return self._as_sql(by_key)
 
 
 class SQLUpdateCompiler(SQLCompiler):
@@ -1663,64 +1652,52 @@ class SQLUpdateCompiler(SQLCompiler):
             return "", ()
         if self.query.update_rows is not None:
             return self.update_from_rows_sql()
-        features = self.connection.features
-        qn = self.quote_name
-        values, update_params = [], []
-        for field, _model, val in self.query.values:
-            if hasattr(val, "resolve_expression"):
-                val = val.resolve_expression(self.query, allow_joins=False, for_save=True)
-                if val.contains_aggregate:
-                    raise FieldError(
-                        "Aggregate functions are not allowed in this query (%s=%r)."
-                        % (field.name, val)
-                    )
-                if val.contains_over_clause:
-                    raise FieldError(
-                        "Window expressions are not allowed in this query (%s=%r)."
-                        % (field.name, val)
-                    )
-                if not isinstance(val, Value) and not features.supports_update_expressions:
-                    raise features.not_supported(
-                        "supports_update_expressions", "update() with expressions"
-                    )
-            elif hasattr(val, "prepare_database_save"):
-                if field.remote_field:
-                    val = val.prepare_database_save(field)
-                else:
-                    raise TypeError(
-                        "Tried to update field %s with a model instance, %r. "
-                        "Use a value compatible with %s."
-                        % (field, val, field.__class__.__name__)
-                    )
-            val = field.get_db_prep_save(val, connection=self.connection)
-
-            # Getting the placeholder for the field.
-            if hasattr(field, "get_placeholder"):
-                placeholder = field.get_placeholder(val, self, self.connection)
-            else:
-                placeholder = "%s"
-            name = field.column
-            if hasattr(val, "as_sql") or hasattr(val, "resolve_expression"):
-                sql, params = self.compile(val)
-                values.append("%s = %s" % (qn(name), placeholder % sql))
-                update_params.extend(params)
-            elif val is not None:
-                values.append("%s = %s" % (qn(name), placeholder))
-                update_params.append(val)
-            else:
-                values.append("%s = NULL" % qn(name))
-        table = self.query.base_table
-        result = [
-            "UPDATE %s SET" % qn(table),
-            ", ".join(values),
-        ]
+        assignments, params = [], []
+        for field, _model, value in self.query.values:
+            sql, value_params = self._assignment(field, value)
+            assignments.append(sql)
+            params.extend(value_params)
+        statement = f"UPDATE {self.quote_name(self.query.base_table)} SET {', '.join(assignments)}"
         try:
-            where, params = self.compile(self.query.where)
+            where, where_params = self.compile(self.query.where)
         except FullResultSet:
-            params = []
-        else:
-            result.append("WHERE %s" % where)
-        return " ".join(result), tuple(update_params + list(params))
+            return statement, tuple(params)  # every row
+        return f"{statement} WHERE {where}", (*params, *where_params)
+
+    def _assignment(self, field, value):
+        """``column = <value>`` for one field of update(), and its parameters."""
+        features = self.connection.features
+        if hasattr(value, "resolve_expression"):
+            value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
+            for flag, kind in (("contains_aggregate", "Aggregate functions"),
+                               ("contains_over_clause", "Window expressions")):
+                if getattr(value, flag):
+                    raise FieldError(
+                        f"{kind} are not allowed in this query ({field.name}={value!r})."
+                    )
+            if not isinstance(value, Value) and not features.supports_update_expressions:
+                raise features.not_supported(
+                    "supports_update_expressions", "update() with expressions"
+                )
+        elif hasattr(value, "prepare_database_save"):
+            # A model instance: only a relation can take one (it stores the key).
+            if not field.remote_field:
+                raise TypeError(
+                    "Tried to update field %s with a model instance, %r. "
+                    "Use a value compatible with %s." % (field, value, type(field).__name__)
+                )
+            value = value.prepare_database_save(field)
+        value = field.get_db_prep_save(value, connection=self.connection)
+        column = self.quote_name(field.column)
+        get_placeholder = getattr(field, "get_placeholder", None)
+        placeholder = (get_placeholder(value, self, self.connection)
+                       if get_placeholder is not None else "%s")
+        if hasattr(value, "as_sql") or hasattr(value, "resolve_expression"):
+            sql, sql_params = self.compile(value)
+            return f"{column} = {placeholder % sql}", list(sql_params)
+        if value is None:
+            return f"{column} = NULL", []
+        return f"{column} = {placeholder}", [value]
 
     def update_from_rows_sql(self):
         """``UPDATE t SET f = rows.f, ... FROM (SELECT %s AS pk, %s AS f UNION ALL VALUES
@@ -1763,14 +1740,14 @@ class SQLUpdateCompiler(SQLCompiler):
 
     def execute_sql(self, result_type):
         """Run the UPDATE (and those of parent tables); returns the rows matched."""
-        rows = super().execute_sql(ROW_COUNT)
-        is_empty = not rows
-        for query in self.query.get_related_updates():
-            aux_rows = query.get_compiler(self.using).execute_sql(result_type)
-            if is_empty and aux_rows:
-                rows = aux_rows
-                is_empty = False
-        return rows if result_type == ROW_COUNT else None
+        matched = super().execute_sql(ROW_COUNT)
+        for parent_update in self.query.get_related_updates():
+            parent_matched = parent_update.get_compiler(self.using).execute_sql(result_type)
+            # When this table had nothing to set, the count comes from the first parent
+            # table that matched rows.
+            if not matched and parent_matched:
+                matched = parent_matched
+        return matched if result_type == ROW_COUNT else None
 
     def pre_sql_setup(self):
         """Updates touching joined tables become ``WHERE pk IN (subquery)``; updates of
@@ -1829,22 +1806,19 @@ class SQLUpdateCompiler(SQLCompiler):
 class SQLAggregateCompiler(SQLCompiler):
     def as_sql(self):
         """SELECT the aggregates FROM (the inner query) subquery."""
-        sql, params = [], []
-        for annotation in self.query.annotation_select.values():
-            ann_sql, ann_params = self.compile(annotation)
-            ann_sql, ann_params = annotation.select_format(self, ann_sql, ann_params)
-            sql.append(ann_sql)
-            params.extend(ann_params)
-        self.col_count = len(self.query.annotation_select)
-        sql = ", ".join(sql)
-        params = tuple(params)
-
-        inner_query_sql, inner_query_params = self.query.inner_query.get_compiler(
+        columns, params = [], []
+        for aggregate in self.query.annotation_select.values():
+            column, column_params = aggregate.select_format(self, *self.compile(aggregate))
+            columns.append(column)
+            params.extend(column_params)
+        self.col_count = len(columns)
+        inner = self.query.inner_query.get_compiler(
             self.using, connection=self.connection, elide_empty=self.elide_empty,
-        ).as_sql(with_col_aliases=True)
-        sql = "SELECT %s FROM (%s) subquery" % (sql, inner_query_sql)
-        params += inner_query_params
-        return sql, params
+        )
+        # Inner columns get aliases so that the outer aggregates can refer to them.
+        inner_sql, inner_params = inner.as_sql(with_col_aliases=True)
+        sql = f"SELECT {', '.join(columns)} FROM ({inner_sql}) subquery"
+        return sql, (*params, *inner_params)
 
 
 def cursor_iter(cursor, chunk_size):

@@ -403,54 +403,47 @@ class NodeRenderer:
             features.require("supports_or_filters", f"{node.connector} of filters (Q | Q)")
         if node.negated:
             features.require("supports_negated_filters", "exclude() and ~Q()")
-        result = []
-        result_params = []
-        if node.connector == "AND":
-            full_needed, empty_needed = len(node.children), 1
-        else:
-            full_needed, empty_needed = 1, len(node.children)
-
-        if node.connector == "XOR" and not connection.features.supports_logical_xor:
-            # XOR fallback: an odd count of true operands, i.e. (a OR b OR ...) AND MOD(a +
-            # b + ..., 2) = 1.
+        if node.connector == "XOR" and not features.supports_logical_xor:
+            # XOR fallback: an odd count of true operands, i.e. (a OR b OR ...) AND
+            # MOD(a + b + ..., 2) = 1.
             return self.compile(node.xor_as_or_and_parity())
-
+        if not node.children:
+            raise FullResultSet  # Q() and ~Q() filter nothing out
+        # A child that matches no row decides an AND; one that matches every row decides an
+        # OR/XOR. Children of the other kind are left out of the SQL.
+        decisive = "empty" if node.connector == "AND" else "full"
+        parts, params = [], []
         for child in node.children:
             try:
-                sql, params = self.compile(child)
+                sql, child_params = self.compile(child)
+                outcome = "sql" if sql else "full"
             except EmptyResultSet:
-                empty_needed -= 1
+                outcome = "empty"
             except FullResultSet:
-                full_needed -= 1
-            else:
-                if sql:
-                    result.append(sql)
-                    result_params.extend(params)
-                else:
-                    full_needed -= 1
-            # A child that can match nothing or everything decides whether the whole AND/OR
-            # is empty or full.
-            if empty_needed == 0:
-                if node.negated:
-                    raise FullResultSet
-                else:
-                    raise EmptyResultSet
-            if full_needed == 0:
-                if node.negated:
-                    raise EmptyResultSet
-                else:
-                    raise FullResultSet
-        conn = " %s " % node.connector
-        sql_string = conn.join(result)
-        if not sql_string:
-            raise FullResultSet
+                outcome = "full"
+            if outcome == "sql":
+                parts.append(sql)
+                params.extend(child_params)
+            elif outcome == decisive:
+                self._raise_folded(outcome, node.negated)
+        if not parts:
+            # Every child was of the non-deciding kind: the node is all of that kind.
+            self._raise_folded("full" if decisive == "empty" else "empty", node.negated)
+        joined = f" {node.connector} ".join(parts)
         if node.negated:
             # Always parenthesise a negated condition; some backends misparse NOT before a
             # single term.
-            sql_string = "NOT (%s)" % sql_string
-        elif len(result) > 1 or node.resolved:
-            sql_string = "(%s)" % sql_string
-        return sql_string, result_params
+            return f"NOT ({joined})", params
+        if len(parts) > 1 or node.resolved:
+            return f"({joined})", params
+        return joined, params
+
+    @staticmethod
+    def _raise_folded(outcome, negated):
+        """Report a condition that matches no row ("empty") or every row ("full")."""
+        if negated:
+            outcome = "full" if outcome == "empty" else "empty"
+        raise EmptyResultSet if outcome == "empty" else FullResultSet
 
     def visit_NothingNode(self, node):
         raise EmptyResultSet
@@ -489,45 +482,38 @@ class NodeRenderer:
         return self.quote_name(node.table_name) + alias_str, []
 
     def visit_Join(self, node):
-        join_conditions = []
-        params = []
-        for lhs, rhs in node.join_fields:
-            lhs_sql, lhs_params = self.compile(lhs.get_col(node.parent_alias))
-            rhs_sql, rhs_params = self.compile(rhs.get_col(node.table_alias))
-            join_conditions.append(f"{lhs_sql} = {rhs_sql}")
-            params.extend(lhs_params)
-            params.extend(rhs_params)
+        """<join type> <table> [<alias>] ON (<column pairs> AND (<relation condition>) AND
+        (<FilteredRelation condition>))."""
+        conditions, params = [], []
 
-        # The relation's extra join condition, parenthesised.
-        extra_cond = node.join_field.get_extra_restriction(node.table_alias, node.parent_alias)
-        if extra_cond:
-            extra_sql, extra_params = self.compile(extra_cond)
-            join_conditions.append("(%s)" % extra_sql)
-            params.extend(extra_params)
+        def add(sql, sql_params, wrap=False):
+            conditions.append(f"({sql})" if wrap else sql)
+            params.extend(sql_params)
+
+        for parent_field, joined_field in node.join_fields:
+            left, left_params = self.compile(parent_field.get_col(node.parent_alias))
+            right, right_params = self.compile(joined_field.get_col(node.table_alias))
+            add(f"{left} = {right}", [*left_params, *right_params])
+        # Relations such as generic ones restrict the join further.
+        restriction = node.join_field.get_extra_restriction(node.table_alias, node.parent_alias)
+        if restriction:
+            add(*self.compile(restriction), wrap=True)
         if node.filtered_relation:
             try:
-                extra_sql, extra_params = self.compile(node.filtered_relation)
+                add(*self.compile(node.filtered_relation), wrap=True)
             except FullResultSet:
-                pass
-            else:
-                join_conditions.append("(%s)" % extra_sql)
-                params.extend(extra_params)
-        if not join_conditions:
-            # The join may follow a reverse relation: use the field it mirrors.
+                pass  # a condition true for every row adds nothing
+        if not conditions:
+            # Name the field the user declared, also when the join follows its reverse side.
             declared_field = getattr(node.join_field, "field", node.join_field)
             raise ValueError(
                 "Join generated an empty ON clause. %s did not yield either joining columns "
                 "or extra restrictions." % declared_field.__class__
             )
-        on_clause_sql = " AND ".join(join_conditions)
-        alias_str = (
-            "" if node.table_alias == node.table_name
-            else (" %s" % self.quote_name(node.table_alias))
-        )
-        sql = "%s %s%s ON (%s)" % (
-            node.join_type, self.quote_name(node.table_name), alias_str, on_clause_sql,
-        )
-        return sql, params
+        table = self.quote_name(node.table_name)
+        if node.table_alias != node.table_name:
+            table = f"{table} {self.quote_name(node.table_alias)}"
+        return f"{node.join_type} {table} ON ({' AND '.join(conditions)})", params
 
     def visit_FilteredRelation(self, node):
         return self.compile(node.resolved_condition)
@@ -722,8 +708,9 @@ class NodeRenderer:
     def visit_YearLookup(self, node, **extra):
         self.connection.features.require("supports_date_lookups", f"{node.lookup_name} lookups")
         # Comparing a date part with a literal becomes a range on the column itself, which
-        # can use an index.
-        if node.rhs_is_direct_value():
+        # can use an index; a year no date can hold (outside 1..9999) has no such range and
+        # compares the extracted year instead (year 0 matches nothing, year__gt=0 every date).
+        if node.rhs_is_direct_value() and _in_date_range(node.rhs):
             # The column itself, without the extraction.
             lhs_sql, params = node.process_lhs(self, self.connection, node.lhs.lhs)
             rhs_sql, _ = node.process_rhs(self, self.connection)
@@ -850,6 +837,12 @@ def _year_direct_rhs_sql(node, connection, rhs):
     if isinstance(node, YearExact):
         return "BETWEEN %s AND %s"
     return connection.ops.operators[node.lookup_name] % rhs
+
+
+def _in_date_range(year) -> bool:
+    import datetime
+
+    return isinstance(year, int) and datetime.MINYEAR <= year <= datetime.MAXYEAR - 1
 
 
 def _year_bound_params(node, start, finish):

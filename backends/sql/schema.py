@@ -280,7 +280,9 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
         default_sql, params = compiler.compile(db_default.resolve_expression(query))
         if params:
             default_sql = default_sql % tuple(self.quote_value(p) for p in params)
-        return default_sql, ()
+        # An expression default is parenthesised: SQLite and MySQL accept only literals
+        # and a few keywords unparenthesised; PostgreSQL takes both.
+        return f"({default_sql})", ()
 
     def _collate_sql(self, collation, old_collation=None, table_name=None):
         return "COLLATE " + self.quote_name(collation)

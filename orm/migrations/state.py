@@ -49,6 +49,8 @@ class ProjectState:
         # After a change, the last rendered registry and the models to render again in it.
         self._base_apps: StateApps | None = None
         self._stale: set[ModelKey] = set()
+        # Changed models whose whole connected group of related models renders again.
+        self._stale_through_relations: set[ModelKey] = set()
 
     # -- rendering -----------------------------------------------------------------
 
@@ -60,18 +62,44 @@ class ProjectState:
         again; the other model classes are reused from the previous rendering.
         """
         base, stale = self._base_apps, self._stale | self._related_keys(self._stale)
+        stale |= self._connected_keys(self._stale_through_relations)
         self._base_apps, self._stale = None, set()
+        self._stale_through_relations = set()
         if base is None:
             return StateApps(self.real_apps, self.models)
         return base.rerender(self.models, stale)
 
-    def _before_change(self, *model_keys: ModelKey) -> None:
-        """Note models about to change (and, as they are now, the models related to them)."""
+    def _before_change(self, *model_keys: ModelKey, through_relations: bool = False) -> None:
+        """Note models about to change (and, as they are now, the models related to them).
+
+        ``through_relations``: the change reaches models related to the related ones too (a
+        model added, removed or renamed; a relation, primary key or unique field changed,
+        whose type the columns pointing at it follow). A model class that is reused points
+        at the classes of its neighbours as they were rendered: so that every class along
+        a chain of relations (A <- B <- C) sees the others as they are now, the whole
+        connected group is rendered again.
+        """
         if "apps" in self.__dict__:
             self._base_apps = self.__dict__.pop("apps")
         if self._base_apps is not None:
             keys = set(model_keys)
             self._stale |= keys | self._related_keys(keys)
+            if through_relations:
+                self._stale |= self._connected_keys(keys)
+                self._stale_through_relations |= keys
+
+    def _connected_keys(self, keys: set[ModelKey]) -> set[ModelKey]:
+        """``keys`` and every model reachable from them through relations and bases."""
+        found, frontier = set(keys), set(keys)
+        while frontier:
+            frontier = self._related_keys(frontier) - found
+            found |= frontier
+        return found
+
+    def _field_reaches_relations(self, model_key: ModelKey, name: str) -> bool:
+        model_state = self.models.get(model_key)
+        field = model_state.fields.get(name) if model_state is not None else None
+        return field is None or _reaches_relations(field)
 
     def _changed(self) -> None:
         """Forget the rendered models; the next ``apps`` access renders what changed."""
@@ -106,11 +134,11 @@ class ProjectState:
         return related
 
     def reload_model(self, app_label: str, model_name: str, delay: bool = False) -> None:
-        self._before_change((app_label, model_name))
+        self._before_change((app_label, model_name), through_relations=not delay)
         self._changed()
 
     def reload_models(self, models, delay: bool = True) -> None:
-        self._before_change(*models)
+        self._before_change(*models, through_relations=not delay)
         self._changed()
 
     def clear_delayed_apps_cache(self) -> None:
@@ -128,6 +156,7 @@ class ProjectState:
         else:
             new_state._base_apps = self._base_apps
             new_state._stale = set(self._stale)
+            new_state._stale_through_relations = set(self._stale_through_relations)
         return new_state
 
     @classmethod
@@ -145,18 +174,20 @@ class ProjectState:
     # -- models --------------------------------------------------------------------
 
     def add_model(self, model_state: ModelState) -> None:
-        self._before_change((model_state.app_label, model_state.name_lower))
+        self._before_change((model_state.app_label, model_state.name_lower),
+                            through_relations=True)
         self.models[model_state.app_label, model_state.name_lower] = model_state
         self._changed()
 
     def remove_model(self, app_label: str, model_name: str) -> None:
-        self._before_change((app_label, model_name))
+        self._before_change((app_label, model_name), through_relations=True)
         del self.models[app_label, model_name]
         self._changed()
 
     def rename_model(self, app_label: str, old_name: str, new_name: str) -> None:
         """Rename a model and point every relation to it at the new name."""
-        self._before_change((app_label, old_name.lower()), (app_label, new_name.lower()))
+        self._before_change((app_label, old_name.lower()), (app_label, new_name.lower()),
+                            through_relations=True)
         old_key = (app_label, old_name.lower())
         renamed = self.models[old_key].clone()
         renamed.name = new_name
@@ -247,7 +278,8 @@ class ProjectState:
     # -- fields --------------------------------------------------------------------
 
     def add_field(self, app_label, model_name, name, field, preserve_default: bool) -> None:
-        self._before_change((app_label, model_name))
+        self._before_change((app_label, model_name),
+                            through_relations=_reaches_relations(field))
         if not preserve_default:
             # The default was only for filling existing rows; the model has none.
             field = field.clone()
@@ -256,13 +288,16 @@ class ProjectState:
         self._changed()
 
     def remove_field(self, app_label, model_name, name) -> None:
-        self._before_change((app_label, model_name))
+        self._before_change((app_label, model_name), through_relations=(
+            self._field_reaches_relations((app_label, model_name), name)))
         model_state = self.models[app_label, model_name]
         model_state.fields.pop(name)
         self._changed()
 
     def alter_field(self, app_label, model_name, name, field, preserve_default: bool) -> None:
-        self._before_change((app_label, model_name))
+        self._before_change((app_label, model_name), through_relations=(
+            _reaches_relations(field)
+            or self._field_reaches_relations((app_label, model_name), name)))
         if not preserve_default:
             field = field.clone()
             field.default = _models().NOT_PROVIDED
@@ -275,7 +310,8 @@ class ProjectState:
     def rename_field(self, app_label, model_name, old_name, new_name) -> None:
         """Rename a field, and every reference to it: options, indexes, constraints,
         ``to_field`` of relations pointing at it."""
-        self._before_change((app_label, model_name))
+        self._before_change((app_label, model_name), through_relations=(
+            self._field_reaches_relations((app_label, model_name), old_name)))
         model_key = (app_label, model_name)
         model_state = self.models[model_key]
         fields = model_state.fields
@@ -368,6 +404,12 @@ def _with_renamed_field(obj, old_name: str, new_name: str):
         for f in fields
     )
     return type(obj)(*args, **kwargs)
+
+
+def _reaches_relations(field) -> bool:
+    """Whether other models' columns or classes depend on this field: a relation, or a
+    field relations may point at (primary key, unique)."""
+    return bool(field.is_relation or field.primary_key or getattr(field, "unique", False))
 
 
 def _relation_targets(field) -> list:

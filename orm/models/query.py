@@ -824,14 +824,15 @@ class QuerySet(AltersData):
                 )
             return OnConflict.IGNORE
         elif update_conflicts:
-            if not db_features.supports_update_conflicts:
-                raise db_features.not_supported(
-                    "supports_update_conflicts", "bulk_create(update_conflicts=True)"
-                )
+            # Bad arguments are an error on every backend, before any capability check.
             if not update_fields:
                 raise ValueError(
                     "Fields that will be updated when a row insertion fails on conflicts "
                     "must be provided."
+                )
+            if not db_features.supports_update_conflicts:
+                raise db_features.not_supported(
+                    "supports_update_conflicts", "bulk_create(update_conflicts=True)"
                 )
             if unique_fields and not db_features.supports_update_conflicts_with_target:
                 raise db_features.not_supported(
@@ -1055,9 +1056,14 @@ class QuerySet(AltersData):
             create_defaults = update_defaults
         self._for_write = True
         with transaction.atomic(using=self.db):
-            # SELECT ... FOR UPDATE: a concurrent update_or_create() waits for this one to
-            # save.
-            obj, created = self.select_for_update().get_or_create(create_defaults, **kwargs)
+            # Lock the row so that a concurrent update is blocked until
+            # update_or_create() has performed its save. A backend without row locks
+            # (MongoDB) relies on its transaction instead: a concurrent write to the same
+            # row makes one of the two transactions fail, so no update is lost.
+            locked = self
+            if connections[self.db].features.supports_select_for_update:
+                locked = self.select_for_update()
+            obj, created = locked.get_or_create(create_defaults, **kwargs)
             if created:
                 return obj, created
             for k, v in resolve_callables(update_defaults):

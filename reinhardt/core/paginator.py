@@ -77,11 +77,13 @@ class Paginator:
 
     def page(self, number) -> Page:
         number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        return self._get_page(self.object_list[bottom:top], number, self)
+        start = (number - 1) * self.per_page
+        end = start + self.per_page
+        # The page that would leave no more than `orphans` items behind takes them too.
+        remaining_after = self.count - end
+        if remaining_after <= self.orphans:
+            end = self.count
+        return self._get_page(self.object_list[start:end], number, self)
 
     def _get_page(self, *args, **kwargs) -> Page:
         return Page(*args, **kwargs)
@@ -96,10 +98,10 @@ class Paginator:
 
     @cached_property
     def num_pages(self) -> int:
-        if self.count == 0 and not self.allow_empty_first_page:
-            return 0
-        hits = max(1, self.count - self.orphans)
-        return ceil(hits / self.per_page)
+        if not self.count:
+            return 1 if self.allow_empty_first_page else 0
+        # Orphans are folded into the page before, so they never open a page of their own.
+        return max(1, ceil((self.count - self.orphans) / self.per_page))
 
     @property
     def page_range(self) -> range:
@@ -122,21 +124,25 @@ class Paginator:
     def get_elided_page_range(self, number=1, *, on_each_side: int = 3, on_ends: int = 2):
         """Page numbers around ``number`` and at both ends, with ELLIPSIS for the gaps."""
         number = self.validate_number(number)
-        if self.num_pages <= (on_each_side + on_ends) * 2:
+        last = self.num_pages
+        if last <= 2 * (on_each_side + on_ends):
             yield from self.page_range
             return
-        if number > (1 + on_each_side + on_ends) + 1:
+        window_start, window_end = number - on_each_side, number + on_each_side
+        # A gap is only elided when it hides at least two pages; a single hidden page
+        # would take as much room as the ellipsis.
+        if window_start - on_ends > 2:
             yield from range(1, on_ends + 1)
             yield self.ELLIPSIS
-            yield from range(number - on_each_side, number + 1)
+            yield from range(window_start, number + 1)
         else:
             yield from range(1, number + 1)
-        if number < (self.num_pages - on_each_side - on_ends) - 1:
-            yield from range(number + 1, number + on_each_side + 1)
+        if last - on_ends - window_end > 1:
+            yield from range(number + 1, window_end + 1)
             yield self.ELLIPSIS
-            yield from range(self.num_pages - on_ends + 1, self.num_pages + 1)
+            yield from range(last - on_ends + 1, last + 1)
         else:
-            yield from range(number + 1, self.num_pages + 1)
+            yield from range(number + 1, last + 1)
 
 
 def _takes_no_arguments(func) -> bool:

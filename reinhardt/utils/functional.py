@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import itertools
 import operator
 from functools import total_ordering, wraps
 
@@ -11,9 +10,10 @@ from functools import total_ordering, wraps
 class cached_property:
     """Compute an attribute once per instance, then read it as a plain attribute.
 
-    Unlike functools.cached_property (which takes a lock on every first access before
-    Python 3.12), this one is lock-free, as Django's is: the value is stored in the
-    instance's __dict__, which shadows the descriptor from then on.
+    The first read stores the value in the instance's ``__dict__``; being a non-data
+    descriptor, the property is shadowed by that entry from then on, so later reads cost a
+    dict lookup and ``del obj.attr`` recomputes. No lock is taken (functools' version took
+    one before Python 3.12).
     """
 
     name = None
@@ -23,20 +23,20 @@ class cached_property:
         self.__doc__ = func.__doc__
 
     def __set_name__(self, owner, name):
-        if self.name is None:
-            self.name = name
-            self.func = self.real_func
-        elif name != self.name:
+        if self.name is not None and self.name != name:
             raise TypeError(
                 "Cannot assign the same cached_property to two different names "
                 f"({self.name!r} and {name!r})."
             )
+        self.name = name
+        self.func = self.real_func
 
     def __get__(self, instance, cls=None):
         if instance is None:
             return self
-        res = instance.__dict__[self.name] = self.func(instance)
-        return res
+        value = self.func(instance)
+        instance.__dict__[self.name] = value
+        return value
 
 
 class classproperty:
@@ -57,93 +57,96 @@ class Promise:
     """Base class of the proxies that lazy() returns, so code can recognise them."""
 
 
+def _resolved(value):
+    """The value a promise stands for (other values unchanged)."""
+    return value._evaluate() if isinstance(value, Promise) else value
+
+
+def _comparison(op):
+    def compare(self, other):
+        return op(self._evaluate(), _resolved(other))
+
+    return compare
+
+
+def _binary(op):
+    def apply(self, other):
+        return op(self._evaluate(), other)
+
+    return apply
+
+
+def _forward(name):
+    """A method that evaluates the promise and calls ``name`` on the result."""
+
+    def forwarded(self, *args, **kwargs):
+        return getattr(self._evaluate(), name)(*args, **kwargs)
+
+    forwarded.__name__ = name
+    return forwarded
+
+
 def lazy(func, *resultclasses):
-    """Turn ``func`` into one whose result is computed only when it is used."""
+    """Turn ``func`` into one whose result is computed only when it is used.
+
+    The returned callable gives a promise: an object that calls ``func`` again each time
+    it is used as a value (str(), comparisons, formatting, methods of ``resultclasses``).
+    Translations use it so that a message is translated in the language active when it is
+    shown, not when the module was imported.
+    """
 
     class __proxy__(Promise):
+        __slots__ = ("_args", "_kw")
+
         def __init__(self, args, kw):
             self._args = args
             self._kw = kw
 
+        def _evaluate(self):
+            return func(*self._args, **self._kw)
+
         def __reduce__(self):
-            return (_lazy_proxy_unpickle, (func, self._args, self._kw) + resultclasses)
+            # Pickled as the call that makes it, so it stays lazy after unpickling.
+            return (_lazy_proxy_unpickle, (func, self._args, self._kw, *resultclasses))
 
         def __deepcopy__(self, memo):
+            # Immutable from the outside: a copy may be the object itself.
             memo[id(self)] = self
             return self
 
-        def __cast(self):
-            return func(*self._args, **self._kw)
-
         def __repr__(self):
-            return repr(self.__cast())
+            return repr(self._evaluate())
 
         def __str__(self):
-            return str(self.__cast())
-
-        def __eq__(self, other):
-            if isinstance(other, Promise):
-                other = other.__cast()
-            return self.__cast() == other
-
-        def __ne__(self, other):
-            if isinstance(other, Promise):
-                other = other.__cast()
-            return self.__cast() != other
-
-        def __lt__(self, other):
-            if isinstance(other, Promise):
-                other = other.__cast()
-            return self.__cast() < other
-
-        def __le__(self, other):
-            if isinstance(other, Promise):
-                other = other.__cast()
-            return self.__cast() <= other
-
-        def __gt__(self, other):
-            if isinstance(other, Promise):
-                other = other.__cast()
-            return self.__cast() > other
-
-        def __ge__(self, other):
-            if isinstance(other, Promise):
-                other = other.__cast()
-            return self.__cast() >= other
+            return str(self._evaluate())
 
         def __hash__(self):
-            return hash(self.__cast())
+            return hash(self._evaluate())
 
-        def __format__(self, format_spec):
-            return format(self.__cast(), format_spec)
-
-        def __add__(self, other):
-            return self.__cast() + other
+        def __format__(self, spec):
+            return format(self._evaluate(), spec)
 
         def __radd__(self, other):
-            return other + self.__cast()
+            return other + self._evaluate()
 
-        def __mod__(self, other):
-            return self.__cast() % other
+        __eq__ = _comparison(operator.eq)
+        __ne__ = _comparison(operator.ne)
+        __lt__ = _comparison(operator.lt)
+        __le__ = _comparison(operator.le)
+        __gt__ = _comparison(operator.gt)
+        __ge__ = _comparison(operator.ge)
 
-        def __mul__(self, other):
-            return self.__cast() * other
+        __add__ = _binary(operator.add)
+        __mod__ = _binary(operator.mod)
+        __mul__ = _binary(operator.mul)
 
-    # Proxy every method of the result classes so the promise behaves like its result.
+    # Everything else the result types offer (upper(), split(), __len__, ...) evaluates
+    # first; names the proxy already defines keep the proxy's version.
     for resultclass in resultclasses:
-        for type_ in resultclass.mro():
-            for method_name in type_.__dict__:
-                if hasattr(__proxy__, method_name):
-                    continue
-
-                def make_method(name):
-                    def method(self, *args, **kw):
-                        result = func(*self._args, **self._kw)
-                        return getattr(result, name)(*args, **kw)
-
-                    return method
-
-                setattr(__proxy__, method_name, make_method(method_name))
+        for klass in resultclass.__mro__:
+            for name in vars(klass):
+                if not hasattr(__proxy__, name):
+                    setattr(__proxy__, name, _forward(name))
 
     @wraps(func)
     def __wrapper__(*args, **kw):
@@ -157,6 +160,7 @@ def _lazy_proxy_unpickle(func, args, kwargs, *resultclasses):
 
 
 def lazystr(text):
+    """A promise of ``str(text)``."""
     return lazy(str, str)(text)
 
 
@@ -166,12 +170,13 @@ def keep_lazy(*resultclasses):
         raise TypeError("You must pass at least one argument to keep_lazy().")
 
     def decorator(func):
-        lazy_func = lazy(func, *resultclasses)
+        deferred = lazy(func, *resultclasses)
 
         @wraps(func)
         def wrapper(*args, **kwargs):
-            if any(isinstance(arg, Promise) for arg in itertools.chain(args, kwargs.values())):
-                return lazy_func(*args, **kwargs)
+            arguments = [*args, *kwargs.values()]
+            if any(isinstance(argument, Promise) for argument in arguments):
+                return deferred(*args, **kwargs)
             return func(*args, **kwargs)
 
         return wrapper
@@ -183,18 +188,23 @@ def keep_lazy_text(func):
     return keep_lazy(str)(func)
 
 
-empty = object()
+empty = object()  # _wrapped before the wrapped object is built
 
 
-def new_method_proxy(func):
-    def inner(self, *args):
-        if (_wrapped := self._wrapped) is empty:
-            self._setup()
-            _wrapped = self._wrapped
-        return func(_wrapped, *args)
+def _delegate(operation):
+    """A special method that builds the wrapped object if needed, then applies
+    ``operation(wrapped, *args)``.
 
-    inner._mask_wrapped = False
-    return inner
+    Reading such a method as an attribute of the lazy object (``obj.__len__``) raises
+    AttributeError in LazyObject.__getattribute__, so the lookup falls through to the
+    wrapped object: hasattr() then answers for the real object, not for the wrapper.
+    """
+
+    def delegated(self, *args):
+        return operation(self._materialized(), *args)
+
+    delegated._lazy_delegate = True
+    return delegated
 
 
 class LazyObject:
@@ -205,67 +215,69 @@ class LazyObject:
     def __init__(self):
         self._wrapped = empty
 
+    def _setup(self):
+        raise NotImplementedError("subclasses of LazyObject must provide a _setup() method")
+
+    def _materialized(self):
+        if self._wrapped is empty:
+            self._setup()
+        return self._wrapped
+
     def __getattribute__(self, name):
-        if name == "_wrapped":
-            return super().__getattribute__(name)
         value = super().__getattribute__(name)
-        if not getattr(value, "_mask_wrapped", True):
-            raise AttributeError
+        if name != "_wrapped" and getattr(value, "_lazy_delegate", False):
+            raise AttributeError(name)
         return value
 
-    __getattr__ = new_method_proxy(getattr)
+    def __getattr__(self, name):
+        return getattr(self._materialized(), name)
 
     def __setattr__(self, name, value):
         if name == "_wrapped":
             self.__dict__["_wrapped"] = value
-        else:
-            if self._wrapped is empty:
-                self._setup()
-            setattr(self._wrapped, name, value)
+            return
+        setattr(self._materialized(), name, value)
 
     def __delattr__(self, name):
         if name == "_wrapped":
             raise TypeError("can't delete _wrapped.")
-        if self._wrapped is empty:
-            self._setup()
-        delattr(self._wrapped, name)
-
-    def _setup(self):
-        raise NotImplementedError("subclasses of LazyObject must provide a _setup() method")
+        delattr(self._materialized(), name)
 
     def __reduce__(self):
-        if self._wrapped is empty:
-            self._setup()
-        return (unpickle_lazyobject, (self._wrapped,))
+        # Pickled as the wrapped object itself.
+        return (unpickle_lazyobject, (self._materialized(),))
+
+    def _unbuilt_copy(self):
+        return type(self)()
 
     def __copy__(self):
         if self._wrapped is empty:
-            return type(self)()
+            return self._unbuilt_copy()
         return copy.copy(self._wrapped)
 
     def __deepcopy__(self, memo):
         if self._wrapped is empty:
-            result = type(self)()
-            memo[id(self)] = result
-            return result
+            clone = memo[id(self)] = self._unbuilt_copy()
+            return clone
         return copy.deepcopy(self._wrapped, memo)
 
-    __bytes__ = new_method_proxy(bytes)
-    __str__ = new_method_proxy(str)
-    __bool__ = new_method_proxy(bool)
-    __dir__ = new_method_proxy(dir)
-    __class__ = property(new_method_proxy(operator.attrgetter("__class__")))
-    __eq__ = new_method_proxy(operator.eq)
-    __lt__ = new_method_proxy(operator.lt)
-    __gt__ = new_method_proxy(operator.gt)
-    __ne__ = new_method_proxy(operator.ne)
-    __hash__ = new_method_proxy(hash)
-    __getitem__ = new_method_proxy(operator.getitem)
-    __setitem__ = new_method_proxy(operator.setitem)
-    __delitem__ = new_method_proxy(operator.delitem)
-    __iter__ = new_method_proxy(iter)
-    __len__ = new_method_proxy(len)
-    __contains__ = new_method_proxy(operator.contains)
+    # isinstance() and type checks see the wrapped object's class.
+    __class__ = property(_delegate(operator.attrgetter("__class__")))
+    __bytes__ = _delegate(bytes)
+    __str__ = _delegate(str)
+    __bool__ = _delegate(bool)
+    __dir__ = _delegate(dir)
+    __hash__ = _delegate(hash)
+    __len__ = _delegate(len)
+    __iter__ = _delegate(iter)
+    __eq__ = _delegate(operator.eq)
+    __ne__ = _delegate(operator.ne)
+    __lt__ = _delegate(operator.lt)
+    __gt__ = _delegate(operator.gt)
+    __getitem__ = _delegate(operator.getitem)
+    __setitem__ = _delegate(operator.setitem)
+    __delitem__ = _delegate(operator.delitem)
+    __contains__ = _delegate(operator.contains)
 
 
 def unpickle_lazyobject(wrapped):
@@ -282,38 +294,23 @@ class SimpleLazyObject(LazyObject):
     def _setup(self):
         self._wrapped = self._setupfunc()
 
+    def _unbuilt_copy(self):
+        return SimpleLazyObject(self._setupfunc)
+
     def __repr__(self):
-        if self._wrapped is empty:
-            repr_attr = self._setupfunc
-        else:
-            repr_attr = self._wrapped
-        return f"<{type(self).__name__}: {repr_attr!r}>"
+        shown = self._setupfunc if self._wrapped is empty else self._wrapped
+        return f"<{type(self).__name__}: {shown!r}>"
 
-    def __copy__(self):
-        if self._wrapped is empty:
-            return SimpleLazyObject(self._setupfunc)
-        return copy.copy(self._wrapped)
-
-    def __deepcopy__(self, memo):
-        if self._wrapped is empty:
-            result = SimpleLazyObject(self._setupfunc)
-            memo[id(self)] = result
-            return result
-        return copy.deepcopy(self._wrapped, memo)
-
-    __add__ = new_method_proxy(operator.add)
-
-    @new_method_proxy
-    def __radd__(self, other):
-        return other + self
+    __add__ = _delegate(operator.add)
+    __radd__ = _delegate(lambda wrapped, other: other + wrapped)
 
 
 def partition(predicate, values):
     """Split ``values`` into (those for which predicate is false, those for which true)."""
-    results = ([], [])
-    for item in values:
-        results[predicate(item)].append(item)
-    return results
+    rejected, accepted = [], []
+    for value in values:
+        (accepted if predicate(value) else rejected).append(value)
+    return rejected, accepted
 
 
 __all__ = [

@@ -3,11 +3,11 @@ MySQL/MariaDB's and SQLite's JSON functions): the same answers everywhere."""
 
 import pytest
 
-from reinhardt.orm import connection
 from reinhardt.orm.models import Value
 from reinhardt.orm.models.fields.json import KT
 from tests.orm.capabilities import needs
 from tests.orm.models import AllTypes
+
 
 @pytest.fixture
 def docs():
@@ -60,7 +60,7 @@ def test_json_null_versus_absent(docs):
     assert chars(json__n=None) == ["full"]
 
 
-@needs("supports_json_field_contains")
+@needs("supports_json_field", "supports_json_field_contains")
 def test_contains_and_contained_by(docs):
     assert chars(json__contains={"s": "other"}) == ["other"]
     assert chars(json__contains={"a": {"b": []}}) == ["full", "other"]
@@ -110,6 +110,7 @@ def test_exact_compares_json_values_not_text(docs):
         "other"]
 
 
+@needs("supports_json_field")
 def test_json_null_is_not_sql_null():
     AllTypes.objects.create(char="sql", json=None)
     AllTypes.objects.create(char="json", json=Value(None, output_field=AllTypes._meta.get_field(

@@ -6,9 +6,11 @@ import pytest
 
 from reinhardt.core.management import call_command
 from reinhardt.orm import connection
-from tests.migrations.test_operations import pony  # noqa: F401 (a fixture)
+from tests.migrations import test_operations
 
 pytestmark = pytest.mark.transactional
+
+pony = test_operations.pony  # the table ops_pony with two rows (a fixture)
 
 
 @pytest.fixture

@@ -18,18 +18,21 @@ from reinhardt.orm import (
     models,
     transaction,
 )
-from tests.migrations.test_operations import (  # noqa: F401 (pony is a fixture)
+from tests.migrations import test_operations
+from tests.migrations.test_operations import (
     ROWS,
     apply,
     columns,
+    constraints,
     ponies,
-    pony,
     q,
     sql,
     unapply,
 )
 
 pytestmark = pytest.mark.transactional
+
+pony = test_operations.pony  # the table ops_pony with two rows (a fixture)
 
 AWKWARD = "O'Brien; -- 100% \\ \"quoted\" %s %(x)s"
 
@@ -214,3 +217,99 @@ def test_added_text_and_json_columns_take_their_default_on_existing_rows(pony):
         "{}", "{}"]
     with pytest.raises(IntegrityError), transaction.atomic():
         sql("UPDATE ops_pony SET notes = NULL")
+
+
+def shape(table, column):
+    """The constraints and indexes on ``column``, without their names."""
+    return sorted(
+        (info["unique"], bool(info["index"]), info["check"], info.get("type"))
+        for info in constraints(table).values()
+        if info["columns"] == [column] and not info["primary_key"]
+    )
+
+
+FIELD_HISTORY = [
+    models.CharField(max_length=20, db_index=True),
+    models.CharField(max_length=20, unique=True),
+    models.CharField(max_length=20),
+    models.CharField(max_length=20, db_index=True),
+    models.TextField(db_index=True),
+    models.CharField(max_length=30, db_index=True),
+    models.IntegerField(db_index=True),
+    models.CharField(max_length=20, unique=True),
+    models.PositiveIntegerField(db_index=True),
+    models.IntegerField(),
+]
+
+
+def test_altered_column_has_the_indexes_a_new_table_would_have(pony):
+    """After each change the column's indexes and constraints are those CREATE TABLE gives
+    the new field (PostgreSQL's extra LIKE index for indexed text included)."""
+    sql("UPDATE ops_pony SET weight = id")
+    state = pony
+    for number, field in enumerate(FIELD_HISTORY):
+        state = apply(state, migrations.AlterField("pony", "weight", field))
+        fresh = apply(pony, migrations.CreateModel(f"Fresh{number}", [
+            ("id", models.AutoField(primary_key=True)),
+            ("weight", field.clone()),
+        ]))
+        del fresh
+        assert shape("ops_pony", "weight") == shape(f"ops_fresh{number}", "weight"), field
+        assert [str(w) for (w,) in sql("SELECT weight FROM ops_pony ORDER BY id")] == [
+            "1", "2"]
+
+
+def test_expression_database_defaults_are_added_and_kept(pony):
+    from reinhardt.orm.models import Value
+    from reinhardt.orm.models.functions import Lower, Now
+
+    state = apply(pony, migrations.AddField("pony", "made", models.DateTimeField(
+        db_default=Now())))
+    state = apply(state, migrations.AddField("pony", "low", models.CharField(
+        max_length=10, db_default=Lower(Value("ABC")))))
+    assert sql("SELECT low FROM ops_pony") == [("abc",), ("abc",)]
+    state = apply(state, migrations.AlterField("pony", "low", models.CharField(
+        max_length=30, db_default=Lower(Value("ABC")))))
+    apply(state, migrations.AlterField("pony", "made", models.DateTimeField(
+        null=True, db_default=Now())))
+    insert("New", 5)
+    (low, made), = sql("SELECT low, made FROM ops_pony WHERE weight = 5")
+    assert low == "abc" and made is not None
+
+
+def test_primary_key_type_follows_through_a_chain_of_relations(pony):
+    # Pony <- Racer (multi-table inheritance: its primary key points at Pony's) <- Ride:
+    # every column along the chain takes the new type.
+    racer = migrations.CreateModel("Racer", [
+        ("pony_ptr", models.OneToOneField("ops.Pony", models.CASCADE, parent_link=True,
+                                          primary_key=True, serialize=False)),
+        ("speed", models.IntegerField(default=0)),
+    ], bases=("ops.pony",))
+    ride = migrations.CreateModel("Ride", [
+        ("id", models.AutoField(primary_key=True)),
+        ("racer", models.ForeignKey("ops.Racer", models.CASCADE)),
+    ])
+    state = apply(pony, racer, ride)
+    sql("INSERT INTO ops_racer (pony_ptr_id, speed) VALUES (2, 9)")
+    sql("INSERT INTO ops_ride (racer_id) VALUES (2)")
+    apply(state, migrations.AlterField("pony", "id", models.BigAutoField(primary_key=True)))
+    sql(f"INSERT INTO ops_pony (id, {q('name')}, weight) VALUES (%s, 'Huge', 1)", [2**40])
+    sql("INSERT INTO ops_racer (pony_ptr_id, speed) VALUES (%s, 1)", [2**40])
+    sql("INSERT INTO ops_ride (racer_id) VALUES (%s)", [2**40])
+    assert sql("SELECT racer_id FROM ops_ride ORDER BY racer_id") == [(2,), (2**40,)]
+    assert ponies()[:2] == ROWS
+
+
+def test_to_field_target_widened_with_the_column_pointing_at_it(pony):
+    state = apply(pony, migrations.AlterField("pony", "name", models.CharField(
+        max_length=20, unique=True)))
+    state = apply(state, migrations.CreateModel("Saddle", [
+        ("id", models.AutoField(primary_key=True)),
+        ("pony", models.ForeignKey("ops.Pony", models.CASCADE, to_field="name")),
+    ]))
+    sql("INSERT INTO ops_saddle (pony_id) VALUES ('Bolt')")
+    apply(state, migrations.AlterField("pony", "name", models.CharField(
+        max_length=50, unique=True)))
+    insert("x" * 40)
+    sql("INSERT INTO ops_saddle (pony_id) VALUES (%s)", ["x" * 40])
+    assert sql("SELECT pony_id FROM ops_saddle ORDER BY id") == [("Bolt",), ("x" * 40,)]

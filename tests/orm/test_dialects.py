@@ -253,6 +253,8 @@ def test_expression_values_in_select():
 
 def _locked_by_another_connection(tag):
     """Hold a row lock on ``tag`` from a second connection until the returned event is set."""
+    with transaction.atomic():  # a backend without row locks refuses here, not in the thread
+        list(Tag.objects.select_for_update().filter(pk=-1))
     locked, release = threading.Event(), threading.Event()
 
     def hold():

@@ -285,7 +285,7 @@ def test_cast(lib):
         t__startswith="3"), "title") == ["Gamma"]
 
 
-@needs("supports_functions")
+@needs("supports_functions", "supports_raw_queries")  # the Func is written in SQL
 def test_custom_func_with_function_and_template(lib):
     class Abs(Func):
         function = "ABS"

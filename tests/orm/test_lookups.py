@@ -186,11 +186,16 @@ def test_date_and_time_field_transforms(events):
     assert event_names(at__minute=59) == ["sunday"]
 
 
-def test_uuid_and_json_exact():
+def test_uuid_exact():
     import uuid
 
     value = uuid.uuid4()
-    AllTypes.objects.create(uuid=value, json={"k": [1]})
+    AllTypes.objects.create(uuid=value)
     assert AllTypes.objects.filter(uuid=value).count() == 1
     assert AllTypes.objects.filter(uuid=str(value)).count() == 1
+
+
+@needs("supports_json_field")
+def test_json_exact():
+    AllTypes.objects.create(json={"k": [1]})
     assert AllTypes.objects.filter(json={"k": [1]}).count() == 1

@@ -82,6 +82,7 @@ def test_relations_across_databases_are_refused():
         book.author = author
 
 
+@pytest.mark.transactional  # the real outermost transactions, not nested blocks
 def test_transactions_are_per_database():
     with pytest.raises(ZeroDivisionError):
         with transaction.atomic(using="other"):

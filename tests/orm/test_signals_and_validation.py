@@ -96,6 +96,7 @@ def test_check_constraint_is_validated_in_python():
     assert excinfo.value.messages == ["Constraint “price_not_negative” is violated."]
 
 
+@pytest.mark.transactional  # goes on after the failed block: no savepoint needed
 @needs("supports_partial_indexes")
 def test_conditional_unique_constraint():
     Product.objects.create(sku="a", name="dup", category="special", price=1)

@@ -51,7 +51,7 @@ def test_nested_atomic_blocks_are_savepoints():
     assert tag_names() == ["after", "outer"]
 
 
-@needs("supports_transactions")
+@needs("supports_transactions", "supports_savepoints")
 def test_integrity_error_inside_atomic_marks_it_for_rollback():
     with transaction.atomic():
         Tag.objects.create(name="a")

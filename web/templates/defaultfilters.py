@@ -167,22 +167,15 @@ def floatformat(text, arg=-1):
     if not m and p <= 0:
         return mark_safe(formats.number_format(str(int(d)), 0, use_l10n=use_l10n,
                                                force_grouping=force_grouping))
-    exp = Decimal(1).scaleb(-abs(p))
-    tupl = d.as_tuple()
-    units = len(tupl[1])
-    units += -tupl[2] if m else tupl[2]
-    prec = max(getcontext().prec, abs(p) + units + 1)
-    rounded = d.quantize(exp, ROUND_HALF_UP, Context(prec=prec))
-    sign, digits, exponent = rounded.as_tuple()
-    # Build the digits by hand to avoid scientific notation.
-    chars = [str(digit) for digit in reversed(digits)]
-    while len(chars) <= abs(exponent):
-        chars.append("0")
-    chars.insert(-exponent, ".")
-    if sign and rounded:
-        chars.append("-")
-    number = "".join(reversed(chars))
-    return mark_safe(formats.number_format(number, abs(p), use_l10n=use_l10n,
+    places = abs(p)
+    # Enough precision for every digit before the point plus the requested decimals.
+    integer_digits = len(digits) + (-exponent if m else exponent)
+    context = Context(prec=max(getcontext().prec, places + integer_digits + 1))
+    rounded = d.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, context)
+    number = f"{rounded:f}"  # fixed-point, never scientific notation
+    if number.startswith("-") and not rounded:
+        number = number[1:]  # rounding to zero drops the sign
+    return mark_safe(formats.number_format(number, places, use_l10n=use_l10n,
                                            force_grouping=force_grouping))
 
 
@@ -196,12 +189,10 @@ def iriencode(value):
 @stringfilter
 def linenumbers(value, autoescape=True):
     lines = value.split("\n")
-    width = str(len(str(len(lines))))
-    if not autoescape or isinstance(value, SafeData):
-        lines = [("%0" + width + "d. %s") % (i, line) for i, line in enumerate(lines, 1)]
-    else:
-        lines = [("%0" + width + "d. %s") % (i, escape(line)) for i, line in enumerate(lines, 1)]
-    return mark_safe("\n".join(lines))
+    digits = len(str(len(lines)))  # numbers are zero-padded to the widest one
+    clean = escape if autoescape and not isinstance(value, SafeData) else str
+    numbered = (f"{number:0{digits}d}. {clean(line)}" for number, line in enumerate(lines, 1))
+    return mark_safe("\n".join(numbered))
 
 
 @register.filter(is_safe=True)
@@ -512,44 +503,33 @@ def slice_filter(value, arg):
 @register.filter(is_safe=True, needs_autoescape=True)
 def unordered_list(value, autoescape=True):
     """Nested lists as <li> items (without the outer <ul>)."""
-    escaper = conditional_escape if autoescape else (lambda x: x)
+    show = conditional_escape if autoescape else str
+    nested_types = (list, tuple, types.GeneratorType)
 
-    def walk_items(item_list):
-        items = iter(item_list)
-        try:
-            item = next(items)
-            while True:
-                try:
-                    next_item = next(items)
-                except StopIteration:
-                    yield item, None
-                    break
-                if isinstance(next_item, (list, tuple, types.GeneratorType)):
-                    try:
-                        iter(next_item)
-                    except TypeError:
-                        pass
-                    else:
-                        yield item, next_item
-                        item = next(items)
-                        continue
-                yield item, None
-                item = next_item
-        except StopIteration:
-            pass
+    def pairs(items):
+        """(item, its sub-list or None): a list right after an item nests under it."""
+        pending = []  # at most one item waiting for a possible sub-list
+        for entry in items:
+            if pending and isinstance(entry, nested_types):
+                yield pending.pop(), entry
+            else:
+                if pending:
+                    yield pending.pop(), None
+                pending.append(entry)
+        if pending:
+            yield pending.pop(), None
 
-    def list_formatter(item_list, tabs=1):
-        indent = "\t" * tabs
-        output = []
-        for item, children in walk_items(item_list):
-            sublist = ""
+    def render(items, depth):
+        tabs = "\t" * depth
+        rendered = []
+        for item, children in pairs(items):
+            inner = show(item)
             if children:
-                sublist = (f"\n{indent}<ul>\n{list_formatter(children, tabs + 1)}\n"
-                           f"{indent}</ul>\n{indent}")
-            output.append(f"{indent}<li>{escaper(item)}{sublist}</li>")
-        return "\n".join(output)
+                inner += f"\n{tabs}<ul>\n{render(children, depth + 1)}\n{tabs}</ul>\n{tabs}"
+            rendered.append(f"{tabs}<li>{inner}</li>")
+        return "\n".join(rendered)
 
-    return mark_safe(list_formatter(value))
+    return mark_safe(render(value, 1))
 
 
 # ---- numbers ------------------------------------------------------------------------------
@@ -566,17 +546,16 @@ def add(value, arg):
 
 @register.filter(is_safe=False)
 def get_digit(value, arg):
+    """The ``arg``-th digit from the right (1 = last); 0 past the first digit; the value
+    unchanged when either is not a whole number or ``arg`` < 1."""
     try:
-        arg = int(arg)
-        value = int(value)
+        position, number = int(arg), int(value)
     except ValueError:
         return value
-    if arg < 1:
+    if position < 1:
         return value
-    try:
-        return int(str(value)[-arg])
-    except IndexError:
-        return 0
+    text = str(number)
+    return int(text[-position]) if position <= len(text) else 0
 
 
 # ---- dates --------------------------------------------------------------------------------
@@ -648,20 +627,12 @@ def divisibleby(value, arg):
 
 @register.filter(is_safe=False)
 def yesno(value, arg=None):
-    if arg is None:
-        arg = gettext("yes,no,maybe")
-    bits = arg.split(",")
-    if len(bits) < 2:
-        return value
-    try:
-        yes, no, maybe = bits
-    except ValueError:  # no "maybe": None counts as no
-        yes, no, maybe = bits[0], bits[1], bits[1]
+    choices = (gettext("yes,no,maybe") if arg is None else arg).split(",")
+    if len(choices) < 2:
+        return value  # not a usable mapping
     if value is None:
-        return maybe
-    if value:
-        return yes
-    return no
+        return choices[2] if len(choices) == 3 else choices[1]  # no "maybe": None is "no"
+    return choices[0] if value else choices[1]
 
 
 # ---- misc ---------------------------------------------------------------------------------
@@ -669,53 +640,39 @@ def yesno(value, arg=None):
 def filesizeformat(bytes_):
     """'13 KB', '4.1 MB', '102 bytes' (1024-based units)."""
     try:
-        bytes_ = int(bytes_)
+        size = int(bytes_)
     except (TypeError, ValueError, UnicodeDecodeError):
-        return avoid_wrapping(ngettext("%(size)d byte", "%(size)d bytes", 0) % {"size": 0})
-
-    def number(value):
-        return formats.number_format(round(value, 1), 1)
-
-    negative = bytes_ < 0
-    if negative:
-        bytes_ = -bytes_
-    kb, mb, gb, tb, pb = 1 << 10, 1 << 20, 1 << 30, 1 << 40, 1 << 50
-    if bytes_ < kb:
-        value = ngettext("%(size)d byte", "%(size)d bytes", bytes_) % {"size": bytes_}
-    elif bytes_ < mb:
-        value = gettext("%s KB") % number(bytes_ / kb)
-    elif bytes_ < gb:
-        value = gettext("%s MB") % number(bytes_ / mb)
-    elif bytes_ < tb:
-        value = gettext("%s GB") % number(bytes_ / gb)
-    elif bytes_ < pb:
-        value = gettext("%s TB") % number(bytes_ / tb)
+        size = 0  # anything unreadable shows as "0 bytes"
+    magnitude = abs(size)
+    if magnitude < 1024:
+        text = ngettext("%(size)d byte", "%(size)d bytes", magnitude) % {"size": magnitude}
     else:
-        value = gettext("%s PB") % number(bytes_ / pb)
-    if negative:
-        value = f"-{value}"
-    return avoid_wrapping(value)
+        # The largest unit that keeps the number at 1 or more, up to PB; one decimal.
+        units = [gettext("%s KB"), gettext("%s MB"), gettext("%s GB"), gettext("%s TB"),
+                 gettext("%s PB")]
+        power = min(len(units), (magnitude.bit_length() - 1) // 10)
+        scaled = magnitude / (1 << (10 * power))
+        text = units[power - 1] % formats.number_format(round(scaled, 1), 1)
+    return avoid_wrapping(f"-{text}" if size < 0 else text)
 
 
 @register.filter(is_safe=False)
 def pluralize(value, arg="s"):
     """'s' unless the value (a number, or the length of a list) is 1; 'y,ies' style too."""
-    if "," not in arg:
-        arg = "," + arg
-    bits = arg.split(",")
-    if len(bits) > 2:
+    suffixes = arg.split(",") if "," in arg else ["", arg]
+    if len(suffixes) != 2:
         return ""
-    singular_suffix, plural_suffix = bits[:2]
+    singular, plural = suffixes
     try:
-        return singular_suffix if float(value) == 1 else plural_suffix
-    except ValueError:  # a string that is not a number
-        pass
-    except TypeError:  # maybe a list
+        count = float(value)
+    except ValueError:
+        return ""  # text that is not a number
+    except TypeError:
         try:
-            return singular_suffix if len(value) == 1 else plural_suffix
+            count = len(value)  # a collection: its size
         except TypeError:
-            pass
-    return ""
+            return ""
+    return singular if count == 1 else plural
 
 
 @register.filter("phone2numeric", is_safe=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from asgiref.sync import sync_to_async
 
 from reinhardt.core.exceptions import FieldError
-from reinhardt.orm import DEFAULT_DB_ALIAS, NotSupportedError, connections, router, transaction
+from reinhardt.orm import DEFAULT_DB_ALIAS, connections, router, transaction
 from reinhardt.orm.models import signals
 from reinhardt.orm.models.expressions import F
 from reinhardt.orm.models.query_utils import DeferredAttribute, Q
@@ -30,10 +30,11 @@ def _filter_prefetch_queryset(queryset, field_name, instances):
     predicate = Q(**{f"{field_name}__in": instances})
     db = queryset._db or DEFAULT_DB_ALIAS
     if queryset.query.is_sliced:
-        if not connections[db].features.supports_window_functions:
-            raise NotSupportedError(
-                "Prefetching from a limited queryset is only supported on backends that "
-                "support window functions."
+        features = connections[db].features
+        if not features.supports_window_functions:
+            raise features.not_supported(
+                "supports_window_functions",
+                "prefetching from a limited queryset (it numbers rows with a window)",
             )
         from reinhardt.orm.models import Window
         from reinhardt.orm.models.functions import RowNumber

@@ -202,19 +202,16 @@ class BaseCommand:
         )
         self.add_base_argument(
             parser, "-v", "--verbosity", default=1, type=int, choices=[0, 1, 2, 3],
-            help="Verbosity level; 0=minimal output, 1=normal output, 2=verbose output, "
-                 "3=very verbose output",
+            help="How much to print: 0 errors only, 1 normal, 2 more detail, 3 everything.",
         )
         self.add_base_argument(
             parser, "--settings",
-            help="The Python path to a settings module, e.g. \"myproject.settings.main\". "
-                 "If this isn't provided, the REINHARDT_SETTINGS_MODULE environment variable "
-                 "will be used.",
+            help="Dotted path of the settings module (e.g. mysite.settings); default: "
+                 "$REINHARDT_SETTINGS_MODULE.",
         )
         self.add_base_argument(
             parser, "--pythonpath",
-            help="A directory to add to the Python path, e.g. "
-                 "\"/home/reinhardtprojects/myproject\".",
+            help="Directory put at the front of sys.path before settings are imported.",
         )
         self.add_base_argument(
             parser, "--traceback", action="store_true", help="Display a full stack trace on "

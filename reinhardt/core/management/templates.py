@@ -51,7 +51,8 @@ class TemplateCommand(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", help="Name of the application or project.")
         parser.add_argument("directory", nargs="?", help="Optional destination directory")
-        parser.add_argument("--template", help="The path or URL to load the template from.")
+        parser.add_argument("--template", help=("Directory, archive or URL of a custom "
+                                               "template to copy instead of the built-in one."))
         parser.add_argument(
             "--extension", "-e", dest="extensions", action="append", default=["py"],
             help='The file extension(s) to render (default: "py"). Separate multiple '
@@ -59,14 +60,14 @@ class TemplateCommand(BaseCommand):
         )
         parser.add_argument(
             "--name", "-n", dest="files", action="append", default=[],
-            help="The file name(s) to render. Separate multiple file names with commas, or "
-                 "use -n multiple times.",
+            help="Also render these files (besides *.py-tpl) through the template engine; "
+                 "comma-separated or repeated.",
         )
         parser.add_argument(
             "--exclude", "-x", action="append", default=[],
             nargs="?", const="",
-            help="The directory name(s) to exclude, in addition to .git and __pycache__. "
-                 "Can be used multiple times.",
+            help="Skip directories with this name (besides .git and __pycache__); may be "
+                 "repeated.",
         )
 
     def handle(self, app_or_project: str, name: str, target: str | None = None,

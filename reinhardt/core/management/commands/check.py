@@ -30,8 +30,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--fail-level", default="ERROR",
             choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"],
-            help="Message level that will cause the command to exit with a non-zero status. "
-                 "Default is ERROR.",
+            help="Lowest message level that makes the command fail (default: ERROR).",
         )
         parser.add_argument(
             "--database", action="append", dest="databases",

@@ -10,16 +10,15 @@ from reinhardt.core.management.base import BaseCommand, CommandError, CommandPar
 
 class Command(BaseCommand):
     help = (
-        "Runs the command-line client for specified database, or the default database if "
-        "none is provided."
+        "Open the database's own command-line client (psql, mysql, sqlite3) with the "
+        "connection settings of an alias."
     )
     requires_system_checks: list = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--database", default="default",
-            help='Nominates a database onto which to open a shell. Defaults to the "default" '
-                 "database.",
+            help="Database alias to connect to (default: default).",
         )
         parameters = parser.add_argument_group("parameters", prefix_chars="--")
         parameters.add_argument("parameters", nargs="*")

@@ -11,19 +11,19 @@ from reinhardt.core.management.sql import emit_post_migrate_signal, sql_flush
 
 class Command(BaseCommand):
     help = (
-        "Removes ALL DATA from the database, including data added during migrations. Does "
-        'not achieve a "fresh install" state.'
+        "Delete every row of every table the project's models own, including rows that data "
+        "migrations created; the schema stays as it is."
     )
     stealth_options = ("reset_sequences", "allow_cascade", "inhibit_post_migrate")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--noinput", "--no-input", action="store_false", dest="interactive",
-            help="Tells reinhardt to NOT prompt the user for input of any kind.",
+            help="Never ask questions; take the default answer (or fail when there is none).",
         )
         parser.add_argument(
             "--database", default="default",
-            help='Nominates a database to flush. Defaults to the "default" database.',
+            help="Database alias to empty (default: default).",
         )
 
     def handle(self, **options: Any) -> None:

@@ -20,8 +20,8 @@ def quoted(value: str) -> str:
 
 
 class Command(BaseCommand):
-    help = "Introspects the database tables in the given database and outputs a reinhardt " \
-           "model module."
+    help = ("Print model classes that match the tables (and views) of an existing database, as "
+            "a starting point for models.py.")
     requires_system_checks: list = []
     stealth_options = ("table_name_filter",)
     db_module = "reinhardt.orm"
@@ -33,8 +33,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--database", default="default",
-            help='Nominates a database to introspect. Defaults to using the "default" '
-                 "database.",
+            help="Database alias to read the tables of (default: default).",
         )
         parser.add_argument(
             "--include-partitions", action="store_true",

@@ -20,11 +20,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "args", metavar="app_label", nargs="*",
-            help="Specify the app label(s) to create migrations for.",
+            help="Only look at these apps.",
         )
         parser.add_argument(
             "--dry-run", action="store_true",
-            help="Just show what migrations would be made; don't actually write them.",
+            help="Print the migrations that would be written, write nothing.",
         )
         parser.add_argument(
             "--merge", action="store_true", help="Enable fixing of migration conflicts.",
@@ -34,27 +34,27 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--noinput", "--no-input", action="store_false", dest="interactive",
-            help="Tells reinhardt to NOT prompt the user for input of any kind.",
+            help="Never ask questions; take the default answer (or fail when there is none).",
         )
         parser.add_argument("-n", "--name", help="Use this name for migration file(s).")
         parser.add_argument(
             "--no-header", action="store_false", dest="include_header",
-            help="Do not add header comments to new migration file(s).",
+            help="Leave out the version/date comment at the top of new files.",
         )
         parser.add_argument(
             "--check", action="store_true", dest="check_changes",
-            help="Exit with a non-zero status if model changes are missing migrations and "
-                 "don't actually write them. Implies --dry-run.",
+            help="Fail (exit status 1) when models have changes without a migration; writes "
+                 "nothing (implies --dry-run).",
         )
         parser.add_argument(
             "--scriptable", action="store_true", dest="scriptable",
-            help="Divert log output and input prompts to stderr, writing only paths of "
-                 "generated migration files to stdout.",
+            help="Print only the paths of written files on stdout; messages and questions go "
+                 "to stderr.",
         )
         parser.add_argument(
             "--update", action="store_true", dest="update",
-            help="Merge model changes into the latest migration and optimize the resulting "
-                 "operations.",
+            help="Fold the changes into the app's latest migration instead of adding a new "
+                 "one (the operations are optimized).",
         )
 
     @property

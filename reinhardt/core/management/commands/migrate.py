@@ -18,27 +18,28 @@ def _truncate(text: str, length: int) -> str:
 
 
 class Command(BaseCommand):
-    help = "Updates database schema. Manages both apps with migrations and those without."
+    help = ("Bring the database schema to the state of the migrations (apps without migrations "
+            "get their tables created directly).")
     requires_system_checks: list = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
         parser.add_argument(
             "app_label", nargs="?",
-            help="App label of an application to synchronize the state.",
+            help="Only migrate this app.",
         )
         parser.add_argument(
             "migration_name", nargs="?",
-            help="Database state will be brought to the state after that migration. Use the "
-                 'name "zero" to unapply all migrations.',
+            help="Target migration (a name or unique prefix); later ones of the app are "
+                 'unapplied. "zero" unapplies all of them.',
         )
         parser.add_argument(
             "--noinput", "--no-input", action="store_false", dest="interactive",
-            help="Tells reinhardt to NOT prompt the user for input of any kind.",
+            help="Never ask questions; take the default answer (or fail when there is none).",
         )
         parser.add_argument(
             "--database", default="default",
-            help='Nominates a database to synchronize. Defaults to the "default" database.',
+            help="Database alias to migrate (default: default).",
         )
         parser.add_argument(
             "--fake", action="store_true",
@@ -46,14 +47,13 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--fake-initial", action="store_true",
-            help="Detect if tables already exist and fake-apply initial migrations if so. "
-                 "Make sure that the current database schema matches your initial migration "
-                 "before using this flag. reinhardt will only check for an existing table "
-                 "name.",
+            help="Mark an app's initial migration as applied when its tables already exist. "
+                 "Only table (and column) names are compared, so the existing schema must "
+                 "really match.",
         )
         parser.add_argument(
             "--plan", action="store_true",
-            help="Shows a list of the migration actions that will be performed.",
+            help="List what would be applied or unapplied, and do nothing.",
         )
         parser.add_argument(
             "--run-syncdb", action="store_true",
@@ -61,8 +61,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--check", action="store_true", dest="check_unapplied",
-            help="Exits with a non-zero status if unapplied migrations exist and does not "
-                 "actually apply migrations.",
+            help="Fail (exit status 1) when migrations are waiting; applies nothing.",
         )
         parser.add_argument(
             "--prune", action="store_true", dest="prune",

@@ -45,7 +45,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--insecure", action="store_true", dest="insecure_serving",
-            help="Allows serving static files even if DEBUG is False.",
+            help="Serve static files also with DEBUG = False (development only).",
         )
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
 

@@ -24,8 +24,8 @@ from reinhardt.utils.module_loading import import_string
 
 class Command(BaseCommand):
     help = (
-        "Runs a Python interactive interpreter. Tries to use IPython or bpython, if one of "
-        "them is available. Any standard input is executed as code."
+        "An interactive Python prompt with settings loaded and models imported (IPython or "
+        "bpython when installed). Code piped on stdin is run instead."
     )
 
     requires_system_checks: list = []
@@ -48,8 +48,8 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "-c", "--command",
-            help="Instead of opening an interactive shell, run a command as reinhardt and "
-                 "exit.",
+            help="Run this Python code (with settings loaded) and exit instead of opening a "
+                 "prompt.",
         )
 
     def ipython(self, options: dict) -> None:

@@ -14,24 +14,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "app_label", nargs="*", help="App labels of applications to limit the output to.",
+            "app_label", nargs="*", help="Only show these apps.",
         )
         parser.add_argument(
             "--database", default="default",
-            help="Nominates a database to show migrations for. Defaults to the \"default\" "
-                 "database.",
+            help="Database alias whose applied migrations are shown (default: default).",
         )
         formats = parser.add_mutually_exclusive_group()
         formats.add_argument(
             "--list", "-l", action="store_const", dest="format", const="list",
-            help="Shows a list of all migrations and which are applied. With a verbosity "
-                 "level of 2 or above, the applied datetimes will be included.",
+            help="Per app, each migration with [X] when applied (-v 2 adds when it was "
+                 "applied).",
         )
         formats.add_argument(
             "--plan", "-p", action="store_const", dest="format", const="plan",
-            help="Shows all migrations in the order they will be applied. With a verbosity "
-                 "level of 2 or above all direct migration dependencies and reverse "
-                 "dependencies (run_before) will be included.",
+            help="One list in the order migrations run, [X] when applied (-v 2 adds each "
+                 "migration's dependencies).",
         )
         parser.set_defaults(format="list")
 

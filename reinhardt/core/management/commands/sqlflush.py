@@ -9,15 +9,13 @@ from reinhardt.core.management.sql import sql_flush
 
 
 class Command(BaseCommand):
-    help = "Returns a list of the SQL statements required to return all tables in the " \
-           "database to the state they were in just after they were installed."
+    help = "Print the SQL that flush would run to empty the tables."
     output_transaction = True
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--database", default="default",
-            help='Nominates a database to print the SQL for. Defaults to the "default" '
-                 "database.",
+            help="Database alias to write the SQL for (default: default).",
         )
 
     def handle(self, **options: Any) -> str:

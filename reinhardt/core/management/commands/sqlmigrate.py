@@ -18,11 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("migration_name", help="Migration name to print the SQL for.")
         parser.add_argument(
             "--database", default="default",
-            help='Nominates a database to create SQL for. Defaults to the "default" database.',
+            help="Database alias whose dialect is used (default: default).",
         )
         parser.add_argument(
             "--backwards", action="store_true",
-            help="Creates SQL to unapply the migration, rather than to apply it",
+            help="Print the SQL that reverses the migration instead.",
         )
 
     def execute(self, *args: Any, **options: Any):

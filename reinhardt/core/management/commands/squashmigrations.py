@@ -13,8 +13,8 @@ from reinhardt.core.management.utils import run_formatters
 
 class Command(BaseCommand):
     help = (
-        "Squashes an existing set of migrations (from first until specified) into a single "
-        "new one."
+        "Replace a run of an app's migrations by one equivalent migration; the old ones stay "
+        "until every database has applied them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -22,11 +22,11 @@ class Command(BaseCommand):
                                               "migrations for.")
         parser.add_argument(
             "start_migration_name", nargs="?",
-            help="Migrations will be squashed starting from and including this migration.",
+            help="First migration of the run to squash (default: the app's first).",
         )
         parser.add_argument(
             "migration_name",
-            help="Migrations will be squashed until and including this migration.",
+            help="Last migration of the run to squash.",
         )
         parser.add_argument(
             "--no-optimize", action="store_true",
@@ -34,12 +34,12 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--noinput", "--no-input", action="store_false", dest="interactive",
-            help="Tells reinhardt to NOT prompt the user for input of any kind.",
+            help="Never ask questions; take the default answer (or fail when there is none).",
         )
         parser.add_argument("--squashed-name", help="Sets the name of the new squashed migration.")
         parser.add_argument(
             "--no-header", action="store_false", dest="include_header",
-            help="Do not add a header comment to the new squashed migration.",
+            help="Leave out the version/date comment at the top of the new file.",
         )
 
     def handle(self, **options: Any) -> None:

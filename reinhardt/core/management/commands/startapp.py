@@ -9,8 +9,8 @@ from reinhardt.core.management.templates import TemplateCommand
 
 class Command(TemplateCommand):
     help = (
-        "Creates a reinhardt app directory structure for the given app name in the current "
-        "directory or optionally in the given directory."
+        "Create the files of a new app (models.py, views.py, apps.py, migrations/...) in a "
+        "new directory named after it, or in a given directory."
     )
     missing_args_message = "You must provide an application name."
 

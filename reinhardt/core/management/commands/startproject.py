@@ -68,8 +68,8 @@ def as_lines(items: list[str], indent: int) -> str:
 
 class Command(TemplateCommand):
     help = (
-        "Creates a reinhardt project directory structure for the given project name in the "
-        "current directory or optionally in the given directory."
+        "Create a new project (manage.py and the settings package) in a new directory named "
+        "after it, or in a given directory."
     )
     missing_args_message = "You must provide a project name."
 

@@ -13,7 +13,8 @@ from reinhardt.test.utils import get_runner
 
 
 class Command(BaseCommand):
-    help = "Discover and run tests in the specified modules or the current directory."
+    help = ("Find and run the tests of the given modules (default: everything under the "
+            "current directory).")
 
     # The test runner runs the checks itself, once the test databases exist.
     requires_system_checks: list = []
@@ -27,12 +28,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "args", metavar="test_label", nargs="*",
-            help="Module paths to test; can be modulename, modulename.TestCase or "
-                 "modulename.TestCase.test_method",
+            help="What to run: a module, module.TestCase or module.TestCase.test_method.",
         )
         parser.add_argument(
             "--noinput", "--no-input", action="store_false", dest="interactive",
-            help="Tells reinhardt to NOT prompt the user for input of any kind.",
+            help="Never ask questions; take the default answer (or fail when there is none).",
         )
         parser.add_argument(
             "--testrunner",

@@ -1,3 +1,6 @@
+"""Shared by tests/ and compat_tests/: settings, and one set of test databases per run
+(a session fixture here, so running both folders creates the databases once)."""
+
 import os
 
 os.environ.setdefault("REINHARDT_SETTINGS_MODULE", "tests.settings")

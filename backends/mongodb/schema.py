@@ -1,0 +1,266 @@
+"""Migrations on MongoDB: collections, indexes and unique/partial constraints.
+
+A table is a collection; a column is a document key (the primary key is ``_id``). Adding a
+field writes its default into every existing document, removing one unsets it, renaming one
+renames the key: MongoDB has no column types, so type changes need no rewrite.
+"""
+
+from __future__ import annotations
+
+from reinhardt.backends.base.schema import BaseDatabaseSchemaEditor
+from reinhardt.orm.errors import NotSupportedError
+
+from .schema_types import NON_NULL_TYPES
+
+
+def doc_key(field) -> str:
+    return "_id" if field.primary_key else field.column
+
+
+class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
+    def execute(self, sql, params=()):
+        raise self.connection.features.not_supported(
+            "supports_raw_queries", "SQL statements in migrations (RunSQL)")
+
+    def _run(self, operation, func, *args, **kwargs):
+        if self.collect_sql:
+            self.collected_sql.append(f"{operation} {args!r} {kwargs!r}")
+            return None
+        return self.connection.run(operation, func, *args, **kwargs)
+
+    def _collection(self, model_or_table):
+        table = model_or_table if isinstance(model_or_table, str) else model_or_table._meta.db_table
+        return self.connection.collection(table)
+
+    # ----- collections -------------------------------------------------------------------------
+
+    def create_model(self, model):
+        db = self.connection.mongo.db
+        self._run("create_collection", db.create_collection, model._meta.db_table)
+        self._create_indexes(model)
+        for field in model._meta.local_many_to_many:
+            if field.remote_field.through._meta.auto_created:
+                self.create_model(field.remote_field.through)
+
+    def delete_model(self, model):
+        for field in model._meta.local_many_to_many:
+            if field.remote_field.through._meta.auto_created:
+                self.delete_model(field.remote_field.through)
+        self._run("drop", self._collection(model).drop)
+
+    def alter_db_table(self, model, old_db_table, new_db_table):
+        if old_db_table == new_db_table:
+            return
+        self._run("rename", self._collection(old_db_table).rename, new_db_table)
+
+    def alter_db_table_comment(self, model, old_db_table_comment, new_db_table_comment):
+        pass
+
+    def alter_db_tablespace(self, model, old_db_tablespace, new_db_tablespace):
+        pass
+
+    # ----- indexes and constraints ---------------------------------------------------------------
+
+    def _create_indexes(self, model):
+        meta = model._meta
+        for field in meta.local_fields:
+            self._field_indexes(model, field)
+        for fields in meta.unique_together:
+            columns = [doc_key(meta.get_field(name)) for name in fields]
+            self._unique_index(model, columns, self._index_name(meta.db_table, columns, "uniq"))
+        for index in meta.indexes:
+            self.add_index(model, index)
+        for constraint in meta.constraints:
+            self.add_constraint(model, constraint)
+
+    def _field_indexes(self, model, field):
+        if field.primary_key or not field.concrete:
+            return
+        if field.unique:
+            self._unique_index(model, [field.column],
+                               self._index_name(model._meta.db_table, [field.column], "uniq"))
+        elif field.db_index or field.is_relation:
+            self._run("create_index", self._collection(model).create_index,
+                      [(field.column, 1)],
+                      name=self._index_name(model._meta.db_table, [field.column], "idx"))
+
+    @staticmethod
+    def _index_name(table, columns, suffix):
+        return "%s_%s_%s" % (table, "_".join(columns), suffix)
+
+    def _unique_index(self, model, columns, name, condition=None):
+        partial = {column: {"$type": NON_NULL_TYPES} for column in columns if column != "_id"}
+        if condition:
+            partial = {"$and": [partial, condition]} if partial else condition
+        kwargs = {"name": name, "unique": True}
+        if partial:
+            kwargs["partialFilterExpression"] = partial
+        self._run("create_index", self._collection(model).create_index,
+                  [(column, 1) for column in columns], **kwargs)
+
+    def _condition_filter(self, model, condition):
+        from .filters import condition_to_filter
+
+        features = self.connection.features
+        if not features.supports_partial_indexes:
+            raise features.not_supported("supports_partial_indexes")
+        return condition_to_filter(self.connection, model, condition)
+
+    def add_index(self, model, index):
+        meta = model._meta
+        if index.contains_expressions:
+            raise NotSupportedError(
+                f"MongoDB cannot index expressions (index {index.name!r} on "
+                f"{meta.label}); index fields instead.", backend="MongoDB",
+                feature="expression indexes")
+        keys = []
+        for field_name, order in index.fields_orders:
+            keys.append((doc_key(meta.get_field(field_name)), -1 if order == "DESC" else 1))
+        kwargs = {"name": index.name}
+        if index.condition is not None:
+            kwargs["partialFilterExpression"] = self._condition_filter(model, index.condition)
+        self._run("create_index", self._collection(model).create_index, keys, **kwargs)
+
+    def remove_index(self, model, index):
+        self._run("drop_index", self._collection(model).drop_index, index.name)
+
+    def rename_index(self, model, old_index, new_index):
+        self.remove_index(model, old_index)
+        self.add_index(model, new_index)
+
+    def add_constraint(self, model, constraint):
+        from reinhardt.orm.models.constraints import CheckConstraint, UniqueConstraint
+
+        if isinstance(constraint, UniqueConstraint):
+            if constraint.contains_expressions:
+                raise NotSupportedError(
+                    f"MongoDB cannot enforce unique constraints on expressions "
+                    f"({constraint.name!r} on {model._meta.label}).", backend="MongoDB",
+                    feature="unique constraints on expressions")
+            condition = None
+            if constraint.condition is not None:
+                condition = self._condition_filter(model, constraint.condition)
+            columns = [doc_key(model._meta.get_field(name)) for name in constraint.fields]
+            self._unique_index(model, columns, constraint.name, condition)
+        elif isinstance(constraint, CheckConstraint):
+            checks = self._checks(model)
+            checks[constraint.name] = self._check_expression(model, constraint)
+            self._set_checks(model, checks)
+        else:
+            raise NotSupportedError(
+                f"MongoDB cannot create {type(constraint).__name__} {constraint.name!r}.",
+                backend="MongoDB", feature=type(constraint).__name__)
+
+    def remove_constraint(self, model, constraint):
+        from reinhardt.orm.models.constraints import CheckConstraint, UniqueConstraint
+
+        if isinstance(constraint, UniqueConstraint):
+            self._run("drop_index", self._collection(model).drop_index, constraint.name)
+        elif isinstance(constraint, CheckConstraint):
+            checks = self._checks(model)
+            checks.pop(constraint.name, None)
+            self._set_checks(model, checks)
+
+    # ----- check constraints: the collection's validator -----------------------------------
+    # Each check is {$and: [<name>, <not FALSE>]} inside the validator's $and, so it can be
+    # found again by name. A document is refused when a condition is FALSE; unknown (NULL)
+    # passes, as in SQL.
+
+    def _check_expression(self, model, constraint):
+        from reinhardt.orm.query.query import Query
+
+        query = Query(model=model, alias_cols=False)
+        where = query.build_where(constraint.condition)
+        compiler = self.connection.compiler(query)
+        compiler.base_alias = None
+        return {"$not": [compiler.compile_falsity(where)]}
+
+    def _checks(self, model) -> dict:
+        db = self.connection.mongo.db
+        info = next(iter(db.list_collections(filter={"name": model._meta.db_table})), None)
+        validator = ((info or {}).get("options") or {}).get("validator") or {}
+        checks = {}
+        for item in validator.get("$and", []):
+            name, expression = item["$expr"]["$and"]
+            checks[name["$literal"]] = expression
+        return checks
+
+    def _set_checks(self, model, checks):
+        validator = {"$and": [{"$expr": {"$and": [{"$literal": name}, expression]}}
+                              for name, expression in checks.items()]} if checks else {}
+        db = self.connection.mongo.db
+        self._run("collMod", db.command, "collMod", model._meta.db_table, validator=validator,
+                  validationLevel="strict" if checks else "off")
+
+    def alter_unique_together(self, model, old_unique_together, new_unique_together):
+        meta = model._meta
+        olds = {tuple(fields) for fields in old_unique_together}
+        news = {tuple(fields) for fields in new_unique_together}
+        for fields in olds - news:
+            columns = [doc_key(meta.get_field(name)) for name in fields]
+            self._run("drop_index", self._collection(model).drop_index,
+                      self._index_name(meta.db_table, columns, "uniq"))
+        for fields in news - olds:
+            columns = [doc_key(meta.get_field(name)) for name in fields]
+            self._unique_index(model, columns, self._index_name(meta.db_table, columns, "uniq"))
+
+    def alter_index_together(self, model, old_index_together, new_index_together):
+        pass
+
+    # ----- fields ------------------------------------------------------------------------------
+
+    def add_field(self, model, field):
+        if field.many_to_many:
+            if field.remote_field.through._meta.auto_created:
+                self.create_model(field.remote_field.through)
+            return
+        if not field.concrete:
+            return
+        default = self.effective_default(field)
+        self._run("update_many", self._collection(model).update_many,
+                  {field.column: {"$exists": False}}, {"$set": {field.column: default}})
+        self._field_indexes(model, field)
+
+    def remove_field(self, model, field):
+        if field.many_to_many:
+            if field.remote_field.through._meta.auto_created:
+                self.delete_model(field.remote_field.through)
+            return
+        if not field.concrete:
+            return
+        self._drop_field_indexes(model, field)
+        self._run("update_many", self._collection(model).update_many,
+                  {}, {"$unset": {field.column: ""}})
+
+    def _drop_field_indexes(self, model, field):
+        collection = self._collection(model)
+        for name, info in collection.index_information().items():
+            if name != "_id_" and [key for key, _ in info["key"]] == [field.column]:
+                self._run("drop_index", collection.drop_index, name)
+
+    def alter_field(self, model, old_field, new_field, strict=False):
+        if old_field.many_to_many and new_field.many_to_many:
+            old_through = old_field.remote_field.through
+            new_through = new_field.remote_field.through
+            if old_through._meta.auto_created and new_through._meta.auto_created:
+                self.alter_db_table(old_through, old_through._meta.db_table,
+                                    new_through._meta.db_table)
+            return
+        if not (old_field.concrete and new_field.concrete):
+            return
+        if old_field.primary_key or new_field.primary_key:
+            return  # always _id
+        if (old_field.column != new_field.column or old_field.unique != new_field.unique
+                or old_field.db_index != new_field.db_index):
+            self._drop_field_indexes(model, old_field)
+        if old_field.column != new_field.column:
+            self._run("update_many", self._collection(model).update_many,
+                      {}, {"$rename": {old_field.column: new_field.column}})
+        if old_field.null and not new_field.null:
+            default = self.effective_default(new_field)
+            if default is not None:
+                self._run("update_many", self._collection(model).update_many,
+                          {new_field.column: None}, {"$set": {new_field.column: default}})
+        if (old_field.column != new_field.column or old_field.unique != new_field.unique
+                or old_field.db_index != new_field.db_index):
+            self._field_indexes(model, new_field)

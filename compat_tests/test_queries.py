@@ -1,0 +1,48 @@
+"""Reads: filters (every lookup, Q combinations, exclude, relation paths), ordering, slicing,
+values()/values_list(), count(), exists(), aggregate()."""
+
+import datetime
+
+from hypothesis import example, given
+
+from compat_tests.data import B, Data, graph, load
+from compat_tests.harness import mismatch, refused, same
+from compat_tests.profiles import share
+from compat_tests.spec import Leaf, OrderItem, Query, Scenario
+from compat_tests.strategies import annotation_scenarios, scenarios
+from reinhardt.orm import NotSupportedError, connection
+
+# Bugs the suite found, pinned: each runs on every backend before the generated examples.
+DATED = Data(books=(B(1, pub_date=datetime.date(2000, 2, 29),
+                      published_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)),
+                    B(2)))
+BY_REF = (OrderItem("ref"),)
+
+
+def check_query(data, query):
+    load(data)
+    expected = query.evaluate(graph(data), bool(connection.features.nulls_order_largest))
+
+    try:
+        got = query.run()
+    except NotSupportedError as e:
+        refused(e, query)
+        return
+    if not same(expected, got, query.ordered()):
+        raise mismatch(data, query, expected, got)
+
+
+@given(scenarios())
+# year lookups with a year no date can hold (0, 10000) raised ValueError building the range
+@example(Scenario(DATED, Query("Book", (("exclude", Leaf("pub_date", "exact", 0, "year")),),
+                               ordering=BY_REF)))
+@example(Scenario(DATED, Query("Book", (("filter", Leaf("published_at", "gt", 0, "year")),),
+                               ordering=BY_REF)))
+def test_query(scenario):
+    check_query(scenario.data, scenario.operation)
+
+
+@share(0.5)
+@given(annotation_scenarios())
+def test_annotation(scenario):
+    check_query(scenario.data, scenario.operation)
