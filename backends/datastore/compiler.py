@@ -1134,6 +1134,7 @@ class SQLInsertCompiler(SQLCompiler):
     _value_rows = sql_compiler.SQLInsertCompiler._value_rows
     prepare_value = sql_compiler.SQLInsertCompiler.prepare_value
     pre_save_val = sql_compiler.SQLInsertCompiler.pre_save_val
+    _refuse_in_insert = staticmethod(sql_compiler.SQLInsertCompiler._refuse_in_insert)
 
     def execute_sql(self, returning_fields=None):
         query = self.query

@@ -57,7 +57,6 @@ def test_async_for_and_aiterator(lib):
     run(go())
 
 
-@needs("supports_select_for_update")
 def test_acreate_aget_or_create_aupdate_or_create(lib):
     async def go():
         tag = await Tag.objects.acreate(name="async")

@@ -4,7 +4,6 @@ import pytest
 
 from reinhardt.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
 from reinhardt.orm import DatabaseError
-from tests.orm.capabilities import needs
 from tests.orm.models import Author, Book, NamedPK, Publisher, UUIDModel
 
 
@@ -132,7 +131,6 @@ def test_custom_primary_keys():
     assert UUIDModel.objects.get(pk=str(u.pk)).name == "u"
 
 
-@needs("supports_select_for_update")
 def test_get_or_create_and_update_or_create():
     obj, created = Publisher.objects.get_or_create(name="Orly", defaults={"city": "Paris"})
     assert created and obj.city == "Paris"
