@@ -60,6 +60,7 @@ def test_order_by_rejects_unknown_fields(library):
         Book.objects.order_by("nope")
 
 
+@needs("supports_order_by_nulls_modifier")
 def test_nulls_sort_where_the_database_puts_them_and_can_be_placed(features):
     for a, b in [(2, "x"), (None, "y"), (1, "z"), (1, "a")]:
         Ordered.objects.create(a=a, b=b)
@@ -284,6 +285,7 @@ def test_queryset_delete_returns_counts(library):
         Book.objects.all()[:1].delete()
 
 
+@needs("supports_date_lookups")
 def test_dates(library):
     assert list(Book.objects.dates("published", "year")) == [
         datetime.date(2020, 1, 1), datetime.date(2021, 1, 1),
