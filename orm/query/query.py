@@ -378,147 +378,144 @@ class Query(BaseExpression):
     def prepare_aggregation(self, aggregate_exprs):
         """The query computing ``aggregate_exprs`` over this one (possibly wrapping it as a
         subquery), and whether an empty result can be decided without the database."""
-        from reinhardt.orm.query.subqueries import AggregateQuery
-
-        # Aggregates are added to the annotations for a moment so that they can refer to
-        # each other, then taken out again.
-        refs_subquery = False
-        refs_window = False
-        replacements = {}
-        annotation_select_mask = self.annotation_select_mask
-        for alias, aggregate_expr in aggregate_exprs.items():
-            self.check_alias(alias)
-            aggregate = aggregate_expr.resolve_expression(
-                self, allow_joins=True, reuse=None, summarize=True
-            )
-            if not aggregate.contains_aggregate:
-                raise TypeError("%s is not an aggregate expression" % alias)
-            self.append_annotation_mask([alias])
-            aggregate_refs = aggregate.get_refs()
-            refs_subquery |= any(
-                getattr(self.annotations[ref], "contains_subquery", False)
-                for ref in aggregate_refs
-            )
-            refs_window |= any(
-                getattr(self.annotations[ref], "contains_over_clause", True)
-                for ref in aggregate_refs
-            )
-            aggregate = aggregate.replace_expressions(replacements)
-            self.annotations[alias] = aggregate
-            replacements[Ref(alias, aggregate)] = aggregate
-        aggregates = {alias: self.annotations.pop(alias) for alias in aggregate_exprs}
-        self.set_annotation_mask(annotation_select_mask)
-        # Aggregation is already present when an aggregate is selected or filtered on.
+        aggregates, uses_subquery, uses_window = self._resolve_aggregates(aggregate_exprs)
         _, having, qualify = self.where.split_having_qualify()
-        has_existing_aggregation = (
-            any(
-                getattr(annotation, "contains_aggregate", True)
-                for annotation in self.annotations.values()
-            )
-            or having
+        already_aggregated = bool(having) or any(
+            getattr(annotation, "contains_aggregate", True)
+            for annotation in self.annotations.values()
         )
-        # aggregate() must return a single row without GROUP BY, so a query that already
-        # aggregates, is sliced or distinct, or combines queries is wrapped, and the
-        # aggregates are computed over its rows.
+        # aggregate() answers with one row and no GROUP BY. A query whose own rows are
+        # grouped, windowed, sliced, distinct or combined cannot simply have its select list
+        # replaced: it becomes a subquery and the aggregates run over its rows.
         if (
-            isinstance(self.group_by, tuple)
-            or self.is_sliced
-            or has_existing_aggregation
-            or refs_subquery
-            or refs_window
+            already_aggregated
+            or uses_subquery
+            or uses_window
             or qualify
             or self.distinct
             or self.combinator
+            or self.is_sliced
+            or isinstance(self.group_by, tuple)
         ):
-            inner_query = self.clone()
-            inner_query.subquery = True
-            outer_query = AggregateQuery(self.model, inner_query)
-            inner_query.select_for_update = False
-            inner_query.select_related = False
-            inner_query.set_annotation_mask(self.annotation_select)
-            # The inner order only matters for DISTINCT ON or a slice.
-            inner_query.clear_ordering(force=False)
-            if not inner_query.distinct:
-                # Existing aggregate annotations group the inner query by the primary key
-                # (unless DISTINCT is on, which a new select list would change).
-                if inner_query.default_cols and has_existing_aggregation:
-                    inner_query.group_by = (
-                        self.model._meta.pk.get_col(inner_query.get_initial_alias()),
-                    )
-                inner_query.default_cols = False
-                if not qualify and not self.combinator:
-                    # Inner annotations the outer aggregates do not use are hidden, unless
-                    # window filters or a compound query need them inside.
-                    annotation_mask = set()
-                    if isinstance(self.group_by, tuple):
-                        for expr in self.group_by:
-                            annotation_mask |= expr.get_refs()
-                    for aggregate in aggregates.values():
-                        annotation_mask |= aggregate.get_refs()
-                    # Avoid eliding expressions from the inner query that
-                    # could affect the result (count of rows).
-                    for alias, annotation in self.annotations.items():
-                        if annotation.contains_aggregate or annotation.contains_over_clause:
-                            annotation_mask.add(alias)
-                    inner_query.set_annotation_mask(annotation_mask)
-
-            # The outer aggregates read columns the inner query must select: select each
-            # referenced column there and point the aggregates at it.
-            col_refs = {}
-            for alias, aggregate in aggregates.items():
-                replacements = {}
-                for col in self._gen_cols([aggregate], resolve_refs=False):
-                    if not (col_ref := col_refs.get(col)):
-                        index = len(col_refs) + 1
-                        col_alias = f"__col{index}"
-                        col_ref = Ref(col_alias, col)
-                        col_refs[col] = col_ref
-                        inner_query.add_annotation(col, col_alias)
-                        # The columns of union()/intersection()/difference() are those of
-                        # its parts: each part must select the column under that name too.
-                        _select_in_combined_parts(inner_query, col, col_alias)
-                    replacements[col] = col_ref
-                outer_query.annotations[alias] = aggregate.replace_expressions(replacements)
-            if (
-                inner_query.select == ()
-                and not inner_query.default_cols
-                and not inner_query.annotation_select_mask
-            ):
-                # A sliced count() selects nothing in the inner query; select the key so the
-                # subquery is valid.
-                inner_query.select = (
-                    self.model._meta.pk.get_col(inner_query.get_initial_alias()),
-                )
+            outer = self._aggregate_over_subquery(aggregates, already_aggregated, qualify)
         else:
-            outer_query = self
-            self.select = ()
-            self.default_cols = False
-            self.extra = {}
-            if self.annotations:
-                # Annotations referenced by the aggregates are inlined; the rest are not
-                # needed.
-                replacements = {
-                    Ref(alias, annotation): annotation
-                    for alias, annotation in self.annotations.items()
-                }
-                self.annotations = {
-                    alias: aggregate.replace_expressions(replacements)
-                    for alias, aggregate in aggregates.items()
-                }
-            else:
-                self.annotations = aggregates
-            self.set_annotation_mask(aggregates)
+            outer = self._aggregate_in_place(aggregates)
+        elide_empty = all(
+            annotation.empty_result_set_value is not NotImplemented
+            for annotation in outer.annotation_select.values()
+        )
+        outer.clear_ordering(force=True)
+        outer.clear_limits()
+        outer.select_for_update = False
+        outer.select_related = False
+        return outer, elide_empty
 
-        empty_set_result = [
-            expression.empty_result_set_value
-            for expression in outer_query.annotation_select.values()
-        ]
-        elide_empty = not any(result is NotImplemented for result in empty_set_result)
-        outer_query.clear_ordering(force=True)
-        outer_query.clear_limits()
-        outer_query.select_for_update = False
-        outer_query.select_related = False
-        return outer_query, elide_empty
+    def _resolve_aggregates(self, aggregate_exprs):
+        """Resolve the aggregate() arguments against this query.
+
+        Each one is briefly registered as an annotation so that later arguments can refer to
+        earlier ones (those references are inlined). Returns the resolved aggregates by alias
+        and whether any of them reads an annotation holding a subquery or a window.
+        """
+        saved_mask = self.annotation_select_mask
+        inlined = {}
+        uses_subquery = uses_window = False
+        for alias, expression in aggregate_exprs.items():
+            self.check_alias(alias)
+            resolved = expression.resolve_expression(
+                self, allow_joins=True, reuse=None, summarize=True
+            )
+            if not resolved.contains_aggregate:
+                raise TypeError("%s is not an aggregate expression" % alias)
+            self.append_annotation_mask([alias])
+            for name in resolved.get_refs():
+                referenced = self.annotations[name]
+                if getattr(referenced, "contains_subquery", False):
+                    uses_subquery = True
+                if getattr(referenced, "contains_over_clause", True):
+                    uses_window = True
+            resolved = resolved.replace_expressions(inlined)
+            self.annotations[alias] = resolved
+            inlined[Ref(alias, resolved)] = resolved
+        resolved_by_alias = {
+            alias: self.annotations.pop(alias) for alias in aggregate_exprs
+        }
+        self.set_annotation_mask(saved_mask)
+        return resolved_by_alias, uses_subquery, uses_window
+
+    def _aggregate_in_place(self, aggregates):
+        """Turn this query itself into the aggregating one: its select list becomes the
+        aggregates, with any annotation they reference written out in place."""
+        self.select = ()
+        self.default_cols = False
+        self.extra = {}
+        if self.annotations:
+            inline = {
+                Ref(name, annotation): annotation
+                for name, annotation in self.annotations.items()
+            }
+            aggregates = {
+                alias: aggregate.replace_expressions(inline)
+                for alias, aggregate in aggregates.items()
+            }
+        self.annotations = aggregates
+        self.set_annotation_mask(aggregates)
+        return self
+
+    def _aggregate_over_subquery(self, aggregates, already_aggregated, qualify):
+        """An AggregateQuery computing ``aggregates`` over the rows of a copy of this query."""
+        from reinhardt.orm.query.subqueries import AggregateQuery
+
+        inner = self.clone()
+        inner.subquery = True
+        inner.select_for_update = False
+        inner.select_related = False
+        inner.set_annotation_mask(self.annotation_select)
+        # Ordering only changes the inner rows under DISTINCT ON or a slice.
+        inner.clear_ordering(force=False)
+        outer = AggregateQuery(self.model, inner)
+        if not inner.distinct:
+            # A new select list would change what DISTINCT compares, hence only here.
+            if already_aggregated and inner.default_cols:
+                # Aggregating annotations group the inner rows per object.
+                inner.group_by = (
+                    self.model._meta.pk.get_col(inner.get_initial_alias()),
+                )
+            inner.default_cols = False
+            if not (qualify or self.combinator):
+                # Hide inner annotations that neither the grouping nor the outer aggregates
+                # read, except aggregates and windows, which can change the row count.
+                kept = set()
+                grouping = self.group_by if isinstance(self.group_by, tuple) else ()
+                for expression in chain(grouping, aggregates.values()):
+                    kept |= expression.get_refs()
+                kept.update(
+                    name
+                    for name, annotation in self.annotations.items()
+                    if annotation.contains_aggregate or annotation.contains_over_clause
+                )
+                inner.set_annotation_mask(kept)
+        # Every column an outer aggregate reads is selected by the inner query under a
+        # generated name (once per distinct column), and the aggregate reads that name.
+        selected = {}
+        for alias, aggregate in aggregates.items():
+            rewrites = {}
+            for col in self._gen_cols([aggregate], resolve_refs=False):
+                ref = selected.get(col)
+                if ref is None:
+                    name = "__col%d" % (len(selected) + 1)
+                    ref = selected[col] = Ref(name, col)
+                    inner.add_annotation(col, name)
+                    # A combined query's columns come from its parts: each part selects
+                    # the column under the same name.
+                    _select_in_combined_parts(inner, col, name)
+                rewrites[col] = ref
+            outer.annotations[alias] = aggregate.replace_expressions(rewrites)
+        if not (inner.select or inner.default_cols or inner.annotation_select_mask):
+            # Nothing left to select (e.g. count() over a slice): select the key, since a
+            # subquery needs at least one column.
+            inner.select = (self.model._meta.pk.get_col(inner.get_initial_alias()),)
+        return outer
 
     def get_count(self, using):
         """The number of rows this query would return."""
@@ -569,76 +566,69 @@ class Query(BaseExpression):
 
     def combine(self, rhs, connector):
         """Merge ``rhs`` into this query (``qs1 & qs2``, ``qs1 | qs2``, ``qs1 ^ qs2``)."""
-        if self.model != rhs.model:
-            raise TypeError("Cannot combine queries on two different base models.")
-        if self.is_sliced:
-            raise TypeError("Cannot combine queries once a slice has been taken.")
-        if self.distinct != rhs.distinct:
-            raise TypeError("Cannot combine a unique query with a non-unique query.")
-        if self.distinct_fields != rhs.distinct_fields:
-            raise TypeError("Cannot combine queries with different distinct fields.")
-
-        # Both sides using the same alias prefix could relabel onto each other; give the
-        # other side a new prefix.
+        for problem, message in (
+            (self.model != rhs.model, "Cannot combine queries on two different base models."),
+            (self.is_sliced, "Cannot combine queries once a slice has been taken."),
+            (self.distinct != rhs.distinct,
+             "Cannot combine a unique query with a non-unique query."),
+            (self.distinct_fields != rhs.distinct_fields,
+             "Cannot combine queries with different distinct fields."),
+        ):
+            if problem:
+                raise TypeError(message)
+        if connector == OR and self.extra and rhs.extra:
+            raise ValueError(
+                "When merging querysets using 'or', you cannot have extra(select=...) "
+                "on both sides."
+            )
         if self.alias_prefix != rhs.alias_prefix:
+            # Keep the two sides' generated aliases apart.
             rhs = rhs.clone()
             rhs.bump_prefix(self)
-
-        # Old alias -> new alias for the other side's tables.
-        change_map = {}
-        conjunction = connector == AND
-
-        # With OR, joins of both sides can be shared; with AND, multi-valued joins must stay
-        # separate, since one related row cannot satisfy revrel__col=1 and revrel__col=2 at
-        # once (two rows can). Single-valued joins are duplicated too with AND: correct, if
-        # not minimal.
-        reuse = set() if conjunction else set(self.alias_map)
-        joinpromoter = JoinPromoter(connector, 2, False)
-        joinpromoter.add_votes(
-            j for j in self.alias_map if self.alias_map[j].join_type == INNER
-        )
-        rhs_votes = set()
-        # Copy the other side's joins (its base table is the same as ours).
-        rhs_tables = list(rhs.alias_map)[1:]
-        for alias in rhs_tables:
-            join = rhs.alias_map[alias]
-            join = join.relabeled_clone(change_map)
-            new_alias = self.join(join, reuse=reuse)
-            if join.join_type == INNER:
-                rhs_votes.add(new_alias)
-            # A join already taken once cannot be taken again.
-            reuse.discard(new_alias)
-            if alias != new_alias:
-                change_map[alias] = new_alias
-            if not rhs.alias_refcount[alias]:
-                # Unused on the other side: keep it unused here, but registered, so join
-                # promotion knows its type.
-                self.unref_alias(new_alias)
-        joinpromoter.add_votes(rhs_votes)
-        joinpromoter.update_join_types(self)
-
+        relabels = self._merge_joins_from(rhs, connector)
         self.subq_aliases |= rhs.subq_aliases
-
-        w = rhs.where.clone()
-        w.relabel_aliases(change_map)
-        self.where.add(w, connector)
-
+        rhs_where = rhs.where.clone()
+        rhs_where.relabel_aliases(relabels)
+        self.where.add(rhs_where, connector)
         if rhs.select:
-            self.set_select([col.relabeled_clone(change_map) for col in rhs.select])
+            self.set_select([col.relabeled_clone(relabels) for col in rhs.select])
         else:
             self.select = ()
-
-        if connector == OR:
-            # Two querysets with extra() cannot be combined meaningfully: refused.
-            if self.extra and rhs.extra:
-                raise ValueError(
-                    "When merging querysets using 'or', you cannot have extra(select=...) "
-                    "on both sides."
-                )
         self.extra.update(rhs.extra)
+        if rhs.order_by:
+            self.order_by = rhs.order_by
+        if rhs.extra_order_by:
+            self.extra_order_by = rhs.extra_order_by
 
-        self.order_by = rhs.order_by or self.order_by
-        self.extra_order_by = rhs.extra_order_by or self.extra_order_by
+    def _merge_joins_from(self, rhs, connector):
+        """Add ``rhs``'s joins to this query (for combine()) and fix the join types for
+        ``connector``; returns the map of ``rhs`` aliases that got another name here."""
+        # Under OR, a join both sides make can be shared. Under AND each side keeps its own
+        # joins: one row of a multi-valued relation cannot satisfy rel__x=1 and rel__x=2
+        # at once, two rows can. (Single-valued joins are duplicated too; still correct.)
+        reusable = set(self.alias_map) if connector != AND else set()
+        promoter = JoinPromoter(connector, 2, False)
+        promoter.add_votes(
+            alias for alias, table in self.alias_map.items() if table.join_type == INNER
+        )
+        relabels = {}
+        rhs_inner = set()
+        # The first entry is the base table, which both sides share.
+        for old_alias, table in list(rhs.alias_map.items())[1:]:
+            table = table.relabeled_clone(relabels)
+            new_alias = self.join(table, reuse=reusable)
+            # Each join of ours can stand for at most one of rhs's.
+            reusable.discard(new_alias)
+            if table.join_type == INNER:
+                rhs_inner.add(new_alias)
+            if new_alias != old_alias:
+                relabels[old_alias] = new_alias
+            if not rhs.alias_refcount[old_alias]:
+                # Registered (its type matters for promotion) but unused, as on rhs.
+                self.unref_alias(new_alias)
+        promoter.add_votes(rhs_inner)
+        promoter.update_join_types(self)
+        return relabels
 
     def _get_defer_select_mask(self, opts, mask, select_mask=None):
         if select_mask is None:
@@ -1141,117 +1131,114 @@ class Query(BaseExpression):
         which decides NULL handling and when a subquery is needed. Returns the node and the
         joins that must be INNER for it to match (join promotion votes).
         """
-        if isinstance(filter_expr, dict):
-            raise FieldError("Cannot parse keyword query as dict")
         if isinstance(filter_expr, Q):
             return self._add_q(
                 filter_expr,
+                can_reuse,
                 branch_negated=branch_negated,
                 current_negated=current_negated,
-                used_aliases=can_reuse,
                 allow_joins=allow_joins,
                 split_subq=split_subq,
                 check_filterable=check_filterable,
                 summarize=summarize,
                 update_join_types=update_join_types,
             )
+        if isinstance(filter_expr, dict):
+            raise FieldError("Cannot parse keyword query as dict")
         if hasattr(filter_expr, "resolve_expression"):
-            if not getattr(filter_expr, "conditional", False):
-                raise TypeError("Cannot filter against a non-conditional expression.")
-            condition = filter_expr.resolve_expression(
-                self, allow_joins=allow_joins, reuse=can_reuse, summarize=summarize
-            )
-            if not isinstance(condition, Lookup):
-                condition = self.build_lookup(["exact"], condition, True)
-            return WhereNode([condition], connector=AND), []
-        arg, value = filter_expr
-        if not arg:
-            raise FieldError("Cannot parse keyword query %r" % arg)
-        lookups, parts, reffed_expression = self.solve_lookup_type(arg, summarize)
+            return self._filter_on_expression(filter_expr, can_reuse, allow_joins, summarize)
 
+        name, value = filter_expr
+        if not name:
+            raise FieldError("Cannot parse keyword query %r" % name)
+        lookups, parts, annotation = self.solve_lookup_type(name, summarize)
         if check_filterable:
-            self.check_filterable(reffed_expression)
-
-        if not allow_joins and len(parts) > 1:
+            self.check_filterable(annotation)
+        if len(parts) > 1 and not allow_joins:
             raise FieldError("Joined field references are not permitted in this query")
-
-        pre_joins = self.alias_refcount.copy()
+        # Joins the value itself needs (an F() across a relation) vote for INNER too.
+        refcounts_before = dict(self.alias_refcount)
         value = self.resolve_lookup_value(value, can_reuse, allow_joins, summarize)
-        used_joins = {
-            k for k, v in self.alias_refcount.items() if v > pre_joins.get(k, 0)
+        joins_used = {
+            alias for alias, refs in self.alias_refcount.items()
+            if refs > refcounts_before.get(alias, 0)
         }
-
         if check_filterable:
             self.check_filterable(value)
-
-        if reffed_expression:
-            condition = self.build_lookup(lookups, reffed_expression, value)
-            return WhereNode([condition], connector=AND), []
-
-        opts = self.get_meta()
-        alias = self.get_initial_alias()
-        allow_many = not branch_negated or not split_subq
+        if annotation:
+            return WhereNode([self.build_lookup(lookups, annotation, value)], connector=AND), []
 
         try:
-            join_info = self.setup_joins(
-                parts, opts, alias, can_reuse=can_reuse, allow_many=allow_many,
+            info = self.setup_joins(
+                parts,
+                self.get_meta(),
+                self.get_initial_alias(),
+                can_reuse=can_reuse,
+                # Under exclude(), a multi-valued relation becomes a subquery instead.
+                allow_many=not (branch_negated and split_subq),
             )
-
-            # Prevent iterator from being consumed by check_related_objects()
             if isinstance(value, Iterator):
+                # check_related_objects() would exhaust it.
                 value = list(value)
-            self.check_related_objects(join_info.final_field, value, join_info.opts)
+            self.check_related_objects(info.final_field, value, info.opts)
+            # Read by split_exclude().
+            self._lookup_joins = info.joins
+        except MultiJoin as multi:
+            return self.split_exclude(filter_expr, can_reuse, multi.names_with_path)
 
-            # split_exclude() needs the joins made for this lookup.
-            self._lookup_joins = join_info.joins
-        except MultiJoin as e:
-            return self.split_exclude(filter_expr, can_reuse, e.names_with_path)
-
-        # Recorded before trimming: join promotion looks at them.
-        used_joins.update(join_info.joins)
-        targets, alias, join_list = self.trim_joins(
-            join_info.targets, join_info.joins, join_info.path
-        )
+        # Promotion votes count the joins before trimming.
+        joins_used.update(info.joins)
+        targets, alias, kept_joins = self.trim_joins(info.targets, info.joins, info.path)
         if can_reuse is not None:
-            can_reuse.update(join_list)
-
-        if join_info.final_field.is_relation and len(targets) > 1:
+            can_reuse.update(kept_joins)
+        if len(targets) > 1 and info.final_field.is_relation:
             raise FieldError(
-                "Multi-column relations are not supported in filters: %s" % arg
+                "Multi-column relations are not supported in filters: %s" % name
             )
-        col = self._get_col(targets[0], join_info.final_field, alias)
-
-        condition = self.build_lookup(lookups, col, value)
+        condition = self.build_lookup(
+            lookups, self._get_col(targets[0], info.final_field, alias), value
+        )
         if self._filter_trace is not None:
             self._filter_trace[id(filter_expr)] = condition
-        lookup_type = condition.lookup_name
         clause = WhereNode([condition], connector=AND)
 
-        require_outer = (
-            lookup_type == "isnull" and condition.rhs is True and not current_negated
+        is_isnull = condition.lookup_name == "isnull"
+        rhs = condition.rhs
+        if current_negated:
+            # Negated, the condition may match rows without the related row, except for
+            # "isnull=True" and comparisons with None.
+            needs_outer = rhs is not None and (not is_isnull or rhs is False)
+            if needs_outer and not is_isnull:
+                self._add_exclude_null_guards(
+                    clause, targets[0], info.targets[0], alias, kept_joins[-1], value
+                )
+        else:
+            # Looking for a missing value must keep rows without the related row.
+            needs_outer = is_isnull and rhs is True
+        return clause, () if needs_outer else joins_used
+
+    def _filter_on_expression(self, expression, can_reuse, allow_joins, summarize):
+        """filter(<boolean expression>): the expression itself, or ``expr = True``."""
+        if not getattr(expression, "conditional", False):
+            raise TypeError("Cannot filter against a non-conditional expression.")
+        resolved = expression.resolve_expression(
+            self, allow_joins=allow_joins, reuse=can_reuse, summarize=summarize
         )
-        if (
-            current_negated
-            and (lookup_type != "isnull" or condition.rhs is False)
-            and condition.rhs is not None
-        ):
-            require_outer = True
-            if lookup_type != "isnull":
-                # Under exclude(), a NULL column must count as "not equal" as in Python: add
-                # "col IS NOT NULL" so that the negation becomes NOT (col IS NOT NULL AND
-                # col = value), i.e. col IS NULL OR col <> value.
-                if (
-                    self.is_nullable(targets[0])
-                    or self.alias_map[join_list[-1]].join_type == LOUTER
-                ):
-                    lookup_class = targets[0].get_lookup("isnull")
-                    col = self._get_col(targets[0], join_info.targets[0], alias)
-                    clause.add(lookup_class(col, False), AND)
-                # The same when the value is a nullable column.
-                if isinstance(value, Col) and self.is_nullable(value.target):
-                    lookup_class = value.target.get_lookup("isnull")
-                    clause.add(lookup_class(value, False), AND)
-        return clause, used_joins if not require_outer else ()
+        if not isinstance(resolved, Lookup):
+            resolved = self.build_lookup(["exact"], resolved, True)
+        return WhereNode([resolved], connector=AND), []
+
+    def _add_exclude_null_guards(self, clause, target, field, alias, last_join, value):
+        """Under exclude(), NULL must count as "different" (as in Python), while SQL's
+        ``NOT (col = v)`` is unknown for a NULL ``col``. ``col IS NOT NULL`` is ANDed into
+        the condition so that its negation also matches the NULL rows; likewise for a
+        nullable column on the right-hand side."""
+        if self.is_nullable(target) or self.alias_map[last_join].join_type == LOUTER:
+            not_null = target.get_lookup("isnull")
+            clause.add(not_null(self._get_col(target, field, alias), False), AND)
+        if isinstance(value, Col) and self.is_nullable(value.target):
+            not_null = value.target.get_lookup("isnull")
+            clause.add(not_null(value, False), AND)
 
     def add_filter(self, filter_lhs, filter_rhs):
         self.add_q(Q((filter_lhs, filter_rhs)))
@@ -1278,34 +1265,30 @@ class Query(BaseExpression):
     def _add_q(self, q_object, used_aliases, branch_negated=False, current_negated=False,
                allow_joins=True, split_subq=True, check_filterable=True, summarize=False,
                update_join_types=True):
-        """Add a Q-object to the current filter."""
+        """The WHERE node for ``q_object`` and the joins it needs INNER."""
+        negated = q_object.negated
         connector = q_object.connector
-        current_negated ^= q_object.negated
-        branch_negated = branch_negated or q_object.negated
-        target_clause = WhereNode(connector=connector, negated=q_object.negated)
-        joinpromoter = JoinPromoter(
-            q_object.connector, len(q_object.children), current_negated
-        )
+        current_negated = current_negated != negated
+        options = {
+            "can_reuse": used_aliases,
+            "branch_negated": branch_negated or negated,
+            "current_negated": current_negated,
+            "allow_joins": allow_joins,
+            "split_subq": split_subq,
+            "check_filterable": check_filterable,
+            "summarize": summarize,
+            "update_join_types": update_join_types,
+        }
+        node = WhereNode(connector=connector, negated=negated)
+        promoter = JoinPromoter(connector, len(q_object.children), current_negated)
         for child in q_object.children:
-            child_clause, needed_inner = self.build_filter(
-                child,
-                can_reuse=used_aliases,
-                branch_negated=branch_negated,
-                current_negated=current_negated,
-                allow_joins=allow_joins,
-                split_subq=split_subq,
-                check_filterable=check_filterable,
-                summarize=summarize,
-                update_join_types=update_join_types,
-            )
-            joinpromoter.add_votes(needed_inner)
-            if child_clause:
-                target_clause.add(child_clause, connector)
-        if update_join_types:
-            needed_inner = joinpromoter.update_join_types(self)
-        else:
-            needed_inner = []
-        return target_clause, needed_inner
+            child_node, inner_votes = self.build_filter(child, **options)
+            promoter.add_votes(inner_votes)
+            if child_node:
+                node.add(child_node, connector)
+        if not update_join_types:
+            return node, []
+        return node, promoter.update_join_types(self)
 
     def add_filtered_relation(self, filtered_relation, alias):
         filtered_relation.alias = alias
