@@ -167,6 +167,27 @@ class RawQuery:
 ExplainInfo = namedtuple("ExplainInfo", ("format", "options"))
 
 
+# Containers clone() copies (always present on a Query instance), and those it copies only
+# when the instance has its own (otherwise the class default, None, is shared).
+_CLONED_CONTAINERS = (
+    "alias_refcount",
+    "alias_map",
+    "external_aliases",
+    "table_map",
+    "annotations",
+    "extra",
+    "used_aliases",
+    "_filtered_relations",
+)
+_CLONED_IF_SET = (
+    "annotation_select_mask",
+    "extra_select_mask",
+    "_extra_select_cache",
+    "subq_aliases",
+)
+
+
+
 class Query(BaseExpression):
     """A single query, as data."""
 
@@ -299,40 +320,27 @@ class Query(BaseExpression):
 
     def clone(self):
         """A copy of this Query; mutable containers are copied, not shared."""
-        obj = Empty()
-        obj.__class__ = self.__class__
-        # Copy references to everything.
-        obj.__dict__ = self.__dict__.copy()
-        # Clone attributes that can't use shallow copy.
-        obj.alias_refcount = self.alias_refcount.copy()
-        obj.alias_map = self.alias_map.copy()
-        obj.external_aliases = self.external_aliases.copy()
-        obj.table_map = self.table_map.copy()
-        obj.where = self.where.clone()
-        obj.annotations = self.annotations.copy()
-        if self.annotation_select_mask is not None:
-            obj.annotation_select_mask = self.annotation_select_mask.copy()
+        duplicate = Empty()
+        duplicate.__class__ = self.__class__
+        state = duplicate.__dict__ = self.__dict__.copy()
+        for name in _CLONED_CONTAINERS:
+            state[name] = state[name].copy()
+        for name in _CLONED_IF_SET:
+            value = state.get(name)
+            if value is not None:
+                state[name] = value.copy()
+        state["where"] = self.where.clone()
+        # Rebuilt on first use, from the copy's own annotations.
+        state["_annotation_select_cache"] = None
+        # base_table is a cached_property; the copy computes its own.
+        state.pop("base_table", None)
         if self.combined_queries:
-            obj.combined_queries = tuple(
-                [query.clone() for query in self.combined_queries]
-            )
-        # Rebuilt on first use, so that it refers to the clone's own annotations.
-        obj._annotation_select_cache = None
-        obj.extra = self.extra.copy()
-        if self.extra_select_mask is not None:
-            obj.extra_select_mask = self.extra_select_mask.copy()
-        if self._extra_select_cache is not None:
-            obj._extra_select_cache = self._extra_select_cache.copy()
+            state["combined_queries"] = tuple(part.clone() for part in self.combined_queries)
         if self.select_related is not False:
-            # select_related is a nested dict.
-            obj.select_related = copy.deepcopy(obj.select_related)
-        if "subq_aliases" in self.__dict__:
-            obj.subq_aliases = self.subq_aliases.copy()
-        obj.used_aliases = self.used_aliases.copy()
-        obj._filtered_relations = self._filtered_relations.copy()
-        # Clear the cached_property, if it exists.
-        obj.__dict__.pop("base_table", None)
-        return obj
+            # Nested dicts.
+            state["select_related"] = copy.deepcopy(self.select_related)
+        return duplicate
+
 
     def chain(self, klass=None):
         """A clone ready for another QuerySet operation (optionally of another class)."""
@@ -631,87 +639,77 @@ class Query(BaseExpression):
         return relabels
 
     def _get_defer_select_mask(self, opts, mask, select_mask=None):
+        """The select mask for defer(): every field of ``opts`` not named in ``mask``,
+        recursing into relations whose own fields are partly deferred."""
         if select_mask is None:
             select_mask = {}
         select_mask[opts.pk] = {}
-        # Fields not deferred are loaded; a relation among them is added to the mask so
-        # select_related() can follow it.
-        for field in opts.concrete_fields + opts.related_objects:
-            field_mask = mask.pop(field.name, None)
-            field_att_mask = None
-            if field_attname := getattr(field, "attname", None):
-                field_att_mask = mask.pop(field_attname, None)
-            if field_mask is None and field_att_mask is None:
+        for field in chain(opts.concrete_fields, opts.related_objects):
+            nested = mask.pop(field.name, None)
+            attname = getattr(field, "attname", None)
+            by_attname = mask.pop(attname, None) if attname else None
+            if nested is None and by_attname is None:
+                # Not deferred: loaded (and followable by select_related()).
                 select_mask.setdefault(field, {})
-            elif field_mask:
+            elif nested:
+                # "relation__field" deferrals: the relation stays, its named fields go.
                 if not field.is_relation:
-                    raise FieldError(next(iter(field_mask)))
-                # Non-concrete fields (many-to-many, generic relations) have no column to
-                # defer; they are accepted and ignored.
-                if not field.concrete:
-                    continue
-                field_select_mask = select_mask.setdefault(field, {})
-                related_model = field.related_model._meta.concrete_model
-                self._get_defer_select_mask(
-                    related_model._meta, field_mask, field_select_mask
-                )
+                    raise FieldError(next(iter(nested)))
+                # Many-to-many and generic relations have no column; nothing to defer.
+                if field.concrete:
+                    self._get_defer_select_mask(
+                        field.related_model._meta.concrete_model._meta,
+                        nested,
+                        select_mask.setdefault(field, {}),
+                    )
         return select_mask
 
     def _get_only_select_mask(self, opts, mask, select_mask=None):
+        """The select mask for only(): the primary key and the fields named in ``mask``."""
         if select_mask is None:
             select_mask = {}
         select_mask[opts.pk] = {}
-        # Only include fields mentioned in the mask.
-        for field_name, field_mask in mask.items():
-            field = opts.get_field(field_name)
-            # Retrieve the actual field associated with reverse relationships
-            # as that's what is expected in the select mask.
-            if field in opts.related_objects:
-                field_key = field.field
-            else:
-                field_key = field
-            field_select_mask = select_mask.setdefault(field_key, {})
-            if field_mask:
-                if not field.is_relation:
-                    raise FieldError(next(iter(field_mask)))
-                related_model = field.remote_field.model._meta.concrete_model
-                self._get_only_select_mask(
-                    related_model._meta, field_mask, field_select_mask
-                )
+        for name, nested in mask.items():
+            field = opts.get_field(name)
+            # A reverse relation is keyed by its forward field in the mask.
+            key = field.field if field in opts.related_objects else field
+            entry = select_mask.setdefault(key, {})
+            if not nested:
+                continue
+            if not field.is_relation:
+                raise FieldError(next(iter(nested)))
+            self._get_only_select_mask(
+                field.remote_field.model._meta.concrete_model._meta, nested, entry
+            )
         return select_mask
 
     def get_select_mask(self):
         """{field: {}} of what to load (only()/defer()); empty when loading everything."""
-        field_names, defer = self.deferred_loading
-        if not field_names:
+        names, defer = self.deferred_loading
+        if not names:
             return {}
-        mask = {}
-        for field_name in field_names:
-            part_mask = mask
-            for part in field_name.split(LOOKUP_SEP):
-                part_mask = part_mask.setdefault(part, {})
-        opts = self.get_meta()
+        # "a__b__c" -> {"a": {"b": {"c": {}}}}, merged over all names.
+        tree = {}
+        for name in names:
+            node = tree
+            for part in name.split(LOOKUP_SEP):
+                node = node.setdefault(part, {})
         if defer:
-            return self._get_defer_select_mask(opts, mask)
-        return self._get_only_select_mask(opts, mask)
+            return self._get_defer_select_mask(self.get_meta(), tree)
+        return self._get_only_select_mask(self.get_meta(), tree)
 
     def table_alias(self, table_name, create=False, filtered_relation=None):
         """A table alias for ``table_name``: reused unless ``create``, else a new one."""
-        alias_list = self.table_map.get(table_name)
-        if not create and alias_list:
-            alias = alias_list[0]
-            self.alias_refcount[alias] += 1
-            return alias, False
-
-        # Create a new alias for this table.
-        if alias_list:
-            alias = "%s%d" % (self.alias_prefix, len(self.alias_map) + 1)
-            alias_list.append(alias)
+        known = self.table_map.get(table_name)
+        if known and not create:
+            self.alias_refcount[known[0]] += 1
+            return known[0], False
+        if known:
+            alias = f"{self.alias_prefix}{len(self.alias_map) + 1}"
+            known.append(alias)
         else:
-            # A table's first alias is its own name.
-            alias = (
-                filtered_relation.alias if filtered_relation is not None else table_name
-            )
+            # A table's first alias is its own name (or the FilteredRelation's).
+            alias = table_name if filtered_relation is None else filtered_relation.alias
             self.table_map[table_name] = [alias]
         self.alias_refcount[alias] = 1
         return alias, True
@@ -730,42 +728,33 @@ class Query(BaseExpression):
         A join is promoted when it is nullable or its parent is already LOUTER: otherwise a
         NULL on the way would drop rows the user expects to keep.
         """
-        aliases = list(aliases)
-        while aliases:
-            alias = aliases.pop(0)
-            if self.alias_map[alias].join_type is None:
-                # The base table is not joined.
+        pending = list(aliases)
+        while pending:
+            alias = pending.pop(0)
+            join = self.alias_map[alias]
+            # The base table (no join type) and LEFT joins stay as they are.
+            if join.join_type in (None, LOUTER):
                 continue
-            assert self.alias_map[alias].join_type is not None
-            parent_alias = self.alias_map[alias].parent_alias
-            parent_louter = (
-                parent_alias and self.alias_map[parent_alias].join_type == LOUTER
-            )
-            already_louter = self.alias_map[alias].join_type == LOUTER
-            if (self.alias_map[alias].nullable or parent_louter) and not already_louter:
-                self.alias_map[alias] = self.alias_map[alias].promote()
-                # Joins hanging off a promoted join must be promoted too.
-                aliases.extend(
-                    join for join in self.alias_map
-                    if self.alias_map[join].parent_alias == alias and join not in aliases
+            parent = join.parent_alias
+            if join.nullable or (parent and self.alias_map[parent].join_type == LOUTER):
+                self.alias_map[alias] = join.promote()
+                # What hangs off a LEFT join must be LEFT too.
+                pending.extend(
+                    child for child, table in self.alias_map.items()
+                    if table.parent_alias == alias and child not in pending
                 )
 
     def demote_joins(self, aliases):
-        """Make LEFT OUTER JOINs INNER again (and their parents, which must then be INNER)."""
-        aliases = list(aliases)
-        while aliases:
-            alias = aliases.pop(0)
-            if self.alias_map[alias].join_type == LOUTER:
-                self.alias_map[alias] = self.alias_map[alias].demote()
-                parent_alias = self.alias_map[alias].parent_alias
-                if self.alias_map[parent_alias].join_type == INNER:
-                    aliases.append(parent_alias)
+        """Make these LEFT OUTER JOINs INNER again."""
+        for alias in aliases:
+            join = self.alias_map[alias]
+            if join.join_type == LOUTER:
+                self.alias_map[alias] = join.demote()
 
     def reset_refcounts(self, to_counts):
         """Restore alias reference counts saved before a compilation step."""
-        for alias, cur_refcount in self.alias_refcount.copy().items():
-            unref_amount = cur_refcount - to_counts.get(alias, 0)
-            self.unref_alias(alias, unref_amount)
+        for alias in self.alias_refcount:
+            self.alias_refcount[alias] = to_counts.get(alias, 0)
 
     def change_aliases(self, change_map):
         """Rename aliases everywhere in the query (``change_map``: old -> new)."""
@@ -774,76 +763,72 @@ class Query(BaseExpression):
         # Old and new aliases must not overlap, or one alias could be renamed twice.
         assert set(change_map).isdisjoint(change_map.values())
 
-        # Rename in SELECT, GROUP BY and WHERE, then in the alias bookkeeping.
+        def renamed(expression):
+            return expression.relabeled_clone(change_map)
+
         self.where.relabel_aliases(change_map)
+        self.select = tuple(map(renamed, self.select))
         if isinstance(self.group_by, tuple):
-            self.group_by = tuple(
-                [col.relabeled_clone(change_map) for col in self.group_by]
-            )
-        self.select = tuple([col.relabeled_clone(change_map) for col in self.select])
-        self.annotations = self.annotations and {
-            key: col.relabeled_clone(change_map)
-            for key, col in self.annotations.items()
-        }
-
-        for old_alias, new_alias in change_map.items():
-            if old_alias not in self.alias_map:
+            self.group_by = tuple(map(renamed, self.group_by))
+        if self.annotations:
+            self.annotations = {
+                name: renamed(annotation) for name, annotation in self.annotations.items()
+            }
+        for old, new in change_map.items():
+            table = self.alias_map.pop(old, None)
+            if table is None:
                 continue
-            alias_data = self.alias_map[old_alias].relabeled_clone(change_map)
-            self.alias_map[new_alias] = alias_data
-            self.alias_refcount[new_alias] = self.alias_refcount[old_alias]
-            del self.alias_refcount[old_alias]
-            del self.alias_map[old_alias]
-
-            table_aliases = self.table_map[alias_data.table_name]
-            for pos, alias in enumerate(table_aliases):
-                if alias == old_alias:
-                    table_aliases[pos] = new_alias
-                    break
-        self.external_aliases = {
-            change_map.get(alias, alias): (aliased or alias in change_map)
-            for alias, aliased in self.external_aliases.items()
-        }
-        # Reset the base_table cache.
+            table = self.alias_map[new] = table.relabeled_clone(change_map)
+            self.alias_refcount[new] = self.alias_refcount.pop(old)
+            same_table = self.table_map[table.table_name]
+            if old in same_table:
+                same_table[same_table.index(old)] = new
+        external = {}
+        for alias, aliased in self.external_aliases.items():
+            new = change_map.get(alias)
+            if new is None:
+                external[alias] = aliased
+            else:
+                external[new] = True
+        self.external_aliases = external
+        # base_table is cached and may have been renamed.
         self.__dict__.pop("base_table", None)
         return self
 
+    def _alias_prefix_candidates(self):
+        """Prefixes to try after the current one: the following letters, then every pair of
+        letters, every triple, and so on."""
+        following = chr(ord(self.alias_prefix) + 1)
+        yield following
+        if following in ascii_uppercase:
+            yield from ascii_uppercase[ascii_uppercase.index(following) + 1:]
+        for size in count(2):
+            for letters in product(ascii_uppercase, repeat=size):
+                yield "".join(letters)
+
     def bump_prefix(self, other_query, exclude=None):
         """Give this query's aliases a prefix other queries don't use (for subqueries)."""
-
-        def prefix_gen():
-            """Candidate prefixes after the current one: single letters, then pairs, and so on."""
-            alphabet = ascii_uppercase
-            prefix = chr(ord(self.alias_prefix) + 1)
-            yield prefix
-            for n in count(1):
-                seq = alphabet[alphabet.index(prefix):] if prefix else alphabet
-                for s in product(seq, repeat=n):
-                    yield "".join(s)
-                prefix = None
-
         if self.alias_prefix != other_query.alias_prefix:
             # The outer query uses another prefix already.
             return
-
         # Nested subqueries recurse through here; bound the depth well below Python's
         # recursion limit.
-        local_recursion_limit = sys.getrecursionlimit() // 16
-        for pos, prefix in enumerate(prefix_gen()):
+        attempts = sys.getrecursionlimit() // 16
+        for tried, prefix in enumerate(self._alias_prefix_candidates()):
             if prefix not in self.subq_aliases:
                 self.alias_prefix = prefix
                 break
-            if pos > local_recursion_limit:
+            if tried > attempts:
                 raise RecursionError("Maximum recursion depth exceeded: too many subqueries.")
-        self.subq_aliases = self.subq_aliases.union([self.alias_prefix])
-        other_query.subq_aliases = other_query.subq_aliases.union(self.subq_aliases)
-        if exclude is None:
-            exclude = {}
+        self.subq_aliases = self.subq_aliases | {self.alias_prefix}
+        other_query.subq_aliases = other_query.subq_aliases | self.subq_aliases
+        keep = exclude or ()
         self.change_aliases({
-            alias: "%s%d" % (self.alias_prefix, pos)
-            for pos, alias in enumerate(self.alias_map)
-            if alias not in exclude
+            alias: f"{self.alias_prefix}{number}"
+            for number, alias in enumerate(self.alias_map)
+            if alias not in keep
         })
+
 
     def get_initial_alias(self):
         """The alias of the base table, creating it if needed."""
@@ -863,41 +848,33 @@ class Query(BaseExpression):
     def join(self, join, reuse=None):
         """The alias of ``join``: an equal existing join is reused if ``reuse`` allows
         (None: any), else a new alias is made. Nullable joins start as LEFT OUTER."""
-        reuse_aliases = [
-            a for a, j in self.alias_map.items()
-            if (reuse is None or a in reuse) and j.equals(join)
+        matches = [
+            alias for alias, existing in self.alias_map.items()
+            if (reuse is None or alias in reuse) and existing.equals(join)
         ]
-        if reuse_aliases:
-            if join.table_alias in reuse_aliases:
-                reuse_alias = join.table_alias
-            else:
-                # Reuse the latest alias (a many-to-many relation can be joined several
-                # times).
-                reuse_alias = reuse_aliases[-1]
-            self.ref_alias(reuse_alias)
-            return reuse_alias
+        if matches:
+            # Prefer the join's own alias; otherwise the most recent match (a many-to-many
+            # relation may be joined several times).
+            alias = join.table_alias if join.table_alias in matches else matches[-1]
+            self.ref_alias(alias)
+            return alias
 
         alias, _ = self.table_alias(
             join.table_name, create=True, filtered_relation=join.filtered_relation
         )
         if join.join_type:
-            if self.alias_map[join.parent_alias].join_type == LOUTER or join.nullable:
-                join_type = LOUTER
-            else:
-                join_type = INNER
-            join.join_type = join_type
+            after_outer = self.alias_map[join.parent_alias].join_type == LOUTER
+            join.join_type = LOUTER if join.nullable or after_outer else INNER
         join.table_alias = alias
         self.alias_map[alias] = join
-        if filtered_relation := join.filtered_relation:
-            resolve_reuse = reuse
-            if resolve_reuse is not None:
-                resolve_reuse = set(reuse) | {alias}
-            joins_len = len(self.alias_map)
-            join.filtered_relation = filtered_relation.resolve_expression(
-                self, reuse=resolve_reuse
+        relation = join.filtered_relation
+        if relation:
+            tables_before = len(self.alias_map)
+            join.filtered_relation = relation.resolve_expression(
+                self, reuse=None if reuse is None else {*reuse, alias}
             )
-            # Joins created while resolving the join's own condition must come before it.
-            if joins_len < len(self.alias_map):
+            if len(self.alias_map) > tables_before:
+                # The condition needed joins of its own: they must come first in FROM.
                 self.alias_map[alias] = self.alias_map.pop(alias)
         return alias
 
@@ -905,24 +882,21 @@ class Query(BaseExpression):
         """Join to the parent models of ``opts`` up to ``model`` (multi-table inheritance)."""
         if model in seen:
             return seen[model]
-        chain = opts.get_base_chain(model)
-        if not chain:
+        ancestors = opts.get_base_chain(model)
+        if not ancestors:
             return alias
-        curr_opts = opts
-        for int_model in chain:
-            if int_model in seen:
-                curr_opts = int_model._meta
-                alias = seen[int_model]
-                continue
-            # A proxy in the chain adds no table.
-            if not curr_opts.parents[int_model]:
-                curr_opts = int_model._meta
-                continue
-            link_field = curr_opts.get_ancestor_link(int_model)
-            join_info = self.setup_joins([link_field.name], curr_opts, alias)
-            curr_opts = int_model._meta
-            alias = seen[int_model] = join_info.joins[-1]
+        current = opts
+        for ancestor in ancestors:
+            if ancestor in seen:
+                alias = seen[ancestor]
+            elif current.parents[ancestor]:
+                # (A proxy ancestor has no parent link and adds no table.)
+                link = current.get_ancestor_link(ancestor)
+                alias = self.setup_joins([link.name], current, alias).joins[-1]
+                seen[ancestor] = alias
+            current = ancestor._meta
         return alias or seen[None]
+
 
     def check_alias(self, alias):
         if not isinstance(alias, str) or not alias or any(
@@ -1331,186 +1305,163 @@ class Query(BaseExpression):
         as lookups/transforms). With ``allow_many`` False, meeting a multi-valued relation
         raises MultiJoin (exclude() then uses a subquery).
         """
-        path, names_with_path = [], []
-        for pos, name in enumerate(names):
-            cur_names_with_path = (name, [])
-            if name == "pk" and opts is not None:
-                name = opts.pk.name
-
-            field = None
-            filtered_relation = None
-            try:
-                if opts is None:
-                    raise FieldDoesNotExist
-                field = opts.get_field(name)
-            except FieldDoesNotExist:
-                if name in self.annotation_select:
-                    field = self.annotation_select[name].output_field
-                elif name in self._filtered_relations and pos == 0:
-                    filtered_relation = self._filtered_relations[name]
-                    if LOOKUP_SEP in filtered_relation.relation_name:
-                        parts = filtered_relation.relation_name.split(LOOKUP_SEP)
-                        filtered_relation_path, field, _, _ = self.names_to_path(
-                            parts, opts, allow_many, fail_on_missing,
-                        )
-                        path.extend(filtered_relation_path[:-1])
-                    else:
-                        field = opts.get_field(filtered_relation.relation_name)
-            if field is not None:
-                # A generic relation has no fixed model, so it cannot be followed backwards.
-                if field.is_relation and not field.related_model:
-                    raise FieldError(
-                        "Field %r does not generate an automatic reverse relation and "
-                        "therefore cannot be used for reverse querying. If it is a "
-                        "GenericForeignKey, consider adding a GenericRelation." % name
-                    )
-                try:
-                    model = field.model._meta.concrete_model
-                except AttributeError:
-                    # An annotation has no model.
-                    model = None
-            else:
-                pos -= 1
-                if pos == -1 or fail_on_missing:
-                    available = sorted([
+        path = []
+        # (name, PathInfos it added) per name walked, for MultiJoin / split_exclude().
+        walked = []
+        final_field = targets = None
+        consumed = 0
+        for pos, given_name in enumerate(names):
+            name = opts.pk.name if given_name == "pk" and opts is not None else given_name
+            field, filtered_relation = self._path_field(
+                name, pos, opts, path, allow_many, fail_on_missing
+            )
+            if field is None:
+                if pos == 0 or fail_on_missing:
+                    choices = sorted([
                         *get_field_names_from_opts(opts),
                         *self.annotation_select,
                         *self._filtered_relations,
                     ])
-                    model_name = opts.object_name if opts is not None else "the query"
                     raise FieldError(
                         "Cannot resolve keyword '%s' into field of %s. Choices are: %s"
-                        % (name, model_name, ", ".join(available))
+                        % (
+                            name,
+                            "the query" if opts is None else opts.object_name,
+                            ", ".join(choices),
+                        )
                     )
+                # The rest are lookups or transforms.
                 break
-            # A field of a parent model reached from a child needs the parent join first.
-            if opts is not None and model is not opts.model:
-                path_to_parent = opts.get_path_to_parent(model)
-                if path_to_parent:
-                    path.extend(path_to_parent)
-                    cur_names_with_path[1].extend(path_to_parent)
-                    opts = path_to_parent[-1].to_opts
-            if hasattr(field, "path_infos"):
-                if filtered_relation:
-                    pathinfos = field.get_path_info(filtered_relation)
-                else:
-                    pathinfos = field.path_infos
-                if not allow_many:
-                    for inner_pos, p in enumerate(pathinfos):
-                        if p.m2m:
-                            cur_names_with_path[1].extend(pathinfos[0: inner_pos + 1])
-                            names_with_path.append(cur_names_with_path)
-                            raise MultiJoin(pos + 1, names_with_path)
-                last = pathinfos[-1]
-                path.extend(pathinfos)
-                final_field = last.join_field
-                opts = last.to_opts
-                targets = last.target_fields
-                cur_names_with_path[1].extend(pathinfos)
-                names_with_path.append(cur_names_with_path)
-            else:
-                # Local non-relational field.
-                final_field = field
-                targets = (field,)
-                if fail_on_missing and pos + 1 != len(names):
+            consumed = pos + 1
+            if field.is_relation and not field.related_model:
+                # E.g. a GenericForeignKey: no fixed model to join to.
+                raise FieldError(
+                    "Field %r does not generate an automatic reverse relation and "
+                    "therefore cannot be used for reverse querying. If it is a "
+                    "GenericForeignKey, consider adding a GenericRelation." % name
+                )
+            step = []
+            if opts is not None:
+                try:
+                    owner = field.model._meta.concrete_model
+                except AttributeError:
+                    owner = None  # an annotation's output field
+                if owner is not opts.model:
+                    # An inherited field: join the parent table(s) first.
+                    to_parent = opts.get_path_to_parent(owner)
+                    if to_parent:
+                        path += to_parent
+                        step += to_parent
+                        opts = to_parent[-1].to_opts
+            if not hasattr(field, "path_infos"):
+                final_field, targets = field, (field,)
+                if fail_on_missing and consumed < len(names):
                     raise FieldError(
                         "Cannot resolve keyword %r into field. Join on '%s' not permitted."
-                        % (names[pos + 1], name)
+                        % (names[consumed], name)
                     )
                 break
-        return path, final_field, targets, names[pos + 1:]
+            infos = (
+                field.get_path_info(filtered_relation)
+                if filtered_relation
+                else field.path_infos
+            )
+            if not allow_many:
+                many = next((i for i, info in enumerate(infos) if info.m2m), None)
+                if many is not None:
+                    step += infos[: many + 1]
+                    walked.append((given_name, step))
+                    raise MultiJoin(consumed, walked)
+            path += infos
+            step += infos
+            walked.append((given_name, step))
+            last = infos[-1]
+            final_field, targets, opts = last.join_field, last.target_fields, last.to_opts
+        return path, final_field, targets, names[consumed:]
+
+    def _path_field(self, name, pos, opts, path, allow_many, fail_on_missing):
+        """(field, FilteredRelation or None) that ``name`` denotes at position ``pos`` of a
+        names_to_path() walk; (None, None) when it is not a field here. A FilteredRelation
+        over a nested relation adds the joins leading to it to ``path``."""
+        if opts is not None:
+            try:
+                return opts.get_field(name), None
+            except FieldDoesNotExist:
+                pass
+        if name in self.annotation_select:
+            return self.annotation_select[name].output_field, None
+        relation = self._filtered_relations.get(name) if pos == 0 else None
+        if relation is None:
+            return None, None
+        if LOOKUP_SEP not in relation.relation_name:
+            return opts.get_field(relation.relation_name), relation
+        inner_path, field, _, _ = self.names_to_path(
+            relation.relation_name.split(LOOKUP_SEP), opts, allow_many, fail_on_missing
+        )
+        path += inner_path[:-1]
+        return field, relation
 
     def setup_joins(self, names, opts, alias, can_reuse=None, allow_many=True):
         """Join along ``names`` from ``alias``; trailing names that are not fields become
         transforms applied by ``transform_function``."""
-        joins = [alias]
-        # Transforms are applied after join trimming, so a function is returned that wraps
-        # the final column.
-
-        def final_transformer(field, alias):
-            if not self.alias_cols:
-                alias = None
-            return field.get_col(alias)
-
-        # Resolve as many names as possible as fields; the remaining ones are transforms or
-        # a lookup.
-        last_field_exception = None
-        for pivot in range(len(names), 0, -1):
+        # The longest prefix of names that resolves to fields is joined; what follows are
+        # transforms, applied (after join trimming) by the returned transform function.
+        failure = None
+        for split_at in range(len(names), 0, -1):
             try:
-                path, final_field, targets, rest = self.names_to_path(
-                    names[:pivot], opts, allow_many, fail_on_missing=True,
+                path, final_field, targets, _ = self.names_to_path(
+                    names[:split_at], opts, allow_many, fail_on_missing=True
                 )
             except FieldError as exc:
-                if pivot == 1:
-                    # The first name must be a field.
+                if split_at == 1:
                     raise
-                else:
-                    last_field_exception = exc
+                failure = exc
             else:
-                transforms = names[pivot:]
                 break
-        for name in transforms:
-
-            def transform(field, alias, *, name, previous):
-                try:
-                    wrapped = previous(field, alias)
-                    return self.try_transform(wrapped, name)
-                except FieldError:
-                    # Raises FieldError for an unknown transform.
-                    if isinstance(final_field, Field) and last_field_exception:
-                        raise last_field_exception
-                    else:
-                        raise
-
-            final_transformer = functools.partial(
-                transform, name=name, previous=final_transformer
+        transformer = _ColumnTransformer(
+            self,
+            names[split_at:],
+            # An unknown transform on a real field is reported as the unknown field name.
+            failure if isinstance(final_field, Field) else None,
+        )
+        joins = [alias]
+        for info in path:
+            relation = info.filtered_relation
+            if relation:
+                relation = relation.clone()
+            opts = info.to_opts
+            alias = self.join(
+                self.join_class(
+                    opts.db_table,
+                    alias,
+                    relation.alias if relation else None,
+                    INNER,
+                    info.join_field,
+                    self.is_nullable(info.join_field) if info.direct else True,
+                    filtered_relation=relation,
+                ),
+                reuse=can_reuse if info.m2m else None,
             )
-            final_transformer.has_transforms = True
-        # Add the joins now; trimming later needs their types.
-        for join in path:
-            if join.filtered_relation:
-                filtered_relation = join.filtered_relation.clone()
-                table_alias = filtered_relation.alias
-            else:
-                filtered_relation = None
-                table_alias = None
-            opts = join.to_opts
-            if join.direct:
-                nullable = self.is_nullable(join.join_field)
-            else:
-                nullable = True
-            connection = self.join_class(
-                opts.db_table, alias, table_alias, INNER, join.join_field, nullable,
-                filtered_relation=filtered_relation,
-            )
-            reuse = can_reuse if join.m2m else None
-            alias = self.join(connection, reuse=reuse)
             joins.append(alias)
-            if filtered_relation:
-                filtered_relation.path = joins[:]
-        return JoinInfo(final_field, targets, opts, joins, path, final_transformer)
+            if relation:
+                relation.path = list(joins)
+        return JoinInfo(final_field, targets, opts, joins, path, transformer)
 
     def trim_joins(self, targets, joins, path):
         """Drop trailing joins whose target columns exist on the previous table.
 
         ``filter(author__id=1)`` needs no join: ``book.author_id`` holds the value.
         """
-        joins = joins[:]
-        for _pos, info in enumerate(reversed(path)):
-            if len(joins) == 1 or not info.direct:
+        joins = list(joins)
+        for info in reversed(path):
+            if len(joins) < 2 or not info.direct or info.filtered_relation:
                 break
-            if info.filtered_relation:
-                break
-            join_targets = {t.column for t in info.join_field.foreign_related_fields}
-            cur_targets = {t.column for t in targets}
-            if not cur_targets.issubset(join_targets):
-                break
-            targets_dict = {
-                r[1].column: r[0]
-                for r in info.join_field.related_fields
-                if r[1].column in cur_targets
+            local_for = {
+                remote.column: local for local, remote in info.join_field.related_fields
             }
-            targets = tuple(targets_dict[t.column] for t in targets)
+            if any(target.column not in local_for for target in targets):
+                break
+            targets = tuple(local_for[target.column] for target in targets)
             self.unref_alias(joins.pop())
         return targets, joins[-1], joins
 
@@ -1538,47 +1489,41 @@ class Query(BaseExpression):
         """The expression an F(name) means: an annotation, or a column (joining as needed)."""
         annotation = self.annotations.get(name)
         if annotation is not None:
-            if not allow_joins:
-                for alias in self._gen_col_aliases([annotation]):
-                    if isinstance(self.alias_map[alias], Join):
-                        raise FieldError(
-                            "Joined field references are not permitted in this query"
-                        )
-            if summarize:
-                # In an aggregate() over a wrapped query, an annotation is read from the
-                # subquery's column.
-                if name not in self.annotation_select:
-                    raise FieldError(
-                        "Cannot aggregate over the '%s' alias. Use annotate() to promote "
-                        "it." % name
-                    )
-                return Ref(name, self.annotation_select[name])
-            else:
-                return annotation
-        else:
-            field_list = name.split(LOOKUP_SEP)
-            annotation = self.annotations.get(field_list[0])
-            if annotation is not None:
-                for transform in field_list[1:]:
-                    annotation = self.try_transform(annotation, transform)
-                return annotation
-            join_info = self.setup_joins(
-                field_list, self.get_meta(), self.get_initial_alias(), can_reuse=reuse
-            )
-            targets, final_alias, join_list = self.trim_joins(
-                join_info.targets, join_info.joins, join_info.path
-            )
-            if not allow_joins and len(join_list) > 1:
+            if not allow_joins and any(
+                isinstance(self.alias_map[alias], Join)
+                for alias in self._gen_col_aliases([annotation])
+            ):
                 raise FieldError("Joined field references are not permitted in this query")
-            if len(targets) > 1:
+            if not summarize:
+                return annotation
+            # aggregate() over a wrapped query reads the annotation from the subquery's
+            # select list, so it must be selected.
+            if name not in self.annotation_select:
                 raise FieldError(
-                    "Referencing multicolumn fields with F() objects isn't supported"
+                    "Cannot aggregate over the '%s' alias. Use annotate() to promote "
+                    "it." % name
                 )
-            # The last name must be a field or transform (raises FieldError otherwise).
-            transform = join_info.transform_function(targets[0], final_alias)
-            if reuse is not None:
-                reuse.update(join_list)
-            return transform
+            return Ref(name, self.annotation_select[name])
+        names = name.split(LOOKUP_SEP)
+        annotation = self.annotations.get(names[0])
+        if annotation is not None:
+            # "annotation__transform__...".
+            return functools.reduce(self.try_transform, names[1:], annotation)
+        info = self.setup_joins(
+            names, self.get_meta(), self.get_initial_alias(), can_reuse=reuse
+        )
+        targets, last_alias, joins = self.trim_joins(info.targets, info.joins, info.path)
+        if len(joins) > 1 and not allow_joins:
+            raise FieldError("Joined field references are not permitted in this query")
+        if len(targets) != 1:
+            raise FieldError(
+                "Referencing multicolumn fields with F() objects isn't supported"
+            )
+        # Applies the trailing transforms; an unknown one raises FieldError here.
+        expression = info.transform_function(targets[0], last_alias)
+        if reuse is not None:
+            reuse.update(joins)
+        return expression
 
     def split_exclude(self, filter_expr, can_reuse, names_with_path):
         """exclude() across a multi-valued relation as ``NOT EXISTS(correlated subquery)``.
@@ -1586,48 +1531,43 @@ class Query(BaseExpression):
         ``exclude(tags__name='a')`` keeps the objects with no tag named 'a' (not the objects
         with some tag not named 'a'), which a plain join cannot express.
         """
-        # Generate the inner query.
-        query = self.__class__(self.model)
-        query._filtered_relations = self._filtered_relations
-        filter_lhs, filter_rhs = filter_expr
-        if isinstance(filter_rhs, OuterRef):
-            filter_rhs = OuterRef(filter_rhs)
-        elif isinstance(filter_rhs, F):
-            filter_rhs = OuterRef(filter_rhs.name)
-        query.add_filter(filter_lhs, filter_rhs)
-        query.clear_ordering(force=True)
-        # Start the subquery as far down the path as possible.
-        trimmed_prefix, contains_louter = query.trim_start(names_with_path)
+        lhs, rhs = filter_expr
+        # Inside the subquery, references to the outer query are one level further out.
+        if isinstance(rhs, OuterRef):
+            rhs = OuterRef(rhs)
+        elif isinstance(rhs, F):
+            rhs = OuterRef(rhs.name)
+        inner = self.__class__(self.model)
+        inner._filtered_relations = self._filtered_relations
+        inner.add_filter(lhs, rhs)
+        inner.clear_ordering(force=True)
+        prefix, trimmed_outer_join = inner.trim_start(names_with_path)
 
-        col = query.select[0]
-        select_field = col.target
-        alias = col.alias
-        if alias in can_reuse:
-            pk = select_field.model._meta.pk
-            # Correlate the subquery with the outer row.
-            query.bump_prefix(self)
-            lookup_class = select_field.get_lookup("exact")
-            # bump_prefix() gave the subquery its own alias.
-            lookup = lookup_class(pk.get_col(query.select[0].alias), pk.get_col(alias))
-            query.where.add(lookup, AND)
-            query.external_aliases[alias] = True
+        selected = inner.select[0]
+        equals = selected.target.get_lookup("exact")
+        outer_alias = selected.alias
+        if outer_alias in can_reuse:
+            # The subquery starts at a table this filter() call also joins outside: tie
+            # the two together by primary key, on freshly prefixed inner aliases.
+            pk = selected.target.model._meta.pk
+            inner.bump_prefix(self)
+            correlation = equals(pk.get_col(inner.select[0].alias), pk.get_col(outer_alias))
+            inner.external_aliases[outer_alias] = True
         else:
-            lookup_class = select_field.get_lookup("exact")
-            lookup = lookup_class(col, ResolvedOuterRef(trimmed_prefix))
-            query.where.add(lookup, AND)
+            correlation = equals(selected, ResolvedOuterRef(prefix))
+        inner.where.add(correlation, AND)
 
-        condition, needed_inner = self.build_filter(Exists(query))
-
-        if contains_louter:
-            or_null_condition, _ = self.build_filter(
-                ("%s__isnull" % trimmed_prefix, True),
+        condition, needed_inner = self.build_filter(Exists(inner))
+        if trimmed_outer_join:
+            # NOT EXISTS (...) alone would also drop the outer rows whose correlated column
+            # is NULL; "OR column IS NULL" keeps them.
+            keep_nulls, _ = self.build_filter(
+                ("%s__isnull" % prefix, True),
                 current_negated=True,
                 branch_negated=True,
                 can_reuse=can_reuse,
             )
-            condition.add(or_null_condition, OR)
-            # NOT EXISTS (...) alone would drop outer rows whose column is NULL; "OR col IS
-            # NULL" keeps them.
+            condition.add(keep_nulls, OR)
         return condition, needed_inner
 
     def set_empty(self):
@@ -1958,60 +1898,58 @@ class Query(BaseExpression):
         Returns the lookup path prefix the outer query must correlate on, and whether a
         LEFT OUTER JOIN was trimmed (then NULLs need an extra condition).
         """
-        all_paths = []
-        for _, paths in names_with_path:
-            all_paths.extend(paths)
-        contains_louter = False
-        # Only the tables joined for the lookup may be trimmed; others carry filters.
-        lookup_tables = [
-            t for t in self.alias_map
-            if t in self._lookup_joins or t == self.base_table
+        steps = [info for _, infos in names_with_path for info in infos]
+        # Only the tables joined for the lookup may go (others carry filters); tables[i]
+        # is where steps[i] starts and tables[i + 1] where it ends.
+        tables = [
+            alias for alias in self.alias_map
+            if alias == self.base_table or alias in self._lookup_joins
         ]
-        for trimmed_paths, path in enumerate(all_paths):
-            if path.m2m:
-                break
-            if self.alias_map[lookup_tables[trimmed_paths + 1]].join_type == LOUTER:
-                contains_louter = True
-            alias = lookup_tables[trimmed_paths]
+        # Everything before the first multi-valued step is dropped: the outer query
+        # already has those rows.
+        stop = next(i for i, info in enumerate(steps) if info.m2m)
+        trimmed_outer_join = any(
+            self.alias_map[alias].join_type == LOUTER for alias in tables[1:stop + 1]
+        )
+        for alias in tables[:stop]:
             self.unref_alias(alias)
-        # The join follows a reverse relation: use the forward field.
-        join_field = path.join_field.field
-        # Build the filter prefix.
-        paths_in_prefix = trimmed_paths
-        trimmed_prefix = []
-        for name, path in names_with_path:
-            if paths_in_prefix - len(path) < 0:
+        # The multi-valued step follows a reverse relation; work with its forward field.
+        relation = steps[stop].join_field.field
+
+        names, budget = [], stop
+        for name, infos in names_with_path:
+            if len(infos) > budget:
                 break
-            trimmed_prefix.append(name)
-            paths_in_prefix -= len(path)
-        trimmed_prefix.append(join_field.foreign_related_fields[0].name)
-        trimmed_prefix = LOOKUP_SEP.join(trimmed_prefix)
-        # The first join can be trimmed too, unless it is LEFT (rows without a match would
-        # be lost) or a filtered relation (its condition would be lost).
-        first_join = self.alias_map[lookup_tables[trimmed_paths + 1]]
-        if first_join.join_type != LOUTER and not first_join.filtered_relation:
-            select_fields = [r[0] for r in join_field.related_fields]
-            select_alias = lookup_tables[trimmed_paths + 1]
-            self.unref_alias(lookup_tables[trimmed_paths])
-            extra_restriction = join_field.get_extra_restriction(
-                None, lookup_tables[trimmed_paths + 1]
-            )
-            if extra_restriction:
-                self.where.add(extra_restriction, AND)
+            names.append(name)
+            budget -= len(infos)
+        names.append(relation.foreign_related_fields[0].name)
+        prefix = LOOKUP_SEP.join(names)
+
+        start, first_join = tables[stop], tables[stop + 1]
+        joined = self.alias_map[first_join]
+        if joined.join_type == LOUTER or joined.filtered_relation:
+            # Dropping this join would lose the rows without a match (LEFT) or the
+            # FilteredRelation's condition: keep it and select the column it joins to.
+            select_alias = start
+            select_fields = [remote for _, remote in relation.related_fields]
         else:
-            # Longer join chains are not trimmed further.
-            select_fields = [r[1] for r in join_field.related_fields]
-            select_alias = lookup_tables[trimmed_paths]
-        # The new first table must be a base table, not a join.
-        for table in self.alias_map:
-            if self.alias_refcount[table] > 0:
-                self.alias_map[table] = self.base_table_class(
-                    self.alias_map[table].table_name,
-                    table,
-                )
-                break
-        self.set_select([f.get_col(select_alias) for f in select_fields])
-        return trimmed_prefix, contains_louter
+            # The related table's own foreign key column holds the value: start there.
+            self.unref_alias(start)
+            select_alias = first_join
+            select_fields = [local for local, _ in relation.related_fields]
+            restriction = relation.get_extra_restriction(None, first_join)
+            if restriction:
+                self.where.add(restriction, AND)
+        # The first table still in use becomes the FROM table.
+        new_base = next(
+            (alias for alias in self.alias_map if self.alias_refcount[alias] > 0), None
+        )
+        if new_base is not None:
+            self.alias_map[new_base] = self.base_table_class(
+                self.alias_map[new_base].table_name, new_base
+            )
+        self.set_select([field.get_col(select_alias) for field in select_fields])
+        return prefix, trimmed_outer_join
 
     def is_nullable(self, field):
         """Whether the column of ``field`` can hold NULL (Oracle's '' counts)."""
@@ -2099,3 +2037,31 @@ def _select_in_combined_parts(query, col, col_alias):
         part.add_annotation(part_col, col_alias)
         if part.combinator:
             _select_in_combined_parts(part, part_col, col_alias)
+
+
+class _ColumnTransformer:
+    """The ``transform_function`` of setup_joins(): ``(field, alias)`` -> the column of
+    ``field`` on ``alias`` with the trailing transforms of the lookup applied in order."""
+
+    __slots__ = ("query", "names", "failure")
+
+    def __init__(self, query, names, failure):
+        self.query = query
+        self.names = tuple(names)
+        self.failure = failure
+
+    @property
+    def has_transforms(self):
+        return bool(self.names)
+
+    def __call__(self, field, alias):
+        query = self.query
+        expression = field.get_col(alias if query.alias_cols else None)
+        for name in self.names:
+            try:
+                expression = query.try_transform(expression, name)
+            except FieldError:
+                if self.failure is not None:
+                    raise self.failure
+                raise
+        return expression
