@@ -910,190 +910,180 @@ class Query(BaseExpression):
     def add_annotation(self, annotation, alias, select=True):
         """Add a single annotation expression to the Query."""
         self.check_alias(alias)
-        annotation = annotation.resolve_expression(self, allow_joins=True, reuse=None)
+        resolved = annotation.resolve_expression(self, allow_joins=True, reuse=None)
         if select:
             self.append_annotation_mask([alias])
         else:
-            self.set_annotation_mask(set(self.annotation_select).difference({alias}))
-        self.annotations[alias] = annotation
+            # Usable in filters and ordering, but not selected.
+            self.set_annotation_mask(
+                [name for name in self.annotation_select if name != alias]
+            )
+        self.annotations[alias] = resolved
 
     def resolve_expression(self, query, *args, **kwargs):
         """This query used as a subquery of ``query``."""
-        clone = self.clone()
-        # A subquery gets its own alias prefix.
-        clone.bump_prefix(query)
-        clone.subquery = True
-        clone.where.resolve_expression(query, *args, **kwargs)
-        # Resolve combined queries.
-        if clone.combinator:
-            clone.combined_queries = tuple([
-                combined_query.resolve_expression(query, *args, **kwargs)
-                for combined_query in clone.combined_queries
-            ])
-        for key, value in clone.annotations.items():
-            resolved = value.resolve_expression(query, *args, **kwargs)
-            if hasattr(resolved, "external_aliases"):
-                resolved.external_aliases.update(clone.external_aliases)
-            clone.annotations[key] = resolved
-        # Outer query's aliases are considered external.
-        for alias, table in query.alias_map.items():
-            clone.external_aliases[alias] = (
-                isinstance(table, Join)
-                and table.join_field.related_model._meta.db_table != alias
-            ) or (
-                isinstance(table, BaseTable) and table.table_name != table.table_alias
+        inner = self.clone()
+        # Distinct aliases from the outer query's.
+        inner.bump_prefix(query)
+        inner.subquery = True
+        inner.where.resolve_expression(query, *args, **kwargs)
+        if inner.combinator:
+            inner.combined_queries = tuple(
+                part.resolve_expression(query, *args, **kwargs)
+                for part in inner.combined_queries
             )
-        return clone
+        for name in list(inner.annotations):
+            resolved = inner.annotations[name].resolve_expression(query, *args, **kwargs)
+            if hasattr(resolved, "external_aliases"):
+                resolved.external_aliases.update(inner.external_aliases)
+            inner.annotations[name] = resolved
+        # Every table of the outer query can be referenced from inside; remember whether
+        # it is known there under an alias other than its table name.
+        for alias, table in query.alias_map.items():
+            if isinstance(table, Join):
+                aliased = table.join_field.related_model._meta.db_table != alias
+            else:
+                aliased = isinstance(table, BaseTable) and table.table_name != table.table_alias
+            inner.external_aliases[alias] = aliased
+        return inner
 
     def get_external_cols(self):
-        exprs = chain(self.annotations.values(), self.where.children)
-        return [
-            col for col in self._gen_cols(exprs, include_external=True)
-            if col.alias in self.external_aliases
-        ]
+        """The columns of outer-query tables this (sub)query refers to."""
+        outer = self.external_aliases
+        found = self._gen_cols(
+            chain(self.annotations.values(), self.where.children), include_external=True
+        )
+        return [col for col in found if col.alias in outer]
 
     def get_group_by_cols(self, wrapper=None):
-        # Grouped by an alias from values(): return a reference to it, so that the outer
-        # columns it uses are not grouped by too.
-        external_cols = self.get_external_cols()
-        if any(col.possibly_multivalued for col in external_cols):
+        # Outer columns this subquery reads are grouped by, unless one of them may hold
+        # several values per outer row: then the subquery itself is the group key.
+        outer_cols = self.get_external_cols()
+        if any(col.possibly_multivalued for col in outer_cols):
             return [wrapper or self]
-        return external_cols
+        return outer_cols
 
     def as_sql(self, compiler, connection):
+        if not self.subquery:
+            return self.get_compiler(connection=connection).as_sql()
         # An unsliced subquery's ORDER BY changes nothing and some databases reject it.
-        if self.subquery:
-            self.clear_ordering(force=False)
+        self.clear_ordering(force=False)
         sql, params = self.get_compiler(connection=connection).as_sql()
-        if self.subquery:
-            sql = "(%s)" % sql
-        return sql, params
+        return "(" + sql + ")", params
 
     def resolve_lookup_value(self, value, can_reuse, allow_joins, summarize=False):
         if hasattr(value, "resolve_expression"):
-            value = value.resolve_expression(
+            return value.resolve_expression(
                 self, reuse=can_reuse, allow_joins=allow_joins, summarize=summarize
             )
-        elif isinstance(value, (list, tuple)):
-            # Each item of a list value may be an expression of its own.
-            values = (
-                self.resolve_lookup_value(sub_value, can_reuse, allow_joins, summarize)
-                for sub_value in value
-            )
-            type_ = type(value)
-            if hasattr(type_, "_make"):  # namedtuple
-                return type_(*values)
-            return type_(values)
-        return value
+        if not isinstance(value, (list, tuple)):
+            return value
+        # A list or tuple may hold expressions; keep its type (namedtuples included).
+        items = [
+            self.resolve_lookup_value(item, can_reuse, allow_joins, summarize)
+            for item in value
+        ]
+        kind = type(value)
+        return kind(*items) if hasattr(kind, "_make") else kind(items)
 
     def solve_lookup_type(self, lookup, summarize=False):
         """Split ``lookup`` into (lookups, field path parts, annotation or False)."""
-        lookup_splitted = lookup.split(LOOKUP_SEP)
+        parts = lookup.split(LOOKUP_SEP)
         if self.annotations:
-            annotation, expression_lookups = refs_expression(
-                lookup_splitted, self.annotations
-            )
-            if annotation:
-                expression = self.annotations[annotation]
-                if summarize:
-                    expression = Ref(annotation, expression)
-                return expression_lookups, (), expression
-        _, field, _, lookup_parts = self.names_to_path(lookup_splitted, self.get_meta())
-        field_parts = lookup_splitted[0: len(lookup_splitted) - len(lookup_parts)]
-        if len(lookup_parts) > 1 and not field_parts:
+            name, rest = refs_expression(parts, self.annotations)
+            if name:
+                annotation = self.annotations[name]
+                return rest, (), Ref(name, annotation) if summarize else annotation
+        lookups = self.names_to_path(parts, self.get_meta())[3]
+        fields = parts[: len(parts) - len(lookups)]
+        if not fields and len(lookups) > 1:
             raise FieldError(
                 'Invalid lookup "%s" for model %s".' % (lookup, self.get_meta().model.__name__)
             )
-        return lookup_parts, field_parts, False
+        return lookups, fields, False
 
     def check_query_object_type(self, value, opts, field):
         """A model instance used in a relation lookup must be of the related model."""
-        if hasattr(value, "_meta"):
-            if not check_rel_lookup_compatibility(value._meta.model, opts, field):
-                raise ValueError(
-                    'Cannot query "%s": Must be "%s" instance.' % (value, opts.object_name)
-                )
+        if hasattr(value, "_meta") and not check_rel_lookup_compatibility(
+            value._meta.model, opts, field
+        ):
+            raise ValueError(
+                'Cannot query "%s": Must be "%s" instance.' % (value, opts.object_name)
+            )
 
     def check_related_objects(self, field, value, opts):
         """A model instance used as a relation value must be of a model the relation accepts."""
-        if field.is_relation:
-            # A queryset given as the value of a relation must be of the related model (e.g.
-            # filter(author=Author.objects.all())).
-            if (
-                isinstance(value, Query)
-                and not value.has_select_fields
-                and not check_rel_lookup_compatibility(value.model, opts, field)
-            ):
-                raise ValueError(
-                    'Cannot use QuerySet for "%s": Use a QuerySet for "%s".'
-                    % (value.model._meta.object_name, opts.object_name)
-                )
-            elif hasattr(value, "_meta"):
-                self.check_query_object_type(value, opts, field)
-            elif hasattr(value, "__iter__") and not isinstance(value, str):
-                for v in value:
-                    self.check_query_object_type(v, opts, field)
+        if not field.is_relation:
+            return
+        # A queryset used as the value (filter(author=Author.objects.all())) must be of
+        # the related model unless it selects its own columns.
+        if (
+            isinstance(value, Query)
+            and not value.has_select_fields
+            and not check_rel_lookup_compatibility(value.model, opts, field)
+        ):
+            raise ValueError(
+                'Cannot use QuerySet for "%s": Use a QuerySet for "%s".'
+                % (value.model._meta.object_name, opts.object_name)
+            )
+        if hasattr(value, "_meta"):
+            instances = (value,)
+        elif hasattr(value, "__iter__") and not isinstance(value, str):
+            instances = value
+        else:
+            return
+        for instance in instances:
+            self.check_query_object_type(instance, opts, field)
 
     def check_filterable(self, expression):
         """Refuse values that have no meaning in WHERE (e.g. expressions marked filterable=False)."""
-        if hasattr(expression, "resolve_expression") and not getattr(
-            expression, "filterable", True
+        if not getattr(expression, "filterable", True) and hasattr(
+            expression, "resolve_expression"
         ):
             raise FieldError(
                 expression.__class__.__name__ + " is disallowed in the filter clause."
             )
-        if hasattr(expression, "get_source_expressions"):
-            for expr in expression.get_source_expressions():
-                self.check_filterable(expr)
+        sources = getattr(expression, "get_source_expressions", None)
+        if sources is not None:
+            for source in sources():
+                self.check_filterable(source)
 
     def build_lookup(self, lookups, lhs, rhs):
         """The Lookup for ``lhs <lookups> rhs`` (transforms applied, 'exact' by default)."""
-        # No lookup name means exact.
-        *transforms, lookup_name = lookups or ["exact"]
-        for name in transforms:
-            lhs = self.try_transform(lhs, name, lookups)
-        # A lookup of that name wins over a transform of the same name.
-        lookup_class = lhs.get_lookup(lookup_name)
+        *transforms, name = lookups or ["exact"]
+        for transform in transforms:
+            lhs = self.try_transform(lhs, transform, lookups)
+        lookup_class = lhs.get_lookup(name)
         if not lookup_class:
-            # Otherwise a transform, compared with exact.
-            lhs = self.try_transform(lhs, lookup_name)
-            lookup_name = "exact"
-            lookup_class = lhs.get_lookup(lookup_name)
+            # "field__transform" means "field__transform__exact". (A lookup and a
+            # transform sharing a name: the lookup wins.)
+            lhs = self.try_transform(lhs, name)
+            name = "exact"
+            lookup_class = lhs.get_lookup(name)
             if not lookup_class:
-                return
-
+                return None
         lookup = lookup_class(lhs, rhs)
-        # exact=None means IS NULL; other lookups accept None only if they say so.
-        if lookup.rhs is None and not lookup.can_use_none_as_rhs:
-            if lookup_name not in ("exact", "iexact"):
-                raise ValueError("Cannot use None as a query value")
+        if lookup.rhs is not None or lookup.can_use_none_as_rhs:
+            return lookup
+        # x=None and x__iexact=None mean IS NULL; other lookups refuse None.
+        if name in ("exact", "iexact"):
             return lhs.get_lookup("isnull")(lhs, True)
-
-        return lookup
+        raise ValueError("Cannot use None as a query value")
 
     def try_transform(self, lhs, name, lookups=None):
         """Apply the transform ``name`` to ``lhs``, or raise FieldError naming the choices."""
         transform_class = lhs.get_transform(name)
         if transform_class:
             return transform_class(lhs)
-        else:
-            output_field = lhs.output_field.__class__
-            suggested_lookups = difflib.get_close_matches(
-                name, lhs.output_field.get_lookups()
-            )
-            if suggested_lookups:
-                suggestion = ", perhaps you meant %s?" % " or ".join(suggested_lookups)
-            else:
-                suggestion = "."
-            if lookups is not None:
-                name_index = lookups.index(name)
-                unsupported_lookup = LOOKUP_SEP.join(lookups[name_index:])
-            else:
-                unsupported_lookup = name
-            raise FieldError(
-                "Unsupported lookup '%s' for %s or join on the field not permitted%s"
-                % (unsupported_lookup, output_field.__name__, suggestion)
-            )
+        output_field = lhs.output_field
+        close = difflib.get_close_matches(name, output_field.get_lookups())
+        hint = ", perhaps you meant %s?" % " or ".join(close) if close else "."
+        unsupported = name if lookups is None else LOOKUP_SEP.join(lookups[lookups.index(name):])
+        raise FieldError(
+            "Unsupported lookup '%s' for %s or join on the field not permitted%s"
+            % (unsupported, type(output_field).__name__, hint)
+        )
+
 
     def build_filter(self, filter_expr, branch_negated=False, current_negated=False,
                      can_reuse=None, allow_joins=True, split_subq=True,
@@ -1266,37 +1256,35 @@ class Query(BaseExpression):
 
     def add_filtered_relation(self, filtered_relation, alias):
         filtered_relation.alias = alias
-        relation_lookup_parts, relation_field_parts, _ = self.solve_lookup_type(
-            filtered_relation.relation_name
-        )
-        if relation_lookup_parts:
+        relation_name = filtered_relation.relation_name
+        relation_lookups, relation_parts, _ = self.solve_lookup_type(relation_name)
+        if relation_lookups:
             raise ValueError(
                 "FilteredRelation's relation_name cannot contain lookups (got %r)."
-                % filtered_relation.relation_name
+                % relation_name
             )
-        for lookup in get_children_from_q(filtered_relation.condition):
-            lookup_parts, lookup_field_parts, _ = self.solve_lookup_type(lookup[0])
-            shift = 2 if not lookup_parts else 1
-            lookup_field_path = lookup_field_parts[:-shift]
-            for idx, lookup_field_part in enumerate(lookup_field_path):
-                if len(relation_field_parts) > idx:
-                    if relation_field_parts[idx] != lookup_field_part:
-                        raise ValueError(
-                            "FilteredRelation's condition doesn't support relations outside "
-                            "the %r (got %r)." % (filtered_relation.relation_name, lookup[0])
-                        )
-                else:
+        # The condition may only reach along the relation itself (or stop earlier).
+        for child in get_children_from_q(filtered_relation.condition):
+            lookups, parts, _ = self.solve_lookup_type(child[0])
+            # Drop the compared field (and the lookup name if it was left implicit).
+            through = parts[: -1 if lookups else -2]
+            for depth, part in enumerate(through):
+                if depth >= len(relation_parts):
                     raise ValueError(
                         "FilteredRelation's condition doesn't support nested relations "
                         "deeper than the relation_name (got %r for %r)."
-                        % (lookup[0], filtered_relation.relation_name)
+                        % (child[0], relation_name)
+                    )
+                if part != relation_parts[depth]:
+                    raise ValueError(
+                        "FilteredRelation's condition doesn't support relations outside "
+                        "the %r (got %r)." % (relation_name, child[0])
                     )
         filtered_relation.condition = rename_prefix_from_q(
-            filtered_relation.relation_name,
-            alias,
-            filtered_relation.condition,
+            relation_name, alias, filtered_relation.condition
         )
-        self._filtered_relations[filtered_relation.alias] = filtered_relation
+        self._filtered_relations[alias] = filtered_relation
+
 
     def names_to_path(self, names, opts, allow_many=True, fail_on_missing=False):
         """Walk ``names`` through the model's fields and relations.
@@ -1581,17 +1569,13 @@ class Query(BaseExpression):
     def set_limits(self, low=None, high=None):
         """Narrow the [low:high] window, relative to any window already set (slicing)."""
         if high is not None:
-            if self.high_mark is not None:
-                self.high_mark = min(self.high_mark, self.low_mark + high)
-            else:
-                self.high_mark = self.low_mark + high
+            end = self.low_mark + high
+            self.high_mark = end if self.high_mark is None else min(self.high_mark, end)
         if low is not None:
-            if self.high_mark is not None:
-                self.low_mark = min(self.high_mark, self.low_mark + low)
-            else:
-                self.low_mark = self.low_mark + low
-
+            start = self.low_mark + low
+            self.low_mark = start if self.high_mark is None else min(self.high_mark, start)
         if self.low_mark == self.high_mark:
+            # An empty window: no query needs to run.
             self.set_empty()
 
     def clear_limits(self):
@@ -1611,11 +1595,10 @@ class Query(BaseExpression):
 
     def clear_select_clause(self):
         """Remove all fields from SELECT clause."""
+        self.default_cols = self.select_related = False
         self.select = ()
-        self.default_cols = False
-        self.select_related = False
-        self.set_extra_mask(())
         self.set_annotation_mask(())
+        self.set_extra_mask(())
 
     def clear_select_fields(self):
         """Back to an empty select list; extra() columns stay."""
@@ -1639,31 +1622,19 @@ class Query(BaseExpression):
         """Select ``field_names`` (paths through forward relations allowed)."""
         alias = self.get_initial_alias()
         opts = self.get_meta()
-
-        try:
-            cols = []
-            for name in field_names:
-                # Ordering must not remove rows: new joins are LEFT OUTER.
-                join_info = self.setup_joins(
+        columns = []
+        for name in field_names:
+            try:
+                info = self.setup_joins(
                     name.split(LOOKUP_SEP), opts, alias, allow_many=allow_m2m
                 )
-                targets, final_alias, joins = self.trim_joins(
-                    join_info.targets,
-                    join_info.joins,
-                    join_info.path,
-                )
-                for target in targets:
-                    cols.append(join_info.transform_function(target, final_alias))
-            if cols:
-                self.set_select(cols)
-        except MultiJoin:
-            raise FieldError("Invalid field name: '%s'" % name)
-        except FieldError:
-            if LOOKUP_SEP in name:
-                # Report the error of the model where the lookup failed.
-                raise
-            else:
-                names = sorted([
+            except MultiJoin:
+                raise FieldError("Invalid field name: '%s'" % name)
+            except FieldError:
+                if LOOKUP_SEP in name:
+                    # The error names the model where the path broke off.
+                    raise
+                choices = sorted([
                     *get_field_names_from_opts(opts),
                     *self.extra,
                     *self.annotation_select,
@@ -1671,85 +1642,80 @@ class Query(BaseExpression):
                 ])
                 raise FieldError(
                     "Cannot resolve keyword %r into field of %s. Choices are: %s"
-                    % (name, opts.object_name, ", ".join(names))
+                    % (name, opts.object_name, ", ".join(choices))
                 )
+            targets, last_alias, _ = self.trim_joins(info.targets, info.joins, info.path)
+            columns.extend(info.transform_function(target, last_alias) for target in targets)
+        if columns:
+            self.set_select(columns)
 
     def add_ordering(self, *ordering):
         """Order by ``ordering`` (field names with '-' or '?', or expressions); validates
         the names now so a typo fails where it is written."""
-        errors = []
+        invalid = []
         for item in ordering:
             if isinstance(item, str):
-                if item == "?":
-                    continue
-                item = item.removeprefix("-")
-                if item in self.annotations:
-                    continue
-                if self.extra and item in self.extra:
-                    continue
-                # Raises a FieldError naming the bad part.
-                self.names_to_path(item.split(LOOKUP_SEP), self.model._meta)
-            elif not hasattr(item, "resolve_expression"):
-                errors.append(item)
+                name = item.removeprefix("-")
+                if item != "?" and name not in self.annotations and name not in self.extra:
+                    # Raises a FieldError naming the bad part.
+                    self.names_to_path(name.split(LOOKUP_SEP), self.model._meta)
+                continue
+            if not hasattr(item, "resolve_expression"):
+                invalid.append(item)
             if getattr(item, "contains_aggregate", False):
                 raise FieldError(
                     "Using an aggregate in order_by() without also including it in "
                     "annotate() is not allowed: %s" % item
                 )
-        if errors:
-            raise FieldError("Invalid order_by arguments: %s" % errors)
-        if ordering:
-            self.order_by += ordering
-        else:
+        if invalid:
+            raise FieldError("Invalid order_by arguments: %s" % invalid)
+        if not ordering:
+            # order_by() with no arguments also drops the model's default ordering.
             self.default_ordering = False
+        else:
+            self.order_by += ordering
 
     def clear_ordering(self, force=False, clear_default=True):
         """Remove the ordering (kept when sliced or distinct-on unless ``force``)."""
-        if not force and (
-            self.is_sliced or self.distinct_fields or self.select_for_update
-        ):
+        if not force and (self.is_sliced or self.distinct_fields or self.select_for_update):
+            # The ordering decides which rows these keep.
             return
-        self.order_by = ()
-        self.extra_order_by = ()
+        self.order_by = self.extra_order_by = ()
         if clear_default:
             self.default_ordering = False
 
     def set_group_by(self, allow_aliases=True):
         """GROUP BY the selected columns and annotations (values() + annotate())."""
         if allow_aliases and self.values_select:
-            # Selected values may be grouped by alias: move them into the annotations.
-            group_by_annotations = {}
-            values_select = {}
-            for alias, expr in zip(self.values_select, self.select):
-                if isinstance(expr, Col):
-                    values_select[alias] = expr
-                else:
-                    group_by_annotations[alias] = expr
-            self.annotations = {**group_by_annotations, **self.annotations}
-            self.append_annotation_mask(group_by_annotations)
-            self.select = tuple(values_select.values())
-            self.values_select = tuple(values_select)
-        group_by = list(self.select)
-        for alias, annotation in self.annotation_select.items():
-            if not (group_by_cols := annotation.get_group_by_cols()):
+            # values() entries that are expressions become annotations, so that GROUP BY
+            # can name them by alias.
+            plain, computed = {}, {}
+            for name, expression in zip(self.values_select, self.select):
+                target = plain if isinstance(expression, Col) else computed
+                target[name] = expression
+            self.annotations = {**computed, **self.annotations}
+            self.append_annotation_mask(computed)
+            self.select = tuple(plain.values())
+            self.values_select = tuple(plain)
+        keys = list(self.select)
+        for name, annotation in self.annotation_select.items():
+            cols = annotation.get_group_by_cols()
+            if not cols:
                 continue
-            if allow_aliases and not annotation.contains_aggregate:
-                group_by.append(Ref(alias, annotation))
+            if annotation.contains_aggregate or not allow_aliases:
+                keys += cols
             else:
-                group_by.extend(group_by_cols)
-        self.group_by = tuple(group_by)
+                keys.append(Ref(name, annotation))
+        self.group_by = tuple(keys)
 
     def add_select_related(self, fields):
         """select_related(*fields): the nested dict of relations to follow."""
-        if isinstance(self.select_related, bool):
-            field_dict = {}
-        else:
-            field_dict = self.select_related
-        for field in fields:
-            d = field_dict
-            for part in field.split(LOOKUP_SEP):
-                d = d.setdefault(part, {})
-        self.select_related = field_dict
+        tree = {} if isinstance(self.select_related, bool) else self.select_related
+        for path in fields:
+            node = tree
+            for part in path.split(LOOKUP_SEP):
+                node = node.setdefault(part, {})
+        self.select_related = tree
 
     def clear_deferred_loading(self):
         """Remove any fields from the deferred loading set."""
@@ -1757,40 +1723,33 @@ class Query(BaseExpression):
 
     def add_deferred_loading(self, field_names):
         """defer(): add names to the deferred set (or remove them from only())."""
-        # Related fields are kept as "a__b" strings in a set; they are resolved to columns
-        # at compile time.
-        existing, defer = self.deferred_loading
+        # Names (including "a__b" paths) are kept as strings; the compiler resolves them.
+        names, defer = self.deferred_loading
         if defer:
-            # Add to existing deferred names.
-            self.deferred_loading = existing.union(field_names), True
-        else:
-            if new_existing := existing.difference(field_names):
-                self.deferred_loading = new_existing, False
-            else:
-                self.clear_deferred_loading()
-                if new_only := set(field_names).difference(existing):
-                    self.deferred_loading = new_only, True
+            self.deferred_loading = names.union(field_names), True
+            return
+        still_loaded = names.difference(field_names)
+        if still_loaded:
+            self.deferred_loading = still_loaded, False
+            return
+        # Everything only() named is deferred now: back to deferring, the names not
+        # among the only() ones included.
+        newly_deferred = set(field_names).difference(names)
+        self.deferred_loading = (newly_deferred or frozenset()), True
 
     def add_immediate_loading(self, field_names):
         """only(): load just these names (and the primary key)."""
-        existing, defer = self.deferred_loading
-        field_names = set(field_names)
-        if "pk" in field_names:
-            field_names.remove("pk")
-            field_names.add(self.get_meta().pk.name)
-
-        if defer:
-            self.deferred_loading = field_names.difference(existing), False
-        else:
-            # Replace any existing "immediate load" field names.
-            self.deferred_loading = frozenset(field_names), False
+        names, defer = self.deferred_loading
+        wanted = set(field_names)
+        if "pk" in wanted:
+            wanted.discard("pk")
+            wanted.add(self.get_meta().pk.name)
+        # After defer(), the deferred names stay out; a new only() replaces an old one.
+        self.deferred_loading = (wanted - names if defer else frozenset(wanted)), False
 
     def set_annotation_mask(self, names):
         """Which annotations are selected (the others are only usable in filters and ordering)."""
-        if names is None:
-            self.annotation_select_mask = None
-        else:
-            self.annotation_select_mask = list(dict.fromkeys(names))
+        self.annotation_select_mask = None if names is None else list(dict.fromkeys(names))
         self._annotation_select_cache = None
 
     def append_annotation_mask(self, names):
@@ -1798,10 +1757,7 @@ class Query(BaseExpression):
             self.set_annotation_mask((*self.annotation_select_mask, *names))
 
     def set_extra_mask(self, names):
-        if names is None:
-            self.extra_select_mask = None
-        else:
-            self.extra_select_mask = set(names)
+        self.extra_select_mask = None if names is None else set(names)
         self._extra_select_cache = None
 
     def set_values(self, fields):
@@ -1810,87 +1766,84 @@ class Query(BaseExpression):
         self.clear_deferred_loading()
         self.clear_select_fields()
         self.has_select_fields = True
-
+        concrete = self.model._meta.concrete_fields
         if fields:
-            field_names = []
-            extra_names = []
-            annotation_names = []
-            if not self.extra and not self.annotations:
-                # Without extra() or annotations, every name is a field.
-                field_names = list(fields)
-            else:
-                self.default_cols = False
-                for f in fields:
-                    if f in self.extra_select:
-                        extra_names.append(f)
-                    elif f in self.annotation_select:
-                        annotation_names.append(f)
-                    elif f in self.annotations:
-                        raise FieldError(
-                            f"Cannot select the '{f}' alias. Use annotate() to promote it."
-                        )
-                    else:
-                        # Resolving the name raises a FieldError that also lists annotations
-                        # as valid choices.
-                        if self.annotation_select:
-                            self.names_to_path(f.split(LOOKUP_SEP), self.model._meta)
-                        field_names.append(f)
+            field_names, extra_names, annotation_names = self._sort_values_names(fields)
             self.set_extra_mask(extra_names)
             self.set_annotation_mask(annotation_names)
-            selected = frozenset(field_names + extra_names + annotation_names)
+            selected = frozenset((*field_names, *extra_names, *annotation_names))
         else:
-            field_names = [f.attname for f in self.model._meta.concrete_fields]
+            field_names = [field.attname for field in concrete]
             selected = frozenset(field_names)
-        # The selected annotations have to be set before GROUP BY is computed.
+        # The annotation mask above must be in place before GROUP BY is recomputed.
         if self.group_by is True:
-            self.add_fields(
-                (f.attname for f in self.model._meta.concrete_fields), False
-            )
-            # Aliases in GROUP BY would point at select entries that are about to change.
+            self.add_fields((field.attname for field in concrete), False)
+            # Aliases would refer to select entries that are about to be replaced.
             self.set_group_by(allow_aliases=False)
             self.clear_select_fields()
         elif self.group_by:
-            # GROUP BY entries that refer to annotations no longer selected are inlined.
-            group_by = []
-            for expr in self.group_by:
-                if isinstance(expr, Ref) and expr.refs not in selected:
-                    expr = self.annotations[expr.refs]
-                group_by.append(expr)
-            self.group_by = tuple(group_by)
-
+            # Grouping by an annotation that is no longer selected: use its expression.
+            self.group_by = tuple(
+                self.annotations[key.refs]
+                if isinstance(key, Ref) and key.refs not in selected
+                else key
+                for key in self.group_by
+            )
         self.values_select = tuple(field_names)
         self.add_fields(field_names, True)
+
+    def _sort_values_names(self, fields):
+        """Split values() names into (fields, extra() names, annotation names)."""
+        if not (self.extra or self.annotations):
+            return list(fields), [], []
+        self.default_cols = False
+        plain, extras, annotated = [], [], []
+        for name in fields:
+            if name in self.extra_select:
+                extras.append(name)
+            elif name in self.annotation_select:
+                annotated.append(name)
+            elif name in self.annotations:
+                raise FieldError(
+                    f"Cannot select the '{name}' alias. Use annotate() to promote it."
+                )
+            else:
+                if self.annotation_select:
+                    # Fail now, so that the error lists the annotations among the choices.
+                    self.names_to_path(name.split(LOOKUP_SEP), self.model._meta)
+                plain.append(name)
+        return plain, extras, annotated
 
     @property
     def annotation_select(self):
         """The annotations to select, in order (annotations masked out are omitted)."""
-        if self._annotation_select_cache is not None:
-            return self._annotation_select_cache
-        elif not self.annotations:
+        cached = self._annotation_select_cache
+        if cached is not None:
+            return cached
+        if not self.annotations:
             return {}
-        elif self.annotation_select_mask is not None:
-            self._annotation_select_cache = {
-                k: self.annotations[k]
-                for k in self.annotation_select_mask
-                if k in self.annotations
-            }
-            return self._annotation_select_cache
-        else:
+        mask = self.annotation_select_mask
+        if mask is None:
             return self.annotations
+        annotations = self.annotations
+        cached = {name: annotations[name] for name in mask if name in annotations}
+        self._annotation_select_cache = cached
+        return cached
 
     @property
     def extra_select(self):
-        if self._extra_select_cache is not None:
-            return self._extra_select_cache
+        cached = self._extra_select_cache
+        if cached is not None:
+            return cached
         if not self.extra:
             return {}
-        elif self.extra_select_mask is not None:
-            self._extra_select_cache = {
-                k: v for k, v in self.extra.items() if k in self.extra_select_mask
-            }
-            return self._extra_select_cache
-        else:
+        mask = self.extra_select_mask
+        if mask is None:
             return self.extra
+        cached = {name: sql for name, sql in self.extra.items() if name in mask}
+        self._extra_select_cache = cached
+        return cached
+
 
     def trim_start(self, names_with_path):
         """Trim the leading joins of a subquery built by split_exclude().
