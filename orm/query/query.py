@@ -53,33 +53,32 @@ __all__ = ["Query", "RawQuery"]
 
 
 def get_field_names_from_opts(opts):
-    if opts is None:
-        return set()
-    return set(
-        chain.from_iterable(
-            (f.name, f.attname) if f.concrete else (f.name,) for f in opts.get_fields()
-        )
-    )
+    """Every name a lookup may start with on ``opts``: field names and column attnames."""
+    names = set()
+    if opts is not None:
+        for field in opts.get_fields():
+            names.add(field.name)
+            if field.concrete:
+                names.add(field.attname)
+    return names
 
 
 def get_children_from_q(q):
+    """The (name, value) leaves of ``q``, depth first."""
     for child in q.children:
-        if isinstance(child, Node):
-            yield from get_children_from_q(child)
-        else:
-            yield child
+        yield from (get_children_from_q(child) if isinstance(child, Node) else (child,))
 
 
 def rename_prefix_from_q(prefix, replacement, q):
-    return Q.create(
-        [
-            rename_prefix_from_q(prefix, replacement, c) if isinstance(c, Node)
-            else (c[0].replace(prefix, replacement, 1), c[1])
-            for c in q.children
-        ],
-        q.connector,
-        q.negated,
-    )
+    """A copy of ``q`` whose lookup names start with ``replacement`` instead of ``prefix``."""
+
+    def renamed(child):
+        if isinstance(child, Node):
+            return rename_prefix_from_q(prefix, replacement, child)
+        name, value = child
+        return name.replace(prefix, replacement, 1), value
+
+    return Q.create([renamed(child) for child in q.children], q.connector, q.negated)
 
 
 JoinInfo = namedtuple(
@@ -92,15 +91,13 @@ class RawQuery:
     """A query written in SQL by the user (``Manager.raw()``)."""
 
     def __init__(self, sql, using, params=()):
-        self.params = params
-        self.sql = sql
-        self.using = using
+        self.sql, self.params, self.using = sql, params, using
         self.cursor = None
-
-        # The compiler reads these attributes, so a raw query carries neutral values.
-        self.low_mark, self.high_mark = 0, None  # Used for offset/limit
-        self.extra_select = {}
+        # Read by the compiler, which handles raw and model queries alike.
+        self.low_mark = 0
+        self.high_mark = None
         self.annotation_select = {}
+        self.extra_select = {}
 
     def chain(self, using):
         return self.clone(using)
@@ -108,58 +105,51 @@ class RawQuery:
     def clone(self, using):
         return RawQuery(self.sql, using, params=self.params)
 
+    def _db(self):
+        from reinhardt.orm import connections
+
+        return connections[self.using]
+
     def get_columns(self):
         if self.cursor is None:
             self._execute_query()
-        from reinhardt.orm import connections
-
-        converter = connections[self.using].introspection.identifier_converter
-        return [converter(column_meta[0]) for column_meta in self.cursor.description]
+        to_name = self._db().introspection.identifier_converter
+        return [to_name(description[0]) for description in self.cursor.description]
 
     def __iter__(self):
-        # Each iteration runs the query again; nothing is cached.
+        # Every iteration runs the SQL again (nothing is cached here).
         self._execute_query()
-        from reinhardt.orm import connections
-
-        if not connections[self.using].features.can_use_chunked_reads:
-            result = list(self.cursor)
-        else:
-            result = self.cursor
-        return iter(result)
+        if self._db().features.can_use_chunked_reads:
+            return iter(self.cursor)
+        return iter(list(self.cursor))
 
     def __repr__(self):
-        return "<%s: %s>" % (self.__class__.__name__, self)
+        return f"<{type(self).__name__}: {self}>"
 
     @property
     def params_type(self):
-        if self.params is None:
+        """dict for named parameters, tuple for positional ones, None without any."""
+        params = self.params
+        if params is None:
             return None
-        return dict if isinstance(self.params, Mapping) else tuple
+        return dict if isinstance(params, Mapping) else tuple
 
     def __str__(self):
-        if self.params_type is None:
-            return self.sql
-        return self.sql % self.params_type(self.params)
+        kind = self.params_type
+        return self.sql if kind is None else self.sql % kind(self.params)
 
     def _execute_query(self):
-        from reinhardt.orm import connections
-
-        connection = connections[self.using]
+        connection = self._db()
         connection.features.require("supports_raw_queries", "raw SQL queries")
-
-        # The target column types are unknown, so parameters are adapted by their Python
-        # type only.
-        params_type = self.params_type
-        adapter = connection.ops.adapt_unknown_value
-        if params_type is tuple:
-            params = tuple(adapter(val) for val in self.params)
-        elif params_type is dict:
-            params = {key: adapter(val) for key, val in self.params.items()}
-        elif params_type is None:
+        # Column types are unknown here: each parameter is adapted by its Python type.
+        adapt = connection.ops.adapt_unknown_value
+        kind = self.params_type
+        if kind is None:
             params = None
+        elif kind is dict:
+            params = {name: adapt(value) for name, value in self.params.items()}
         else:
-            raise RuntimeError("Unexpected params type: %s" % params_type)
-
+            params = tuple(map(adapt, self.params))
         self.cursor = connection.cursor()
         self.cursor.execute(self.sql, params)
 
@@ -187,66 +177,58 @@ _CLONED_IF_SET = (
 )
 
 
-
 class Query(BaseExpression):
     """A single query, as data."""
 
-    alias_prefix = "T"
-    empty_result_set_value = None
-    subq_aliases = frozenset([alias_prefix])
-
     compiler = "SQLCompiler"
-
     base_table_class = BaseTable
     join_class = Join
 
-    default_cols = True
-    default_ordering = True
-    standard_ordering = True
-
-    filter_is_sticky = False
+    # Generated table aliases are this prefix plus a number; a subquery takes another
+    # prefix (bump_prefix()), and subq_aliases holds every prefix used in the query tree.
+    alias_prefix = "T"
+    subq_aliases = frozenset({alias_prefix})
+    empty_result_set_value = None
     subquery = False
+    filter_is_sticky = False
 
-    # Expressions for the SELECT list when it is not the model's default columns (values(),
-    # subqueries, ...); annotations are kept separately.
+    # SELECT. ``select`` holds expressions when the list is not the model's default
+    # columns (values(), subqueries, ...); annotations and extra() are kept apart.
+    default_cols = True
     select = ()
-    # None: no GROUP BY. A tuple: group by at least these expressions (strings allowed).
-    # True: group by every selected column. The compiler completes the list.
-    group_by = None
-    order_by = ()
-    low_mark = 0  # Used for offset/limit.
-    high_mark = None  # Used for offset/limit.
-    distinct = False
-    distinct_fields = ()
-    select_for_update = False
-    select_for_update_nowait = False
-    select_for_update_skip_locked = False
-    select_for_update_of = ()
-    select_for_no_key_update = False
-    select_related = False
-    has_select_fields = False
-    # Arbitrary limit for select_related to prevents infinite recursion.
-    max_depth = 5
-    # Names selected through values()/values_list(), besides annotations and extra().
     values_select = ()
+    has_select_fields = False
+    select_related = False
+    # Depth limit for select_related() without arguments (and against cycles).
+    max_depth = 5
+    distinct, distinct_fields = False, ()
 
-    # SQL annotation-related attributes.
-    annotation_select_mask = None
-    _annotation_select_cache = None
+    # GROUP BY: None for none; a tuple of at least these expressions (strings allowed);
+    # True for every selected column. The compiler completes the list.
+    group_by = None
 
-    # Set combination attributes.
-    combinator = None
-    combinator_all = False
-    combined_queries = ()
+    # ORDER BY and the [low_mark:high_mark] slice.
+    default_ordering = standard_ordering = True
+    order_by = extra_order_by = ()
+    low_mark, high_mark = 0, None
 
-    # extra(): SQL fragments added to their clauses as given.
-    extra_select_mask = None
-    _extra_select_cache = None
+    # SELECT ... FOR UPDATE.
+    select_for_update = select_for_update_nowait = False
+    select_for_update_skip_locked = select_for_no_key_update = False
+    select_for_update_of = ()
 
+    # Which annotations / extra(select=...) entries are selected (None: all), and the
+    # derived dicts, cached.
+    annotation_select_mask = extra_select_mask = None
+    _annotation_select_cache = _extra_select_cache = None
+
+    # union()/intersection()/difference().
+    combinator, combinator_all, combined_queries = None, False, ()
+
+    # extra(tables=...), used as given.
     extra_tables = ()
-    extra_order_by = ()
 
-    # (field names, True) defers those fields; (field names, False) loads only them.
+    # (names, True): defer those fields; (names, False): load only those.
     deferred_loading = (frozenset(), True)
 
     explain_info = None
@@ -257,37 +239,34 @@ class Query(BaseExpression):
 
     def __init__(self, model, alias_cols=True):
         self.model = model
-        self.alias_refcount = {}
-        # Every table in FROM, by alias (the first is the base table): alias -> BaseTable or
-        # Join.
-        self.alias_map = {}
         self.alias_cols = alias_cols
-        # Aliases of outer queries referenced from here (after split_exclude()), mapped to
-        # whether they are aliased, for correct quoting.
-        self.external_aliases = {}
-        self.table_map = {}  # Maps table names to list of aliases.
+        # FROM: alias -> BaseTable or Join (the base table first), how many parts of the
+        # query use each alias, and table name -> its aliases.
+        self.alias_map = {}
+        self.alias_refcount = {}
+        self.table_map = {}
         self.used_aliases = set()
-
+        # Aliases of enclosing queries referenced from here, mapped to whether they are
+        # aliased (for quoting); see resolve_expression() and split_exclude().
+        self.external_aliases = {}
         self.where = WhereNode()
-        # Maps alias -> Annotation Expression.
-        self.annotations = {}
-        # extra() fragments (see above).
-        self.extra = {}  # Maps col_alias -> (col_sql, params).
-
+        self.annotations = {}  # alias -> resolved expression
+        self.extra = {}  # extra(select=...): alias -> (sql, params)
         self._filtered_relations = {}
 
     @property
     def output_field(self):
         if len(self.select) == 1:
-            select = self.select[0]
-            return getattr(select, "target", None) or select.field
-        elif len(self.annotation_select) == 1:
-            return next(iter(self.annotation_select.values())).output_field
+            only = self.select[0]
+            return getattr(only, "target", None) or only.field
+        if len(self.annotation_select) == 1:
+            (only,) = self.annotation_select.values()
+            return only.output_field
+        return None
 
     @cached_property
     def base_table(self):
-        for alias in self.alias_map:
-            return alias
+        return next(iter(self.alias_map), None)
 
     def __str__(self):
         """The query as SQL with its parameters interpolated (for debugging only)."""
@@ -300,23 +279,21 @@ class Query(BaseExpression):
 
     def __deepcopy__(self, memo):
         """deepcopy() of a Query is a clone(): shared immutable parts are not copied."""
-        result = self.clone()
-        memo[id(self)] = result
-        return result
+        memo[id(self)] = duplicate = self.clone()
+        return duplicate
 
     def get_compiler(self, using=None, connection=None, elide_empty=True):
-        if using is None and connection is None:
-            raise ValueError("Need either using or connection")
         if using:
             from reinhardt.orm import connections
 
             connection = connections[using]
+        elif connection is None:
+            raise ValueError("Need either using or connection")
         return connection.compiler(self, elide_empty=elide_empty)
 
     def get_meta(self):
         """The Options of the model, or None for queries without a model."""
-        if self.model:
-            return self.model._meta
+        return self.model._meta if self.model else None
 
     def clone(self):
         """A copy of this Query; mutable containers are copied, not shared."""
@@ -344,44 +321,40 @@ class Query(BaseExpression):
 
     def chain(self, klass=None):
         """A clone ready for another QuerySet operation (optionally of another class)."""
-        obj = self.clone()
-        if klass and obj.__class__ != klass:
-            obj.__class__ = klass
-        if not obj.filter_is_sticky:
-            obj.used_aliases = set()
-        obj.filter_is_sticky = False
-        if hasattr(obj, "_setup_query"):
-            obj._setup_query()
-        return obj
+        following = self.clone()
+        if klass and type(following) is not klass:
+            following.__class__ = klass
+        # Join reuse spans one filter() call, unless the call asked for it to stick.
+        if following.filter_is_sticky:
+            following.filter_is_sticky = False
+        else:
+            following.used_aliases = set()
+        setup = getattr(following, "_setup_query", None)
+        if setup is not None:
+            setup()
+        return following
 
     def relabeled_clone(self, change_map):
-        clone = self.clone()
-        clone.change_aliases(change_map)
-        return clone
+        return self.clone().change_aliases(change_map)
 
     def _get_col(self, target, field, alias):
-        if not self.alias_cols:
-            alias = None
-        return target.get_col(alias, field)
+        return target.get_col(alias if self.alias_cols else None, field)
 
     def get_aggregation(self, using, aggregate_exprs):
         """The dict of aggregate values over this query (``aggregate()``)."""
         if not aggregate_exprs:
             return {}
-        outer_query, elide_empty = self.prepare_aggregation(aggregate_exprs)
-        compiler = outer_query.get_compiler(using, elide_empty=elide_empty)
-        result = compiler.execute_sql(SINGLE)
-        if result is None:
-            result = [
-                expression.empty_result_set_value
-                for expression in outer_query.annotation_select.values()
-            ]
+        query, elide_empty = self.prepare_aggregation(aggregate_exprs)
+        selected = query.annotation_select
+        compiler = query.get_compiler(using, elide_empty=elide_empty)
+        row = compiler.execute_sql(SINGLE)
+        if row is None:
+            # Decided without the database (e.g. filtering on an empty list).
+            values = [aggregate.empty_result_set_value for aggregate in selected.values()]
         else:
-            cols = outer_query.annotation_select.values()
-            converters = compiler.get_converters(cols)
-            rows = compiler.apply_converters((result,), converters)
-            result = next(rows)
-        return dict(zip(outer_query.annotation_select, result))
+            converters = compiler.get_converters(selected.values())
+            values = next(compiler.apply_converters((row,), converters))
+        return dict(zip(selected, values))
 
     def prepare_aggregation(self, aggregate_exprs):
         """The query computing ``aggregate_exprs`` over this one (possibly wrapping it as a
@@ -527,50 +500,44 @@ class Query(BaseExpression):
 
     def get_count(self, using):
         """The number of rows this query would return."""
-        obj = self.clone()
-        return obj.get_aggregation(using, {"__count": Count("*")})["__count"]
+        return self.clone().get_aggregation(using, {"__count": Count("*")})["__count"]
 
     def has_filters(self):
         return self.where
 
     def exists(self, limit=True):
         """A copy of this query that selects just enough to tell whether a row exists."""
-        q = self.clone()
-        if not (q.distinct and q.is_sliced):
-            if q.group_by is True:
-                q.add_fields(
-                    (f.attname for f in self.model._meta.concrete_fields), False
-                )
-                # Aliases in GROUP BY would point at select entries that are about to go.
-                q.set_group_by(allow_aliases=False)
-            q.clear_select_clause()
-        if q.combined_queries and q.combinator == "union":
-            q.combined_queries = tuple(
-                combined_query.exists(limit=False)
-                for combined_query in q.combined_queries
+        probe = self.clone()
+        # DISTINCT over a slice depends on the selected columns: keep them then.
+        if not (probe.is_sliced and probe.distinct):
+            if probe.group_by is True:
+                # Grouped by every column: make that explicit before the columns go
+                # (without aliases, which would point at the vanishing select entries).
+                concrete = self.model._meta.concrete_fields
+                probe.add_fields((field.attname for field in concrete), False)
+                probe.set_group_by(allow_aliases=False)
+            probe.clear_select_clause()
+        if probe.combinator == "union" and probe.combined_queries:
+            probe.combined_queries = tuple(
+                part.exists(limit=False) for part in probe.combined_queries
             )
-        q.clear_ordering(force=True)
+        probe.clear_ordering(force=True)
         if limit:
-            q.set_limits(high=1)
-        q.add_annotation(Value(1), "a")
-        return q
+            probe.set_limits(high=1)
+        probe.add_annotation(Value(1), "a")
+        return probe
 
     def has_results(self, using):
-        q = self.exists()
-        compiler = q.get_compiler(using=using)
-        return compiler.has_results()
+        return self.exists().get_compiler(using=using).has_results()
 
     def explain(self, using, format=None, **options):
-        q = self.clone()
-        for option_name in options:
-            if (
-                not option_name.replace("_", "").isalnum()
-                or option_name != option_name.strip()
-            ):
-                raise ValueError(f"Invalid option name: {option_name!r}.")
-        q.explain_info = ExplainInfo(format, options)
-        compiler = q.get_compiler(using=using)
-        return "\n".join(compiler.explain_query())
+        for name in options:
+            # Option names end up in the SQL: plain words only.
+            if name.strip() != name or not name.replace("_", "").isalnum():
+                raise ValueError(f"Invalid option name: {name!r}.")
+        explained = self.clone()
+        explained.explain_info = ExplainInfo(format, options)
+        return "\n".join(explained.get_compiler(using=using).explain_query())
 
     def combine(self, rhs, connector):
         """Merge ``rhs`` into this query (``qs1 & qs2``, ``qs1 | qs2``, ``qs1 ^ qs2``)."""
@@ -832,18 +799,17 @@ class Query(BaseExpression):
 
     def get_initial_alias(self):
         """The alias of the base table, creating it if needed."""
-        if self.alias_map:
-            alias = self.base_table
-            self.ref_alias(alias)
-        elif self.model:
-            alias = self.join(self.base_table_class(self.get_meta().db_table, None))
-        else:
-            alias = None
+        if not self.alias_map:
+            if not self.model:
+                return None
+            return self.join(self.base_table_class(self.get_meta().db_table, None))
+        alias = self.base_table
+        self.ref_alias(alias)
         return alias
 
     def count_active_tables(self):
         """The number of tables in use (the rest are trimmed joins)."""
-        return len([1 for count in self.alias_refcount.values() if count])
+        return sum(1 for refs in self.alias_refcount.values() if refs)
 
     def join(self, join, reuse=None):
         """The alias of ``join``: an equal existing join is reused if ``reuse`` allows
@@ -1455,23 +1421,27 @@ class Query(BaseExpression):
 
     @classmethod
     def _gen_cols(cls, exprs, include_external=False, resolve_refs=True):
-        for expr in exprs:
-            if isinstance(expr, Col):
-                yield expr
-            elif include_external and callable(getattr(expr, "get_external_cols", None)):
-                yield from expr.get_external_cols()
-            elif hasattr(expr, "get_source_expressions"):
-                if not resolve_refs and isinstance(expr, Ref):
+        """The Col objects inside ``exprs``, depth first; with ``include_external``, a
+        subquery contributes the outer columns it reads; without ``resolve_refs``,
+        Ref()s are not looked through."""
+        for expression in exprs:
+            if isinstance(expression, Col):
+                yield expression
+                continue
+            if include_external:
+                external = getattr(expression, "get_external_cols", None)
+                if callable(external):
+                    yield from external()
                     continue
-                yield from cls._gen_cols(
-                    expr.get_source_expressions(),
-                    include_external=include_external,
-                    resolve_refs=resolve_refs,
-                )
+            sources = getattr(expression, "get_source_expressions", None)
+            if sources is None or (not resolve_refs and isinstance(expression, Ref)):
+                continue
+            yield from cls._gen_cols(sources(), include_external, resolve_refs)
 
     @classmethod
     def _gen_col_aliases(cls, exprs):
-        yield from (expr.alias for expr in cls._gen_cols(exprs))
+        for col in cls._gen_cols(exprs):
+            yield col.alias
 
     def resolve_ref(self, name, allow_joins=True, reuse=None, summarize=False):
         """The expression an F(name) means: an annotation, or a column (joining as needed)."""
@@ -1559,12 +1529,13 @@ class Query(BaseExpression):
         return condition, needed_inner
 
     def set_empty(self):
+        """Make the query match nothing (it then runs no SQL at all)."""
         self.where.add(NothingNode(), AND)
-        for query in self.combined_queries:
-            query.set_empty()
+        for part in self.combined_queries:
+            part.set_empty()
 
     def is_empty(self):
-        return any(isinstance(c, NothingNode) for c in self.where.children)
+        return any(isinstance(child, NothingNode) for child in self.where.children)
 
     def set_limits(self, low=None, high=None):
         """Narrow the [low:high] window, relative to any window already set (slicing)."""
@@ -1906,20 +1877,25 @@ class Query(BaseExpression):
 
     def is_nullable(self, field):
         """Whether the column of ``field`` can hold NULL (Oracle's '' counts)."""
+        if field.null:
+            return True
+        if not field.empty_strings_allowed:
+            return False
         from reinhardt.orm import connections
 
-        return field.null or (
-            field.empty_strings_allowed
-            and connections[DEFAULT_DB_ALIAS].features.interprets_empty_strings_as_nulls
-        )
+        return connections[DEFAULT_DB_ALIAS].features.interprets_empty_strings_as_nulls
 
 
 def get_order_dir(field, default="ASC"):
     """('name', 'ASC') for 'name', ('name', 'DESC') for '-name' (reversed for DESC default)."""
-    dirn = ORDER_DIR[default]
-    if field[0] == "-":
-        return field[1:], dirn[1]
-    return field, dirn[0]
+    ascending, descending = ORDER_DIR[default]
+    if field.startswith("-"):
+        return field[1:], descending
+    return field, ascending
+
+
+# Join types under negation: NOT (a AND b) needs the joins like (NOT a) OR (NOT b).
+_NEGATED_CONNECTOR = {AND: OR, OR: AND}
 
 
 class JoinPromoter:
@@ -1931,24 +1907,17 @@ class JoinPromoter:
 
     def __init__(self, connector, num_children, negated):
         self.connector = connector
-        self.negated = negated
-        if self.negated:
-            if connector == AND:
-                self.effective_connector = OR
-            elif connector == OR:
-                self.effective_connector = AND
-            else:
-                self.effective_connector = connector
-        else:
-            self.effective_connector = self.connector
         self.num_children = num_children
-        # Per alias: how many children need an INNER join.
+        self.negated = negated
+        self.effective_connector = (
+            _NEGATED_CONNECTOR.get(connector, connector) if negated else connector
+        )
+        # Per alias: how many children need it as an INNER join.
         self.votes = Counter()
 
     def __repr__(self):
-        return (
-            f"{self.__class__.__qualname__}(connector={self.connector!r}, "
-            f"num_children={self.num_children!r}, negated={self.negated!r})"
+        return "%s(connector=%r, num_children=%r, negated=%r)" % (
+            type(self).__qualname__, self.connector, self.num_children, self.negated,
         )
 
     def add_votes(self, votes):
@@ -1957,23 +1926,21 @@ class JoinPromoter:
 
     def update_join_types(self, query):
         """Promote and demote the joins according to the votes; return the demoted ones."""
-        to_promote = set()
-        to_demote = set()
-        # NOT (a AND b) is handled like (a OR b).
-        for table, votes in self.votes.items():
-            # OR: a join not needed by every child must be LEFT OUTER, otherwise a missing
-            # row for one branch would hide rows that match another branch.
-            if self.effective_connector in (OR, XOR) and votes < self.num_children:
-                to_promote.add(table)
-            # AND: any child that needs a row makes the join INNER (NULL compares false).
-            # OR: INNER only when every child needs the row.
-            if self.effective_connector == AND or (
-                self.effective_connector in (OR, XOR) and votes == self.num_children
-            ):
-                to_demote.add(table)
-            # Promotions are done before demotions: in (a__x=1 | b__y=2) & a__z>=0 the OR
-            # promotes a and b to LEFT OUTER, then the AND brings a back to INNER, which is
-            # correct because a__z>=0 fails without a row.
+        connector = self.effective_connector
+        if connector == AND:
+            # Any child needing the row makes the join INNER: without it the whole AND is
+            # false anyway.
+            to_promote, to_demote = set(), set(self.votes)
+        elif connector in (OR, XOR):
+            # A join only some children need must be LEFT OUTER, or a missing row would
+            # hide rows matching another child; one every child needs can be INNER.
+            everyone = self.num_children
+            to_promote = {alias for alias, count in self.votes.items() if count < everyone}
+            to_demote = {alias for alias, count in self.votes.items() if count == everyone}
+        else:
+            to_promote = to_demote = set()
+        # Promoting first matters: in (a__x=1 | b__y=2) & a__z>=0 the OR makes a and b LEFT
+        # OUTER, then the AND makes a INNER again (a__z>=0 fails without a row).
         query.promote_joins(to_promote)
         query.demote_joins(to_demote)
         return to_demote
