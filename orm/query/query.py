@@ -14,13 +14,14 @@ different rows (new joins), and exclude() across a multi-valued relation becomes
 from __future__ import annotations
 
 import copy
-import difflib
-import functools
 import sys
-from collections import Counter, namedtuple
+from collections import Counter
 from collections.abc import Iterator, Mapping
+from difflib import get_close_matches
+from functools import reduce
 from itertools import chain, count, product
 from string import ascii_uppercase
+from typing import Any, NamedTuple
 
 from reinhardt.core.exceptions import FieldDoesNotExist, FieldError
 from reinhardt.orm.connections import DEFAULT_DB_ALIAS
@@ -81,10 +82,17 @@ def rename_prefix_from_q(prefix, replacement, q):
     return Q.create([renamed(child) for child in q.children], q.connector, q.negated)
 
 
-JoinInfo = namedtuple(
-    "JoinInfo",
-    ("final_field", "targets", "opts", "joins", "path", "transform_function"),
-)
+class JoinInfo(NamedTuple):
+    """What setup_joins() made: the field reached, its target fields and model options,
+    the aliases joined (starting table first), the PathInfos, and the function applying
+    the trailing transforms to a target column."""
+
+    final_field: Any
+    targets: Any
+    opts: Any
+    joins: Any
+    path: Any
+    transform_function: Any
 
 
 class RawQuery:
@@ -99,11 +107,11 @@ class RawQuery:
         self.annotation_select = {}
         self.extra_select = {}
 
+    def clone(self, using):
+        return type(self)(self.sql, using, params=self.params)
+
     def chain(self, using):
         return self.clone(using)
-
-    def clone(self, using):
-        return RawQuery(self.sql, using, params=self.params)
 
     def _db(self):
         from reinhardt.orm import connections
@@ -111,10 +119,9 @@ class RawQuery:
         return connections[self.using]
 
     def get_columns(self):
-        if self.cursor is None:
-            self._execute_query()
+        cursor = self.cursor if self.cursor is not None else self._execute_query()
         to_name = self._db().introspection.identifier_converter
-        return [to_name(description[0]) for description in self.cursor.description]
+        return [to_name(description[0]) for description in cursor.description]
 
     def __iter__(self):
         # Every iteration runs the SQL again (nothing is cached here).
@@ -150,11 +157,16 @@ class RawQuery:
             params = {name: adapt(value) for name, value in self.params.items()}
         else:
             params = tuple(map(adapt, self.params))
-        self.cursor = connection.cursor()
-        self.cursor.execute(self.sql, params)
+        cursor = self.cursor = connection.cursor()
+        cursor.execute(self.sql, params)
+        return cursor
 
 
-ExplainInfo = namedtuple("ExplainInfo", ("format", "options"))
+class ExplainInfo(NamedTuple):
+    """The format and options given to QuerySet.explain()."""
+
+    format: Any
+    options: Any
 
 
 # Containers clone() copies (always present on a Query instance), and those it copies only
@@ -180,8 +192,8 @@ _CLONED_IF_SET = (
 class Query(BaseExpression):
     """A single query, as data."""
 
-    compiler = "SQLCompiler"
     base_table_class = BaseTable
+    compiler = "SQLCompiler"
     join_class = Join
 
     # Generated table aliases are this prefix plus a number; a subquery takes another
@@ -249,33 +261,33 @@ class Query(BaseExpression):
         # Aliases of enclosing queries referenced from here, mapped to whether they are
         # aliased (for quoting); see resolve_expression() and split_exclude().
         self.external_aliases = {}
-        self.where = WhereNode()
-        self.annotations = {}  # alias -> resolved expression
-        self.extra = {}  # extra(select=...): alias -> (sql, params)
         self._filtered_relations = {}
+        self.where = WhereNode()
+        self.extra = {}  # extra(select=...): alias -> (sql, params)
+        self.annotations = {}  # alias -> resolved expression
 
     @property
     def output_field(self):
-        if len(self.select) == 1:
-            only = self.select[0]
-            return getattr(only, "target", None) or only.field
-        if len(self.annotation_select) == 1:
-            (only,) = self.annotation_select.values()
-            return only.output_field
+        selected = self.select
+        if len(selected) == 1:
+            return getattr(selected[0], "target", None) or selected[0].field
+        annotations = self.annotation_select
+        if len(annotations) == 1:
+            return next(iter(annotations.values())).output_field
         return None
 
     @cached_property
     def base_table(self):
         return next(iter(self.alias_map), None)
 
-    def __str__(self):
-        """The query as SQL with its parameters interpolated (for debugging only)."""
-        sql, params = self.sql_with_params()
-        return sql % params
-
     def sql_with_params(self):
         """The SQL and parameters of this query on the default database."""
         return self.get_compiler(DEFAULT_DB_ALIAS).as_sql()
+
+    def __str__(self):
+        """The query as SQL with its parameters interpolated (for debugging only)."""
+        template, params = self.sql_with_params()
+        return template % params
 
     def __deepcopy__(self, memo):
         """deepcopy() of a Query is a clone(): shared immutable parts are not copied."""
@@ -427,20 +439,18 @@ class Query(BaseExpression):
     def _aggregate_in_place(self, aggregates):
         """Turn this query itself into the aggregating one: its select list becomes the
         aggregates, with any annotation they reference written out in place."""
-        self.select = ()
-        self.default_cols = False
-        self.extra = {}
         if self.annotations:
             inline = {
                 Ref(name, annotation): annotation
                 for name, annotation in self.annotations.items()
             }
             aggregates = {
-                alias: aggregate.replace_expressions(inline)
-                for alias, aggregate in aggregates.items()
+                name: expression.replace_expressions(inline)
+                for name, expression in aggregates.items()
             }
-        self.annotations = aggregates
+        self.select, self.default_cols, self.extra = (), False, {}
         self.set_annotation_mask(aggregates)
+        self.annotations = aggregates
         return self
 
     def _aggregate_over_subquery(self, aggregates, already_aggregated, qualify):
@@ -501,9 +511,6 @@ class Query(BaseExpression):
     def get_count(self, using):
         """The number of rows this query would return."""
         return self.clone().get_aggregation(using, {"__count": Count("*")})["__count"]
-
-    def has_filters(self):
-        return self.where
 
     def exists(self, limit=True):
         """A copy of this query that selects just enough to tell whether a row exists."""
@@ -608,8 +615,7 @@ class Query(BaseExpression):
     def _get_defer_select_mask(self, opts, mask, select_mask=None):
         """The select mask for defer(): every field of ``opts`` not named in ``mask``,
         recursing into relations whose own fields are partly deferred."""
-        if select_mask is None:
-            select_mask = {}
+        select_mask = {} if select_mask is None else select_mask
         select_mask[opts.pk] = {}
         for field in chain(opts.concrete_fields, opts.related_objects):
             nested = mask.pop(field.name, None)
@@ -633,8 +639,7 @@ class Query(BaseExpression):
 
     def _get_only_select_mask(self, opts, mask, select_mask=None):
         """The select mask for only(): the primary key and the fields named in ``mask``."""
-        if select_mask is None:
-            select_mask = {}
+        select_mask = {} if select_mask is None else select_mask
         select_mask[opts.pk] = {}
         for name, nested in mask.items():
             field = opts.get_field(name)
@@ -665,6 +670,10 @@ class Query(BaseExpression):
             return self._get_defer_select_mask(self.get_meta(), tree)
         return self._get_only_select_mask(self.get_meta(), tree)
 
+    def ref_alias(self, alias):
+        """One more user of ``alias``."""
+        self.alias_refcount[alias] += 1
+
     def table_alias(self, table_name, create=False, filtered_relation=None):
         """A table alias for ``table_name``: reused unless ``create``, else a new one."""
         known = self.table_map.get(table_name)
@@ -673,20 +682,17 @@ class Query(BaseExpression):
             return known[0], False
         if known:
             alias = f"{self.alias_prefix}{len(self.alias_map) + 1}"
-            known.append(alias)
+        elif filtered_relation is not None:
+            alias = filtered_relation.alias
         else:
-            # A table's first alias is its own name (or the FilteredRelation's).
-            alias = table_name if filtered_relation is None else filtered_relation.alias
-            self.table_map[table_name] = [alias]
+            # A table's first alias is its own name.
+            alias = table_name
+        self.table_map.setdefault(table_name, []).append(alias)
         self.alias_refcount[alias] = 1
         return alias, True
 
-    def ref_alias(self, alias):
-        """Increases the reference count for this alias."""
-        self.alias_refcount[alias] += 1
-
     def unref_alias(self, alias, amount=1):
-        """Decreases the reference count for this alias."""
+        """``amount`` fewer users of ``alias`` (at zero, the table is left out of FROM)."""
         self.alias_refcount[alias] -= amount
 
     def promote_joins(self, aliases):
@@ -825,9 +831,9 @@ class Query(BaseExpression):
             self.ref_alias(alias)
             return alias
 
-        alias, _ = self.table_alias(
+        alias = self.table_alias(
             join.table_name, create=True, filtered_relation=join.filtered_relation
-        )
+        )[0]
         if join.join_type:
             after_outer = self.alias_map[join.parent_alias].join_type == LOUTER
             join.join_type = LOUTER if join.nullable or after_outer else INNER
@@ -864,17 +870,8 @@ class Query(BaseExpression):
         return alias or seen[None]
 
 
-    def check_alias(self, alias):
-        if not isinstance(alias, str) or not alias or any(
-            c in alias for c in "'\"`;"
-        ) or "--" in alias or "/*" in alias or any(c.isspace() for c in alias):
-            raise ValueError(
-                "Column aliases cannot contain whitespace characters, quotation marks, "
-                "semicolons, or SQL comments."
-            )
-
     def add_annotation(self, annotation, alias, select=True):
-        """Add a single annotation expression to the Query."""
+        """Resolve ``annotation`` and keep it as ``alias`` (selected unless ``select`` is False)."""
         self.check_alias(alias)
         resolved = annotation.resolve_expression(self, allow_joins=True, reuse=None)
         if select:
@@ -885,6 +882,15 @@ class Query(BaseExpression):
                 [name for name in self.annotation_select if name != alias]
             )
         self.annotations[alias] = resolved
+
+    def check_alias(self, alias):
+        if not isinstance(alias, str) or not alias or any(
+            c in alias for c in "'\"`;"
+        ) or "--" in alias or "/*" in alias or any(c.isspace() for c in alias):
+            raise ValueError(
+                "Column aliases cannot contain whitespace characters, quotation marks, "
+                "semicolons, or SQL comments."
+            )
 
     def resolve_expression(self, query, *args, **kwargs):
         """This query used as a subquery of ``query``."""
@@ -983,15 +989,12 @@ class Query(BaseExpression):
             return
         # A queryset used as the value (filter(author=Author.objects.all())) must be of
         # the related model unless it selects its own columns.
-        if (
-            isinstance(value, Query)
-            and not value.has_select_fields
-            and not check_rel_lookup_compatibility(value.model, opts, field)
-        ):
-            raise ValueError(
-                'Cannot use QuerySet for "%s": Use a QuerySet for "%s".'
-                % (value.model._meta.object_name, opts.object_name)
-            )
+        if isinstance(value, Query) and not value.has_select_fields:
+            if not check_rel_lookup_compatibility(value.model, opts, field):
+                message = 'Cannot use QuerySet for "%s": Use a QuerySet for "%s".'
+                raise ValueError(
+                    message % (value.model._meta.object_name, opts.object_name)
+                )
         if hasattr(value, "_meta"):
             instances = (value,)
         elif hasattr(value, "__iter__") and not isinstance(value, str):
@@ -1038,11 +1041,11 @@ class Query(BaseExpression):
 
     def try_transform(self, lhs, name, lookups=None):
         """Apply the transform ``name`` to ``lhs``, or raise FieldError naming the choices."""
-        transform_class = lhs.get_transform(name)
-        if transform_class:
-            return transform_class(lhs)
+        found = lhs.get_transform(name)
+        if found:
+            return found(lhs)
         output_field = lhs.output_field
-        close = difflib.get_close_matches(name, output_field.get_lookups())
+        close = get_close_matches(name, output_field.get_lookups())
         hint = ", perhaps you meant %s?" % " or ".join(close) if close else "."
         unsupported = name if lookups is None else LOOKUP_SEP.join(lookups[lookups.index(name):])
         raise FieldError(
@@ -1062,16 +1065,10 @@ class Query(BaseExpression):
         joins that must be INNER for it to match (join promotion votes).
         """
         if isinstance(filter_expr, Q):
+            # Same parameters, in _add_q()'s order.
             return self._add_q(
-                filter_expr,
-                can_reuse,
-                branch_negated=branch_negated,
-                current_negated=current_negated,
-                allow_joins=allow_joins,
-                split_subq=split_subq,
-                check_filterable=check_filterable,
-                summarize=summarize,
-                update_join_types=update_join_types,
+                filter_expr, can_reuse, branch_negated, current_negated, allow_joins,
+                split_subq, check_filterable, summarize, update_join_types,
             )
         if isinstance(filter_expr, dict):
             raise FieldError("Cannot parse keyword query as dict")
@@ -1174,20 +1171,20 @@ class Query(BaseExpression):
         self.add_q(Q((filter_lhs, filter_rhs)))
 
     def add_q(self, q_object):
-        """Add a Q-object to the current filter."""
-        # The new condition is ANDed with the existing ones: an INNER join stays INNER, and
-        # an outer join may become INNER, since a missing related row makes the new
-        # condition fail anyway.
-        existing_inner = {
-            a for a in self.alias_map if self.alias_map[a].join_type == INNER
-        }
-        clause, _ = self._add_q(q_object, self.used_aliases)
-        if clause:
-            self.where.add(clause, AND)
-        self.demote_joins(existing_inner)
+        """AND ``q_object`` into the WHERE clause."""
+        inner_before = [
+            alias for alias, table in self.alias_map.items() if table.join_type == INNER
+        ]
+        node, _ = self._add_q(q_object, self.used_aliases)
+        if node:
+            self.where.add(node, AND)
+        # Joins that were INNER stay INNER: the new condition is ANDed with the old ones,
+        # which needed those rows already (and an OR inside it may have promoted them).
+        self.demote_joins(inner_before)
 
     def build_where(self, filter_expr):
-        return self.build_filter(filter_expr, allow_joins=False)[0]
+        node, _ = self.build_filter(filter_expr, allow_joins=False)
+        return node
 
     def clear_where(self):
         self.where = WhereNode()
@@ -1271,18 +1268,10 @@ class Query(BaseExpression):
             )
             if field is None:
                 if pos == 0 or fail_on_missing:
-                    choices = sorted([
-                        *get_field_names_from_opts(opts),
-                        *self.annotation_select,
-                        *self._filtered_relations,
-                    ])
+                    owner = "the query" if opts is None else opts.object_name
                     raise FieldError(
                         "Cannot resolve keyword '%s' into field of %s. Choices are: %s"
-                        % (
-                            name,
-                            "the query" if opts is None else opts.object_name,
-                            ", ".join(choices),
-                        )
+                        % (name, owner, self._name_choices(opts))
                     )
                 # The rest are lookups or transforms.
                 break
@@ -1332,6 +1321,14 @@ class Query(BaseExpression):
             last = infos[-1]
             final_field, targets, opts = last.join_field, last.target_fields, last.to_opts
         return path, final_field, targets, names[consumed:]
+
+    def _name_choices(self, opts, extra=False):
+        """The names a lookup could have started with, for error messages."""
+        names = get_field_names_from_opts(opts)
+        names.update(self.annotation_select, self._filtered_relations)
+        if extra:
+            names.update(self.extra)
+        return ", ".join(sorted(names))
 
     def _path_field(self, name, pos, opts, path, allow_many, fail_on_missing):
         """(field, FilteredRelation or None) that ``name`` denotes at position ``pos`` of a
@@ -1416,7 +1413,8 @@ class Query(BaseExpression):
             if any(target.column not in local_for for target in targets):
                 break
             targets = tuple(local_for[target.column] for target in targets)
-            self.unref_alias(joins.pop())
+            dropped = joins.pop()
+            self.unref_alias(dropped)
         return targets, joins[-1], joins
 
     @classmethod
@@ -1466,7 +1464,7 @@ class Query(BaseExpression):
         annotation = self.annotations.get(names[0])
         if annotation is not None:
             # "annotation__transform__...".
-            return functools.reduce(self.try_transform, names[1:], annotation)
+            return reduce(self.try_transform, names[1:], annotation)
         info = self.setup_joins(
             names, self.get_meta(), self.get_initial_alias(), can_reuse=reuse
         )
@@ -1521,9 +1519,9 @@ class Query(BaseExpression):
             # is NULL; "OR column IS NULL" keeps them.
             keep_nulls, _ = self.build_filter(
                 ("%s__isnull" % prefix, True),
-                current_negated=True,
-                branch_negated=True,
                 can_reuse=can_reuse,
+                branch_negated=True,
+                current_negated=True,
             )
             condition.add(keep_nulls, OR)
         return condition, needed_inner
@@ -1533,6 +1531,9 @@ class Query(BaseExpression):
         self.where.add(NothingNode(), AND)
         for part in self.combined_queries:
             part.set_empty()
+
+    def has_filters(self):
+        return self.where
 
     def is_empty(self):
         return any(isinstance(child, NothingNode) for child in self.where.children)
@@ -1549,20 +1550,26 @@ class Query(BaseExpression):
             # An empty window: no query needs to run.
             self.set_empty()
 
-    def clear_limits(self):
-        """Clear any existing limits."""
-        self.low_mark, self.high_mark = 0, None
-
     @property
     def is_sliced(self):
-        return self.low_mark != 0 or self.high_mark is not None
+        return bool(self.low_mark) or self.high_mark is not None
 
-    def has_limit_one(self):
-        return self.high_mark is not None and (self.high_mark - self.low_mark) == 1
+    def clear_limits(self):
+        """Clear any existing limits."""
+        self.low_mark = 0
+        self.high_mark = None
 
     def can_filter(self):
         """Filtering is allowed until a slice is taken."""
         return not self.is_sliced
+
+    def has_limit_one(self):
+        return self.high_mark is not None and self.high_mark - self.low_mark == 1
+
+    def clear_select_fields(self):
+        """Back to an empty select list; extra() columns stay."""
+        self.select = ()
+        self.values_select = ()
 
     def clear_select_clause(self):
         """Remove all fields from SELECT clause."""
@@ -1571,28 +1578,22 @@ class Query(BaseExpression):
         self.set_annotation_mask(())
         self.set_extra_mask(())
 
-    def clear_select_fields(self):
-        """Back to an empty select list; extra() columns stay."""
-        self.select = ()
-        self.values_select = ()
+    def set_select(self, cols):
+        self.select = tuple(cols)
+        self.default_cols = False
 
     def add_select_col(self, col, name):
-        self.select += (col,)
-        self.values_select += (name,)
-
-    def set_select(self, cols):
-        self.default_cols = False
-        self.select = tuple(cols)
+        self.select = (*self.select, col)
+        self.values_select = (*self.values_select, name)
 
     def add_distinct_fields(self, *field_names):
         """DISTINCT ON these field names (resolved now, so that typos fail early)."""
-        self.distinct_fields = field_names
-        self.distinct = True
+        self.distinct, self.distinct_fields = True, field_names
 
     def add_fields(self, field_names, allow_m2m=True):
         """Select ``field_names`` (paths through forward relations allowed)."""
-        alias = self.get_initial_alias()
         opts = self.get_meta()
+        alias = self.get_initial_alias()
         columns = []
         for name in field_names:
             try:
@@ -1600,25 +1601,28 @@ class Query(BaseExpression):
                     name.split(LOOKUP_SEP), opts, alias, allow_many=allow_m2m
                 )
             except MultiJoin:
-                raise FieldError("Invalid field name: '%s'" % name)
+                raise FieldError(f"Invalid field name: '{name}'")
             except FieldError:
-                if LOOKUP_SEP in name:
-                    # The error names the model where the path broke off.
-                    raise
-                choices = sorted([
-                    *get_field_names_from_opts(opts),
-                    *self.extra,
-                    *self.annotation_select,
-                    *self._filtered_relations,
-                ])
-                raise FieldError(
-                    "Cannot resolve keyword %r into field of %s. Choices are: %s"
-                    % (name, opts.object_name, ", ".join(choices))
-                )
+                if LOOKUP_SEP not in name:
+                    raise FieldError(
+                        "Cannot resolve keyword %r into field of %s. Choices are: %s"
+                        % (name, opts.object_name, self._name_choices(opts, extra=True))
+                    )
+                # The error names the model where the path broke off.
+                raise
             targets, last_alias, _ = self.trim_joins(info.targets, info.joins, info.path)
             columns.extend(info.transform_function(target, last_alias) for target in targets)
         if columns:
             self.set_select(columns)
+
+    def clear_ordering(self, force=False, clear_default=True):
+        """Remove the ordering (kept when sliced or distinct-on unless ``force``)."""
+        if not force and (self.is_sliced or self.distinct_fields or self.select_for_update):
+            # The ordering decides which rows these keep.
+            return
+        self.order_by = self.extra_order_by = ()
+        if clear_default:
+            self.default_ordering = False
 
     def add_ordering(self, *ordering):
         """Order by ``ordering`` (field names with '-' or '?', or expressions); validates
@@ -1645,15 +1649,6 @@ class Query(BaseExpression):
             self.default_ordering = False
         else:
             self.order_by += ordering
-
-    def clear_ordering(self, force=False, clear_default=True):
-        """Remove the ordering (kept when sliced or distinct-on unless ``force``)."""
-        if not force and (self.is_sliced or self.distinct_fields or self.select_for_update):
-            # The ordering decides which rows these keep.
-            return
-        self.order_by = self.extra_order_by = ()
-        if clear_default:
-            self.default_ordering = False
 
     def set_group_by(self, allow_aliases=True):
         """GROUP BY the selected columns and annotations (values() + annotate())."""
@@ -1690,7 +1685,7 @@ class Query(BaseExpression):
 
     def clear_deferred_loading(self):
         """Remove any fields from the deferred loading set."""
-        self.deferred_loading = (frozenset(), True)
+        self.deferred_loading = frozenset(), True
 
     def add_deferred_loading(self, field_names):
         """defer(): add names to the deferred set (or remove them from only())."""
@@ -1724,8 +1719,9 @@ class Query(BaseExpression):
         self._annotation_select_cache = None
 
     def append_annotation_mask(self, names):
-        if self.annotation_select_mask is not None:
-            self.set_annotation_mask((*self.annotation_select_mask, *names))
+        mask = self.annotation_select_mask
+        if mask is not None:
+            self.set_annotation_mask((*mask, *names))
 
     def set_extra_mask(self, names):
         self.extra_select_mask = None if names is None else set(names)
@@ -1733,9 +1729,9 @@ class Query(BaseExpression):
 
     def set_values(self, fields):
         """values()/values_list(): select these fields and annotations, in this order."""
-        self.select_related = False
-        self.clear_deferred_loading()
         self.clear_select_fields()
+        self.clear_deferred_loading()
+        self.select_related = False
         self.has_select_fields = True
         concrete = self.model._meta.concrete_fields
         if fields:
@@ -1751,7 +1747,7 @@ class Query(BaseExpression):
             self.add_fields((field.attname for field in concrete), False)
             # Aliases would refer to select entries that are about to be replaced.
             self.set_group_by(allow_aliases=False)
-            self.clear_select_fields()
+            self.select = self.values_select = ()
         elif self.group_by:
             # Grouping by an annotation that is no longer selected: use its expression.
             self.group_by = tuple(
@@ -1930,20 +1926,20 @@ class JoinPromoter:
         if connector == AND:
             # Any child needing the row makes the join INNER: without it the whole AND is
             # false anyway.
-            to_promote, to_demote = set(), set(self.votes)
+            outer, inner = set(), set(self.votes)
         elif connector in (OR, XOR):
             # A join only some children need must be LEFT OUTER, or a missing row would
             # hide rows matching another child; one every child needs can be INNER.
             everyone = self.num_children
-            to_promote = {alias for alias, count in self.votes.items() if count < everyone}
-            to_demote = {alias for alias, count in self.votes.items() if count == everyone}
+            outer = {alias for alias, count in self.votes.items() if count < everyone}
+            inner = {alias for alias, count in self.votes.items() if count == everyone}
         else:
-            to_promote = to_demote = set()
+            outer = inner = set()
         # Promoting first matters: in (a__x=1 | b__y=2) & a__z>=0 the OR makes a and b LEFT
         # OUTER, then the AND makes a INNER again (a__z>=0 fails without a row).
-        query.promote_joins(to_promote)
-        query.demote_joins(to_demote)
-        return to_demote
+        query.promote_joins(outer)
+        query.demote_joins(inner)
+        return inner
 
 
 def _select_in_combined_parts(query, col, col_alias):
