@@ -14,13 +14,14 @@ different rows (new joins), and exclude() across a multi-valued relation becomes
 from __future__ import annotations
 
 import copy
-import difflib
-import functools
 import sys
-from collections import Counter, namedtuple
+from collections import Counter
 from collections.abc import Iterator, Mapping
+from difflib import get_close_matches
+from functools import reduce
 from itertools import chain, count, product
 from string import ascii_uppercase
+from typing import Any, NamedTuple
 
 from reinhardt.core.exceptions import FieldDoesNotExist, FieldError
 from reinhardt.orm.connections import DEFAULT_DB_ALIAS
@@ -53,179 +54,193 @@ __all__ = ["Query", "RawQuery"]
 
 
 def get_field_names_from_opts(opts):
-    if opts is None:
-        return set()
-    return set(
-        chain.from_iterable(
-            (f.name, f.attname) if f.concrete else (f.name,) for f in opts.get_fields()
-        )
-    )
+    """Every name a lookup may start with on ``opts``: field names and column attnames."""
+    names = set()
+    if opts is not None:
+        for field in opts.get_fields():
+            names.add(field.name)
+            if field.concrete:
+                names.add(field.attname)
+    return names
 
 
 def get_children_from_q(q):
+    """The (name, value) leaves of ``q``, depth first."""
     for child in q.children:
-        if isinstance(child, Node):
-            yield from get_children_from_q(child)
-        else:
-            yield child
+        yield from (get_children_from_q(child) if isinstance(child, Node) else (child,))
 
 
 def rename_prefix_from_q(prefix, replacement, q):
-    return Q.create(
-        [
-            rename_prefix_from_q(prefix, replacement, c) if isinstance(c, Node)
-            else (c[0].replace(prefix, replacement, 1), c[1])
-            for c in q.children
-        ],
-        q.connector,
-        q.negated,
-    )
+    """A copy of ``q`` whose lookup names start with ``replacement`` instead of ``prefix``."""
+
+    def renamed(child):
+        if isinstance(child, Node):
+            return rename_prefix_from_q(prefix, replacement, child)
+        name, value = child
+        return name.replace(prefix, replacement, 1), value
+
+    return Q.create([renamed(child) for child in q.children], q.connector, q.negated)
 
 
-JoinInfo = namedtuple(
-    "JoinInfo",
-    ("final_field", "targets", "opts", "joins", "path", "transform_function"),
-)
+class JoinInfo(NamedTuple):
+    """What setup_joins() made: the field reached, its target fields and model options,
+    the aliases joined (starting table first), the PathInfos, and the function applying
+    the trailing transforms to a target column."""
+
+    final_field: Any
+    targets: Any
+    opts: Any
+    joins: Any
+    path: Any
+    transform_function: Any
 
 
 class RawQuery:
     """A query written in SQL by the user (``Manager.raw()``)."""
 
     def __init__(self, sql, using, params=()):
-        self.params = params
-        self.sql = sql
-        self.using = using
+        self.sql, self.params, self.using = sql, params, using
         self.cursor = None
-
-        # The compiler reads these attributes, so a raw query carries neutral values.
-        self.low_mark, self.high_mark = 0, None  # Used for offset/limit
-        self.extra_select = {}
+        # Read by the compiler, which handles raw and model queries alike.
+        self.low_mark = 0
+        self.high_mark = None
         self.annotation_select = {}
+        self.extra_select = {}
+
+    def clone(self, using):
+        return type(self)(self.sql, using, params=self.params)
 
     def chain(self, using):
         return self.clone(using)
 
-    def clone(self, using):
-        return RawQuery(self.sql, using, params=self.params)
+    def _db(self):
+        from reinhardt.orm import connections
+
+        return connections[self.using]
 
     def get_columns(self):
-        if self.cursor is None:
-            self._execute_query()
-        from reinhardt.orm import connections
-
-        converter = connections[self.using].introspection.identifier_converter
-        return [converter(column_meta[0]) for column_meta in self.cursor.description]
+        cursor = self.cursor if self.cursor is not None else self._execute_query()
+        to_name = self._db().introspection.identifier_converter
+        return [to_name(description[0]) for description in cursor.description]
 
     def __iter__(self):
-        # Each iteration runs the query again; nothing is cached.
+        # Every iteration runs the SQL again (nothing is cached here).
         self._execute_query()
-        from reinhardt.orm import connections
-
-        if not connections[self.using].features.can_use_chunked_reads:
-            result = list(self.cursor)
-        else:
-            result = self.cursor
-        return iter(result)
+        if self._db().features.can_use_chunked_reads:
+            return iter(self.cursor)
+        return iter(list(self.cursor))
 
     def __repr__(self):
-        return "<%s: %s>" % (self.__class__.__name__, self)
+        return f"<{type(self).__name__}: {self}>"
 
     @property
     def params_type(self):
-        if self.params is None:
+        """dict for named parameters, tuple for positional ones, None without any."""
+        params = self.params
+        if params is None:
             return None
-        return dict if isinstance(self.params, Mapping) else tuple
+        return dict if isinstance(params, Mapping) else tuple
 
     def __str__(self):
-        if self.params_type is None:
-            return self.sql
-        return self.sql % self.params_type(self.params)
+        kind = self.params_type
+        return self.sql if kind is None else self.sql % kind(self.params)
 
     def _execute_query(self):
-        from reinhardt.orm import connections
-
-        connection = connections[self.using]
+        connection = self._db()
         connection.features.require("supports_raw_queries", "raw SQL queries")
-
-        # The target column types are unknown, so parameters are adapted by their Python
-        # type only.
-        params_type = self.params_type
-        adapter = connection.ops.adapt_unknown_value
-        if params_type is tuple:
-            params = tuple(adapter(val) for val in self.params)
-        elif params_type is dict:
-            params = {key: adapter(val) for key, val in self.params.items()}
-        elif params_type is None:
+        # Column types are unknown here: each parameter is adapted by its Python type.
+        adapt = connection.ops.adapt_unknown_value
+        kind = self.params_type
+        if kind is None:
             params = None
+        elif kind is dict:
+            params = {name: adapt(value) for name, value in self.params.items()}
         else:
-            raise RuntimeError("Unexpected params type: %s" % params_type)
+            params = tuple(map(adapt, self.params))
+        cursor = self.cursor = connection.cursor()
+        cursor.execute(self.sql, params)
+        return cursor
 
-        self.cursor = connection.cursor()
-        self.cursor.execute(self.sql, params)
+
+class ExplainInfo(NamedTuple):
+    """The format and options given to QuerySet.explain()."""
+
+    format: Any
+    options: Any
 
 
-ExplainInfo = namedtuple("ExplainInfo", ("format", "options"))
+# Containers clone() copies (always present on a Query instance), and those it copies only
+# when the instance has its own (otherwise the class default, None, is shared).
+_CLONED_CONTAINERS = (
+    "alias_refcount",
+    "alias_map",
+    "external_aliases",
+    "table_map",
+    "annotations",
+    "extra",
+    "used_aliases",
+    "_filtered_relations",
+)
+_CLONED_IF_SET = (
+    "annotation_select_mask",
+    "extra_select_mask",
+    "_extra_select_cache",
+    "subq_aliases",
+)
 
 
 class Query(BaseExpression):
     """A single query, as data."""
 
-    alias_prefix = "T"
-    empty_result_set_value = None
-    subq_aliases = frozenset([alias_prefix])
-
-    compiler = "SQLCompiler"
-
     base_table_class = BaseTable
+    compiler = "SQLCompiler"
     join_class = Join
 
-    default_cols = True
-    default_ordering = True
-    standard_ordering = True
-
-    filter_is_sticky = False
+    # Generated table aliases are this prefix plus a number; a subquery takes another
+    # prefix (bump_prefix()), and subq_aliases holds every prefix used in the query tree.
+    alias_prefix = "T"
+    subq_aliases = frozenset({alias_prefix})
+    empty_result_set_value = None
     subquery = False
+    filter_is_sticky = False
 
-    # Expressions for the SELECT list when it is not the model's default columns (values(),
-    # subqueries, ...); annotations are kept separately.
+    # SELECT. ``select`` holds expressions when the list is not the model's default
+    # columns (values(), subqueries, ...); annotations and extra() are kept apart.
+    default_cols = True
     select = ()
-    # None: no GROUP BY. A tuple: group by at least these expressions (strings allowed).
-    # True: group by every selected column. The compiler completes the list.
-    group_by = None
-    order_by = ()
-    low_mark = 0  # Used for offset/limit.
-    high_mark = None  # Used for offset/limit.
-    distinct = False
-    distinct_fields = ()
-    select_for_update = False
-    select_for_update_nowait = False
-    select_for_update_skip_locked = False
-    select_for_update_of = ()
-    select_for_no_key_update = False
-    select_related = False
-    has_select_fields = False
-    # Arbitrary limit for select_related to prevents infinite recursion.
-    max_depth = 5
-    # Names selected through values()/values_list(), besides annotations and extra().
     values_select = ()
+    has_select_fields = False
+    select_related = False
+    # Depth limit for select_related() without arguments (and against cycles).
+    max_depth = 5
+    distinct, distinct_fields = False, ()
 
-    # SQL annotation-related attributes.
-    annotation_select_mask = None
-    _annotation_select_cache = None
+    # GROUP BY: None for none; a tuple of at least these expressions (strings allowed);
+    # True for every selected column. The compiler completes the list.
+    group_by = None
 
-    # Set combination attributes.
-    combinator = None
-    combinator_all = False
-    combined_queries = ()
+    # ORDER BY and the [low_mark:high_mark] slice.
+    default_ordering = standard_ordering = True
+    order_by = extra_order_by = ()
+    low_mark, high_mark = 0, None
 
-    # extra(): SQL fragments added to their clauses as given.
-    extra_select_mask = None
-    _extra_select_cache = None
+    # SELECT ... FOR UPDATE.
+    select_for_update = select_for_update_nowait = False
+    select_for_update_skip_locked = select_for_no_key_update = False
+    select_for_update_of = ()
 
+    # Which annotations / extra(select=...) entries are selected (None: all), and the
+    # derived dicts, cached.
+    annotation_select_mask = extra_select_mask = None
+    _annotation_select_cache = _extra_select_cache = None
+
+    # union()/intersection()/difference().
+    combinator, combinator_all, combined_queries = None, False, ()
+
+    # extra(tables=...), used as given.
     extra_tables = ()
-    extra_order_by = ()
 
-    # (field names, True) defers those fields; (field names, False) loads only them.
+    # (names, True): defer those fields; (names, False): load only those.
     deferred_loading = (frozenset(), True)
 
     explain_info = None
@@ -236,502 +251,448 @@ class Query(BaseExpression):
 
     def __init__(self, model, alias_cols=True):
         self.model = model
-        self.alias_refcount = {}
-        # Every table in FROM, by alias (the first is the base table): alias -> BaseTable or
-        # Join.
-        self.alias_map = {}
         self.alias_cols = alias_cols
-        # Aliases of outer queries referenced from here (after split_exclude()), mapped to
-        # whether they are aliased, for correct quoting.
-        self.external_aliases = {}
-        self.table_map = {}  # Maps table names to list of aliases.
+        # FROM: alias -> BaseTable or Join (the base table first), how many parts of the
+        # query use each alias, and table name -> its aliases.
+        self.alias_map = {}
+        self.alias_refcount = {}
+        self.table_map = {}
         self.used_aliases = set()
-
-        self.where = WhereNode()
-        # Maps alias -> Annotation Expression.
-        self.annotations = {}
-        # extra() fragments (see above).
-        self.extra = {}  # Maps col_alias -> (col_sql, params).
-
+        # Aliases of enclosing queries referenced from here, mapped to whether they are
+        # aliased (for quoting); see resolve_expression() and split_exclude().
+        self.external_aliases = {}
         self._filtered_relations = {}
+        self.where = WhereNode()
+        self.extra = {}  # extra(select=...): alias -> (sql, params)
+        self.annotations = {}  # alias -> resolved expression
 
     @property
     def output_field(self):
-        if len(self.select) == 1:
-            select = self.select[0]
-            return getattr(select, "target", None) or select.field
-        elif len(self.annotation_select) == 1:
-            return next(iter(self.annotation_select.values())).output_field
+        selected = self.select
+        if len(selected) == 1:
+            return getattr(selected[0], "target", None) or selected[0].field
+        annotations = self.annotation_select
+        if len(annotations) == 1:
+            return next(iter(annotations.values())).output_field
+        return None
 
     @cached_property
     def base_table(self):
-        for alias in self.alias_map:
-            return alias
-
-    def __str__(self):
-        """The query as SQL with its parameters interpolated (for debugging only)."""
-        sql, params = self.sql_with_params()
-        return sql % params
+        return next(iter(self.alias_map), None)
 
     def sql_with_params(self):
         """The SQL and parameters of this query on the default database."""
         return self.get_compiler(DEFAULT_DB_ALIAS).as_sql()
 
+    def __str__(self):
+        """The query as SQL with its parameters interpolated (for debugging only)."""
+        template, params = self.sql_with_params()
+        return template % params
+
     def __deepcopy__(self, memo):
         """deepcopy() of a Query is a clone(): shared immutable parts are not copied."""
-        result = self.clone()
-        memo[id(self)] = result
-        return result
+        memo[id(self)] = duplicate = self.clone()
+        return duplicate
 
     def get_compiler(self, using=None, connection=None, elide_empty=True):
-        if using is None and connection is None:
-            raise ValueError("Need either using or connection")
         if using:
             from reinhardt.orm import connections
 
             connection = connections[using]
+        elif connection is None:
+            raise ValueError("Need either using or connection")
         return connection.compiler(self, elide_empty=elide_empty)
 
     def get_meta(self):
         """The Options of the model, or None for queries without a model."""
-        if self.model:
-            return self.model._meta
+        return self.model._meta if self.model else None
 
     def clone(self):
         """A copy of this Query; mutable containers are copied, not shared."""
-        obj = Empty()
-        obj.__class__ = self.__class__
-        # Copy references to everything.
-        obj.__dict__ = self.__dict__.copy()
-        # Clone attributes that can't use shallow copy.
-        obj.alias_refcount = self.alias_refcount.copy()
-        obj.alias_map = self.alias_map.copy()
-        obj.external_aliases = self.external_aliases.copy()
-        obj.table_map = self.table_map.copy()
-        obj.where = self.where.clone()
-        obj.annotations = self.annotations.copy()
-        if self.annotation_select_mask is not None:
-            obj.annotation_select_mask = self.annotation_select_mask.copy()
+        duplicate = Empty()
+        duplicate.__class__ = self.__class__
+        state = duplicate.__dict__ = self.__dict__.copy()
+        for name in _CLONED_CONTAINERS:
+            state[name] = state[name].copy()
+        for name in _CLONED_IF_SET:
+            value = state.get(name)
+            if value is not None:
+                state[name] = value.copy()
+        state["where"] = self.where.clone()
+        # Rebuilt on first use, from the copy's own annotations.
+        state["_annotation_select_cache"] = None
+        # base_table is a cached_property; the copy computes its own.
+        state.pop("base_table", None)
         if self.combined_queries:
-            obj.combined_queries = tuple(
-                [query.clone() for query in self.combined_queries]
-            )
-        # Rebuilt on first use, so that it refers to the clone's own annotations.
-        obj._annotation_select_cache = None
-        obj.extra = self.extra.copy()
-        if self.extra_select_mask is not None:
-            obj.extra_select_mask = self.extra_select_mask.copy()
-        if self._extra_select_cache is not None:
-            obj._extra_select_cache = self._extra_select_cache.copy()
+            state["combined_queries"] = tuple(part.clone() for part in self.combined_queries)
         if self.select_related is not False:
-            # select_related is a nested dict.
-            obj.select_related = copy.deepcopy(obj.select_related)
-        if "subq_aliases" in self.__dict__:
-            obj.subq_aliases = self.subq_aliases.copy()
-        obj.used_aliases = self.used_aliases.copy()
-        obj._filtered_relations = self._filtered_relations.copy()
-        # Clear the cached_property, if it exists.
-        obj.__dict__.pop("base_table", None)
-        return obj
+            # Nested dicts.
+            state["select_related"] = copy.deepcopy(self.select_related)
+        return duplicate
+
 
     def chain(self, klass=None):
         """A clone ready for another QuerySet operation (optionally of another class)."""
-        obj = self.clone()
-        if klass and obj.__class__ != klass:
-            obj.__class__ = klass
-        if not obj.filter_is_sticky:
-            obj.used_aliases = set()
-        obj.filter_is_sticky = False
-        if hasattr(obj, "_setup_query"):
-            obj._setup_query()
-        return obj
+        following = self.clone()
+        if klass and type(following) is not klass:
+            following.__class__ = klass
+        # Join reuse spans one filter() call, unless the call asked for it to stick.
+        if following.filter_is_sticky:
+            following.filter_is_sticky = False
+        else:
+            following.used_aliases = set()
+        setup = getattr(following, "_setup_query", None)
+        if setup is not None:
+            setup()
+        return following
 
     def relabeled_clone(self, change_map):
-        clone = self.clone()
-        clone.change_aliases(change_map)
-        return clone
+        return self.clone().change_aliases(change_map)
 
     def _get_col(self, target, field, alias):
-        if not self.alias_cols:
-            alias = None
-        return target.get_col(alias, field)
+        return target.get_col(alias if self.alias_cols else None, field)
 
     def get_aggregation(self, using, aggregate_exprs):
         """The dict of aggregate values over this query (``aggregate()``)."""
         if not aggregate_exprs:
             return {}
-        outer_query, elide_empty = self.prepare_aggregation(aggregate_exprs)
-        compiler = outer_query.get_compiler(using, elide_empty=elide_empty)
-        result = compiler.execute_sql(SINGLE)
-        if result is None:
-            result = [
-                expression.empty_result_set_value
-                for expression in outer_query.annotation_select.values()
-            ]
+        query, elide_empty = self.prepare_aggregation(aggregate_exprs)
+        selected = query.annotation_select
+        compiler = query.get_compiler(using, elide_empty=elide_empty)
+        row = compiler.execute_sql(SINGLE)
+        if row is None:
+            # Decided without the database (e.g. filtering on an empty list).
+            values = [aggregate.empty_result_set_value for aggregate in selected.values()]
         else:
-            cols = outer_query.annotation_select.values()
-            converters = compiler.get_converters(cols)
-            rows = compiler.apply_converters((result,), converters)
-            result = next(rows)
-        return dict(zip(outer_query.annotation_select, result))
+            converters = compiler.get_converters(selected.values())
+            values = next(compiler.apply_converters((row,), converters))
+        return dict(zip(selected, values))
 
     def prepare_aggregation(self, aggregate_exprs):
         """The query computing ``aggregate_exprs`` over this one (possibly wrapping it as a
         subquery), and whether an empty result can be decided without the database."""
-        from reinhardt.orm.query.subqueries import AggregateQuery
-
-        # Aggregates are added to the annotations for a moment so that they can refer to
-        # each other, then taken out again.
-        refs_subquery = False
-        refs_window = False
-        replacements = {}
-        annotation_select_mask = self.annotation_select_mask
-        for alias, aggregate_expr in aggregate_exprs.items():
-            self.check_alias(alias)
-            aggregate = aggregate_expr.resolve_expression(
-                self, allow_joins=True, reuse=None, summarize=True
-            )
-            if not aggregate.contains_aggregate:
-                raise TypeError("%s is not an aggregate expression" % alias)
-            self.append_annotation_mask([alias])
-            aggregate_refs = aggregate.get_refs()
-            refs_subquery |= any(
-                getattr(self.annotations[ref], "contains_subquery", False)
-                for ref in aggregate_refs
-            )
-            refs_window |= any(
-                getattr(self.annotations[ref], "contains_over_clause", True)
-                for ref in aggregate_refs
-            )
-            aggregate = aggregate.replace_expressions(replacements)
-            self.annotations[alias] = aggregate
-            replacements[Ref(alias, aggregate)] = aggregate
-        aggregates = {alias: self.annotations.pop(alias) for alias in aggregate_exprs}
-        self.set_annotation_mask(annotation_select_mask)
-        # Aggregation is already present when an aggregate is selected or filtered on.
+        aggregates, uses_subquery, uses_window = self._resolve_aggregates(aggregate_exprs)
         _, having, qualify = self.where.split_having_qualify()
-        has_existing_aggregation = (
-            any(
-                getattr(annotation, "contains_aggregate", True)
-                for annotation in self.annotations.values()
-            )
-            or having
+        already_aggregated = bool(having) or any(
+            getattr(annotation, "contains_aggregate", True)
+            for annotation in self.annotations.values()
         )
-        # aggregate() must return a single row without GROUP BY, so a query that already
-        # aggregates, is sliced or distinct, or combines queries is wrapped, and the
-        # aggregates are computed over its rows.
+        # aggregate() answers with one row and no GROUP BY. A query whose own rows are
+        # grouped, windowed, sliced, distinct or combined cannot simply have its select list
+        # replaced: it becomes a subquery and the aggregates run over its rows.
         if (
-            isinstance(self.group_by, tuple)
-            or self.is_sliced
-            or has_existing_aggregation
-            or refs_subquery
-            or refs_window
+            already_aggregated
+            or uses_subquery
+            or uses_window
             or qualify
             or self.distinct
             or self.combinator
+            or self.is_sliced
+            or isinstance(self.group_by, tuple)
         ):
-            inner_query = self.clone()
-            inner_query.subquery = True
-            outer_query = AggregateQuery(self.model, inner_query)
-            inner_query.select_for_update = False
-            inner_query.select_related = False
-            inner_query.set_annotation_mask(self.annotation_select)
-            # The inner order only matters for DISTINCT ON or a slice.
-            inner_query.clear_ordering(force=False)
-            if not inner_query.distinct:
-                # Existing aggregate annotations group the inner query by the primary key
-                # (unless DISTINCT is on, which a new select list would change).
-                if inner_query.default_cols and has_existing_aggregation:
-                    inner_query.group_by = (
-                        self.model._meta.pk.get_col(inner_query.get_initial_alias()),
-                    )
-                inner_query.default_cols = False
-                if not qualify and not self.combinator:
-                    # Inner annotations the outer aggregates do not use are hidden, unless
-                    # window filters or a compound query need them inside.
-                    annotation_mask = set()
-                    if isinstance(self.group_by, tuple):
-                        for expr in self.group_by:
-                            annotation_mask |= expr.get_refs()
-                    for aggregate in aggregates.values():
-                        annotation_mask |= aggregate.get_refs()
-                    # Avoid eliding expressions from the inner query that
-                    # could affect the result (count of rows).
-                    for alias, annotation in self.annotations.items():
-                        if annotation.contains_aggregate or annotation.contains_over_clause:
-                            annotation_mask.add(alias)
-                    inner_query.set_annotation_mask(annotation_mask)
-
-            # The outer aggregates read columns the inner query must select: select each
-            # referenced column there and point the aggregates at it.
-            col_refs = {}
-            for alias, aggregate in aggregates.items():
-                replacements = {}
-                for col in self._gen_cols([aggregate], resolve_refs=False):
-                    if not (col_ref := col_refs.get(col)):
-                        index = len(col_refs) + 1
-                        col_alias = f"__col{index}"
-                        col_ref = Ref(col_alias, col)
-                        col_refs[col] = col_ref
-                        inner_query.add_annotation(col, col_alias)
-                        # The columns of union()/intersection()/difference() are those of
-                        # its parts: each part must select the column under that name too.
-                        _select_in_combined_parts(inner_query, col, col_alias)
-                    replacements[col] = col_ref
-                outer_query.annotations[alias] = aggregate.replace_expressions(replacements)
-            if (
-                inner_query.select == ()
-                and not inner_query.default_cols
-                and not inner_query.annotation_select_mask
-            ):
-                # A sliced count() selects nothing in the inner query; select the key so the
-                # subquery is valid.
-                inner_query.select = (
-                    self.model._meta.pk.get_col(inner_query.get_initial_alias()),
-                )
+            outer = self._aggregate_over_subquery(aggregates, already_aggregated, qualify)
         else:
-            outer_query = self
-            self.select = ()
-            self.default_cols = False
-            self.extra = {}
-            if self.annotations:
-                # Annotations referenced by the aggregates are inlined; the rest are not
-                # needed.
-                replacements = {
-                    Ref(alias, annotation): annotation
-                    for alias, annotation in self.annotations.items()
-                }
-                self.annotations = {
-                    alias: aggregate.replace_expressions(replacements)
-                    for alias, aggregate in aggregates.items()
-                }
-            else:
-                self.annotations = aggregates
-            self.set_annotation_mask(aggregates)
+            outer = self._aggregate_in_place(aggregates)
+        elide_empty = all(
+            annotation.empty_result_set_value is not NotImplemented
+            for annotation in outer.annotation_select.values()
+        )
+        outer.clear_ordering(force=True)
+        outer.clear_limits()
+        outer.select_for_update = False
+        outer.select_related = False
+        return outer, elide_empty
 
-        empty_set_result = [
-            expression.empty_result_set_value
-            for expression in outer_query.annotation_select.values()
-        ]
-        elide_empty = not any(result is NotImplemented for result in empty_set_result)
-        outer_query.clear_ordering(force=True)
-        outer_query.clear_limits()
-        outer_query.select_for_update = False
-        outer_query.select_related = False
-        return outer_query, elide_empty
+    def _resolve_aggregates(self, aggregate_exprs):
+        """Resolve the aggregate() arguments against this query.
+
+        Each one is briefly registered as an annotation so that later arguments can refer to
+        earlier ones (those references are inlined). Returns the resolved aggregates by alias
+        and whether any of them reads an annotation holding a subquery or a window.
+        """
+        saved_mask = self.annotation_select_mask
+        inlined = {}
+        uses_subquery = uses_window = False
+        for alias, expression in aggregate_exprs.items():
+            self.check_alias(alias)
+            resolved = expression.resolve_expression(
+                self, allow_joins=True, reuse=None, summarize=True
+            )
+            if not resolved.contains_aggregate:
+                raise TypeError("%s is not an aggregate expression" % alias)
+            self.append_annotation_mask([alias])
+            for name in resolved.get_refs():
+                referenced = self.annotations[name]
+                if getattr(referenced, "contains_subquery", False):
+                    uses_subquery = True
+                if getattr(referenced, "contains_over_clause", True):
+                    uses_window = True
+            resolved = resolved.replace_expressions(inlined)
+            self.annotations[alias] = resolved
+            inlined[Ref(alias, resolved)] = resolved
+        resolved_by_alias = {
+            alias: self.annotations.pop(alias) for alias in aggregate_exprs
+        }
+        self.set_annotation_mask(saved_mask)
+        return resolved_by_alias, uses_subquery, uses_window
+
+    def _aggregate_in_place(self, aggregates):
+        """Turn this query itself into the aggregating one: its select list becomes the
+        aggregates, with any annotation they reference written out in place."""
+        if self.annotations:
+            inline = {
+                Ref(name, annotation): annotation
+                for name, annotation in self.annotations.items()
+            }
+            aggregates = {
+                name: expression.replace_expressions(inline)
+                for name, expression in aggregates.items()
+            }
+        self.select, self.default_cols, self.extra = (), False, {}
+        self.set_annotation_mask(aggregates)
+        self.annotations = aggregates
+        return self
+
+    def _aggregate_over_subquery(self, aggregates, already_aggregated, qualify):
+        """An AggregateQuery computing ``aggregates`` over the rows of a copy of this query."""
+        from reinhardt.orm.query.subqueries import AggregateQuery
+
+        inner = self.clone()
+        inner.subquery = True
+        inner.select_for_update = False
+        inner.select_related = False
+        inner.set_annotation_mask(self.annotation_select)
+        # Ordering only changes the inner rows under DISTINCT ON or a slice.
+        inner.clear_ordering(force=False)
+        outer = AggregateQuery(self.model, inner)
+        if not inner.distinct:
+            # A new select list would change what DISTINCT compares, hence only here.
+            if already_aggregated and inner.default_cols:
+                # Aggregating annotations group the inner rows per object.
+                inner.group_by = (
+                    self.model._meta.pk.get_col(inner.get_initial_alias()),
+                )
+            inner.default_cols = False
+            if not (qualify or self.combinator):
+                # Hide inner annotations that neither the grouping nor the outer aggregates
+                # read, except aggregates and windows, which can change the row count.
+                kept = set()
+                grouping = self.group_by if isinstance(self.group_by, tuple) else ()
+                for expression in chain(grouping, aggregates.values()):
+                    kept |= expression.get_refs()
+                kept.update(
+                    name
+                    for name, annotation in self.annotations.items()
+                    if annotation.contains_aggregate or annotation.contains_over_clause
+                )
+                inner.set_annotation_mask(kept)
+        # Every column an outer aggregate reads is selected by the inner query under a
+        # generated name (once per distinct column), and the aggregate reads that name.
+        selected = {}
+        for alias, aggregate in aggregates.items():
+            rewrites = {}
+            for col in self._gen_cols([aggregate], resolve_refs=False):
+                ref = selected.get(col)
+                if ref is None:
+                    name = "__col%d" % (len(selected) + 1)
+                    ref = selected[col] = Ref(name, col)
+                    inner.add_annotation(col, name)
+                    # A combined query's columns come from its parts: each part selects
+                    # the column under the same name.
+                    _select_in_combined_parts(inner, col, name)
+                rewrites[col] = ref
+            outer.annotations[alias] = aggregate.replace_expressions(rewrites)
+        if not (inner.select or inner.default_cols or inner.annotation_select_mask):
+            # Nothing left to select (e.g. count() over a slice): select the key, since a
+            # subquery needs at least one column.
+            inner.select = (self.model._meta.pk.get_col(inner.get_initial_alias()),)
+        return outer
 
     def get_count(self, using):
         """The number of rows this query would return."""
-        obj = self.clone()
-        return obj.get_aggregation(using, {"__count": Count("*")})["__count"]
-
-    def has_filters(self):
-        return self.where
+        return self.clone().get_aggregation(using, {"__count": Count("*")})["__count"]
 
     def exists(self, limit=True):
         """A copy of this query that selects just enough to tell whether a row exists."""
-        q = self.clone()
-        if not (q.distinct and q.is_sliced):
-            if q.group_by is True:
-                q.add_fields(
-                    (f.attname for f in self.model._meta.concrete_fields), False
-                )
-                # Aliases in GROUP BY would point at select entries that are about to go.
-                q.set_group_by(allow_aliases=False)
-            q.clear_select_clause()
-        if q.combined_queries and q.combinator == "union":
-            q.combined_queries = tuple(
-                combined_query.exists(limit=False)
-                for combined_query in q.combined_queries
+        probe = self.clone()
+        # DISTINCT over a slice depends on the selected columns: keep them then.
+        if not (probe.is_sliced and probe.distinct):
+            if probe.group_by is True:
+                # Grouped by every column: make that explicit before the columns go
+                # (without aliases, which would point at the vanishing select entries).
+                concrete = self.model._meta.concrete_fields
+                probe.add_fields((field.attname for field in concrete), False)
+                probe.set_group_by(allow_aliases=False)
+            probe.clear_select_clause()
+        if probe.combinator == "union" and probe.combined_queries:
+            probe.combined_queries = tuple(
+                part.exists(limit=False) for part in probe.combined_queries
             )
-        q.clear_ordering(force=True)
+        probe.clear_ordering(force=True)
         if limit:
-            q.set_limits(high=1)
-        q.add_annotation(Value(1), "a")
-        return q
+            probe.set_limits(high=1)
+        probe.add_annotation(Value(1), "a")
+        return probe
 
     def has_results(self, using):
-        q = self.exists()
-        compiler = q.get_compiler(using=using)
-        return compiler.has_results()
+        return self.exists().get_compiler(using=using).has_results()
 
     def explain(self, using, format=None, **options):
-        q = self.clone()
-        for option_name in options:
-            if (
-                not option_name.replace("_", "").isalnum()
-                or option_name != option_name.strip()
-            ):
-                raise ValueError(f"Invalid option name: {option_name!r}.")
-        q.explain_info = ExplainInfo(format, options)
-        compiler = q.get_compiler(using=using)
-        return "\n".join(compiler.explain_query())
+        for name in options:
+            # Option names end up in the SQL: plain words only.
+            if name.strip() != name or not name.replace("_", "").isalnum():
+                raise ValueError(f"Invalid option name: {name!r}.")
+        explained = self.clone()
+        explained.explain_info = ExplainInfo(format, options)
+        return "\n".join(explained.get_compiler(using=using).explain_query())
 
     def combine(self, rhs, connector):
         """Merge ``rhs`` into this query (``qs1 & qs2``, ``qs1 | qs2``, ``qs1 ^ qs2``)."""
-        if self.model != rhs.model:
-            raise TypeError("Cannot combine queries on two different base models.")
-        if self.is_sliced:
-            raise TypeError("Cannot combine queries once a slice has been taken.")
-        if self.distinct != rhs.distinct:
-            raise TypeError("Cannot combine a unique query with a non-unique query.")
-        if self.distinct_fields != rhs.distinct_fields:
-            raise TypeError("Cannot combine queries with different distinct fields.")
-
-        # Both sides using the same alias prefix could relabel onto each other; give the
-        # other side a new prefix.
+        for problem, message in (
+            (self.model != rhs.model, "Cannot combine queries on two different base models."),
+            (self.is_sliced, "Cannot combine queries once a slice has been taken."),
+            (self.distinct != rhs.distinct,
+             "Cannot combine a unique query with a non-unique query."),
+            (self.distinct_fields != rhs.distinct_fields,
+             "Cannot combine queries with different distinct fields."),
+        ):
+            if problem:
+                raise TypeError(message)
+        if connector == OR and self.extra and rhs.extra:
+            raise ValueError(
+                "When merging querysets using 'or', you cannot have extra(select=...) "
+                "on both sides."
+            )
         if self.alias_prefix != rhs.alias_prefix:
+            # Keep the two sides' generated aliases apart.
             rhs = rhs.clone()
             rhs.bump_prefix(self)
-
-        # Old alias -> new alias for the other side's tables.
-        change_map = {}
-        conjunction = connector == AND
-
-        # With OR, joins of both sides can be shared; with AND, multi-valued joins must stay
-        # separate, since one related row cannot satisfy revrel__col=1 and revrel__col=2 at
-        # once (two rows can). Single-valued joins are duplicated too with AND: correct, if
-        # not minimal.
-        reuse = set() if conjunction else set(self.alias_map)
-        joinpromoter = JoinPromoter(connector, 2, False)
-        joinpromoter.add_votes(
-            j for j in self.alias_map if self.alias_map[j].join_type == INNER
-        )
-        rhs_votes = set()
-        # Copy the other side's joins (its base table is the same as ours).
-        rhs_tables = list(rhs.alias_map)[1:]
-        for alias in rhs_tables:
-            join = rhs.alias_map[alias]
-            join = join.relabeled_clone(change_map)
-            new_alias = self.join(join, reuse=reuse)
-            if join.join_type == INNER:
-                rhs_votes.add(new_alias)
-            # A join already taken once cannot be taken again.
-            reuse.discard(new_alias)
-            if alias != new_alias:
-                change_map[alias] = new_alias
-            if not rhs.alias_refcount[alias]:
-                # Unused on the other side: keep it unused here, but registered, so join
-                # promotion knows its type.
-                self.unref_alias(new_alias)
-        joinpromoter.add_votes(rhs_votes)
-        joinpromoter.update_join_types(self)
-
+        relabels = self._merge_joins_from(rhs, connector)
         self.subq_aliases |= rhs.subq_aliases
-
-        w = rhs.where.clone()
-        w.relabel_aliases(change_map)
-        self.where.add(w, connector)
-
+        rhs_where = rhs.where.clone()
+        rhs_where.relabel_aliases(relabels)
+        self.where.add(rhs_where, connector)
         if rhs.select:
-            self.set_select([col.relabeled_clone(change_map) for col in rhs.select])
+            self.set_select([col.relabeled_clone(relabels) for col in rhs.select])
         else:
             self.select = ()
-
-        if connector == OR:
-            # Two querysets with extra() cannot be combined meaningfully: refused.
-            if self.extra and rhs.extra:
-                raise ValueError(
-                    "When merging querysets using 'or', you cannot have extra(select=...) "
-                    "on both sides."
-                )
         self.extra.update(rhs.extra)
+        if rhs.order_by:
+            self.order_by = rhs.order_by
+        if rhs.extra_order_by:
+            self.extra_order_by = rhs.extra_order_by
 
-        self.order_by = rhs.order_by or self.order_by
-        self.extra_order_by = rhs.extra_order_by or self.extra_order_by
+    def _merge_joins_from(self, rhs, connector):
+        """Add ``rhs``'s joins to this query (for combine()) and fix the join types for
+        ``connector``; returns the map of ``rhs`` aliases that got another name here."""
+        # Under OR, a join both sides make can be shared. Under AND each side keeps its own
+        # joins: one row of a multi-valued relation cannot satisfy rel__x=1 and rel__x=2
+        # at once, two rows can. (Single-valued joins are duplicated too; still correct.)
+        reusable = set(self.alias_map) if connector != AND else set()
+        promoter = JoinPromoter(connector, 2, False)
+        promoter.add_votes(
+            alias for alias, table in self.alias_map.items() if table.join_type == INNER
+        )
+        relabels = {}
+        rhs_inner = set()
+        # The first entry is the base table, which both sides share.
+        for old_alias, table in list(rhs.alias_map.items())[1:]:
+            table = table.relabeled_clone(relabels)
+            new_alias = self.join(table, reuse=reusable)
+            # Each join of ours can stand for at most one of rhs's.
+            reusable.discard(new_alias)
+            if table.join_type == INNER:
+                rhs_inner.add(new_alias)
+            if new_alias != old_alias:
+                relabels[old_alias] = new_alias
+            if not rhs.alias_refcount[old_alias]:
+                # Registered (its type matters for promotion) but unused, as on rhs.
+                self.unref_alias(new_alias)
+        promoter.add_votes(rhs_inner)
+        promoter.update_join_types(self)
+        return relabels
 
     def _get_defer_select_mask(self, opts, mask, select_mask=None):
-        if select_mask is None:
-            select_mask = {}
+        """The select mask for defer(): every field of ``opts`` not named in ``mask``,
+        recursing into relations whose own fields are partly deferred."""
+        select_mask = {} if select_mask is None else select_mask
         select_mask[opts.pk] = {}
-        # Fields not deferred are loaded; a relation among them is added to the mask so
-        # select_related() can follow it.
-        for field in opts.concrete_fields + opts.related_objects:
-            field_mask = mask.pop(field.name, None)
-            field_att_mask = None
-            if field_attname := getattr(field, "attname", None):
-                field_att_mask = mask.pop(field_attname, None)
-            if field_mask is None and field_att_mask is None:
+        for field in chain(opts.concrete_fields, opts.related_objects):
+            nested = mask.pop(field.name, None)
+            attname = getattr(field, "attname", None)
+            by_attname = mask.pop(attname, None) if attname else None
+            if nested is None and by_attname is None:
+                # Not deferred: loaded (and followable by select_related()).
                 select_mask.setdefault(field, {})
-            elif field_mask:
+            elif nested:
+                # "relation__field" deferrals: the relation stays, its named fields go.
                 if not field.is_relation:
-                    raise FieldError(next(iter(field_mask)))
-                # Non-concrete fields (many-to-many, generic relations) have no column to
-                # defer; they are accepted and ignored.
-                if not field.concrete:
-                    continue
-                field_select_mask = select_mask.setdefault(field, {})
-                related_model = field.related_model._meta.concrete_model
-                self._get_defer_select_mask(
-                    related_model._meta, field_mask, field_select_mask
-                )
+                    raise FieldError(next(iter(nested)))
+                # Many-to-many and generic relations have no column; nothing to defer.
+                if field.concrete:
+                    self._get_defer_select_mask(
+                        field.related_model._meta.concrete_model._meta,
+                        nested,
+                        select_mask.setdefault(field, {}),
+                    )
         return select_mask
 
     def _get_only_select_mask(self, opts, mask, select_mask=None):
-        if select_mask is None:
-            select_mask = {}
+        """The select mask for only(): the primary key and the fields named in ``mask``."""
+        select_mask = {} if select_mask is None else select_mask
         select_mask[opts.pk] = {}
-        # Only include fields mentioned in the mask.
-        for field_name, field_mask in mask.items():
-            field = opts.get_field(field_name)
-            # Retrieve the actual field associated with reverse relationships
-            # as that's what is expected in the select mask.
-            if field in opts.related_objects:
-                field_key = field.field
-            else:
-                field_key = field
-            field_select_mask = select_mask.setdefault(field_key, {})
-            if field_mask:
-                if not field.is_relation:
-                    raise FieldError(next(iter(field_mask)))
-                related_model = field.remote_field.model._meta.concrete_model
-                self._get_only_select_mask(
-                    related_model._meta, field_mask, field_select_mask
-                )
+        for name, nested in mask.items():
+            field = opts.get_field(name)
+            # A reverse relation is keyed by its forward field in the mask.
+            key = field.field if field in opts.related_objects else field
+            entry = select_mask.setdefault(key, {})
+            if not nested:
+                continue
+            if not field.is_relation:
+                raise FieldError(next(iter(nested)))
+            self._get_only_select_mask(
+                field.remote_field.model._meta.concrete_model._meta, nested, entry
+            )
         return select_mask
 
     def get_select_mask(self):
         """{field: {}} of what to load (only()/defer()); empty when loading everything."""
-        field_names, defer = self.deferred_loading
-        if not field_names:
+        names, defer = self.deferred_loading
+        if not names:
             return {}
-        mask = {}
-        for field_name in field_names:
-            part_mask = mask
-            for part in field_name.split(LOOKUP_SEP):
-                part_mask = part_mask.setdefault(part, {})
-        opts = self.get_meta()
+        # "a__b__c" -> {"a": {"b": {"c": {}}}}, merged over all names.
+        tree = {}
+        for name in names:
+            node = tree
+            for part in name.split(LOOKUP_SEP):
+                node = node.setdefault(part, {})
         if defer:
-            return self._get_defer_select_mask(opts, mask)
-        return self._get_only_select_mask(opts, mask)
+            return self._get_defer_select_mask(self.get_meta(), tree)
+        return self._get_only_select_mask(self.get_meta(), tree)
+
+    def ref_alias(self, alias):
+        """One more user of ``alias``."""
+        self.alias_refcount[alias] += 1
 
     def table_alias(self, table_name, create=False, filtered_relation=None):
         """A table alias for ``table_name``: reused unless ``create``, else a new one."""
-        alias_list = self.table_map.get(table_name)
-        if not create and alias_list:
-            alias = alias_list[0]
-            self.alias_refcount[alias] += 1
-            return alias, False
-
-        # Create a new alias for this table.
-        if alias_list:
-            alias = "%s%d" % (self.alias_prefix, len(self.alias_map) + 1)
-            alias_list.append(alias)
+        known = self.table_map.get(table_name)
+        if known and not create:
+            self.alias_refcount[known[0]] += 1
+            return known[0], False
+        if known:
+            alias = f"{self.alias_prefix}{len(self.alias_map) + 1}"
+        elif filtered_relation is not None:
+            alias = filtered_relation.alias
         else:
             # A table's first alias is its own name.
-            alias = (
-                filtered_relation.alias if filtered_relation is not None else table_name
-            )
-            self.table_map[table_name] = [alias]
+            alias = table_name
+        self.table_map.setdefault(table_name, []).append(alias)
         self.alias_refcount[alias] = 1
         return alias, True
 
-    def ref_alias(self, alias):
-        """Increases the reference count for this alias."""
-        self.alias_refcount[alias] += 1
-
     def unref_alias(self, alias, amount=1):
-        """Decreases the reference count for this alias."""
+        """``amount`` fewer users of ``alias`` (at zero, the table is left out of FROM)."""
         self.alias_refcount[alias] -= amount
 
     def promote_joins(self, aliases):
@@ -740,42 +701,33 @@ class Query(BaseExpression):
         A join is promoted when it is nullable or its parent is already LOUTER: otherwise a
         NULL on the way would drop rows the user expects to keep.
         """
-        aliases = list(aliases)
-        while aliases:
-            alias = aliases.pop(0)
-            if self.alias_map[alias].join_type is None:
-                # The base table is not joined.
+        pending = list(aliases)
+        while pending:
+            alias = pending.pop(0)
+            join = self.alias_map[alias]
+            # The base table (no join type) and LEFT joins stay as they are.
+            if join.join_type in (None, LOUTER):
                 continue
-            assert self.alias_map[alias].join_type is not None
-            parent_alias = self.alias_map[alias].parent_alias
-            parent_louter = (
-                parent_alias and self.alias_map[parent_alias].join_type == LOUTER
-            )
-            already_louter = self.alias_map[alias].join_type == LOUTER
-            if (self.alias_map[alias].nullable or parent_louter) and not already_louter:
-                self.alias_map[alias] = self.alias_map[alias].promote()
-                # Joins hanging off a promoted join must be promoted too.
-                aliases.extend(
-                    join for join in self.alias_map
-                    if self.alias_map[join].parent_alias == alias and join not in aliases
+            parent = join.parent_alias
+            if join.nullable or (parent and self.alias_map[parent].join_type == LOUTER):
+                self.alias_map[alias] = join.promote()
+                # What hangs off a LEFT join must be LEFT too.
+                pending.extend(
+                    child for child, table in self.alias_map.items()
+                    if table.parent_alias == alias and child not in pending
                 )
 
     def demote_joins(self, aliases):
-        """Make LEFT OUTER JOINs INNER again (and their parents, which must then be INNER)."""
-        aliases = list(aliases)
-        while aliases:
-            alias = aliases.pop(0)
-            if self.alias_map[alias].join_type == LOUTER:
-                self.alias_map[alias] = self.alias_map[alias].demote()
-                parent_alias = self.alias_map[alias].parent_alias
-                if self.alias_map[parent_alias].join_type == INNER:
-                    aliases.append(parent_alias)
+        """Make these LEFT OUTER JOINs INNER again."""
+        for alias in aliases:
+            join = self.alias_map[alias]
+            if join.join_type == LOUTER:
+                self.alias_map[alias] = join.demote()
 
     def reset_refcounts(self, to_counts):
         """Restore alias reference counts saved before a compilation step."""
-        for alias, cur_refcount in self.alias_refcount.copy().items():
-            unref_amount = cur_refcount - to_counts.get(alias, 0)
-            self.unref_alias(alias, unref_amount)
+        for alias in self.alias_refcount:
+            self.alias_refcount[alias] = to_counts.get(alias, 0)
 
     def change_aliases(self, change_map):
         """Rename aliases everywhere in the query (``change_map``: old -> new)."""
@@ -784,130 +736,117 @@ class Query(BaseExpression):
         # Old and new aliases must not overlap, or one alias could be renamed twice.
         assert set(change_map).isdisjoint(change_map.values())
 
-        # Rename in SELECT, GROUP BY and WHERE, then in the alias bookkeeping.
+        def renamed(expression):
+            return expression.relabeled_clone(change_map)
+
         self.where.relabel_aliases(change_map)
+        self.select = tuple(map(renamed, self.select))
         if isinstance(self.group_by, tuple):
-            self.group_by = tuple(
-                [col.relabeled_clone(change_map) for col in self.group_by]
-            )
-        self.select = tuple([col.relabeled_clone(change_map) for col in self.select])
-        self.annotations = self.annotations and {
-            key: col.relabeled_clone(change_map)
-            for key, col in self.annotations.items()
-        }
-
-        for old_alias, new_alias in change_map.items():
-            if old_alias not in self.alias_map:
+            self.group_by = tuple(map(renamed, self.group_by))
+        if self.annotations:
+            self.annotations = {
+                name: renamed(annotation) for name, annotation in self.annotations.items()
+            }
+        for old, new in change_map.items():
+            table = self.alias_map.pop(old, None)
+            if table is None:
                 continue
-            alias_data = self.alias_map[old_alias].relabeled_clone(change_map)
-            self.alias_map[new_alias] = alias_data
-            self.alias_refcount[new_alias] = self.alias_refcount[old_alias]
-            del self.alias_refcount[old_alias]
-            del self.alias_map[old_alias]
-
-            table_aliases = self.table_map[alias_data.table_name]
-            for pos, alias in enumerate(table_aliases):
-                if alias == old_alias:
-                    table_aliases[pos] = new_alias
-                    break
-        self.external_aliases = {
-            change_map.get(alias, alias): (aliased or alias in change_map)
-            for alias, aliased in self.external_aliases.items()
-        }
-        # Reset the base_table cache.
+            table = self.alias_map[new] = table.relabeled_clone(change_map)
+            self.alias_refcount[new] = self.alias_refcount.pop(old)
+            same_table = self.table_map[table.table_name]
+            if old in same_table:
+                same_table[same_table.index(old)] = new
+        external = {}
+        for alias, aliased in self.external_aliases.items():
+            new = change_map.get(alias)
+            if new is None:
+                external[alias] = aliased
+            else:
+                external[new] = True
+        self.external_aliases = external
+        # base_table is cached and may have been renamed.
         self.__dict__.pop("base_table", None)
         return self
 
+    def _alias_prefix_candidates(self):
+        """Prefixes to try after the current one: the following letters, then every pair of
+        letters, every triple, and so on."""
+        following = chr(ord(self.alias_prefix) + 1)
+        yield following
+        if following in ascii_uppercase:
+            yield from ascii_uppercase[ascii_uppercase.index(following) + 1:]
+        for size in count(2):
+            for letters in product(ascii_uppercase, repeat=size):
+                yield "".join(letters)
+
     def bump_prefix(self, other_query, exclude=None):
         """Give this query's aliases a prefix other queries don't use (for subqueries)."""
-
-        def prefix_gen():
-            """Candidate prefixes after the current one: single letters, then pairs, and so on."""
-            alphabet = ascii_uppercase
-            prefix = chr(ord(self.alias_prefix) + 1)
-            yield prefix
-            for n in count(1):
-                seq = alphabet[alphabet.index(prefix):] if prefix else alphabet
-                for s in product(seq, repeat=n):
-                    yield "".join(s)
-                prefix = None
-
         if self.alias_prefix != other_query.alias_prefix:
             # The outer query uses another prefix already.
             return
-
         # Nested subqueries recurse through here; bound the depth well below Python's
         # recursion limit.
-        local_recursion_limit = sys.getrecursionlimit() // 16
-        for pos, prefix in enumerate(prefix_gen()):
+        attempts = sys.getrecursionlimit() // 16
+        for tried, prefix in enumerate(self._alias_prefix_candidates()):
             if prefix not in self.subq_aliases:
                 self.alias_prefix = prefix
                 break
-            if pos > local_recursion_limit:
+            if tried > attempts:
                 raise RecursionError("Maximum recursion depth exceeded: too many subqueries.")
-        self.subq_aliases = self.subq_aliases.union([self.alias_prefix])
-        other_query.subq_aliases = other_query.subq_aliases.union(self.subq_aliases)
-        if exclude is None:
-            exclude = {}
+        self.subq_aliases = self.subq_aliases | {self.alias_prefix}
+        other_query.subq_aliases = other_query.subq_aliases | self.subq_aliases
+        keep = exclude or ()
         self.change_aliases({
-            alias: "%s%d" % (self.alias_prefix, pos)
-            for pos, alias in enumerate(self.alias_map)
-            if alias not in exclude
+            alias: f"{self.alias_prefix}{number}"
+            for number, alias in enumerate(self.alias_map)
+            if alias not in keep
         })
+
 
     def get_initial_alias(self):
         """The alias of the base table, creating it if needed."""
-        if self.alias_map:
-            alias = self.base_table
-            self.ref_alias(alias)
-        elif self.model:
-            alias = self.join(self.base_table_class(self.get_meta().db_table, None))
-        else:
-            alias = None
+        if not self.alias_map:
+            if not self.model:
+                return None
+            return self.join(self.base_table_class(self.get_meta().db_table, None))
+        alias = self.base_table
+        self.ref_alias(alias)
         return alias
 
     def count_active_tables(self):
         """The number of tables in use (the rest are trimmed joins)."""
-        return len([1 for count in self.alias_refcount.values() if count])
+        return sum(1 for refs in self.alias_refcount.values() if refs)
 
     def join(self, join, reuse=None):
         """The alias of ``join``: an equal existing join is reused if ``reuse`` allows
         (None: any), else a new alias is made. Nullable joins start as LEFT OUTER."""
-        reuse_aliases = [
-            a for a, j in self.alias_map.items()
-            if (reuse is None or a in reuse) and j.equals(join)
+        matches = [
+            alias for alias, existing in self.alias_map.items()
+            if (reuse is None or alias in reuse) and existing.equals(join)
         ]
-        if reuse_aliases:
-            if join.table_alias in reuse_aliases:
-                reuse_alias = join.table_alias
-            else:
-                # Reuse the latest alias (a many-to-many relation can be joined several
-                # times).
-                reuse_alias = reuse_aliases[-1]
-            self.ref_alias(reuse_alias)
-            return reuse_alias
+        if matches:
+            # Prefer the join's own alias; otherwise the most recent match (a many-to-many
+            # relation may be joined several times).
+            alias = join.table_alias if join.table_alias in matches else matches[-1]
+            self.ref_alias(alias)
+            return alias
 
-        alias, _ = self.table_alias(
+        alias = self.table_alias(
             join.table_name, create=True, filtered_relation=join.filtered_relation
-        )
+        )[0]
         if join.join_type:
-            if self.alias_map[join.parent_alias].join_type == LOUTER or join.nullable:
-                join_type = LOUTER
-            else:
-                join_type = INNER
-            join.join_type = join_type
+            after_outer = self.alias_map[join.parent_alias].join_type == LOUTER
+            join.join_type = LOUTER if join.nullable or after_outer else INNER
         join.table_alias = alias
         self.alias_map[alias] = join
-        if filtered_relation := join.filtered_relation:
-            resolve_reuse = reuse
-            if resolve_reuse is not None:
-                resolve_reuse = set(reuse) | {alias}
-            joins_len = len(self.alias_map)
-            join.filtered_relation = filtered_relation.resolve_expression(
-                self, reuse=resolve_reuse
+        relation = join.filtered_relation
+        if relation:
+            tables_before = len(self.alias_map)
+            join.filtered_relation = relation.resolve_expression(
+                self, reuse=None if reuse is None else {*reuse, alias}
             )
-            # Joins created while resolving the join's own condition must come before it.
-            if joins_len < len(self.alias_map):
+            if len(self.alias_map) > tables_before:
+                # The condition needed joins of its own: they must come first in FROM.
                 self.alias_map[alias] = self.alias_map.pop(alias)
         return alias
 
@@ -915,24 +854,34 @@ class Query(BaseExpression):
         """Join to the parent models of ``opts`` up to ``model`` (multi-table inheritance)."""
         if model in seen:
             return seen[model]
-        chain = opts.get_base_chain(model)
-        if not chain:
+        ancestors = opts.get_base_chain(model)
+        if not ancestors:
             return alias
-        curr_opts = opts
-        for int_model in chain:
-            if int_model in seen:
-                curr_opts = int_model._meta
-                alias = seen[int_model]
-                continue
-            # A proxy in the chain adds no table.
-            if not curr_opts.parents[int_model]:
-                curr_opts = int_model._meta
-                continue
-            link_field = curr_opts.get_ancestor_link(int_model)
-            join_info = self.setup_joins([link_field.name], curr_opts, alias)
-            curr_opts = int_model._meta
-            alias = seen[int_model] = join_info.joins[-1]
+        current = opts
+        for ancestor in ancestors:
+            if ancestor in seen:
+                alias = seen[ancestor]
+            elif current.parents[ancestor]:
+                # (A proxy ancestor has no parent link and adds no table.)
+                link = current.get_ancestor_link(ancestor)
+                alias = self.setup_joins([link.name], current, alias).joins[-1]
+                seen[ancestor] = alias
+            current = ancestor._meta
         return alias or seen[None]
+
+
+    def add_annotation(self, annotation, alias, select=True):
+        """Resolve ``annotation`` and keep it as ``alias`` (selected unless ``select`` is False)."""
+        self.check_alias(alias)
+        resolved = annotation.resolve_expression(self, allow_joins=True, reuse=None)
+        if select:
+            self.append_annotation_mask([alias])
+        else:
+            # Usable in filters and ordering, but not selected.
+            self.set_annotation_mask(
+                [name for name in self.annotation_select if name != alias]
+            )
+        self.annotations[alias] = resolved
 
     def check_alias(self, alias):
         if not isinstance(alias, str) or not alias or any(
@@ -943,193 +892,167 @@ class Query(BaseExpression):
                 "semicolons, or SQL comments."
             )
 
-    def add_annotation(self, annotation, alias, select=True):
-        """Add a single annotation expression to the Query."""
-        self.check_alias(alias)
-        annotation = annotation.resolve_expression(self, allow_joins=True, reuse=None)
-        if select:
-            self.append_annotation_mask([alias])
-        else:
-            self.set_annotation_mask(set(self.annotation_select).difference({alias}))
-        self.annotations[alias] = annotation
-
     def resolve_expression(self, query, *args, **kwargs):
         """This query used as a subquery of ``query``."""
-        clone = self.clone()
-        # A subquery gets its own alias prefix.
-        clone.bump_prefix(query)
-        clone.subquery = True
-        clone.where.resolve_expression(query, *args, **kwargs)
-        # Resolve combined queries.
-        if clone.combinator:
-            clone.combined_queries = tuple([
-                combined_query.resolve_expression(query, *args, **kwargs)
-                for combined_query in clone.combined_queries
-            ])
-        for key, value in clone.annotations.items():
-            resolved = value.resolve_expression(query, *args, **kwargs)
-            if hasattr(resolved, "external_aliases"):
-                resolved.external_aliases.update(clone.external_aliases)
-            clone.annotations[key] = resolved
-        # Outer query's aliases are considered external.
-        for alias, table in query.alias_map.items():
-            clone.external_aliases[alias] = (
-                isinstance(table, Join)
-                and table.join_field.related_model._meta.db_table != alias
-            ) or (
-                isinstance(table, BaseTable) and table.table_name != table.table_alias
+        inner = self.clone()
+        # Distinct aliases from the outer query's.
+        inner.bump_prefix(query)
+        inner.subquery = True
+        inner.where.resolve_expression(query, *args, **kwargs)
+        if inner.combinator:
+            inner.combined_queries = tuple(
+                part.resolve_expression(query, *args, **kwargs)
+                for part in inner.combined_queries
             )
-        return clone
+        for name in list(inner.annotations):
+            resolved = inner.annotations[name].resolve_expression(query, *args, **kwargs)
+            if hasattr(resolved, "external_aliases"):
+                resolved.external_aliases.update(inner.external_aliases)
+            inner.annotations[name] = resolved
+        # Every table of the outer query can be referenced from inside; remember whether
+        # it is known there under an alias other than its table name.
+        for alias, table in query.alias_map.items():
+            if isinstance(table, Join):
+                aliased = table.join_field.related_model._meta.db_table != alias
+            else:
+                aliased = isinstance(table, BaseTable) and table.table_name != table.table_alias
+            inner.external_aliases[alias] = aliased
+        return inner
 
     def get_external_cols(self):
-        exprs = chain(self.annotations.values(), self.where.children)
-        return [
-            col for col in self._gen_cols(exprs, include_external=True)
-            if col.alias in self.external_aliases
-        ]
+        """The columns of outer-query tables this (sub)query refers to."""
+        outer = self.external_aliases
+        found = self._gen_cols(
+            chain(self.annotations.values(), self.where.children), include_external=True
+        )
+        return [col for col in found if col.alias in outer]
 
     def get_group_by_cols(self, wrapper=None):
-        # Grouped by an alias from values(): return a reference to it, so that the outer
-        # columns it uses are not grouped by too.
-        external_cols = self.get_external_cols()
-        if any(col.possibly_multivalued for col in external_cols):
+        # Outer columns this subquery reads are grouped by, unless one of them may hold
+        # several values per outer row: then the subquery itself is the group key.
+        outer_cols = self.get_external_cols()
+        if any(col.possibly_multivalued for col in outer_cols):
             return [wrapper or self]
-        return external_cols
+        return outer_cols
 
     def as_sql(self, compiler, connection):
+        if not self.subquery:
+            return self.get_compiler(connection=connection).as_sql()
         # An unsliced subquery's ORDER BY changes nothing and some databases reject it.
-        if self.subquery:
-            self.clear_ordering(force=False)
+        self.clear_ordering(force=False)
         sql, params = self.get_compiler(connection=connection).as_sql()
-        if self.subquery:
-            sql = "(%s)" % sql
-        return sql, params
+        return "(" + sql + ")", params
 
     def resolve_lookup_value(self, value, can_reuse, allow_joins, summarize=False):
         if hasattr(value, "resolve_expression"):
-            value = value.resolve_expression(
+            return value.resolve_expression(
                 self, reuse=can_reuse, allow_joins=allow_joins, summarize=summarize
             )
-        elif isinstance(value, (list, tuple)):
-            # Each item of a list value may be an expression of its own.
-            values = (
-                self.resolve_lookup_value(sub_value, can_reuse, allow_joins, summarize)
-                for sub_value in value
-            )
-            type_ = type(value)
-            if hasattr(type_, "_make"):  # namedtuple
-                return type_(*values)
-            return type_(values)
-        return value
+        if not isinstance(value, (list, tuple)):
+            return value
+        # A list or tuple may hold expressions; keep its type (namedtuples included).
+        items = [
+            self.resolve_lookup_value(item, can_reuse, allow_joins, summarize)
+            for item in value
+        ]
+        kind = type(value)
+        return kind(*items) if hasattr(kind, "_make") else kind(items)
 
     def solve_lookup_type(self, lookup, summarize=False):
         """Split ``lookup`` into (lookups, field path parts, annotation or False)."""
-        lookup_splitted = lookup.split(LOOKUP_SEP)
+        parts = lookup.split(LOOKUP_SEP)
         if self.annotations:
-            annotation, expression_lookups = refs_expression(
-                lookup_splitted, self.annotations
-            )
-            if annotation:
-                expression = self.annotations[annotation]
-                if summarize:
-                    expression = Ref(annotation, expression)
-                return expression_lookups, (), expression
-        _, field, _, lookup_parts = self.names_to_path(lookup_splitted, self.get_meta())
-        field_parts = lookup_splitted[0: len(lookup_splitted) - len(lookup_parts)]
-        if len(lookup_parts) > 1 and not field_parts:
+            name, rest = refs_expression(parts, self.annotations)
+            if name:
+                annotation = self.annotations[name]
+                return rest, (), Ref(name, annotation) if summarize else annotation
+        lookups = self.names_to_path(parts, self.get_meta())[3]
+        fields = parts[: len(parts) - len(lookups)]
+        if not fields and len(lookups) > 1:
             raise FieldError(
                 'Invalid lookup "%s" for model %s".' % (lookup, self.get_meta().model.__name__)
             )
-        return lookup_parts, field_parts, False
+        return lookups, fields, False
 
     def check_query_object_type(self, value, opts, field):
         """A model instance used in a relation lookup must be of the related model."""
-        if hasattr(value, "_meta"):
-            if not check_rel_lookup_compatibility(value._meta.model, opts, field):
-                raise ValueError(
-                    'Cannot query "%s": Must be "%s" instance.' % (value, opts.object_name)
-                )
+        if hasattr(value, "_meta") and not check_rel_lookup_compatibility(
+            value._meta.model, opts, field
+        ):
+            raise ValueError(
+                'Cannot query "%s": Must be "%s" instance.' % (value, opts.object_name)
+            )
 
     def check_related_objects(self, field, value, opts):
         """A model instance used as a relation value must be of a model the relation accepts."""
-        if field.is_relation:
-            # A queryset given as the value of a relation must be of the related model (e.g.
-            # filter(author=Author.objects.all())).
-            if (
-                isinstance(value, Query)
-                and not value.has_select_fields
-                and not check_rel_lookup_compatibility(value.model, opts, field)
-            ):
+        if not field.is_relation:
+            return
+        # A queryset used as the value (filter(author=Author.objects.all())) must be of
+        # the related model unless it selects its own columns.
+        if isinstance(value, Query) and not value.has_select_fields:
+            if not check_rel_lookup_compatibility(value.model, opts, field):
+                message = 'Cannot use QuerySet for "%s": Use a QuerySet for "%s".'
                 raise ValueError(
-                    'Cannot use QuerySet for "%s": Use a QuerySet for "%s".'
-                    % (value.model._meta.object_name, opts.object_name)
+                    message % (value.model._meta.object_name, opts.object_name)
                 )
-            elif hasattr(value, "_meta"):
-                self.check_query_object_type(value, opts, field)
-            elif hasattr(value, "__iter__") and not isinstance(value, str):
-                for v in value:
-                    self.check_query_object_type(v, opts, field)
+        if hasattr(value, "_meta"):
+            instances = (value,)
+        elif hasattr(value, "__iter__") and not isinstance(value, str):
+            instances = value
+        else:
+            return
+        for instance in instances:
+            self.check_query_object_type(instance, opts, field)
 
     def check_filterable(self, expression):
         """Refuse values that have no meaning in WHERE (e.g. expressions marked filterable=False)."""
-        if hasattr(expression, "resolve_expression") and not getattr(
-            expression, "filterable", True
+        if not getattr(expression, "filterable", True) and hasattr(
+            expression, "resolve_expression"
         ):
             raise FieldError(
                 expression.__class__.__name__ + " is disallowed in the filter clause."
             )
-        if hasattr(expression, "get_source_expressions"):
-            for expr in expression.get_source_expressions():
-                self.check_filterable(expr)
+        sources = getattr(expression, "get_source_expressions", None)
+        if sources is not None:
+            for source in sources():
+                self.check_filterable(source)
 
     def build_lookup(self, lookups, lhs, rhs):
         """The Lookup for ``lhs <lookups> rhs`` (transforms applied, 'exact' by default)."""
-        # No lookup name means exact.
-        *transforms, lookup_name = lookups or ["exact"]
-        for name in transforms:
-            lhs = self.try_transform(lhs, name, lookups)
-        # A lookup of that name wins over a transform of the same name.
-        lookup_class = lhs.get_lookup(lookup_name)
+        *transforms, name = lookups or ["exact"]
+        for transform in transforms:
+            lhs = self.try_transform(lhs, transform, lookups)
+        lookup_class = lhs.get_lookup(name)
         if not lookup_class:
-            # Otherwise a transform, compared with exact.
-            lhs = self.try_transform(lhs, lookup_name)
-            lookup_name = "exact"
-            lookup_class = lhs.get_lookup(lookup_name)
+            # "field__transform" means "field__transform__exact". (A lookup and a
+            # transform sharing a name: the lookup wins.)
+            lhs = self.try_transform(lhs, name)
+            name = "exact"
+            lookup_class = lhs.get_lookup(name)
             if not lookup_class:
-                return
-
+                return None
         lookup = lookup_class(lhs, rhs)
-        # exact=None means IS NULL; other lookups accept None only if they say so.
-        if lookup.rhs is None and not lookup.can_use_none_as_rhs:
-            if lookup_name not in ("exact", "iexact"):
-                raise ValueError("Cannot use None as a query value")
+        if lookup.rhs is not None or lookup.can_use_none_as_rhs:
+            return lookup
+        # x=None and x__iexact=None mean IS NULL; other lookups refuse None.
+        if name in ("exact", "iexact"):
             return lhs.get_lookup("isnull")(lhs, True)
-
-        return lookup
+        raise ValueError("Cannot use None as a query value")
 
     def try_transform(self, lhs, name, lookups=None):
         """Apply the transform ``name`` to ``lhs``, or raise FieldError naming the choices."""
-        transform_class = lhs.get_transform(name)
-        if transform_class:
-            return transform_class(lhs)
-        else:
-            output_field = lhs.output_field.__class__
-            suggested_lookups = difflib.get_close_matches(
-                name, lhs.output_field.get_lookups()
-            )
-            if suggested_lookups:
-                suggestion = ", perhaps you meant %s?" % " or ".join(suggested_lookups)
-            else:
-                suggestion = "."
-            if lookups is not None:
-                name_index = lookups.index(name)
-                unsupported_lookup = LOOKUP_SEP.join(lookups[name_index:])
-            else:
-                unsupported_lookup = name
-            raise FieldError(
-                "Unsupported lookup '%s' for %s or join on the field not permitted%s"
-                % (unsupported_lookup, output_field.__name__, suggestion)
-            )
+        found = lhs.get_transform(name)
+        if found:
+            return found(lhs)
+        output_field = lhs.output_field
+        close = get_close_matches(name, output_field.get_lookups())
+        hint = ", perhaps you meant %s?" % " or ".join(close) if close else "."
+        unsupported = name if lookups is None else LOOKUP_SEP.join(lookups[lookups.index(name):])
+        raise FieldError(
+            "Unsupported lookup '%s' for %s or join on the field not permitted%s"
+            % (unsupported, type(output_field).__name__, hint)
+        )
+
 
     def build_filter(self, filter_expr, branch_negated=False, current_negated=False,
                      can_reuse=None, allow_joins=True, split_subq=True,
@@ -1141,139 +1064,133 @@ class Query(BaseExpression):
         which decides NULL handling and when a subquery is needed. Returns the node and the
         joins that must be INNER for it to match (join promotion votes).
         """
+        if isinstance(filter_expr, Q):
+            # Same parameters, in _add_q()'s order.
+            return self._add_q(
+                filter_expr, can_reuse, branch_negated, current_negated, allow_joins,
+                split_subq, check_filterable, summarize, update_join_types,
+            )
         if isinstance(filter_expr, dict):
             raise FieldError("Cannot parse keyword query as dict")
-        if isinstance(filter_expr, Q):
-            return self._add_q(
-                filter_expr,
-                branch_negated=branch_negated,
-                current_negated=current_negated,
-                used_aliases=can_reuse,
-                allow_joins=allow_joins,
-                split_subq=split_subq,
-                check_filterable=check_filterable,
-                summarize=summarize,
-                update_join_types=update_join_types,
-            )
         if hasattr(filter_expr, "resolve_expression"):
-            if not getattr(filter_expr, "conditional", False):
-                raise TypeError("Cannot filter against a non-conditional expression.")
-            condition = filter_expr.resolve_expression(
-                self, allow_joins=allow_joins, reuse=can_reuse, summarize=summarize
-            )
-            if not isinstance(condition, Lookup):
-                condition = self.build_lookup(["exact"], condition, True)
-            return WhereNode([condition], connector=AND), []
-        arg, value = filter_expr
-        if not arg:
-            raise FieldError("Cannot parse keyword query %r" % arg)
-        lookups, parts, reffed_expression = self.solve_lookup_type(arg, summarize)
+            return self._filter_on_expression(filter_expr, can_reuse, allow_joins, summarize)
 
+        name, value = filter_expr
+        if not name:
+            raise FieldError("Cannot parse keyword query %r" % name)
+        lookups, parts, annotation = self.solve_lookup_type(name, summarize)
         if check_filterable:
-            self.check_filterable(reffed_expression)
-
-        if not allow_joins and len(parts) > 1:
+            self.check_filterable(annotation)
+        if len(parts) > 1 and not allow_joins:
             raise FieldError("Joined field references are not permitted in this query")
-
-        pre_joins = self.alias_refcount.copy()
+        # Joins the value itself needs (an F() across a relation) vote for INNER too.
+        refcounts_before = dict(self.alias_refcount)
         value = self.resolve_lookup_value(value, can_reuse, allow_joins, summarize)
-        used_joins = {
-            k for k, v in self.alias_refcount.items() if v > pre_joins.get(k, 0)
+        joins_used = {
+            alias for alias, refs in self.alias_refcount.items()
+            if refs > refcounts_before.get(alias, 0)
         }
-
         if check_filterable:
             self.check_filterable(value)
-
-        if reffed_expression:
-            condition = self.build_lookup(lookups, reffed_expression, value)
-            return WhereNode([condition], connector=AND), []
-
-        opts = self.get_meta()
-        alias = self.get_initial_alias()
-        allow_many = not branch_negated or not split_subq
+        if annotation:
+            return WhereNode([self.build_lookup(lookups, annotation, value)], connector=AND), []
 
         try:
-            join_info = self.setup_joins(
-                parts, opts, alias, can_reuse=can_reuse, allow_many=allow_many,
+            info = self.setup_joins(
+                parts,
+                self.get_meta(),
+                self.get_initial_alias(),
+                can_reuse=can_reuse,
+                # Under exclude(), a multi-valued relation becomes a subquery instead.
+                allow_many=not (branch_negated and split_subq),
             )
-
-            # Prevent iterator from being consumed by check_related_objects()
             if isinstance(value, Iterator):
+                # check_related_objects() would exhaust it.
                 value = list(value)
-            self.check_related_objects(join_info.final_field, value, join_info.opts)
+            self.check_related_objects(info.final_field, value, info.opts)
+            # Read by split_exclude().
+            self._lookup_joins = info.joins
+        except MultiJoin as multi:
+            return self.split_exclude(filter_expr, can_reuse, multi.names_with_path)
 
-            # split_exclude() needs the joins made for this lookup.
-            self._lookup_joins = join_info.joins
-        except MultiJoin as e:
-            return self.split_exclude(filter_expr, can_reuse, e.names_with_path)
-
-        # Recorded before trimming: join promotion looks at them.
-        used_joins.update(join_info.joins)
-        targets, alias, join_list = self.trim_joins(
-            join_info.targets, join_info.joins, join_info.path
-        )
+        # Promotion votes count the joins before trimming.
+        joins_used.update(info.joins)
+        targets, alias, kept_joins = self.trim_joins(info.targets, info.joins, info.path)
         if can_reuse is not None:
-            can_reuse.update(join_list)
-
-        if join_info.final_field.is_relation and len(targets) > 1:
+            can_reuse.update(kept_joins)
+        if len(targets) > 1 and info.final_field.is_relation:
             raise FieldError(
-                "Multi-column relations are not supported in filters: %s" % arg
+                "Multi-column relations are not supported in filters: %s" % name
             )
-        col = self._get_col(targets[0], join_info.final_field, alias)
-
-        condition = self.build_lookup(lookups, col, value)
+        condition = self.build_lookup(
+            lookups, self._get_col(targets[0], info.final_field, alias), value
+        )
         if self._filter_trace is not None:
             self._filter_trace[id(filter_expr)] = condition
-        lookup_type = condition.lookup_name
         clause = WhereNode([condition], connector=AND)
 
-        require_outer = (
-            lookup_type == "isnull" and condition.rhs is True and not current_negated
+        is_isnull = condition.lookup_name == "isnull"
+        rhs = condition.rhs
+        if current_negated:
+            # Negated, the condition may match rows without the related row, except for
+            # "isnull=True" and comparisons with None.
+            needs_outer = rhs is not None and (not is_isnull or rhs is False)
+            if needs_outer and not is_isnull:
+                self._add_exclude_null_guards(
+                    clause, targets[0], info.targets[0], alias, kept_joins, value
+                )
+        else:
+            # Looking for a missing value must keep rows without the related row.
+            needs_outer = is_isnull and rhs is True
+        return clause, () if needs_outer else joins_used
+
+    def _filter_on_expression(self, expression, can_reuse, allow_joins, summarize):
+        """filter(<boolean expression>): the expression itself, or ``expr = True``."""
+        if not getattr(expression, "conditional", False):
+            raise TypeError("Cannot filter against a non-conditional expression.")
+        resolved = expression.resolve_expression(
+            self, allow_joins=allow_joins, reuse=can_reuse, summarize=summarize
         )
+        if not isinstance(resolved, Lookup):
+            resolved = self.build_lookup(["exact"], resolved, True)
+        return WhereNode([resolved], connector=AND), []
+
+    def _add_exclude_null_guards(self, clause, target, field, alias, join_list, value):
+        """Under exclude(), NULL must count as "different" (as in Python), while SQL's
+        ``NOT (col = v)`` is unknown for a NULL ``col``. ``col IS NOT NULL`` is ANDed into
+        the condition so that its negation also matches the NULL rows; likewise for a
+        nullable column on the right-hand side."""
+        # A join that may still become LEFT OUTER (an OR promotes the joins it reused once
+        # all its branches are built) can give NULL as well.
         if (
-            current_negated
-            and (lookup_type != "isnull" or condition.rhs is False)
-            and condition.rhs is not None
+            self.is_nullable(target)
+            or self.alias_map[join_list[-1]].join_type == LOUTER
+            or any(getattr(self.alias_map[a], "nullable", False) for a in join_list)
         ):
-            require_outer = True
-            if lookup_type != "isnull":
-                # Under exclude(), a NULL column must count as "not equal" as in Python: add
-                # "col IS NOT NULL" so that the negation becomes NOT (col IS NOT NULL AND
-                # col = value), i.e. col IS NULL OR col <> value.
-                # A join that may become LEFT OUTER later (an OR promotes the joins it
-                # reused once all its branches are built) can give NULL too.
-                if (
-                    self.is_nullable(targets[0])
-                    or self.alias_map[join_list[-1]].join_type == LOUTER
-                    or any(getattr(self.alias_map[j], "nullable", False) for j in join_list)
-                ):
-                    lookup_class = targets[0].get_lookup("isnull")
-                    col = self._get_col(targets[0], join_info.targets[0], alias)
-                    clause.add(lookup_class(col, False), AND)
-                # The same when the value is a nullable column.
-                if isinstance(value, Col) and self.is_nullable(value.target):
-                    lookup_class = value.target.get_lookup("isnull")
-                    clause.add(lookup_class(value, False), AND)
-        return clause, used_joins if not require_outer else ()
+            not_null = target.get_lookup("isnull")
+            clause.add(not_null(self._get_col(target, field, alias), False), AND)
+        if isinstance(value, Col) and self.is_nullable(value.target):
+            not_null = value.target.get_lookup("isnull")
+            clause.add(not_null(value, False), AND)
 
     def add_filter(self, filter_lhs, filter_rhs):
         self.add_q(Q((filter_lhs, filter_rhs)))
 
     def add_q(self, q_object):
-        """Add a Q-object to the current filter."""
-        # The new condition is ANDed with the existing ones: an INNER join stays INNER, and
-        # an outer join may become INNER, since a missing related row makes the new
-        # condition fail anyway.
-        existing_inner = {
-            a for a in self.alias_map if self.alias_map[a].join_type == INNER
-        }
-        clause, _ = self._add_q(q_object, self.used_aliases)
-        if clause:
-            self.where.add(clause, AND)
-        self.demote_joins(existing_inner)
+        """AND ``q_object`` into the WHERE clause."""
+        inner_before = [
+            alias for alias, table in self.alias_map.items() if table.join_type == INNER
+        ]
+        node, _ = self._add_q(q_object, self.used_aliases)
+        if node:
+            self.where.add(node, AND)
+        # Joins that were INNER stay INNER: the new condition is ANDed with the old ones,
+        # which needed those rows already (and an OR inside it may have promoted them).
+        self.demote_joins(inner_before)
 
     def build_where(self, filter_expr):
-        return self.build_filter(filter_expr, allow_joins=False)[0]
+        node, _ = self.build_filter(filter_expr, allow_joins=False)
+        return node
 
     def clear_where(self):
         self.where = WhereNode()
@@ -1281,68 +1198,62 @@ class Query(BaseExpression):
     def _add_q(self, q_object, used_aliases, branch_negated=False, current_negated=False,
                allow_joins=True, split_subq=True, check_filterable=True, summarize=False,
                update_join_types=True):
-        """Add a Q-object to the current filter."""
+        """The WHERE node for ``q_object`` and the joins it needs INNER."""
+        negated = q_object.negated
         connector = q_object.connector
-        current_negated ^= q_object.negated
-        branch_negated = branch_negated or q_object.negated
-        target_clause = WhereNode(connector=connector, negated=q_object.negated)
-        joinpromoter = JoinPromoter(
-            q_object.connector, len(q_object.children), current_negated
-        )
+        current_negated = current_negated != negated
+        options = {
+            "can_reuse": used_aliases,
+            "branch_negated": branch_negated or negated,
+            "current_negated": current_negated,
+            "allow_joins": allow_joins,
+            "split_subq": split_subq,
+            "check_filterable": check_filterable,
+            "summarize": summarize,
+            "update_join_types": update_join_types,
+        }
+        node = WhereNode(connector=connector, negated=negated)
+        promoter = JoinPromoter(connector, len(q_object.children), current_negated)
         for child in q_object.children:
-            child_clause, needed_inner = self.build_filter(
-                child,
-                can_reuse=used_aliases,
-                branch_negated=branch_negated,
-                current_negated=current_negated,
-                allow_joins=allow_joins,
-                split_subq=split_subq,
-                check_filterable=check_filterable,
-                summarize=summarize,
-                update_join_types=update_join_types,
-            )
-            joinpromoter.add_votes(needed_inner)
-            if child_clause:
-                target_clause.add(child_clause, connector)
-        if update_join_types:
-            needed_inner = joinpromoter.update_join_types(self)
-        else:
-            needed_inner = []
-        return target_clause, needed_inner
+            child_node, inner_votes = self.build_filter(child, **options)
+            promoter.add_votes(inner_votes)
+            if child_node:
+                node.add(child_node, connector)
+        if not update_join_types:
+            return node, []
+        return node, promoter.update_join_types(self)
 
     def add_filtered_relation(self, filtered_relation, alias):
         filtered_relation.alias = alias
-        relation_lookup_parts, relation_field_parts, _ = self.solve_lookup_type(
-            filtered_relation.relation_name
-        )
-        if relation_lookup_parts:
+        relation_name = filtered_relation.relation_name
+        relation_lookups, relation_parts, _ = self.solve_lookup_type(relation_name)
+        if relation_lookups:
             raise ValueError(
                 "FilteredRelation's relation_name cannot contain lookups (got %r)."
-                % filtered_relation.relation_name
+                % relation_name
             )
-        for lookup in get_children_from_q(filtered_relation.condition):
-            lookup_parts, lookup_field_parts, _ = self.solve_lookup_type(lookup[0])
-            shift = 2 if not lookup_parts else 1
-            lookup_field_path = lookup_field_parts[:-shift]
-            for idx, lookup_field_part in enumerate(lookup_field_path):
-                if len(relation_field_parts) > idx:
-                    if relation_field_parts[idx] != lookup_field_part:
-                        raise ValueError(
-                            "FilteredRelation's condition doesn't support relations outside "
-                            "the %r (got %r)." % (filtered_relation.relation_name, lookup[0])
-                        )
-                else:
+        # The condition may only reach along the relation itself (or stop earlier).
+        for child in get_children_from_q(filtered_relation.condition):
+            lookups, parts, _ = self.solve_lookup_type(child[0])
+            # Drop the compared field (and the lookup name if it was left implicit).
+            through = parts[: -1 if lookups else -2]
+            for depth, part in enumerate(through):
+                if depth >= len(relation_parts):
                     raise ValueError(
                         "FilteredRelation's condition doesn't support nested relations "
                         "deeper than the relation_name (got %r for %r)."
-                        % (lookup[0], filtered_relation.relation_name)
+                        % (child[0], relation_name)
+                    )
+                if part != relation_parts[depth]:
+                    raise ValueError(
+                        "FilteredRelation's condition doesn't support relations outside "
+                        "the %r (got %r)." % (relation_name, child[0])
                     )
         filtered_relation.condition = rename_prefix_from_q(
-            filtered_relation.relation_name,
-            alias,
-            filtered_relation.condition,
+            relation_name, alias, filtered_relation.condition
         )
-        self._filtered_relations[filtered_relation.alias] = filtered_relation
+        self._filtered_relations[alias] = filtered_relation
+
 
     def names_to_path(self, names, opts, allow_many=True, fail_on_missing=False):
         """Walk ``names`` through the model's fields and relations.
@@ -1351,254 +1262,230 @@ class Query(BaseExpression):
         as lookups/transforms). With ``allow_many`` False, meeting a multi-valued relation
         raises MultiJoin (exclude() then uses a subquery).
         """
-        path, names_with_path = [], []
-        for pos, name in enumerate(names):
-            cur_names_with_path = (name, [])
-            if name == "pk" and opts is not None:
-                name = opts.pk.name
-
-            field = None
-            filtered_relation = None
-            try:
-                if opts is None:
-                    raise FieldDoesNotExist
-                field = opts.get_field(name)
-            except FieldDoesNotExist:
-                if name in self.annotation_select:
-                    field = self.annotation_select[name].output_field
-                elif name in self._filtered_relations and pos == 0:
-                    filtered_relation = self._filtered_relations[name]
-                    if LOOKUP_SEP in filtered_relation.relation_name:
-                        parts = filtered_relation.relation_name.split(LOOKUP_SEP)
-                        filtered_relation_path, field, _, _ = self.names_to_path(
-                            parts, opts, allow_many, fail_on_missing,
-                        )
-                        path.extend(filtered_relation_path[:-1])
-                    else:
-                        field = opts.get_field(filtered_relation.relation_name)
-            if field is not None:
-                # A generic relation has no fixed model, so it cannot be followed backwards.
-                if field.is_relation and not field.related_model:
-                    raise FieldError(
-                        "Field %r does not generate an automatic reverse relation and "
-                        "therefore cannot be used for reverse querying. If it is a "
-                        "GenericForeignKey, consider adding a GenericRelation." % name
-                    )
-                try:
-                    model = field.model._meta.concrete_model
-                except AttributeError:
-                    # An annotation has no model.
-                    model = None
-            else:
-                pos -= 1
-                if pos == -1 or fail_on_missing:
-                    available = sorted([
-                        *get_field_names_from_opts(opts),
-                        *self.annotation_select,
-                        *self._filtered_relations,
-                    ])
-                    model_name = opts.object_name if opts is not None else "the query"
+        path = []
+        # (name, PathInfos it added) per name walked, for MultiJoin / split_exclude().
+        walked = []
+        final_field = targets = None
+        consumed = 0
+        for pos, given_name in enumerate(names):
+            name = opts.pk.name if given_name == "pk" and opts is not None else given_name
+            field, filtered_relation = self._path_field(
+                name, pos, opts, path, allow_many, fail_on_missing
+            )
+            if field is None:
+                if pos == 0 or fail_on_missing:
+                    owner = "the query" if opts is None else opts.object_name
                     raise FieldError(
                         "Cannot resolve keyword '%s' into field of %s. Choices are: %s"
-                        % (name, model_name, ", ".join(available))
+                        % (name, owner, self._name_choices(opts))
                     )
+                # The rest are lookups or transforms.
                 break
-            # A field of a parent model reached from a child needs the parent join first.
-            if opts is not None and model is not opts.model:
-                path_to_parent = opts.get_path_to_parent(model)
-                if path_to_parent:
-                    path.extend(path_to_parent)
-                    cur_names_with_path[1].extend(path_to_parent)
-                    opts = path_to_parent[-1].to_opts
-            if hasattr(field, "path_infos"):
-                if filtered_relation:
-                    pathinfos = field.get_path_info(filtered_relation)
-                else:
-                    pathinfos = field.path_infos
-                if not allow_many:
-                    for inner_pos, p in enumerate(pathinfos):
-                        if p.m2m:
-                            cur_names_with_path[1].extend(pathinfos[0: inner_pos + 1])
-                            names_with_path.append(cur_names_with_path)
-                            raise MultiJoin(pos + 1, names_with_path)
-                last = pathinfos[-1]
-                path.extend(pathinfos)
-                final_field = last.join_field
-                opts = last.to_opts
-                targets = last.target_fields
-                cur_names_with_path[1].extend(pathinfos)
-                names_with_path.append(cur_names_with_path)
-            else:
-                # Local non-relational field.
-                final_field = field
-                targets = (field,)
-                if fail_on_missing and pos + 1 != len(names):
+            consumed = pos + 1
+            if field.is_relation and not field.related_model:
+                # E.g. a GenericForeignKey: no fixed model to join to.
+                raise FieldError(
+                    "Field %r does not generate an automatic reverse relation and "
+                    "therefore cannot be used for reverse querying. If it is a "
+                    "GenericForeignKey, consider adding a GenericRelation." % name
+                )
+            step = []
+            if opts is not None:
+                try:
+                    owner = field.model._meta.concrete_model
+                except AttributeError:
+                    owner = None  # an annotation's output field
+                if owner is not opts.model:
+                    # An inherited field: join the parent table(s) first.
+                    to_parent = opts.get_path_to_parent(owner)
+                    if to_parent:
+                        path += to_parent
+                        step += to_parent
+                        opts = to_parent[-1].to_opts
+            if not hasattr(field, "path_infos"):
+                final_field, targets = field, (field,)
+                if fail_on_missing and consumed < len(names):
                     raise FieldError(
                         "Cannot resolve keyword %r into field. Join on '%s' not permitted."
-                        % (names[pos + 1], name)
+                        % (names[consumed], name)
                     )
                 break
-        return path, final_field, targets, names[pos + 1:]
+            infos = (
+                field.get_path_info(filtered_relation)
+                if filtered_relation
+                else field.path_infos
+            )
+            if not allow_many:
+                many = next((i for i, info in enumerate(infos) if info.m2m), None)
+                if many is not None:
+                    step += infos[: many + 1]
+                    walked.append((given_name, step))
+                    raise MultiJoin(consumed, walked)
+            path += infos
+            step += infos
+            walked.append((given_name, step))
+            last = infos[-1]
+            final_field, targets, opts = last.join_field, last.target_fields, last.to_opts
+        return path, final_field, targets, names[consumed:]
+
+    def _name_choices(self, opts, extra=False):
+        """The names a lookup could have started with, for error messages."""
+        names = get_field_names_from_opts(opts)
+        names.update(self.annotation_select, self._filtered_relations)
+        if extra:
+            names.update(self.extra)
+        return ", ".join(sorted(names))
+
+    def _path_field(self, name, pos, opts, path, allow_many, fail_on_missing):
+        """(field, FilteredRelation or None) that ``name`` denotes at position ``pos`` of a
+        names_to_path() walk; (None, None) when it is not a field here. A FilteredRelation
+        over a nested relation adds the joins leading to it to ``path``."""
+        if opts is not None:
+            try:
+                return opts.get_field(name), None
+            except FieldDoesNotExist:
+                pass
+        if name in self.annotation_select:
+            return self.annotation_select[name].output_field, None
+        relation = self._filtered_relations.get(name) if pos == 0 else None
+        if relation is None:
+            return None, None
+        if LOOKUP_SEP not in relation.relation_name:
+            return opts.get_field(relation.relation_name), relation
+        inner_path, field, _, _ = self.names_to_path(
+            relation.relation_name.split(LOOKUP_SEP), opts, allow_many, fail_on_missing
+        )
+        path += inner_path[:-1]
+        return field, relation
 
     def setup_joins(self, names, opts, alias, can_reuse=None, allow_many=True):
         """Join along ``names`` from ``alias``; trailing names that are not fields become
         transforms applied by ``transform_function``."""
-        joins = [alias]
-        # Transforms are applied after join trimming, so a function is returned that wraps
-        # the final column.
-
-        def final_transformer(field, alias):
-            if not self.alias_cols:
-                alias = None
-            return field.get_col(alias)
-
-        # Resolve as many names as possible as fields; the remaining ones are transforms or
-        # a lookup.
-        last_field_exception = None
-        for pivot in range(len(names), 0, -1):
+        # The longest prefix of names that resolves to fields is joined; what follows are
+        # transforms, applied (after join trimming) by the returned transform function.
+        failure = None
+        for split_at in range(len(names), 0, -1):
             try:
-                path, final_field, targets, rest = self.names_to_path(
-                    names[:pivot], opts, allow_many, fail_on_missing=True,
+                path, final_field, targets, _ = self.names_to_path(
+                    names[:split_at], opts, allow_many, fail_on_missing=True
                 )
             except FieldError as exc:
-                if pivot == 1:
-                    # The first name must be a field.
+                if split_at == 1:
                     raise
-                else:
-                    last_field_exception = exc
+                failure = exc
             else:
-                transforms = names[pivot:]
                 break
-        for name in transforms:
-
-            def transform(field, alias, *, name, previous):
-                try:
-                    wrapped = previous(field, alias)
-                    return self.try_transform(wrapped, name)
-                except FieldError:
-                    # Raises FieldError for an unknown transform.
-                    if isinstance(final_field, Field) and last_field_exception:
-                        raise last_field_exception
-                    else:
-                        raise
-
-            final_transformer = functools.partial(
-                transform, name=name, previous=final_transformer
+        transformer = _ColumnTransformer(
+            self,
+            names[split_at:],
+            # An unknown transform on a real field is reported as the unknown field name.
+            failure if isinstance(final_field, Field) else None,
+        )
+        joins = [alias]
+        for info in path:
+            relation = info.filtered_relation
+            if relation:
+                relation = relation.clone()
+            opts = info.to_opts
+            alias = self.join(
+                self.join_class(
+                    opts.db_table,
+                    alias,
+                    relation.alias if relation else None,
+                    INNER,
+                    info.join_field,
+                    self.is_nullable(info.join_field) if info.direct else True,
+                    filtered_relation=relation,
+                ),
+                reuse=can_reuse if info.m2m else None,
             )
-            final_transformer.has_transforms = True
-        # Add the joins now; trimming later needs their types.
-        for join in path:
-            if join.filtered_relation:
-                filtered_relation = join.filtered_relation.clone()
-                table_alias = filtered_relation.alias
-            else:
-                filtered_relation = None
-                table_alias = None
-            opts = join.to_opts
-            if join.direct:
-                nullable = self.is_nullable(join.join_field)
-            else:
-                nullable = True
-            connection = self.join_class(
-                opts.db_table, alias, table_alias, INNER, join.join_field, nullable,
-                filtered_relation=filtered_relation,
-            )
-            reuse = can_reuse if join.m2m else None
-            alias = self.join(connection, reuse=reuse)
             joins.append(alias)
-            if filtered_relation:
-                filtered_relation.path = joins[:]
-        return JoinInfo(final_field, targets, opts, joins, path, final_transformer)
+            if relation:
+                relation.path = list(joins)
+        return JoinInfo(final_field, targets, opts, joins, path, transformer)
 
     def trim_joins(self, targets, joins, path):
         """Drop trailing joins whose target columns exist on the previous table.
 
         ``filter(author__id=1)`` needs no join: ``book.author_id`` holds the value.
         """
-        joins = joins[:]
-        for _pos, info in enumerate(reversed(path)):
-            if len(joins) == 1 or not info.direct:
+        joins = list(joins)
+        for info in reversed(path):
+            if len(joins) < 2 or not info.direct or info.filtered_relation:
                 break
-            if info.filtered_relation:
-                break
-            join_targets = {t.column for t in info.join_field.foreign_related_fields}
-            cur_targets = {t.column for t in targets}
-            if not cur_targets.issubset(join_targets):
-                break
-            targets_dict = {
-                r[1].column: r[0]
-                for r in info.join_field.related_fields
-                if r[1].column in cur_targets
+            local_for = {
+                remote.column: local for local, remote in info.join_field.related_fields
             }
-            targets = tuple(targets_dict[t.column] for t in targets)
-            self.unref_alias(joins.pop())
+            if any(target.column not in local_for for target in targets):
+                break
+            targets = tuple(local_for[target.column] for target in targets)
+            dropped = joins.pop()
+            self.unref_alias(dropped)
         return targets, joins[-1], joins
 
     @classmethod
     def _gen_cols(cls, exprs, include_external=False, resolve_refs=True):
-        for expr in exprs:
-            if isinstance(expr, Col):
-                yield expr
-            elif include_external and callable(getattr(expr, "get_external_cols", None)):
-                yield from expr.get_external_cols()
-            elif hasattr(expr, "get_source_expressions"):
-                if not resolve_refs and isinstance(expr, Ref):
+        """The Col objects inside ``exprs``, depth first; with ``include_external``, a
+        subquery contributes the outer columns it reads; without ``resolve_refs``,
+        Ref()s are not looked through."""
+        for expression in exprs:
+            if isinstance(expression, Col):
+                yield expression
+                continue
+            if include_external:
+                external = getattr(expression, "get_external_cols", None)
+                if callable(external):
+                    yield from external()
                     continue
-                yield from cls._gen_cols(
-                    expr.get_source_expressions(),
-                    include_external=include_external,
-                    resolve_refs=resolve_refs,
-                )
+            sources = getattr(expression, "get_source_expressions", None)
+            if sources is None or (not resolve_refs and isinstance(expression, Ref)):
+                continue
+            yield from cls._gen_cols(sources(), include_external, resolve_refs)
 
     @classmethod
     def _gen_col_aliases(cls, exprs):
-        yield from (expr.alias for expr in cls._gen_cols(exprs))
+        for col in cls._gen_cols(exprs):
+            yield col.alias
 
     def resolve_ref(self, name, allow_joins=True, reuse=None, summarize=False):
         """The expression an F(name) means: an annotation, or a column (joining as needed)."""
         annotation = self.annotations.get(name)
         if annotation is not None:
-            if not allow_joins:
-                for alias in self._gen_col_aliases([annotation]):
-                    if isinstance(self.alias_map[alias], Join):
-                        raise FieldError(
-                            "Joined field references are not permitted in this query"
-                        )
-            if summarize:
-                # In an aggregate() over a wrapped query, an annotation is read from the
-                # subquery's column.
-                if name not in self.annotation_select:
-                    raise FieldError(
-                        "Cannot aggregate over the '%s' alias. Use annotate() to promote "
-                        "it." % name
-                    )
-                return Ref(name, self.annotation_select[name])
-            else:
-                return annotation
-        else:
-            field_list = name.split(LOOKUP_SEP)
-            annotation = self.annotations.get(field_list[0])
-            if annotation is not None:
-                for transform in field_list[1:]:
-                    annotation = self.try_transform(annotation, transform)
-                return annotation
-            join_info = self.setup_joins(
-                field_list, self.get_meta(), self.get_initial_alias(), can_reuse=reuse
-            )
-            targets, final_alias, join_list = self.trim_joins(
-                join_info.targets, join_info.joins, join_info.path
-            )
-            if not allow_joins and len(join_list) > 1:
+            if not allow_joins and any(
+                isinstance(self.alias_map[alias], Join)
+                for alias in self._gen_col_aliases([annotation])
+            ):
                 raise FieldError("Joined field references are not permitted in this query")
-            if len(targets) > 1:
+            if not summarize:
+                return annotation
+            # aggregate() over a wrapped query reads the annotation from the subquery's
+            # select list, so it must be selected.
+            if name not in self.annotation_select:
                 raise FieldError(
-                    "Referencing multicolumn fields with F() objects isn't supported"
+                    "Cannot aggregate over the '%s' alias. Use annotate() to promote "
+                    "it." % name
                 )
-            # The last name must be a field or transform (raises FieldError otherwise).
-            transform = join_info.transform_function(targets[0], final_alias)
-            if reuse is not None:
-                reuse.update(join_list)
-            return transform
+            return Ref(name, self.annotation_select[name])
+        names = name.split(LOOKUP_SEP)
+        annotation = self.annotations.get(names[0])
+        if annotation is not None:
+            # "annotation__transform__...".
+            return reduce(self.try_transform, names[1:], annotation)
+        info = self.setup_joins(
+            names, self.get_meta(), self.get_initial_alias(), can_reuse=reuse
+        )
+        targets, last_alias, joins = self.trim_joins(info.targets, info.joins, info.path)
+        if len(joins) > 1 and not allow_joins:
+            raise FieldError("Joined field references are not permitted in this query")
+        if len(targets) != 1:
+            raise FieldError(
+                "Referencing multicolumn fields with F() objects isn't supported"
+            )
+        # Applies the trailing transforms; an unknown one raises FieldError here.
+        expression = info.transform_function(targets[0], last_alias)
+        if reuse is not None:
+            reuse.update(joins)
+        return expression
 
     def split_exclude(self, filter_expr, can_reuse, names_with_path):
         """exclude() across a multi-valued relation as ``NOT EXISTS(correlated subquery)``.
@@ -1606,371 +1493,330 @@ class Query(BaseExpression):
         ``exclude(tags__name='a')`` keeps the objects with no tag named 'a' (not the objects
         with some tag not named 'a'), which a plain join cannot express.
         """
-        # Generate the inner query.
-        query = self.__class__(self.model)
-        query._filtered_relations = self._filtered_relations
-        filter_lhs, filter_rhs = filter_expr
-        if isinstance(filter_rhs, OuterRef):
-            filter_rhs = OuterRef(filter_rhs)
-        elif isinstance(filter_rhs, F):
-            filter_rhs = OuterRef(filter_rhs.name)
-        query.add_filter(filter_lhs, filter_rhs)
-        query.clear_ordering(force=True)
-        # Start the subquery as far down the path as possible.
-        trimmed_prefix, contains_louter = query.trim_start(names_with_path)
+        lhs, rhs = filter_expr
+        # Inside the subquery, references to the outer query are one level further out.
+        if isinstance(rhs, OuterRef):
+            rhs = OuterRef(rhs)
+        elif isinstance(rhs, F):
+            rhs = OuterRef(rhs.name)
+        inner = self.__class__(self.model)
+        inner._filtered_relations = self._filtered_relations
+        inner.add_filter(lhs, rhs)
+        inner.clear_ordering(force=True)
+        prefix, trimmed_outer_join = inner.trim_start(names_with_path)
 
-        col = query.select[0]
-        select_field = col.target
-        alias = col.alias
-        if alias in can_reuse:
-            pk = select_field.model._meta.pk
-            # Correlate the subquery with the outer row.
-            query.bump_prefix(self)
-            lookup_class = select_field.get_lookup("exact")
-            # bump_prefix() gave the subquery its own alias.
-            lookup = lookup_class(pk.get_col(query.select[0].alias), pk.get_col(alias))
-            query.where.add(lookup, AND)
-            query.external_aliases[alias] = True
+        selected = inner.select[0]
+        equals = selected.target.get_lookup("exact")
+        outer_alias = selected.alias
+        if outer_alias in can_reuse:
+            # The subquery starts at a table this filter() call also joins outside: tie
+            # the two together by primary key, on freshly prefixed inner aliases.
+            pk = selected.target.model._meta.pk
+            inner.bump_prefix(self)
+            correlation = equals(pk.get_col(inner.select[0].alias), pk.get_col(outer_alias))
+            inner.external_aliases[outer_alias] = True
         else:
-            lookup_class = select_field.get_lookup("exact")
-            lookup = lookup_class(col, ResolvedOuterRef(trimmed_prefix))
-            query.where.add(lookup, AND)
+            correlation = equals(selected, ResolvedOuterRef(prefix))
+        inner.where.add(correlation, AND)
 
-        condition, needed_inner = self.build_filter(Exists(query))
-
-        if contains_louter:
-            or_null_condition, _ = self.build_filter(
-                ("%s__isnull" % trimmed_prefix, True),
-                current_negated=True,
-                branch_negated=True,
+        condition, needed_inner = self.build_filter(Exists(inner))
+        if trimmed_outer_join:
+            # NOT EXISTS (...) alone would also drop the outer rows whose correlated column
+            # is NULL; "OR column IS NULL" keeps them.
+            keep_nulls, _ = self.build_filter(
+                ("%s__isnull" % prefix, True),
                 can_reuse=can_reuse,
+                branch_negated=True,
+                current_negated=True,
             )
-            condition.add(or_null_condition, OR)
-            # NOT EXISTS (...) alone would drop outer rows whose column is NULL; "OR col IS
-            # NULL" keeps them.
+            condition.add(keep_nulls, OR)
         return condition, needed_inner
 
     def set_empty(self):
+        """Make the query match nothing (it then runs no SQL at all)."""
         self.where.add(NothingNode(), AND)
-        for query in self.combined_queries:
-            query.set_empty()
+        for part in self.combined_queries:
+            part.set_empty()
+
+    def has_filters(self):
+        return self.where
 
     def is_empty(self):
-        return any(isinstance(c, NothingNode) for c in self.where.children)
+        return any(isinstance(child, NothingNode) for child in self.where.children)
 
     def set_limits(self, low=None, high=None):
         """Narrow the [low:high] window, relative to any window already set (slicing)."""
         if high is not None:
-            if self.high_mark is not None:
-                self.high_mark = min(self.high_mark, self.low_mark + high)
-            else:
-                self.high_mark = self.low_mark + high
+            end = self.low_mark + high
+            self.high_mark = end if self.high_mark is None else min(self.high_mark, end)
         if low is not None:
-            if self.high_mark is not None:
-                self.low_mark = min(self.high_mark, self.low_mark + low)
-            else:
-                self.low_mark = self.low_mark + low
-
+            start = self.low_mark + low
+            self.low_mark = start if self.high_mark is None else min(self.high_mark, start)
         if self.low_mark == self.high_mark:
+            # An empty window: no query needs to run.
             self.set_empty()
-
-    def clear_limits(self):
-        """Clear any existing limits."""
-        self.low_mark, self.high_mark = 0, None
 
     @property
     def is_sliced(self):
-        return self.low_mark != 0 or self.high_mark is not None
+        return bool(self.low_mark) or self.high_mark is not None
 
-    def has_limit_one(self):
-        return self.high_mark is not None and (self.high_mark - self.low_mark) == 1
+    def clear_limits(self):
+        """Clear any existing limits."""
+        self.low_mark = 0
+        self.high_mark = None
 
     def can_filter(self):
         """Filtering is allowed until a slice is taken."""
         return not self.is_sliced
 
-    def clear_select_clause(self):
-        """Remove all fields from SELECT clause."""
-        self.select = ()
-        self.default_cols = False
-        self.select_related = False
-        self.set_extra_mask(())
-        self.set_annotation_mask(())
+    def has_limit_one(self):
+        return self.high_mark is not None and self.high_mark - self.low_mark == 1
 
     def clear_select_fields(self):
         """Back to an empty select list; extra() columns stay."""
         self.select = ()
         self.values_select = ()
 
-    def add_select_col(self, col, name):
-        self.select += (col,)
-        self.values_select += (name,)
+    def clear_select_clause(self):
+        """Remove all fields from SELECT clause."""
+        self.default_cols = self.select_related = False
+        self.select = ()
+        self.set_annotation_mask(())
+        self.set_extra_mask(())
 
     def set_select(self, cols):
-        self.default_cols = False
         self.select = tuple(cols)
+        self.default_cols = False
+
+    def add_select_col(self, col, name):
+        self.select = (*self.select, col)
+        self.values_select = (*self.values_select, name)
 
     def add_distinct_fields(self, *field_names):
         """DISTINCT ON these field names (resolved now, so that typos fail early)."""
-        self.distinct_fields = field_names
-        self.distinct = True
+        self.distinct, self.distinct_fields = True, field_names
 
     def add_fields(self, field_names, allow_m2m=True):
         """Select ``field_names`` (paths through forward relations allowed)."""
-        alias = self.get_initial_alias()
         opts = self.get_meta()
-
-        try:
-            cols = []
-            for name in field_names:
-                # Ordering must not remove rows: new joins are LEFT OUTER.
-                join_info = self.setup_joins(
+        alias = self.get_initial_alias()
+        columns = []
+        for name in field_names:
+            try:
+                info = self.setup_joins(
                     name.split(LOOKUP_SEP), opts, alias, allow_many=allow_m2m
                 )
-                targets, final_alias, joins = self.trim_joins(
-                    join_info.targets,
-                    join_info.joins,
-                    join_info.path,
-                )
-                for target in targets:
-                    cols.append(join_info.transform_function(target, final_alias))
-            if cols:
-                self.set_select(cols)
-        except MultiJoin:
-            raise FieldError("Invalid field name: '%s'" % name)
-        except FieldError:
-            if LOOKUP_SEP in name:
-                # Report the error of the model where the lookup failed.
+            except MultiJoin:
+                raise FieldError(f"Invalid field name: '{name}'")
+            except FieldError:
+                if LOOKUP_SEP not in name:
+                    raise FieldError(
+                        "Cannot resolve keyword %r into field of %s. Choices are: %s"
+                        % (name, opts.object_name, self._name_choices(opts, extra=True))
+                    )
+                # The error names the model where the path broke off.
                 raise
-            else:
-                names = sorted([
-                    *get_field_names_from_opts(opts),
-                    *self.extra,
-                    *self.annotation_select,
-                    *self._filtered_relations,
-                ])
-                raise FieldError(
-                    "Cannot resolve keyword %r into field of %s. Choices are: %s"
-                    % (name, opts.object_name, ", ".join(names))
-                )
+            targets, last_alias, _ = self.trim_joins(info.targets, info.joins, info.path)
+            columns.extend(info.transform_function(target, last_alias) for target in targets)
+        if columns:
+            self.set_select(columns)
+
+    def clear_ordering(self, force=False, clear_default=True):
+        """Remove the ordering (kept when sliced or distinct-on unless ``force``)."""
+        if not force and (self.is_sliced or self.distinct_fields or self.select_for_update):
+            # The ordering decides which rows these keep.
+            return
+        self.order_by = self.extra_order_by = ()
+        if clear_default:
+            self.default_ordering = False
 
     def add_ordering(self, *ordering):
         """Order by ``ordering`` (field names with '-' or '?', or expressions); validates
         the names now so a typo fails where it is written."""
-        errors = []
+        invalid = []
         for item in ordering:
             if isinstance(item, str):
-                if item == "?":
-                    continue
-                item = item.removeprefix("-")
-                if item in self.annotations:
-                    continue
-                if self.extra and item in self.extra:
-                    continue
-                # Raises a FieldError naming the bad part.
-                self.names_to_path(item.split(LOOKUP_SEP), self.model._meta)
-            elif not hasattr(item, "resolve_expression"):
-                errors.append(item)
+                name = item.removeprefix("-")
+                if item != "?" and name not in self.annotations and name not in self.extra:
+                    # Raises a FieldError naming the bad part.
+                    self.names_to_path(name.split(LOOKUP_SEP), self.model._meta)
+                continue
+            if not hasattr(item, "resolve_expression"):
+                invalid.append(item)
             if getattr(item, "contains_aggregate", False):
                 raise FieldError(
                     "Using an aggregate in order_by() without also including it in "
                     "annotate() is not allowed: %s" % item
                 )
-        if errors:
-            raise FieldError("Invalid order_by arguments: %s" % errors)
-        if ordering:
-            self.order_by += ordering
+        if invalid:
+            raise FieldError("Invalid order_by arguments: %s" % invalid)
+        if not ordering:
+            # order_by() with no arguments also drops the model's default ordering.
+            self.default_ordering = False
         else:
-            self.default_ordering = False
-
-    def clear_ordering(self, force=False, clear_default=True):
-        """Remove the ordering (kept when sliced or distinct-on unless ``force``)."""
-        if not force and (
-            self.is_sliced or self.distinct_fields or self.select_for_update
-        ):
-            return
-        self.order_by = ()
-        self.extra_order_by = ()
-        if clear_default:
-            self.default_ordering = False
+            self.order_by += ordering
 
     def set_group_by(self, allow_aliases=True):
         """GROUP BY the selected columns and annotations (values() + annotate())."""
         if allow_aliases and self.values_select:
-            # Selected values may be grouped by alias: move them into the annotations.
-            group_by_annotations = {}
-            values_select = {}
-            for alias, expr in zip(self.values_select, self.select):
-                if isinstance(expr, Col):
-                    values_select[alias] = expr
-                else:
-                    group_by_annotations[alias] = expr
-            self.annotations = {**group_by_annotations, **self.annotations}
-            self.append_annotation_mask(group_by_annotations)
-            self.select = tuple(values_select.values())
-            self.values_select = tuple(values_select)
-        group_by = list(self.select)
-        for alias, annotation in self.annotation_select.items():
-            if not (group_by_cols := annotation.get_group_by_cols()):
+            # values() entries that are expressions become annotations, so that GROUP BY
+            # can name them by alias.
+            plain, computed = {}, {}
+            for name, expression in zip(self.values_select, self.select):
+                target = plain if isinstance(expression, Col) else computed
+                target[name] = expression
+            self.annotations = {**computed, **self.annotations}
+            self.append_annotation_mask(computed)
+            self.select = tuple(plain.values())
+            self.values_select = tuple(plain)
+        keys = list(self.select)
+        for name, annotation in self.annotation_select.items():
+            cols = annotation.get_group_by_cols()
+            if not cols:
                 continue
-            if allow_aliases and not annotation.contains_aggregate:
-                group_by.append(Ref(alias, annotation))
+            if annotation.contains_aggregate or not allow_aliases:
+                keys += cols
             else:
-                group_by.extend(group_by_cols)
-        self.group_by = tuple(group_by)
+                keys.append(Ref(name, annotation))
+        self.group_by = tuple(keys)
 
     def add_select_related(self, fields):
         """select_related(*fields): the nested dict of relations to follow."""
-        if isinstance(self.select_related, bool):
-            field_dict = {}
-        else:
-            field_dict = self.select_related
-        for field in fields:
-            d = field_dict
-            for part in field.split(LOOKUP_SEP):
-                d = d.setdefault(part, {})
-        self.select_related = field_dict
+        tree = {} if isinstance(self.select_related, bool) else self.select_related
+        for path in fields:
+            node = tree
+            for part in path.split(LOOKUP_SEP):
+                node = node.setdefault(part, {})
+        self.select_related = tree
 
     def clear_deferred_loading(self):
         """Remove any fields from the deferred loading set."""
-        self.deferred_loading = (frozenset(), True)
+        self.deferred_loading = frozenset(), True
 
     def add_deferred_loading(self, field_names):
         """defer(): add names to the deferred set (or remove them from only())."""
-        # Related fields are kept as "a__b" strings in a set; they are resolved to columns
-        # at compile time.
-        existing, defer = self.deferred_loading
+        # Names (including "a__b" paths) are kept as strings; the compiler resolves them.
+        names, defer = self.deferred_loading
         if defer:
-            # Add to existing deferred names.
-            self.deferred_loading = existing.union(field_names), True
-        else:
-            if new_existing := existing.difference(field_names):
-                self.deferred_loading = new_existing, False
-            else:
-                self.clear_deferred_loading()
-                if new_only := set(field_names).difference(existing):
-                    self.deferred_loading = new_only, True
+            self.deferred_loading = names.union(field_names), True
+            return
+        still_loaded = names.difference(field_names)
+        if still_loaded:
+            self.deferred_loading = still_loaded, False
+            return
+        # Everything only() named is deferred now: back to deferring, the names not
+        # among the only() ones included.
+        newly_deferred = set(field_names).difference(names)
+        self.deferred_loading = (newly_deferred or frozenset()), True
 
     def add_immediate_loading(self, field_names):
         """only(): load just these names (and the primary key)."""
-        existing, defer = self.deferred_loading
-        field_names = set(field_names)
-        if "pk" in field_names:
-            field_names.remove("pk")
-            field_names.add(self.get_meta().pk.name)
-
-        if defer:
-            self.deferred_loading = field_names.difference(existing), False
-        else:
-            # Replace any existing "immediate load" field names.
-            self.deferred_loading = frozenset(field_names), False
+        names, defer = self.deferred_loading
+        wanted = set(field_names)
+        if "pk" in wanted:
+            wanted.discard("pk")
+            wanted.add(self.get_meta().pk.name)
+        # After defer(), the deferred names stay out; a new only() replaces an old one.
+        self.deferred_loading = (wanted - names if defer else frozenset(wanted)), False
 
     def set_annotation_mask(self, names):
         """Which annotations are selected (the others are only usable in filters and ordering)."""
-        if names is None:
-            self.annotation_select_mask = None
-        else:
-            self.annotation_select_mask = list(dict.fromkeys(names))
+        self.annotation_select_mask = None if names is None else list(dict.fromkeys(names))
         self._annotation_select_cache = None
 
     def append_annotation_mask(self, names):
-        if self.annotation_select_mask is not None:
-            self.set_annotation_mask((*self.annotation_select_mask, *names))
+        mask = self.annotation_select_mask
+        if mask is not None:
+            self.set_annotation_mask((*mask, *names))
 
     def set_extra_mask(self, names):
-        if names is None:
-            self.extra_select_mask = None
-        else:
-            self.extra_select_mask = set(names)
+        self.extra_select_mask = None if names is None else set(names)
         self._extra_select_cache = None
 
     def set_values(self, fields):
         """values()/values_list(): select these fields and annotations, in this order."""
-        self.select_related = False
-        self.clear_deferred_loading()
         self.clear_select_fields()
+        self.clear_deferred_loading()
+        self.select_related = False
         self.has_select_fields = True
-
+        concrete = self.model._meta.concrete_fields
         if fields:
-            field_names = []
-            extra_names = []
-            annotation_names = []
-            if not self.extra and not self.annotations:
-                # Without extra() or annotations, every name is a field.
-                field_names = list(fields)
-            else:
-                self.default_cols = False
-                for f in fields:
-                    if f in self.extra_select:
-                        extra_names.append(f)
-                    elif f in self.annotation_select:
-                        annotation_names.append(f)
-                    elif f in self.annotations:
-                        raise FieldError(
-                            f"Cannot select the '{f}' alias. Use annotate() to promote it."
-                        )
-                    else:
-                        # Resolving the name raises a FieldError that also lists annotations
-                        # as valid choices.
-                        if self.annotation_select:
-                            self.names_to_path(f.split(LOOKUP_SEP), self.model._meta)
-                        field_names.append(f)
+            field_names, extra_names, annotation_names = self._sort_values_names(fields)
             self.set_extra_mask(extra_names)
             self.set_annotation_mask(annotation_names)
-            selected = frozenset(field_names + extra_names + annotation_names)
+            selected = frozenset((*field_names, *extra_names, *annotation_names))
         else:
-            field_names = [f.attname for f in self.model._meta.concrete_fields]
+            field_names = [field.attname for field in concrete]
             selected = frozenset(field_names)
-        # The selected annotations have to be set before GROUP BY is computed.
+        # The annotation mask above must be in place before GROUP BY is recomputed.
         if self.group_by is True:
-            self.add_fields(
-                (f.attname for f in self.model._meta.concrete_fields), False
-            )
-            # Aliases in GROUP BY would point at select entries that are about to change.
+            self.add_fields((field.attname for field in concrete), False)
+            # Aliases would refer to select entries that are about to be replaced.
             self.set_group_by(allow_aliases=False)
-            self.clear_select_fields()
+            self.select = self.values_select = ()
         elif self.group_by:
-            # GROUP BY entries that refer to annotations no longer selected are inlined.
-            group_by = []
-            for expr in self.group_by:
-                if isinstance(expr, Ref) and expr.refs not in selected:
-                    expr = self.annotations[expr.refs]
-                group_by.append(expr)
-            self.group_by = tuple(group_by)
-
+            # Grouping by an annotation that is no longer selected: use its expression.
+            self.group_by = tuple(
+                self.annotations[key.refs]
+                if isinstance(key, Ref) and key.refs not in selected
+                else key
+                for key in self.group_by
+            )
         self.values_select = tuple(field_names)
         self.add_fields(field_names, True)
+
+    def _sort_values_names(self, fields):
+        """Split values() names into (fields, extra() names, annotation names)."""
+        if not (self.extra or self.annotations):
+            return list(fields), [], []
+        self.default_cols = False
+        plain, extras, annotated = [], [], []
+        for name in fields:
+            if name in self.extra_select:
+                extras.append(name)
+            elif name in self.annotation_select:
+                annotated.append(name)
+            elif name in self.annotations:
+                raise FieldError(
+                    f"Cannot select the '{name}' alias. Use annotate() to promote it."
+                )
+            else:
+                if self.annotation_select:
+                    # Fail now, so that the error lists the annotations among the choices.
+                    self.names_to_path(name.split(LOOKUP_SEP), self.model._meta)
+                plain.append(name)
+        return plain, extras, annotated
 
     @property
     def annotation_select(self):
         """The annotations to select, in order (annotations masked out are omitted)."""
-        if self._annotation_select_cache is not None:
-            return self._annotation_select_cache
-        elif not self.annotations:
+        cached = self._annotation_select_cache
+        if cached is not None:
+            return cached
+        if not self.annotations:
             return {}
-        elif self.annotation_select_mask is not None:
-            self._annotation_select_cache = {
-                k: self.annotations[k]
-                for k in self.annotation_select_mask
-                if k in self.annotations
-            }
-            return self._annotation_select_cache
-        else:
+        mask = self.annotation_select_mask
+        if mask is None:
             return self.annotations
+        annotations = self.annotations
+        cached = {name: annotations[name] for name in mask if name in annotations}
+        self._annotation_select_cache = cached
+        return cached
 
     @property
     def extra_select(self):
-        if self._extra_select_cache is not None:
-            return self._extra_select_cache
+        cached = self._extra_select_cache
+        if cached is not None:
+            return cached
         if not self.extra:
             return {}
-        elif self.extra_select_mask is not None:
-            self._extra_select_cache = {
-                k: v for k, v in self.extra.items() if k in self.extra_select_mask
-            }
-            return self._extra_select_cache
-        else:
+        mask = self.extra_select_mask
+        if mask is None:
             return self.extra
+        cached = {name: sql for name, sql in self.extra.items() if name in mask}
+        self._extra_select_cache = cached
+        return cached
+
 
     def trim_start(self, names_with_path):
         """Trim the leading joins of a subquery built by split_exclude().
@@ -1978,77 +1824,80 @@ class Query(BaseExpression):
         Returns the lookup path prefix the outer query must correlate on, and whether a
         LEFT OUTER JOIN was trimmed (then NULLs need an extra condition).
         """
-        all_paths = []
-        for _, paths in names_with_path:
-            all_paths.extend(paths)
-        contains_louter = False
-        # Only the tables joined for the lookup may be trimmed; others carry filters.
-        lookup_tables = [
-            t for t in self.alias_map
-            if t in self._lookup_joins or t == self.base_table
+        steps = [info for _, infos in names_with_path for info in infos]
+        # Only the tables joined for the lookup may go (others carry filters); tables[i]
+        # is where steps[i] starts and tables[i + 1] where it ends.
+        tables = [
+            alias for alias in self.alias_map
+            if alias == self.base_table or alias in self._lookup_joins
         ]
-        for trimmed_paths, path in enumerate(all_paths):
-            if path.m2m:
-                break
-            if self.alias_map[lookup_tables[trimmed_paths + 1]].join_type == LOUTER:
-                contains_louter = True
-            alias = lookup_tables[trimmed_paths]
+        # Everything before the first multi-valued step is dropped: the outer query
+        # already has those rows.
+        stop = next(i for i, info in enumerate(steps) if info.m2m)
+        trimmed_outer_join = any(
+            self.alias_map[alias].join_type == LOUTER for alias in tables[1:stop + 1]
+        )
+        for alias in tables[:stop]:
             self.unref_alias(alias)
-        # The join follows a reverse relation: use the forward field.
-        join_field = path.join_field.field
-        # Build the filter prefix.
-        paths_in_prefix = trimmed_paths
-        trimmed_prefix = []
-        for name, path in names_with_path:
-            if paths_in_prefix - len(path) < 0:
+        # The multi-valued step follows a reverse relation; work with its forward field.
+        relation = steps[stop].join_field.field
+
+        names, budget = [], stop
+        for name, infos in names_with_path:
+            if len(infos) > budget:
                 break
-            trimmed_prefix.append(name)
-            paths_in_prefix -= len(path)
-        trimmed_prefix.append(join_field.foreign_related_fields[0].name)
-        trimmed_prefix = LOOKUP_SEP.join(trimmed_prefix)
-        # The first join can be trimmed too, unless it is LEFT (rows without a match would
-        # be lost) or a filtered relation (its condition would be lost).
-        first_join = self.alias_map[lookup_tables[trimmed_paths + 1]]
-        if first_join.join_type != LOUTER and not first_join.filtered_relation:
-            select_fields = [r[0] for r in join_field.related_fields]
-            select_alias = lookup_tables[trimmed_paths + 1]
-            self.unref_alias(lookup_tables[trimmed_paths])
-            extra_restriction = join_field.get_extra_restriction(
-                None, lookup_tables[trimmed_paths + 1]
-            )
-            if extra_restriction:
-                self.where.add(extra_restriction, AND)
+            names.append(name)
+            budget -= len(infos)
+        names.append(relation.foreign_related_fields[0].name)
+        prefix = LOOKUP_SEP.join(names)
+
+        start, first_join = tables[stop], tables[stop + 1]
+        joined = self.alias_map[first_join]
+        if joined.join_type == LOUTER or joined.filtered_relation:
+            # Dropping this join would lose the rows without a match (LEFT) or the
+            # FilteredRelation's condition: keep it and select the column it joins to.
+            select_alias = start
+            select_fields = [remote for _, remote in relation.related_fields]
         else:
-            # Longer join chains are not trimmed further.
-            select_fields = [r[1] for r in join_field.related_fields]
-            select_alias = lookup_tables[trimmed_paths]
-        # The new first table must be a base table, not a join.
-        for table in self.alias_map:
-            if self.alias_refcount[table] > 0:
-                self.alias_map[table] = self.base_table_class(
-                    self.alias_map[table].table_name,
-                    table,
-                )
-                break
-        self.set_select([f.get_col(select_alias) for f in select_fields])
-        return trimmed_prefix, contains_louter
+            # The related table's own foreign key column holds the value: start there.
+            self.unref_alias(start)
+            select_alias = first_join
+            select_fields = [local for local, _ in relation.related_fields]
+            restriction = relation.get_extra_restriction(None, first_join)
+            if restriction:
+                self.where.add(restriction, AND)
+        # The first table still in use becomes the FROM table.
+        new_base = next(
+            (alias for alias in self.alias_map if self.alias_refcount[alias] > 0), None
+        )
+        if new_base is not None:
+            self.alias_map[new_base] = self.base_table_class(
+                self.alias_map[new_base].table_name, new_base
+            )
+        self.set_select([field.get_col(select_alias) for field in select_fields])
+        return prefix, trimmed_outer_join
 
     def is_nullable(self, field):
         """Whether the column of ``field`` can hold NULL (Oracle's '' counts)."""
+        if field.null:
+            return True
+        if not field.empty_strings_allowed:
+            return False
         from reinhardt.orm import connections
 
-        return field.null or (
-            field.empty_strings_allowed
-            and connections[DEFAULT_DB_ALIAS].features.interprets_empty_strings_as_nulls
-        )
+        return connections[DEFAULT_DB_ALIAS].features.interprets_empty_strings_as_nulls
 
 
 def get_order_dir(field, default="ASC"):
     """('name', 'ASC') for 'name', ('name', 'DESC') for '-name' (reversed for DESC default)."""
-    dirn = ORDER_DIR[default]
-    if field[0] == "-":
-        return field[1:], dirn[1]
-    return field, dirn[0]
+    ascending, descending = ORDER_DIR[default]
+    if field.startswith("-"):
+        return field[1:], descending
+    return field, ascending
+
+
+# Join types under negation: NOT (a AND b) needs the joins like (NOT a) OR (NOT b).
+_NEGATED_CONNECTOR = {AND: OR, OR: AND}
 
 
 class JoinPromoter:
@@ -2060,24 +1909,17 @@ class JoinPromoter:
 
     def __init__(self, connector, num_children, negated):
         self.connector = connector
-        self.negated = negated
-        if self.negated:
-            if connector == AND:
-                self.effective_connector = OR
-            elif connector == OR:
-                self.effective_connector = AND
-            else:
-                self.effective_connector = connector
-        else:
-            self.effective_connector = self.connector
         self.num_children = num_children
-        # Per alias: how many children need an INNER join.
+        self.negated = negated
+        self.effective_connector = (
+            _NEGATED_CONNECTOR.get(connector, connector) if negated else connector
+        )
+        # Per alias: how many children need it as an INNER join.
         self.votes = Counter()
 
     def __repr__(self):
-        return (
-            f"{self.__class__.__qualname__}(connector={self.connector!r}, "
-            f"num_children={self.num_children!r}, negated={self.negated!r})"
+        return "%s(connector=%r, num_children=%r, negated=%r)" % (
+            type(self).__qualname__, self.connector, self.num_children, self.negated,
         )
 
     def add_votes(self, votes):
@@ -2086,26 +1928,24 @@ class JoinPromoter:
 
     def update_join_types(self, query):
         """Promote and demote the joins according to the votes; return the demoted ones."""
-        to_promote = set()
-        to_demote = set()
-        # NOT (a AND b) is handled like (a OR b).
-        for table, votes in self.votes.items():
-            # OR: a join not needed by every child must be LEFT OUTER, otherwise a missing
-            # row for one branch would hide rows that match another branch.
-            if self.effective_connector in (OR, XOR) and votes < self.num_children:
-                to_promote.add(table)
-            # AND: any child that needs a row makes the join INNER (NULL compares false).
-            # OR: INNER only when every child needs the row.
-            if self.effective_connector == AND or (
-                self.effective_connector in (OR, XOR) and votes == self.num_children
-            ):
-                to_demote.add(table)
-            # Promotions are done before demotions: in (a__x=1 | b__y=2) & a__z>=0 the OR
-            # promotes a and b to LEFT OUTER, then the AND brings a back to INNER, which is
-            # correct because a__z>=0 fails without a row.
-        query.promote_joins(to_promote)
-        query.demote_joins(to_demote)
-        return to_demote
+        connector = self.effective_connector
+        if connector == AND:
+            # Any child needing the row makes the join INNER: without it the whole AND is
+            # false anyway.
+            outer, inner = set(), set(self.votes)
+        elif connector in (OR, XOR):
+            # A join only some children need must be LEFT OUTER, or a missing row would
+            # hide rows matching another child; one every child needs can be INNER.
+            everyone = self.num_children
+            outer = {alias for alias, count in self.votes.items() if count < everyone}
+            inner = {alias for alias, count in self.votes.items() if count == everyone}
+        else:
+            outer = inner = set()
+        # Promoting first matters: in (a__x=1 | b__y=2) & a__z>=0 the OR makes a and b LEFT
+        # OUTER, then the AND makes a INNER again (a__z>=0 fails without a row).
+        query.promote_joins(outer)
+        query.demote_joins(inner)
+        return inner
 
 
 def _select_in_combined_parts(query, col, col_alias):
@@ -2119,3 +1959,31 @@ def _select_in_combined_parts(query, col, col_alias):
         part.add_annotation(part_col, col_alias)
         if part.combinator:
             _select_in_combined_parts(part, part_col, col_alias)
+
+
+class _ColumnTransformer:
+    """The ``transform_function`` of setup_joins(): ``(field, alias)`` -> the column of
+    ``field`` on ``alias`` with the trailing transforms of the lookup applied in order."""
+
+    __slots__ = ("query", "names", "failure")
+
+    def __init__(self, query, names, failure):
+        self.query = query
+        self.names = tuple(names)
+        self.failure = failure
+
+    @property
+    def has_transforms(self):
+        return bool(self.names)
+
+    def __call__(self, field, alias):
+        query = self.query
+        expression = field.get_col(alias if query.alias_cols else None)
+        for name in self.names:
+            try:
+                expression = query.try_transform(expression, name)
+            except FieldError:
+                if self.failure is not None:
+                    raise self.failure
+                raise
+        return expression
