@@ -8,7 +8,7 @@ from hypothesis import example, given
 from compat_tests.data import A, B, Data, graph, load
 from compat_tests.harness import mismatch, refused, same
 from compat_tests.profiles import share
-from compat_tests.spec import And, Leaf, Not, Or, OrderItem, Query, Scenario
+from compat_tests.spec import And, FRef, Leaf, Not, Or, OrderItem, Query, Scenario
 from compat_tests.strategies import annotation_scenarios, scenarios
 from reinhardt.orm import NotSupportedError, connection
 
@@ -42,6 +42,11 @@ def check_query(data, query):
 @example(Scenario(Data(authors=(A(1, ""),), books=(B(1), B(2, author=1))), Query("Book", ((
     "filter", Or((And((Leaf("title", "exact", None), Leaf("author__name", "exact", ""))),
                   Not(Leaf("author__name", "exact", ""))))),), ordering=BY_REF)))
+# exclude(pages__gt=F('author__ref')) dropped a book without an author: the F() column comes
+# from a nullable join, so the comparison is unknown there and NOT(unknown) matched nothing
+@example(Scenario(Data(authors=(A(1),), books=(B(1, pages=5, author=1), B(2, pages=5))),
+                  Query("Book", (("exclude", Leaf("pages", "gt", FRef("author__ref"))),),
+                        ordering=BY_REF, distinct=True)))
 def test_query(scenario):
     check_query(scenario.data, scenario.operation)
 

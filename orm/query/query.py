@@ -1155,6 +1155,14 @@ class Query(BaseExpression):
             resolved = self.build_lookup(["exact"], resolved, True)
         return WhereNode([resolved], connector=AND), []
 
+    def _may_be_outer(self, alias):
+        """Whether the table joined as ``alias`` can give a row of NULLs (a LEFT OUTER join,
+        or one over a nullable relation that an OR may still promote)."""
+        join = self.alias_map.get(alias)
+        return join is not None and (
+            join.join_type == LOUTER or getattr(join, "nullable", False)
+        )
+
     def _add_exclude_null_guards(self, clause, target, field, alias, join_list, value):
         """Under exclude(), NULL must count as "different" (as in Python), while SQL's
         ``NOT (col = v)`` is unknown for a NULL ``col``. ``col IS NOT NULL`` is ANDed into
@@ -1169,7 +1177,9 @@ class Query(BaseExpression):
         ):
             not_null = target.get_lookup("isnull")
             clause.add(not_null(self._get_col(target, field, alias), False), AND)
-        if isinstance(value, Col) and self.is_nullable(value.target):
+        if isinstance(value, Col) and (
+            self.is_nullable(value.target) or self._may_be_outer(value.alias)
+        ):
             not_null = value.target.get_lookup("isnull")
             clause.add(not_null(value, False), AND)
 
