@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import operator
+from collections import deque
 from itertools import chain, islice
 
 from asgiref.sync import sync_to_async
@@ -186,46 +187,36 @@ class ModelIterable(BaseIterable):
 
 
 class RawModelIterable(BaseIterable):
-    """Yield model instances for each row of a raw SQL query."""
+    """Model instances built from the rows of a RawQuerySet."""
 
     def __iter__(self):
-        db = self.queryset.db
-        query = self.queryset.query
-        connection = connections[db]
-        compiler = connection.compiler(Query(self.queryset.model))
-        query_iterator = iter(query)
-
+        raw = self.queryset
+        alias = raw.db
+        model = raw.model
+        rows = iter(raw.query)
         try:
-            (
-                model_init_names,
-                model_init_pos,
-                annotation_fields,
-            ) = self.queryset.resolve_model_init_order()
-            model_cls = self.queryset.model
-            if any(
-                f.attname not in model_init_names for f in model_cls._meta.pk_fields
-            ):
-                raise exceptions.FieldDoesNotExist(
-                    "Raw query must include the primary key"
-                )
-            fields = [self.queryset.model_fields.get(c) for c in self.queryset.columns]
-            converters = compiler.get_converters([
-                f.get_col(f.model._meta.db_table) if f else None for f in fields
-            ])
+            names, positions, extras = raw.resolve_model_init_order()
+            if set(f.attname for f in model._meta.pk_fields).difference(names):
+                raise exceptions.FieldDoesNotExist("Raw query must include the primary key")
+            by_column = raw.model_fields
+            cols = [
+                field.get_col(field.model._meta.db_table) if field else None
+                for field in (by_column.get(name) for name in raw.columns)
+            ]
+            compiler = connections[alias].compiler(Query(model))
+            converters = compiler.get_converters(cols)
             if converters:
-                query_iterator = compiler.apply_converters(query_iterator, converters)
-            for values in query_iterator:
-                # Associate fields to values
-                model_init_values = [values[pos] for pos in model_init_pos]
-                instance = model_cls.from_db(db, model_init_names, model_init_values)
-                if annotation_fields:
-                    for column, pos in annotation_fields:
-                        setattr(instance, column, values[pos])
-                yield instance
+                rows = compiler.apply_converters(rows, converters)
+            from_db = model.from_db
+            for row in rows:
+                obj = from_db(alias, names, [row[i] for i in positions])
+                for attr, i in extras:
+                    setattr(obj, attr, row[i])
+                yield obj
         finally:
-            # A raw query with its own cursor closes it once read.
-            if hasattr(query, "cursor") and query.cursor:
-                query.cursor.close()
+            cursor = getattr(raw.query, "cursor", None)
+            if cursor:
+                cursor.close()
 
 
 class ValuesIterable(BaseIterable):
@@ -1987,342 +1978,307 @@ class RawQuerySet:
                  using=None, hints=None):
         self.raw_query = raw_query
         self.model = model
-        self._db = using
-        self._hints = hints or {}
-        self.query = query or RawQuery(sql=raw_query, using=self.db, params=params)
         self.params = params
         self.translations = translations or {}
+        self._db = using
+        self._hints = hints or {}
+        self.query = query if query else RawQuery(sql=raw_query, using=self.db, params=params)
         self._result_cache = None
         self._prefetch_related_lookups = ()
         self._prefetch_done = False
 
-    def resolve_model_init_order(self):
-        """Resolve the init field names and value positions."""
-        converter = connections[self.db].introspection.identifier_converter
-        model_init_fields = [
-            f for f in self.model._meta.fields if converter(f.column) in self.columns
-        ]
-        annotation_fields = [
-            (column, pos)
-            for pos, column in enumerate(self.columns)
-            if column not in self.model_fields
-        ]
-        model_init_order = [
-            self.columns.index(converter(f.column)) for f in model_init_fields
-        ]
-        model_init_names = [f.attname for f in model_init_fields]
-        return model_init_names, model_init_order, annotation_fields
+    def _copy(self, query=None, using=None, hints=None):
+        return type(self)(
+            self.raw_query, model=self.model, query=query or self.query,
+            params=self.params, translations=self.translations,
+            using=using, hints=hints,
+        )
 
-    def prefetch_related(self, *lookups):
-        """Same as QuerySet.prefetch_related()"""
-        clone = self._clone()
-        if lookups == (None,):
-            clone._prefetch_related_lookups = ()
-        else:
-            clone._prefetch_related_lookups = clone._prefetch_related_lookups + lookups
-        return clone
+    # -- column bookkeeping -------------------------------------------------
+
+    def _column_name(self, field):
+        return connections[self.db].introspection.identifier_converter(field.column)
+
+    @cached_property
+    def columns(self):
+        """The result's column names, with ``translations`` applied."""
+        renamed = []
+        pending = dict(self.translations)
+        for name in self.query.get_columns():
+            # Each translation renames the first column carrying its name.
+            if name in pending:
+                name = pending.pop(name)
+            renamed.append(name)
+        return renamed
+
+    @cached_property
+    def model_fields(self):
+        """{column name as the backend reports it: model field}."""
+        return {self._column_name(f): f for f in self.model._meta.fields}
+
+    def resolve_model_init_order(self):
+        """(attnames passed to from_db(), their row positions, [(extra column, position)])."""
+        position = {}
+        for pos, name in enumerate(self.columns):
+            position.setdefault(name, pos)
+        known = self.model_fields
+        names, positions = [], []
+        for field in self.model._meta.fields:
+            pos = position.get(self._column_name(field))
+            if pos is not None:
+                names.append(field.attname)
+                positions.append(pos)
+        extras = [(name, pos) for pos, name in enumerate(self.columns) if name not in known]
+        return names, positions, extras
+
+    # -- evaluation ---------------------------------------------------------
+
+    def _fetch_all(self):
+        if self._result_cache is None:
+            self._result_cache = list(RawModelIterable(self))
+        if self._prefetch_related_lookups and not self._prefetch_done:
+            self._prefetch_related_objects()
 
     def _prefetch_related_objects(self):
         prefetch_related_objects(self._result_cache, *self._prefetch_related_lookups)
         self._prefetch_done = True
 
-    def _clone(self):
-        """Same as QuerySet._clone()"""
-        c = self.__class__(
-            self.raw_query,
-            model=self.model,
-            query=self.query,
-            params=self.params,
-            translations=self.translations,
-            using=self._db,
-            hints=self._hints,
-        )
-        c._prefetch_related_lookups = self._prefetch_related_lookups[:]
-        return c
-
-    def _fetch_all(self):
-        if self._result_cache is None:
-            self._result_cache = list(self.iterator())
-        if self._prefetch_related_lookups and not self._prefetch_done:
-            self._prefetch_related_objects()
-
-    def __len__(self):
-        self._fetch_all()
-        return len(self._result_cache)
-
-    def __bool__(self):
-        self._fetch_all()
-        return bool(self._result_cache)
+    def iterator(self):
+        return iter(RawModelIterable(self))
 
     def __iter__(self):
         self._fetch_all()
         return iter(self._result_cache)
 
     def __aiter__(self):
-        # The async generator is built by a synchronous __aiter__.
-        async def generator():
-            await sync_to_async(self._fetch_all)()
-            for item in self._result_cache:
-                yield item
+        return self._aiterate()
 
-        return generator()
+    async def _aiterate(self):
+        await sync_to_async(self._fetch_all)()
+        for obj in self._result_cache:
+            yield obj
 
-    def iterator(self):
-        yield from RawModelIterable(self)
+    def __len__(self):
+        self._fetch_all()
+        return len(self._result_cache)
 
-    def __repr__(self):
-        return "<%s: %s>" % (self.__class__.__name__, self.query)
+    def __bool__(self):
+        return len(self) > 0
 
     def __getitem__(self, k):
-        return list(self)[k]
+        self._fetch_all()
+        return self._result_cache[k]
+
+    def __repr__(self):
+        return f"<{type(self).__name__}: {self.query}>"
+
+    # -- chaining -----------------------------------------------------------
+
+    def _clone(self):
+        """An unevaluated copy (same query, database and prefetches)."""
+        twin = self._copy(using=self._db, hints=self._hints)
+        twin._prefetch_related_lookups = tuple(self._prefetch_related_lookups)
+        return twin
+
+    def prefetch_related(self, *lookups):
+        """Like QuerySet.prefetch_related(); ``prefetch_related(None)`` clears the list."""
+        twin = self._clone()
+        twin._prefetch_related_lookups = (
+            () if lookups == (None,) else twin._prefetch_related_lookups + lookups
+        )
+        return twin
 
     @property
     def db(self):
         """The alias the raw query runs on."""
-        return self._db or router.db_for_read(self.model, **self._hints)
+        if self._db:
+            return self._db
+        return router.db_for_read(self.model, **self._hints)
 
     def using(self, alias):
-        """Select the database this RawQuerySet should execute against."""
-        return RawQuerySet(
-            self.raw_query,
-            model=self.model,
-            query=self.query.chain(using=alias),
-            params=self.params,
-            translations=self.translations,
-            using=alias,
-        )
-
-    @cached_property
-    def columns(self):
-        """The column names of the results, with translations applied."""
-        columns = self.query.get_columns()
-        # Map result column names onto model field names.
-        for query_name, model_name in self.translations.items():
-            # Ignore translations for nonexistent column names
-            try:
-                index = columns.index(query_name)
-            except ValueError:
-                pass
-            else:
-                columns[index] = model_name
-        return columns
-
-    @cached_property
-    def model_fields(self):
-        """{result column name: field name} for columns named differently from fields."""
-        converter = connections[self.db].introspection.identifier_converter
-        model_fields = {}
-        for field in self.model._meta.fields:
-            model_fields[converter(field.column)] = field
-        return model_fields
+        """This raw query, run against database ``alias``."""
+        return self._copy(query=self.query.chain(using=alias), using=alias)
 
 
 class Prefetch:
     """A prefetch_related() lookup with a custom queryset and/or a ``to_attr`` list."""
 
     def __init__(self, lookup, queryset=None, to_attr=None):
-        # The relation path followed to fetch the objects.
+        if queryset is not None:
+            produces = getattr(queryset, "_iterable_class", ModelIterable)
+            if isinstance(queryset, RawQuerySet) or not issubclass(produces, ModelIterable):
+                raise ValueError(
+                    "Prefetch querysets cannot use raw(), values(), and values_list()."
+                )
+        # prefetch_through: the relation path walked; prefetch_to: where the results land
+        # (the last step is renamed by to_attr).
         self.prefetch_through = lookup
-        # Where the fetched objects are stored (to_attr may differ from the path).
-        self.prefetch_to = lookup
-        if queryset is not None and (
-            isinstance(queryset, RawQuerySet)
-            or (
-                hasattr(queryset, "_iterable_class")
-                and not issubclass(queryset._iterable_class, ModelIterable)
-            )
-        ):
-            raise ValueError(
-                "Prefetch querysets cannot use raw(), values(), and values_list()."
-            )
         if to_attr:
-            self.prefetch_to = LOOKUP_SEP.join(
-                lookup.split(LOOKUP_SEP)[:-1] + [to_attr]
-            )
-
+            parent, sep, _ = lookup.rpartition(LOOKUP_SEP)
+            self.prefetch_to = parent + sep + to_attr
+        else:
+            self.prefetch_to = lookup
         self.queryset = queryset
         self.to_attr = to_attr
 
     def __getstate__(self):
-        obj_dict = self.__dict__.copy()
+        state = dict(self.__dict__)
         if self.queryset is not None:
-            queryset = self.queryset._chain()
-            # Prevent the QuerySet from being evaluated
-            queryset._result_cache = []
-            queryset._prefetch_done = True
-            obj_dict["queryset"] = queryset
-        return obj_dict
+            # Pickle the queryset unevaluated: mark it as already (emptily) fetched.
+            frozen = self.queryset._chain()
+            frozen._result_cache = []
+            frozen._prefetch_done = True
+            state["queryset"] = frozen
+        return state
 
     def add_prefix(self, prefix):
-        self.prefetch_through = prefix + LOOKUP_SEP + self.prefetch_through
-        self.prefetch_to = prefix + LOOKUP_SEP + self.prefetch_to
+        """Make this lookup relative to ``prefix`` (lookups found inside a prefetch)."""
+        self.prefetch_through = f"{prefix}{LOOKUP_SEP}{self.prefetch_through}"
+        self.prefetch_to = f"{prefix}{LOOKUP_SEP}{self.prefetch_to}"
+
+    def _depth(self):
+        return self.prefetch_to.count(LOOKUP_SEP)
 
     def get_current_prefetch_to(self, level):
-        return LOOKUP_SEP.join(self.prefetch_to.split(LOOKUP_SEP)[: level + 1])
+        """The storage path down to (and including) step ``level``."""
+        return LOOKUP_SEP.join(self.prefetch_to.split(LOOKUP_SEP)[:level + 1])
 
     def get_current_to_attr(self, level):
-        parts = self.prefetch_to.split(LOOKUP_SEP)
-        to_attr = parts[level]
-        as_attr = self.to_attr and level == len(parts) - 1
-        return to_attr, as_attr
+        """(name stored at step ``level``, whether it is a plain to_attr attribute)."""
+        steps = self.prefetch_to.split(LOOKUP_SEP)
+        is_last = level == len(steps) - 1
+        return steps[level], bool(self.to_attr) and is_last
 
     def get_current_querysets(self, level):
-        if (
-            self.get_current_prefetch_to(level) == self.prefetch_to
-            and self.queryset is not None
-        ):
-            return [self.queryset]
-        return None
+        """[custom queryset] for the final step, None for every step before it."""
+        if self.queryset is None or level != self._depth():
+            return None
+        return [self.queryset]
 
     def __eq__(self, other):
-        if not isinstance(other, Prefetch):
-            return NotImplemented
-        return self.prefetch_to == other.prefetch_to
+        if isinstance(other, Prefetch):
+            return self.prefetch_to == other.prefetch_to
+        return NotImplemented
 
     def __hash__(self):
-        return hash((self.__class__, self.prefetch_to))
+        return hash((type(self), self.prefetch_to))
 
 
 def normalize_prefetch_lookups(lookups, prefix=None):
-    """Normalize lookups into Prefetch objects."""
-    ret = []
-    for lookup in lookups:
-        if not isinstance(lookup, Prefetch):
-            lookup = Prefetch(lookup)
-        if prefix:
-            lookup.add_prefix(prefix)
-        ret.append(lookup)
-    return ret
+    """Prefetch objects for ``lookups`` (strings are wrapped), made relative to ``prefix``."""
+    result = [item if isinstance(item, Prefetch) else Prefetch(item) for item in lookups]
+    if prefix:
+        for item in result:
+            item.add_prefix(prefix)
+    return result
+
+
+def _give_prefetch_caches(objs):
+    """Make sure every object has a ``_prefetched_objects_cache``; False when some object
+    cannot take attributes (values()/values_list() rows: nothing to prefetch onto)."""
+    for obj in objs:
+        if hasattr(obj, "_prefetched_objects_cache"):
+            continue
+        try:
+            obj._prefetched_objects_cache = {}
+        except (AttributeError, TypeError):
+            return False
+    return True
+
+
+def _walk_into(objs, attr):
+    """The objects reached through ``attr`` (already loaded, nothing to prefetch), with
+    missing and None values dropped and lists flattened."""
+    reached = []
+    for obj in objs:
+        cached = getattr(obj, "_prefetched_objects_cache", ())
+        if attr in cached:
+            value = list(cached[attr])
+        else:
+            try:
+                value = getattr(obj, attr)
+            except exceptions.ObjectDoesNotExist:
+                continue
+        if value is None:
+            continue
+        # Only a real list is a collection here: a model may define __iter__.
+        if isinstance(value, list):
+            reached.extend(value)
+        else:
+            reached.append(value)
+    return reached
 
 
 def prefetch_related_objects(model_instances, *related_lookups):
     """Fill the related-object caches of ``model_instances`` for each lookup (a string or a
     Prefetch): one query per relation level, however many instances there are."""
     if not model_instances:
-        return  # nothing to do
+        return
+    # Lookups are processed in order; the ones a prefetch queryset brings along are run
+    # right after the lookup that found them.
+    pending = deque(normalize_prefetch_lookups(related_lookups))
+    results_at = {}  # storage path -> objects fetched for it
+    discovered = set()  # lookups that came from a prefetch queryset
+    descriptors_seen = set()  # guards against following the same relation forever
 
-    # Lookups discovered on the way (from nested Prefetch querysets) are appended while
-    # iterating; record finished ones so none runs twice.
-    done_queries = {}  # dictionary of things like 'foo__bar': [results]
-
-    auto_lookups = set()  # grows while the loop runs
-    followed_descriptors = set()  # recursion protection
-
-    all_lookups = normalize_prefetch_lookups(reversed(related_lookups))
-    while all_lookups:
-        lookup = all_lookups.pop()
-        if lookup.prefetch_to in done_queries:
+    while pending:
+        lookup = pending.popleft()
+        if lookup.prefetch_to in results_at:
             if lookup.queryset is not None:
                 raise ValueError(
                     "'%s' lookup was already seen with a different queryset. You may need "
                     "to adjust the ordering of your lookups." % lookup.prefetch_to
                 )
-
             continue
 
-        # At the top level the instances are those of the main queryset; deeper levels use
-        # the related objects fetched one level up.
-        obj_list = model_instances
-
-        through_attrs = lookup.prefetch_through.split(LOOKUP_SEP)
-        for level, through_attr in enumerate(through_attrs):
-            # Prepare main instances
-            if not obj_list:
+        steps = lookup.prefetch_through.split(LOOKUP_SEP)
+        last = len(steps) - 1
+        current = model_instances
+        for level, step in enumerate(steps):
+            if not current:
                 break
-
-            prefetch_to = lookup.get_current_prefetch_to(level)
-            if prefetch_to in done_queries:
-                # Skip any prefetching, and any object preparation
-                obj_list = done_queries[prefetch_to]
+            path = lookup.get_current_prefetch_to(level)
+            if path in results_at:
+                current = results_at[path]
                 continue
-
-            # Prepare objects:
-            good_objects = True
-            for obj in obj_list:
-                # The same instance can appear several times.
-                if not hasattr(obj, "_prefetched_objects_cache"):
-                    try:
-                        obj._prefetched_objects_cache = {}
-                    except (AttributeError, TypeError):
-                        # Not model instances (e.g. values_list(flat=True) results): nothing
-                        # to prefetch onto.
-                        good_objects = False
-                        break
-            if not good_objects:
+            if not _give_prefetch_caches(current):
                 break
 
-            # Descend down tree
-
-            # All instances are of one model, so the first one tells how to prefetch.
-            first_obj = obj_list[0]
-            to_attr = lookup.get_current_to_attr(level)[0]
-            prefetcher, descriptor, attr_found, is_fetched = get_prefetcher(
-                first_obj, through_attr, to_attr
+            # One model per level: its first object tells how the step is prefetched.
+            sample = current[0]
+            prefetcher, descriptor, found, is_fetched = get_prefetcher(
+                sample, step, lookup.get_current_to_attr(level)[0]
             )
-
-            if not attr_found:
+            if not found:
                 raise AttributeError(
                     "Cannot find '%s' on %s object, '%s' is an invalid parameter to "
                     "prefetch_related()"
-                    % (through_attr, first_obj.__class__.__name__, lookup.prefetch_through)
+                    % (step, type(sample).__name__, lookup.prefetch_through)
                 )
-
-            if level == len(through_attrs) - 1 and prefetcher is None:
-                # The last step must be a relation that can be prefetched; anything else is
-                # a mistake in the lookup.
-                raise ValueError(
-                    "'%s' does not resolve to an item that supports prefetching - this "
-                    "is an invalid parameter to prefetch_related()." % lookup.prefetch_through
-                )
-
-            obj_to_fetch = None
-            if prefetcher is not None:
-                obj_to_fetch = [obj for obj in obj_list if not is_fetched(obj)]
-
-            if obj_to_fetch:
-                obj_list, additional_lookups = prefetch_one_level(
-                    obj_to_fetch,
-                    prefetcher,
-                    lookup,
-                    level,
-                )
-                # Follow automatically added lookups only for relations not seen before, to
-                # avoid endless recursion.
-                if not (
-                    prefetch_to in done_queries
-                    and lookup in auto_lookups
-                    and descriptor in followed_descriptors
-                ):
-                    done_queries[prefetch_to] = obj_list
-                    new_lookups = normalize_prefetch_lookups(
-                        reversed(additional_lookups), prefetch_to
+            if prefetcher is None:
+                if level == last:
+                    raise ValueError(
+                        "'%s' does not resolve to an item that supports prefetching - this "
+                        "is an invalid parameter to prefetch_related()."
+                        % lookup.prefetch_through
                     )
-                    auto_lookups.update(new_lookups)
-                    all_lookups.extend(new_lookups)
-                followed_descriptors.add(descriptor)
-            else:
-                # No prefetcher (an object already loaded by select_related(), or a plain
-                # attribute): just walk through it.
+                current = _walk_into(current, step)
+                continue
 
-                # The next level works on the related objects, skipping empty values.
-                new_obj_list = []
-                for obj in obj_list:
-                    if through_attr in getattr(obj, "_prefetched_objects_cache", ()):
-                        new_obj = list(obj._prefetched_objects_cache.get(through_attr))
-                    else:
-                        try:
-                            new_obj = getattr(obj, through_attr)
-                        except exceptions.ObjectDoesNotExist:
-                            continue
-                    if new_obj is None:
-                        continue
-                    # Exactly list: a model that defines __iter__ must not be mistaken for a
-                    # collection.
-                    if isinstance(new_obj, list):
-                        new_obj_list.extend(new_obj)
-                    else:
-                        new_obj_list.append(new_obj)
-                obj_list = new_obj_list
+            missing = [obj for obj in current if not is_fetched(obj)]
+            if not missing:
+                current = _walk_into(current, step)
+                continue
+            current, brought = prefetch_one_level(missing, prefetcher, lookup, level)
+            repeat = (
+                path in results_at and lookup in discovered and descriptor in descriptors_seen
+            )
+            if not repeat:
+                results_at[path] = current
+                nested = normalize_prefetch_lookups(brought, path)
+                discovered.update(nested)
+                pending.extendleft(reversed(nested))
+            descriptors_seen.add(descriptor)
 
 
 async def aprefetch_related_objects(model_instances, *related_lookups):
@@ -2332,204 +2288,148 @@ async def aprefetch_related_objects(model_instances, *related_lookups):
 
 def get_prefetcher(instance, through_attr, to_attr):
     """What ``instance.<through_attr>`` offers for prefetching:
-    (prefetcher or None, descriptor, whether the attribute exists, whether already loaded)."""
+    (prefetcher or None, descriptor, whether the attribute exists, is_fetched(obj))."""
+    cls = type(instance)
+    if isinstance(getattr(cls, to_attr, None), cached_property):
+        # hasattr() would compute the cached_property.
+        def is_fetched(obj):
+            return to_attr in obj.__dict__
+    else:
+        def is_fetched(obj):
+            return hasattr(obj, to_attr)
 
-    def is_to_attr_fetched(model, to_attr):
-        # hasattr() would compute a cached_property: look at the class instead.
-        if isinstance(getattr(model, to_attr, None), cached_property):
-
-            def has_cached_property(instance):
-                return to_attr in instance.__dict__
-
-            return has_cached_property
-
-        def has_to_attr_attribute(instance):
-            return hasattr(instance, to_attr)
-
-        return has_to_attr_attribute
+    # The class attribute, not the instance's: reading the latter could run a query.
+    descriptor = getattr(cls, through_attr, None)
+    if descriptor is None:
+        return None, None, hasattr(instance, through_attr), is_fetched
+    if not descriptor:
+        return None, descriptor, True, is_fetched
 
     prefetcher = None
-    is_fetched = is_to_attr_fetched(instance.__class__, to_attr)
-
-    # Look up the descriptor on the class; reading the instance attribute would run the
-    # query.
-    rel_obj_descriptor = getattr(instance.__class__, through_attr, None)
-    if rel_obj_descriptor is None:
-        attr_found = hasattr(instance, through_attr)
+    if hasattr(descriptor, "get_prefetch_querysets"):
+        # A single-valued relation: the descriptor prefetches and knows what is cached
+        # (unless the result goes to another attribute).
+        prefetcher = descriptor
+        if to_attr == through_attr:
+            is_fetched = descriptor.is_cached
     else:
-        attr_found = True
-        if rel_obj_descriptor:
-            if hasattr(rel_obj_descriptor, "get_prefetch_querysets"):
-                prefetcher = rel_obj_descriptor
-                # With to_attr, "already fetched" means the attribute is set, not the
-                # descriptor's cache.
-                if rel_obj_descriptor.is_cached and not to_attr != through_attr:
-                    is_fetched = rel_obj_descriptor.is_cached
-            else:
-                # No descriptor-level prefetching: the instance attribute (a related
-                # manager) provides it.
-                rel_obj = getattr(instance, through_attr)
-                if hasattr(rel_obj, "get_prefetch_querysets"):
-                    prefetcher = rel_obj
-                if through_attr == to_attr:
-
-                    def in_prefetched_cache(instance):
-                        return through_attr in instance._prefetched_objects_cache
-
-                    is_fetched = in_prefetched_cache
-    return prefetcher, rel_obj_descriptor, attr_found, is_fetched
+        # A multi-valued relation: its manager prefetches.
+        manager = getattr(instance, through_attr)
+        if hasattr(manager, "get_prefetch_querysets"):
+            prefetcher = manager
+        if to_attr == through_attr:
+            def is_fetched(obj):
+                return through_attr in obj._prefetched_objects_cache
+    return prefetcher, descriptor, True, is_fetched
 
 
 def prefetch_one_level(instances, prefetcher, lookup, level):
-    """Run the prefetch query for one level of ``lookup`` and store the results on the
-    instances; return the fetched objects and the lookups to follow next."""
-    # get_prefetch_querysets(instances) returns: the queryset of related objects, a function
-    # giving each related object's match key, a function giving each instance's match key,
-    # whether the relation is single-valued, the attribute or cache name to fill, and
-    # whether that name is a descriptor.
+    """Run the query for step ``level`` of ``lookup`` and store its results on ``instances``.
 
+    Returns (the fetched objects, the lookups their queryset asked to prefetch next).
+    """
+    (related_qs, key_of_related, key_of_instance, single, cache_name,
+     is_descriptor) = prefetcher.get_prefetch_querysets(
+        instances, lookup.get_current_querysets(level))
+    # Prefetches attached to that queryset are followed by the caller instead (copied:
+    # Prefetch objects may be shared between querysets).
+    brought = [copy.copy(item) for item in getattr(related_qs, "_prefetch_related_lookups", ())]
+    if brought:
+        related_qs._prefetch_related_lookups = ()  # a fresh queryset: safe to clear
+    fetched = list(related_qs)
 
-    # Match keys are used as dict keys, so they must be hashable.
-    (
-        rel_qs,
-        rel_obj_attr,
-        instance_attr,
-        single,
-        cache_name,
-        is_descriptor,
-    ) = prefetcher.get_prefetch_querysets(
-        instances, lookup.get_current_querysets(level)
-    )
-    # Lookups attached to the related queryset are taken over here (as copies, since
-    # Prefetch objects can be reused) instead of letting the queryset run them.
-    additional_lookups = [
-        copy.copy(additional_lookup)
-        for additional_lookup in getattr(rel_qs, "_prefetch_related_lookups", ())
-    ]
-    if additional_lookups:
-        # The queryset is fresh from the manager: clearing the attribute directly is safe.
-        rel_qs._prefetch_related_lookups = ()
+    grouped = {}
+    for rel in fetched:
+        key = key_of_related(rel)
+        if key in grouped:
+            grouped[key].append(rel)
+        else:
+            grouped[key] = [rel]
 
-    all_related_objects = list(rel_qs)
-
-    rel_obj_cache = {}
-    for rel_obj in all_related_objects:
-        rel_attr_val = rel_obj_attr(rel_obj)
-        rel_obj_cache.setdefault(rel_attr_val, []).append(rel_obj)
-
-    to_attr, as_attr = lookup.get_current_to_attr(level)
-    # to_attr must not shadow a model field.
-    if as_attr and instances:
-        # All instances are of one model.
-        model = instances[0].__class__
+    attr, plain_attr = lookup.get_current_to_attr(level)
+    if plain_attr and instances:
+        owner = type(instances[0])
         try:
-            model._meta.get_field(to_attr)
+            owner._meta.get_field(attr)
         except exceptions.FieldDoesNotExist:
             pass
         else:
-            msg = "to_attr={} conflicts with a field on the {} model."
-            raise ValueError(msg.format(to_attr, model.__name__))
+            raise ValueError(f"to_attr={attr} conflicts with a field on the {owner.__name__} model.")
 
-    leaf = len(lookup.prefetch_through.split(LOOKUP_SEP)) - 1 == level
-
-    for obj in instances:
-        instance_attr_val = instance_attr(obj)
-        vals = rel_obj_cache.get(instance_attr_val, [])
-
-        if single:
-            val = vals[0] if vals else None
-            if as_attr:
-                # A to_attr has been given for the prefetch.
-                setattr(obj, to_attr, val)
+    if single:
+        for obj in instances:
+            matches = grouped.get(key_of_instance(obj))
+            value = matches[0] if matches else None
+            if plain_attr:
+                setattr(obj, attr, value)
             elif is_descriptor:
-                # The name is a descriptor: assign through it.
-                setattr(obj, cache_name, val)
+                setattr(obj, cache_name, value)
             else:
-                # Not a descriptor: store in the instance's relation cache.
-                obj._state.fields_cache[cache_name] = val
-        else:
-            if as_attr:
-                setattr(obj, to_attr, vals)
-            else:
-                manager = getattr(obj, to_attr)
-                if leaf and lookup.queryset is not None:
-                    qs = manager._apply_rel_filters(lookup.queryset)
-                else:
-                    qs = manager.get_queryset()
-                qs._result_cache = vals
-                # Its lookups were merged into this run.
-                qs._prefetch_done = True
-                obj._prefetched_objects_cache[cache_name] = qs
-    return all_related_objects, additional_lookups
+                obj._state.fields_cache[cache_name] = value
+        return fetched, brought
+
+    custom_qs = lookup.queryset if level == lookup.prefetch_through.count(LOOKUP_SEP) else None
+    for obj in instances:
+        matches = grouped.get(key_of_instance(obj), [])
+        if plain_attr:
+            setattr(obj, attr, matches)
+            continue
+        manager = getattr(obj, attr)
+        qs = manager.get_queryset() if custom_qs is None else manager._apply_rel_filters(custom_qs)
+        qs._result_cache = matches
+        qs._prefetch_done = True  # its own prefetches were handed to the caller
+        obj._prefetched_objects_cache[cache_name] = qs
+    return fetched, brought
 
 
 class RelatedPopulator:
-    """Builds the related objects of one select_related() branch from a row.
-
-    The columns of the related model sit at ``cols_start:cols_end`` of each row; nested
-    branches have their own populators.
-    """
+    """Builds the object of one select_related() branch from each row, attaches it to its
+    parent (and the parent to it), and recurses into nested branches."""
 
     def __init__(self, klass_info, select, db):
         self.db = db
-        # Worked out once per query: the class to build, which part of the row belongs to it
-        # (a slice, or a reordering when select_related() reaches a child whose parent
-        # columns were selected elsewhere), where its primary key is (to detect a missing
-        # related row), the attnames loaded, nested populators, and the setters that cache
-        # the object on both ends.
-        select_fields = klass_info["select_fields"]
-        from_parent = klass_info["from_parent"]
-        if not from_parent:
-            self.cols_start = select_fields[0]
-            self.cols_end = select_fields[-1] + 1
-            self.init_list = [
-                f[0].target.attname for f in select[self.cols_start: self.cols_end]
-            ]
-            self.reorder_for_init = None
+        self.model_cls = model = klass_info["model"]
+        positions = klass_info["select_fields"]
+        if klass_info["from_parent"]:
+            # A child model reached through its parent: its columns are scattered in the
+            # row, so pick them in concrete-field order.
+            at = {select[i][0].target.attname: i for i in positions}
+            self.init_list = [f.attname for f in model._meta.concrete_fields if f.attname in at]
+            picks = [at[name] for name in self.init_list]
+            if len(picks) == 1:
+                only = picks[0]
+                self._take = lambda row: (row[only],)
+            else:
+                self._take = operator.itemgetter(*picks)
         else:
-            attname_indexes = {
-                select[idx][0].target.attname: idx for idx in select_fields
-            }
-            model_init_attnames = (
-                f.attname for f in klass_info["model"]._meta.concrete_fields
-            )
-            self.init_list = [
-                attname for attname in model_init_attnames if attname in attname_indexes
-            ]
-            self.reorder_for_init = operator.itemgetter(
-                *[attname_indexes[attname] for attname in self.init_list]
-            )
-
-        self.model_cls = klass_info["model"]
-        self.pk_idx = self.init_list.index(self.model_cls._meta.pk.attname)
-        self.related_populators = get_related_populators(klass_info, select, self.db)
+            first, stop = positions[0], positions[-1] + 1
+            self.init_list = [entry[0].target.attname for entry in select[first:stop]]
+            self._take = operator.itemgetter(slice(first, stop))
+        self.pk_idx = self.init_list.index(model._meta.pk.attname)
+        self.related_populators = get_related_populators(klass_info, select, db)
         self.local_setter = klass_info["local_setter"]
         self.remote_setter = klass_info["remote_setter"]
-        self.build = self.model_cls._row_builder(tuple(self.init_list), db)
+        self.build = model._row_builder(tuple(self.init_list), db)
 
     def populate(self, row, from_obj):
-        if self.reorder_for_init:
-            obj_data = self.reorder_for_init(row)
-        else:
-            obj_data = row[self.cols_start: self.cols_end]
-        if obj_data[self.pk_idx] is None:
-            obj = None
-        else:
-            obj = self.build(obj_data)
-            for rel_iter in self.related_populators:
-                rel_iter.populate(row, obj)
+        values = self._take(row)
+        if values[self.pk_idx] is None:
+            # No related row (LEFT JOIN miss).
+            self.local_setter(from_obj, None)
+            return
+        obj = self.build(values)
+        for nested in self.related_populators:
+            nested.populate(row, obj)
         self.local_setter(from_obj, obj)
-        if obj is not None:
-            self.remote_setter(obj, from_obj)
+        self.remote_setter(obj, from_obj)
 
 
 def get_related_populators(klass_info, select, db):
-    iterators = []
-    related_klass_infos = klass_info.get("related_klass_infos", [])
-    for rel_klass_info in related_klass_infos:
-        rel_cls = RelatedPopulator(rel_klass_info, select, db)
-        iterators.append(rel_cls)
-    return iterators
+    """A RelatedPopulator per select_related() branch directly under ``klass_info``."""
+    return [
+        RelatedPopulator(branch, select, db)
+        for branch in klass_info.get("related_klass_infos", ())
+    ]
 
 
 # Late imports: these classes refer back to this module.
