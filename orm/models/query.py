@@ -884,51 +884,38 @@ class QuerySet(AltersData):
             ignore_conflicts, update_conflicts, update_fields, unique_fields,
         )
         self._for_write = True
+        alias = self.db
         fields = [f for f in opts.concrete_fields if not f.generated]
         objs = list(objs)
         self._prepare_for_bulk_create(objs)
-        with transaction.atomic(using=self.db, savepoint=False):
-            pk_attname = opts.pk.attname
-            objs_with_pk, objs_without_pk = [], []
-            for obj in objs:
-                if getattr(obj, pk_attname) is None:
-                    objs_without_pk.append(obj)
-                else:
-                    objs_with_pk.append(obj)
-            if objs_with_pk:
-                returned_columns = self._batched_insert(
-                    objs_with_pk, fields, batch_size, on_conflict=on_conflict,
-                    update_fields=update_fields, unique_fields=unique_fields,
-                )
-                for obj_with_pk, results in zip(objs_with_pk, returned_columns):
-                    for result, field in zip(results, opts.db_returning_fields):
-                        if field != opts.pk:
-                            setattr(obj_with_pk, field.attname, result)
-                for obj_with_pk in objs_with_pk:
-                    obj_with_pk._state.adding = False
-                    obj_with_pk._state.db = self.db
-            if objs_without_pk:
-                fields = [f for f in fields if not isinstance(f, AutoField)]
-                returned_columns = self._batched_insert(
-                    objs_without_pk, fields, batch_size, on_conflict=on_conflict,
-                    update_fields=update_fields, unique_fields=unique_fields,
-                )
-                db = self.db
-                connection = connections[db]
-                if (
-                    connection.features.can_return_rows_from_bulk_insert
-                    and on_conflict is None
+        returned_attnames = [f.attname for f in opts.db_returning_fields]
+        pk_attname = opts.pk.attname
+        keyed, unkeyed = [], []
+        for obj in objs:
+            (unkeyed if getattr(obj, pk_attname) is None else keyed).append(obj)
+        options = dict(on_conflict=on_conflict, update_fields=update_fields,
+                       unique_fields=unique_fields)
+        with transaction.atomic(using=alias, savepoint=False):
+            if keyed:
+                rows = self._batched_insert(keyed, fields, batch_size, **options)
+                for obj, row in zip(keyed, rows):
+                    for attname, value in zip(returned_attnames, row):
+                        if attname != pk_attname:  # the object's own key stays
+                            setattr(obj, attname, value)
+            if unkeyed:
+                # The database numbers these rows: leave auto fields out of the INSERT.
+                insert_fields = [f for f in fields if not isinstance(f, AutoField)]
+                rows = self._batched_insert(unkeyed, insert_fields, batch_size, **options)
+                if on_conflict is None and (
+                    connections[alias].features.can_return_rows_from_bulk_insert
                 ):
-                    assert len(returned_columns) == len(objs_without_pk)
-                returning = [field.attname for field in opts.db_returning_fields]
-                for obj_without_pk, results in zip(objs_without_pk, returned_columns):
-                    for result, attname in zip(results, returning):
-                        setattr(obj_without_pk, attname, result)
-                for obj_without_pk in objs_without_pk:
-                    state = obj_without_pk._state
-                    state.adding = False
-                    state.db = db
-
+                    assert len(rows) == len(unkeyed)
+                for obj, row in zip(unkeyed, rows):
+                    for attname, value in zip(returned_attnames, row):
+                        setattr(obj, attname, value)
+            for obj in objs:
+                obj._state.adding = False
+                obj._state.db = alias
         return objs
 
     bulk_create.alters_data = True
@@ -936,9 +923,7 @@ class QuerySet(AltersData):
     async def abulk_create(self, objs, batch_size=None, ignore_conflicts=False,
                            update_conflicts=False, update_fields=None, unique_fields=None):
         return await sync_to_async(self.bulk_create)(
-            objs=objs, batch_size=batch_size, ignore_conflicts=ignore_conflicts,
-            update_conflicts=update_conflicts, update_fields=update_fields,
-            unique_fields=unique_fields,
+            objs, batch_size, ignore_conflicts, update_conflicts, update_fields, unique_fields,
         )
 
     abulk_create.alters_data = True
@@ -952,85 +937,83 @@ class QuerySet(AltersData):
         objs = tuple(objs)
         if not all(obj._is_pk_set() for obj in objs):
             raise ValueError("All bulk_update() objects must have a primary key set.")
-        fields = [self.model._meta.get_field(name) for name in fields]
+        opts = self.model._meta
+        fields = [opts.get_field(name) for name in fields]
         if any(not f.concrete or f.many_to_many for f in fields):
             raise ValueError("bulk_update() can only be used with concrete fields.")
-        all_pk_fields = set(self.model._meta.pk_fields)
-        for parent in self.model._meta.all_parents:
-            all_pk_fields.update(parent._meta.pk_fields)
-        if any(f in all_pk_fields for f in fields):
+        key_fields = set(opts.pk_fields).union(*(p._meta.pk_fields for p in opts.all_parents))
+        if key_fields.intersection(fields):
             raise ValueError("bulk_update() cannot be used with primary key fields.")
         if not objs:
             return 0
         for obj in objs:
-            obj._prepare_related_fields_for_save(
-                operation_name="bulk_update", fields=fields
-            )
-        # Each batch uses the key twice per row (filter and CASE WHEN) plus the values.
+            obj._prepare_related_fields_for_save(operation_name="bulk_update", fields=fields)
         self._for_write = True
-        connection = connections[self.db]
-        max_batch_size = connection.ops.bulk_batch_size(["pk", "pk"] + fields, objs)
-        batch_size = min(batch_size, max_batch_size) if batch_size else max_batch_size
-        requires_casting = connection.features.requires_casted_case_in_updates
-        batches = (objs[i: i + batch_size] for i in range(0, len(objs), batch_size))
-        updates = []
-        by_rows = _can_update_from_rows(connection, self.model, fields)
-        for batch_objs in batches:
-            if by_rows and not _has_expression_values(batch_objs, fields):
-                updates.append((None, batch_objs))
-                continue
-            update_kwargs = {}
-            for field in fields:
-                when_statements = []
-                for obj in batch_objs:
-                    attr = getattr(obj, field.attname)
-                    if not hasattr(attr, "resolve_expression"):
-                        attr = Value(attr, output_field=field)
-                    when_statements.append(When(pk=obj.pk, then=attr))
-                case_statement = Case(*when_statements, output_field=field)
-                if requires_casting:
-                    case_statement = Cast(case_statement, output_field=field)
-                update_kwargs[field.attname] = case_statement
-            updates.append(([obj.pk for obj in batch_objs], update_kwargs))
-        rows_updated = 0
-        queryset = self.using(self.db)
-        with transaction.atomic(using=self.db, savepoint=False):
-            for pks, update_kwargs in updates:
+        alias = self.db
+        connection = connections[alias]
+        # Per row, a batch binds the key twice (WHERE and CASE WHEN) and each value once.
+        limit = connection.ops.bulk_batch_size(["pk", "pk"] + fields, objs)
+        size = min(batch_size, limit) if batch_size else limit
+        cast_cases = connection.features.requires_casted_case_in_updates
+        row_mode = _can_update_from_rows(connection, self.model, fields)
+
+        def per_object_case(field, batch):
+            branches = []
+            for obj in batch:
+                value = getattr(obj, field.attname)
+                if not hasattr(value, "resolve_expression"):
+                    value = Value(value, output_field=field)
+                branches.append(When(pk=obj.pk, then=value))
+            case = Case(*branches, output_field=field)
+            return Cast(case, output_field=field) if cast_cases else case
+
+        # Build every statement first, then run them all in one transaction.
+        statements = []
+        for start in range(0, len(objs), size):
+            batch = objs[start:start + size]
+            if row_mode and not _has_expression_values(batch, fields):
+                statements.append((None, batch))
+            else:
+                statements.append((
+                    [obj.pk for obj in batch],
+                    {f.attname: per_object_case(f, batch) for f in fields},
+                ))
+        target = self.using(alias)
+        updated = 0
+        with transaction.atomic(using=alias, savepoint=False):
+            for pks, payload in statements:
                 if pks is None:
-                    rows_updated += _update_from_rows(queryset, fields, update_kwargs)
-                    continue
-                rows_updated += queryset.filter(pk__in=pks).update(**update_kwargs)
-        return rows_updated
+                    updated += _update_from_rows(target, fields, payload)
+                else:
+                    updated += target.filter(pk__in=pks).update(**payload)
+        return updated
 
     bulk_update.alters_data = True
 
     async def abulk_update(self, objs, fields, batch_size=None):
-        return await sync_to_async(self.bulk_update)(
-            objs=objs, fields=fields, batch_size=batch_size,
-        )
+        return await sync_to_async(self.bulk_update)(objs, fields, batch_size)
 
     abulk_update.alters_data = True
 
     def get_or_create(self, defaults=None, **kwargs):
         """(object, created): the object matching ``kwargs``, created if missing."""
-        # Read from the write database, so the lookup sees what the create would conflict
-        # with.
+        # Reads go to the write database: the one the create would conflict in.
         self._for_write = True
         try:
             return self.get(**kwargs), False
         except self.model.DoesNotExist:
-            params = self._extract_model_params(defaults, **kwargs)
-            # Try to create an object using passed params.
+            pass
+        params = self._extract_model_params(defaults, **kwargs)
+        try:
+            with transaction.atomic(using=self.db):
+                return self.create(**dict(resolve_callables(params))), True
+        except IntegrityError:
+            # Someone else may have inserted the row meanwhile: if so, that one is ours.
             try:
-                with transaction.atomic(using=self.db):
-                    params = dict(resolve_callables(params))
-                    return self.create(**params), True
-            except IntegrityError:
-                try:
-                    return self.get(**kwargs), False
-                except self.model.DoesNotExist:
-                    pass
-                raise
+                return self.get(**kwargs), False
+            except self.model.DoesNotExist:
+                pass
+            raise
 
     get_or_create.alters_data = True
 
@@ -1042,43 +1025,38 @@ class QuerySet(AltersData):
     def update_or_create(self, defaults=None, create_defaults=None, **kwargs):
         """(object, created): update the object matching ``kwargs`` with ``defaults``, or
         create it (with ``create_defaults`` if given)."""
-        update_defaults = defaults or {}
-        if create_defaults is None:
-            create_defaults = update_defaults
+        changes = defaults or {}
         self._for_write = True
-        with transaction.atomic(using=self.db):
-            # Lock the row so that a concurrent update is blocked until
-            # update_or_create() has performed its save. A backend without row locks
-            # (MongoDB) relies on its transaction instead: a concurrent write to the same
-            # row makes one of the two transactions fail, so no update is lost.
-            locked = self
-            if connections[self.db].features.supports_select_for_update:
-                locked = self.select_for_update()
-            obj, created = locked.get_or_create(create_defaults, **kwargs)
+        alias = self.db
+        with transaction.atomic(using=alias):
+            # The row stays locked until it is saved, where the backend has row locks;
+            # elsewhere (MongoDB) the transaction makes one of two racing writers fail.
+            source = self
+            if connections[alias].features.supports_select_for_update:
+                source = self.select_for_update()
+            obj, created = source.get_or_create(
+                changes if create_defaults is None else create_defaults, **kwargs)
             if created:
-                return obj, created
-            for k, v in resolve_callables(update_defaults):
-                setattr(obj, k, v)
-
-            update_fields = set(update_defaults)
-            concrete_field_names = self.model._meta._non_pk_concrete_field_names
-            # update_fields does not support non-concrete fields.
-            if concrete_field_names.issuperset(update_fields):
-                # Fields that set themselves in pre_save() (auto_now) are saved too.
-                pk_fields = self.model._meta.pk_fields
-                for field in self.model._meta.local_concrete_fields:
-                    if not (
-                        field in pk_fields or field.__class__.pre_save is Field.pre_save
-                    ):
-                        update_fields.add(field.name)
-                        if field.name != field.attname:
-                            update_fields.add(field.attname)
-                obj.save(using=self.db, update_fields=update_fields)
-            else:
-                obj.save(using=self.db)
+                return obj, True
+            for name, value in resolve_callables(changes):
+                setattr(obj, name, value)
+            obj.save(using=alias, update_fields=self._fields_to_save(changes))
         return obj, False
 
     update_or_create.alters_data = True
+
+    def _fields_to_save(self, changes):
+        """update_fields for update_or_create(): the changed fields plus those that set
+        themselves on save (auto_now...); None (save everything) when a change is not a
+        concrete field."""
+        opts = self.model._meta
+        names = set(changes)
+        if not opts._non_pk_concrete_field_names.issuperset(names):
+            return None
+        for field in opts.local_concrete_fields:
+            if type(field).pre_save is not Field.pre_save and field not in opts.pk_fields:
+                names.update((field.name, field.attname))
+        return names
 
     async def aupdate_or_create(self, defaults=None, create_defaults=None, **kwargs):
         return await sync_to_async(self.update_or_create)(
@@ -1089,43 +1067,40 @@ class QuerySet(AltersData):
 
     def _extract_model_params(self, defaults, **kwargs):
         """The params for create(): ``kwargs`` without lookups, plus ``defaults``."""
-        defaults = defaults or {}
-        params = {k: v for k, v in kwargs.items() if LOOKUP_SEP not in k}
-        params.update(defaults)
-        property_names = self.model._meta._property_names
-        invalid_params = []
-        for param in params:
+        opts = self.model._meta
+        params = {name: value for name, value in kwargs.items() if LOOKUP_SEP not in name}
+        if defaults:
+            params.update(defaults)
+
+        def accepted(name):
             try:
-                self.model._meta.get_field(param)
+                opts.get_field(name)
             except exceptions.FieldDoesNotExist:
-                # A property with a setter may be given as a keyword.
-                if not (param in property_names and getattr(self.model, param).fset):
-                    invalid_params.append(param)
-        if invalid_params:
-            raise exceptions.FieldError(
-                "Invalid field name(s) for model %s: '%s'."
-                % (self.model._meta.object_name, "', '".join(sorted(invalid_params)))
-            )
+                # A property with a setter may be given as a keyword too.
+                return name in opts._property_names and bool(getattr(self.model, name).fset)
+            return True
+
+        rejected = sorted(name for name in params if not accepted(name))
+        if rejected:
+            raise exceptions.FieldError("Invalid field name(s) for model %s: '%s'." % (
+                opts.object_name, "', '".join(rejected)))
         return params
 
     def _earliest(self, *fields):
         """The first object by ``fields`` (or Meta.get_latest_by)."""
-        if fields:
-            order_by = fields
-        else:
-            order_by = self.model._meta.get_latest_by
-            if order_by and not isinstance(order_by, (tuple, list)):
-                order_by = (order_by,)
-        if order_by is None:
+        ordering = fields or self.model._meta.get_latest_by
+        if ordering is None:
             raise ValueError(
                 "earliest() and latest() require either fields as positional arguments or "
                 "'get_latest_by' in the model's Meta."
             )
-        obj = self._chain()
-        obj.query.set_limits(high=1)
-        obj.query.clear_ordering(force=True)
-        obj.query.add_ordering(*order_by)
-        return obj.get()
+        if isinstance(ordering, str):
+            ordering = (ordering,)
+        single = self._chain()
+        single.query.set_limits(high=1)
+        single.query.clear_ordering(force=True)
+        single.query.add_ordering(*ordering)
+        return single.get()
 
     def earliest(self, *fields):
         if self.query.is_sliced:
@@ -1177,42 +1152,35 @@ class QuerySet(AltersData):
         if not issubclass(self._iterable_class, ModelIterable):
             raise TypeError("in_bulk() cannot be used with values() or values_list().")
         opts = self.model._meta
-        unique_fields = [
-            constraint.fields[0]
-            for constraint in opts.total_unique_constraints
-            if len(constraint.fields) == 1
-        ]
-        if (
-            field_name != "pk"
-            and not opts.get_field(field_name).unique
-            and field_name not in unique_fields
-            and self.query.distinct_fields != (field_name,)
+        if field_name != "pk" and not (
+            opts.get_field(field_name).unique
+            or any(tuple(c.fields) == (field_name,) for c in opts.total_unique_constraints)
+            or self.query.distinct_fields == (field_name,)
         ):
             raise ValueError(
                 "in_bulk()'s field_name must be a unique field but %r isn't." % field_name
             )
-        if id_list is not None:
-            if not id_list:
-                return {}
-            filter_key = f"{field_name}__in"
-            batch_size = connections[self.db].features.max_query_params
-            id_list = tuple(id_list)
-            # Split the id list so that no statement exceeds the parameter limit.
-            if batch_size and batch_size < len(id_list):
-                qs = ()
-                for offset in range(0, len(id_list), batch_size):
-                    batch = id_list[offset: offset + batch_size]
-                    qs += tuple(self.filter(**{filter_key: batch}))
-            else:
-                qs = self.filter(**{filter_key: id_list})
+        if id_list is None:
+            found = self._chain()
         else:
-            qs = self._chain()
-        if field_name == "pk":
-            field_name = opts.pk.name
-        return {getattr(obj, field_name): obj for obj in qs}
+            wanted = tuple(id_list)
+            if not wanted:
+                return {}
+            lookup = f"{field_name}__in"
+            # Stay under the backend's limit of parameters per statement.
+            step = connections[self.db].features.max_query_params
+            if step and len(wanted) > step:
+                found = chain.from_iterable(
+                    self.filter(**{lookup: wanted[i:i + step]})
+                    for i in range(0, len(wanted), step)
+                )
+            else:
+                found = self.filter(**{lookup: wanted})
+        key = opts.pk.name if field_name == "pk" else field_name
+        return {getattr(obj, key): obj for obj in found}
 
     async def ain_bulk(self, id_list=None, *, field_name="pk"):
-        return await sync_to_async(self.in_bulk)(id_list=id_list, field_name=field_name)
+        return await sync_to_async(self.in_bulk)(id_list, field_name=field_name)
 
     def delete(self):
         """Delete the records in the current QuerySet (with their dependents)."""
@@ -1223,23 +1191,18 @@ class QuerySet(AltersData):
             raise TypeError("Cannot call delete() after .distinct(*fields).")
         if self._fields is not None:
             raise TypeError("Cannot call delete() after .values() or .values_list()")
-
-        del_query = self._chain()
-
-        # Collecting related objects and deleting must use the same (write) database.
-        del_query._for_write = True
-
-        # Disable non-supported fields.
-        del_query.query.select_for_update = False
-        del_query.query.select_related = False
-        del_query.query.clear_ordering(force=True)
-
-        collector = Collector(using=del_query.db, origin=self)
-        collector.collect(del_query)
-        num_deleted, num_deleted_per_model = collector.delete()
-
+        doomed = self._chain()
+        # Collect and delete on the write database; locking, joins and ordering do not
+        # matter for finding what to delete.
+        doomed._for_write = True
+        doomed.query.select_for_update = False
+        doomed.query.select_related = False
+        doomed.query.clear_ordering(force=True)
+        collector = Collector(using=doomed.db, origin=self)
+        collector.collect(doomed)
+        outcome = collector.delete()
         self._result_cache = None
-        return num_deleted, num_deleted_per_model
+        return outcome
 
     delete.alters_data = True
     delete.queryset_only = True
@@ -1252,11 +1215,31 @@ class QuerySet(AltersData):
 
     def _raw_delete(self, using):
         """Delete the matching rows with one query, without signals or cascades."""
-        query = self.query.clone()
-        query.__class__ = DeleteQuery
-        return query.get_compiler(using).execute_sql(ROW_COUNT)
+        statement = self.query.clone()
+        statement.__class__ = DeleteQuery
+        return statement.get_compiler(using).execute_sql(ROW_COUNT)
 
     _raw_delete.alters_data = True
+
+    @staticmethod
+    def _inline_ordering_annotations(statement):
+        """order_by() entries naming an annotation, replaced by the annotation itself (an
+        UPDATE carries no annotations)."""
+        ordering = []
+        for item in statement.order_by:
+            name, descending = item, False
+            if isinstance(item, str) and item.startswith("-"):
+                name, descending = item[1:], True
+            annotation = statement.annotations.get(name)
+            if not annotation:
+                ordering.append(item)
+                continue
+            if getattr(annotation, "contains_aggregate", False):
+                raise exceptions.FieldError(
+                    f"Cannot update when ordering by an aggregate: {annotation}"
+                )
+            ordering.append(annotation.desc() if descending else annotation)
+        return tuple(ordering)
 
     def update(self, **kwargs):
         """Update the matching rows with ``kwargs`` (values or F() expressions); returns
@@ -1265,35 +1248,16 @@ class QuerySet(AltersData):
         if self.query.is_sliced:
             raise TypeError("Cannot update a query once a slice has been taken.")
         self._for_write = True
-        query = self.query.chain(UpdateQuery)
-        query.add_update_values(kwargs)
-
-        # Inline annotations in order_by(), if possible.
-        new_order_by = []
-        for col in query.order_by:
-            alias = col
-            descending = False
-            if isinstance(alias, str) and alias.startswith("-"):
-                alias = alias.removeprefix("-")
-                descending = True
-            if annotation := query.annotations.get(alias):
-                if getattr(annotation, "contains_aggregate", False):
-                    raise exceptions.FieldError(
-                        f"Cannot update when ordering by an aggregate: {annotation}"
-                    )
-                if descending:
-                    annotation = annotation.desc()
-                new_order_by.append(annotation)
-            else:
-                new_order_by.append(col)
-        query.order_by = tuple(new_order_by)
-
-        # Annotations are not needed in an UPDATE and would leak into its subqueries.
-        query.annotations = {}
-        with transaction.mark_for_rollback_on_error(using=self.db):
-            rows = query.get_compiler(self.db).execute_sql(ROW_COUNT)
+        statement = self.query.chain(UpdateQuery)
+        statement.add_update_values(kwargs)
+        statement.order_by = self._inline_ordering_annotations(statement)
+        # Annotations would otherwise leak into the UPDATE's subqueries.
+        statement.annotations = {}
+        alias = self.db
+        with transaction.mark_for_rollback_on_error(using=alias):
+            count = statement.get_compiler(alias).execute_sql(ROW_COUNT)
         self._result_cache = None
-        return rows
+        return count
 
     update.alters_data = True
 
@@ -1307,24 +1271,23 @@ class QuerySet(AltersData):
         Model.save())."""
         if self.query.is_sliced:
             raise TypeError("Cannot update a query once a slice has been taken.")
-        query = self.query.chain(UpdateQuery)
-        query.add_update_fields(values)
-        # Same as in update().
-        query.annotations = {}
+        statement = self.query.chain(UpdateQuery)
+        statement.add_update_fields(values)
+        statement.annotations = {}
         self._result_cache = None
-        return query.get_compiler(self.db).execute_sql(ROW_COUNT)
+        return statement.get_compiler(self.db).execute_sql(ROW_COUNT)
 
     _update.alters_data = True
     _update.queryset_only = False
 
     def exists(self):
         """Whether the QuerySet has any result (cheaper than count() or bool())."""
-        if self._result_cache is None:
-            planned = self._run_plan("exists", fetch="one")
-            if planned is not None:
-                return planned[1] is not None
+        if self._result_cache is not None:
+            return bool(self._result_cache)
+        planned = self._run_plan("exists", fetch="one")
+        if planned is None:
             return self._q.has_results(using=self.db)
-        return bool(self._result_cache)
+        return planned[1] is not None
 
     async def aexists(self):
         return await sync_to_async(self.exists)()
@@ -1337,18 +1300,19 @@ class QuerySet(AltersData):
                 "Cannot call QuerySet.contains() after .values() or .values_list()."
             )
         try:
-            if obj._meta.concrete_model != self.model._meta.concrete_model:
-                return False
+            candidate_model = obj._meta.concrete_model
         except AttributeError:
-            raise TypeError("'obj' must be a model instance.")
+            raise TypeError("'obj' must be a model instance.") from None
+        if candidate_model != self.model._meta.concrete_model:
+            return False
         if not obj._is_pk_set():
             raise ValueError("QuerySet.contains() cannot be used on unsaved objects.")
-        if self._result_cache is not None:
-            return obj in self._result_cache
-        return self.filter(pk=obj.pk).exists()
+        if self._result_cache is None:
+            return self.filter(pk=obj.pk).exists()
+        return obj in self._result_cache
 
     async def acontains(self, obj):
-        return await sync_to_async(self.contains)(obj=obj)
+        return await sync_to_async(self.contains)(obj)
 
     def _prefetch_related_objects(self):
         prefetch_related_objects(self._result_cache, *self._prefetch_related_lookups)
@@ -1806,16 +1770,11 @@ class QuerySet(AltersData):
                 on_conflict=None, update_fields=None, unique_fields=None):
         """INSERT ``objs``; the values of ``returning_fields`` per object where returned."""
         self._for_write = True
-        if using is None:
-            using = self.db
-        query = InsertQuery(
-            self.model,
-            on_conflict=on_conflict,
-            update_fields=update_fields,
-            unique_fields=unique_fields,
-        )
-        query.insert_values(fields, objs, raw=raw)
-        return query.get_compiler(using=using).execute_sql(returning_fields)
+        statement = InsertQuery(self.model, on_conflict=on_conflict,
+                                update_fields=update_fields, unique_fields=unique_fields)
+        statement.insert_values(fields, objs, raw=raw)
+        compiler = statement.get_compiler(using=self.db if using is None else using)
+        return compiler.execute_sql(returning_fields)
 
     _insert.alters_data = True
     _insert.queryset_only = False
@@ -1823,37 +1782,27 @@ class QuerySet(AltersData):
     def _batched_insert(self, objs, fields, batch_size, on_conflict=None, update_fields=None,
                         unique_fields=None):
         """INSERT in batches the backend accepts; returns the returned columns per object."""
-        connection = connections[self.db]
-        ops = connection.ops
-        max_batch_size = max(ops.bulk_batch_size(fields, objs), 1)
-        batch_size = min(batch_size, max_batch_size) if batch_size else max_batch_size
-        inserted_rows = []
-        bulk_return = connection.features.can_return_rows_from_bulk_insert
-        for item in [objs[i: i + batch_size] for i in range(0, len(objs), batch_size)]:
-            if bulk_return and (
-                on_conflict is None or on_conflict == OnConflict.UPDATE
-            ):
-                inserted_rows.extend(
-                    self._insert(
-                        item,
-                        fields=fields,
-                        using=self.db,
-                        on_conflict=on_conflict,
-                        update_fields=update_fields,
-                        unique_fields=unique_fields,
-                        returning_fields=self.model._meta.db_returning_fields,
-                    )
-                )
-            else:
-                self._insert(
-                    item,
-                    fields=fields,
-                    using=self.db,
-                    on_conflict=on_conflict,
-                    update_fields=update_fields,
-                    unique_fields=unique_fields,
-                )
-        return inserted_rows
+        alias = self.db
+        connection = connections[alias]
+        limit = max(connection.ops.bulk_batch_size(fields, objs), 1)
+        size = min(batch_size, limit) if batch_size else limit
+        # Rows come back only where the backend returns them from a multi-row INSERT and
+        # the statement does not skip conflicting rows.
+        returning = None
+        if connection.features.can_return_rows_from_bulk_insert and on_conflict in (
+            None, OnConflict.UPDATE,
+        ):
+            returning = self.model._meta.db_returning_fields
+        returned = []
+        for start in range(0, len(objs), size):
+            rows = self._insert(
+                objs[start:start + size], fields=fields, using=alias,
+                on_conflict=on_conflict, update_fields=update_fields,
+                unique_fields=unique_fields, returning_fields=returning,
+            )
+            if returning is not None:
+                returned.extend(rows)
+        return returned
 
     def _chain(self):
         """A copy ready for another operation (sticky filters carried over)."""
