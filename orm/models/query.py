@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import operator
 from collections import deque
-from itertools import chain, islice
+from itertools import chain, count, islice
 
 from asgiref.sync import sync_to_async
 
@@ -67,25 +67,43 @@ class BaseIterable:
         self.chunked_fetch = chunked_fetch
         self.chunk_size = chunk_size
 
-    async def _async_generator(self):
-        # The sync generator is created here and advanced in a worker thread, one chunk per
-        # hop.
-        sync_generator = self.__iter__()
+    def __aiter__(self):
+        return self._aiterate_in_chunks()
 
-        def next_slice(gen):
-            return list(islice(gen, self.chunk_size))
+    async def _aiterate_in_chunks(self):
+        # The synchronous iteration (query included) runs in the worker thread, one chunk
+        # per hop, so the thread switch is paid per chunk rather than per row.
+        size = self.chunk_size
+        source = []
+
+        def next_chunk():
+            if not source:
+                source.append(iter(self))
+            return list(islice(source[0], size))
 
         while True:
-            chunk = await sync_to_async(next_slice)(sync_generator)
+            chunk = await sync_to_async(next_chunk)()
             for item in chunk:
                 yield item
-            if len(chunk) < self.chunk_size:
-                break
+            if len(chunk) < size:
+                return
 
-    # async iteration: each chunk is produced in a worker thread, so crossing the thread
-    # boundary is paid per chunk, not per row.
-    def __aiter__(self):
-        return self._async_generator()
+
+def _known_related_getters(queryset):
+    """[(relation field, {key: object}, key_of(obj))] for the objects a related manager
+    already knows (e.g. ``author.books.all()`` knows ``author``)."""
+    known = queryset._known_related_objects
+    if not known:
+        return []
+    opts = queryset.model._meta
+    getters = []
+    for field, by_key in known.items():
+        attnames = [
+            field.attname if source == "self" else opts.get_field(source).attname
+            for source in field.from_fields
+        ]
+        getters.append((field, by_key, operator.attrgetter(*attnames)))
+    return getters
 
 
 class ModelIterable(BaseIterable):
@@ -94,49 +112,18 @@ class ModelIterable(BaseIterable):
     def __iter__(self):
         queryset = self.queryset
         db = queryset.db
-        planned = None if self.chunked_fetch else queryset._run_plan("iter")
-        if planned is not None:
-            compiler, results = planned
-        else:
-            compiler = queryset.query.get_compiler(using=db)
-            # Running the query also sets compiler.select, klass_info and annotations, which
-            # are read below.
-            results = compiler.execute_sql(
-                chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size
-            )
-        select, klass_info, annotation_col_map = (
-            compiler.select,
-            compiler.klass_info,
-            compiler.annotation_col_map,
-        )
+        # Running the query also fills compiler.select/klass_info/annotation_col_map.
+        compiler, results = _compile_and_run(queryset, self.chunked_fetch, self.chunk_size, db)
+        klass_info = compiler.klass_info
+        select = compiler.select
         model_cls = klass_info["model"]
-        select_fields = klass_info["select_fields"]
-        model_fields_start, model_fields_end = select_fields[0], select_fields[-1] + 1
-        init_list = tuple(
-            f[0].target.attname for f in select[model_fields_start:model_fields_end]
-        )
+        own_columns = klass_info["select_fields"]
+        start, end = own_columns[0], own_columns[-1] + 1
+        init_list = tuple(entry[0].target.attname for entry in select[start:end])
         related_populators = get_related_populators(klass_info, select, db)
-        known_related_objects = [
-            (
-                field,
-                related_objs,
-                operator.attrgetter(*[
-                    (
-                        field.attname
-                        if from_field == "self"
-                        else queryset.model._meta.get_field(from_field).attname
-                    )
-                    for from_field in field.from_fields
-                ]),
-            )
-            for field, related_objs in queryset._known_related_objects.items()
-        ]
-        simple = (
-            model_fields_start == 0
-            and not related_populators
-            and not annotation_col_map
-            and not known_related_objects
-        )
+        annotations = tuple((compiler.annotation_col_map or {}).items())
+        known = _known_related_getters(queryset)
+        simple = not (start or related_populators or annotations or known)
         entry = compiler._cache_entry
         if simple and entry is not None and not (
             pre_init.has_listeners(model_cls) or post_init.has_listeners(model_cls)
@@ -156,33 +143,24 @@ class ModelIterable(BaseIterable):
         if simple:
             # Each row is exactly one object.
             return map(build, rows)
-        return self._populate(rows, build, model_fields_start, model_fields_end,
-                              related_populators, annotation_col_map, known_related_objects)
+        return self._populate(rows, build, start, end, related_populators, annotations, known)
 
     @staticmethod
-    def _populate(rows, build, start, end, related_populators, annotation_col_map,
-                  known_related_objects):
+    def _populate(rows, build, start, end, related_populators, annotations, known):
         for row in rows:
             obj = build(row[start:end] if start else row)
-            for rel_populator in related_populators:
-                rel_populator.populate(row, obj)
-            if annotation_col_map:
-                for attr_name, col_pos in annotation_col_map.items():
-                    setattr(obj, attr_name, row[col_pos])
-
-            # Add the known related objects to the model.
-            for field, rel_objs, rel_getter in known_related_objects:
-                # Avoid overwriting objects loaded by, e.g., select_related().
+            for populator in related_populators:
+                populator.populate(row, obj)
+            for name, position in annotations:
+                setattr(obj, name, row[position])
+            for field, by_key, key_of in known:
                 if field.is_cached(obj):
-                    continue
-                rel_obj_id = rel_getter(obj)
-                try:
-                    rel_obj = rel_objs[rel_obj_id]
-                except KeyError:
-                    pass  # May happen in qs1 | qs2 scenarios.
-                else:
-                    setattr(obj, field.name, rel_obj)
-
+                    continue  # select_related() already loaded it
+                key = key_of(obj)
+                # A combined queryset (qs1 | qs2) may hold objects the manager does not
+                # know.
+                if key in by_key:
+                    setattr(obj, field.name, by_key[key])
             yield obj
 
 
@@ -267,21 +245,15 @@ class NamedValuesListIterable(ValuesListIterable):
     """Yield a namedtuple for each row."""
 
     def __iter__(self):
-        queryset = self.queryset
-        if queryset._fields:
-            query = queryset._q
-            names = list(dict.fromkeys([*queryset._fields, *query.annotation_select]))
+        requested = self.queryset._fields
+        q = self.queryset._q
+        if requested:
+            names = list(dict.fromkeys(requested + tuple(q.annotation_select)))
         else:
-            query = queryset._q
-            names = [
-                *query.extra_select,
-                *query.values_select,
-                *query.annotation_select,
-            ]
-        tuple_class = create_namedtuple_class(*names)
-        new = tuple.__new__
-        for row in super().__iter__():
-            yield new(tuple_class, row)
+            names = list(chain(q.extra_select, q.values_select, q.annotation_select))
+        row_type = create_namedtuple_class(*names)
+        make = tuple.__new__
+        return (make(row_type, row) for row in super().__iter__())
 
 
 class FlatValuesListIterable(BaseIterable):
@@ -295,13 +267,33 @@ class FlatValuesListIterable(BaseIterable):
                    compiler.results_iter(results))
 
 
-def _compile_and_run(queryset, chunked_fetch, chunk_size):
+_VALUES_LIST_ITERABLES = {
+    "values_list": ValuesListIterable,
+    "flat": FlatValuesListIterable,
+    "named": NamedValuesListIterable,
+}
+
+
+def _compile_and_run(queryset, chunked_fetch, chunk_size, alias=None):
     """(compiler, rows) for a QuerySet: through a statement plan when it has one."""
     planned = None if chunked_fetch else queryset._run_plan("iter")
     if planned is not None:
         return planned
-    compiler = queryset.query.get_compiler(queryset.db)
+    compiler = queryset.query.get_compiler(alias or queryset.db)
     return compiler, compiler.execute_sql(chunked_fetch=chunked_fetch, chunk_size=chunk_size)
+
+
+def _in_worker_thread(name, **marks):
+    """The asynchronous twin of QuerySet method ``name``: the same call, run in a worker
+    thread (the ORM itself is synchronous)."""
+
+    async def twin(self, *args, **kwargs):
+        return await sync_to_async(getattr(self, name))(*args, **kwargs)
+
+    twin.__name__ = twin.__qualname__ = f"a{name}"
+    twin.__doc__ = f"Asynchronous version of {name}()."
+    twin.__dict__.update(marks)
+    return twin
 
 
 class QuerySet(AltersData):
@@ -319,14 +311,18 @@ class QuerySet(AltersData):
         self._payloads = ()
         if query is None and model is None:
             self._query = Query(None)
-        self._result_cache = None
-        self._sticky_filter = False
-        self._for_write = False
-        self._prefetch_related_lookups = ()
-        self._prefetch_done = False
-        self._known_related_objects = {}  # {rel_field: {pk: rel_obj}}
+        # What the results look like: model instances unless values()/values_list().
         self._iterable_class = ModelIterable
         self._fields = None
+        # Evaluation state.
+        self._result_cache = None
+        self._prefetch_related_lookups = ()
+        self._prefetch_done = False
+        self._for_write = False
+        # Objects a related manager already holds: {relation field: {key: object}}.
+        self._known_related_objects = {}
+        # Filter bookkeeping for related managers (see _next_is_sticky()).
+        self._sticky_filter = False
         self._defer_next_filter = False
         self._deferred_filter = None
 
@@ -464,33 +460,30 @@ class QuerySet(AltersData):
                 return None
         return builder(query, origins)
 
+    @classmethod
     def as_manager(cls):
-        # Address the circular dependency between `Queryset` and `Manager`.
-        from reinhardt.orm.models.manager import Manager
+        """A Manager whose methods are this QuerySet class's."""
+        from reinhardt.orm.models.manager import Manager  # manager.py imports this module
 
         manager = Manager.from_queryset(cls)()
         manager._built_with_as_manager = True
         return manager
 
-    as_manager.queryset_only = True
-    as_manager = classmethod(as_manager)
+    as_manager.__func__.queryset_only = True
 
-    ########################
-    # PYTHON MAGIC METHODS #
-    ########################
+    # -- Python protocols ---------------------------------------------------
 
     def __deepcopy__(self, memo):
-        """Don't populate the QuerySet's cache."""
-        obj = self.__class__()
-        for k, v in self.__dict__.items():
-            if k == "_result_cache":
-                obj.__dict__[k] = None
-            else:
-                obj.__dict__[k] = copy.deepcopy(v, memo)
-        return obj
+        """Deep copy everything except the result cache (the copy is unevaluated)."""
+        twin = type(self)()
+        twin.__dict__.update({
+            name: None if name == "_result_cache" else copy.deepcopy(value, memo)
+            for name, value in self.__dict__.items()
+        })
+        return twin
 
     def __getstate__(self):
-        # Force the cache to be fully populated.
+        # Pickles carry the results: evaluate first.
         self._fetch_all()
         return {**self.__dict__, "_reinhardt_version": "0.1"}
 
@@ -499,10 +492,10 @@ class QuerySet(AltersData):
         self.__dict__.update(state)
 
     def __repr__(self):
-        data = list(self[: REPR_OUTPUT_SIZE + 1])
-        if len(data) > REPR_OUTPUT_SIZE:
-            data[-1] = "...(remaining elements truncated)..."
-        return "<%s %r>" % (self.__class__.__name__, data)
+        shown = list(self[:REPR_OUTPUT_SIZE + 1])
+        if len(shown) > REPR_OUTPUT_SIZE:
+            shown[REPR_OUTPUT_SIZE:] = ["...(remaining elements truncated)..."]
+        return f"<{type(self).__name__} {shown!r}>"
 
     def __len__(self):
         self._fetch_all()
@@ -514,13 +507,12 @@ class QuerySet(AltersData):
         return iter(self._result_cache)
 
     def __aiter__(self):
-        # The async generator is built by a synchronous __aiter__.
-        async def generator():
-            await sync_to_async(self._fetch_all)()
-            for item in self._result_cache:
-                yield item
+        return self._aiterate()
 
-        return generator()
+    async def _aiterate(self):
+        await sync_to_async(self._fetch_all)()
+        for obj in self._result_cache:
+            yield obj
 
     def __bool__(self):
         self._fetch_all()
@@ -528,31 +520,27 @@ class QuerySet(AltersData):
 
     def __getitem__(self, k):
         """qs[i] fetches one object, qs[a:b] adds LIMIT/OFFSET (or slices the cache)."""
-        if not isinstance(k, (int, slice)):
+        if isinstance(k, slice):
+            low, high = k.start, k.stop
+            if (low is not None and low < 0) or (high is not None and high < 0):
+                raise ValueError("Negative indexing is not supported.")
+            if self._result_cache is not None:
+                return self._result_cache[k]
+            window = self._sliced(None if low is None else int(low),
+                                  None if high is None else int(high))
+            # A step cannot be expressed in SQL: evaluate and step in Python.
+            return list(window)[::k.step] if k.step else window
+        if not isinstance(k, int):
             raise TypeError(
                 "QuerySet indices must be integers or slices, not %s." % type(k).__name__
             )
-        if (isinstance(k, int) and k < 0) or (
-            isinstance(k, slice)
-            and (
-                (k.start is not None and k.start < 0)
-                or (k.stop is not None and k.stop < 0)
-            )
-        ):
+        if k < 0:
             raise ValueError("Negative indexing is not supported.")
-
         if self._result_cache is not None:
             return self._result_cache[k]
-
-        if isinstance(k, slice):
-            start = int(k.start) if k.start is not None else None
-            stop = int(k.stop) if k.stop is not None else None
-            qs = self._sliced(start, stop)
-            return list(qs)[:: k.step] if k.step else qs
-
-        qs = self._sliced(k, k + 1)
-        qs._fetch_all()
-        return qs._result_cache[0]
+        window = self._sliced(k, k + 1)
+        window._fetch_all()
+        return window._result_cache[0]
 
     def _sliced(self, low, high):
         if self._ops is not None:
@@ -564,136 +552,116 @@ class QuerySet(AltersData):
     def __class_getitem__(cls, *args, **kwargs):
         return cls
 
+    def _filterable(self):
+        """This QuerySet, or (when it can no longer be filtered, e.g. sliced) the objects
+        whose pk is among its results."""
+        if self.query.can_filter():
+            return self
+        return self.model._base_manager.filter(pk__in=self.values("pk"))
+
+    def _merged_with(self, other, connector):
+        result = self._chain()
+        result._merge_known_related_objects(other)
+        result.query.combine(other.query, connector)
+        return result
+
     def __and__(self, other):
         self._check_operator_queryset(other, "&")
         self._merge_sanity_check(other)
-        if isinstance(other, EmptyQuerySet):
-            return other
+        # Intersecting with nothing gives nothing.
+        for operand in (other, self):
+            if isinstance(operand, EmptyQuerySet):
+                return operand
+        return self._merged_with(other, AND)
+
+    def _either(self, other, symbol, connector):
+        self._check_operator_queryset(other, symbol)
+        self._merge_sanity_check(other)
+        # Nothing on one side leaves the other side unchanged.
         if isinstance(self, EmptyQuerySet):
+            return other
+        if isinstance(other, EmptyQuerySet):
             return self
-        combined = self._chain()
-        combined._merge_known_related_objects(other)
-        combined.query.combine(other.query, AND)
-        return combined
+        result = self._filterable()._chain()
+        result._merge_known_related_objects(other)
+        result.query.combine(other._filterable().query, connector)
+        return result
 
     def __or__(self, other):
-        self._check_operator_queryset(other, "|")
-        self._merge_sanity_check(other)
-        if isinstance(self, EmptyQuerySet):
-            return other
-        if isinstance(other, EmptyQuerySet):
-            return self
-        query = (
-            self
-            if self.query.can_filter()
-            else self.model._base_manager.filter(pk__in=self.values("pk"))
-        )
-        combined = query._chain()
-        combined._merge_known_related_objects(other)
-        if not other.query.can_filter():
-            other = other.model._base_manager.filter(pk__in=other.values("pk"))
-        combined.query.combine(other.query, OR)
-        return combined
+        return self._either(other, "|", OR)
 
     def __xor__(self, other):
-        self._check_operator_queryset(other, "^")
-        self._merge_sanity_check(other)
-        if isinstance(self, EmptyQuerySet):
-            return other
-        if isinstance(other, EmptyQuerySet):
-            return self
-        query = (
-            self
-            if self.query.can_filter()
-            else self.model._base_manager.filter(pk__in=self.values("pk"))
-        )
-        combined = query._chain()
-        combined._merge_known_related_objects(other)
-        if not other.query.can_filter():
-            other = other.model._base_manager.filter(pk__in=other.values("pk"))
-        combined.query.combine(other.query, XOR)
-        return combined
+        return self._either(other, "^", XOR)
 
-    ####################################
-    # METHODS THAT DO DATABASE QUERIES #
-    ####################################
+    # -- queries ------------------------------------------------------------
+
+    def _chunked_fetch_allowed(self):
+        settings_dict = connections[self.db].settings_dict
+        return not settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
 
     def _iterator(self, use_chunked_fetch, chunk_size):
-        iterable = self._iterable_class(
-            self,
-            chunked_fetch=use_chunked_fetch,
-            chunk_size=chunk_size or 2000,
-        )
-        if not self._prefetch_related_lookups or chunk_size is None:
-            yield from iterable
+        source = iter(self._iterable_class(
+            self, chunked_fetch=use_chunked_fetch, chunk_size=chunk_size or 2000))
+        lookups = self._prefetch_related_lookups
+        if chunk_size is None or not lookups:
+            yield from source
             return
-
-        iterator = iter(iterable)
-        while results := list(islice(iterator, chunk_size)):
-            prefetch_related_objects(results, *self._prefetch_related_lookups)
-            yield from results
+        # Prefetch per chunk: memory stays bounded by chunk_size.
+        while block := list(islice(source, chunk_size)):
+            prefetch_related_objects(block, *lookups)
+            yield from block
 
     def iterator(self, chunk_size=None):
         """Iterate without caching results, streaming rows in chunks where possible."""
-        if chunk_size is None:
-            if self._prefetch_related_lookups:
-                raise ValueError(
-                    "chunk_size must be provided when using QuerySet.iterator() after "
-                    "prefetch_related()."
-                )
-        elif chunk_size <= 0:
+        if chunk_size is not None and chunk_size <= 0:
             raise ValueError("Chunk size must be strictly positive.")
-        use_chunked_fetch = not connections[self.db].settings_dict.get(
-            "DISABLE_SERVER_SIDE_CURSORS"
-        )
-        return self._iterator(use_chunked_fetch, chunk_size)
+        if chunk_size is None and self._prefetch_related_lookups:
+            raise ValueError(
+                "chunk_size must be provided when using QuerySet.iterator() after "
+                "prefetch_related()."
+            )
+        return self._iterator(self._chunked_fetch_allowed(), chunk_size)
 
     async def aiterator(self, chunk_size=2000):
         """An asynchronous iterator over the results, without caching."""
         if chunk_size <= 0:
             raise ValueError("Chunk size must be strictly positive.")
-        use_chunked_fetch = not connections[self.db].settings_dict.get(
-            "DISABLE_SERVER_SIDE_CURSORS"
-        )
-        iterable = self._iterable_class(
-            self, chunked_fetch=use_chunked_fetch, chunk_size=chunk_size
-        )
-        if self._prefetch_related_lookups:
-            results = []
-
-            async for item in iterable:
-                results.append(item)
-                if len(results) >= chunk_size:
-                    await aprefetch_related_objects(results, *self._prefetch_related_lookups)
-                    for result in results:
-                        yield result
-                    results.clear()
-
-            if results:
-                await aprefetch_related_objects(results, *self._prefetch_related_lookups)
-                for result in results:
-                    yield result
-        else:
-            async for item in iterable:
-                yield item
+        source = self._iterable_class(
+            self, chunked_fetch=self._chunked_fetch_allowed(), chunk_size=chunk_size)
+        lookups = self._prefetch_related_lookups
+        if not lookups:
+            async for obj in source:
+                yield obj
+            return
+        block = []
+        async for obj in source:
+            block.append(obj)
+            if len(block) < chunk_size:
+                continue
+            await aprefetch_related_objects(block, *lookups)
+            for ready in block:
+                yield ready
+            block = []
+        if block:
+            await aprefetch_related_objects(block, *lookups)
+            for ready in block:
+                yield ready
 
     def aggregate(self, *args, **kwargs):
         """A dict of aggregate values (Sum, Count, ...) over the QuerySet."""
         self._validate_values_are_expressions(
             (*args, *kwargs.values()), method_name="aggregate"
         )
-        for arg in args:
-            # An expression without an automatic alias must be given a keyword.
+        for expression in args:
+            # Positional aggregates are named after themselves (e.g. "pages__sum").
             try:
-                arg.default_alias
+                name = expression.default_alias
             except (AttributeError, TypeError):
-                raise TypeError("Complex aggregates require an alias")
-            kwargs[arg.default_alias] = arg
-
+                raise TypeError("Complex aggregates require an alias") from None
+            kwargs[name] = expression
         return self.query.chain().get_aggregation(self.db, kwargs)
 
-    async def aaggregate(self, *args, **kwargs):
-        return await sync_to_async(self.aggregate)(*args, **kwargs)
+    aaggregate = _in_worker_thread("aggregate")
 
     def count(self):
         """The number of objects (len() of the cache if it is already filled)."""
@@ -710,91 +678,81 @@ class QuerySet(AltersData):
             return row[0]
         return self._q.get_count(using=self.db)
 
-    async def acount(self):
-        return await sync_to_async(self.count)()
+    acount = _in_worker_thread("count")
 
     def get(self, *args, **kwargs):
         """The one object matching the filters (DoesNotExist or MultipleObjectsReturned)."""
         if self._ops is not None:
-            clone = self.filter(*args, **kwargs) if args or kwargs else self._chain()
+            candidates = self.filter(*args, **kwargs) if args or kwargs else self._chain()
             if not self._is_sliced():
-                clone = clone.order_by()
-            limit = MAX_GET_RESULTS
-            clone = clone._sliced(None, limit)
+                candidates = candidates.order_by()
+            cap = MAX_GET_RESULTS
         else:
             query = self.query
-            if query.combinator and (args or kwargs):
+            if not query.combinator:
+                candidates = self.filter(*args, **kwargs)
+            elif args or kwargs:
                 raise NotSupportedError(
                     "Calling QuerySet.get(...) with filters after %s() is not supported."
                     % query.combinator
                 )
-            clone = self._chain() if query.combinator else self.filter(*args, **kwargs)
+            else:
+                candidates = self._chain()
             if query.can_filter() and not query.distinct_fields:
-                clone = clone.order_by()
-            limit = None
-            if (
-                not clone.query.select_for_update
-                or connections[clone.db].features.supports_select_for_update_with_limit
-            ):
-                limit = MAX_GET_RESULTS
-                clone = clone._sliced(None, limit)
-        num = len(clone)
-        if num == 1:
-            return clone._result_cache[0]
-        if not num:
-            raise self.model.DoesNotExist(
-                "%s matching query does not exist." % self.model._meta.object_name
-            )
+                candidates = candidates.order_by()  # ordering cannot change the answer
+            # Fetch a few rows only, to say how many matched, unless the backend cannot
+            # lock with a LIMIT.
+            cap = None
+            if not candidates.query.select_for_update or connections[
+                candidates.db
+            ].features.supports_select_for_update_with_limit:
+                cap = MAX_GET_RESULTS
+        if cap is not None:
+            candidates = candidates._sliced(None, cap)
+        found = len(candidates)
+        if found == 1:
+            return candidates._result_cache[0]
+        name = self.model._meta.object_name
+        if not found:
+            raise self.model.DoesNotExist(f"{name} matching query does not exist.")
+        if cap is not None and found >= cap:
+            found = f"more than {cap - 1}"
         raise self.model.MultipleObjectsReturned(
-            "get() returned more than one %s -- it returned %s!"
-            % (
-                self.model._meta.object_name,
-                num if not limit or num < limit else "more than %s" % (limit - 1),
-            )
+            f"get() returned more than one {name} -- it returned {found}!"
         )
 
-    async def aget(self, *args, **kwargs):
-        return await sync_to_async(self.get)(*args, **kwargs)
+    aget = _in_worker_thread("get")
 
     def create(self, **kwargs):
         """Create a new object with the given kwargs, saving it to the database."""
-        reverse_one_to_one_fields = frozenset(kwargs).intersection(
-            self.model._meta._reverse_one_to_one_field_names
-        )
-        if reverse_one_to_one_fields:
+        reverse_one_to_ones = self.model._meta._reverse_one_to_one_field_names
+        unknown = [name for name in kwargs if name in reverse_one_to_ones]
+        if unknown:
             raise ValueError(
-                "The following fields do not exist in this model: %s"
-                % ", ".join(reverse_one_to_one_fields)
+                "The following fields do not exist in this model: %s" % ", ".join(unknown)
             )
-
-        obj = self.model(**kwargs)
         self._for_write = True
+        obj = self.model(**kwargs)
         obj.save(force_insert=True, using=self.db)
         return obj
 
     create.alters_data = True
 
-    async def acreate(self, **kwargs):
-        return await sync_to_async(self.create)(**kwargs)
-
-    acreate.alters_data = True
+    acreate = _in_worker_thread("create", alters_data=True)
 
     def _prepare_for_bulk_create(self, objs):
+        """Fill in what bulk_create() needs before inserting: pk defaults (e.g. uuid4),
+        db_default placeholders, and the ids of related objects."""
         from reinhardt.orm.models.expressions import DatabaseDefault
 
-        opts = self.model._meta
-        pk = opts.pk
-        pk_attname = pk.attname
-        # A pk default (e.g. uuid4) is computed here; an auto pk stays None.
-        pk_needs_value = bool(pk.default) and pk.has_default()
-        relation_fields, db_default_fields = opts._bulk_insert_info
+        pk = self.model._meta.pk
+        fill_pk = bool(pk.default) and pk.has_default()  # an auto pk stays None
+        relation_fields, db_default_fields = self.model._meta._bulk_insert_info
         for obj in objs:
-            if pk_needs_value and getattr(obj, pk_attname) is None:
-                # Populate new PK values.
+            if fill_pk and getattr(obj, pk.attname) is None:
                 obj.pk = pk.get_pk_value_on_save(obj)
             for field in db_default_fields:
-                value = getattr(obj, field.attname)
-                if isinstance(value, DatabaseDefault):
+                if isinstance(getattr(obj, field.attname), DatabaseDefault):
                     setattr(obj, field.attname, field.db_default)
             if relation_fields:
                 obj._prepare_related_fields_for_save(
@@ -803,54 +761,50 @@ class QuerySet(AltersData):
 
     def _check_bulk_create_options(self, ignore_conflicts, update_conflicts, update_fields,
                                    unique_fields):
+        """The OnConflict mode for bulk_create()'s options, after checking them (argument
+        mistakes first, on every backend, then the backend's capabilities)."""
         if ignore_conflicts and update_conflicts:
-            raise ValueError(
-                "ignore_conflicts and update_conflicts are mutually exclusive."
-            )
-        db_features = connections[self.db].features
+            raise ValueError("ignore_conflicts and update_conflicts are mutually exclusive.")
+        features = connections[self.db].features
         if ignore_conflicts:
-            if not db_features.supports_ignore_conflicts:
-                raise db_features.not_supported(
-                    "supports_ignore_conflicts", "bulk_create(ignore_conflicts=True)"
-                )
+            features.require("supports_ignore_conflicts", "bulk_create(ignore_conflicts=True)")
             return OnConflict.IGNORE
-        elif update_conflicts:
-            # Bad arguments are an error on every backend, before any capability check.
-            if not update_fields:
-                raise ValueError(
-                    "Fields that will be updated when a row insertion fails on conflicts "
-                    "must be provided."
-                )
-            if not db_features.supports_update_conflicts:
-                raise db_features.not_supported(
-                    "supports_update_conflicts", "bulk_create(update_conflicts=True)"
-                )
-            if unique_fields and not db_features.supports_update_conflicts_with_target:
-                raise db_features.not_supported(
-                    "supports_update_conflicts_with_target",
-                    "bulk_create(update_conflicts=True, unique_fields=...)",
-                )
-            if not unique_fields and db_features.supports_update_conflicts_with_target:
-                raise ValueError(
-                    "Unique fields that can trigger the upsert must be provided."
-                )
-            # Only concrete, non-key fields can be bulk-updated.
-            if any(not f.concrete or f.many_to_many for f in update_fields):
-                raise ValueError(
-                    "bulk_create() can only be used with concrete fields in update_fields."
-                )
-            if any(f in self.model._meta.pk_fields for f in update_fields):
-                raise ValueError(
-                    "bulk_create() cannot be used with primary keys in update_fields."
-                )
-            if unique_fields:
-                if any(not f.concrete or f.many_to_many for f in unique_fields):
-                    raise ValueError(
-                        "bulk_create() can only be used with concrete fields in "
-                        "unique_fields."
-                    )
-            return OnConflict.UPDATE
-        return None
+        if not update_conflicts:
+            return None
+        if not update_fields:
+            raise ValueError(
+                "Fields that will be updated when a row insertion fails on conflicts "
+                "must be provided."
+            )
+        features.require("supports_update_conflicts", "bulk_create(update_conflicts=True)")
+        targeted = features.supports_update_conflicts_with_target
+        if unique_fields and not targeted:
+            raise features.not_supported(
+                "supports_update_conflicts_with_target",
+                "bulk_create(update_conflicts=True, unique_fields=...)",
+            )
+        if targeted and not unique_fields:
+            raise ValueError("Unique fields that can trigger the upsert must be provided.")
+
+        def all_concrete(fields):
+            return all(f.concrete and not f.many_to_many for f in fields)
+
+        if not all_concrete(update_fields):
+            raise ValueError(
+                "bulk_create() can only be used with concrete fields in update_fields."
+            )
+        if set(self.model._meta.pk_fields).intersection(update_fields):
+            raise ValueError("bulk_create() cannot be used with primary keys in update_fields.")
+        if unique_fields and not all_concrete(unique_fields):
+            raise ValueError(
+                "bulk_create() can only be used with concrete fields in unique_fields."
+            )
+        return OnConflict.UPDATE
+
+    @staticmethod
+    def _check_batch_size(batch_size):
+        if batch_size is not None and batch_size <= 0:
+            raise ValueError("Batch size must be a positive integer.")
 
     def bulk_create(self, objs, batch_size=None, ignore_conflicts=False,
                     update_conflicts=False, update_fields=None, unique_fields=None):
@@ -859,27 +813,22 @@ class QuerySet(AltersData):
         No save() is called and no pre/post_save signals are sent. Primary keys are set on
         the objects where the backend returns them (``can_return_rows_from_bulk_insert``).
         """
-        # Multi-table inheritance needs the parent keys before child rows can be written,
-        # and a multi-row INSERT does not return them everywhere, so bulk_create() refuses
-        # such models. Objects get their keys where the database returns them (RETURNING).
-        if batch_size is not None and batch_size <= 0:
-            raise ValueError("Batch size must be a positive integer.")
-        # A proxy of a multi-table child still spans several tables: compare concrete
-        # models, not the proxy flag.
-        for parent in self.model._meta.all_parents:
-            if parent._meta.concrete_model is not self.model._meta.concrete_model:
-                raise ValueError("Can't bulk create a multi-table inherited model")
+        self._check_batch_size(batch_size)
+        opts = self.model._meta
+        # Parent rows of multi-table inheritance would need their keys before the child
+        # rows can be written, which a multi-row INSERT does not give everywhere. Concrete
+        # models are compared, so a proxy of such a child is refused too.
+        if any(parent._meta.concrete_model is not opts.concrete_model
+               for parent in opts.all_parents):
+            raise ValueError("Can't bulk create a multi-table inherited model")
         if not objs:
             return objs
-        opts = self.model._meta
         if unique_fields:
-            # Primary key is allowed in unique_fields.
-            unique_fields = [
-                self.model._meta.get_field(opts.pk.name if name == "pk" else name)
-                for name in unique_fields
-            ]
+            # "pk" may name the primary key here.
+            unique_fields = [opts.get_field(opts.pk.name if name == "pk" else name)
+                             for name in unique_fields]
         if update_fields:
-            update_fields = [self.model._meta.get_field(name) for name in update_fields]
+            update_fields = [opts.get_field(name) for name in update_fields]
         on_conflict = self._check_bulk_create_options(
             ignore_conflicts, update_conflicts, update_fields, unique_fields,
         )
@@ -920,26 +869,19 @@ class QuerySet(AltersData):
 
     bulk_create.alters_data = True
 
-    async def abulk_create(self, objs, batch_size=None, ignore_conflicts=False,
-                           update_conflicts=False, update_fields=None, unique_fields=None):
-        return await sync_to_async(self.bulk_create)(
-            objs, batch_size, ignore_conflicts, update_conflicts, update_fields, unique_fields,
-        )
-
-    abulk_create.alters_data = True
+    abulk_create = _in_worker_thread("bulk_create", alters_data=True)
 
     def bulk_update(self, objs, fields, batch_size=None):
         """Update ``fields`` of ``objs``: one UPDATE per batch with a CASE per field."""
-        if batch_size is not None and batch_size <= 0:
-            raise ValueError("Batch size must be a positive integer.")
+        self._check_batch_size(batch_size)
         if not fields:
             raise ValueError("Field names must be given to bulk_update().")
         objs = tuple(objs)
-        if not all(obj._is_pk_set() for obj in objs):
+        if any(not obj._is_pk_set() for obj in objs):
             raise ValueError("All bulk_update() objects must have a primary key set.")
         opts = self.model._meta
         fields = [opts.get_field(name) for name in fields]
-        if any(not f.concrete or f.many_to_many for f in fields):
+        if not all(f.concrete and not f.many_to_many for f in fields):
             raise ValueError("bulk_update() can only be used with concrete fields.")
         key_fields = set(opts.pk_fields).union(*(p._meta.pk_fields for p in opts.all_parents))
         if key_fields.intersection(fields):
@@ -990,10 +932,7 @@ class QuerySet(AltersData):
 
     bulk_update.alters_data = True
 
-    async def abulk_update(self, objs, fields, batch_size=None):
-        return await sync_to_async(self.bulk_update)(objs, fields, batch_size)
-
-    abulk_update.alters_data = True
+    abulk_update = _in_worker_thread("bulk_update", alters_data=True)
 
     def get_or_create(self, defaults=None, **kwargs):
         """(object, created): the object matching ``kwargs``, created if missing."""
@@ -1017,10 +956,7 @@ class QuerySet(AltersData):
 
     get_or_create.alters_data = True
 
-    async def aget_or_create(self, defaults=None, **kwargs):
-        return await sync_to_async(self.get_or_create)(defaults=defaults, **kwargs)
-
-    aget_or_create.alters_data = True
+    aget_or_create = _in_worker_thread("get_or_create", alters_data=True)
 
     def update_or_create(self, defaults=None, create_defaults=None, **kwargs):
         """(object, created): update the object matching ``kwargs`` with ``defaults``, or
@@ -1058,12 +994,7 @@ class QuerySet(AltersData):
                 names.update((field.name, field.attname))
         return names
 
-    async def aupdate_or_create(self, defaults=None, create_defaults=None, **kwargs):
-        return await sync_to_async(self.update_or_create)(
-            defaults=defaults, create_defaults=create_defaults, **kwargs,
-        )
-
-    aupdate_or_create.alters_data = True
+    aupdate_or_create = _in_worker_thread("update_or_create", alters_data=True)
 
     def _extract_model_params(self, defaults, **kwargs):
         """The params for create(): ``kwargs`` without lookups, plus ``defaults``."""
@@ -1102,48 +1033,44 @@ class QuerySet(AltersData):
         single.query.add_ordering(*ordering)
         return single.get()
 
-    def earliest(self, *fields):
+    def _refuse_if_sliced(self):
         if self.query.is_sliced:
             raise TypeError("Cannot change a query once a slice has been taken.")
+
+    def earliest(self, *fields):
+        """The first object by ``fields`` (or Meta.get_latest_by)."""
+        self._refuse_if_sliced()
         return self._earliest(*fields)
 
-    async def aearliest(self, *fields):
-        return await sync_to_async(self.earliest)(*fields)
+    aearliest = _in_worker_thread("earliest")
 
     def latest(self, *fields):
         """The last object by ``fields`` (or Meta.get_latest_by)."""
-        if self.query.is_sliced:
-            raise TypeError("Cannot change a query once a slice has been taken.")
+        self._refuse_if_sliced()
         return self.reverse()._earliest(*fields)
 
-    async def alatest(self, *fields):
-        return await sync_to_async(self.latest)(*fields)
+    alatest = _in_worker_thread("latest")
+
+    def _end(self, method, from_the_back):
+        """first()/last(): an unordered QuerySet is ordered by pk for them."""
+        if self.ordered:
+            candidates = self.reverse() if from_the_back else self
+        else:
+            self._check_ordering_first_last_queryset_aggregation(method=method)
+            candidates = self.order_by("-pk" if from_the_back else "pk")
+        return next(iter(candidates[:1]), None)
 
     def first(self):
         """The first object (ordered by pk if the QuerySet is unordered), or None."""
-        if self.ordered:
-            queryset = self
-        else:
-            self._check_ordering_first_last_queryset_aggregation(method="first")
-            queryset = self.order_by("pk")
-        for obj in queryset[:1]:
-            return obj
+        return self._end("first", from_the_back=False)
 
-    async def afirst(self):
-        return await sync_to_async(self.first)()
+    afirst = _in_worker_thread("first")
 
     def last(self):
         """The last object (ordered by pk if the QuerySet is unordered), or None."""
-        if self.ordered:
-            queryset = self.reverse()
-        else:
-            self._check_ordering_first_last_queryset_aggregation(method="last")
-            queryset = self.order_by("-pk")
-        for obj in queryset[:1]:
-            return obj
+        return self._end("last", from_the_back=True)
 
-    async def alast(self):
-        return await sync_to_async(self.last)()
+    alast = _in_worker_thread("last")
 
     def in_bulk(self, id_list=None, *, field_name="pk"):
         """{value of field_name: object} for the given values (or all objects)."""
@@ -1179,18 +1106,19 @@ class QuerySet(AltersData):
         key = opts.pk.name if field_name == "pk" else field_name
         return {getattr(obj, key): obj for obj in found}
 
-    async def ain_bulk(self, id_list=None, *, field_name="pk"):
-        return await sync_to_async(self.in_bulk)(id_list, field_name=field_name)
+    ain_bulk = _in_worker_thread("in_bulk")
 
     def delete(self):
         """Delete the records in the current QuerySet (with their dependents)."""
         self._not_support_combined_queries("delete")
-        if self.query.is_sliced:
-            raise TypeError("Cannot use 'limit' or 'offset' with delete().")
-        if self.query.distinct_fields:
-            raise TypeError("Cannot call delete() after .distinct(*fields).")
-        if self._fields is not None:
-            raise TypeError("Cannot call delete() after .values() or .values_list()")
+        for refused, problem in (
+            (self.query.is_sliced, "Cannot use 'limit' or 'offset' with delete()."),
+            (self.query.distinct_fields, "Cannot call delete() after .distinct(*fields)."),
+            (self._fields is not None,
+             "Cannot call delete() after .values() or .values_list()"),
+        ):
+            if refused:
+                raise TypeError(problem)
         doomed = self._chain()
         # Collect and delete on the write database; locking, joins and ordering do not
         # matter for finding what to delete.
@@ -1207,11 +1135,7 @@ class QuerySet(AltersData):
     delete.alters_data = True
     delete.queryset_only = True
 
-    async def adelete(self):
-        return await sync_to_async(self.delete)()
-
-    adelete.alters_data = True
-    adelete.queryset_only = True
+    adelete = _in_worker_thread("delete", alters_data=True, queryset_only=True)
 
     def _raw_delete(self, using):
         """Delete the matching rows with one query, without signals or cascades."""
@@ -1255,16 +1179,13 @@ class QuerySet(AltersData):
         statement.annotations = {}
         alias = self.db
         with transaction.mark_for_rollback_on_error(using=alias):
-            count = statement.get_compiler(alias).execute_sql(ROW_COUNT)
+            changed = statement.get_compiler(alias).execute_sql(ROW_COUNT)
         self._result_cache = None
-        return count
+        return changed
 
     update.alters_data = True
 
-    async def aupdate(self, **kwargs):
-        return await sync_to_async(self.update)(**kwargs)
-
-    aupdate.alters_data = True
+    aupdate = _in_worker_thread("update", alters_data=True)
 
     def _update(self, values):
         """Update with (field, model, value) triples, skipping value checks (used by
@@ -1289,8 +1210,7 @@ class QuerySet(AltersData):
             return self._q.has_results(using=self.db)
         return planned[1] is not None
 
-    async def aexists(self):
-        return await sync_to_async(self.exists)()
+    aexists = _in_worker_thread("exists")
 
     def contains(self, obj):
         """Whether ``obj`` is in the QuerySet."""
@@ -1311,8 +1231,7 @@ class QuerySet(AltersData):
             return self.filter(pk=obj.pk).exists()
         return obj in self._result_cache
 
-    async def acontains(self, obj):
-        return await sync_to_async(self.contains)(obj)
+    acontains = _in_worker_thread("contains")
 
     def _prefetch_related_objects(self):
         prefetch_related_objects(self._result_cache, *self._prefetch_related_lookups)
@@ -1322,22 +1241,19 @@ class QuerySet(AltersData):
         """The database's plan for this query."""
         return self.query.explain(using=self.db, format=format, **options)
 
-    async def aexplain(self, *, format=None, **options):
-        return await sync_to_async(self.explain)(format=format, **options)
+    aexplain = _in_worker_thread("explain")
 
     ##################################################
     # PUBLIC METHODS THAT RETURN A QUERYSET SUBCLASS #
     ##################################################
 
     def raw(self, raw_query, params=(), translations=None, using=None):
-        if using is None:
-            using = self.db
-        qs = RawQuerySet(
-            raw_query, model=self.model, params=params, translations=translations,
-            using=using,
-        )
-        qs._prefetch_related_lookups = self._prefetch_related_lookups[:]
-        return qs
+        """A RawQuerySet running ``raw_query`` (on this QuerySet's database by default)."""
+        raw_qs = RawQuerySet(raw_query, model=self.model, params=params,
+                             translations=translations,
+                             using=self.db if using is None else using)
+        raw_qs._prefetch_related_lookups = tuple(self._prefetch_related_lookups)
+        return raw_qs
 
     def _values(self, *fields, _kind=None, **expressions):
         if self._ops is not None and not expressions and _kind is not None and all(
@@ -1368,49 +1284,48 @@ class QuerySet(AltersData):
             raise TypeError(
                 "'flat' is not valid when values_list is called with more than one field."
             )
-
-        field_names = {f for f in fields if not hasattr(f, "resolve_expression")}
-        _fields = []
-        expressions = {}
-        counter = 1
-        for field in fields:
-            if hasattr(field, "resolve_expression"):
-                field_id_prefix = getattr(field, "default_alias", field.__class__.__name__.lower())
-                while True:
-                    field_id = field_id_prefix + str(counter)
-                    counter += 1
-                    if field_id not in field_names:
-                        break
-                expressions[field_id] = field
-                _fields.append(field_id)
-            else:
-                _fields.append(field)
-
+        # Expressions given positionally get generated names (stem + running number)
+        # that do not clash with the field names asked for.
+        taken = {item for item in fields if not hasattr(item, "resolve_expression")}
+        numbers = count(1)
+        names, expressions = [], {}
+        for item in fields:
+            if not hasattr(item, "resolve_expression"):
+                names.append(item)
+                continue
+            stem = getattr(item, "default_alias", type(item).__name__.lower())
+            name = f"{stem}{next(numbers)}"
+            while name in taken:
+                name = f"{stem}{next(numbers)}"
+            expressions[name] = item
+            names.append(name)
         kind = "named" if named else "flat" if flat else "values_list"
-        clone = self._values(*_fields, _kind=kind, **expressions)
-        clone._iterable_class = (
-            NamedValuesListIterable
-            if named
-            else FlatValuesListIterable if flat else ValuesListIterable
-        )
+        clone = self._values(*names, _kind=kind, **expressions)
+        clone._iterable_class = _VALUES_LIST_ITERABLES[kind]
         return clone
+
+    @staticmethod
+    def _check_order(order):
+        if order not in ("ASC", "DESC"):
+            raise ValueError("'order' must be either 'ASC' or 'DESC'.")
+
+    def _distinct_truncated(self, field_name, name, truncated, order):
+        """Distinct non-null values of ``truncated`` (named ``name``), sorted by ``order``."""
+        return (
+            self.annotate(**{name: truncated, "plain_field": F(field_name)})
+            .values_list(name, flat=True)
+            .distinct()
+            .filter(plain_field__isnull=False)
+            .order_by(name if order == "ASC" else f"-{name}")
+        )
 
     def dates(self, field_name, kind, order="ASC"):
         """The distinct dates (truncated to ``kind``) of ``field_name``."""
         if kind not in ("year", "month", "week", "day"):
             raise ValueError("'kind' must be one of 'year', 'month', 'week', or 'day'.")
-        if order not in ("ASC", "DESC"):
-            raise ValueError("'order' must be either 'ASC' or 'DESC'.")
-        return (
-            self.annotate(
-                datefield=Trunc(field_name, kind, output_field=DateField()),
-                plain_field=F(field_name),
-            )
-            .values_list("datefield", flat=True)
-            .distinct()
-            .filter(plain_field__isnull=False)
-            .order_by(("-" if order == "DESC" else "") + "datefield")
-        )
+        self._check_order(order)
+        truncated = Trunc(field_name, kind, output_field=DateField())
+        return self._distinct_truncated(field_name, "datefield", truncated, order)
 
     def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
         """The distinct datetimes (truncated to ``kind``, in ``tzinfo``) of ``field_name``."""
@@ -1419,32 +1334,19 @@ class QuerySet(AltersData):
                 "'kind' must be one of 'year', 'month', 'week', 'day', 'hour', 'minute', or "
                 "'second'."
             )
-        if order not in ("ASC", "DESC"):
-            raise ValueError("'order' must be either 'ASC' or 'DESC'.")
-        if settings.USE_TZ:
-            if tzinfo is None:
-                tzinfo = timezone.get_current_timezone()
-        else:
-            tzinfo = None
-        return (
-            self.annotate(
-                datetimefield=Trunc(
-                    field_name, kind, output_field=DateTimeField(), tzinfo=tzinfo,
-                ),
-                plain_field=F(field_name),
-            )
-            .values_list("datetimefield", flat=True)
-            .distinct()
-            .filter(plain_field__isnull=False)
-            .order_by(("-" if order == "DESC" else "") + "datetimefield")
-        )
+        self._check_order(order)
+        if not settings.USE_TZ:
+            tzinfo = None  # naive datetimes: no conversion
+        elif tzinfo is None:
+            tzinfo = timezone.get_current_timezone()
+        truncated = Trunc(field_name, kind, output_field=DateTimeField(), tzinfo=tzinfo)
+        return self._distinct_truncated(field_name, "datetimefield", truncated, order)
 
     def none(self):
         """An empty QuerySet (that runs no query)."""
         clone = self._chain()
         clone.query.set_empty()
         return clone
-
 
     def all(self):
         """A copy of the current QuerySet."""
@@ -1469,68 +1371,62 @@ class QuerySet(AltersData):
                 self._defer_next_filter = False
                 op, items = recorded
                 return self._with_op(op, (items,))
-        clone = self._chain()
-        if self._defer_next_filter:
-            self._defer_next_filter = False
-            clone._deferred_filter = negate, args, kwargs
-        else:
-            clone._filter_or_exclude_inplace(negate, args, kwargs)
-        return clone
+        narrowed = self._chain()
+        if not self._defer_next_filter:
+            narrowed._filter_or_exclude_inplace(negate, args, kwargs)
+            return narrowed
+        # A related manager asked for the filter to be applied when the query is built.
+        self._defer_next_filter = False
+        narrowed._deferred_filter = (negate, args, kwargs)
+        return narrowed
 
     def _filter_or_exclude_inplace(self, negate, args, kwargs):
-        if negate:
-            self.query.add_q(~Q(*args, **kwargs))
-        else:
-            self.query.add_q(Q(*args, **kwargs))
+        condition = Q(*args, **kwargs)
+        self.query.add_q(~condition if negate else condition)
 
     def complex_filter(self, filter_obj):
         """filter() with a Q object or a dict (as limit_choices_to gives)."""
-        if isinstance(filter_obj, Q):
-            clone = self._chain()
-            clone.query.add_q(filter_obj)
-            return clone
-        else:
+        if not isinstance(filter_obj, Q):
             return self._filter_or_exclude(False, args=(), kwargs=filter_obj)
+        clone = self._chain()
+        clone.query.add_q(filter_obj)
+        return clone
 
     def _combinator_query(self, combinator, *other_qs, all=False):
-        clone = self._chain()
-        clone.query.clear_ordering(force=True)
-        clone.query.clear_limits()
-        clone.query.combined_queries = (self.query,) + tuple(
-            qs.query for qs in other_qs
-        )
-        clone.query.combinator = combinator
-        clone.query.combinator_all = all
-        return clone
+        combined = self._chain()
+        statement = combined.query
+        # The parts are combined unordered and unsliced; order_by()/slicing apply to the
+        # combination.
+        statement.clear_ordering(force=True)
+        statement.clear_limits()
+        statement.combined_queries = (self.query, *(part.query for part in other_qs))
+        statement.combinator = combinator
+        statement.combinator_all = all
+        return combined
 
     def union(self, *other_qs, all=False):
         """The union of this QuerySet's rows and the others' (SQL UNION)."""
         connections[self.db].features.require("supports_combinators", "union()")
-        # An empty queryset contributes nothing: combine the others.
-        if isinstance(self, EmptyQuerySet):
-            qs = [q for q in other_qs if not isinstance(q, EmptyQuerySet)]
-            if not qs:
-                return self
-            if len(qs) == 1:
-                return qs[0]
-            return qs[0]._combinator_query("union", *qs[1:], all=all)
-        return self._combinator_query("union", *other_qs, all=all)
+        if not isinstance(self, EmptyQuerySet):
+            return self._combinator_query("union", *other_qs, all=all)
+        # Empty querysets add nothing to a union: combine the rest.
+        rest = [part for part in other_qs if not isinstance(part, EmptyQuerySet)]
+        if not rest:
+            return self
+        head, *tail = rest
+        return head._combinator_query("union", *tail, all=all) if tail else head
 
     def intersection(self, *other_qs):
         """The rows in this QuerySet and in all the others (SQL INTERSECT)."""
         connections[self.db].features.require("supports_combinators", "intersection()")
-        # If any query is an EmptyQuerySet, return it.
-        if isinstance(self, EmptyQuerySet):
-            return self
-        for other in other_qs:
-            if isinstance(other, EmptyQuerySet):
-                return other
+        for part in (self, *other_qs):
+            if isinstance(part, EmptyQuerySet):
+                return part  # intersecting with nothing gives nothing
         return self._combinator_query("intersection", *other_qs)
 
     def difference(self, *other_qs):
         """The rows in this QuerySet and in none of the others (SQL EXCEPT)."""
         connections[self.db].features.require("supports_combinators", "difference()")
-        # If the query is an EmptyQuerySet, return it.
         if isinstance(self, EmptyQuerySet):
             return self
         return self._combinator_query("difference", *other_qs)
@@ -1539,14 +1435,15 @@ class QuerySet(AltersData):
         """Lock the selected rows until the end of the transaction (SELECT ... FOR UPDATE)."""
         if nowait and skip_locked:
             raise ValueError("The nowait option cannot be used with skip_locked.")
-        obj = self._chain()
-        obj._for_write = True
-        obj.query.select_for_update = True
-        obj.query.select_for_update_nowait = nowait
-        obj.query.select_for_update_skip_locked = skip_locked
-        obj.query.select_for_update_of = of
-        obj.query.select_for_no_key_update = no_key
-        return obj
+        locked = self._chain()
+        locked._for_write = True
+        statement = locked.query
+        statement.select_for_update = True
+        statement.select_for_update_nowait = nowait
+        statement.select_for_update_skip_locked = skip_locked
+        statement.select_for_update_of = of
+        statement.select_for_no_key_update = no_key
+        return locked
 
     def select_related(self, *fields):
         """Fetch the named forward relations (all non-null ones if none are named) in the
@@ -1556,19 +1453,16 @@ class QuerySet(AltersData):
             raise TypeError(
                 "Cannot call select_related() after .values() or .values_list()"
             )
-
+        clear = fields == (None,)
         if self._ops is not None and all(type(name) is str or name is None
                                          for name in fields):
-            arg = None if fields == (None,) else (fields or True)
-            return self._with_op(("select_related", arg))
-        obj = self._chain()
-        if fields == (None,):
-            obj.query.select_related = False
-        elif fields:
-            obj.query.add_select_related(fields)
+            return self._with_op(("select_related", None if clear else (fields or True)))
+        clone = self._chain()
+        if clear or not fields:
+            clone.query.select_related = not clear
         else:
-            obj.query.select_related = True
-        return obj
+            clone.query.add_select_related(fields)
+        return clone
 
     def prefetch_related(self, *lookups):
         """Fetch the named relations of all results in one query per relation."""
@@ -1576,16 +1470,16 @@ class QuerySet(AltersData):
         clone = self._chain()
         if lookups == (None,):
             clone._prefetch_related_lookups = ()
-        else:
-            for lookup in lookups:
-                if isinstance(lookup, Prefetch):
-                    lookup = lookup.prefetch_to
-                lookup = lookup.split(LOOKUP_SEP, 1)[0]
-                if self._ops is None and lookup in self.query._filtered_relations:
+            return clone
+        if self._ops is None:
+            filtered = self.query._filtered_relations
+            for item in lookups:
+                path = item.prefetch_to if isinstance(item, Prefetch) else item
+                if path.partition(LOOKUP_SEP)[0] in filtered:
                     raise ValueError(
                         "prefetch_related() is not supported with FilteredRelation."
                     )
-            clone._prefetch_related_lookups = clone._prefetch_related_lookups + lookups
+        clone._prefetch_related_lookups = (*clone._prefetch_related_lookups, *lookups)
         return clone
 
     def annotate(self, *args, **kwargs):
@@ -1600,52 +1494,51 @@ class QuerySet(AltersData):
 
     def _annotate(self, args, kwargs, select=True):
         self._validate_values_are_expressions(
-            args + tuple(kwargs.values()), method_name="annotate"
+            (*args, *kwargs.values()), method_name="annotate"
         )
-        annotations = {}
-        for arg in args:
-            # The default_alias property may raise a TypeError.
+        # Positional expressions are named by their default alias; keywords win.
+        wanted = {}
+        for expression in args:
             try:
-                if arg.default_alias in kwargs:
-                    raise ValueError(
-                        "The named annotation '%s' conflicts with the default name for "
-                        "another annotation." % arg.default_alias
-                    )
+                name = expression.default_alias
             except (AttributeError, TypeError):
                 raise TypeError("Complex annotations require an alias") from None
-            annotations[arg.default_alias] = arg
-        annotations.update(kwargs)
-
-        clone = self._chain()
-        names = self._fields
-        if names is None:
-            names = set(
-                chain.from_iterable(
-                    (field.name, field.attname)
-                    if hasattr(field, "attname")
-                    else (field.name,)
-                    for field in self.model._meta.get_fields()
-                )
-            )
-
-        for alias, annotation in annotations.items():
-            if alias in names:
+            if name in kwargs:
                 raise ValueError(
-                    "The annotation '%s' conflicts with a field on the model." % alias
+                    "The named annotation '%s' conflicts with the default name for "
+                    "another annotation." % name
                 )
-            if isinstance(annotation, FilteredRelation):
-                clone.query.add_filtered_relation(annotation, alias)
-            else:
-                clone.query.add_annotation(annotation, alias, select=select)
-        for alias, annotation in clone.query.annotations.items():
-            if alias in annotations and annotation.contains_aggregate:
-                if clone._fields is None:
-                    clone.query.group_by = True
-                else:
-                    clone.query.set_group_by()
-                break
+            wanted[name] = expression
+        wanted.update(kwargs)
 
-        return clone
+        reserved = self._fields
+        if reserved is None:
+            reserved = set()
+            for field in self.model._meta.get_fields():
+                reserved.add(field.name)
+                if hasattr(field, "attname"):
+                    reserved.add(field.attname)
+        annotated = self._chain()
+        statement = annotated.query
+        for name, expression in wanted.items():
+            if name in reserved:
+                raise ValueError(
+                    "The annotation '%s' conflicts with a field on the model." % name
+                )
+            if isinstance(expression, FilteredRelation):
+                statement.add_filtered_relation(expression, name)
+            else:
+                statement.add_annotation(expression, name, select=select)
+        # A new aggregate groups the rows: by the model (all columns) or by values().
+        if any(
+            name in wanted and expression.contains_aggregate
+            for name, expression in statement.annotations.items()
+        ):
+            if annotated._fields is None:
+                statement.group_by = True
+            else:
+                statement.set_group_by()
+        return annotated
 
     def order_by(self, *field_names):
         """A new QuerySet ordered by ``field_names`` (replacing any previous ordering)."""
@@ -1653,10 +1546,10 @@ class QuerySet(AltersData):
             raise TypeError("Cannot reorder a query once a slice has been taken.")
         if self._ops is not None and all(type(name) is str for name in field_names):
             return self._with_op(("order_by", field_names))
-        obj = self._chain()
-        obj.query.clear_ordering(force=True, clear_default=False)
-        obj.query.add_ordering(*field_names)
-        return obj
+        reordered = self._chain()
+        reordered.query.clear_ordering(force=True, clear_default=False)
+        reordered.query.add_ordering(*field_names)
+        return reordered
 
     def distinct(self, *field_names):
         """Only distinct rows (``field_names``: DISTINCT ON, where supported)."""
@@ -1667,9 +1560,9 @@ class QuerySet(AltersData):
             )
         if self._ops is not None and not field_names:
             return self._with_op(("distinct",))
-        obj = self._chain()
-        obj.query.add_distinct_fields(*field_names)
-        return obj
+        deduplicated = self._chain()
+        deduplicated.query.add_distinct_fields(*field_names)
+        return deduplicated
 
     def extra(self, select=None, where=None, params=None, tables=None, order_by=None,
               select_params=None):
@@ -1685,23 +1578,24 @@ class QuerySet(AltersData):
             raise TypeError("Cannot reverse a query once a slice has been taken.")
         if self._ops is not None:
             return self._with_op(("reverse",))
-        clone = self._chain()
-        clone.query.standard_ordering = not clone.query.standard_ordering
-        return clone
+        flipped = self._chain()
+        flipped.query.standard_ordering ^= True
+        return flipped
 
     def defer(self, *fields):
         """Don't load ``fields`` now (they load on first access)."""
         self._not_support_combined_queries("defer")
         if self._fields is not None:
             raise TypeError("Cannot call defer() after .values() or .values_list()")
+        reset = fields == (None,)  # defer(None) loads everything again
         if self._ops is not None and all(type(name) is str or name is None for name in fields):
-            return self._with_op(("defer", None if fields == (None,) else fields))
-        clone = self._chain()
-        if fields == (None,):
-            clone.query.clear_deferred_loading()
+            return self._with_op(("defer", None if reset else fields))
+        deferring = self._chain()
+        if reset:
+            deferring.query.clear_deferred_loading()
         else:
-            clone.query.add_deferred_loading(fields)
-        return clone
+            deferring.query.add_deferred_loading(fields)
+        return deferring
 
     def only(self, *fields):
         """Load only ``fields`` (and the primary key) now."""
@@ -1711,25 +1605,23 @@ class QuerySet(AltersData):
         if fields == (None,):
             # None (clear the deferred set) only makes sense for defer().
             raise TypeError("Cannot pass None as an argument to only().")
-        for field in fields:
-            field = field.split(LOOKUP_SEP, 1)[0]
-            if self._ops is None and field in self.query._filtered_relations:
-                raise ValueError("only() is not supported with FilteredRelation.")
-        if self._ops is not None and all(type(name) is str for name in fields):
-            return self._with_op(("only", fields))
-        clone = self._chain()
-        clone.query.add_immediate_loading(fields)
-        return clone
+        if self._ops is not None:
+            if all(type(name) is str for name in fields):
+                return self._with_op(("only", fields))
+        elif any(name.partition(LOOKUP_SEP)[0] in self.query._filtered_relations
+                 for name in fields):
+            raise ValueError("only() is not supported with FilteredRelation.")
+        restricted = self._chain()
+        restricted.query.add_immediate_loading(fields)
+        return restricted
 
     def using(self, alias):
         """Run the query on the database ``alias``."""
-        clone = self._chain()
-        clone._db = alias
-        return clone
+        routed = self._chain()
+        routed._db = alias
+        return routed
 
-    ###################################
-    # PUBLIC INTROSPECTION ATTRIBUTES #
-    ###################################
+    # -- introspection ------------------------------------------------------
 
     @property
     def ordered(self):
@@ -1742,29 +1634,22 @@ class QuerySet(AltersData):
             return bool(self.model._meta.ordering)
         if isinstance(self, EmptyQuerySet):
             return True
-        query = self._q
-        if query.extra_order_by or query.order_by:
+        q = self._q
+        if q.order_by or q.extra_order_by:
             return True
-        elif (
-            query.default_ordering
-            and query.get_meta().ordering
-            # Meta.ordering is not applied to grouped queries.
-            and not query.group_by
-        ):
-            return True
-        else:
-            return False
+        # Otherwise Meta.ordering decides, unless turned off or the query is grouped
+        # (grouped queries ignore Meta.ordering).
+        return bool(q.default_ordering and not q.group_by and q.get_meta().ordering)
 
     @property
     def db(self):
         """The alias this queryset reads from (or writes to) when evaluated."""
-        if self._for_write:
-            return self._db or router.db_for_write(self.model, **self._hints)
-        return self._db or router.db_for_read(self.model, **self._hints)
+        if self._db:
+            return self._db
+        pick = router.db_for_write if self._for_write else router.db_for_read
+        return pick(self.model, **self._hints)
 
-    ###################
-    # PRIVATE METHODS #
-    ###################
+    # -- internals ----------------------------------------------------------
 
     def _insert(self, objs, fields, returning_fields=None, raw=False, using=None,
                 on_conflict=None, update_fields=None, unique_fields=None):
@@ -1806,11 +1691,12 @@ class QuerySet(AltersData):
 
     def _chain(self):
         """A copy ready for another operation (sticky filters carried over)."""
-        obj = self._clone()
-        if obj._sticky_filter:
-            obj.query.filter_is_sticky = True
-            obj._sticky_filter = False
-        return obj
+        successor = self._clone()
+        if successor._sticky_filter:
+            # Hand the stickiness to the query once; later copies are ordinary.
+            successor._sticky_filter = False
+            successor.query.filter_is_sticky = True
+        return successor
 
     def _clone(self):
         """A lightweight copy: the query is cloned (or the recorded ops shared), the result
@@ -1830,8 +1716,8 @@ class QuerySet(AltersData):
 
     def _fetch_all(self):
         if self._result_cache is None:
-            self._result_cache = list(self._iterable_class(self))
-        if self._prefetch_related_lookups and not self._prefetch_done:
+            self._result_cache = [*self._iterable_class(self)]
+        if not self._prefetch_done and self._prefetch_related_lookups:
             self._prefetch_related_objects()
 
     def _next_is_sticky(self):
@@ -1841,10 +1727,12 @@ class QuerySet(AltersData):
 
     def _merge_sanity_check(self, other):
         """Check that two QuerySet classes may be merged."""
-        if self._fields is not None and (
-            set(self.query.values_select) != set(other.query.values_select)
-            or set(self.query.extra_select) != set(other.query.extra_select)
-            or set(self.query.annotation_select) != set(other.query.annotation_select)
+        if self._fields is None:
+            return
+        mine, theirs = self.query, other.query
+        if any(
+            set(getattr(mine, part)) != set(getattr(theirs, part))
+            for part in ("values_select", "extra_select", "annotation_select")
         ):
             raise TypeError(
                 "Merging '%s' classes must involve the same values in each case."
@@ -1853,8 +1741,12 @@ class QuerySet(AltersData):
 
     def _merge_known_related_objects(self, other):
         """Known related objects of both querysets, kept when they are combined."""
-        for field, objects in other._known_related_objects.items():
-            self._known_related_objects.setdefault(field, {}).update(objects)
+        mine = self._known_related_objects
+        for field, by_key in other._known_related_objects.items():
+            if field in mine:
+                mine[field].update(by_key)
+            else:
+                mine[field] = dict(by_key)
 
     def resolve_expression(self, *args, **kwargs):
         # How many columns a subquery may select is the lookup's business (``in`` wants one).
@@ -1874,20 +1766,19 @@ class QuerySet(AltersData):
 
     @staticmethod
     def _validate_values_are_expressions(values, method_name):
-        invalid_args = sorted(
-            str(arg) for arg in values if not hasattr(arg, "resolve_expression")
-        )
-        if invalid_args:
+        rejected = [str(v) for v in values if not hasattr(v, "resolve_expression")]
+        if rejected:
             raise TypeError(
-                "QuerySet.%s() received non-expression(s): %s."
-                % (method_name, ", ".join(invalid_args))
+                f"QuerySet.{method_name}() received non-expression(s): "
+                f"{', '.join(sorted(rejected))}."
             )
 
     def _not_support_combined_queries(self, operation_name):
-        if self._combinator():
+        combinator = self._combinator()
+        if combinator:
             raise NotSupportedError(
-                "Calling QuerySet.%s() after %s() is not supported."
-                % (operation_name, self.query.combinator)
+                f"Calling QuerySet.{operation_name}() after {combinator}() "
+                "is not supported."
             )
 
     def _check_operator_queryset(self, other, operator_):
@@ -1895,9 +1786,9 @@ class QuerySet(AltersData):
             raise TypeError(f"Cannot use {operator_} operator with combined queryset.")
 
     def _check_ordering_first_last_queryset_aggregation(self, method):
-        if isinstance(self.query.group_by, tuple) and not any(
-            col.output_field is self.model._meta.pk for col in self.query.group_by
-        ):
+        grouping = self.query.group_by
+        pk = self.model._meta.pk
+        if isinstance(grouping, tuple) and all(col.output_field is not pk for col in grouping):
             raise TypeError(
                 f"Cannot use QuerySet.{method}() on an unordered queryset performing "
                 f"aggregation. Add an ordering with order_by()."
@@ -1906,11 +1797,9 @@ class QuerySet(AltersData):
 
 class InstanceCheckMeta(type):
     def __instancecheck__(self, instance):
-        return (
-            isinstance(instance, QuerySet)
-            and instance._ops is None
-            and instance.query.is_empty()
-        )
+        if not isinstance(instance, QuerySet) or instance._ops is not None:
+            return False
+        return instance.query.is_empty()
 
 
 class EmptyQuerySet(metaclass=InstanceCheckMeta):
