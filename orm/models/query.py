@@ -724,7 +724,7 @@ class QuerySet(AltersData):
     aget = _in_worker_thread("get")
 
     def create(self, **kwargs):
-        """Create a new object with the given kwargs, saving it to the database."""
+        """Build a model instance from ``kwargs``, INSERT it and return it."""
         reverse_one_to_ones = self.model._meta._reverse_one_to_one_field_names
         unknown = [name for name in kwargs if name in reverse_one_to_ones]
         if unknown:
