@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 import operator
-from itertools import chain, islice
+from collections import deque
+from itertools import chain, count, islice
 
 from asgiref.sync import sync_to_async
 
@@ -66,25 +67,43 @@ class BaseIterable:
         self.chunked_fetch = chunked_fetch
         self.chunk_size = chunk_size
 
-    async def _async_generator(self):
-        # The sync generator is created here and advanced in a worker thread, one chunk per
-        # hop.
-        sync_generator = self.__iter__()
+    def __aiter__(self):
+        return self._aiterate_in_chunks()
 
-        def next_slice(gen):
-            return list(islice(gen, self.chunk_size))
+    async def _aiterate_in_chunks(self):
+        # The synchronous iteration (query included) runs in the worker thread, one chunk
+        # per hop, so the thread switch is paid per chunk rather than per row.
+        size = self.chunk_size
+        source = []
+
+        def next_chunk():
+            if not source:
+                source.append(iter(self))
+            return list(islice(source[0], size))
 
         while True:
-            chunk = await sync_to_async(next_slice)(sync_generator)
+            chunk = await sync_to_async(next_chunk)()
             for item in chunk:
                 yield item
-            if len(chunk) < self.chunk_size:
-                break
+            if len(chunk) < size:
+                return
 
-    # async iteration: each chunk is produced in a worker thread, so crossing the thread
-    # boundary is paid per chunk, not per row.
-    def __aiter__(self):
-        return self._async_generator()
+
+def _known_related_getters(queryset):
+    """[(relation field, {key: object}, key_of(obj))] for the objects a related manager
+    already knows (e.g. ``author.books.all()`` knows ``author``)."""
+    known = queryset._known_related_objects
+    if not known:
+        return []
+    opts = queryset.model._meta
+    getters = []
+    for field, by_key in known.items():
+        attnames = [
+            field.attname if source == "self" else opts.get_field(source).attname
+            for source in field.from_fields
+        ]
+        getters.append((field, by_key, operator.attrgetter(*attnames)))
+    return getters
 
 
 class ModelIterable(BaseIterable):
@@ -93,49 +112,18 @@ class ModelIterable(BaseIterable):
     def __iter__(self):
         queryset = self.queryset
         db = queryset.db
-        planned = None if self.chunked_fetch else queryset._run_plan("iter")
-        if planned is not None:
-            compiler, results = planned
-        else:
-            compiler = queryset.query.get_compiler(using=db)
-            # Running the query also sets compiler.select, klass_info and annotations, which
-            # are read below.
-            results = compiler.execute_sql(
-                chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size
-            )
-        select, klass_info, annotation_col_map = (
-            compiler.select,
-            compiler.klass_info,
-            compiler.annotation_col_map,
-        )
+        # Running the query also fills compiler.select/klass_info/annotation_col_map.
+        compiler, results = _compile_and_run(queryset, self.chunked_fetch, self.chunk_size, db)
+        klass_info = compiler.klass_info
+        select = compiler.select
         model_cls = klass_info["model"]
-        select_fields = klass_info["select_fields"]
-        model_fields_start, model_fields_end = select_fields[0], select_fields[-1] + 1
-        init_list = tuple(
-            f[0].target.attname for f in select[model_fields_start:model_fields_end]
-        )
+        own_columns = klass_info["select_fields"]
+        start, end = own_columns[0], own_columns[-1] + 1
+        init_list = tuple(entry[0].target.attname for entry in select[start:end])
         related_populators = get_related_populators(klass_info, select, db)
-        known_related_objects = [
-            (
-                field,
-                related_objs,
-                operator.attrgetter(*[
-                    (
-                        field.attname
-                        if from_field == "self"
-                        else queryset.model._meta.get_field(from_field).attname
-                    )
-                    for from_field in field.from_fields
-                ]),
-            )
-            for field, related_objs in queryset._known_related_objects.items()
-        ]
-        simple = (
-            model_fields_start == 0
-            and not related_populators
-            and not annotation_col_map
-            and not known_related_objects
-        )
+        annotations = tuple((compiler.annotation_col_map or {}).items())
+        known = _known_related_getters(queryset)
+        simple = not (start or related_populators or annotations or known)
         entry = compiler._cache_entry
         if simple and entry is not None and not (
             pre_init.has_listeners(model_cls) or post_init.has_listeners(model_cls)
@@ -155,77 +143,58 @@ class ModelIterable(BaseIterable):
         if simple:
             # Each row is exactly one object.
             return map(build, rows)
-        return self._populate(rows, build, model_fields_start, model_fields_end,
-                              related_populators, annotation_col_map, known_related_objects)
+        return self._populate(rows, build, start, end, related_populators, annotations, known)
 
     @staticmethod
-    def _populate(rows, build, start, end, related_populators, annotation_col_map,
-                  known_related_objects):
+    def _populate(rows, build, start, end, related_populators, annotations, known):
         for row in rows:
             obj = build(row[start:end] if start else row)
-            for rel_populator in related_populators:
-                rel_populator.populate(row, obj)
-            if annotation_col_map:
-                for attr_name, col_pos in annotation_col_map.items():
-                    setattr(obj, attr_name, row[col_pos])
-
-            # Add the known related objects to the model.
-            for field, rel_objs, rel_getter in known_related_objects:
-                # Avoid overwriting objects loaded by, e.g., select_related().
+            for populator in related_populators:
+                populator.populate(row, obj)
+            for name, position in annotations:
+                setattr(obj, name, row[position])
+            for field, by_key, key_of in known:
                 if field.is_cached(obj):
-                    continue
-                rel_obj_id = rel_getter(obj)
-                try:
-                    rel_obj = rel_objs[rel_obj_id]
-                except KeyError:
-                    pass  # May happen in qs1 | qs2 scenarios.
-                else:
-                    setattr(obj, field.name, rel_obj)
-
+                    continue  # select_related() already loaded it
+                key = key_of(obj)
+                # A combined queryset (qs1 | qs2) may hold objects the manager does not
+                # know.
+                if key in by_key:
+                    setattr(obj, field.name, by_key[key])
             yield obj
 
 
 class RawModelIterable(BaseIterable):
-    """Yield model instances for each row of a raw SQL query."""
+    """Model instances built from the rows of a RawQuerySet."""
 
     def __iter__(self):
-        db = self.queryset.db
-        query = self.queryset.query
-        connection = connections[db]
-        compiler = connection.compiler(Query(self.queryset.model))
-        query_iterator = iter(query)
-
+        raw = self.queryset
+        alias = raw.db
+        model = raw.model
+        rows = iter(raw.query)
         try:
-            (
-                model_init_names,
-                model_init_pos,
-                annotation_fields,
-            ) = self.queryset.resolve_model_init_order()
-            model_cls = self.queryset.model
-            if any(
-                f.attname not in model_init_names for f in model_cls._meta.pk_fields
-            ):
-                raise exceptions.FieldDoesNotExist(
-                    "Raw query must include the primary key"
-                )
-            fields = [self.queryset.model_fields.get(c) for c in self.queryset.columns]
-            converters = compiler.get_converters([
-                f.get_col(f.model._meta.db_table) if f else None for f in fields
-            ])
+            names, positions, extras = raw.resolve_model_init_order()
+            if set(f.attname for f in model._meta.pk_fields).difference(names):
+                raise exceptions.FieldDoesNotExist("Raw query must include the primary key")
+            by_column = raw.model_fields
+            cols = [
+                field.get_col(field.model._meta.db_table) if field else None
+                for field in (by_column.get(name) for name in raw.columns)
+            ]
+            compiler = connections[alias].compiler(Query(model))
+            converters = compiler.get_converters(cols)
             if converters:
-                query_iterator = compiler.apply_converters(query_iterator, converters)
-            for values in query_iterator:
-                # Associate fields to values
-                model_init_values = [values[pos] for pos in model_init_pos]
-                instance = model_cls.from_db(db, model_init_names, model_init_values)
-                if annotation_fields:
-                    for column, pos in annotation_fields:
-                        setattr(instance, column, values[pos])
-                yield instance
+                rows = compiler.apply_converters(rows, converters)
+            from_db = model.from_db
+            for row in rows:
+                obj = from_db(alias, names, [row[i] for i in positions])
+                for attr, i in extras:
+                    setattr(obj, attr, row[i])
+                yield obj
         finally:
-            # A raw query with its own cursor closes it once read.
-            if hasattr(query, "cursor") and query.cursor:
-                query.cursor.close()
+            cursor = getattr(raw.query, "cursor", None)
+            if cursor:
+                cursor.close()
 
 
 class ValuesIterable(BaseIterable):
@@ -276,21 +245,15 @@ class NamedValuesListIterable(ValuesListIterable):
     """Yield a namedtuple for each row."""
 
     def __iter__(self):
-        queryset = self.queryset
-        if queryset._fields:
-            query = queryset._q
-            names = list(dict.fromkeys([*queryset._fields, *query.annotation_select]))
+        requested = self.queryset._fields
+        q = self.queryset._q
+        if requested:
+            names = list(dict.fromkeys(requested + tuple(q.annotation_select)))
         else:
-            query = queryset._q
-            names = [
-                *query.extra_select,
-                *query.values_select,
-                *query.annotation_select,
-            ]
-        tuple_class = create_namedtuple_class(*names)
-        new = tuple.__new__
-        for row in super().__iter__():
-            yield new(tuple_class, row)
+            names = list(chain(q.extra_select, q.values_select, q.annotation_select))
+        row_type = create_namedtuple_class(*names)
+        make = tuple.__new__
+        return (make(row_type, row) for row in super().__iter__())
 
 
 class FlatValuesListIterable(BaseIterable):
@@ -304,13 +267,33 @@ class FlatValuesListIterable(BaseIterable):
                    compiler.results_iter(results))
 
 
-def _compile_and_run(queryset, chunked_fetch, chunk_size):
+_VALUES_LIST_ITERABLES = {
+    "values_list": ValuesListIterable,
+    "flat": FlatValuesListIterable,
+    "named": NamedValuesListIterable,
+}
+
+
+def _compile_and_run(queryset, chunked_fetch, chunk_size, alias=None):
     """(compiler, rows) for a QuerySet: through a statement plan when it has one."""
     planned = None if chunked_fetch else queryset._run_plan("iter")
     if planned is not None:
         return planned
-    compiler = queryset.query.get_compiler(queryset.db)
+    compiler = queryset.query.get_compiler(alias or queryset.db)
     return compiler, compiler.execute_sql(chunked_fetch=chunked_fetch, chunk_size=chunk_size)
+
+
+def _in_worker_thread(name, **marks):
+    """The asynchronous twin of QuerySet method ``name``: the same call, run in a worker
+    thread (the ORM itself is synchronous)."""
+
+    async def twin(self, *args, **kwargs):
+        return await sync_to_async(getattr(self, name))(*args, **kwargs)
+
+    twin.__name__ = twin.__qualname__ = f"a{name}"
+    twin.__doc__ = f"Asynchronous version of {name}()."
+    twin.__dict__.update(marks)
+    return twin
 
 
 class QuerySet(AltersData):
@@ -328,14 +311,18 @@ class QuerySet(AltersData):
         self._payloads = ()
         if query is None and model is None:
             self._query = Query(None)
-        self._result_cache = None
-        self._sticky_filter = False
-        self._for_write = False
-        self._prefetch_related_lookups = ()
-        self._prefetch_done = False
-        self._known_related_objects = {}  # {rel_field: {pk: rel_obj}}
+        # What the results look like: model instances unless values()/values_list().
         self._iterable_class = ModelIterable
         self._fields = None
+        # Evaluation state.
+        self._result_cache = None
+        self._prefetch_related_lookups = ()
+        self._prefetch_done = False
+        self._for_write = False
+        # Objects a related manager already holds: {relation field: {key: object}}.
+        self._known_related_objects = {}
+        # Filter bookkeeping for related managers (see _next_is_sticky()).
+        self._sticky_filter = False
         self._defer_next_filter = False
         self._deferred_filter = None
 
@@ -473,33 +460,30 @@ class QuerySet(AltersData):
                 return None
         return builder(query, origins)
 
+    @classmethod
     def as_manager(cls):
-        # Address the circular dependency between `Queryset` and `Manager`.
-        from reinhardt.orm.models.manager import Manager
+        """A Manager whose methods are this QuerySet class's."""
+        from reinhardt.orm.models.manager import Manager  # manager.py imports this module
 
         manager = Manager.from_queryset(cls)()
         manager._built_with_as_manager = True
         return manager
 
-    as_manager.queryset_only = True
-    as_manager = classmethod(as_manager)
+    as_manager.__func__.queryset_only = True
 
-    ########################
-    # PYTHON MAGIC METHODS #
-    ########################
+    # -- Python protocols ---------------------------------------------------
 
     def __deepcopy__(self, memo):
-        """Don't populate the QuerySet's cache."""
-        obj = self.__class__()
-        for k, v in self.__dict__.items():
-            if k == "_result_cache":
-                obj.__dict__[k] = None
-            else:
-                obj.__dict__[k] = copy.deepcopy(v, memo)
-        return obj
+        """Deep copy everything except the result cache (the copy is unevaluated)."""
+        twin = type(self)()
+        twin.__dict__.update({
+            name: None if name == "_result_cache" else copy.deepcopy(value, memo)
+            for name, value in self.__dict__.items()
+        })
+        return twin
 
     def __getstate__(self):
-        # Force the cache to be fully populated.
+        # Pickles carry the results: evaluate first.
         self._fetch_all()
         return {**self.__dict__, "_reinhardt_version": "0.1"}
 
@@ -508,10 +492,10 @@ class QuerySet(AltersData):
         self.__dict__.update(state)
 
     def __repr__(self):
-        data = list(self[: REPR_OUTPUT_SIZE + 1])
-        if len(data) > REPR_OUTPUT_SIZE:
-            data[-1] = "...(remaining elements truncated)..."
-        return "<%s %r>" % (self.__class__.__name__, data)
+        shown = list(self[:REPR_OUTPUT_SIZE + 1])
+        if len(shown) > REPR_OUTPUT_SIZE:
+            shown[REPR_OUTPUT_SIZE:] = ["...(remaining elements truncated)..."]
+        return f"<{type(self).__name__} {shown!r}>"
 
     def __len__(self):
         self._fetch_all()
@@ -523,13 +507,12 @@ class QuerySet(AltersData):
         return iter(self._result_cache)
 
     def __aiter__(self):
-        # The async generator is built by a synchronous __aiter__.
-        async def generator():
-            await sync_to_async(self._fetch_all)()
-            for item in self._result_cache:
-                yield item
+        return self._aiterate()
 
-        return generator()
+    async def _aiterate(self):
+        await sync_to_async(self._fetch_all)()
+        for obj in self._result_cache:
+            yield obj
 
     def __bool__(self):
         self._fetch_all()
@@ -537,31 +520,27 @@ class QuerySet(AltersData):
 
     def __getitem__(self, k):
         """qs[i] fetches one object, qs[a:b] adds LIMIT/OFFSET (or slices the cache)."""
-        if not isinstance(k, (int, slice)):
+        if isinstance(k, slice):
+            low, high = k.start, k.stop
+            if (low is not None and low < 0) or (high is not None and high < 0):
+                raise ValueError("Negative indexing is not supported.")
+            if self._result_cache is not None:
+                return self._result_cache[k]
+            window = self._sliced(None if low is None else int(low),
+                                  None if high is None else int(high))
+            # A step cannot be expressed in SQL: evaluate and step in Python.
+            return list(window)[::k.step] if k.step else window
+        if not isinstance(k, int):
             raise TypeError(
                 "QuerySet indices must be integers or slices, not %s." % type(k).__name__
             )
-        if (isinstance(k, int) and k < 0) or (
-            isinstance(k, slice)
-            and (
-                (k.start is not None and k.start < 0)
-                or (k.stop is not None and k.stop < 0)
-            )
-        ):
+        if k < 0:
             raise ValueError("Negative indexing is not supported.")
-
         if self._result_cache is not None:
             return self._result_cache[k]
-
-        if isinstance(k, slice):
-            start = int(k.start) if k.start is not None else None
-            stop = int(k.stop) if k.stop is not None else None
-            qs = self._sliced(start, stop)
-            return list(qs)[:: k.step] if k.step else qs
-
-        qs = self._sliced(k, k + 1)
-        qs._fetch_all()
-        return qs._result_cache[0]
+        window = self._sliced(k, k + 1)
+        window._fetch_all()
+        return window._result_cache[0]
 
     def _sliced(self, low, high):
         if self._ops is not None:
@@ -573,136 +552,116 @@ class QuerySet(AltersData):
     def __class_getitem__(cls, *args, **kwargs):
         return cls
 
+    def _filterable(self):
+        """This QuerySet, or (when it can no longer be filtered, e.g. sliced) the objects
+        whose pk is among its results."""
+        if self.query.can_filter():
+            return self
+        return self.model._base_manager.filter(pk__in=self.values("pk"))
+
+    def _merged_with(self, other, connector):
+        result = self._chain()
+        result._merge_known_related_objects(other)
+        result.query.combine(other.query, connector)
+        return result
+
     def __and__(self, other):
         self._check_operator_queryset(other, "&")
         self._merge_sanity_check(other)
-        if isinstance(other, EmptyQuerySet):
-            return other
+        # Intersecting with nothing gives nothing.
+        for operand in (other, self):
+            if isinstance(operand, EmptyQuerySet):
+                return operand
+        return self._merged_with(other, AND)
+
+    def _either(self, other, symbol, connector):
+        self._check_operator_queryset(other, symbol)
+        self._merge_sanity_check(other)
+        # Nothing on one side leaves the other side unchanged.
         if isinstance(self, EmptyQuerySet):
+            return other
+        if isinstance(other, EmptyQuerySet):
             return self
-        combined = self._chain()
-        combined._merge_known_related_objects(other)
-        combined.query.combine(other.query, AND)
-        return combined
+        result = self._filterable()._chain()
+        result._merge_known_related_objects(other)
+        result.query.combine(other._filterable().query, connector)
+        return result
 
     def __or__(self, other):
-        self._check_operator_queryset(other, "|")
-        self._merge_sanity_check(other)
-        if isinstance(self, EmptyQuerySet):
-            return other
-        if isinstance(other, EmptyQuerySet):
-            return self
-        query = (
-            self
-            if self.query.can_filter()
-            else self.model._base_manager.filter(pk__in=self.values("pk"))
-        )
-        combined = query._chain()
-        combined._merge_known_related_objects(other)
-        if not other.query.can_filter():
-            other = other.model._base_manager.filter(pk__in=other.values("pk"))
-        combined.query.combine(other.query, OR)
-        return combined
+        return self._either(other, "|", OR)
 
     def __xor__(self, other):
-        self._check_operator_queryset(other, "^")
-        self._merge_sanity_check(other)
-        if isinstance(self, EmptyQuerySet):
-            return other
-        if isinstance(other, EmptyQuerySet):
-            return self
-        query = (
-            self
-            if self.query.can_filter()
-            else self.model._base_manager.filter(pk__in=self.values("pk"))
-        )
-        combined = query._chain()
-        combined._merge_known_related_objects(other)
-        if not other.query.can_filter():
-            other = other.model._base_manager.filter(pk__in=other.values("pk"))
-        combined.query.combine(other.query, XOR)
-        return combined
+        return self._either(other, "^", XOR)
 
-    ####################################
-    # METHODS THAT DO DATABASE QUERIES #
-    ####################################
+    # -- queries ------------------------------------------------------------
+
+    def _chunked_fetch_allowed(self):
+        settings_dict = connections[self.db].settings_dict
+        return not settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
 
     def _iterator(self, use_chunked_fetch, chunk_size):
-        iterable = self._iterable_class(
-            self,
-            chunked_fetch=use_chunked_fetch,
-            chunk_size=chunk_size or 2000,
-        )
-        if not self._prefetch_related_lookups or chunk_size is None:
-            yield from iterable
+        source = iter(self._iterable_class(
+            self, chunked_fetch=use_chunked_fetch, chunk_size=chunk_size or 2000))
+        lookups = self._prefetch_related_lookups
+        if chunk_size is None or not lookups:
+            yield from source
             return
-
-        iterator = iter(iterable)
-        while results := list(islice(iterator, chunk_size)):
-            prefetch_related_objects(results, *self._prefetch_related_lookups)
-            yield from results
+        # Prefetch per chunk: memory stays bounded by chunk_size.
+        while block := list(islice(source, chunk_size)):
+            prefetch_related_objects(block, *lookups)
+            yield from block
 
     def iterator(self, chunk_size=None):
         """Iterate without caching results, streaming rows in chunks where possible."""
-        if chunk_size is None:
-            if self._prefetch_related_lookups:
-                raise ValueError(
-                    "chunk_size must be provided when using QuerySet.iterator() after "
-                    "prefetch_related()."
-                )
-        elif chunk_size <= 0:
+        if chunk_size is not None and chunk_size <= 0:
             raise ValueError("Chunk size must be strictly positive.")
-        use_chunked_fetch = not connections[self.db].settings_dict.get(
-            "DISABLE_SERVER_SIDE_CURSORS"
-        )
-        return self._iterator(use_chunked_fetch, chunk_size)
+        if chunk_size is None and self._prefetch_related_lookups:
+            raise ValueError(
+                "chunk_size must be provided when using QuerySet.iterator() after "
+                "prefetch_related()."
+            )
+        return self._iterator(self._chunked_fetch_allowed(), chunk_size)
 
     async def aiterator(self, chunk_size=2000):
         """An asynchronous iterator over the results, without caching."""
         if chunk_size <= 0:
             raise ValueError("Chunk size must be strictly positive.")
-        use_chunked_fetch = not connections[self.db].settings_dict.get(
-            "DISABLE_SERVER_SIDE_CURSORS"
-        )
-        iterable = self._iterable_class(
-            self, chunked_fetch=use_chunked_fetch, chunk_size=chunk_size
-        )
-        if self._prefetch_related_lookups:
-            results = []
-
-            async for item in iterable:
-                results.append(item)
-                if len(results) >= chunk_size:
-                    await aprefetch_related_objects(results, *self._prefetch_related_lookups)
-                    for result in results:
-                        yield result
-                    results.clear()
-
-            if results:
-                await aprefetch_related_objects(results, *self._prefetch_related_lookups)
-                for result in results:
-                    yield result
-        else:
-            async for item in iterable:
-                yield item
+        source = self._iterable_class(
+            self, chunked_fetch=self._chunked_fetch_allowed(), chunk_size=chunk_size)
+        lookups = self._prefetch_related_lookups
+        if not lookups:
+            async for obj in source:
+                yield obj
+            return
+        block = []
+        async for obj in source:
+            block.append(obj)
+            if len(block) < chunk_size:
+                continue
+            await aprefetch_related_objects(block, *lookups)
+            for ready in block:
+                yield ready
+            block = []
+        if block:
+            await aprefetch_related_objects(block, *lookups)
+            for ready in block:
+                yield ready
 
     def aggregate(self, *args, **kwargs):
         """A dict of aggregate values (Sum, Count, ...) over the QuerySet."""
         self._validate_values_are_expressions(
             (*args, *kwargs.values()), method_name="aggregate"
         )
-        for arg in args:
-            # An expression without an automatic alias must be given a keyword.
+        for expression in args:
+            # Positional aggregates are named after themselves (e.g. "pages__sum").
             try:
-                arg.default_alias
+                name = expression.default_alias
             except (AttributeError, TypeError):
-                raise TypeError("Complex aggregates require an alias")
-            kwargs[arg.default_alias] = arg
-
+                raise TypeError("Complex aggregates require an alias") from None
+            kwargs[name] = expression
         return self.query.chain().get_aggregation(self.db, kwargs)
 
-    async def aaggregate(self, *args, **kwargs):
-        return await sync_to_async(self.aggregate)(*args, **kwargs)
+    aaggregate = _in_worker_thread("aggregate")
 
     def count(self):
         """The number of objects (len() of the cache if it is already filled)."""
@@ -719,91 +678,81 @@ class QuerySet(AltersData):
             return row[0]
         return self._q.get_count(using=self.db)
 
-    async def acount(self):
-        return await sync_to_async(self.count)()
+    acount = _in_worker_thread("count")
 
     def get(self, *args, **kwargs):
         """The one object matching the filters (DoesNotExist or MultipleObjectsReturned)."""
         if self._ops is not None:
-            clone = self.filter(*args, **kwargs) if args or kwargs else self._chain()
+            candidates = self.filter(*args, **kwargs) if args or kwargs else self._chain()
             if not self._is_sliced():
-                clone = clone.order_by()
-            limit = MAX_GET_RESULTS
-            clone = clone._sliced(None, limit)
+                candidates = candidates.order_by()
+            cap = MAX_GET_RESULTS
         else:
             query = self.query
-            if query.combinator and (args or kwargs):
+            if not query.combinator:
+                candidates = self.filter(*args, **kwargs)
+            elif args or kwargs:
                 raise NotSupportedError(
                     "Calling QuerySet.get(...) with filters after %s() is not supported."
                     % query.combinator
                 )
-            clone = self._chain() if query.combinator else self.filter(*args, **kwargs)
+            else:
+                candidates = self._chain()
             if query.can_filter() and not query.distinct_fields:
-                clone = clone.order_by()
-            limit = None
-            if (
-                not clone.query.select_for_update
-                or connections[clone.db].features.supports_select_for_update_with_limit
-            ):
-                limit = MAX_GET_RESULTS
-                clone = clone._sliced(None, limit)
-        num = len(clone)
-        if num == 1:
-            return clone._result_cache[0]
-        if not num:
-            raise self.model.DoesNotExist(
-                "%s matching query does not exist." % self.model._meta.object_name
-            )
+                candidates = candidates.order_by()  # ordering cannot change the answer
+            # Fetch a few rows only, to say how many matched, unless the backend cannot
+            # lock with a LIMIT.
+            cap = None
+            if not candidates.query.select_for_update or connections[
+                candidates.db
+            ].features.supports_select_for_update_with_limit:
+                cap = MAX_GET_RESULTS
+        if cap is not None:
+            candidates = candidates._sliced(None, cap)
+        found = len(candidates)
+        if found == 1:
+            return candidates._result_cache[0]
+        name = self.model._meta.object_name
+        if not found:
+            raise self.model.DoesNotExist(f"{name} matching query does not exist.")
+        if cap is not None and found >= cap:
+            found = f"more than {cap - 1}"
         raise self.model.MultipleObjectsReturned(
-            "get() returned more than one %s -- it returned %s!"
-            % (
-                self.model._meta.object_name,
-                num if not limit or num < limit else "more than %s" % (limit - 1),
-            )
+            f"get() returned more than one {name} -- it returned {found}!"
         )
 
-    async def aget(self, *args, **kwargs):
-        return await sync_to_async(self.get)(*args, **kwargs)
+    aget = _in_worker_thread("get")
 
     def create(self, **kwargs):
-        """Create a new object with the given kwargs, saving it to the database."""
-        reverse_one_to_one_fields = frozenset(kwargs).intersection(
-            self.model._meta._reverse_one_to_one_field_names
-        )
-        if reverse_one_to_one_fields:
+        """Build a model instance from ``kwargs``, INSERT it and return it."""
+        reverse_one_to_ones = self.model._meta._reverse_one_to_one_field_names
+        unknown = [name for name in kwargs if name in reverse_one_to_ones]
+        if unknown:
             raise ValueError(
-                "The following fields do not exist in this model: %s"
-                % ", ".join(reverse_one_to_one_fields)
+                "The following fields do not exist in this model: %s" % ", ".join(unknown)
             )
-
-        obj = self.model(**kwargs)
         self._for_write = True
+        obj = self.model(**kwargs)
         obj.save(force_insert=True, using=self.db)
         return obj
 
     create.alters_data = True
 
-    async def acreate(self, **kwargs):
-        return await sync_to_async(self.create)(**kwargs)
-
-    acreate.alters_data = True
+    acreate = _in_worker_thread("create", alters_data=True)
 
     def _prepare_for_bulk_create(self, objs):
+        """Fill in what bulk_create() needs before inserting: pk defaults (e.g. uuid4),
+        db_default placeholders, and the ids of related objects."""
         from reinhardt.orm.models.expressions import DatabaseDefault
 
-        opts = self.model._meta
-        pk = opts.pk
-        pk_attname = pk.attname
-        # A pk default (e.g. uuid4) is computed here; an auto pk stays None.
-        pk_needs_value = bool(pk.default) and pk.has_default()
-        relation_fields, db_default_fields = opts._bulk_insert_info
+        pk = self.model._meta.pk
+        fill_pk = bool(pk.default) and pk.has_default()  # an auto pk stays None
+        relation_fields, db_default_fields = self.model._meta._bulk_insert_info
         for obj in objs:
-            if pk_needs_value and getattr(obj, pk_attname) is None:
-                # Populate new PK values.
+            if fill_pk and getattr(obj, pk.attname) is None:
                 obj.pk = pk.get_pk_value_on_save(obj)
             for field in db_default_fields:
-                value = getattr(obj, field.attname)
-                if isinstance(value, DatabaseDefault):
+                if isinstance(getattr(obj, field.attname), DatabaseDefault):
                     setattr(obj, field.attname, field.db_default)
             if relation_fields:
                 obj._prepare_related_fields_for_save(
@@ -812,54 +761,50 @@ class QuerySet(AltersData):
 
     def _check_bulk_create_options(self, ignore_conflicts, update_conflicts, update_fields,
                                    unique_fields):
+        """The OnConflict mode for bulk_create()'s options, after checking them (argument
+        mistakes first, on every backend, then the backend's capabilities)."""
         if ignore_conflicts and update_conflicts:
-            raise ValueError(
-                "ignore_conflicts and update_conflicts are mutually exclusive."
-            )
-        db_features = connections[self.db].features
+            raise ValueError("ignore_conflicts and update_conflicts are mutually exclusive.")
+        features = connections[self.db].features
         if ignore_conflicts:
-            if not db_features.supports_ignore_conflicts:
-                raise db_features.not_supported(
-                    "supports_ignore_conflicts", "bulk_create(ignore_conflicts=True)"
-                )
+            features.require("supports_ignore_conflicts", "bulk_create(ignore_conflicts=True)")
             return OnConflict.IGNORE
-        elif update_conflicts:
-            # Bad arguments are an error on every backend, before any capability check.
-            if not update_fields:
-                raise ValueError(
-                    "Fields that will be updated when a row insertion fails on conflicts "
-                    "must be provided."
-                )
-            if not db_features.supports_update_conflicts:
-                raise db_features.not_supported(
-                    "supports_update_conflicts", "bulk_create(update_conflicts=True)"
-                )
-            if unique_fields and not db_features.supports_update_conflicts_with_target:
-                raise db_features.not_supported(
-                    "supports_update_conflicts_with_target",
-                    "bulk_create(update_conflicts=True, unique_fields=...)",
-                )
-            if not unique_fields and db_features.supports_update_conflicts_with_target:
-                raise ValueError(
-                    "Unique fields that can trigger the upsert must be provided."
-                )
-            # Only concrete, non-key fields can be bulk-updated.
-            if any(not f.concrete or f.many_to_many for f in update_fields):
-                raise ValueError(
-                    "bulk_create() can only be used with concrete fields in update_fields."
-                )
-            if any(f in self.model._meta.pk_fields for f in update_fields):
-                raise ValueError(
-                    "bulk_create() cannot be used with primary keys in update_fields."
-                )
-            if unique_fields:
-                if any(not f.concrete or f.many_to_many for f in unique_fields):
-                    raise ValueError(
-                        "bulk_create() can only be used with concrete fields in "
-                        "unique_fields."
-                    )
-            return OnConflict.UPDATE
-        return None
+        if not update_conflicts:
+            return None
+        if not update_fields:
+            raise ValueError(
+                "Fields that will be updated when a row insertion fails on conflicts "
+                "must be provided."
+            )
+        features.require("supports_update_conflicts", "bulk_create(update_conflicts=True)")
+        targeted = features.supports_update_conflicts_with_target
+        if unique_fields and not targeted:
+            raise features.not_supported(
+                "supports_update_conflicts_with_target",
+                "bulk_create(update_conflicts=True, unique_fields=...)",
+            )
+        if targeted and not unique_fields:
+            raise ValueError("Unique fields that can trigger the upsert must be provided.")
+
+        def all_concrete(fields):
+            return all(f.concrete and not f.many_to_many for f in fields)
+
+        if not all_concrete(update_fields):
+            raise ValueError(
+                "bulk_create() can only be used with concrete fields in update_fields."
+            )
+        if set(self.model._meta.pk_fields).intersection(update_fields):
+            raise ValueError("bulk_create() cannot be used with primary keys in update_fields.")
+        if unique_fields and not all_concrete(unique_fields):
+            raise ValueError(
+                "bulk_create() can only be used with concrete fields in unique_fields."
+            )
+        return OnConflict.UPDATE
+
+    @staticmethod
+    def _check_batch_size(batch_size):
+        if batch_size is not None and batch_size <= 0:
+            raise ValueError("Batch size must be a positive integer.")
 
     def bulk_create(self, objs, batch_size=None, ignore_conflicts=False,
                     update_conflicts=False, update_fields=None, unique_fields=None):
@@ -868,316 +813,264 @@ class QuerySet(AltersData):
         No save() is called and no pre/post_save signals are sent. Primary keys are set on
         the objects where the backend returns them (``can_return_rows_from_bulk_insert``).
         """
-        # Multi-table inheritance needs the parent keys before child rows can be written,
-        # and a multi-row INSERT does not return them everywhere, so bulk_create() refuses
-        # such models. Objects get their keys where the database returns them (RETURNING).
-        if batch_size is not None and batch_size <= 0:
-            raise ValueError("Batch size must be a positive integer.")
-        # A proxy of a multi-table child still spans several tables: compare concrete
-        # models, not the proxy flag.
-        for parent in self.model._meta.all_parents:
-            if parent._meta.concrete_model is not self.model._meta.concrete_model:
-                raise ValueError("Can't bulk create a multi-table inherited model")
+        self._check_batch_size(batch_size)
+        opts = self.model._meta
+        # Parent rows of multi-table inheritance would need their keys before the child
+        # rows can be written, which a multi-row INSERT does not give everywhere. Concrete
+        # models are compared, so a proxy of such a child is refused too.
+        if any(parent._meta.concrete_model is not opts.concrete_model
+               for parent in opts.all_parents):
+            raise ValueError("Can't bulk create a multi-table inherited model")
         if not objs:
             return objs
-        opts = self.model._meta
         if unique_fields:
-            # Primary key is allowed in unique_fields.
-            unique_fields = [
-                self.model._meta.get_field(opts.pk.name if name == "pk" else name)
-                for name in unique_fields
-            ]
+            # "pk" may name the primary key here.
+            unique_fields = [opts.get_field(opts.pk.name if name == "pk" else name)
+                             for name in unique_fields]
         if update_fields:
-            update_fields = [self.model._meta.get_field(name) for name in update_fields]
+            update_fields = [opts.get_field(name) for name in update_fields]
         on_conflict = self._check_bulk_create_options(
             ignore_conflicts, update_conflicts, update_fields, unique_fields,
         )
         self._for_write = True
+        alias = self.db
         fields = [f for f in opts.concrete_fields if not f.generated]
         objs = list(objs)
         self._prepare_for_bulk_create(objs)
-        with transaction.atomic(using=self.db, savepoint=False):
-            pk_attname = opts.pk.attname
-            objs_with_pk, objs_without_pk = [], []
-            for obj in objs:
-                if getattr(obj, pk_attname) is None:
-                    objs_without_pk.append(obj)
-                else:
-                    objs_with_pk.append(obj)
-            if objs_with_pk:
-                returned_columns = self._batched_insert(
-                    objs_with_pk, fields, batch_size, on_conflict=on_conflict,
-                    update_fields=update_fields, unique_fields=unique_fields,
-                )
-                for obj_with_pk, results in zip(objs_with_pk, returned_columns):
-                    for result, field in zip(results, opts.db_returning_fields):
-                        if field != opts.pk:
-                            setattr(obj_with_pk, field.attname, result)
-                for obj_with_pk in objs_with_pk:
-                    obj_with_pk._state.adding = False
-                    obj_with_pk._state.db = self.db
-            if objs_without_pk:
-                fields = [f for f in fields if not isinstance(f, AutoField)]
-                returned_columns = self._batched_insert(
-                    objs_without_pk, fields, batch_size, on_conflict=on_conflict,
-                    update_fields=update_fields, unique_fields=unique_fields,
-                )
-                db = self.db
-                connection = connections[db]
-                if (
-                    connection.features.can_return_rows_from_bulk_insert
-                    and on_conflict is None
+        returned_attnames = [f.attname for f in opts.db_returning_fields]
+        pk_attname = opts.pk.attname
+        keyed, unkeyed = [], []
+        for obj in objs:
+            (unkeyed if getattr(obj, pk_attname) is None else keyed).append(obj)
+        options = dict(on_conflict=on_conflict, update_fields=update_fields,
+                       unique_fields=unique_fields)
+        with transaction.atomic(using=alias, savepoint=False):
+            if keyed:
+                rows = self._batched_insert(keyed, fields, batch_size, **options)
+                for obj, row in zip(keyed, rows):
+                    for attname, value in zip(returned_attnames, row):
+                        if attname != pk_attname:  # the object's own key stays
+                            setattr(obj, attname, value)
+            if unkeyed:
+                # The database numbers these rows: leave auto fields out of the INSERT.
+                insert_fields = [f for f in fields if not isinstance(f, AutoField)]
+                rows = self._batched_insert(unkeyed, insert_fields, batch_size, **options)
+                if on_conflict is None and (
+                    connections[alias].features.can_return_rows_from_bulk_insert
                 ):
-                    assert len(returned_columns) == len(objs_without_pk)
-                returning = [field.attname for field in opts.db_returning_fields]
-                for obj_without_pk, results in zip(objs_without_pk, returned_columns):
-                    for result, attname in zip(results, returning):
-                        setattr(obj_without_pk, attname, result)
-                for obj_without_pk in objs_without_pk:
-                    state = obj_without_pk._state
-                    state.adding = False
-                    state.db = db
-
+                    assert len(rows) == len(unkeyed)
+                for obj, row in zip(unkeyed, rows):
+                    for attname, value in zip(returned_attnames, row):
+                        setattr(obj, attname, value)
+            for obj in objs:
+                obj._state.adding = False
+                obj._state.db = alias
         return objs
 
     bulk_create.alters_data = True
 
-    async def abulk_create(self, objs, batch_size=None, ignore_conflicts=False,
-                           update_conflicts=False, update_fields=None, unique_fields=None):
-        return await sync_to_async(self.bulk_create)(
-            objs=objs, batch_size=batch_size, ignore_conflicts=ignore_conflicts,
-            update_conflicts=update_conflicts, update_fields=update_fields,
-            unique_fields=unique_fields,
-        )
-
-    abulk_create.alters_data = True
+    abulk_create = _in_worker_thread("bulk_create", alters_data=True)
 
     def bulk_update(self, objs, fields, batch_size=None):
         """Update ``fields`` of ``objs``: one UPDATE per batch with a CASE per field."""
-        if batch_size is not None and batch_size <= 0:
-            raise ValueError("Batch size must be a positive integer.")
+        self._check_batch_size(batch_size)
         if not fields:
             raise ValueError("Field names must be given to bulk_update().")
         objs = tuple(objs)
-        if not all(obj._is_pk_set() for obj in objs):
+        if any(not obj._is_pk_set() for obj in objs):
             raise ValueError("All bulk_update() objects must have a primary key set.")
-        fields = [self.model._meta.get_field(name) for name in fields]
-        if any(not f.concrete or f.many_to_many for f in fields):
+        opts = self.model._meta
+        fields = [opts.get_field(name) for name in fields]
+        if not all(f.concrete and not f.many_to_many for f in fields):
             raise ValueError("bulk_update() can only be used with concrete fields.")
-        all_pk_fields = set(self.model._meta.pk_fields)
-        for parent in self.model._meta.all_parents:
-            all_pk_fields.update(parent._meta.pk_fields)
-        if any(f in all_pk_fields for f in fields):
+        key_fields = set(opts.pk_fields).union(*(p._meta.pk_fields for p in opts.all_parents))
+        if key_fields.intersection(fields):
             raise ValueError("bulk_update() cannot be used with primary key fields.")
         if not objs:
             return 0
         for obj in objs:
-            obj._prepare_related_fields_for_save(
-                operation_name="bulk_update", fields=fields
-            )
-        # Each batch uses the key twice per row (filter and CASE WHEN) plus the values.
+            obj._prepare_related_fields_for_save(operation_name="bulk_update", fields=fields)
         self._for_write = True
-        connection = connections[self.db]
-        max_batch_size = connection.ops.bulk_batch_size(["pk", "pk"] + fields, objs)
-        batch_size = min(batch_size, max_batch_size) if batch_size else max_batch_size
-        requires_casting = connection.features.requires_casted_case_in_updates
-        batches = (objs[i: i + batch_size] for i in range(0, len(objs), batch_size))
-        updates = []
-        by_rows = _can_update_from_rows(connection, self.model, fields)
-        for batch_objs in batches:
-            if by_rows and not _has_expression_values(batch_objs, fields):
-                updates.append((None, batch_objs))
-                continue
-            update_kwargs = {}
-            for field in fields:
-                when_statements = []
-                for obj in batch_objs:
-                    attr = getattr(obj, field.attname)
-                    if not hasattr(attr, "resolve_expression"):
-                        attr = Value(attr, output_field=field)
-                    when_statements.append(When(pk=obj.pk, then=attr))
-                case_statement = Case(*when_statements, output_field=field)
-                if requires_casting:
-                    case_statement = Cast(case_statement, output_field=field)
-                update_kwargs[field.attname] = case_statement
-            updates.append(([obj.pk for obj in batch_objs], update_kwargs))
-        rows_updated = 0
-        queryset = self.using(self.db)
-        with transaction.atomic(using=self.db, savepoint=False):
-            for pks, update_kwargs in updates:
+        alias = self.db
+        connection = connections[alias]
+        # Per row, a batch binds the key twice (WHERE and CASE WHEN) and each value once.
+        limit = connection.ops.bulk_batch_size(["pk", "pk"] + fields, objs)
+        size = min(batch_size, limit) if batch_size else limit
+        cast_cases = connection.features.requires_casted_case_in_updates
+        row_mode = _can_update_from_rows(connection, self.model, fields)
+
+        def per_object_case(field, batch):
+            branches = []
+            for obj in batch:
+                value = getattr(obj, field.attname)
+                if not hasattr(value, "resolve_expression"):
+                    value = Value(value, output_field=field)
+                branches.append(When(pk=obj.pk, then=value))
+            case = Case(*branches, output_field=field)
+            return Cast(case, output_field=field) if cast_cases else case
+
+        # Build every statement first, then run them all in one transaction.
+        statements = []
+        for start in range(0, len(objs), size):
+            batch = objs[start:start + size]
+            if row_mode and not _has_expression_values(batch, fields):
+                statements.append((None, batch))
+            else:
+                statements.append((
+                    [obj.pk for obj in batch],
+                    {f.attname: per_object_case(f, batch) for f in fields},
+                ))
+        target = self.using(alias)
+        updated = 0
+        with transaction.atomic(using=alias, savepoint=False):
+            for pks, payload in statements:
                 if pks is None:
-                    rows_updated += _update_from_rows(queryset, fields, update_kwargs)
-                    continue
-                rows_updated += queryset.filter(pk__in=pks).update(**update_kwargs)
-        return rows_updated
+                    updated += _update_from_rows(target, fields, payload)
+                else:
+                    updated += target.filter(pk__in=pks).update(**payload)
+        return updated
 
     bulk_update.alters_data = True
 
-    async def abulk_update(self, objs, fields, batch_size=None):
-        return await sync_to_async(self.bulk_update)(
-            objs=objs, fields=fields, batch_size=batch_size,
-        )
-
-    abulk_update.alters_data = True
+    abulk_update = _in_worker_thread("bulk_update", alters_data=True)
 
     def get_or_create(self, defaults=None, **kwargs):
         """(object, created): the object matching ``kwargs``, created if missing."""
-        # Read from the write database, so the lookup sees what the create would conflict
-        # with.
+        # Reads go to the write database: the one the create would conflict in.
         self._for_write = True
         try:
             return self.get(**kwargs), False
         except self.model.DoesNotExist:
-            params = self._extract_model_params(defaults, **kwargs)
-            # Try to create an object using passed params.
+            pass
+        params = self._extract_model_params(defaults, **kwargs)
+        try:
+            with transaction.atomic(using=self.db):
+                return self.create(**dict(resolve_callables(params))), True
+        except IntegrityError:
+            # Someone else may have inserted the row meanwhile: if so, that one is ours.
             try:
-                with transaction.atomic(using=self.db):
-                    params = dict(resolve_callables(params))
-                    return self.create(**params), True
-            except IntegrityError:
-                try:
-                    return self.get(**kwargs), False
-                except self.model.DoesNotExist:
-                    pass
-                raise
+                return self.get(**kwargs), False
+            except self.model.DoesNotExist:
+                pass
+            raise
 
     get_or_create.alters_data = True
 
-    async def aget_or_create(self, defaults=None, **kwargs):
-        return await sync_to_async(self.get_or_create)(defaults=defaults, **kwargs)
-
-    aget_or_create.alters_data = True
+    aget_or_create = _in_worker_thread("get_or_create", alters_data=True)
 
     def update_or_create(self, defaults=None, create_defaults=None, **kwargs):
         """(object, created): update the object matching ``kwargs`` with ``defaults``, or
         create it (with ``create_defaults`` if given)."""
-        update_defaults = defaults or {}
-        if create_defaults is None:
-            create_defaults = update_defaults
+        changes = defaults or {}
         self._for_write = True
-        with transaction.atomic(using=self.db):
-            # Lock the row so that a concurrent update is blocked until
-            # update_or_create() has performed its save. A backend without row locks
-            # (MongoDB) relies on its transaction instead: a concurrent write to the same
-            # row makes one of the two transactions fail, so no update is lost.
-            locked = self
-            if connections[self.db].features.supports_select_for_update:
-                locked = self.select_for_update()
-            obj, created = locked.get_or_create(create_defaults, **kwargs)
+        alias = self.db
+        with transaction.atomic(using=alias):
+            # The row stays locked until it is saved, where the backend has row locks;
+            # elsewhere (MongoDB) the transaction makes one of two racing writers fail.
+            source = self
+            if connections[alias].features.supports_select_for_update:
+                source = self.select_for_update()
+            obj, created = source.get_or_create(
+                changes if create_defaults is None else create_defaults, **kwargs)
             if created:
-                return obj, created
-            for k, v in resolve_callables(update_defaults):
-                setattr(obj, k, v)
-
-            update_fields = set(update_defaults)
-            concrete_field_names = self.model._meta._non_pk_concrete_field_names
-            # update_fields does not support non-concrete fields.
-            if concrete_field_names.issuperset(update_fields):
-                # Fields that set themselves in pre_save() (auto_now) are saved too.
-                pk_fields = self.model._meta.pk_fields
-                for field in self.model._meta.local_concrete_fields:
-                    if not (
-                        field in pk_fields or field.__class__.pre_save is Field.pre_save
-                    ):
-                        update_fields.add(field.name)
-                        if field.name != field.attname:
-                            update_fields.add(field.attname)
-                obj.save(using=self.db, update_fields=update_fields)
-            else:
-                obj.save(using=self.db)
+                return obj, True
+            for name, value in resolve_callables(changes):
+                setattr(obj, name, value)
+            obj.save(using=alias, update_fields=self._fields_to_save(changes))
         return obj, False
 
     update_or_create.alters_data = True
 
-    async def aupdate_or_create(self, defaults=None, create_defaults=None, **kwargs):
-        return await sync_to_async(self.update_or_create)(
-            defaults=defaults, create_defaults=create_defaults, **kwargs,
-        )
+    def _fields_to_save(self, changes):
+        """update_fields for update_or_create(): the changed fields plus those that set
+        themselves on save (auto_now...); None (save everything) when a change is not a
+        concrete field."""
+        opts = self.model._meta
+        names = set(changes)
+        if not opts._non_pk_concrete_field_names.issuperset(names):
+            return None
+        for field in opts.local_concrete_fields:
+            if type(field).pre_save is not Field.pre_save and field not in opts.pk_fields:
+                names.update((field.name, field.attname))
+        return names
 
-    aupdate_or_create.alters_data = True
+    aupdate_or_create = _in_worker_thread("update_or_create", alters_data=True)
 
     def _extract_model_params(self, defaults, **kwargs):
         """The params for create(): ``kwargs`` without lookups, plus ``defaults``."""
-        defaults = defaults or {}
-        params = {k: v for k, v in kwargs.items() if LOOKUP_SEP not in k}
-        params.update(defaults)
-        property_names = self.model._meta._property_names
-        invalid_params = []
-        for param in params:
+        opts = self.model._meta
+        params = {name: value for name, value in kwargs.items() if LOOKUP_SEP not in name}
+        if defaults:
+            params.update(defaults)
+
+        def accepted(name):
             try:
-                self.model._meta.get_field(param)
+                opts.get_field(name)
             except exceptions.FieldDoesNotExist:
-                # A property with a setter may be given as a keyword.
-                if not (param in property_names and getattr(self.model, param).fset):
-                    invalid_params.append(param)
-        if invalid_params:
-            raise exceptions.FieldError(
-                "Invalid field name(s) for model %s: '%s'."
-                % (self.model._meta.object_name, "', '".join(sorted(invalid_params)))
-            )
+                # A property with a setter may be given as a keyword too.
+                return name in opts._property_names and bool(getattr(self.model, name).fset)
+            return True
+
+        rejected = sorted(name for name in params if not accepted(name))
+        if rejected:
+            raise exceptions.FieldError("Invalid field name(s) for model %s: '%s'." % (
+                opts.object_name, "', '".join(rejected)))
         return params
 
     def _earliest(self, *fields):
         """The first object by ``fields`` (or Meta.get_latest_by)."""
-        if fields:
-            order_by = fields
-        else:
-            order_by = self.model._meta.get_latest_by
-            if order_by and not isinstance(order_by, (tuple, list)):
-                order_by = (order_by,)
-        if order_by is None:
+        ordering = fields or self.model._meta.get_latest_by
+        if ordering is None:
             raise ValueError(
                 "earliest() and latest() require either fields as positional arguments or "
                 "'get_latest_by' in the model's Meta."
             )
-        obj = self._chain()
-        obj.query.set_limits(high=1)
-        obj.query.clear_ordering(force=True)
-        obj.query.add_ordering(*order_by)
-        return obj.get()
+        if isinstance(ordering, str):
+            ordering = (ordering,)
+        single = self._chain()
+        single.query.set_limits(high=1)
+        single.query.clear_ordering(force=True)
+        single.query.add_ordering(*ordering)
+        return single.get()
 
-    def earliest(self, *fields):
+    def _refuse_if_sliced(self):
         if self.query.is_sliced:
             raise TypeError("Cannot change a query once a slice has been taken.")
+
+    def earliest(self, *fields):
+        """The first object by ``fields`` (or Meta.get_latest_by)."""
+        self._refuse_if_sliced()
         return self._earliest(*fields)
 
-    async def aearliest(self, *fields):
-        return await sync_to_async(self.earliest)(*fields)
+    aearliest = _in_worker_thread("earliest")
 
     def latest(self, *fields):
         """The last object by ``fields`` (or Meta.get_latest_by)."""
-        if self.query.is_sliced:
-            raise TypeError("Cannot change a query once a slice has been taken.")
+        self._refuse_if_sliced()
         return self.reverse()._earliest(*fields)
 
-    async def alatest(self, *fields):
-        return await sync_to_async(self.latest)(*fields)
+    alatest = _in_worker_thread("latest")
+
+    def _end(self, method, from_the_back):
+        """first()/last(): an unordered QuerySet is ordered by pk for them."""
+        if self.ordered:
+            candidates = self.reverse() if from_the_back else self
+        else:
+            self._check_ordering_first_last_queryset_aggregation(method=method)
+            candidates = self.order_by("-pk" if from_the_back else "pk")
+        return next(iter(candidates[:1]), None)
 
     def first(self):
         """The first object (ordered by pk if the QuerySet is unordered), or None."""
-        if self.ordered:
-            queryset = self
-        else:
-            self._check_ordering_first_last_queryset_aggregation(method="first")
-            queryset = self.order_by("pk")
-        for obj in queryset[:1]:
-            return obj
+        return self._end("first", from_the_back=False)
 
-    async def afirst(self):
-        return await sync_to_async(self.first)()
+    afirst = _in_worker_thread("first")
 
     def last(self):
         """The last object (ordered by pk if the QuerySet is unordered), or None."""
-        if self.ordered:
-            queryset = self.reverse()
-        else:
-            self._check_ordering_first_last_queryset_aggregation(method="last")
-            queryset = self.order_by("-pk")
-        for obj in queryset[:1]:
-            return obj
+        return self._end("last", from_the_back=True)
 
-    async def alast(self):
-        return await sync_to_async(self.last)()
+    alast = _in_worker_thread("last")
 
     def in_bulk(self, id_list=None, *, field_name="pk"):
         """{value of field_name: object} for the given values (or all objects)."""
@@ -1186,86 +1079,91 @@ class QuerySet(AltersData):
         if not issubclass(self._iterable_class, ModelIterable):
             raise TypeError("in_bulk() cannot be used with values() or values_list().")
         opts = self.model._meta
-        unique_fields = [
-            constraint.fields[0]
-            for constraint in opts.total_unique_constraints
-            if len(constraint.fields) == 1
-        ]
-        if (
-            field_name != "pk"
-            and not opts.get_field(field_name).unique
-            and field_name not in unique_fields
-            and self.query.distinct_fields != (field_name,)
+        if field_name != "pk" and not (
+            opts.get_field(field_name).unique
+            or any(tuple(c.fields) == (field_name,) for c in opts.total_unique_constraints)
+            or self.query.distinct_fields == (field_name,)
         ):
             raise ValueError(
                 "in_bulk()'s field_name must be a unique field but %r isn't." % field_name
             )
-        if id_list is not None:
-            if not id_list:
-                return {}
-            filter_key = f"{field_name}__in"
-            batch_size = connections[self.db].features.max_query_params
-            id_list = tuple(id_list)
-            # Split the id list so that no statement exceeds the parameter limit.
-            if batch_size and batch_size < len(id_list):
-                qs = ()
-                for offset in range(0, len(id_list), batch_size):
-                    batch = id_list[offset: offset + batch_size]
-                    qs += tuple(self.filter(**{filter_key: batch}))
-            else:
-                qs = self.filter(**{filter_key: id_list})
+        if id_list is None:
+            found = self._chain()
         else:
-            qs = self._chain()
-        if field_name == "pk":
-            field_name = opts.pk.name
-        return {getattr(obj, field_name): obj for obj in qs}
+            wanted = tuple(id_list)
+            if not wanted:
+                return {}
+            lookup = f"{field_name}__in"
+            # Stay under the backend's limit of parameters per statement.
+            step = connections[self.db].features.max_query_params
+            if step and len(wanted) > step:
+                found = chain.from_iterable(
+                    self.filter(**{lookup: wanted[i:i + step]})
+                    for i in range(0, len(wanted), step)
+                )
+            else:
+                found = self.filter(**{lookup: wanted})
+        key = opts.pk.name if field_name == "pk" else field_name
+        return {getattr(obj, key): obj for obj in found}
 
-    async def ain_bulk(self, id_list=None, *, field_name="pk"):
-        return await sync_to_async(self.in_bulk)(id_list=id_list, field_name=field_name)
+    ain_bulk = _in_worker_thread("in_bulk")
 
     def delete(self):
         """Delete the records in the current QuerySet (with their dependents)."""
         self._not_support_combined_queries("delete")
-        if self.query.is_sliced:
-            raise TypeError("Cannot use 'limit' or 'offset' with delete().")
-        if self.query.distinct_fields:
-            raise TypeError("Cannot call delete() after .distinct(*fields).")
-        if self._fields is not None:
-            raise TypeError("Cannot call delete() after .values() or .values_list()")
-
-        del_query = self._chain()
-
-        # Collecting related objects and deleting must use the same (write) database.
-        del_query._for_write = True
-
-        # Disable non-supported fields.
-        del_query.query.select_for_update = False
-        del_query.query.select_related = False
-        del_query.query.clear_ordering(force=True)
-
-        collector = Collector(using=del_query.db, origin=self)
-        collector.collect(del_query)
-        num_deleted, num_deleted_per_model = collector.delete()
-
+        for refused, problem in (
+            (self.query.is_sliced, "Cannot use 'limit' or 'offset' with delete()."),
+            (self.query.distinct_fields, "Cannot call delete() after .distinct(*fields)."),
+            (self._fields is not None,
+             "Cannot call delete() after .values() or .values_list()"),
+        ):
+            if refused:
+                raise TypeError(problem)
+        doomed = self._chain()
+        # Collect and delete on the write database; locking, joins and ordering do not
+        # matter for finding what to delete.
+        doomed._for_write = True
+        doomed.query.select_for_update = False
+        doomed.query.select_related = False
+        doomed.query.clear_ordering(force=True)
+        collector = Collector(using=doomed.db, origin=self)
+        collector.collect(doomed)
+        outcome = collector.delete()
         self._result_cache = None
-        return num_deleted, num_deleted_per_model
+        return outcome
 
     delete.alters_data = True
     delete.queryset_only = True
 
-    async def adelete(self):
-        return await sync_to_async(self.delete)()
-
-    adelete.alters_data = True
-    adelete.queryset_only = True
+    adelete = _in_worker_thread("delete", alters_data=True, queryset_only=True)
 
     def _raw_delete(self, using):
         """Delete the matching rows with one query, without signals or cascades."""
-        query = self.query.clone()
-        query.__class__ = DeleteQuery
-        return query.get_compiler(using).execute_sql(ROW_COUNT)
+        statement = self.query.clone()
+        statement.__class__ = DeleteQuery
+        return statement.get_compiler(using).execute_sql(ROW_COUNT)
 
     _raw_delete.alters_data = True
+
+    @staticmethod
+    def _inline_ordering_annotations(statement):
+        """order_by() entries naming an annotation, replaced by the annotation itself (an
+        UPDATE carries no annotations)."""
+        ordering = []
+        for item in statement.order_by:
+            name, descending = item, False
+            if isinstance(item, str) and item.startswith("-"):
+                name, descending = item[1:], True
+            annotation = statement.annotations.get(name)
+            if not annotation:
+                ordering.append(item)
+                continue
+            if getattr(annotation, "contains_aggregate", False):
+                raise exceptions.FieldError(
+                    f"Cannot update when ordering by an aggregate: {annotation}"
+                )
+            ordering.append(annotation.desc() if descending else annotation)
+        return tuple(ordering)
 
     def update(self, **kwargs):
         """Update the matching rows with ``kwargs`` (values or F() expressions); returns
@@ -1274,69 +1172,45 @@ class QuerySet(AltersData):
         if self.query.is_sliced:
             raise TypeError("Cannot update a query once a slice has been taken.")
         self._for_write = True
-        query = self.query.chain(UpdateQuery)
-        query.add_update_values(kwargs)
-
-        # Inline annotations in order_by(), if possible.
-        new_order_by = []
-        for col in query.order_by:
-            alias = col
-            descending = False
-            if isinstance(alias, str) and alias.startswith("-"):
-                alias = alias.removeprefix("-")
-                descending = True
-            if annotation := query.annotations.get(alias):
-                if getattr(annotation, "contains_aggregate", False):
-                    raise exceptions.FieldError(
-                        f"Cannot update when ordering by an aggregate: {annotation}"
-                    )
-                if descending:
-                    annotation = annotation.desc()
-                new_order_by.append(annotation)
-            else:
-                new_order_by.append(col)
-        query.order_by = tuple(new_order_by)
-
-        # Annotations are not needed in an UPDATE and would leak into its subqueries.
-        query.annotations = {}
-        with transaction.mark_for_rollback_on_error(using=self.db):
-            rows = query.get_compiler(self.db).execute_sql(ROW_COUNT)
+        statement = self.query.chain(UpdateQuery)
+        statement.add_update_values(kwargs)
+        statement.order_by = self._inline_ordering_annotations(statement)
+        # Annotations would otherwise leak into the UPDATE's subqueries.
+        statement.annotations = {}
+        alias = self.db
+        with transaction.mark_for_rollback_on_error(using=alias):
+            changed = statement.get_compiler(alias).execute_sql(ROW_COUNT)
         self._result_cache = None
-        return rows
+        return changed
 
     update.alters_data = True
 
-    async def aupdate(self, **kwargs):
-        return await sync_to_async(self.update)(**kwargs)
-
-    aupdate.alters_data = True
+    aupdate = _in_worker_thread("update", alters_data=True)
 
     def _update(self, values):
         """Update with (field, model, value) triples, skipping value checks (used by
         Model.save())."""
         if self.query.is_sliced:
             raise TypeError("Cannot update a query once a slice has been taken.")
-        query = self.query.chain(UpdateQuery)
-        query.add_update_fields(values)
-        # Same as in update().
-        query.annotations = {}
+        statement = self.query.chain(UpdateQuery)
+        statement.add_update_fields(values)
+        statement.annotations = {}
         self._result_cache = None
-        return query.get_compiler(self.db).execute_sql(ROW_COUNT)
+        return statement.get_compiler(self.db).execute_sql(ROW_COUNT)
 
     _update.alters_data = True
     _update.queryset_only = False
 
     def exists(self):
         """Whether the QuerySet has any result (cheaper than count() or bool())."""
-        if self._result_cache is None:
-            planned = self._run_plan("exists", fetch="one")
-            if planned is not None:
-                return planned[1] is not None
+        if self._result_cache is not None:
+            return bool(self._result_cache)
+        planned = self._run_plan("exists", fetch="one")
+        if planned is None:
             return self._q.has_results(using=self.db)
-        return bool(self._result_cache)
+        return planned[1] is not None
 
-    async def aexists(self):
-        return await sync_to_async(self.exists)()
+    aexists = _in_worker_thread("exists")
 
     def contains(self, obj):
         """Whether ``obj`` is in the QuerySet."""
@@ -1346,18 +1220,18 @@ class QuerySet(AltersData):
                 "Cannot call QuerySet.contains() after .values() or .values_list()."
             )
         try:
-            if obj._meta.concrete_model != self.model._meta.concrete_model:
-                return False
+            candidate_model = obj._meta.concrete_model
         except AttributeError:
-            raise TypeError("'obj' must be a model instance.")
+            raise TypeError("'obj' must be a model instance.") from None
+        if candidate_model != self.model._meta.concrete_model:
+            return False
         if not obj._is_pk_set():
             raise ValueError("QuerySet.contains() cannot be used on unsaved objects.")
-        if self._result_cache is not None:
-            return obj in self._result_cache
-        return self.filter(pk=obj.pk).exists()
+        if self._result_cache is None:
+            return self.filter(pk=obj.pk).exists()
+        return obj in self._result_cache
 
-    async def acontains(self, obj):
-        return await sync_to_async(self.contains)(obj=obj)
+    acontains = _in_worker_thread("contains")
 
     def _prefetch_related_objects(self):
         prefetch_related_objects(self._result_cache, *self._prefetch_related_lookups)
@@ -1367,22 +1241,19 @@ class QuerySet(AltersData):
         """The database's plan for this query."""
         return self.query.explain(using=self.db, format=format, **options)
 
-    async def aexplain(self, *, format=None, **options):
-        return await sync_to_async(self.explain)(format=format, **options)
+    aexplain = _in_worker_thread("explain")
 
     ##################################################
     # PUBLIC METHODS THAT RETURN A QUERYSET SUBCLASS #
     ##################################################
 
     def raw(self, raw_query, params=(), translations=None, using=None):
-        if using is None:
-            using = self.db
-        qs = RawQuerySet(
-            raw_query, model=self.model, params=params, translations=translations,
-            using=using,
-        )
-        qs._prefetch_related_lookups = self._prefetch_related_lookups[:]
-        return qs
+        """A RawQuerySet running ``raw_query`` (on this QuerySet's database by default)."""
+        raw_qs = RawQuerySet(raw_query, model=self.model, params=params,
+                             translations=translations,
+                             using=self.db if using is None else using)
+        raw_qs._prefetch_related_lookups = tuple(self._prefetch_related_lookups)
+        return raw_qs
 
     def _values(self, *fields, _kind=None, **expressions):
         if self._ops is not None and not expressions and _kind is not None and all(
@@ -1413,49 +1284,48 @@ class QuerySet(AltersData):
             raise TypeError(
                 "'flat' is not valid when values_list is called with more than one field."
             )
-
-        field_names = {f for f in fields if not hasattr(f, "resolve_expression")}
-        _fields = []
-        expressions = {}
-        counter = 1
-        for field in fields:
-            if hasattr(field, "resolve_expression"):
-                field_id_prefix = getattr(field, "default_alias", field.__class__.__name__.lower())
-                while True:
-                    field_id = field_id_prefix + str(counter)
-                    counter += 1
-                    if field_id not in field_names:
-                        break
-                expressions[field_id] = field
-                _fields.append(field_id)
-            else:
-                _fields.append(field)
-
+        # Expressions given positionally get generated names (stem + running number)
+        # that do not clash with the field names asked for.
+        taken = {item for item in fields if not hasattr(item, "resolve_expression")}
+        numbers = count(1)
+        names, expressions = [], {}
+        for item in fields:
+            if not hasattr(item, "resolve_expression"):
+                names.append(item)
+                continue
+            stem = getattr(item, "default_alias", type(item).__name__.lower())
+            name = f"{stem}{next(numbers)}"
+            while name in taken:
+                name = f"{stem}{next(numbers)}"
+            expressions[name] = item
+            names.append(name)
         kind = "named" if named else "flat" if flat else "values_list"
-        clone = self._values(*_fields, _kind=kind, **expressions)
-        clone._iterable_class = (
-            NamedValuesListIterable
-            if named
-            else FlatValuesListIterable if flat else ValuesListIterable
-        )
+        clone = self._values(*names, _kind=kind, **expressions)
+        clone._iterable_class = _VALUES_LIST_ITERABLES[kind]
         return clone
+
+    @staticmethod
+    def _check_order(order):
+        if order not in ("ASC", "DESC"):
+            raise ValueError("'order' must be either 'ASC' or 'DESC'.")
+
+    def _distinct_truncated(self, field_name, name, truncated, order):
+        """Distinct non-null values of ``truncated`` (named ``name``), sorted by ``order``."""
+        return (
+            self.annotate(**{name: truncated, "plain_field": F(field_name)})
+            .values_list(name, flat=True)
+            .distinct()
+            .filter(plain_field__isnull=False)
+            .order_by(name if order == "ASC" else f"-{name}")
+        )
 
     def dates(self, field_name, kind, order="ASC"):
         """The distinct dates (truncated to ``kind``) of ``field_name``."""
         if kind not in ("year", "month", "week", "day"):
             raise ValueError("'kind' must be one of 'year', 'month', 'week', or 'day'.")
-        if order not in ("ASC", "DESC"):
-            raise ValueError("'order' must be either 'ASC' or 'DESC'.")
-        return (
-            self.annotate(
-                datefield=Trunc(field_name, kind, output_field=DateField()),
-                plain_field=F(field_name),
-            )
-            .values_list("datefield", flat=True)
-            .distinct()
-            .filter(plain_field__isnull=False)
-            .order_by(("-" if order == "DESC" else "") + "datefield")
-        )
+        self._check_order(order)
+        truncated = Trunc(field_name, kind, output_field=DateField())
+        return self._distinct_truncated(field_name, "datefield", truncated, order)
 
     def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
         """The distinct datetimes (truncated to ``kind``, in ``tzinfo``) of ``field_name``."""
@@ -1464,32 +1334,19 @@ class QuerySet(AltersData):
                 "'kind' must be one of 'year', 'month', 'week', 'day', 'hour', 'minute', or "
                 "'second'."
             )
-        if order not in ("ASC", "DESC"):
-            raise ValueError("'order' must be either 'ASC' or 'DESC'.")
-        if settings.USE_TZ:
-            if tzinfo is None:
-                tzinfo = timezone.get_current_timezone()
-        else:
-            tzinfo = None
-        return (
-            self.annotate(
-                datetimefield=Trunc(
-                    field_name, kind, output_field=DateTimeField(), tzinfo=tzinfo,
-                ),
-                plain_field=F(field_name),
-            )
-            .values_list("datetimefield", flat=True)
-            .distinct()
-            .filter(plain_field__isnull=False)
-            .order_by(("-" if order == "DESC" else "") + "datetimefield")
-        )
+        self._check_order(order)
+        if not settings.USE_TZ:
+            tzinfo = None  # naive datetimes: no conversion
+        elif tzinfo is None:
+            tzinfo = timezone.get_current_timezone()
+        truncated = Trunc(field_name, kind, output_field=DateTimeField(), tzinfo=tzinfo)
+        return self._distinct_truncated(field_name, "datetimefield", truncated, order)
 
     def none(self):
         """An empty QuerySet (that runs no query)."""
         clone = self._chain()
         clone.query.set_empty()
         return clone
-
 
     def all(self):
         """A copy of the current QuerySet."""
@@ -1514,68 +1371,62 @@ class QuerySet(AltersData):
                 self._defer_next_filter = False
                 op, items = recorded
                 return self._with_op(op, (items,))
-        clone = self._chain()
-        if self._defer_next_filter:
-            self._defer_next_filter = False
-            clone._deferred_filter = negate, args, kwargs
-        else:
-            clone._filter_or_exclude_inplace(negate, args, kwargs)
-        return clone
+        narrowed = self._chain()
+        if not self._defer_next_filter:
+            narrowed._filter_or_exclude_inplace(negate, args, kwargs)
+            return narrowed
+        # A related manager asked for the filter to be applied when the query is built.
+        self._defer_next_filter = False
+        narrowed._deferred_filter = (negate, args, kwargs)
+        return narrowed
 
     def _filter_or_exclude_inplace(self, negate, args, kwargs):
-        if negate:
-            self.query.add_q(~Q(*args, **kwargs))
-        else:
-            self.query.add_q(Q(*args, **kwargs))
+        condition = Q(*args, **kwargs)
+        self.query.add_q(~condition if negate else condition)
 
     def complex_filter(self, filter_obj):
         """filter() with a Q object or a dict (as limit_choices_to gives)."""
-        if isinstance(filter_obj, Q):
-            clone = self._chain()
-            clone.query.add_q(filter_obj)
-            return clone
-        else:
+        if not isinstance(filter_obj, Q):
             return self._filter_or_exclude(False, args=(), kwargs=filter_obj)
+        clone = self._chain()
+        clone.query.add_q(filter_obj)
+        return clone
 
     def _combinator_query(self, combinator, *other_qs, all=False):
-        clone = self._chain()
-        clone.query.clear_ordering(force=True)
-        clone.query.clear_limits()
-        clone.query.combined_queries = (self.query,) + tuple(
-            qs.query for qs in other_qs
-        )
-        clone.query.combinator = combinator
-        clone.query.combinator_all = all
-        return clone
+        combined = self._chain()
+        statement = combined.query
+        # The parts are combined unordered and unsliced; order_by()/slicing apply to the
+        # combination.
+        statement.clear_ordering(force=True)
+        statement.clear_limits()
+        statement.combined_queries = (self.query, *(part.query for part in other_qs))
+        statement.combinator = combinator
+        statement.combinator_all = all
+        return combined
 
     def union(self, *other_qs, all=False):
         """The union of this QuerySet's rows and the others' (SQL UNION)."""
         connections[self.db].features.require("supports_combinators", "union()")
-        # An empty queryset contributes nothing: combine the others.
-        if isinstance(self, EmptyQuerySet):
-            qs = [q for q in other_qs if not isinstance(q, EmptyQuerySet)]
-            if not qs:
-                return self
-            if len(qs) == 1:
-                return qs[0]
-            return qs[0]._combinator_query("union", *qs[1:], all=all)
-        return self._combinator_query("union", *other_qs, all=all)
+        if not isinstance(self, EmptyQuerySet):
+            return self._combinator_query("union", *other_qs, all=all)
+        # Empty querysets add nothing to a union: combine the rest.
+        rest = [part for part in other_qs if not isinstance(part, EmptyQuerySet)]
+        if not rest:
+            return self
+        head, *tail = rest
+        return head._combinator_query("union", *tail, all=all) if tail else head
 
     def intersection(self, *other_qs):
         """The rows in this QuerySet and in all the others (SQL INTERSECT)."""
         connections[self.db].features.require("supports_combinators", "intersection()")
-        # If any query is an EmptyQuerySet, return it.
-        if isinstance(self, EmptyQuerySet):
-            return self
-        for other in other_qs:
-            if isinstance(other, EmptyQuerySet):
-                return other
+        for part in (self, *other_qs):
+            if isinstance(part, EmptyQuerySet):
+                return part  # intersecting with nothing gives nothing
         return self._combinator_query("intersection", *other_qs)
 
     def difference(self, *other_qs):
         """The rows in this QuerySet and in none of the others (SQL EXCEPT)."""
         connections[self.db].features.require("supports_combinators", "difference()")
-        # If the query is an EmptyQuerySet, return it.
         if isinstance(self, EmptyQuerySet):
             return self
         return self._combinator_query("difference", *other_qs)
@@ -1584,14 +1435,15 @@ class QuerySet(AltersData):
         """Lock the selected rows until the end of the transaction (SELECT ... FOR UPDATE)."""
         if nowait and skip_locked:
             raise ValueError("The nowait option cannot be used with skip_locked.")
-        obj = self._chain()
-        obj._for_write = True
-        obj.query.select_for_update = True
-        obj.query.select_for_update_nowait = nowait
-        obj.query.select_for_update_skip_locked = skip_locked
-        obj.query.select_for_update_of = of
-        obj.query.select_for_no_key_update = no_key
-        return obj
+        locked = self._chain()
+        locked._for_write = True
+        statement = locked.query
+        statement.select_for_update = True
+        statement.select_for_update_nowait = nowait
+        statement.select_for_update_skip_locked = skip_locked
+        statement.select_for_update_of = of
+        statement.select_for_no_key_update = no_key
+        return locked
 
     def select_related(self, *fields):
         """Fetch the named forward relations (all non-null ones if none are named) in the
@@ -1601,19 +1453,16 @@ class QuerySet(AltersData):
             raise TypeError(
                 "Cannot call select_related() after .values() or .values_list()"
             )
-
+        clear = fields == (None,)
         if self._ops is not None and all(type(name) is str or name is None
                                          for name in fields):
-            arg = None if fields == (None,) else (fields or True)
-            return self._with_op(("select_related", arg))
-        obj = self._chain()
-        if fields == (None,):
-            obj.query.select_related = False
-        elif fields:
-            obj.query.add_select_related(fields)
+            return self._with_op(("select_related", None if clear else (fields or True)))
+        clone = self._chain()
+        if clear or not fields:
+            clone.query.select_related = not clear
         else:
-            obj.query.select_related = True
-        return obj
+            clone.query.add_select_related(fields)
+        return clone
 
     def prefetch_related(self, *lookups):
         """Fetch the named relations of all results in one query per relation."""
@@ -1621,16 +1470,16 @@ class QuerySet(AltersData):
         clone = self._chain()
         if lookups == (None,):
             clone._prefetch_related_lookups = ()
-        else:
-            for lookup in lookups:
-                if isinstance(lookup, Prefetch):
-                    lookup = lookup.prefetch_to
-                lookup = lookup.split(LOOKUP_SEP, 1)[0]
-                if self._ops is None and lookup in self.query._filtered_relations:
+            return clone
+        if self._ops is None:
+            filtered = self.query._filtered_relations
+            for item in lookups:
+                path = item.prefetch_to if isinstance(item, Prefetch) else item
+                if path.partition(LOOKUP_SEP)[0] in filtered:
                     raise ValueError(
                         "prefetch_related() is not supported with FilteredRelation."
                     )
-            clone._prefetch_related_lookups = clone._prefetch_related_lookups + lookups
+        clone._prefetch_related_lookups = (*clone._prefetch_related_lookups, *lookups)
         return clone
 
     def annotate(self, *args, **kwargs):
@@ -1645,52 +1494,51 @@ class QuerySet(AltersData):
 
     def _annotate(self, args, kwargs, select=True):
         self._validate_values_are_expressions(
-            args + tuple(kwargs.values()), method_name="annotate"
+            (*args, *kwargs.values()), method_name="annotate"
         )
-        annotations = {}
-        for arg in args:
-            # The default_alias property may raise a TypeError.
+        # Positional expressions are named by their default alias; keywords win.
+        wanted = {}
+        for expression in args:
             try:
-                if arg.default_alias in kwargs:
-                    raise ValueError(
-                        "The named annotation '%s' conflicts with the default name for "
-                        "another annotation." % arg.default_alias
-                    )
+                name = expression.default_alias
             except (AttributeError, TypeError):
                 raise TypeError("Complex annotations require an alias") from None
-            annotations[arg.default_alias] = arg
-        annotations.update(kwargs)
-
-        clone = self._chain()
-        names = self._fields
-        if names is None:
-            names = set(
-                chain.from_iterable(
-                    (field.name, field.attname)
-                    if hasattr(field, "attname")
-                    else (field.name,)
-                    for field in self.model._meta.get_fields()
-                )
-            )
-
-        for alias, annotation in annotations.items():
-            if alias in names:
+            if name in kwargs:
                 raise ValueError(
-                    "The annotation '%s' conflicts with a field on the model." % alias
+                    "The named annotation '%s' conflicts with the default name for "
+                    "another annotation." % name
                 )
-            if isinstance(annotation, FilteredRelation):
-                clone.query.add_filtered_relation(annotation, alias)
-            else:
-                clone.query.add_annotation(annotation, alias, select=select)
-        for alias, annotation in clone.query.annotations.items():
-            if alias in annotations and annotation.contains_aggregate:
-                if clone._fields is None:
-                    clone.query.group_by = True
-                else:
-                    clone.query.set_group_by()
-                break
+            wanted[name] = expression
+        wanted.update(kwargs)
 
-        return clone
+        reserved = self._fields
+        if reserved is None:
+            reserved = set()
+            for field in self.model._meta.get_fields():
+                reserved.add(field.name)
+                if hasattr(field, "attname"):
+                    reserved.add(field.attname)
+        annotated = self._chain()
+        statement = annotated.query
+        for name, expression in wanted.items():
+            if name in reserved:
+                raise ValueError(
+                    "The annotation '%s' conflicts with a field on the model." % name
+                )
+            if isinstance(expression, FilteredRelation):
+                statement.add_filtered_relation(expression, name)
+            else:
+                statement.add_annotation(expression, name, select=select)
+        # A new aggregate groups the rows: by the model (all columns) or by values().
+        if any(
+            name in wanted and expression.contains_aggregate
+            for name, expression in statement.annotations.items()
+        ):
+            if annotated._fields is None:
+                statement.group_by = True
+            else:
+                statement.set_group_by()
+        return annotated
 
     def order_by(self, *field_names):
         """A new QuerySet ordered by ``field_names`` (replacing any previous ordering)."""
@@ -1698,10 +1546,10 @@ class QuerySet(AltersData):
             raise TypeError("Cannot reorder a query once a slice has been taken.")
         if self._ops is not None and all(type(name) is str for name in field_names):
             return self._with_op(("order_by", field_names))
-        obj = self._chain()
-        obj.query.clear_ordering(force=True, clear_default=False)
-        obj.query.add_ordering(*field_names)
-        return obj
+        reordered = self._chain()
+        reordered.query.clear_ordering(force=True, clear_default=False)
+        reordered.query.add_ordering(*field_names)
+        return reordered
 
     def distinct(self, *field_names):
         """Only distinct rows (``field_names``: DISTINCT ON, where supported)."""
@@ -1712,9 +1560,9 @@ class QuerySet(AltersData):
             )
         if self._ops is not None and not field_names:
             return self._with_op(("distinct",))
-        obj = self._chain()
-        obj.query.add_distinct_fields(*field_names)
-        return obj
+        deduplicated = self._chain()
+        deduplicated.query.add_distinct_fields(*field_names)
+        return deduplicated
 
     def extra(self, select=None, where=None, params=None, tables=None, order_by=None,
               select_params=None):
@@ -1730,23 +1578,24 @@ class QuerySet(AltersData):
             raise TypeError("Cannot reverse a query once a slice has been taken.")
         if self._ops is not None:
             return self._with_op(("reverse",))
-        clone = self._chain()
-        clone.query.standard_ordering = not clone.query.standard_ordering
-        return clone
+        flipped = self._chain()
+        flipped.query.standard_ordering ^= True
+        return flipped
 
     def defer(self, *fields):
         """Don't load ``fields`` now (they load on first access)."""
         self._not_support_combined_queries("defer")
         if self._fields is not None:
             raise TypeError("Cannot call defer() after .values() or .values_list()")
+        reset = fields == (None,)  # defer(None) loads everything again
         if self._ops is not None and all(type(name) is str or name is None for name in fields):
-            return self._with_op(("defer", None if fields == (None,) else fields))
-        clone = self._chain()
-        if fields == (None,):
-            clone.query.clear_deferred_loading()
+            return self._with_op(("defer", None if reset else fields))
+        deferring = self._chain()
+        if reset:
+            deferring.query.clear_deferred_loading()
         else:
-            clone.query.add_deferred_loading(fields)
-        return clone
+            deferring.query.add_deferred_loading(fields)
+        return deferring
 
     def only(self, *fields):
         """Load only ``fields`` (and the primary key) now."""
@@ -1756,25 +1605,23 @@ class QuerySet(AltersData):
         if fields == (None,):
             # None (clear the deferred set) only makes sense for defer().
             raise TypeError("Cannot pass None as an argument to only().")
-        for field in fields:
-            field = field.split(LOOKUP_SEP, 1)[0]
-            if self._ops is None and field in self.query._filtered_relations:
-                raise ValueError("only() is not supported with FilteredRelation.")
-        if self._ops is not None and all(type(name) is str for name in fields):
-            return self._with_op(("only", fields))
-        clone = self._chain()
-        clone.query.add_immediate_loading(fields)
-        return clone
+        if self._ops is not None:
+            if all(type(name) is str for name in fields):
+                return self._with_op(("only", fields))
+        elif any(name.partition(LOOKUP_SEP)[0] in self.query._filtered_relations
+                 for name in fields):
+            raise ValueError("only() is not supported with FilteredRelation.")
+        restricted = self._chain()
+        restricted.query.add_immediate_loading(fields)
+        return restricted
 
     def using(self, alias):
         """Run the query on the database ``alias``."""
-        clone = self._chain()
-        clone._db = alias
-        return clone
+        routed = self._chain()
+        routed._db = alias
+        return routed
 
-    ###################################
-    # PUBLIC INTROSPECTION ATTRIBUTES #
-    ###################################
+    # -- introspection ------------------------------------------------------
 
     @property
     def ordered(self):
@@ -1787,44 +1634,32 @@ class QuerySet(AltersData):
             return bool(self.model._meta.ordering)
         if isinstance(self, EmptyQuerySet):
             return True
-        query = self._q
-        if query.extra_order_by or query.order_by:
+        q = self._q
+        if q.order_by or q.extra_order_by:
             return True
-        elif (
-            query.default_ordering
-            and query.get_meta().ordering
-            # Meta.ordering is not applied to grouped queries.
-            and not query.group_by
-        ):
-            return True
-        else:
-            return False
+        # Otherwise Meta.ordering decides, unless turned off or the query is grouped
+        # (grouped queries ignore Meta.ordering).
+        return bool(q.default_ordering and not q.group_by and q.get_meta().ordering)
 
     @property
     def db(self):
         """The alias this queryset reads from (or writes to) when evaluated."""
-        if self._for_write:
-            return self._db or router.db_for_write(self.model, **self._hints)
-        return self._db or router.db_for_read(self.model, **self._hints)
+        if self._db:
+            return self._db
+        pick = router.db_for_write if self._for_write else router.db_for_read
+        return pick(self.model, **self._hints)
 
-    ###################
-    # PRIVATE METHODS #
-    ###################
+    # -- internals ----------------------------------------------------------
 
     def _insert(self, objs, fields, returning_fields=None, raw=False, using=None,
                 on_conflict=None, update_fields=None, unique_fields=None):
         """INSERT ``objs``; the values of ``returning_fields`` per object where returned."""
         self._for_write = True
-        if using is None:
-            using = self.db
-        query = InsertQuery(
-            self.model,
-            on_conflict=on_conflict,
-            update_fields=update_fields,
-            unique_fields=unique_fields,
-        )
-        query.insert_values(fields, objs, raw=raw)
-        return query.get_compiler(using=using).execute_sql(returning_fields)
+        statement = InsertQuery(self.model, on_conflict=on_conflict,
+                                update_fields=update_fields, unique_fields=unique_fields)
+        statement.insert_values(fields, objs, raw=raw)
+        compiler = statement.get_compiler(using=self.db if using is None else using)
+        return compiler.execute_sql(returning_fields)
 
     _insert.alters_data = True
     _insert.queryset_only = False
@@ -1832,45 +1667,36 @@ class QuerySet(AltersData):
     def _batched_insert(self, objs, fields, batch_size, on_conflict=None, update_fields=None,
                         unique_fields=None):
         """INSERT in batches the backend accepts; returns the returned columns per object."""
-        connection = connections[self.db]
-        ops = connection.ops
-        max_batch_size = max(ops.bulk_batch_size(fields, objs), 1)
-        batch_size = min(batch_size, max_batch_size) if batch_size else max_batch_size
-        inserted_rows = []
-        bulk_return = connection.features.can_return_rows_from_bulk_insert
-        for item in [objs[i: i + batch_size] for i in range(0, len(objs), batch_size)]:
-            if bulk_return and (
-                on_conflict is None or on_conflict == OnConflict.UPDATE
-            ):
-                inserted_rows.extend(
-                    self._insert(
-                        item,
-                        fields=fields,
-                        using=self.db,
-                        on_conflict=on_conflict,
-                        update_fields=update_fields,
-                        unique_fields=unique_fields,
-                        returning_fields=self.model._meta.db_returning_fields,
-                    )
-                )
-            else:
-                self._insert(
-                    item,
-                    fields=fields,
-                    using=self.db,
-                    on_conflict=on_conflict,
-                    update_fields=update_fields,
-                    unique_fields=unique_fields,
-                )
-        return inserted_rows
+        alias = self.db
+        connection = connections[alias]
+        limit = max(connection.ops.bulk_batch_size(fields, objs), 1)
+        size = min(batch_size, limit) if batch_size else limit
+        # Rows come back only where the backend returns them from a multi-row INSERT and
+        # the statement does not skip conflicting rows.
+        returning = None
+        if connection.features.can_return_rows_from_bulk_insert and on_conflict in (
+            None, OnConflict.UPDATE,
+        ):
+            returning = self.model._meta.db_returning_fields
+        returned = []
+        for start in range(0, len(objs), size):
+            rows = self._insert(
+                objs[start:start + size], fields=fields, using=alias,
+                on_conflict=on_conflict, update_fields=update_fields,
+                unique_fields=unique_fields, returning_fields=returning,
+            )
+            if returning is not None:
+                returned.extend(rows)
+        return returned
 
     def _chain(self):
         """A copy ready for another operation (sticky filters carried over)."""
-        obj = self._clone()
-        if obj._sticky_filter:
-            obj.query.filter_is_sticky = True
-            obj._sticky_filter = False
-        return obj
+        successor = self._clone()
+        if successor._sticky_filter:
+            # Hand the stickiness to the query once; later copies are ordinary.
+            successor._sticky_filter = False
+            successor.query.filter_is_sticky = True
+        return successor
 
     def _clone(self):
         """A lightweight copy: the query is cloned (or the recorded ops shared), the result
@@ -1890,8 +1716,8 @@ class QuerySet(AltersData):
 
     def _fetch_all(self):
         if self._result_cache is None:
-            self._result_cache = list(self._iterable_class(self))
-        if self._prefetch_related_lookups and not self._prefetch_done:
+            self._result_cache = [*self._iterable_class(self)]
+        if not self._prefetch_done and self._prefetch_related_lookups:
             self._prefetch_related_objects()
 
     def _next_is_sticky(self):
@@ -1901,10 +1727,12 @@ class QuerySet(AltersData):
 
     def _merge_sanity_check(self, other):
         """Check that two QuerySet classes may be merged."""
-        if self._fields is not None and (
-            set(self.query.values_select) != set(other.query.values_select)
-            or set(self.query.extra_select) != set(other.query.extra_select)
-            or set(self.query.annotation_select) != set(other.query.annotation_select)
+        if self._fields is None:
+            return
+        mine, theirs = self.query, other.query
+        if any(
+            set(getattr(mine, part)) != set(getattr(theirs, part))
+            for part in ("values_select", "extra_select", "annotation_select")
         ):
             raise TypeError(
                 "Merging '%s' classes must involve the same values in each case."
@@ -1913,8 +1741,12 @@ class QuerySet(AltersData):
 
     def _merge_known_related_objects(self, other):
         """Known related objects of both querysets, kept when they are combined."""
-        for field, objects in other._known_related_objects.items():
-            self._known_related_objects.setdefault(field, {}).update(objects)
+        mine = self._known_related_objects
+        for field, by_key in other._known_related_objects.items():
+            if field in mine:
+                mine[field].update(by_key)
+            else:
+                mine[field] = dict(by_key)
 
     def resolve_expression(self, *args, **kwargs):
         # How many columns a subquery may select is the lookup's business (``in`` wants one).
@@ -1934,20 +1766,19 @@ class QuerySet(AltersData):
 
     @staticmethod
     def _validate_values_are_expressions(values, method_name):
-        invalid_args = sorted(
-            str(arg) for arg in values if not hasattr(arg, "resolve_expression")
-        )
-        if invalid_args:
+        rejected = [str(v) for v in values if not hasattr(v, "resolve_expression")]
+        if rejected:
             raise TypeError(
-                "QuerySet.%s() received non-expression(s): %s."
-                % (method_name, ", ".join(invalid_args))
+                f"QuerySet.{method_name}() received non-expression(s): "
+                f"{', '.join(sorted(rejected))}."
             )
 
     def _not_support_combined_queries(self, operation_name):
-        if self._combinator():
+        combinator = self._combinator()
+        if combinator:
             raise NotSupportedError(
-                "Calling QuerySet.%s() after %s() is not supported."
-                % (operation_name, self.query.combinator)
+                f"Calling QuerySet.{operation_name}() after {combinator}() "
+                "is not supported."
             )
 
     def _check_operator_queryset(self, other, operator_):
@@ -1955,9 +1786,9 @@ class QuerySet(AltersData):
             raise TypeError(f"Cannot use {operator_} operator with combined queryset.")
 
     def _check_ordering_first_last_queryset_aggregation(self, method):
-        if isinstance(self.query.group_by, tuple) and not any(
-            col.output_field is self.model._meta.pk for col in self.query.group_by
-        ):
+        grouping = self.query.group_by
+        pk = self.model._meta.pk
+        if isinstance(grouping, tuple) and all(col.output_field is not pk for col in grouping):
             raise TypeError(
                 f"Cannot use QuerySet.{method}() on an unordered queryset performing "
                 f"aggregation. Add an ordering with order_by()."
@@ -1966,11 +1797,9 @@ class QuerySet(AltersData):
 
 class InstanceCheckMeta(type):
     def __instancecheck__(self, instance):
-        return (
-            isinstance(instance, QuerySet)
-            and instance._ops is None
-            and instance.query.is_empty()
-        )
+        if not isinstance(instance, QuerySet) or instance._ops is not None:
+            return False
+        return instance.query.is_empty()
 
 
 class EmptyQuerySet(metaclass=InstanceCheckMeta):
@@ -1987,342 +1816,307 @@ class RawQuerySet:
                  using=None, hints=None):
         self.raw_query = raw_query
         self.model = model
-        self._db = using
-        self._hints = hints or {}
-        self.query = query or RawQuery(sql=raw_query, using=self.db, params=params)
         self.params = params
         self.translations = translations or {}
+        self._db = using
+        self._hints = hints or {}
+        self.query = query if query else RawQuery(sql=raw_query, using=self.db, params=params)
         self._result_cache = None
         self._prefetch_related_lookups = ()
         self._prefetch_done = False
 
-    def resolve_model_init_order(self):
-        """Resolve the init field names and value positions."""
-        converter = connections[self.db].introspection.identifier_converter
-        model_init_fields = [
-            f for f in self.model._meta.fields if converter(f.column) in self.columns
-        ]
-        annotation_fields = [
-            (column, pos)
-            for pos, column in enumerate(self.columns)
-            if column not in self.model_fields
-        ]
-        model_init_order = [
-            self.columns.index(converter(f.column)) for f in model_init_fields
-        ]
-        model_init_names = [f.attname for f in model_init_fields]
-        return model_init_names, model_init_order, annotation_fields
+    def _copy(self, query=None, using=None, hints=None):
+        return type(self)(
+            self.raw_query, model=self.model, query=query or self.query,
+            params=self.params, translations=self.translations,
+            using=using, hints=hints,
+        )
 
-    def prefetch_related(self, *lookups):
-        """Same as QuerySet.prefetch_related()"""
-        clone = self._clone()
-        if lookups == (None,):
-            clone._prefetch_related_lookups = ()
-        else:
-            clone._prefetch_related_lookups = clone._prefetch_related_lookups + lookups
-        return clone
+    # -- column bookkeeping -------------------------------------------------
+
+    def _column_name(self, field):
+        return connections[self.db].introspection.identifier_converter(field.column)
+
+    @cached_property
+    def columns(self):
+        """The result's column names, with ``translations`` applied."""
+        renamed = []
+        pending = dict(self.translations)
+        for name in self.query.get_columns():
+            # Each translation renames the first column carrying its name.
+            if name in pending:
+                name = pending.pop(name)
+            renamed.append(name)
+        return renamed
+
+    @cached_property
+    def model_fields(self):
+        """{column name as the backend reports it: model field}."""
+        return {self._column_name(f): f for f in self.model._meta.fields}
+
+    def resolve_model_init_order(self):
+        """(attnames passed to from_db(), their row positions, [(extra column, position)])."""
+        position = {}
+        for pos, name in enumerate(self.columns):
+            position.setdefault(name, pos)
+        known = self.model_fields
+        names, positions = [], []
+        for field in self.model._meta.fields:
+            pos = position.get(self._column_name(field))
+            if pos is not None:
+                names.append(field.attname)
+                positions.append(pos)
+        extras = [(name, pos) for pos, name in enumerate(self.columns) if name not in known]
+        return names, positions, extras
+
+    # -- evaluation ---------------------------------------------------------
+
+    def _fetch_all(self):
+        if self._result_cache is None:
+            self._result_cache = list(RawModelIterable(self))
+        if self._prefetch_related_lookups and not self._prefetch_done:
+            self._prefetch_related_objects()
 
     def _prefetch_related_objects(self):
         prefetch_related_objects(self._result_cache, *self._prefetch_related_lookups)
         self._prefetch_done = True
 
-    def _clone(self):
-        """Same as QuerySet._clone()"""
-        c = self.__class__(
-            self.raw_query,
-            model=self.model,
-            query=self.query,
-            params=self.params,
-            translations=self.translations,
-            using=self._db,
-            hints=self._hints,
-        )
-        c._prefetch_related_lookups = self._prefetch_related_lookups[:]
-        return c
-
-    def _fetch_all(self):
-        if self._result_cache is None:
-            self._result_cache = list(self.iterator())
-        if self._prefetch_related_lookups and not self._prefetch_done:
-            self._prefetch_related_objects()
-
-    def __len__(self):
-        self._fetch_all()
-        return len(self._result_cache)
-
-    def __bool__(self):
-        self._fetch_all()
-        return bool(self._result_cache)
+    def iterator(self):
+        return iter(RawModelIterable(self))
 
     def __iter__(self):
         self._fetch_all()
         return iter(self._result_cache)
 
     def __aiter__(self):
-        # The async generator is built by a synchronous __aiter__.
-        async def generator():
-            await sync_to_async(self._fetch_all)()
-            for item in self._result_cache:
-                yield item
+        return self._aiterate()
 
-        return generator()
+    async def _aiterate(self):
+        await sync_to_async(self._fetch_all)()
+        for obj in self._result_cache:
+            yield obj
 
-    def iterator(self):
-        yield from RawModelIterable(self)
+    def __len__(self):
+        self._fetch_all()
+        return len(self._result_cache)
 
-    def __repr__(self):
-        return "<%s: %s>" % (self.__class__.__name__, self.query)
+    def __bool__(self):
+        return len(self) > 0
 
     def __getitem__(self, k):
-        return list(self)[k]
+        self._fetch_all()
+        return self._result_cache[k]
+
+    def __repr__(self):
+        return f"<{type(self).__name__}: {self.query}>"
+
+    # -- chaining -----------------------------------------------------------
+
+    def _clone(self):
+        """An unevaluated copy (same query, database and prefetches)."""
+        twin = self._copy(using=self._db, hints=self._hints)
+        twin._prefetch_related_lookups = tuple(self._prefetch_related_lookups)
+        return twin
+
+    def prefetch_related(self, *lookups):
+        """Like QuerySet.prefetch_related(); ``prefetch_related(None)`` clears the list."""
+        twin = self._clone()
+        twin._prefetch_related_lookups = (
+            () if lookups == (None,) else twin._prefetch_related_lookups + lookups
+        )
+        return twin
 
     @property
     def db(self):
         """The alias the raw query runs on."""
-        return self._db or router.db_for_read(self.model, **self._hints)
+        if self._db:
+            return self._db
+        return router.db_for_read(self.model, **self._hints)
 
     def using(self, alias):
-        """Select the database this RawQuerySet should execute against."""
-        return RawQuerySet(
-            self.raw_query,
-            model=self.model,
-            query=self.query.chain(using=alias),
-            params=self.params,
-            translations=self.translations,
-            using=alias,
-        )
-
-    @cached_property
-    def columns(self):
-        """The column names of the results, with translations applied."""
-        columns = self.query.get_columns()
-        # Map result column names onto model field names.
-        for query_name, model_name in self.translations.items():
-            # Ignore translations for nonexistent column names
-            try:
-                index = columns.index(query_name)
-            except ValueError:
-                pass
-            else:
-                columns[index] = model_name
-        return columns
-
-    @cached_property
-    def model_fields(self):
-        """{result column name: field name} for columns named differently from fields."""
-        converter = connections[self.db].introspection.identifier_converter
-        model_fields = {}
-        for field in self.model._meta.fields:
-            model_fields[converter(field.column)] = field
-        return model_fields
+        """This raw query, run against database ``alias``."""
+        return self._copy(query=self.query.chain(using=alias), using=alias)
 
 
 class Prefetch:
     """A prefetch_related() lookup with a custom queryset and/or a ``to_attr`` list."""
 
     def __init__(self, lookup, queryset=None, to_attr=None):
-        # The relation path followed to fetch the objects.
+        if queryset is not None:
+            produces = getattr(queryset, "_iterable_class", ModelIterable)
+            if isinstance(queryset, RawQuerySet) or not issubclass(produces, ModelIterable):
+                raise ValueError(
+                    "Prefetch querysets cannot use raw(), values(), and values_list()."
+                )
+        # prefetch_through: the relation path walked; prefetch_to: where the results land
+        # (the last step is renamed by to_attr).
         self.prefetch_through = lookup
-        # Where the fetched objects are stored (to_attr may differ from the path).
-        self.prefetch_to = lookup
-        if queryset is not None and (
-            isinstance(queryset, RawQuerySet)
-            or (
-                hasattr(queryset, "_iterable_class")
-                and not issubclass(queryset._iterable_class, ModelIterable)
-            )
-        ):
-            raise ValueError(
-                "Prefetch querysets cannot use raw(), values(), and values_list()."
-            )
         if to_attr:
-            self.prefetch_to = LOOKUP_SEP.join(
-                lookup.split(LOOKUP_SEP)[:-1] + [to_attr]
-            )
-
+            parent, sep, _ = lookup.rpartition(LOOKUP_SEP)
+            self.prefetch_to = parent + sep + to_attr
+        else:
+            self.prefetch_to = lookup
         self.queryset = queryset
         self.to_attr = to_attr
 
     def __getstate__(self):
-        obj_dict = self.__dict__.copy()
+        state = dict(self.__dict__)
         if self.queryset is not None:
-            queryset = self.queryset._chain()
-            # Prevent the QuerySet from being evaluated
-            queryset._result_cache = []
-            queryset._prefetch_done = True
-            obj_dict["queryset"] = queryset
-        return obj_dict
+            # Pickle the queryset unevaluated: mark it as already (emptily) fetched.
+            frozen = self.queryset._chain()
+            frozen._result_cache = []
+            frozen._prefetch_done = True
+            state["queryset"] = frozen
+        return state
 
     def add_prefix(self, prefix):
-        self.prefetch_through = prefix + LOOKUP_SEP + self.prefetch_through
-        self.prefetch_to = prefix + LOOKUP_SEP + self.prefetch_to
+        """Make this lookup relative to ``prefix`` (lookups found inside a prefetch)."""
+        self.prefetch_through = f"{prefix}{LOOKUP_SEP}{self.prefetch_through}"
+        self.prefetch_to = f"{prefix}{LOOKUP_SEP}{self.prefetch_to}"
+
+    def _depth(self):
+        return self.prefetch_to.count(LOOKUP_SEP)
 
     def get_current_prefetch_to(self, level):
-        return LOOKUP_SEP.join(self.prefetch_to.split(LOOKUP_SEP)[: level + 1])
+        """The storage path down to (and including) step ``level``."""
+        return LOOKUP_SEP.join(self.prefetch_to.split(LOOKUP_SEP)[:level + 1])
 
     def get_current_to_attr(self, level):
-        parts = self.prefetch_to.split(LOOKUP_SEP)
-        to_attr = parts[level]
-        as_attr = self.to_attr and level == len(parts) - 1
-        return to_attr, as_attr
+        """(name stored at step ``level``, whether it is a plain to_attr attribute)."""
+        steps = self.prefetch_to.split(LOOKUP_SEP)
+        is_last = level == len(steps) - 1
+        return steps[level], bool(self.to_attr) and is_last
 
     def get_current_querysets(self, level):
-        if (
-            self.get_current_prefetch_to(level) == self.prefetch_to
-            and self.queryset is not None
-        ):
-            return [self.queryset]
-        return None
+        """[custom queryset] for the final step, None for every step before it."""
+        if self.queryset is None or level != self._depth():
+            return None
+        return [self.queryset]
 
     def __eq__(self, other):
-        if not isinstance(other, Prefetch):
-            return NotImplemented
-        return self.prefetch_to == other.prefetch_to
+        if isinstance(other, Prefetch):
+            return self.prefetch_to == other.prefetch_to
+        return NotImplemented
 
     def __hash__(self):
-        return hash((self.__class__, self.prefetch_to))
+        return hash((type(self), self.prefetch_to))
 
 
 def normalize_prefetch_lookups(lookups, prefix=None):
-    """Normalize lookups into Prefetch objects."""
-    ret = []
-    for lookup in lookups:
-        if not isinstance(lookup, Prefetch):
-            lookup = Prefetch(lookup)
-        if prefix:
-            lookup.add_prefix(prefix)
-        ret.append(lookup)
-    return ret
+    """Prefetch objects for ``lookups`` (strings are wrapped), made relative to ``prefix``."""
+    result = [item if isinstance(item, Prefetch) else Prefetch(item) for item in lookups]
+    if prefix:
+        for item in result:
+            item.add_prefix(prefix)
+    return result
+
+
+def _give_prefetch_caches(objs):
+    """Make sure every object has a ``_prefetched_objects_cache``; False when some object
+    cannot take attributes (values()/values_list() rows: nothing to prefetch onto)."""
+    for obj in objs:
+        if hasattr(obj, "_prefetched_objects_cache"):
+            continue
+        try:
+            obj._prefetched_objects_cache = {}
+        except (AttributeError, TypeError):
+            return False
+    return True
+
+
+def _walk_into(objs, attr):
+    """The objects reached through ``attr`` (already loaded, nothing to prefetch), with
+    missing and None values dropped and lists flattened."""
+    reached = []
+    for obj in objs:
+        cached = getattr(obj, "_prefetched_objects_cache", ())
+        if attr in cached:
+            value = list(cached[attr])
+        else:
+            try:
+                value = getattr(obj, attr)
+            except exceptions.ObjectDoesNotExist:
+                continue
+        if value is None:
+            continue
+        # Only a real list is a collection here: a model may define __iter__.
+        if isinstance(value, list):
+            reached.extend(value)
+        else:
+            reached.append(value)
+    return reached
 
 
 def prefetch_related_objects(model_instances, *related_lookups):
     """Fill the related-object caches of ``model_instances`` for each lookup (a string or a
     Prefetch): one query per relation level, however many instances there are."""
     if not model_instances:
-        return  # nothing to do
+        return
+    # Lookups are processed in order; the ones a prefetch queryset brings along are run
+    # right after the lookup that found them.
+    pending = deque(normalize_prefetch_lookups(related_lookups))
+    results_at = {}  # storage path -> objects fetched for it
+    discovered = set()  # lookups that came from a prefetch queryset
+    descriptors_seen = set()  # guards against following the same relation forever
 
-    # Lookups discovered on the way (from nested Prefetch querysets) are appended while
-    # iterating; record finished ones so none runs twice.
-    done_queries = {}  # dictionary of things like 'foo__bar': [results]
-
-    auto_lookups = set()  # grows while the loop runs
-    followed_descriptors = set()  # recursion protection
-
-    all_lookups = normalize_prefetch_lookups(reversed(related_lookups))
-    while all_lookups:
-        lookup = all_lookups.pop()
-        if lookup.prefetch_to in done_queries:
+    while pending:
+        lookup = pending.popleft()
+        if lookup.prefetch_to in results_at:
             if lookup.queryset is not None:
                 raise ValueError(
                     "'%s' lookup was already seen with a different queryset. You may need "
                     "to adjust the ordering of your lookups." % lookup.prefetch_to
                 )
-
             continue
 
-        # At the top level the instances are those of the main queryset; deeper levels use
-        # the related objects fetched one level up.
-        obj_list = model_instances
-
-        through_attrs = lookup.prefetch_through.split(LOOKUP_SEP)
-        for level, through_attr in enumerate(through_attrs):
-            # Prepare main instances
-            if not obj_list:
+        steps = lookup.prefetch_through.split(LOOKUP_SEP)
+        last = len(steps) - 1
+        current = model_instances
+        for level, step in enumerate(steps):
+            if not current:
                 break
-
-            prefetch_to = lookup.get_current_prefetch_to(level)
-            if prefetch_to in done_queries:
-                # Skip any prefetching, and any object preparation
-                obj_list = done_queries[prefetch_to]
+            path = lookup.get_current_prefetch_to(level)
+            if path in results_at:
+                current = results_at[path]
                 continue
-
-            # Prepare objects:
-            good_objects = True
-            for obj in obj_list:
-                # The same instance can appear several times.
-                if not hasattr(obj, "_prefetched_objects_cache"):
-                    try:
-                        obj._prefetched_objects_cache = {}
-                    except (AttributeError, TypeError):
-                        # Not model instances (e.g. values_list(flat=True) results): nothing
-                        # to prefetch onto.
-                        good_objects = False
-                        break
-            if not good_objects:
+            if not _give_prefetch_caches(current):
                 break
 
-            # Descend down tree
-
-            # All instances are of one model, so the first one tells how to prefetch.
-            first_obj = obj_list[0]
-            to_attr = lookup.get_current_to_attr(level)[0]
-            prefetcher, descriptor, attr_found, is_fetched = get_prefetcher(
-                first_obj, through_attr, to_attr
+            # One model per level: its first object tells how the step is prefetched.
+            sample = current[0]
+            prefetcher, descriptor, found, is_fetched = get_prefetcher(
+                sample, step, lookup.get_current_to_attr(level)[0]
             )
-
-            if not attr_found:
+            if not found:
                 raise AttributeError(
                     "Cannot find '%s' on %s object, '%s' is an invalid parameter to "
                     "prefetch_related()"
-                    % (through_attr, first_obj.__class__.__name__, lookup.prefetch_through)
+                    % (step, type(sample).__name__, lookup.prefetch_through)
                 )
-
-            if level == len(through_attrs) - 1 and prefetcher is None:
-                # The last step must be a relation that can be prefetched; anything else is
-                # a mistake in the lookup.
-                raise ValueError(
-                    "'%s' does not resolve to an item that supports prefetching - this "
-                    "is an invalid parameter to prefetch_related()." % lookup.prefetch_through
-                )
-
-            obj_to_fetch = None
-            if prefetcher is not None:
-                obj_to_fetch = [obj for obj in obj_list if not is_fetched(obj)]
-
-            if obj_to_fetch:
-                obj_list, additional_lookups = prefetch_one_level(
-                    obj_to_fetch,
-                    prefetcher,
-                    lookup,
-                    level,
-                )
-                # Follow automatically added lookups only for relations not seen before, to
-                # avoid endless recursion.
-                if not (
-                    prefetch_to in done_queries
-                    and lookup in auto_lookups
-                    and descriptor in followed_descriptors
-                ):
-                    done_queries[prefetch_to] = obj_list
-                    new_lookups = normalize_prefetch_lookups(
-                        reversed(additional_lookups), prefetch_to
+            if prefetcher is None:
+                if level == last:
+                    raise ValueError(
+                        "'%s' does not resolve to an item that supports prefetching - this "
+                        "is an invalid parameter to prefetch_related()."
+                        % lookup.prefetch_through
                     )
-                    auto_lookups.update(new_lookups)
-                    all_lookups.extend(new_lookups)
-                followed_descriptors.add(descriptor)
-            else:
-                # No prefetcher (an object already loaded by select_related(), or a plain
-                # attribute): just walk through it.
+                current = _walk_into(current, step)
+                continue
 
-                # The next level works on the related objects, skipping empty values.
-                new_obj_list = []
-                for obj in obj_list:
-                    if through_attr in getattr(obj, "_prefetched_objects_cache", ()):
-                        new_obj = list(obj._prefetched_objects_cache.get(through_attr))
-                    else:
-                        try:
-                            new_obj = getattr(obj, through_attr)
-                        except exceptions.ObjectDoesNotExist:
-                            continue
-                    if new_obj is None:
-                        continue
-                    # Exactly list: a model that defines __iter__ must not be mistaken for a
-                    # collection.
-                    if isinstance(new_obj, list):
-                        new_obj_list.extend(new_obj)
-                    else:
-                        new_obj_list.append(new_obj)
-                obj_list = new_obj_list
+            missing = [obj for obj in current if not is_fetched(obj)]
+            if not missing:
+                current = _walk_into(current, step)
+                continue
+            current, brought = prefetch_one_level(missing, prefetcher, lookup, level)
+            repeat = (
+                path in results_at and lookup in discovered and descriptor in descriptors_seen
+            )
+            if not repeat:
+                results_at[path] = current
+                nested = normalize_prefetch_lookups(brought, path)
+                discovered.update(nested)
+                pending.extendleft(reversed(nested))
+            descriptors_seen.add(descriptor)
 
 
 async def aprefetch_related_objects(model_instances, *related_lookups):
@@ -2332,204 +2126,148 @@ async def aprefetch_related_objects(model_instances, *related_lookups):
 
 def get_prefetcher(instance, through_attr, to_attr):
     """What ``instance.<through_attr>`` offers for prefetching:
-    (prefetcher or None, descriptor, whether the attribute exists, whether already loaded)."""
+    (prefetcher or None, descriptor, whether the attribute exists, is_fetched(obj))."""
+    cls = type(instance)
+    if isinstance(getattr(cls, to_attr, None), cached_property):
+        # hasattr() would compute the cached_property.
+        def is_fetched(obj):
+            return to_attr in obj.__dict__
+    else:
+        def is_fetched(obj):
+            return hasattr(obj, to_attr)
 
-    def is_to_attr_fetched(model, to_attr):
-        # hasattr() would compute a cached_property: look at the class instead.
-        if isinstance(getattr(model, to_attr, None), cached_property):
-
-            def has_cached_property(instance):
-                return to_attr in instance.__dict__
-
-            return has_cached_property
-
-        def has_to_attr_attribute(instance):
-            return hasattr(instance, to_attr)
-
-        return has_to_attr_attribute
+    # The class attribute, not the instance's: reading the latter could run a query.
+    descriptor = getattr(cls, through_attr, None)
+    if descriptor is None:
+        return None, None, hasattr(instance, through_attr), is_fetched
+    if not descriptor:
+        return None, descriptor, True, is_fetched
 
     prefetcher = None
-    is_fetched = is_to_attr_fetched(instance.__class__, to_attr)
-
-    # Look up the descriptor on the class; reading the instance attribute would run the
-    # query.
-    rel_obj_descriptor = getattr(instance.__class__, through_attr, None)
-    if rel_obj_descriptor is None:
-        attr_found = hasattr(instance, through_attr)
+    if hasattr(descriptor, "get_prefetch_querysets"):
+        # A single-valued relation: the descriptor prefetches and knows what is cached
+        # (unless the result goes to another attribute).
+        prefetcher = descriptor
+        if to_attr == through_attr:
+            is_fetched = descriptor.is_cached
     else:
-        attr_found = True
-        if rel_obj_descriptor:
-            if hasattr(rel_obj_descriptor, "get_prefetch_querysets"):
-                prefetcher = rel_obj_descriptor
-                # With to_attr, "already fetched" means the attribute is set, not the
-                # descriptor's cache.
-                if rel_obj_descriptor.is_cached and not to_attr != through_attr:
-                    is_fetched = rel_obj_descriptor.is_cached
-            else:
-                # No descriptor-level prefetching: the instance attribute (a related
-                # manager) provides it.
-                rel_obj = getattr(instance, through_attr)
-                if hasattr(rel_obj, "get_prefetch_querysets"):
-                    prefetcher = rel_obj
-                if through_attr == to_attr:
-
-                    def in_prefetched_cache(instance):
-                        return through_attr in instance._prefetched_objects_cache
-
-                    is_fetched = in_prefetched_cache
-    return prefetcher, rel_obj_descriptor, attr_found, is_fetched
+        # A multi-valued relation: its manager prefetches.
+        manager = getattr(instance, through_attr)
+        if hasattr(manager, "get_prefetch_querysets"):
+            prefetcher = manager
+        if to_attr == through_attr:
+            def is_fetched(obj):
+                return through_attr in obj._prefetched_objects_cache
+    return prefetcher, descriptor, True, is_fetched
 
 
 def prefetch_one_level(instances, prefetcher, lookup, level):
-    """Run the prefetch query for one level of ``lookup`` and store the results on the
-    instances; return the fetched objects and the lookups to follow next."""
-    # get_prefetch_querysets(instances) returns: the queryset of related objects, a function
-    # giving each related object's match key, a function giving each instance's match key,
-    # whether the relation is single-valued, the attribute or cache name to fill, and
-    # whether that name is a descriptor.
+    """Run the query for step ``level`` of ``lookup`` and store its results on ``instances``.
 
+    Returns (the fetched objects, the lookups their queryset asked to prefetch next).
+    """
+    (related_qs, key_of_related, key_of_instance, single, cache_name,
+     is_descriptor) = prefetcher.get_prefetch_querysets(
+        instances, lookup.get_current_querysets(level))
+    # Prefetches attached to that queryset are followed by the caller instead (copied:
+    # Prefetch objects may be shared between querysets).
+    brought = [copy.copy(item) for item in getattr(related_qs, "_prefetch_related_lookups", ())]
+    if brought:
+        related_qs._prefetch_related_lookups = ()  # a fresh queryset: safe to clear
+    fetched = list(related_qs)
 
-    # Match keys are used as dict keys, so they must be hashable.
-    (
-        rel_qs,
-        rel_obj_attr,
-        instance_attr,
-        single,
-        cache_name,
-        is_descriptor,
-    ) = prefetcher.get_prefetch_querysets(
-        instances, lookup.get_current_querysets(level)
-    )
-    # Lookups attached to the related queryset are taken over here (as copies, since
-    # Prefetch objects can be reused) instead of letting the queryset run them.
-    additional_lookups = [
-        copy.copy(additional_lookup)
-        for additional_lookup in getattr(rel_qs, "_prefetch_related_lookups", ())
-    ]
-    if additional_lookups:
-        # The queryset is fresh from the manager: clearing the attribute directly is safe.
-        rel_qs._prefetch_related_lookups = ()
+    grouped = {}
+    for rel in fetched:
+        key = key_of_related(rel)
+        if key in grouped:
+            grouped[key].append(rel)
+        else:
+            grouped[key] = [rel]
 
-    all_related_objects = list(rel_qs)
-
-    rel_obj_cache = {}
-    for rel_obj in all_related_objects:
-        rel_attr_val = rel_obj_attr(rel_obj)
-        rel_obj_cache.setdefault(rel_attr_val, []).append(rel_obj)
-
-    to_attr, as_attr = lookup.get_current_to_attr(level)
-    # to_attr must not shadow a model field.
-    if as_attr and instances:
-        # All instances are of one model.
-        model = instances[0].__class__
+    attr, plain_attr = lookup.get_current_to_attr(level)
+    if plain_attr and instances:
+        owner = type(instances[0])
         try:
-            model._meta.get_field(to_attr)
+            owner._meta.get_field(attr)
         except exceptions.FieldDoesNotExist:
             pass
         else:
-            msg = "to_attr={} conflicts with a field on the {} model."
-            raise ValueError(msg.format(to_attr, model.__name__))
+            raise ValueError(f"to_attr={attr} conflicts with a field on the {owner.__name__} model.")
 
-    leaf = len(lookup.prefetch_through.split(LOOKUP_SEP)) - 1 == level
-
-    for obj in instances:
-        instance_attr_val = instance_attr(obj)
-        vals = rel_obj_cache.get(instance_attr_val, [])
-
-        if single:
-            val = vals[0] if vals else None
-            if as_attr:
-                # A to_attr has been given for the prefetch.
-                setattr(obj, to_attr, val)
+    if single:
+        for obj in instances:
+            matches = grouped.get(key_of_instance(obj))
+            value = matches[0] if matches else None
+            if plain_attr:
+                setattr(obj, attr, value)
             elif is_descriptor:
-                # The name is a descriptor: assign through it.
-                setattr(obj, cache_name, val)
+                setattr(obj, cache_name, value)
             else:
-                # Not a descriptor: store in the instance's relation cache.
-                obj._state.fields_cache[cache_name] = val
-        else:
-            if as_attr:
-                setattr(obj, to_attr, vals)
-            else:
-                manager = getattr(obj, to_attr)
-                if leaf and lookup.queryset is not None:
-                    qs = manager._apply_rel_filters(lookup.queryset)
-                else:
-                    qs = manager.get_queryset()
-                qs._result_cache = vals
-                # Its lookups were merged into this run.
-                qs._prefetch_done = True
-                obj._prefetched_objects_cache[cache_name] = qs
-    return all_related_objects, additional_lookups
+                obj._state.fields_cache[cache_name] = value
+        return fetched, brought
+
+    custom_qs = lookup.queryset if level == lookup.prefetch_through.count(LOOKUP_SEP) else None
+    for obj in instances:
+        matches = grouped.get(key_of_instance(obj), [])
+        if plain_attr:
+            setattr(obj, attr, matches)
+            continue
+        manager = getattr(obj, attr)
+        qs = manager.get_queryset() if custom_qs is None else manager._apply_rel_filters(custom_qs)
+        qs._result_cache = matches
+        qs._prefetch_done = True  # its own prefetches were handed to the caller
+        obj._prefetched_objects_cache[cache_name] = qs
+    return fetched, brought
 
 
 class RelatedPopulator:
-    """Builds the related objects of one select_related() branch from a row.
-
-    The columns of the related model sit at ``cols_start:cols_end`` of each row; nested
-    branches have their own populators.
-    """
+    """Builds the object of one select_related() branch from each row, attaches it to its
+    parent (and the parent to it), and recurses into nested branches."""
 
     def __init__(self, klass_info, select, db):
         self.db = db
-        # Worked out once per query: the class to build, which part of the row belongs to it
-        # (a slice, or a reordering when select_related() reaches a child whose parent
-        # columns were selected elsewhere), where its primary key is (to detect a missing
-        # related row), the attnames loaded, nested populators, and the setters that cache
-        # the object on both ends.
-        select_fields = klass_info["select_fields"]
-        from_parent = klass_info["from_parent"]
-        if not from_parent:
-            self.cols_start = select_fields[0]
-            self.cols_end = select_fields[-1] + 1
-            self.init_list = [
-                f[0].target.attname for f in select[self.cols_start: self.cols_end]
-            ]
-            self.reorder_for_init = None
+        self.model_cls = model = klass_info["model"]
+        positions = klass_info["select_fields"]
+        if klass_info["from_parent"]:
+            # A child model reached through its parent: its columns are scattered in the
+            # row, so pick them in concrete-field order.
+            at = {select[i][0].target.attname: i for i in positions}
+            self.init_list = [f.attname for f in model._meta.concrete_fields if f.attname in at]
+            picks = [at[name] for name in self.init_list]
+            if len(picks) == 1:
+                only = picks[0]
+                self._take = lambda row: (row[only],)
+            else:
+                self._take = operator.itemgetter(*picks)
         else:
-            attname_indexes = {
-                select[idx][0].target.attname: idx for idx in select_fields
-            }
-            model_init_attnames = (
-                f.attname for f in klass_info["model"]._meta.concrete_fields
-            )
-            self.init_list = [
-                attname for attname in model_init_attnames if attname in attname_indexes
-            ]
-            self.reorder_for_init = operator.itemgetter(
-                *[attname_indexes[attname] for attname in self.init_list]
-            )
-
-        self.model_cls = klass_info["model"]
-        self.pk_idx = self.init_list.index(self.model_cls._meta.pk.attname)
-        self.related_populators = get_related_populators(klass_info, select, self.db)
+            first, stop = positions[0], positions[-1] + 1
+            self.init_list = [entry[0].target.attname for entry in select[first:stop]]
+            self._take = operator.itemgetter(slice(first, stop))
+        self.pk_idx = self.init_list.index(model._meta.pk.attname)
+        self.related_populators = get_related_populators(klass_info, select, db)
         self.local_setter = klass_info["local_setter"]
         self.remote_setter = klass_info["remote_setter"]
-        self.build = self.model_cls._row_builder(tuple(self.init_list), db)
+        self.build = model._row_builder(tuple(self.init_list), db)
 
     def populate(self, row, from_obj):
-        if self.reorder_for_init:
-            obj_data = self.reorder_for_init(row)
-        else:
-            obj_data = row[self.cols_start: self.cols_end]
-        if obj_data[self.pk_idx] is None:
-            obj = None
-        else:
-            obj = self.build(obj_data)
-            for rel_iter in self.related_populators:
-                rel_iter.populate(row, obj)
+        values = self._take(row)
+        if values[self.pk_idx] is None:
+            # No related row (LEFT JOIN miss).
+            self.local_setter(from_obj, None)
+            return
+        obj = self.build(values)
+        for nested in self.related_populators:
+            nested.populate(row, obj)
         self.local_setter(from_obj, obj)
-        if obj is not None:
-            self.remote_setter(obj, from_obj)
+        self.remote_setter(obj, from_obj)
 
 
 def get_related_populators(klass_info, select, db):
-    iterators = []
-    related_klass_infos = klass_info.get("related_klass_infos", [])
-    for rel_klass_info in related_klass_infos:
-        rel_cls = RelatedPopulator(rel_klass_info, select, db)
-        iterators.append(rel_cls)
-    return iterators
+    """A RelatedPopulator per select_related() branch directly under ``klass_info``."""
+    return [
+        RelatedPopulator(branch, select, db)
+        for branch in klass_info.get("related_klass_infos", ())
+    ]
 
 
 # Late imports: these classes refer back to this module.
