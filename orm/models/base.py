@@ -62,307 +62,268 @@ class Deferred:
 
 
 DEFERRED = Deferred()
+_ABSENT = object()  # "keyword not given", distinct from any value a caller passes
 
 
 def subclass_exception(name, bases, module, attached_to):
     """An exception class named ``name`` attached to a model (e.g. Book.DoesNotExist)."""
-    return type(
-        name,
-        bases,
-        {
-            "__module__": module,
-            "__qualname__": "%s.%s" % (attached_to.__qualname__, name),
-        },
-    )
+    namespace = {"__module__": module, "__qualname__": f"{attached_to.__qualname__}.{name}"}
+    return type(name, bases, namespace)
 
 
 def _has_contribute_to_class(value):
-    # Only call contribute_to_class() if it's bound.
-    return not inspect.isclass(value) and hasattr(value, "contribute_to_class")
+    # Classes may have the method too; only instances attach themselves.
+    return hasattr(value, "contribute_to_class") and not inspect.isclass(value)
+
+
+def _concrete_model_parents(parents):
+    return [p for p in parents if hasattr(p, "_meta") and not p._meta.abstract]
+
+
+def _clash_error(field_name, name, base):
+    return FieldError(
+        f"Local field {field_name!r} in class {name!r} clashes with field of the same name "
+        f"from base class {base.__name__!r}."
+    )
 
 
 class ModelBase(type):
     """Metaclass for all models."""
 
     def __new__(cls, name, bases, attrs, **kwargs):
-        super_new = super().__new__
+        model_parents = [b for b in bases if isinstance(b, ModelBase)]
+        if not model_parents:
+            # Model itself: an ordinary class.
+            return super().__new__(cls, name, bases, attrs)
 
-        # Model itself is built like any class; only its subclasses get the model machinery.
-        parents = [b for b in bases if isinstance(b, ModelBase)]
-        if not parents:
-            return super_new(cls, name, bases, attrs)
-
-        # Create the class.
         module = attrs.pop("__module__")
-        new_attrs = {"__module__": module}
-        classcell = attrs.pop("__classcell__", None)
-        if classcell is not None:
-            new_attrs["__classcell__"] = classcell
-        attr_meta = attrs.pop("Meta", None)
-        # Attributes that know how to attach themselves (fields, managers, Meta helpers) are
-        # added after the class exists; the rest go to type.__new__() so that __set_name__()
-        # still runs for them.
-        contributable_attrs = {}
-        for obj_name, obj in attrs.items():
-            if _has_contribute_to_class(obj):
-                contributable_attrs[obj_name] = obj
-            else:
-                new_attrs[obj_name] = obj
-        new_class = super_new(cls, name, bases, new_attrs, **kwargs)
+        declared_meta = attrs.pop("Meta", None)
+        # Objects that attach themselves (fields, managers, ...) wait until the class
+        # exists; everything else goes through type.__new__() so __set_name__() still runs.
+        plain = {"__module__": module}
+        if "__classcell__" in attrs:
+            plain["__classcell__"] = attrs.pop("__classcell__")
+        deferred = {}
+        for key, value in attrs.items():
+            (deferred if _has_contribute_to_class(value) else plain)[key] = value
+        new_class = super().__new__(cls, name, bases, plain, **kwargs)
 
-        abstract = getattr(attr_meta, "abstract", False)
-        meta = attr_meta or getattr(new_class, "Meta", None)
-        base_meta = getattr(new_class, "_meta", None)
-
-        app_label = None
-
-        # The app a model belongs to is found from the module it is defined in.
-        app_config = apps.get_containing_app_config(module)
-
-        if getattr(meta, "app_label", None) is None:
-            if app_config is None:
-                if not abstract:
-                    raise RuntimeError(
-                        "Model class %s.%s doesn't declare an explicit app_label and isn't in "
-                        "an application in INSTALLED_APPS." % (module, name)
-                    )
-            else:
-                app_label = app_config.label
-
-        new_class.add_to_class("_meta", Options(meta, app_label))
-        if not abstract:
-            new_class.add_to_class(
-                "DoesNotExist",
-                subclass_exception(
-                    "DoesNotExist",
-                    tuple(
-                        x.DoesNotExist for x in parents
-                        if hasattr(x, "_meta") and not x._meta.abstract
-                    ) or (ObjectDoesNotExist,),
-                    module,
-                    attached_to=new_class,
-                ),
-            )
-            new_class.add_to_class(
-                "MultipleObjectsReturned",
-                subclass_exception(
-                    "MultipleObjectsReturned",
-                    tuple(
-                        x.MultipleObjectsReturned for x in parents
-                        if hasattr(x, "_meta") and not x._meta.abstract
-                    ) or (MultipleObjectsReturned,),
-                    module,
-                    attached_to=new_class,
-                ),
-            )
-            if base_meta and not base_meta.abstract:
-                # A concrete child keeps the ordering and get_latest_by of its concrete
-                # parent unless it sets its own (an abstract base earlier in the MRO wins).
-                if not hasattr(meta, "ordering"):
-                    new_class._meta.ordering = base_meta.ordering
-                if not hasattr(meta, "get_latest_by"):
-                    new_class._meta.get_latest_by = base_meta.get_latest_by
-
-        is_proxy = new_class._meta.proxy
-
-        for obj_name, obj in contributable_attrs.items():
-            new_class.add_to_class(obj_name, obj)
-
-        new_fields = chain(
-            new_class._meta.local_fields,
-            new_class._meta.local_many_to_many,
-            new_class._meta.private_fields,
+        abstract = getattr(declared_meta, "abstract", False)
+        meta = declared_meta or getattr(new_class, "Meta", None)
+        inherited_opts = getattr(new_class, "_meta", None)
+        new_class.add_to_class(
+            "_meta", Options(meta, cls._app_label_for(meta, module, name, abstract))
         )
-        field_names = {f.name for f in new_fields}
-
-        # Basic setup for proxy models.
-        if is_proxy:
-            base = None
-            for parent in [kls for kls in parents if hasattr(kls, "_meta")]:
-                if parent._meta.abstract:
-                    if parent._meta.fields:
-                        raise TypeError(
-                            "Abstract base class containing model fields not permitted for "
-                            "proxy model '%s'." % name
-                        )
-                    else:
-                        continue
-                if base is None:
-                    base = parent
-                elif parent._meta.concrete_model is not base._meta.concrete_model:
-                    raise TypeError(
-                        "Proxy model '%s' has more than one non-abstract model base class."
-                        % name
-                    )
-            if base is None:
-                raise TypeError(
-                    "Proxy model '%s' has no non-abstract model base class." % name
+        opts = new_class._meta
+        if not abstract:
+            concrete = _concrete_model_parents(model_parents)
+            for exc_name, fallback in (("DoesNotExist", ObjectDoesNotExist),
+                                       ("MultipleObjectsReturned", MultipleObjectsReturned)):
+                exc_bases = tuple(getattr(p, exc_name) for p in concrete) or (fallback,)
+                new_class.add_to_class(
+                    exc_name, subclass_exception(exc_name, exc_bases, module, new_class)
                 )
-            new_class._meta.setup_proxy(base)
-            new_class._meta.concrete_model = base._meta.concrete_model
+            if inherited_opts is not None and not inherited_opts.abstract:
+                # A concrete parent's ordering and get_latest_by carry over unless the
+                # child's Meta (or an abstract base earlier in the MRO) sets them.
+                for option in ("ordering", "get_latest_by"):
+                    if not hasattr(meta, option):
+                        setattr(opts, option, getattr(inherited_opts, option))
+
+        for key, value in deferred.items():
+            new_class.add_to_class(key, value)
+
+        own_names = {
+            f.name for f in chain(opts.local_fields, opts.local_many_to_many, opts.private_fields)
+        }
+        if opts.proxy:
+            target = cls._proxy_target(name, model_parents)
+            opts.setup_proxy(target)
+            opts.concrete_model = target._meta.concrete_model
         else:
-            new_class._meta.concrete_model = new_class
+            opts.concrete_model = new_class
 
-        # Collect the parent links for multi-table inheritance.
-        parent_links = {}
-        for base in reversed([new_class] + parents):
-            # Conceptually equivalent to `if base is Model`.
-            if not hasattr(base, "_meta"):
-                continue
-            # Skip concrete parent classes.
-            if base != new_class and not base._meta.abstract:
-                continue
-            # Locate OneToOneField instances.
-            for field in base._meta.local_fields:
-                if isinstance(field, OneToOneField) and field.remote_field.parent_link:
-                    related = resolve_relation(new_class, field.remote_field.model)
-                    parent_links[make_model_tuple(related)] = field
+        cls._inherit(new_class, name, model_parents, own_names)
 
-        # Track fields inherited from base models.
-        inherited_attributes = set()
-        # Do the appropriate setup for any model parents.
-        for base in new_class.mro():
-            if base not in parents or not hasattr(base, "_meta"):
-                # Mixins without _meta contribute plain attributes only.
-                inherited_attributes.update(base.__dict__)
-                continue
-
-            parent_fields = base._meta.local_fields + base._meta.local_many_to_many
-            if not base._meta.abstract:
-                # A field declared here may not hide a field inherited from a concrete
-                # parent.
-                for field in parent_fields:
-                    if field.name in field_names:
-                        raise FieldError(
-                            "Local field %r in class %r clashes with field of the same name "
-                            "from base class %r." % (field.name, name, base.__name__)
-                        )
-                    else:
-                        inherited_attributes.add(field.name)
-
-                # Concrete classes...
-                base = base._meta.concrete_model
-                base_key = make_model_tuple(base)
-                if base_key in parent_links:
-                    field = parent_links[base_key]
-                elif not is_proxy:
-                    attr_name = "%s_ptr" % base._meta.model_name
-                    field = OneToOneField(
-                        base, on_delete=CASCADE, name=attr_name, auto_created=True,
-                        parent_link=True,
-                    )
-
-                    if attr_name in field_names:
-                        raise FieldError(
-                            "Auto-generated field '%s' in class %r for parent_link to base "
-                            "class %r clashes with declared field of the same name."
-                            % (attr_name, name, base.__name__)
-                        )
-
-                    # Migrations declare the parent link themselves; create it only when
-                    # missing.
-                    if not hasattr(new_class, attr_name):
-                        new_class.add_to_class(attr_name, field)
-                else:
-                    field = None
-                new_class._meta.parents[base] = field
-            else:
-                base_parents = base._meta.parents.copy()
-
-                # Fields of an abstract parent are copied unless this class redeclares the
-                # name.
-                for field in parent_fields:
-                    if (
-                        field.name not in field_names
-                        and field.name not in new_class.__dict__
-                        and field.name not in inherited_attributes
-                    ):
-                        new_field = copy.deepcopy(field)
-                        new_class.add_to_class(field.name, new_field)
-                        # An explicit parent link declared on the abstract base is replaced
-                        # by the copy made for this class.
-                        if field.one_to_one:
-                            for parent, parent_link in base_parents.items():
-                                if field == parent_link:
-                                    base_parents[parent] = new_field
-
-                # Pass any non-abstract parent classes onto child.
-                new_class._meta.parents.update(base_parents)
-
-            # Private fields (e.g. GenericForeignKey) are copied from every parent.
-            for field in base._meta.private_fields:
-                if field.name in field_names:
-                    if not base._meta.abstract:
-                        raise FieldError(
-                            "Local field %r in class %r clashes with field of the same name "
-                            "from base class %r." % (field.name, name, base.__name__)
-                        )
-                else:
-                    field = copy.deepcopy(field)
-                    if not base._meta.abstract:
-                        field.mti_inherited = True
-                    new_class.add_to_class(field.name, field)
-
-        # Each concrete child gets its own copies of the indexes so that their names can
-        # differ.
-        new_class._meta.indexes = [copy.deepcopy(idx) for idx in new_class._meta.indexes]
+        # Every concrete child gets its own index objects, so their names can differ.
+        opts.indexes = [copy.deepcopy(index) for index in opts.indexes]
 
         if abstract:
-            # An abstract model is not registered and cannot be instantiated: it is finished
-            # here, as a template for its subclasses.
-            attr_meta.abstract = False
-            new_class.Meta = attr_meta
+            # Abstract models are templates: neither prepared nor registered. Their Meta is
+            # what subclasses inherit, so it must not say abstract any more.
+            declared_meta.abstract = False
+            new_class.Meta = declared_meta
             return new_class
 
         new_class._prepare()
-        new_class._meta.apps.register_model(new_class._meta.app_label, new_class)
+        opts.apps.register_model(opts.app_label, new_class)
         return new_class
 
+    @staticmethod
+    def _app_label_for(meta, module, name, abstract):
+        """None when Meta names the app itself; otherwise the label of the installed app
+        whose package holds ``module``."""
+        app_config = apps.get_containing_app_config(module)
+        if getattr(meta, "app_label", None) is not None:
+            return None
+        if app_config is not None:
+            return app_config.label
+        if not abstract:
+            raise RuntimeError(
+                f"Model class {module}.{name} doesn't declare an explicit app_label and isn't "
+                "in an application in INSTALLED_APPS."
+            )
+        return None
+
+    @staticmethod
+    def _proxy_target(name, parents):
+        """The one concrete model a proxy stands for (abstract bases may not add fields)."""
+        target = None
+        for parent in parents:
+            parent_opts = getattr(parent, "_meta", None)
+            if parent_opts is None:
+                continue
+            if parent_opts.abstract:
+                if parent_opts.fields:
+                    raise TypeError(
+                        "Abstract base class containing model fields not permitted for "
+                        f"proxy model '{name}'."
+                    )
+                continue
+            if target is None:
+                target = parent
+            elif parent_opts.concrete_model is not target._meta.concrete_model:
+                raise TypeError(
+                    f"Proxy model '{name}' has more than one non-abstract model base class."
+                )
+        if target is None:
+            raise TypeError(f"Proxy model '{name}' has no non-abstract model base class.")
+        return target
+
+    @staticmethod
+    def _declared_parent_links(new_class, parents):
+        """Explicit parent_link one-to-one fields on the class or its abstract bases, keyed
+        by the (app_label, model_name) of the model they point to."""
+        links = {}
+        for klass in (*reversed(parents), new_class):
+            klass_opts = getattr(klass, "_meta", None)
+            if klass_opts is None or (klass is not new_class and not klass_opts.abstract):
+                continue
+            for field in klass_opts.local_fields:
+                if isinstance(field, OneToOneField) and field.remote_field.parent_link:
+                    target = resolve_relation(new_class, field.remote_field.model)
+                    links[make_model_tuple(target)] = field
+        return links
+
+    @classmethod
+    def _inherit(cls, new_class, name, parents, own_names):
+        """Fields, parent links and private fields that ``new_class`` gets from its bases."""
+        opts = new_class._meta
+        links = cls._declared_parent_links(new_class, parents)
+        seen = set()  # attribute names already provided by a class in the MRO
+        for klass in new_class.mro():
+            klass_opts = getattr(klass, "_meta", None) if klass in parents else None
+            if klass_opts is None:
+                seen.update(vars(klass))  # a mixin: plain attributes only
+                continue
+            inherited = klass_opts.local_fields + klass_opts.local_many_to_many
+            if klass_opts.abstract:
+                cls._copy_abstract_fields(new_class, klass_opts, inherited, own_names, seen)
+            else:
+                for field in inherited:
+                    if field.name in own_names:
+                        raise _clash_error(field.name, name, klass)
+                    seen.add(field.name)
+                # From here on a proxy parent stands for its concrete model.
+                klass = klass_opts.concrete_model
+                klass_opts = klass._meta
+                cls._link_concrete_parent(new_class, name, klass, links, own_names)
+            for field in klass_opts.private_fields:
+                if field.name not in own_names:
+                    duplicate = copy.deepcopy(field)
+                    if not klass_opts.abstract:
+                        duplicate.mti_inherited = True
+                    new_class.add_to_class(field.name, duplicate)
+                elif not klass_opts.abstract:
+                    raise _clash_error(field.name, name, klass)
+
+    @staticmethod
+    def _link_concrete_parent(new_class, name, parent, links, own_names):
+        """Record (creating it unless declared) the one-to-one link to a concrete parent."""
+        opts = new_class._meta
+        link = links.get(make_model_tuple(parent))
+        if link is None and not opts.proxy:
+            link_name = f"{parent._meta.model_name}_ptr"
+            if link_name in own_names:
+                raise FieldError(
+                    f"Auto-generated field '{link_name}' in class {name!r} for parent_link to "
+                    f"base class {parent.__name__!r} clashes with declared field of the same "
+                    "name."
+                )
+            link = OneToOneField(parent, on_delete=CASCADE, name=link_name,
+                                 auto_created=True, parent_link=True)
+            # A migration's model state may already carry the link.
+            if not hasattr(new_class, link_name):
+                new_class.add_to_class(link_name, link)
+        opts.parents[parent] = link
+
+    @staticmethod
+    def _copy_abstract_fields(new_class, parent_opts, inherited, own_names, seen):
+        """Copy an abstract parent's fields unless the name is taken; its parent links are
+        remapped to the copies."""
+        parent_links = dict(parent_opts.parents)
+        for field in inherited:
+            if field.name in own_names or field.name in seen or field.name in vars(new_class):
+                continue
+            duplicate = copy.deepcopy(field)
+            new_class.add_to_class(field.name, duplicate)
+            if field.one_to_one:
+                for model, link in parent_links.items():
+                    if link == field:
+                        parent_links[model] = duplicate
+        new_class._meta.parents.update(parent_links)
+
     def add_to_class(cls, name, value):
-        if _has_contribute_to_class(value):
-            value.contribute_to_class(cls, name)
-        else:
+        attach = None if inspect.isclass(value) else getattr(value, "contribute_to_class", None)
+        if attach is None:
             setattr(cls, name, value)
+        else:
+            attach(cls, name)
 
     def _prepare(cls):
-        """Create some methods once self._meta has been populated."""
+        """Finish the class once its Options are complete (not run for abstract models)."""
         opts = cls._meta
         opts._prepare(cls)
 
-        if opts.order_with_respect_to:
-            cls.get_next_in_order = partialmethod(
-                cls._get_next_or_previous_in_order, is_next=True
-            )
-            cls.get_previous_in_order = partialmethod(
-                cls._get_next_or_previous_in_order, is_next=False
-            )
+        wrt = opts.order_with_respect_to
+        if wrt:
+            cls.get_next_in_order = partialmethod(cls._get_next_or_previous_in_order,
+                                                  is_next=True)
+            cls.get_previous_in_order = partialmethod(cls._get_next_or_previous_in_order,
+                                                      is_next=False)
+            # get_<model>_order()/set_<model>_order() go on the related model once it is
+            # registered (a generic relation has no single model, so gets none).
+            if wrt.remote_field:
+                lazy_related_operation(make_foreign_order_accessors, cls,
+                                       wrt.remote_field.model)
 
-            # get_<model>_order()/set_<model>_order() go onto the related model once it is
-            # registered; a generic relation has no fixed model, so nothing is added for it
-            # here.
-            if opts.order_with_respect_to.remote_field:
-                wrt = opts.order_with_respect_to
-                remote = wrt.remote_field.model
-                lazy_related_operation(make_foreign_order_accessors, cls, remote)
-
-        # Give the class a docstring -- its definition.
         if cls.__doc__ is None:
-            cls.__doc__ = "%s(%s)" % (
-                cls.__name__, ", ".join(f.name for f in opts.fields),
-            )
+            # The class's signature, like "Book(id, title)".
+            names = ", ".join(f.name for f in opts.fields)
+            cls.__doc__ = f"{cls.__name__}({names})"
 
         if not opts.managers:
             if any(f.name == "objects" for f in opts.fields):
                 raise ValueError(
-                    "Model %s must specify a custom Manager, because it has a field named "
-                    "'objects'." % cls.__name__
+                    f"Model {cls.__name__} must specify a custom Manager, because it has a "
+                    "field named 'objects'."
                 )
-            manager = Manager()
-            manager.auto_created = True
-            cls.add_to_class("objects", manager)
+            default_manager = Manager()
+            default_manager.auto_created = True
+            cls.add_to_class("objects", default_manager)
 
-        # Index names depend on the columns, which only exist once all fields are added.
-        for index in cls._meta.indexes:
+        # Index names are derived from columns, known only now.
+        for index in opts.indexes:
             if not index.name:
                 index.set_name_with_model(cls)
 
@@ -486,119 +447,84 @@ class Model(AltersData, metaclass=ModelBase):
     def __init__(self, *args, **kwargs):
         if not args and (fast := self._meta.fast_init) is not None and fast(self, kwargs):
             return
-        cls = self.__class__
+        cls = type(self)
         opts = self._meta
-        _setattr = setattr
-        _DEFERRED = DEFERRED
         if opts.abstract:
             raise TypeError("Abstract models cannot be instantiated.")
-
         pre_init.send(sender=cls, args=args, kwargs=kwargs)
-
-        # Set up the storage for instance state
         self._state = ModelState()
 
-        # Rows from the database arrive as positional values in concrete field order (the
-        # fast path); keyword arguments fill whatever positional ones did not.
+        # Positional values (how rows arrive) follow the concrete fields' order when they
+        # come alone; mixed with keywords they follow opts.fields.
         if len(args) > len(opts.concrete_fields):
             raise IndexError("Number of args exceeds number of fields")
+        fields = opts.fields if kwargs else opts.concrete_fields
+        for field, value in zip(fields, args):
+            if value is DEFERRED:
+                continue
+            setattr(self, field.attname, value)
+            if kwargs and kwargs.pop(field.name, _ABSENT) is not _ABSENT:
+                raise TypeError(
+                    f"{cls.__qualname__}() got both positional and keyword arguments for "
+                    f"field '{field.name}'."
+                )
+        rest = fields[len(args):] if args else fields
 
-        if not kwargs:
-            fields_iter = iter(opts.concrete_fields)
-            # zip() stops at the shorter input, so fields_iter is only advanced for the
-            # values actually given; the loop below continues with the remaining fields.
-            for val, field in zip(args, fields_iter):
-                if val is _DEFERRED:
-                    continue
-                _setattr(self, field.attname, val)
-        else:
-            # Slower, kwargs-ready version.
-            fields_iter = iter(opts.fields)
-            for val, field in zip(args, fields_iter):
-                if val is _DEFERRED:
-                    continue
-                _setattr(self, field.attname, val)
-                if kwargs.pop(field.name, NOT_PROVIDED) is not NOT_PROVIDED:
-                    raise TypeError(
-                        f"{cls.__qualname__}() got both positional and keyword arguments for "
-                        f"field '{field.name}'."
-                    )
-
-        # Remaining fields come from keyword arguments or their defaults.
-
-        for field in fields_iter:
-            is_related_object = False
-            # Virtual field
+        # The other fields take a keyword (an object by name or a raw value by attname) or
+        # their default; a default is only computed when no keyword supplies the value.
+        for field in rest:
             if field.column is None or field.generated:
                 continue
             if kwargs:
-                if isinstance(field.remote_field, ForeignObjectRel):
-                    try:
-                        # Assume object instance was passed in.
-                        rel_obj = kwargs.pop(field.name)
-                        is_related_object = True
-                    except KeyError:
-                        try:
-                            # A raw id (attname, e.g. author_id) rather than an instance.
-                            val = kwargs.pop(field.attname)
-                        except KeyError:
-                            val = field.get_default()
-                else:
-                    try:
-                        val = kwargs.pop(field.attname)
-                    except KeyError:
-                        # Only compute the default when the keyword is absent: defaults may
-                        # be expensive or have side effects.
-                        val = field.get_default()
+                if field.name in kwargs and isinstance(field.remote_field, ForeignObjectRel):
+                    # Assigned through the descriptor, which checks and caches it.
+                    related = kwargs.pop(field.name)
+                    if related is not DEFERRED:
+                        setattr(self, field.name, related)
+                    continue
+                value = kwargs.pop(field.attname, _ABSENT)
+                if value is _ABSENT:
+                    value = field.get_default()
             else:
-                val = field.get_default()
-
-            if is_related_object:
-                # A related instance is assigned through the descriptor (field.name), which
-                # type-checks it and caches it.
-                if rel_obj is not _DEFERRED:
-                    _setattr(self, field.name, rel_obj)
-            else:
-                if val is not _DEFERRED:
-                    _setattr(self, field.attname, val)
+                value = field.get_default()
+            if value is not DEFERRED:
+                setattr(self, field.attname, value)
 
         if kwargs:
-            property_names = opts._property_names
-            unexpected = ()
-            for prop, value in kwargs.items():
-                # Leftover keywords may only name properties or private (virtual) fields.
-                if prop in property_names:
-                    if value is not _DEFERRED:
-                        _setattr(self, prop, value)
-                else:
-                    try:
-                        opts.get_field(prop)
-                    except FieldDoesNotExist:
-                        unexpected += (prop,)
-                    else:
-                        if value is not _DEFERRED:
-                            _setattr(self, prop, value)
-            if unexpected:
-                unexpected_names = ", ".join(repr(n) for n in unexpected)
-                raise TypeError(
-                    f"{cls.__name__}() got unexpected keyword arguments: {unexpected_names}"
-                )
+            self._init_extra_keywords(kwargs)
         super().__init__()
         post_init.send(sender=cls, instance=self)
+
+    def _init_extra_keywords(self, kwargs):
+        """Keywords left after the concrete fields: properties and private fields only."""
+        opts = self._meta
+        unknown = []
+        for key, value in kwargs.items():
+            if key not in opts._property_names:
+                try:
+                    opts.get_field(key)
+                except FieldDoesNotExist:
+                    unknown.append(key)
+                    continue
+            if value is not DEFERRED:
+                setattr(self, key, value)
+        if unknown:
+            listed = ", ".join(map(repr, unknown))
+            raise TypeError(
+                f"{type(self).__name__}() got unexpected keyword arguments: {listed}"
+            )
 
     @classmethod
     def from_db(cls, db, field_names, values):
         """Build an instance from database values (``field_names`` are the loaded attnames)."""
-        if len(values) != len(cls._meta.concrete_fields):
-            values_iter = iter(values)
-            values = [
-                next(values_iter) if f.attname in field_names else DEFERRED
-                for f in cls._meta.concrete_fields
-            ]
-        new = cls(*values)
-        new._state.adding = False
-        new._state.db = db
-        return new
+        concrete = cls._meta.concrete_fields
+        if len(values) != len(concrete):
+            loaded = iter(values)
+            values = [next(loaded) if f.attname in field_names else DEFERRED for f in concrete]
+        instance = cls(*values)
+        state = instance._state
+        state.adding, state.db = False, db
+        return instance
 
     @classmethod
     def _row_builder(cls, attnames: tuple, db: str):
