@@ -65,6 +65,15 @@ DEFERRED = Deferred()
 _ABSENT = object()  # "keyword not given", distinct from any value a caller passes
 
 
+def _is_given(default):
+    """Whether a default (or db_default) option was set to something truthy."""
+    return default is not NOT_PROVIDED and bool(default)
+
+
+def _empty_string_is_null():
+    return connections[DEFAULT_DB_ALIAS].features.interprets_empty_strings_as_nulls
+
+
 def subclass_exception(name, bases, module, attached_to):
     """An exception class named ``name`` attached to a model (e.g. Book.DoesNotExist)."""
     namespace = {"__module__": module, "__qualname__": f"{attached_to.__qualname__}.{name}"}
@@ -218,7 +227,6 @@ class ModelBase(type):
     @classmethod
     def _inherit(cls, new_class, name, parents, own_names):
         """Fields, parent links and private fields that ``new_class`` gets from its bases."""
-        opts = new_class._meta
         links = cls._declared_parent_links(new_class, parents)
         seen = set()  # attribute names already provided by a class in the MRO
         for klass in new_class.mro():
@@ -752,55 +760,52 @@ class Model(AltersData, metaclass=ModelBase):
              update_fields=None):
         """Insert or update this object in the database."""
         if args:
-            force_insert, force_update, using, update_fields = (
-                list(args) + [force_insert, force_update, using, update_fields][len(args):]
-            )[:4]
+            # The old positional form: force_insert, force_update, using, update_fields.
+            given = dict(zip(("force_insert", "force_update", "using", "update_fields"), args))
+            force_insert = given.get("force_insert", force_insert)
+            force_update = given.get("force_update", force_update)
+            using = given.get("using", using)
+            update_fields = given.get("update_fields", update_fields)
         self._prepare_related_fields_for_save(operation_name="save")
 
-        using = using or router.db_for_write(self.__class__, instance=self)
+        using = using or router.db_for_write(type(self), instance=self)
         if force_insert and (force_update or update_fields):
             raise ValueError("Cannot force both insert and updating in model saving.")
 
-        deferred_non_generated_fields = {
-            f.attname for f in self._meta.concrete_fields
-            if f.attname not in self.__dict__ and f.generated is False
-        }
         if update_fields is not None:
-            # An empty update_fields saves nothing and sends no signals.
             if not update_fields:
-                return
-
+                return  # nothing to save: no query, no signals
             update_fields = frozenset(update_fields)
-            field_names = self._meta._non_pk_concrete_field_names
-            non_model_fields = update_fields.difference(field_names)
-
-            if non_model_fields:
+            unknown = update_fields.difference(self._meta._non_pk_concrete_field_names)
+            if unknown:
                 raise ValueError(
                     "The following fields do not exist in this model, are m2m fields, "
-                    "primary keys, or are non-concrete fields: %s"
-                    % ", ".join(sorted(non_model_fields))
+                    "primary keys, or are non-concrete fields: " + ", ".join(sorted(unknown))
                 )
-
-        # An instance loaded with deferred fields, saved to the database it came from, only
-        # writes the fields it has loaded.
-        elif (
-            not force_insert
-            and deferred_non_generated_fields
-            and using == self._state.db
-        ):
-            field_names = set()
-            pk_fields = self._meta.pk_fields
-            for field in self._meta.concrete_fields:
-                if field not in pk_fields and not hasattr(field, "through"):
-                    field_names.add(field.attname)
-            loaded_fields = field_names.difference(deferred_non_generated_fields)
-            if loaded_fields:
-                update_fields = frozenset(loaded_fields)
+        elif not force_insert and using == self._state.db:
+            # Saved back where it was loaded from: a partly loaded object writes only what it
+            # has loaded.
+            update_fields = self._loaded_field_names()
 
         self.save_base(using=using, force_insert=force_insert, force_update=force_update,
                        update_fields=update_fields)
 
     save.alters_data = True
+
+    def _loaded_field_names(self):
+        """The loaded non-key attnames when some (non-generated) fields are deferred, else
+        None (meaning: all)."""
+        concrete = self._meta.concrete_fields
+        present = self.__dict__
+        deferred = {f.attname for f in concrete if not f.generated and f.attname not in present}
+        if not deferred:
+            return None
+        keys = self._meta.pk_fields
+        loaded = {
+            f.attname for f in concrete
+            if f not in keys and not hasattr(f, "through") and f.attname not in deferred
+        }
+        return frozenset(loaded) or None
 
     async def asave(self, *args, force_insert=False, force_update=False, using=None,
                     update_fields=None):
@@ -813,20 +818,21 @@ class Model(AltersData, metaclass=ModelBase):
 
     @classmethod
     def _validate_force_insert(cls, force_insert):
-        if force_insert is False:
-            return ()
+        """force_insert as a tuple of the models whose rows must be inserted."""
         if force_insert is True:
             return (cls,)
+        if force_insert is False:
+            return ()
         if not isinstance(force_insert, tuple):
             raise TypeError("force_insert must be a bool or tuple.")
-        for member in force_insert:
-            if not isinstance(member, ModelBase):
+        for model in force_insert:
+            if not isinstance(model, ModelBase):
                 raise TypeError(
-                    f"Invalid force_insert member. {member!r} must be a model subclass."
+                    f"Invalid force_insert member. {model!r} must be a model subclass."
                 )
-            if not issubclass(cls, member):
+            if not issubclass(cls, model):
                 raise TypeError(
-                    f"Invalid force_insert member. {member.__qualname__} must be a base of "
+                    f"Invalid force_insert member. {model.__qualname__} must be a base of "
                     f"{cls.__qualname__}."
                 )
         return force_insert
@@ -834,192 +840,164 @@ class Model(AltersData, metaclass=ModelBase):
     def save_base(self, raw=False, force_insert=False, force_update=False, using=None,
                   update_fields=None):
         """The save machinery shared by save() and fixtures (``raw`` skips parents)."""
-        using = using or router.db_for_write(self.__class__, instance=self)
-        assert not (force_insert and (force_update or update_fields))
-        assert update_fields is None or update_fields
-        cls = origin = self.__class__
-        # Signals are sent for the model the user saved, even when it is a proxy.
-        if cls._meta.proxy:
-            cls = cls._meta.concrete_model
-        meta = cls._meta
-        if not meta.auto_created:
+        origin = type(self)
+        using = using or router.db_for_write(origin, instance=self)
+        if force_insert and (force_update or update_fields):
+            raise ValueError("Cannot force both insert and updating in model saving.")
+        # Signals name the class the caller saved, even a proxy; rows belong to the
+        # concrete model.
+        cls = origin._meta.concrete_model if origin._meta.proxy else origin
+        signalled = not cls._meta.auto_created
+        if signalled:
             pre_save.send(sender=origin, instance=self, raw=raw, using=using,
                           update_fields=update_fields)
-        # A transaction isn't needed if only one query is issued.
-        if meta.parents:
-            context_manager = transaction.atomic(using=using, savepoint=False)
+        # Several tables are written under one transaction; a single table needs none.
+        if cls._meta.parents:
+            guard = transaction.atomic(using=using, savepoint=False)
         else:
-            context_manager = transaction.mark_for_rollback_on_error(using=using)
-        with context_manager:
-            parent_inserted = False
+            guard = transaction.mark_for_rollback_on_error(using=using)
+        with guard:
+            parents_inserted = False
             if not raw:
-                # Validate force insert only when parents are inserted.
                 force_insert = self._validate_force_insert(force_insert)
-                parent_inserted = self._save_parents(cls, using, update_fields, force_insert)
-            updated = self._save_table(
-                raw, cls, force_insert or parent_inserted, force_update, using, update_fields,
-            )
-        self._state.db = using
-        self._state.adding = False
-
-        # Signal that the save is complete
-        if not meta.auto_created:
-            post_save.send(sender=origin, instance=self, created=(not updated),
+                parents_inserted = self._save_parents(cls, using, update_fields, force_insert)
+            updated = self._save_table(raw, cls, force_insert or parents_inserted,
+                                       force_update, using, update_fields)
+        state = self._state
+        state.db = using
+        state.adding = False
+        if signalled:
+            post_save.send(sender=origin, instance=self, created=not updated,
                            update_fields=update_fields, raw=raw, using=using)
 
     save_base.alters_data = True
 
     def _save_parents(self, cls, using, update_fields, force_insert, updated_parents=None):
-        """Write the rows of the multi-table parents of ``cls`` first (their keys feed the child)."""
-        meta = cls._meta
-        inserted = False
-        if updated_parents is None:
-            updated_parents = {}
-        for parent, field in meta.parents.items():
-            # Copy the parent's primary key into the child's link field when only the parent
-            # has one.
-            if (
-                field
-                and getattr(self, parent._meta.pk.attname) is None
-                and getattr(self, field.attname) is not None
-            ):
-                setattr(self, parent._meta.pk.attname, getattr(self, field.attname))
-            if (parent_updated := updated_parents.get(parent)) is None:
-                parent_inserted = self._save_parents(
+        """Write the rows of the multi-table parents of ``cls`` first (their keys feed the
+        child); True if any parent row was inserted."""
+        done = {} if updated_parents is None else updated_parents
+        any_inserted = False
+        for parent, link in cls._meta.parents.items():
+            parent_pk = parent._meta.pk.attname
+            # Only the child's link holds the key: hand it to the parent.
+            if link and getattr(self, parent_pk) is None:
+                linked = getattr(self, link.attname)
+                if linked is not None:
+                    setattr(self, parent_pk, linked)
+            if parent in done:
+                was_updated = done[parent]
+            else:
+                grandparents_inserted = self._save_parents(
                     cls=parent, using=using, update_fields=update_fields,
-                    force_insert=force_insert, updated_parents=updated_parents,
+                    force_insert=force_insert, updated_parents=done,
                 )
-                updated = self._save_table(
+                was_updated = self._save_table(
                     cls=parent, using=using, update_fields=update_fields,
-                    force_insert=parent_inserted or issubclass(parent, force_insert),
+                    force_insert=grandparents_inserted or issubclass(parent, force_insert),
                 )
-                if not updated:
-                    inserted = True
-                updated_parents[parent] = updated
-            elif not parent_updated:
-                inserted = True
-            # Set the parent's PK value to self.
-            if field:
-                setattr(self, field.attname, self._get_pk_val(parent._meta))
-                # The parent instance is not at hand: set the raw id and drop any cached
-                # (possibly stale) parent object.
-                if field.is_cached(self):
-                    field.delete_cached_value(self)
-        return inserted
+                done[parent] = was_updated
+            if not was_updated:
+                any_inserted = True
+            if link:
+                setattr(self, link.attname, self._get_pk_val(parent._meta))
+                # The cached parent object (if any) may be stale now; the raw id is set.
+                if link.is_cached(self):
+                    link.delete_cached_value(self)
+        return any_inserted
 
     def _save_table(self, raw=False, cls=None, force_insert=False, force_update=False,
                     using=None, update_fields=None):
         """Save the fields of ``cls``'s own table: an UPDATE, or an INSERT when needed."""
         meta = cls._meta
-        pk_fields = meta.pk_fields
-        non_pks_non_generated = [
-            f for f in meta.local_concrete_fields if f not in pk_fields and not f.generated
+        pk = meta.pk
+        keys = meta.pk_fields
+        writable = [
+            f for f in meta.local_concrete_fields
+            if not f.generated and f not in keys
+            and (not update_fields or f.name in update_fields or f.attname in update_fields)
         ]
-
-        if update_fields:
-            non_pks_non_generated = [
-                f for f in non_pks_non_generated
-                if f.name in update_fields or f.attname in update_fields
-            ]
-
         if not self._is_pk_set(meta):
-            pk_val = meta.pk.get_pk_value_on_save(self)
-            setattr(self, meta.pk.attname, pk_val)
-        pk_set = self._is_pk_set(meta)
-        if not pk_set and (force_update or update_fields):
+            setattr(self, pk.attname, pk.get_pk_value_on_save(self))
+        has_pk = self._is_pk_set(meta)
+        if not has_pk and (force_update or update_fields):
             raise ValueError("Cannot force an update in save() with no primary key.")
-        updated = False
-        # A new instance whose primary key comes from a default cannot exist yet: INSERT
-        # directly.
-        if (
-            not raw
-            and not force_insert
-            and not force_update
-            and self._state.adding
-            and (
-                (meta.pk.default and meta.pk.default is not NOT_PROVIDED)
-                or (meta.pk.db_default and meta.pk.db_default is not NOT_PROVIDED)
-            )
-        ):
+        # A new object whose key comes from a (database) default cannot have a row yet, so
+        # the UPDATE attempt is skipped.
+        if (self._state.adding and not (raw or force_insert or force_update)
+                and (_is_given(pk.default) or _is_given(pk.db_default))):
             force_insert = True
-        # With a primary key set, UPDATE first and INSERT only when no row matched.
-        if pk_set and not force_insert:
-            base_qs = cls._base_manager.using(using)
-            values = [
-                (
-                    f, None,
-                    (getattr(self, f.attname) if raw else f.pre_save(self, False)),
-                )
-                for f in non_pks_non_generated
-            ]
-            forced_update = update_fields or force_update
-            pk_val = self._get_pk_val(meta)
-            updated = self._do_update(base_qs, using, pk_val, values, update_fields,
-                                      forced_update)
-            if force_update and not updated:
+
+        updated = False
+        if has_pk and not force_insert:
+            if raw:
+                values = [(f, None, getattr(self, f.attname)) for f in writable]
+            else:
+                values = [(f, None, f.pre_save(self, False)) for f in writable]
+            updated = self._do_update(
+                cls._base_manager.using(using), using, self._get_pk_val(meta), values,
+                update_fields, update_fields or force_update,
+            )
+            if not updated and force_update:
                 raise DatabaseError("Forced update did not affect any rows.")
-            if update_fields and not updated:
+            if not updated and update_fields:
                 raise DatabaseError("Save with update_fields did not affect any rows.")
         if not updated:
-            if meta.order_with_respect_to:
-                # A new row in an order_with_respect_to model goes to the end of its group.
-                field = meta.order_with_respect_to
-                filter_args = field.get_filter_kwargs_for_object(self)
-                self._order = (
-                    cls._base_manager.using(using)
-                    .filter(**filter_args)
-                    .aggregate(
-                        _order__max=Coalesce(
-                            ExpressionWrapper(Max("_order") + Value(1),
-                                              output_field=IntegerField()),
-                            Value(0),
-                        ),
-                    )["_order__max"]
-                )
-            fields = [
-                f for f in meta.local_concrete_fields
-                if not f.generated and (pk_set or f is not meta.auto_field)
-            ]
-            returning_fields = list(meta.db_returning_fields)
-            can_return_columns_from_insert = connections[
-                using
-            ].features.can_return_columns_from_insert
-            for field in fields:
-                value = getattr(self, field.attname) if raw else field.pre_save(self, False)
-                if hasattr(value, "resolve_expression"):
-                    if field not in returning_fields:
-                        returning_fields.append(field)
-                elif (
-                    field.db_returning
-                    and not can_return_columns_from_insert
-                    and not (pk_set and field is meta.auto_field)
-                ):
-                    returning_fields.remove(field)
-            results = self._do_insert(cls._base_manager, using, fields, returning_fields, raw)
-            if results:
-                self._assign_returned_values(results[0], returning_fields)
+            self._insert_row(cls, using, raw, has_pk)
         return updated
 
+    def _insert_row(self, cls, using, raw, has_pk):
+        meta = cls._meta
+        if meta.order_with_respect_to:
+            self._order = self._next_order_position(cls, using)
+        auto = meta.auto_field
+        columns = [
+            f for f in meta.local_concrete_fields
+            if not f.generated and (has_pk or f is not auto)
+        ]
+        # Read back: fields the database fills in, plus any set to an expression. Without
+        # RETURNING support only the generated key comes back.
+        returning = list(meta.db_returning_fields)
+        with_returning = connections[using].features.can_return_columns_from_insert
+        for field in columns:
+            value = getattr(self, field.attname) if raw else field.pre_save(self, False)
+            if hasattr(value, "resolve_expression"):
+                if field not in returning:
+                    returning.append(field)
+            elif field.db_returning and not with_returning and not (
+                has_pk and field is auto
+            ):
+                returning.remove(field)
+        rows = self._do_insert(cls._base_manager, using, columns, returning, raw)
+        if rows:
+            self._assign_returned_values(rows[0], returning)
+
+    def _next_order_position(self, cls, using):
+        """One past the highest _order in this object's group (0 for an empty group)."""
+        group = self._meta.order_with_respect_to.get_filter_kwargs_for_object(self)
+        following = ExpressionWrapper(Max("_order") + Value(1), output_field=IntegerField())
+        totals = cls._base_manager.using(using).filter(**group).aggregate(
+            _order__max=Coalesce(following, Value(0))
+        )
+        return totals["_order__max"]
+
     def _assign_returned_values(self, returned_values, returning_fields):
-        for value, field in zip(returned_values, returning_fields):
+        for field, value in zip(returning_fields, returned_values):
             setattr(self, field.attname, value)
 
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
         """UPDATE the row with ``pk_val``; whether a row was affected."""
-        filtered = base_qs.filter(pk=pk_val)
+        row = base_qs.filter(pk=pk_val)
         if not values:
-            # Nothing to update at this level of the inheritance chain (or no columns
-            # besides the key): the save counts as done when update_fields says so or the
+            # No columns to write at this level: done if update_fields says so, or if the
             # row exists.
-            return update_fields is not None or filtered.exists()
-        if self._meta.select_on_save and not forced_update:
-            return (
-                filtered.exists()
-                # Zero rows matched can mean the row is gone or that the database reports
-                # zero for an unchanged row; ask again to tell them apart.
-                and (filtered._update(values) > 0 or filtered.exists())
-            )
-        return filtered._update(values) > 0
+            return update_fields is not None or row.exists()
+        if forced_update or not self._meta.select_on_save:
+            return row._update(values) > 0
+        # select_on_save: look first. Zero rows updated may still mean the row exists
+        # (some databases count only changed rows), so look again before inserting.
+        if not row.exists():
+            return False
+        return row._update(values) > 0 or row.exists()
 
     def _do_insert(self, manager, using, fields, returning_fields, raw):
         """INSERT this object; returns the values of ``returning_fields``, if any."""
@@ -1028,44 +1006,43 @@ class Model(AltersData, metaclass=ModelBase):
         )
 
     def _prepare_related_fields_for_save(self, operation_name, fields=None):
-        # A relation that points to an unsaved object would be stored as NULL (or fail
-        # later); refuse it here with a clear error.
+        # A relation pointing at an unsaved object would be stored as NULL (or fail later):
+        # refuse it here with a clear error. Only cached related objects can be unsaved; a
+        # raw id is taken as given, and a hand-set key that doesn't exist is left to the
+        # database's constraint.
         for field in self._meta.concrete_fields:
             if fields and field not in fields:
                 continue
-            # Only a cached related object can be unsaved; a raw id is taken as given.
-            if field.is_relation and field.is_cached(self):
-                obj = getattr(self, field.name, None)
-                if not obj:
-                    continue
-                # A primary key set by hand (or by a default such as uuid4) may not exist in
-                # the database yet; the database's foreign key constraint is left to reject
-                # that.
-                if not obj._is_pk_set():
-                    # Remove the object from a related instance cache.
-                    if not field.remote_field.multiple:
-                        field.remote_field.delete_cached_value(obj)
-                    raise ValueError(
-                        "%s() prohibited to prevent data loss due to unsaved related object "
-                        "'%s'." % (operation_name, field.name)
-                    )
-                elif getattr(self, field.attname) in field.empty_values:
-                    # The related object was saved after being assigned: copy its new key.
-                    setattr(self, field.name, obj)
-                # The related object's key changed since it was cached: forget the cached
-                # object.
-                if getattr(obj, field.target_field.attname) != getattr(self, field.attname):
-                    field.delete_cached_value(self)
+            if not (field.is_relation and field.is_cached(self)):
+                continue
+            target = getattr(self, field.name, None)
+            if not target:
+                continue
+            if not target._is_pk_set():
+                if not field.remote_field.multiple:
+                    field.remote_field.delete_cached_value(target)
+                raise ValueError(
+                    f"{operation_name}() prohibited to prevent data loss due to unsaved "
+                    f"related object '{field.name}'."
+                )
+            if getattr(self, field.attname) in field.empty_values:
+                # Saved after it was assigned: pick up its new key.
+                setattr(self, field.name, target)
+            if getattr(target, field.target_field.attname) != getattr(self, field.attname):
+                # Its key changed since it was cached: the cache is stale.
+                field.delete_cached_value(self)
 
     def delete(self, using=None, keep_parents=False):
         """Delete this object and what depends on it; returns (count, {label: count})."""
         if not self._is_pk_set():
+            opts = self._meta
             raise ValueError(
-                "%s object can't be deleted because its %s attribute is set to None."
-                % (self._meta.object_name, self._meta.pk.attname)
+                f"{opts.object_name} object can't be deleted because its {opts.pk.attname} "
+                "attribute is set to None."
             )
-        using = using or router.db_for_write(self.__class__, instance=self)
-        collector = Collector(using=using, origin=self)
+        collector = Collector(
+            using=using or router.db_for_write(type(self), instance=self), origin=self
+        )
         collector.collect([self], keep_parents=keep_parents)
         return collector.delete()
 
@@ -1078,49 +1055,45 @@ class Model(AltersData, metaclass=ModelBase):
 
     def _get_FIELD_display(self, field):
         value = getattr(self, field.attname)
-        choices_dict = dict(make_hashable(field.flatchoices))
-        # force_str() to coerce lazy strings.
-        return force_str(choices_dict.get(make_hashable(value), value), strings_only=True)
+        labels = dict(make_hashable(field.flatchoices))
+        # Lazy labels become str; values without a label are shown as they are.
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
     def _get_next_or_previous_by_FIELD(self, field, is_next, **kwargs):
         if not self._is_pk_set():
             raise ValueError("get_next/get_previous cannot be used on unsaved objects.")
-        op = "gt" if is_next else "lt"
-        order = "" if is_next else "-"
-        param = getattr(self, field.attname)
-        q = Q.create([(field.name, param), (f"pk__{op}", self.pk)], connector=Q.AND)
-        q = Q.create([q, (f"{field.name}__{op}", param)], connector=Q.OR)
-        qs = (
-            self.__class__._default_manager.using(self._state.db)
-            .filter(**kwargs)
-            .filter(q)
-            .order_by("%s%s" % (order, field.name), "%spk" % order)
+        op, sign = ("gt", "") if is_next else ("lt", "-")
+        current = getattr(self, field.attname)
+        # Ties on the field are broken by primary key.
+        after = Q(**{f"{field.name}__{op}": current}) | Q(
+            **{field.name: current, f"pk__{op}": self.pk}
         )
-        try:
-            return qs[0]
-        except IndexError:
-            raise self.DoesNotExist(
-                "%s matching query does not exist." % self.__class__._meta.object_name
-            )
+        candidates = (
+            type(self)._default_manager.using(self._state.db)
+            .filter(**kwargs).filter(after)
+            .order_by(f"{sign}{field.name}", f"{sign}pk")
+        )
+        found = candidates[:1]
+        for obj in found:
+            return obj
+        raise self.DoesNotExist(f"{self._meta.object_name} matching query does not exist.")
 
     def _get_next_or_previous_in_order(self, is_next):
-        cachename = "__%s_order_cache" % is_next
-        if not hasattr(self, cachename):
-            op = "gt" if is_next else "lt"
-            order = "_order" if is_next else "-_order"
-            order_field = self._meta.order_with_respect_to
-            filter_args = order_field.get_filter_kwargs_for_object(self)
-            obj = (
-                self.__class__._default_manager.filter(**filter_args)
-                .filter(**{
-                    "_order__%s" % op: self.__class__._default_manager.values("_order")
-                    .filter(**{self._meta.pk.name: self.pk})
-                })
-                .order_by(order)[:1]
-                .get()
-            )
-            setattr(self, cachename, obj)
-        return getattr(self, cachename)
+        cache_attr = f"__{is_next}_order_cache"
+        try:
+            return getattr(self, cache_attr)
+        except AttributeError:
+            pass
+        manager = type(self)._default_manager
+        group = self._meta.order_with_respect_to.get_filter_kwargs_for_object(self)
+        own_position = manager.values("_order").filter(**{self._meta.pk.name: self.pk})
+        op, ordering = ("gt", "_order") if is_next else ("lt", "-_order")
+        neighbour = (
+            manager.filter(**group).filter(**{f"_order__{op}": own_position})
+            .order_by(ordering)[:1].get()
+        )
+        setattr(self, cache_attr, neighbour)
+        return neighbour
 
     def _get_field_expression_map(self, meta, exclude=None):
         if exclude is None:
@@ -1161,296 +1134,217 @@ class Model(AltersData, metaclass=ModelBase):
     def validate_unique(self, exclude=None):
         """Raise ValidationError if a unique field or unique_together would be violated."""
         unique_checks, date_checks = self._get_unique_checks(exclude=exclude)
-
         errors = self._perform_unique_checks(unique_checks)
-        date_errors = self._perform_date_checks(date_checks)
-
-        for k, v in date_errors.items():
-            errors.setdefault(k, []).extend(v)
-
+        for name, found in self._perform_date_checks(date_checks).items():
+            errors.setdefault(name, []).extend(found)
         if errors:
             raise ValidationError(errors)
 
+    def _models_with_parents(self):
+        """This object's class followed by all its (multi-table) parents."""
+        return [type(self), *self._meta.all_parents]
+
     def _get_unique_checks(self, exclude=None, include_meta_constraints=False):
         """The (model, fields) unique checks and the unique_for_date checks to run."""
-        if exclude is None:
-            exclude = set()
-        unique_checks = []
+        skip = set() if exclude is None else exclude
+        models = self._models_with_parents()
 
-        unique_togethers = [(self.__class__, self._meta.unique_together)]
-        constraints = []
+        def applicable(names):
+            return not any(name in skip for name in names)
+
+        together = [
+            (model, tuple(names))
+            for model in models for names in model._meta.unique_together if applicable(names)
+        ]
+        constrained = []
         if include_meta_constraints:
-            constraints = [(self.__class__, self._meta.total_unique_constraints)]
-        for parent_class in self._meta.all_parents:
-            if parent_class._meta.unique_together:
-                unique_togethers.append(
-                    (parent_class, parent_class._meta.unique_together)
-                )
-            if include_meta_constraints and parent_class._meta.total_unique_constraints:
-                constraints.append(
-                    (parent_class, parent_class._meta.total_unique_constraints)
-                )
+            constrained = [
+                (model, constraint.fields)
+                for model in models for constraint in model._meta.total_unique_constraints
+                if applicable(constraint.fields)
+            ]
 
-        for model_class, unique_together in unique_togethers:
-            for check in unique_together:
-                if not any(name in exclude for name in check):
-                    unique_checks.append((model_class, tuple(check)))
-
-        if include_meta_constraints:
-            for model_class, model_constraints in constraints:
-                for constraint in model_constraints:
-                    if not any(name in exclude for name in constraint.fields):
-                        unique_checks.append((model_class, constraint.fields))
-
-        # unique_for_date / unique_for_month / unique_for_year checks.
-        date_checks = []
-
-
-        fields_with_class = [(self.__class__, self._meta.local_fields)]
-        for parent_class in self._meta.all_parents:
-            fields_with_class.append((parent_class, parent_class._meta.local_fields))
-
-        for model_class, fields in fields_with_class:
-            for f in fields:
-                name = f.name
-                if name in exclude:
+        single, dated = [], []
+        for model in models:
+            for field in model._meta.local_fields:
+                name = field.name
+                if name in skip:
                     continue
-                if f.unique:
-                    unique_checks.append((model_class, (name,)))
-                if f.unique_for_date and f.unique_for_date not in exclude:
-                    date_checks.append((model_class, "date", name, f.unique_for_date))
-                if f.unique_for_year and f.unique_for_year not in exclude:
-                    date_checks.append((model_class, "year", name, f.unique_for_year))
-                if f.unique_for_month and f.unique_for_month not in exclude:
-                    date_checks.append((model_class, "month", name, f.unique_for_month))
-        return unique_checks, date_checks
+                if field.unique:
+                    single.append((model, (name,)))
+                for kind in ("date", "year", "month"):
+                    other = getattr(field, f"unique_for_{kind}")
+                    if other and other not in skip:
+                        dated.append((model, kind, name, other))
+        return together + constrained + single, dated
 
     def _perform_unique_checks(self, unique_checks):
         errors = {}
-
-        for model_class, unique_check in unique_checks:
-
-            lookup_kwargs = {}
-            for field_name in unique_check:
-                f = self._meta.get_field(field_name)
-                lookup_value = getattr(self, f.attname)
-                # TODO: Handle multiple backends with different feature flags.
-                if lookup_value is None or (
-                    lookup_value == ""
-                    and connections[DEFAULT_DB_ALIAS].features.interprets_empty_strings_as_nulls
-                ):
-                    # no value, skip the lookup
+        adding = self._state.adding
+        for model, names in unique_checks:
+            model_opts = model._meta
+            lookups = {}
+            for name in names:
+                field = self._meta.get_field(name)
+                value = getattr(self, field.attname)
+                if value is None or (value == "" and _empty_string_is_null()):
+                    continue  # nothing stored that could clash
+                if not adding and field in model_opts.pk_fields:
                     continue
-                if f in model_class._meta.pk_fields and not self._state.adding:
-                    continue
-                lookup_kwargs[str(field_name)] = lookup_value
-
-            # A value was excluded or is None: the check cannot fail.
-            if len(unique_check) != len(lookup_kwargs):
+                lookups[str(name)] = value
+            # A missing value (None, or an existing object's own key) can't clash.
+            if len(lookups) != len(names):
                 continue
-
-            qs = model_class._default_manager.filter(**lookup_kwargs)
-
-            # When editing, the row being validated must not count as its own duplicate. The
-            # key is taken per model class, since a child under multi-table inheritance has
-            # one per ancestor.
-            model_class_pk = self._get_pk_val(model_class._meta)
-            if not self._state.adding and model_class_pk is not None:
-                qs = qs.exclude(pk=model_class_pk)
-            if qs.exists():
-                if len(unique_check) == 1:
-                    key = unique_check[0]
-                else:
-                    key = NON_FIELD_ERRORS
-                errors.setdefault(key, []).append(
-                    self.unique_error_message(model_class, unique_check)
-                )
-
+            others = model._default_manager.filter(**lookups)
+            # An existing object is not its own duplicate; under multi-table inheritance
+            # each ancestor has its own key, so use the one of this model.
+            own_key = self._get_pk_val(model_opts)
+            if not adding and own_key is not None:
+                others = others.exclude(pk=own_key)
+            if others.exists():
+                key = names[0] if len(names) == 1 else NON_FIELD_ERRORS
+                errors.setdefault(key, []).append(self.unique_error_message(model, names))
         return errors
 
     def _perform_date_checks(self, date_checks):
         errors = {}
-        for model_class, lookup_type, field, unique_for in date_checks:
-            lookup_kwargs = {}
-            # Compare the date part of a datetime with the day's lookups.
-            date = getattr(self, unique_for)
-            if date is None:
+        for model, kind, name, date_name in date_checks:
+            when = getattr(self, date_name)
+            if when is None:
                 continue
-            if lookup_type == "date":
-                lookup_kwargs["%s__day" % unique_for] = date.day
-                lookup_kwargs["%s__month" % unique_for] = date.month
-                lookup_kwargs["%s__year" % unique_for] = date.year
-            else:
-                lookup_kwargs["%s__%s" % (unique_for, lookup_type)] = getattr(
-                    date, lookup_type
-                )
-            lookup_kwargs[field] = getattr(self, field)
-
-            qs = model_class._default_manager.filter(**lookup_kwargs)
-            # An existing instance does not clash with itself.
+            # "date" compares day, month and year (works for datetimes too).
+            parts = ("day", "month", "year") if kind == "date" else (kind,)
+            lookups = {f"{date_name}__{part}": getattr(when, part) for part in parts}
+            lookups[name] = getattr(self, name)
+            others = model._default_manager.filter(**lookups)
             if not self._state.adding and self._is_pk_set():
-                qs = qs.exclude(pk=self.pk)
-
-            if qs.exists():
-                errors.setdefault(field, []).append(
-                    self.date_error_message(lookup_type, field, unique_for)
+                others = others.exclude(pk=self.pk)
+            if others.exists():
+                errors.setdefault(name, []).append(
+                    self.date_error_message(kind, name, date_name)
                 )
         return errors
 
     def date_error_message(self, lookup_type, field_name, unique_for):
         opts = self._meta
         field = opts.get_field(field_name)
+        params = {
+            "model": self,
+            "model_name": capfirst(opts.verbose_name),
+            "lookup_type": lookup_type,
+            "field": field_name,
+            "field_label": capfirst(field.verbose_name),
+            "date_field": unique_for,
+            "date_field_label": capfirst(opts.get_field(unique_for).verbose_name),
+        }
         return ValidationError(
-            message=field.error_messages["unique_for_date"],
-            code="unique_for_date",
-            params={
-                "model": self,
-                "model_name": capfirst(opts.verbose_name),
-                "lookup_type": lookup_type,
-                "field": field_name,
-                "field_label": capfirst(field.verbose_name),
-                "date_field": unique_for,
-                "date_field_label": capfirst(opts.get_field(unique_for).verbose_name),
-            },
+            message=field.error_messages["unique_for_date"], code="unique_for_date",
+            params=params,
         )
 
     def unique_error_message(self, model_class, unique_check):
         opts = model_class._meta
-
         params = {
             "model": self,
             "model_class": model_class,
             "model_name": capfirst(opts.verbose_name),
             "unique_check": unique_check,
         }
-
-        # A unique field
+        labels = [capfirst(opts.get_field(name).verbose_name) for name in unique_check]
         if len(unique_check) == 1:
-            field = opts.get_field(unique_check[0])
-            params["field_label"] = capfirst(field.verbose_name)
-            return ValidationError(
-                message=field.error_messages["unique"],
-                code="unique",
-                params=params,
-            )
-
-        # unique_together
-        else:
-            field_labels = [
-                capfirst(opts.get_field(f).verbose_name) for f in unique_check
-            ]
-            params["field_labels"] = get_text_list(field_labels, _("and"))
-            return ValidationError(
-                message=_("%(model_name)s with this %(field_labels)s already exists."),
-                code="unique_together",
-                params=params,
-            )
+            params["field_label"] = labels[0]
+            message = opts.get_field(unique_check[0]).error_messages["unique"]
+            return ValidationError(message=message, code="unique", params=params)
+        params["field_labels"] = get_text_list(labels, _("and"))
+        return ValidationError(
+            message=_("%(model_name)s with this %(field_labels)s already exists."),
+            code="unique_together", params=params,
+        )
 
     def get_constraints(self):
-        constraints = [(self.__class__, self._meta.constraints)]
-        for parent_class in self._meta.all_parents:
-            if parent_class._meta.constraints:
-                constraints.append((parent_class, parent_class._meta.constraints))
-        return constraints
+        found = [(type(self), self._meta.constraints)]
+        found += [
+            (parent, parent._meta.constraints)
+            for parent in self._meta.all_parents if parent._meta.constraints
+        ]
+        return found
 
     def validate_constraints(self, exclude=None):
         """Raise ValidationError for Meta.constraints this object would violate."""
-        constraints = self.get_constraints()
-        using = router.db_for_write(self.__class__, instance=self)
-
+        using = router.db_for_write(type(self), instance=self)
         errors = {}
-        for model_class, model_constraints in constraints:
-            for constraint in model_constraints:
+        for model, constraints in self.get_constraints():
+            for constraint in constraints:
                 try:
-                    constraint.validate(model_class, self, exclude=exclude, using=using)
-                except ValidationError as e:
-                    if (
-                        getattr(e, "code", None) == "unique"
-                        and len(constraint.fields) == 1
-                    ):
-                        errors.setdefault(constraint.fields[0], []).append(e)
+                    constraint.validate(model, self, exclude=exclude, using=using)
+                except ValidationError as exc:
+                    # A single-field unique violation is reported against that field.
+                    single_unique = (getattr(exc, "code", None) == "unique"
+                                     and len(constraint.fields) == 1)
+                    if single_unique:
+                        errors.setdefault(constraint.fields[0], []).append(exc)
                     else:
-                        errors = e.update_error_dict(errors)
+                        errors = exc.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 
     def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
         """clean_fields(), clean(), validate_unique() and validate_constraints(), with all
         errors collected into one ValidationError (``message_dict`` by field)."""
-        errors = {}
-        if exclude is None:
-            exclude = set()
-        else:
-            exclude = set(exclude)
-
-        try:
-            self.clean_fields(exclude=exclude)
-        except ValidationError as e:
-            errors = e.update_error_dict(errors)
-
-        # clean() runs even when field validation failed, so that all errors are reported
-        # together.
-        try:
-            self.clean()
-        except ValidationError as e:
-            errors = e.update_error_dict(errors)
-
-        # Uniqueness is only checked for fields whose values are valid.
+        skip = set() if exclude is None else set(exclude)
+        steps = [
+            lambda: self.clean_fields(exclude=skip),
+            self.clean,  # runs even after field errors, so everything is reported at once
+        ]
+        # Uniqueness and constraints only look at fields whose values passed validation.
         if validate_unique:
-            for name in errors:
-                if name != NON_FIELD_ERRORS and name not in exclude:
-                    exclude.add(name)
-            try:
-                self.validate_unique(exclude=exclude)
-            except ValidationError as e:
-                errors = e.update_error_dict(errors)
-
-        # Likewise for constraints.
+            steps.append(lambda: self.validate_unique(exclude=skip))
         if validate_constraints:
-            for name in errors:
-                if name != NON_FIELD_ERRORS and name not in exclude:
-                    exclude.add(name)
+            steps.append(lambda: self.validate_constraints(exclude=skip))
+        errors = {}
+        for position, step in enumerate(steps):
+            if position >= 2:
+                skip.update(name for name in errors if name != NON_FIELD_ERRORS)
             try:
-                self.validate_constraints(exclude=exclude)
-            except ValidationError as e:
-                errors = e.update_error_dict(errors)
-
+                step()
+            except ValidationError as exc:
+                errors = exc.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 
     def clean_fields(self, exclude=None):
         """Clean every field; raise ValidationError with the errors by field name."""
-        if exclude is None:
-            exclude = set()
-
+        skip = () if exclude is None else exclude
         errors = {}
-        for f in self._meta.fields:
-            if f.name in exclude or f.generated:
+        for field in self._meta.fields:
+            if field.generated or field.name in skip:
                 continue
-            # Blank values in blank=True fields are accepted as they are.
-            raw_value = getattr(self, f.attname)
-            if f.blank and raw_value in f.empty_values:
+            current = getattr(self, field.attname)
+            # A blank value in a blank=True field is accepted as is; a value left to the
+            # database default has nothing to validate yet.
+            if field.blank and current in field.empty_values:
                 continue
-            # A field left to its database default has no value to validate yet.
-            if isinstance(f.db_default, DatabaseDefault) or (
-                f.has_db_default() and isinstance(raw_value, DatabaseDefault)
+            if isinstance(field.db_default, DatabaseDefault) or (
+                field.has_db_default() and isinstance(current, DatabaseDefault)
             ):
                 continue
             try:
-                setattr(self, f.attname, f.clean(raw_value, self))
-            except ValidationError as e:
-                errors[f.name] = e.error_list
-
+                setattr(self, field.attname, field.clean(current, self))
+            except ValidationError as exc:
+                errors[field.name] = exc.error_list
         if errors:
             raise ValidationError(errors)
 
     @classmethod
     def check(cls, **kwargs):
         """System checks of this model and its fields."""
-        errors = []
-        for field in cls._meta.local_fields + cls._meta.local_many_to_many:
-            errors.extend(field.check(**kwargs))
-        errors.extend(cls._check_constraints(kwargs.get("databases") or ()))
+        opts = cls._meta
+        errors = [
+            problem
+            for field in chain(opts.local_fields, opts.local_many_to_many)
+            for problem in field.check(**kwargs)
+        ]
+        errors += cls._check_constraints(kwargs.get("databases") or ())
         return errors
 
     @classmethod
@@ -1459,10 +1353,10 @@ class Model(AltersData, metaclass=ModelBase):
         databases the check was asked to look at (``check --database``, migrate)."""
         errors = []
         for alias in databases:
-            if not router.allow_migrate_model(alias, cls):
-                continue
-            for constraint in cls._meta.constraints:
-                errors.extend(constraint.check(cls, connections[alias]))
+            if router.allow_migrate_model(alias, cls):
+                connection = connections[alias]
+                for constraint in cls._meta.constraints:
+                    errors.extend(constraint.check(cls, connection))
         return errors
 
 
