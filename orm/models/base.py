@@ -347,11 +347,13 @@ class ModelBase(type):
 
 
 class ModelStateFieldsCacheDescriptor:
+    """Gives each ModelState its own fields_cache dict, created on first use."""
+
     def __get__(self, instance, cls=None):
         if instance is None:
             return self
-        res = instance.fields_cache = {}
-        return res
+        cache = instance.__dict__["fields_cache"] = {}
+        return cache
 
 
 class ModelState:
@@ -617,64 +619,62 @@ class Model(AltersData, metaclass=ModelBase):
         return builder
 
     def __repr__(self):
-        return "<%s: %s>" % (self.__class__.__name__, self)
+        return f"<{type(self).__name__}: {self}>"
 
     def __str__(self):
-        return "%s object (%s)" % (self.__class__.__name__, self.pk)
+        return f"{type(self).__name__} object ({self.pk})"
 
     def __eq__(self, other):
         if not isinstance(other, Model):
             return NotImplemented
-        if self._meta.concrete_model != other._meta.concrete_model:
+        if other._meta.concrete_model != self._meta.concrete_model:
             return False
-        my_pk = self.pk
-        if my_pk is None:
-            return self is other
-        return my_pk == other.pk
+        key = self.pk
+        # Unsaved objects are only equal to themselves.
+        return self is other if key is None else key == other.pk
 
     def __hash__(self):
-        if self.pk is None:
+        key = self.pk
+        if key is None:
             raise TypeError("Model instances without primary key value are unhashable")
-        return hash(self.pk)
+        return hash(key)
 
     def __reduce__(self):
-        data = self.__getstate__()
-        data["_reinhardt_version"] = "0.1"
-        class_id = self._meta.app_label, self._meta.object_name
-        return model_unpickle, (class_id,), data
+        # By model label, so that deferred-field instances unpickle too.
+        state = self.__getstate__()
+        state["_reinhardt_version"] = "0.1"
+        return model_unpickle, ((self._meta.app_label, self._meta.object_name),), state
 
     def __getstate__(self):
         """Hook to allow choosing the attributes to pickle."""
-        state = self.__dict__.copy()
-        state["_state"] = copy.copy(state["_state"])
-        state["_state"].fields_cache = state["_state"].fields_cache.copy()
-        # memoryview values do not pickle: they travel as bytes and are restored afterwards.
-        _memoryview_attrs = []
-        for attr, value in state.items():
-            if isinstance(value, memoryview):
-                _memoryview_attrs.append((attr, bytes(value)))
-        if _memoryview_attrs:
-            state["_memoryview_attrs"] = _memoryview_attrs
-            for attr, _ in _memoryview_attrs:
-                state.pop(attr)
+        state = dict(self.__dict__)
+        model_state = copy.copy(state["_state"])
+        model_state.fields_cache = dict(model_state.fields_cache)
+        state["_state"] = model_state
+        # memoryview doesn't pickle: such values travel as bytes under one extra key.
+        views = [(name, bytes(v)) for name, v in state.items() if isinstance(v, memoryview)]
+        if views:
+            for name, _data in views:
+                del state[name]
+            state["_memoryview_attrs"] = views
         return state
 
     def __setstate__(self, state):
         state.pop("_reinhardt_version", None)
-        if "_memoryview_attrs" in state:
-            for attr, value in state.pop("_memoryview_attrs"):
-                state[attr] = memoryview(value)
+        for name, data in state.pop("_memoryview_attrs", ()):
+            state[name] = memoryview(data)
         self.__dict__.update(state)
 
     def _get_pk_val(self, meta=None):
-        meta = meta or self._meta
-        return getattr(self, meta.pk.attname)
+        return getattr(self, (meta or self._meta).pk.attname)
 
     def _set_pk_val(self, value):
-        for parent_link in self._meta.parents.values():
-            if parent_link and parent_link != self._meta.pk:
-                setattr(self, parent_link.target_field.attname, value)
-        return setattr(self, self._meta.pk.attname, value)
+        opts = self._meta
+        # Under multi-table inheritance the parents' keys move along with the child's.
+        for link in opts.parents.values():
+            if link and link != opts.pk:
+                setattr(self, link.target_field.attname, value)
+        return setattr(self, opts.pk.attname, value)
 
     pk = property(_get_pk_val, _set_pk_val)
 
@@ -683,65 +683,58 @@ class Model(AltersData, metaclass=ModelBase):
 
     def get_deferred_fields(self):
         """The attnames of fields not loaded from the database."""
-        return {
-            f.attname for f in self._meta.concrete_fields if f.attname not in self.__dict__
-        }
+        loaded = self.__dict__
+        return {f.attname for f in self._meta.concrete_fields} - loaded.keys()
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None):
         """Reload field values from the database (all, or just ``fields``)."""
         if fields is None:
             self._prefetched_objects_cache = {}
         else:
-            prefetched_objects_cache = getattr(self, "_prefetched_objects_cache", ())
             fields = set(fields)
-            for field in fields.copy():
-                if field in prefetched_objects_cache:
-                    del prefetched_objects_cache[field]
-                    fields.remove(field)
+            # Prefetched relations named in fields are dropped (reloaded lazily) rather
+            # than read here.
+            prefetched = getattr(self, "_prefetched_objects_cache", {})
+            for name in fields & prefetched.keys():
+                del prefetched[name]
+                fields.discard(name)
             if not fields:
                 return
-            if any(LOOKUP_SEP in f for f in fields):
+            if any(LOOKUP_SEP in name for name in fields):
                 raise ValueError(
-                    'Found "%s" in fields argument. Relations and transforms are not allowed '
-                    "in fields." % LOOKUP_SEP
+                    f'Found "{LOOKUP_SEP}" in fields argument. Relations and transforms are '
+                    "not allowed in fields."
                 )
 
         if from_queryset is None:
-            hints = {"instance": self}
-            from_queryset = self.__class__._base_manager.db_manager(using, hints=hints)
-        elif using is not None:
-            from_queryset = from_queryset.using(using)
-
-        db_instance_qs = from_queryset.filter(pk=self.pk)
-
-        # Without fields=, every field that is currently loaded is read again.
-        deferred_fields = self.get_deferred_fields()
+            source = type(self)._base_manager.db_manager(using, hints={"instance": self})
+        else:
+            source = from_queryset if using is None else from_queryset.using(using)
+        query = source.filter(pk=self.pk)
+        # Without fields=, whatever is loaded now is read again (deferred stays deferred).
         if fields is not None:
-            db_instance_qs = db_instance_qs.only(*fields)
-        elif deferred_fields:
-            db_instance_qs = db_instance_qs.only(*{
-                f.attname for f in self._meta.concrete_fields
-                if f.attname not in deferred_fields
-            })
+            query = query.only(*fields)
+        else:
+            deferred = self.get_deferred_fields()
+            if deferred:
+                query = query.only(*{
+                    f.attname for f in self._meta.concrete_fields if f.attname not in deferred
+                })
+        fresh = query.get()
 
-        db_instance = db_instance_qs.get()
-        non_loaded_fields = db_instance.get_deferred_fields()
+        not_read = fresh.get_deferred_fields()
         for field in self._meta.concrete_fields:
-            if field.attname in non_loaded_fields:
-                # This field wasn't refreshed - skip ahead.
+            if field.attname in not_read:
                 continue
-            if fields is None or field.attname in fields or field.name in fields:
-                setattr(self, field.attname, getattr(db_instance, field.attname))
-                # Clear cached foreign keys.
-                if field.is_relation and field.is_cached(self):
-                    field.delete_cached_value(self)
-
-        # Clear cached relations.
-        for field in self._meta.related_objects:
-            if (fields is None or field.name in fields) and field.is_cached(self):
-                field.delete_cached_value(self)
-
-        self._state.db = db_instance._state.db
+            if fields is not None and field.attname not in fields and field.name not in fields:
+                continue
+            setattr(self, field.attname, getattr(fresh, field.attname))
+            if field.is_relation and field.is_cached(self):
+                field.delete_cached_value(self)  # the related object may have changed
+        for relation in self._meta.related_objects:
+            if (fields is None or relation.name in fields) and relation.is_cached(self):
+                relation.delete_cached_value(self)
+        self._state.db = fresh._state.db
 
     async def arefresh_from_db(self, using=None, fields=None, from_queryset=None):
         return await sync_to_async(self.refresh_from_db)(
@@ -751,10 +744,9 @@ class Model(AltersData, metaclass=ModelBase):
     def serializable_value(self, field_name):
         """The value of ``field_name``; for a relation, its key value."""
         try:
-            field = self._meta.get_field(field_name)
+            return getattr(self, self._meta.get_field(field_name).attname)
         except FieldDoesNotExist:
             return getattr(self, field_name)
-        return getattr(self, field.attname)
 
     def save(self, *args, force_insert=False, force_update=False, using=None,
              update_fields=None):
@@ -1096,36 +1088,26 @@ class Model(AltersData, metaclass=ModelBase):
         return neighbour
 
     def _get_field_expression_map(self, meta, exclude=None):
-        if exclude is None:
-            exclude = set()
+        """Field name and attname (and "pk") mapped to expressions of this object's values,
+        for checking constraints in Python. Names in ``exclude`` are left out; generated
+        fields have no value of their own yet and are left out too."""
+        skip = exclude or ()
         meta = meta or self._meta
-        field_map = {}
-        generated_fields = []
+        mapping = {}
         for field in meta.local_concrete_fields:
-            if field.name in exclude:
-                continue
-            if field.generated:
-                if any(
-                    ref[0] in exclude
-                    for ref in self._get_expr_references(field.expression)
-                ):
-                    continue
-                generated_fields.append(field)
+            if field.generated or field.name in skip:
                 continue
             value = getattr(self, field.attname)
-            if not value or not hasattr(value, "resolve_expression"):
+            if not (value and hasattr(value, "resolve_expression")):
                 value = Value(value, field)
-            field_map[field.name] = value
-            field_map[field.attname] = value
-        if "pk" not in exclude:
-            field_map["pk"] = Value(self.pk, meta.pk)
-        return field_map
+            mapping[field.name] = mapping[field.attname] = value
+        if "pk" not in skip:
+            mapping["pk"] = Value(self.pk, meta.pk)
+        return mapping
 
     def prepare_database_save(self, field):
         if not self._is_pk_set():
-            raise ValueError(
-                "Unsaved model instance %r cannot be used in an ORM query." % self
-            )
+            raise ValueError(f"Unsaved model instance {self!r} cannot be used in an ORM query.")
         return getattr(self, field.remote_field.get_related_field().attname)
 
     def clean(self):
@@ -1361,43 +1343,33 @@ class Model(AltersData, metaclass=ModelBase):
 
 
 def make_foreign_order_accessors(model, related_model):
-    setattr(
-        related_model,
-        "get_%s_order" % model.__name__.lower(),
-        partialmethod(method_get_order, model),
-    )
-    setattr(
-        related_model,
-        "set_%s_order" % model.__name__.lower(),
-        partialmethod(method_set_order, model),
-    )
+    """get_<model>_order() and set_<model>_order() on the model that orders ``model``."""
+    suffix = model.__name__.lower()
+    setattr(related_model, f"get_{suffix}_order", partialmethod(method_get_order, model))
+    setattr(related_model, f"set_{suffix}_order", partialmethod(method_set_order, model))
+
+
+def _ordered_siblings(owner, ordered_obj, manager):
+    group = ordered_obj._meta.order_with_respect_to.get_forward_related_filter(owner)
+    return manager.filter(**group)
 
 
 def method_set_order(self, ordered_obj, id_list, using=None):
-    order_wrt = ordered_obj._meta.order_with_respect_to
-    filter_args = order_wrt.get_forward_related_filter(self)
-    ordered_obj.objects.db_manager(using).filter(**filter_args).bulk_update(
-        [ordered_obj(pk=pk, _order=order) for order, pk in enumerate(id_list)],
-        ["_order"],
-    )
+    siblings = _ordered_siblings(self, ordered_obj, ordered_obj.objects.db_manager(using))
+    renumbered = [ordered_obj(pk=key, _order=position) for position, key in enumerate(id_list)]
+    siblings.bulk_update(renumbered, ["_order"])
 
 
 def method_get_order(self, ordered_obj):
-    order_wrt = ordered_obj._meta.order_with_respect_to
-    filter_args = order_wrt.get_forward_related_filter(self)
-    pk_name = ordered_obj._meta.pk.name
-    return ordered_obj.objects.filter(**filter_args).values_list(pk_name, flat=True)
+    siblings = _ordered_siblings(self, ordered_obj, ordered_obj.objects)
+    return siblings.values_list(ordered_obj._meta.pk.name, flat=True)
 
 
 def model_unpickle(model_id):
-    """Used to unpickle Model subclasses with deferred fields."""
-    if isinstance(model_id, tuple):
-        model = apps.get_model(*model_id)
-    else:
-        # Older pickles stored the model class itself.
-        model = model_id
+    """Rebuild an empty instance on unpickling (its state is restored afterwards)."""
+    # Pickles hold (app_label, object_name); older ones held the class itself.
+    model = apps.get_model(*model_id) if isinstance(model_id, tuple) else model_id
     return model.__new__(model)
 
 
 model_unpickle.__safe_for_unpickle__ = True
-
