@@ -54,11 +54,12 @@ from reinhardt.utils.translation import gettext_lazy as _
 
 
 class Deferred:
+    """Marks a field value that was not loaded (see QuerySet.defer())."""
+
     def __repr__(self):
         return "<Deferred field>"
 
-    def __str__(self):
-        return "<Deferred field>"
+    __str__ = __repr__
 
 
 DEFERRED = Deferred()
@@ -337,13 +338,8 @@ class ModelBase(type):
 
         class_prepared.send(sender=cls)
 
-    @property
-    def _base_manager(cls):
-        return cls._meta.base_manager
-
-    @property
-    def _default_manager(cls):
-        return cls._meta.default_manager
+    _base_manager = property(lambda cls: cls._meta.base_manager)
+    _default_manager = property(lambda cls: cls._meta.default_manager)
 
 
 class ModelStateFieldsCacheDescriptor:

@@ -57,9 +57,10 @@ def _load_field(app_label, model_name, field_name):
 
 
 def _empty(of_cls):
-    new = Empty()
-    new.__class__ = of_cls
-    return new
+    """A bare instance of ``of_cls``, made without running its __init__()."""
+    blank = Empty()
+    blank.__class__ = of_cls
+    return blank
 
 
 def return_None():
@@ -414,10 +415,10 @@ class Field(RegisterLookupMixin):
 
     def clean(self, value, model_instance):
         """Convert, validate and run validators; return the clean value."""
-        value = self.to_python(value)
-        self.validate(value, model_instance)
-        self.run_validators(value)
-        return value
+        converted = self.to_python(value)
+        self.validate(converted, model_instance)
+        self.run_validators(converted)
+        return converted
 
     def db_type_parameters(self, connection):
         return DictWrapper(self.__dict__, connection.ops.quote_name, "qn_")
@@ -1121,10 +1122,12 @@ class GenericIPAddressField(Field):
         if value is None:
             return None
         if value and ":" in value:
+            # IPv6 is stored in its normalised form; an invalid address is stored as given
+            # (validation is what reports it).
             try:
-                return clean_ipv6_address(value, self.unpack_ipv4)
+                value = clean_ipv6_address(value, self.unpack_ipv4)
             except exceptions.ValidationError:
-                pass  # stored as given; validation reports it
+                pass
         return str(value)
 
 
@@ -1232,14 +1235,15 @@ class URLField(CharField):
     default_validators = [validators.URLValidator()]
     description = _("URL")
 
+    _DEFAULT_LENGTH = 200
+
     def __init__(self, verbose_name=None, name=None, **kwargs):
-        kwargs.setdefault("max_length", 200)
-        super().__init__(verbose_name, name, **kwargs)
+        super().__init__(verbose_name, name, **{"max_length": self._DEFAULT_LENGTH, **kwargs})
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
-        if kwargs.get("max_length") == 200:
-            kwargs.pop("max_length")
+        if kwargs.get("max_length") == self._DEFAULT_LENGTH:
+            del kwargs["max_length"]
         return name, path, args, kwargs
 
 
@@ -1302,12 +1306,12 @@ class UUIDField(Field):
     empty_strings_allowed = False
 
     def __init__(self, verbose_name=None, **kwargs):
-        kwargs["max_length"] = 32
-        super().__init__(verbose_name, **kwargs)
+        # 32 hex digits where the column is text; always set, so never deconstructed.
+        super().__init__(verbose_name, **{**kwargs, "max_length": 32})
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
-        kwargs.pop("max_length")
+        del kwargs["max_length"]
         return name, path, args, kwargs
 
     def get_prep_value(self, value):
@@ -1338,11 +1342,12 @@ class UUIDField(Field):
 
 
 class AutoFieldMixin:
+    """Database-assigned integer primary keys: always blank-able, read back on insert."""
+
     db_returning = True
 
     def __init__(self, *args, **kwargs):
-        kwargs["blank"] = True
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{**kwargs, "blank": True})
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
