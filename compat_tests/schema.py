@@ -47,7 +47,7 @@ _REF = {"ref": ("int", False)}
 PATHS = {
     "Book": (
         _paths("", {**BOOK_FIELDS, **_REF}, None, False)
-        + _paths("author__", AUTHOR_FIELDS, None, True)
+        + _paths("author__", {**AUTHOR_FIELDS, **_REF}, None, True)
         + _paths("tags__", {**TAG_FIELDS, **_REF}, "tags", True)
     ),
     "Author": (

@@ -79,6 +79,8 @@ FLAGS: dict[str, tuple[str, str]] = {
     "supports_update_conflicts": ("Writes", "bulk_create(update_conflicts=True) (upsert)"),
     "supports_update_conflicts_with_target": ("Writes", "upsert with unique_fields naming the conflict target"),
     "supports_update_expressions": ("Writes", "update() with F() expressions"),
+    "supports_swapping_update_assignments": (
+        "Writes", "update() of fields whose values read each other (a=F('b'), b=F('a'))"),
     # Types
     "supports_json_field": ("Types", "JSONField"),
     "supports_json_field_contains": ("Types", "JSONField contains/contained_by lookups"),
@@ -162,6 +164,7 @@ class BaseDatabaseFeatures:
     supports_update_conflicts = False
     supports_update_conflicts_with_target = False
     supports_update_expressions = True
+    supports_swapping_update_assignments = True
     supports_json_field = True
     supports_json_field_contains = False
     has_native_json_field = False

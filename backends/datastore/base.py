@@ -168,6 +168,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         raise self.features.not_supported("supports_raw_queries", "cursor() and raw SQL")
 
     def _cursor(self, name=None):
+        self.validate_thread_sharing()
         raise self.features.not_supported("supports_raw_queries", "cursor() and raw SQL")
 
     # ----- keys ------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from functools import cmp_to_key
 
 from reinhardt.backends.sql import compiler as sql_compiler
 from reinhardt.core.exceptions import EmptyResultSet, FieldError, FullResultSet
+from reinhardt.orm.errors import IntegrityError
 from reinhardt.orm.models.aggregates import Aggregate
 from reinhardt.orm.models.expressions import Col, OrderBy, Ref, Star, Value
 from reinhardt.orm.models.lookups import (
@@ -200,8 +201,8 @@ def flag_for(expr):
     if names & {"KeyTransform", "KeyTextTransform", "KeyTransformTextLookupMixin"}:
         return "supports_json_field", "JSONField key transforms"
     for node in nodes:
-        if isinstance(node, Lookup | Transform) and not type(node).__module__.startswith(
-                "reinhardt."):
+        if isinstance(node, Lookup | Transform | Aggregate) and \
+                not type(node).__module__.startswith("reinhardt."):
             return "supports_raw_queries", f"the custom {type(node).__name__} (its own SQL)"
     if any(n.__class__.__name__.startswith(("Extract", "Trunc")) or
            getattr(n, "lookup_name", None) in _DATE_NAMES for n in nodes):
@@ -275,6 +276,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             select.append((annotation, alias))
         self.related_plan = []
         if query.select_related:
+            self.features.require("supports_select_related", "select_related()")
             related = self.get_related_selections(select, select_mask)
             klass_info["related_klass_infos"] = related
         self.select = [(expr, (None, None), alias) for expr, alias in select]
@@ -335,7 +337,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         if isinstance(node, WhereNode):
             negated = negated ^ node.negated
             if node.connector == XOR:
-                raise self.not_supported("supports_logical_xor", "XOR of conditions (Q() ^ Q())")
+                return self._xor(node, negated)
             if node.negated:
                 self.features.require("supports_negated_filters", "exclude() and ~Q()")
             if node.connector == OR and len(node.children) > 1:
@@ -355,6 +357,47 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         if getattr(node, "contains_aggregate", False):
             raise self.not_supported("supports_group_by", "filters on aggregates")
         raise self.not_supported(*flag_for(node))
+
+    def _node3(self, node, want):
+        """The entities for which ``node`` is SQL TRUE (want=True) or SQL FALSE (want=False);
+        unknown (NULL) is neither."""
+        if isinstance(node, NothingNode):
+            return FALSE if want else TRUE
+        if isinstance(node, WhereNode):
+            if node.negated:
+                want = not want
+            if node.connector == XOR:
+                raise self.not_supported("supports_logical_xor", "XOR in a constraint")
+            parts = [self._node3(child, want) for child in node.children]
+            conjunctive = (node.connector == AND) == want
+            return _and(parts) if conjunctive else _or(parts)
+        if isinstance(node, Lookup):
+            if want:
+                return self._node(node, False)
+            complement = self._node(node, True)
+            if isinstance(node, IsNull):
+                return complement
+            column = self._lookup_lhs(node).target
+            if self._is_pk(column):
+                return complement
+            return _and([complement, _leafnode(column.column, "!=", None)])
+        raise self.not_supported(*flag_for(node))
+
+    def _xor(self, node, negated):
+        """XOR, as SQL's parity form means it: an odd number of the conditions are true
+        (even, negated). Each condition is "true" or "not true" (null counts as not true),
+        which is what the leaves and their complements express exactly."""
+        children = node.children
+        if len(children) > 6:
+            raise self.not_supported("supports_logical_xor", "XOR of more than 6 conditions")
+        yes = [self._node(child, False) for child in children]
+        no = [self._node(child, True) for child in children]
+        terms = []
+        for mask in range(1 << len(children)):
+            if (bin(mask).count("1") % 2 == 1) != negated:
+                terms.append(_and([yes[i] if mask >> i & 1 else no[i]
+                                   for i in range(len(children))]))
+        return _or(terms)
 
     def _lookup_lhs(self, lookup):
         lhs = lookup.lhs
@@ -396,10 +439,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         if isinstance(lookup, Regex):
             raise self.not_supported("supports_regex_lookups", f"{name} lookups")
         if isinstance(rhs, Query) or hasattr(rhs, "get_compiler"):
-            if isinstance(lookup, In):
-                rhs = self._subquery_values(rhs)
-            else:
-                raise self.not_supported("supports_subqueries", f"{name} with a subquery")
+            raise self.not_supported("supports_subqueries", f"{name} with a subquery")
         elif hasattr(rhs, "resolve_expression"):
             if isinstance(rhs, Value):
                 rhs = rhs.value
@@ -473,14 +513,6 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             return _and([_leafnode(prop, op, value), _leafnode(prop, ">", None)])
         return _leafnode(prop, op, value)
 
-    def _subquery_values(self, subquery):
-        """``__in=QuerySet``: the inner query runs first and its values become the list
-        (exact; documented as emulated)."""
-        subquery = getattr(subquery, "query", subquery)
-        compiler = subquery.get_compiler(connection=self.connection)
-        rows = compiler.results_iter(compiler.execute_sql(MULTI))
-        return [row[0] for row in rows]
-
     # ----- keys ----------------------------------------------------------------------------
 
     def key_for(self, value, meta=None):
@@ -548,8 +580,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         pending = connection.pending_for(kind)
         keys = self._keys_of(tree)
         if keys is not None:
-            found = connection.get_entities(keys)
-            entities = [found[k.flat_path] for k in keys if k.flat_path in found]
+            # Key gets; other conditions next to the key filter are checked on the entities.
+            found = connection.get_entities(list(dict.fromkeys(keys)))
+            entities = [found[path] for path in dict.fromkeys(k.flat_path for k in keys)
+                        if path in found and matches(tree, found[path])]
             return self._sort_slice(entities, order, offset, limit, presorted=False)
         large = _large_in(tree)
         residual = self._residual(tree)
@@ -609,12 +643,14 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         return residual or None
 
     def _keys_of(self, tree):
-        """The keys a filter names, when it is only ``pk = k`` or ``pk IN [...]``."""
-        if tree[0] == "leaf" and tree[1] == KEY:
-            if tree[2] == "=":
-                return [tree[3]]
-            if tree[2] == "IN":
-                return list(tree[3])
+        """The keys a filter names, when it is ``pk = k`` or ``pk IN [...]`` (alone or
+        ANDed with other conditions)."""
+        for leaf in (tree[1] if tree[0] == "and" else [tree]):
+            if leaf[0] == "leaf" and leaf[1] == KEY:
+                if leaf[2] == "=":
+                    return [leaf[3]]
+                if leaf[2] == "IN":
+                    return list(leaf[3])
         return None
 
     def _sort_slice(self, entities, order, offset, limit, presorted):
@@ -706,7 +742,9 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         self.setup_select()
         self.check_joins()
         tree = self.filter_tree()
-        entities = self._fetch(tree, [], None, 1, keys_only=True)
+        offset, limit = self.slice_bounds()
+        entities = self._fetch(tree, self.ordering() if offset else [], offset,
+                               1 if limit is None else min(limit, 1), keys_only=True)
         return bool(entities)
 
     def _keys_only(self):
@@ -850,6 +888,8 @@ class SQLCompiler(sql_compiler.SQLCompiler):
 
     def _aggregate(self, annotation, tree):
         aggregate, default = self._unwrap(annotation)
+        if not type(aggregate).__module__.startswith("reinhardt."):
+            raise self.not_supported(*flag_for(aggregate))
         source = aggregate.get_source_expressions()[0]
         if aggregate.filter is not None:
             tree = _and([tree, self._node(aggregate.filter, False)])
@@ -868,7 +908,8 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         numeric = internal in ("IntegerField", "BigIntegerField", "SmallIntegerField",
                                "PositiveIntegerField", "PositiveSmallIntegerField",
                                "PositiveBigIntegerField", "FloatField", "AutoField",
-                               "BigAutoField", "SmallAutoField", "ForeignKey")
+                               "BigAutoField", "SmallAutoField", "ForeignKey",
+                               "DurationField")
         if name == "Count" and not aggregate.distinct:
             return self._native_aggregate(nonnull, None, ["count"])[0]
         if name in ("Min", "Max"):
@@ -876,7 +917,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             if not entities:
                 return default
             return entities[0].key.id_or_name if prop == KEY else entities[0].get(prop)
-        if name in ("Sum", "Avg") and numeric and prop != KEY:
+        if name in ("Sum", "Avg") and numeric and prop != KEY and not aggregate.distinct:
             count, total, mean = self._native_aggregate(nonnull, prop, ["count", "sum", "avg"])
             if not count:
                 return default
@@ -1025,15 +1066,41 @@ def unique_sets(meta):
 
 def check_constraints_supported(connection, meta):
     for constraint in getattr(meta, "constraints", []):
-        if type(constraint).__name__ == "CheckConstraint":
-            raise connection.features.not_supported(
-                "supports_table_check_constraints",
-                f"CheckConstraint {constraint.name} (Datastore cannot enforce it)")
-        if type(constraint).__name__ == "UniqueConstraint" and (
-                constraint.condition is not None or constraint.expressions):
+        if type(constraint).__name__ == "UniqueConstraint" and constraint.expressions:
             raise connection.features.not_supported(
                 "supports_partial_indexes",
-                f"UniqueConstraint {constraint.name} with a condition or expressions")
+                f"UniqueConstraint {constraint.name} over expressions")
+
+
+class Conditions:
+    """CHECK constraints and conditional unique constraints, evaluated on the entity about to
+    be written with SQL's three-valued logic: a CHECK fails only when its condition is
+    false (not unknown); a conditional unique constraint covers the rows where its
+    condition is true."""
+
+    def __init__(self, connection, model):
+        self.checks = []
+        self.partial = []
+        compiler = SQLCompiler(Query(model), connection, connection.alias)
+        compiler.query.get_initial_alias()
+        for constraint in model._meta.constraints:
+            kind = type(constraint).__name__
+            if kind == "CheckConstraint":
+                where = compiler.query.build_where(constraint.condition)
+                self.checks.append((constraint, compiler._node3(where, False)))
+            elif kind == "UniqueConstraint" and constraint.condition is not None:
+                where = compiler.query.build_where(constraint.condition)
+                columns = tuple(model._meta.get_field(n).column for n in constraint.fields)
+                self.partial.append((columns, compiler._node3(where, True)))
+
+    def check(self, entity, table):
+        for constraint, false_tree in self.checks:
+            if matches(false_tree, entity):
+                raise IntegrityError(
+                    f"CHECK constraint failed: {constraint.name} (on {table})")
+
+    def unique_sets(self, entity):
+        return [columns for columns, true_tree in self.partial if matches(true_tree, entity)]
 
 
 def marker_key(connection, table, columns, values):
@@ -1067,6 +1134,7 @@ class SQLInsertCompiler(SQLCompiler):
     _value_rows = sql_compiler.SQLInsertCompiler._value_rows
     prepare_value = sql_compiler.SQLInsertCompiler.prepare_value
     pre_save_val = sql_compiler.SQLInsertCompiler.pre_save_val
+    _refuse_in_insert = staticmethod(sql_compiler.SQLInsertCompiler._refuse_in_insert)
 
     def execute_sql(self, returning_fields=None):
         query = self.query
@@ -1083,6 +1151,7 @@ class SQLInsertCompiler(SQLCompiler):
                    if pk_index is None or row[pk_index] is None]
         ids = iter(connection.allocate_ids(meta.db_table, len(missing))) if missing else None
         sets = unique_sets(meta)
+        conditions = Conditions(connection, meta.model) if meta.constraints else None
         mutations = []
         markers = {}
         pks = []
@@ -1104,7 +1173,12 @@ class SQLInsertCompiler(SQLCompiler):
                 if hasattr(value, "resolve_expression"):
                     raise self.not_supported("supports_functions", "expressions in inserts")
                 entity[field.column] = value
-            for path, marker in markers_of(connection, meta.db_table, sets, entity, key).items():
+            entity_sets = sets
+            if conditions is not None:
+                conditions.check(entity, meta.db_table)
+                entity_sets = sets + conditions.unique_sets(entity)
+            for path, marker in markers_of(connection, meta.db_table, entity_sets, entity,
+                                           key).items():
                 if path in markers:
                     raise connection._integrity_error(marker.key)
                 markers[path] = marker
@@ -1132,11 +1206,13 @@ class SQLDeleteCompiler(SQLCompiler):
         self.select = []
         self.check_joins()
         tree = self.filter_tree()
-        entities = self._fetch(tree, [], None, None, keys_only=not sets)
+        conditions = Conditions(self.connection, meta.model) if meta.constraints else None
+        entities = self._fetch(tree, [], None, None, keys_only=not sets and not conditions)
         mutations = []
         for entity in entities:
             mutations.append(("delete", entity.key))
-            for marker in markers_of(self.connection, meta.db_table, sets, entity,
+            entity_sets = sets + (conditions.unique_sets(entity) if conditions else [])
+            for marker in markers_of(self.connection, meta.db_table, entity_sets, entity,
                                      entity.key).values():
                 mutations.append(("delete", marker.key))
         self.connection.write(mutations)
@@ -1171,8 +1247,7 @@ class SQLUpdateCompiler(SQLCompiler):
                 continue
             if name in ("ExpressionWrapper", "DurationValue"):
                 continue
-            raise self.not_supported("supports_update_expressions",
-                                     f"update() with {expression!r}")
+            raise self.not_supported(*flag_for(node))
 
     def _evaluate(self, expression, entity):
         name = type(expression).__name__
@@ -1253,8 +1328,10 @@ class SQLUpdateCompiler(SQLCompiler):
     def _mutations(self, entities, changes, values_by_pk, fields, meta, sets):
         mutations = []
         new_markers = {}
+        conditions = Conditions(self.connection, meta.model) if meta.constraints else None
         for entity in entities:
-            old = markers_of(self.connection, meta.db_table, sets, entity, entity.key)
+            old_sets = sets + (conditions.unique_sets(entity) if conditions else [])
+            old = markers_of(self.connection, meta.db_table, old_sets, entity, entity.key)
             updated = datastore.Entity(entity.key,
                                        exclude_from_indexes=tuple(entity.exclude_from_indexes))
             updated.update(entity)
@@ -1270,7 +1347,11 @@ class SQLUpdateCompiler(SQLCompiler):
                     continue
                 for field, value in zip(fields, row):
                     updated[field.column] = value
-            new = markers_of(self.connection, meta.db_table, sets, updated, entity.key)
+            new_sets = sets
+            if conditions is not None:
+                conditions.check(updated, meta.db_table)
+                new_sets = sets + conditions.unique_sets(updated)
+            new = markers_of(self.connection, meta.db_table, new_sets, updated, entity.key)
             mutations.append(("upsert", updated))
             for path, marker in old.items():
                 if path not in new:

@@ -65,8 +65,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     has_native_duration_field = False
     supports_timezones = False
     interprets_empty_strings_as_nulls = False
-    supports_table_check_constraints = False
-    supports_partial_indexes = False
+    # CheckConstraint and conditional UniqueConstraint: evaluated on each entity written,
+    # with SQL's three-valued logic (see compiler.Conditions).
+    supports_table_check_constraints = EMULATED
+    supports_partial_indexes = EMULATED
     supports_deferrable_unique_constraints = False
     # Unique fields and constraints: marker entities written in the same transaction.
     supports_unique_constraints = EMULATED

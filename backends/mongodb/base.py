@@ -43,6 +43,37 @@ Database = types.SimpleNamespace(
 )
 
 
+class NoSQLCursor:
+    """What ``connection.cursor()`` gives on MongoDB: enough for the APIs that take a cursor
+    (introspection, the migration recorder), while statements are refused by name."""
+
+    rowcount = -1
+    description = None
+    lastrowid = None
+
+    def __init__(self, wrapper):
+        self.db = wrapper
+
+    def _refuse(self, *args, **kwargs):
+        raise self.db.features.not_supported(
+            "supports_raw_queries", "SQL statements (cursor.execute())")
+
+    execute = executemany = execute_native = callproc = _refuse
+    fetchone = fetchmany = fetchall = _refuse
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return None
+
+    def __iter__(self):
+        self._refuse()
+
+
 class MongoConnection:
     """One MongoClient, its database and the session of the running transaction."""
 
@@ -140,7 +171,10 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         return super()._cursor(name)
 
     def create_cursor(self, name=None):
-        raise self.features.not_supported("supports_raw_queries", "cursor() (raw queries)")
+        return NoSQLCursor(self)
+
+    def _prepare_cursor(self, cursor):
+        return cursor  # nothing to wrap: it runs no statements
 
     def _set_autocommit(self, autocommit: bool) -> None:
         if autocommit:

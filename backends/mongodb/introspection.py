@@ -2,7 +2,7 @@
 
 from collections import namedtuple
 
-from reinhardt.backends.base.introspection import BaseDatabaseIntrospection
+from reinhardt.backends.base.introspection import BaseDatabaseIntrospection, FieldInfo
 
 TableInfo = namedtuple("TableInfo", ["name", "type"])
 
@@ -18,6 +18,18 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
 
     def get_table_list(self, cursor=None):
         return [TableInfo(name, "t") for name in self.table_names()]
+
+    def get_table_description(self, cursor, table_name):
+        """The columns the schema editor registered (MongoDB itself keeps none)."""
+        from .schema import SCHEMA_REGISTRY
+
+        entry = self.connection.collection(SCHEMA_REGISTRY).find_one(
+            {"_id": table_name}, **self.connection.session_kwargs()) or {}
+        return [
+            FieldInfo(name, info.get("type"), None, None, None, None, info.get("null"), None,
+                      None)
+            for name, info in (entry.get("columns") or {}).items()
+        ]
 
     def get_constraints(self, cursor, table_name) -> dict:
         """Indexes as constraints: {name: {columns, unique, index, primary_key, ...}}."""

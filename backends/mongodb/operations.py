@@ -148,11 +148,19 @@ class DatabaseOperations(BaseDatabaseOperations):
             self.connection.run("delete_many", self.connection.collection(table).delete_many, {})
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
-        # Not SQL: the flush command hands these to execute_sql_flush below.
-        return [("flush", table) for table in tables]
+        # Not SQL: mongosh statements (what sqlflush prints); execute_sql_flush runs them.
+        return [f'db.getCollection("{table}").deleteMany({{}})' for table in tables]
 
     def execute_sql_flush(self, sql_list) -> None:
-        self.flush_tables([table for _, table in sql_list])
+        import re
+
+        tables = []
+        for statement in sql_list:
+            match = re.fullmatch(r'db\.getCollection\("(.+)"\)\.deleteMany\(\{\}\)', statement)
+            if match is None:
+                raise ValueError(f"Not a flush statement of this backend: {statement!r}")
+            tables.append(match.group(1))
+        self.flush_tables(tables)
 
 
 def _convert_date(value, expression, connection):

@@ -12,6 +12,9 @@ from reinhardt.orm.errors import NotSupportedError
 
 from .schema_types import NON_NULL_TYPES
 
+# {_id: collection, columns: {column: {type, null}}}: what introspection reports.
+SCHEMA_REGISTRY = "__reinhardt_schema"
+
 
 def doc_key(field) -> str:
     return "_id" if field.primary_key else field.column
@@ -34,9 +37,31 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     # ----- collections -------------------------------------------------------------------------
 
+    # ----- the column registry: MongoDB keeps no column list, introspection reads this ----
+
+    def _registry(self):
+        return self.connection.collection(SCHEMA_REGISTRY)
+
+    def _register(self, model, fields):
+        columns = {
+            f"columns.{field.column}": {"type": field.get_internal_type(), "null": field.null}
+            for field in fields if field.concrete
+        }
+        if columns:
+            self._run("update_one", self._registry().update_one,
+                      {"_id": model._meta.db_table}, {"$set": columns}, upsert=True)
+
+    def _unregister(self, model, fields=None):
+        if fields is None:
+            self._run("delete_one", self._registry().delete_one, {"_id": model._meta.db_table})
+            return
+        self._run("update_one", self._registry().update_one, {"_id": model._meta.db_table},
+                  {"$unset": {f"columns.{field.column}": "" for field in fields}})
+
     def create_model(self, model):
         db = self.connection.mongo.db
         self._run("create_collection", db.create_collection, model._meta.db_table)
+        self._register(model, model._meta.local_concrete_fields)
         self._create_indexes(model)
         for field in model._meta.local_many_to_many:
             if field.remote_field.through._meta.auto_created:
@@ -47,11 +72,18 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             if field.remote_field.through._meta.auto_created:
                 self.delete_model(field.remote_field.through)
         self._run("drop", self._collection(model).drop)
+        self._unregister(model)
 
     def alter_db_table(self, model, old_db_table, new_db_table):
         if old_db_table == new_db_table:
             return
         self._run("rename", self._collection(old_db_table).rename, new_db_table)
+        registry = self._registry()
+        entry = registry.find_one({"_id": old_db_table}, **self.connection.session_kwargs())
+        if entry is not None:
+            self._run("delete_one", registry.delete_one, {"_id": old_db_table})
+            entry["_id"] = new_db_table
+            self._run("insert_one", registry.insert_one, entry)
 
     def alter_db_table_comment(self, model, old_db_table_comment, new_db_table_comment):
         pass
@@ -132,6 +164,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         from reinhardt.orm.models.constraints import CheckConstraint, UniqueConstraint
 
         if isinstance(constraint, UniqueConstraint):
+            if constraint.deferrable is not None:
+                # Not created, as on SQL databases without deferrable constraints; the
+                # system check warns about it (models.W038).
+                return
             if constraint.contains_expressions:
                 raise NotSupportedError(
                     f"MongoDB cannot enforce unique constraints on expressions "
@@ -219,6 +255,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         default = self.effective_default(field)
         self._run("update_many", self._collection(model).update_many,
                   {field.column: {"$exists": False}}, {"$set": {field.column: default}})
+        self._register(model, [field])
         self._field_indexes(model, field)
 
     def remove_field(self, model, field):
@@ -231,6 +268,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         self._drop_field_indexes(model, field)
         self._run("update_many", self._collection(model).update_many,
                   {}, {"$unset": {field.column: ""}})
+        self._unregister(model, [field])
 
     def _drop_field_indexes(self, model, field):
         collection = self._collection(model)
@@ -256,6 +294,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if old_field.column != new_field.column:
             self._run("update_many", self._collection(model).update_many,
                       {}, {"$rename": {old_field.column: new_field.column}})
+            self._unregister(model, [old_field])
+        self._register(model, [new_field])
         if old_field.null and not new_field.null:
             default = self.effective_default(new_field)
             if default is not None:

@@ -285,7 +285,56 @@ class SQLDeleteCompiler(MySQLRenderingMixin, sql.SQLDeleteCompiler):
     pass
 
 
+def _read_fields(value) -> set:
+    """Names of the model's fields an update value reads (F("pages") + 1 reads pages)."""
+    from reinhardt.orm.models.expressions import F
+
+    names, stack = set(), [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, F):
+            names.add(node.name.split("__")[0])
+        elif getattr(node, "target", None) is not None and hasattr(node, "alias"):
+            names.add(node.target.name)
+        if hasattr(node, "get_source_expressions"):
+            stack.extend(e for e in node.get_source_expressions() if e is not None)
+    return names
+
+
+def assignment_order(values, features):
+    """MySQL evaluates SET assignments left to right, each seeing the columns assigned before
+    it, where SQL (and every other backend) evaluates them all against the old row. Order
+    the assignments so that each one runs before any assignment to a column it reads; then
+    every value sees the old row. Columns that read each other have no such order."""
+    remaining = list(values)
+    reads = {id(v): _read_fields(v[2]) for v in remaining}
+    ordered = []
+    while remaining:
+        for candidate in remaining:
+            target = candidate[0].name
+            if not any(target in reads[id(other)] for other in remaining if other is not candidate):
+                ordered.append(candidate)
+                remaining.remove(candidate)
+                break
+        else:
+            names = ", ".join(v[0].name for v in remaining)
+            raise features.not_supported(
+                "supports_swapping_update_assignments",
+                f"update() of fields whose values read each other ({names}; MySQL evaluates "
+                "SET assignments left to right: split it into two update() calls)",
+            )
+    return ordered
+
+
 class SQLUpdateCompiler(MySQLRenderingMixin, sql.SQLUpdateCompiler):
+    def as_sql(self):
+        values = self.query.values
+        self.query.values = assignment_order(values, self.connection.features) if values else values
+        try:
+            return super().as_sql()
+        finally:
+            self.query.values = values
+
     def update_from_rows_sql(self):
         """bulk_update() as ``UPDATE t JOIN (SELECT %s AS pk, ... UNION ALL VALUES ...) rows
         ON t.pk = rows.pk SET ...``: MySQL's multi-table UPDATE takes the rows as a join

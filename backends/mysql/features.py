@@ -49,6 +49,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_ignore_conflicts = True
     supports_update_conflicts = True
     supports_update_conflicts_with_target = False  # ON DUPLICATE KEY names no target
+    # SET assignments run left to right; the compiler orders them so each value reads the
+    # old row, which is impossible when two values read each other's columns.
+    supports_swapping_update_assignments = False
 
     # Types
     supports_json_field = True

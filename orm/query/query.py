@@ -1240,9 +1240,12 @@ class Query(BaseExpression):
                 # Under exclude(), a NULL column must count as "not equal" as in Python: add
                 # "col IS NOT NULL" so that the negation becomes NOT (col IS NOT NULL AND
                 # col = value), i.e. col IS NULL OR col <> value.
+                # A join that may become LEFT OUTER later (an OR promotes the joins it
+                # reused once all its branches are built) can give NULL too.
                 if (
                     self.is_nullable(targets[0])
                     or self.alias_map[join_list[-1]].join_type == LOUTER
+                    or any(getattr(self.alias_map[j], "nullable", False) for j in join_list)
                 ):
                     lookup_class = targets[0].get_lookup("isnull")
                     col = self._get_col(targets[0], join_info.targets[0], alias)

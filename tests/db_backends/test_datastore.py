@@ -89,10 +89,26 @@ def test_select_related_by_batched_key_gets():
     assert [(b.title, b.author.name) for b in books] == [("b1", "a"), ("b2", "a")]
 
 
-def test_models_with_unenforceable_constraints_are_refused():
+def test_check_and_conditional_unique_constraints_use_three_valued_logic():
+    Product.objects.create(sku="s1", name="n", price=1)
+    with pytest.raises(IntegrityError, match="price_not_negative"):
+        Product.objects.create(sku="s2", name="m", price=-1)
+    # discounted is NULL: a CHECK on it would be unknown, not false (none here, but the
+    # conditional unique constraint only covers category="special").
+    Product.objects.create(sku="s3", name="dup", category="special", price=1)
+    Product.objects.create(sku="s4", name="dup", category="other", price=1)
+    with pytest.raises(IntegrityError):
+        Product.objects.create(sku="s5", name="dup", category="special", price=2)
+    Product.objects.filter(sku="s3").update(category="plain")
+    Product.objects.create(sku="s6", name="dup", category="special", price=2)
+    with pytest.raises(IntegrityError, match="price_not_negative"):
+        Product.objects.filter(sku="s1").update(price=-3)
+
+
+def test_expression_unique_constraints_and_subqueries_are_refused_by_flag():
     with pytest.raises(NotSupportedError) as excinfo:
-        Product.objects.create(sku="s", name="n", price=1)
-    assert excinfo.value.flag == "supports_table_check_constraints"
+        list(Tag.objects.filter(pk__in=Tag.objects.values("pk")))
+    assert excinfo.value.flag == "supports_subqueries"
 
 
 def test_index_yaml_lists_composite_indexes():

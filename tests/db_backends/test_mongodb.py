@@ -74,8 +74,9 @@ def test_decimals_are_exact_decimal128():
 
 
 def test_sql_is_refused_naming_supports_raw_queries():
-    with pytest.raises(NotSupportedError) as excinfo:
-        connection.cursor()
+    with connection.cursor() as cursor:  # introspection takes one; statements are refused
+        with pytest.raises(NotSupportedError) as excinfo:
+            cursor.execute("SELECT 1")
     assert excinfo.value.flag == "supports_raw_queries"
     with pytest.raises(NotSupportedError) as excinfo:
         list(Author.objects.raw("SELECT 1"))
@@ -85,3 +86,39 @@ def test_sql_is_refused_naming_supports_raw_queries():
 def test_transactions_follow_the_server():
     hello = connection.mongo.client.admin.command("hello")
     assert connection.features.supports_transactions == bool(hello.get("setName"))
+
+
+@pytest.mark.transactional  # creates and drops a collection: not inside a transaction
+def test_objectid_primary_keys():
+    from bson import ObjectId
+
+    from reinhardt.backends.mongodb.fields import ObjectIdAutoField, ObjectIdField
+    from reinhardt.orm import models
+
+    class MongoNote(models.Model):
+        id = ObjectIdAutoField(primary_key=True)
+        text = models.CharField(max_length=20)
+        parent = ObjectIdField(null=True)
+
+        class Meta:
+            app_label = "orm"
+            db_table = "mongo_note"
+
+    with connection.schema_editor() as editor:
+        editor.create_model(MongoNote)
+    try:
+        first = MongoNote.objects.create(text="a")
+        assert isinstance(first.pk, ObjectId)
+        second = MongoNote.objects.create(text="b", parent=str(first.pk))
+        assert MongoNote.objects.get(pk=str(first.pk)).text == "a"
+        assert MongoNote.objects.get(parent=first.pk).pk == second.pk
+        made = MongoNote.objects.bulk_create([MongoNote(text="c"), MongoNote(text="d")])
+        assert all(isinstance(n.pk, ObjectId) for n in made)
+        assert MongoNote.objects.filter(pk__in=[n.pk for n in made]).count() == 2
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(MongoNote)
+        from reinhardt.apps import apps
+
+        apps.all_models["orm"].pop("mongonote", None)
+        apps.clear_cache()

@@ -83,6 +83,8 @@ class Project:
             text += self._postgresql_settings()
         elif backend == "mysql":
             text += self._mysql_settings()
+        elif backend == "mongodb":
+            text += self._mongodb_settings()
         elif backend != "sqlite":
             raise AssertionError(f"no end-to-end project setup for backend {backend!r}")
         settings.write_text(text)
@@ -134,13 +136,37 @@ class Project:
             }}
         """)
 
+    def _mongodb_settings(self) -> str:
+        from reinhardt.orm import connections
+
+        self.database_name = f"reinhardt_e2e_{uuid.uuid4().hex[:12]}"
+        self.mongodb_uri = connections.settings["default"]["HOST"]
+        return textwrap.dedent(f"""
+            DATABASES = {{
+                "default": {{
+                    "ENGINE": "reinhardt.backends.mongodb",
+                    "NAME": "{self.database_name}",
+                    "HOST": "{self.mongodb_uri}",
+                }}
+            }}
+        """)
+
     @staticmethod
     def _server_dsn(name: str) -> str:
         user = os.environ.get("PGUSER", "postgres")
         return f"host=127.0.0.1 port=5432 dbname={name} user={user}"
 
     def destroy(self) -> None:
-        if self.database_name and getattr(self, "mysql_server", None):
+        if self.database_name and getattr(self, "mongodb_uri", None):
+            import pymongo
+
+            client = pymongo.MongoClient(self.mongodb_uri)
+            try:
+                client.drop_database(self.database_name)
+                client.drop_database("test_" + self.database_name)
+            finally:
+                client.close()
+        elif self.database_name and getattr(self, "mysql_server", None):
             import MySQLdb
 
             server = self.mysql_server

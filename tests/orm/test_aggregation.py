@@ -138,7 +138,7 @@ def test_aggregate_rejects_non_aggregates_and_unnamed_expressions(lib):
         Book.objects.aggregate(Sum("pages") + Sum("price"))
 
 
-@needs("supports_aggregates")
+@needs("supports_aggregates", "supports_functions")
 def test_aggregate_expression_of_aggregates(lib):
     result = Book.objects.aggregate(
         spread=Max("pages") - Min("pages"), double=Sum("pages") * 2,
@@ -291,7 +291,7 @@ def test_count_on_annotated_and_grouped_querysets(lib):
     assert Author.objects.annotate(n=Count("books")).filter(n=0).exists()
 
 
-@needs("supports_aggregates", "supports_group_by")
+@needs("supports_aggregates", "supports_group_by", "supports_functions")
 def test_mixed_types_need_output_field(lib):
     with pytest.raises(FieldError, match="output_field"):
         list(Book.objects.annotate(x=F("title") + F("pages")).values("x"))
@@ -361,7 +361,7 @@ def test_subquery_annotation_with_aggregate(lib):
     ]
 
 
-@needs("supports_aggregates")
+@needs("supports_aggregates", "supports_functions")
 def test_aggregate_with_now_and_datetimes(lib):
     Review.objects.update(created=Now())
     result = Review.objects.aggregate(first=Min("created"))

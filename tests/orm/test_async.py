@@ -6,6 +6,7 @@ import pytest
 
 from reinhardt.core.exceptions import ObjectDoesNotExist
 from reinhardt.orm.models import Count, F, Sum
+from tests.orm.capabilities import needs
 from tests.orm.models import Author, Book, Tag
 from tests.orm.sample import make_library
 
@@ -98,6 +99,7 @@ def test_abulk_create_abulk_update_ain_bulk(lib):
     run(go())
 
 
+@needs("supports_group_by")
 def test_async_annotations_and_model_methods(lib):
     async def go():
         rows = [(a.name, a.n) async for a in Author.objects.annotate(n=Count("books"))

@@ -4,6 +4,7 @@ import pytest
 
 from reinhardt.orm import IntegrityError
 from reinhardt.orm.models import ProtectedError, RestrictedError, signals
+from tests.orm.capabilities import needs
 from tests.orm.models import Child, GrandChild, Parent
 
 
@@ -95,6 +96,7 @@ def test_fast_delete_without_dependents_is_one_query(django_queries):
     assert django_queries() - start <= 3
 
 
+@needs("supports_joins")
 def test_deleting_m2m_target_removes_links():
     from tests.orm.models import Author, Book, Tag
 

@@ -57,6 +57,7 @@ def test_ordering_by_text_is_by_code_point(people):
     assert ordered == sorted(ordered)  # Python compares strings by code point
 
 
+@needs("supports_functions")
 def test_lower_and_upper_functions(people):
     values = dict(Author.objects.filter(name="Émile").annotate(
         lo=Lower("name"), up=Upper("name")).values_list("lo", "up"))
@@ -75,6 +76,7 @@ def test_regex_case_sensitivity_does_not_depend_on_the_collation(people):
 # ----- values and types ----------------------------------------------------------------------
 
 
+@needs("supports_functions")
 def test_booleans_filter_and_come_back_as_bools():
     AllTypes.objects.create(boolean=True, null_bool=None)
     AllTypes.objects.create(boolean=False, null_bool=False)
@@ -91,6 +93,7 @@ def test_update_counts_matched_rows_even_when_nothing_changes():
     assert Author.objects.filter(name="same").update(age=5) == 1
 
 
+@needs("supports_date_lookups")
 def test_datetimes_filter_in_the_current_time_zone():
     when = datetime.datetime(2021, 1, 1, 3, 0, tzinfo=datetime.UTC)
     Event.objects.create(name="e", when=when)
@@ -116,6 +119,7 @@ def test_literal_percent_signs_in_raw_sql():
         assert tuple(cursor.fetchone()) == ("100%", "x")
 
 
+@needs("supports_like_lookups")
 def test_percent_and_underscore_in_pattern_values_match_literally():
     for name in ["50% off", "50 off", "a_b", "axb"]:
         Author.objects.create(name=name)
@@ -167,6 +171,7 @@ def test_iterator_streams_every_row_in_order():
         assert sum(1 for _ in Tag.objects.iterator(chunk_size=7)) == 250
 
 
+@needs("supports_like_lookups")
 def test_queries_run_while_iterator_is_reading():
     """Other statements on the same connection in the middle of iterator() work, and the
     iteration still yields every row once (MySQL moves the unread rows into memory)."""
@@ -200,6 +205,7 @@ def test_distinct_on_fields():
     assert [b.title for b in longest] == ["a2", "b1"]
 
 
+@needs("supports_group_by")
 def test_grouping_with_ordering_by_an_aggregate():
     ann = Author.objects.create(name="Ann")
     bob = Author.objects.create(name="Bob")
@@ -211,6 +217,7 @@ def test_grouping_with_ordering_by_an_aggregate():
     assert rows == [("Bob", 3), ("Ann", 2)]
 
 
+@needs("supports_subqueries")
 def test_sliced_subquery_in_a_filter():
     for i in range(5):
         Tag.objects.create(name=f"t{i}")
@@ -220,6 +227,7 @@ def test_sliced_subquery_in_a_filter():
     ]
 
 
+@needs("supports_joins")
 def test_update_and_delete_through_a_join():
     ann = Author.objects.create(name="Ann")
     bob = Author.objects.create(name="Bob")
@@ -231,6 +239,7 @@ def test_update_and_delete_through_a_join():
     assert list(Book.objects.values_list("title", flat=True)) == ["x"]
 
 
+@needs("supports_functions")
 def test_expression_values_in_select():
     Author.objects.create(name="a", age=3)
     row = Author.objects.annotate(

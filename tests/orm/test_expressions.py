@@ -122,7 +122,7 @@ def test_value_in_filter(lib):
     assert values(Book.objects.filter(pages=Value(100)), "title") == ["Alpha"]
 
 
-@needs("supports_expression_filters")
+@needs("supports_expression_filters", "supports_functions")
 def test_expression_wrapper_gives_output_field(lib):
     qs = Book.objects.annotate(
         # Decimal / integer is not an integer division (Django on SQLite gives 0.0 for
@@ -135,7 +135,7 @@ def test_expression_wrapper_gives_output_field(lib):
         list(Book.objects.annotate(x=F("title") + F("pages")))
 
 
-@needs("supports_update_expressions")
+@needs("supports_update_expressions", "supports_functions")
 def test_duration_arithmetic(lib):
     start = datetime.datetime(2024, 1, 1, 12, tzinfo=datetime.UTC)
     Event.objects.create(name="e", when=start, duration=datetime.timedelta(hours=2))
@@ -151,6 +151,7 @@ def test_duration_arithmetic(lib):
     assert Event.objects.filter(when__lt=F("when") + datetime.timedelta(seconds=1)).count() == 1
 
 
+@needs("supports_functions")
 def test_date_subtraction_gives_duration(lib):
     row = Book.objects.annotate(
         age=ExpressionWrapper(Value(datetime.date(2022, 1, 1)) - F("published"),
@@ -197,7 +198,7 @@ def test_case_when_across_relation_and_in_filter(lib):
              output_field=BooleanField())), "title") == ["Delta", "Gamma"]
 
 
-@needs("supports_update_expressions")
+@needs("supports_update_expressions", "supports_functions")
 def test_conditional_update(lib):
     Book.objects.update(genre=Case(
         When(pages__lt=100, then=Value("sci")),
@@ -325,6 +326,7 @@ def test_annotation_name_conflicts(lib):
         Book.objects.annotate(F("pages") + 1)
 
 
+@needs("supports_order_by_nulls_modifier")
 def test_order_by_expressions_and_nulls(lib):
     assert values(Book.objects.order_by(F("rating").asc(nulls_last=True), "title"), "title") == [
         "Beta", "Delta", "Alpha", "Epsilon", "Gamma"]
@@ -341,6 +343,7 @@ def test_order_by_expressions_and_nulls(lib):
         F("rating").asc(nulls_first=True, nulls_last=True)
 
 
+@needs("supports_order_by_nulls_modifier")
 def test_reverse_of_nulls_ordering(lib):
     qs = Book.objects.order_by(F("rating").asc(nulls_last=True), "title").reverse()
     assert values(qs, "title") == ["Gamma", "Epsilon", "Alpha", "Delta", "Beta"]
@@ -352,7 +355,7 @@ def test_ordering_with_nulls_in_meta_ordering_model():
     assert values(Ordered.objects.order_by(F("a").desc(nulls_last=True)), "a") == [3, 1, None]
 
 
-@needs("supports_functions")
+@needs("supports_functions", "supports_subqueries")
 def test_boolean_expression_annotation_and_filter(lib):
     from reinhardt.orm.models import Exists
 
@@ -380,6 +383,7 @@ def test_expression_equality_and_hash():
     assert {F("a"), F("a")} == {F("a")}
 
 
+@needs("supports_functions")
 def test_bitwise_and_combinable_errors(lib):
     with pytest.raises(NotImplementedError, match="Use .bitand"):
         F("pages") & F("pages")
@@ -398,7 +402,7 @@ def test_decimal_values_compare_as_numbers(lib):
     assert values(Book.objects.filter(price__gt=Value(D("10"))), "title") == ["Alpha", "Beta"]
 
 
-@needs("supports_update_expressions")
+@needs("supports_update_expressions", "supports_functions")
 def test_date_plus_duration_stays_a_date(lib):
     Book.objects.filter(title="Beta").update(published=F("published") + datetime.timedelta(days=3))
     assert Book.objects.get(title="Beta").published == datetime.date(2021, 6, 4)

@@ -10,6 +10,7 @@ import pytest
 from reinhardt.orm import connections, router, transaction
 from reinhardt.orm.models import F
 from reinhardt.test.utils import override_settings
+from tests.orm.capabilities import needs
 from tests.orm.models import Author, Book, Publisher, Tag
 
 
@@ -60,6 +61,7 @@ def test_db_manager_binds_a_manager_to_a_database():
     assert not Author.objects.exists()
 
 
+@needs("supports_joins")
 def test_related_objects_are_read_from_the_instances_database():
     author = Author.objects.using("other").create(name="writer")
     book = Book.objects.using("other").create(title="t", author=author)
@@ -101,6 +103,7 @@ def test_update_and_delete_go_to_the_querysets_database():
     assert Author.objects.count() == 1
 
 
+@needs("supports_subqueries")
 def test_subqueries_across_databases_are_refused():
     with pytest.raises(ValueError, match="Subqueries aren't allowed across different databases"):
         list(Book.objects.filter(author__in=Author.objects.using("other").all()))

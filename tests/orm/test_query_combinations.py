@@ -103,7 +103,7 @@ def test_annotate_values_annotate_chain(lib):
         ("FIC", 2, 4), ("HIS", 1, 2), ("SCI", 2, 4)]
 
 
-@needs("supports_aggregates", "supports_group_by")
+@needs("supports_aggregates", "supports_group_by", "supports_functions")
 def test_case_inside_aggregate_with_filter(lib):
     result = Book.objects.aggregate(
         weighted=Sum(Case(When(genre="fic", then=F("pages") * 2), default=F("pages"),
@@ -137,7 +137,7 @@ def test_dates_errors_and_datetimes_on_datefield(lib):
         list(Book.objects.datetimes("published", "year"))
 
 
-@needs("supports_aggregates", "supports_joins")
+@needs("supports_aggregates", "supports_joins", "supports_group_by")
 def test_max_across_relation_with_value_default(lib):
     qs = Author.objects.annotate(
         newest=Max("books__published", default=Value(datetime.date(1970, 1, 1))),

@@ -123,6 +123,7 @@ def test_window_frame_offsets_and_validation(lib):
                                             frame=ValueRange(end=-1))))
 
 
+@needs("supports_functions")
 def test_conditional_expression_in_filter_and_annotation(lib):
     is_long = ExpressionWrapper(Q(pages__gt=250), output_field=BooleanField())
     qs = Book.objects.annotate(is_long=is_long).order_by("title")
@@ -132,7 +133,7 @@ def test_conditional_expression_in_filter_and_annotation(lib):
         "Alpha", "Beta", "Epsilon"]
 
 
-@needs("supports_joins", "supports_aggregates")
+@needs("supports_joins", "supports_aggregates", "supports_group_by")
 def test_order_by_related_aggregate_and_coalesce(lib):
     qs = Publisher.objects.annotate(last=Coalesce(Max("books__published"),
                                                   Value(datetime.date(1900, 1, 1))))
@@ -143,6 +144,7 @@ def test_order_by_related_aggregate_and_coalesce(lib):
                                                  ("Cy", 0)]
 
 
+@needs("supports_expression_filters")
 def test_filter_on_now_and_extract_annotation(lib):
     assert Book.objects.filter(published__lte=Now()).count() == 4
     qs = Book.objects.annotate(y=ExtractYear("published")).filter(y__gte=2021).order_by("y")
@@ -152,6 +154,7 @@ def test_filter_on_now_and_extract_annotation(lib):
         (None, 1), (2019, 1), (2020, 1), (2021, 2)]
 
 
+@needs("supports_functions")
 def test_values_with_expressions_and_f_names(lib):
     rows = list(Book.objects.filter(genre="his").values("title", double=F("pages") * 2,
                                                         who=F("author__name")))
@@ -160,6 +163,7 @@ def test_values_with_expressions_and_f_names(lib):
     assert rows == [("Delta", 401)]
 
 
+@needs("supports_group_by")
 def test_none_queryset_and_aggregates(lib):
     assert Book.objects.none().aggregate(n=Count("id"), s=Sum("pages")) == {"n": 0, "s": None}
     assert list(Book.objects.none().annotate(n=Count("reviews"))) == []

@@ -225,7 +225,7 @@ def test_raw_prefetch_related(lib, django_queries):
 # ----- alias() -------------------------------------------------------------------------------
 
 
-@needs("supports_aggregates")
+@needs("supports_aggregates", "supports_group_by")
 def test_alias_filters_without_selecting(lib):
     qs = Author.objects.alias(n=Count("books")).filter(n__gte=2).order_by("name")
     assert list(qs.values_list("name", flat=True)) == ["Ann", "Bob"]
@@ -285,6 +285,7 @@ def test_bulk_create_update_conflicts_upsert():
         ("A", "a2", D("2.00")), ("B", "b", D("1.00"))]
 
 
+@needs("supports_update_conflicts")
 def test_bulk_create_conflict_argument_errors():
     with pytest.raises(ValueError, match="ignore_conflicts and update_conflicts are mutually"):
         Product.objects.bulk_create([Product(sku="x", name="x", price=1)],
@@ -312,6 +313,7 @@ def test_bulk_update(lib, django_queries):
     assert django_queries() - start <= 4
 
 
+@needs("supports_functions")
 def test_bulk_update_with_expressions_nulls_and_errors(lib):
     books = list(Book.objects.order_by("title"))
     books[0].pages = F("pages") + 1
@@ -330,6 +332,7 @@ def test_bulk_update_with_expressions_nulls_and_errors(lib):
     assert Book.objects.bulk_update([], ["pages"]) == 0
 
 
+@needs("supports_like_lookups")
 def test_bulk_update_large_batch_is_linear(lib):
     # 600 objects in one call: the statement stays proportional to the batch.
     Tag.objects.bulk_create([Tag(name=f"n{i:04}") for i in range(600)])
@@ -380,6 +383,7 @@ def test_bulk_update_respects_queryset_filters_and_duplicates(lib):
     assert Book.objects.get(title="Beta").pages == 7
 
 
+@needs("supports_joins")
 def test_bulk_update_multi_table_inheritance():
     from tests.orm.models import Restaurant
 
@@ -392,6 +396,7 @@ def test_bulk_update_multi_table_inheritance():
         ("R0", True), ("R1", True), ("R2", True)]
 
 
+@needs("supports_functions")
 def test_bulk_update_case_form_gives_the_same_result(lib, monkeypatch):
     # Backends without supports_update_from_values (and batches holding expressions) use a
     # CASE per field; both forms must agree.

@@ -24,7 +24,7 @@ def test_select_related_forward_fk_in_one_query(lib, django_queries):
     assert django_queries() == 1
 
 
-@needs("supports_select_related")
+@needs("supports_select_related", "supports_joins")
 def test_select_related_all_non_null_relations_and_nested(lib, django_queries):
     reviews = list(Review.objects.select_related("book__author", "book__publisher")
                    .order_by("book__title", "stars"))
@@ -40,7 +40,7 @@ def test_select_related_all_non_null_relations_and_nested(lib, django_queries):
     assert django_queries() == queries
 
 
-@needs("supports_select_related")
+@needs("supports_select_related", "supports_joins")
 def test_select_related_one_to_one_both_directions(django_queries):
     place = Place.objects.create(name="Diner")
     Owner.objects.create(name="Olga", place=place)
@@ -82,6 +82,7 @@ def test_select_related_none_clears(lib, django_queries):
     assert django_queries() == start + 1
 
 
+@needs("supports_joins")
 def test_prefetch_reverse_fk_and_m2m(lib, django_queries):
     authors = list(Author.objects.prefetch_related("books", "friends").order_by("name"))
     assert django_queries() == 3
@@ -92,6 +93,7 @@ def test_prefetch_reverse_fk_and_m2m(lib, django_queries):
     assert django_queries() == 3
 
 
+@needs("supports_joins")
 def test_prefetch_many_to_many_and_nested(lib, django_queries):
     books = list(Book.objects.prefetch_related("tags", "reviews", "author__books")
                  .order_by("title"))
@@ -132,6 +134,7 @@ def test_prefetch_nested_prefetch_objects_and_select_related_inside(lib, django_
     assert django_queries() == 3
 
 
+@needs("supports_joins")
 def test_prefetch_related_objects_and_none(lib, django_queries):
     books = list(Book.objects.order_by("title"))
     start = django_queries()
@@ -158,6 +161,7 @@ def test_prefetch_filtering_after_prefetch_queries_again(lib, django_queries):
     assert django_queries() == start + 1
 
 
+@needs("supports_group_by")
 def test_prefetch_with_annotated_queryset(lib):
     authors = Author.objects.prefetch_related(
         Prefetch("books", queryset=Book.objects.annotate(n=Count("reviews")).order_by("title")),
@@ -210,6 +214,7 @@ def test_only_rejects_unknown_and_values_interplay(lib):
         Book.objects.values("title").only("pages")
 
 
+@needs("supports_joins")
 def test_prefetch_m2m_reverse_and_counts_on_tags(lib, django_queries):
     tags = list(Tag.objects.prefetch_related("books").order_by("name"))
     assert [(t.name, sorted(b.title for b in t.books.all())) for t in tags] == [

@@ -103,6 +103,7 @@ def test_direct_assignment_to_reverse_set_is_prohibited(shelf):
         shelf["ann"].books = []
 
 
+@needs("supports_joins")
 def test_many_to_many_manager(shelf):
     b1 = shelf["b1"]
     assert names(b1.tags.all()) == ["db", "py"]
@@ -141,6 +142,7 @@ def test_m2m_changed_signal(shelf):
     ]
 
 
+@needs("supports_joins")
 def test_symmetrical_self_relation():
     a, b, c = (Author.objects.create(name=n) for n in "abc")
     a.friends.add(b)
@@ -151,6 +153,7 @@ def test_symmetrical_self_relation():
     assert names(b.friends.all()) == []
 
 
+@needs("supports_joins")
 def test_through_model(shelf):
     group = Group.objects.create(name="club")
     Membership.objects.create(group=group, author=shelf["ann"], role="chair")
@@ -220,6 +223,7 @@ def test_select_related_nested_and_errors(shelf):
         list(Book.objects.select_related("title"))
 
 
+@needs("supports_joins")
 def test_prefetch_related_reverse_fk_and_m2m(shelf, django_queries):
     start = django_queries()
     authors = list(Author.objects.order_by("name").prefetch_related("books__tags"))
@@ -246,6 +250,7 @@ def test_one_to_one_both_directions():
         lonely.owner
 
 
+@needs("supports_joins")
 def test_multi_table_inheritance():
     r = Restaurant.objects.create(name="Luigi", serves_pizza=True)
     i = Italian.objects.create(name="Mario", serves_pizza=True, has_wine=False)

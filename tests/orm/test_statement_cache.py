@@ -2,6 +2,7 @@
 
 from reinhardt.backends.sql import statement_cache
 from reinhardt.orm import connection
+from tests.orm.capabilities import needs
 from tests.orm.models import Author, Book
 
 
@@ -49,6 +50,7 @@ def test_null_and_value_comparisons_of_the_same_field():
         assert [a.name for a in Author.objects.filter(age=7)] == ["v"]
 
 
+@needs("supports_joins")
 def test_boolean_and_related_filters():
     ann = Author.objects.create(name="Ann")
     bob = Author.objects.create(name="Bob")

@@ -171,7 +171,7 @@ def test_disjunctive_filters_on_windows(lib):
     assert rows(qs.exclude(pos__gt=1), "title") == [("Epsilon",)]
 
 
-@needs("supports_window_functions")
+@needs("supports_window_functions", "supports_group_by")
 def test_window_over_values_grouped_query(lib):
     qs = (Book.objects.values("genre").annotate(total=Sum("pages"))
           .annotate(rank=Window(Rank(), order_by=F("total").desc()))
