@@ -54,335 +54,302 @@ from reinhardt.utils.translation import gettext_lazy as _
 
 
 class Deferred:
+    """Marks a field value that was not loaded (see QuerySet.defer())."""
+
     def __repr__(self):
         return "<Deferred field>"
 
-    def __str__(self):
-        return "<Deferred field>"
+    __str__ = __repr__
 
 
 DEFERRED = Deferred()
+_ABSENT = object()  # "keyword not given", distinct from any value a caller passes
+
+
+def _is_given(default):
+    """Whether a default (or db_default) option was set to something truthy."""
+    return default is not NOT_PROVIDED and bool(default)
+
+
+def _empty_string_is_null():
+    return connections[DEFAULT_DB_ALIAS].features.interprets_empty_strings_as_nulls
 
 
 def subclass_exception(name, bases, module, attached_to):
     """An exception class named ``name`` attached to a model (e.g. Book.DoesNotExist)."""
-    return type(
-        name,
-        bases,
-        {
-            "__module__": module,
-            "__qualname__": "%s.%s" % (attached_to.__qualname__, name),
-        },
-    )
+    namespace = {"__module__": module, "__qualname__": f"{attached_to.__qualname__}.{name}"}
+    return type(name, bases, namespace)
 
 
 def _has_contribute_to_class(value):
-    # Only call contribute_to_class() if it's bound.
-    return not inspect.isclass(value) and hasattr(value, "contribute_to_class")
+    # Classes may have the method too; only instances attach themselves.
+    return hasattr(value, "contribute_to_class") and not inspect.isclass(value)
+
+
+def _concrete_model_parents(parents):
+    return [p for p in parents if hasattr(p, "_meta") and not p._meta.abstract]
+
+
+def _clash_error(field_name, name, base):
+    return FieldError(
+        f"Local field {field_name!r} in class {name!r} clashes with field of the same name "
+        f"from base class {base.__name__!r}."
+    )
 
 
 class ModelBase(type):
     """Metaclass for all models."""
 
     def __new__(cls, name, bases, attrs, **kwargs):
-        super_new = super().__new__
+        model_parents = [b for b in bases if isinstance(b, ModelBase)]
+        if not model_parents:
+            # Model itself: an ordinary class.
+            return super().__new__(cls, name, bases, attrs)
 
-        # Model itself is built like any class; only its subclasses get the model machinery.
-        parents = [b for b in bases if isinstance(b, ModelBase)]
-        if not parents:
-            return super_new(cls, name, bases, attrs)
-
-        # Create the class.
         module = attrs.pop("__module__")
-        new_attrs = {"__module__": module}
-        classcell = attrs.pop("__classcell__", None)
-        if classcell is not None:
-            new_attrs["__classcell__"] = classcell
-        attr_meta = attrs.pop("Meta", None)
-        # Attributes that know how to attach themselves (fields, managers, Meta helpers) are
-        # added after the class exists; the rest go to type.__new__() so that __set_name__()
-        # still runs for them.
-        contributable_attrs = {}
-        for obj_name, obj in attrs.items():
-            if _has_contribute_to_class(obj):
-                contributable_attrs[obj_name] = obj
-            else:
-                new_attrs[obj_name] = obj
-        new_class = super_new(cls, name, bases, new_attrs, **kwargs)
+        declared_meta = attrs.pop("Meta", None)
+        # Objects that attach themselves (fields, managers, ...) wait until the class
+        # exists; everything else goes through type.__new__() so __set_name__() still runs.
+        plain = {"__module__": module}
+        if "__classcell__" in attrs:
+            plain["__classcell__"] = attrs.pop("__classcell__")
+        deferred = {}
+        for key, value in attrs.items():
+            (deferred if _has_contribute_to_class(value) else plain)[key] = value
+        new_class = super().__new__(cls, name, bases, plain, **kwargs)
 
-        abstract = getattr(attr_meta, "abstract", False)
-        meta = attr_meta or getattr(new_class, "Meta", None)
-        base_meta = getattr(new_class, "_meta", None)
-
-        app_label = None
-
-        # The app a model belongs to is found from the module it is defined in.
-        app_config = apps.get_containing_app_config(module)
-
-        if getattr(meta, "app_label", None) is None:
-            if app_config is None:
-                if not abstract:
-                    raise RuntimeError(
-                        "Model class %s.%s doesn't declare an explicit app_label and isn't in "
-                        "an application in INSTALLED_APPS." % (module, name)
-                    )
-            else:
-                app_label = app_config.label
-
-        new_class.add_to_class("_meta", Options(meta, app_label))
-        if not abstract:
-            new_class.add_to_class(
-                "DoesNotExist",
-                subclass_exception(
-                    "DoesNotExist",
-                    tuple(
-                        x.DoesNotExist for x in parents
-                        if hasattr(x, "_meta") and not x._meta.abstract
-                    ) or (ObjectDoesNotExist,),
-                    module,
-                    attached_to=new_class,
-                ),
-            )
-            new_class.add_to_class(
-                "MultipleObjectsReturned",
-                subclass_exception(
-                    "MultipleObjectsReturned",
-                    tuple(
-                        x.MultipleObjectsReturned for x in parents
-                        if hasattr(x, "_meta") and not x._meta.abstract
-                    ) or (MultipleObjectsReturned,),
-                    module,
-                    attached_to=new_class,
-                ),
-            )
-            if base_meta and not base_meta.abstract:
-                # A concrete child keeps the ordering and get_latest_by of its concrete
-                # parent unless it sets its own (an abstract base earlier in the MRO wins).
-                if not hasattr(meta, "ordering"):
-                    new_class._meta.ordering = base_meta.ordering
-                if not hasattr(meta, "get_latest_by"):
-                    new_class._meta.get_latest_by = base_meta.get_latest_by
-
-        is_proxy = new_class._meta.proxy
-
-        for obj_name, obj in contributable_attrs.items():
-            new_class.add_to_class(obj_name, obj)
-
-        new_fields = chain(
-            new_class._meta.local_fields,
-            new_class._meta.local_many_to_many,
-            new_class._meta.private_fields,
+        abstract = getattr(declared_meta, "abstract", False)
+        meta = declared_meta or getattr(new_class, "Meta", None)
+        inherited_opts = getattr(new_class, "_meta", None)
+        new_class.add_to_class(
+            "_meta", Options(meta, cls._app_label_for(meta, module, name, abstract))
         )
-        field_names = {f.name for f in new_fields}
-
-        # Basic setup for proxy models.
-        if is_proxy:
-            base = None
-            for parent in [kls for kls in parents if hasattr(kls, "_meta")]:
-                if parent._meta.abstract:
-                    if parent._meta.fields:
-                        raise TypeError(
-                            "Abstract base class containing model fields not permitted for "
-                            "proxy model '%s'." % name
-                        )
-                    else:
-                        continue
-                if base is None:
-                    base = parent
-                elif parent._meta.concrete_model is not base._meta.concrete_model:
-                    raise TypeError(
-                        "Proxy model '%s' has more than one non-abstract model base class."
-                        % name
-                    )
-            if base is None:
-                raise TypeError(
-                    "Proxy model '%s' has no non-abstract model base class." % name
+        opts = new_class._meta
+        if not abstract:
+            concrete = _concrete_model_parents(model_parents)
+            for exc_name, fallback in (("DoesNotExist", ObjectDoesNotExist),
+                                       ("MultipleObjectsReturned", MultipleObjectsReturned)):
+                exc_bases = tuple(getattr(p, exc_name) for p in concrete) or (fallback,)
+                new_class.add_to_class(
+                    exc_name, subclass_exception(exc_name, exc_bases, module, new_class)
                 )
-            new_class._meta.setup_proxy(base)
-            new_class._meta.concrete_model = base._meta.concrete_model
+            if inherited_opts is not None and not inherited_opts.abstract:
+                # A concrete parent's ordering and get_latest_by carry over unless the
+                # child's Meta (or an abstract base earlier in the MRO) sets them.
+                for option in ("ordering", "get_latest_by"):
+                    if not hasattr(meta, option):
+                        setattr(opts, option, getattr(inherited_opts, option))
+
+        for key, value in deferred.items():
+            new_class.add_to_class(key, value)
+
+        own_names = {
+            f.name for f in chain(opts.local_fields, opts.local_many_to_many, opts.private_fields)
+        }
+        if opts.proxy:
+            target = cls._proxy_target(name, model_parents)
+            opts.setup_proxy(target)
+            opts.concrete_model = target._meta.concrete_model
         else:
-            new_class._meta.concrete_model = new_class
+            opts.concrete_model = new_class
 
-        # Collect the parent links for multi-table inheritance.
-        parent_links = {}
-        for base in reversed([new_class] + parents):
-            # Conceptually equivalent to `if base is Model`.
-            if not hasattr(base, "_meta"):
-                continue
-            # Skip concrete parent classes.
-            if base != new_class and not base._meta.abstract:
-                continue
-            # Locate OneToOneField instances.
-            for field in base._meta.local_fields:
-                if isinstance(field, OneToOneField) and field.remote_field.parent_link:
-                    related = resolve_relation(new_class, field.remote_field.model)
-                    parent_links[make_model_tuple(related)] = field
+        cls._inherit(new_class, name, model_parents, own_names)
 
-        # Track fields inherited from base models.
-        inherited_attributes = set()
-        # Do the appropriate setup for any model parents.
-        for base in new_class.mro():
-            if base not in parents or not hasattr(base, "_meta"):
-                # Mixins without _meta contribute plain attributes only.
-                inherited_attributes.update(base.__dict__)
-                continue
-
-            parent_fields = base._meta.local_fields + base._meta.local_many_to_many
-            if not base._meta.abstract:
-                # A field declared here may not hide a field inherited from a concrete
-                # parent.
-                for field in parent_fields:
-                    if field.name in field_names:
-                        raise FieldError(
-                            "Local field %r in class %r clashes with field of the same name "
-                            "from base class %r." % (field.name, name, base.__name__)
-                        )
-                    else:
-                        inherited_attributes.add(field.name)
-
-                # Concrete classes...
-                base = base._meta.concrete_model
-                base_key = make_model_tuple(base)
-                if base_key in parent_links:
-                    field = parent_links[base_key]
-                elif not is_proxy:
-                    attr_name = "%s_ptr" % base._meta.model_name
-                    field = OneToOneField(
-                        base, on_delete=CASCADE, name=attr_name, auto_created=True,
-                        parent_link=True,
-                    )
-
-                    if attr_name in field_names:
-                        raise FieldError(
-                            "Auto-generated field '%s' in class %r for parent_link to base "
-                            "class %r clashes with declared field of the same name."
-                            % (attr_name, name, base.__name__)
-                        )
-
-                    # Migrations declare the parent link themselves; create it only when
-                    # missing.
-                    if not hasattr(new_class, attr_name):
-                        new_class.add_to_class(attr_name, field)
-                else:
-                    field = None
-                new_class._meta.parents[base] = field
-            else:
-                base_parents = base._meta.parents.copy()
-
-                # Fields of an abstract parent are copied unless this class redeclares the
-                # name.
-                for field in parent_fields:
-                    if (
-                        field.name not in field_names
-                        and field.name not in new_class.__dict__
-                        and field.name not in inherited_attributes
-                    ):
-                        new_field = copy.deepcopy(field)
-                        new_class.add_to_class(field.name, new_field)
-                        # An explicit parent link declared on the abstract base is replaced
-                        # by the copy made for this class.
-                        if field.one_to_one:
-                            for parent, parent_link in base_parents.items():
-                                if field == parent_link:
-                                    base_parents[parent] = new_field
-
-                # Pass any non-abstract parent classes onto child.
-                new_class._meta.parents.update(base_parents)
-
-            # Private fields (e.g. GenericForeignKey) are copied from every parent.
-            for field in base._meta.private_fields:
-                if field.name in field_names:
-                    if not base._meta.abstract:
-                        raise FieldError(
-                            "Local field %r in class %r clashes with field of the same name "
-                            "from base class %r." % (field.name, name, base.__name__)
-                        )
-                else:
-                    field = copy.deepcopy(field)
-                    if not base._meta.abstract:
-                        field.mti_inherited = True
-                    new_class.add_to_class(field.name, field)
-
-        # Each concrete child gets its own copies of the indexes so that their names can
-        # differ.
-        new_class._meta.indexes = [copy.deepcopy(idx) for idx in new_class._meta.indexes]
+        # Every concrete child gets its own index objects, so their names can differ.
+        opts.indexes = [copy.deepcopy(index) for index in opts.indexes]
 
         if abstract:
-            # An abstract model is not registered and cannot be instantiated: it is finished
-            # here, as a template for its subclasses.
-            attr_meta.abstract = False
-            new_class.Meta = attr_meta
+            # Abstract models are templates: neither prepared nor registered. Their Meta is
+            # what subclasses inherit, so it must not say abstract any more.
+            declared_meta.abstract = False
+            new_class.Meta = declared_meta
             return new_class
 
         new_class._prepare()
-        new_class._meta.apps.register_model(new_class._meta.app_label, new_class)
+        opts.apps.register_model(opts.app_label, new_class)
         return new_class
 
+    @staticmethod
+    def _app_label_for(meta, module, name, abstract):
+        """None when Meta names the app itself; otherwise the label of the installed app
+        whose package holds ``module``."""
+        app_config = apps.get_containing_app_config(module)
+        if getattr(meta, "app_label", None) is not None:
+            return None
+        if app_config is not None:
+            return app_config.label
+        if not abstract:
+            raise RuntimeError(
+                f"Model class {module}.{name} doesn't declare an explicit app_label and isn't "
+                "in an application in INSTALLED_APPS."
+            )
+        return None
+
+    @staticmethod
+    def _proxy_target(name, parents):
+        """The one concrete model a proxy stands for (abstract bases may not add fields)."""
+        target = None
+        for parent in parents:
+            parent_opts = getattr(parent, "_meta", None)
+            if parent_opts is None:
+                continue
+            if parent_opts.abstract:
+                if parent_opts.fields:
+                    raise TypeError(
+                        "Abstract base class containing model fields not permitted for "
+                        f"proxy model '{name}'."
+                    )
+                continue
+            if target is None:
+                target = parent
+            elif parent_opts.concrete_model is not target._meta.concrete_model:
+                raise TypeError(
+                    f"Proxy model '{name}' has more than one non-abstract model base class."
+                )
+        if target is None:
+            raise TypeError(f"Proxy model '{name}' has no non-abstract model base class.")
+        return target
+
+    @staticmethod
+    def _declared_parent_links(new_class, parents):
+        """Explicit parent_link one-to-one fields on the class or its abstract bases, keyed
+        by the (app_label, model_name) of the model they point to."""
+        links = {}
+        for klass in (*reversed(parents), new_class):
+            klass_opts = getattr(klass, "_meta", None)
+            if klass_opts is None or (klass is not new_class and not klass_opts.abstract):
+                continue
+            for field in klass_opts.local_fields:
+                if isinstance(field, OneToOneField) and field.remote_field.parent_link:
+                    target = resolve_relation(new_class, field.remote_field.model)
+                    links[make_model_tuple(target)] = field
+        return links
+
+    @classmethod
+    def _inherit(cls, new_class, name, parents, own_names):
+        """Fields, parent links and private fields that ``new_class`` gets from its bases."""
+        links = cls._declared_parent_links(new_class, parents)
+        seen = set()  # attribute names already provided by a class in the MRO
+        for klass in new_class.mro():
+            klass_opts = getattr(klass, "_meta", None) if klass in parents else None
+            if klass_opts is None:
+                seen.update(vars(klass))  # a mixin: plain attributes only
+                continue
+            inherited = klass_opts.local_fields + klass_opts.local_many_to_many
+            if klass_opts.abstract:
+                cls._copy_abstract_fields(new_class, klass_opts, inherited, own_names, seen)
+            else:
+                for field in inherited:
+                    if field.name in own_names:
+                        raise _clash_error(field.name, name, klass)
+                    seen.add(field.name)
+                # From here on a proxy parent stands for its concrete model.
+                klass = klass_opts.concrete_model
+                klass_opts = klass._meta
+                cls._link_concrete_parent(new_class, name, klass, links, own_names)
+            for field in klass_opts.private_fields:
+                if field.name not in own_names:
+                    duplicate = copy.deepcopy(field)
+                    if not klass_opts.abstract:
+                        duplicate.mti_inherited = True
+                    new_class.add_to_class(field.name, duplicate)
+                elif not klass_opts.abstract:
+                    raise _clash_error(field.name, name, klass)
+
+    @staticmethod
+    def _link_concrete_parent(new_class, name, parent, links, own_names):
+        """Record (creating it unless declared) the one-to-one link to a concrete parent."""
+        opts = new_class._meta
+        link = links.get(make_model_tuple(parent))
+        if link is None and not opts.proxy:
+            link_name = f"{parent._meta.model_name}_ptr"
+            if link_name in own_names:
+                raise FieldError(
+                    f"Auto-generated field '{link_name}' in class {name!r} for parent_link to "
+                    f"base class {parent.__name__!r} clashes with declared field of the same "
+                    "name."
+                )
+            link = OneToOneField(parent, on_delete=CASCADE, name=link_name,
+                                 auto_created=True, parent_link=True)
+            # A migration's model state may already carry the link.
+            if not hasattr(new_class, link_name):
+                new_class.add_to_class(link_name, link)
+        opts.parents[parent] = link
+
+    @staticmethod
+    def _copy_abstract_fields(new_class, parent_opts, inherited, own_names, seen):
+        """Copy an abstract parent's fields unless the name is taken; its parent links are
+        remapped to the copies."""
+        parent_links = dict(parent_opts.parents)
+        for field in inherited:
+            if field.name in own_names or field.name in seen or field.name in vars(new_class):
+                continue
+            duplicate = copy.deepcopy(field)
+            new_class.add_to_class(field.name, duplicate)
+            if field.one_to_one:
+                for model, link in parent_links.items():
+                    if link == field:
+                        parent_links[model] = duplicate
+        new_class._meta.parents.update(parent_links)
+
     def add_to_class(cls, name, value):
-        if _has_contribute_to_class(value):
-            value.contribute_to_class(cls, name)
-        else:
+        attach = None if inspect.isclass(value) else getattr(value, "contribute_to_class", None)
+        if attach is None:
             setattr(cls, name, value)
+        else:
+            attach(cls, name)
 
     def _prepare(cls):
-        """Create some methods once self._meta has been populated."""
+        """Finish the class once its Options are complete (not run for abstract models)."""
         opts = cls._meta
         opts._prepare(cls)
 
-        if opts.order_with_respect_to:
-            cls.get_next_in_order = partialmethod(
-                cls._get_next_or_previous_in_order, is_next=True
-            )
-            cls.get_previous_in_order = partialmethod(
-                cls._get_next_or_previous_in_order, is_next=False
-            )
+        wrt = opts.order_with_respect_to
+        if wrt:
+            cls.get_next_in_order = partialmethod(cls._get_next_or_previous_in_order,
+                                                  is_next=True)
+            cls.get_previous_in_order = partialmethod(cls._get_next_or_previous_in_order,
+                                                      is_next=False)
+            # get_<model>_order()/set_<model>_order() go on the related model once it is
+            # registered (a generic relation has no single model, so gets none).
+            if wrt.remote_field:
+                lazy_related_operation(make_foreign_order_accessors, cls,
+                                       wrt.remote_field.model)
 
-            # get_<model>_order()/set_<model>_order() go onto the related model once it is
-            # registered; a generic relation has no fixed model, so nothing is added for it
-            # here.
-            if opts.order_with_respect_to.remote_field:
-                wrt = opts.order_with_respect_to
-                remote = wrt.remote_field.model
-                lazy_related_operation(make_foreign_order_accessors, cls, remote)
-
-        # Give the class a docstring -- its definition.
         if cls.__doc__ is None:
-            cls.__doc__ = "%s(%s)" % (
-                cls.__name__, ", ".join(f.name for f in opts.fields),
-            )
+            # The class's signature, like "Book(id, title)".
+            names = ", ".join(f.name for f in opts.fields)
+            cls.__doc__ = f"{cls.__name__}({names})"
 
         if not opts.managers:
             if any(f.name == "objects" for f in opts.fields):
                 raise ValueError(
-                    "Model %s must specify a custom Manager, because it has a field named "
-                    "'objects'." % cls.__name__
+                    f"Model {cls.__name__} must specify a custom Manager, because it has a "
+                    "field named 'objects'."
                 )
-            manager = Manager()
-            manager.auto_created = True
-            cls.add_to_class("objects", manager)
+            default_manager = Manager()
+            default_manager.auto_created = True
+            cls.add_to_class("objects", default_manager)
 
-        # Index names depend on the columns, which only exist once all fields are added.
-        for index in cls._meta.indexes:
+        # Index names are derived from columns, known only now.
+        for index in opts.indexes:
             if not index.name:
                 index.set_name_with_model(cls)
 
         class_prepared.send(sender=cls)
 
-    @property
-    def _base_manager(cls):
-        return cls._meta.base_manager
-
-    @property
-    def _default_manager(cls):
-        return cls._meta.default_manager
+    _base_manager = property(lambda cls: cls._meta.base_manager)
+    _default_manager = property(lambda cls: cls._meta.default_manager)
 
 
 class ModelStateFieldsCacheDescriptor:
+    """Gives each ModelState its own fields_cache dict, created on first use."""
+
     def __get__(self, instance, cls=None):
         if instance is None:
             return self
-        res = instance.fields_cache = {}
-        return res
+        cache = instance.__dict__["fields_cache"] = {}
+        return cache
 
 
 class ModelState:
@@ -486,119 +453,84 @@ class Model(AltersData, metaclass=ModelBase):
     def __init__(self, *args, **kwargs):
         if not args and (fast := self._meta.fast_init) is not None and fast(self, kwargs):
             return
-        cls = self.__class__
+        cls = type(self)
         opts = self._meta
-        _setattr = setattr
-        _DEFERRED = DEFERRED
         if opts.abstract:
             raise TypeError("Abstract models cannot be instantiated.")
-
         pre_init.send(sender=cls, args=args, kwargs=kwargs)
-
-        # Set up the storage for instance state
         self._state = ModelState()
 
-        # Rows from the database arrive as positional values in concrete field order (the
-        # fast path); keyword arguments fill whatever positional ones did not.
+        # Positional values (how rows arrive) follow the concrete fields' order when they
+        # come alone; mixed with keywords they follow opts.fields.
         if len(args) > len(opts.concrete_fields):
             raise IndexError("Number of args exceeds number of fields")
+        fields = opts.fields if kwargs else opts.concrete_fields
+        for field, value in zip(fields, args):
+            if value is DEFERRED:
+                continue
+            setattr(self, field.attname, value)
+            if kwargs and kwargs.pop(field.name, _ABSENT) is not _ABSENT:
+                raise TypeError(
+                    f"{cls.__qualname__}() got both positional and keyword arguments for "
+                    f"field '{field.name}'."
+                )
+        rest = fields[len(args):] if args else fields
 
-        if not kwargs:
-            fields_iter = iter(opts.concrete_fields)
-            # zip() stops at the shorter input, so fields_iter is only advanced for the
-            # values actually given; the loop below continues with the remaining fields.
-            for val, field in zip(args, fields_iter):
-                if val is _DEFERRED:
-                    continue
-                _setattr(self, field.attname, val)
-        else:
-            # Slower, kwargs-ready version.
-            fields_iter = iter(opts.fields)
-            for val, field in zip(args, fields_iter):
-                if val is _DEFERRED:
-                    continue
-                _setattr(self, field.attname, val)
-                if kwargs.pop(field.name, NOT_PROVIDED) is not NOT_PROVIDED:
-                    raise TypeError(
-                        f"{cls.__qualname__}() got both positional and keyword arguments for "
-                        f"field '{field.name}'."
-                    )
-
-        # Remaining fields come from keyword arguments or their defaults.
-
-        for field in fields_iter:
-            is_related_object = False
-            # Virtual field
+        # The other fields take a keyword (an object by name or a raw value by attname) or
+        # their default; a default is only computed when no keyword supplies the value.
+        for field in rest:
             if field.column is None or field.generated:
                 continue
             if kwargs:
-                if isinstance(field.remote_field, ForeignObjectRel):
-                    try:
-                        # Assume object instance was passed in.
-                        rel_obj = kwargs.pop(field.name)
-                        is_related_object = True
-                    except KeyError:
-                        try:
-                            # A raw id (attname, e.g. author_id) rather than an instance.
-                            val = kwargs.pop(field.attname)
-                        except KeyError:
-                            val = field.get_default()
-                else:
-                    try:
-                        val = kwargs.pop(field.attname)
-                    except KeyError:
-                        # Only compute the default when the keyword is absent: defaults may
-                        # be expensive or have side effects.
-                        val = field.get_default()
+                if field.name in kwargs and isinstance(field.remote_field, ForeignObjectRel):
+                    # Assigned through the descriptor, which checks and caches it.
+                    related = kwargs.pop(field.name)
+                    if related is not DEFERRED:
+                        setattr(self, field.name, related)
+                    continue
+                value = kwargs.pop(field.attname, _ABSENT)
+                if value is _ABSENT:
+                    value = field.get_default()
             else:
-                val = field.get_default()
-
-            if is_related_object:
-                # A related instance is assigned through the descriptor (field.name), which
-                # type-checks it and caches it.
-                if rel_obj is not _DEFERRED:
-                    _setattr(self, field.name, rel_obj)
-            else:
-                if val is not _DEFERRED:
-                    _setattr(self, field.attname, val)
+                value = field.get_default()
+            if value is not DEFERRED:
+                setattr(self, field.attname, value)
 
         if kwargs:
-            property_names = opts._property_names
-            unexpected = ()
-            for prop, value in kwargs.items():
-                # Leftover keywords may only name properties or private (virtual) fields.
-                if prop in property_names:
-                    if value is not _DEFERRED:
-                        _setattr(self, prop, value)
-                else:
-                    try:
-                        opts.get_field(prop)
-                    except FieldDoesNotExist:
-                        unexpected += (prop,)
-                    else:
-                        if value is not _DEFERRED:
-                            _setattr(self, prop, value)
-            if unexpected:
-                unexpected_names = ", ".join(repr(n) for n in unexpected)
-                raise TypeError(
-                    f"{cls.__name__}() got unexpected keyword arguments: {unexpected_names}"
-                )
+            self._init_extra_keywords(kwargs)
         super().__init__()
         post_init.send(sender=cls, instance=self)
+
+    def _init_extra_keywords(self, kwargs):
+        """Keywords left after the concrete fields: properties and private fields only."""
+        opts = self._meta
+        unknown = []
+        for key, value in kwargs.items():
+            if key not in opts._property_names:
+                try:
+                    opts.get_field(key)
+                except FieldDoesNotExist:
+                    unknown.append(key)
+                    continue
+            if value is not DEFERRED:
+                setattr(self, key, value)
+        if unknown:
+            listed = ", ".join(map(repr, unknown))
+            raise TypeError(
+                f"{type(self).__name__}() got unexpected keyword arguments: {listed}"
+            )
 
     @classmethod
     def from_db(cls, db, field_names, values):
         """Build an instance from database values (``field_names`` are the loaded attnames)."""
-        if len(values) != len(cls._meta.concrete_fields):
-            values_iter = iter(values)
-            values = [
-                next(values_iter) if f.attname in field_names else DEFERRED
-                for f in cls._meta.concrete_fields
-            ]
-        new = cls(*values)
-        new._state.adding = False
-        new._state.db = db
-        return new
+        concrete = cls._meta.concrete_fields
+        if len(values) != len(concrete):
+            loaded = iter(values)
+            values = [next(loaded) if f.attname in field_names else DEFERRED for f in concrete]
+        instance = cls(*values)
+        state = instance._state
+        state.adding, state.db = False, db
+        return instance
 
     @classmethod
     def _row_builder(cls, attnames: tuple, db: str):
@@ -683,64 +615,62 @@ class Model(AltersData, metaclass=ModelBase):
         return builder
 
     def __repr__(self):
-        return "<%s: %s>" % (self.__class__.__name__, self)
+        return f"<{type(self).__name__}: {self}>"
 
     def __str__(self):
-        return "%s object (%s)" % (self.__class__.__name__, self.pk)
+        return f"{type(self).__name__} object ({self.pk})"
 
     def __eq__(self, other):
         if not isinstance(other, Model):
             return NotImplemented
-        if self._meta.concrete_model != other._meta.concrete_model:
+        if other._meta.concrete_model != self._meta.concrete_model:
             return False
-        my_pk = self.pk
-        if my_pk is None:
-            return self is other
-        return my_pk == other.pk
+        key = self.pk
+        # Unsaved objects are only equal to themselves.
+        return self is other if key is None else key == other.pk
 
     def __hash__(self):
-        if self.pk is None:
+        key = self.pk
+        if key is None:
             raise TypeError("Model instances without primary key value are unhashable")
-        return hash(self.pk)
+        return hash(key)
 
     def __reduce__(self):
-        data = self.__getstate__()
-        data["_reinhardt_version"] = "0.1"
-        class_id = self._meta.app_label, self._meta.object_name
-        return model_unpickle, (class_id,), data
+        # By model label, so that deferred-field instances unpickle too.
+        state = self.__getstate__()
+        state["_reinhardt_version"] = "0.1"
+        return model_unpickle, ((self._meta.app_label, self._meta.object_name),), state
 
     def __getstate__(self):
         """Hook to allow choosing the attributes to pickle."""
-        state = self.__dict__.copy()
-        state["_state"] = copy.copy(state["_state"])
-        state["_state"].fields_cache = state["_state"].fields_cache.copy()
-        # memoryview values do not pickle: they travel as bytes and are restored afterwards.
-        _memoryview_attrs = []
-        for attr, value in state.items():
-            if isinstance(value, memoryview):
-                _memoryview_attrs.append((attr, bytes(value)))
-        if _memoryview_attrs:
-            state["_memoryview_attrs"] = _memoryview_attrs
-            for attr, _ in _memoryview_attrs:
-                state.pop(attr)
+        state = dict(self.__dict__)
+        model_state = copy.copy(state["_state"])
+        model_state.fields_cache = dict(model_state.fields_cache)
+        state["_state"] = model_state
+        # memoryview doesn't pickle: such values travel as bytes under one extra key.
+        views = [(name, bytes(v)) for name, v in state.items() if isinstance(v, memoryview)]
+        if views:
+            for name, _data in views:
+                del state[name]
+            state["_memoryview_attrs"] = views
         return state
 
     def __setstate__(self, state):
         state.pop("_reinhardt_version", None)
-        if "_memoryview_attrs" in state:
-            for attr, value in state.pop("_memoryview_attrs"):
-                state[attr] = memoryview(value)
+        for name, data in state.pop("_memoryview_attrs", ()):
+            state[name] = memoryview(data)
         self.__dict__.update(state)
 
     def _get_pk_val(self, meta=None):
-        meta = meta or self._meta
-        return getattr(self, meta.pk.attname)
+        return getattr(self, (meta or self._meta).pk.attname)
 
     def _set_pk_val(self, value):
-        for parent_link in self._meta.parents.values():
-            if parent_link and parent_link != self._meta.pk:
-                setattr(self, parent_link.target_field.attname, value)
-        return setattr(self, self._meta.pk.attname, value)
+        opts = self._meta
+        # Under multi-table inheritance the parents' keys move along with the child's.
+        for link in opts.parents.values():
+            if link and link != opts.pk:
+                setattr(self, link.target_field.attname, value)
+        return setattr(self, opts.pk.attname, value)
 
     pk = property(_get_pk_val, _set_pk_val)
 
@@ -749,65 +679,58 @@ class Model(AltersData, metaclass=ModelBase):
 
     def get_deferred_fields(self):
         """The attnames of fields not loaded from the database."""
-        return {
-            f.attname for f in self._meta.concrete_fields if f.attname not in self.__dict__
-        }
+        loaded = self.__dict__
+        return {f.attname for f in self._meta.concrete_fields} - loaded.keys()
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None):
         """Reload field values from the database (all, or just ``fields``)."""
         if fields is None:
             self._prefetched_objects_cache = {}
         else:
-            prefetched_objects_cache = getattr(self, "_prefetched_objects_cache", ())
             fields = set(fields)
-            for field in fields.copy():
-                if field in prefetched_objects_cache:
-                    del prefetched_objects_cache[field]
-                    fields.remove(field)
+            # Prefetched relations named in fields are dropped (reloaded lazily) rather
+            # than read here.
+            prefetched = getattr(self, "_prefetched_objects_cache", {})
+            for name in fields & prefetched.keys():
+                del prefetched[name]
+                fields.discard(name)
             if not fields:
                 return
-            if any(LOOKUP_SEP in f for f in fields):
+            if any(LOOKUP_SEP in name for name in fields):
                 raise ValueError(
-                    'Found "%s" in fields argument. Relations and transforms are not allowed '
-                    "in fields." % LOOKUP_SEP
+                    f'Found "{LOOKUP_SEP}" in fields argument. Relations and transforms are '
+                    "not allowed in fields."
                 )
 
         if from_queryset is None:
-            hints = {"instance": self}
-            from_queryset = self.__class__._base_manager.db_manager(using, hints=hints)
-        elif using is not None:
-            from_queryset = from_queryset.using(using)
-
-        db_instance_qs = from_queryset.filter(pk=self.pk)
-
-        # Without fields=, every field that is currently loaded is read again.
-        deferred_fields = self.get_deferred_fields()
+            source = type(self)._base_manager.db_manager(using, hints={"instance": self})
+        else:
+            source = from_queryset if using is None else from_queryset.using(using)
+        query = source.filter(pk=self.pk)
+        # Without fields=, whatever is loaded now is read again (deferred stays deferred).
         if fields is not None:
-            db_instance_qs = db_instance_qs.only(*fields)
-        elif deferred_fields:
-            db_instance_qs = db_instance_qs.only(*{
-                f.attname for f in self._meta.concrete_fields
-                if f.attname not in deferred_fields
-            })
+            query = query.only(*fields)
+        else:
+            deferred = self.get_deferred_fields()
+            if deferred:
+                query = query.only(*{
+                    f.attname for f in self._meta.concrete_fields if f.attname not in deferred
+                })
+        fresh = query.get()
 
-        db_instance = db_instance_qs.get()
-        non_loaded_fields = db_instance.get_deferred_fields()
+        not_read = fresh.get_deferred_fields()
         for field in self._meta.concrete_fields:
-            if field.attname in non_loaded_fields:
-                # This field wasn't refreshed - skip ahead.
+            if field.attname in not_read:
                 continue
-            if fields is None or field.attname in fields or field.name in fields:
-                setattr(self, field.attname, getattr(db_instance, field.attname))
-                # Clear cached foreign keys.
-                if field.is_relation and field.is_cached(self):
-                    field.delete_cached_value(self)
-
-        # Clear cached relations.
-        for field in self._meta.related_objects:
-            if (fields is None or field.name in fields) and field.is_cached(self):
-                field.delete_cached_value(self)
-
-        self._state.db = db_instance._state.db
+            if fields is not None and field.attname not in fields and field.name not in fields:
+                continue
+            setattr(self, field.attname, getattr(fresh, field.attname))
+            if field.is_relation and field.is_cached(self):
+                field.delete_cached_value(self)  # the related object may have changed
+        for relation in self._meta.related_objects:
+            if (fields is None or relation.name in fields) and relation.is_cached(self):
+                relation.delete_cached_value(self)
+        self._state.db = fresh._state.db
 
     async def arefresh_from_db(self, using=None, fields=None, from_queryset=None):
         return await sync_to_async(self.refresh_from_db)(
@@ -817,64 +740,60 @@ class Model(AltersData, metaclass=ModelBase):
     def serializable_value(self, field_name):
         """The value of ``field_name``; for a relation, its key value."""
         try:
-            field = self._meta.get_field(field_name)
+            return getattr(self, self._meta.get_field(field_name).attname)
         except FieldDoesNotExist:
             return getattr(self, field_name)
-        return getattr(self, field.attname)
 
     def save(self, *args, force_insert=False, force_update=False, using=None,
              update_fields=None):
         """Insert or update this object in the database."""
         if args:
-            force_insert, force_update, using, update_fields = (
-                list(args) + [force_insert, force_update, using, update_fields][len(args):]
-            )[:4]
+            # The old positional form: force_insert, force_update, using, update_fields.
+            given = dict(zip(("force_insert", "force_update", "using", "update_fields"), args))
+            force_insert = given.get("force_insert", force_insert)
+            force_update = given.get("force_update", force_update)
+            using = given.get("using", using)
+            update_fields = given.get("update_fields", update_fields)
         self._prepare_related_fields_for_save(operation_name="save")
 
-        using = using or router.db_for_write(self.__class__, instance=self)
+        using = using or router.db_for_write(type(self), instance=self)
         if force_insert and (force_update or update_fields):
             raise ValueError("Cannot force both insert and updating in model saving.")
 
-        deferred_non_generated_fields = {
-            f.attname for f in self._meta.concrete_fields
-            if f.attname not in self.__dict__ and f.generated is False
-        }
         if update_fields is not None:
-            # An empty update_fields saves nothing and sends no signals.
             if not update_fields:
-                return
-
+                return  # nothing to save: no query, no signals
             update_fields = frozenset(update_fields)
-            field_names = self._meta._non_pk_concrete_field_names
-            non_model_fields = update_fields.difference(field_names)
-
-            if non_model_fields:
+            unknown = update_fields.difference(self._meta._non_pk_concrete_field_names)
+            if unknown:
                 raise ValueError(
                     "The following fields do not exist in this model, are m2m fields, "
-                    "primary keys, or are non-concrete fields: %s"
-                    % ", ".join(sorted(non_model_fields))
+                    "primary keys, or are non-concrete fields: " + ", ".join(sorted(unknown))
                 )
-
-        # An instance loaded with deferred fields, saved to the database it came from, only
-        # writes the fields it has loaded.
-        elif (
-            not force_insert
-            and deferred_non_generated_fields
-            and using == self._state.db
-        ):
-            field_names = set()
-            pk_fields = self._meta.pk_fields
-            for field in self._meta.concrete_fields:
-                if field not in pk_fields and not hasattr(field, "through"):
-                    field_names.add(field.attname)
-            loaded_fields = field_names.difference(deferred_non_generated_fields)
-            if loaded_fields:
-                update_fields = frozenset(loaded_fields)
+        elif not force_insert and using == self._state.db:
+            # Saved back where it was loaded from: a partly loaded object writes only what it
+            # has loaded.
+            update_fields = self._loaded_field_names()
 
         self.save_base(using=using, force_insert=force_insert, force_update=force_update,
                        update_fields=update_fields)
 
     save.alters_data = True
+
+    def _loaded_field_names(self):
+        """The loaded non-key attnames when some (non-generated) fields are deferred, else
+        None (meaning: all)."""
+        concrete = self._meta.concrete_fields
+        present = self.__dict__
+        deferred = {f.attname for f in concrete if not f.generated and f.attname not in present}
+        if not deferred:
+            return None
+        keys = self._meta.pk_fields
+        loaded = {
+            f.attname for f in concrete
+            if f not in keys and not hasattr(f, "through") and f.attname not in deferred
+        }
+        return frozenset(loaded) or None
 
     async def asave(self, *args, force_insert=False, force_update=False, using=None,
                     update_fields=None):
@@ -887,20 +806,21 @@ class Model(AltersData, metaclass=ModelBase):
 
     @classmethod
     def _validate_force_insert(cls, force_insert):
-        if force_insert is False:
-            return ()
+        """force_insert as a tuple of the models whose rows must be inserted."""
         if force_insert is True:
             return (cls,)
+        if force_insert is False:
+            return ()
         if not isinstance(force_insert, tuple):
             raise TypeError("force_insert must be a bool or tuple.")
-        for member in force_insert:
-            if not isinstance(member, ModelBase):
+        for model in force_insert:
+            if not isinstance(model, ModelBase):
                 raise TypeError(
-                    f"Invalid force_insert member. {member!r} must be a model subclass."
+                    f"Invalid force_insert member. {model!r} must be a model subclass."
                 )
-            if not issubclass(cls, member):
+            if not issubclass(cls, model):
                 raise TypeError(
-                    f"Invalid force_insert member. {member.__qualname__} must be a base of "
+                    f"Invalid force_insert member. {model.__qualname__} must be a base of "
                     f"{cls.__qualname__}."
                 )
         return force_insert
@@ -908,192 +828,164 @@ class Model(AltersData, metaclass=ModelBase):
     def save_base(self, raw=False, force_insert=False, force_update=False, using=None,
                   update_fields=None):
         """The save machinery shared by save() and fixtures (``raw`` skips parents)."""
-        using = using or router.db_for_write(self.__class__, instance=self)
-        assert not (force_insert and (force_update or update_fields))
-        assert update_fields is None or update_fields
-        cls = origin = self.__class__
-        # Signals are sent for the model the user saved, even when it is a proxy.
-        if cls._meta.proxy:
-            cls = cls._meta.concrete_model
-        meta = cls._meta
-        if not meta.auto_created:
+        origin = type(self)
+        using = using or router.db_for_write(origin, instance=self)
+        if force_insert and (force_update or update_fields):
+            raise ValueError("Cannot force both insert and updating in model saving.")
+        # Signals name the class the caller saved, even a proxy; rows belong to the
+        # concrete model.
+        cls = origin._meta.concrete_model if origin._meta.proxy else origin
+        signalled = not cls._meta.auto_created
+        if signalled:
             pre_save.send(sender=origin, instance=self, raw=raw, using=using,
                           update_fields=update_fields)
-        # A transaction isn't needed if only one query is issued.
-        if meta.parents:
-            context_manager = transaction.atomic(using=using, savepoint=False)
+        # Several tables are written under one transaction; a single table needs none.
+        if cls._meta.parents:
+            guard = transaction.atomic(using=using, savepoint=False)
         else:
-            context_manager = transaction.mark_for_rollback_on_error(using=using)
-        with context_manager:
-            parent_inserted = False
+            guard = transaction.mark_for_rollback_on_error(using=using)
+        with guard:
+            parents_inserted = False
             if not raw:
-                # Validate force insert only when parents are inserted.
                 force_insert = self._validate_force_insert(force_insert)
-                parent_inserted = self._save_parents(cls, using, update_fields, force_insert)
-            updated = self._save_table(
-                raw, cls, force_insert or parent_inserted, force_update, using, update_fields,
-            )
-        self._state.db = using
-        self._state.adding = False
-
-        # Signal that the save is complete
-        if not meta.auto_created:
-            post_save.send(sender=origin, instance=self, created=(not updated),
+                parents_inserted = self._save_parents(cls, using, update_fields, force_insert)
+            updated = self._save_table(raw, cls, force_insert or parents_inserted,
+                                       force_update, using, update_fields)
+        state = self._state
+        state.db = using
+        state.adding = False
+        if signalled:
+            post_save.send(sender=origin, instance=self, created=not updated,
                            update_fields=update_fields, raw=raw, using=using)
 
     save_base.alters_data = True
 
     def _save_parents(self, cls, using, update_fields, force_insert, updated_parents=None):
-        """Write the rows of the multi-table parents of ``cls`` first (their keys feed the child)."""
-        meta = cls._meta
-        inserted = False
-        if updated_parents is None:
-            updated_parents = {}
-        for parent, field in meta.parents.items():
-            # Copy the parent's primary key into the child's link field when only the parent
-            # has one.
-            if (
-                field
-                and getattr(self, parent._meta.pk.attname) is None
-                and getattr(self, field.attname) is not None
-            ):
-                setattr(self, parent._meta.pk.attname, getattr(self, field.attname))
-            if (parent_updated := updated_parents.get(parent)) is None:
-                parent_inserted = self._save_parents(
+        """Write the rows of the multi-table parents of ``cls`` first (their keys feed the
+        child); True if any parent row was inserted."""
+        done = {} if updated_parents is None else updated_parents
+        any_inserted = False
+        for parent, link in cls._meta.parents.items():
+            parent_pk = parent._meta.pk.attname
+            # Only the child's link holds the key: hand it to the parent.
+            if link and getattr(self, parent_pk) is None:
+                linked = getattr(self, link.attname)
+                if linked is not None:
+                    setattr(self, parent_pk, linked)
+            if parent in done:
+                was_updated = done[parent]
+            else:
+                grandparents_inserted = self._save_parents(
                     cls=parent, using=using, update_fields=update_fields,
-                    force_insert=force_insert, updated_parents=updated_parents,
+                    force_insert=force_insert, updated_parents=done,
                 )
-                updated = self._save_table(
+                was_updated = self._save_table(
                     cls=parent, using=using, update_fields=update_fields,
-                    force_insert=parent_inserted or issubclass(parent, force_insert),
+                    force_insert=grandparents_inserted or issubclass(parent, force_insert),
                 )
-                if not updated:
-                    inserted = True
-                updated_parents[parent] = updated
-            elif not parent_updated:
-                inserted = True
-            # Set the parent's PK value to self.
-            if field:
-                setattr(self, field.attname, self._get_pk_val(parent._meta))
-                # The parent instance is not at hand: set the raw id and drop any cached
-                # (possibly stale) parent object.
-                if field.is_cached(self):
-                    field.delete_cached_value(self)
-        return inserted
+                done[parent] = was_updated
+            if not was_updated:
+                any_inserted = True
+            if link:
+                setattr(self, link.attname, self._get_pk_val(parent._meta))
+                # The cached parent object (if any) may be stale now; the raw id is set.
+                if link.is_cached(self):
+                    link.delete_cached_value(self)
+        return any_inserted
 
     def _save_table(self, raw=False, cls=None, force_insert=False, force_update=False,
                     using=None, update_fields=None):
         """Save the fields of ``cls``'s own table: an UPDATE, or an INSERT when needed."""
         meta = cls._meta
-        pk_fields = meta.pk_fields
-        non_pks_non_generated = [
-            f for f in meta.local_concrete_fields if f not in pk_fields and not f.generated
+        pk = meta.pk
+        keys = meta.pk_fields
+        writable = [
+            f for f in meta.local_concrete_fields
+            if not f.generated and f not in keys
+            and (not update_fields or f.name in update_fields or f.attname in update_fields)
         ]
-
-        if update_fields:
-            non_pks_non_generated = [
-                f for f in non_pks_non_generated
-                if f.name in update_fields or f.attname in update_fields
-            ]
-
         if not self._is_pk_set(meta):
-            pk_val = meta.pk.get_pk_value_on_save(self)
-            setattr(self, meta.pk.attname, pk_val)
-        pk_set = self._is_pk_set(meta)
-        if not pk_set and (force_update or update_fields):
+            setattr(self, pk.attname, pk.get_pk_value_on_save(self))
+        has_pk = self._is_pk_set(meta)
+        if not has_pk and (force_update or update_fields):
             raise ValueError("Cannot force an update in save() with no primary key.")
-        updated = False
-        # A new instance whose primary key comes from a default cannot exist yet: INSERT
-        # directly.
-        if (
-            not raw
-            and not force_insert
-            and not force_update
-            and self._state.adding
-            and (
-                (meta.pk.default and meta.pk.default is not NOT_PROVIDED)
-                or (meta.pk.db_default and meta.pk.db_default is not NOT_PROVIDED)
-            )
-        ):
+        # A new object whose key comes from a (database) default cannot have a row yet, so
+        # the UPDATE attempt is skipped.
+        if (self._state.adding and not (raw or force_insert or force_update)
+                and (_is_given(pk.default) or _is_given(pk.db_default))):
             force_insert = True
-        # With a primary key set, UPDATE first and INSERT only when no row matched.
-        if pk_set and not force_insert:
-            base_qs = cls._base_manager.using(using)
-            values = [
-                (
-                    f, None,
-                    (getattr(self, f.attname) if raw else f.pre_save(self, False)),
-                )
-                for f in non_pks_non_generated
-            ]
-            forced_update = update_fields or force_update
-            pk_val = self._get_pk_val(meta)
-            updated = self._do_update(base_qs, using, pk_val, values, update_fields,
-                                      forced_update)
-            if force_update and not updated:
+
+        updated = False
+        if has_pk and not force_insert:
+            if raw:
+                values = [(f, None, getattr(self, f.attname)) for f in writable]
+            else:
+                values = [(f, None, f.pre_save(self, False)) for f in writable]
+            updated = self._do_update(
+                cls._base_manager.using(using), using, self._get_pk_val(meta), values,
+                update_fields, update_fields or force_update,
+            )
+            if not updated and force_update:
                 raise DatabaseError("Forced update did not affect any rows.")
-            if update_fields and not updated:
+            if not updated and update_fields:
                 raise DatabaseError("Save with update_fields did not affect any rows.")
         if not updated:
-            if meta.order_with_respect_to:
-                # A new row in an order_with_respect_to model goes to the end of its group.
-                field = meta.order_with_respect_to
-                filter_args = field.get_filter_kwargs_for_object(self)
-                self._order = (
-                    cls._base_manager.using(using)
-                    .filter(**filter_args)
-                    .aggregate(
-                        _order__max=Coalesce(
-                            ExpressionWrapper(Max("_order") + Value(1),
-                                              output_field=IntegerField()),
-                            Value(0),
-                        ),
-                    )["_order__max"]
-                )
-            fields = [
-                f for f in meta.local_concrete_fields
-                if not f.generated and (pk_set or f is not meta.auto_field)
-            ]
-            returning_fields = list(meta.db_returning_fields)
-            can_return_columns_from_insert = connections[
-                using
-            ].features.can_return_columns_from_insert
-            for field in fields:
-                value = getattr(self, field.attname) if raw else field.pre_save(self, False)
-                if hasattr(value, "resolve_expression"):
-                    if field not in returning_fields:
-                        returning_fields.append(field)
-                elif (
-                    field.db_returning
-                    and not can_return_columns_from_insert
-                    and not (pk_set and field is meta.auto_field)
-                ):
-                    returning_fields.remove(field)
-            results = self._do_insert(cls._base_manager, using, fields, returning_fields, raw)
-            if results:
-                self._assign_returned_values(results[0], returning_fields)
+            self._insert_row(cls, using, raw, has_pk)
         return updated
 
+    def _insert_row(self, cls, using, raw, has_pk):
+        meta = cls._meta
+        if meta.order_with_respect_to:
+            self._order = self._next_order_position(cls, using)
+        auto = meta.auto_field
+        columns = [
+            f for f in meta.local_concrete_fields
+            if not f.generated and (has_pk or f is not auto)
+        ]
+        # Read back: fields the database fills in, plus any set to an expression. Without
+        # RETURNING support only the generated key comes back.
+        returning = list(meta.db_returning_fields)
+        with_returning = connections[using].features.can_return_columns_from_insert
+        for field in columns:
+            value = getattr(self, field.attname) if raw else field.pre_save(self, False)
+            if hasattr(value, "resolve_expression"):
+                if field not in returning:
+                    returning.append(field)
+            elif field.db_returning and not with_returning and not (
+                has_pk and field is auto
+            ):
+                returning.remove(field)
+        rows = self._do_insert(cls._base_manager, using, columns, returning, raw)
+        if rows:
+            self._assign_returned_values(rows[0], returning)
+
+    def _next_order_position(self, cls, using):
+        """One past the highest _order in this object's group (0 for an empty group)."""
+        group = self._meta.order_with_respect_to.get_filter_kwargs_for_object(self)
+        following = ExpressionWrapper(Max("_order") + Value(1), output_field=IntegerField())
+        totals = cls._base_manager.using(using).filter(**group).aggregate(
+            _order__max=Coalesce(following, Value(0))
+        )
+        return totals["_order__max"]
+
     def _assign_returned_values(self, returned_values, returning_fields):
-        for value, field in zip(returned_values, returning_fields):
+        for field, value in zip(returning_fields, returned_values):
             setattr(self, field.attname, value)
 
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
         """UPDATE the row with ``pk_val``; whether a row was affected."""
-        filtered = base_qs.filter(pk=pk_val)
+        row = base_qs.filter(pk=pk_val)
         if not values:
-            # Nothing to update at this level of the inheritance chain (or no columns
-            # besides the key): the save counts as done when update_fields says so or the
+            # No columns to write at this level: done if update_fields says so, or if the
             # row exists.
-            return update_fields is not None or filtered.exists()
-        if self._meta.select_on_save and not forced_update:
-            return (
-                filtered.exists()
-                # Zero rows matched can mean the row is gone or that the database reports
-                # zero for an unchanged row; ask again to tell them apart.
-                and (filtered._update(values) > 0 or filtered.exists())
-            )
-        return filtered._update(values) > 0
+            return update_fields is not None or row.exists()
+        if forced_update or not self._meta.select_on_save:
+            return row._update(values) > 0
+        # select_on_save: look first. Zero rows updated may still mean the row exists
+        # (some databases count only changed rows), so look again before inserting.
+        if not row.exists():
+            return False
+        return row._update(values) > 0 or row.exists()
 
     def _do_insert(self, manager, using, fields, returning_fields, raw):
         """INSERT this object; returns the values of ``returning_fields``, if any."""
@@ -1102,44 +994,43 @@ class Model(AltersData, metaclass=ModelBase):
         )
 
     def _prepare_related_fields_for_save(self, operation_name, fields=None):
-        # A relation that points to an unsaved object would be stored as NULL (or fail
-        # later); refuse it here with a clear error.
+        # A relation pointing at an unsaved object would be stored as NULL (or fail later):
+        # refuse it here with a clear error. Only cached related objects can be unsaved; a
+        # raw id is taken as given, and a hand-set key that doesn't exist is left to the
+        # database's constraint.
         for field in self._meta.concrete_fields:
             if fields and field not in fields:
                 continue
-            # Only a cached related object can be unsaved; a raw id is taken as given.
-            if field.is_relation and field.is_cached(self):
-                obj = getattr(self, field.name, None)
-                if not obj:
-                    continue
-                # A primary key set by hand (or by a default such as uuid4) may not exist in
-                # the database yet; the database's foreign key constraint is left to reject
-                # that.
-                if not obj._is_pk_set():
-                    # Remove the object from a related instance cache.
-                    if not field.remote_field.multiple:
-                        field.remote_field.delete_cached_value(obj)
-                    raise ValueError(
-                        "%s() prohibited to prevent data loss due to unsaved related object "
-                        "'%s'." % (operation_name, field.name)
-                    )
-                elif getattr(self, field.attname) in field.empty_values:
-                    # The related object was saved after being assigned: copy its new key.
-                    setattr(self, field.name, obj)
-                # The related object's key changed since it was cached: forget the cached
-                # object.
-                if getattr(obj, field.target_field.attname) != getattr(self, field.attname):
-                    field.delete_cached_value(self)
+            if not (field.is_relation and field.is_cached(self)):
+                continue
+            target = getattr(self, field.name, None)
+            if not target:
+                continue
+            if not target._is_pk_set():
+                if not field.remote_field.multiple:
+                    field.remote_field.delete_cached_value(target)
+                raise ValueError(
+                    f"{operation_name}() prohibited to prevent data loss due to unsaved "
+                    f"related object '{field.name}'."
+                )
+            if getattr(self, field.attname) in field.empty_values:
+                # Saved after it was assigned: pick up its new key.
+                setattr(self, field.name, target)
+            if getattr(target, field.target_field.attname) != getattr(self, field.attname):
+                # Its key changed since it was cached: the cache is stale.
+                field.delete_cached_value(self)
 
     def delete(self, using=None, keep_parents=False):
         """Delete this object and what depends on it; returns (count, {label: count})."""
         if not self._is_pk_set():
+            opts = self._meta
             raise ValueError(
-                "%s object can't be deleted because its %s attribute is set to None."
-                % (self._meta.object_name, self._meta.pk.attname)
+                f"{opts.object_name} object can't be deleted because its {opts.pk.attname} "
+                "attribute is set to None."
             )
-        using = using or router.db_for_write(self.__class__, instance=self)
-        collector = Collector(using=using, origin=self)
+        collector = Collector(
+            using=using or router.db_for_write(type(self), instance=self), origin=self
+        )
         collector.collect([self], keep_parents=keep_parents)
         return collector.delete()
 
@@ -1152,81 +1043,67 @@ class Model(AltersData, metaclass=ModelBase):
 
     def _get_FIELD_display(self, field):
         value = getattr(self, field.attname)
-        choices_dict = dict(make_hashable(field.flatchoices))
-        # force_str() to coerce lazy strings.
-        return force_str(choices_dict.get(make_hashable(value), value), strings_only=True)
+        labels = dict(make_hashable(field.flatchoices))
+        # Lazy labels become str; values without a label are shown as they are.
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
     def _get_next_or_previous_by_FIELD(self, field, is_next, **kwargs):
         if not self._is_pk_set():
             raise ValueError("get_next/get_previous cannot be used on unsaved objects.")
-        op = "gt" if is_next else "lt"
-        order = "" if is_next else "-"
-        param = getattr(self, field.attname)
-        q = Q.create([(field.name, param), (f"pk__{op}", self.pk)], connector=Q.AND)
-        q = Q.create([q, (f"{field.name}__{op}", param)], connector=Q.OR)
-        qs = (
-            self.__class__._default_manager.using(self._state.db)
-            .filter(**kwargs)
-            .filter(q)
-            .order_by("%s%s" % (order, field.name), "%spk" % order)
+        op, sign = ("gt", "") if is_next else ("lt", "-")
+        current = getattr(self, field.attname)
+        # Ties on the field are broken by primary key.
+        after = Q(**{f"{field.name}__{op}": current}) | Q(
+            **{field.name: current, f"pk__{op}": self.pk}
         )
-        try:
-            return qs[0]
-        except IndexError:
-            raise self.DoesNotExist(
-                "%s matching query does not exist." % self.__class__._meta.object_name
-            )
+        candidates = (
+            type(self)._default_manager.using(self._state.db)
+            .filter(**kwargs).filter(after)
+            .order_by(f"{sign}{field.name}", f"{sign}pk")
+        )
+        found = candidates[:1]
+        for obj in found:
+            return obj
+        raise self.DoesNotExist(f"{self._meta.object_name} matching query does not exist.")
 
     def _get_next_or_previous_in_order(self, is_next):
-        cachename = "__%s_order_cache" % is_next
-        if not hasattr(self, cachename):
-            op = "gt" if is_next else "lt"
-            order = "_order" if is_next else "-_order"
-            order_field = self._meta.order_with_respect_to
-            filter_args = order_field.get_filter_kwargs_for_object(self)
-            obj = (
-                self.__class__._default_manager.filter(**filter_args)
-                .filter(**{
-                    "_order__%s" % op: self.__class__._default_manager.values("_order")
-                    .filter(**{self._meta.pk.name: self.pk})
-                })
-                .order_by(order)[:1]
-                .get()
-            )
-            setattr(self, cachename, obj)
-        return getattr(self, cachename)
+        cache_attr = f"__{is_next}_order_cache"
+        try:
+            return getattr(self, cache_attr)
+        except AttributeError:
+            pass
+        manager = type(self)._default_manager
+        group = self._meta.order_with_respect_to.get_filter_kwargs_for_object(self)
+        own_position = manager.values("_order").filter(**{self._meta.pk.name: self.pk})
+        op, ordering = ("gt", "_order") if is_next else ("lt", "-_order")
+        neighbour = (
+            manager.filter(**group).filter(**{f"_order__{op}": own_position})
+            .order_by(ordering)[:1].get()
+        )
+        setattr(self, cache_attr, neighbour)
+        return neighbour
 
     def _get_field_expression_map(self, meta, exclude=None):
-        if exclude is None:
-            exclude = set()
+        """Field name and attname (and "pk") mapped to expressions of this object's values,
+        for checking constraints in Python. Names in ``exclude`` are left out; generated
+        fields have no value of their own yet and are left out too."""
+        skip = exclude or ()
         meta = meta or self._meta
-        field_map = {}
-        generated_fields = []
+        mapping = {}
         for field in meta.local_concrete_fields:
-            if field.name in exclude:
-                continue
-            if field.generated:
-                if any(
-                    ref[0] in exclude
-                    for ref in self._get_expr_references(field.expression)
-                ):
-                    continue
-                generated_fields.append(field)
+            if field.generated or field.name in skip:
                 continue
             value = getattr(self, field.attname)
-            if not value or not hasattr(value, "resolve_expression"):
+            if not (value and hasattr(value, "resolve_expression")):
                 value = Value(value, field)
-            field_map[field.name] = value
-            field_map[field.attname] = value
-        if "pk" not in exclude:
-            field_map["pk"] = Value(self.pk, meta.pk)
-        return field_map
+            mapping[field.name] = mapping[field.attname] = value
+        if "pk" not in skip:
+            mapping["pk"] = Value(self.pk, meta.pk)
+        return mapping
 
     def prepare_database_save(self, field):
         if not self._is_pk_set():
-            raise ValueError(
-                "Unsaved model instance %r cannot be used in an ORM query." % self
-            )
+            raise ValueError(f"Unsaved model instance {self!r} cannot be used in an ORM query.")
         return getattr(self, field.remote_field.get_related_field().attname)
 
     def clean(self):
@@ -1235,296 +1112,217 @@ class Model(AltersData, metaclass=ModelBase):
     def validate_unique(self, exclude=None):
         """Raise ValidationError if a unique field or unique_together would be violated."""
         unique_checks, date_checks = self._get_unique_checks(exclude=exclude)
-
         errors = self._perform_unique_checks(unique_checks)
-        date_errors = self._perform_date_checks(date_checks)
-
-        for k, v in date_errors.items():
-            errors.setdefault(k, []).extend(v)
-
+        for name, found in self._perform_date_checks(date_checks).items():
+            errors.setdefault(name, []).extend(found)
         if errors:
             raise ValidationError(errors)
 
+    def _models_with_parents(self):
+        """This object's class followed by all its (multi-table) parents."""
+        return [type(self), *self._meta.all_parents]
+
     def _get_unique_checks(self, exclude=None, include_meta_constraints=False):
         """The (model, fields) unique checks and the unique_for_date checks to run."""
-        if exclude is None:
-            exclude = set()
-        unique_checks = []
+        skip = set() if exclude is None else exclude
+        models = self._models_with_parents()
 
-        unique_togethers = [(self.__class__, self._meta.unique_together)]
-        constraints = []
+        def applicable(names):
+            return not any(name in skip for name in names)
+
+        together = [
+            (model, tuple(names))
+            for model in models for names in model._meta.unique_together if applicable(names)
+        ]
+        constrained = []
         if include_meta_constraints:
-            constraints = [(self.__class__, self._meta.total_unique_constraints)]
-        for parent_class in self._meta.all_parents:
-            if parent_class._meta.unique_together:
-                unique_togethers.append(
-                    (parent_class, parent_class._meta.unique_together)
-                )
-            if include_meta_constraints and parent_class._meta.total_unique_constraints:
-                constraints.append(
-                    (parent_class, parent_class._meta.total_unique_constraints)
-                )
+            constrained = [
+                (model, constraint.fields)
+                for model in models for constraint in model._meta.total_unique_constraints
+                if applicable(constraint.fields)
+            ]
 
-        for model_class, unique_together in unique_togethers:
-            for check in unique_together:
-                if not any(name in exclude for name in check):
-                    unique_checks.append((model_class, tuple(check)))
-
-        if include_meta_constraints:
-            for model_class, model_constraints in constraints:
-                for constraint in model_constraints:
-                    if not any(name in exclude for name in constraint.fields):
-                        unique_checks.append((model_class, constraint.fields))
-
-        # unique_for_date / unique_for_month / unique_for_year checks.
-        date_checks = []
-
-
-        fields_with_class = [(self.__class__, self._meta.local_fields)]
-        for parent_class in self._meta.all_parents:
-            fields_with_class.append((parent_class, parent_class._meta.local_fields))
-
-        for model_class, fields in fields_with_class:
-            for f in fields:
-                name = f.name
-                if name in exclude:
+        single, dated = [], []
+        for model in models:
+            for field in model._meta.local_fields:
+                name = field.name
+                if name in skip:
                     continue
-                if f.unique:
-                    unique_checks.append((model_class, (name,)))
-                if f.unique_for_date and f.unique_for_date not in exclude:
-                    date_checks.append((model_class, "date", name, f.unique_for_date))
-                if f.unique_for_year and f.unique_for_year not in exclude:
-                    date_checks.append((model_class, "year", name, f.unique_for_year))
-                if f.unique_for_month and f.unique_for_month not in exclude:
-                    date_checks.append((model_class, "month", name, f.unique_for_month))
-        return unique_checks, date_checks
+                if field.unique:
+                    single.append((model, (name,)))
+                for kind in ("date", "year", "month"):
+                    other = getattr(field, f"unique_for_{kind}")
+                    if other and other not in skip:
+                        dated.append((model, kind, name, other))
+        return together + constrained + single, dated
 
     def _perform_unique_checks(self, unique_checks):
         errors = {}
-
-        for model_class, unique_check in unique_checks:
-
-            lookup_kwargs = {}
-            for field_name in unique_check:
-                f = self._meta.get_field(field_name)
-                lookup_value = getattr(self, f.attname)
-                # TODO: Handle multiple backends with different feature flags.
-                if lookup_value is None or (
-                    lookup_value == ""
-                    and connections[DEFAULT_DB_ALIAS].features.interprets_empty_strings_as_nulls
-                ):
-                    # no value, skip the lookup
+        adding = self._state.adding
+        for model, names in unique_checks:
+            model_opts = model._meta
+            lookups = {}
+            for name in names:
+                field = self._meta.get_field(name)
+                value = getattr(self, field.attname)
+                if value is None or (value == "" and _empty_string_is_null()):
+                    continue  # nothing stored that could clash
+                if not adding and field in model_opts.pk_fields:
                     continue
-                if f in model_class._meta.pk_fields and not self._state.adding:
-                    continue
-                lookup_kwargs[str(field_name)] = lookup_value
-
-            # A value was excluded or is None: the check cannot fail.
-            if len(unique_check) != len(lookup_kwargs):
+                lookups[str(name)] = value
+            # A missing value (None, or an existing object's own key) can't clash.
+            if len(lookups) != len(names):
                 continue
-
-            qs = model_class._default_manager.filter(**lookup_kwargs)
-
-            # When editing, the row being validated must not count as its own duplicate. The
-            # key is taken per model class, since a child under multi-table inheritance has
-            # one per ancestor.
-            model_class_pk = self._get_pk_val(model_class._meta)
-            if not self._state.adding and model_class_pk is not None:
-                qs = qs.exclude(pk=model_class_pk)
-            if qs.exists():
-                if len(unique_check) == 1:
-                    key = unique_check[0]
-                else:
-                    key = NON_FIELD_ERRORS
-                errors.setdefault(key, []).append(
-                    self.unique_error_message(model_class, unique_check)
-                )
-
+            others = model._default_manager.filter(**lookups)
+            # An existing object is not its own duplicate; under multi-table inheritance
+            # each ancestor has its own key, so use the one of this model.
+            own_key = self._get_pk_val(model_opts)
+            if not adding and own_key is not None:
+                others = others.exclude(pk=own_key)
+            if others.exists():
+                key = names[0] if len(names) == 1 else NON_FIELD_ERRORS
+                errors.setdefault(key, []).append(self.unique_error_message(model, names))
         return errors
 
     def _perform_date_checks(self, date_checks):
         errors = {}
-        for model_class, lookup_type, field, unique_for in date_checks:
-            lookup_kwargs = {}
-            # Compare the date part of a datetime with the day's lookups.
-            date = getattr(self, unique_for)
-            if date is None:
+        for model, kind, name, date_name in date_checks:
+            when = getattr(self, date_name)
+            if when is None:
                 continue
-            if lookup_type == "date":
-                lookup_kwargs["%s__day" % unique_for] = date.day
-                lookup_kwargs["%s__month" % unique_for] = date.month
-                lookup_kwargs["%s__year" % unique_for] = date.year
-            else:
-                lookup_kwargs["%s__%s" % (unique_for, lookup_type)] = getattr(
-                    date, lookup_type
-                )
-            lookup_kwargs[field] = getattr(self, field)
-
-            qs = model_class._default_manager.filter(**lookup_kwargs)
-            # An existing instance does not clash with itself.
+            # "date" compares day, month and year (works for datetimes too).
+            parts = ("day", "month", "year") if kind == "date" else (kind,)
+            lookups = {f"{date_name}__{part}": getattr(when, part) for part in parts}
+            lookups[name] = getattr(self, name)
+            others = model._default_manager.filter(**lookups)
             if not self._state.adding and self._is_pk_set():
-                qs = qs.exclude(pk=self.pk)
-
-            if qs.exists():
-                errors.setdefault(field, []).append(
-                    self.date_error_message(lookup_type, field, unique_for)
+                others = others.exclude(pk=self.pk)
+            if others.exists():
+                errors.setdefault(name, []).append(
+                    self.date_error_message(kind, name, date_name)
                 )
         return errors
 
     def date_error_message(self, lookup_type, field_name, unique_for):
         opts = self._meta
         field = opts.get_field(field_name)
+        params = {
+            "model": self,
+            "model_name": capfirst(opts.verbose_name),
+            "lookup_type": lookup_type,
+            "field": field_name,
+            "field_label": capfirst(field.verbose_name),
+            "date_field": unique_for,
+            "date_field_label": capfirst(opts.get_field(unique_for).verbose_name),
+        }
         return ValidationError(
-            message=field.error_messages["unique_for_date"],
-            code="unique_for_date",
-            params={
-                "model": self,
-                "model_name": capfirst(opts.verbose_name),
-                "lookup_type": lookup_type,
-                "field": field_name,
-                "field_label": capfirst(field.verbose_name),
-                "date_field": unique_for,
-                "date_field_label": capfirst(opts.get_field(unique_for).verbose_name),
-            },
+            message=field.error_messages["unique_for_date"], code="unique_for_date",
+            params=params,
         )
 
     def unique_error_message(self, model_class, unique_check):
         opts = model_class._meta
-
         params = {
             "model": self,
             "model_class": model_class,
             "model_name": capfirst(opts.verbose_name),
             "unique_check": unique_check,
         }
-
-        # A unique field
+        labels = [capfirst(opts.get_field(name).verbose_name) for name in unique_check]
         if len(unique_check) == 1:
-            field = opts.get_field(unique_check[0])
-            params["field_label"] = capfirst(field.verbose_name)
-            return ValidationError(
-                message=field.error_messages["unique"],
-                code="unique",
-                params=params,
-            )
-
-        # unique_together
-        else:
-            field_labels = [
-                capfirst(opts.get_field(f).verbose_name) for f in unique_check
-            ]
-            params["field_labels"] = get_text_list(field_labels, _("and"))
-            return ValidationError(
-                message=_("%(model_name)s with this %(field_labels)s already exists."),
-                code="unique_together",
-                params=params,
-            )
+            params["field_label"] = labels[0]
+            message = opts.get_field(unique_check[0]).error_messages["unique"]
+            return ValidationError(message=message, code="unique", params=params)
+        params["field_labels"] = get_text_list(labels, _("and"))
+        return ValidationError(
+            message=_("%(model_name)s with this %(field_labels)s already exists."),
+            code="unique_together", params=params,
+        )
 
     def get_constraints(self):
-        constraints = [(self.__class__, self._meta.constraints)]
-        for parent_class in self._meta.all_parents:
-            if parent_class._meta.constraints:
-                constraints.append((parent_class, parent_class._meta.constraints))
-        return constraints
+        found = [(type(self), self._meta.constraints)]
+        found += [
+            (parent, parent._meta.constraints)
+            for parent in self._meta.all_parents if parent._meta.constraints
+        ]
+        return found
 
     def validate_constraints(self, exclude=None):
         """Raise ValidationError for Meta.constraints this object would violate."""
-        constraints = self.get_constraints()
-        using = router.db_for_write(self.__class__, instance=self)
-
+        using = router.db_for_write(type(self), instance=self)
         errors = {}
-        for model_class, model_constraints in constraints:
-            for constraint in model_constraints:
+        for model, constraints in self.get_constraints():
+            for constraint in constraints:
                 try:
-                    constraint.validate(model_class, self, exclude=exclude, using=using)
-                except ValidationError as e:
-                    if (
-                        getattr(e, "code", None) == "unique"
-                        and len(constraint.fields) == 1
-                    ):
-                        errors.setdefault(constraint.fields[0], []).append(e)
+                    constraint.validate(model, self, exclude=exclude, using=using)
+                except ValidationError as exc:
+                    # A single-field unique violation is reported against that field.
+                    single_unique = (getattr(exc, "code", None) == "unique"
+                                     and len(constraint.fields) == 1)
+                    if single_unique:
+                        errors.setdefault(constraint.fields[0], []).append(exc)
                     else:
-                        errors = e.update_error_dict(errors)
+                        errors = exc.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 
     def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
         """clean_fields(), clean(), validate_unique() and validate_constraints(), with all
         errors collected into one ValidationError (``message_dict`` by field)."""
-        errors = {}
-        if exclude is None:
-            exclude = set()
-        else:
-            exclude = set(exclude)
-
-        try:
-            self.clean_fields(exclude=exclude)
-        except ValidationError as e:
-            errors = e.update_error_dict(errors)
-
-        # clean() runs even when field validation failed, so that all errors are reported
-        # together.
-        try:
-            self.clean()
-        except ValidationError as e:
-            errors = e.update_error_dict(errors)
-
-        # Uniqueness is only checked for fields whose values are valid.
+        skip = set() if exclude is None else set(exclude)
+        steps = [
+            lambda: self.clean_fields(exclude=skip),
+            self.clean,  # runs even after field errors, so everything is reported at once
+        ]
+        # Uniqueness and constraints only look at fields whose values passed validation.
         if validate_unique:
-            for name in errors:
-                if name != NON_FIELD_ERRORS and name not in exclude:
-                    exclude.add(name)
-            try:
-                self.validate_unique(exclude=exclude)
-            except ValidationError as e:
-                errors = e.update_error_dict(errors)
-
-        # Likewise for constraints.
+            steps.append(lambda: self.validate_unique(exclude=skip))
         if validate_constraints:
-            for name in errors:
-                if name != NON_FIELD_ERRORS and name not in exclude:
-                    exclude.add(name)
+            steps.append(lambda: self.validate_constraints(exclude=skip))
+        errors = {}
+        for position, step in enumerate(steps):
+            if position >= 2:
+                skip.update(name for name in errors if name != NON_FIELD_ERRORS)
             try:
-                self.validate_constraints(exclude=exclude)
-            except ValidationError as e:
-                errors = e.update_error_dict(errors)
-
+                step()
+            except ValidationError as exc:
+                errors = exc.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 
     def clean_fields(self, exclude=None):
         """Clean every field; raise ValidationError with the errors by field name."""
-        if exclude is None:
-            exclude = set()
-
+        skip = () if exclude is None else exclude
         errors = {}
-        for f in self._meta.fields:
-            if f.name in exclude or f.generated:
+        for field in self._meta.fields:
+            if field.generated or field.name in skip:
                 continue
-            # Blank values in blank=True fields are accepted as they are.
-            raw_value = getattr(self, f.attname)
-            if f.blank and raw_value in f.empty_values:
+            current = getattr(self, field.attname)
+            # A blank value in a blank=True field is accepted as is; a value left to the
+            # database default has nothing to validate yet.
+            if field.blank and current in field.empty_values:
                 continue
-            # A field left to its database default has no value to validate yet.
-            if isinstance(f.db_default, DatabaseDefault) or (
-                f.has_db_default() and isinstance(raw_value, DatabaseDefault)
+            if isinstance(field.db_default, DatabaseDefault) or (
+                field.has_db_default() and isinstance(current, DatabaseDefault)
             ):
                 continue
             try:
-                setattr(self, f.attname, f.clean(raw_value, self))
-            except ValidationError as e:
-                errors[f.name] = e.error_list
-
+                setattr(self, field.attname, field.clean(current, self))
+            except ValidationError as exc:
+                errors[field.name] = exc.error_list
         if errors:
             raise ValidationError(errors)
 
     @classmethod
     def check(cls, **kwargs):
         """System checks of this model and its fields."""
-        errors = []
-        for field in cls._meta.local_fields + cls._meta.local_many_to_many:
-            errors.extend(field.check(**kwargs))
-        errors.extend(cls._check_constraints(kwargs.get("databases") or ()))
+        opts = cls._meta
+        errors = [
+            problem
+            for field in chain(opts.local_fields, opts.local_many_to_many)
+            for problem in field.check(**kwargs)
+        ]
+        errors += cls._check_constraints(kwargs.get("databases") or ())
         return errors
 
     @classmethod
@@ -1533,51 +1331,41 @@ class Model(AltersData, metaclass=ModelBase):
         databases the check was asked to look at (``check --database``, migrate)."""
         errors = []
         for alias in databases:
-            if not router.allow_migrate_model(alias, cls):
-                continue
-            for constraint in cls._meta.constraints:
-                errors.extend(constraint.check(cls, connections[alias]))
+            if router.allow_migrate_model(alias, cls):
+                connection = connections[alias]
+                for constraint in cls._meta.constraints:
+                    errors.extend(constraint.check(cls, connection))
         return errors
 
 
 def make_foreign_order_accessors(model, related_model):
-    setattr(
-        related_model,
-        "get_%s_order" % model.__name__.lower(),
-        partialmethod(method_get_order, model),
-    )
-    setattr(
-        related_model,
-        "set_%s_order" % model.__name__.lower(),
-        partialmethod(method_set_order, model),
-    )
+    """get_<model>_order() and set_<model>_order() on the model that orders ``model``."""
+    suffix = model.__name__.lower()
+    setattr(related_model, f"get_{suffix}_order", partialmethod(method_get_order, model))
+    setattr(related_model, f"set_{suffix}_order", partialmethod(method_set_order, model))
+
+
+def _ordered_siblings(owner, ordered_obj, manager):
+    group = ordered_obj._meta.order_with_respect_to.get_forward_related_filter(owner)
+    return manager.filter(**group)
 
 
 def method_set_order(self, ordered_obj, id_list, using=None):
-    order_wrt = ordered_obj._meta.order_with_respect_to
-    filter_args = order_wrt.get_forward_related_filter(self)
-    ordered_obj.objects.db_manager(using).filter(**filter_args).bulk_update(
-        [ordered_obj(pk=pk, _order=order) for order, pk in enumerate(id_list)],
-        ["_order"],
-    )
+    siblings = _ordered_siblings(self, ordered_obj, ordered_obj.objects.db_manager(using))
+    renumbered = [ordered_obj(pk=key, _order=position) for position, key in enumerate(id_list)]
+    siblings.bulk_update(renumbered, ["_order"])
 
 
 def method_get_order(self, ordered_obj):
-    order_wrt = ordered_obj._meta.order_with_respect_to
-    filter_args = order_wrt.get_forward_related_filter(self)
-    pk_name = ordered_obj._meta.pk.name
-    return ordered_obj.objects.filter(**filter_args).values_list(pk_name, flat=True)
+    siblings = _ordered_siblings(self, ordered_obj, ordered_obj.objects)
+    return siblings.values_list(ordered_obj._meta.pk.name, flat=True)
 
 
 def model_unpickle(model_id):
-    """Used to unpickle Model subclasses with deferred fields."""
-    if isinstance(model_id, tuple):
-        model = apps.get_model(*model_id)
-    else:
-        # Older pickles stored the model class itself.
-        model = model_id
+    """Rebuild an empty instance on unpickling (its state is restored afterwards)."""
+    # Pickles hold (app_label, object_name); older ones held the class itself.
+    model = apps.get_model(*model_id) if isinstance(model_id, tuple) else model_id
     return model.__new__(model)
 
 
 model_unpickle.__safe_for_unpickle__ = True
-

@@ -57,9 +57,10 @@ def _load_field(app_label, model_name, field_name):
 
 
 def _empty(of_cls):
-    new = Empty()
-    new.__class__ = of_cls
-    return new
+    """A bare instance of ``of_cls``, made without running its __init__()."""
+    blank = Empty()
+    blank.__class__ = of_cls
+    return blank
 
 
 def return_None():
@@ -107,6 +108,51 @@ def flatten_choices(choices):
             yield from label_or_nested
         else:
             yield value_or_group, label_or_nested
+
+
+# (name, default, attribute it is stored in) for every constructor option deconstruct()
+# reports; "==" marks options compared by equality rather than identity.
+_FIELD_OPTIONS = (
+    ("verbose_name", None, "_verbose_name"),
+    ("primary_key", False, "primary_key"),
+    ("max_length", None, "max_length"),
+    ("unique", False, "_unique"),
+    ("blank", False, "blank"),
+    ("null", False, "null"),
+    ("db_index", False, "db_index"),
+    ("default", NOT_PROVIDED, "default"),
+    ("db_default", NOT_PROVIDED, "db_default"),
+    ("editable", True, "editable"),
+    ("serialize", True, "serialize"),
+    ("unique_for_date", None, "unique_for_date"),
+    ("unique_for_month", None, "unique_for_month"),
+    ("unique_for_year", None, "unique_for_year"),
+    ("choices", None, "choices"),
+    ("help_text", "", "help_text"),
+    ("db_column", None, "db_column"),
+    ("db_comment", None, "db_comment"),
+    ("db_tablespace", None, "_db_tablespace"),
+    ("auto_created", False, "auto_created"),
+    ("validators", [], "_validators"),
+    ("error_messages", None, "_error_messages"),
+)
+_COMPARED_BY_VALUE = frozenset({"choices", "validators"})
+
+# Modules whose fields are importable from reinhardt.orm.models directly; deconstruct()
+# shortens paths under them to that public location.
+_PUBLIC_FIELD_MODULES = (
+    "reinhardt.orm.models.fields.related",
+    "reinhardt.orm.models.fields.json",
+    "reinhardt.orm.models.fields",
+)
+
+
+def _public_path(cls):
+    path = f"{cls.__module__}.{cls.__qualname__}"
+    prefix = next((m for m in _PUBLIC_FIELD_MODULES if path.startswith(m)), None)
+    if prefix is None:
+        return path
+    return "reinhardt.orm.models" + path[len(prefix):]
 
 
 @total_ordering
@@ -163,76 +209,71 @@ class Field(RegisterLookupMixin):
                  unique_for_month=None, unique_for_year=None, choices=None, help_text="",
                  db_column=None, db_tablespace=None, auto_created=False, validators=(),
                  error_messages=None, db_comment=None, db_default=NOT_PROVIDED):
-        self.name = name
-        self.verbose_name = verbose_name  # None: derived from the name later
-        self._verbose_name = verbose_name  # Store original for deconstruction
-        self.primary_key = primary_key
-        self.max_length, self._unique = max_length, unique
-        self.blank, self.null = blank, null
-        self.remote_field = rel
-        self.is_relation = self.remote_field is not None
-        self.default = default
         if db_default is not NOT_PROVIDED and not hasattr(db_default, "resolve_expression"):
             from reinhardt.orm.models.expressions import Value
 
             db_default = Value(db_default)
-        self.db_default = db_default
-        self.editable = editable
-        self.serialize = serialize
-        self.unique_for_date = unique_for_date
-        self.unique_for_month = unique_for_month
-        self.unique_for_year = unique_for_year
-        if isinstance(choices, collections.abc.Iterator):
-            choices = list(choices)
-        self.choices = normalize_choices(choices) if choices is not None else None
-        self.help_text = help_text
-        self.db_index = db_index
-        self.db_column = db_column
-        self.db_comment = db_comment
-        self._db_tablespace = db_tablespace
-        self.auto_created = auto_created
-
-        # Auto-created fields count downwards so that they never interleave with declared
-        # ones.
+        if choices is not None:
+            if isinstance(choices, collections.abc.Iterator):
+                choices = list(choices)
+            choices = normalize_choices(choices)
+        # Declared fields count up, auto-created ones count down, so the two never mix.
         if auto_created:
-            self.creation_counter = Field.auto_creation_counter
-            Field.auto_creation_counter -= 1
+            counter = Field.auto_creation_counter
+            Field.auto_creation_counter = counter - 1
         else:
-            self.creation_counter = Field.creation_counter
-            Field.creation_counter += 1
-
-        self._validators = list(validators)  # Store for deconstruction later
-        self._error_messages = error_messages  # Store for deconstruction later
-        self.error_messages_overrides = error_messages
+            counter = Field.creation_counter
+            Field.creation_counter = counter + 1
+        # verbose_name is derived from the name later when None; the constructor's
+        # arguments are kept separately (underscored) for deconstruct().
+        self.__dict__.update(
+            name=name, verbose_name=verbose_name, _verbose_name=verbose_name,
+            primary_key=primary_key, max_length=max_length, _unique=unique,
+            blank=blank, null=null, remote_field=rel, is_relation=rel is not None,
+            default=default, db_default=db_default, editable=editable, serialize=serialize,
+            unique_for_date=unique_for_date, unique_for_month=unique_for_month,
+            unique_for_year=unique_for_year, choices=choices, help_text=help_text,
+            db_index=db_index, db_column=db_column, db_comment=db_comment,
+            _db_tablespace=db_tablespace, auto_created=auto_created,
+            creation_counter=counter, _validators=list(validators),
+            _error_messages=error_messages, error_messages_overrides=error_messages,
+        )
 
     def __str__(self):
         """'app_label.ModelName.field_name' for fields attached to models."""
-        if not hasattr(self, "model"):
+        model = getattr(self, "model", None)
+        if model is None:
             return super().__str__()
-        model = self.model
         return f"{model._meta.label}.{self.name}"
 
     def __repr__(self):
-        path = f"{self.__class__.__module__}.{self.__class__.__qualname__}"
+        cls = type(self)
         name = getattr(self, "name", None)
-        if name is not None:
-            return f"<{path}: {name}>"
-        return f"<{path}>"
+        suffix = "" if name is None else f": {name}"
+        return f"<{cls.__module__}.{cls.__qualname__}{suffix}>"
 
     @cached_property
     def error_messages(self) -> dict:
-        messages = {}
-        for c in reversed(self.__class__.__mro__):
-            messages.update(getattr(c, "default_error_messages", {}))
-        messages.update(self.error_messages_overrides or {})
-        return messages
+        merged = {}
+        for klass in self.__class__.__mro__[::-1]:
+            merged.update(getattr(klass, "default_error_messages", None) or {})
+        if self.error_messages_overrides:
+            merged.update(self.error_messages_overrides)
+        return merged
+
+    def _invalid(self, value, code="invalid"):
+        """The ValidationError for ``value`` with this field's message for ``code``."""
+        return exceptions.ValidationError(
+            self.error_messages[code], code=code, params={"value": value}
+        )
 
     def check(self, **kwargs):
         """System checks for this field (see reinhardt.core.checks)."""
         return []
 
     def get_col(self, alias, output_field=None):
-        if alias == self.model._meta.db_table and (output_field is None or output_field == self):
+        own = output_field is None or output_field == self
+        if own and alias == self.model._meta.db_table:
             return self.cached_col
         from reinhardt.orm.models.expressions import Col
 
@@ -250,107 +291,77 @@ class Field(RegisterLookupMixin):
 
     def deconstruct(self):
         """(name, import path, args, kwargs) that recreate this field, for migrations."""
-        keywords = {}
-        possibles = {
-            "verbose_name": None, "primary_key": False, "max_length": None, "unique": False,
-            "blank": False, "null": False, "db_index": False, "default": NOT_PROVIDED,
-            "db_default": NOT_PROVIDED, "editable": True, "serialize": True,
-            "unique_for_date": None, "unique_for_month": None, "unique_for_year": None,
-            "choices": None, "help_text": "", "db_column": None, "db_comment": None,
-            "db_tablespace": None, "auto_created": False, "validators": [],
-            "error_messages": None,
-        }
-        attr_overrides = {
-            "unique": "_unique",
-            "error_messages": "_error_messages",
-            "validators": "_validators",
-            "verbose_name": "_verbose_name",
-            "db_tablespace": "_db_tablespace",
-        }
-        equals_comparison = {"choices", "validators"}
-        for name, default in possibles.items():
-            value = getattr(self, attr_overrides.get(name, name))
-            if name == "choices" and isinstance(value, collections.abc.Iterable):
-                value = list(value)
-            if name in equals_comparison:
-                if value != default:
-                    keywords[name] = value
+        kwargs = {}
+        for option, default, attr in _FIELD_OPTIONS:
+            current = getattr(self, attr)
+            if option in _COMPARED_BY_VALUE:
+                if option == "choices" and isinstance(current, collections.abc.Iterable):
+                    current = list(current)
+                differs = current != default
             else:
-                if value is not default:
-                    keywords[name] = value
-        path = "%s.%s" % (self.__class__.__module__, self.__class__.__qualname__)
-        if path.startswith("reinhardt.orm.models.fields.related"):
-            path = path.replace("reinhardt.orm.models.fields.related", "reinhardt.orm.models")
-        elif path.startswith("reinhardt.orm.models.fields.json"):
-            path = path.replace("reinhardt.orm.models.fields.json", "reinhardt.orm.models")
-        elif path.startswith("reinhardt.orm.models.fields"):
-            path = path.replace("reinhardt.orm.models.fields", "reinhardt.orm.models")
-        return (self.name, path, [], keywords)
+                differs = current is not default
+            if differs:
+                kwargs[option] = current
+        return self.name, _public_path(type(self)), [], kwargs
 
     def clone(self):
         """An uncontributed copy of this field, built from its deconstruction."""
-        name, path, args, kwargs = self.deconstruct()
-        return self.__class__(*args, **kwargs)
+        _name, _path, args, kwargs = self.deconstruct()
+        return type(self)(*args, **kwargs)
+
+    def _sort_key(self):
+        # Fields without a model sort before fields of the same counter that have one.
+        model = getattr(self, "model", None)
+        if model is None:
+            return (self.creation_counter, 0, "", "")
+        return (self.creation_counter, 1, model._meta.app_label, model._meta.model_name)
 
     def __eq__(self, other):
-        if isinstance(other, Field):
-            return self.creation_counter == other.creation_counter and getattr(
-                self, "model", None
-            ) == getattr(other, "model", None)
-        return NotImplemented
+        if not isinstance(other, Field):
+            return NotImplemented
+        return (self.creation_counter == other.creation_counter
+                and getattr(self, "model", None) == getattr(other, "model", None))
 
     def __lt__(self, other):
-        # Order by creation_counter first for backward compatibility.
-        if isinstance(other, Field):
-            if (
-                self.creation_counter != other.creation_counter
-                or not hasattr(self, "model")
-                and not hasattr(other, "model")
-            ):
-                return self.creation_counter < other.creation_counter
-            elif hasattr(self, "model") != hasattr(other, "model"):
-                return not hasattr(self, "model")  # Order no-model fields first
-            else:
-                # creation_counter's are equal, compare only models.
-                return (self.model._meta.app_label, self.model._meta.model_name) < (
-                    other.model._meta.app_label, other.model._meta.model_name)
-        return NotImplemented
+        if not isinstance(other, Field):
+            return NotImplemented
+        return self._sort_key() < other._sort_key()
 
     def __hash__(self):
         return hash(self.creation_counter)
 
     def __deepcopy__(self, memodict):
-        # A shallow copy is enough: a field's attributes are not changed after creation.
-        obj = copy.copy(self)
-        if self.remote_field:
-            obj.remote_field = copy.copy(self.remote_field)
-            if hasattr(self.remote_field, "field") and self.remote_field.field is self:
-                obj.remote_field.field = obj
-        memodict[id(self)] = obj
-        return obj
+        # Fields are not mutated once built, so a shallow copy (with its own remote_field,
+        # pointing back at the copy) is a faithful deep copy.
+        duplicate = copy.copy(self)
+        rel = self.remote_field
+        if rel:
+            duplicate.remote_field = copy.copy(rel)
+            if getattr(rel, "field", None) is self:
+                duplicate.remote_field.field = duplicate
+        memodict[id(self)] = duplicate
+        return duplicate
 
     def __copy__(self):
-        # Build the copy without calling __reduce__ (which pickles by model reference).
-        obj = Empty()
-        obj.__class__ = self.__class__
-        obj.__dict__ = self.__dict__.copy()
-        return obj
+        # Not via __reduce__, which refers to the field through its model.
+        duplicate = _empty(type(self))
+        duplicate.__dict__ = dict(self.__dict__)
+        return duplicate
 
     def __reduce__(self):
         """Pickle a field of a model by reference to the model."""
-        if not hasattr(self, "model"):
-            state = self.__dict__.copy()
-            state.pop("_get_default", None)
-            return _empty, (self.__class__,), state
-        return _load_field, (self.model._meta.app_label, self.model._meta.object_name,
-                             self.name)
+        model = getattr(self, "model", None)
+        if model is not None:
+            meta = model._meta
+            return _load_field, (meta.app_label, meta.object_name, self.name)
+        state = dict(self.__dict__)
+        state.pop("_get_default", None)
+        return _empty, (type(self),), state
 
     def get_pk_value_on_save(self, instance):
         """The value of a primary key field when an object is first saved (None: let the
         database choose)."""
-        if self.default:
-            return self.get_default()
-        return None
+        return self.get_default() if self.default else None
 
     def to_python(self, value):
         """Convert input to the field's Python type; raise ValidationError if impossible."""
@@ -368,90 +379,83 @@ class Field(RegisterLookupMixin):
     def run_validators(self, value):
         if value in self.empty_values:
             return
-        errors = []
-        for v in self.validators:
+        collected = []
+        messages = self.error_messages
+        for validator in self.validators:
             try:
-                v(value)
-            except exceptions.ValidationError as e:
-                if hasattr(e, "code") and e.code in self.error_messages:
-                    e.message = self.error_messages[e.code]
-                errors.extend(e.error_list)
-        if errors:
-            raise exceptions.ValidationError(errors)
+                validator(value)
+            except exceptions.ValidationError as exc:
+                code = getattr(exc, "code", None)
+                if code in messages:
+                    exc.message = messages[code]
+                collected += exc.error_list
+        if collected:
+            raise exceptions.ValidationError(collected)
+
+    def _is_valid_choice(self, value):
+        for key, label in self.choices:
+            if isinstance(label, (list, tuple)):
+                if any(value == group_key for group_key, _label in label):
+                    return True
+            elif value == key:
+                return True
+        return False
 
     def validate(self, value, model_instance):
         """Check choices, nullability and blankness."""
         if not self.editable:
-            # Skip validation for non-editable fields.
-            return
-        if self.choices is not None and value not in self.empty_values:
-            for option_key, option_value in self.choices:
-                if isinstance(option_value, (list, tuple)):
-                    for optgroup_key, _optgroup_value in option_value:
-                        if value == optgroup_key:
-                            return
-                elif value == option_key:
-                    return
-            raise exceptions.ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice",
-                params={"value": value},
-            )
+            return  # not user-editable: nothing to validate
+        empty = value in self.empty_values
+        if self.choices is not None and not empty and not self._is_valid_choice(value):
+            raise self._invalid(value, "invalid_choice")
         if value is None and not self.null:
             raise exceptions.ValidationError(self.error_messages["null"], code="null")
-        if not self.blank and value in self.empty_values:
+        if empty and not self.blank:
             raise exceptions.ValidationError(self.error_messages["blank"], code="blank")
 
     def clean(self, value, model_instance):
         """Convert, validate and run validators; return the clean value."""
-        value = self.to_python(value)
-        self.validate(value, model_instance)
-        self.run_validators(value)
-        return value
+        converted = self.to_python(value)
+        self.validate(converted, model_instance)
+        self.run_validators(converted)
+        return converted
 
     def db_type_parameters(self, connection):
         return DictWrapper(self.__dict__, connection.ops.quote_name, "qn_")
 
     def db_check(self, connection):
-        data = self.db_type_parameters(connection)
-        try:
-            return connection.data_type_check_constraints[self.get_internal_type()] % data
-        except KeyError:
+        template = connection.data_type_check_constraints.get(self.get_internal_type())
+        if template is None:
             return None
+        return template % self.db_type_parameters(connection)
 
     def db_type(self, connection):
         """The column type for this field on ``connection`` (None: no column)."""
-        data = self.db_type_parameters(connection)
-        try:
-            column_type = connection.data_types[self.get_internal_type()]
-        except KeyError:
+        column_type = connection.data_types.get(self.get_internal_type())
+        if column_type is None:
             return None
-        else:
-            if callable(column_type):
-                return column_type(data)
-            return column_type % data
+        params = self.db_type_parameters(connection)
+        return column_type(params) if callable(column_type) else column_type % params
 
     def rel_db_type(self, connection):
         """The column type of a foreign key pointing at this field."""
         return self.db_type(connection)
 
     def cast_db_type(self, connection):
-        db_type = connection.ops.cast_data_types.get(self.get_internal_type())
-        if db_type:
-            return db_type % self.db_type_parameters(connection)
-        return self.db_type(connection)
+        template = connection.ops.cast_data_types.get(self.get_internal_type())
+        if not template:
+            return self.db_type(connection)
+        return template % self.db_type_parameters(connection)
 
     def db_parameters(self, connection):
-        type_string = self.db_type(connection)
-        check_string = self.db_check(connection)
-        return {"type": type_string, "check": check_string}
+        return {"type": self.db_type(connection), "check": self.db_check(connection)}
 
     def db_type_suffix(self, connection):
         return connection.data_types_suffix.get(self.get_internal_type())
 
     def get_db_converters(self, connection):
-        if hasattr(self, "from_db_value"):
-            return [self.from_db_value]
-        return []
+        reader = getattr(self, "from_db_value", None)
+        return [] if reader is None else [reader]
 
     @property
     def unique(self) -> bool:
@@ -467,11 +471,12 @@ class Field(RegisterLookupMixin):
         return self.has_db_default() or getattr(self, "_db_returning", False)
 
     def set_attributes_from_name(self, name):
-        self.name = self.name or name
+        if not self.name:
+            self.name = name
         self.attname, self.column = self.get_attname_column()
         self.concrete = self.column is not None
-        if self.verbose_name is None and self.name:
-            self.verbose_name = self.name.replace("_", " ")
+        if self.name and self.verbose_name is None:
+            self.verbose_name = " ".join(self.name.split("_"))
 
     def contribute_to_class(self, cls, name, private_only=False):
         """Attach this field to a model class."""
@@ -480,13 +485,10 @@ class Field(RegisterLookupMixin):
         cls._meta.add_field(self, private=private_only)
         if self.column:
             setattr(cls, self.attname, self.descriptor_class(self))
-        if self.choices is not None:
-            # A get_FOO_display() written on the class itself wins.
-            if "get_%s_display" % self.name not in cls.__dict__:
-                setattr(
-                    cls, "get_%s_display" % self.name,
-                    partialmethod(cls._get_FIELD_display, field=self),
-                )
+        display_name = f"get_{self.name}_display"
+        # A get_FOO_display() the model class defines itself is left alone.
+        if self.choices is not None and display_name not in vars(cls):
+            setattr(cls, display_name, partialmethod(cls._get_FIELD_display, field=self))
 
     def get_filter_kwargs_for_object(self, obj):
         return {self.name: getattr(obj, self.attname)}
@@ -496,11 +498,14 @@ class Field(RegisterLookupMixin):
 
     def get_attname_column(self):
         attname = self.get_attname()
-        column = self.db_column or attname
-        return attname, column
+        return attname, (self.db_column or attname)
+
+    # Built-in fields name their internal type here, so subclasses inherit it; a field
+    # class without one reports its own class name.
+    _internal_type = None
 
     def get_internal_type(self):
-        return self.__class__.__name__
+        return self._internal_type or type(self).__name__
 
     def pre_save(self, model_instance, add):
         """The value to save for this field (auto_now fields compute it here)."""
@@ -508,18 +513,14 @@ class Field(RegisterLookupMixin):
 
     def get_prep_value(self, value):
         """Python value to the query's value, independent of the database."""
-        if isinstance(value, Promise):
-            value = str(value)
-        return value
+        return str(value) if isinstance(value, Promise) else value
 
     def get_db_prep_value(self, value, connection, prepared=False):
         """Query value to what ``connection``'s driver expects."""
-        if not prepared:
-            value = self.get_prep_value(value)
-        return value
+        return value if prepared else self.get_prep_value(value)
 
     def get_db_prep_save(self, value, connection):
-        if hasattr(value, "as_sql") or hasattr(value, "resolve_expression"):
+        if hasattr(value, "resolve_expression") or hasattr(value, "as_sql"):
             return value
         return self.get_db_prep_value(value, connection=connection, prepared=False)
 
@@ -534,40 +535,38 @@ class Field(RegisterLookupMixin):
 
     @cached_property
     def _get_default(self):
-        if self.has_default():
-            if callable(self.default):
-                return self.default
-            return lambda: self.default
-        if self.has_db_default():
+        """A zero-argument callable producing the default (cached: called per object)."""
+        default = self.default
+        if default is not NOT_PROVIDED:
+            return default if callable(default) else (lambda: default)
+        if self.db_default is not NOT_PROVIDED:
             from reinhardt.orm.models.expressions import DatabaseDefault
 
             return lambda: DatabaseDefault(self.db_default, output_field=self)
-        if not self.empty_strings_allowed or self.null:
+        if self.null or not self.empty_strings_allowed:
             return return_None
-        return str  # return empty string
+        return str  # str() == ""
 
     def get_choices(self, include_blank=True, blank_choice=BLANK_CHOICE_DASH,
                     limit_choices_to=None, ordering=()):
         """Choices with a blank option first, for select widgets."""
+        head = list(blank_choice) if include_blank else []
         if self.choices is not None:
-            if include_blank:
-                blank_defined = any(choice in ("", None) for choice, _ in self.flatchoices)
-                if not blank_defined:
-                    return blank_choice + list(self.choices)
-            return list(self.choices)
-        rel_model = self.remote_field.model
-        limit_choices_to = limit_choices_to or self.get_limit_choices_to()
-        choice_func = operator.attrgetter(
-            self.remote_field.get_related_field().attname
-            if hasattr(self.remote_field, "get_related_field")
-            else "pk"
+            own = list(self.choices)
+            if head and any(key in ("", None) for key, _label in self.flatchoices):
+                return own  # the choices already offer a blank entry
+            return head + own
+        rel = self.remote_field
+        if hasattr(rel, "get_related_field"):
+            key_of = operator.attrgetter(rel.get_related_field().attname)
+        else:
+            key_of = operator.attrgetter("pk")
+        queryset = rel.model._default_manager.complex_filter(
+            limit_choices_to or self.get_limit_choices_to()
         )
-        qs = rel_model._default_manager.complex_filter(limit_choices_to)
         if ordering:
-            qs = qs.order_by(*ordering)
-        return (blank_choice if include_blank else []) + [
-            (choice_func(x), str(x)) for x in qs
-        ]
+            queryset = queryset.order_by(*ordering)
+        return head + [(key_of(obj), str(obj)) for obj in queryset]
 
     def value_to_string(self, obj) -> str:
         """The serialised value of this field on ``obj`` (serializers use it)."""
@@ -596,94 +595,48 @@ class Field(RegisterLookupMixin):
         raise NotSupportedError(f"{self.__class__.__name__} does not support slicing.")
 
 
+def _number_error(field, value, exc):
+    """The TypeError/ValueError raised when a query gets a non-number for ``field``."""
+    return type(exc)(f"Field '{field.name}' expected a number but got {value!r}.")
+
+
 class BooleanField(Field):
     empty_strings_allowed = False
+    _internal_type = "BooleanField"
     default_error_messages = {
         "invalid": _("“%(value)s” value must be either True or False."),
         "invalid_nullable": _("“%(value)s” value must be either True, False, or None."),
     }
     description = _("Boolean (Either True or False)")
-
-    def get_internal_type(self):
-        return "BooleanField"
+    _TEXT_VALUES = {"t": True, "True": True, "1": True, "f": False, "False": False, "0": False}
 
     def to_python(self, value):
-        if self.null and value in self.empty_values:
+        if value in self.empty_values and self.null:
             return None
-        if value in (True, False):
-            # Databases may return 1/0 for booleans.
-            return bool(value)
-        if value in ("t", "True", "1"):
-            return True
-        if value in ("f", "False", "0"):
-            return False
-        raise exceptions.ValidationError(
-            self.error_messages["invalid_nullable" if self.null else "invalid"],
-            code="invalid", params={"value": value},
-        )
+        if value is True or value is False or value in (0, 1):
+            return bool(value)  # drivers may hand back 0/1
+        if isinstance(value, str) and value in self._TEXT_VALUES:
+            return self._TEXT_VALUES[value]
+        message = self.error_messages["invalid_nullable" if self.null else "invalid"]
+        raise exceptions.ValidationError(message, code="invalid", params={"value": value})
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
-        if value is None:
-            return None
-        return self.to_python(value)
+        return None if value is None else self.to_python(value)
 
 
-class CharField(Field):
-    def __init__(self, *args, db_collation=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.db_collation = db_collation
-        if self.max_length is not None:
-            self.validators.append(validators.MaxLengthValidator(self.max_length))
-
-    @property
-    def description(self):
-        if self.max_length is not None:
-            return _("String (up to %(max_length)s)")
-        return _("String (unlimited)")
-
-    def cast_db_type(self, connection):
-        if self.max_length is None:
-            return connection.ops.cast_char_field_without_max_length
-        return super().cast_db_type(connection)
+class _TextMixin:
+    """Shared by CharField and TextField: optional collation, str values, slicing."""
 
     def db_parameters(self, connection):
-        db_params = super().db_parameters(connection)
-        db_params["collation"] = self.db_collation
-        return db_params
-
-    def get_internal_type(self):
-        return "CharField"
-
-    @cached_property
-    def _str_passthrough(self) -> bool:
-        """Whether a ``str`` value reaches the database unchanged (no subclass alters it)."""
-        cls = type(self)
-        return (
-            cls.get_prep_value is CharField.get_prep_value
-            and cls.get_db_prep_value is Field.get_db_prep_value
-            and cls.get_db_prep_save is CharField.get_db_prep_save
-            and cls.to_python is CharField.to_python
-        )
-
-    def get_db_prep_save(self, value, connection):
-        if type(value) is str and self._str_passthrough:
-            return value
-        return super().get_db_prep_save(value, connection)
+        params = super().db_parameters(connection)
+        params["collation"] = self.db_collation
+        return params
 
     def slice_expression(self, expression, start, length):
         from reinhardt.orm.models.functions import Substr
 
         return Substr(expression, start, length)
-
-    def to_python(self, value):
-        if isinstance(value, str) or value is None:
-            return value
-        return str(value)
-
-    def get_prep_value(self, value):
-        value = super().get_prep_value(value)
-        return self.to_python(value)
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
@@ -692,29 +645,127 @@ class CharField(Field):
         return name, path, args, kwargs
 
 
+class CharField(_TextMixin, Field):
+    _internal_type = "CharField"
+
+    def __init__(self, *args, db_collation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.db_collation = db_collation
+        if self.max_length is not None:
+            self.validators.append(validators.MaxLengthValidator(self.max_length))
+
+    @property
+    def description(self):
+        if self.max_length is None:
+            return _("String (unlimited)")
+        return _("String (up to %(max_length)s)")
+
+    def cast_db_type(self, connection):
+        if self.max_length is not None:
+            return super().cast_db_type(connection)
+        return connection.ops.cast_char_field_without_max_length
+
+    @cached_property
+    def _str_passthrough(self) -> bool:
+        """Whether a ``str`` value reaches the database unchanged (no subclass alters it)."""
+        cls = type(self)
+        return (cls.to_python is CharField.to_python
+                and cls.get_prep_value is CharField.get_prep_value
+                and cls.get_db_prep_save is CharField.get_db_prep_save
+                and cls.get_db_prep_value is Field.get_db_prep_value)
+
+    def get_db_prep_save(self, value, connection):
+        if type(value) is str and self._str_passthrough:
+            return value
+        return super().get_db_prep_save(value, connection)
+
+    def to_python(self, value):
+        return value if value is None or isinstance(value, str) else str(value)
+
+    def get_prep_value(self, value):
+        return self.to_python(super().get_prep_value(value))
+
+
 class CommaSeparatedIntegerField(CharField):
     default_validators = [validators.validate_comma_separated_integer_list]
     description = _("Comma-separated integers")
 
 
 def _to_naive(value):
-    if timezone.is_aware(value):
-        value = timezone.make_naive(value, datetime.UTC)
-    return value
+    return timezone.make_naive(value, datetime.UTC) if timezone.is_aware(value) else value
 
 
 def _get_naive_now():
     return _to_naive(timezone.now())
 
 
-class DateTimeCheckMixin:
-    def _check_mutually_exclusive_options(self):
-        mutually_exclusive_options = [self.auto_now_add, self.auto_now, self.has_default()]
-        return sum(1 for option in mutually_exclusive_options if option) > 1
+class _TemporalMixin:
+    """auto_now / auto_now_add handling and ISO serialisation for date and time fields.
 
+    Subclasses name their connection adapter in ``_adapter`` and give the current value in
+    ``_now()``.
+    """
 
-class DateField(DateTimeCheckMixin, Field):
     empty_strings_allowed = False
+    _adapter = None
+
+    def __init__(self, verbose_name=None, name=None, auto_now=False, auto_now_add=False,
+                 **kwargs):
+        self.auto_now = auto_now
+        self.auto_now_add = auto_now_add
+        if auto_now or auto_now_add:
+            # Set automatically, so neither editable nor required in forms.
+            kwargs.update(editable=False, blank=True)
+        super().__init__(verbose_name, name, **kwargs)
+
+    def _check_mutually_exclusive_options(self):
+        chosen = [bool(self.auto_now), bool(self.auto_now_add), self.has_default()]
+        return chosen.count(True) > 1
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        for option in ("auto_now", "auto_now_add"):
+            if getattr(self, option):
+                kwargs[option] = True
+        if self.auto_now or self.auto_now_add:
+            kwargs.pop("editable")
+            kwargs.pop("blank")
+        return name, path, args, kwargs
+
+    def _parse(self, value, parser, code):
+        """``parser(value)``; a value that parses but is out of range raises ``code``."""
+        try:
+            return parser(value)
+        except ValueError:
+            raise self._invalid(value, code) from None
+
+    def pre_save(self, model_instance, add):
+        if not (self.auto_now or (add and self.auto_now_add)):
+            return super().pre_save(model_instance, add)
+        now = self._now()
+        setattr(model_instance, self.attname, now)
+        return now
+
+    def get_prep_value(self, value):
+        return self.to_python(super().get_prep_value(value))
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if not prepared:
+            value = self.get_prep_value(value)
+        return getattr(connection.ops, self._adapter)(value)
+
+    def value_to_string(self, obj):
+        current = self.value_from_object(obj)
+        return "" if current is None else current.isoformat()
+
+
+# Kept for code that refers to the old name.
+DateTimeCheckMixin = _TemporalMixin
+
+
+class DateField(_TemporalMixin, Field):
+    _internal_type = "DateField"
+    _adapter = "adapt_datefield_value"
     default_error_messages = {
         "invalid": _("“%(value)s” value has an invalid date format. It must be in "
                      "YYYY-MM-DD format."),
@@ -723,92 +774,45 @@ class DateField(DateTimeCheckMixin, Field):
     }
     description = _("Date (without time)")
 
-    def __init__(self, verbose_name=None, name=None, auto_now=False, auto_now_add=False,
-                 **kwargs):
-        self.auto_now, self.auto_now_add = auto_now, auto_now_add
-        if auto_now or auto_now_add:
-            kwargs["editable"] = False
-            kwargs["blank"] = True
-        super().__init__(verbose_name, name, **kwargs)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         if self._check_mutually_exclusive_options():
             raise TypeError(
                 "The options auto_now, auto_now_add, and default are mutually exclusive. "
                 "Only one of these options may be present."
             )
 
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        if self.auto_now:
-            kwargs["auto_now"] = True
-        if self.auto_now_add:
-            kwargs["auto_now_add"] = True
-        if self.auto_now or self.auto_now_add:
-            del kwargs["editable"]
-            del kwargs["blank"]
-        return name, path, args, kwargs
-
-    def get_internal_type(self):
-        return "DateField"
+    @staticmethod
+    def _now():
+        return datetime.date.today()
 
     def to_python(self, value):
-        if value is None:
+        if value is None or type(value) is datetime.date:
             return value
         if isinstance(value, datetime.datetime):
             if settings.USE_TZ and timezone.is_aware(value):
-                # An aware datetime gives the date in the current default time zone.
-                default_timezone = timezone.get_default_timezone()
-                value = timezone.make_naive(value, default_timezone)
+                # The date an aware datetime falls on in the default time zone.
+                value = timezone.make_naive(value, timezone.get_default_timezone())
             return value.date()
         if isinstance(value, datetime.date):
             return value
-        try:
-            parsed = parse_date(value)
-            if parsed is not None:
-                return parsed
-        except ValueError:
-            raise exceptions.ValidationError(
-                self.error_messages["invalid_date"], code="invalid_date",
-                params={"value": value},
-            )
-        raise exceptions.ValidationError(
-            self.error_messages["invalid"], code="invalid", params={"value": value},
-        )
-
-    def pre_save(self, model_instance, add):
-        if self.auto_now or (self.auto_now_add and add):
-            value = datetime.date.today()
-            setattr(model_instance, self.attname, value)
-            return value
-        return super().pre_save(model_instance, add)
+        parsed = self._parse(value, parse_date, "invalid_date")
+        if parsed is None:
+            raise self._invalid(value)
+        return parsed
 
     def contribute_to_class(self, cls, name, **kwargs):
         super().contribute_to_class(cls, name, **kwargs)
-        if not self.null:
-            setattr(
-                cls, "get_next_by_%s" % self.name,
-                partialmethod(cls._get_next_or_previous_by_FIELD, field=self, is_next=True),
-            )
-            setattr(
-                cls, "get_previous_by_%s" % self.name,
-                partialmethod(cls._get_next_or_previous_by_FIELD, field=self, is_next=False),
-            )
-
-    def get_prep_value(self, value):
-        value = super().get_prep_value(value)
-        return self.to_python(value)
-
-    def get_db_prep_value(self, value, connection, prepared=False):
-        if not prepared:
-            value = self.get_prep_value(value)
-        return connection.ops.adapt_datefield_value(value)
-
-    def value_to_string(self, obj):
-        val = self.value_from_object(obj)
-        return "" if val is None else val.isoformat()
+        if self.null:
+            return
+        for prefix, forward in (("next", True), ("previous", False)):
+            setattr(cls, f"get_{prefix}_by_{self.name}", partialmethod(
+                cls._get_next_or_previous_by_FIELD, field=self, is_next=forward))
 
 
 class DateTimeField(DateField):
-    empty_strings_allowed = False
+    _internal_type = "DateTimeField"
+    _adapter = "adapt_datetimefield_value"
     default_error_messages = {
         "invalid": _("“%(value)s” value has an invalid format. It must be in "
                      "YYYY-MM-DD HH:MM[:ss[.uuuuuu]][TZ] format."),
@@ -820,89 +824,53 @@ class DateTimeField(DateField):
     }
     description = _("Date (with time)")
 
-    def get_internal_type(self):
-        return "DateTimeField"
+    @staticmethod
+    def _now():
+        return timezone.now()
+
+    def _label(self):
+        try:
+            return f"{self.model.__name__}.{self.name}"
+        except AttributeError:
+            return None
+
+    def _localize_naive(self, value, label):
+        """A naive datetime while USE_TZ is on: warn, then read it as local time."""
+        warnings.warn(
+            f"DateTimeField {label} received a naive datetime ({value}) while time zone "
+            "support is active." if label else
+            f"DateTimeField received a naive datetime ({value}) while time zone support is "
+            "active.",
+            RuntimeWarning,
+        )
+        return timezone.make_aware(value, timezone.get_default_timezone())
 
     def to_python(self, value):
-        if value is None:
-            return value
-        if isinstance(value, datetime.datetime):
+        if value is None or isinstance(value, datetime.datetime):
             return value
         if isinstance(value, datetime.date):
-            value = datetime.datetime(value.year, value.month, value.day)
-            if settings.USE_TZ:
-                # A naive datetime with USE_TZ on is taken as local time (with a warning); a
-                # time that does not exist or is ambiguous at a DST change raises.
-                warnings.warn(
-                    "DateTimeField %s.%s received a naive datetime (%s) while time zone "
-                    "support is active." % (self.model.__name__, self.name, value)
-                    if hasattr(self, "model") else
-                    "DateTimeField received a naive datetime (%s) while time zone support is "
-                    "active." % value,
-                    RuntimeWarning,
-                )
-                default_timezone = timezone.get_default_timezone()
-                value = timezone.make_aware(value, default_timezone)
-            return value
-        try:
-            parsed = parse_datetime(value)
-            if parsed is not None:
-                return parsed
-        except ValueError:
-            raise exceptions.ValidationError(
-                self.error_messages["invalid_datetime"], code="invalid_datetime",
-                params={"value": value},
-            )
-        try:
-            parsed = parse_date(value)
-            if parsed is not None:
-                return datetime.datetime(parsed.year, parsed.month, parsed.day)
-        except ValueError:
-            raise exceptions.ValidationError(
-                self.error_messages["invalid_date"], code="invalid_date",
-                params={"value": value},
-            )
-        raise exceptions.ValidationError(
-            self.error_messages["invalid"], code="invalid", params={"value": value},
-        )
-
-    def pre_save(self, model_instance, add):
-        if self.auto_now or (self.auto_now_add and add):
-            value = timezone.now()
-            setattr(model_instance, self.attname, value)
-            return value
-        return super(DateField, self).pre_save(model_instance, add)
+            midnight = datetime.datetime(value.year, value.month, value.day)
+            if not settings.USE_TZ:
+                return midnight
+            return self._localize_naive(midnight, self._label())
+        parsed = self._parse(value, parse_datetime, "invalid_datetime")
+        if parsed is not None:
+            return parsed
+        day = self._parse(value, parse_date, "invalid_date")
+        if day is None:
+            raise self._invalid(value)
+        return datetime.datetime(day.year, day.month, day.day)
 
     def get_prep_value(self, value):
-        value = Field.get_prep_value(self, value)
-        value = self.to_python(value)
-        if value is not None and settings.USE_TZ and timezone.is_naive(value):
-            # As in to_python(): naive values are read as local time, with a warning.
-            try:
-                name = "%s.%s" % (self.model.__name__, self.name)
-            except AttributeError:
-                name = "(unbound)"
-            warnings.warn(
-                "DateTimeField %s received a naive datetime (%s) while time zone support is "
-                "active." % (name, value),
-                RuntimeWarning,
-            )
-            default_timezone = timezone.get_default_timezone()
-            value = timezone.make_aware(value, default_timezone)
-        return value
-
-    def get_db_prep_value(self, value, connection, prepared=False):
-        if not prepared:
-            value = self.get_prep_value(value)
-        return connection.ops.adapt_datetimefield_value(value)
-
-    def value_to_string(self, obj):
-        val = self.value_from_object(obj)
-        return "" if val is None else val.isoformat()
+        value = self.to_python(Field.get_prep_value(self, value))
+        if value is None or not settings.USE_TZ or not timezone.is_naive(value):
+            return value
+        return self._localize_naive(value, self._label() or "(unbound)")
 
 
 class DecimalField(Field):
     empty_strings_allowed = False
+    _internal_type = "DecimalField"
     default_error_messages = {
         "invalid": _("“%(value)s” value must be a decimal number."),
     }
@@ -910,14 +878,14 @@ class DecimalField(Field):
 
     def __init__(self, verbose_name=None, name=None, max_digits=None, decimal_places=None,
                  **kwargs):
-        self.max_digits, self.decimal_places = max_digits, decimal_places
+        self.max_digits = max_digits
+        self.decimal_places = decimal_places
         super().__init__(verbose_name, name, **kwargs)
 
     @cached_property
     def validators(self):
-        return super().validators + [
-            validators.DecimalValidator(self.max_digits, self.decimal_places)
-        ]
+        digits = validators.DecimalValidator(self.max_digits, self.decimal_places)
+        return [*super().validators, digits]
 
     @cached_property
     def context(self):
@@ -925,91 +893,74 @@ class DecimalField(Field):
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
-        if self.max_digits is not None:
-            kwargs["max_digits"] = self.max_digits
-        if self.decimal_places is not None:
-            kwargs["decimal_places"] = self.decimal_places
+        for option in ("max_digits", "decimal_places"):
+            if getattr(self, option) is not None:
+                kwargs[option] = getattr(self, option)
         return name, path, args, kwargs
-
-    def get_internal_type(self):
-        return "DecimalField"
 
     def to_python(self, value):
         if value is None:
-            return value
+            return None
         try:
             if isinstance(value, float):
-                decimal_value = self.context.create_decimal_from_float(value)
+                number = self.context.create_decimal_from_float(value)
             else:
-                decimal_value = decimal.Decimal(value)
+                number = decimal.Decimal(value)
         except (decimal.InvalidOperation, TypeError, ValueError):
-            raise exceptions.ValidationError(
-                self.error_messages["invalid"], code="invalid", params={"value": value},
-            )
-        if not decimal_value.is_finite():
-            raise exceptions.ValidationError(
-                self.error_messages["invalid"], code="invalid", params={"value": value},
-            )
-        return decimal_value
+            number = None
+        if number is None or not number.is_finite():
+            raise self._invalid(value)
+        return number
+
+    def get_prep_value(self, value):
+        return self.to_python(super().get_prep_value(value))
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if not prepared:
             value = self.get_prep_value(value)
         if hasattr(value, "as_sql"):
             return value
-        return connection.ops.adapt_decimalfield_value(value, self.max_digits,
-                                                       self.decimal_places)
-
-    def get_prep_value(self, value):
-        value = super().get_prep_value(value)
-        return self.to_python(value)
+        return connection.ops.adapt_decimalfield_value(
+            value, self.max_digits, self.decimal_places
+        )
 
 
 class DurationField(Field):
     """A timedelta: a native interval where the database has one, microseconds otherwise."""
 
     empty_strings_allowed = False
+    _internal_type = "DurationField"
     default_error_messages = {
         "invalid": _("“%(value)s” value has an invalid format. It must be in "
                      "[DD] [[HH:]MM:]ss[.uuuuuu] format.")
     }
     description = _("Duration")
 
-    def get_internal_type(self):
-        return "DurationField"
-
     def to_python(self, value):
-        if value is None:
-            return value
-        if isinstance(value, datetime.timedelta):
+        if value is None or isinstance(value, datetime.timedelta):
             return value
         try:
             parsed = parse_duration(value)
         except ValueError:
-            pass
-        else:
-            if parsed is not None:
-                return parsed
-        raise exceptions.ValidationError(
-            self.error_messages["invalid"], code="invalid", params={"value": value},
-        )
+            parsed = None
+        if parsed is None:
+            raise self._invalid(value)
+        return parsed
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        if connection.features.has_native_duration_field:
+        if value is None or connection.features.has_native_duration_field:
             return value
-        if value is None:
-            return None
         return duration_microseconds(value)
 
     def get_db_converters(self, connection):
-        converters = []
-        if not connection.features.has_native_duration_field:
-            converters.append(connection.ops.convert_durationfield_value)
-        return converters + super().get_db_converters(connection)
+        own = [] if connection.features.has_native_duration_field else [
+            connection.ops.convert_durationfield_value
+        ]
+        return own + super().get_db_converters(connection)
 
     def value_to_string(self, obj):
-        val = self.value_from_object(obj)
-        return "" if val is None else duration_string(val)
+        current = self.value_from_object(obj)
+        return "" if current is None else duration_string(current)
 
 
 class EmailField(CharField):
@@ -1017,19 +968,15 @@ class EmailField(CharField):
     description = _("Email address")
 
     def __init__(self, *args, **kwargs):
-        # 254 characters: the longest address the mail RFCs allow.
+        # 254 characters: the longest address the mail RFCs allow. deconstruct() always
+        # writes max_length out, so migrations don't depend on this default.
         kwargs.setdefault("max_length", 254)
         super().__init__(*args, **kwargs)
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        # max_length is always written out, so migrations stay stable if the default
-        # changes.
-        return name, path, args, kwargs
 
 
 class FloatField(Field):
     empty_strings_allowed = False
+    _internal_type = "FloatField"
     default_error_messages = {
         "invalid": _("“%(value)s” value must be a float."),
     }
@@ -1037,31 +984,30 @@ class FloatField(Field):
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
-        if value is None:
-            return None
-        try:
-            return float(value)
-        except (TypeError, ValueError) as e:
-            raise e.__class__(
-                "Field '%s' expected a number but got %r." % (self.name, value),
-            ) from e
-
-    def get_internal_type(self):
-        return "FloatField"
+        if value is not None:
+            try:
+                value = float(value)
+            except (TypeError, ValueError) as exc:
+                raise _number_error(self, value, exc) from exc
+        return value
 
     def to_python(self, value):
-        if value is None:
-            return value
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise exceptions.ValidationError(
-                self.error_messages["invalid"], code="invalid", params={"value": value},
-            )
+        if value is not None:
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise self._invalid(value) from None
+        return value
+
+
+def _limit_of(validator):
+    limit = validator.limit_value
+    return limit() if callable(limit) else limit
 
 
 class IntegerField(Field):
     empty_strings_allowed = False
+    _internal_type = "IntegerField"
     default_error_messages = {
         "invalid": _("“%(value)s” value must be an integer."),
     }
@@ -1069,88 +1015,60 @@ class IntegerField(Field):
 
     @cached_property
     def validators(self):
-        # The allowed range depends on the database, which is only known at validation time.
-        validators_ = super().validators
-        internal_type = self.get_internal_type()
+        # Bounds come from the default connection's integer range for this column type;
+        # a bound the field's own validators already keep within is not added again.
+        found = super().validators
         from reinhardt.orm import connection
 
         try:
-            min_value, max_value = connection.ops.integer_field_range(internal_type)
+            low, high = connection.ops.integer_field_range(self.get_internal_type())
         except (KeyError, AttributeError):
-            return validators_
-        if min_value is not None and not any(
-            (
-                isinstance(validator, validators.MinValueValidator)
-                and (
-                    validator.limit_value()
-                    if callable(validator.limit_value)
-                    else validator.limit_value
-                )
-                >= min_value
-            )
-            for validator in validators_
+            return found
+        if low is not None and not any(
+            isinstance(v, validators.MinValueValidator) and _limit_of(v) >= low for v in found
         ):
-            validators_.append(validators.MinValueValidator(min_value))
-        if max_value is not None and not any(
-            (
-                isinstance(validator, validators.MaxValueValidator)
-                and (
-                    validator.limit_value()
-                    if callable(validator.limit_value)
-                    else validator.limit_value
-                )
-                <= max_value
-            )
-            for validator in validators_
+            found.append(validators.MinValueValidator(low))
+        if high is not None and not any(
+            isinstance(v, validators.MaxValueValidator) and _limit_of(v) <= high for v in found
         ):
-            validators_.append(validators.MaxValueValidator(max_value))
-        return validators_
+            found.append(validators.MaxValueValidator(high))
+        return found
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
-        if value is None:
-            return None
-        try:
-            return int(value)
-        except (TypeError, ValueError) as e:
-            raise e.__class__(
-                "Field '%s' expected a number but got %r." % (self.name, value),
-            ) from e
+        if value is not None:
+            try:
+                value = int(value)
+            except (TypeError, ValueError) as exc:
+                raise _number_error(self, value, exc) from exc
+        return value
 
     def get_db_prep_value(self, value, connection, prepared=False):
         value = super().get_db_prep_value(value, connection, prepared)
         return connection.ops.adapt_integerfield_value(value, self.get_internal_type())
 
-    def get_internal_type(self):
-        return "IntegerField"
-
     def to_python(self, value):
-        if value is None:
-            return value
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise exceptions.ValidationError(
-                self.error_messages["invalid"], code="invalid", params={"value": value},
-            )
+        if value is not None:
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                raise self._invalid(value) from None
+        return value
 
 
 class BigIntegerField(IntegerField):
+    _internal_type = "BigIntegerField"
     description = _("Big (8 byte) integer")
-
-    def get_internal_type(self):
-        return "BigIntegerField"
 
 
 class SmallIntegerField(IntegerField):
+    _internal_type = "SmallIntegerField"
     description = _("Small integer")
-
-    def get_internal_type(self):
-        return "SmallIntegerField"
 
 
 class IPAddressField(Field):
     empty_strings_allowed = False
+    _internal_type = "IPAddressField"
     description = _("IPv4 address")
 
     def __init__(self, *args, **kwargs):
@@ -1159,51 +1077,40 @@ class IPAddressField(Field):
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
-        if value is None:
-            return None
-        return str(value)
-
-    def get_internal_type(self):
-        return "IPAddressField"
+        return None if value is None else str(value)
 
 
 class GenericIPAddressField(Field):
     empty_strings_allowed = False
+    _internal_type = "GenericIPAddressField"
     description = _("IP address")
     default_error_messages = {}
 
     def __init__(self, verbose_name=None, name=None, protocol="both", unpack_ipv4=False,
                  *args, **kwargs):
-        self.unpack_ipv4 = unpack_ipv4
-        self.protocol = protocol
+        self.protocol, self.unpack_ipv4 = protocol, unpack_ipv4
         self.default_validators = validators.ip_address_validators(protocol, unpack_ipv4)
-        kwargs["max_length"] = 39
+        kwargs["max_length"] = 39  # the longest textual IPv6 address
         super().__init__(verbose_name, name, *args, **kwargs)
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
-        if self.unpack_ipv4 is not False:
-            kwargs["unpack_ipv4"] = self.unpack_ipv4
+        if kwargs.get("max_length") == 39:
+            kwargs.pop("max_length")
         if self.protocol != "both":
             kwargs["protocol"] = self.protocol
-        if kwargs.get("max_length") == 39:
-            del kwargs["max_length"]
+        if self.unpack_ipv4 is not False:
+            kwargs["unpack_ipv4"] = self.unpack_ipv4
         return name, path, args, kwargs
-
-    def get_internal_type(self):
-        return "GenericIPAddressField"
 
     def to_python(self, value):
         if value is None:
             return None
-        if not isinstance(value, str):
-            value = str(value)
-        value = value.strip()
-        if ":" in value:
-            return clean_ipv6_address(value, self.unpack_ipv4,
-                                      self.error_messages.get("invalid",
-                                                              _("Enter a valid IPv4 or IPv6 address.")))
-        return value
+        text = (value if isinstance(value, str) else str(value)).strip()
+        if ":" not in text:
+            return text
+        message = self.error_messages.get("invalid", _("Enter a valid IPv4 or IPv6 address."))
+        return clean_ipv6_address(text, self.unpack_ipv4, message)
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if not prepared:
@@ -1215,114 +1122,92 @@ class GenericIPAddressField(Field):
         if value is None:
             return None
         if value and ":" in value:
+            # IPv6 is stored in its normalised form; an invalid address is stored as given
+            # (validation is what reports it).
             try:
-                return clean_ipv6_address(value, self.unpack_ipv4)
+                value = clean_ipv6_address(value, self.unpack_ipv4)
             except exceptions.ValidationError:
                 pass
         return str(value)
 
 
 class PositiveIntegerRelDbTypeMixin:
+    """Positive integer fields: a foreign key to one is a plain integer column (no CHECK)
+    unless the backend needs the types to match."""
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if not hasattr(cls, "integer_field_class"):
-            cls.integer_field_class = next(
-                (parent for parent in cls.__mro__[1:] if issubclass(parent, IntegerField)),
-                None,
-            )
+            for base in cls.__mro__[1:]:
+                if issubclass(base, IntegerField):
+                    cls.integer_field_class = base
+                    break
+            else:
+                cls.integer_field_class = None
 
     def rel_db_type(self, connection):
-        """A foreign key to a positive integer field is a plain integer column (no CHECK)."""
-        if connection.features.related_fields_match_type:
-            return self.db_type(connection)
-        return self.integer_field_class().db_type(connection=connection)
+        if not connection.features.related_fields_match_type:
+            return self.integer_field_class().db_type(connection=connection)
+        return self.db_type(connection)
 
 
 class PositiveBigIntegerField(PositiveIntegerRelDbTypeMixin, BigIntegerField):
+    _internal_type = "PositiveBigIntegerField"
     description = _("Positive big integer")
-
-    def get_internal_type(self):
-        return "PositiveBigIntegerField"
 
 
 class PositiveIntegerField(PositiveIntegerRelDbTypeMixin, IntegerField):
+    _internal_type = "PositiveIntegerField"
     description = _("Positive integer")
-
-    def get_internal_type(self):
-        return "PositiveIntegerField"
 
 
 class PositiveSmallIntegerField(PositiveIntegerRelDbTypeMixin, SmallIntegerField):
+    _internal_type = "PositiveSmallIntegerField"
     description = _("Positive small integer")
-
-    def get_internal_type(self):
-        return "PositiveSmallIntegerField"
 
 
 class SlugField(CharField):
+    _internal_type = "SlugField"
     default_validators = [validators.validate_slug]
     description = _("Slug (up to %(max_length)s)")
 
     def __init__(self, *args, max_length=50, db_index=True, allow_unicode=False, **kwargs):
         self.allow_unicode = allow_unicode
-        if self.allow_unicode:
+        if allow_unicode:
             self.default_validators = [validators.validate_unicode_slug]
         super().__init__(*args, max_length=max_length, db_index=db_index, **kwargs)
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
+        # Defaults here differ from Field's: max_length 50, db_index on.
         if kwargs.get("max_length") == 50:
-            del kwargs["max_length"]
+            kwargs.pop("max_length")
+        kwargs.pop("db_index", None)
         if self.db_index is False:
             kwargs["db_index"] = False
-        else:
-            del kwargs["db_index"]
         if self.allow_unicode is not False:
             kwargs["allow_unicode"] = self.allow_unicode
         return name, path, args, kwargs
 
-    def get_internal_type(self):
-        return "SlugField"
 
-
-class TextField(Field):
+class TextField(_TextMixin, Field):
+    _internal_type = "TextField"
     description = _("Text")
 
     def __init__(self, *args, db_collation=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.db_collation = db_collation
 
-    def db_parameters(self, connection):
-        db_params = super().db_parameters(connection)
-        db_params["collation"] = self.db_collation
-        return db_params
-
-    def get_internal_type(self):
-        return "TextField"
-
-    def slice_expression(self, expression, start, length):
-        from reinhardt.orm.models.functions import Substr
-
-        return Substr(expression, start, length)
-
     def to_python(self, value):
-        if isinstance(value, str) or value is None:
-            return value
-        return str(value)
+        return value if value is None or isinstance(value, str) else str(value)
 
     def get_prep_value(self, value):
-        value = super().get_prep_value(value)
-        return self.to_python(value)
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        if self.db_collation:
-            kwargs["db_collation"] = self.db_collation
-        return name, path, args, kwargs
+        return self.to_python(super().get_prep_value(value))
 
 
-class TimeField(DateTimeCheckMixin, Field):
-    empty_strings_allowed = False
+class TimeField(_TemporalMixin, Field):
+    _internal_type = "TimeField"
+    _adapter = "adapt_timefield_value"
     default_error_messages = {
         "invalid": _("“%(value)s” value has an invalid format. It must be in "
                      "HH:MM[:ss[.uuuuuu]] format."),
@@ -1331,81 +1216,33 @@ class TimeField(DateTimeCheckMixin, Field):
     }
     description = _("Time")
 
-    def __init__(self, verbose_name=None, name=None, auto_now=False, auto_now_add=False,
-                 **kwargs):
-        self.auto_now, self.auto_now_add = auto_now, auto_now_add
-        if auto_now or auto_now_add:
-            kwargs["editable"] = False
-            kwargs["blank"] = True
-        super().__init__(verbose_name, name, **kwargs)
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        if self.auto_now is not False:
-            kwargs["auto_now"] = self.auto_now
-        if self.auto_now_add is not False:
-            kwargs["auto_now_add"] = self.auto_now_add
-        if self.auto_now or self.auto_now_add:
-            del kwargs["blank"]
-            del kwargs["editable"]
-        return name, path, args, kwargs
-
-    def get_internal_type(self):
-        return "TimeField"
+    @staticmethod
+    def _now():
+        return datetime.datetime.now().time()
 
     def to_python(self, value):
-        if value is None:
-            return None
-        if isinstance(value, datetime.time):
+        if value is None or isinstance(value, datetime.time):
             return value
         if isinstance(value, datetime.datetime):
-            # Some drivers return a datetime for a TIME column; keep the time part.
-            return value.time()
-        try:
-            parsed = parse_time(value)
-            if parsed is not None:
-                return parsed
-        except ValueError:
-            raise exceptions.ValidationError(
-                self.error_messages["invalid_time"], code="invalid_time",
-                params={"value": value},
-            )
-        raise exceptions.ValidationError(
-            self.error_messages["invalid"], code="invalid", params={"value": value},
-        )
-
-    def pre_save(self, model_instance, add):
-        if self.auto_now or (self.auto_now_add and add):
-            value = datetime.datetime.now().time()
-            setattr(model_instance, self.attname, value)
-            return value
-        return super().pre_save(model_instance, add)
-
-    def get_prep_value(self, value):
-        value = super().get_prep_value(value)
-        return self.to_python(value)
-
-    def get_db_prep_value(self, value, connection, prepared=False):
-        if not prepared:
-            value = self.get_prep_value(value)
-        return connection.ops.adapt_timefield_value(value)
-
-    def value_to_string(self, obj):
-        val = self.value_from_object(obj)
-        return "" if val is None else val.isoformat()
+            return value.time()  # some drivers read a TIME column as a datetime
+        parsed = self._parse(value, parse_time, "invalid_time")
+        if parsed is None:
+            raise self._invalid(value)
+        return parsed
 
 
 class URLField(CharField):
     default_validators = [validators.URLValidator()]
     description = _("URL")
 
+    _DEFAULT_LENGTH = 200
+
     def __init__(self, verbose_name=None, name=None, **kwargs):
-        kwargs.setdefault("max_length", 200)
-        super().__init__(verbose_name, name, **kwargs)
+        super().__init__(verbose_name, name, **{"max_length": self._DEFAULT_LENGTH, **kwargs})
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
-        if kwargs.get("max_length") == 200:
+        if kwargs.get("max_length") == self._DEFAULT_LENGTH:
             del kwargs["max_length"]
         return name, path, args, kwargs
 
@@ -1413,6 +1250,7 @@ class URLField(CharField):
 class BinaryField(Field):
     """Raw bytes. Values read back are ``bytes`` on every backend."""
 
+    _internal_type = "BinaryField"
     description = _("Raw binary data")
     empty_values = [None, b""]
 
@@ -1424,14 +1262,11 @@ class BinaryField(Field):
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
+        # Not editable by default here, the opposite of Field.
+        kwargs.pop("editable", None)
         if self.editable:
             kwargs["editable"] = True
-        else:
-            del kwargs["editable"]
         return name, path, args, kwargs
-
-    def get_internal_type(self):
-        return "BinaryField"
 
     def get_placeholder(self, value, compiler, connection):
         return connection.ops.binary_placeholder_sql(value)
@@ -1439,34 +1274,31 @@ class BinaryField(Field):
     def get_default(self):
         if self.has_default() and not callable(self.default):
             return self.default
-        default = super().get_default()
-        if default == "":
-            return b""
-        return default
+        produced = super().get_default()
+        return b"" if produced == "" else produced
 
     def get_db_prep_value(self, value, connection, prepared=False):
         value = super().get_db_prep_value(value, connection, prepared)
-        if value is not None:
-            return connection.Database.Binary(value) if connection.Database else bytes(value)
-        return value
+        if value is None:
+            return None
+        driver = connection.Database
+        return driver.Binary(value) if driver else bytes(value)
 
     def from_db_value(self, value, expression, connection):
-        if value is None or isinstance(value, bytes):
-            return value
-        return bytes(value)
+        return value if value is None or isinstance(value, bytes) else bytes(value)
 
     def value_to_string(self, obj):
-        """Binary data is serialized as base64"""
+        """Binary data is written out as base64 text."""
         return b64encode(self.value_from_object(obj)).decode("ascii")
 
     def to_python(self, value):
-        # Serialized binary data is base64 text.
-        if isinstance(value, str):
+        if isinstance(value, str):  # base64 text from a serializer
             return memoryview(b64decode(value.encode("ascii")))
         return value
 
 
 class UUIDField(Field):
+    _internal_type = "UUIDField"
     default_error_messages = {
         "invalid": _("“%(value)s” is not a valid UUID."),
     }
@@ -1474,77 +1306,73 @@ class UUIDField(Field):
     empty_strings_allowed = False
 
     def __init__(self, verbose_name=None, **kwargs):
-        kwargs["max_length"] = 32
-        super().__init__(verbose_name, **kwargs)
+        # 32 hex digits where the column is text; always set, so never deconstructed.
+        super().__init__(verbose_name, **{**kwargs, "max_length": 32})
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         del kwargs["max_length"]
         return name, path, args, kwargs
 
-    def get_internal_type(self):
-        return "UUIDField"
-
     def get_prep_value(self, value):
-        value = super().get_prep_value(value)
-        return self.to_python(value)
+        return self.to_python(super().get_prep_value(value))
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if value is None:
             return None
-        if not isinstance(value, uuid.UUID):
-            value = self.to_python(value)
-        if connection.features.has_native_uuid_field:
-            return value
-        return value.hex
+        as_uuid = value if isinstance(value, uuid.UUID) else self.to_python(value)
+        return as_uuid if connection.features.has_native_uuid_field else as_uuid.hex
 
     def to_python(self, value):
-        if value is not None and not isinstance(value, uuid.UUID):
-            input_form = "int" if isinstance(value, int) else "hex"
-            try:
-                return uuid.UUID(**{input_form: value})
-            except (AttributeError, ValueError):
-                raise exceptions.ValidationError(
-                    self.error_messages["invalid"], code="invalid", params={"value": value},
-                )
-        return value
+        if value is None or isinstance(value, uuid.UUID):
+            return value
+        try:
+            if isinstance(value, int):
+                return uuid.UUID(int=value)
+            return uuid.UUID(hex=value)
+        except (AttributeError, ValueError):
+            raise self._invalid(value) from None
 
     def from_db_value(self, value, expression, connection):
         if value is None or isinstance(value, uuid.UUID):
             return value
-        return uuid.UUID(value) if isinstance(value, str) else uuid.UUID(bytes=bytes(value))
+        if isinstance(value, str):
+            return uuid.UUID(value)
+        return uuid.UUID(bytes=bytes(value))
 
 
 class AutoFieldMixin:
+    """Database-assigned integer primary keys: always blank-able, read back on insert."""
+
     db_returning = True
 
     def __init__(self, *args, **kwargs):
-        kwargs["blank"] = True
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{**kwargs, "blank": True})
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
-        del kwargs["blank"]
+        kwargs.pop("blank")
         kwargs["primary_key"] = True
         return name, path, args, kwargs
 
     def validate(self, value, model_instance):
-        pass
+        return None  # the database assigns the value
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        if not prepared:
-            value = self.get_prep_value(value)
-            value = connection.ops.validate_autopk_value(value) \
-                if hasattr(connection.ops, "validate_autopk_value") else value
-        return value
+        if prepared:
+            return value
+        value = self.get_prep_value(value)
+        check = getattr(connection.ops, "validate_autopk_value", None)
+        return value if check is None else check(value)
 
     def contribute_to_class(self, cls, name, **kwargs):
-        if cls._meta.auto_field:
+        meta = cls._meta
+        if meta.auto_field:
             raise ValueError(
-                "Model %s can't have more than one auto-generated field." % cls._meta.label
+                f"Model {meta.label} can't have more than one auto-generated field."
             )
         super().contribute_to_class(cls, name, **kwargs)
-        cls._meta.auto_field = self
+        meta.auto_field = self
 
     def formfield(self, **kwargs):
         return None
@@ -1564,36 +1392,35 @@ class AutoFieldMeta(type):
         return issubclass(subclass, self._subclasses) or super().__subclasscheck__(subclass)
 
 
-class AutoField(AutoFieldMixin, IntegerField, metaclass=AutoFieldMeta):
-    def get_internal_type(self):
-        return "AutoField"
+class _AutoRelMixin:
+    """A foreign key to an auto field is a plain integer column of the same width."""
+
+    _plain_integer = None
 
     def rel_db_type(self, connection):
-        return IntegerField().db_type(connection=connection)
+        return self._plain_integer().db_type(connection=connection)
 
 
-class BigAutoField(AutoFieldMixin, BigIntegerField):
-    def get_internal_type(self):
-        return "BigAutoField"
-
-    def rel_db_type(self, connection):
-        return BigIntegerField().db_type(connection=connection)
+class AutoField(AutoFieldMixin, _AutoRelMixin, IntegerField, metaclass=AutoFieldMeta):
+    _internal_type = "AutoField"
+    _plain_integer = IntegerField
 
 
-class SmallAutoField(AutoFieldMixin, SmallIntegerField):
-    def get_internal_type(self):
-        return "SmallAutoField"
+class BigAutoField(AutoFieldMixin, _AutoRelMixin, BigIntegerField):
+    _internal_type = "BigAutoField"
+    _plain_integer = BigIntegerField
 
-    def rel_db_type(self, connection):
-        return SmallIntegerField().db_type(connection=connection)
+
+class SmallAutoField(AutoFieldMixin, _AutoRelMixin, SmallIntegerField):
+    _internal_type = "SmallAutoField"
+    _plain_integer = SmallIntegerField
 
 
 class OrderWrt(IntegerField):
     """The ``_order`` column that ``Meta.order_with_respect_to`` adds."""
 
     def __init__(self, *args, **kwargs):
-        kwargs["name"] = "_order"
-        kwargs["editable"] = False
+        kwargs.update(name="_order", editable=False)
         super().__init__(*args, **kwargs)
 
 
