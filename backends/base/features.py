@@ -62,6 +62,8 @@ FLAGS: dict[str, tuple[str, str]] = {
     "supports_window_functions": ("Queries", "Window expressions"),
     "supports_frame_exclusion": ("Queries", "window frames with exclusion= (EXCLUDE ...)"),
     "supports_functions": ("Queries", "database functions (Lower, Concat, Coalesce, ...) in queries"),
+    "supports_hash_functions": ("Queries", "MD5(), SHA1(), SHA224(), SHA256(), SHA384(), SHA512()"),
+    "supports_chr_ord": ("Queries", "Chr() and Ord() (characters to code points and back)"),
     "supports_expression_filters": ("Queries", "filters comparing a field to F() or another expression"),
     "supports_explain": ("Queries", "QuerySet.explain()"),
     "supports_raw_queries": ("Queries", "Manager.raw() and cursor()"),
@@ -149,6 +151,8 @@ class BaseDatabaseFeatures:
     supports_window_functions = True
     supports_frame_exclusion = True
     supports_functions = True
+    supports_hash_functions = True
+    supports_chr_ord = True
     supports_expression_filters = True
     supports_explain = True
     supports_raw_queries = True

@@ -37,6 +37,8 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_window_functions = False
     supports_frame_exclusion = False
     supports_functions = False
+    supports_hash_functions = False
+    supports_chr_ord = False
     supports_expression_filters = False
     supports_explain = False
     supports_raw_queries = False

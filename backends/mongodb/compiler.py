@@ -189,9 +189,13 @@ class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
             ((expressions.Func,), "supports_functions"),
         )
         from reinhardt.orm.models.fields.json import DataContains, KeyTransform
+        from reinhardt.orm.models.functions import text
         from reinhardt.orm.models.functions.datetime import Extract, TruncBase
 
         checks = (
+            ((text.MD5, text.SHA1, text.SHA224, text.SHA256, text.SHA384, text.SHA512),
+             "supports_hash_functions"),
+            ((text.Chr, text.Ord), "supports_chr_ord"),
             ((KeyTransform,), "supports_json_field"),
             ((DataContains,), "supports_json_field_contains"),
             ((Extract, TruncBase), "supports_date_lookups"),

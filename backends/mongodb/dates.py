@@ -7,6 +7,7 @@ knows the IANA zones). Truncated datetimes are written back as UTC text, like st
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from reinhardt.core.exceptions import EmptyResultSet
@@ -125,12 +126,14 @@ class DatesMixin:
     def mql_YearLookup(self, node):
         self.connection.features.require("supports_date_lookups",
                                          f"{node.lookup_name} lookups")
-        if not node.rhs_is_direct_value():
+        if node.rhs_is_direct_value() and node.rhs is None:
+            raise EmptyResultSet
+        # A year no date can hold (outside 1..9998, the year after is needed for the bounds)
+        # has no range on the column: compare the extracted year (year 0 matches nothing).
+        if not node.rhs_is_direct_value() or not _in_date_range(node.rhs):
             op = {"exact": "$eq", "gt": "$gt", "gte": "$gte", "lt": "$lt",
                   "lte": "$lte"}[node.lookup_name]
             return self._compare(node, op)
-        if node.rhs is None:
-            raise EmptyResultSet
         lhs = self.compile(node.lhs.lhs)
         start, finish = node.year_lookup_bounds(self.connection, node.rhs)
         start, finish = {"$literal": start}, {"$literal": finish}
@@ -145,6 +148,10 @@ class DatesMixin:
         if name == "lt":
             return {"$and": [present, {"$lt": [lhs, start]}]}
         return {"$and": [present, {"$lte": [lhs, finish]}]}
+
+
+def _in_date_range(year):
+    return isinstance(year, int) and datetime.MINYEAR <= year <= datetime.MAXYEAR - 1
 
 
 # ----- date and duration arithmetic, exact to the microsecond ---------------------------------

@@ -37,6 +37,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_window_functions = False
     supports_frame_exclusion = False
     supports_functions = True
+    # No aggregation operator computes a digest, and none turns a code point into a character
+    # or back for every code point: MD5()/SHA*() and Chr()/Ord() are refused, not approximated.
+    supports_hash_functions = False
+    supports_chr_ord = False
     supports_expression_filters = True
     supports_explain = False
     # No SQL: Manager.raw(), cursor() and the SQL-written nodes (RawSQL, extra()) are refused.

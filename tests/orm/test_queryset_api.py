@@ -285,7 +285,7 @@ def test_bulk_create_update_conflicts_upsert():
         ("A", "a2", D("2.00")), ("B", "b", D("1.00"))]
 
 
-@needs("supports_update_conflicts")
+# Bad arguments are a ValueError on every backend, before any capability check.
 def test_bulk_create_conflict_argument_errors():
     with pytest.raises(ValueError, match="ignore_conflicts and update_conflicts are mutually"):
         Product.objects.bulk_create([Product(sku="x", name="x", price=1)],
