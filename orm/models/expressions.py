@@ -50,45 +50,29 @@ class Combinable:
     BITXOR = "#"
 
     def _combine(self, other, connector, reversed):
+        """Build ``self <connector> other`` (or the mirror image when ``reversed``)."""
         if not hasattr(other, "resolve_expression"):
-            if isinstance(other, datetime.timedelta):
-                other = DurationValue(other, output_field=_fields().DurationField())
-            else:
-                other = Value(other)
-        if reversed:
-            return CombinedExpression(other, connector, self)
-        return CombinedExpression(self, connector, other)
+            other = (
+                DurationValue(other, output_field=_fields().DurationField())
+                if isinstance(other, datetime.timedelta) else Value(other)
+            )
+        operands = (other, self) if reversed else (self, other)
+        return CombinedExpression(operands[0], connector, operands[1])
 
     def __neg__(self):
         return self._combine(-1, self.MUL, False)
 
-    def __add__(self, other):
-        return self._combine(other, self.ADD, False)
-
-    def __sub__(self, other):
-        return self._combine(other, self.SUB, False)
-
-    def __mul__(self, other):
-        return self._combine(other, self.MUL, False)
-
-    def __truediv__(self, other):
-        return self._combine(other, self.DIV, False)
-
-    def __mod__(self, other):
-        return self._combine(other, self.MOD, False)
-
-    def __pow__(self, other):
-        return self._combine(other, self.POW, False)
-
-    def __and__(self, other):
-        if getattr(self, "conditional", False) and getattr(other, "conditional", False):
-            return Q(self) & Q(other)
-        raise NotImplementedError(
-            "Use .bitand(), .bitor(), and .bitxor() for bitwise logical operations."
-        )
+    def __invert__(self):
+        return NegatedExpression(self)
 
     def bitand(self, other):
         return self._combine(other, self.BITAND, False)
+
+    def bitor(self, other):
+        return self._combine(other, self.BITOR, False)
+
+    def bitxor(self, other):
+        return self._combine(other, self.BITXOR, False)
 
     def bitleftshift(self, other):
         return self._combine(other, self.BITLEFTSHIFT, False)
@@ -96,61 +80,42 @@ class Combinable:
     def bitrightshift(self, other):
         return self._combine(other, self.BITRIGHTSHIFT, False)
 
-    def __xor__(self, other):
-        if getattr(self, "conditional", False) and getattr(other, "conditional", False):
-            return Q(self) ^ Q(other)
-        raise NotImplementedError(
-            "Use .bitand(), .bitor(), and .bitxor() for bitwise logical operations."
-        )
 
-    def bitxor(self, other):
-        return self._combine(other, self.BITXOR, False)
+_BITWISE_HINT = "Use .bitand(), .bitor(), and .bitxor() for bitwise logical operations."
 
-    def __or__(self, other):
-        if getattr(self, "conditional", False) and getattr(other, "conditional", False):
-            return Q(self) | Q(other)
-        raise NotImplementedError(
-            "Use .bitand(), .bitor(), and .bitxor() for bitwise logical operations."
-        )
 
-    def bitor(self, other):
-        return self._combine(other, self.BITOR, False)
+def _install_arithmetic(cls):
+    """Give ``cls`` the numeric dunder methods (forward and reflected) from one table."""
+    def make(connector_attr, swap):
+        def method(self, other):
+            return self._combine(other, getattr(self, connector_attr), swap)
+        return method
 
-    def __radd__(self, other):
-        return self._combine(other, self.ADD, True)
+    for dunder, connector_attr in (("add", "ADD"), ("sub", "SUB"), ("mul", "MUL"),
+                                   ("truediv", "DIV"), ("mod", "MOD"), ("pow", "POW")):
+        for prefix, swap in (("", False), ("r", True)):
+            name = f"__{prefix}{dunder}__"
+            fn = make(connector_attr, swap)
+            fn.__name__ = fn.__qualname__ = name
+            setattr(cls, name, fn)
 
-    def __rsub__(self, other):
-        return self._combine(other, self.SUB, True)
+    def make_logical(q_method):
+        def method(self, other):
+            if getattr(self, "conditional", False) and getattr(other, "conditional", False):
+                return getattr(Q(self), q_method)(Q(other))
+            raise NotImplementedError(_BITWISE_HINT)
+        return method
 
-    def __rmul__(self, other):
-        return self._combine(other, self.MUL, True)
+    def refuse(self, other):
+        raise NotImplementedError(_BITWISE_HINT)
 
-    def __rtruediv__(self, other):
-        return self._combine(other, self.DIV, True)
+    for op in ("and", "or", "xor"):
+        setattr(cls, f"__{op}__", make_logical(f"__{op}__"))
+        setattr(cls, f"__r{op}__", refuse)
+    return cls
 
-    def __rmod__(self, other):
-        return self._combine(other, self.MOD, True)
 
-    def __rpow__(self, other):
-        return self._combine(other, self.POW, True)
-
-    def __rand__(self, other):
-        raise NotImplementedError(
-            "Use .bitand(), .bitor(), and .bitxor() for bitwise logical operations."
-        )
-
-    def __ror__(self, other):
-        raise NotImplementedError(
-            "Use .bitand(), .bitor(), and .bitxor() for bitwise logical operations."
-        )
-
-    def __rxor__(self, other):
-        raise NotImplementedError(
-            "Use .bitand(), .bitor(), and .bitxor() for bitwise logical operations."
-        )
-
-    def __invert__(self):
-        return NegatedExpression(self)
+_install_arithmetic(Combinable)
 
 
 class BaseExpression:
@@ -1199,40 +1164,37 @@ class OrderBy(Expression):
     conditional = False
 
     def __init__(self, expression, descending=False, nulls_first=None, nulls_last=None):
+        # Validate the null placement first: only True or None are meaningful, never both.
         if nulls_first and nulls_last:
             raise ValueError("nulls_first and nulls_last are mutually exclusive")
-        if nulls_first is False or nulls_last is False:
+        if False in (nulls_first, nulls_last):
             raise ValueError("nulls_first and nulls_last values must be True or None.")
-        self.nulls_first = nulls_first
-        self.nulls_last = nulls_last
-        self.descending = descending
         if not hasattr(expression, "resolve_expression"):
             raise ValueError("expression must be an expression type")
         self.expression = expression
+        self.descending = descending
+        self.nulls_first, self.nulls_last = nulls_first, nulls_last
 
     def __repr__(self):
-        return f"{self.__class__.__name__}({self.expression}, descending={self.descending})"
-
-    def set_source_expressions(self, exprs):
-        self.expression = exprs[0]
+        return f"{type(self).__name__}({self.expression}, descending={self.descending})"
 
     def get_source_expressions(self):
         return [self.expression]
 
+    def set_source_expressions(self, exprs):
+        (self.expression,) = exprs
+
     def get_group_by_cols(self):
-        cols = []
-        for source in self.get_source_expressions():
-            cols.extend(source.get_group_by_cols())
-        return cols
+        # An ordering term never groups by itself, only by what it orders on.
+        return list(self.expression.get_group_by_cols())
 
     def reverse_ordering(self):
         self.descending = not self.descending
-        if self.nulls_first:
-            self.nulls_last = True
-            self.nulls_first = None
-        elif self.nulls_last:
-            self.nulls_first = True
-            self.nulls_last = None
+        # Flipping the direction also moves NULLs to the other end.
+        if self.nulls_first or self.nulls_last:
+            self.nulls_first, self.nulls_last = (
+                (None, True) if self.nulls_first else (True, None)
+            )
         return self
 
     def asc(self):
@@ -1240,6 +1202,17 @@ class OrderBy(Expression):
 
     def desc(self):
         self.descending = True
+
+
+def _as_order_by_list(order_by):
+    if isinstance(order_by, (list, tuple)):
+        return OrderByList(*order_by)
+    if isinstance(order_by, (BaseExpression, str)):
+        return OrderByList(order_by)
+    raise ValueError(
+        "Window.order_by must be either a string reference to a field, an "
+        "expression, or a list or tuple of them."
+    )
 
 
 class Window(SQLiteNumericMixin, Expression):
@@ -1251,57 +1224,45 @@ class Window(SQLiteNumericMixin, Expression):
 
     def __init__(self, expression, partition_by=None, order_by=None, frame=None,
                  output_field=None):
-        self.partition_by = partition_by
-        self.order_by = order_by
-        self.frame = frame
         if not getattr(expression, "window_compatible", False):
             raise ValueError(
-                "Expression '%s' isn't compatible with OVER clauses." % expression.__class__.__name__
+                f"Expression '{type(expression).__name__}' isn't compatible with OVER clauses."
             )
-        if self.partition_by is not None:
-            if not isinstance(self.partition_by, (tuple, list)):
-                self.partition_by = (self.partition_by,)
-            self.partition_by = ExpressionList(*self.partition_by)
-        if self.order_by is not None:
-            if isinstance(self.order_by, (list, tuple)):
-                self.order_by = OrderByList(*self.order_by)
-            elif isinstance(self.order_by, (BaseExpression, str)):
-                self.order_by = OrderByList(self.order_by)
-            else:
-                raise ValueError(
-                    "Window.order_by must be either a string reference to a field, an "
-                    "expression, or a list or tuple of them."
-                )
+        if partition_by is not None:
+            parts = partition_by if isinstance(partition_by, (tuple, list)) else [partition_by]
+            partition_by = ExpressionList(*parts)
+        self.partition_by = partition_by
+        self.order_by = None if order_by is None else _as_order_by_list(order_by)
+        self.frame = frame
         super().__init__(output_field=output_field)
-        self.source_expression = self._parse_expressions(expression)[0]
+        (self.source_expression,) = self._parse_expressions(expression)
 
     def _resolve_output_field(self):
         return self.source_expression.output_field
 
+    _SLOTS = ("source_expression", "partition_by", "order_by", "frame")
+
     def get_source_expressions(self):
-        return [self.source_expression, self.partition_by, self.order_by, self.frame]
+        return [getattr(self, slot) for slot in self._SLOTS]
 
     def set_source_expressions(self, exprs):
-        self.source_expression, self.partition_by, self.order_by, self.frame = exprs
+        for slot, expr in zip(self._SLOTS, exprs, strict=True):
+            setattr(self, slot, expr)
 
     def __str__(self):
-        return "{} OVER ({}{}{})".format(
-            str(self.source_expression),
-            "PARTITION BY " + str(self.partition_by) if self.partition_by else "",
-            str(self.order_by or ""),
-            str(self.frame or ""),
-        )
+        partition = f"PARTITION BY {self.partition_by}" if self.partition_by else ""
+        return f"{self.source_expression} OVER ({partition}{self.order_by or ''}{self.frame or ''})"
 
     def __repr__(self):
-        return f"<{self.__class__.__qualname__}: {self}>"
+        return f"<{type(self).__qualname__}: {self}>"
 
     def get_group_by_cols(self):
-        group_by_cols = []
-        if self.partition_by:
-            group_by_cols.extend(self.partition_by.get_group_by_cols())
-        if self.order_by is not None:
-            group_by_cols.extend(self.order_by.get_group_by_cols())
-        return group_by_cols
+        return [
+            col
+            for part in (self.partition_by or None, self.order_by)
+            if part is not None
+            for col in part.get_group_by_cols()
+        ]
 
 
 class WindowFrameExclusion:
@@ -1311,6 +1272,15 @@ class WindowFrameExclusion:
     NO_OTHERS = "NO OTHERS"
 
 
+def _frame_bound(offset, direction):
+    """Describe one frame bound: ``None`` is unbounded, 0 the current row, else N rows away."""
+    if offset is None:
+        return f"UNBOUNDED {direction}"
+    if offset == 0:
+        return "CURRENT ROW"
+    return "%d %s" % (abs(offset), direction)
+
+
 class WindowFrame(Expression):
     """A window frame: ``ROWS|RANGE BETWEEN start AND end``."""
 
@@ -1318,36 +1288,28 @@ class WindowFrame(Expression):
     frame_type = None
 
     def __init__(self, start=None, end=None, exclusion=None):
-        self.start = Value(start)
-        self.end = Value(end)
+        self.start, self.end = Value(start), Value(end)
         self.exclusion = exclusion
-
-    def set_source_expressions(self, exprs):
-        self.start, self.end = exprs
 
     def get_source_expressions(self):
         return [self.start, self.end]
+
+    def set_source_expressions(self, exprs):
+        self.start, self.end = exprs
 
     def get_group_by_cols(self):
         return []
 
     def __str__(self):
-        if self.start.value is not None and self.start.value < 0:
-            start = "%d PRECEDING" % abs(self.start.value)
-        elif self.start.value is not None and self.start.value == 0:
-            start = "CURRENT ROW"
-        else:
-            start = "UNBOUNDED PRECEDING"
-        if self.end.value is not None and self.end.value > 0:
-            end = "%d FOLLOWING" % self.end.value
-        elif self.end.value is not None and self.end.value == 0:
-            end = "CURRENT ROW"
-        else:
-            end = "UNBOUNDED FOLLOWING"
-        return "%s BETWEEN %s AND %s" % (self.frame_type, start, end)
+        start, end = self.start.value, self.end.value
+        # A positive start or a negative end is outside what the frame syntax can express
+        # and is shown as unbounded, like the SQL rendering treats it.
+        start_text = _frame_bound(start if start is None or start <= 0 else None, "PRECEDING")
+        end_text = _frame_bound(end if end is None or end >= 0 else None, "FOLLOWING")
+        return f"{self.frame_type} BETWEEN {start_text} AND {end_text}"
 
     def __repr__(self):
-        return f"<{self.__class__.__qualname__}: {self}>"
+        return f"<{type(self).__qualname__}: {self}>"
 
 
 class RowRange(WindowFrame):
