@@ -539,42 +539,49 @@ class F(Combinable):
         self.name = name
 
     def __repr__(self):
-        return f"{self.__class__.__name__}({self.name})"
-
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
-                           for_save=False):
-        return query.resolve_ref(self.name, allow_joins, reuse, summarize)
-
-    def replace_expressions(self, replacements):
-        return replacements.get(self, self)
-
-    def asc(self, **kwargs):
-        return OrderBy(self, **kwargs)
-
-    def desc(self, **kwargs):
-        return OrderBy(self, descending=True, **kwargs)
+        return f"{type(self).__name__}({self.name})"
 
     def __eq__(self, other):
-        return self.__class__ == other.__class__ and self.name == other.name
+        return type(other) is type(self) and other.name == self.name
 
     def __hash__(self):
         return hash(self.name)
-
-    def copy(self):
-        return copy.copy(self)
 
     def __getitem__(self, subscript):
         return Sliced(self, subscript)
 
     def __contains__(self, other):
-        raise TypeError(f"argument of type '{self.__class__.__name__}' is not iterable")
+        # Without this, ``x in F(...)`` would fall back to __getitem__ and loop forever.
+        raise TypeError(f"argument of type '{type(self).__name__}' is not iterable")
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
+                           for_save=False):
+        # The query knows how to turn a name (possibly spanning relations) into a column.
+        return query.resolve_ref(self.name, allow_joins, reuse, summarize)
+
+    def replace_expressions(self, replacements):
+        return replacements.get(self, self)
+
+    def copy(self):
+        return copy.copy(self)
+
+    asc = BaseExpression.asc
+    desc = BaseExpression.desc
 
 
-class ResolvedOuterRef(F):
-    """An OuterRef resolved against the inner query: a column of the outer query."""
+class _OuterReference(F):
+    """Shared by OuterRef and its resolved form: neither aggregates nor is relabelled."""
 
     contains_aggregate = False
     contains_over_clause = False
+
+    def relabeled_clone(self, relabels):
+        # Relabelling concerns the inner query's aliases; an outer reference keeps its own.
+        return self
+
+
+class ResolvedOuterRef(_OuterReference):
+    """An OuterRef resolved against the inner query: a column of the outer query."""
 
     def as_sql(self, *args, **kwargs):
         raise ValueError(
@@ -583,34 +590,45 @@ class ResolvedOuterRef(F):
         )
 
     def resolve_expression(self, *args, **kwargs):
-        col = super().resolve_expression(*args, **kwargs)
-        if col.contains_over_clause:
+        column = F.resolve_expression(self, *args, **kwargs)
+        if column.contains_over_clause:
             raise FieldError(
                 f"Referencing outer query window expression is not supported: {self.name}."
             )
-        col.possibly_multivalued = LOOKUP_SEP in self.name
-        return col
-
-    def relabeled_clone(self, relabels):
-        return self
+        # A reference through a relation may match several rows of the outer query.
+        column.possibly_multivalued = LOOKUP_SEP in self.name
+        return column
 
     def get_group_by_cols(self):
         return []
 
 
-class OuterRef(F):
+class OuterRef(_OuterReference):
     """A reference to a field of the outer query, inside a Subquery or Exists."""
 
-    contains_aggregate = False
-    contains_over_clause = False
-
     def resolve_expression(self, *args, **kwargs):
-        if isinstance(self.name, self.__class__):
-            return self.name
-        return ResolvedOuterRef(self.name)
+        # OuterRef(OuterRef("x")) reaches two levels out: peel one level per resolution.
+        name = self.name
+        return name if isinstance(name, type(self)) else ResolvedOuterRef(name)
 
-    def relabeled_clone(self, relabels):
-        return self
+
+def _slice_bounds(subscript):
+    """Translate an index or slice into a 1-based (start, length); length None = to the end."""
+    if isinstance(subscript, int):
+        if subscript < 0:
+            raise ValueError("Negative indexing is not supported.")
+        return subscript + 1, 1
+    if not isinstance(subscript, slice):
+        raise TypeError("Argument to slice must be either int or slice instance.")
+    lo, hi = subscript.start, subscript.stop
+    if any(bound is not None and bound < 0 for bound in (lo, hi)):
+        raise ValueError("Negative indexing is not supported.")
+    if subscript.step is not None:
+        raise ValueError("Step argument is not supported.")
+    if lo and hi and hi < lo:
+        raise ValueError("Slice stop must be greater than slice start.")
+    lo = lo or 0
+    return lo + 1, (None if hi is None else hi - lo)
 
 
 class Sliced(F):
@@ -619,37 +637,15 @@ class Sliced(F):
     def __init__(self, obj, subscript):
         super().__init__(obj.name)
         self.obj = obj
-        if isinstance(subscript, int):
-            if subscript < 0:
-                raise ValueError("Negative indexing is not supported.")
-            self.start = subscript + 1
-            self.length = 1
-        elif isinstance(subscript, slice):
-            if (subscript.start is not None and subscript.start < 0) or (
-                subscript.stop is not None and subscript.stop < 0
-            ):
-                raise ValueError("Negative indexing is not supported.")
-            if subscript.step is not None:
-                raise ValueError("Step argument is not supported.")
-            if subscript.stop and subscript.start and subscript.stop < subscript.start:
-                raise ValueError("Slice stop must be greater than slice start.")
-            self.start = 1 if subscript.start is None else subscript.start + 1
-            if subscript.stop is None:
-                self.length = None
-            else:
-                self.length = subscript.stop - (subscript.start or 0)
-        else:
-            raise TypeError("Argument to slice must be either int or slice instance.")
+        self.start, self.length = _slice_bounds(subscript)
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
                            for_save=False):
-
-        resolved = query.resolve_ref(self.name, allow_joins, reuse, summarize)
-        if isinstance(self.obj, (OuterRef, self.__class__)):
-            expr = self.obj.resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        else:
-            expr = resolved
-        return resolved.output_field.slice_expression(expr, self.start, self.length)
+        field_ref = query.resolve_ref(self.name, allow_joins, reuse, summarize)
+        target = field_ref
+        if isinstance(self.obj, (OuterRef, type(self))):
+            target = self.obj.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        return field_ref.output_field.slice_expression(target, self.start, self.length)
 
 
 @deconstructible(path="reinhardt.orm.models.Func")
@@ -662,24 +658,24 @@ class Func(SQLiteNumericMixin, Expression):
     arity = None  # The number of arguments the function accepts.
 
     def __init__(self, *expressions, output_field=None, **extra):
-        if self.arity is not None and len(expressions) != self.arity:
+        given = len(expressions)
+        if self.arity is not None and given != self.arity:
+            noun = "argument" if self.arity == 1 else "arguments"
             raise TypeError(
-                "'%s' takes exactly %s %s (%s given)" % (
-                    self.__class__.__name__, self.arity,
-                    "argument" if self.arity == 1 else "arguments", len(expressions),
-                )
+                f"'{type(self).__name__}' takes exactly {self.arity} {noun} ({given} given)"
             )
         super().__init__(output_field=output_field)
         self.source_expressions = self._parse_expressions(*expressions)
         self.extra = extra
 
     def __repr__(self):
-        args = self.arg_joiner.join(str(arg) for arg in self.source_expressions)
-        extra = {**self.extra, **self._get_repr_options()}
-        if extra:
-            extra = ", ".join(f"{key}={val}" for key, val in sorted(extra.items()))
-            return f"{self.__class__.__name__}({args}, {extra})"
-        return f"{self.__class__.__name__}({args})"
+        name = type(self).__name__
+        shown = self.arg_joiner.join(map(str, self.source_expressions))
+        options = self.extra | self._get_repr_options()
+        if not options:
+            return f"{name}({shown})"
+        rendered = ", ".join(f"{key}={options[key]}" for key in sorted(options))
+        return f"{name}({shown}, {rendered})"
 
     def _get_repr_options(self):
         return {}
@@ -692,18 +688,20 @@ class Func(SQLiteNumericMixin, Expression):
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
                            for_save=False):
-        c = self.copy()
-        c.is_summary = summarize
-        for pos, arg in enumerate(c.source_expressions):
-            c.source_expressions[pos] = arg.resolve_expression(
-                query, allow_joins, reuse, summarize, for_save)
-        return c
+        resolved = self.copy()
+        resolved.is_summary = summarize
+        resolved.source_expressions = [
+            arg.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+            for arg in resolved.source_expressions
+        ]
+        return resolved
 
     def copy(self):
-        copy_ = super().copy()
-        copy_.source_expressions = self.source_expressions[:]
-        copy_.extra = self.extra.copy()
-        return copy_
+        # The argument list and extra options are per instance: don't share them with clones.
+        clone = super().copy()
+        clone.source_expressions = list(self.source_expressions)
+        clone.extra = dict(self.extra)
+        return clone
 
     @cached_property
     def allowed_default(self):
@@ -733,31 +731,20 @@ class Value(SQLiteNumericMixin, Expression):
     def get_group_by_cols(self):
         return []
 
+    # Python type -> field class name, most specific first (bool before int, datetime
+    # before date).
+    _INFERRED_FIELDS = (
+        (str, "CharField"), (bool, "BooleanField"), (int, "IntegerField"),
+        (float, "FloatField"), (datetime.datetime, "DateTimeField"),
+        (datetime.date, "DateField"), (datetime.time, "TimeField"),
+        (datetime.timedelta, "DurationField"), (decimal.Decimal, "DecimalField"),
+        (bytes, "BinaryField"), (uuid.UUID, "UUIDField"),
+    )
+
     def _resolve_output_field(self):
-        f = _fields()
-        value = self.value
-        if isinstance(value, str):
-            return f.CharField()
-        if isinstance(value, bool):
-            return f.BooleanField()
-        if isinstance(value, int):
-            return f.IntegerField()
-        if isinstance(value, float):
-            return f.FloatField()
-        if isinstance(value, datetime.datetime):
-            return f.DateTimeField()
-        if isinstance(value, datetime.date):
-            return f.DateField()
-        if isinstance(value, datetime.time):
-            return f.TimeField()
-        if isinstance(value, datetime.timedelta):
-            return f.DurationField()
-        if isinstance(value, decimal.Decimal):
-            return f.DecimalField()
-        if isinstance(value, bytes):
-            return f.BinaryField()
-        if isinstance(value, uuid.UUID):
-            return f.UUIDField()
+        for python_type, field_name in self._INFERRED_FIELDS:
+            if isinstance(self.value, python_type):
+                return getattr(_fields(), field_name)()
         return None
 
     @property
