@@ -50,45 +50,29 @@ class Combinable:
     BITXOR = "#"
 
     def _combine(self, other, connector, reversed):
+        """Build ``self <connector> other`` (or the mirror image when ``reversed``)."""
         if not hasattr(other, "resolve_expression"):
-            if isinstance(other, datetime.timedelta):
-                other = DurationValue(other, output_field=_fields().DurationField())
-            else:
-                other = Value(other)
-        if reversed:
-            return CombinedExpression(other, connector, self)
-        return CombinedExpression(self, connector, other)
+            other = (
+                DurationValue(other, output_field=_fields().DurationField())
+                if isinstance(other, datetime.timedelta) else Value(other)
+            )
+        operands = (other, self) if reversed else (self, other)
+        return CombinedExpression(operands[0], connector, operands[1])
 
     def __neg__(self):
         return self._combine(-1, self.MUL, False)
 
-    def __add__(self, other):
-        return self._combine(other, self.ADD, False)
-
-    def __sub__(self, other):
-        return self._combine(other, self.SUB, False)
-
-    def __mul__(self, other):
-        return self._combine(other, self.MUL, False)
-
-    def __truediv__(self, other):
-        return self._combine(other, self.DIV, False)
-
-    def __mod__(self, other):
-        return self._combine(other, self.MOD, False)
-
-    def __pow__(self, other):
-        return self._combine(other, self.POW, False)
-
-    def __and__(self, other):
-        if getattr(self, "conditional", False) and getattr(other, "conditional", False):
-            return Q(self) & Q(other)
-        raise NotImplementedError(
-            "Use .bitand(), .bitor(), and .bitxor() for bitwise logical operations."
-        )
+    def __invert__(self):
+        return NegatedExpression(self)
 
     def bitand(self, other):
         return self._combine(other, self.BITAND, False)
+
+    def bitor(self, other):
+        return self._combine(other, self.BITOR, False)
+
+    def bitxor(self, other):
+        return self._combine(other, self.BITXOR, False)
 
     def bitleftshift(self, other):
         return self._combine(other, self.BITLEFTSHIFT, False)
@@ -96,61 +80,42 @@ class Combinable:
     def bitrightshift(self, other):
         return self._combine(other, self.BITRIGHTSHIFT, False)
 
-    def __xor__(self, other):
-        if getattr(self, "conditional", False) and getattr(other, "conditional", False):
-            return Q(self) ^ Q(other)
-        raise NotImplementedError(
-            "Use .bitand(), .bitor(), and .bitxor() for bitwise logical operations."
-        )
 
-    def bitxor(self, other):
-        return self._combine(other, self.BITXOR, False)
+_BITWISE_HINT = "Use .bitand(), .bitor(), and .bitxor() for bitwise logical operations."
 
-    def __or__(self, other):
-        if getattr(self, "conditional", False) and getattr(other, "conditional", False):
-            return Q(self) | Q(other)
-        raise NotImplementedError(
-            "Use .bitand(), .bitor(), and .bitxor() for bitwise logical operations."
-        )
 
-    def bitor(self, other):
-        return self._combine(other, self.BITOR, False)
+def _install_arithmetic(cls):
+    """Give ``cls`` the numeric dunder methods (forward and reflected) from one table."""
+    def make(connector_attr, swap):
+        def method(self, other):
+            return self._combine(other, getattr(self, connector_attr), swap)
+        return method
 
-    def __radd__(self, other):
-        return self._combine(other, self.ADD, True)
+    for dunder, connector_attr in (("add", "ADD"), ("sub", "SUB"), ("mul", "MUL"),
+                                   ("truediv", "DIV"), ("mod", "MOD"), ("pow", "POW")):
+        for prefix, swap in (("", False), ("r", True)):
+            name = f"__{prefix}{dunder}__"
+            fn = make(connector_attr, swap)
+            fn.__name__ = fn.__qualname__ = name
+            setattr(cls, name, fn)
 
-    def __rsub__(self, other):
-        return self._combine(other, self.SUB, True)
+    def make_logical(q_method):
+        def method(self, other):
+            if getattr(self, "conditional", False) and getattr(other, "conditional", False):
+                return getattr(Q(self), q_method)(Q(other))
+            raise NotImplementedError(_BITWISE_HINT)
+        return method
 
-    def __rmul__(self, other):
-        return self._combine(other, self.MUL, True)
+    def refuse(self, other):
+        raise NotImplementedError(_BITWISE_HINT)
 
-    def __rtruediv__(self, other):
-        return self._combine(other, self.DIV, True)
+    for op in ("and", "or", "xor"):
+        setattr(cls, f"__{op}__", make_logical(f"__{op}__"))
+        setattr(cls, f"__r{op}__", refuse)
+    return cls
 
-    def __rmod__(self, other):
-        return self._combine(other, self.MOD, True)
 
-    def __rpow__(self, other):
-        return self._combine(other, self.POW, True)
-
-    def __rand__(self, other):
-        raise NotImplementedError(
-            "Use .bitand(), .bitor(), and .bitxor() for bitwise logical operations."
-        )
-
-    def __ror__(self, other):
-        raise NotImplementedError(
-            "Use .bitand(), .bitor(), and .bitxor() for bitwise logical operations."
-        )
-
-    def __rxor__(self, other):
-        raise NotImplementedError(
-            "Use .bitand(), .bitor(), and .bitxor() for bitwise logical operations."
-        )
-
-    def __invert__(self):
-        return NegatedExpression(self)
+_install_arithmetic(Combinable)
 
 
 class BaseExpression:
@@ -574,42 +539,49 @@ class F(Combinable):
         self.name = name
 
     def __repr__(self):
-        return f"{self.__class__.__name__}({self.name})"
-
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
-                           for_save=False):
-        return query.resolve_ref(self.name, allow_joins, reuse, summarize)
-
-    def replace_expressions(self, replacements):
-        return replacements.get(self, self)
-
-    def asc(self, **kwargs):
-        return OrderBy(self, **kwargs)
-
-    def desc(self, **kwargs):
-        return OrderBy(self, descending=True, **kwargs)
+        return f"{type(self).__name__}({self.name})"
 
     def __eq__(self, other):
-        return self.__class__ == other.__class__ and self.name == other.name
+        return type(other) is type(self) and other.name == self.name
 
     def __hash__(self):
         return hash(self.name)
-
-    def copy(self):
-        return copy.copy(self)
 
     def __getitem__(self, subscript):
         return Sliced(self, subscript)
 
     def __contains__(self, other):
-        raise TypeError(f"argument of type '{self.__class__.__name__}' is not iterable")
+        # Without this, ``x in F(...)`` would fall back to __getitem__ and loop forever.
+        raise TypeError(f"argument of type '{type(self).__name__}' is not iterable")
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
+                           for_save=False):
+        # The query knows how to turn a name (possibly spanning relations) into a column.
+        return query.resolve_ref(self.name, allow_joins, reuse, summarize)
+
+    def replace_expressions(self, replacements):
+        return replacements.get(self, self)
+
+    def copy(self):
+        return copy.copy(self)
+
+    asc = BaseExpression.asc
+    desc = BaseExpression.desc
 
 
-class ResolvedOuterRef(F):
-    """An OuterRef resolved against the inner query: a column of the outer query."""
+class _OuterReference(F):
+    """Shared by OuterRef and its resolved form: neither aggregates nor is relabelled."""
 
     contains_aggregate = False
     contains_over_clause = False
+
+    def relabeled_clone(self, relabels):
+        # Relabelling concerns the inner query's aliases; an outer reference keeps its own.
+        return self
+
+
+class ResolvedOuterRef(_OuterReference):
+    """An OuterRef resolved against the inner query: a column of the outer query."""
 
     def as_sql(self, *args, **kwargs):
         raise ValueError(
@@ -618,34 +590,45 @@ class ResolvedOuterRef(F):
         )
 
     def resolve_expression(self, *args, **kwargs):
-        col = super().resolve_expression(*args, **kwargs)
-        if col.contains_over_clause:
+        column = F.resolve_expression(self, *args, **kwargs)
+        if column.contains_over_clause:
             raise FieldError(
                 f"Referencing outer query window expression is not supported: {self.name}."
             )
-        col.possibly_multivalued = LOOKUP_SEP in self.name
-        return col
-
-    def relabeled_clone(self, relabels):
-        return self
+        # A reference through a relation may match several rows of the outer query.
+        column.possibly_multivalued = LOOKUP_SEP in self.name
+        return column
 
     def get_group_by_cols(self):
         return []
 
 
-class OuterRef(F):
+class OuterRef(_OuterReference):
     """A reference to a field of the outer query, inside a Subquery or Exists."""
 
-    contains_aggregate = False
-    contains_over_clause = False
-
     def resolve_expression(self, *args, **kwargs):
-        if isinstance(self.name, self.__class__):
-            return self.name
-        return ResolvedOuterRef(self.name)
+        # OuterRef(OuterRef("x")) reaches two levels out: peel one level per resolution.
+        name = self.name
+        return name if isinstance(name, type(self)) else ResolvedOuterRef(name)
 
-    def relabeled_clone(self, relabels):
-        return self
+
+def _slice_bounds(subscript):
+    """Translate an index or slice into a 1-based (start, length); length None = to the end."""
+    if isinstance(subscript, int):
+        if subscript < 0:
+            raise ValueError("Negative indexing is not supported.")
+        return subscript + 1, 1
+    if not isinstance(subscript, slice):
+        raise TypeError("Argument to slice must be either int or slice instance.")
+    lo, hi = subscript.start, subscript.stop
+    if any(bound is not None and bound < 0 for bound in (lo, hi)):
+        raise ValueError("Negative indexing is not supported.")
+    if subscript.step is not None:
+        raise ValueError("Step argument is not supported.")
+    if lo and hi and hi < lo:
+        raise ValueError("Slice stop must be greater than slice start.")
+    lo = lo or 0
+    return lo + 1, (None if hi is None else hi - lo)
 
 
 class Sliced(F):
@@ -654,37 +637,15 @@ class Sliced(F):
     def __init__(self, obj, subscript):
         super().__init__(obj.name)
         self.obj = obj
-        if isinstance(subscript, int):
-            if subscript < 0:
-                raise ValueError("Negative indexing is not supported.")
-            self.start = subscript + 1
-            self.length = 1
-        elif isinstance(subscript, slice):
-            if (subscript.start is not None and subscript.start < 0) or (
-                subscript.stop is not None and subscript.stop < 0
-            ):
-                raise ValueError("Negative indexing is not supported.")
-            if subscript.step is not None:
-                raise ValueError("Step argument is not supported.")
-            if subscript.stop and subscript.start and subscript.stop < subscript.start:
-                raise ValueError("Slice stop must be greater than slice start.")
-            self.start = 1 if subscript.start is None else subscript.start + 1
-            if subscript.stop is None:
-                self.length = None
-            else:
-                self.length = subscript.stop - (subscript.start or 0)
-        else:
-            raise TypeError("Argument to slice must be either int or slice instance.")
+        self.start, self.length = _slice_bounds(subscript)
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
                            for_save=False):
-
-        resolved = query.resolve_ref(self.name, allow_joins, reuse, summarize)
-        if isinstance(self.obj, (OuterRef, self.__class__)):
-            expr = self.obj.resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        else:
-            expr = resolved
-        return resolved.output_field.slice_expression(expr, self.start, self.length)
+        field_ref = query.resolve_ref(self.name, allow_joins, reuse, summarize)
+        target = field_ref
+        if isinstance(self.obj, (OuterRef, type(self))):
+            target = self.obj.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        return field_ref.output_field.slice_expression(target, self.start, self.length)
 
 
 @deconstructible(path="reinhardt.orm.models.Func")
@@ -697,24 +658,24 @@ class Func(SQLiteNumericMixin, Expression):
     arity = None  # The number of arguments the function accepts.
 
     def __init__(self, *expressions, output_field=None, **extra):
-        if self.arity is not None and len(expressions) != self.arity:
+        given = len(expressions)
+        if self.arity is not None and given != self.arity:
+            noun = "argument" if self.arity == 1 else "arguments"
             raise TypeError(
-                "'%s' takes exactly %s %s (%s given)" % (
-                    self.__class__.__name__, self.arity,
-                    "argument" if self.arity == 1 else "arguments", len(expressions),
-                )
+                f"'{type(self).__name__}' takes exactly {self.arity} {noun} ({given} given)"
             )
         super().__init__(output_field=output_field)
         self.source_expressions = self._parse_expressions(*expressions)
         self.extra = extra
 
     def __repr__(self):
-        args = self.arg_joiner.join(str(arg) for arg in self.source_expressions)
-        extra = {**self.extra, **self._get_repr_options()}
-        if extra:
-            extra = ", ".join(f"{key}={val}" for key, val in sorted(extra.items()))
-            return f"{self.__class__.__name__}({args}, {extra})"
-        return f"{self.__class__.__name__}({args})"
+        name = type(self).__name__
+        shown = self.arg_joiner.join(map(str, self.source_expressions))
+        options = self.extra | self._get_repr_options()
+        if not options:
+            return f"{name}({shown})"
+        rendered = ", ".join(f"{key}={options[key]}" for key in sorted(options))
+        return f"{name}({shown}, {rendered})"
 
     def _get_repr_options(self):
         return {}
@@ -727,18 +688,20 @@ class Func(SQLiteNumericMixin, Expression):
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
                            for_save=False):
-        c = self.copy()
-        c.is_summary = summarize
-        for pos, arg in enumerate(c.source_expressions):
-            c.source_expressions[pos] = arg.resolve_expression(
-                query, allow_joins, reuse, summarize, for_save)
-        return c
+        resolved = self.copy()
+        resolved.is_summary = summarize
+        resolved.source_expressions = [
+            arg.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+            for arg in resolved.source_expressions
+        ]
+        return resolved
 
     def copy(self):
-        copy_ = super().copy()
-        copy_.source_expressions = self.source_expressions[:]
-        copy_.extra = self.extra.copy()
-        return copy_
+        # The argument list and extra options are per instance: don't share them with clones.
+        clone = super().copy()
+        clone.source_expressions = list(self.source_expressions)
+        clone.extra = dict(self.extra)
+        return clone
 
     @cached_property
     def allowed_default(self):
@@ -768,31 +731,20 @@ class Value(SQLiteNumericMixin, Expression):
     def get_group_by_cols(self):
         return []
 
+    # Python type -> field class name, most specific first (bool before int, datetime
+    # before date).
+    _INFERRED_FIELDS = (
+        (str, "CharField"), (bool, "BooleanField"), (int, "IntegerField"),
+        (float, "FloatField"), (datetime.datetime, "DateTimeField"),
+        (datetime.date, "DateField"), (datetime.time, "TimeField"),
+        (datetime.timedelta, "DurationField"), (decimal.Decimal, "DecimalField"),
+        (bytes, "BinaryField"), (uuid.UUID, "UUIDField"),
+    )
+
     def _resolve_output_field(self):
-        f = _fields()
-        value = self.value
-        if isinstance(value, str):
-            return f.CharField()
-        if isinstance(value, bool):
-            return f.BooleanField()
-        if isinstance(value, int):
-            return f.IntegerField()
-        if isinstance(value, float):
-            return f.FloatField()
-        if isinstance(value, datetime.datetime):
-            return f.DateTimeField()
-        if isinstance(value, datetime.date):
-            return f.DateField()
-        if isinstance(value, datetime.time):
-            return f.TimeField()
-        if isinstance(value, datetime.timedelta):
-            return f.DurationField()
-        if isinstance(value, decimal.Decimal):
-            return f.DecimalField()
-        if isinstance(value, bytes):
-            return f.BinaryField()
-        if isinstance(value, uuid.UUID):
-            return f.UUIDField()
+        for python_type, field_name in self._INFERRED_FIELDS:
+            if isinstance(self.value, python_type):
+                return getattr(_fields(), field_name)()
         return None
 
     @property
@@ -1199,40 +1151,37 @@ class OrderBy(Expression):
     conditional = False
 
     def __init__(self, expression, descending=False, nulls_first=None, nulls_last=None):
+        # Validate the null placement first: only True or None are meaningful, never both.
         if nulls_first and nulls_last:
             raise ValueError("nulls_first and nulls_last are mutually exclusive")
-        if nulls_first is False or nulls_last is False:
+        if False in (nulls_first, nulls_last):
             raise ValueError("nulls_first and nulls_last values must be True or None.")
-        self.nulls_first = nulls_first
-        self.nulls_last = nulls_last
-        self.descending = descending
         if not hasattr(expression, "resolve_expression"):
             raise ValueError("expression must be an expression type")
         self.expression = expression
+        self.descending = descending
+        self.nulls_first, self.nulls_last = nulls_first, nulls_last
 
     def __repr__(self):
-        return f"{self.__class__.__name__}({self.expression}, descending={self.descending})"
-
-    def set_source_expressions(self, exprs):
-        self.expression = exprs[0]
+        return f"{type(self).__name__}({self.expression}, descending={self.descending})"
 
     def get_source_expressions(self):
         return [self.expression]
 
+    def set_source_expressions(self, exprs):
+        (self.expression,) = exprs
+
     def get_group_by_cols(self):
-        cols = []
-        for source in self.get_source_expressions():
-            cols.extend(source.get_group_by_cols())
-        return cols
+        # An ordering term never groups by itself, only by what it orders on.
+        return list(self.expression.get_group_by_cols())
 
     def reverse_ordering(self):
         self.descending = not self.descending
-        if self.nulls_first:
-            self.nulls_last = True
-            self.nulls_first = None
-        elif self.nulls_last:
-            self.nulls_first = True
-            self.nulls_last = None
+        # Flipping the direction also moves NULLs to the other end.
+        if self.nulls_first or self.nulls_last:
+            self.nulls_first, self.nulls_last = (
+                (None, True) if self.nulls_first else (True, None)
+            )
         return self
 
     def asc(self):
@@ -1240,6 +1189,17 @@ class OrderBy(Expression):
 
     def desc(self):
         self.descending = True
+
+
+def _as_order_by_list(order_by):
+    if isinstance(order_by, (list, tuple)):
+        return OrderByList(*order_by)
+    if isinstance(order_by, (BaseExpression, str)):
+        return OrderByList(order_by)
+    raise ValueError(
+        "Window.order_by must be either a string reference to a field, an "
+        "expression, or a list or tuple of them."
+    )
 
 
 class Window(SQLiteNumericMixin, Expression):
@@ -1251,57 +1211,45 @@ class Window(SQLiteNumericMixin, Expression):
 
     def __init__(self, expression, partition_by=None, order_by=None, frame=None,
                  output_field=None):
-        self.partition_by = partition_by
-        self.order_by = order_by
-        self.frame = frame
         if not getattr(expression, "window_compatible", False):
             raise ValueError(
-                "Expression '%s' isn't compatible with OVER clauses." % expression.__class__.__name__
+                f"Expression '{type(expression).__name__}' isn't compatible with OVER clauses."
             )
-        if self.partition_by is not None:
-            if not isinstance(self.partition_by, (tuple, list)):
-                self.partition_by = (self.partition_by,)
-            self.partition_by = ExpressionList(*self.partition_by)
-        if self.order_by is not None:
-            if isinstance(self.order_by, (list, tuple)):
-                self.order_by = OrderByList(*self.order_by)
-            elif isinstance(self.order_by, (BaseExpression, str)):
-                self.order_by = OrderByList(self.order_by)
-            else:
-                raise ValueError(
-                    "Window.order_by must be either a string reference to a field, an "
-                    "expression, or a list or tuple of them."
-                )
+        if partition_by is not None:
+            parts = partition_by if isinstance(partition_by, (tuple, list)) else [partition_by]
+            partition_by = ExpressionList(*parts)
+        self.partition_by = partition_by
+        self.order_by = None if order_by is None else _as_order_by_list(order_by)
+        self.frame = frame
         super().__init__(output_field=output_field)
-        self.source_expression = self._parse_expressions(expression)[0]
+        (self.source_expression,) = self._parse_expressions(expression)
 
     def _resolve_output_field(self):
         return self.source_expression.output_field
 
+    _SLOTS = ("source_expression", "partition_by", "order_by", "frame")
+
     def get_source_expressions(self):
-        return [self.source_expression, self.partition_by, self.order_by, self.frame]
+        return [getattr(self, slot) for slot in self._SLOTS]
 
     def set_source_expressions(self, exprs):
-        self.source_expression, self.partition_by, self.order_by, self.frame = exprs
+        for slot, expr in zip(self._SLOTS, exprs, strict=True):
+            setattr(self, slot, expr)
 
     def __str__(self):
-        return "{} OVER ({}{}{})".format(
-            str(self.source_expression),
-            "PARTITION BY " + str(self.partition_by) if self.partition_by else "",
-            str(self.order_by or ""),
-            str(self.frame or ""),
-        )
+        partition = f"PARTITION BY {self.partition_by}" if self.partition_by else ""
+        return f"{self.source_expression} OVER ({partition}{self.order_by or ''}{self.frame or ''})"
 
     def __repr__(self):
-        return f"<{self.__class__.__qualname__}: {self}>"
+        return f"<{type(self).__qualname__}: {self}>"
 
     def get_group_by_cols(self):
-        group_by_cols = []
-        if self.partition_by:
-            group_by_cols.extend(self.partition_by.get_group_by_cols())
-        if self.order_by is not None:
-            group_by_cols.extend(self.order_by.get_group_by_cols())
-        return group_by_cols
+        return [
+            col
+            for part in (self.partition_by or None, self.order_by)
+            if part is not None
+            for col in part.get_group_by_cols()
+        ]
 
 
 class WindowFrameExclusion:
@@ -1311,6 +1259,15 @@ class WindowFrameExclusion:
     NO_OTHERS = "NO OTHERS"
 
 
+def _frame_bound(offset, direction):
+    """Describe one frame bound: ``None`` is unbounded, 0 the current row, else N rows away."""
+    if offset is None:
+        return f"UNBOUNDED {direction}"
+    if offset == 0:
+        return "CURRENT ROW"
+    return "%d %s" % (abs(offset), direction)
+
+
 class WindowFrame(Expression):
     """A window frame: ``ROWS|RANGE BETWEEN start AND end``."""
 
@@ -1318,36 +1275,28 @@ class WindowFrame(Expression):
     frame_type = None
 
     def __init__(self, start=None, end=None, exclusion=None):
-        self.start = Value(start)
-        self.end = Value(end)
+        self.start, self.end = Value(start), Value(end)
         self.exclusion = exclusion
-
-    def set_source_expressions(self, exprs):
-        self.start, self.end = exprs
 
     def get_source_expressions(self):
         return [self.start, self.end]
+
+    def set_source_expressions(self, exprs):
+        self.start, self.end = exprs
 
     def get_group_by_cols(self):
         return []
 
     def __str__(self):
-        if self.start.value is not None and self.start.value < 0:
-            start = "%d PRECEDING" % abs(self.start.value)
-        elif self.start.value is not None and self.start.value == 0:
-            start = "CURRENT ROW"
-        else:
-            start = "UNBOUNDED PRECEDING"
-        if self.end.value is not None and self.end.value > 0:
-            end = "%d FOLLOWING" % self.end.value
-        elif self.end.value is not None and self.end.value == 0:
-            end = "CURRENT ROW"
-        else:
-            end = "UNBOUNDED FOLLOWING"
-        return "%s BETWEEN %s AND %s" % (self.frame_type, start, end)
+        start, end = self.start.value, self.end.value
+        # A positive start or a negative end is outside what the frame syntax can express
+        # and is shown as unbounded, like the SQL rendering treats it.
+        start_text = _frame_bound(start if start is None or start <= 0 else None, "PRECEDING")
+        end_text = _frame_bound(end if end is None or end >= 0 else None, "FOLLOWING")
+        return f"{self.frame_type} BETWEEN {start_text} AND {end_text}"
 
     def __repr__(self):
-        return f"<{self.__class__.__qualname__}: {self}>"
+        return f"<{type(self).__qualname__}: {self}>"
 
 
 class RowRange(WindowFrame):
