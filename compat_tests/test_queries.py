@@ -42,6 +42,11 @@ def check_query(data, query):
 @example(Scenario(Data(authors=(A(1, ""),), books=(B(1), B(2, author=1))), Query("Book", ((
     "filter", Or((And((Leaf("title", "exact", None), Leaf("author__name", "exact", ""))),
                   Not(Leaf("author__name", "exact", ""))))),), ordering=BY_REF)))
+# Datastore ordered a stored -0.0 before 0.0, so rating__lt=0.0 matched it (SQL: -0.0 = 0.0)
+@example(Scenario(Data(books=(B(1, rating=-0.0), B(2, rating=0.0))), Query("Book", (
+    ("filter", Leaf("rating", "lt", 0.0)),), ordering=BY_REF)))
+@example(Scenario(Data(books=(B(1, rating=0.0), B(2, rating=-0.0))), Query("Book", (
+    ("filter", Leaf("rating", "gte", -0.0)),), ordering=BY_REF)))
 def test_query(scenario):
     check_query(scenario.data, scenario.operation)
 
