@@ -47,6 +47,11 @@ def check_query(data, query):
 @example(Scenario(Data(authors=(A(1),), books=(B(1, pages=5, author=1), B(2, pages=5))),
                   Query("Book", (("exclude", Leaf("pages", "gt", FRef("author__ref"))),),
                         ordering=BY_REF, distinct=True)))
+# Datastore ordered a stored -0.0 before 0.0, so rating__lt=0.0 matched it (SQL: -0.0 = 0.0)
+@example(Scenario(Data(books=(B(1, rating=-0.0), B(2, rating=0.0))), Query("Book", (
+    ("filter", Leaf("rating", "lt", 0.0)),), ordering=BY_REF)))
+@example(Scenario(Data(books=(B(1, rating=0.0), B(2, rating=-0.0))), Query("Book", (
+    ("filter", Leaf("rating", "gte", -0.0)),), ordering=BY_REF)))
 def test_query(scenario):
     check_query(scenario.data, scenario.operation)
 

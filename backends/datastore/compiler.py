@@ -425,7 +425,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         field = lookup.lhs.output_field
         target = getattr(field, "target_field", None)
         prep = getattr(target, "get_db_prep_value", None) or field.get_db_prep_value
-        return prep(value, self.connection, prepared=True)
+        return _no_negative_zero(prep(value, self.connection, prepared=True))
 
     def _leaf(self, lookup, negated):
         col = self._lookup_lhs(lookup)
@@ -944,6 +944,18 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                 return default
             total = sum(values)
             return total if name == "Sum" else total / len(values)
+        if name in ("StdDev", "Variance") and numeric and internal != "DurationField":
+            # The same population/sample statistics SQLite computes, over the fetched values;
+            # NULL (the default) where the statistic is undefined (no values, or one for sample).
+            import statistics
+            sample = aggregate.function.endswith("_SAMP")
+            func = {("StdDev", False): statistics.pstdev, ("StdDev", True): statistics.stdev,
+                    ("Variance", False): statistics.pvariance,
+                    ("Variance", True): statistics.variance}[name, sample]
+            try:
+                return func(values)
+            except statistics.StatisticsError:
+                return default
         raise self.not_supported("supports_aggregates", f"{name}() of a {internal}")
 
     def _native_aggregate(self, tree, prop, kinds):
@@ -1124,6 +1136,14 @@ def markers_of(connection, table, sets, props, key):
     return out
 
 
+def _no_negative_zero(value):
+    """0.0 for -0.0. Datastore orders -0.0 before 0.0 (so ``rating__lt=0.0`` would match it),
+    while SQL compares them equal; storing and filtering with one zero gives SQL's answers."""
+    if isinstance(value, float) and value == 0.0:
+        return 0.0
+    return value
+
+
 def _unindexed(field):
     # Strings are indexed (filters on them are exact); Datastore refuses indexed strings
     # over 1500 bytes with an error. Blobs are not indexed: filters on them are refused.
@@ -1172,7 +1192,7 @@ class SQLInsertCompiler(SQLCompiler):
                     continue
                 if hasattr(value, "resolve_expression"):
                     raise self.not_supported("supports_functions", "expressions in inserts")
-                entity[field.column] = value
+                entity[field.column] = _no_negative_zero(value)
             entity_sets = sets
             if conditions is not None:
                 conditions.check(entity, meta.db_table)
@@ -1340,13 +1360,13 @@ class SQLUpdateCompiler(SQLCompiler):
                     if isinstance(value, _Expression):
                         value = value.field.get_db_prep_save(
                             self._evaluate(value.expression, entity), self.connection)
-                    updated[column] = value
+                    updated[column] = _no_negative_zero(value)
             else:
                 row = values_by_pk.get(entity.key.id_or_name)
                 if row is None:
                     continue
                 for field, value in zip(fields, row):
-                    updated[field.column] = value
+                    updated[field.column] = _no_negative_zero(value)
             new_sets = sets
             if conditions is not None:
                 conditions.check(updated, meta.db_table)
