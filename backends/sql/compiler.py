@@ -602,164 +602,148 @@ class SQLCompiler(NodeRenderer):
         return build_plan(self, origins)
 
     def _as_sql(self, with_limits=True, with_col_aliases=False):
-        refcounts_before = self.query.alias_refcount.copy()
+        query = self.query
+        saved_refcounts = query.alias_refcount.copy()
         try:
-            combinator = self.query.combinator
-            extra_select, order_by, group_by = self.pre_sql_setup(
-                with_col_aliases=with_col_aliases or bool(combinator),
-            )
-            features = self.connection.features
-            with_limit_offset = with_limits and self.query.is_sliced
-            if with_limit_offset and self.query.low_mark and not features.supports_slicing_offset:
-                raise features.not_supported("supports_slicing_offset", "slicing with an offset")
-            if self.query.distinct and not features.supports_distinct:
-                raise features.not_supported("supports_distinct", "distinct()")
-            for_update_part = None
-            if combinator:
-                result, params = self.get_combinator_sql(
-                    combinator, self.query.combinator_all
-                )
-            # Is a LIMIT/OFFSET clause needed?
-            elif self.qualify:
-                result, params = self.get_qualify_sql()
-                order_by = None
-            else:
-                distinct_fields, distinct_params = self.get_distinct()
-                # get_from_clause() has to run after the select list, ordering and DISTINCT
-                # are compiled, since they may add joins.
-                from_, f_params = self.get_from_clause()
-                try:
-                    where, w_params = (
-                        self.compile(self.where) if self.where is not None else ("", [])
-                    )
-                except EmptyResultSet:
-                    if self.elide_empty:
-                        raise
-                    # Use a predicate that's always False.
-                    where, w_params = "0 = 1", []
-                except FullResultSet:
-                    where, w_params = "", []
-                try:
-                    having, h_params = (
-                        self.compile(self.having) if self.having is not None else ("", [])
-                    )
-                except FullResultSet:
-                    having, h_params = "", []
-                result = ["SELECT"]
-                params = []
-
-                if self.query.distinct:
-                    distinct_result, distinct_params = self.connection.ops.distinct_sql(
-                        distinct_fields,
-                        distinct_params,
-                    )
-                    result += distinct_result
-                    params += distinct_params
-
-                out_cols = []
-                for _, (s_sql, s_params), alias in self.select + extra_select:
-                    if alias:
-                        s_sql = "%s AS %s" % (s_sql, self.connection.ops.quote_name(alias))
-                    params.extend(s_params)
-                    out_cols.append(s_sql)
-
-                result += [", ".join(out_cols)]
-                if from_:
-                    result += ["FROM", *from_]
-                elif getattr(features, "bare_select_suffix", ""):
-                    result += [features.bare_select_suffix]
-                params.extend(f_params)
-
-                if self.query.select_for_update:
-                    for_update_part = self._for_update_part(with_limit_offset)
-
-                if for_update_part and getattr(features, "for_update_after_from", False):
-                    result.append(for_update_part)
-
-                if where:
-                    result.append("WHERE %s" % where)
-                    self._where_span = (len(params), len(w_params))
-                    params.extend(w_params)
-
-                grouping = []
-                for g_sql, g_params in group_by:
-                    grouping.append(g_sql)
-                    params.extend(g_params)
-                if grouping:
-                    if distinct_fields:
-                        raise NotImplementedError(
-                            "annotate() + distinct(fields) is not implemented."
-                        )
-                    order_by = order_by or self.connection.ops.force_no_ordering()
-                    result.append("GROUP BY %s" % ", ".join(grouping))
-                    if self._meta_ordering:
-                        order_by = None
-                if having:
-                    result.append("HAVING %s" % having)
-                    params.extend(h_params)
-
-            if self.query.explain_info:
-                result.insert(
-                    0,
-                    self.connection.ops.explain_query_prefix(
-                        self.query.explain_info.format,
-                        **self.query.explain_info.options,
-                    ),
-                )
-
-            if order_by:
-                ordering = []
-                for _, (o_sql, o_params, _) in order_by:
-                    ordering.append(o_sql)
-                    params.extend(o_params)
-                order_by_sql = "ORDER BY %s" % ", ".join(ordering)
-                if combinator and getattr(features, "requires_compound_order_by_subquery",
-                                          False):
-                    result = ["SELECT * FROM (", *result, ")", order_by_sql]
-                else:
-                    result.append(order_by_sql)
-
-            if with_limit_offset:
-                result.append(
-                    self.connection.ops.limit_offset_sql(
-                        self.query.low_mark, self.query.high_mark
-                    )
-                )
-
-            if for_update_part and not getattr(features, "for_update_after_from", False):
-                result.append(for_update_part)
-
-            if self.query.subquery and extra_select:
-                # Ordering terms that DISTINCT forces into the select list would give a
-                # subquery more columns than its caller compares against; wrap it and select
-                # only the wanted columns.
-                sub_selects = []
-                sub_params = []
-                for _index, (select, _, alias) in enumerate(self.select, start=1):
-                    if alias:
-                        sub_selects.append(
-                            "%s.%s" % (
-                                self.connection.ops.quote_name("subquery"),
-                                self.connection.ops.quote_name(alias),
-                            )
-                        )
-                    else:
-                        select_clone = select.relabeled_clone(
-                            {select.alias: "subquery"}
-                        )
-                        subselect, subparams = self.compile(select_clone)
-                        sub_selects.append(subselect)
-                        sub_params.extend(subparams)
-                return "SELECT %s FROM (%s) subquery" % (
-                    ", ".join(sub_selects),
-                    " ".join(result),
-                ), tuple(sub_params + params)
-
-            return " ".join(result), tuple(params)
+            return self._render_select(query, with_limits, with_col_aliases)
         finally:
-            # Undo the join reference counts added while compiling, so the Query can be
-            # compiled again.
-            self.query.reset_refcounts(refcounts_before)
+            # Compiling adds join references; give them back so the Query compiles again.
+            query.reset_refcounts(saved_refcounts)
+
+    def _compile_condition(self, node, empty_fallback):
+        """SQL for a WHERE/HAVING tree: "" when it matches everything; on an empty result
+        either raise or (empty_fallback) use an always-false predicate."""
+        if node is None:
+            return "", []
+        try:
+            return self.compile(node)
+        except FullResultSet:
+            return "", []
+        except EmptyResultSet:
+            if empty_fallback is None:
+                raise
+            return empty_fallback, []
+
+    def _render_select(self, query, with_limits, with_col_aliases):
+        combinator = query.combinator
+        extra_select, order_by, group_by = self.pre_sql_setup(
+            with_col_aliases=with_col_aliases or bool(combinator),
+        )
+        features = self.connection.features
+        ops = self.connection.ops
+        limited = with_limits and query.is_sliced
+        if limited and query.low_mark and not features.supports_slicing_offset:
+            raise features.not_supported("supports_slicing_offset", "slicing with an offset")
+        if query.distinct and not features.supports_distinct:
+            raise features.not_supported("supports_distinct", "distinct()")
+        lock_clause = None
+        lock_after_from = getattr(features, "for_update_after_from", False)
+        if combinator:
+            parts, args = self.get_combinator_sql(combinator, query.combinator_all)
+            args = list(args)
+        elif self.qualify:
+            parts, args = self.get_qualify_sql()
+            args = list(args)
+            order_by = None
+        else:
+            parts, args, lock_clause, order_by = self._render_plain_select(
+                query, features, ops, extra_select, order_by, group_by, limited,
+                lock_after_from,
+            )
+
+        if query.explain_info:
+            info = query.explain_info
+            parts.insert(0, ops.explain_query_prefix(info.format, **info.options))
+
+        if order_by:
+            terms = []
+            for _expr, (term_sql, term_params, _is_ref) in order_by:
+                terms.append(term_sql)
+                args.extend(term_params)
+            order_clause = "ORDER BY " + ", ".join(terms)
+            if combinator and getattr(features, "requires_compound_order_by_subquery", False):
+                parts = ["SELECT * FROM (", *parts, ")", order_clause]
+            else:
+                parts.append(order_clause)
+        if limited:
+            parts.append(ops.limit_offset_sql(query.low_mark, query.high_mark))
+        if lock_clause and not lock_after_from:
+            parts.append(lock_clause)
+
+        body = " ".join(parts)
+        if query.subquery and extra_select:
+            return self._trim_subquery_columns(body, args)
+        return body, tuple(args)
+
+    def _render_plain_select(self, query, features, ops, extra_select, order_by, group_by,
+                             limited, lock_after_from):
+        distinct_cols, distinct_args = self.get_distinct()
+        # The FROM clause is built last: the select list, ordering and DISTINCT ON may
+        # still add joins.
+        from_parts, from_args = self.get_from_clause()
+        where_sql, where_args = self._compile_condition(
+            self.where, None if self.elide_empty else "0 = 1")
+        having_sql, having_args = self._compile_condition(self.having, None)
+
+        parts = ["SELECT"]
+        args = []
+        if query.distinct:
+            d_parts, d_args = ops.distinct_sql(distinct_cols, distinct_args)
+            parts.extend(d_parts)
+            args.extend(d_args)
+        columns = []
+        quote = ops.quote_name
+        for _expr, (col_sql, col_args), col_alias in self.select + extra_select:
+            columns.append(f"{col_sql} AS {quote(col_alias)}" if col_alias else col_sql)
+            args.extend(col_args)
+        parts.append(", ".join(columns))
+        if from_parts:
+            parts.append("FROM")
+            parts.extend(from_parts)
+        else:
+            suffix = getattr(features, "bare_select_suffix", "")
+            if suffix:
+                parts.append(suffix)
+        args.extend(from_args)
+
+        lock_clause = self._for_update_part(limited) if query.select_for_update else None
+        if lock_clause and lock_after_from:
+            parts.append(lock_clause)
+        if where_sql:
+            parts.append("WHERE " + where_sql)
+            self._where_span = (len(args), len(where_args))
+            args.extend(where_args)
+        if group_by:
+            if distinct_cols:
+                raise NotImplementedError("annotate() + distinct(fields) is not implemented.")
+            keys = []
+            for key_sql, key_args in group_by:
+                keys.append(key_sql)
+                args.extend(key_args)
+            parts.append("GROUP BY " + ", ".join(keys))
+            # Meta.ordering never applies to grouped queries; without an explicit order
+            # some backends need to be told not to sort the groups.
+            order_by = None if self._meta_ordering else (order_by or ops.force_no_ordering())
+        if having_sql:
+            parts.append("HAVING " + having_sql)
+            args.extend(having_args)
+        return parts, args, lock_clause, order_by
+
+    def _trim_subquery_columns(self, body, args):
+        # DISTINCT can force ordering terms into the select list; a subquery must still
+        # return only the columns its caller compares with, so select those from a wrapper.
+        ops = self.connection.ops
+        wrapper = ops.quote_name("subquery")
+        outer_cols, outer_args = [], []
+        for expr, _compiled, col_alias in self.select:
+            if col_alias:
+                outer_cols.append(f"{wrapper}.{ops.quote_name(col_alias)}")
+                continue
+            col_sql, col_args = self.compile(expr.relabeled_clone({expr.alias: "subquery"}))
+            outer_cols.append(col_sql)
+            outer_args.extend(col_args)
+        sql = "SELECT %s FROM (%s) subquery" % (", ".join(outer_cols), body)
+        return sql, tuple(outer_args + args)
 
     def _for_update_part(self, with_limit_offset):
         features = self.connection.features
