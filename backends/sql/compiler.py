@@ -237,177 +237,165 @@ class SQLCompiler(NodeRenderer):
             ret.append((col, (sql, params), alias))
         return ret, klass_info, annotations
 
+    def _ordering_source(self):
+        """The ordering terms in force: extra(order_by), then order_by(), then Meta.ordering
+        (remembered in _meta_ordering, since GROUP BY queries drop it)."""
+        query = self.query
+        if query.extra_order_by:
+            return query.extra_order_by
+        if query.order_by or not query.default_ordering:
+            return query.order_by
+        meta = query.get_meta()
+        if meta and meta.ordering:
+            self._meta_ordering = meta.ordering
+            return meta.ordering
+        return ()
+
+    def _selected_positions(self):
+        """Each selected expression (and its alias, if any) mapped to a PositionRef."""
+        by_key = {}
+        for position, (expr, _compiled, alias) in enumerate(self.select, 1):
+            ref = PositionRef(position, alias, expr)
+            by_key[expr] = ref
+            if alias:
+                by_key[alias] = ref
+        return by_key
+
     def _order_by_pairs(self):
-        if self.query.extra_order_by:
-            ordering = self.query.extra_order_by
-        elif not self.query.default_ordering:
-            ordering = self.query.order_by
-        elif self.query.order_by:
-            ordering = self.query.order_by
-        elif (meta := self.query.get_meta()) and meta.ordering:
-            ordering = meta.ordering
-            self._meta_ordering = ordering
-        else:
-            ordering = []
-        if self.query.standard_ordering:
-            default_order, _ = ORDER_DIR["ASC"]
-        else:
-            default_order, _ = ORDER_DIR["DESC"]
-
-        selected_exprs = {}
-        # Selected expressions are only needed to resolve ordering; skip the work without an
-        # ordering.
-        if ordering and (select := self.select):
-            for ordinal, (expr, _, alias) in enumerate(select, start=1):
-                pos_expr = PositionRef(ordinal, alias, expr)
-                if alias:
-                    selected_exprs[alias] = pos_expr
-                selected_exprs[expr] = pos_expr
-
-        for field in ordering:
-            if hasattr(field, "resolve_expression"):
-                if isinstance(field, Value):
-                    # output_field must be resolved for constants.
-                    field = Cast(field, field.output_field)
-                if not isinstance(field, OrderBy):
-                    field = field.asc()
-                if not self.query.standard_ordering:
-                    field = field.copy()
-                    field.reverse_ordering()
-                select_ref = selected_exprs.get(field.expression)
-                if select_ref or (
-                    isinstance(field.expression, F)
-                    and (select_ref := selected_exprs.get(field.expression.name))
-                ):
-                    if not self.query.combinator and getattr(
-                        select_ref.source, "selected_form_orders_differently", False
-                    ):
-                        # The selected column is formatted for reading (e.g. a JSON key as
-                        # JSON text): order by the expression itself, not by position.
-                        field = field.copy()
-                        field.expression = select_ref.source
-                        yield field, False
-                        continue
-                    # A NULLS FIRST/LAST emulation needs the real expression, so ORDER BY
-                    # <position> cannot be used for it.
-                    if (
-                        field.nulls_first is None and field.nulls_last is None
-                    ) or self.connection.features.supports_order_by_nulls_modifier:
-                        field = field.copy()
-                        field.expression = select_ref
-                    # In a compound query each part has its own select list, so an alias is
-                    # the only safe way to refer to the expression.
-                    elif self.query.combinator:
-                        field = field.copy()
-                        field.expression = Ref(select_ref.refs, select_ref.source)
-                yield field, select_ref is not None
-                continue
-            if field == "?":  # random
+        terms = self._ordering_source()
+        if not terms:
+            return
+        query = self.query
+        ascending = query.standard_ordering
+        default_dir = ORDER_DIR["ASC" if ascending else "DESC"][0]
+        positions = self._selected_positions() if self.select else {}
+        for term in terms:
+            if hasattr(term, "resolve_expression"):
+                yield self._order_pair_for_expression(term, positions, ascending)
+            elif term == "?":
                 features = self.connection.features
                 if not features.supports_random_ordering:
                     raise features.not_supported("supports_random_ordering", "order_by('?')")
                 yield OrderBy(Random()), False
-                continue
-
-            col, order = get_order_dir(field, default_order)
-            descending = order == "DESC"
-
-            if (select_ref := selected_exprs.get(col)) and not (
-                not self.query.combinator
-                and getattr(select_ref.source, "selected_form_orders_differently", False)
-            ):
-                # Reference to expression in SELECT clause
-                yield (
-                    OrderBy(select_ref, descending=descending),
-                    True,
-                )
-                continue
-            if col in self.query.annotations:
-                # References to an expression which is masked out of the SELECT
-                # clause.
-                if self.query.combinator and self.select:
-                    # Refer to the annotation by name: each part of a compound query may
-                    # compute it its own way.
-                    expr = F(col)
-                else:
-                    expr = self.query.annotations[col]
-                    if isinstance(expr, Value):
-                        # output_field must be resolved for constants.
-                        expr = Cast(expr, expr.output_field)
-                yield OrderBy(expr, descending=descending), False
-                continue
-
-            if self.query.combinator and self.select:
-                # Same reason: refer by name, not through this model's field.
-                yield OrderBy(F(col), descending=descending), False
             else:
-                # A field name, possibly across relations (a__b__c) and possibly with a
-                # leading "-".
-                yield from self.find_ordering_name(
-                    field, self.query.get_meta(), default_order=default_order,
-                )
+                yield from self._order_pairs_for_name(term, positions, default_dir)
+
+    def _reads_differently(self, ref):
+        # A column selected in its display form (e.g. a JSON key as JSON text) must be
+        # ordered by the underlying expression, except in compound queries.
+        return not self.query.combinator and getattr(
+            ref.source, "selected_form_orders_differently", False)
+
+    def _order_pair_for_expression(self, term, positions, ascending):
+        if isinstance(term, Value):
+            # A constant needs an explicit type to be orderable.
+            term = Cast(term, term.output_field)
+        if not isinstance(term, OrderBy):
+            term = term.asc()
+        if not ascending:
+            term = term.copy()
+            term.reverse_ordering()
+        inner = term.expression
+        ref = positions.get(inner)
+        if ref is None and isinstance(inner, F):
+            ref = positions.get(inner.name)
+        if ref is None:
+            return term, False
+        if self._reads_differently(ref):
+            term = term.copy()
+            term.expression = ref.source
+            return term, False
+        plain = term.nulls_first is None and term.nulls_last is None
+        if plain or self.connection.features.supports_order_by_nulls_modifier:
+            # Order by the select-list position (NULLS emulation needs the expression).
+            term = term.copy()
+            term.expression = ref
+        elif self.query.combinator:
+            # Each part of a compound query has its own select list: go by alias.
+            term = term.copy()
+            term.expression = Ref(ref.refs, ref.source)
+        return term, True
+
+    def _order_pairs_for_name(self, name, positions, default_dir):
+        query = self.query
+        column, direction = get_order_dir(name, default_dir)
+        desc = direction == "DESC"
+        ref = positions.get(column)
+        if ref is not None and not self._reads_differently(ref):
+            yield OrderBy(ref, descending=desc), True
+            return
+        by_name = query.combinator and self.select
+        if column in query.annotations:
+            if by_name:
+                # Compound parts may compute the annotation differently: use its name.
+                target = F(column)
+            else:
+                target = query.annotations[column]
+                if isinstance(target, Value):
+                    target = Cast(target, target.output_field)
+            yield OrderBy(target, descending=desc), False
+        elif by_name:
+            yield OrderBy(F(column), descending=desc), False
+        else:
+            # A (possibly related, possibly "-"-prefixed) field path.
+            yield from self.find_ordering_name(
+                name, query.get_meta(), default_order=default_dir)
+
+    def _bind_to_compound_select(self, term, resolved):
+        """Make an ORDER BY term of a compound query point at a selected column, adding the
+        column to every part when it isn't selected yet."""
+        query = self.query
+        source = resolved.expression
+        wanted = term.expression
+        for sel_expr, _compiled, sel_alias in self.select:
+            if source != sel_expr:
+                continue
+            if (query.has_select_fields and sel_alias in query.annotation_select
+                    and not (isinstance(wanted, F) and wanted.name == sel_alias)):
+                # values() annotations are matched by their exact alias only.
+                continue
+            resolved.set_source_expressions([Ref(sel_alias or source.target.column, source)])
+            return
+        alias = "__orderbycol%d" % (len(query.select) + 1)
+        for part in query.combined_queries:
+            if part.has_select_fields:
+                # An explicit values() list cannot grow an extra column.
+                raise DatabaseError("ORDER BY term does not match any column in the result set.")
+            part.add_annotation(wanted, alias)
+        query.add_select_col(resolved, alias)
+        resolved.set_source_expressions([Ref(alias, source)])
 
     def get_order_by(self):
         """(expression, (sql, params, is_ref)) for each ORDER BY term, duplicates removed."""
-        result = []
-        seen = set()
-        for expr, is_ref in self._order_by_pairs():
-            resolved = expr.resolve_expression(self.query, allow_joins=True, reuse=None)
-            if not is_ref and self.query.combinator and self.select:
-                src = resolved.expression
-                expr_src = expr.expression
-                for sel_expr, _, col_alias in self.select:
-                    if src == sel_expr:
-                        # Under values() an annotation is ordered by its exact selected
-                        # alias.
-                        if (
-                            self.query.has_select_fields
-                            and col_alias in self.query.annotation_select
-                            and not (
-                                isinstance(expr_src, F) and col_alias == expr_src.name
-                            )
-                        ):
-                            continue
-                        resolved.set_source_expressions(
-                            [Ref(col_alias if col_alias else src.target.column, src)]
-                        )
-                        break
-                else:
-                    # A compound query can only order by selected columns: select this one
-                    # in every part and order by its position.
-                    order_by_idx = len(self.query.select) + 1
-                    col_alias = f"__orderbycol{order_by_idx}"
-                    for q in self.query.combined_queries:
-                        # A part that selects explicit values() columns cannot grow an extra
-                        # column.
-                        if q.has_select_fields:
-                            raise DatabaseError(
-                                "ORDER BY term does not match any column in the result set."
-                            )
-                        q.add_annotation(expr_src, col_alias)
-                    self.query.add_select_col(resolved, col_alias)
-                    resolved.set_source_expressions([Ref(col_alias, src)])
+        query = self.query
+        compound = bool(query.combinator and self.select)
+        strip_direction = self.ordering_parts.search
+        terms = []
+        keys = set()
+        for term, is_ref in self._order_by_pairs():
+            resolved = term.resolve_expression(query, allow_joins=True, reuse=None)
+            if compound and not is_ref:
+                self._bind_to_compound_select(term, resolved)
             sql, params = self.compile(resolved)
-            # Deduplicate ORDER BY terms on the expression SQL alone, ignoring the
-            # direction.
-            without_ordering = self.ordering_parts.search(sql)[1]
-            params_hash = make_hashable(params)
-            if (without_ordering, params_hash) in seen:
-                continue
-            seen.add((without_ordering, params_hash))
-            result.append((resolved, (sql, params, is_ref)))
-        return result
+            # Two terms on the same expression (whatever their direction) are one term.
+            key = (strip_direction(sql)[1], make_hashable(params))
+            if key not in keys:
+                keys.add(key)
+                terms.append((resolved, (sql, params, is_ref)))
+        return terms
 
     def get_extra_select(self, order_by, select):
         """ORDER BY terms a SELECT DISTINCT must also select."""
-        extra_select = []
-        if self.query.distinct and not self.query.distinct_fields:
-            select_sql = [t[1] for t in select]
-            for expr, (sql, params, is_ref) in order_by:
-                without_ordering = self.ordering_parts.search(sql)[1]
-                if not is_ref and (without_ordering, params) not in select_sql:
-                    extra_select.append((expr, (without_ordering, params), None))
-        return extra_select
+        query = self.query
+        if not query.distinct or query.distinct_fields:
+            return []
+        already = [compiled for _e, compiled, _a in select]
+        additions = []
+        for expr, (sql, params, is_ref) in order_by:
+            bare = self.ordering_parts.search(sql)[1]
+            if not is_ref and (bare, params) not in already:
+                additions.append((expr, (bare, params), None))
+        return additions
 
     def get_combinator_sql(self, combinator, all):
         features = self.connection.features
