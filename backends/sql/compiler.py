@@ -42,6 +42,21 @@ from . import statement_cache
 from .rendering import NodeRenderer
 
 
+
+def _ignore_cache(obj, from_obj):
+    """A select_related() setter for a side that caches nothing."""
+
+
+def _cache_on_related_row(field, obj, from_obj):
+    # Cache the reverse side only when the joined row exists.
+    if from_obj:
+        field.remote_field.set_cached_value(from_obj, obj)
+
+
+def _set_attribute_of(name, obj, from_obj):
+    setattr(from_obj, name, obj)
+
+
 class SQLCompiler(NodeRenderer):
     """Compiles a SELECT Query."""
 
@@ -921,193 +936,134 @@ class SQLCompiler(NodeRenderer):
             params.extend(entry_params)
         return entries, params
 
+    def _relation_choices(self, opts):
+        """Names select_related() accepts on ``opts``, for error messages."""
+        names = [f.name for f in opts.fields if f.is_relation]
+        names += [rel.field.related_query_name() for rel in opts.related_objects
+                  if rel.field.unique]
+        names += list(self.query._filtered_relations)
+        return ", ".join(names) or "(none)"
+
+    def _select_related_model(self, select, info, mask, alias, model, from_parent, depth,
+                              requested, restricted):
+        """Add ``model``'s columns (joined as ``alias``) to ``select``, record their positions
+        in ``info`` and descend into its own select_related() relations."""
+        start = len(select)
+        select.extend(
+            (col, None)
+            for col in self.get_default_columns(mask, start_alias=alias, opts=model._meta,
+                                                from_parent=from_parent)
+        )
+        info["select_fields"] = list(range(start, len(select)))
+        info["related_klass_infos"] = self.get_related_selections(
+            select, mask, model._meta, alias, depth + 1, requested, restricted,
+        )
+
     def get_related_selections(self, select, select_mask, opts=None, root_alias=None,
                                cur_depth=1, requested=None, restricted=None):
         """Fill ``select`` with the columns of the select_related() models; return their
         klass_infos."""
-
-        def _get_field_choices():
-            direct_choices = (f.name for f in opts.fields if f.is_relation)
-            reverse_choices = (
-                f.field.related_query_name()
-                for f in opts.related_objects
-                if f.field.unique
-            )
-            return chain(direct_choices, reverse_choices, self.query._filtered_relations)
-
-        related_klass_infos = []
-        if not restricted and cur_depth > self.query.max_depth:
-            # We've recursed far enough; bail out.
-            return related_klass_infos
-
+        infos = []
+        query = self.query
+        if cur_depth > query.max_depth and not restricted:
+            return infos
         if not opts:
-            opts = self.query.get_meta()
-            root_alias = self.query.get_initial_alias()
-
-        # Track which requested select_related() names were found, to report the unknown
-        # ones.
-        fields_found = set()
+            opts = query.get_meta()
+            root_alias = query.get_initial_alias()
         if requested is None:
-            restricted = isinstance(self.query.select_related, dict)
+            restricted = isinstance(query.select_related, dict)
             if restricted:
-                requested = self.query.select_related
+                requested = query.select_related
+        known = set()
 
-        def get_related_klass_infos(klass_info, related_klass_infos):
-            klass_info["related_klass_infos"] = related_klass_infos
-
-        for f in opts.fields:
-            fields_found.add(f.name)
-
+        # Forward relations (foreign keys, one-to-ones) of this model.
+        for field in opts.fields:
+            known.add(field.name)
             if restricted:
-                next = requested.get(f.name, {})
-                if not f.is_relation:
-                    # Name used as if it were a relation, or named alone while not being
-                    # one.
-                    if next or f.name in requested:
-                        raise FieldError(
-                            "Non-relational field given in select_related: '%s'. "
-                            "Choices are: %s"
-                            % (f.name, ", ".join(_get_field_choices()) or "(none)")
-                        )
+                below = requested.get(field.name, {})
+                if not field.is_relation and (below or field.name in requested):
+                    raise FieldError(
+                        "Non-relational field given in select_related: '%s'. "
+                        "Choices are: %s" % (field.name, self._relation_choices(opts))
+                    )
             else:
-                next = False
-
-            if not select_related_descend(f, restricted, requested, select_mask):
+                below = False
+            if not select_related_descend(field, restricted, requested, select_mask):
                 continue
-            related_select_mask = select_mask.get(f) or {}
-            klass_info = {
-                "model": f.remote_field.model,
-                "field": f,
+            target = field.remote_field
+            info = {
+                "model": target.model,
+                "field": field,
                 "reverse": False,
-                "local_setter": f.set_cached_value,
-                "remote_setter": (
-                    f.remote_field.set_cached_value if f.unique else lambda x, y: None
-                ),
+                "local_setter": field.set_cached_value,
+                "remote_setter": target.set_cached_value if field.unique else _ignore_cache,
                 "from_parent": False,
             }
-            related_klass_infos.append(klass_info)
-            select_fields = []
-            _, _, _, joins, _, _ = self.query.setup_joins([f.name], opts, root_alias)
-            alias = joins[-1]
-            columns = self.get_default_columns(
-                related_select_mask, start_alias=alias, opts=f.remote_field.model._meta
+            infos.append(info)
+            alias = query.setup_joins([field.name], opts, root_alias)[3][-1]
+            self._select_related_model(
+                select, info, select_mask.get(field) or {}, alias, target.model, None,
+                cur_depth, below, restricted,
             )
-            for col in columns:
-                select_fields.append(len(select))
-                select.append((col, None))
-            klass_info["select_fields"] = select_fields
-            next_klass_infos = self.get_related_selections(
-                select, related_select_mask, f.remote_field.model._meta, alias,
-                cur_depth + 1, next, restricted,
+
+        if not restricted:
+            return infos
+
+        # Reverse one-to-one relations, only when asked for by name.
+        for rel in opts.related_objects:
+            if not rel.field.unique or rel.many_to_many:
+                continue
+            if not select_related_descend(rel, restricted, requested, select_mask):
+                continue
+            name = rel.field.related_query_name()
+            known.add(name)
+            model = rel.related_model
+            alias = query.setup_joins([name], opts, root_alias).joins[-1]
+            info = {
+                "model": model,
+                "field": rel.field,
+                "reverse": True,
+                "local_setter": rel.set_cached_value,
+                "remote_setter": rel.field.set_cached_value,
+                "from_parent": model is not opts.model and issubclass(model, opts.model),
+            }
+            infos.append(info)
+            self._select_related_model(
+                select, info, select_mask.get(rel) or {}, alias, model, opts.model,
+                cur_depth, requested.get(name, {}), restricted,
             )
-            get_related_klass_infos(klass_info, next_klass_infos)
 
-        if restricted:
-            related_fields = [
-                (o, o.field, o.related_model)
-                for o in opts.related_objects
-                if o.field.unique and not o.many_to_many
-            ]
-            for related_object, related_field, model in related_fields:
-                if not select_related_descend(
-                    related_object, restricted, requested, select_mask,
-                ):
-                    continue
-
-                related_select_mask = select_mask.get(related_object) or {}
-
-                related_field_name = related_field.related_query_name()
-                fields_found.add(related_field_name)
-
-                join_info = self.query.setup_joins([related_field_name], opts, root_alias)
-                alias = join_info.joins[-1]
-                from_parent = issubclass(model, opts.model) and model is not opts.model
-                klass_info = {
-                    "model": model,
-                    "field": related_field,
-                    "reverse": True,
-                    "local_setter": related_object.set_cached_value,
-                    "remote_setter": related_field.set_cached_value,
-                    "from_parent": from_parent,
-                }
-                related_klass_infos.append(klass_info)
-                select_fields = []
-                columns = self.get_default_columns(
-                    related_select_mask, start_alias=alias, opts=model._meta,
-                    from_parent=opts.model,
-                )
-                for col in columns:
-                    select_fields.append(len(select))
-                    select.append((col, None))
-                klass_info["select_fields"] = select_fields
-                next = requested.get(related_field_name, {})
-                next_klass_infos = self.get_related_selections(
-                    select, related_select_mask, model._meta, alias, cur_depth + 1,
-                    next, restricted,
-                )
-                get_related_klass_infos(klass_info, next_klass_infos)
-
-            def local_setter(final_field, obj, from_obj):
-                # Only cache the reverse one-to-one object when a related row exists.
-                if from_obj:
-                    final_field.remote_field.set_cached_value(from_obj, obj)
-
-            def local_setter_noop(obj, from_obj):
-                pass
-
-            def remote_setter(name, obj, from_obj):
-                setattr(from_obj, name, obj)
-
+        # FilteredRelation aliases (top level only).
+        if cur_depth == 1:
             for name in list(requested):
-                # Filtered relations work only on the topmost level.
-                if cur_depth > 1:
-                    break
-                if name in self.query._filtered_relations:
-                    fields_found.add(name)
-                    final_field, _, join_opts, joins, _, _ = self.query.setup_joins(
-                        [name], opts, root_alias
-                    )
-                    model = join_opts.model
-                    alias = joins[-1]
-                    from_parent = issubclass(model, opts.model) and model is not opts.model
-                    klass_info = {
-                        "model": model,
-                        "field": final_field,
-                        "reverse": True,
-                        "local_setter": (
-                            partial(local_setter, final_field)
-                            if len(joins) <= 2
-                            else local_setter_noop
-                        ),
-                        "remote_setter": partial(remote_setter, name),
-                        "from_parent": from_parent,
-                    }
-                    related_klass_infos.append(klass_info)
-                    select_fields = []
-                    field_select_mask = select_mask.get((name, final_field)) or {}
-                    columns = self.get_default_columns(
-                        field_select_mask, start_alias=alias, opts=model._meta,
-                        from_parent=opts.model,
-                    )
-                    for col in columns:
-                        select_fields.append(len(select))
-                        select.append((col, None))
-                    klass_info["select_fields"] = select_fields
-                    next_requested = requested.get(name, {})
-                    next_klass_infos = self.get_related_selections(
-                        select, field_select_mask, opts=model._meta, root_alias=alias,
-                        cur_depth=cur_depth + 1, requested=next_requested,
-                        restricted=restricted,
-                    )
-                    get_related_klass_infos(klass_info, next_klass_infos)
-            fields_not_found = set(requested).difference(fields_found)
-            if fields_not_found:
-                invalid_fields = ("'%s'" % s for s in fields_not_found)
-                raise FieldError(
-                    "Invalid field name(s) given in select_related: %s. Choices are: %s"
-                    % (", ".join(invalid_fields), ", ".join(_get_field_choices()) or "(none)")
+                if name not in query._filtered_relations:
+                    continue
+                known.add(name)
+                final_field, _targets, join_opts, joins, _path, _trim = query.setup_joins(
+                    [name], opts, root_alias)
+                model = join_opts.model
+                info = {
+                    "model": model,
+                    "field": final_field,
+                    "reverse": True,
+                    "local_setter": (partial(_cache_on_related_row, final_field)
+                                     if len(joins) <= 2 else _ignore_cache),
+                    "remote_setter": partial(_set_attribute_of, name),
+                    "from_parent": model is not opts.model and issubclass(model, opts.model),
+                }
+                infos.append(info)
+                self._select_related_model(
+                    select, info, select_mask.get((name, final_field)) or {}, joins[-1],
+                    model, opts.model, cur_depth, requested.get(name, {}), restricted,
                 )
-        return related_klass_infos
+
+        unknown = [name for name in requested if name not in known]
+        if unknown:
+            raise FieldError(
+                "Invalid field name(s) given in select_related: %s. Choices are: %s"
+                % (", ".join("'%s'" % name for name in unknown), self._relation_choices(opts))
+            )
+        return infos
 
     def get_select_for_update_of_arguments(self):
         """The quoted table names select_for_update(of=...) locks."""
