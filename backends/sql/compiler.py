@@ -1065,98 +1065,75 @@ class SQLCompiler(NodeRenderer):
             )
         return infos
 
+    def _parent_infos(self, info):
+        """Pseudo klass_infos for the multi-table-inheritance parents of ``info``'s model,
+        each owning the selected columns that come from that parent."""
+        model = info["model"]._meta.concrete_model
+        for parent, link in model._meta.parents.items():
+            ancestors = parent._meta.all_parents
+            owned = []
+            for index in info["select_fields"]:
+                owner = self.select[index][0].target.model
+                if owner == parent or owner in ancestors:
+                    owned.append(index)
+            yield {"model": parent, "field": link, "reverse": False, "select_fields": owned}
+
+    @staticmethod
+    def _relation_name(info):
+        field = info["field"]
+        return (field.remote_field if info["reverse"] else field).name
+
+    def _own_column(self, info):
+        """The first selected column of ``info``'s own (concrete) table, or None."""
+        model = info["model"]._meta.concrete_model
+        for index in info["select_fields"]:
+            col = self.select[index][0]
+            if col.target.model == model:
+                return col
+        return None
+
+    def _lockable_names(self):
+        """Names select_for_update(of=...) accepts here, nearest relations first."""
+        names = []
+        pending = collections.deque([((), self.klass_info)])
+        while pending:
+            path, info = pending.popleft()
+            names.append(LOOKUP_SEP.join(path) if path else "self")
+            for child in (*self._parent_infos(info), *info.get("related_klass_infos", ())):
+                pending.append(((*path, self._relation_name(child)), child))
+        return names
+
+    def _follow_lock_path(self, name):
+        info = self.klass_info
+        for step in name.split(LOOKUP_SEP):
+            candidates = (*info.get("related_klass_infos", ()), *self._parent_infos(info))
+            info = next((c for c in candidates if self._relation_name(c) == step), None)
+            if info is None:
+                return None
+        return info
+
     def get_select_for_update_of_arguments(self):
         """The quoted table names select_for_update(of=...) locks."""
-
-        def _get_parent_klass_info(klass_info):
-            concrete_model = klass_info["model"]._meta.concrete_model
-            for parent_model, parent_link in concrete_model._meta.parents.items():
-                all_parents = parent_model._meta.all_parents
-                yield {
-                    "model": parent_model,
-                    "field": parent_link,
-                    "reverse": False,
-                    "select_fields": [
-                        select_index
-                        for select_index in klass_info["select_fields"]
-                        # Selected columns from a model or its parents.
-                        if (
-                            self.select[select_index][0].target.model == parent_model
-                            or self.select[select_index][0].target.model in all_parents
-                        )
-                    ],
-                }
-
-        def _get_first_selected_col_from_model(klass_info):
-            concrete_model = klass_info["model"]._meta.concrete_model
-            for select_index in klass_info["select_fields"]:
-                if self.select[select_index][0].target.model == concrete_model:
-                    return self.select[select_index][0]
-
-        def _get_field_choices():
-            """Names select_for_update(of=...) accepts here, nearest relations first."""
-            queue = collections.deque([(None, self.klass_info)])
-            while queue:
-                parent_path, klass_info = queue.popleft()
-                if parent_path is None:
-                    path = []
-                    yield "self"
-                else:
-                    field = klass_info["field"]
-                    if klass_info["reverse"]:
-                        field = field.remote_field
-                    path = parent_path + [field.name]
-                    yield LOOKUP_SEP.join(path)
-                queue.extend(
-                    (path, klass_info)
-                    for klass_info in _get_parent_klass_info(klass_info)
-                )
-                queue.extend(
-                    (path, klass_info)
-                    for klass_info in klass_info.get("related_klass_infos", [])
-                )
-
         if not self.klass_info:
             return []
-        result = []
-        invalid_names = []
+        by_column = getattr(self.connection.features, "select_for_update_of_column", False)
+        targets, bad = [], []
         for name in self.query.select_for_update_of:
-            klass_info = self.klass_info
-            if name == "self":
-                col = _get_first_selected_col_from_model(klass_info)
-            else:
-                for part in name.split(LOOKUP_SEP):
-                    klass_infos = (
-                        *klass_info.get("related_klass_infos", []),
-                        *_get_parent_klass_info(klass_info),
-                    )
-                    for related_klass_info in klass_infos:
-                        field = related_klass_info["field"]
-                        if related_klass_info["reverse"]:
-                            field = field.remote_field
-                        if field.name == part:
-                            klass_info = related_klass_info
-                            break
-                    else:
-                        klass_info = None
-                        break
-                if klass_info is None:
-                    invalid_names.append(name)
-                    continue
-                col = _get_first_selected_col_from_model(klass_info)
-            if col is not None:
-                if getattr(self.connection.features, "select_for_update_of_column", False):
-                    result.append(self.compile(col)[0])
-                else:
-                    result.append(self.quote_name(col.alias))
-        if invalid_names:
+            info = self.klass_info if name == "self" else self._follow_lock_path(name)
+            if info is None:
+                bad.append(name)
+                continue
+            col = self._own_column(info)
+            if col is None:
+                continue
+            targets.append(self.compile(col)[0] if by_column else self.quote_name(col.alias))
+        if bad:
             raise FieldError(
                 "Invalid field name(s) given in select_for_update(of=(...)): %s. "
                 "Only relational fields followed in the query are allowed. "
-                "Choices are: %s."
-                % (", ".join(invalid_names), ", ".join(_get_field_choices()))
+                "Choices are: %s." % (", ".join(bad), ", ".join(self._lockable_names()))
             )
-        return result
+        return targets
 
     # ----- results ------------------------------------------------------------------------------
 
