@@ -42,6 +42,21 @@ from . import statement_cache
 from .rendering import NodeRenderer
 
 
+
+def _ignore_cache(obj, from_obj):
+    """A select_related() setter for a side that caches nothing."""
+
+
+def _cache_on_related_row(field, obj, from_obj):
+    # Cache the reverse side only when the joined row exists.
+    if from_obj:
+        field.remote_field.set_cached_value(from_obj, obj)
+
+
+def _set_attribute_of(name, obj, from_obj):
+    setattr(from_obj, name, obj)
+
+
 class SQLCompiler(NodeRenderer):
     """Compiles a SELECT Query."""
 
@@ -237,177 +252,165 @@ class SQLCompiler(NodeRenderer):
             ret.append((col, (sql, params), alias))
         return ret, klass_info, annotations
 
+    def _ordering_source(self):
+        """The ordering terms in force: extra(order_by), then order_by(), then Meta.ordering
+        (remembered in _meta_ordering, since GROUP BY queries drop it)."""
+        query = self.query
+        if query.extra_order_by:
+            return query.extra_order_by
+        if query.order_by or not query.default_ordering:
+            return query.order_by
+        meta = query.get_meta()
+        if meta and meta.ordering:
+            self._meta_ordering = meta.ordering
+            return meta.ordering
+        return ()
+
+    def _selected_positions(self):
+        """Each selected expression (and its alias, if any) mapped to a PositionRef."""
+        by_key = {}
+        for position, (expr, _compiled, alias) in enumerate(self.select, 1):
+            ref = PositionRef(position, alias, expr)
+            by_key[expr] = ref
+            if alias:
+                by_key[alias] = ref
+        return by_key
+
     def _order_by_pairs(self):
-        if self.query.extra_order_by:
-            ordering = self.query.extra_order_by
-        elif not self.query.default_ordering:
-            ordering = self.query.order_by
-        elif self.query.order_by:
-            ordering = self.query.order_by
-        elif (meta := self.query.get_meta()) and meta.ordering:
-            ordering = meta.ordering
-            self._meta_ordering = ordering
-        else:
-            ordering = []
-        if self.query.standard_ordering:
-            default_order, _ = ORDER_DIR["ASC"]
-        else:
-            default_order, _ = ORDER_DIR["DESC"]
-
-        selected_exprs = {}
-        # Selected expressions are only needed to resolve ordering; skip the work without an
-        # ordering.
-        if ordering and (select := self.select):
-            for ordinal, (expr, _, alias) in enumerate(select, start=1):
-                pos_expr = PositionRef(ordinal, alias, expr)
-                if alias:
-                    selected_exprs[alias] = pos_expr
-                selected_exprs[expr] = pos_expr
-
-        for field in ordering:
-            if hasattr(field, "resolve_expression"):
-                if isinstance(field, Value):
-                    # output_field must be resolved for constants.
-                    field = Cast(field, field.output_field)
-                if not isinstance(field, OrderBy):
-                    field = field.asc()
-                if not self.query.standard_ordering:
-                    field = field.copy()
-                    field.reverse_ordering()
-                select_ref = selected_exprs.get(field.expression)
-                if select_ref or (
-                    isinstance(field.expression, F)
-                    and (select_ref := selected_exprs.get(field.expression.name))
-                ):
-                    if not self.query.combinator and getattr(
-                        select_ref.source, "selected_form_orders_differently", False
-                    ):
-                        # The selected column is formatted for reading (e.g. a JSON key as
-                        # JSON text): order by the expression itself, not by position.
-                        field = field.copy()
-                        field.expression = select_ref.source
-                        yield field, False
-                        continue
-                    # A NULLS FIRST/LAST emulation needs the real expression, so ORDER BY
-                    # <position> cannot be used for it.
-                    if (
-                        field.nulls_first is None and field.nulls_last is None
-                    ) or self.connection.features.supports_order_by_nulls_modifier:
-                        field = field.copy()
-                        field.expression = select_ref
-                    # In a compound query each part has its own select list, so an alias is
-                    # the only safe way to refer to the expression.
-                    elif self.query.combinator:
-                        field = field.copy()
-                        field.expression = Ref(select_ref.refs, select_ref.source)
-                yield field, select_ref is not None
-                continue
-            if field == "?":  # random
+        terms = self._ordering_source()
+        if not terms:
+            return
+        query = self.query
+        ascending = query.standard_ordering
+        default_dir = ORDER_DIR["ASC" if ascending else "DESC"][0]
+        positions = self._selected_positions() if self.select else {}
+        for term in terms:
+            if hasattr(term, "resolve_expression"):
+                yield self._order_pair_for_expression(term, positions, ascending)
+            elif term == "?":
                 features = self.connection.features
                 if not features.supports_random_ordering:
                     raise features.not_supported("supports_random_ordering", "order_by('?')")
                 yield OrderBy(Random()), False
-                continue
-
-            col, order = get_order_dir(field, default_order)
-            descending = order == "DESC"
-
-            if (select_ref := selected_exprs.get(col)) and not (
-                not self.query.combinator
-                and getattr(select_ref.source, "selected_form_orders_differently", False)
-            ):
-                # Reference to expression in SELECT clause
-                yield (
-                    OrderBy(select_ref, descending=descending),
-                    True,
-                )
-                continue
-            if col in self.query.annotations:
-                # References to an expression which is masked out of the SELECT
-                # clause.
-                if self.query.combinator and self.select:
-                    # Refer to the annotation by name: each part of a compound query may
-                    # compute it its own way.
-                    expr = F(col)
-                else:
-                    expr = self.query.annotations[col]
-                    if isinstance(expr, Value):
-                        # output_field must be resolved for constants.
-                        expr = Cast(expr, expr.output_field)
-                yield OrderBy(expr, descending=descending), False
-                continue
-
-            if self.query.combinator and self.select:
-                # Same reason: refer by name, not through this model's field.
-                yield OrderBy(F(col), descending=descending), False
             else:
-                # A field name, possibly across relations (a__b__c) and possibly with a
-                # leading "-".
-                yield from self.find_ordering_name(
-                    field, self.query.get_meta(), default_order=default_order,
-                )
+                yield from self._order_pairs_for_name(term, positions, default_dir)
+
+    def _reads_differently(self, ref):
+        # A column selected in its display form (e.g. a JSON key as JSON text) must be
+        # ordered by the underlying expression, except in compound queries.
+        return not self.query.combinator and getattr(
+            ref.source, "selected_form_orders_differently", False)
+
+    def _order_pair_for_expression(self, term, positions, ascending):
+        if isinstance(term, Value):
+            # A constant needs an explicit type to be orderable.
+            term = Cast(term, term.output_field)
+        if not isinstance(term, OrderBy):
+            term = term.asc()
+        if not ascending:
+            term = term.copy()
+            term.reverse_ordering()
+        inner = term.expression
+        ref = positions.get(inner)
+        if ref is None and isinstance(inner, F):
+            ref = positions.get(inner.name)
+        if ref is None:
+            return term, False
+        if self._reads_differently(ref):
+            term = term.copy()
+            term.expression = ref.source
+            return term, False
+        plain = term.nulls_first is None and term.nulls_last is None
+        if plain or self.connection.features.supports_order_by_nulls_modifier:
+            # Order by the select-list position (NULLS emulation needs the expression).
+            term = term.copy()
+            term.expression = ref
+        elif self.query.combinator:
+            # Each part of a compound query has its own select list: go by alias.
+            term = term.copy()
+            term.expression = Ref(ref.refs, ref.source)
+        return term, True
+
+    def _order_pairs_for_name(self, name, positions, default_dir):
+        query = self.query
+        column, direction = get_order_dir(name, default_dir)
+        desc = direction == "DESC"
+        ref = positions.get(column)
+        if ref is not None and not self._reads_differently(ref):
+            yield OrderBy(ref, descending=desc), True
+            return
+        by_name = query.combinator and self.select
+        if column in query.annotations:
+            if by_name:
+                # Compound parts may compute the annotation differently: use its name.
+                target = F(column)
+            else:
+                target = query.annotations[column]
+                if isinstance(target, Value):
+                    target = Cast(target, target.output_field)
+            yield OrderBy(target, descending=desc), False
+        elif by_name:
+            yield OrderBy(F(column), descending=desc), False
+        else:
+            # A (possibly related, possibly "-"-prefixed) field path.
+            yield from self.find_ordering_name(
+                name, query.get_meta(), default_order=default_dir)
+
+    def _bind_to_compound_select(self, term, resolved):
+        """Make an ORDER BY term of a compound query point at a selected column, adding the
+        column to every part when it isn't selected yet."""
+        query = self.query
+        source = resolved.expression
+        wanted = term.expression
+        for sel_expr, _compiled, sel_alias in self.select:
+            if source != sel_expr:
+                continue
+            if (query.has_select_fields and sel_alias in query.annotation_select
+                    and not (isinstance(wanted, F) and wanted.name == sel_alias)):
+                # values() annotations are matched by their exact alias only.
+                continue
+            resolved.set_source_expressions([Ref(sel_alias or source.target.column, source)])
+            return
+        alias = "__orderbycol%d" % (len(query.select) + 1)
+        for part in query.combined_queries:
+            if part.has_select_fields:
+                # An explicit values() list cannot grow an extra column.
+                raise DatabaseError("ORDER BY term does not match any column in the result set.")
+            part.add_annotation(wanted, alias)
+        query.add_select_col(resolved, alias)
+        resolved.set_source_expressions([Ref(alias, source)])
 
     def get_order_by(self):
         """(expression, (sql, params, is_ref)) for each ORDER BY term, duplicates removed."""
-        result = []
-        seen = set()
-        for expr, is_ref in self._order_by_pairs():
-            resolved = expr.resolve_expression(self.query, allow_joins=True, reuse=None)
-            if not is_ref and self.query.combinator and self.select:
-                src = resolved.expression
-                expr_src = expr.expression
-                for sel_expr, _, col_alias in self.select:
-                    if src == sel_expr:
-                        # Under values() an annotation is ordered by its exact selected
-                        # alias.
-                        if (
-                            self.query.has_select_fields
-                            and col_alias in self.query.annotation_select
-                            and not (
-                                isinstance(expr_src, F) and col_alias == expr_src.name
-                            )
-                        ):
-                            continue
-                        resolved.set_source_expressions(
-                            [Ref(col_alias if col_alias else src.target.column, src)]
-                        )
-                        break
-                else:
-                    # A compound query can only order by selected columns: select this one
-                    # in every part and order by its position.
-                    order_by_idx = len(self.query.select) + 1
-                    col_alias = f"__orderbycol{order_by_idx}"
-                    for q in self.query.combined_queries:
-                        # A part that selects explicit values() columns cannot grow an extra
-                        # column.
-                        if q.has_select_fields:
-                            raise DatabaseError(
-                                "ORDER BY term does not match any column in the result set."
-                            )
-                        q.add_annotation(expr_src, col_alias)
-                    self.query.add_select_col(resolved, col_alias)
-                    resolved.set_source_expressions([Ref(col_alias, src)])
+        query = self.query
+        compound = bool(query.combinator and self.select)
+        strip_direction = self.ordering_parts.search
+        terms = []
+        keys = set()
+        for term, is_ref in self._order_by_pairs():
+            resolved = term.resolve_expression(query, allow_joins=True, reuse=None)
+            if compound and not is_ref:
+                self._bind_to_compound_select(term, resolved)
             sql, params = self.compile(resolved)
-            # Deduplicate ORDER BY terms on the expression SQL alone, ignoring the
-            # direction.
-            without_ordering = self.ordering_parts.search(sql)[1]
-            params_hash = make_hashable(params)
-            if (without_ordering, params_hash) in seen:
-                continue
-            seen.add((without_ordering, params_hash))
-            result.append((resolved, (sql, params, is_ref)))
-        return result
+            # Two terms on the same expression (whatever their direction) are one term.
+            key = (strip_direction(sql)[1], make_hashable(params))
+            if key not in keys:
+                keys.add(key)
+                terms.append((resolved, (sql, params, is_ref)))
+        return terms
 
     def get_extra_select(self, order_by, select):
         """ORDER BY terms a SELECT DISTINCT must also select."""
-        extra_select = []
-        if self.query.distinct and not self.query.distinct_fields:
-            select_sql = [t[1] for t in select]
-            for expr, (sql, params, is_ref) in order_by:
-                without_ordering = self.ordering_parts.search(sql)[1]
-                if not is_ref and (without_ordering, params) not in select_sql:
-                    extra_select.append((expr, (without_ordering, params), None))
-        return extra_select
+        query = self.query
+        if not query.distinct or query.distinct_fields:
+            return []
+        already = [compiled for _e, compiled, _a in select]
+        additions = []
+        for expr, (sql, params, is_ref) in order_by:
+            bare = self.ordering_parts.search(sql)[1]
+            if not is_ref and (bare, params) not in already:
+                additions.append((expr, (bare, params), None))
+        return additions
 
     def get_combinator_sql(self, combinator, all):
         features = self.connection.features
@@ -602,164 +605,148 @@ class SQLCompiler(NodeRenderer):
         return build_plan(self, origins)
 
     def _as_sql(self, with_limits=True, with_col_aliases=False):
-        refcounts_before = self.query.alias_refcount.copy()
+        query = self.query
+        saved_refcounts = query.alias_refcount.copy()
         try:
-            combinator = self.query.combinator
-            extra_select, order_by, group_by = self.pre_sql_setup(
-                with_col_aliases=with_col_aliases or bool(combinator),
-            )
-            features = self.connection.features
-            with_limit_offset = with_limits and self.query.is_sliced
-            if with_limit_offset and self.query.low_mark and not features.supports_slicing_offset:
-                raise features.not_supported("supports_slicing_offset", "slicing with an offset")
-            if self.query.distinct and not features.supports_distinct:
-                raise features.not_supported("supports_distinct", "distinct()")
-            for_update_part = None
-            if combinator:
-                result, params = self.get_combinator_sql(
-                    combinator, self.query.combinator_all
-                )
-            # Is a LIMIT/OFFSET clause needed?
-            elif self.qualify:
-                result, params = self.get_qualify_sql()
-                order_by = None
-            else:
-                distinct_fields, distinct_params = self.get_distinct()
-                # get_from_clause() has to run after the select list, ordering and DISTINCT
-                # are compiled, since they may add joins.
-                from_, f_params = self.get_from_clause()
-                try:
-                    where, w_params = (
-                        self.compile(self.where) if self.where is not None else ("", [])
-                    )
-                except EmptyResultSet:
-                    if self.elide_empty:
-                        raise
-                    # Use a predicate that's always False.
-                    where, w_params = "0 = 1", []
-                except FullResultSet:
-                    where, w_params = "", []
-                try:
-                    having, h_params = (
-                        self.compile(self.having) if self.having is not None else ("", [])
-                    )
-                except FullResultSet:
-                    having, h_params = "", []
-                result = ["SELECT"]
-                params = []
-
-                if self.query.distinct:
-                    distinct_result, distinct_params = self.connection.ops.distinct_sql(
-                        distinct_fields,
-                        distinct_params,
-                    )
-                    result += distinct_result
-                    params += distinct_params
-
-                out_cols = []
-                for _, (s_sql, s_params), alias in self.select + extra_select:
-                    if alias:
-                        s_sql = "%s AS %s" % (s_sql, self.connection.ops.quote_name(alias))
-                    params.extend(s_params)
-                    out_cols.append(s_sql)
-
-                result += [", ".join(out_cols)]
-                if from_:
-                    result += ["FROM", *from_]
-                elif getattr(features, "bare_select_suffix", ""):
-                    result += [features.bare_select_suffix]
-                params.extend(f_params)
-
-                if self.query.select_for_update:
-                    for_update_part = self._for_update_part(with_limit_offset)
-
-                if for_update_part and getattr(features, "for_update_after_from", False):
-                    result.append(for_update_part)
-
-                if where:
-                    result.append("WHERE %s" % where)
-                    self._where_span = (len(params), len(w_params))
-                    params.extend(w_params)
-
-                grouping = []
-                for g_sql, g_params in group_by:
-                    grouping.append(g_sql)
-                    params.extend(g_params)
-                if grouping:
-                    if distinct_fields:
-                        raise NotImplementedError(
-                            "annotate() + distinct(fields) is not implemented."
-                        )
-                    order_by = order_by or self.connection.ops.force_no_ordering()
-                    result.append("GROUP BY %s" % ", ".join(grouping))
-                    if self._meta_ordering:
-                        order_by = None
-                if having:
-                    result.append("HAVING %s" % having)
-                    params.extend(h_params)
-
-            if self.query.explain_info:
-                result.insert(
-                    0,
-                    self.connection.ops.explain_query_prefix(
-                        self.query.explain_info.format,
-                        **self.query.explain_info.options,
-                    ),
-                )
-
-            if order_by:
-                ordering = []
-                for _, (o_sql, o_params, _) in order_by:
-                    ordering.append(o_sql)
-                    params.extend(o_params)
-                order_by_sql = "ORDER BY %s" % ", ".join(ordering)
-                if combinator and getattr(features, "requires_compound_order_by_subquery",
-                                          False):
-                    result = ["SELECT * FROM (", *result, ")", order_by_sql]
-                else:
-                    result.append(order_by_sql)
-
-            if with_limit_offset:
-                result.append(
-                    self.connection.ops.limit_offset_sql(
-                        self.query.low_mark, self.query.high_mark
-                    )
-                )
-
-            if for_update_part and not getattr(features, "for_update_after_from", False):
-                result.append(for_update_part)
-
-            if self.query.subquery and extra_select:
-                # Ordering terms that DISTINCT forces into the select list would give a
-                # subquery more columns than its caller compares against; wrap it and select
-                # only the wanted columns.
-                sub_selects = []
-                sub_params = []
-                for _index, (select, _, alias) in enumerate(self.select, start=1):
-                    if alias:
-                        sub_selects.append(
-                            "%s.%s" % (
-                                self.connection.ops.quote_name("subquery"),
-                                self.connection.ops.quote_name(alias),
-                            )
-                        )
-                    else:
-                        select_clone = select.relabeled_clone(
-                            {select.alias: "subquery"}
-                        )
-                        subselect, subparams = self.compile(select_clone)
-                        sub_selects.append(subselect)
-                        sub_params.extend(subparams)
-                return "SELECT %s FROM (%s) subquery" % (
-                    ", ".join(sub_selects),
-                    " ".join(result),
-                ), tuple(sub_params + params)
-
-            return " ".join(result), tuple(params)
+            return self._render_select(query, with_limits, with_col_aliases)
         finally:
-            # Undo the join reference counts added while compiling, so the Query can be
-            # compiled again.
-            self.query.reset_refcounts(refcounts_before)
+            # Compiling adds join references; give them back so the Query compiles again.
+            query.reset_refcounts(saved_refcounts)
+
+    def _compile_condition(self, node, empty_fallback):
+        """SQL for a WHERE/HAVING tree: "" when it matches everything; on an empty result
+        either raise or (empty_fallback) use an always-false predicate."""
+        if node is None:
+            return "", []
+        try:
+            return self.compile(node)
+        except FullResultSet:
+            return "", []
+        except EmptyResultSet:
+            if empty_fallback is None:
+                raise
+            return empty_fallback, []
+
+    def _render_select(self, query, with_limits, with_col_aliases):
+        combinator = query.combinator
+        extra_select, order_by, group_by = self.pre_sql_setup(
+            with_col_aliases=with_col_aliases or bool(combinator),
+        )
+        features = self.connection.features
+        ops = self.connection.ops
+        limited = with_limits and query.is_sliced
+        if limited and query.low_mark and not features.supports_slicing_offset:
+            raise features.not_supported("supports_slicing_offset", "slicing with an offset")
+        if query.distinct and not features.supports_distinct:
+            raise features.not_supported("supports_distinct", "distinct()")
+        lock_clause = None
+        lock_after_from = getattr(features, "for_update_after_from", False)
+        if combinator:
+            parts, args = self.get_combinator_sql(combinator, query.combinator_all)
+            args = list(args)
+        elif self.qualify:
+            parts, args = self.get_qualify_sql()
+            args = list(args)
+            order_by = None
+        else:
+            parts, args, lock_clause, order_by = self._render_plain_select(
+                query, features, ops, extra_select, order_by, group_by, limited,
+                lock_after_from,
+            )
+
+        if query.explain_info:
+            info = query.explain_info
+            parts.insert(0, ops.explain_query_prefix(info.format, **info.options))
+
+        if order_by:
+            terms = []
+            for _expr, (term_sql, term_params, _is_ref) in order_by:
+                terms.append(term_sql)
+                args.extend(term_params)
+            order_clause = "ORDER BY " + ", ".join(terms)
+            if combinator and getattr(features, "requires_compound_order_by_subquery", False):
+                parts = ["SELECT * FROM (", *parts, ")", order_clause]
+            else:
+                parts.append(order_clause)
+        if limited:
+            parts.append(ops.limit_offset_sql(query.low_mark, query.high_mark))
+        if lock_clause and not lock_after_from:
+            parts.append(lock_clause)
+
+        body = " ".join(parts)
+        if query.subquery and extra_select:
+            return self._trim_subquery_columns(body, args)
+        return body, tuple(args)
+
+    def _render_plain_select(self, query, features, ops, extra_select, order_by, group_by,
+                             limited, lock_after_from):
+        distinct_cols, distinct_args = self.get_distinct()
+        # The FROM clause is built last: the select list, ordering and DISTINCT ON may
+        # still add joins.
+        from_parts, from_args = self.get_from_clause()
+        where_sql, where_args = self._compile_condition(
+            self.where, None if self.elide_empty else "0 = 1")
+        having_sql, having_args = self._compile_condition(self.having, None)
+
+        parts = ["SELECT"]
+        args = []
+        if query.distinct:
+            d_parts, d_args = ops.distinct_sql(distinct_cols, distinct_args)
+            parts.extend(d_parts)
+            args.extend(d_args)
+        columns = []
+        quote = ops.quote_name
+        for _expr, (col_sql, col_args), col_alias in self.select + extra_select:
+            columns.append(f"{col_sql} AS {quote(col_alias)}" if col_alias else col_sql)
+            args.extend(col_args)
+        parts.append(", ".join(columns))
+        if from_parts:
+            parts.append("FROM")
+            parts.extend(from_parts)
+        else:
+            suffix = getattr(features, "bare_select_suffix", "")
+            if suffix:
+                parts.append(suffix)
+        args.extend(from_args)
+
+        lock_clause = self._for_update_part(limited) if query.select_for_update else None
+        if lock_clause and lock_after_from:
+            parts.append(lock_clause)
+        if where_sql:
+            parts.append("WHERE " + where_sql)
+            self._where_span = (len(args), len(where_args))
+            args.extend(where_args)
+        if group_by:
+            if distinct_cols:
+                raise NotImplementedError("annotate() + distinct(fields) is not implemented.")
+            keys = []
+            for key_sql, key_args in group_by:
+                keys.append(key_sql)
+                args.extend(key_args)
+            parts.append("GROUP BY " + ", ".join(keys))
+            # Meta.ordering never applies to grouped queries; without an explicit order
+            # some backends need to be told not to sort the groups.
+            order_by = None if self._meta_ordering else (order_by or ops.force_no_ordering())
+        if having_sql:
+            parts.append("HAVING " + having_sql)
+            args.extend(having_args)
+        return parts, args, lock_clause, order_by
+
+    def _trim_subquery_columns(self, body, args):
+        # DISTINCT can force ordering terms into the select list; a subquery must still
+        # return only the columns its caller compares with, so select those from a wrapper.
+        ops = self.connection.ops
+        wrapper = ops.quote_name("subquery")
+        outer_cols, outer_args = [], []
+        for expr, _compiled, col_alias in self.select:
+            if col_alias:
+                outer_cols.append(f"{wrapper}.{ops.quote_name(col_alias)}")
+                continue
+            col_sql, col_args = self.compile(expr.relabeled_clone({expr.alias: "subquery"}))
+            outer_cols.append(col_sql)
+            outer_args.extend(col_args)
+        sql = "SELECT %s FROM (%s) subquery" % (", ".join(outer_cols), body)
+        return sql, tuple(outer_args + args)
 
     def _for_update_part(self, with_limit_offset):
         features = self.connection.features
@@ -949,286 +936,204 @@ class SQLCompiler(NodeRenderer):
             params.extend(entry_params)
         return entries, params
 
+    def _relation_choices(self, opts):
+        """Names select_related() accepts on ``opts``, for error messages."""
+        names = [f.name for f in opts.fields if f.is_relation]
+        names += [rel.field.related_query_name() for rel in opts.related_objects
+                  if rel.field.unique]
+        names += list(self.query._filtered_relations)
+        return ", ".join(names) or "(none)"
+
+    def _select_related_model(self, select, info, mask, alias, model, from_parent, depth,
+                              requested, restricted):
+        """Add ``model``'s columns (joined as ``alias``) to ``select``, record their positions
+        in ``info`` and descend into its own select_related() relations."""
+        start = len(select)
+        select.extend(
+            (col, None)
+            for col in self.get_default_columns(mask, start_alias=alias, opts=model._meta,
+                                                from_parent=from_parent)
+        )
+        info["select_fields"] = list(range(start, len(select)))
+        info["related_klass_infos"] = self.get_related_selections(
+            select, mask, model._meta, alias, depth + 1, requested, restricted,
+        )
+
     def get_related_selections(self, select, select_mask, opts=None, root_alias=None,
                                cur_depth=1, requested=None, restricted=None):
         """Fill ``select`` with the columns of the select_related() models; return their
         klass_infos."""
-
-        def _get_field_choices():
-            direct_choices = (f.name for f in opts.fields if f.is_relation)
-            reverse_choices = (
-                f.field.related_query_name()
-                for f in opts.related_objects
-                if f.field.unique
-            )
-            return chain(direct_choices, reverse_choices, self.query._filtered_relations)
-
-        related_klass_infos = []
-        if not restricted and cur_depth > self.query.max_depth:
-            # We've recursed far enough; bail out.
-            return related_klass_infos
-
+        infos = []
+        query = self.query
+        if cur_depth > query.max_depth and not restricted:
+            return infos
         if not opts:
-            opts = self.query.get_meta()
-            root_alias = self.query.get_initial_alias()
-
-        # Track which requested select_related() names were found, to report the unknown
-        # ones.
-        fields_found = set()
+            opts = query.get_meta()
+            root_alias = query.get_initial_alias()
         if requested is None:
-            restricted = isinstance(self.query.select_related, dict)
+            restricted = isinstance(query.select_related, dict)
             if restricted:
-                requested = self.query.select_related
+                requested = query.select_related
+        known = set()
 
-        def get_related_klass_infos(klass_info, related_klass_infos):
-            klass_info["related_klass_infos"] = related_klass_infos
-
-        for f in opts.fields:
-            fields_found.add(f.name)
-
+        # Forward relations (foreign keys, one-to-ones) of this model.
+        for field in opts.fields:
+            known.add(field.name)
             if restricted:
-                next = requested.get(f.name, {})
-                if not f.is_relation:
-                    # Name used as if it were a relation, or named alone while not being
-                    # one.
-                    if next or f.name in requested:
-                        raise FieldError(
-                            "Non-relational field given in select_related: '%s'. "
-                            "Choices are: %s"
-                            % (f.name, ", ".join(_get_field_choices()) or "(none)")
-                        )
+                below = requested.get(field.name, {})
+                if not field.is_relation and (below or field.name in requested):
+                    raise FieldError(
+                        "Non-relational field given in select_related: '%s'. "
+                        "Choices are: %s" % (field.name, self._relation_choices(opts))
+                    )
             else:
-                next = False
-
-            if not select_related_descend(f, restricted, requested, select_mask):
+                below = False
+            if not select_related_descend(field, restricted, requested, select_mask):
                 continue
-            related_select_mask = select_mask.get(f) or {}
-            klass_info = {
-                "model": f.remote_field.model,
-                "field": f,
+            target = field.remote_field
+            info = {
+                "model": target.model,
+                "field": field,
                 "reverse": False,
-                "local_setter": f.set_cached_value,
-                "remote_setter": (
-                    f.remote_field.set_cached_value if f.unique else lambda x, y: None
-                ),
+                "local_setter": field.set_cached_value,
+                "remote_setter": target.set_cached_value if field.unique else _ignore_cache,
                 "from_parent": False,
             }
-            related_klass_infos.append(klass_info)
-            select_fields = []
-            _, _, _, joins, _, _ = self.query.setup_joins([f.name], opts, root_alias)
-            alias = joins[-1]
-            columns = self.get_default_columns(
-                related_select_mask, start_alias=alias, opts=f.remote_field.model._meta
+            infos.append(info)
+            alias = query.setup_joins([field.name], opts, root_alias)[3][-1]
+            self._select_related_model(
+                select, info, select_mask.get(field) or {}, alias, target.model, None,
+                cur_depth, below, restricted,
             )
-            for col in columns:
-                select_fields.append(len(select))
-                select.append((col, None))
-            klass_info["select_fields"] = select_fields
-            next_klass_infos = self.get_related_selections(
-                select, related_select_mask, f.remote_field.model._meta, alias,
-                cur_depth + 1, next, restricted,
+
+        if not restricted:
+            return infos
+
+        # Reverse one-to-one relations, only when asked for by name.
+        for rel in opts.related_objects:
+            if not rel.field.unique or rel.many_to_many:
+                continue
+            if not select_related_descend(rel, restricted, requested, select_mask):
+                continue
+            name = rel.field.related_query_name()
+            known.add(name)
+            model = rel.related_model
+            alias = query.setup_joins([name], opts, root_alias).joins[-1]
+            info = {
+                "model": model,
+                "field": rel.field,
+                "reverse": True,
+                "local_setter": rel.set_cached_value,
+                "remote_setter": rel.field.set_cached_value,
+                "from_parent": model is not opts.model and issubclass(model, opts.model),
+            }
+            infos.append(info)
+            self._select_related_model(
+                select, info, select_mask.get(rel) or {}, alias, model, opts.model,
+                cur_depth, requested.get(name, {}), restricted,
             )
-            get_related_klass_infos(klass_info, next_klass_infos)
 
-        if restricted:
-            related_fields = [
-                (o, o.field, o.related_model)
-                for o in opts.related_objects
-                if o.field.unique and not o.many_to_many
-            ]
-            for related_object, related_field, model in related_fields:
-                if not select_related_descend(
-                    related_object, restricted, requested, select_mask,
-                ):
-                    continue
-
-                related_select_mask = select_mask.get(related_object) or {}
-
-                related_field_name = related_field.related_query_name()
-                fields_found.add(related_field_name)
-
-                join_info = self.query.setup_joins([related_field_name], opts, root_alias)
-                alias = join_info.joins[-1]
-                from_parent = issubclass(model, opts.model) and model is not opts.model
-                klass_info = {
-                    "model": model,
-                    "field": related_field,
-                    "reverse": True,
-                    "local_setter": related_object.set_cached_value,
-                    "remote_setter": related_field.set_cached_value,
-                    "from_parent": from_parent,
-                }
-                related_klass_infos.append(klass_info)
-                select_fields = []
-                columns = self.get_default_columns(
-                    related_select_mask, start_alias=alias, opts=model._meta,
-                    from_parent=opts.model,
-                )
-                for col in columns:
-                    select_fields.append(len(select))
-                    select.append((col, None))
-                klass_info["select_fields"] = select_fields
-                next = requested.get(related_field_name, {})
-                next_klass_infos = self.get_related_selections(
-                    select, related_select_mask, model._meta, alias, cur_depth + 1,
-                    next, restricted,
-                )
-                get_related_klass_infos(klass_info, next_klass_infos)
-
-            def local_setter(final_field, obj, from_obj):
-                # Only cache the reverse one-to-one object when a related row exists.
-                if from_obj:
-                    final_field.remote_field.set_cached_value(from_obj, obj)
-
-            def local_setter_noop(obj, from_obj):
-                pass
-
-            def remote_setter(name, obj, from_obj):
-                setattr(from_obj, name, obj)
-
+        # FilteredRelation aliases (top level only).
+        if cur_depth == 1:
             for name in list(requested):
-                # Filtered relations work only on the topmost level.
-                if cur_depth > 1:
-                    break
-                if name in self.query._filtered_relations:
-                    fields_found.add(name)
-                    final_field, _, join_opts, joins, _, _ = self.query.setup_joins(
-                        [name], opts, root_alias
-                    )
-                    model = join_opts.model
-                    alias = joins[-1]
-                    from_parent = issubclass(model, opts.model) and model is not opts.model
-                    klass_info = {
-                        "model": model,
-                        "field": final_field,
-                        "reverse": True,
-                        "local_setter": (
-                            partial(local_setter, final_field)
-                            if len(joins) <= 2
-                            else local_setter_noop
-                        ),
-                        "remote_setter": partial(remote_setter, name),
-                        "from_parent": from_parent,
-                    }
-                    related_klass_infos.append(klass_info)
-                    select_fields = []
-                    field_select_mask = select_mask.get((name, final_field)) or {}
-                    columns = self.get_default_columns(
-                        field_select_mask, start_alias=alias, opts=model._meta,
-                        from_parent=opts.model,
-                    )
-                    for col in columns:
-                        select_fields.append(len(select))
-                        select.append((col, None))
-                    klass_info["select_fields"] = select_fields
-                    next_requested = requested.get(name, {})
-                    next_klass_infos = self.get_related_selections(
-                        select, field_select_mask, opts=model._meta, root_alias=alias,
-                        cur_depth=cur_depth + 1, requested=next_requested,
-                        restricted=restricted,
-                    )
-                    get_related_klass_infos(klass_info, next_klass_infos)
-            fields_not_found = set(requested).difference(fields_found)
-            if fields_not_found:
-                invalid_fields = ("'%s'" % s for s in fields_not_found)
-                raise FieldError(
-                    "Invalid field name(s) given in select_related: %s. Choices are: %s"
-                    % (", ".join(invalid_fields), ", ".join(_get_field_choices()) or "(none)")
+                if name not in query._filtered_relations:
+                    continue
+                known.add(name)
+                final_field, _targets, join_opts, joins, _path, _trim = query.setup_joins(
+                    [name], opts, root_alias)
+                model = join_opts.model
+                info = {
+                    "model": model,
+                    "field": final_field,
+                    "reverse": True,
+                    "local_setter": (partial(_cache_on_related_row, final_field)
+                                     if len(joins) <= 2 else _ignore_cache),
+                    "remote_setter": partial(_set_attribute_of, name),
+                    "from_parent": model is not opts.model and issubclass(model, opts.model),
+                }
+                infos.append(info)
+                self._select_related_model(
+                    select, info, select_mask.get((name, final_field)) or {}, joins[-1],
+                    model, opts.model, cur_depth, requested.get(name, {}), restricted,
                 )
-        return related_klass_infos
+
+        unknown = [name for name in requested if name not in known]
+        if unknown:
+            raise FieldError(
+                "Invalid field name(s) given in select_related: %s. Choices are: %s"
+                % (", ".join("'%s'" % name for name in unknown), self._relation_choices(opts))
+            )
+        return infos
+
+    def _parent_infos(self, info):
+        """Pseudo klass_infos for the multi-table-inheritance parents of ``info``'s model,
+        each owning the selected columns that come from that parent."""
+        model = info["model"]._meta.concrete_model
+        for parent, link in model._meta.parents.items():
+            ancestors = parent._meta.all_parents
+            owned = []
+            for index in info["select_fields"]:
+                owner = self.select[index][0].target.model
+                if owner == parent or owner in ancestors:
+                    owned.append(index)
+            yield {"model": parent, "field": link, "reverse": False, "select_fields": owned}
+
+    @staticmethod
+    def _relation_name(info):
+        field = info["field"]
+        return (field.remote_field if info["reverse"] else field).name
+
+    def _own_column(self, info):
+        """The first selected column of ``info``'s own (concrete) table, or None."""
+        model = info["model"]._meta.concrete_model
+        for index in info["select_fields"]:
+            col = self.select[index][0]
+            if col.target.model == model:
+                return col
+        return None
+
+    def _lockable_names(self):
+        """Names select_for_update(of=...) accepts here, nearest relations first."""
+        names = []
+        pending = collections.deque([((), self.klass_info)])
+        while pending:
+            path, info = pending.popleft()
+            names.append(LOOKUP_SEP.join(path) if path else "self")
+            for child in (*self._parent_infos(info), *info.get("related_klass_infos", ())):
+                pending.append(((*path, self._relation_name(child)), child))
+        return names
+
+    def _follow_lock_path(self, name):
+        info = self.klass_info
+        for step in name.split(LOOKUP_SEP):
+            candidates = (*info.get("related_klass_infos", ()), *self._parent_infos(info))
+            info = next((c for c in candidates if self._relation_name(c) == step), None)
+            if info is None:
+                return None
+        return info
 
     def get_select_for_update_of_arguments(self):
         """The quoted table names select_for_update(of=...) locks."""
-
-        def _get_parent_klass_info(klass_info):
-            concrete_model = klass_info["model"]._meta.concrete_model
-            for parent_model, parent_link in concrete_model._meta.parents.items():
-                all_parents = parent_model._meta.all_parents
-                yield {
-                    "model": parent_model,
-                    "field": parent_link,
-                    "reverse": False,
-                    "select_fields": [
-                        select_index
-                        for select_index in klass_info["select_fields"]
-                        # Selected columns from a model or its parents.
-                        if (
-                            self.select[select_index][0].target.model == parent_model
-                            or self.select[select_index][0].target.model in all_parents
-                        )
-                    ],
-                }
-
-        def _get_first_selected_col_from_model(klass_info):
-            concrete_model = klass_info["model"]._meta.concrete_model
-            for select_index in klass_info["select_fields"]:
-                if self.select[select_index][0].target.model == concrete_model:
-                    return self.select[select_index][0]
-
-        def _get_field_choices():
-            """Names select_for_update(of=...) accepts here, nearest relations first."""
-            queue = collections.deque([(None, self.klass_info)])
-            while queue:
-                parent_path, klass_info = queue.popleft()
-                if parent_path is None:
-                    path = []
-                    yield "self"
-                else:
-                    field = klass_info["field"]
-                    if klass_info["reverse"]:
-                        field = field.remote_field
-                    path = parent_path + [field.name]
-                    yield LOOKUP_SEP.join(path)
-                queue.extend(
-                    (path, klass_info)
-                    for klass_info in _get_parent_klass_info(klass_info)
-                )
-                queue.extend(
-                    (path, klass_info)
-                    for klass_info in klass_info.get("related_klass_infos", [])
-                )
-
         if not self.klass_info:
             return []
-        result = []
-        invalid_names = []
+        by_column = getattr(self.connection.features, "select_for_update_of_column", False)
+        targets, bad = [], []
         for name in self.query.select_for_update_of:
-            klass_info = self.klass_info
-            if name == "self":
-                col = _get_first_selected_col_from_model(klass_info)
-            else:
-                for part in name.split(LOOKUP_SEP):
-                    klass_infos = (
-                        *klass_info.get("related_klass_infos", []),
-                        *_get_parent_klass_info(klass_info),
-                    )
-                    for related_klass_info in klass_infos:
-                        field = related_klass_info["field"]
-                        if related_klass_info["reverse"]:
-                            field = field.remote_field
-                        if field.name == part:
-                            klass_info = related_klass_info
-                            break
-                    else:
-                        klass_info = None
-                        break
-                if klass_info is None:
-                    invalid_names.append(name)
-                    continue
-                col = _get_first_selected_col_from_model(klass_info)
-            if col is not None:
-                if getattr(self.connection.features, "select_for_update_of_column", False):
-                    result.append(self.compile(col)[0])
-                else:
-                    result.append(self.quote_name(col.alias))
-        if invalid_names:
+            info = self.klass_info if name == "self" else self._follow_lock_path(name)
+            if info is None:
+                bad.append(name)
+                continue
+            col = self._own_column(info)
+            if col is None:
+                continue
+            targets.append(self.compile(col)[0] if by_column else self.quote_name(col.alias))
+        if bad:
             raise FieldError(
                 "Invalid field name(s) given in select_for_update(of=(...)): %s. "
                 "Only relational fields followed in the query are allowed. "
-                "Choices are: %s."
-                % (", ".join(invalid_names), ", ".join(_get_field_choices()))
+                "Choices are: %s." % (", ".join(bad), ", ".join(self._lockable_names()))
             )
-        return result
+        return targets
 
     # ----- results ------------------------------------------------------------------------------
 

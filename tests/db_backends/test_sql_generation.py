@@ -10,6 +10,7 @@ import datetime
 
 import pytest
 
+from reinhardt.core.exceptions import FieldError
 from reinhardt.orm import NotSupportedError, transaction
 from reinhardt.orm.models import F
 from reinhardt.orm.models.constants import OnConflict
@@ -235,3 +236,20 @@ def test_mysql_bulk_update_joins_the_rows(mariadb, mysql8):
             "SET `orm_book`.`pages` = `reinhardt_rows`.`v0`"
         )
         assert params == (1, 10, 2, 20)
+
+
+def test_pg_lock_of_related_tables_and_unknown_names(pg):
+    pg.autocommit = False  # as inside atomic(): select_for_update needs a transaction
+    pg.connection = object()
+    try:
+        qs = Book.objects.select_related("author").select_for_update(of=("self", "author"))
+        sql, _ = offline.sql(qs, pg)
+        assert sql.endswith('FOR UPDATE OF "orm_book", "orm_author"')
+        qs = Book.objects.select_related("author").select_for_update(of=("publisher",))
+        with pytest.raises(FieldError) as excinfo:
+            offline.sql(qs, pg)
+        message = str(excinfo.value)
+        assert "select_for_update(of=(...)): publisher." in message
+        assert message.endswith("Choices are: self, author.")
+    finally:
+        pg.connection = None
