@@ -50,6 +50,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     "supports_slicing_offset": ("Queries", "slicing with a start offset"),
     "supports_random_ordering": ("Queries", "order_by('?')"),
     "supports_order_by_nulls_modifier": ("Queries", "F().asc(nulls_first/nulls_last) natively"),
+    "supports_nulls_ordering": ("Queries", "F().asc(nulls_first/nulls_last), natively or emulated"),
     "supports_or_filters": ("Queries", "Q(...) | Q(...) and __in lookups"),
     "supports_negated_filters": ("Queries", "exclude() and ~Q(...)"),
     "supports_multiple_inequality_filters": ("Queries", "range filters on more than one field in a query"),
@@ -92,6 +93,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     "supports_timezones": ("Types", "aware datetimes stored with their offset"),
     "interprets_empty_strings_as_nulls": ("Types", "'' is stored as NULL (a limitation)"),
     # Schema
+    "supports_introspection": ("Schema", "introspection reads tables, columns and constraints back"),
     "supports_table_check_constraints": ("Schema", "CheckConstraint enforced by the database"),
     "supports_partial_indexes": ("Schema", "indexes and unique constraints with condition="),
     "supports_deferrable_unique_constraints": ("Schema", "UniqueConstraint(deferrable=...)"),
@@ -139,6 +141,7 @@ class BaseDatabaseFeatures:
     supports_slicing_offset = True
     supports_random_ordering = True
     supports_order_by_nulls_modifier = True
+    supports_nulls_ordering = True
     supports_or_filters = True
     supports_negated_filters = True
     supports_multiple_inequality_filters = True
@@ -156,6 +159,7 @@ class BaseDatabaseFeatures:
     supports_expression_filters = True
     supports_explain = True
     supports_raw_queries = True
+    supports_introspection = True
     can_use_chunked_reads = True
     supports_like_lookups = True
     supports_case_insensitive_lookups = True

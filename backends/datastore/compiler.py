@@ -558,7 +558,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             desc = resolved.descending
             if (resolved.nulls_first and desc) or (resolved.nulls_last and not desc):
                 raise self.not_supported(
-                    "supports_order_by_nulls_modifier",
+                    "supports_nulls_ordering",
                     "nulls_first/nulls_last against Datastore's order (null sorts first)")
             if prop in seen:
                 continue

@@ -29,6 +29,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_slicing_offset = True
     supports_random_ordering = False
     supports_order_by_nulls_modifier = False
+    supports_nulls_ordering = False
     supports_or_filters = True
     supports_negated_filters = True
     supports_multiple_inequality_filters = True
@@ -42,6 +43,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_expression_filters = False
     supports_explain = False
     supports_raw_queries = False
+    supports_introspection = False
     can_use_chunked_reads = True
     supports_like_lookups = False
     supports_case_insensitive_lookups = False

@@ -30,6 +30,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_random_ordering = False
     # NULLS FIRST/LAST ordering: a computed "is null" sort key before the value.
     supports_order_by_nulls_modifier = EMULATED
+    supports_nulls_ordering = EMULATED
     supports_or_filters = True
     supports_negated_filters = True
     supports_multiple_inequality_filters = True

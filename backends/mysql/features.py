@@ -20,6 +20,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     has_select_for_no_key_update = False
     # NULLS FIRST/LAST does not exist: the shared compiler sorts by "x IS NULL" first.
     supports_order_by_nulls_modifier = False
+    supports_nulls_ordering = EMULATED
     nulls_order_largest = False
     supports_window_functions = True
     supports_frame_exclusion = False  # no EXCLUDE in window frames

@@ -42,7 +42,6 @@ from . import statement_cache
 from .rendering import NodeRenderer
 
 
-
 def _ignore_cache(obj, from_obj):
     """A select_related() setter for a side that caches nothing."""
 

@@ -326,7 +326,7 @@ def test_annotation_name_conflicts(lib):
         Book.objects.annotate(F("pages") + 1)
 
 
-@needs("supports_order_by_nulls_modifier")
+@needs("supports_nulls_ordering")
 def test_order_by_expressions_and_nulls(lib):
     assert values(Book.objects.order_by(F("rating").asc(nulls_last=True), "title"), "title") == [
         "Beta", "Delta", "Alpha", "Epsilon", "Gamma"]
@@ -343,7 +343,7 @@ def test_order_by_expressions_and_nulls(lib):
         F("rating").asc(nulls_first=True, nulls_last=True)
 
 
-@needs("supports_order_by_nulls_modifier")
+@needs("supports_nulls_ordering")
 def test_reverse_of_nulls_ordering(lib):
     qs = Book.objects.order_by(F("rating").asc(nulls_last=True), "title").reverse()
     assert values(qs, "title") == ["Gamma", "Epsilon", "Alpha", "Delta", "Beta"]

@@ -60,7 +60,7 @@ def test_order_by_rejects_unknown_fields(library):
         Book.objects.order_by("nope")
 
 
-@needs("supports_order_by_nulls_modifier")
+@needs("supports_nulls_ordering")
 def test_nulls_sort_where_the_database_puts_them_and_can_be_placed(features):
     for a, b in [(2, "x"), (None, "y"), (1, "z"), (1, "a")]:
         Ordered.objects.create(a=a, b=b)

@@ -7,7 +7,7 @@ from tests.orm.capabilities import needs
 from tests.orm.models import Book, Product
 
 
-@needs("supports_raw_queries")
+@needs("supports_introspection")
 def test_tables_exist_with_their_columns():
     tables = connection.introspection.table_names()
     assert {"orm_book", "orm_author", "orm_book_tags", "orm_product"} <= set(tables)
@@ -17,7 +17,7 @@ def test_tables_exist_with_their_columns():
     assert {f.column for f in Book._meta.concrete_fields} == columns
 
 
-@needs("supports_raw_queries")
+@needs("supports_introspection")
 def test_constraints_and_indexes_are_created():
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, "orm_product")
@@ -104,7 +104,7 @@ def test_deferrable_unique_constraint_warns_where_it_is_not_created(deferred_slo
 
 
 @pytest.mark.transactional
-@needs("supports_raw_queries")
+@needs("supports_introspection")
 def test_deferrable_unique_constraint_is_only_created_where_supported(deferred_slot):
     with connection.schema_editor() as editor:
         editor.create_model(deferred_slot)

@@ -2,7 +2,6 @@
 on MySQL/MariaDB, whose UPDATE runs SET assignments left to right."""
 
 from reinhardt.orm.models import F
-
 from tests.orm.capabilities import needs
 from tests.orm.models import AllTypes
 
