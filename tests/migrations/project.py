@@ -184,6 +184,11 @@ class Project:
 
     def write_models(self, source: str) -> None:
         (self.path / "polls" / "models.py").write_text(textwrap.dedent(source).lstrip())
+        # A user's edit lands seconds after the last run; here the rewrite can fall within
+        # the same second and keep the size (Choice -> Answer), which the bytecode cache
+        # cannot tell apart from the old file. Drop the cached module.
+        for cached in (self.path / "polls" / "__pycache__").glob("models.*.pyc"):
+            cached.unlink()
 
     def migration_files(self) -> list[str]:
         folder = self.path / "polls" / "migrations"
