@@ -721,36 +721,40 @@ class AddIndex(IndexOperation):
         return super().reduce(operation, app_label)
 
 
-class RemoveIndex(IndexOperation):
-    """Drop a named index."""
+class _RemoveNamed(IndexOperation):
+    """Drop the index or constraint called ``name`` from a model; subclasses name the
+    state method, the model-state lookup and the schema-editor methods."""
 
     category = OperationCategory.REMOVAL
+    remove_from_state = add_to_db = remove_from_db = lookup = ""
 
     def __init__(self, model_name: str, name: str):
         self.model_name = model_name
         self.name = name
 
     def state_forwards(self, app_label, state):
-        state.remove_index(app_label, self.model_name_lower, self.name)
+        getattr(state, self.remove_from_state)(app_label, self.model_name_lower, self.name)
+
+    def _model_for_forwards(self, from_state, to_state, app_label):
+        return to_state.apps.get_model(app_label, self.model_name)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = from_state.apps.get_model(app_label, self.model_name)
+        model = self._model_for_forwards(from_state, to_state, app_label)
         if self.allow_migrate_model(schema_editor.connection.alias, model):
             model_state = from_state.models[app_label, self.model_name_lower]
-            schema_editor.remove_index(model, model_state.get_index_by_name(self.name))
+            named = getattr(model_state, self.lookup)(self.name)
+            getattr(schema_editor, self.remove_from_db)(model, named)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         model = to_state.apps.get_model(app_label, self.model_name)
         if self.allow_migrate_model(schema_editor.connection.alias, model):
             model_state = to_state.models[app_label, self.model_name_lower]
-            schema_editor.add_index(model, model_state.get_index_by_name(self.name))
+            named = getattr(model_state, self.lookup)(self.name)
+            getattr(schema_editor, self.add_to_db)(model, named)
 
     def deconstruct(self):
         kwargs = {"model_name": self.model_name, "name": self.name}
         return self.__class__.__qualname__, [], kwargs
-
-    def describe(self):
-        return f"Remove index {self.name} from {self.model_name}"
 
     @property
     def migration_name_fragment(self):
@@ -758,6 +762,19 @@ class RemoveIndex(IndexOperation):
 
     def references_model(self, name, app_label):
         return name.lower() == self.model_name_lower
+
+
+class RemoveIndex(_RemoveNamed):
+    """Drop a named index."""
+
+    remove_from_state, lookup = "remove_index", "get_index_by_name"
+    add_to_db, remove_from_db = "add_index", "remove_index"
+
+    def _model_for_forwards(self, from_state, to_state, app_label):
+        return from_state.apps.get_model(app_label, self.model_name)
+
+    def describe(self):
+        return f"Remove index {self.name} from {self.model_name}"
 
 
 class RenameIndex(IndexOperation):
@@ -918,44 +935,15 @@ class AddConstraint(IndexOperation):
         return super().reduce(operation, app_label)
 
 
-class RemoveConstraint(IndexOperation):
+class RemoveConstraint(_RemoveNamed):
     """Drop a named constraint."""
 
-    category = OperationCategory.REMOVAL
     option_name = "constraints"
-
-    def __init__(self, model_name: str, name: str):
-        self.model_name = model_name
-        self.name = name
-
-    def state_forwards(self, app_label, state):
-        state.remove_constraint(app_label, self.model_name_lower, self.name)
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            model_state = from_state.models[app_label, self.model_name_lower]
-            schema_editor.remove_constraint(model, model_state.get_constraint_by_name(self.name))
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            model_state = to_state.models[app_label, self.model_name_lower]
-            schema_editor.add_constraint(model, model_state.get_constraint_by_name(self.name))
-
-    def deconstruct(self):
-        kwargs = {"model_name": self.model_name, "name": self.name}
-        return self.__class__.__name__, [], kwargs
+    remove_from_state, lookup = "remove_constraint", "get_constraint_by_name"
+    add_to_db, remove_from_db = "add_constraint", "remove_constraint"
 
     def describe(self):
         return f"Remove constraint {self.name} from model {self.model_name}"
-
-    @property
-    def migration_name_fragment(self):
-        return f"remove_{self.model_name_lower}_{self.name.lower()}"
-
-    def references_model(self, name, app_label):
-        return name.lower() == self.model_name_lower
 
 
 class AlterConstraint(IndexOperation):
