@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from reinhardt.orm.migrations.exceptions import IrreversibleError
 from reinhardt.orm.migrations.utils import get_migration_name_timestamp
 
@@ -57,53 +59,57 @@ class Migration:
             operation.state_forwards(self.app_label, new_state)
         return new_state
 
+    def _announce(self, operation, schema_editor) -> bool:
+        """Under sqlmigrate, write the operation's heading; return whether it can run (an
+        operation that has no SQL form is only named)."""
+        collected = schema_editor.collected_sql
+        collected += ["--", f"-- {operation.formatted_description()}", "--"]
+        if not operation.reduces_to_sql:
+            collected.append("-- THIS OPERATION CANNOT BE WRITTEN AS SQL")
+            return False
+        return True
+
+    def _run_on_database(self, index, operation, schema_editor, collect_sql, verb, step):
+        """Run ``step`` (the operation's database_forwards/backwards, bound to its states)
+        in a transaction of its own when the operation wants one and the migration as a
+        whole has none; a failure is noted with this migration, the operation and ``verb``.
+        """
+        from reinhardt.orm.transaction import atomic
+
+        collected_before = len(schema_editor.collected_sql) if collect_sql else 0
+        wants_atomic = operation.atomic or (self.atomic and operation.atomic is not False)
+        try:
+            if not schema_editor.atomic_migration and wants_atomic:
+                with atomic(schema_editor.connection.alias):
+                    step()
+            else:
+                step()
+        except Exception as exc:
+            _note_failed_operation(exc, self, index, operation, verb)
+            raise
+        if collect_sql and collected_before == len(schema_editor.collected_sql):
+            schema_editor.collected_sql.append("-- (no-op)")
+
     def apply(self, project_state, schema_editor, collect_sql: bool = False):
         """Apply the operations to the database; return the resulting project state.
 
         An operation that fails gets a note naming this migration and the operation, so the
         user knows exactly where the migration stopped.
         """
-        from reinhardt.orm.transaction import atomic
-
         for index, operation in enumerate(self.operations, start=1):
-            if collect_sql:
-                schema_editor.collected_sql.append("--")
-                schema_editor.collected_sql.append(f"-- {operation.formatted_description()}")
-                schema_editor.collected_sql.append("--")
-                if not operation.reduces_to_sql:
-                    schema_editor.collected_sql.append(
-                        "-- THIS OPERATION CANNOT BE WRITTEN AS SQL"
-                    )
-                    continue
-                collected_before = len(schema_editor.collected_sql)
+            if collect_sql and not self._announce(operation, schema_editor):
+                continue
             old_state = project_state.clone()
             operation.state_forwards(self.app_label, project_state)
-            atomic_operation = operation.atomic or (
-                self.atomic and operation.atomic is not False
+            self._run_on_database(
+                index, operation, schema_editor, collect_sql, "applying",
+                partial(operation.database_forwards,
+                        self.app_label, schema_editor, old_state, project_state),
             )
-            try:
-                if not schema_editor.atomic_migration and atomic_operation:
-                    # The migration as a whole is not atomic (e.g. atomic = False), but this
-                    # operation asks for a transaction of its own.
-                    with atomic(schema_editor.connection.alias):
-                        operation.database_forwards(
-                            self.app_label, schema_editor, old_state, project_state
-                        )
-                else:
-                    operation.database_forwards(
-                        self.app_label, schema_editor, old_state, project_state
-                    )
-            except Exception as exc:
-                _note_failed_operation(exc, self, index, operation, "applying")
-                raise
-            if collect_sql and collected_before == len(schema_editor.collected_sql):
-                schema_editor.collected_sql.append("-- (no-op)")
         return project_state
 
     def unapply(self, project_state, schema_editor, collect_sql: bool = False):
         """Reverse the operations, last first; return the state before this migration."""
-        from reinhardt.orm.transaction import atomic
-
         to_run = []
         new_state = project_state
         # The state each operation saw going forwards is needed to reverse it.
@@ -121,34 +127,13 @@ class Migration:
             to_run.insert(0, (index, operation, old_state, new_state))
 
         for index, operation, to_state, from_state in to_run:
-            if collect_sql:
-                schema_editor.collected_sql.append("--")
-                schema_editor.collected_sql.append(f"-- {operation.formatted_description()}")
-                schema_editor.collected_sql.append("--")
-                if not operation.reduces_to_sql:
-                    schema_editor.collected_sql.append(
-                        "-- THIS OPERATION CANNOT BE WRITTEN AS SQL"
-                    )
-                    continue
-                collected_before = len(schema_editor.collected_sql)
-            atomic_operation = operation.atomic or (
-                self.atomic and operation.atomic is not False
+            if collect_sql and not self._announce(operation, schema_editor):
+                continue
+            self._run_on_database(
+                index, operation, schema_editor, collect_sql, "unapplying",
+                partial(operation.database_backwards,
+                        self.app_label, schema_editor, from_state, to_state),
             )
-            try:
-                if not schema_editor.atomic_migration and atomic_operation:
-                    with atomic(schema_editor.connection.alias):
-                        operation.database_backwards(
-                            self.app_label, schema_editor, from_state, to_state
-                        )
-                else:
-                    operation.database_backwards(
-                        self.app_label, schema_editor, from_state, to_state
-                    )
-            except Exception as exc:
-                _note_failed_operation(exc, self, index, operation, "unapplying")
-                raise
-            if collect_sql and collected_before == len(schema_editor.collected_sql):
-                schema_editor.collected_sql.append("-- (no-op)")
         return project_state
 
     def suggest_name(self) -> str:
