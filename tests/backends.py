@@ -61,6 +61,19 @@ def mongodb_uri() -> str:
     return start_secantus()
 
 
+def _aliases(engine: dict, key: str = "NAME", default_test: dict | None = None) -> dict:
+    """The three test aliases on one server: "default" and "other" in databases of their
+    own (named by ``key``, with REINHARDT_TEST_DB_SUFFIX), "replica" mirroring "default"."""
+    default = {**engine, key: _db("reinhardt")}
+    if default_test:
+        default["TEST"] = default_test
+    return {
+        "default": default,
+        "other": {**engine, key: _db("reinhardt_other")},
+        "replica": {**engine, key: _db("reinhardt"), "TEST": {"MIRROR": "default"}},
+    }
+
+
 def database_settings(name: str) -> dict:
     if name == "sqlite":
         return {
@@ -73,38 +86,22 @@ def database_settings(name: str) -> dict:
         server = _server("PG", 5432, "postgres")
         require_reachable(name, server["HOST"], server["PORT"])
         engine = {"ENGINE": "reinhardt.backends.postgresql", **server}
-        return {
-            # pgcrypto: SHA1() needs it on PostgreSQL.
-            "default": {**engine, "NAME": _db("reinhardt"), "TEST": {"EXTENSIONS": ["pgcrypto"]}},
-            "other": {**engine, "NAME": _db("reinhardt_other")},
-            "replica": {**engine, "NAME": _db("reinhardt"), "TEST": {"MIRROR": "default"}},
-        }
+        # pgcrypto: SHA1() needs it on PostgreSQL.
+        return _aliases(engine, default_test={"EXTENSIONS": ["pgcrypto"]})
     if name == "mysql":
         server = _server("MYSQL", 3306, "root")
         require_reachable(name, server["HOST"], server["PORT"])
         engine = {"ENGINE": "reinhardt.backends.mysql", **server}
-        return {
-            "default": {**engine, "NAME": _db("reinhardt")},
-            "other": {**engine, "NAME": _db("reinhardt_other")},
-            "replica": {**engine, "NAME": _db("reinhardt"), "TEST": {"MIRROR": "default"}},
-        }
+        return _aliases(engine)
     if name == "mongodb":
         engine = {"ENGINE": "reinhardt.backends.mongodb", "HOST": mongodb_uri()}
-        return {
-            "default": {**engine, "NAME": _db("reinhardt")},
-            "other": {**engine, "NAME": _db("reinhardt_other")},
-            "replica": {**engine, "NAME": _db("reinhardt"), "TEST": {"MIRROR": "default"}},
-        }
+        return _aliases(engine)
     if name == "datastore":
         from tests.datastore_emulator import emulator_host
 
         os.environ["DATASTORE_EMULATOR_HOST"] = emulator_host()
         engine = {"ENGINE": "reinhardt.backends.datastore", "PROJECT": "reinhardt-test"}
-        return {
-            "default": {**engine, "NAMESPACE": "reinhardt"},
-            "other": {**engine, "NAMESPACE": "reinhardt_other"},
-            "replica": {**engine, "NAMESPACE": "reinhardt", "TEST": {"MIRROR": "default"}},
-        }
+        return _aliases(engine, key="NAMESPACE")
     raise SystemExit(
         f"REINHARDT_TEST_BACKEND={name!r} is not a known test backend; choose one of "
         + ", ".join(BACKENDS)
