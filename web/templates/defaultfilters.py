@@ -1,4 +1,8 @@
-"""Django's built-in filters, with the same output to the character."""
+"""Django's built-in filters, with the same output to the character.
+
+Every filter registers through ``_filter``; ``text=True`` means the filter works on the
+value's string form (what Django's ``stringfilter`` decorator does).
+"""
 
 from __future__ import annotations
 
@@ -43,38 +47,53 @@ register = Library()
 def stringfilter(func):
     """Decorator: the filter's first argument is converted to str (keeping it safe if the
     filter is ``is_safe``)."""
+    # Library.filter sets is_safe on the innermost function, possibly after this runs,
+    # so the flag is read at call time.
+    innermost = unwrap(func)
 
     @wraps(func)
-    def _dec(first, *args, **kwargs):
-        first = str(first)
-        result = func(first, *args, **kwargs)
-        if isinstance(first, SafeData) and getattr(unwrap(func), "is_safe", False):
-            result = mark_safe(result)
-        return result
+    def on_text(value, *args, **kwargs):
+        text = str(value)
+        output = func(text, *args, **kwargs)
+        if isinstance(text, SafeData) and getattr(innermost, "is_safe", False):
+            return mark_safe(output)
+        return output
 
-    return _dec
+    return on_text
+
+
+def _filter(name=None, *, text=False, **flags):
+    """Register the decorated function as a built-in filter named ``name`` (default: the
+    function's own name)."""
+
+    def add(func):
+        registered = stringfilter(func) if text else func
+        register.filter(name or func.__name__, registered, **flags)
+        return registered
+
+    return add
 
 
 # ---- strings ------------------------------------------------------------------------------
-@register.filter(is_safe=True)
-@stringfilter
+_SLASHED = str.maketrans({"\\": "\\\\", '"': '\\"', "'": "\\'"})
+
+
+@_filter(text=True, is_safe=True)
 def addslashes(value):
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("'", "\\'")
+    return value.translate(_SLASHED)
 
 
-@register.filter(is_safe=True)
-@stringfilter
+@_filter(text=True, is_safe=True)
 def capfirst(value):
     return _capfirst(value)
 
 
-@register.filter("escapejs")
-@stringfilter
+@_filter("escapejs", text=True)
 def escapejs_filter(value):
     return escapejs(value)
 
 
-@register.filter(is_safe=True)
+@_filter(is_safe=True)
 def json_script(value, element_id=None):
     return _json_script(value, element_id)
 
@@ -82,6 +101,24 @@ def json_script(value, element_id=None):
 _PLAIN_NUMBERS = (float, int, Decimal)
 _QUANTA: dict = {}  # decimal places -> Decimal("1e-places")
 _CONTEXTS: dict = {}  # precision -> decimal Context (they are not mutated here)
+# floatformat's argument suffixes -> (force grouping, localize)
+_FLOATFORMAT_SUFFIXES = {"gu": (True, False), "ug": (True, False), "g": (True, True),
+                         "u": (False, True)}
+
+
+def _round_half_up(d: Decimal, places: int, digits, exponent: int, fractional: bool) -> str:
+    """``d`` rounded half-up to ``places`` decimals, in fixed point, without a "-0"."""
+    units = len(digits) + (-exponent if fractional else exponent)
+    prec = max(getcontext().prec, places + units + 1)
+    quantum = _QUANTA.get(places)
+    if quantum is None:
+        quantum = _QUANTA[places] = Decimal(1).scaleb(-places)
+    context = _CONTEXTS.get(prec)
+    if context is None:
+        context = _CONTEXTS[prec] = Context(prec=prec, rounding=ROUND_HALF_UP)
+    rounded = d.quantize(quantum, ROUND_HALF_UP, context)
+    text = f"{rounded:f}"  # fixed-point, never scientific notation
+    return text[1:] if text[0] == "-" and not rounded else text
 
 
 def _floatformat_fast(number, p: int):
@@ -92,7 +129,7 @@ def _floatformat_fast(number, p: int):
     d = Decimal(str(number))
     if not d.is_finite():
         return None
-    _, digits, exponent = d.as_tuple()
+    sign_, digits, exponent = d.as_tuple()
     if len(digits) + abs(exponent) > 200:
         return None
     whole = int(d)
@@ -100,6 +137,7 @@ def _floatformat_fast(number, p: int):
     if not fractional and p <= 0:
         return SafeString(str(whole))
     places = abs(p)
+    # _round_half_up inlined: this runs for every number a page formats.
     units = len(digits) + (-exponent if fractional else exponent)
     prec = max(getcontext().prec, places + units + 1)
     quantum = _QUANTA.get(places)
@@ -111,7 +149,7 @@ def _floatformat_fast(number, p: int):
     rounded = d.quantize(quantum, ROUND_HALF_UP, context)
     text = f"{rounded:f}"
     if text[0] == "-" and not rounded:
-        text = text[1:]  # no "-0.00"
+        text = text[1:]
     if places:
         separator = formats.get_format("DECIMAL_SEPARATOR")
         if separator != ".":
@@ -119,74 +157,68 @@ def _floatformat_fast(number, p: int):
     return SafeString(text)
 
 
-@register.filter(is_safe=True)
+def _floatformat_options(arg):
+    """Split ``arg`` into (places, force_grouping, use_l10n): 'g' groups thousands, 'u'
+    turns localization off; a bare suffix means the default -1 places."""
+    if isinstance(arg, str):
+        for suffix in (arg[-2:], arg[-1]):
+            if suffix in _FLOATFORMAT_SUFFIXES:
+                return (arg[: -len(suffix)] or -1, *_FLOATFORMAT_SUFFIXES[suffix])
+    return arg, False, True
+
+
+def _parse_decimal(text):
+    """``text`` as a Decimal (through float for things like 1e400 strings), or None."""
+    try:
+        return Decimal(str(text))
+    except InvalidOperation:
+        pass
+    try:
+        return Decimal(str(float(text)))
+    except (ValueError, InvalidOperation, TypeError):
+        return None
+
+
+@_filter(is_safe=True)
 def floatformat(text, arg=-1):
     """Round to ``arg`` decimals; a negative arg shows decimals only when there are some.
     A 'g' suffix groups thousands, a 'u' suffix turns localization off."""
     if type(arg) is int and type(text) in _PLAIN_NUMBERS:
-        result = _floatformat_fast(text, arg)
-        if result is not None:
-            return result
-    force_grouping = False
-    use_l10n = True
-    if isinstance(arg, str):
-        last_char = arg[-1]
-        if arg[-2:] in {"gu", "ug"}:
-            force_grouping = True
-            use_l10n = False
-            arg = arg[:-2] or -1
-        elif last_char == "g":
-            force_grouping = True
-            arg = arg[:-1] or -1
-        elif last_char == "u":
-            use_l10n = False
-            arg = arg[:-1] or -1
-    try:
-        input_val = str(text)
-        d = Decimal(input_val)
-    except InvalidOperation:
-        try:
-            d = Decimal(str(float(text)))
-        except (ValueError, InvalidOperation, TypeError):
-            return ""
+        quick = _floatformat_fast(text, arg)
+        if quick is not None:
+            return quick
+    arg, grouping, localized = _floatformat_options(arg)
+    d = _parse_decimal(text)
+    if d is None:
+        return ""
+    shown_as_is = str(text)
     try:
         p = int(arg)
     except ValueError:
-        return input_val
-    _, digits, exponent = d.as_tuple()
+        return shown_as_is
+    sign_, digits, exponent = d.as_tuple()
+    # Refuse huge precision (memory); special values carry a letter as exponent.
+    if isinstance(exponent, int) and len(digits) + abs(exponent) > 200:
+        return shown_as_is
     try:
-        size = len(digits) + abs(exponent)
-    except TypeError:  # special values: exponent is 'F', 'n' or 'N'
-        size = 0
-    if size > 200:
-        return input_val  # refuse huge precision (memory)
-    try:
-        m = int(d) - d
+        fractional = int(d) != d
     except (ValueError, OverflowError, InvalidOperation):
-        return input_val
-    if not m and p <= 0:
-        return mark_safe(formats.number_format(str(int(d)), 0, use_l10n=use_l10n,
-                                               force_grouping=force_grouping))
-    places = abs(p)
-    # Enough precision for every digit before the point plus the requested decimals.
-    integer_digits = len(digits) + (-exponent if m else exponent)
-    context = Context(prec=max(getcontext().prec, places + integer_digits + 1))
-    rounded = d.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, context)
-    number = f"{rounded:f}"  # fixed-point, never scientific notation
-    if number.startswith("-") and not rounded:
-        number = number[1:]  # rounding to zero drops the sign
-    return mark_safe(formats.number_format(number, places, use_l10n=use_l10n,
-                                           force_grouping=force_grouping))
+        return shown_as_is
+    if p <= 0 and not fractional:
+        number, places = str(int(d)), 0
+    else:
+        places = abs(p)
+        number = _round_half_up(d, places, digits, exponent, fractional)
+    return mark_safe(formats.number_format(number, places, use_l10n=localized,
+                                           force_grouping=grouping))
 
 
-@register.filter(is_safe=True)
-@stringfilter
+@_filter(text=True, is_safe=True)
 def iriencode(value):
     return iri_to_uri(value)
 
 
-@register.filter(is_safe=True, needs_autoescape=True)
-@stringfilter
+@_filter(text=True, is_safe=True, needs_autoescape=True)
 def linenumbers(value, autoescape=True):
     lines = value.split("\n")
     digits = len(str(len(lines)))  # numbers are zero-padded to the widest one
@@ -195,33 +227,30 @@ def linenumbers(value, autoescape=True):
     return mark_safe("\n".join(numbered))
 
 
-@register.filter(is_safe=True)
-@stringfilter
+@_filter(text=True, is_safe=True)
 def lower(value):
     return value.lower()
 
 
-@register.filter(is_safe=False)
-@stringfilter
+@_filter(text=True, is_safe=False)
 def make_list(value):
     return list(value)
 
 
-@register.filter(is_safe=True)
-@stringfilter
+@_filter(text=True, is_safe=True)
 def slugify(value):
     return _slugify(value)
 
 
-@register.filter(is_safe=True)
+@_filter(is_safe=True)
 def stringformat(value, arg):
     """Python %-formatting: ``{{ value|stringformat:"03d" }}``; '' when it fails."""
-    if isinstance(value, tuple):
-        value = str(value)
+    operand = str(value) if isinstance(value, tuple) else value
     try:
-        return ("%" + str(arg)) % value
+        formatted = f"%{arg}" % operand
     except (ValueError, TypeError):
-        return ""
+        formatted = ""
+    return formatted
 
 
 _TITLE_APOSTROPHE = re.compile("([a-z])'([A-Z])")
@@ -232,249 +261,228 @@ def _lower_match(match):
     return match[0].lower()
 
 
-@register.filter(is_safe=True)
-@stringfilter
+@_filter(text=True, is_safe=True)
 def title(value):
     t = _TITLE_APOSTROPHE.sub(_lower_match, value.title())
     return _TITLE_DIGIT.sub(_lower_match, t)
 
 
-@register.filter(is_safe=True)
-@stringfilter
+def _truncated(value, arg, how: str, **options):
+    """Truncator(value).<how>(arg) when ``arg`` is a whole number, else ``value``."""
+    try:
+        limit = int(arg)
+    except ValueError:
+        return value
+    return getattr(Truncator(value), how)(limit, **options)
+
+
+@_filter(text=True, is_safe=True)
 def truncatechars(value, arg):
-    try:
-        length = int(arg)
-    except ValueError:
-        return value
-    return Truncator(value).chars(length)
+    return _truncated(value, arg, "chars")
 
 
-@register.filter(is_safe=True)
-@stringfilter
+@_filter(text=True, is_safe=True)
 def truncatechars_html(value, arg):
-    try:
-        length = int(arg)
-    except ValueError:
-        return value
-    return Truncator(value).chars(length, html=True)
+    return _truncated(value, arg, "chars", html=True)
 
 
-@register.filter(is_safe=True)
-@stringfilter
+@_filter(text=True, is_safe=True)
 def truncatewords(value, arg):
-    try:
-        length = int(arg)
-    except ValueError:
-        return value
-    return Truncator(value).words(length, truncate=" …")
+    return _truncated(value, arg, "words", truncate=" …")
 
 
-@register.filter(is_safe=True)
-@stringfilter
+@_filter(text=True, is_safe=True)
 def truncatewords_html(value, arg):
-    try:
-        length = int(arg)
-    except ValueError:
-        return value
-    return Truncator(value).words(length, html=True, truncate=" …")
+    return _truncated(value, arg, "words", html=True, truncate=" …")
 
 
-@register.filter(is_safe=False)
-@stringfilter
+@_filter(text=True, is_safe=False)
 def upper(value):
     return value.upper()
 
 
-@register.filter(is_safe=False)
-@stringfilter
+@_filter(text=True, is_safe=False)
 def urlencode(value, safe=None):
-    kwargs = {}
-    if safe is not None:
-        kwargs["safe"] = safe
-    return quote(value, **kwargs)
+    return quote(value) if safe is None else quote(value, safe=safe)
 
 
-@register.filter(is_safe=True, needs_autoescape=True)
-@stringfilter
+@_filter(text=True, is_safe=True, needs_autoescape=True)
 def urlize(value, autoescape=True):
     return mark_safe(_urlize(value, nofollow=True, autoescape=autoescape))
 
 
-@register.filter(is_safe=True, needs_autoescape=True)
-@stringfilter
+@_filter(text=True, is_safe=True, needs_autoescape=True)
 def urlizetrunc(value, limit, autoescape=True):
     return mark_safe(_urlize(value, trim_url_limit=int(limit), nofollow=True,
                              autoescape=autoescape))
 
 
-@register.filter(is_safe=False)
-@stringfilter
+@_filter(text=True, is_safe=False)
 def wordcount(value):
     return len(value.split())
 
 
-@register.filter(is_safe=True)
-@stringfilter
+@_filter(text=True, is_safe=True)
 def wordwrap(value, arg):
     return wrap(value, int(arg))
 
 
-@register.filter(is_safe=True)
-@stringfilter
+@_filter(text=True, is_safe=True)
 def ljust(value, arg):
     return value.ljust(int(arg))
 
 
-@register.filter(is_safe=True)
-@stringfilter
+@_filter(text=True, is_safe=True)
 def rjust(value, arg):
     return value.rjust(int(arg))
 
 
-@register.filter(is_safe=True)
-@stringfilter
+@_filter(text=True, is_safe=True)
 def center(value, arg):
     return value.center(int(arg))
 
 
-@register.filter
-@stringfilter
+@_filter(text=True)
 def cut(value, arg):
     """Remove every ``arg`` from the string."""
-    safe = isinstance(value, SafeData)
-    value = value.replace(arg, "")
-    if safe and arg != ";":
-        return mark_safe(value)
-    return value
+    remaining = value.replace(arg, "")
+    # Cutting ";" could break an entity such as "&amp;", so the result is no longer safe.
+    stays_safe = arg != ";" and isinstance(value, SafeData)
+    return mark_safe(remaining) if stays_safe else remaining
 
 
 # ---- HTML ---------------------------------------------------------------------------------
-@register.filter("escape", is_safe=True)
-@stringfilter
+@_filter("escape", text=True, is_safe=True)
 def escape_filter(value):
     return conditional_escape(value)
 
 
-@register.filter(is_safe=True)
+@_filter(is_safe=True)
 def escapeseq(value):
-    return [conditional_escape(obj) for obj in value]
+    return [conditional_escape(item) for item in value]
 
 
-@register.filter(is_safe=True)
-@stringfilter
+@_filter(text=True, is_safe=True)
 def force_escape(value):
     return escape(value)
 
 
-@register.filter("linebreaks", is_safe=True, needs_autoescape=True)
-@stringfilter
+@_filter("linebreaks", text=True, is_safe=True, needs_autoescape=True)
 def linebreaks_filter(value, autoescape=True):
-    autoescape = autoescape and not isinstance(value, SafeData)
-    return mark_safe(linebreaks(value, autoescape))
+    return mark_safe(linebreaks(value, autoescape and not isinstance(value, SafeData)))
 
 
-@register.filter(is_safe=True, needs_autoescape=True)
-@stringfilter
+@_filter(text=True, is_safe=True, needs_autoescape=True)
 def linebreaksbr(value, autoescape=True):
-    autoescape = autoescape and not isinstance(value, SafeData)
-    value = normalize_newlines(value)
-    if autoescape:
-        value = escape(value)
-    return mark_safe(value.replace("\n", "<br>"))
+    escape_it = autoescape and not isinstance(value, SafeData)
+    text = normalize_newlines(value)
+    return mark_safe((escape(text) if escape_it else text).replace("\n", "<br>"))
 
 
-@register.filter(is_safe=True)
-@stringfilter
+@_filter(text=True, is_safe=True)
 def safe(value):
     return mark_safe(value)
 
 
-@register.filter(is_safe=True)
+@_filter(is_safe=True)
 def safeseq(value):
-    return [mark_safe(obj) for obj in value]
+    return [mark_safe(item) for item in value]
 
 
-@register.filter(is_safe=True)
-@stringfilter
+@_filter(text=True, is_safe=True)
 def striptags(value):
     return strip_tags(value)
 
 
 # ---- lists --------------------------------------------------------------------------------
-def _property_resolver(arg):
-    """A sort key for ``arg``: an index if it is a number, else a dotted lookup."""
+def _looks_numeric(arg) -> bool:
     try:
         float(arg)
     except ValueError:
-        if VARIABLE_ATTRIBUTE_SEPARATOR + "_" in arg or arg[0] == "_":
-            raise AttributeError("Access to private variables is forbidden.")
-        parts = arg.split(VARIABLE_ATTRIBUTE_SEPARATOR)
-
-        def resolve(value):
-            for part in parts:
-                try:
-                    value = value[part]
-                except (AttributeError, IndexError, KeyError, TypeError, ValueError):
-                    value = getattr(value, part)
-            return value
-
-        return resolve
-    return itemgetter(arg)
+        return False
+    return True
 
 
-@register.filter(is_safe=False)
+def _lookup_step(value, name):
+    """One step of a dotted sort key: an item when there is one, else an attribute."""
+    try:
+        return value[name]
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+        return getattr(value, name)
+
+
+def _property_resolver(arg):
+    """A sort key for ``arg``: an index if it is a number, else a dotted lookup."""
+    if _looks_numeric(arg):
+        return itemgetter(arg)
+    if VARIABLE_ATTRIBUTE_SEPARATOR + "_" in arg or arg[0] == "_":
+        raise AttributeError("Access to private variables is forbidden.")
+    path = arg.split(VARIABLE_ATTRIBUTE_SEPARATOR)
+
+    def key(item):
+        for name in path:
+            item = _lookup_step(item, name)
+        return item
+
+    return key
+
+
+def _sorted_by(value, arg, descending: bool):
+    try:
+        ordered = sorted(value, key=_property_resolver(arg), reverse=descending)
+    except (AttributeError, TypeError):
+        ordered = ""  # unsortable, or a forbidden key
+    return ordered
+
+
+@_filter(is_safe=False)
 def dictsort(value, arg):
-    try:
-        return sorted(value, key=_property_resolver(arg))
-    except (AttributeError, TypeError):
-        return ""
+    return _sorted_by(value, arg, False)
 
 
-@register.filter(is_safe=False)
+@_filter(is_safe=False)
 def dictsortreversed(value, arg):
-    try:
-        return sorted(value, key=_property_resolver(arg), reverse=True)
-    except (AttributeError, TypeError):
-        return ""
+    return _sorted_by(value, arg, True)
 
 
-@register.filter(is_safe=False)
-def first(value):
+def _item_or_blank(value, index):
     try:
-        return value[0]
+        found = value[index]
     except IndexError:
-        return ""
+        found = ""
+    return found
 
 
-@register.filter(is_safe=True, needs_autoescape=True)
+@_filter(is_safe=False)
+def first(value):
+    return _item_or_blank(value, 0)
+
+
+@_filter(is_safe=True, needs_autoescape=True)
 def join(value, arg, autoescape=True):
     try:
-        if autoescape:
-            data = conditional_escape(arg).join([conditional_escape(v) for v in value])
-        else:
-            data = arg.join(value)
-    except TypeError:  # not iterable
+        joined = (conditional_escape(arg).join([conditional_escape(item) for item in value])
+                  if autoescape else arg.join(value))
+    except TypeError:  # not iterable, or items that are not strings
         return value
-    return mark_safe(data)
+    return mark_safe(joined)
 
 
-@register.filter(is_safe=True)
+@_filter(is_safe=True)
 def last(value):
-    try:
-        return value[-1]
-    except IndexError:
-        return ""
+    return _item_or_blank(value, -1)
 
 
-@register.filter(is_safe=False)
+@_filter(is_safe=False)
 def length(value):
     try:
-        return len(value)
+        size = len(value)
     except (ValueError, TypeError):
-        return 0
+        size = 0
+    return size
 
 
-@register.filter(is_safe=False)
+@_filter(is_safe=False)
 def length_is(value, arg):
     """Removed from Django 5.1; kept so older templates still render."""
     try:
@@ -483,24 +491,26 @@ def length_is(value, arg):
         return ""
 
 
-@register.filter(is_safe=True)
+@_filter(is_safe=True)
 def random(value):
     try:
-        return random_module.choice(value)
+        picked = random_module.choice(value)
     except IndexError:
-        return ""
+        picked = ""
+    return picked
 
 
-@register.filter("slice", is_safe=True)
+@_filter("slice", is_safe=True)
 def slice_filter(value, arg):
     try:
-        bits = [int(x) if x else None for x in str(arg).split(":")]
-        return value[slice(*bits)]
+        bounds = [int(part) if part else None for part in str(arg).split(":")]
+        sliced = value[slice(*bounds)]
     except (ValueError, TypeError, KeyError):
-        return value
+        sliced = value  # not a slice spec, or not sliceable
+    return sliced
 
 
-@register.filter(is_safe=True, needs_autoescape=True)
+@_filter(is_safe=True, needs_autoescape=True)
 def unordered_list(value, autoescape=True):
     """Nested lists as <li> items (without the outer <ul>)."""
     show = conditional_escape if autoescape else str
@@ -533,18 +543,20 @@ def unordered_list(value, autoescape=True):
 
 
 # ---- numbers ------------------------------------------------------------------------------
-@register.filter(is_safe=False)
+@_filter(is_safe=False)
 def add(value, arg):
+    """Integer addition when both are whole numbers, else ``+`` itself, else ''."""
     try:
-        return int(value) + int(arg)
+        total = int(value) + int(arg)
     except (ValueError, TypeError):
         try:
-            return value + arg
+            total = value + arg
         except Exception:
-            return ""
+            total = ""
+    return total
 
 
-@register.filter(is_safe=False)
+@_filter(is_safe=False)
 def get_digit(value, arg):
     """The ``arg``-th digit from the right (1 = last); 0 past the first digit; the value
     unchanged when either is not a whole number or ``arg`` < 1."""
@@ -559,73 +571,74 @@ def get_digit(value, arg):
 
 
 # ---- dates --------------------------------------------------------------------------------
-@register.filter(expects_localtime=True, is_safe=False)
+_NO_DATE = (None, "")
+
+
+@_filter(expects_localtime=True, is_safe=False)
 def date(value, arg=None):
-    if value in (None, ""):
+    if value in _NO_DATE:
         return ""
     try:
-        return formats.date_format(value, arg)
+        text = formats.date_format(value, arg)
     except AttributeError:
+        # Not something the locale formats know: apply the format characters directly.
         try:
-            return date_format_string(value, arg)
+            text = date_format_string(value, arg)
         except AttributeError:
-            return ""
+            text = ""
+    return text
 
 
-@register.filter(expects_localtime=True, is_safe=False)
+@_filter(expects_localtime=True, is_safe=False)
 def time(value, arg=None):
-    if value in (None, ""):
+    if value in _NO_DATE:
         return ""
     try:
-        return formats.time_format(value, arg)
+        text = formats.time_format(value, arg)
     except (AttributeError, TypeError):
         try:
-            return time_format_string(value, arg)
+            text = time_format_string(value, arg)
         except (AttributeError, TypeError):
-            return ""
+            text = ""
+    return text
 
 
-@register.filter("timesince", is_safe=False)
+def _time_distance(measure, value, arg):
+    if not value:
+        return ""
+    try:
+        return measure(value, arg or None)
+    except (ValueError, TypeError):
+        return ""
+
+
+@_filter("timesince", is_safe=False)
 def timesince_filter(value, arg=None):
-    if not value:
-        return ""
-    try:
-        if arg:
-            return timesince(value, arg)
-        return timesince(value)
-    except (ValueError, TypeError):
-        return ""
+    return _time_distance(timesince, value, arg)
 
 
-@register.filter("timeuntil", is_safe=False)
+@_filter("timeuntil", is_safe=False)
 def timeuntil_filter(value, arg=None):
-    if not value:
-        return ""
-    try:
-        return timeuntil(value, arg)
-    except (ValueError, TypeError):
-        return ""
+    return _time_distance(timeuntil, value, arg)
 
 
 # ---- logic --------------------------------------------------------------------------------
-@register.filter(is_safe=False)
+@_filter(is_safe=False)
 def default(value, arg):
     return value or arg
 
 
-@register.filter(is_safe=False)
+@_filter(is_safe=False)
 def default_if_none(value, arg):
-    if value is None:
-        return arg
-    return value
+    return arg if value is None else value
 
 
-@register.filter(is_safe=False)
+@_filter(is_safe=False)
 def divisibleby(value, arg):
     return int(value) % int(arg) == 0
 
 
-@register.filter(is_safe=False)
+@_filter(is_safe=False)
 def yesno(value, arg=None):
     choices = (gettext("yes,no,maybe") if arg is None else arg).split(",")
     if len(choices) < 2:
@@ -636,7 +649,7 @@ def yesno(value, arg=None):
 
 
 # ---- misc ---------------------------------------------------------------------------------
-@register.filter(is_safe=True)
+@_filter(is_safe=True)
 def filesizeformat(bytes_):
     """'13 KB', '4.1 MB', '102 bytes' (1024-based units)."""
     try:
@@ -656,7 +669,7 @@ def filesizeformat(bytes_):
     return avoid_wrapping(f"-{text}" if size < 0 else text)
 
 
-@register.filter(is_safe=False)
+@_filter(is_safe=False)
 def pluralize(value, arg="s"):
     """'s' unless the value (a number, or the length of a list) is 1; 'y,ies' style too."""
     suffixes = arg.split(",") if "," in arg else ["", arg]
@@ -675,17 +688,18 @@ def pluralize(value, arg="s"):
     return singular if count == 1 else plural
 
 
-@register.filter("phone2numeric", is_safe=True)
+@_filter("phone2numeric", is_safe=True)
 def phone2numeric_filter(value):
     return phone2numeric(value)
 
 
-@register.filter(is_safe=True)
+@_filter(is_safe=True)
 def pprint(value):
     try:
-        return pformat(value)
-    except Exception as e:
-        return f"Error in formatting: {e.__class__.__name__}: {e}"
+        shown = pformat(value)
+    except Exception as error:
+        shown = f"Error in formatting: {type(error).__name__}: {error}"
+    return shown
 
 
 __all__ = ["register", "stringfilter"]

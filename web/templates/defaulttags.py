@@ -20,22 +20,11 @@ from reinhardt.utils import timezone
 from reinhardt.utils.html import conditional_escape, format_html
 from reinhardt.utils.lorem_ipsum import paragraphs, words
 from reinhardt.utils.safestring import mark_safe
+from reinhardt.web.templates import lexer
 from reinhardt.web.templates.compiler import needs_context
 from reinhardt.web.templates.exceptions import TemplateSyntaxError, VariableDoesNotExist
 from reinhardt.web.templates.expressions import kwarg_re, token_kwargs
-from reinhardt.web.templates.lexer import (
-    BLOCK_TAG_END,
-    BLOCK_TAG_START,
-    COMMENT_TAG_END,
-    COMMENT_TAG_START,
-    FILTER_SEPARATOR,
-    SINGLE_BRACE_END,
-    SINGLE_BRACE_START,
-    VARIABLE_ATTRIBUTE_SEPARATOR,
-    VARIABLE_TAG_END,
-    VARIABLE_TAG_START,
-    TokenType,
-)
+from reinhardt.web.templates.lexer import TokenType
 from reinhardt.web.templates.library import Library
 from reinhardt.web.templates.nodes import CompiledNode, Node, NodeList
 from reinhardt.web.templates.smartif import IfParser, compile_condition
@@ -49,11 +38,24 @@ def _body(gen, nodelist) -> None:
     gen.nodelist(nodelist)
 
 
+def _block_until(parser, *end_tags):
+    """Parse up to the first of ``end_tags`` and consume it; the body's NodeList."""
+    body = parser.parse(end_tags)
+    parser.delete_first_token()
+    return body
+
+
+def _split_asvar(bits: list) -> tuple[list, str | None]:
+    """``[..., "as", "name"]`` -> (bits before "as", "name"); otherwise (bits, None)."""
+    if len(bits) > 1 and bits[-2] == "as":
+        return bits[:-2], bits[-1]
+    return bits, None
+
+
 # ---- autoescape ---------------------------------------------------------------------------
 class AutoEscapeControlNode(CompiledNode):
     def __init__(self, setting: bool, nodelist):
-        self.setting = setting
-        self.nodelist = nodelist
+        self.setting, self.nodelist = setting, nodelist
 
     def compile(self, gen) -> None:
         saved = gen.autoescape
@@ -70,23 +72,23 @@ class AutoEscapeControlNode(CompiledNode):
 
 @register.tag
 def autoescape(parser, token):
-    args = token.contents.split()
-    if len(args) != 2:
+    parts = token.contents.split()
+    if len(parts) != 2:
         raise TemplateSyntaxError("'autoescape' tag requires exactly one argument.")
-    arg = args[1]
-    if arg not in ("on", "off"):
+    mode = parts[1]
+    if mode not in ("on", "off"):
         raise TemplateSyntaxError("'autoescape' argument should be 'on' or 'off'")
-    nodelist = parser.parse(("endautoescape",))
-    parser.delete_first_token()
-    return AutoEscapeControlNode(arg == "on", nodelist)
+    return AutoEscapeControlNode(mode == "on", _block_until(parser, "endautoescape"))
 
 
 # ---- comment, load, templatetag, verbatim: constant output ----------------------------------
 class CommentNode(CompiledNode):
+    """Renders nothing (also the node {% load %} leaves behind)."""
+
     child_nodelists = ()
 
     def compile(self, gen) -> None:
-        pass
+        return None
 
 
 class LoadNode(CommentNode):
@@ -101,16 +103,16 @@ def comment(parser, token):
 
 class TemplateTagNode(CompiledNode):
     child_nodelists = ()
-    mapping = {
-        "openblock": BLOCK_TAG_START,
-        "closeblock": BLOCK_TAG_END,
-        "openvariable": VARIABLE_TAG_START,
-        "closevariable": VARIABLE_TAG_END,
-        "openbrace": SINGLE_BRACE_START,
-        "closebrace": SINGLE_BRACE_END,
-        "opencomment": COMMENT_TAG_START,
-        "closecomment": COMMENT_TAG_END,
-    }
+    mapping = dict(
+        openblock=lexer.BLOCK_TAG_START,
+        closeblock=lexer.BLOCK_TAG_END,
+        openvariable=lexer.VARIABLE_TAG_START,
+        closevariable=lexer.VARIABLE_TAG_END,
+        openbrace=lexer.SINGLE_BRACE_START,
+        closebrace=lexer.SINGLE_BRACE_END,
+        opencomment=lexer.COMMENT_TAG_START,
+        closecomment=lexer.COMMENT_TAG_END,
+    )
 
     def __init__(self, tagtype: str):
         self.tagtype = tagtype
@@ -121,16 +123,16 @@ class TemplateTagNode(CompiledNode):
 
 @register.tag
 def templatetag(parser, token):
-    bits = token.contents.split()
-    if len(bits) != 2:
+    parts = token.contents.split()
+    if len(parts) != 2:
         raise TemplateSyntaxError("'templatetag' statement takes one argument")
-    tag = bits[1]
-    if tag not in TemplateTagNode.mapping:
-        raise TemplateSyntaxError(
-            f"Invalid templatetag argument: '{tag}'. Must be one of: "
-            f"{list(TemplateTagNode.mapping)}"
-        )
-    return TemplateTagNode(tag)
+    which = parts[1]
+    if which in TemplateTagNode.mapping:
+        return TemplateTagNode(which)
+    raise TemplateSyntaxError(
+        f"Invalid templatetag argument: '{which}'. Must be one of: "
+        f"{list(TemplateTagNode.mapping)}"
+    )
 
 
 class VerbatimNode(CompiledNode):
@@ -145,70 +147,67 @@ class VerbatimNode(CompiledNode):
 
 @register.tag
 def verbatim(parser, token):
-    nodelist = parser.parse(("endverbatim",))
-    parser.delete_first_token()
+    body = _block_until(parser, "endverbatim")
     # Inside verbatim the lexer made every token text.
-    return VerbatimNode("".join(getattr(node, "s", "") for node in nodelist))
+    return VerbatimNode("".join(getattr(node, "s", "") for node in body))
 
 
 def find_library(parser, name):
-    try:
-        return parser.libraries[name]
-    except KeyError:
+    library = parser.libraries.get(name)
+    if library is None:
+        known = "\n".join(sorted(parser.libraries))
         raise TemplateSyntaxError(
-            "'{}' is not a registered tag library. Must be one of:\n{}".format(
-                name, "\n".join(sorted(parser.libraries))
-            )
+            f"'{name}' is not a registered tag library. Must be one of:\n{known}"
         )
+    return library
 
 
 def load_from_library(library, label, names):
     """A Library with only ``names`` (tags or filters) of ``library``."""
     subset = Library()
     for name in names:
-        found = False
-        if name in library.tags:
-            found = True
-            subset.tags[name] = library.tags[name]
-        if name in library.filters:
-            found = True
-            subset.filters[name] = library.filters[name]
-        if not found:
+        tag, filter_ = library.tags.get(name), library.filters.get(name)
+        if tag is None and filter_ is None:
             raise TemplateSyntaxError(
                 f"'{name}' is not a valid tag or filter in tag library '{label}'"
             )
+        if tag is not None:
+            subset.tags[name] = tag
+        if filter_ is not None:
+            subset.filters[name] = filter_
     return subset
 
 
 @register.tag
 def load(parser, token):
-    bits = token.contents.split()
-    if len(bits) >= 4 and bits[-2] == "from":
-        name = bits[-1]
-        lib = find_library(parser, name)
-        parser.add_library(load_from_library(lib, name, bits[1:-2]))
+    # {% load a b %} loads whole libraries; {% load x y from a %} picks names from one.
+    parts = token.contents.split()
+    if len(parts) > 3 and parts[-2] == "from":
+        label = parts[-1]
+        parser.add_library(load_from_library(find_library(parser, label), label, parts[1:-2]))
     else:
-        for name in bits[1:]:
-            parser.add_library(find_library(parser, name))
+        for label in parts[1:]:
+            parser.add_library(find_library(parser, label))
     return LoadNode()
 
 
 # ---- csrf_token ---------------------------------------------------------------------------
-def csrf_input(csrf_token) -> str:
-    if csrf_token:
-        if csrf_token == "NOTPROVIDED":
-            return mark_safe("")
-        return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
-                           csrf_token)
-    if settings.DEBUG:
-        import warnings
+_CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
 
-        warnings.warn(
-            "A {% csrf_token %} was used in a template, but the context did not provide the "
-            "value.  This is usually caused by not using RequestContext.",
-            stacklevel=2,
-        )
-    return ""
+
+def csrf_input(csrf_token) -> str:
+    if not csrf_token:
+        if settings.DEBUG:
+            import warnings
+
+            warnings.warn(
+                "A {% csrf_token %} was used in a template, but the context did not provide "
+                "the value.  This is usually caused by not using RequestContext.",
+                stacklevel=2,
+            )
+        return ""
+    # "NOTPROVIDED" is what the csrf context processor gives when there is no token.
+    return mark_safe("") if csrf_token == "NOTPROVIDED" else format_html(_CSRF_INPUT, csrf_token)
 
 
 class CsrfTokenNode(CompiledNode):
@@ -238,16 +237,14 @@ class CycleNode(CompiledNode):
     child_nodelists = ()
 
     def __init__(self, cyclevars, variable_name=None, silent=False):
-        self.cyclevars = cyclevars
-        self.variable_name = variable_name
-        self.silent = silent
+        self.cyclevars, self.variable_name, self.silent = cyclevars, variable_name, silent
 
     def uses_context(self) -> bool:
         return self.variable_name is not None
 
     def compile(self, gen) -> None:
-        index = gen.assign(f"_cycle({gen.const(self)}, {len(self.cyclevars)})"
-                           .replace("_cycle(", f"{gen.const(_cycle_index)}(context, "))
+        index = gen.assign(f"{gen.const(_cycle_index)}(context, {gen.const(self)}, "
+                           f"{len(self.cyclevars)})")
         value = gen.name()
         for i, var in enumerate(self.cyclevars):
             gen.stmt(f"{'if' if i == 0 else 'elif'} {index} == {i}:")
@@ -274,60 +271,57 @@ class ResetCycleNode(CompiledNode):
         gen.stmt(f"{gen.const(self.node)}.reset(context)")
 
 
+# The parser remembers cycles for {% cycle name %} and {% resetcycle %} in these attributes.
+_NAMED_CYCLES = "_named_cycle_nodes"
+_LAST_CYCLE = "_last_cycle_node"
+
+
 @register.tag
 def cycle(parser, token):
-    args = token.split_contents()
-    if len(args) < 2:
+    tag_name, *values = token.split_contents()
+    if not values:
         raise TemplateSyntaxError("'cycle' tag requires at least two arguments")
-    if len(args) == 2:
+    named = vars(parser).get(_NAMED_CYCLES)
+    if len(values) == 1:
         # {% cycle name %}: the named cycle defined earlier.
-        name = args[1]
-        if not hasattr(parser, "_named_cycle_nodes"):
-            raise TemplateSyntaxError(f"No named cycles in template. '{name}' is not defined")
-        if name not in parser._named_cycle_nodes:
-            raise TemplateSyntaxError(f"Named cycle '{name}' does not exist")
-        return parser._named_cycle_nodes[name]
-    as_form = False
-    silent = False
-    if len(args) > 4:
-        if args[-3] == "as":
-            if args[-1] != "silent":
-                raise TemplateSyntaxError(
-                    f"Only 'silent' flag is allowed after cycle's name, not '{args[-1]}'."
-                )
-            as_form = True
-            silent = True
-            args = args[:-1]
-        elif args[-2] == "as":
-            as_form = True
-    if as_form:
-        name = args[-1]
-        values = [parser.compile_filter(arg) for arg in args[1:-2]]
-        node = CycleNode(values, name, silent=silent)
-        if not hasattr(parser, "_named_cycle_nodes"):
-            parser._named_cycle_nodes = {}
-        parser._named_cycle_nodes[name] = node
-    else:
-        node = CycleNode([parser.compile_filter(arg) for arg in args[1:]])
-    parser._last_cycle_node = node
+        wanted = values[0]
+        if named is None:
+            raise TemplateSyntaxError(f"No named cycles in template. '{wanted}' is not defined")
+        if wanted not in named:
+            raise TemplateSyntaxError(f"Named cycle '{wanted}' does not exist")
+        return named[wanted]
+    # Like Django, "as name" is only recognised after at least two values.
+    name, silent = None, False
+    if len(values) > 3 and values[-3] == "as":
+        if values[-1] != "silent":
+            raise TemplateSyntaxError(
+                f"Only 'silent' flag is allowed after cycle's name, not '{values[-1]}'."
+            )
+        name, silent, values = values[-2], True, values[:-3]
+    elif len(values) > 3 and values[-2] == "as":
+        name, values = values[-1], values[:-2]
+    node = CycleNode([parser.compile_filter(value) for value in values], name, silent=silent)
+    if name is not None:
+        vars(parser).setdefault(_NAMED_CYCLES, {})[name] = node
+    setattr(parser, _LAST_CYCLE, node)
     return node
 
 
 @register.tag
 def resetcycle(parser, token):
-    args = token.split_contents()
-    if len(args) > 2:
-        raise TemplateSyntaxError(f"{args[0]} tag accepts at most one argument.")
-    if len(args) == 2:
-        name = args[1]
-        try:
-            return ResetCycleNode(parser._named_cycle_nodes[name])
-        except (AttributeError, KeyError):
-            raise TemplateSyntaxError(f"Named cycle '{name}' does not exist.")
-    try:
-        return ResetCycleNode(parser._last_cycle_node)
-    except AttributeError:
-        raise TemplateSyntaxError("No cycles in template.")
+    tag_name, *names = token.split_contents()
+    if len(names) > 1:
+        raise TemplateSyntaxError(f"{tag_name!r} tag accepts at most one argument.")
+    remembered = vars(parser)
+    if names:
+        node = remembered.get(_NAMED_CYCLES, {}).get(names[0])
+        if node is None:
+            raise TemplateSyntaxError(f"Named cycle '{names[0]}' does not exist.")
+    else:
+        node = remembered.get(_LAST_CYCLE)
+        if node is None:
+            raise TemplateSyntaxError("No cycles in template.")
+    return ResetCycleNode(node)
 
 
 # ---- debug --------------------------------------------------------------------------------
@@ -337,10 +331,8 @@ class DebugNode(Node):
     def render(self, context):
         if not settings.DEBUG:
             return ""
-        output = [pformat(val) for val in context]
-        output.append("\n\n")
-        output.append(pformat(sys.modules))
-        return "".join(output)
+        layers = "".join(pformat(layer) for layer in context)
+        return f"{layers}\n\n{pformat(sys.modules)}"
 
 
 @register.tag
@@ -351,8 +343,7 @@ def debug(parser, token):
 # ---- filter -------------------------------------------------------------------------------
 class FilterNode(CompiledNode):
     def __init__(self, filter_expr, nodelist):
-        self.filter_expr = filter_expr
-        self.nodelist = nodelist
+        self.filter_expr, self.nodelist = filter_expr, nodelist
 
     def compile(self, gen) -> None:
         with gen.capture() as buf:
@@ -361,19 +352,21 @@ class FilterNode(CompiledNode):
         gen.emit_raw(gen.apply_filters(content, self.filter_expr.filters))
 
 
+# Escaping is the autoescape tag's job; these would only confuse it inside {% filter %}.
+_NOT_IN_FILTER_TAG = frozenset(("escape", "safe"))
+
+
 @register.tag("filter")
 def do_filter(parser, token):
-    _, rest = token.contents.split(None, 1)
-    filter_expr = parser.compile_filter(f"var|{rest}")
-    for func, _unused in filter_expr.filters:
-        filter_name = getattr(func, "_filter_name", None)
-        if filter_name in ("escape", "safe"):
+    tag_name, pipeline = token.contents.split(None, 1)
+    expression = parser.compile_filter(f"var|{pipeline}")
+    for func, _arguments in expression.filters:
+        name = getattr(func, "_filter_name", None)
+        if name in _NOT_IN_FILTER_TAG:
             raise TemplateSyntaxError(
-                f'"filter {filter_name}" is not permitted.  Use the "autoescape" tag instead.'
+                f'"filter {name}" is not permitted.  Use the "autoescape" tag instead.'
             )
-    nodelist = parser.parse(("endfilter",))
-    parser.delete_first_token()
-    return FilterNode(filter_expr, nodelist)
+    return FilterNode(expression, _block_until(parser, "endfilter"))
 
 
 # ---- firstof ------------------------------------------------------------------------------
@@ -381,8 +374,7 @@ class FirstOfNode(CompiledNode):
     child_nodelists = ()
 
     def __init__(self, variables, asvar=None):
-        self.vars = variables
-        self.asvar = asvar
+        self.vars, self.asvar = variables, asvar
 
     def uses_context(self) -> bool:
         return self.asvar is not None
@@ -409,14 +401,11 @@ class FirstOfNode(CompiledNode):
 
 @register.tag
 def firstof(parser, token):
-    bits = token.split_contents()[1:]
-    asvar = None
-    if not bits:
+    candidates = token.split_contents()[1:]
+    if not candidates:
         raise TemplateSyntaxError("'firstof' statement requires at least one argument")
-    if len(bits) >= 2 and bits[-2] == "as":
-        asvar = bits[-1]
-        bits = bits[:-2]
-    return FirstOfNode([parser.compile_filter(bit) for bit in bits], asvar)
+    candidates, asvar = _split_asvar(candidates)
+    return FirstOfNode([parser.compile_filter(candidate) for candidate in candidates], asvar)
 
 
 # ---- for ----------------------------------------------------------------------------------
@@ -447,17 +436,16 @@ class ForNode(CompiledNode):
 
     def __init__(self, loopvars, sequence, is_reversed, nodelist_loop, nodelist_empty=None,
                  uses_forloop=True):
-        self.loopvars = loopvars
-        self.sequence = sequence
-        self.is_reversed = is_reversed
+        self.loopvars, self.sequence, self.is_reversed = loopvars, sequence, is_reversed
         self.nodelist_loop = nodelist_loop
         self.nodelist_empty = NodeList() if nodelist_empty is None else nodelist_empty
         self.uses_forloop = uses_forloop
 
     def __repr__(self) -> str:
-        reversed_text = " reversed" if self.is_reversed else ""
-        return (f"<{self.__class__.__qualname__}: for {', '.join(self.loopvars)} in "
-                f"{self.sequence}, tail_len: {len(self.nodelist_loop)}{reversed_text}>")
+        names = ", ".join(self.loopvars)
+        suffix = " reversed" if self.is_reversed else ""
+        return (f"<{type(self).__qualname__}: for {names} in {self.sequence}, "
+                f"tail_len: {len(self.nodelist_loop)}{suffix}>")
 
     def compile(self, gen) -> None:
         values = gen.assign(f"_seq({gen.filter_expression(self.sequence, ignore_failures=True)})")
@@ -540,6 +528,10 @@ class ForNode(CompiledNode):
         gen.end()
 
 
+# A loop variable may not contain spaces, quotes or a filter.
+_BAD_LOOPVAR = re.compile(r"[ \"'" + re.escape(lexer.FILTER_SEPARATOR) + "]")
+
+
 @register.tag("for")
 def do_for(parser, token):
     bits = token.split_contents()
@@ -548,30 +540,24 @@ def do_for(parser, token):
             f"'for' statements should have at least four words: {token.contents}"
         )
     is_reversed = bits[-1] == "reversed"
-    in_index = -3 if is_reversed else -2
-    if bits[in_index] != "in":
+    in_at = len(bits) - (3 if is_reversed else 2)
+    if bits[in_at] != "in":
         raise TemplateSyntaxError(
             f"'for' statements should use the format 'for x in y': {token.contents}"
         )
-    invalid_chars = frozenset((" ", '"', "'", FILTER_SEPARATOR))
-    loopvars = re.split(r" *, *", " ".join(bits[1:in_index]))
-    for var in loopvars:
-        if not var or not invalid_chars.isdisjoint(var):
-            raise TemplateSyntaxError(f"'for' tag received an invalid argument: {token.contents}")
-    sequence = parser.compile_filter(bits[in_index + 1])
-    snapshot = parser.tokens[:]
-    nodelist_loop = parser.parse(("empty", "endfor"))
-    # Keep a forloop dict up to date only when the loop body may read it.
-    body_tokens = snapshot[len(parser.tokens):]
-    uses_forloop = _forloop_keys(body_tokens)
-    token = parser.next_token()
-    if token.contents == "empty":
-        nodelist_empty = parser.parse(("endfor",))
-        parser.delete_first_token()
-    else:
-        nodelist_empty = None
-    return ForNode(loopvars, sequence, is_reversed, nodelist_loop, nodelist_empty,
-                   uses_forloop=uses_forloop)
+    loopvars = re.split(r" *, *", " ".join(bits[1:in_at]))
+    if any(not name or _BAD_LOOPVAR.search(name) for name in loopvars):
+        raise TemplateSyntaxError(f"'for' tag received an invalid argument: {token.contents}")
+    sequence = parser.compile_filter(bits[in_at + 1])
+    before = parser.tokens[:]
+    body = parser.parse(("empty", "endfor"))
+    # Keep a forloop dict up to date only when the loop body may read it. The parser takes
+    # tokens off the end of its list, so the body's tokens are the ones now gone.
+    uses_forloop = _forloop_keys(before[len(parser.tokens):])
+    empty = None
+    if parser.next_token().contents == "empty":
+        empty = _block_until(parser, "endfor")
+    return ForNode(loopvars, sequence, is_reversed, body, empty, uses_forloop=uses_forloop)
 
 
 # ---- if -----------------------------------------------------------------------------------
@@ -580,15 +566,14 @@ class IfNode(CompiledNode):
         self.conditions_nodelists = conditions_nodelists
 
     def __repr__(self) -> str:
-        return f"<{self.__class__.__name__}>"
+        return f"<{type(self).__name__}>"
 
     def __iter__(self):
-        for _, nodelist in self.conditions_nodelists:
-            yield from nodelist
+        return (node for _condition, body in self.conditions_nodelists for node in body)
 
     @property
     def nodelist(self):
-        return NodeList(self)
+        return NodeList(iter(self))
 
     def compile(self, gen) -> None:
         self._compile_branch(gen, 0)
@@ -613,44 +598,45 @@ class TemplateIfParser(IfParser):
     pass
 
 
+def _if_condition(parser, token):
+    return TemplateIfParser(parser, token.split_contents()[1:]).parse()
+
+
 @register.tag("if")
 def do_if(parser, token):
-    bits = token.split_contents()[1:]
-    condition = TemplateIfParser(parser, bits).parse()
-    nodelist = parser.parse(("elif", "else", "endif"))
-    conditions_nodelists = [(condition, nodelist)]
-    token = parser.next_token()
-    while token.contents.startswith("elif"):
-        bits = token.split_contents()[1:]
-        condition = TemplateIfParser(parser, bits).parse()
-        nodelist = parser.parse(("elif", "else", "endif"))
-        conditions_nodelists.append((condition, nodelist))
+    branches = []
+    condition = _if_condition(parser, token)
+    while True:
+        branches.append((condition, parser.parse(("elif", "else", "endif"))))
         token = parser.next_token()
+        if not token.contents.startswith("elif"):
+            break
+        condition = _if_condition(parser, token)
     if token.contents == "else":
-        nodelist = parser.parse(("endif",))
-        conditions_nodelists.append((None, nodelist))
+        branches.append((None, parser.parse(("endif",))))
         token = parser.next_token()
     if token.contents != "endif":
         raise TemplateSyntaxError(
             f'Malformed template tag at line {token.lineno}: "{token.contents}"'
         )
-    return IfNode(conditions_nodelists)
+    return IfNode(branches)
 
 
 # ---- ifchanged ----------------------------------------------------------------------------
+_NO_LOOP = object()
+
+
 def _ifchanged_frame(context):
     """Where {% ifchanged %} keeps its state: the innermost forloop, else the render."""
-    if "forloop" in context:
-        return context["forloop"]
-    return context.render_context
+    loop = context.get("forloop", _NO_LOOP)
+    return context.render_context if loop is _NO_LOOP else loop
 
 
 class IfChangedNode(CompiledNode):
     child_nodelists = ("nodelist_true", "nodelist_false")
 
     def __init__(self, nodelist_true, nodelist_false, *varlist):
-        self.nodelist_true = nodelist_true
-        self.nodelist_false = nodelist_false
+        self.nodelist_true, self.nodelist_false = nodelist_true, nodelist_false
         self._varlist = varlist
 
     def compile(self, gen) -> None:
@@ -688,18 +674,15 @@ class IfChangedNode(CompiledNode):
         return gen.assign(f"_SafeString(''.join({buf}))")
 
 
+
 @register.tag
 def ifchanged(parser, token):
-    bits = token.split_contents()
-    nodelist_true = parser.parse(("else", "endifchanged"))
-    token = parser.next_token()
-    if token.contents == "else":
-        nodelist_false = parser.parse(("endifchanged",))
-        parser.delete_first_token()
-    else:
-        nodelist_false = NodeList()
-    values = [parser.compile_filter(bit) for bit in bits[1:]]
-    return IfChangedNode(nodelist_true, nodelist_false, *values)
+    watched = token.split_contents()[1:]
+    changed = parser.parse(("else", "endifchanged"))
+    unchanged = NodeList()
+    if parser.next_token().contents == "else":
+        unchanged = _block_until(parser, "endifchanged")
+    return IfChangedNode(changed, unchanged, *(parser.compile_filter(bit) for bit in watched))
 
 
 # ---- lorem --------------------------------------------------------------------------------
@@ -707,21 +690,20 @@ class LoremNode(CompiledNode):
     child_nodelists = ()
 
     def __init__(self, count, method: str, common: bool):
-        self.count = count
-        self.method = method
-        self.common = common
+        self.count, self.method, self.common = count, method, common
 
     def text(self, count) -> str:
+        """``count`` words ('w'), paragraphs ('b'), or <p> paragraphs ('p')."""
         try:
-            count = int(count)
+            amount = int(count)
         except (ValueError, TypeError):
-            count = 1
+            amount = 1
         if self.method == "w":
-            return words(count, common=self.common)
-        paras = paragraphs(count, common=self.common)
+            return words(amount, common=self.common)
+        blocks = paragraphs(amount, common=self.common)
         if self.method == "p":
-            paras = [f"<p>{p}</p>" for p in paras]
-        return "\n\n".join(paras)
+            blocks = [f"<p>{block}</p>" for block in blocks]
+        return "\n\n".join(blocks)
 
     def compile(self, gen) -> None:
         count = gen.filter_expression(self.count)
@@ -730,16 +712,15 @@ class LoremNode(CompiledNode):
 
 @register.tag
 def lorem(parser, token):
-    bits = list(token.split_contents())
-    tagname = bits[0]
-    common = bits[-1] != "random"
+    tag_name, *options = token.split_contents()
+    # {% lorem [count] [w|p|b] [random] %}, read from the end.
+    common = not options or options[-1] != "random"
     if not common:
-        bits.pop()
-    method = bits.pop() if bits[-1] in ("w", "p", "b") else "b"
-    count = bits.pop() if len(bits) > 1 else "1"
-    count = parser.compile_filter(count)
-    if len(bits) != 1:
-        raise TemplateSyntaxError(f"Incorrect format for {tagname!r} tag")
+        options.pop()
+    method = options.pop() if options and options[-1] in ("w", "p", "b") else "b"
+    count = parser.compile_filter(options.pop() if options else "1")
+    if options:
+        raise TemplateSyntaxError(f"Incorrect format for {tag_name!r} tag")
     return LoremNode(count, method, common)
 
 
@@ -748,8 +729,7 @@ class NowNode(CompiledNode):
     child_nodelists = ()
 
     def __init__(self, format_string: str, asvar=None):
-        self.format_string = format_string
-        self.asvar = asvar
+        self.format_string, self.asvar = format_string, asvar
 
     def uses_context(self) -> bool:
         return self.asvar is not None
@@ -757,8 +737,8 @@ class NowNode(CompiledNode):
     def formatted(self) -> str:
         from reinhardt.web.templates.defaultfilters import date
 
-        tzinfo = timezone.get_current_timezone() if settings.USE_TZ else None
-        return date(datetime.now(tz=tzinfo), self.format_string)
+        moment = datetime.now(tz=timezone.get_current_timezone() if settings.USE_TZ else None)
+        return date(moment, self.format_string)
 
     def compile(self, gen) -> None:
         value = gen.assign(f"{gen.const(self)}.formatted()")
@@ -770,14 +750,14 @@ class NowNode(CompiledNode):
 
 @register.tag
 def now(parser, token):
-    bits = token.split_contents()
+    parts = token.split_contents()
     asvar = None
-    if len(bits) == 4 and bits[-2] == "as":
-        asvar = bits[-1]
-        bits = bits[:-2]
-    if len(bits) != 2:
+    if len(parts) == 4 and parts[2] == "as":
+        parts, asvar = parts[:2], parts[3]
+    if len(parts) != 2:
         raise TemplateSyntaxError("'now' statement takes one argument")
-    return NowNode(bits[1][1:-1], asvar)
+    quoted_format = parts[1]
+    return NowNode(quoted_format[1:-1], asvar)
 
 
 # ---- querystring --------------------------------------------------------------------------
@@ -787,20 +767,19 @@ def querystring(context, query_dict=None, **kwargs):
     None removes a key, a list sets several values."""
     from collections.abc import Iterable
 
-    if query_dict is None:
-        query_dict = context.request.GET
-    params = query_dict.copy()
+    source = context.request.GET if query_dict is None else query_dict
+    params = source.copy()
     for key, value in kwargs.items():
-        if value is None:
-            if key in params:
-                del params[key]
-        elif isinstance(value, Iterable) and not isinstance(value, str):
-            params.setlist(key, value)
-        else:
-            params[key] = value
-    if not params and not query_dict:
-        return ""
-    return f"?{params.urlencode()}"
+        if value is not None:
+            if isinstance(value, str) or not isinstance(value, Iterable):
+                params[key] = value
+            else:
+                params.setlist(key, value)
+        elif key in params:
+            del params[key]
+    if params or source:
+        return "?" + params.urlencode()
+    return ""
 
 
 # ---- regroup ------------------------------------------------------------------------------
@@ -811,9 +790,7 @@ class RegroupNode(Node):
     child_nodelists = ()
 
     def __init__(self, target, expression, var_name):
-        self.target = target
-        self.expression = expression
-        self.var_name = var_name
+        self.target, self.expression, self.var_name = target, expression, var_name
 
     def resolve_expression(self, obj, context):
         # The key is resolved with the object itself bound to var_name.
@@ -821,29 +798,29 @@ class RegroupNode(Node):
         return self.expression.resolve(context, ignore_failures=True)
 
     def render(self, context):
-        obj_list = self.target.resolve(context, ignore_failures=True)
-        if obj_list is None:
-            context[self.var_name] = []
-            return ""
-        context[self.var_name] = [
-            GroupedResult(grouper=key, list=list(val))
-            for key, val in groupby(obj_list, lambda obj: self.resolve_expression(obj, context))
-        ]
+        items = self.target.resolve(context, ignore_failures=True)
+        groups = []
+        if items is not None:
+            key = lambda item: self.resolve_expression(item, context)  # noqa: E731
+            groups = [GroupedResult(grouper, list(members))
+                      for grouper, members in groupby(items, key)]
+        context[self.var_name] = groups
         return ""
 
 
 @register.tag
 def regroup(parser, token):
-    bits = token.split_contents()
-    if len(bits) != 6:
+    parts = token.split_contents()
+    if len(parts) != 6:
         raise TemplateSyntaxError("'regroup' tag takes five arguments")
-    target = parser.compile_filter(bits[1])
-    if bits[2] != "by":
+    _tag, target, by_word, key, as_word, var_name = parts
+    target = parser.compile_filter(target)
+    if by_word != "by":
         raise TemplateSyntaxError("second argument to 'regroup' tag must be 'by'")
-    if bits[4] != "as":
+    if as_word != "as":
         raise TemplateSyntaxError("next-to-last argument to 'regroup' tag must be 'as'")
-    var_name = bits[5]
-    expression = parser.compile_filter(var_name + VARIABLE_ATTRIBUTE_SEPARATOR + bits[3])
+    # The key is read off each item as if it were bound to var_name: "var_name.key".
+    expression = parser.compile_filter(f"{var_name}{lexer.VARIABLE_ATTRIBUTE_SEPARATOR}{key}")
     return RegroupNode(target, expression, var_name)
 
 
@@ -860,9 +837,7 @@ class SpacelessNode(CompiledNode):
 
 @register.tag
 def spaceless(parser, token):
-    nodelist = parser.parse(("endspaceless",))
-    parser.delete_first_token()
-    return SpacelessNode(nodelist)
+    return SpacelessNode(_block_until(parser, "endspaceless"))
 
 
 # ---- url ----------------------------------------------------------------------------------
@@ -882,13 +857,11 @@ class URLNode(CompiledNode):
     child_nodelists = ()
 
     def __init__(self, view_name, args, kwargs, asvar):
-        self.view_name = view_name
-        self.args = args
-        self.kwargs = kwargs
-        self.asvar = asvar
+        self.view_name, self.args, self.kwargs, self.asvar = view_name, args, kwargs, asvar
 
     def __repr__(self) -> str:
-        return (f"<{self.__class__.__qualname__} view_name='{self.view_name}' args={self.args!r} "
+        name = type(self).__qualname__
+        return (f"<{name} view_name='{self.view_name}' args={self.args!r} "
                 f"kwargs={self.kwargs!r} as={self.asvar!r}>")
 
     def uses_context(self) -> bool:
@@ -903,13 +876,13 @@ class URLNode(CompiledNode):
         current_app = getattr(request, "current_app", _NO_APP)
         if current_app is _NO_APP:
             current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
-        url = ""
         try:
-            url = reverse(view_name, args=args, kwargs=kwargs, current_app=current_app)
+            return reverse(view_name, args=args, kwargs=kwargs, current_app=current_app)
         except NoReverseMatch:
+            # With "as var" a missing URL is an empty string, not an error.
             if self.asvar is None:
                 raise
-        return url
+        return ""
 
     def compile(self, gen) -> None:
         args = [gen.filter_expression(arg) for arg in self.args]
@@ -926,40 +899,35 @@ class URLNode(CompiledNode):
             gen.emit(url)
 
     def render(self, context):  # the interpreted path, for code that calls it directly
-        args = [arg.resolve(context) for arg in self.args]
-        kwargs = {k: v.resolve(context) for k, v in self.kwargs.items()}
-        url = self.url(context, self.view_name.resolve(context), args, kwargs)
-        if self.asvar:
-            context[self.asvar] = url
-            return ""
-        return conditional_escape(url) if context.autoescape else url
+        positional = [expression.resolve(context) for expression in self.args]
+        named = {key: expression.resolve(context) for key, expression in self.kwargs.items()}
+        address = self.url(context, self.view_name.resolve(context), positional, named)
+        if self.asvar is None:
+            return conditional_escape(address) if context.autoescape else address
+        context[self.asvar] = address
+        return ""
 
 
 @register.tag
 def url(parser, token):
-    bits = token.split_contents()
-    if len(bits) < 2:
+    tag_name, *parts = token.split_contents()
+    if not parts:
         raise TemplateSyntaxError(
-            f"'{bits[0]}' takes at least one argument, a URL pattern name."
+            f"'{tag_name}' takes at least one argument, a URL pattern name."
         )
-    viewname = parser.compile_filter(bits[1])
-    args = []
-    kwargs = {}
-    asvar = None
-    bits = bits[2:]
-    if len(bits) >= 2 and bits[-2] == "as":
-        asvar = bits[-1]
-        bits = bits[:-2]
-    for bit in bits:
-        match = kwarg_re.match(bit)
-        if not match:
+    view_name = parser.compile_filter(parts[0])
+    arguments, asvar = _split_asvar(parts[1:])
+    positional, named = [], {}
+    for argument in arguments:
+        found = kwarg_re.match(argument)
+        if found is None:
             raise TemplateSyntaxError("Malformed arguments to url tag")
-        name, value = match.groups()
-        if name:
-            kwargs[name] = parser.compile_filter(value)
+        keyword, value = found.groups()
+        if keyword:
+            named[keyword] = parser.compile_filter(value)
         else:
-            args.append(parser.compile_filter(value))
-    return URLNode(viewname, args, kwargs, asvar)
+            positional.append(parser.compile_filter(value))
+    return URLNode(view_name, positional, named, asvar)
 
 
 # ---- widthratio ---------------------------------------------------------------------------
@@ -967,9 +935,7 @@ class WidthRatioNode(CompiledNode):
     child_nodelists = ()
 
     def __init__(self, val_expr, max_expr, max_width, asvar=None):
-        self.val_expr = val_expr
-        self.max_expr = max_expr
-        self.max_width = max_width
+        self.val_expr, self.max_expr, self.max_width = val_expr, max_expr, max_width
         self.asvar = asvar
 
     def uses_context(self) -> bool:
@@ -977,14 +943,15 @@ class WidthRatioNode(CompiledNode):
 
     @staticmethod
     def ratio(value, max_value, max_width) -> str:
+        """round(value / max_value * max_width) as text; '0' for a zero maximum, '' when the
+        numbers are unusable."""
         try:
-            max_width = int(max_width)
+            width = int(max_width)
         except (ValueError, TypeError):
-            raise TemplateSyntaxError("widthratio final argument must be a number")
+            raise TemplateSyntaxError("widthratio final argument must be a number") from None
         try:
-            value = float(value)
-            max_value = float(max_value)
-            return str(round((value / max_value) * max_width))
+            share = float(value) / float(max_value)
+            return str(round(share * width))
         except ZeroDivisionError:
             return "0"
         except (ValueError, TypeError, OverflowError):
@@ -1013,33 +980,28 @@ class WidthRatioNode(CompiledNode):
 
 @register.tag
 def widthratio(parser, token):
-    bits = token.split_contents()
-    if len(bits) == 4:
-        tag, this_value_expr, max_value_expr, max_width = bits
-        asvar = None
-    elif len(bits) == 6:
-        tag, this_value_expr, max_value_expr, max_width, as_, asvar = bits
-        if as_ != "as":
-            raise TemplateSyntaxError(
-                "Invalid syntax in widthratio tag. Expecting 'as' keyword"
-            )
-    else:
+    tag_name, *operands = token.split_contents()
+    asvar = None
+    if len(operands) == 5:
+        if operands[3] != "as":
+            raise TemplateSyntaxError("Invalid syntax in widthratio tag. Expecting 'as' keyword")
+        operands, asvar = operands[:3], operands[4]
+    elif len(operands) != 3:
         raise TemplateSyntaxError("widthratio takes at least three arguments")
-    return WidthRatioNode(parser.compile_filter(this_value_expr),
-                          parser.compile_filter(max_value_expr),
-                          parser.compile_filter(max_width), asvar=asvar)
+    value, maximum, width = (parser.compile_filter(operand) for operand in operands)
+    return WidthRatioNode(value, maximum, width, asvar=asvar)
 
 
 # ---- with ---------------------------------------------------------------------------------
 class WithNode(CompiledNode):
     def __init__(self, var, name, nodelist, extra_context=None):
         self.nodelist = nodelist
-        self.extra_context = extra_context or {}
+        self.extra_context = {} if extra_context is None else extra_context
         if name:
             self.extra_context[name] = var
 
     def __repr__(self) -> str:
-        return f"<{self.__class__.__name__}>"
+        return f"<{type(self).__name__}>"
 
     def compile(self, gen) -> None:
         values = {name: gen.filter_expression(fe) for name, fe in self.extra_context.items()}
@@ -1065,16 +1027,14 @@ class WithNode(CompiledNode):
 
 @register.tag("with")
 def do_with(parser, token):
-    bits = token.split_contents()
-    remaining_bits = bits[1:]
-    extra_context = token_kwargs(remaining_bits, parser, support_legacy=True)
-    if not extra_context:
-        raise TemplateSyntaxError(f"{bits[0]!r} expected at least one variable assignment")
-    if remaining_bits:
-        raise TemplateSyntaxError(f"{bits[0]!r} received an invalid token: {remaining_bits[0]!r}")
-    nodelist = parser.parse(("endwith",))
-    parser.delete_first_token()
-    return WithNode(None, None, nodelist, extra_context=extra_context)
+    tag_name, *assignments = token.split_contents()
+    # token_kwargs consumes the assignments it understands; anything left is an error.
+    values = token_kwargs(assignments, parser, support_legacy=True)
+    if not values:
+        raise TemplateSyntaxError(f"{tag_name!r} expected at least one variable assignment")
+    if assignments:
+        raise TemplateSyntaxError(f"{tag_name!r} received an invalid token: {assignments[0]!r}")
+    return WithNode(None, None, _block_until(parser, "endwith"), extra_context=values)
 
 
 __all__ = ["register"]

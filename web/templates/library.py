@@ -8,7 +8,7 @@ their ``render(context)``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import wraps
+from functools import partial, wraps
 from importlib import import_module
 from inspect import getfullargspec, unwrap
 
@@ -20,6 +20,41 @@ from reinhardt.web.templates.nodes import CompiledNode, Node
 _FILTER_FLAGS = ("expects_localtime", "is_safe", "needs_autoescape")
 
 
+def _split_target(bits: list) -> tuple[list, str | None]:
+    """``[..., "as", "name"]`` -> (the arguments, "name"); otherwise (bits, None)."""
+    if len(bits) > 1 and bits[-2] == "as":
+        return bits[:-2], bits[-1]
+    return bits, None
+
+
+def _check_content_param(params: list, takes_context, tag_name: str) -> list:
+    """A block tag's function receives the body as ``content``; drop it from the tag's
+    own parameters (after ``context`` when the tag takes the context)."""
+    slot = 1 if takes_context else 0
+    if len(params) > slot and params[slot] == "content":
+        return params[:slot] + params[slot + 1:]
+    if takes_context:
+        raise TemplateSyntaxError(
+            f"{tag_name!r} is decorated with takes_context=True so it "
+            "must have a first argument of 'context' and a second argument "
+            "of 'content'"
+        )
+    raise TemplateSyntaxError(f"'{tag_name}' must have a first argument of 'content'")
+
+
+def _arguments_parser(func, takes_context, tag_name, params=None):
+    """A function ``(parser, bits) -> (args, kwargs)`` checking bits against ``func``'s
+    signature, which is read once at registration."""
+    spec = getfullargspec(unwrap(func))
+    declared = spec.args if params is None else params
+
+    def parse(parser, bits):
+        return parse_bits(parser, bits, declared, spec.varargs, spec.varkw, spec.defaults,
+                          spec.kwonlyargs, spec.kwonlydefaults, takes_context, tag_name)
+
+    return parse
+
+
 class Library:
     """A set of filters and tags that ``{% load %}`` makes available."""
 
@@ -28,156 +63,120 @@ class Library:
         self.tags: dict = {}
 
     def tag(self, name=None, compile_function=None):
-        """Register a tag compile function ``f(parser, token) -> Node``."""
-        if name is None and compile_function is None:
-            return self.tag_function
-        if name is not None and compile_function is None:
-            if callable(name):
-                return self.tag_function(name)
+        """Register a tag compile function ``f(parser, token) -> Node``.
 
-            def dec(func):
-                return self.tag(name, func)
-
-            return dec
-        if name is not None and compile_function is not None:
-            self.tags[name] = compile_function
-            return compile_function
-        raise ValueError(f"Unsupported arguments to Library.tag: ({name!r}, {compile_function!r})")
+        Usable as ``@register.tag``, ``@register.tag("name")`` or
+        ``register.tag("name", function)``.
+        """
+        if compile_function is None:
+            if name is None:
+                return self.tag_function
+            return self.tag_function(name) if callable(name) else partial(self.tag, name)
+        if name is None:
+            raise ValueError(
+                f"Unsupported arguments to Library.tag: ({name!r}, {compile_function!r})")
+        self.tags[name] = compile_function
+        return compile_function
 
     def tag_function(self, func):
-        self.tags[func.__name__] = func
-        return func
+        return self.tag(func.__name__, func)
 
     def filter(self, name=None, filter_func=None, **flags):
         """Register a filter; flags: is_safe, needs_autoescape, expects_localtime."""
-        if name is None and filter_func is None:
-
-            def dec(func):
-                return self.filter_function(func, **flags)
-
-            return dec
-        if name is not None and filter_func is None:
+        if filter_func is None:
+            if name is None:
+                return partial(self.filter_function, **flags)
             if callable(name):
                 return self.filter_function(name, **flags)
-
-            def dec(func):
-                return self.filter(name, func, **flags)
-
-            return dec
-        if name is not None and filter_func is not None:
-            self.filters[name] = filter_func
-            for attr in _FILTER_FLAGS:
-                if attr in flags:
-                    value = flags[attr]
-                    setattr(filter_func, attr, value)
-                    # Decorators such as stringfilter read the flag on the inner function.
-                    setattr(unwrap(filter_func), attr, value)
-            filter_func._filter_name = name
-            return filter_func
-        raise ValueError(f"Unsupported arguments to Library.filter: ({name!r}, {filter_func!r})")
+            return partial(self.filter, name, **flags)
+        if name is None:
+            raise ValueError(
+                f"Unsupported arguments to Library.filter: ({name!r}, {filter_func!r})")
+        # Decorators such as stringfilter read the flags on the function they wrap.
+        targets = {filter_func, unwrap(filter_func)}
+        for flag in _FILTER_FLAGS:
+            if flag in flags:
+                for target in targets:
+                    setattr(target, flag, flags[flag])
+        filter_func._filter_name = name
+        self.filters[name] = filter_func
+        return filter_func
 
     def filter_function(self, func, **flags):
         return self.filter(func.__name__, func, **flags)
 
+    @staticmethod
+    def _decorator(func, register):
+        """Shared shape of simple_tag and friends: bare decorator or decorator factory."""
+        if func is None:
+            return register
+        if callable(func):
+            return register(func)
+        return None
+
     def simple_tag(self, func=None, takes_context=None, name=None):
         """Register a function as a tag: its arguments are template expressions."""
 
-        def dec(func):
-            spec = getfullargspec(unwrap(func))
-            function_name = name or func.__name__
+        def register(func):
+            tag_name = name or func.__name__
+            parse_arguments = _arguments_parser(func, takes_context, tag_name)
 
             @wraps(func)
             def compile_func(parser, token):
-                bits = token.split_contents()[1:]
-                target_var = None
-                if len(bits) >= 2 and bits[-2] == "as":
-                    target_var = bits[-1]
-                    bits = bits[:-2]
-                args, kwargs = parse_bits(
-                    parser, bits, spec.args, spec.varargs, spec.varkw, spec.defaults,
-                    spec.kwonlyargs, spec.kwonlydefaults, takes_context, function_name,
-                )
-                return SimpleNode(func, takes_context, args, kwargs, target_var)
+                bits, target = _split_target(token.split_contents()[1:])
+                args, kwargs = parse_arguments(parser, bits)
+                return SimpleNode(func, takes_context, args, kwargs, target)
 
-            self.tag(function_name, compile_func)
+            self.tags[tag_name] = compile_func
             return func
 
-        if func is None:
-            return dec
-        if callable(func):
-            return dec(func)
-        raise ValueError("Invalid arguments provided to simple_tag")
+        made = self._decorator(func, register)
+        if made is None:
+            raise ValueError("Invalid arguments provided to simple_tag")
+        return made
 
     def simple_block_tag(self, func=None, takes_context=None, name=None, end_name=None):
         """Register a function as a block tag; it gets the rendered body as ``content``."""
 
-        def dec(func):
-            nonlocal end_name
-            spec = getfullargspec(unwrap(func))
-            function_name = name or func.__name__
-            if end_name is None:
-                end_name = f"end{function_name}"
+        def register(func):
+            tag_name = name or func.__name__
+            closing = end_name or f"end{tag_name}"
+            params = list(getfullargspec(unwrap(func)).args)
 
             @wraps(func)
             def compile_func(parser, token):
-                tag_params = list(spec.args)
-                if takes_context:
-                    if len(tag_params) >= 2 and tag_params[1] == "content":
-                        del tag_params[1]
-                    else:
-                        raise TemplateSyntaxError(
-                            f"{function_name!r} is decorated with takes_context=True so it "
-                            "must have a first argument of 'context' and a second argument "
-                            "of 'content'"
-                        )
-                elif tag_params and tag_params[0] == "content":
-                    del tag_params[0]
-                else:
-                    raise TemplateSyntaxError(
-                        f"'{function_name}' must have a first argument of 'content'"
-                    )
-                bits = token.split_contents()[1:]
-                target_var = None
-                if len(bits) >= 2 and bits[-2] == "as":
-                    target_var = bits[-1]
-                    bits = bits[:-2]
-                nodelist = parser.parse((end_name,))
+                own_params = _check_content_param(params, takes_context, tag_name)
+                bits, target = _split_target(token.split_contents()[1:])
+                body = parser.parse((closing,))
                 parser.delete_first_token()
-                args, kwargs = parse_bits(
-                    parser, bits, tag_params, spec.varargs, spec.varkw, spec.defaults,
-                    spec.kwonlyargs, spec.kwonlydefaults, takes_context, function_name,
-                )
-                return SimpleBlockNode(nodelist, func, takes_context, args, kwargs, target_var)
+                parse_arguments = _arguments_parser(func, takes_context, tag_name, own_params)
+                args, kwargs = parse_arguments(parser, bits)
+                return SimpleBlockNode(body, func, takes_context, args, kwargs, target)
 
-            self.tag(function_name, compile_func)
+            self.tags[tag_name] = compile_func
             return func
 
-        if func is None:
-            return dec
-        if callable(func):
-            return dec(func)
-        raise ValueError("Invalid arguments provided to simple_block_tag")
+        made = self._decorator(func, register)
+        if made is None:
+            raise ValueError("Invalid arguments provided to simple_block_tag")
+        return made
 
     def inclusion_tag(self, filename, func=None, takes_context=None, name=None):
         """Register a function whose returned dict renders the template ``filename``."""
 
-        def dec(func):
-            spec = getfullargspec(unwrap(func))
-            function_name = name or func.__name__
+        def register(func):
+            tag_name = name or func.__name__
+            parse_arguments = _arguments_parser(func, takes_context, tag_name)
 
             @wraps(func)
             def compile_func(parser, token):
-                bits = token.split_contents()[1:]
-                args, kwargs = parse_bits(
-                    parser, bits, spec.args, spec.varargs, spec.varkw, spec.defaults,
-                    spec.kwonlyargs, spec.kwonlydefaults, takes_context, function_name,
-                )
+                args, kwargs = parse_arguments(parser, token.split_contents()[1:])
                 return InclusionNode(func, takes_context, args, kwargs, filename)
 
-            self.tag(function_name, compile_func)
+            self.tags[tag_name] = compile_func
             return func
 
-        return dec
+        return register
 
 
 class TagHelperNode(Node):
@@ -186,27 +185,28 @@ class TagHelperNode(Node):
     child_nodelists = ()
 
     def __init__(self, func, takes_context, args, kwargs):
-        self.func = func
-        self.takes_context = takes_context
-        self.args = args
-        self.kwargs = kwargs
+        self.func, self.takes_context = func, takes_context
+        self.args, self.kwargs = args, kwargs
 
     def get_resolved_arguments(self, context):
-        resolved_args = [var.resolve(context) for var in self.args]
-        if self.takes_context:
-            resolved_args = [context, *resolved_args]
-        resolved_kwargs = {k: v.resolve(context) for k, v in self.kwargs.items()}
-        return resolved_args, resolved_kwargs
+        positional = [context] if self.takes_context else []
+        positional.extend(expression.resolve(context) for expression in self.args)
+        named = {key: expression.resolve(context) for key, expression in self.kwargs.items()}
+        return positional, named
 
     def uses_context(self) -> bool:
         return True
+
+    def _call(self, context):
+        positional, named = self.get_resolved_arguments(context)
+        return self.func(*positional, **named)
 
 
 class SimpleNode(CompiledNode, TagHelperNode):
     child_nodelists = ()
 
     def __init__(self, func, takes_context, args, kwargs, target_var):
-        super().__init__(func, takes_context, args, kwargs)
+        TagHelperNode.__init__(self, func, takes_context, args, kwargs)
         self.target_var = target_var
 
     def uses_context(self) -> bool:
@@ -236,30 +236,29 @@ class SimpleNode(CompiledNode, TagHelperNode):
         self._compile_call(gen, args, kwargs)
 
     def render(self, context):
-        resolved_args, resolved_kwargs = self.get_resolved_arguments(context)
-        output = self.func(*resolved_args, **resolved_kwargs)
-        if self.target_var is not None:
-            context[self.target_var] = output
-            return ""
-        if context.autoescape:
-            output = conditional_escape(output)
-        return output
+        """The interpreted path (a node rendered outside compiled code)."""
+        value = self._call(context)
+        if self.target_var is None:
+            return conditional_escape(value) if context.autoescape else value
+        context[self.target_var] = value
+        return ""
 
 
 class SimpleBlockNode(SimpleNode):
     child_nodelists = ("nodelist",)
 
     def __init__(self, nodelist, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        SimpleNode.__init__(self, *args, **kwargs)
         self.nodelist = nodelist
 
     def uses_context(self) -> bool:
         return super().uses_context() or self.nodelist.uses_context()
 
     def get_resolved_arguments(self, context):
-        resolved_args, resolved_kwargs = super().get_resolved_arguments(context)
-        resolved_args.insert(1 if self.takes_context else 0, self.nodelist.render(context))
-        return resolved_args, resolved_kwargs
+        positional, named = TagHelperNode.get_resolved_arguments(self, context)
+        # The body goes right after ``context`` (or first, without it).
+        positional.insert(int(bool(self.takes_context)), self.nodelist.render(context))
+        return positional, named
 
     def compile(self, gen) -> None:
         args, kwargs = self._compile_arguments(gen)
@@ -269,103 +268,116 @@ class SimpleBlockNode(SimpleNode):
         self._compile_call(gen, args, kwargs)
 
 
+def _load_inclusion_template(spec, engine):
+    """The Template an inclusion tag names: a Template, an object carrying one, a list of
+    names to try in order, or one name."""
+    from reinhardt.web.templates.base import Template
+
+    if isinstance(spec, Template):
+        return spec
+    carried = getattr(spec, "template", None)
+    if isinstance(carried, Template):
+        return carried
+    if isinstance(spec, Iterable) and not isinstance(spec, str):
+        return engine.select_template(spec)
+    return engine.get_template(spec)
+
+
 class InclusionNode(TagHelperNode):
     def __init__(self, func, takes_context, args, kwargs, filename):
-        super().__init__(func, takes_context, args, kwargs)
+        TagHelperNode.__init__(self, func, takes_context, args, kwargs)
         self.filename = filename
 
     def render(self, context):
         """Render the tag's template with the dict the function returns."""
-        from reinhardt.web.templates.base import Template
-
-        resolved_args, resolved_kwargs = self.get_resolved_arguments(context)
-        _dict = self.func(*resolved_args, **resolved_kwargs)
-        t = context.render_context.get(self)
-        if t is None:
-            if isinstance(self.filename, Template):
-                t = self.filename
-            elif isinstance(getattr(self.filename, "template", None), Template):
-                t = self.filename.template
-            elif not isinstance(self.filename, str) and isinstance(self.filename, Iterable):
-                t = context.template.engine.select_template(self.filename)
-            else:
-                t = context.template.engine.get_template(self.filename)
-            context.render_context[self] = t
-        new_context = context.new(_dict)
+        values = self._call(context)
+        cache = context.render_context
+        template = cache.get(self)
+        if template is None:
+            template = cache[self] = _load_inclusion_template(
+                self.filename, context.template.engine)
+        inner = context.new(values)
         # Forms in inclusion tags need the CSRF token too.
-        csrf_token = context.get("csrf_token")
-        if csrf_token is not None:
-            new_context["csrf_token"] = csrf_token
-        return t.render(new_context)
+        token = context.get("csrf_token")
+        if token is not None:
+            inner["csrf_token"] = token
+        return template.render(inner)
+
+
+def _without_context_param(params, takes_context, name):
+    if not takes_context:
+        return list(params)
+    if not params or params[0] != "context":
+        raise TemplateSyntaxError(
+            f"'{name}' is decorated with takes_context=True so it must have a first "
+            "argument of 'context'"
+        )
+    return list(params[1:])
 
 
 def parse_bits(parser, bits, params, varargs, varkw, defaults, kwonly, kwonly_defaults,
                takes_context, name):
     """Split a tag's arguments into positional and keyword FilterExpressions, checking them
     against the function's signature."""
-    if takes_context:
-        if params and params[0] == "context":
-            params = params[1:]
-        else:
-            raise TemplateSyntaxError(
-                f"'{name}' is decorated with takes_context=True so it must have a first "
-                "argument of 'context'"
-            )
-    args = []
-    kwargs = {}
-    unhandled_params = list(params)
-    unhandled_kwargs = [k for k in kwonly if not kwonly_defaults or k not in kwonly_defaults]
+    params = _without_context_param(params, takes_context, name)
+    accepted = set(params) | set(kwonly)
+    positional: list = []
+    named: dict = {}
+    # Parameters no argument has filled yet: positional-or-keyword, then keyword-only
+    # parameters that have no default.
+    waiting = list(params)
+    waiting_kwonly = [k for k in kwonly if k not in (kwonly_defaults or ())]
     for bit in bits:
-        kwarg = token_kwargs([bit], parser)
-        if kwarg:
-            param, value = kwarg.popitem()
-            if param not in params and param not in kwonly and varkw is None:
+        pair = token_kwargs([bit], parser)
+        if not pair:
+            if named:
                 raise TemplateSyntaxError(
-                    f"'{name}' received unexpected keyword argument '{param}'"
+                    f"'{name}' received some positional argument(s) after some keyword "
+                    "argument(s)"
                 )
-            if param in kwargs:
-                raise TemplateSyntaxError(
-                    f"'{name}' received multiple values for keyword argument '{param}'"
-                )
-            kwargs[str(param)] = value
-            if param in unhandled_params:
-                unhandled_params.remove(param)
-            elif param in unhandled_kwargs:
-                unhandled_kwargs.remove(param)
-        elif kwargs:
-            raise TemplateSyntaxError(
-                f"'{name}' received some positional argument(s) after some keyword argument(s)"
-            )
-        else:
-            args.append(parser.compile_filter(bit))
-            if unhandled_params:
-                unhandled_params.pop(0)
+            positional.append(parser.compile_filter(bit))
+            if waiting:
+                del waiting[0]
             elif varargs is None:
                 raise TemplateSyntaxError(f"'{name}' received too many positional arguments")
-    if defaults is not None:
-        # The last len(defaults) parameters may be left out.
-        unhandled_params = unhandled_params[: -len(defaults)]
-    if unhandled_params or unhandled_kwargs:
-        missing = ", ".join(f"'{p}'" for p in unhandled_params + unhandled_kwargs)
+            continue
+        [(keyword, value)] = pair.items()
+        if varkw is None and keyword not in accepted:
+            raise TemplateSyntaxError(f"'{name}' received unexpected keyword argument '{keyword}'")
+        if keyword in named:
+            raise TemplateSyntaxError(
+                f"'{name}' received multiple values for keyword argument '{keyword}'"
+            )
+        named[str(keyword)] = value
+        for pending in (waiting, waiting_kwonly):
+            if keyword in pending:
+                pending.remove(keyword)
+                break
+    if defaults:
+        # The trailing parameters that have defaults may be left out.
+        waiting = waiting[: max(len(waiting) - len(defaults), 0)]
+    missing = waiting + waiting_kwonly
+    if missing:
+        listed = ", ".join(f"'{param}'" for param in missing)
         raise TemplateSyntaxError(
-            f"'{name}' did not receive value(s) for the argument(s): {missing}"
+            f"'{name}' did not receive value(s) for the argument(s): {listed}"
         )
-    return args, kwargs
+    return positional, named
 
 
 def import_library(name: str) -> Library:
     """The ``register`` Library of the module ``name``."""
     try:
         module = import_module(name)
-    except ImportError as e:
+    except ImportError as error:
         raise InvalidTemplateLibrary(
             "Invalid template library specified. ImportError raised when trying to load "
-            f"'{name}': {e}"
-        )
-    try:
-        return module.register
-    except AttributeError:
+            f"'{name}': {error}"
+        ) from error
+    library = getattr(module, "register", None)
+    if library is None:
         raise InvalidTemplateLibrary(f"Module  {name} does not have a variable named 'register'")
+    return library
 
 
 __all__ = ["Library", "parse_bits", "import_library", "SimpleNode", "SimpleBlockNode",

@@ -7,53 +7,67 @@ blocks first, as in Django) picks which body runs, and ``{{ block.super }}`` run
 from __future__ import annotations
 
 import posixpath
-from collections import defaultdict
+from collections import deque
 
 from reinhardt.utils.safestring import mark_safe
 from reinhardt.web.templates.exceptions import TemplateSyntaxError
 from reinhardt.web.templates.expressions import Variable, token_kwargs
 from reinhardt.web.templates.library import Library
-from reinhardt.web.templates.nodes import CompiledNode, Node, TextNode
+from reinhardt.web.templates.nodes import CompiledNode, TextNode
 
 register = Library()
 
 BLOCK_CONTEXT_KEY = "block_context"
 
 
+def _engine_template(value):
+    """``value`` as the engine's Template when it is one or carries one, else None."""
+    from reinhardt.web.templates.base import Template
+
+    for candidate in (value, getattr(value, "template", None)):
+        if isinstance(candidate, Template):
+            return candidate
+    return None
+
+
 class BlockContext:
-    """For each block name, the bodies that may fill it (the most derived last)."""
+    """For each block name, the bodies that may fill it.
+
+    Templates register their blocks from the most derived one up the ``extends`` chain, and
+    each newcomer goes to the left, so the right end of a stack is the body to render now.
+    """
 
     def __init__(self):
-        self.blocks = defaultdict(list)
+        self.blocks: dict[str, deque] = {}
 
     def __repr__(self) -> str:
-        return f"<{self.__class__.__qualname__}: blocks={self.blocks!r}>"
+        return f"<{type(self).__qualname__}: blocks={self.blocks!r}>"
+
+    def _stack(self, name) -> deque:
+        stack = self.blocks.get(name)
+        if stack is None:
+            stack = self.blocks[name] = deque()
+        return stack
 
     def add_blocks(self, blocks) -> None:
-        for name, block in blocks.items():
-            self.blocks[name].insert(0, block)
+        for name, node in blocks.items():
+            self._stack(name).appendleft(node)
 
     def pop(self, name):
-        try:
-            return self.blocks[name].pop()
-        except IndexError:
-            return None
+        stack = self.blocks.get(name)
+        return stack.pop() if stack else None
 
     def push(self, name, block) -> None:
-        self.blocks[name].append(block)
+        self._stack(name).append(block)
 
     def get_block(self, name):
-        try:
-            return self.blocks[name][-1]
-        except IndexError:
-            return None
+        stack = self.blocks.get(name)
+        return stack[-1] if stack else None
 
 
 class BlockNode(CompiledNode):
     def __init__(self, name: str, nodelist, parent=None):
-        self.name = name
-        self.nodelist = nodelist
-        self.parent = parent
+        self.name, self.nodelist, self.parent = name, nodelist, parent
 
     def __repr__(self) -> str:
         return f"<Block Node: {self.name}. Contents: {self.nodelist!r}>"
@@ -65,34 +79,47 @@ class BlockNode(CompiledNode):
         gen.emit_raw(f"{gen.const(self)}.render(context)")
 
     def render(self, context):
-        block_context = context.render_context.get(BLOCK_CONTEXT_KEY)
+        chain = context.render_context.get(BLOCK_CONTEXT_KEY)
         with context.push():
-            if block_context is None:
+            if chain is None:
+                # Outside inheritance: the block just renders its own body.
                 context["block"] = self
                 return self.nodelist.render(context)
-            push = block = block_context.pop(self.name)
-            if block is None:
-                block = self
+            taken = chain.pop(self.name)
+            source = self if taken is None else taken
             # A fresh node per render holds the context for {{ block.super }}.
-            block = type(self)(block.name, block.nodelist)
-            block.context = context
-            context["block"] = block
-            result = block.nodelist.render(context)
-            if push is not None:
-                block_context.push(self.name, push)
-        return result
+            current = type(self)(source.name, source.nodelist)
+            current.context = context
+            context["block"] = current
+            output = current.nodelist.render(context)
+            if taken is not None:
+                chain.push(self.name, taken)
+            return output
 
     def super(self):
-        if not hasattr(self, "context"):
+        """Render the next body up the chain (``{{ block.super }}``)."""
+        context = self.__dict__.get("context")
+        if context is None:
             raise TemplateSyntaxError(
-                f"'{self.__class__.__name__}' object has no attribute 'context'. Did you use "
+                f"'{type(self).__name__}' object has no attribute 'context'. Did you use "
                 "{{ block.super }} in a base template?"
             )
-        render_context = self.context.render_context
-        if (BLOCK_CONTEXT_KEY in render_context
-                and render_context[BLOCK_CONTEXT_KEY].get_block(self.name) is not None):
-            return mark_safe(self.render(self.context))
-        return ""
+        chain = context.render_context.get(BLOCK_CONTEXT_KEY)
+        if chain is None or chain.get_block(self.name) is None:
+            return ""
+        return mark_safe(self.render(context))
+
+
+def _blocks_by_name(nodelist) -> dict:
+    return {node.name: node for node in nodelist.get_nodes_by_type(BlockNode)}
+
+
+def _root_blocks(template) -> dict:
+    """The blocks of ``template`` if it is the top of the chain (it doesn't extend)."""
+    first = next((node for node in template.nodelist if not isinstance(node, TextNode)), None)
+    if first is None or isinstance(first, ExtendsNode):
+        return {}
+    return _blocks_by_name(template.nodelist)
 
 
 class ExtendsNode(CompiledNode):
@@ -100,13 +127,12 @@ class ExtendsNode(CompiledNode):
     context_key = "extends_context"
 
     def __init__(self, nodelist, parent_name, template_dirs=None):
-        self.nodelist = nodelist
-        self.parent_name = parent_name
+        self.nodelist, self.parent_name = nodelist, parent_name
         self.template_dirs = template_dirs
-        self.blocks = {n.name: n for n in nodelist.get_nodes_by_type(BlockNode)}
+        self.blocks = _blocks_by_name(nodelist)
 
     def __repr__(self) -> str:
-        return f"<{self.__class__.__name__}: extends {self.parent_name.token}>"
+        return f"<{type(self).__name__}: extends {self.parent_name.token}>"
 
     def uses_context(self) -> bool:
         return True
@@ -118,42 +144,35 @@ class ExtendsNode(CompiledNode):
     def find_template(self, template_name, context):
         """Find ``template_name``, skipping templates already in this extends chain, so a
         template can extend another of the same name."""
-        history = context.render_context.setdefault(self.context_key, [self.origin])
-        template, origin = context.template.engine.find_template(template_name, skip=history)
-        history.append(origin)
-        return template
+        state = context.render_context
+        seen = state.get(self.context_key)
+        if seen is None:
+            seen = state[self.context_key] = [self.origin]
+        found, origin = context.template.engine.find_template(template_name, skip=seen)
+        seen.append(origin)
+        return found
 
     def get_parent(self, context):
-        from reinhardt.web.templates.base import Template
-
-        parent = self.parent_name.resolve(context)
-        if not parent:
-            error_msg = f"Invalid template name in 'extends' tag: {parent!r}."
-            if self.parent_name.filters or isinstance(self.parent_name.var, Variable):
-                error_msg += (f" Got this from the '{self.parent_name.token}' variable.")
-            raise TemplateSyntaxError(error_msg)
-        if isinstance(parent, Template):
-            return parent
-        if isinstance(getattr(parent, "template", None), Template):
-            return parent.template
-        return self.find_template(parent, context)
+        expression = self.parent_name
+        name = expression.resolve(context)
+        if not name:
+            message = f"Invalid template name in 'extends' tag: {name!r}."
+            if expression.filters or isinstance(expression.var, Variable):
+                message += f" Got this from the '{expression.token}' variable."
+            raise TemplateSyntaxError(message)
+        given = _engine_template(name)
+        return given if given is not None else self.find_template(name, context)
 
     def render(self, context):
-        compiled_parent = self.get_parent(context)
-        if BLOCK_CONTEXT_KEY not in context.render_context:
-            context.render_context[BLOCK_CONTEXT_KEY] = BlockContext()
-        block_context = context.render_context[BLOCK_CONTEXT_KEY]
-        block_context.add_blocks(self.blocks)
-        # The root of the chain (no extends of its own) adds its blocks too.
-        for node in compiled_parent.nodelist:
-            if not isinstance(node, TextNode):
-                if not isinstance(node, ExtendsNode):
-                    blocks = {n.name: n for n in
-                              compiled_parent.nodelist.get_nodes_by_type(BlockNode)}
-                    block_context.add_blocks(blocks)
-                break
-        with context.render_context.push_state(compiled_parent, isolated_context=False):
-            return compiled_parent._render(context)
+        parent = self.get_parent(context)
+        state = context.render_context
+        chain = state.get(BLOCK_CONTEXT_KEY)
+        if chain is None:
+            chain = state[BLOCK_CONTEXT_KEY] = BlockContext()
+        chain.add_blocks(self.blocks)
+        chain.add_blocks(_root_blocks(parent))
+        with state.push_state(parent, isolated_context=False):
+            return parent._render(context)
 
 
 class IncludeNode(CompiledNode):
@@ -167,7 +186,7 @@ class IncludeNode(CompiledNode):
         super().__init__(*args, **kwargs)
 
     def __repr__(self) -> str:
-        return f"<{self.__class__.__qualname__}: template={self.template!r}>"
+        return f"<{type(self).__qualname__}: template={self.template!r}>"
 
     def uses_context(self) -> bool:
         return True
@@ -184,21 +203,24 @@ class IncludeNode(CompiledNode):
 
     def render_with(self, context, template, values):
         """Render the included ``template`` (a name, names or a Template) with ``values``."""
-        if not callable(getattr(template, "render", None)):
-            template_name = template or ()
-            if isinstance(template_name, str):
-                template_name = (construct_relative_path(self.origin.template_name,
-                                                         template_name),)
+        if callable(getattr(template, "render", None)):
+            # A backend template wraps the engine's Template; render that one.
+            template = getattr(template, "template", template)
+        else:
+            # Names are looked up once per render (this runs for every include in a loop).
+            if not template:
+                names = ()
+            elif isinstance(template, str):
+                names = (construct_relative_path(self.origin.template_name, template),)
             else:
-                template_name = tuple(template_name)
-            cache = context.render_context.dicts[0].setdefault(self, {})
-            template = cache.get(template_name)
+                names = tuple(template)
+            per_node = context.render_context.dicts[0]
+            loaded = per_node.get(self)
+            if loaded is None:
+                loaded = per_node[self] = {}
+            template = loaded.get(names)
             if template is None:
-                template = context.template.engine.select_template(template_name)
-                cache[template_name] = template
-        elif hasattr(template, "template"):
-            # A backend template: use the engine's Template inside it.
-            template = template.template
+                template = loaded[names] = context.template.engine.select_template(names)
         if self.isolated_context:
             return template.render(context.new(values))
         with context.push(**values):
@@ -207,28 +229,27 @@ class IncludeNode(CompiledNode):
 
 @register.tag("block")
 def do_block(parser, token):
-    bits = token.contents.split()
-    if len(bits) != 2:
-        raise TemplateSyntaxError(f"'{bits[0]}' tag takes only one argument")
-    block_name = bits[1]
-    loaded = parser.__dict__.setdefault("_loaded_blocks", [])
-    if block_name in loaded:
-        raise TemplateSyntaxError(
-            f"'{bits[0]}' tag with name '{block_name}' appears more than once"
-        )
-    loaded.append(block_name)
-    nodelist = parser.parse(("endblock",))
-    endblock = parser.next_token()
-    acceptable_endblocks = ("endblock", f"endblock {block_name}")
-    if endblock.contents not in acceptable_endblocks:
-        parser.invalid_block_tag(endblock, "endblock", acceptable_endblocks)
-    return BlockNode(block_name, nodelist)
+    tag_name, *arguments = token.contents.split()
+    if len(arguments) != 1:
+        raise TemplateSyntaxError(f"'{tag_name}' tag takes only one argument")
+    [name] = arguments
+    # Block names are unique per template; the parser remembers the ones it has seen.
+    seen = vars(parser).setdefault("_block_names_seen", set())
+    if name in seen:
+        raise TemplateSyntaxError(f"'{tag_name}' tag with name '{name}' appears more than once")
+    seen.add(name)
+    body = parser.parse(("endblock",))
+    closing = parser.next_token()
+    closers = ("endblock", f"endblock {name}")
+    if closing.contents not in closers:
+        parser.invalid_block_tag(closing, "endblock", closers)
+    return BlockNode(name, body)
 
 
 def construct_relative_path(current_template_name, relative_name, allow_recursion=False):
     """Resolve a './x.html' or '../x.html' name against the current template's name."""
-    new_name = relative_name.strip("'\"")
-    if not new_name.startswith(("./", "../")):
+    bare = relative_name.strip("'\"")
+    if not bare.startswith(("./", "../")):
         return relative_name
     if current_template_name is None:
         # A template from a string has no name to be relative to.
@@ -236,69 +257,64 @@ def construct_relative_path(current_template_name, relative_name, allow_recursio
             f"The relative path {relative_name} cannot be evaluated due to an unknown "
             "template origin."
         )
-    new_name = posixpath.normpath(
-        posixpath.join(posixpath.dirname(current_template_name.lstrip("/")), new_name)
-    )
-    if new_name.startswith("../"):
+    here = current_template_name.lstrip("/")
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(here), bare))
+    if target.startswith("../"):
         raise TemplateSyntaxError(
             f"The relative path '{relative_name}' points outside the file hierarchy that "
             f"template '{current_template_name}' is in."
         )
-    if not allow_recursion and current_template_name.lstrip("/") == new_name:
+    if target == here and not allow_recursion:
         raise TemplateSyntaxError(
             f"The relative path '{relative_name}' was translated to template name "
             f"'{current_template_name}', the same template in which the tag appears."
         )
-    has_quotes = relative_name.startswith(('"', "'")) and relative_name[0] == relative_name[-1]
-    return f'"{new_name}"' if has_quotes else new_name
+    quoted = relative_name[:1] in ("'", '"') and relative_name[-1] == relative_name[0]
+    return f'"{target}"' if quoted else target
 
 
 @register.tag("extends")
 def do_extends(parser, token):
-    bits = token.split_contents()
-    if len(bits) != 2:
-        raise TemplateSyntaxError(f"'{bits[0]}' takes one argument")
-    bits[1] = construct_relative_path(parser.origin.template_name, bits[1])
-    parent_name = parser.compile_filter(bits[1])
-    nodelist = parser.parse()
-    if nodelist.get_nodes_by_type(ExtendsNode):
-        raise TemplateSyntaxError(f"'{bits[0]}' cannot appear more than once in the same template")
-    return ExtendsNode(nodelist, parent_name)
+    tag_name, *arguments = token.split_contents()
+    if len(arguments) != 1:
+        raise TemplateSyntaxError(f"'{tag_name}' takes one argument")
+    parent = parser.compile_filter(construct_relative_path(parser.origin.template_name,
+                                                           arguments[0]))
+    rest = parser.parse()
+    if rest.get_nodes_by_type(ExtendsNode):
+        raise TemplateSyntaxError(f"'{tag_name}' cannot appear more than once in the same template")
+    return ExtendsNode(rest, parent)
 
 
 @register.tag("include")
 def do_include(parser, token):
-    bits = token.split_contents()
-    if len(bits) < 2:
+    tag_name, *arguments = token.split_contents()
+    if not arguments:
         raise TemplateSyntaxError(
-            f"{bits[0]!r} tag takes at least one argument: the name of the template to be "
+            f"{tag_name!r} tag takes at least one argument: the name of the template to be "
             "included."
         )
-    options = {}
-    remaining_bits = bits[2:]
-    while remaining_bits:
-        option = remaining_bits.pop(0)
-        if option in options:
+    target, options = arguments[0], arguments[1:]
+    given = set()
+    extra, only = {}, False
+    while options:
+        option = options.pop(0)
+        if option in given:
             raise TemplateSyntaxError(f"The {option!r} option was specified more than once.")
-        if option == "with":
-            value = token_kwargs(remaining_bits, parser, support_legacy=False)
-            if not value:
+        given.add(option)
+        if option == "only":
+            only = True
+        elif option == "with":
+            extra = token_kwargs(options, parser, support_legacy=False)
+            if not extra:
                 raise TemplateSyntaxError(
-                    f'"with" in {bits[0]!r} tag needs at least one keyword argument.'
+                    f'"with" in {tag_name!r} tag needs at least one keyword argument.'
                 )
-        elif option == "only":
-            value = True
         else:
-            raise TemplateSyntaxError(f"Unknown argument for {bits[0]!r} tag: {option!r}.")
-        options[option] = value
-    isolated_context = options.get("only", False)
-    namemap = options.get("with", {})
-    bits[1] = construct_relative_path(parser.origin.template_name, bits[1])
-    return IncludeNode(parser.compile_filter(bits[1]), extra_context=namemap,
-                       isolated_context=isolated_context)
+            raise TemplateSyntaxError(f"Unknown argument for {tag_name!r} tag: {option!r}.")
+    target = construct_relative_path(parser.origin.template_name, target)
+    return IncludeNode(parser.compile_filter(target), extra_context=extra, isolated_context=only)
 
 
 __all__ = ["register", "BlockNode", "ExtendsNode", "IncludeNode", "BlockContext",
            "construct_relative_path"]
-
-_unused = Node

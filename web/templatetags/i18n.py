@@ -7,10 +7,11 @@ untranslated, with placeholders filled in and plural forms chosen as Django does
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from reinhardt.conf import settings
 from reinhardt.utils import translation
-from reinhardt.utils.safestring import SafeData, mark_safe
+from reinhardt.utils.safestring import SafeData, SafeString, mark_safe
 from reinhardt.web.templates import Library, Node, TemplateSyntaxError, Variable
 from reinhardt.web.templates.expressions import token_kwargs
 from reinhardt.web.templates.lexer import TokenType
@@ -18,332 +19,308 @@ from reinhardt.web.templates.runtime import render_value_in_context
 
 register = Library()
 
-_trim_whitespace_re = re.compile(r"\s*\n\s*")
+_LINE_BREAKS = re.compile(r"\s*\n\s*")
+_MESSAGE_TOKENS = (TokenType.VAR, TokenType.TEXT)
 
 
 def trim_whitespace(s: str) -> str:
-    return _trim_whitespace_re.sub(" ", s.strip())
+    """What ``trimmed`` does: strip the ends and fold each line break run into one space."""
+    return _LINE_BREAKS.sub(" ", s.strip())
+
+
+def _undouble_percents(value):
+    """Template text doubles ``%`` so it survives formatting; the output shows one."""
+    single = value.replace("%%", "%")
+    return mark_safe(single) if isinstance(value, SafeData) else single
 
 
 class TranslateNode(Node):
     child_nodelists = ()
 
     def __init__(self, filter_expression, noop, asvar=None, message_context=None):
-        self.noop = noop
-        self.asvar = asvar
-        self.message_context = message_context
+        self.noop, self.asvar, self.message_context = noop, asvar, message_context
+        if isinstance(filter_expression.var, str):
+            # A quoted message: translate it as a literal variable would be.
+            filter_expression.var = Variable(f"'{filter_expression.var}'")
+            filter_expression.is_var = True
         self.filter_expression = filter_expression
-        if isinstance(self.filter_expression.var, str):
-            self.filter_expression.is_var = True
-            self.filter_expression.var = Variable(f"'{self.filter_expression.var}'")
 
     def render(self, context):
-        self.filter_expression.var.translate = not self.noop
+        source = self.filter_expression.var
+        source.translate = not self.noop
         if self.message_context:
-            self.filter_expression.var.message_context = self.message_context.resolve(context)
-        output = self.filter_expression.resolve(context)
-        value = render_value_in_context(output, context)
-        # Percent signs are doubled in template text so they are not format flags.
-        is_safe = isinstance(value, SafeData)
-        value = value.replace("%%", "%")
-        value = mark_safe(value) if is_safe else value
-        if self.asvar:
-            context[self.asvar] = value
-            return ""
-        return value
+            source.message_context = self.message_context.resolve(context)
+        text = render_value_in_context(self.filter_expression.resolve(context), context)
+        text = _undouble_percents(text)
+        if not self.asvar:
+            return text
+        context[self.asvar] = text
+        return ""
+
+
+def _gettext_for(singular, plural, count, message_context):
+    """The translation function call that fits the message's plural and context."""
+    if plural is None:
+        if message_context:
+            return translation.pgettext(message_context, singular)
+        return translation.gettext(singular)
+    if message_context:
+        return translation.npgettext(message_context, singular, plural, count)
+    return translation.ngettext(singular, plural, count)
 
 
 class BlockTranslateNode(Node):
     def __init__(self, extra_context, singular, plural=None, countervar=None, counter=None,
                  message_context=None, trimmed=False, asvar=None, tag_name="blocktranslate"):
         self.extra_context = extra_context
-        self.singular = singular
-        self.plural = plural
-        self.countervar = countervar
-        self.counter = counter
+        self.singular, self.plural = singular, plural
+        self.countervar, self.counter = countervar, counter
         self.message_context = message_context
-        self.trimmed = trimmed
-        self.asvar = asvar
-        self.tag_name = tag_name
+        self.trimmed, self.asvar, self.tag_name = trimmed, asvar, tag_name
 
     def render_token_list(self, tokens):
-        result = []
-        variables = []
-        for token in tokens:
-            if token.token_type is TokenType.TEXT:
-                result.append(token.contents.replace("%", "%%"))
-            elif token.token_type is TokenType.VAR:
-                result.append(f"%({token.contents})s")
-                variables.append(token.contents)
-        msg = "".join(result)
-        if self.trimmed:
-            msg = trim_whitespace(msg)
-        return msg, variables
+        """The tokens as a %-format message plus the variable names it uses."""
+        names = [token.contents for token in tokens if token.token_type is TokenType.VAR]
+        message = "".join(
+            f"%({token.contents})s" if token.token_type is TokenType.VAR
+            else token.contents.replace("%", "%%")
+            for token in tokens if token.token_type in _MESSAGE_TOKENS
+        )
+        return (trim_whitespace(message) if self.trimmed else message), names
+
+    def _placeholder_value(self, name, context):
+        if name in context:
+            value = context[name]
+        else:
+            missing = context.template.engine.string_if_invalid
+            value = missing % name if "%s" in missing else missing
+        return render_value_in_context(value, context)
+
+    def _message_and_values(self, context):
+        message_context = self.message_context.resolve(context) if self.message_context else None
+        values = {name: expression.resolve(context)
+                  for name, expression in self.extra_context.items()}
+        with context.update(values):
+            singular, names = self.render_token_list(self.singular)
+            plural = count = None
+            if self.plural and self.countervar and self.counter:
+                count = self.counter.resolve(context)
+                if not isinstance(count, (Decimal, float, int)):
+                    raise TemplateSyntaxError(
+                        f"{self.countervar!r} argument to {self.tag_name!r} tag must be a number."
+                    )
+                context[self.countervar] = count
+                plural, plural_names = self.render_token_list(self.plural)
+                names += plural_names
+            message = _gettext_for(singular, plural, count, message_context)
+            filled = {name: self._placeholder_value(name, context) for name in names}
+        return message, filled
 
     def render(self, context, nested=False):
-        if self.message_context:
-            message_context = self.message_context.resolve(context)
-        else:
-            message_context = None
-        tmp_context = {var: val.resolve(context) for var, val in self.extra_context.items()}
-        context.update(tmp_context)
-        singular, variables = self.render_token_list(self.singular)
-        if self.plural and self.countervar and self.counter:
-            count = self.counter.resolve(context)
-            if not isinstance(count, (int, float)):
-                context.pop()
-                raise TemplateSyntaxError(
-                    f"{self.tag_name!r} argument to {self.countervar!r} must be a number."
-                )
-            context[self.countervar] = count
-            plural, plural_vars = self.render_token_list(self.plural)
-            if message_context:
-                result = translation.npgettext(message_context, singular, plural, count)
-            else:
-                result = translation.ngettext(singular, plural, count)
-            variables.extend(plural_vars)
-        elif message_context:
-            result = translation.pgettext(message_context, singular)
-        else:
-            result = translation.gettext(singular)
-        default_value = context.template.engine.string_if_invalid
-
-        def render_value(key):
-            if key in context:
-                val = context[key]
-            else:
-                val = default_value % key if "%s" in default_value else default_value
-            return render_value_in_context(val, context)
-
-        data = {v: render_value(v) for v in variables}
-        context.pop()
+        message, filled = self._message_and_values(context)
         try:
-            result %= data
+            result = message % filled
         except (KeyError, ValueError):
+            # A broken translation: fall back to the untranslated text, once.
             if nested:
                 raise TemplateSyntaxError(
                     f"{self.tag_name!r} is unable to format string returned by gettext: "
-                    f"{result!r} using {data!r}"
+                    f"{message!r} using {filled!r}"
                 )
             with translation.override(None):
                 result = self.render(context, nested=True)
-        if self.asvar:
-            context[self.asvar] = SafeString(result) if isinstance(result, str) else result
-            return ""
-        return result
-
-
-class GetCurrentLanguageNode(Node):
-    def __init__(self, variable):
-        self.variable = variable
-
-    def render(self, context):
-        context[self.variable] = translation.get_language()
+        if not self.asvar:
+            return result
+        context[self.asvar] = SafeString(result) if isinstance(result, str) else result
         return ""
 
 
-class GetCurrentLanguageBidiNode(Node):
+class _StoreAsNode(Node):
+    """``{% tag as name %}``: stores ``value()`` in the context and renders nothing."""
+
     def __init__(self, variable):
         self.variable = variable
 
+    def value(self):
+        raise NotImplementedError
+
     def render(self, context):
-        context[self.variable] = translation.get_language_bidi()
+        context[self.variable] = self.value()
         return ""
 
 
-class GetAvailableLanguagesNode(Node):
-    def __init__(self, variable):
-        self.variable = variable
+class GetCurrentLanguageNode(_StoreAsNode):
+    def value(self):
+        return translation.get_language()
 
-    def render(self, context):
-        context[self.variable] = [(k, translation.gettext(v)) for k, v in settings.LANGUAGES]
-        return ""
+
+class GetCurrentLanguageBidiNode(_StoreAsNode):
+    def value(self):
+        return translation.get_language_bidi()
+
+
+class GetAvailableLanguagesNode(_StoreAsNode):
+    def value(self):
+        return [(code, translation.gettext(label)) for code, label in settings.LANGUAGES]
 
 
 class LanguageNode(Node):
     def __init__(self, nodelist, language):
-        self.nodelist = nodelist
-        self.language = language
+        self.nodelist, self.language = nodelist, language
 
     def render(self, context):
         with translation.override(self.language.resolve(context)):
             return self.nodelist.render(context)
 
 
-def _as_variable_tag(token, node_class, name):
-    args = token.contents.split()
-    if len(args) != 3 or args[1] != "as":
-        raise TemplateSyntaxError(f"'{name}' requires 'as variable' (got {args!r})")
-    return node_class(args[2])
+def _store_as_tag(node_class, tag_name):
+    def compile_tag(parser, token):
+        words = token.contents.split()
+        if len(words) == 3 and words[1] == "as":
+            return node_class(words[2])
+        raise TemplateSyntaxError(f"'{tag_name}' requires 'as variable' (got {words!r})")
+
+    compile_tag.__name__ = f"do_{tag_name}"
+    return register.tag(tag_name, compile_tag)
 
 
-@register.tag("get_current_language")
-def do_get_current_language(parser, token):
-    return _as_variable_tag(token, GetCurrentLanguageNode, "get_current_language")
-
-
-@register.tag("get_current_language_bidi")
-def do_get_current_language_bidi(parser, token):
-    return _as_variable_tag(token, GetCurrentLanguageBidiNode, "get_current_language_bidi")
-
-
-@register.tag("get_available_languages")
-def do_get_available_languages(parser, token):
-    return _as_variable_tag(token, GetAvailableLanguagesNode, "get_available_languages")
+do_get_current_language = _store_as_tag(GetCurrentLanguageNode, "get_current_language")
+do_get_current_language_bidi = _store_as_tag(GetCurrentLanguageBidiNode,
+                                             "get_current_language_bidi")
+do_get_available_languages = _store_as_tag(GetAvailableLanguagesNode, "get_available_languages")
 
 
 @register.tag("language")
 def language(parser, token):
-    bits = token.split_contents()
-    if len(bits) != 2:
-        raise TemplateSyntaxError(f"'{bits[0]}' takes one argument (language)")
-    language = parser.compile_filter(bits[1])
-    nodelist = parser.parse(("endlanguage",))
+    tag_name, *arguments = token.split_contents()
+    if len(arguments) != 1:
+        raise TemplateSyntaxError(f"'{tag_name}' takes one argument (language)")
+    code = parser.compile_filter(arguments[0])
+    body = parser.parse(("endlanguage",))
     parser.delete_first_token()
-    return LanguageNode(nodelist, language)
+    return LanguageNode(body, code)
+
+
+def _option_value(options: list, tag_name: str, option: str) -> str:
+    """The word after ``option``, which must be there."""
+    if not options:
+        raise TemplateSyntaxError(
+            f"No argument provided to the '{tag_name}' tag for the {option} option."
+        )
+    return options.pop(0)
 
 
 @register.tag("translate")
 @register.tag("trans")
 def do_translate(parser, token):
-    bits = token.split_contents()
-    if len(bits) < 2:
-        raise TemplateSyntaxError(f"'{bits[0]}' takes at least one argument")
-    message_string = parser.compile_filter(bits[1])
-    remaining = bits[2:]
-    noop = False
-    asvar = None
-    message_context = None
-    seen = set()
-    while remaining:
-        option = remaining.pop(0)
-        if option in seen:
+    tag_name, *arguments = token.split_contents()
+    if not arguments:
+        raise TemplateSyntaxError(f"'{tag_name}' takes at least one argument")
+    message = parser.compile_filter(arguments[0])
+    options = arguments[1:]
+    chosen: dict = {}
+    while options:
+        option = options.pop(0)
+        if option in chosen:
             raise TemplateSyntaxError(f"The '{option}' option was specified more than once.")
         if option == "noop":
-            noop = True
+            chosen[option] = True
+        elif option == "as":
+            chosen[option] = _option_value(options, tag_name, "as")
         elif option == "context":
-            try:
-                value = remaining.pop(0)
-            except IndexError:
+            word = _option_value(options, tag_name, "context")
+            if word in ("as", "noop"):
                 raise TemplateSyntaxError(
-                    f"No argument provided to the '{bits[0]}' tag for the context option."
-                )
-            if value in ("as", "noop"):
-                raise TemplateSyntaxError(
-                    f"Invalid argument '{value}' provided to the '{bits[0]}' tag for the "
+                    f"Invalid argument '{word}' provided to the '{tag_name}' tag for the "
                     "context option"
                 )
-            message_context = parser.compile_filter(value)
-        elif option == "as":
-            try:
-                asvar = remaining.pop(0)
-            except IndexError:
-                raise TemplateSyntaxError(
-                    f"No argument provided to the '{bits[0]}' tag for the as option."
-                )
+            chosen[option] = parser.compile_filter(word)
         else:
             raise TemplateSyntaxError(
-                f"Unknown argument for '{bits[0]}' tag: '{option}'. The only options "
+                f"Unknown argument for '{tag_name}' tag: '{option}'. The only options "
                 "available are 'noop', 'context' \"xxx\", and 'as VAR'."
             )
-        seen.add(option)
-    return TranslateNode(message_string, noop, asvar, message_context)
+    return TranslateNode(message, chosen.get("noop", False), chosen.get("as"),
+                         chosen.get("context"))
+
+
+def _blocktranslate_options(parser, tag_name, words) -> dict:
+    chosen: dict = {}
+    while words:
+        option = words.pop(0)
+        if option in chosen:
+            raise TemplateSyntaxError(f"The {option!r} option was specified more than once.")
+        if option == "trimmed":
+            chosen[option] = True
+        elif option == "asvar":
+            chosen[option] = _option_value(words, tag_name, "asvar")
+        elif option == "with":
+            chosen[option] = token_kwargs(words, parser, support_legacy=True)
+            if not chosen[option]:
+                raise TemplateSyntaxError(
+                    f'"with" in {tag_name!r} tag needs at least one keyword argument.'
+                )
+        elif option == "count":
+            chosen[option] = token_kwargs(words, parser, support_legacy=True)
+            if len(chosen[option]) != 1:
+                raise TemplateSyntaxError(
+                    f'"count" in {tag_name!r} tag expected exactly one keyword argument.'
+                )
+        elif option == "context":
+            try:
+                chosen[option] = parser.compile_filter(words.pop(0))
+            except Exception:
+                raise TemplateSyntaxError(
+                    f'"context" in {tag_name!r} tag expected exactly one argument.'
+                ) from None
+        else:
+            raise TemplateSyntaxError(f"Unknown argument for {tag_name!r} tag: {option!r}.")
+    return chosen
+
+
+def _read_message(parser, last=None):
+    """Text and variable tokens up to the next tag; returns them and the last token read."""
+    collected = []
+    while parser.tokens:
+        last = parser.next_token()
+        if last.token_type not in _MESSAGE_TOKENS:
+            break
+        collected.append(last)
+    return collected, last
 
 
 @register.tag("blocktranslate")
 @register.tag("blocktrans")
 def do_block_translate(parser, token):
-    bits = token.split_contents()
-    options = {}
-    remaining_bits = bits[1:]
-    asvar = None
-    while remaining_bits:
-        option = remaining_bits.pop(0)
-        if option in options:
-            raise TemplateSyntaxError(f"The {option!r} option was specified more than once.")
-        if option == "with":
-            value = token_kwargs(remaining_bits, parser, support_legacy=True)
-            if not value:
-                raise TemplateSyntaxError(
-                    f'"with" in {bits[0]!r} tag needs at least one keyword argument.'
-                )
-        elif option == "count":
-            value = token_kwargs(remaining_bits, parser, support_legacy=True)
-            if len(value) != 1:
-                raise TemplateSyntaxError(
-                    f'"count" in {bits[0]!r} tag expected exactly one keyword argument.'
-                )
-        elif option == "context":
-            try:
-                value = remaining_bits.pop(0)
-                value = parser.compile_filter(value)
-            except Exception:
-                raise TemplateSyntaxError(
-                    f'"context" in {bits[0]!r} tag expected exactly one argument.'
-                )
-        elif option == "trimmed":
-            value = True
-        elif option == "asvar":
-            try:
-                value = remaining_bits.pop(0)
-            except IndexError:
-                raise TemplateSyntaxError(
-                    f"No argument provided to the '{bits[0]}' tag for the asvar option."
-                )
-            asvar = value
-        else:
-            raise TemplateSyntaxError(f"Unknown argument for {bits[0]!r} tag: {option!r}.")
-        options[option] = value
-
-    if "count" in options:
-        countervar, counter = next(iter(options["count"].items()))
-    else:
-        countervar, counter = None, None
-    message_context = options.get("context")
-    extra_context = options.get("with", {})
-    trimmed = options.get("trimmed", False)
-
-    singular = []
+    tag_name, *words = token.split_contents()
+    chosen = _blocktranslate_options(parser, tag_name, words)
+    countervar, counter = next(iter(chosen["count"].items())) if "count" in chosen else (None,
+                                                                                          None)
+    singular, stop = _read_message(parser)
     plural = []
-    while parser.tokens:
-        token = parser.next_token()
-        if token.token_type in (TokenType.VAR, TokenType.TEXT):
-            singular.append(token)
-        else:
-            break
     if countervar and counter:
-        if token.contents.strip() != "plural":
-            raise TemplateSyntaxError(
-                f"{bits[0]!r} doesn't allow other block tags inside it"
-            )
-        while parser.tokens:
-            token = parser.next_token()
-            if token.token_type in (TokenType.VAR, TokenType.TEXT):
-                plural.append(token)
-            else:
-                break
-    end_tag_name = f"end{bits[0]}"
-    if token.contents.strip() != end_tag_name:
+        if stop is None or stop.contents.strip() != "plural":
+            raise TemplateSyntaxError(f"{tag_name!r} doesn't allow other block tags inside it")
+        plural, stop = _read_message(parser, stop)
+    closing = stop.contents if stop is not None else ""
+    if closing.strip() != f"end{tag_name}":
         raise TemplateSyntaxError(
-            f"{bits[0]!r} doesn't allow other block tags (seen {token.contents!r}) inside it"
+            f"{tag_name!r} doesn't allow other block tags (seen {closing!r}) inside it"
         )
-    return BlockTranslateNode(extra_context, singular, plural, countervar, counter,
-                              message_context, trimmed=trimmed, asvar=asvar, tag_name=bits[0])
+    return BlockTranslateNode(chosen.get("with", {}), singular, plural, countervar, counter,
+                              chosen.get("context"), trimmed=chosen.get("trimmed", False),
+                              asvar=chosen.get("asvar"), tag_name=tag_name)
 
 
-@register.filter
-def language_name(lang_code):
-    return translation.get_language_info(lang_code)["name"]
+def _language_info_filter(key):
+    def read(lang_code):
+        return translation.get_language_info(lang_code)[key]
+
+    read.__name__ = read.__qualname__ = f"language_{key}"
+    return read
 
 
-@register.filter
-def language_name_local(lang_code):
-    return translation.get_language_info(lang_code)["name_local"]
-
-
-@register.filter
-def language_bidi(lang_code):
-    return translation.get_language_info(lang_code)["bidi"]
-
-
-SafeString = type(mark_safe(""))
+language_name = register.filter("language_name", _language_info_filter("name"))
+language_name_local = register.filter("language_name_local",
+                                      _language_info_filter("name_local"))
+language_bidi = register.filter("language_bidi", _language_info_filter("bidi"))
