@@ -73,38 +73,34 @@ class MySQLRenderingMixin:
         return self._lag_lead_with_default(node, source)
 
     def _lag_lead_with_default(self, node, source):
-        """LAG/LEAD with a default, which MariaDB lacks: the row's position in the window
-        says whether the offset row exists (a NULL value found there stays NULL)."""
-        from reinhardt.orm.models.aggregates import Count
-        from reinhardt.orm.models.expressions import Star
-        from reinhardt.orm.models.functions.window import Lag, RowNumber
+        """LAG/LEAD with a default, which MariaDB lacks. Whether the offset row exists is
+        asked of the same function over the same window with a constant that is never
+        NULL (a NULL value found in an existing row stays NULL):
+
+            CASE WHEN LAG(1, n) OVER w IS NULL THEN default ELSE LAG(x, n) OVER w END
+
+        Counting rows instead (COUNT(*) OVER () against ROW_NUMBER()) gave wrong answers on
+        MariaDB 10.11 when the query had windows over other partitions too.
+        """
+        from reinhardt.orm.models.expressions import Value
 
         expression, offset, default = source.get_source_expressions()
         shifted = source.copy()
         shifted.set_source_expressions([expression, offset])
+        probe = source.copy()
+        probe.set_source_expressions([Value(1), offset])
 
-        def over(function, ordered=True):
+        def over(function):
             window = node.copy()
             window.source_expression = function
-            if not ordered:
-                window.order_by = None
-                window.frame = None
             return super(MySQLRenderingMixin, self).visit_Window(window)
 
         shifted_sql, shifted_params = over(shifted)
-        position_sql, position_params = over(RowNumber())
-        offset_sql, offset_params = self.compile(offset)
+        probe_sql, probe_params = over(probe)
         default_sql, default_params = self.compile(default)
-        if isinstance(source, Lag):
-            condition = f"{position_sql} > {offset_sql}"
-            condition_params = [*position_params, *offset_params]
-        else:
-            size_sql, size_params = over(Count(Star()), ordered=False)
-            condition = f"{size_sql} - {position_sql} >= {offset_sql}"
-            condition_params = [*size_params, *position_params, *offset_params]
         return (
-            f"CASE WHEN {condition} THEN {shifted_sql} ELSE {default_sql} END",
-            [*condition_params, *shifted_params, *default_params],
+            f"CASE WHEN {probe_sql} IS NULL THEN {default_sql} ELSE {shifted_sql} END",
+            [*probe_params, *default_params, *shifted_params],
         )
 
     def visit_Collate(self, node, **extra):

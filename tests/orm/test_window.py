@@ -187,3 +187,98 @@ def test_window_with_value_and_arithmetic(lib):
         plus=Window(Sum("pages")) + Value(1),
     ).order_by("pages")
     assert rows(qs, "share", "plus")[0] == (4, 1051)
+
+
+@needs("supports_window_functions")
+def test_window_aggregates_skip_nulls_like_sql(lib):
+    qs = Book.objects.annotate(
+        total=Window(Sum("rating"), partition_by="author"),
+        mean=Window(Avg("rating"), partition_by="author"),
+        rated=Window(Count("rating"), partition_by="author"),
+        rows=Window(Count("*"), partition_by="author"),
+        alone=Window(Sum("rating"), order_by="pages", frame=RowRange(start=0, end=0)),
+    ).order_by("pages")
+    assert rows(qs, "title", "total", "mean", "rated", "rows", "alone") == [
+        ("Epsilon", 5.0, 5.0, 1, 1, 5.0), ("Alpha", 7.5, 3.75, 2, 2, 4.5),
+        ("Beta", 7.5, 3.75, 2, 2, 3.0), ("Gamma", 4.0, 4.0, 1, 2, None),
+        ("Delta", 4.0, 4.0, 1, 2, 4.0),
+    ]
+
+
+@needs("supports_window_functions")
+def test_peers_of_a_multi_term_ordering_across_a_relation(lib):
+    order = ["genre", F("author__age")]
+    qs = Book.objects.annotate(
+        rank=Window(Rank(), order_by=order),
+        dense=Window(DenseRank(), order_by=order),
+        cume=Window(CumeDist(), order_by=order),
+        pct=Window(PercentRank(), order_by=order),
+        # The default frame with ORDER BY ends at the current row's last peer.
+        most=Window(Max("pages"), order_by="genre"),
+        seen=Window(Count("id"), order_by="genre"),
+    ).order_by("rank", "title")
+    assert rows(qs, "title", "rank", "dense", "cume", "pct", "most", "seen") == [
+        ("Alpha", 1, 1, 0.2, 0.0, 300, 2), ("Gamma", 2, 2, 0.4, 0.25, 300, 2),
+        ("Delta", 3, 3, 0.6, 0.5, 400, 3), ("Beta", 4, 4, 1.0, 0.75, 400, 5),
+        ("Epsilon", 4, 4, 1.0, 0.75, 400, 5),
+    ]
+
+
+@needs("supports_window_functions")
+def test_navigation_keeps_nulls_and_defaults_only_outside_the_partition(lib):
+    qs = Book.objects.annotate(
+        prev=Window(Lag("rating"), order_by="pages"),
+        next_rating=Window(Lead("rating", offset=2, default=Value(0.0)), order_by="pages"),
+        pair_second=Window(NthValue("rating", nth=2), order_by="pages",
+                           frame=RowRange(start=-1, end=0)),
+        tile=Window(Ntile(3), order_by="pages"),
+    ).order_by("pages")
+    assert rows(qs, "title", "prev", "next_rating", "pair_second", "tile") == [
+        ("Epsilon", None, 3.0, None, 1),
+        ("Alpha", 5.0, None, 4.5, 1),
+        ("Beta", 4.5, 4.0, 3.0, 2),
+        ("Gamma", 3.0, 0.0, None, 2),
+        ("Delta", None, 0.0, 4.0, 3),
+    ]
+    prev_title = Book.objects.annotate(prev_title=Window(
+        Lag("title", default=Value("-")), partition_by="genre", order_by="pages"))
+    assert rows(prev_title.order_by("pages"), "title", "prev_title") == [
+        ("Epsilon", "-"), ("Alpha", "-"), ("Beta", "Epsilon"), ("Gamma", "Alpha"),
+        ("Delta", "-")]
+    # FIRST_VALUE of a NULL is NULL, not the first non-NULL value.
+    first = Book.objects.annotate(
+        first=Window(FirstValue("rating"), order_by=F("rating").asc(nulls_first=True)))
+    assert set(first.values_list("first", flat=True)) == {None}
+
+
+@needs("supports_window_functions")
+def test_value_range_offsets_on_a_descending_ordering(lib):
+    qs = Book.objects.annotate(
+        near=Window(Count("id"), order_by=F("pages").desc(),
+                    frame=ValueRange(start=-100, end=0)),
+    ).order_by("pages")
+    assert rows(qs, "pages", "near") == [(50, 2), (100, 2), (200, 2), (300, 2), (400, 1)]
+
+
+@needs("supports_window_functions")
+def test_windows_over_different_partitions_in_one_query(lib):
+    # On MariaDB the LAG/LEAD default is emulated; an emulation that counted rows with
+    # COUNT(*) OVER () gave shifted answers once another window had its own partition.
+    qs = Book.objects.annotate(
+        prev=Window(Lag("rating"), order_by="pages"),
+        next_rating=Window(Lead("rating", offset=2, default=Value(0.0)), order_by="pages"),
+        pair_second=Window(NthValue("rating", nth=2), order_by="pages",
+                           frame=RowRange(start=-1, end=0)),
+        tile=Window(Ntile(3), order_by="pages"),
+        prev_title=Window(Lag("title", default=Value("-")), partition_by="genre",
+                          order_by="pages"),
+        lead_plain=Window(Lead("rating", offset=2), order_by="pages"),
+    ).order_by("pages")
+    columns = ("title", "prev", "next_rating", "pair_second", "tile", "prev_title", "lead_plain")
+    assert rows(qs, *columns) == [
+        ("Epsilon", None, 3.0, None, 1, "-", 3.0),
+        ("Alpha", 5.0, None, 4.5, 1, "-", None),
+        ("Beta", 4.5, 4.0, 3.0, 2, "Epsilon", 4.0),
+        ("Gamma", 3.0, 0.0, None, 2, "Alpha", None),
+        ("Delta", None, 0.0, 4.0, 3, "-", None),
+    ]
