@@ -10,6 +10,7 @@ False) raises NotSupportedError for ``atomic`` rather than pretending.
 from __future__ import annotations
 
 from contextlib import ContextDecorator, contextmanager
+from functools import partial
 
 from reinhardt.orm.connections import DEFAULT_DB_ALIAS
 from reinhardt.orm.errors import (
@@ -108,6 +109,11 @@ class Atomic(ContextDecorator):
     The outermost block opens a transaction and commits or rolls it back; nested blocks
     use savepoints (unless ``savepoint=False``). ``durable=True`` refuses to be nested, so
     a block meant to commit for real cannot be swallowed by an outer transaction.
+
+    The connection keeps the state: ``in_atomic_block``, one entry per open block in
+    ``savepoint_ids`` (None where the block has no savepoint of its own), ``needs_rollback``
+    when an inner failure dooms the transaction, and ``commit_on_exit`` False when the
+    outermost block was entered with autocommit already off (then the caller commits).
     """
 
     def __init__(self, using, savepoint, durable):
@@ -116,174 +122,175 @@ class Atomic(ContextDecorator):
         self.durable = durable
         self._from_testcase = False
 
+    # Entering -----------------------------------------------------------------------------
+
     def __enter__(self):
         connection = get_connection(self.using)
         if not connection.features.supports_transactions:
             raise connection.features.not_supported(
                 "supports_transactions", "transaction.atomic()"
             )
-
-        if (
-            self.durable
-            and connection.atomic_blocks
-            and not connection.atomic_blocks[-1]._from_testcase
-        ):
+        if self.durable and self._inside_non_test_block(connection):
             raise RuntimeError(
                 "A durable atomic block cannot be nested within another atomic block."
             )
         if not connection.in_atomic_block:
-            # Reset state when entering an outermost atomic block.
-            connection.commit_on_exit = True
-            connection.needs_rollback = False
-            connection.rollback_exc = None
-            if not connection.get_autocommit():
-                # Autocommit is off: mark the block as atomic without starting a
-                # transaction, and remember it for __exit__.
-                connection.in_atomic_block = True
-                connection.commit_on_exit = False
-
-        if connection.in_atomic_block:
-            # Inside a transaction: a savepoint, unless disabled or the transaction is
-            # already doomed.
-            if self.savepoint and not connection.needs_rollback:
-                sid = connection.savepoint()
-                connection.savepoint_ids.append(sid)
-            else:
-                connection.savepoint_ids.append(None)
+            self._start_outermost(connection)
         else:
-            connection.set_autocommit(
-                False, force_begin_transaction_with_broken_autocommit=True
-            )
-            connection.in_atomic_block = True
+            connection.savepoint_ids.append(self._savepoint_for_nested(connection))
+        connection.atomic_blocks.append(self)
 
-        if connection.in_atomic_block:
-            connection.atomic_blocks.append(self)
+    @staticmethod
+    def _inside_non_test_block(connection) -> bool:
+        # The blocks TestCase wraps each test in don't count: a durable block in a test
+        # must behave as it would outside one.
+        return bool(connection.atomic_blocks) and not connection.atomic_blocks[-1]._from_testcase
+
+    def _start_outermost(self, connection) -> None:
+        connection.commit_on_exit = True
+        connection.needs_rollback = False
+        connection.rollback_exc = None
+        if connection.get_autocommit():
+            connection.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+            connection.in_atomic_block = True
+            return
+        # Autocommit is already off: a transaction is open that this block must not end.
+        # It acts like a nested block of it, and leaves committing to the caller.
+        connection.in_atomic_block = True
+        connection.commit_on_exit = False
+        connection.savepoint_ids.append(self._savepoint_for_nested(connection))
+
+    def _savepoint_for_nested(self, connection):
+        """A savepoint for a nested block, or None (not wanted, or the transaction is
+        doomed already, so nothing could be kept anyway)."""
+        if self.savepoint and not connection.needs_rollback:
+            return connection.savepoint()
+        return None
+
+    # Leaving ------------------------------------------------------------------------------
 
     def __exit__(self, exc_type, exc_value, traceback):
         connection = get_connection(self.using)
-        # A nested block rolled back without the savepoint it needed: this block cannot
-        # commit what it did, and says so (ARCHITECTURE section 4) rather than rolling
-        # back silently.
-        doomed = exc_type is None and connection.needs_rollback and isinstance(
-            connection.rollback_exc, NotSupportedError) and not self._from_testcase
-
+        refusal = self._pending_refusal(connection, exc_type is None)
         if connection.in_atomic_block:
             connection.atomic_blocks.pop()
-
         if connection.savepoint_ids:
             sid = connection.savepoint_ids.pop()
         else:
-            # Leave the atomic state first so that commit/rollback are allowed.
-            connection.in_atomic_block = False
-
+            sid = None
+            connection.in_atomic_block = False  # so that commit()/rollback() are allowed
         try:
             if connection.closed_in_transaction:
-                # A broken connection rolls back on its own; the outermost block handles it.
-                pass
-
+                pass  # the connection died; it rolled back by itself
             elif exc_type is None and not connection.needs_rollback:
-                if connection.in_atomic_block:
-                    # Release savepoint if there is one
-                    if sid is not None:
-                        try:
-                            connection.savepoint_commit(sid)
-                        except DatabaseError:
-                            try:
-                                connection.savepoint_rollback(sid)
-                                # Release the savepoint; it is not used again.
-                                connection.savepoint_commit(sid)
-                            except Error:
-                                # Rolling back to the savepoint failed: leave the rollback
-                                # to an outer block and keep the original error.
-                                connection.needs_rollback = True
-                            raise
-                else:
-                    # Commit transaction
-                    try:
-                        connection.commit()
-                    except DatabaseError:
-                        try:
-                            connection.rollback()
-                        except Error:
-                            # A failing rollback means the connection is broken: close it.
-                            connection.close()
-                        raise
+                self._keep(connection, sid)
             else:
-                # Set again below if this level cannot roll back on its own.
-                connection.needs_rollback = False
-                if connection.in_atomic_block:
-                    # Roll back to the savepoint, or doom the enclosing transaction when
-                    # there is none.
-                    if sid is None:
-                        connection.needs_rollback = True
-                        features = connection.features
-                        if self.savepoint and not features.supports_savepoints:
-                            # The block asked for a savepoint the database cannot give:
-                            # its exception goes on as usual, and a query the outer block
-                            # tries next is refused naming the missing capability
-                            # (ARCHITECTURE section 4) instead of running as if only this
-                            # block had been undone.
-                            connection.rollback_exc = features.not_supported(
-                                "supports_savepoints",
-                                "going on after a nested atomic() block rolled back",
-                            )
-                    else:
-                        try:
-                            connection.savepoint_rollback(sid)
-                            # Release the savepoint; it is not used again.
-                            connection.savepoint_commit(sid)
-                        except Error:
-                            # Rolling back to the savepoint failed: leave the rollback to an
-                            # outer block and keep the original error.
-                            connection.needs_rollback = True
-                else:
-                    # Roll back transaction
-                    try:
-                        connection.rollback()
-                    except Error:
-                        # A failing rollback means the connection is broken: close it.
-                        connection.close()
-
+                self._undo(connection, sid)
         finally:
-            # Outermost block exit when autocommit was enabled.
-            if not connection.in_atomic_block:
-                if connection.closed_in_transaction:
-                    connection.connection = None
-                else:
-                    connection.set_autocommit(True)
-            # Outermost block exit when autocommit was disabled.
-            elif not connection.savepoint_ids and not connection.commit_on_exit:
-                if connection.closed_in_transaction:
-                    connection.connection = None
-                else:
-                    connection.in_atomic_block = False
-        if doomed:
-            error = connection.rollback_exc
-            raise NotSupportedError(str(error), backend=error.backend, feature=error.feature,
-                                    flag=error.flag)
+            self._restore_mode(connection)
+        if refusal is not None:
+            raise NotSupportedError(str(refusal), backend=refusal.backend,
+                                    feature=refusal.feature, flag=refusal.flag)
+
+    def _pending_refusal(self, connection, succeeded: bool):
+        """The NotSupportedError to raise on a clean exit when a nested block rolled back
+        without the savepoint it needed: this block cannot commit only part of what it did,
+        and says so (ARCHITECTURE section 4) instead of rolling back silently."""
+        error = connection.rollback_exc
+        if (succeeded and connection.needs_rollback and isinstance(error, NotSupportedError)
+                and not self._from_testcase):
+            return error
+        return None
+
+    def _keep(self, connection, sid) -> None:
+        """A clean exit: release this block's savepoint, or commit the transaction."""
+        if not connection.in_atomic_block:
+            try:
+                connection.commit()
+            except DatabaseError:
+                _rollback_or_close(connection)
+                raise
+        elif sid is not None:
+            try:
+                connection.savepoint_commit(sid)
+            except DatabaseError:
+                _back_to_savepoint(connection, sid)
+                raise
+
+    def _undo(self, connection, sid) -> None:
+        """An exception, or a doomed transaction: undo this block's work."""
+        connection.needs_rollback = False
+        if not connection.in_atomic_block:
+            _rollback_or_close(connection)
+        elif sid is not None:
+            _back_to_savepoint(connection, sid)
+        else:
+            # No savepoint of its own: only the whole transaction can be undone, so the
+            # enclosing block must roll back.
+            connection.needs_rollback = True
+            features = connection.features
+            if self.savepoint and not features.supports_savepoints:
+                # The block asked for a savepoint the database cannot give. Its exception
+                # propagates as usual; what the outer block tries next is refused naming the
+                # missing capability rather than run as if only this block were undone.
+                connection.rollback_exc = features.not_supported(
+                    "supports_savepoints",
+                    "going on after a nested atomic() block rolled back",
+                )
+
+    @staticmethod
+    def _restore_mode(connection) -> None:
+        """After the outermost block: back to autocommit (or, when the block was entered
+        with autocommit off, just out of the atomic state)."""
+        if connection.in_atomic_block:
+            if connection.savepoint_ids or connection.commit_on_exit:
+                return  # an enclosing block is still open
+            leave = partial(setattr, connection, "in_atomic_block", False)
+        else:
+            leave = partial(connection.set_autocommit, True)
+        if connection.closed_in_transaction:
+            connection.connection = None
+        else:
+            leave()
+
+
+def _back_to_savepoint(connection, sid) -> None:
+    """Roll back to ``sid`` and release it; if that fails, doom the transaction instead
+    (an outer block rolls back) and let the original error stand."""
+    try:
+        connection.savepoint_rollback(sid)
+        connection.savepoint_commit(sid)
+    except Error:
+        connection.needs_rollback = True
+
+
+def _rollback_or_close(connection) -> None:
+    """Roll the transaction back; a connection that cannot even do that is closed."""
+    try:
+        connection.rollback()
+    except Error:
+        connection.close()
 
 
 def atomic(using=None, savepoint=True, durable=False):
     """``@atomic``, ``@atomic(using=...)`` or ``with atomic():``."""
-    # Used as @atomic without parentheses: the argument is the function.
-    if callable(using):
+    if callable(using):  # bare @atomic: ``using`` is the decorated function
         return Atomic(DEFAULT_DB_ALIAS, savepoint, durable)(using)
-    # Decorator: @atomic(...) or context manager: with atomic(...): ...
     return Atomic(using, savepoint, durable)
 
 
-def _non_atomic_requests(view, using):
-    try:
-        view._non_atomic_requests.add(using)
-    except AttributeError:
-        view._non_atomic_requests = {using}
+def _exclude_from_atomic_requests(view, alias):
+    excluded = getattr(view, "_non_atomic_requests", None)
+    if excluded is None:
+        view._non_atomic_requests = {alias}
+    else:
+        excluded.add(alias)
     return view
 
 
 def non_atomic_requests(using=None):
-    """Exclude a view from ATOMIC_REQUESTS."""
-    if callable(using):
-        return _non_atomic_requests(using, DEFAULT_DB_ALIAS)
-    if using is None:
-        using = DEFAULT_DB_ALIAS
-    return lambda view: _non_atomic_requests(view, using)
+    """Exclude a view from ATOMIC_REQUESTS (for ``using``, or the default database)."""
+    if callable(using):  # bare @non_atomic_requests
+        return _exclude_from_atomic_requests(using, DEFAULT_DB_ALIAS)
+    alias = DEFAULT_DB_ALIAS if using is None else using
+    return lambda view: _exclude_from_atomic_requests(view, alias)

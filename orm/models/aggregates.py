@@ -27,86 +27,95 @@ class Aggregate(Func):
     empty_result_set_value = None
 
     def __init__(self, *expressions, distinct=False, filter=None, default=None, **extra):
+        kind = type(self).__name__
         if distinct and not self.allow_distinct:
-            raise TypeError("%s does not allow distinct." % self.__class__.__name__)
+            raise TypeError(f"{kind} does not allow distinct.")
         if default is not None and self.empty_result_set_value is not None:
-            raise TypeError(f"{self.__class__.__name__} does not allow default.")
+            # e.g. Count: an empty group already gives 0, never NULL.
+            raise TypeError(f"{kind} does not allow default.")
         self.distinct = distinct
         self.filter = filter
         self.default = default
         super().__init__(*expressions, **extra)
 
-    def get_source_fields(self):
-        # filter= is a condition, not a value the aggregate reads, so it adds no output
-        # type.
-        return [e._output_field_or_none for e in super().get_source_expressions()]
+    # The filter= condition travels with the arguments (so that resolving, relabelling and
+    # copying reach it), as the last source expression.
 
     def get_source_expressions(self):
-        source_expressions = super().get_source_expressions()
-        return source_expressions + [self.filter]
+        return [*super().get_source_expressions(), self.filter]
 
     def set_source_expressions(self, exprs):
-        *exprs, self.filter = exprs
-        return super().set_source_expressions(exprs)
+        self.filter = exprs[-1]
+        return super().set_source_expressions(exprs[:-1])
+
+    def _arguments(self):
+        """The aggregated expressions, without the filter."""
+        return super().get_source_expressions()
+
+    def get_source_fields(self):
+        # The filter is a condition, not a value read: it doesn't decide the output type.
+        return [argument._output_field_or_none for argument in self._arguments()]
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
                            for_save=False):
-        # for_save is irrelevant: an aggregate can never be part of an UPDATE.
-        c = super().resolve_expression(query, allow_joins, reuse, summarize)
-        if c.filter is not None and hasattr(c.filter, "resolve_expression"):
-            # Func resolves only the arguments; the filter= condition is resolved here.
-            c.filter = c.filter.resolve_expression(query, allow_joins, reuse, summarize)
+        resolved = super().resolve_expression(query, allow_joins, reuse, summarize)
+        condition = resolved.filter
+        if condition is not None and hasattr(condition, "resolve_expression"):
+            resolved.filter = condition.resolve_expression(query, allow_joins, reuse, summarize)
         if summarize:
-            # Summarized aggregates cannot refer to summarized aggregates.
-            for ref in c.get_refs():
-                if query.annotations[ref].is_summary:
-                    raise FieldError(
-                        f"Cannot compute {c.name}('{ref}'): '{ref}' is an aggregate"
-                    )
+            resolved._refuse_summary_of_summary(query)
         elif not self.is_summary:
-            # The aggregated expressions only, without filter=, which is resolved on its
-            # own.
-            expressions = super(Aggregate, c).get_source_expressions()
-            for index, expr in enumerate(expressions):
-                if expr.contains_aggregate:
-                    before_resolved = self.get_source_expressions()[index]
-                    name = (
-                        before_resolved.name
-                        if hasattr(before_resolved, "name")
-                        else repr(before_resolved)
-                    )
-                    raise FieldError(
-                        "Cannot compute %s('%s'): '%s' is an aggregate" % (c.name, name, name)
-                    )
-        if (default := c.default) is None:
-            return c
-        if hasattr(default, "resolve_expression"):
-            default = default.resolve_expression(query, allow_joins, reuse, summarize)
-            if default._output_field_or_none is None:
-                default.output_field = c._output_field_or_none
+            self._refuse_nested_aggregates(resolved)
+        return resolved._with_default(query, allow_joins, reuse, summarize)
+
+    def _refuse_summary_of_summary(self, query) -> None:
+        """aggregate() over an annotation that is itself an aggregate cannot be computed."""
+        for ref in self.get_refs():
+            if query.annotations[ref].is_summary:
+                raise FieldError(f"Cannot compute {self.name}('{ref}'): '{ref}' is an aggregate")
+
+    def _refuse_nested_aggregates(self, resolved) -> None:
+        """Sum(Count(...)) and the like: SQL cannot nest aggregates in one query."""
+        for position, argument in enumerate(resolved._arguments()):
+            if argument.contains_aggregate:
+                written = self._arguments()[position]
+                shown = getattr(written, "name", None) or repr(written)
+                raise FieldError(
+                    f"Cannot compute {resolved.name}('{shown}'): '{shown}' is an aggregate"
+                )
+
+    def _with_default(self, query, allow_joins, reuse, summarize):
+        """default=X becomes Coalesce(aggregate, X), typed like the aggregate."""
+        if self.default is None:
+            return self
+        output_field = self._output_field_or_none
+        fallback = self.default
+        if hasattr(fallback, "resolve_expression"):
+            fallback = fallback.resolve_expression(query, allow_joins, reuse, summarize)
+            if fallback._output_field_or_none is None:
+                fallback.output_field = output_field
         else:
-            default = Value(default, c._output_field_or_none)
-        c.default = None  # Reset the default argument before wrapping.
-        coalesce = Coalesce(c, default, output_field=c._output_field_or_none)
-        coalesce.is_summary = c.is_summary
-        return coalesce
+            fallback = Value(fallback, output_field)
+        self.default = None  # the Coalesce holds it now
+        wrapped = Coalesce(self, fallback, output_field=output_field)
+        wrapped.is_summary = self.is_summary
+        return wrapped
 
     @property
     def default_alias(self):
-        expressions = [expr for expr in self.get_source_expressions() if expr is not None]
-        if len(expressions) == 1 and hasattr(expressions[0], "name"):
-            return "%s__%s" % (expressions[0].name, self.name.lower())
-        raise TypeError("Complex expressions require an alias")
+        """``<field>__<aggregate>`` (``price__sum``) for aggregate(Sum("price"))."""
+        arguments = [e for e in self.get_source_expressions() if e is not None]
+        if len(arguments) != 1 or not hasattr(arguments[0], "name"):
+            raise TypeError("Complex expressions require an alias")
+        return f"{arguments[0].name}__{self.name.lower()}"
 
     def get_group_by_cols(self):
-        return []
+        return []  # an aggregate is computed per group, never grouped by
 
     def _get_repr_options(self):
         options = super()._get_repr_options()
-        if self.distinct:
-            options["distinct"] = self.distinct
-        if self.filter:
-            options["filter"] = self.filter
+        options.update((key, value) for key, value in
+                       (("distinct", self.distinct), ("filter", self.filter)) if value)
         return options
 
 
@@ -141,15 +150,22 @@ class Min(Aggregate):
     name = "Min"
 
 
-class StdDev(NumericOutputFieldMixin, Aggregate):
-    name = "StdDev"
+class _Spread(NumericOutputFieldMixin, Aggregate):
+    """StdDev and Variance: of the population by default, of a sample with sample=True."""
+
+    population_function = sample_function = None
 
     def __init__(self, expression, sample=False, **extra):
-        self.function = "STDDEV_SAMP" if sample else "STDDEV_POP"
+        self.function = self.sample_function if sample else self.population_function
         super().__init__(expression, **extra)
 
     def _get_repr_options(self):
-        return {**super()._get_repr_options(), "sample": self.function == "STDDEV_SAMP"}
+        return {**super()._get_repr_options(), "sample": self.function == self.sample_function}
+
+
+class StdDev(_Spread):
+    name = "StdDev"
+    population_function, sample_function = "STDDEV_POP", "STDDEV_SAMP"
 
 
 class Sum(FixDurationInputMixin, Aggregate):
@@ -158,15 +174,9 @@ class Sum(FixDurationInputMixin, Aggregate):
     allow_distinct = True
 
 
-class Variance(NumericOutputFieldMixin, Aggregate):
+class Variance(_Spread):
     name = "Variance"
-
-    def __init__(self, expression, sample=False, **extra):
-        self.function = "VAR_SAMP" if sample else "VAR_POP"
-        super().__init__(expression, **extra)
-
-    def _get_repr_options(self):
-        return {**super()._get_repr_options(), "sample": self.function == "VAR_SAMP"}
+    population_function, sample_function = "VAR_POP", "VAR_SAMP"
 
 
 _numeric_types = (DecimalField, FloatField)

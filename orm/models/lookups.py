@@ -16,6 +16,29 @@ from reinhardt.utils.datastructures import OrderedSet
 from reinhardt.utils.functional import cached_property
 from reinhardt.utils.hashable import make_hashable
 
+_MISSING = object()
+
+
+def _is_query(value) -> bool:
+    from reinhardt.orm.query import Query
+
+    return isinstance(value, Query)
+
+
+def _select_pk_unless_chosen(subquery) -> None:
+    """A subquery compared with a column selects the primary key unless it selects
+    something itself (``.values("x")``)."""
+    if not subquery.has_select_fields:
+        subquery.clear_select_clause()
+        subquery.add_fields(["pk"])
+
+
+def _is_pair(value) -> bool:
+    try:
+        return len(value) == 2
+    except TypeError:
+        return False
+
 
 def _fields():
     from reinhardt.orm.models import fields
@@ -29,56 +52,50 @@ class Lookup(Expression):
     can_use_none_as_rhs = False
 
     def __init__(self, lhs, rhs):
+        # get_prep_lookup() reads both sides, so both are set before it runs.
         self.lhs, self.rhs = lhs, rhs
         self.rhs = self.get_prep_lookup()
         self.lhs = self.get_prep_lhs()
-        if hasattr(self.lhs, "get_bilateral_transforms"):
-            bilateral_transforms = self.lhs.get_bilateral_transforms()
-        else:
-            bilateral_transforms = []
-        if bilateral_transforms:
-            from reinhardt.orm.query import Query  # avoid circular import
-
-            if isinstance(rhs, Query):
-                raise NotImplementedError(
-                    "Bilateral transformations on nested querysets are not implemented."
-                )
-        self.bilateral_transforms = bilateral_transforms
+        collect = getattr(self.lhs, "get_bilateral_transforms", None)
+        self.bilateral_transforms = collect() if collect is not None else []
+        if self.bilateral_transforms and _is_query(rhs):
+            raise NotImplementedError(
+                "Bilateral transformations on nested querysets are not implemented."
+            )
 
     def apply_bilateral_transforms(self, value):
+        """``value`` wrapped in the transforms that apply to both sides (e.g. Upper)."""
         for transform in self.bilateral_transforms:
             value = transform(value)
         return value
 
     def __repr__(self):
-        return f"{self.__class__.__name__}({self.lhs!r}, {self.rhs!r})"
+        return f"{type(self).__name__}({self.lhs!r}, {self.rhs!r})"
+
+    # A plain value on the right is not an expression: only the left side is a source.
 
     def get_source_expressions(self):
-        if self.rhs_is_direct_value():
-            return [self.lhs]
-        return [self.lhs, self.rhs]
+        return [self.lhs] if self.rhs_is_direct_value() else [self.lhs, self.rhs]
 
     def set_source_expressions(self, new_exprs):
-        if len(new_exprs) == 1:
-            self.lhs = new_exprs[0]
-        else:
-            self.lhs, self.rhs = new_exprs
+        self.lhs = new_exprs[0]
+        if len(new_exprs) > 1:
+            self.rhs = new_exprs[1]
 
     def get_prep_lookup(self):
         """The right-hand side converted to the field's Python type (backend-independent)."""
-        if not self.prepare_rhs or hasattr(self.rhs, "resolve_expression"):
-            return self.rhs
-        if hasattr(self.lhs, "output_field"):
-            if hasattr(self.lhs.output_field, "get_prep_value"):
-                return self.lhs.output_field.get_prep_value(self.rhs)
-        elif self.rhs_is_direct_value():
-            return Value(self.rhs)
-        return self.rhs
+        rhs = self.rhs
+        if not self.prepare_rhs or hasattr(rhs, "resolve_expression"):
+            return rhs
+        output_field = getattr(self.lhs, "output_field", _MISSING)
+        if output_field is _MISSING:
+            return Value(rhs) if self.rhs_is_direct_value() else rhs
+        prepare = getattr(output_field, "get_prep_value", None)
+        return prepare(rhs) if prepare is not None else rhs
 
     def get_prep_lhs(self):
-        if hasattr(self.lhs, "resolve_expression"):
-            return self.lhs
-        return Value(self.lhs)
+        lhs = self.lhs
+        return lhs if hasattr(lhs, "resolve_expression") else Value(lhs)
 
     def rhs_is_direct_value(self) -> bool:
         return not hasattr(self.rhs, "as_sql") and not hasattr(self.rhs, "resolve_expression")
@@ -103,10 +120,8 @@ class Lookup(Expression):
     # -----------------------------------------------------------------------------------------
 
     def get_group_by_cols(self):
-        cols = []
-        for source in self.get_source_expressions():
-            cols.extend(source.get_group_by_cols())
-        return cols
+        return [col for source in self.get_source_expressions()
+                for col in source.get_group_by_cols()]
 
     @cached_property
     def output_field(self):
@@ -114,25 +129,24 @@ class Lookup(Expression):
 
     @property
     def identity(self):
-        return self.__class__, self.lhs, make_hashable(self.rhs) if self.rhs_is_direct_value() \
-            else self.rhs
+        rhs = make_hashable(self.rhs) if self.rhs_is_direct_value() else self.rhs
+        return type(self), self.lhs, rhs
 
     def __eq__(self, other):
-        if not isinstance(other, Lookup):
-            return NotImplemented
-        return self.identity == other.identity
+        return self.identity == other.identity if isinstance(other, Lookup) else NotImplemented
 
     def __hash__(self):
         return hash(make_hashable(self.identity))
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
                            for_save=False):
-        c = self.copy()
-        c.is_summary = summarize
-        c.lhs = self.lhs.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        resolved = self.copy()
+        resolved.is_summary = summarize
+        arguments = (query, allow_joins, reuse, summarize, for_save)
+        resolved.lhs = self.lhs.resolve_expression(*arguments)
         if hasattr(self.rhs, "resolve_expression"):
-            c.rhs = self.rhs.resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        return c
+            resolved.rhs = self.rhs.resolve_expression(*arguments)
+        return resolved
 
     def select_format(self, compiler, sql, params):
         return compiler.boolean_select_format(self, sql, params)
@@ -153,13 +167,13 @@ class Transform(RegisterLookupMixin, Func):
         return self.get_source_expressions()[0]
 
     def get_bilateral_transforms(self):
-        if hasattr(self.lhs, "get_bilateral_transforms"):
-            bilateral_transforms = self.lhs.get_bilateral_transforms()
-        else:
-            bilateral_transforms = []
+        """The transforms a lookup must also apply to its right-hand side: those of the
+        inner transforms, then this one if it is ``bilateral``."""
+        inner = getattr(self.lhs, "get_bilateral_transforms", None)
+        found = inner() if inner is not None else []
         if self.bilateral:
-            bilateral_transforms.append(self.__class__)
-        return bilateral_transforms
+            found.append(type(self))
+        return found
 
 
 class BuiltinLookup(Lookup):
@@ -180,14 +194,13 @@ class FieldGetDbPrepValueIterableMixin(FieldGetDbPrepValueMixin):
     def get_prep_lookup(self):
         if hasattr(self.rhs, "resolve_expression"):
             return self.rhs
-        prepared_values = []
-        for rhs_value in self.rhs:
-            if hasattr(rhs_value, "resolve_expression"):
-                pass
-            elif self.prepare_rhs and hasattr(self.lhs.output_field, "get_prep_value"):
-                rhs_value = self.lhs.output_field.get_prep_value(rhs_value)
-            prepared_values.append(rhs_value)
-        return prepared_values
+        items = list(self.rhs)
+        if not (self.prepare_rhs and items):
+            return items
+        prepare = getattr(self.lhs.output_field, "get_prep_value", None)
+        if prepare is None:
+            return items
+        return [item if hasattr(item, "resolve_expression") else prepare(item) for item in items]
 
 
 class PostgresOperatorLookup(Lookup):
@@ -200,18 +213,14 @@ class Exact(FieldGetDbPrepValueMixin, BuiltinLookup):
     lookup_name = "exact"
 
     def get_prep_lookup(self):
-        from reinhardt.orm.query import Query
-
-        if isinstance(self.rhs, Query):
-            if self.rhs.has_limit_one():
-                if not self.rhs.has_select_fields:
-                    self.rhs.clear_select_clause()
-                    self.rhs.add_fields(["pk"])
-            else:
+        subquery = self.rhs
+        if _is_query(subquery):
+            if not subquery.has_limit_one():
                 raise ValueError(
                     "The QuerySet value for an exact lookup must be limited to one result "
                     "using slicing."
                 )
+            _select_pk_unless_chosen(subquery)
         return super().get_prep_lookup()
 
 
@@ -243,16 +252,16 @@ class IntegerFieldOverflow:
     overflow_exception = EmptyResultSet
 
     def process_rhs(self, compiler, connection):
-        rhs = self.rhs
-        if isinstance(rhs, int):
-            field_internal_type = self.lhs.output_field.get_internal_type()
+        value = self.rhs
+        if isinstance(value, int):
+            internal_type = self.lhs.output_field.get_internal_type()
             try:
-                min_value, max_value = connection.ops.integer_field_range(field_internal_type)
+                low, high = connection.ops.integer_field_range(internal_type)
             except KeyError:
-                min_value = max_value = None
-            if min_value is not None and rhs < min_value:
+                low = high = None
+            if low is not None and value < low:
                 raise self.underflow_exception
-            if max_value is not None and rhs > max_value:
+            if high is not None and value > high:
                 raise self.overflow_exception
         return super().process_rhs(compiler, connection)
 
@@ -294,28 +303,27 @@ class In(FieldGetDbPrepValueIterableMixin, BuiltinLookup):
         return "IN %s" % rhs
 
     def get_prep_lookup(self):
-        from reinhardt.orm.query import Query
-
-        if isinstance(self.rhs, Query):
-            self.rhs.clear_ordering(clear_default=True)
-            if not self.rhs.has_select_fields:
-                self.rhs.clear_select_clause()
-                self.rhs.add_fields(["pk"])
-            else:
-                selected = len(self.rhs.select) + len(self.rhs.annotation_select)
+        values = self.rhs
+        if _is_query(values):
+            values.clear_ordering(clear_default=True)
+            if values.has_select_fields:
+                selected = len(values.select) + len(values.annotation_select)
                 if selected != 1:
                     raise ValueError(
                         f"The QuerySet value for the {self.lookup_name!r} lookup must have 1 "
                         f"selected fields (received {selected})"
                     )
-            return self.rhs
+            else:
+                _select_pk_unless_chosen(values)
+            return values
         if self.rhs_is_direct_value():
+            # NULL never matches IN: drop it, and repeated values, keeping the order.
             try:
-                rhs = OrderedSet(self.rhs)
-                rhs.discard(None)
-            except TypeError:  # Unhashable items in self.rhs
-                rhs = [r for r in self.rhs if r is not None]
-            self.rhs = list(rhs)
+                unique = OrderedSet(values)
+                unique.discard(None)
+            except TypeError:  # unhashable values
+                unique = [value for value in values if value is not None]
+            self.rhs = list(unique)
         return super().get_prep_lookup()
 
     def get_refs(self):
@@ -376,14 +384,10 @@ class Range(FieldGetDbPrepValueIterableMixin, BuiltinLookup):
         return "BETWEEN %s AND %s" % (rhs[0], rhs[1])
 
     def get_prep_lookup(self):
-        if self.rhs_is_direct_value():
-            try:
-                if len(self.rhs) != 2:
-                    raise ValueError
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"The __range lookup needs a list or tuple of two values, got {self.rhs!r}."
-                )
+        if self.rhs_is_direct_value() and not _is_pair(self.rhs):
+            raise ValueError(
+                f"The __range lookup needs a list or tuple of two values, got {self.rhs!r}."
+            )
         return super().get_prep_lookup()
 
 

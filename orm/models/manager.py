@@ -1,4 +1,10 @@
-"""Managers: the ``Model.objects`` entry point, proxying QuerySet methods."""
+"""Managers: ``Model.objects`` and friends, the entry point to a model's QuerySets.
+
+A manager class is made from a QuerySet class (``Manager.from_queryset(MyQuerySet)`` or
+``MyQuerySet.as_manager()``): it gets one method per public QuerySet method, each starting
+from a fresh ``get_queryset()``. Managers remember their constructor arguments so that
+migrations can write them out again (``deconstruct``).
+"""
 
 from __future__ import annotations
 
@@ -6,112 +12,102 @@ import copy
 import inspect
 from functools import wraps
 from importlib import import_module
+from itertools import count
 
 from reinhardt.orm import router
 from reinhardt.orm.models.query import QuerySet
 
+# Managers sort by creation order: the first one declared on a model is its default.
+_creation_order = count()
+
+
+def _proxy(name: str, original):
+    """A manager method that runs QuerySet method ``name`` on a new queryset."""
+
+    @wraps(original)
+    def method(self, *args, **kwargs):
+        return getattr(self.get_queryset(), name)(*args, **kwargs)
+
+    return method
+
+
+def _copied_to_managers(name: str, function) -> bool:
+    """Public QuerySet methods are, unless marked ``queryset_only = True``; private ones
+    only when marked ``queryset_only = False``."""
+    marked = getattr(function, "queryset_only", None)
+    if marked is None:
+        return not name.startswith("_")
+    return not marked
+
 
 class BaseManager:
-    # Declaration order of managers (the first one is the default).
     creation_counter = 0
-
-    # True for the "objects" manager added automatically.
-    auto_created = False
-
-    # Included in migrations (and so available in RunPython) when True.
-    use_in_migrations = False
+    auto_created = False  # True for the "objects" manager a model gets when it declares none
+    use_in_migrations = False  # when True, migrations (and so RunPython) have this manager
 
     def __new__(cls, *args, **kwargs):
-        # Capture the arguments to make returning them trivial.
-        obj = super().__new__(cls)
-        obj._constructor_args = (args, kwargs)
-        return obj
+        manager = super().__new__(cls)
+        # Kept for deconstruct(): migrations recreate the manager from them.
+        manager._constructor_args = (args, kwargs)
+        return manager
 
     def __init__(self):
         super().__init__()
-        self._set_creation_counter()
+        self.creation_counter = next(_creation_order)
         self.model = None
         self.name = None
         self._db = None
         self._hints = {}
 
+    def _set_creation_counter(self):
+        self.creation_counter = next(_creation_order)
+
     def __str__(self):
-        """Return "app_label.model_label.manager_name"."""
-        return "%s.%s" % (self.model._meta.label, self.name)
+        return f"{self.model._meta.label}.{self.name}"
 
     def __class_getitem__(cls, *args, **kwargs):
-        return cls
+        return cls  # Manager["Model"] in type hints
 
-    def deconstruct(self):
-        """(as_manager, manager path, queryset path, args, kwargs), for migrations."""
-        qs_class = self._queryset_class
-        if getattr(self, "_built_with_as_manager", False):
-            # using MyQuerySet.as_manager()
-            return (
-                True,  # as_manager
-                None,  # manager_class
-                "%s.%s" % (qs_class.__module__, qs_class.__name__),  # qs_class
-                None,  # args
-                None,  # kwargs
-            )
-        else:
-            module_name = self.__module__
-            name = self.__class__.__name__
-            # The class must be importable from its module by name (not nested).
-            module = import_module(module_name)
-            if not hasattr(module, name):
-                raise ValueError(
-                    "Could not find manager %s in %s.\n"
-                    "Please note that you need to inherit from managers you dynamically "
-                    "generated with 'from_queryset()'." % (name, module_name)
-                )
-            return (
-                False,  # as_manager
-                "%s.%s" % (module_name, name),  # manager_class
-                None,  # qs_class
-                self._constructor_args[0],  # args
-                self._constructor_args[1],  # kwargs
-            )
+    def __eq__(self, other):
+        return isinstance(other, type(self)) and self._constructor_args == other._constructor_args
+
+    def __hash__(self):
+        return id(self)
 
     def check(self, **kwargs):
         return []
 
+    def deconstruct(self):
+        """(as_manager, manager class path, queryset class path, args, kwargs)."""
+        if getattr(self, "_built_with_as_manager", False):
+            queryset_class = self._queryset_class
+            return True, None, f"{queryset_class.__module__}.{queryset_class.__name__}", None, None
+        module, name = type(self).__module__, type(self).__name__
+        if not hasattr(import_module(module), name):
+            raise ValueError(
+                f"Could not find manager {name} in {module}.\n"
+                "Please note that you need to inherit from managers you dynamically generated "
+                "with 'from_queryset()'."
+            )
+        args, kwargs = self._constructor_args
+        return False, f"{module}.{name}", None, args, kwargs
+
     @classmethod
-    def _get_queryset_methods(cls, queryset_class):
-        def create_method(name, method):
-            @wraps(method)
-            def manager_method(self, *args, **kwargs):
-                return getattr(self.get_queryset(), name)(*args, **kwargs)
-
-            return manager_method
-
-        new_methods = {}
-        for name, method in inspect.getmembers(queryset_class, predicate=inspect.isfunction):
-            # Only copy missing methods.
-            if hasattr(cls, name):
-                continue
-            # Public QuerySet methods are copied unless marked queryset_only; private ones
-            # only when marked queryset_only=False.
-            queryset_only = getattr(method, "queryset_only", None)
-            if queryset_only or (queryset_only is None and name.startswith("_")):
-                continue
-            # Copy the method onto the manager.
-            new_methods[name] = create_method(name, method)
-        return new_methods
+    def _get_queryset_methods(cls, queryset_class) -> dict:
+        """Proxies for the QuerySet methods this manager class does not define itself."""
+        return {
+            name: _proxy(name, function)
+            for name, function in inspect.getmembers(queryset_class, inspect.isfunction)
+            if not hasattr(cls, name) and _copied_to_managers(name, function)
+        }
 
     @classmethod
     def from_queryset(cls, queryset_class, class_name=None):
-        """A Manager class with the public methods of ``queryset_class``."""
-        if class_name is None:
-            class_name = "%sFrom%s" % (cls.__name__, queryset_class.__name__)
-        return type(
-            class_name,
-            (cls,),
-            {
-                "_queryset_class": queryset_class,
-                **cls._get_queryset_methods(queryset_class),
-            },
-        )
+        """A subclass of this manager with the public methods of ``queryset_class``."""
+        attributes = {"_queryset_class": queryset_class}
+        attributes.update(cls._get_queryset_methods(queryset_class))
+        name = class_name or f"{cls.__name__}From{queryset_class.__name__}"
+        return type(name, (cls,), attributes)
 
     def contribute_to_class(self, cls, name):
         self.name = self.name or name
@@ -119,42 +115,25 @@ class BaseManager:
         setattr(cls, name, ManagerDescriptor(self))
         cls._meta.add_manager(self)
 
-    def _set_creation_counter(self):
-        """Record the creation order (managers are sorted by it: the first is the default)."""
-        self.creation_counter = BaseManager.creation_counter
-        BaseManager.creation_counter += 1
-
     def db_manager(self, using=None, hints=None):
-        obj = copy.copy(self)
-        obj._db = using or self._db
-        obj._hints = hints or self._hints
-        return obj
+        """A copy of this manager bound to database ``using``."""
+        bound = copy.copy(self)
+        bound._db = using or self._db
+        bound._hints = hints or self._hints
+        return bound
 
     @property
     def db(self):
         return self._db or router.db_for_read(self.model, **self._hints)
-
-    #######################
-    # PROXIES TO QUERYSET #
-    #######################
 
     def get_queryset(self):
         """A new QuerySet over this manager's model; override to customise it."""
         return self._queryset_class(model=self.model, using=self._db, hints=self._hints)
 
     def all(self):
-        # all() returns get_queryset() as is instead of a clone, so that related managers
-        # keep their prefetched results.
+        # The queryset itself, not a clone of it: a related manager's get_queryset() may
+        # hold prefetched results that all() must hand over.
         return self.get_queryset()
-
-    def __eq__(self, other):
-        return (
-            isinstance(other, self.__class__)
-            and self._constructor_args == other._constructor_args
-        )
-
-    def __hash__(self):
-        return id(self)
 
 
 class Manager(BaseManager.from_queryset(QuerySet)):
@@ -162,30 +141,28 @@ class Manager(BaseManager.from_queryset(QuerySet)):
 
 
 class ManagerDescriptor:
+    """``Model.objects``: the manager on the class; an error on instances, abstract models
+    and swapped-out models."""
+
     def __init__(self, manager):
         self.manager = manager
 
     def __get__(self, instance, cls=None):
         if instance is not None:
+            raise AttributeError(f"Manager isn't accessible via {cls.__name__} instances")
+        meta = cls._meta
+        if meta.abstract:
+            raise AttributeError(f"Manager isn't available; {meta.object_name} is abstract")
+        if meta.swapped:
             raise AttributeError(
-                "Manager isn't accessible via %s instances" % cls.__name__
+                f"Manager isn't available; '{meta.label}' has been swapped for '{meta.swapped}'"
             )
-
-        if cls._meta.abstract:
-            raise AttributeError(
-                "Manager isn't available; %s is abstract" % (cls._meta.object_name,)
-            )
-
-        if cls._meta.swapped:
-            raise AttributeError(
-                "Manager isn't available; '%s' has been swapped for '%s'"
-                % (cls._meta.label, cls._meta.swapped)
-            )
-
-        return cls._meta.managers_map[self.manager.name]
+        return meta.managers_map[self.manager.name]
 
 
 class EmptyManager(Manager):
+    """A manager whose querysets are always empty (for models that have no table)."""
+
     def __init__(self, model):
         super().__init__()
         self.model = model

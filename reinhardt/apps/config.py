@@ -24,7 +24,10 @@ class AppConfig:
     def __init__(self, app_name: str, app_module):
         self.name = app_name
         self.module = app_module
-        self.apps = None
+        self.apps = None  # the registry, set when it loads this config
+        self.models_module = None
+        self.models = None
+        # label, verbose_name and path may be class attributes of a subclass.
         if not hasattr(self, "label"):
             self.label = app_name.rpartition(".")[2]
         if not self.label.isidentifier():
@@ -35,8 +38,6 @@ class AppConfig:
             self.verbose_name = self.label.title()
         if not hasattr(self, "path"):
             self.path = self._path_from_module(app_module)
-        self.models_module = None
-        self.models = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.label}>"
@@ -53,96 +54,95 @@ class AppConfig:
         return type(self).default_auto_field is not AppConfig.default_auto_field
 
     def _path_from_module(self, module) -> str:
-        paths = list(getattr(module, "__path__", []))
-        if len(paths) != 1:
-            filename = getattr(module, "__file__", None)
-            if filename is not None:
-                paths = [os.path.dirname(filename)]
-            else:
-                paths = list(set(paths))
-        if len(paths) > 1:
+        """The app's one directory; a namespace package spread over several (or none) must
+        say which in a ``path`` attribute."""
+        locations = set(getattr(module, "__path__", ()))
+        filename = getattr(module, "__file__", None)
+        if len(locations) != 1 and filename is not None:
+            locations = {os.path.dirname(filename)}
+        if len(locations) == 1:
+            return locations.pop()
+        if locations:
             raise ImproperlyConfigured(
-                f"The app module {module!r} has multiple filesystem locations ({paths!r}); "
-                "you must configure this app with an AppConfig subclass with a 'path' attribute."
+                f"The app module {module!r} has multiple filesystem locations "
+                f"({sorted(locations)!r}); you must configure this app with an AppConfig "
+                "subclass with a 'path' attribute."
             )
-        if not paths:
-            raise ImproperlyConfigured(
-                f"The app module {module!r} has no filesystem location, you must configure "
-                "this app with an AppConfig subclass with a 'path' class attribute."
+        raise ImproperlyConfigured(
+            f"The app module {module!r} has no filesystem location, you must configure "
+            "this app with an AppConfig subclass with a 'path' class attribute."
+        )
+
+    @classmethod
+    def _default_in_apps_module(cls, package: str):
+        """The AppConfig subclass ``<package>.apps`` offers by default, or None: its only
+        subclass (unless that says ``default = False``), or the one marked default."""
+        apps_path = f"{package}.apps"
+        apps_module = import_module(apps_path)
+        offered = [
+            candidate for _name, candidate in inspect.getmembers(apps_module, inspect.isclass)
+            if issubclass(candidate, cls) and candidate is not cls
+            and candidate.__module__ == apps_path and getattr(candidate, "default", True)
+        ]
+        if len(offered) == 1:
+            return offered[0]
+        marked = [c for c in offered if c.__dict__.get("default")]
+        if len(marked) > 1:
+            raise RuntimeError(
+                f"{apps_path!r} declares more than one default AppConfig: "
+                + ", ".join(repr(c.__name__) for c in marked)
             )
-        return paths[0]
+        return marked[0] if marked else None
+
+    @classmethod
+    def _config_class_at(cls, entry: str):
+        """The AppConfig class an entry like "pkg.apps.PkgConfig" names; otherwise raise
+        the ImportError that explains what is wrong with the entry."""
+        try:
+            return import_string(entry)
+        except Exception:
+            pass
+        module_path, _dot, class_name = entry.rpartition(".")
+        if module_path and class_name[:1].isupper():
+            module = import_module(module_path)
+            choices = [
+                repr(name) for name, candidate in inspect.getmembers(module, inspect.isclass)
+                if issubclass(candidate, cls) and candidate is not cls
+            ]
+            message = f"Module '{module_path}' does not contain a '{class_name}' class."
+            if choices:
+                message += f" Choices are: {', '.join(choices)}."
+            raise ImportError(message)
+        import_module(entry)  # raises the real import error
+        raise ImportError(f"Cannot import {entry!r}.")
 
     @classmethod
     def create(cls, entry: str) -> AppConfig:
         """Build the AppConfig for an INSTALLED_APPS entry (a module or an AppConfig path)."""
-        app_config_class = None
-        app_module = None
         try:
-            app_module = import_module(entry)
+            package = import_module(entry)
         except Exception:
-            pass
+            config_class = cls._config_class_at(entry)
         else:
-            if module_has_submodule(app_module, "apps"):
-                mod_path = f"{entry}.apps"
-                mod = import_module(mod_path)
-                candidates = [
-                    obj
-                    for name, obj in inspect.getmembers(mod, inspect.isclass)
-                    if issubclass(obj, cls) and obj is not cls and getattr(obj, "default", True)
-                    and obj.__module__ == mod_path
-                ]
-                if len(candidates) == 1:
-                    app_config_class = candidates[0]
-                else:
-                    defaults = [c for c in candidates if "default" in c.__dict__ and c.default]
-                    if len(defaults) > 1:
-                        raise RuntimeError(
-                            f"{mod_path!r} declares more than one default AppConfig: "
-                            + ", ".join(repr(c.__name__) for c in defaults)
-                        )
-                    if len(defaults) == 1:
-                        app_config_class = defaults[0]
-            if app_config_class is None:
-                app_config_class = cls
-                app_name = entry
-
-        if app_config_class is None:
-            try:
-                app_config_class = import_string(entry)
-            except Exception:
-                pass
-        if app_module is None and app_config_class is None:
-            mod_path, _, cls_name = entry.rpartition(".")
-            if mod_path and cls_name[0].isupper():
-                mod = import_module(mod_path)
-                candidates = [
-                    repr(name)
-                    for name, candidate in inspect.getmembers(mod, inspect.isclass)
-                    if issubclass(candidate, cls) and candidate is not cls
-                ]
-                msg = f"Module '{mod_path}' does not contain a '{cls_name}' class."
-                if candidates:
-                    msg += " Choices are: %s." % ", ".join(candidates)
-                raise ImportError(msg)
-            import_module(entry)  # Raises the real import error.
-
-        if not issubclass(app_config_class, AppConfig):
+            found = None
+            if module_has_submodule(package, "apps"):
+                found = cls._default_in_apps_module(entry)
+            config_class = found or cls
+        if not (isinstance(config_class, type) and issubclass(config_class, AppConfig)):
             raise ImproperlyConfigured(f"'{entry}' isn't a subclass of AppConfig.")
-        try:
-            app_name = app_config_class.name
-        except AttributeError:
-            if app_config_class is cls:
-                app_name = entry
-            else:
+        app_name = getattr(config_class, "name", None)
+        if app_name is None:
+            if config_class is not cls:
                 raise ImproperlyConfigured(f"'{entry}' must supply a name attribute.")
+            app_name = entry
         try:
             app_module = import_module(app_name)
         except ImportError:
             raise ImproperlyConfigured(
-                f"Cannot import '{app_name}'. Check that '{app_config_class.__module__}."
-                f"{app_config_class.__qualname__}.name' is correct."
+                f"Cannot import '{app_name}'. Check that '{config_class.__module__}."
+                f"{config_class.__qualname__}.name' is correct."
             )
-        return app_config_class(app_name, app_module)
+        return config_class(app_name, app_module)
 
     def get_model(self, model_name: str, require_ready: bool = True):
         if require_ready:

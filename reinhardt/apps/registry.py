@@ -32,7 +32,12 @@ class Apps:
             self.populate(installed_apps)
 
     def populate(self, installed_apps=None) -> None:
-        """Load app configs and their models, then run each app's ``ready()``; idempotent."""
+        """Load app configs and their models, then run each app's ``ready()``; idempotent.
+
+        Three phases, each flagged when done: the app configs (``apps_ready``), the models
+        modules (``models_ready``), then ``AppConfig.ready()`` (``ready``). Thread-safe; a
+        ``ready()`` that calls populate() again is an error rather than a deadlock.
+        """
         if self.ready:
             return
         with self._lock:
@@ -42,39 +47,42 @@ class Apps:
                 raise RuntimeError("populate() isn't reentrant")
             self.loading = True
             try:
-                for entry in installed_apps:
-                    app_config = entry if isinstance(entry, AppConfig) else AppConfig.create(entry)
-                    if app_config.label in self.app_configs:
-                        raise ImproperlyConfigured(
-                            f"Application labels aren't unique, duplicates: {app_config.label}"
-                        )
-                    self.app_configs[app_config.label] = app_config
-                    app_config.apps = self
-                counts = Counter(ac.name for ac in self.app_configs.values())
-                duplicates = [name for name, count in counts.most_common() if count > 1]
-                if duplicates:
-                    raise ImproperlyConfigured(
-                        "Application names aren't unique, duplicates: " + ", ".join(duplicates)
-                    )
+                self._load_app_configs(installed_apps)
                 self.apps_ready = True
-
                 for app_config in self.app_configs.values():
                     app_config.import_models()
                 self.clear_cache()
                 self.models_ready = True
-
                 for app_config in self.get_app_configs():
                     app_config.ready()
                 self.ready = True
             finally:
                 self.loading = False
 
-    def check_apps_ready(self) -> None:
-        if not self.apps_ready:
-            from reinhardt.conf import settings
+    def _load_app_configs(self, installed_apps) -> None:
+        for entry in installed_apps:
+            config = entry if isinstance(entry, AppConfig) else AppConfig.create(entry)
+            if config.label in self.app_configs:
+                raise ImproperlyConfigured(
+                    f"Application labels aren't unique, duplicates: {config.label}"
+                )
+            self.app_configs[config.label] = config
+            config.apps = self
+        names = Counter(config.name for config in self.app_configs.values())
+        repeated = [name for name, times in names.most_common() if times > 1]
+        if repeated:
+            raise ImproperlyConfigured(
+                "Application names aren't unique, duplicates: " + ", ".join(repeated)
+            )
 
-            settings.INSTALLED_APPS  # Raises ImproperlyConfigured when settings are missing.
-            raise AppRegistryNotReady("Apps aren't loaded yet.")
+    def check_apps_ready(self) -> None:
+        if self.apps_ready:
+            return
+        from reinhardt.conf import settings
+
+        # Missing settings are the likelier cause: this raises ImproperlyConfigured then.
+        settings.INSTALLED_APPS  # noqa: B018
+        raise AppRegistryNotReady("Apps aren't loaded yet.")
 
     def check_models_ready(self) -> None:
         if not self.models_ready:
@@ -86,87 +94,87 @@ class Apps:
 
     def get_app_config(self, app_label: str) -> AppConfig:
         self.check_apps_ready()
-        try:
-            return self.app_configs[app_label]
-        except KeyError:
-            message = f"No installed app with label '{app_label}'."
-            for app_config in self.get_app_configs():
-                if app_config.name == app_label:
-                    message += f" Did you mean '{app_config.label}'?"
-                    break
-            raise LookupError(message)
+        found = self.app_configs.get(app_label)
+        if found is not None:
+            return found
+        message = f"No installed app with label '{app_label}'."
+        # A common slip: the dotted app name instead of its label.
+        by_name = [c.label for c in self.app_configs.values() if c.name == app_label]
+        if by_name:
+            message += f" Did you mean '{by_name[0]}'?"
+        raise LookupError(message)
 
     @functools.cache
     def get_models(self, include_auto_created: bool = False, include_swapped: bool = False):
+        """Every installed model (cached until a model registers or the apps change)."""
         self.check_models_ready()
-        result = []
-        for app_config in self.app_configs.values():
-            result.extend(app_config.get_models(include_auto_created, include_swapped))
-        return result
+        return [
+            model
+            for config in self.app_configs.values()
+            for model in config.get_models(include_auto_created, include_swapped)
+        ]
 
     def get_model(self, app_label: str, model_name: str | None = None, require_ready: bool = True):
         """Return the model for ``"app_label.ModelName"`` or ``(app_label, model_name)``."""
-        if require_ready:
-            self.check_models_ready()
-        else:
-            self.check_apps_ready()
+        (self.check_models_ready if require_ready else self.check_apps_ready)()
         if model_name is None:
-            try:
-                app_label, model_name = app_label.split(".")
-            except ValueError:
+            app_label, dot, model_name = app_label.partition(".")
+            if not dot or "." in model_name:
                 raise ValueError(
-                    f"Model label must be in the form 'app_label.ModelName', got {app_label!r}."
+                    "Model label must be in the form 'app_label.ModelName', got "
+                    f"{app_label + dot + model_name!r}."
                 )
-        app_config = self.get_app_config(app_label)
-        if not require_ready and app_config.models is None:
-            app_config.import_models()
-        return app_config.get_model(model_name, require_ready=require_ready)
+        config = self.get_app_config(app_label)
+        if not require_ready and config.models is None:
+            config.import_models()
+        return config.get_model(model_name, require_ready=require_ready)
 
     def register_model(self, app_label: str, model) -> None:
-        model_name = model._meta.model_name
-        app_models = self.all_models[app_label]
-        if model_name in app_models:
-            existing = app_models[model_name]
-            if (
-                model.__name__ == existing.__name__
-                and model.__module__ == existing.__module__
-            ):
-                import warnings
-
-                warnings.warn(
-                    f"Model '{app_label}.{model_name}' was already registered. Reloading models "
-                    "is not advised as it can lead to inconsistencies, most notably with "
-                    "related models.",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
-            else:
-                raise RuntimeError(
-                    f"Conflicting '{model_name}' models in application '{app_label}': "
-                    f"{existing} and {model}."
-                )
-        app_models[model_name] = model
+        """Called as each model class is built: record it and run what waited for it."""
+        name = model._meta.model_name
+        known = self.all_models[app_label]
+        previous = known.get(name)
+        if previous is not None:
+            self._check_reregistration(app_label, name, previous, model)
+        known[name] = model
         self.do_pending_operations(model)
         self.clear_cache()
 
+    @staticmethod
+    def _check_reregistration(app_label, name, previous, model) -> None:
+        same_class = (model.__module__, model.__name__) == (previous.__module__,
+                                                          previous.__name__)
+        if not same_class:
+            raise RuntimeError(
+                f"Conflicting '{name}' models in application '{app_label}': "
+                f"{previous} and {model}."
+            )
+        import warnings
+
+        # The same class defined again: a module imported twice, or reloaded.
+        warnings.warn(
+            f"Model '{app_label}.{name}' was already registered. Reloading models is not "
+            "advised as it can lead to inconsistencies, most notably with related models.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
     def is_installed(self, app_name: str) -> bool:
         self.check_apps_ready()
-        return any(ac.name == app_name for ac in self.app_configs.values())
+        return any(config.name == app_name for config in self.app_configs.values())
 
     def get_containing_app_config(self, object_name: str):
-        """The app config whose package contains the module ``object_name``, or None."""
+        """The app config whose package contains the module ``object_name`` (the most
+        specific one when packages nest), or None."""
         self.check_apps_ready()
-        candidates = []
-        for app_config in self.app_configs.values():
-            if object_name.startswith(app_config.name):
-                subpath = object_name.removeprefix(app_config.name)
-                if subpath == "" or subpath[0] == ".":
-                    candidates.append(app_config)
-        if candidates:
-            return sorted(candidates, key=lambda ac: -len(ac.name))[0]
-        return None
+        containing = [
+            config for config in self.app_configs.values()
+            if object_name == config.name or object_name.startswith(config.name + ".")
+        ]
+        return max(containing, key=lambda config: len(config.name), default=None)
 
     def get_registered_model(self, app_label: str, model_name: str):
+        """A registered model, whether or not the registry is ready (used while loading)."""
         model = self.all_models[app_label].get(model_name.lower())
         if model is None:
             raise LookupError(f"Model '{app_label}.{model_name}' not registered.")
@@ -178,7 +186,7 @@ class Apps:
             raise AppRegistryNotReady("App registry isn't ready yet.")
         self.stored_app_configs.append(self.app_configs)
         self.app_configs = {}
-        self.apps_ready = self.models_ready = self.loading = self.ready = False
+        self.apps_ready = self.models_ready = self.ready = self.loading = False
         self.clear_cache()
         self.populate(installed)
 
@@ -190,34 +198,36 @@ class Apps:
     def clear_cache(self) -> None:
         """Forget cached model lists and each model's cached field lists."""
         self.get_models.cache_clear()
-        if self.ready:
-            for app_config in self.app_configs.values():
-                for model in app_config.get_models(include_auto_created=True):
-                    model._meta._expire_cache()
+        if not self.ready:
+            return
+        for config in self.app_configs.values():
+            for model in config.get_models(include_auto_created=True):
+                model._meta._expire_cache()
 
     def lazy_model_operation(self, function, *model_keys) -> None:
-        """Call ``function(*models)`` once every model named by ``model_keys`` is registered."""
+        """Call ``function(*models)`` once every model named by ``model_keys``
+        (``(app_label, model_name)`` pairs) is registered: now if they all are."""
         if not model_keys:
             function()
             return
-        next_model, *more_models = model_keys
+        first, rest = model_keys[0], model_keys[1:]
 
-        def apply_next_model(model):
-            next_function = functools.partial(function, model)
-            self.lazy_model_operation(next_function, *more_models)
+        def with_first(model):
+            self.lazy_model_operation(functools.partial(function, model), *rest)
 
-        apply_next_model.func = function
+        with_first.func = function  # lets checks report operations that never ran
         try:
-            model_class = self.get_registered_model(*next_model)
+            model = self.get_registered_model(*first)
         except LookupError:
-            self._pending_operations[next_model].append(apply_next_model)
+            self._pending_operations[first].append(with_first)
         else:
-            apply_next_model(model_class)
+            with_first(model)
 
     def do_pending_operations(self, model) -> None:
-        key = model._meta.app_label, model._meta.model_name
-        for function in self._pending_operations.pop(key, []):
-            function(model)
+        """Run the operations that were waiting for ``model``."""
+        key = (model._meta.app_label, model._meta.model_name)
+        for operation in self._pending_operations.pop(key, ()):
+            operation(model)
 
 
 apps = Apps(installed_apps=None)

@@ -1,8 +1,13 @@
 """RequestFactory, Client, AsyncRequestFactory and AsyncClient (``django.test.client``).
 
-The clients run requests through the real handlers and middleware in-process, keep cookies
-between requests, follow redirects on request, and attach to each response what the test
-may want to check: the request, templates rendered, their contexts, the resolver match.
+The factories build request objects to hand to a view. The clients send requests through the
+real handler and middleware in process, keep cookies between requests, follow redirects on
+request, and attach to each response what a test checks: the request, the templates rendered
+with their contexts, the resolver match, the parsed JSON.
+
+Every request method goes through one path: the method records a ``_Call`` (what the test
+asked for), ``_issue`` turns it into a request, and the clients repeat or adapt the call when
+they follow redirects. The sync and async clients share that logic; only the awaiting differs.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ import mimetypes
 import os
 import re
 import sys
+from contextlib import contextmanager
 from copy import copy
-from functools import partial
-from http import HTTPStatus
+from dataclasses import dataclass, field, replace
+from functools import partial, wraps
 from http.cookies import SimpleCookie
 from importlib import import_module
 from io import BytesIO, IOBase
@@ -41,10 +47,14 @@ __all__ = ["AsyncClient", "AsyncRequestFactory", "Client", "RedirectCycleError",
            "RequestFactory", "encode_file", "encode_multipart"]
 
 BOUNDARY = "BoUnDaRyStRiNg"
+MULTIPART_CONTENT = f"multipart/form-data; boundary={BOUNDARY}"
+OCTET_STREAM = "application/octet-stream"
 CONTENT_TYPE_RE = re.compile(r".*; charset=([\w-]+);?")
 # application/json and application/<anything>+json (RFC 6838 structured suffix).
 JSON_CONTENT_TYPE_RE = re.compile(r"^application\/(.+\+)?json")
-MULTIPART_CONTENT = f"multipart/form-data; boundary={BOUNDARY}"
+_REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+_REPEATING_REDIRECTS = frozenset({307, 308})  # same method, same body
+_MAX_REDIRECTS = 20
 
 
 class RedirectCycleError(Exception):
@@ -57,66 +67,75 @@ class RedirectCycleError(Exception):
 
 
 class FakePayload(IOBase):
-    """A wsgi.input that refuses to be read past its length, like a real socket stream."""
+    """An in-memory wsgi.input that, like a socket, cannot be read past its length."""
 
     def __init__(self, initial_bytes: bytes | str | None = None):
-        self.__content = BytesIO()
-        self.__len = 0
+        self._buffer = BytesIO()
+        self._unread = 0
         self.read_started = False
         if initial_bytes is not None:
             self.write(initial_bytes)
 
     def __len__(self) -> int:
-        return self.__len
+        return self._unread
+
+    def _take(self, reader, size):
+        if not self.read_started:
+            self.read_started = True
+            self._buffer.seek(0)
+        wanted = self._unread if size is None or size == -1 else size
+        assert wanted <= self._unread, (
+            "Cannot read more than the available bytes from the HTTP incoming data."
+        )
+        chunk = reader(wanted)
+        self._unread -= len(chunk)
+        return chunk
 
     def read(self, size: int = -1, /) -> bytes:
-        if not self.read_started:
-            self.__content.seek(0)
-            self.read_started = True
-        if size == -1 or size is None:
-            size = self.__len
-        assert self.__len >= size, (
-            "Cannot read more than the available bytes from the HTTP incoming data."
-        )
-        content = self.__content.read(size)
-        self.__len -= len(content)
-        return content
+        return self._take(self._buffer.read, size)
 
     def readline(self, size: int = -1, /) -> bytes:
-        if not self.read_started:
-            self.__content.seek(0)
-            self.read_started = True
-        if size == -1 or size is None:
-            size = self.__len
-        assert self.__len >= size, (
-            "Cannot read more than the available bytes from the HTTP incoming data."
-        )
-        content = self.__content.readline(size)
-        self.__len -= len(content)
-        return content
+        return self._take(self._buffer.readline, size)
 
     def write(self, b) -> None:
         if self.read_started:
             raise ValueError("Unable to write a payload after it's been read")
-        content = force_bytes(b)
-        self.__content.write(content)
-        self.__len += len(content)
+        data = force_bytes(b)
+        self._buffer.write(data)
+        self._unread += len(data)
 
 
-def _close_old_connections_receiver():
-    """The ORM's receiver that closes connections between requests, if the ORM has one."""
+# --- the handlers ------------------------------------------------------------------------------
+
+@contextmanager
+def _keeping_db_connections(signal):
+    """Send ``signal`` without the ORM's close_old_connections receiver: closing the test
+    database connection would end the test's transaction."""
     try:
-        from reinhardt.orm import close_old_connections
+        from reinhardt.orm import close_old_connections as receiver
     except ImportError:
-        return None
-    return close_old_connections
+        receiver = None
+    if receiver is not None:
+        signal.disconnect(receiver)
+    try:
+        yield
+    finally:
+        if receiver is not None:
+            signal.connect(receiver)
+
+
+def _finish(close) -> None:
+    """Close the response (which sends request_finished) with the connections kept open."""
+    with _keeping_db_connections(request_finished):
+        close()
 
 
 def closing_iterator_wrapper(iterable, close):
+    """Stream ``iterable``, then finish the response, as a server does after the last chunk."""
     try:
         yield from iterable
     finally:
-        _send_finished_without_db_close(close)
+        _finish(close)
 
 
 async def aclosing_iterator_wrapper(iterable, close):
@@ -124,29 +143,13 @@ async def aclosing_iterator_wrapper(iterable, close):
         async for chunk in iterable:
             yield chunk
     finally:
-        await sync_to_async(_send_finished_without_db_close)(close)
-
-
-def _send_finished_without_db_close(close) -> None:
-    # Closing the test database connection would end the test's transaction.
-    receiver = _close_old_connections_receiver()
-    if receiver is not None:
-        request_finished.disconnect(receiver)
-    try:
-        close()
-    finally:
-        if receiver is not None:
-            request_finished.connect(receiver)
+        await sync_to_async(_finish)(close)
 
 
 def conditional_content_removal(request, response):
     """Drop the body where HTTP says there is none (1xx, 204, 304, HEAD), as servers do."""
-    if 100 <= response.status_code < 200 or response.status_code in (204, 304):
-        if response.streaming:
-            response.streaming_content = []
-        else:
-            response.content = b""
-    if request.method == "HEAD":
+    status = response.status_code
+    if request.method == "HEAD" or status in (204, 304) or 100 <= status < 200:
         if response.streaming:
             response.streaming_content = []
         else:
@@ -154,8 +157,19 @@ def conditional_content_removal(request, response):
     return response
 
 
+def _prepare(handler, request, response):
+    """What both client handlers do to a response before handing it to the test. Returns
+    whether the response is finished already (a streaming one finishes when consumed)."""
+    conditional_content_removal(request, response)
+    if not response.streaming:
+        return False
+    wrap = aclosing_iterator_wrapper if response.is_async else closing_iterator_wrapper
+    response.streaming_content = wrap(response.streaming_content, response.close)
+    return True
+
+
 class ClientHandler(BaseHandler):
-    """A WSGI-like handler that returns the response object itself, for inspection."""
+    """Runs a WSGI environ through the middleware and returns the response object itself."""
 
     def __init__(self, enforce_csrf_checks: bool = True, *args, **kwargs):
         self.enforce_csrf_checks = enforce_csrf_checks
@@ -164,29 +178,15 @@ class ClientHandler(BaseHandler):
     def __call__(self, environ):
         if self._middleware_chain is None:
             self.load_middleware()
-        receiver = _close_old_connections_receiver()
-        if receiver is not None:
-            request_started.disconnect(receiver)
-        try:
-            request_started.send(sender=self.__class__, environ=environ)
-        finally:
-            if receiver is not None:
-                request_started.connect(receiver)
+        with _keeping_db_connections(request_started):
+            request_started.send(sender=type(self), environ=environ)
         request = WSGIRequest(environ)
-        # The test client skips CSRF checks unless asked not to.
+        # CSRF checks are off in tests unless the client enforces them.
         request._dont_enforce_csrf_checks = not self.enforce_csrf_checks
         response = self.get_response(request)
-        conditional_content_removal(request, response)
         response.wsgi_request = request
-        if response.streaming:
-            if response.is_async:
-                response.streaming_content = aclosing_iterator_wrapper(
-                    response.streaming_content, response.close)
-            else:
-                response.streaming_content = closing_iterator_wrapper(
-                    response.streaming_content, response.close)
-        else:
-            _send_finished_without_db_close(response.close)
+        if not _prepare(self, request, response):
+            _finish(response.close)
         return response
 
 
@@ -200,108 +200,106 @@ class AsyncClientHandler(BaseHandler):
     async def __call__(self, scope):
         if self._middleware_chain is None:
             self.load_middleware(is_async=True)
-        if "_body_file" in scope:
-            body_file = scope.pop("_body_file")
-        else:
-            body_file = FakePayload("")
-        await request_started.asend(sender=self.__class__, scope=scope)
-        request = ASGIRequest(scope, LimitedStream(body_file, len(body_file)))
+        body = scope.pop("_body_file", None) or FakePayload(b"")
+        await request_started.asend(sender=type(self), scope=scope)
+        request = ASGIRequest(scope, LimitedStream(body, len(body)))
         request._dont_enforce_csrf_checks = not self.enforce_csrf_checks
         response = await self.get_response_async(request)
-        conditional_content_removal(request, response)
-        response.asgi_request = request
-        if response.streaming:
-            if response.is_async:
-                response.streaming_content = aclosing_iterator_wrapper(
-                    response.streaming_content, response.close)
-            else:
-                response.streaming_content = closing_iterator_wrapper(
-                    response.streaming_content, response.close)
-        else:
-            await sync_to_async(_send_finished_without_db_close)(response.close)
-        # Attributes the tests check, as the WSGI client sets them.
-        response.wsgi_request = request
+        # Both names, so that tests can read the request the same way for either client.
+        response.asgi_request = response.wsgi_request = request
+        if not _prepare(self, request, response):
+            await sync_to_async(_finish)(response.close)
         return response
 
 
 def store_rendered_templates(store: dict, signal, sender, template, context, **kwargs) -> None:
-    """Record each template rendered and a copy of its context (template_rendered signal)."""
+    """template_rendered receiver: record the template and a copy of its context."""
     store.setdefault("templates", []).append(template)
-    if "context" not in store:
-        store["context"] = ContextList()
-    store["context"].append(copy(context))
+    store.setdefault("context", ContextList()).append(copy(context))
+
+
+# --- request bodies ----------------------------------------------------------------------------
+
+def _bytes(text) -> bytes:
+    return force_bytes(text, settings.DEFAULT_CHARSET)
+
+
+def _is_file(value) -> bool:
+    return callable(getattr(value, "read", None))
+
+
+def _field_part(boundary: str, key: str, value) -> list[bytes]:
+    if value is None:
+        raise TypeError(
+            f"Cannot encode None for key '{key}' as POST data. Did you mean to pass an "
+            "empty string or omit the value?"
+        )
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n'
+    return [_bytes(head), _bytes(value)]
 
 
 def encode_multipart(boundary: str, data: dict) -> bytes:
-    """Encode ``data`` (values: str, lists, files) as a multipart/form-data body."""
-    lines = []
-
-    def to_bytes(s):
-        return force_bytes(s, settings.DEFAULT_CHARSET)
-
-    def is_file(thing):
-        return hasattr(thing, "read") and callable(thing.read)
-
+    """``data`` (values: text, files, or lists of either) as a multipart/form-data body."""
+    parts: list[bytes] = []
     for key, value in data.items():
-        if value is None:
-            raise TypeError(
-                f"Cannot encode None for key '{key}' as POST data. Did you mean to pass an "
-                "empty string or omit the value?"
+        many = not isinstance(value, (str, bytes)) and hasattr(value, "__iter__")
+        for item in (value if many and not _is_file(value) else [value]):
+            parts += encode_file(boundary, key, item) if _is_file(item) else _field_part(
+                boundary, key, item
             )
-        if is_file(value):
-            lines.extend(encode_file(boundary, key, value))
-        elif not isinstance(value, (str, bytes)) and hasattr(value, "__iter__"):
-            for item in value:
-                if is_file(item):
-                    lines.extend(encode_file(boundary, key, item))
-                else:
-                    if item is None:
-                        raise TypeError(
-                            f"Cannot encode None for key '{key}' as POST data. Did you mean to "
-                            "pass an empty string or omit the value?"
-                        )
-                    lines.extend(to_bytes(val) for val in [
-                        f"--{boundary}", f'Content-Disposition: form-data; name="{key}"', "",
-                        item,
-                    ])
-        else:
-            lines.extend(to_bytes(val) for val in [
-                f"--{boundary}", f'Content-Disposition: form-data; name="{key}"', "", value,
-            ])
-    lines.extend([to_bytes(f"--{boundary}--"), b""])
-    return b"\r\n".join(lines)
+    parts += [_bytes(f"--{boundary}--"), b""]
+    return b"\r\n".join(parts)
+
+
+def _upload_name_and_type(key: str, file) -> tuple[str, str]:
+    name = getattr(file, "name", None)
+    base = os.path.basename(name) if isinstance(name, str) else ""
+    if hasattr(file, "content_type"):
+        guessed = file.content_type
+    else:
+        guessed = mimetypes.guess_type(base)[0] if base else None
+    return base or key, guessed or OCTET_STREAM
 
 
 def encode_file(boundary: str, key: str, file) -> list[bytes]:
-    def to_bytes(s):
-        return force_bytes(s, settings.DEFAULT_CHARSET)
-
-    # A file that was read before would otherwise be sent empty.
-    if hasattr(file, "seekable") and file.seekable():
-        file.seek(0)
-    filename = ""
-    if hasattr(file, "name") and isinstance(file.name, str):
-        filename = os.path.basename(file.name)
-    if hasattr(file, "content_type"):
-        content_type = file.content_type
-    elif filename:
-        content_type = mimetypes.guess_type(filename)[0]
-    else:
-        content_type = None
-    if content_type is None:
-        content_type = "application/octet-stream"
-    filename = filename or key
+    """The lines of one file part of a multipart body."""
+    if getattr(file, "seekable", None) and file.seekable():
+        file.seek(0)  # a file read before would otherwise be sent empty
+    filename, content_type = _upload_name_and_type(key, file)
     return [
-        to_bytes(f"--{boundary}"),
-        to_bytes(f'Content-Disposition: form-data; name="{key}"; filename="{filename}"'),
-        to_bytes(f"Content-Type: {content_type}"),
+        _bytes(f"--{boundary}"),
+        _bytes(f'Content-Disposition: form-data; name="{key}"; filename="{filename}"'),
+        _bytes(f"Content-Type: {content_type}"),
         b"",
-        to_bytes(file.read()),
+        _bytes(file.read()),
     ]
 
 
+# --- what a test asked for ---------------------------------------------------------------------
+
+@dataclass
+class _Call:
+    """One request as the test wrote it, kept so that following a redirect can repeat it."""
+
+    method: str
+    path: str
+    data: Any = ""
+    content_type: str | None = None
+    secure: bool = False
+    headers: dict | None = None
+    query_params: Any = None
+    extra: dict = field(default_factory=dict)
+
+
+def _query_call(method, path, data, secure, headers, query_params, extra) -> _Call:
+    """GET and HEAD: ``data`` is the query string."""
+    if data and query_params:
+        raise ValueError("query_params and data arguments are mutually exclusive.")
+    return _Call(method, path, None, None, secure, headers, data or query_params, extra)
+
+
 class RequestFactory:
-    """Build request objects to pass to a view directly, without middleware or URLs."""
+    """Builds request objects to pass to a view directly, without middleware or URLs."""
 
     def __init__(self, *, json_encoder=DjangoJSONEncoder, headers: dict | None = None,
                  query_params: dict | None = None, **defaults):
@@ -310,15 +308,95 @@ class RequestFactory:
         self.cookies = SimpleCookie()
         self.errors = BytesIO()
         if headers:
-            self.defaults.update(HttpHeaders.to_wsgi_names(headers))
+            defaults.update(HttpHeaders.to_wsgi_names(headers))
         if query_params:
-            self.defaults["QUERY_STRING"] = urlencode(query_params, doseq=True)
+            defaults["QUERY_STRING"] = urlencode(query_params, doseq=True)
+
+    # The request methods. The clients add ``follow`` to each.
+
+    def get(self, path: str, data=None, secure: bool = False, *, headers=None,
+            query_params=None, **extra):
+        return self._send(_query_call("GET", path, data, secure, headers, query_params, extra))
+
+    def head(self, path: str, data=None, secure: bool = False, *, headers=None,
+             query_params=None, **extra):
+        return self._send(_query_call("HEAD", path, data, secure, headers, query_params, extra))
+
+    def post(self, path: str, data=None, content_type: str = MULTIPART_CONTENT,
+             secure: bool = False, *, headers=None, query_params=None, **extra):
+        return self._send(_Call("POST", path, {} if data is None else data, content_type,
+                                     secure, headers, query_params, extra))
+
+    def put(self, path: str, data="", content_type: str = OCTET_STREAM, secure: bool = False,
+            *, headers=None, query_params=None, **extra):
+        return self._send(_Call("PUT", path, data, content_type, secure, headers,
+                                     query_params, extra))
+
+    def patch(self, path: str, data="", content_type: str = OCTET_STREAM, secure: bool = False,
+              *, headers=None, query_params=None, **extra):
+        return self._send(_Call("PATCH", path, data, content_type, secure, headers,
+                                     query_params, extra))
+
+    def delete(self, path: str, data="", content_type: str = OCTET_STREAM,
+               secure: bool = False, *, headers=None, query_params=None, **extra):
+        return self._send(_Call("DELETE", path, data, content_type, secure, headers,
+                                     query_params, extra))
+
+    def options(self, path: str, data="", content_type: str = OCTET_STREAM,
+                secure: bool = False, *, headers=None, query_params=None, **extra):
+        return self._send(_Call("OPTIONS", path, data, content_type, secure, headers,
+                                     query_params, extra))
+
+    def trace(self, path: str, secure: bool = False, *, headers=None, query_params=None,
+              **extra):
+        return self._send(_Call("TRACE", path, "", None, secure, headers, query_params, extra))
+
+    # From a call to a request.
+
+    def _send(self, call: _Call):
+        return self._issue(call)
+
+    def _issue(self, call: _Call):
+        """Encode the call's data as its method carries it, then build the request."""
+        if call.method in ("GET", "HEAD"):
+            body, query = "", call.query_params
+        else:
+            body, query = self._body(call), call.query_params
+        return self.generic(
+            call.method, call.path, body, call.content_type or OCTET_STREAM, call.secure,
+            headers=call.headers, query_params=query, **call.extra
+        )
+
+    def _body(self, call: _Call):
+        data = call.data
+        if call.method in ("POST", "PUT", "PATCH", "DELETE"):
+            data = self._encode_json(data, call.content_type)
+        if call.method == "POST":
+            data = self._encode_data(data, call.content_type)
+        return data
+
+    def _encode_json(self, data, content_type: str):
+        """JSON-encode dicts, lists and tuples when the content type is JSON."""
+        if isinstance(data, (dict, list, tuple)) and JSON_CONTENT_TYPE_RE.match(content_type):
+            return json.dumps(data, cls=self.json_encoder)
+        return data
+
+    def _encode_data(self, data, content_type: str) -> bytes:
+        if content_type is MULTIPART_CONTENT:
+            return encode_multipart(BOUNDARY, data)
+        charset = CONTENT_TYPE_RE.match(content_type)
+        return force_bytes(data, encoding=charset[1] if charset else settings.DEFAULT_CHARSET)
+
+    def _get_path(self, parsed) -> str:
+        # WSGI carries the path as bytes decoded as Latin-1.
+        return unquote_to_bytes(parsed.path).decode("iso-8859-1")
+
+    def _cookie_header(self) -> str:
+        return "; ".join(sorted(f"{m.key}={m.coded_value}" for m in self.cookies.values()))
 
     def _base_environ(self, **request) -> dict[str, Any]:
-        return {
-            "HTTP_COOKIE": "; ".join(
-                sorted(f"{morsel.key}={morsel.coded_value}" for morsel in self.cookies.values())
-            ),
+        environ = {
+            "HTTP_COOKIE": self._cookie_header(),
             "PATH_INFO": "/",
             "REMOTE_ADDR": "127.0.0.1",
             "REQUEST_METHOD": "GET",
@@ -333,117 +411,47 @@ class RequestFactory:
             "wsgi.multiprocess": True,
             "wsgi.multithread": False,
             "wsgi.run_once": False,
-            **self.defaults,
-            **request,
         }
+        environ.update(self.defaults)
+        environ.update(request)
+        return environ
 
     def request(self, **request) -> HttpRequest:
-        """A request built from a WSGI environ: the defaults updated with ``request``."""
+        """A request from a WSGI environ: the defaults updated with ``request``."""
         return WSGIRequest(self._base_environ(**request))
 
-    def _encode_data(self, data, content_type: str) -> bytes:
-        if content_type is MULTIPART_CONTENT:
-            return encode_multipart(BOUNDARY, data)
-        match = CONTENT_TYPE_RE.match(content_type)
-        charset = match[1] if match else settings.DEFAULT_CHARSET
-        return force_bytes(data, encoding=charset)
-
-    def _encode_json(self, data, content_type: str):
-        """JSON-encode dicts, lists and tuples when the content type is JSON."""
-        should_encode = JSON_CONTENT_TYPE_RE.match(content_type) and isinstance(
-            data, (dict, list, tuple)
-        )
-        return json.dumps(data, cls=self.json_encoder) if should_encode else data
-
-    def _get_path(self, parsed) -> str:
-        # WSGI wants the path as Latin-1-decoded bytes.
-        return unquote_to_bytes(parsed.path).decode("iso-8859-1")
-
-    def get(self, path: str, data=None, secure: bool = False, *, headers=None,
-            query_params=None, **extra):
-        if query_params and data:
-            raise ValueError("query_params and data arguments are mutually exclusive.")
-        query_params = data or query_params
-        return self.generic("GET", path, secure=secure, headers=headers,
-                            query_params=query_params, **extra)
-
-    def post(self, path: str, data=None, content_type: str = MULTIPART_CONTENT,
-             secure: bool = False, *, headers=None, query_params=None, **extra):
-        data = self._encode_json({} if data is None else data, content_type)
-        post_data = self._encode_data(data, content_type)
-        return self.generic("POST", path, post_data, content_type, secure=secure,
-                            headers=headers, query_params=query_params, **extra)
-
-    def head(self, path: str, data=None, secure: bool = False, *, headers=None,
-             query_params=None, **extra):
-        if query_params and data:
-            raise ValueError("query_params and data arguments are mutually exclusive.")
-        query_params = data or query_params
-        return self.generic("HEAD", path, secure=secure, headers=headers,
-                            query_params=query_params, **extra)
-
-    def trace(self, path: str, secure: bool = False, *, headers=None, query_params=None,
-              **extra):
-        return self.generic("TRACE", path, secure=secure, headers=headers,
-                            query_params=query_params, **extra)
-
-    def options(self, path: str, data="", content_type: str = "application/octet-stream",
-                secure: bool = False, *, headers=None, query_params=None, **extra):
-        return self.generic("OPTIONS", path, data, content_type, secure=secure,
-                            headers=headers, query_params=query_params, **extra)
-
-    def put(self, path: str, data="", content_type: str = "application/octet-stream",
-            secure: bool = False, *, headers=None, query_params=None, **extra):
-        data = self._encode_json(data, content_type)
-        return self.generic("PUT", path, data, content_type, secure=secure, headers=headers,
-                            query_params=query_params, **extra)
-
-    def patch(self, path: str, data="", content_type: str = "application/octet-stream",
-              secure: bool = False, *, headers=None, query_params=None, **extra):
-        data = self._encode_json(data, content_type)
-        return self.generic("PATCH", path, data, content_type, secure=secure, headers=headers,
-                            query_params=query_params, **extra)
-
-    def delete(self, path: str, data="", content_type: str = "application/octet-stream",
-               secure: bool = False, *, headers=None, query_params=None, **extra):
-        data = self._encode_json(data, content_type)
-        return self.generic("DELETE", path, data, content_type, secure=secure,
-                            headers=headers, query_params=query_params, **extra)
-
     def generic(self, method: str, path: str, data="",
-                content_type: str | None = "application/octet-stream", secure: bool = False,
+                content_type: str | None = OCTET_STREAM, secure: bool = False,
                 *, headers=None, query_params=None, **extra):
         """A request of any method, with ``data`` as its body."""
-        parsed = urlsplit(str(path))
-        data = force_bytes(data, settings.DEFAULT_CHARSET)
-        r = {
-            "PATH_INFO": self._get_path(parsed),
+        url = urlsplit(str(path))
+        body = _bytes(data)
+        environ = {
+            "PATH_INFO": self._get_path(url),
             "REQUEST_METHOD": method,
             "SERVER_PORT": "443" if secure else "80",
             "wsgi.url_scheme": "https" if secure else "http",
         }
-        if data:
-            r.update({
-                "CONTENT_LENGTH": str(len(data)),
-                "CONTENT_TYPE": content_type,
-                "wsgi.input": FakePayload(data),
-            })
+        if body:
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ["CONTENT_TYPE"] = content_type
+            environ["wsgi.input"] = FakePayload(body)
         if headers:
             extra.update(HttpHeaders.to_wsgi_names(headers))
         if query_params:
             extra["QUERY_STRING"] = urlencode(query_params, doseq=True)
-        r.update(extra)
-        if not r.get("QUERY_STRING"):
-            # The query string is Latin-1 bytes in WSGI, like the path.
-            r["QUERY_STRING"] = parsed.query.encode().decode("iso-8859-1")
-        return self.request(**r)
+        environ.update(extra)
+        if not environ.get("QUERY_STRING"):
+            # Like the path, the query string is Latin-1-decoded bytes in WSGI.
+            environ["QUERY_STRING"] = url.query.encode().decode("iso-8859-1")
+        return self.request(**environ)
 
 
 class AsyncRequestFactory(RequestFactory):
-    """Build ASGIRequest objects, for calling async views directly."""
+    """Builds ASGIRequest objects, for calling async views directly."""
 
     def _base_scope(self, **request) -> dict[str, Any]:
-        return {
+        scope = {
             "asgi": {"version": "3.0"},
             "type": "http",
             "http_version": "1.1",
@@ -452,68 +460,211 @@ class AsyncRequestFactory(RequestFactory):
             "scheme": "http",
             "method": "GET",
             "headers": [],
-            **self.defaults,
-            **request,
         }
+        scope.update(self.defaults)
+        scope.update(request)
+        return scope
 
     def request(self, **request) -> ASGIRequest:
-        if "_body_file" in request:
-            body_file = request.pop("_body_file")
-        else:
-            body_file = FakePayload("")
-        return ASGIRequest(self._base_scope(**request), LimitedStream(body_file, len(body_file)))
+        body = request.pop("_body_file", None) or FakePayload(b"")
+        return ASGIRequest(self._base_scope(**request), LimitedStream(body, len(body)))
 
     def generic(self, method: str, path: str, data="",
-                content_type: str | None = "application/octet-stream", secure: bool = False,
+                content_type: str | None = OCTET_STREAM, secure: bool = False,
                 *, headers=None, query_params=None, **extra):
-        parsed = urlsplit(str(path))
-        data = force_bytes(data, settings.DEFAULT_CHARSET)
-        s = {
+        url = urlsplit(str(path))
+        body = _bytes(data)
+        extra = {**self.defaults, **extra}
+        raw_headers = [(b"host", b"testserver")]
+        scope = {
             "method": method,
-            "path": self._get_path(parsed).encode("latin-1").decode("utf-8", "replace"),
+            "path": self._get_path(url).encode("latin-1").decode("utf-8", "replace"),
             "server": ("127.0.0.1", "443" if secure else "80"),
             "scheme": "https" if secure else "http",
-            "headers": [(b"host", b"testserver")],
+            "headers": raw_headers,
         }
-        if self.defaults:
-            extra = {**self.defaults, **extra}
-        if data:
-            s["headers"].extend([
-                (b"content-length", str(len(data)).encode("ascii")),
-                (b"content-type", content_type.encode("ascii")),
-            ])
-            s["_body_file"] = FakePayload(data)
-        if query_params:
-            s["query_string"] = urlencode(query_params, doseq=True)
-        elif query_string := extra.pop("QUERY_STRING", None):
-            s["query_string"] = query_string
-        else:
-            s["query_string"] = parsed.query
-        if isinstance(s["query_string"], str):
-            s["query_string"] = s["query_string"].encode("latin-1", "replace")
+        if body:
+            raw_headers.append((b"content-length", str(len(body)).encode("ascii")))
+            raw_headers.append((b"content-type", content_type.encode("ascii")))
+            scope["_body_file"] = FakePayload(body)
+        scope["query_string"] = _asgi_query(query_params, extra.pop("QUERY_STRING", None), url)
         if headers:
             extra.update(HttpHeaders.to_asgi_names(headers))
-        s["headers"] += [
+        # Upper-case keys are header names in META style (HTTP_X_FOO or X_FOO).
+        raw_headers += [
             (key.lower().replace("_", "-").encode("latin-1"), str(value).encode("latin-1"))
             for key, value in extra.items()
             if key.isupper()
         ]
-        return self.request(**s)
+        return self.request(**scope)
 
+
+def _asgi_query(query_params, query_string, url) -> bytes:
+    if query_params:
+        text = urlencode(query_params, doseq=True)
+    else:
+        text = query_string or url.query
+    return text.encode("latin-1", "replace") if isinstance(text, str) else text
+
+
+# --- the clients -------------------------------------------------------------------------------
 
 class ClientMixin:
-    """What Client and AsyncClient share: exceptions, JSON, redirects, sessions, login."""
+    """What Client and AsyncClient share: the request methods with ``follow``, redirects,
+    exceptions, JSON, sessions."""
+
+    def _setup_client(self, enforce_csrf_checks, raise_request_exception, handler_class):
+        self.handler = handler_class(enforce_csrf_checks)
+        self.raise_request_exception = raise_request_exception
+        self.exc_info = None
+        self.extra = None
+        self.headers = None
+
+    def get(self, path, data=None, follow=False, secure=False, *, headers=None,
+            query_params=None, **extra):
+        call = _query_call("GET", path, data, secure, headers, query_params, extra)
+        return self._send(call, follow)
+
+    def head(self, path, data=None, follow=False, secure=False, *, headers=None,
+             query_params=None, **extra):
+        call = _query_call("HEAD", path, data, secure, headers, query_params, extra)
+        return self._send(call, follow)
+
+    def post(self, path, data=None, content_type=MULTIPART_CONTENT, follow=False, secure=False,
+             *, headers=None, query_params=None, **extra):
+        call = _Call("POST", path, {} if data is None else data, content_type, secure,
+                          headers, query_params, extra)
+        return self._send(call, follow)
+
+    def put(self, path, data="", content_type=OCTET_STREAM, follow=False, secure=False, *,
+            headers=None, query_params=None, **extra):
+        call = _Call("PUT", path, data, content_type, secure, headers, query_params, extra)
+        return self._send(call, follow)
+
+    def patch(self, path, data="", content_type=OCTET_STREAM, follow=False, secure=False, *,
+              headers=None, query_params=None, **extra):
+        call = _Call("PATCH", path, data, content_type, secure, headers, query_params,
+                          extra)
+        return self._send(call, follow)
+
+    def delete(self, path, data="", content_type=OCTET_STREAM, follow=False, secure=False, *,
+               headers=None, query_params=None, **extra):
+        call = _Call("DELETE", path, data, content_type, secure, headers, query_params,
+                          extra)
+        return self._send(call, follow)
+
+    def options(self, path, data="", content_type=OCTET_STREAM, follow=False, secure=False, *,
+                headers=None, query_params=None, **extra):
+        call = _Call("OPTIONS", path, data, content_type, secure, headers, query_params,
+                          extra)
+        return self._send(call, follow)
+
+    def trace(self, path, data="", follow=False, secure=False, *, headers=None,
+              query_params=None, **extra):
+        # Like Django, TRACE sends no body whatever ``data`` says.
+        call = _Call("TRACE", path, "", None, secure, headers, query_params, extra)
+        return self._send(call, follow)
+
+    def _remember(self, call: _Call) -> None:
+        self.extra = call.extra
+        self.headers = call.headers
+
+    # Following redirects: a generator that yields each next call and is sent its response,
+    # so that the sync and the async client drive the same logic.
+
+    def _redirects(self, response, call: _Call):
+        chain = response.redirect_chain = []
+        while response.status_code in _REDIRECT_CODES:
+            chain.append((response.url, response.status_code))
+            call = self._redirected_call(response, call)
+            response = yield call
+            response.redirect_chain = chain
+            if chain[-1] in chain[:-1]:
+                raise RedirectCycleError("Redirect loop detected.", last_response=response)
+            if len(chain) > _MAX_REDIRECTS:
+                raise RedirectCycleError("Too many redirects.", last_response=response)
+        return response
+
+    def _redirected_call(self, response, call: _Call) -> _Call:
+        """The request a browser makes next: the same one again (method, data) for a 307 or
+        308, otherwise a GET of the new location with its query string."""
+        target = urlsplit(response.url)
+        extra = {key: value for key, value in call.extra.items() if key != "QUERY_STRING"}
+        if target.scheme:
+            extra["wsgi.url_scheme"] = target.scheme
+        if target.hostname:
+            extra["SERVER_NAME"] = extra["HTTP_HOST"] = target.hostname
+        if target.port:
+            extra["SERVER_PORT"] = str(target.port)
+        path = target.path or ("/" if target.netloc else "")
+        if not path.startswith("/"):
+            path = urljoin(self._requested_path(response), path)
+        if response.status_code not in _REPEATING_REDIRECTS:
+            return _Call("GET", path, None, None, False, call.headers,
+                         QueryDict(target.query), extra)
+        if call.method not in ("GET", "HEAD"):
+            # The body goes again; the query string is the new location's.
+            extra["QUERY_STRING"] = target.query
+        return replace(call, path=path, secure=False, extra=extra)
+
+    @staticmethod
+    def _requested_path(response) -> str:
+        request = response.request
+        return request.get("PATH_INFO") or request.get("path", "/")
+
+    # What the handler's response gets before the test sees it.
+
+    @contextmanager
+    def _watching(self, request: dict):
+        """Collect the templates rendered and any exception the view raised."""
+        rendered: dict = {}
+        template_uid = f"template-render-{id(request)}"
+        exception_uid = f"request-exception-{id(request)}"
+        # Held here: the signal keeps only a weak reference to its receivers.
+        on_render = partial(store_rendered_templates, rendered)
+        test_signals.template_rendered.connect(on_render, dispatch_uid=template_uid)
+        got_request_exception.connect(self.store_exc_info, dispatch_uid=exception_uid)
+        try:
+            yield rendered
+        finally:
+            test_signals.template_rendered.disconnect(dispatch_uid=template_uid)
+            got_request_exception.disconnect(dispatch_uid=exception_uid)
+
+    def _annotate(self, response, request: dict, rendered: dict, path: str):
+        self.check_exception(response)
+        contexts = rendered.get("context")
+        response.client = self
+        response.request = request
+        response.templates = rendered.get("templates", [])
+        response.context = contexts[0] if contexts and len(contexts) == 1 else contexts
+        response.json = partial(self._parse_json, response)
+        urlconf = getattr(response.wsgi_request, "urlconf", None)
+        response.resolver_match = SimpleLazyObject(lambda: resolve(path, urlconf=urlconf))
+        if response.cookies:
+            self.cookies.update(response.cookies)
+        return response
 
     def store_exc_info(self, **kwargs) -> None:
         self.exc_info = sys.exc_info()
 
     def check_exception(self, response) -> None:
-        """Re-raise the view's exception in the test, when raise_request_exception is set."""
-        if self.exc_info:
-            _, exc_value, _ = self.exc_info
-            self.exc_info = None
-            if self.raise_request_exception:
-                raise exc_value
+        """Re-raise the view's exception in the test when raise_request_exception is set."""
+        if self.exc_info is None:
+            return
+        error = self.exc_info[1]
+        self.exc_info = None
+        if self.raise_request_exception:
+            raise error
+
+    def _parse_json(self, response, **extra):
+        if not hasattr(response, "_json"):
+            content_type = response.get("Content-Type")
+            if not JSON_CONTENT_TYPE_RE.match(content_type):
+                raise ValueError(
+                    f'Content-Type header is "{content_type}", not "application/json"'
+                )
+            response._json = json.loads(response.content.decode(response.charset), **extra)
+        return response._json
 
     @property
     def session(self):
@@ -550,176 +701,34 @@ class ClientMixin:
         """Forget the client's cookies (sessions, once they exist, go with them)."""
         self.cookies = SimpleCookie()
 
-    def _parse_json(self, response, **extra):
-        if not hasattr(response, "_json"):
-            if not JSON_CONTENT_TYPE_RE.match(response.get("Content-Type")):
-                raise ValueError(
-                    f'Content-Type header is "{response.get("Content-Type")}", not '
-                    '"application/json"'
-                )
-            response._json = json.loads(response.content.decode(response.charset), **extra)
-        return response._json
-
-    def _follow_state(self, response, extra: dict):
-        """The next request of a redirect chain: (method name, path, data, content_type)."""
-        response_url = response.url
-        redirect_chain = response.redirect_chain
-        redirect_chain.append((response_url, response.status_code))
-        url = urlsplit(response_url)
-        if url.scheme:
-            extra["wsgi.url_scheme"] = url.scheme
-        if url.hostname:
-            extra["SERVER_NAME"] = url.hostname
-        if url.port:
-            extra["SERVER_PORT"] = str(url.port)
-        path = url.path
-        if not path.startswith("/"):
-            path = urljoin(response.request["PATH_INFO"], path)
-        if response.status_code in (HTTPStatus.TEMPORARY_REDIRECT,
-                                    HTTPStatus.PERMANENT_REDIRECT):
-            # 307/308 repeat the request with its method and body.
-            method = response.request["REQUEST_METHOD"].lower()
-            if method not in ("get", "head"):
-                extra["QUERY_STRING"] = url.query
-            return method, path, None, None, True
-        return "get", path, QueryDict(url.query), None, False
-
-    @staticmethod
-    def _check_redirect_loop(response, redirect_chain) -> None:
-        response.redirect_chain = redirect_chain
-        if redirect_chain[-1] in redirect_chain[:-1]:
-            raise RedirectCycleError("Redirect loop detected.", last_response=response)
-        if len(redirect_chain) > 20:
-            raise RedirectCycleError("Too many redirects.", last_response=response)
-
-
-_REDIRECT_CODES = (301, 302, 303, 307, 308)
-
 
 class Client(ClientMixin, RequestFactory):
-    """A browser for tests: sends requests through the middleware, keeps cookies."""
+    """A browser for tests: sends requests through the middleware and keeps cookies."""
 
     def __init__(self, enforce_csrf_checks: bool = False, raise_request_exception: bool = True,
                  *, headers=None, query_params=None, **defaults):
         super().__init__(headers=headers, query_params=query_params, **defaults)
-        self.handler = ClientHandler(enforce_csrf_checks)
-        self.raise_request_exception = raise_request_exception
-        self.exc_info = None
-        self.extra = None
-        self.headers = None
+        self._setup_client(enforce_csrf_checks, raise_request_exception, ClientHandler)
 
     def request(self, **request):
         """Run a request through the handler; the response carries what tests inspect."""
         environ = self._base_environ(**request)
-        data: dict = {}
-        on_template_render = partial(store_rendered_templates, data)
-        signal_uid = f"template-render-{id(request)}"
-        test_signals.template_rendered.connect(on_template_render, dispatch_uid=signal_uid)
-        exception_uid = f"request-exception-{id(request)}"
-        got_request_exception.connect(self.store_exc_info, dispatch_uid=exception_uid)
-        try:
+        with self._watching(request) as rendered:
             response = self.handler(environ)
-        finally:
-            test_signals.template_rendered.disconnect(dispatch_uid=signal_uid)
-            got_request_exception.disconnect(dispatch_uid=exception_uid)
-        self.check_exception(response)
-        response.client = self
-        response.request = request
-        response.templates = data.get("templates", [])
-        response.context = data.get("context")
-        response.json = partial(self._parse_json, response)
-        urlconf = getattr(response.wsgi_request, "urlconf", None)
-        response.resolver_match = SimpleLazyObject(
-            lambda: resolve(request["PATH_INFO"], urlconf=urlconf)
-        )
-        if response.context and len(response.context) == 1:
-            response.context = response.context[0]
-        if response.cookies:
-            self.cookies.update(response.cookies)
-        return response
+        return self._annotate(response, request, rendered, request["PATH_INFO"])
 
-    def _maybe_follow(self, response, follow, data="", content_type="", headers=None,
-                      query_params=None, **extra):
-        self.extra = extra
-        self.headers = headers
-        if follow:
-            response = self._handle_redirects(response, data=data, content_type=content_type,
-                                              headers=headers, query_params=query_params,
-                                              **extra)
-        return response
-
-    def get(self, path, data=None, follow=False, secure=False, *, headers=None,
-            query_params=None, **extra):
-        response = super().get(path, data=data, secure=secure, headers=headers,
-                               query_params=query_params, **extra)
-        return self._maybe_follow(response, follow, data=data, headers=headers,
-                                  query_params=query_params, **extra)
-
-    def post(self, path, data=None, content_type=MULTIPART_CONTENT, follow=False, secure=False,
-             *, headers=None, query_params=None, **extra):
-        response = super().post(path, data=data, content_type=content_type, secure=secure,
-                                headers=headers, query_params=query_params, **extra)
-        return self._maybe_follow(response, follow, data=data, content_type=content_type,
-                                  headers=headers, query_params=query_params, **extra)
-
-    def head(self, path, data=None, follow=False, secure=False, *, headers=None,
-             query_params=None, **extra):
-        response = super().head(path, data=data, secure=secure, headers=headers,
-                                query_params=query_params, **extra)
-        return self._maybe_follow(response, follow, data=data, headers=headers,
-                                  query_params=query_params, **extra)
-
-    def options(self, path, data="", content_type="application/octet-stream", follow=False,
-                secure=False, *, headers=None, query_params=None, **extra):
-        response = super().options(path, data=data, content_type=content_type, secure=secure,
-                                   headers=headers, query_params=query_params, **extra)
-        return self._maybe_follow(response, follow, data=data, content_type=content_type,
-                                  headers=headers, query_params=query_params, **extra)
-
-    def put(self, path, data="", content_type="application/octet-stream", follow=False,
-            secure=False, *, headers=None, query_params=None, **extra):
-        response = super().put(path, data=data, content_type=content_type, secure=secure,
-                               headers=headers, query_params=query_params, **extra)
-        return self._maybe_follow(response, follow, data=data, content_type=content_type,
-                                  headers=headers, query_params=query_params, **extra)
-
-    def patch(self, path, data="", content_type="application/octet-stream", follow=False,
-              secure=False, *, headers=None, query_params=None, **extra):
-        response = super().patch(path, data=data, content_type=content_type, secure=secure,
-                                 headers=headers, query_params=query_params, **extra)
-        return self._maybe_follow(response, follow, data=data, content_type=content_type,
-                                  headers=headers, query_params=query_params, **extra)
-
-    def delete(self, path, data="", content_type="application/octet-stream", follow=False,
-               secure=False, *, headers=None, query_params=None, **extra):
-        response = super().delete(path, data=data, content_type=content_type, secure=secure,
-                                  headers=headers, query_params=query_params, **extra)
-        return self._maybe_follow(response, follow, data=data, content_type=content_type,
-                                  headers=headers, query_params=query_params, **extra)
-
-    def trace(self, path, data="", follow=False, secure=False, *, headers=None,
-              query_params=None, **extra):
-        response = super().trace(path, secure=secure, headers=headers,
-                                 query_params=query_params, **extra)
-        return self._maybe_follow(response, follow, data=data, headers=headers,
-                                  query_params=query_params, **extra)
-
-    def _handle_redirects(self, response, data="", content_type="", headers=None,
-                          query_params=None, **extra):
-        response.redirect_chain = []
-        while response.status_code in _REDIRECT_CODES:
-            redirect_chain = response.redirect_chain
-            method, path, new_data, new_ct, keep = self._follow_state(response, extra)
-            if keep:
-                request_method = getattr(self, method)
-                response = request_method(path, data=data, content_type=content_type,
-                                          follow=False, headers=headers,
-                                          query_params=query_params, **extra)
-            else:
-                response = self.get(path, data=new_data, follow=False, headers=headers,
-                                    **extra)
-            self._check_redirect_loop(response, redirect_chain)
-        return response
+    def _send(self, call: _Call, follow: bool = False):
+        response = self._issue(call)
+        self._remember(call)
+        if not follow:
+            return response
+        steps = self._redirects(response, call)
+        try:
+            next_call = next(steps)
+            while True:
+                next_call = steps.send(self._issue(next_call))
+        except StopIteration as done:
+            return done.value
 
 
 class AsyncClient(ClientMixin, AsyncRequestFactory):
@@ -728,136 +737,53 @@ class AsyncClient(ClientMixin, AsyncRequestFactory):
     def __init__(self, enforce_csrf_checks: bool = False, raise_request_exception: bool = True,
                  *, headers=None, query_params=None, **defaults):
         super().__init__(headers=headers, query_params=query_params, **defaults)
-        self.handler = AsyncClientHandler(enforce_csrf_checks)
-        self.raise_request_exception = raise_request_exception
-        self.exc_info = None
-        self.extra = None
-        self.headers = None
+        self._setup_client(enforce_csrf_checks, raise_request_exception, AsyncClientHandler)
 
     async def request(self, **request):
         if "follow" in request:
-            raise NotImplementedError("AsyncClient request methods do not accept the follow "
-                                      "parameter.")
+            raise NotImplementedError(
+                "AsyncClient request methods do not accept the follow parameter."
+            )
         scope = self._base_scope(**request)
-        cookies = "; ".join(
-            sorted(f"{morsel.key}={morsel.coded_value}" for morsel in self.cookies.values())
-        )
+        cookies = self._cookie_header()
         if cookies:
             scope["headers"] = [*scope["headers"], (b"cookie", cookies.encode("latin-1"))]
-        data: dict = {}
-        on_template_render = partial(store_rendered_templates, data)
-        signal_uid = f"template-render-{id(request)}"
-        test_signals.template_rendered.connect(on_template_render, dispatch_uid=signal_uid)
-        exception_uid = f"request-exception-{id(request)}"
-        got_request_exception.connect(self.store_exc_info, dispatch_uid=exception_uid)
-        try:
+        with self._watching(request) as rendered:
             response = await self.handler(scope)
-        finally:
-            test_signals.template_rendered.disconnect(dispatch_uid=signal_uid)
-            got_request_exception.disconnect(dispatch_uid=exception_uid)
-        self.check_exception(response)
-        response.client = self
-        response.request = request
-        response.templates = data.get("templates", [])
-        response.context = data.get("context")
-        response.json = partial(self._parse_json, response)
-        urlconf = getattr(response.asgi_request, "urlconf", None)
-        response.resolver_match = SimpleLazyObject(
-            lambda: resolve(request["path"], urlconf=urlconf)
-        )
-        if response.context and len(response.context) == 1:
-            response.context = response.context[0]
-        if response.cookies:
-            self.cookies.update(response.cookies)
-        return response
+        return self._annotate(response, request, rendered, request["path"])
 
-    async def _maybe_follow(self, response, follow, data="", content_type="", headers=None,
-                            query_params=None, **extra):
-        self.extra = extra
-        self.headers = headers
-        if follow:
-            response = await self._ahandle_redirects(
-                response, data=data, content_type=content_type, headers=headers,
-                query_params=query_params, **extra)
-        return response
+    async def _send(self, call: _Call, follow: bool = False):
+        response = await self._issue(call)
+        self._remember(call)
+        if not follow:
+            return response
+        steps = self._redirects(response, call)
+        try:
+            next_call = next(steps)
+            while True:
+                next_call = steps.send(await self._issue(self._for_asgi(next_call)))
+        except StopIteration as done:
+            return done.value
 
-    async def get(self, path, data=None, follow=False, secure=False, *, headers=None,
-                  query_params=None, **extra):
-        response = await super().get(path, data=data, secure=secure, headers=headers,
-                                     query_params=query_params, **extra)
-        return await self._maybe_follow(response, follow, data=data, headers=headers,
-                                        query_params=query_params, **extra)
+    @staticmethod
+    def _for_asgi(call: _Call) -> _Call:
+        # WSGI environ keys mean nothing to an ASGI scope.
+        extra = {k: v for k, v in call.extra.items() if not k.startswith("wsgi.")}
+        return replace(call, extra=extra)
 
-    async def post(self, path, data=None, content_type=MULTIPART_CONTENT, follow=False,
-                   secure=False, *, headers=None, query_params=None, **extra):
-        response = await super().post(path, data=data, content_type=content_type,
-                                      secure=secure, headers=headers,
-                                      query_params=query_params, **extra)
-        return await self._maybe_follow(response, follow, data=data, content_type=content_type,
-                                        headers=headers, query_params=query_params, **extra)
 
-    async def head(self, path, data=None, follow=False, secure=False, *, headers=None,
-                   query_params=None, **extra):
-        response = await super().head(path, data=data, secure=secure, headers=headers,
-                                      query_params=query_params, **extra)
-        return await self._maybe_follow(response, follow, data=data, headers=headers,
-                                        query_params=query_params, **extra)
+def _awaitable_method(name: str):
+    """AsyncClient's version of a ClientMixin request method: a real coroutine function, as
+    in Django (``inspect.iscoroutinefunction(AsyncClient.get)`` holds)."""
+    shared = getattr(ClientMixin, name)
 
-    async def options(self, path, data="", content_type="application/octet-stream",
-                      follow=False, secure=False, *, headers=None, query_params=None, **extra):
-        response = await super().options(path, data=data, content_type=content_type,
-                                         secure=secure, headers=headers,
-                                         query_params=query_params, **extra)
-        return await self._maybe_follow(response, follow, data=data, content_type=content_type,
-                                        headers=headers, query_params=query_params, **extra)
+    @wraps(shared)
+    async def method(self, *args, **kwargs):
+        return await shared(self, *args, **kwargs)
 
-    async def put(self, path, data="", content_type="application/octet-stream", follow=False,
-                  secure=False, *, headers=None, query_params=None, **extra):
-        response = await super().put(path, data=data, content_type=content_type, secure=secure,
-                                     headers=headers, query_params=query_params, **extra)
-        return await self._maybe_follow(response, follow, data=data, content_type=content_type,
-                                        headers=headers, query_params=query_params, **extra)
+    return method
 
-    async def patch(self, path, data="", content_type="application/octet-stream", follow=False,
-                    secure=False, *, headers=None, query_params=None, **extra):
-        response = await super().patch(path, data=data, content_type=content_type,
-                                       secure=secure, headers=headers,
-                                       query_params=query_params, **extra)
-        return await self._maybe_follow(response, follow, data=data, content_type=content_type,
-                                        headers=headers, query_params=query_params, **extra)
 
-    async def delete(self, path, data="", content_type="application/octet-stream",
-                     follow=False, secure=False, *, headers=None, query_params=None, **extra):
-        response = await super().delete(path, data=data, content_type=content_type,
-                                        secure=secure, headers=headers,
-                                        query_params=query_params, **extra)
-        return await self._maybe_follow(response, follow, data=data, content_type=content_type,
-                                        headers=headers, query_params=query_params, **extra)
-
-    async def trace(self, path, data="", follow=False, secure=False, *, headers=None,
-                    query_params=None, **extra):
-        response = await super().trace(path, secure=secure, headers=headers,
-                                       query_params=query_params, **extra)
-        return await self._maybe_follow(response, follow, data=data, headers=headers,
-                                        query_params=query_params, **extra)
-
-    async def _ahandle_redirects(self, response, data="", content_type="", headers=None,
-                                 query_params=None, **extra):
-        response.redirect_chain = []
-        while response.status_code in _REDIRECT_CODES:
-            redirect_chain = response.redirect_chain
-            response.request.setdefault("PATH_INFO", response.request.get("path", "/"))
-            response.request.setdefault("REQUEST_METHOD",
-                                        response.request.get("method", "GET"))
-            method, path, new_data, new_ct, keep = self._follow_state(response, extra)
-            extra = {k: v for k, v in extra.items() if not k.startswith("wsgi.")}
-            if keep:
-                response = await getattr(self, method)(
-                    path, data=data, content_type=content_type, follow=False, headers=headers,
-                    query_params=query_params, **extra)
-            else:
-                response = await self.get(path, data=new_data, follow=False, headers=headers,
-                                          **extra)
-            self._check_redirect_loop(response, redirect_chain)
-        return response
-
+for _name in ("get", "head", "post", "put", "patch", "delete", "options", "trace"):
+    setattr(AsyncClient, _name, _awaitable_method(_name))
+del _name

@@ -32,31 +32,18 @@ class override_settings:
     def __call__(self, decorated):
         if isinstance(decorated, type):
             return self.decorate_class(decorated)
-        if inspect.iscoroutinefunction(decorated):
-
-            @functools.wraps(decorated)
-            async def async_inner(*args, **kwargs):
-                with self:
-                    return await decorated(*args, **kwargs)
-
-            return async_inner
-
-        @functools.wraps(decorated)
-        def inner(*args, **kwargs):
-            with self:
-                return decorated(*args, **kwargs)
-
-        return inner
+        return _within(self, decorated)
 
     def decorate_class(self, cls):
+        """Test case classes apply the settings around the whole class (see
+        SimpleTestCase.setUpClass); other classes get each ``test*`` method wrapped."""
         if hasattr(cls, "setUpClass") and hasattr(cls, "_overridden_settings"):
             cls._overridden_settings = {**(cls._overridden_settings or {}), **self.options}
             return cls
         for name in dir(cls):
-            if name.startswith("test"):
-                attr = getattr(cls, name)
-                if callable(attr):
-                    setattr(cls, name, self(attr))
+            method = getattr(cls, name)
+            if name.startswith("test") and callable(method):
+                setattr(cls, name, self(method))
         return cls
 
     def enable(self):
@@ -66,54 +53,76 @@ class override_settings:
             except Exception:
                 apps.unset_installed_apps()
                 raise
-        override = UserSettingsHolder(settings._wrapped)
-        for key, new_value in self.options.items():
-            setattr(override, key, new_value)
         self.wrapped = settings._wrapped
-        settings._wrapped = override
-        for key, new_value in self.options.items():
-            setting_changed.send(sender=settings._wrapped.__class__, setting=key,
-                                 value=new_value, enter=True)
+        layer = UserSettingsHolder(self.wrapped)
+        for name, value in self.options.items():
+            setattr(layer, name, value)
+        settings._wrapped = layer
+        self._announce(entering=True)
 
     def disable(self):
         if "INSTALLED_APPS" in self.options:
             apps.unset_installed_apps()
         settings._wrapped = self.wrapped
         del self.wrapped
-        for key in self.options:
-            new_value = getattr(settings, key, None)
-            setting_changed.send(sender=settings._wrapped.__class__, setting=key,
-                                 value=new_value, enter=False)
+        self._announce(entering=False)
+
+    def _announce(self, entering: bool) -> None:
+        """setting_changed for each overridden setting, with the value now in force."""
+        sender = type(settings._wrapped)
+        for name in self.options:
+            value = self.options[name] if entering else getattr(settings, name, None)
+            setting_changed.send(sender=sender, setting=name, value=value, enter=entering)
+
+
+def _within(settings_change, function):
+    """``function`` wrapped to run with ``settings_change`` in force (async stays async)."""
+    if inspect.iscoroutinefunction(function):
+
+        @functools.wraps(function)
+        async def async_wrapper(*args, **kwargs):
+            with settings_change:
+                return await function(*args, **kwargs)
+
+        return async_wrapper
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with settings_change:
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+def _modified(value: list, action: str, items) -> list:
+    if isinstance(items, str):
+        items = [items]
+    if action == "append":
+        return value + [item for item in items if item not in value]
+    if action == "prepend":
+        return [item for item in items if item not in value] + value
+    if action == "remove":
+        return [item for item in value if item not in items]
+    raise ValueError(f"Unsupported action: {action}")
 
 
 class modify_settings(override_settings):
     """Append, prepend or remove items of list settings: ``modify_settings(MIDDLEWARE={...})``."""
 
     def __init__(self, *args, **kwargs):
-        if args:
-            self.operations = args[0]
-        else:
-            self.operations = list(kwargs.items())
+        # A test case class passes its accumulated (name, actions) pairs positionally.
+        self.operations = args[0] if args else list(kwargs.items())
         super().__init__()
 
     def enable(self):
+        # Computed on entry, from the settings in force then (an outer override counts).
         self.options = {}
-        for name, operations in self.operations:
-            try:
-                value = self.options[name]
-            except KeyError:
+        for name, actions in self.operations:
+            value = self.options.get(name)
+            if value is None:
                 value = list(getattr(settings, name, []))
-            for action, items in operations.items():
-                if isinstance(items, str):
-                    items = [items]
-                if action == "append":
-                    value += [item for item in items if item not in value]
-                elif action == "prepend":
-                    value = [item for item in items if item not in value] + value
-                elif action == "remove":
-                    value = [item for item in value if item not in items]
-                else:
-                    raise ValueError(f"Unsupported action: {action}")
+            for action, items in actions.items():
+                value = _modified(value, action, items)
             self.options[name] = value
         super().enable()
 
@@ -127,33 +136,26 @@ class ContextList(list):
     """The contexts of every template a response rendered; ``ctx["name"]`` searches them all."""
 
     def __getitem__(self, key):
-        if isinstance(key, str):
-            for subcontext in self:
-                if key in subcontext:
-                    return subcontext[key]
-            raise KeyError(key)
-        return super().__getitem__(key)
+        if not isinstance(key, str):
+            return super().__getitem__(key)
+        for context in self:
+            if key in context:
+                return context[key]
+        raise KeyError(key)
 
     def get(self, key, default=None):
         try:
-            return self.__getitem__(key)
+            return self[key]
         except KeyError:
             return default
 
     def __contains__(self, key) -> bool:
-        try:
-            self[key]
-        except KeyError:
-            return False
-        return True
+        return any(key in context for context in self) if isinstance(key, str) else (
+            super().__contains__(key))
 
     def keys(self) -> set:
         """All the variable names in all the contexts."""
-        keys = set()
-        for subcontext in self:
-            for dict_ in subcontext:
-                keys.update(dict_)
-        return keys
+        return {name for context in self for layer in context for name in layer}
 
 
 class CaptureQueriesContext:
@@ -169,6 +171,10 @@ class CaptureQueriesContext:
         self.initial_queries = 0
         self.final_queries = None
 
+    @property
+    def captured_queries(self) -> list[dict]:
+        return self.connection.queries[self.initial_queries:self.final_queries]
+
     def __iter__(self):
         return iter(self.captured_queries)
 
@@ -178,21 +184,17 @@ class CaptureQueriesContext:
     def __len__(self) -> int:
         return len(self.captured_queries)
 
-    @property
-    def captured_queries(self) -> list[dict]:
-        return self.connection.queries[self.initial_queries:self.final_queries]
-
     def __enter__(self):
         from reinhardt.core.signals import request_started
         from reinhardt.orm import reset_queries
 
-        self.force_debug_cursor = self.connection.force_debug_cursor
-        self.connection.force_debug_cursor = True
-        # Connect now, so queries the connection makes to set itself up are not counted.
-        self.connection.ensure_connection()
-        self.initial_queries = len(self.connection.queries_log)
-        self.final_queries = None
-        # A request made by the test client would otherwise clear the log mid-block.
+        connection = self.connection
+        self._was_forced = connection.force_debug_cursor
+        connection.force_debug_cursor = True
+        # Connect first: the queries a connection runs to set itself up don't count.
+        connection.ensure_connection()
+        self.initial_queries, self.final_queries = len(connection.queries_log), None
+        # A test client request would otherwise clear the log in the middle of the block.
         self._reset_queries = reset_queries
         request_started.disconnect(reset_queries)
         return self
@@ -200,11 +202,10 @@ class CaptureQueriesContext:
     def __exit__(self, exc_type, exc_value, traceback):
         from reinhardt.core.signals import request_started
 
-        self.connection.force_debug_cursor = self.force_debug_cursor
+        self.connection.force_debug_cursor = self._was_forced
         request_started.connect(self._reset_queries)
-        if exc_type is not None:
-            return
-        self.final_queries = len(self.connection.queries_log)
+        if exc_type is None:
+            self.final_queries = len(self.connection.queries_log)
 
 
 def get_runner(settings, test_runner_class: str | None = None):

@@ -229,6 +229,26 @@ class DateViewTests(BlogData):
         self.assertEqual([b.title for b in response.context_data["object_list"]], ["Soon"])
         self.assertIsNone(response.context_data["next_day"])
 
+    def test_last_representable_year_is_a_404_not_a_crash(self):
+        view = YearArchiveView.as_view(model=Article, date_field="pub_date",
+                                       template_name="x.html")
+        with self.assertRaisesMessage(Http404, "Date out of range"):
+            view(rf.get("/"), year=9999)
+
+    def test_empty_neighbours_are_skipped_unless_allow_empty(self):
+        # Articles exist in January and February 2020 only.
+        view = MonthArchiveView.as_view(model=Article, date_field="pub_date",
+                                        month_format="%m", template_name="x.html")
+        context = view(rf.get("/"), year=2020, month=2).context_data
+        self.assertEqual(context["previous_month"], datetime.date(2020, 1, 1))
+        self.assertIsNone(context["next_month"])
+        empty_ok = MonthArchiveView.as_view(model=Article, date_field="pub_date",
+                                            month_format="%m", allow_empty=True,
+                                            template_name="x.html")
+        context = empty_ok(rf.get("/"), year=2019, month=12).context_data
+        self.assertEqual(context["next_month"], datetime.date(2020, 1, 1))
+        self.assertEqual(context["previous_month"], datetime.date(2019, 11, 1))
+
     def test_naive_datetimes_without_use_tz(self):
         with override_settings(USE_TZ=False):
             Article.objects.create(title="Naive", slug="naive", author=self.ann,

@@ -27,14 +27,19 @@ class TimezoneMixin:
     tzinfo = None
 
     def get_tzname(self):
-        """The zone name in which to compute, or None when USE_TZ is off."""
-        tzname = None
-        if settings.USE_TZ:
-            if self.tzinfo is None:
-                tzname = timezone.get_current_timezone_name()
-            else:
-                tzname = timezone._get_timezone_name(self.tzinfo)
-        return tzname
+        """The zone name to compute in: the given tzinfo's, else the current zone's; None
+        when USE_TZ is off (values are naive then)."""
+        if not settings.USE_TZ:
+            return None
+        if self.tzinfo is not None:
+            return timezone._get_timezone_name(self.tzinfo)
+        return timezone.get_current_timezone_name()
+
+
+_TIME_PARTS = frozenset({"hour", "minute", "second"})
+_CALENDAR_PARTS = frozenset({"year", "iso_year", "month", "week", "week_day", "iso_week_day",
+                             "quarter"})
+_EXTRACTABLE = (DateField, DateTimeField, TimeField, DurationField)
 
 
 class Extract(TimezoneMixin, Transform):
@@ -45,37 +50,33 @@ class Extract(TimezoneMixin, Transform):
 
     def __init__(self, expression, lookup_name=None, tzinfo=None, **extra):
         if self.lookup_name is None:
+            if lookup_name is None:
+                raise ValueError("lookup_name must be provided")
             self.lookup_name = lookup_name
-        if self.lookup_name is None:
-            raise ValueError("lookup_name must be provided")
         self.tzinfo = tzinfo
         super().__init__(expression, **extra)
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
                            for_save=False):
-        copy = super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        field = getattr(copy.lhs, "output_field", None)
-        if field is None:
-            return copy
-        if not isinstance(field, (DateField, DateTimeField, TimeField, DurationField)):
-            raise ValueError(
-                "Extract input expression must be DateField, DateTimeField, TimeField, or "
-                "DurationField."
-            )
-        # Hours, minutes and seconds of a date field are a mistake, not zero.
-        if type(field) is DateField and copy.lookup_name in ("hour", "minute", "second"):
-            raise ValueError(
-                "Cannot extract time component '%s' from DateField '%s'."
-                % (copy.lookup_name, field.name)
-            )
-        if isinstance(field, DurationField) and copy.lookup_name in (
-            "year", "iso_year", "month", "week", "week_day", "iso_week_day", "quarter",
-        ):
-            raise ValueError(
-                "Cannot extract component '%s' from DurationField '%s'."
-                % (copy.lookup_name, field.name)
-            )
-        return copy
+        resolved = super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        source = getattr(resolved.lhs, "output_field", None)
+        if source is not None:
+            _check_extractable(source, resolved.lookup_name)
+        return resolved
+
+
+def _check_extractable(source, part: str) -> None:
+    """Refuse components the source type does not have (an hour of a date is a mistake,
+    not zero)."""
+    if not isinstance(source, _EXTRACTABLE):
+        raise ValueError(
+            "Extract input expression must be DateField, DateTimeField, TimeField, or "
+            "DurationField."
+        )
+    if type(source) is DateField and part in _TIME_PARTS:
+        raise ValueError(f"Cannot extract time component '{part}' from DateField '{source.name}'.")
+    if isinstance(source, DurationField) and part in _CALENDAR_PARTS:
+        raise ValueError(f"Cannot extract component '{part}' from DurationField '{source.name}'.")
 
 
 class ExtractYear(Extract):
@@ -130,34 +131,18 @@ class ExtractSecond(Extract):
     lookup_name = "second"
 
 
-DateField.register_lookup(ExtractYear)
-DateField.register_lookup(ExtractMonth)
-DateField.register_lookup(ExtractDay)
-DateField.register_lookup(ExtractWeekDay)
-DateField.register_lookup(ExtractIsoWeekDay)
-DateField.register_lookup(ExtractWeek)
-DateField.register_lookup(ExtractIsoYear)
-DateField.register_lookup(ExtractQuarter)
-
-TimeField.register_lookup(ExtractHour)
-TimeField.register_lookup(ExtractMinute)
-TimeField.register_lookup(ExtractSecond)
-
-DateTimeField.register_lookup(ExtractHour)
-DateTimeField.register_lookup(ExtractMinute)
-DateTimeField.register_lookup(ExtractSecond)
-
-ExtractYear.register_lookup(YearExact)
-ExtractYear.register_lookup(YearGt)
-ExtractYear.register_lookup(YearGte)
-ExtractYear.register_lookup(YearLt)
-ExtractYear.register_lookup(YearLte)
-
-ExtractIsoYear.register_lookup(YearExact)
-ExtractIsoYear.register_lookup(YearGt)
-ExtractIsoYear.register_lookup(YearGte)
-ExtractIsoYear.register_lookup(YearLt)
-ExtractIsoYear.register_lookup(YearLte)
+# field__year=2020, field__hour=3, field__year__gt=2020, ...
+for _owner, _transforms in (
+    (DateField, (ExtractYear, ExtractMonth, ExtractDay, ExtractWeekDay, ExtractIsoWeekDay,
+                 ExtractWeek, ExtractIsoYear, ExtractQuarter)),
+    (TimeField, (ExtractHour, ExtractMinute, ExtractSecond)),
+    (DateTimeField, (ExtractHour, ExtractMinute, ExtractSecond)),
+    # Year comparisons become ranges on the column itself, which can use an index.
+    (ExtractYear, (YearExact, YearGt, YearGte, YearLt, YearLte)),
+    (ExtractIsoYear, (YearExact, YearGt, YearGte, YearLt, YearLte)),
+):
+    for _transform in _transforms:
+        _owner.register_lookup(_transform)
 
 
 class Now(Func):
@@ -177,70 +162,51 @@ class TruncBase(TimezoneMixin, Transform):
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
                            for_save=False):
-        copy = super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        field = copy.lhs.output_field
-        # Covers DateTimeField as well (a subclass of DateField).
-        if not isinstance(field, (DateField, TimeField)):
-            raise TypeError(
-                "%r isn't a DateField, TimeField, or DateTimeField." % field.name
-            )
-        # Reading output_field resolves it from the source expression if it was not given.
-        if not isinstance(copy.output_field, (DateField, DateTimeField, TimeField)):
-            raise ValueError(
-                "output_field must be either DateField, TimeField, or DateTimeField"
-            )
-        # Truncating a date or time to a datetime unit (or the reverse) is refused.
-        class_output_field = (
-            self.__class__.output_field
-            if isinstance(self.__class__.output_field, Field)
-            else None
-        )
-        output_field = class_output_field or copy.output_field
-        has_explicit_output_field = (
-            class_output_field or field.__class__ is not copy.output_field.__class__
-        )
-        if type(field) is DateField and (
-            isinstance(output_field, DateTimeField)
-            or copy.kind in ("hour", "minute", "second", "time")
-        ):
-            raise ValueError(
-                "Cannot truncate DateField '%s' to %s."
-                % (
-                    field.name,
-                    output_field.__class__.__name__ if has_explicit_output_field
-                    else "DateTimeField",
-                )
-            )
-        elif isinstance(field, TimeField) and (
-            isinstance(output_field, DateTimeField)
-            or copy.kind in ("year", "quarter", "month", "week", "day", "date")
-        ):
-            raise ValueError(
-                "Cannot truncate TimeField '%s' to %s."
-                % (
-                    field.name,
-                    output_field.__class__.__name__ if has_explicit_output_field
-                    else "DateTimeField",
-                )
-            )
-        return copy
+        resolved = super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        source = resolved.lhs.output_field
+        if not isinstance(source, (DateField, TimeField)):  # DateTimeField is a DateField
+            raise TypeError(f"{source.name!r} isn't a DateField, TimeField, or DateTimeField.")
+        # Reading output_field infers it from the source when it was not given.
+        if not isinstance(resolved.output_field, (DateField, DateTimeField, TimeField)):
+            raise ValueError("output_field must be either DateField, TimeField, or DateTimeField")
+        self._check_truncatable(source, resolved)
+        return resolved
+
+    def _check_truncatable(self, source, resolved) -> None:
+        """Refuse truncating a date to a time unit or a time to a date unit (or either to
+        a datetime): the result would be made up."""
+        declared = type(self).output_field
+        declared = declared if isinstance(declared, Field) else None
+        target = declared or resolved.output_field
+        if type(source) is DateField:
+            label, wrong_kinds = "DateField", _TIME_KINDS
+        elif isinstance(source, TimeField):
+            label, wrong_kinds = "TimeField", _DATE_KINDS
+        else:
+            return
+        wrong = isinstance(target, DateTimeField) or resolved.kind in wrong_kinds
+        if wrong:
+            chosen = declared or type(source) is not type(resolved.output_field)
+            shown = type(target).__name__ if chosen else "DateTimeField"
+            raise ValueError(f"Cannot truncate {label} '{source.name}' to {shown}.")
 
     def convert_value(self, value, expression, connection):
-        if isinstance(self.output_field, DateTimeField):
-            if not settings.USE_TZ:
-                pass
-            elif value is not None:
-                value = value.replace(tzinfo=None)
-                value = timezone.make_aware(
-                    value, self.tzinfo or timezone.get_current_timezone())
-        elif not value:
-            pass
-        elif isinstance(value, datetime):
-            if isinstance(self.output_field, DateField):
+        output_field = self.output_field
+        if isinstance(output_field, DateTimeField):
+            if settings.USE_TZ and value is not None:
+                # The database answered in the zone it computed in; say which.
+                zone = self.tzinfo or timezone.get_current_timezone()
+                value = timezone.make_aware(value.replace(tzinfo=None), zone)
+        elif value and isinstance(value, datetime):
+            if isinstance(output_field, DateField):
                 value = value.date()
-            elif isinstance(self.output_field, TimeField):
+            elif isinstance(output_field, TimeField):
                 value = value.time()
         return value
+
+
+_TIME_KINDS = frozenset({"hour", "minute", "second", "time"})
+_DATE_KINDS = frozenset({"year", "quarter", "month", "week", "day", "date"})
 
 
 class Trunc(TruncBase):

@@ -67,6 +67,58 @@ def get_commands() -> dict[str, str]:
     return commands
 
 
+def _command_for(name_or_command) -> tuple[BaseCommand, str]:
+    if isinstance(name_or_command, BaseCommand):
+        return name_or_command, type(name_or_command).__module__.rpartition(".")[2]
+    provider = get_commands().get(name_or_command)
+    if provider is None:
+        raise CommandError(f"Unknown command: {name_or_command!r}")
+    if isinstance(provider, BaseCommand):
+        return provider, name_or_command
+    return load_command_class(provider, name_or_command), name_or_command
+
+
+def _every_action(parser):
+    """The parser's actions, those of its sub-parsers included."""
+    for action in parser._actions:
+        sub_parsers = getattr(action, "_name_parser_map", None)
+        if sub_parsers is None:
+            yield action
+        else:
+            for sub_parser in sub_parsers.values():
+                yield from _every_action(sub_parser)
+
+
+def _as_argv(values) -> list[str]:
+    """Command-line words for a value (a list or tuple gives one word per item)."""
+    items = values if isinstance(values, (list, tuple)) else [values]
+    return [str(item) for item in items]
+
+
+def _required_argv(parser, actions, options, dest_of, by_dest) -> list[str]:
+    """Required options passed as keywords, written as command-line words: the parser checks
+    required options itself, so they must reach it."""
+    in_required_groups = {
+        action for group in parser._mutually_exclusive_groups if group.required
+        for action in group._group_actions
+    }
+    words = []
+    for action in actions:
+        if action.dest not in options:
+            continue
+        if not (action.required or action in in_required_groups):
+            continue
+        if list(dest_of.values()).count(action.dest) > 1:
+            raise TypeError(
+                f"Cannot pass the dest {action.dest!r} that matches multiple arguments via "
+                "**options."
+            )
+        words.append(min(action.option_strings))
+        if not isinstance(action, (_AppendConstAction, _CountAction, _StoreConstAction)):
+            words += _as_argv(by_dest[action.dest])
+    return words
+
+
 def call_command(command_name: str | BaseCommand, *args: Any, **options: Any) -> Any:
     """Run a command from code, as ``manage.py`` would; return what ``handle()`` returns.
 
@@ -74,84 +126,31 @@ def call_command(command_name: str | BaseCommand, *args: Any, **options: Any) ->
     raises TypeError instead of being ignored. System checks are skipped unless
     ``skip_checks=False`` is passed.
     """
-    if isinstance(command_name, BaseCommand):
-        command = command_name
-        command_name = command.__class__.__module__.split(".")[-1]
-    else:
-        try:
-            app_name = get_commands()[command_name]
-        except KeyError:
-            raise CommandError(f"Unknown command: {command_name!r}")
-        if isinstance(app_name, BaseCommand):
-            command = app_name
-        else:
-            command = load_command_class(app_name, command_name)
-
-    parser = command.create_parser("", command_name)
-    # Keyword names may be either the option's dest or its longest flag without dashes.
-    opt_mapping = {
-        min(s_opt.option_strings).lstrip("-").replace("-", "_"): s_opt.dest
-        for s_opt in parser._actions
-        if s_opt.option_strings
+    command, name = _command_for(command_name)
+    parser = command.create_parser("", name)
+    # A keyword may name an option by its dest or by its first flag without dashes.
+    dest_of = {
+        min(action.option_strings).lstrip("-").replace("-", "_"): action.dest
+        for action in parser._actions if action.option_strings
     }
-    arg_options = {opt_mapping.get(key, key): value for key, value in options.items()}
-    parse_args = []
-    for arg in args:
-        if isinstance(arg, (list, tuple)):
-            parse_args += map(str, arg)
-        else:
-            parse_args.append(str(arg))
+    by_dest = {dest_of.get(key, key): value for key, value in options.items()}
+    actions = list(_every_action(parser))
 
-    def get_actions(parser):
-        for opt in parser._actions:
-            if hasattr(opt, "_name_parser_map"):  # a subparsers action
-                for sub_opt in opt._name_parser_map.values():
-                    yield from get_actions(sub_opt)
-            else:
-                yield opt
-
-    parser_actions = list(get_actions(parser))
-    mutually_exclusive_required_options = {
-        opt
-        for group in parser._mutually_exclusive_groups
-        for opt in group._group_actions
-        if group.required
-    }
-    # Required options given as keywords must reach the parser, or it would reject the call.
-    for opt in parser_actions:
-        if opt.dest in options and (opt.required or opt in mutually_exclusive_required_options):
-            opt_dest_count = sum(v == opt.dest for v in opt_mapping.values())
-            if opt_dest_count > 1:
-                raise TypeError(
-                    f"Cannot pass the dest {opt.dest!r} that matches multiple arguments via "
-                    "**options."
-                )
-            parse_args.append(min(opt.option_strings))
-            if isinstance(opt, (_AppendConstAction, _CountAction, _StoreConstAction)):
-                continue
-            value = arg_options[opt.dest]
-            if isinstance(value, (list, tuple)):
-                parse_args += map(str, value)
-            else:
-                parse_args.append(str(value))
-    defaults = parser.parse_args(args=parse_args)
-    defaults = dict(defaults._get_kwargs(), **arg_options)
-    stealth_options = set(command.base_stealth_options + command.stealth_options)
-    dest_parameters = {action.dest for action in parser_actions}
-    valid_options = (dest_parameters | stealth_options).union(opt_mapping)
-    unknown_options = set(options) - valid_options
-    if unknown_options:
+    known = {action.dest for action in actions}
+    known |= set(command.base_stealth_options) | set(command.stealth_options) | set(dest_of)
+    unknown = sorted(set(options) - known)
+    argv = [word for arg in args for word in _as_argv(arg)]
+    argv += _required_argv(parser, actions, options, dest_of, by_dest)
+    parsed = {**vars(parser.parse_args(args=argv)), **by_dest}
+    if unknown:
         raise TypeError(
-            "Unknown option(s) for {} command: {}. Valid options are: {}.".format(
-                command_name,
-                ", ".join(sorted(unknown_options)),
-                ", ".join(sorted(valid_options)),
-            )
+            f"Unknown option(s) for {name} command: {', '.join(unknown)}. Valid options are: "
+            f"{', '.join(sorted(known))}."
         )
-    args = defaults.pop("args", ())
+    positional = parsed.pop("args", ())
     if "skip_checks" not in options:
-        defaults["skip_checks"] = True
-    return command.execute(*args, **defaults)
+        parsed["skip_checks"] = True  # call_command() skips checks unless asked
+    return command.execute(*positional, **parsed)
 
 
 class ManagementUtility:
@@ -269,29 +268,32 @@ class ManagementUtility:
         """Print completions for bash when REINHARDT_AUTO_COMPLETE is set, then exit."""
         if "REINHARDT_AUTO_COMPLETE" not in os.environ:
             return
-        cwords = os.environ["COMP_WORDS"].split()[1:]
-        cword = int(os.environ["COMP_CWORD"])
-        try:
-            curr = cwords[cword - 1]
-        except IndexError:
-            curr = ""
-        subcommands = [*get_commands(), "help"]
-        if cword == 1:
-            print(" ".join(sorted(x for x in subcommands if x.startswith(curr))))
-        elif cwords[0] in subcommands and cwords[0] != "help":
-            subcommand_cls = self.fetch_command(cwords[0])
-            parser = subcommand_cls.create_parser("", cwords[0])
-            options = [
-                (min(s_opt.option_strings), s_opt.nargs != 0)
-                for s_opt in parser._actions
-                if s_opt.option_strings and s_opt.help != SUPPRESS
-            ]
-            prev_opts = {x.split("=")[0] for x in cwords[1 : cword - 1]}
-            options = (opt for opt in options if opt[0] not in prev_opts)
-            for opt_label, require_arg in sorted(options):
-                if opt_label.startswith(curr):
-                    print(opt_label + ("=" if require_arg else ""))
+        words = os.environ["COMP_WORDS"].split()[1:]
+        position = int(os.environ["COMP_CWORD"])
+        typed = words[position - 1] if 0 < position <= len(words) else ""
+        names = [*get_commands(), "help"]
+        if position == 1:
+            print(" ".join(sorted(name for name in names if name.startswith(typed))))
+        elif words[0] in names and words[0] != "help":
+            for line in self._option_completions(words[0], words[1:position - 1], typed):
+                print(line)
         sys.exit(0)
+
+    def _option_completions(self, subcommand: str, earlier: list[str], typed: str):
+        """The subcommand's visible options not given yet that start with ``typed``
+        ("--name=" for options that take a value)."""
+        parser = self.fetch_command(subcommand).create_parser("", subcommand)
+        used = {word.split("=")[0] for word in earlier}
+        offered = sorted(
+            (min(action.option_strings), action.nargs != 0)
+            for action in parser._actions
+            if action.option_strings and action.help != SUPPRESS
+        )
+        return [
+            flag + ("=" if takes_value else "")
+            for flag, takes_value in offered
+            if flag not in used and flag.startswith(typed)
+        ]
 
 
 def execute_from_command_line(argv: list[str] | None = None) -> None:

@@ -12,7 +12,7 @@ import os
 import sys
 from argparse import ArgumentParser, HelpFormatter
 from collections.abc import Callable
-from functools import partial
+from functools import partial, wraps
 from io import TextIOBase
 from typing import Any
 
@@ -48,21 +48,21 @@ class CommandParser(ArgumentParser):
         super().__init__(**kwargs)
 
     def parse_args(self, args=None, namespace=None):
-        if self.missing_args_message and not args:
+        if not args and self.missing_args_message:
             self.error(self.missing_args_message)
         return super().parse_args(args, namespace)
 
     def error(self, message: str):
-        if self.called_from_command_line:
-            super().error(message)
-        else:
+        if not self.called_from_command_line:
             raise CommandError(f"Error: {message}")
+        super().error(message)  # prints usage and exits, as a shell user expects
 
     def add_subparsers(self, **kwargs):
-        parser_class = kwargs.get("parser_class", type(self))
-        if issubclass(parser_class, CommandParser):
+        # Sub-parsers behave like their parent: exit in the shell, raise under call_command().
+        chosen = kwargs.get("parser_class", type(self))
+        if issubclass(chosen, CommandParser):
             kwargs["parser_class"] = partial(
-                parser_class, called_from_command_line=self.called_from_command_line
+                chosen, called_from_command_line=self.called_from_command_line
             )
         return super().add_subparsers(**kwargs)
 
@@ -78,30 +78,42 @@ def handle_default_options(options: argparse.Namespace) -> None:
 def no_translations(handle_func: Callable) -> Callable:
     """Run the decorated ``handle()`` with translations deactivated."""
 
-    def wrapper(*args, **kwargs):
+    @wraps(handle_func)
+    def untranslated(*args, **kwargs):
         from reinhardt.utils import translation
 
-        saved_locale = translation.get_language()
+        active = translation.get_language()
         translation.deactivate_all()
         try:
             return handle_func(*args, **kwargs)
         finally:
-            if saved_locale is not None:
-                translation.activate(saved_locale)
+            if active is not None:
+                translation.activate(active)
 
-    return wrapper
+    return untranslated
+
+
+# The options every command shares; the help lists them after the command's own.
+_SHARED_OPTIONS = (
+    ("--version",),
+    ("-v", "--verbosity"),
+    ("--settings",),
+    ("--pythonpath",),
+    ("--traceback",),
+    ("--no-color",),
+    ("--force-color",),
+)
 
 
 class ReinhardtHelpFormatter(HelpFormatter):
     """List a command's own options before the options every command shares."""
 
-    show_last = {
-        "--version", "--verbosity", "--traceback", "--settings", "--pythonpath",
-        "--no-color", "--force-color", "--skip-checks",
-    }
+    show_last = {name for names in _SHARED_OPTIONS for name in names if name.startswith("--")}
+    show_last.add("--skip-checks")
 
     def _reordered_actions(self, actions):
-        return sorted(actions, key=lambda a: set(a.option_strings) & self.show_last != set())
+        return sorted(actions, key=lambda action: not self.show_last.isdisjoint(
+            action.option_strings))
 
     def add_usage(self, usage, actions, *args, **kwargs):
         super().add_usage(usage, self._reordered_actions(actions), *args, **kwargs)
@@ -110,13 +122,18 @@ class ReinhardtHelpFormatter(HelpFormatter):
         super().add_arguments(self._reordered_actions(actions))
 
 
+def _unstyled(text: str) -> str:
+    return text
+
+
 class OutputWrapper(TextIOBase):
-    """A stream wrapper that adds the line ending and styles text only on a terminal."""
+    """Wraps a command's stdout/stderr: adds the line ending, and styles text only when the
+    stream is a terminal."""
 
     def __init__(self, out, ending: str = "\n"):
         self._out = out
-        self.style_func = None
         self.ending = ending
+        self.style_func = None
 
     @property
     def style_func(self):
@@ -124,28 +141,37 @@ class OutputWrapper(TextIOBase):
 
     @style_func.setter
     def style_func(self, style_func):
-        if style_func and self.isatty():
-            self._style_func = style_func
-        else:
-            self._style_func = lambda x: x
+        self._style_func = style_func if style_func and self.isatty() else _unstyled
 
     def __getattr__(self, name):
         return getattr(self._out, name)
 
     def flush(self) -> None:
-        if hasattr(self._out, "flush"):
-            self._out.flush()
+        flush = getattr(self._out, "flush", None)
+        if flush is not None:
+            flush()
 
     def isatty(self) -> bool:
-        return hasattr(self._out, "isatty") and self._out.isatty()
+        isatty = getattr(self._out, "isatty", None)
+        return bool(isatty and isatty())
 
     def write(self, msg: str = "", style_func: Callable | None = None,
               ending: str | None = None) -> None:
-        ending = self.ending if ending is None else ending
-        if ending and not msg.endswith(ending):
-            msg += ending
-        style_func = style_func or self.style_func
-        self._out.write(style_func(msg))
+        end = self.ending if ending is None else ending
+        if end and not msg.endswith(end):
+            msg += end
+        self._out.write((style_func or self.style_func)(msg))
+
+
+# System check levels, most serious first, with the heading each group gets.
+def _check_groups(checks):
+    return (
+        ("CRITICALS", checks.CRITICAL, None),
+        ("ERRORS", checks.ERROR, checks.CRITICAL),
+        ("WARNINGS", checks.WARNING, checks.ERROR),
+        ("INFOS", checks.INFO, checks.WARNING),
+        ("DEBUGS", None, checks.INFO),
+    )
 
 
 class BaseCommand:
@@ -168,20 +194,16 @@ class BaseCommand:
 
     def __init__(self, stdout=None, stderr=None, no_color: bool = False,
                  force_color: bool = False):
-        self.stdout = OutputWrapper(stdout or sys.stdout)
-        self.stderr = OutputWrapper(stderr or sys.stderr)
         if no_color and force_color:
             raise CommandError("'no_color' and 'force_color' can't be used together.")
-        if no_color:
-            self.style = no_style()
-        else:
-            self.style = color_style(force_color)
-            self.stderr.style_func = self.style.ERROR
-        if (
-            not isinstance(self.requires_system_checks, (list, tuple))
-            and self.requires_system_checks != ALL_CHECKS
-        ):
+        checks_wanted = self.requires_system_checks
+        if checks_wanted != ALL_CHECKS and not isinstance(checks_wanted, (list, tuple)):
             raise TypeError("requires_system_checks must be a list or tuple.")
+        self.stdout = OutputWrapper(stdout or sys.stdout)
+        self.stderr = OutputWrapper(stderr or sys.stderr)
+        self.style = no_style() if no_color else color_style(force_color)
+        if not no_color:
+            self.stderr.style_func = self.style.ERROR
 
     def get_version(self) -> str:
         return reinhardt.__version__
@@ -196,111 +218,96 @@ class BaseCommand:
             called_from_command_line=getattr(self, "_called_from_command_line", None),
             **kwargs,
         )
-        self.add_base_argument(
-            parser, "--version", action="version", version=self.get_version(),
-            help="Show program's version number and exit.",
-        )
-        self.add_base_argument(
-            parser, "-v", "--verbosity", default=1, type=int, choices=[0, 1, 2, 3],
-            help="How much to print: 0 errors only, 1 normal, 2 more detail, 3 everything.",
-        )
-        self.add_base_argument(
-            parser, "--settings",
-            help="Dotted path of the settings module (e.g. mysite.settings); default: "
-                 "$REINHARDT_SETTINGS_MODULE.",
-        )
-        self.add_base_argument(
-            parser, "--pythonpath",
-            help="Directory put at the front of sys.path before settings are imported.",
-        )
-        self.add_base_argument(
-            parser, "--traceback", action="store_true", help="Display a full stack trace on "
-            "CommandError exceptions.",
-        )
-        self.add_base_argument(
-            parser, "--no-color", action="store_true", help="Don't colorize the command output.",
-        )
-        self.add_base_argument(
-            parser, "--force-color", action="store_true",
-            help="Force colorization of the command output.",
-        )
+        for names, options in zip(_SHARED_OPTIONS, self._shared_option_settings()):
+            self.add_base_argument(parser, *names, **options)
         if self.requires_system_checks:
-            parser.add_argument(
-                "--skip-checks", action="store_true", help="Skip system checks.",
-            )
+            parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
         self.add_arguments(parser)
         return parser
+
+    def _shared_option_settings(self) -> list[dict]:
+        flag = {"action": "store_true"}
+        return [
+            {"action": "version", "version": self.get_version(),
+             "help": "Show program's version number and exit."},
+            {"default": 1, "type": int, "choices": [0, 1, 2, 3],
+             "help": "How much to print: 0 errors only, 1 normal, 2 more detail, 3 everything."},
+            {"help": "Dotted path of the settings module (e.g. mysite.settings); default: "
+                     "$REINHARDT_SETTINGS_MODULE."},
+            {"help": "Directory put at the front of sys.path before settings are imported."},
+            {**flag, "help": "Display a full stack trace on CommandError exceptions."},
+            {**flag, "help": "Don't colorize the command output."},
+            {**flag, "help": "Force colorization of the command output."},
+        ]
 
     def add_arguments(self, parser: CommandParser) -> None:
         """Override to add this command's own arguments."""
 
     def add_base_argument(self, parser: CommandParser, *args: Any, **kwargs: Any) -> None:
         """Add a shared option, hiding its help when the command suppresses it."""
-        for arg in args:
-            if arg in self.suppressed_base_arguments:
-                kwargs["help"] = argparse.SUPPRESS
-                break
+        if not self.suppressed_base_arguments.isdisjoint(args):
+            kwargs["help"] = argparse.SUPPRESS
         parser.add_argument(*args, **kwargs)
 
     def print_help(self, prog_name: str, subcommand: str) -> None:
-        parser = self.create_parser(prog_name, subcommand)
-        parser.print_help()
+        self.create_parser(prog_name, subcommand).print_help()
 
     def run_from_argv(self, argv: list[str]) -> None:
         """Run the command from the shell: parse ``argv``, report CommandError, then exit."""
         self._called_from_command_line = True
-        parser = self.create_parser(argv[0], argv[1])
-        options = parser.parse_args(argv[2:])
-        cmd_options = vars(options)
-        args = cmd_options.pop("args", ())
-        handle_default_options(options)
+        namespace = self.create_parser(argv[0], argv[1]).parse_args(argv[2:])
+        handle_default_options(namespace)
+        options = vars(namespace)
+        positional = options.pop("args", ())
         try:
-            self.execute(*args, **cmd_options)
-        except CommandError as e:
-            if options.traceback:
+            self.execute(*positional, **options)
+        except CommandError as error:
+            if namespace.traceback:
                 raise
-            if isinstance(e, SystemCheckError):
-                self.stderr.write(str(e), lambda x: x)
-            else:
-                self.stderr.write(f"{type(e).__name__}: {e}")
-            sys.exit(e.returncode)
+            # A system check report is already formatted; other errors get their class name.
+            report = str(error) if isinstance(error, SystemCheckError) else (
+                f"{type(error).__name__}: {error}")
+            self.stderr.write(report, _unstyled if isinstance(error, SystemCheckError) else None)
+            sys.exit(error.returncode)
         finally:
             _close_connections()
 
     def execute(self, *args: Any, **options: Any) -> Any:
         """Run system checks and migration checks as configured, then ``handle()``."""
-        if options.get("force_color") and options.get("no_color"):
-            raise CommandError("The --no-color and --force-color options can't be used together.")
-        if options.get("no_color"):
-            self.style = no_style()
-            self.stderr.style_func = None
-        elif options.get("force_color"):
-            self.style = color_style(force_color=True)
-        if options.get("stdout"):
-            self.stdout = OutputWrapper(options["stdout"])
-        if options.get("stderr"):
-            self.stderr = OutputWrapper(options["stderr"])
-
+        self._apply_output_options(options)
         if self.requires_system_checks and not options.get("skip_checks"):
-            if self.requires_system_checks == ALL_CHECKS:
-                self.check()
-            else:
-                self.check(tags=self.requires_system_checks)
+            wanted = self.requires_system_checks
+            self.check(tags=None if wanted == ALL_CHECKS else wanted)
         if self.requires_migrations_checks:
             self.check_migrations()
         output = self.handle(*args, **options)
         if output:
             if self.output_transaction:
-                from reinhardt.orm import DEFAULT_DB_ALIAS, connections
-
-                connection = connections[options.get("database", DEFAULT_DB_ALIAS)]
-                start = connection.ops.start_transaction_sql()
-                end = connection.ops.end_transaction_sql()
-                output = (
-                    f"{self.style.SQL_KEYWORD(start)}\n{output}\n{self.style.SQL_KEYWORD(end)}"
-                )
+                output = self._in_transaction(output, options.get("database"))
             self.stdout.write(output)
         return output
+
+    def _apply_output_options(self, options: dict) -> None:
+        no_color, force_color = options.get("no_color"), options.get("force_color")
+        if no_color and force_color:
+            raise CommandError("The --no-color and --force-color options can't be used together.")
+        if no_color:
+            self.style = no_style()
+            self.stderr.style_func = None
+        elif force_color:
+            self.style = color_style(force_color=True)
+        for stream in ("stdout", "stderr"):
+            if options.get(stream):
+                setattr(self, stream, OutputWrapper(options[stream]))
+
+    def _in_transaction(self, sql: str, database) -> str:
+        """SQL output wrapped in the database's BEGIN ... COMMIT."""
+        from reinhardt.orm import DEFAULT_DB_ALIAS, connections
+
+        ops = connections[database or DEFAULT_DB_ALIAS].ops
+        keyword = self.style.SQL_KEYWORD
+        return "\n".join((keyword(ops.start_transaction_sql()), sql,
+                          keyword(ops.end_transaction_sql())))
 
     def check(self, app_configs=None, tags=None, display_num_errors: bool = False,
               include_deployment_checks: bool = False, fail_level=None,
@@ -308,58 +315,42 @@ class BaseCommand:
         """Run the system checks; print what they find and raise SystemCheckError on errors."""
         from reinhardt.core import checks
 
-        if fail_level is None:
-            fail_level = checks.ERROR
-        all_issues = checks.run_checks(
+        found = checks.run_checks(
             app_configs=app_configs, tags=tags, include_deployment_checks=include_deployment_checks,
             databases=databases,
         )
-        header, body, footer = "", "", ""
-        visible_issue_count = 0
-        if all_issues:
-            debugs = [e for e in all_issues if e.level < checks.INFO and not e.is_silenced()]
-            infos = [e for e in all_issues
-                     if checks.INFO <= e.level < checks.WARNING and not e.is_silenced()]
-            warnings = [e for e in all_issues
-                        if checks.WARNING <= e.level < checks.ERROR and not e.is_silenced()]
-            errors = [e for e in all_issues
-                      if checks.ERROR <= e.level < checks.CRITICAL and not e.is_silenced()]
-            criticals = [e for e in all_issues
-                         if checks.CRITICAL <= e.level and not e.is_silenced()]
-            sorted_issues = [
-                (criticals, "CRITICALS"), (errors, "ERRORS"), (warnings, "WARNINGS"),
-                (infos, "INFOS"), (debugs, "DEBUGS"),
-            ]
-            for issues, group_name in sorted_issues:
-                if issues:
-                    visible_issue_count += len(issues)
-                    formatted = (
-                        self.style.ERROR(str(e)) if e.is_serious() else self.style.WARNING(str(e))
-                        for e in issues
-                    )
-                    body += "\n{}:\n{}\n".format(group_name, "\n".join(sorted(formatted)))
-        if visible_issue_count:
-            header = "System check identified some issues:\n"
+        shown = [issue for issue in found if not issue.is_silenced()]
+        body = "".join(self._check_group(heading, shown, low, high)
+                       for heading, low, high in _check_groups(checks))
+        header = "System check identified some issues:\n" if shown else ""
+        footer = ""
         if display_num_errors:
-            if visible_issue_count:
-                footer += "\n"
-            silenced = len(all_issues) - visible_issue_count
-            if visible_issue_count == 0:
-                footer += f"System check identified no issues ({silenced} silenced)."
+            silenced = len(found) - len(shown)
+            if not shown:
+                footer = f"System check identified no issues ({silenced} silenced)."
             else:
-                noun = "issue" if visible_issue_count == 1 else "issues"
-                footer += (
-                    f"System check identified {visible_issue_count} {noun} ({silenced} silenced)."
-                )
-        if any(e.is_serious(fail_level) and not e.is_silenced() for e in all_issues):
-            msg = self.style.ERROR("SystemCheckError: " + header) + body + footer
-            raise SystemCheckError(msg)
-        msg = header + body + footer
-        if msg:
-            if visible_issue_count:
-                self.stderr.write(msg, lambda x: x)
-            else:
-                self.stdout.write(msg)
+                noun = "issue" if len(shown) == 1 else "issues"
+                footer = f"\nSystem check identified {len(shown)} {noun} ({silenced} silenced)."
+        limit = checks.ERROR if fail_level is None else fail_level
+        if any(issue.is_serious(limit) for issue in shown):
+            raise SystemCheckError(self.style.ERROR("SystemCheckError: " + header) + body + footer)
+        report = header + body + footer
+        if report and shown:
+            self.stderr.write(report, _unstyled)
+        elif report:
+            self.stdout.write(report)
+
+    def _check_group(self, heading: str, issues, low, high) -> str:
+        """One level's part of the check report ("\nERRORS:\n..."), sorted."""
+        members = [issue for issue in issues
+                   if (low is None or issue.level >= low) and (high is None or issue.level < high)]
+        if not members:
+            return ""
+        lines = sorted(
+            (self.style.ERROR if issue.is_serious() else self.style.WARNING)(str(issue))
+            for issue in members
+        )
+        return f"\n{heading}:\n" + "\n".join(lines) + "\n"
 
     def check_migrations(self) -> None:
         """Print a notice when the default database lacks migrations found on disk."""
@@ -369,26 +360,25 @@ class BaseCommand:
         try:
             executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
         except ImproperlyConfigured:
-            # No databases are configured (or the dummy one).
-            return
+            return  # no database configured
         plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        if plan:
-            apps_waiting = sorted({migration.app_label for migration, _ in plan})
-            count = len(plan)
-            self.stdout.write(
-                self.style.NOTICE(
-                    f"\nYou have {count} unapplied migration(s). Your project may not work "
-                    "properly until you apply the migrations for app(s): "
-                    f"{', '.join(apps_waiting)}."
-                )
-            )
-            self.stdout.write(self.style.NOTICE("Run 'python manage.py migrate' to apply them."))
+        if not plan:
+            return
+        waiting = ", ".join(sorted({migration.app_label for migration, _backwards in plan}))
+        notice = self.style.NOTICE
+        self.stdout.write(notice(
+            f"\nYou have {len(plan)} unapplied migration(s). Your project may not work "
+            f"properly until you apply the migrations for app(s): {waiting}."
+        ))
+        self.stdout.write(notice("Run 'python manage.py migrate' to apply them."))
 
     def handle(self, *args: Any, **options: Any) -> str | None:
         """Do the command's work; may return text to print (SQL for output_transaction)."""
-        raise NotImplementedError(
-            "subclasses of BaseCommand must provide a handle() method"
-        )
+        raise NotImplementedError("subclasses of BaseCommand must provide a handle() method")
+
+
+def _joined_outputs(outputs) -> str:
+    return "\n".join(output for output in outputs if output)
 
 
 class AppCommand(BaseCommand):
@@ -407,12 +397,7 @@ class AppCommand(BaseCommand):
             app_configs = [apps.get_app_config(label) for label in app_labels]
         except (LookupError, ImportError) as e:
             raise CommandError(f"{e}. Are you sure your INSTALLED_APPS setting is correct?")
-        output = []
-        for app_config in app_configs:
-            app_output = self.handle_app_config(app_config, **options)
-            if app_output:
-                output.append(app_output)
-        return "\n".join(output)
+        return _joined_outputs(self.handle_app_config(config, **options) for config in app_configs)
 
     def handle_app_config(self, app_config, **options: Any) -> str | None:
         raise NotImplementedError(
@@ -434,12 +419,7 @@ class LabelCommand(BaseCommand):
         parser.add_argument("args", metavar=self.label, nargs="+")
 
     def handle(self, *labels: str, **options: Any) -> str | None:
-        output = []
-        for label in labels:
-            label_output = self.handle_label(label, **options)
-            if label_output:
-                output.append(label_output)
-        return "\n".join(output)
+        return _joined_outputs(self.handle_label(label, **options) for label in labels)
 
     def handle_label(self, label: str, **options: Any) -> str | None:
         raise NotImplementedError(

@@ -35,19 +35,36 @@ __all__ = [
 ]
 
 
-def _date_part(view, attribute: str, missing_message: str) -> str:
+_NOT_GIVEN = {
+    "year": "No year specified",
+    "month": "No month specified",
+    "day": "No day specified",
+    "week": "No week specified",
+}
+
+
+def _requested(view, part: str):
     """A date part: the view's attribute, else the URL kwarg, else the query parameter."""
-    value = getattr(view, attribute)
-    if value is not None:
-        return value
-    try:
-        return view.kwargs[attribute]
-    except KeyError:
-        pass
-    try:
-        return view.request.GET[attribute]
-    except KeyError:
-        raise Http404(_(missing_message))
+    configured = getattr(view, part)
+    if configured is not None:
+        return configured
+    if part in view.kwargs:
+        return view.kwargs[part]
+    if part in view.request.GET:
+        return view.request.GET[part]
+    raise Http404(_(_NOT_GIVEN[part]))
+
+
+def _first_of_next_month(date):
+    if date.month < 12:
+        return date.replace(month=date.month + 1, day=1)
+    return _first_of_year(date, date.year + 1)
+
+
+def _first_of_year(date, year):
+    if year > datetime.MAXYEAR:
+        raise Http404(_("Date out of range"))
+    return date.replace(year=year, month=1, day=1)
 
 
 class YearMixin:
@@ -60,23 +77,20 @@ class YearMixin:
         return self.year_format
 
     def get_year(self):
-        return _date_part(self, "year", "No year specified")
+        return _requested(self, "year")
 
     def get_next_year(self, date):
-        """The first day of the next year with objects (or of the next year, if empty ok)."""
-        return _get_next_prev(self, date, is_previous=False, period="year")
+        """The first day of the next year to link to, or None."""
+        return _neighbour(self, date, "year", later=True)
 
     def get_previous_year(self, date):
-        return _get_next_prev(self, date, is_previous=True, period="year")
+        return _neighbour(self, date, "year", later=False)
 
-    def _get_next_year(self, date):
-        try:
-            return date.replace(year=date.year + 1, month=1, day=1)
-        except ValueError:
-            raise Http404(_("Date out of range"))
-
-    def _get_current_year(self, date):
+    def _year_start(self, date):
         return date.replace(month=1, day=1)
+
+    def _year_end(self, date):
+        return _first_of_year(date, date.year + 1)
 
 
 class MonthMixin:
@@ -89,24 +103,19 @@ class MonthMixin:
         return self.month_format
 
     def get_month(self):
-        return _date_part(self, "month", "No month specified")
+        return _requested(self, "month")
 
     def get_next_month(self, date):
-        return _get_next_prev(self, date, is_previous=False, period="month")
+        return _neighbour(self, date, "month", later=True)
 
     def get_previous_month(self, date):
-        return _get_next_prev(self, date, is_previous=True, period="month")
+        return _neighbour(self, date, "month", later=False)
 
-    def _get_next_month(self, date):
-        if date.month == 12:
-            try:
-                return date.replace(year=date.year + 1, month=1, day=1)
-            except ValueError:
-                raise Http404(_("Date out of range"))
-        return date.replace(month=date.month + 1, day=1)
-
-    def _get_current_month(self, date):
+    def _month_start(self, date):
         return date.replace(day=1)
+
+    def _month_end(self, date):
+        return _first_of_next_month(date)
 
 
 class DayMixin:
@@ -119,19 +128,24 @@ class DayMixin:
         return self.day_format
 
     def get_day(self):
-        return _date_part(self, "day", "No day specified")
+        return _requested(self, "day")
 
     def get_next_day(self, date):
-        return _get_next_prev(self, date, is_previous=False, period="day")
+        return _neighbour(self, date, "day", later=True)
 
     def get_previous_day(self, date):
-        return _get_next_prev(self, date, is_previous=True, period="day")
+        return _neighbour(self, date, "day", later=False)
 
-    def _get_next_day(self, date):
-        return date + datetime.timedelta(days=1)
-
-    def _get_current_day(self, date):
+    def _day_start(self, date):
         return date
+
+    def _day_end(self, date):
+        return date + _ONE_DAY
+
+
+_ONE_DAY = datetime.timedelta(days=1)
+# strptime's weekday ("%w": 0 is Sunday) of the first day of a week, per week format.
+_WEEK_STARTS = {"%U": "0", "%V": "1", "%W": "1"}
 
 
 class WeekMixin:
@@ -145,31 +159,29 @@ class WeekMixin:
         return self.week_format
 
     def get_week(self):
-        return _date_part(self, "week", "No week specified")
+        return _requested(self, "week")
 
     def get_next_week(self, date):
-        return _get_next_prev(self, date, is_previous=False, period="week")
+        return _neighbour(self, date, "week", later=True)
 
     def get_previous_week(self, date):
-        return _get_next_prev(self, date, is_previous=True, period="week")
+        return _neighbour(self, date, "week", later=False)
 
-    def _get_next_week(self, date):
+    def _week_start(self, date):
+        return date - datetime.timedelta(days=self._days_into_week(date))
+
+    def _week_end(self, date):
         try:
-            return date + datetime.timedelta(days=7 - self._get_weekday(date))
+            return self._week_start(date) + datetime.timedelta(days=7)
         except OverflowError:
-            raise Http404(_("Date out of range"))
+            raise Http404(_("Date out of range")) from None
 
-    def _get_current_week(self, date):
-        return date - datetime.timedelta(self._get_weekday(date))
-
-    def _get_weekday(self, date) -> int:
-        """Days since the start of the week, for the week format's first day."""
+    def _days_into_week(self, date) -> int:
         week_format = self.get_week_format()
-        if week_format in {"%W", "%V"}:  # weeks start on Monday
-            return date.weekday()
-        if week_format == "%U":  # weeks start on Sunday
-            return (date.weekday() + 1) % 7
-        raise ValueError(f"unknown week format: {week_format}")
+        if week_format not in _WEEK_STARTS:
+            raise ValueError(f"unknown week format: {week_format}")
+        monday_based = _WEEK_STARTS[week_format] == "1"
+        return date.weekday() if monday_based else date.isoweekday() % 7
 
 
 class DateMixin:
@@ -180,7 +192,7 @@ class DateMixin:
 
     def get_date_field(self) -> str:
         if self.date_field is None:
-            raise ImproperlyConfigured(f"{self.__class__.__name__}.date_field is required.")
+            raise ImproperlyConfigured(f"{type(self).__name__}.date_field is required.")
         return self.date_field
 
     def get_allow_future(self) -> bool:
@@ -188,29 +200,49 @@ class DateMixin:
 
     @cached_property
     def uses_datetime_field(self) -> bool:
-        """Whether the date field is a DateTimeField (lookups then cover whole days)."""
-        from reinhardt.orm import models
+        """Whether the date field holds datetimes (a day is then a range of instants)."""
+        from reinhardt.orm.models import DateTimeField
 
         model = self.get_queryset().model if self.model is None else self.model
-        field = model._meta.get_field(self.get_date_field())
-        return isinstance(field, models.DateTimeField)
+        return isinstance(model._meta.get_field(self.get_date_field()), DateTimeField)
 
     def _make_date_lookup_arg(self, value):
-        """A date as a lookup value: midnight (aware under USE_TZ) for a DateTimeField."""
-        if self.uses_datetime_field:
-            value = datetime.datetime.combine(value, datetime.time.min)
-            if settings.USE_TZ:
-                value = timezone.make_aware(value)
-        return value
+        """A date as a value to compare the field with: its first instant for datetimes."""
+        if not self.uses_datetime_field:
+            return value
+        midnight = datetime.datetime.combine(value, datetime.time.min)
+        return timezone.make_aware(midnight) if settings.USE_TZ else midnight
 
     def _make_single_date_lookup(self, date) -> dict:
-        """Lookups matching one day: a range of datetimes, or the date itself."""
-        date_field = self.get_date_field()
+        """Filter arguments that match one day."""
         if self.uses_datetime_field:
-            since = self._make_date_lookup_arg(date)
-            until = self._make_date_lookup_arg(date + datetime.timedelta(days=1))
-            return {f"{date_field}__gte": since, f"{date_field}__lt": until}
-        return {date_field: date}
+            return self._between(date, date + _ONE_DAY)
+        return {self.get_date_field(): date}
+
+    def _between(self, first_day, stop_day) -> dict:
+        """Filter arguments for first_day <= date < stop_day."""
+        field = self.get_date_field()
+        return {
+            f"{field}__gte": self._make_date_lookup_arg(first_day),
+            f"{field}__lt": self._make_date_lookup_arg(stop_day),
+        }
+
+    def _now_bound(self):
+        """The latest value shown when the future is not allowed."""
+        return timezone.now() if self.uses_datetime_field else timezone_today()
+
+    def _as_local_date(self, value):
+        """A value of the date field as a calendar date in the current time zone."""
+        if not self.uses_datetime_field:
+            return value
+        return (timezone.localtime(value) if settings.USE_TZ else value).date()
+
+
+def _nothing_available(model):
+    return Http404(
+        _("No %(verbose_name_plural)s available")
+        % {"verbose_name_plural": model._meta.verbose_name_plural}
+    )
 
 
 class BaseDateListView(MultipleObjectMixin, DateMixin, View):
@@ -220,58 +252,50 @@ class BaseDateListView(MultipleObjectMixin, DateMixin, View):
     date_list_period = "year"
 
     def get(self, request, *args, **kwargs):
-        self.date_list, self.object_list, extra_context = self.get_dated_items()
-        context = self.get_context_data(object_list=self.object_list, date_list=self.date_list,
-                                        **extra_context)
-        return self.render_to_response(context)
+        self.date_list, self.object_list, extra = self.get_dated_items()
+        return self.render_to_response(
+            self.get_context_data(object_list=self.object_list, date_list=self.date_list,
+                                  **extra)
+        )
 
     def get_dated_items(self):
         """(date_list, object_list, extra context) for the archive."""
-        raise NotImplementedError("A DateView must provide an implementation of get_dated_items()")
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement get_dated_items() (a DateView subclass "
+            "returns its date_list, object_list and extra context)."
+        )
 
     def get_ordering(self):
         """Newest first unless ``ordering`` says otherwise."""
-        return f"-{self.get_date_field()}" if self.ordering is None else self.ordering
+        if self.ordering is not None:
+            return self.ordering
+        return "-" + self.get_date_field()
 
     def get_dated_queryset(self, **lookup):
-        """The queryset filtered by ``lookup``, without the future unless allowed."""
-        qs = self.get_queryset().filter(**lookup)
-        date_field = self.get_date_field()
-        allow_future = self.get_allow_future()
-        allow_empty = self.get_allow_empty()
-        paginate_by = self.get_paginate_by(qs)
-        if not allow_future:
-            now = timezone.now() if self.uses_datetime_field else timezone_today()
-            qs = qs.filter(**{f"{date_field}__lte": now})
-        if not allow_empty:
-            # With pagination the page is fetched later: only ask whether rows exist.
-            is_empty = not qs if paginate_by is None else not qs.exists()
-            if is_empty:
-                raise Http404(
-                    _("No %(verbose_name_plural)s available")
-                    % {"verbose_name_plural": qs.model._meta.verbose_name_plural}
-                )
-        return qs
+        """The queryset filtered by ``lookup``, without the future unless allowed; a 404 when
+        it is empty and ``allow_empty`` is off."""
+        queryset = self.get_queryset().filter(**lookup)
+        if not self.get_allow_future():
+            queryset = queryset.filter(**{f"{self.get_date_field()}__lte": self._now_bound()})
+        if not self.get_allow_empty():
+            # A paginated page is fetched later, so only ask whether there are rows; an
+            # unpaginated list is fetched now and reused.
+            paginated = self.get_paginate_by(queryset) is not None
+            if not (queryset.exists() if paginated else queryset):
+                raise _nothing_available(queryset.model)
+        return queryset
 
     def get_date_list_period(self) -> str:
         return self.date_list_period
 
     def get_date_list(self, queryset, date_type=None, ordering="ASC"):
         """The distinct dates (truncated to ``date_type``) that have objects."""
-        date_field = self.get_date_field()
-        allow_empty = self.get_allow_empty()
-        if date_type is None:
-            date_type = self.get_date_list_period()
-        if self.uses_datetime_field:
-            date_list = queryset.datetimes(date_field, date_type, ordering)
-        else:
-            date_list = queryset.dates(date_field, date_type, ordering)
-        if date_list is not None and not date_list and not allow_empty:
-            raise Http404(
-                _("No %(verbose_name_plural)s available")
-                % {"verbose_name_plural": queryset.model._meta.verbose_name_plural}
-            )
-        return date_list
+        period = date_type or self.get_date_list_period()
+        distinct = queryset.datetimes if self.uses_datetime_field else queryset.dates
+        dates = distinct(self.get_date_field(), period, ordering)
+        if dates is not None and not self.get_allow_empty() and not dates:
+            raise _nothing_available(queryset.model)
+        return dates
 
 
 class BaseArchiveIndexView(BaseDateListView):
@@ -280,11 +304,9 @@ class BaseArchiveIndexView(BaseDateListView):
     context_object_name = "latest"
 
     def get_dated_items(self):
-        qs = self.get_dated_queryset()
-        date_list = self.get_date_list(qs, ordering="DESC")
-        if not date_list:
-            qs = qs.none()
-        return (date_list, qs, {})
+        queryset = self.get_dated_queryset()
+        dates = self.get_date_list(queryset, ordering="DESC")
+        return dates, (queryset if dates else queryset.none()), {}
 
 
 class ArchiveIndexView(MultipleObjectTemplateResponseMixin, BaseArchiveIndexView):
@@ -300,22 +322,13 @@ class BaseYearArchiveView(YearMixin, BaseDateListView):
     make_object_list = False
 
     def get_dated_items(self):
-        year = self.get_year()
-        date_field = self.get_date_field()
-        date = _date_from_string(year, self.get_year_format())
-        since = self._make_date_lookup_arg(date)
-        until = self._make_date_lookup_arg(self._get_next_year(date))
-        qs = self.get_dated_queryset(**{f"{date_field}__gte": since,
-                                        f"{date_field}__lt": until})
-        date_list = self.get_date_list(qs)
+        year = _parse_date(self, "year")
+        queryset = self.get_dated_queryset(**self._between(year, self._year_end(year)))
+        dates = self.get_date_list(queryset)
         if not self.get_make_object_list():
-            # The year page lists months; don't fetch every object of the year.
-            qs = qs.none()
-        return (date_list, qs, {
-            "year": date,
-            "next_year": self.get_next_year(date),
-            "previous_year": self.get_previous_year(date),
-        })
+            # The page lists the months; fetching every object of the year would be waste.
+            queryset = queryset.none()
+        return dates, queryset, {"year": year, **_links(self, year, "year")}
 
     def get_make_object_list(self) -> bool:
         return self.make_object_list
@@ -333,20 +346,10 @@ class BaseMonthArchiveView(YearMixin, MonthMixin, BaseDateListView):
     date_list_period = "day"
 
     def get_dated_items(self):
-        year = self.get_year()
-        month = self.get_month()
-        date_field = self.get_date_field()
-        date = _date_from_string(year, self.get_year_format(), month, self.get_month_format())
-        since = self._make_date_lookup_arg(date)
-        until = self._make_date_lookup_arg(self._get_next_month(date))
-        qs = self.get_dated_queryset(**{f"{date_field}__gte": since,
-                                        f"{date_field}__lt": until})
-        date_list = self.get_date_list(qs)
-        return (date_list, qs, {
-            "month": date,
-            "next_month": self.get_next_month(date),
-            "previous_month": self.get_previous_month(date),
-        })
+        month = _parse_date(self, "year", "month")
+        queryset = self.get_dated_queryset(**self._between(month, self._month_end(month)))
+        context = {"month": month, **_links(self, month, "month")}
+        return self.get_date_list(queryset), queryset, context
 
 
 class MonthArchiveView(MultipleObjectTemplateResponseMixin, BaseMonthArchiveView):
@@ -355,40 +358,26 @@ class MonthArchiveView(MultipleObjectTemplateResponseMixin, BaseMonthArchiveView
     template_name_suffix = "_archive_month"
 
 
-_WEEK_STARTS = {"%W": "1", "%U": "0", "%V": "1"}
-
-
 class BaseWeekArchiveView(YearMixin, WeekMixin, BaseDateListView):
     """A week's objects."""
 
     def get_dated_items(self):
-        year = self.get_year()
-        week = self.get_week()
-        date_field = self.get_date_field()
-        week_format = self.get_week_format()
-        try:
-            week_start = _WEEK_STARTS[week_format]
-        except KeyError:
+        week_format, year_format = self.get_week_format(), self.get_year_format()
+        if week_format not in _WEEK_STARTS:
             raise ValueError(
                 f"Unknown week format {week_format!r}. Choices are: "
                 + ", ".join(sorted(_WEEK_STARTS))
             )
-        year_format = self.get_year_format()
         if week_format == "%V" and year_format != "%G":
             raise ValueError(
                 f"ISO week directive '{week_format}' is incompatible with the year directive "
                 f"'{year_format}'. Use the ISO year '%G' instead."
             )
-        date = _date_from_string(year, year_format, week_start, "%w", week, week_format)
-        since = self._make_date_lookup_arg(date)
-        until = self._make_date_lookup_arg(self._get_next_week(date))
-        qs = self.get_dated_queryset(**{f"{date_field}__gte": since,
-                                        f"{date_field}__lt": until})
-        return (None, qs, {
-            "week": date,
-            "next_week": self.get_next_week(date),
-            "previous_week": self.get_previous_week(date),
-        })
+        week = _parse_date(
+            self, "year", ("weekday", _WEEK_STARTS[week_format], "%w"), "week"
+        )
+        queryset = self.get_dated_queryset(**self._between(week, self._week_end(week)))
+        return None, queryset, {"week": week, **_links(self, week, "week")}
 
 
 class WeekArchiveView(MultipleObjectTemplateResponseMixin, BaseWeekArchiveView):
@@ -401,22 +390,14 @@ class BaseDayArchiveView(YearMixin, MonthMixin, DayMixin, BaseDateListView):
     """A day's objects."""
 
     def get_dated_items(self):
-        year = self.get_year()
-        month = self.get_month()
-        day = self.get_day()
-        date = _date_from_string(year, self.get_year_format(), month, self.get_month_format(),
-                                 day, self.get_day_format())
-        return self._get_dated_items(date)
+        return self._get_dated_items(_parse_date(self, "year", "month", "day"))
 
     def _get_dated_items(self, date):
-        qs = self.get_dated_queryset(**self._make_single_date_lookup(date))
-        return (None, qs, {
-            "day": date,
-            "previous_day": self.get_previous_day(date),
-            "next_day": self.get_next_day(date),
-            "previous_month": self.get_previous_month(date),
-            "next_month": self.get_next_month(date),
-        })
+        queryset = self.get_dated_queryset(**self._make_single_date_lookup(date))
+        context = {"day": date}
+        context.update(_links(self, date, "day"))
+        context.update(_links(self, date, "month"))
+        return None, queryset, context
 
 
 class DayArchiveView(MultipleObjectTemplateResponseMixin, BaseDayArchiveView):
@@ -442,21 +423,17 @@ class BaseDateDetailView(YearMixin, MonthMixin, DayMixin, DateMixin, BaseDetailV
     """One object, found by its date in the URL as well as its pk or slug."""
 
     def get_object(self, queryset=None):
-        year = self.get_year()
-        month = self.get_month()
-        day = self.get_day()
-        date = _date_from_string(year, self.get_year_format(), month, self.get_month_format(),
-                                 day, self.get_day_format())
-        qs = self.get_queryset() if queryset is None else queryset
-        if not self.get_allow_future() and date > datetime.date.today():
+        date = _parse_date(self, "year", "month", "day")
+        queryset = self.get_queryset() if queryset is None else queryset
+        if date > datetime.date.today() and not self.get_allow_future():
             raise Http404(
                 _("Future %(verbose_name_plural)s not available because "
                   "%(class_name)s.allow_future is False.")
-                % {"verbose_name_plural": qs.model._meta.verbose_name_plural,
-                   "class_name": self.__class__.__name__}
+                % {"verbose_name_plural": queryset.model._meta.verbose_name_plural,
+                   "class_name": type(self).__name__}
             )
-        qs = qs.filter(**self._make_single_date_lookup(date))
-        return super().get_object(queryset=qs)
+        dated = queryset.filter(**self._make_single_date_lookup(date))
+        return super().get_object(queryset=dated)
 
 
 class DateDetailView(SingleObjectTemplateResponseMixin, BaseDateDetailView):
@@ -465,66 +442,75 @@ class DateDetailView(SingleObjectTemplateResponseMixin, BaseDateDetailView):
     template_name_suffix = "_detail"
 
 
-def _date_from_string(year, year_format, month="", month_format="", day="", day_format="",
-                      delim="__"):
-    """Parse the URL's date parts together; a date that does not parse is a 404."""
-    format_ = year_format + delim + month_format + delim + day_format
-    datestr = str(year) + delim + str(month) + delim + str(day)
+def _parse_date(view, *parts):
+    """The date the URL names. Each part is "year"/"month"/"week"/"day" (its value and format
+    come from the view's getters) or a fixed (name, value, format) triple. The parts are parsed
+    together, since e.g. a week number means nothing without its year; a date that does not
+    parse is a 404."""
+    values, formats = [], []
+    for part in parts:
+        if isinstance(part, tuple):
+            _name, value, fmt = part
+        else:
+            value = getattr(view, f"get_{part}")()
+            fmt = getattr(view, f"get_{part}_format")()
+        values.append(str(value))
+        formats.append(fmt)
+    # The joined text and format appear in the 404 message, as in Django ("2020__foo__").
+    while len(values) < 3:
+        values.append("")
+        formats.append("")
+    text, pattern = "__".join(values), "__".join(formats)
     try:
-        return datetime.datetime.strptime(datestr, format_).date()
+        return datetime.datetime.strptime(text, pattern).date()
     except ValueError:
         raise Http404(
             _("Invalid date string “%(datestr)s” given format “%(format)s”")
-            % {"datestr": datestr, "format": format_}
-        )
+            % {"datestr": text, "format": pattern}
+        ) from None
 
 
-def _get_next_prev(view, date, is_previous: bool, period: str):
-    """The first day of the next (or previous) period, or None if there is none to show.
+def _links(view, date, period: str) -> dict:
+    """The ``next_<period>``/``previous_<period>`` context of an archive page."""
+    return {
+        f"next_{period}": getattr(view, f"get_next_{period}")(date),
+        f"previous_{period}": getattr(view, f"get_previous_{period}")(date),
+    }
 
-    With ``allow_empty`` that is simply the adjacent period (None if it is in the future
-    and the future is not allowed). Otherwise it is the period of the nearest object
-    before (or after) this period, found with one query.
+
+def _neighbour(view, date, period: str, later: bool):
+    """The first day of the adjacent period to link to from the one holding ``date``, or None.
+
+    With ``allow_empty`` the adjacent period is simply the next or previous one (None when it
+    lies in a future that is not shown). Without it, empty periods are skipped: the link goes
+    to the period of the nearest shown object beyond this one, found with one query.
     """
-    date_field = view.get_date_field()
-    allow_empty = view.get_allow_empty()
-    allow_future = view.get_allow_future()
-    get_current = getattr(view, f"_get_current_{period}")
-    get_next = getattr(view, f"_get_next_{period}")
-    start, end = get_current(date), get_next(date)
+    start_of = getattr(view, f"_{period}_start")
+    this_start = start_of(date)
+    this_end = getattr(view, f"_{period}_end")(date)
+    if view.get_allow_empty():
+        target = this_end if later else start_of(this_start - _ONE_DAY)
+        shown = view.get_allow_future() or target <= timezone_today()
+        return target if shown else None
+    return _period_of_nearest_object(view, start_of, this_start, this_end, later)
 
-    if allow_empty:
-        if is_previous:
-            result = get_current(start - datetime.timedelta(days=1))
-        else:
-            result = end
-        if allow_future or result <= timezone_today():
-            return result
-        return None
 
-    if is_previous:
-        lookup = {f"{date_field}__lt": view._make_date_lookup_arg(start)}
-        ordering = f"-{date_field}"
+def _period_of_nearest_object(view, start_of, this_start, this_end, later: bool):
+    field = view.get_date_field()
+    if later:
+        beyond = {f"{field}__gte": view._make_date_lookup_arg(this_end)}
+        nearest_first = field
     else:
-        lookup = {f"{date_field}__gte": view._make_date_lookup_arg(end)}
-        ordering = date_field
-    if not allow_future:
-        now = timezone.now() if view.uses_datetime_field else timezone_today()
-        lookup[f"{date_field}__lte"] = now
-    qs = view.get_queryset().filter(**lookup).order_by(ordering)
-    try:
-        result = getattr(qs[0], date_field)
-    except IndexError:
-        return None
-    if view.uses_datetime_field:
-        if settings.USE_TZ:
-            result = timezone.localtime(result)
-        result = result.date()
-    return get_current(result)
+        beyond = {f"{field}__lt": view._make_date_lookup_arg(this_start)}
+        nearest_first = "-" + field
+    if not view.get_allow_future():
+        beyond[f"{field}__lte"] = view._now_bound()
+    nearest = view.get_queryset().filter(**beyond).order_by(nearest_first)[:1]
+    for obj in nearest:
+        return start_of(view._as_local_date(getattr(obj, field)))
+    return None
 
 
 def timezone_today():
     """Today in the current time zone (under USE_TZ), else the system's today."""
-    if settings.USE_TZ:
-        return timezone.localdate()
-    return datetime.date.today()
+    return timezone.localdate() if settings.USE_TZ else datetime.date.today()
