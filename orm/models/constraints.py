@@ -7,11 +7,42 @@ from enum import Enum
 from reinhardt.core.exceptions import FieldError, ValidationError
 from reinhardt.orm.connections import DEFAULT_DB_ALIAS
 from reinhardt.orm.models.expressions import Exists, F
-from reinhardt.orm.models.lookups import Exact
+from reinhardt.orm.models.lookups import Exact, IsNull
 from reinhardt.orm.models.query_utils import Q
 from reinhardt.utils.translation import gettext_lazy as _
 
 __all__ = ["BaseConstraint", "CheckConstraint", "Deferrable", "UniqueConstraint"]
+
+_MODULE, _PUBLIC_MODULE = __name__, "reinhardt.orm.models"
+
+
+def _condition_sql(model, schema_editor, condition) -> str:
+    """``condition`` as inline SQL for DDL: DDL takes no parameters, so values are quoted in."""
+    from reinhardt.orm.query import Query
+
+    query = Query(model=model, alias_cols=False)
+    connection = schema_editor.connection
+    where = query.build_where(condition)
+    sql, params = where.as_sql(query.get_compiler(connection=connection), connection)
+    return sql % tuple(map(schema_editor.quote_value, params))
+
+
+def _expr_references(expr):
+    """Yield the field-name paths (tuples of names) an expression or Q refers to."""
+    pending = [expr]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Q):
+            for child in item.children:
+                if type(child) is tuple:
+                    yield tuple(child[0].split("__"))
+                    pending.append(child[1])
+                else:
+                    pending.append(child)
+        elif isinstance(item, F):
+            yield tuple(item.name.split("__"))
+        elif hasattr(item, "get_source_expressions"):
+            pending.extend(item.get_source_expressions())
 
 
 class BaseConstraint:
@@ -23,66 +54,72 @@ class BaseConstraint:
         self.name = name
         if violation_error_code is not None:
             self.violation_error_code = violation_error_code
-        if violation_error_message is not None:
-            self.violation_error_message = violation_error_message
-        else:
-            self.violation_error_message = self.default_violation_error_message
+        self.violation_error_message = (
+            self.default_violation_error_message
+            if violation_error_message is None else violation_error_message
+        )
 
     @property
     def contains_expressions(self) -> bool:
         return False
 
-    def constraint_sql(self, model, schema_editor):
+    def _subclass_must_implement(self, *args, **kwargs):
         raise NotImplementedError("This method must be implemented by a subclass.")
 
-    def create_sql(self, model, schema_editor):
-        raise NotImplementedError("This method must be implemented by a subclass.")
-
-    def remove_sql(self, model, schema_editor):
-        raise NotImplementedError("This method must be implemented by a subclass.")
+    constraint_sql = create_sql = remove_sql = _subclass_must_implement
 
     def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
-        raise NotImplementedError("This method must be implemented by a subclass.")
+        self._subclass_must_implement()
 
     def get_violation_error_message(self):
         return self.violation_error_message % {"name": self.name}
+
+    def _custom_message(self):
+        """The violation message when the user chose one, else None."""
+        message = self.violation_error_message
+        if message is None or message == self.default_violation_error_message:
+            return None
+        return message
+
+    def _violation(self):
+        return ValidationError(self.get_violation_error_message(), code=self.violation_error_code)
 
     def check(self, model, connection):
         return []
 
     def deconstruct(self):
-        path = "%s.%s" % (self.__class__.__module__, self.__class__.__name__)
-        path = path.replace("reinhardt.orm.models.constraints", "reinhardt.orm.models")
-        kwargs = {"name": self.name}
-        if (
-            self.violation_error_message is not None
-            and self.violation_error_message != self.default_violation_error_message
-        ):
-            kwargs["violation_error_message"] = self.violation_error_message
+        cls = type(self)
+        module = _PUBLIC_MODULE if cls.__module__ == _MODULE else cls.__module__
+        options = {"name": self.name}
+        message = self._custom_message()
+        if message is not None:
+            options["violation_error_message"] = message
         if self.violation_error_code is not None:
-            kwargs["violation_error_code"] = self.violation_error_code
-        return (path, (), kwargs)
+            options["violation_error_code"] = self.violation_error_code
+        return f"{module}.{cls.__name__}", (), options
 
     def clone(self):
-        _, args, kwargs = self.deconstruct()
-        return self.__class__(*args, **kwargs)
+        _path, args, kwargs = self.deconstruct()
+        return type(self)(*args, **kwargs)
 
+    def _repr_tail(self) -> str:
+        """The violation_error_* part of repr(), shown only when set by the user."""
+        tail = ""
+        if self.violation_error_code is not None:
+            tail += f" violation_error_code={self.violation_error_code!r}"
+        message = self._custom_message()
+        if message is not None:
+            tail += f" violation_error_message={message!r}"
+        return tail
 
-def _expr_references(expr):
-    """Yield the field-name paths an expression or Q refers to."""
-    if isinstance(expr, Q):
-        for child in expr.children:
-            if isinstance(child, tuple):
-                lookup, value = child
-                yield tuple(lookup.split("__"))
-                yield from _expr_references(value)
-            else:
-                yield from _expr_references(child)
-    elif isinstance(expr, F):
-        yield tuple(expr.name.split("__"))
-    elif hasattr(expr, "get_source_expressions"):
-        for src_expr in expr.get_source_expressions():
-            yield from _expr_references(src_expr)
+    def _compared(self):
+        return (self.name, self.violation_error_code, self.violation_error_message)
+
+    def _equals(self, kind, other):
+        """Value equality among constraints of ``kind``; anything else is not comparable."""
+        if isinstance(other, kind):
+            return self._compared() == other._compared()
+        return NotImplemented
 
 
 class CheckConstraint(BaseConstraint):
@@ -90,13 +127,13 @@ class CheckConstraint(BaseConstraint):
 
     def __init__(self, *, name, condition=None, check=None, violation_error_code=None,
                  violation_error_message=None):
-        if check is not None:
-            condition = check
-        self.condition = condition
+        # ``check=`` is the name Django used before 5.1.
+        condition = condition if check is None else check
         if not getattr(condition, "conditional", False):
             raise TypeError(
                 "CheckConstraint.condition must be a Q instance or boolean expression."
             )
+        self.condition = condition
         super().__init__(name=name, violation_error_code=violation_error_code,
                          violation_error_message=violation_error_message)
 
@@ -104,63 +141,40 @@ class CheckConstraint(BaseConstraint):
     def check_(self):
         return self.condition
 
-    def _get_check_sql(self, model, schema_editor):
-        from reinhardt.orm.query import Query
-
-        query = Query(model=model, alias_cols=False)
-        where = query.build_where(self.condition)
-        compiler = query.get_compiler(connection=schema_editor.connection)
-        sql, params = where.as_sql(compiler, schema_editor.connection)
-        return sql % tuple(schema_editor.quote_value(p) for p in params)
-
     def constraint_sql(self, model, schema_editor):
-        check = self._get_check_sql(model, schema_editor)
-        return schema_editor._check_sql(self.name, check)
+        return schema_editor._check_sql(
+            self.name, _condition_sql(model, schema_editor, self.condition))
 
     def create_sql(self, model, schema_editor):
-        check = self._get_check_sql(model, schema_editor)
-        return schema_editor._create_check_sql(model, self.name, check)
+        return schema_editor._create_check_sql(
+            model, self.name, _condition_sql(model, schema_editor, self.condition))
 
     def remove_sql(self, model, schema_editor):
         return schema_editor._delete_check_sql(model, self.name)
 
     def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
-        against = instance._get_field_expression_map(meta=model._meta, exclude=exclude)
+        values = instance._get_field_expression_map(meta=model._meta, exclude=exclude)
         try:
-            if not Q(self.condition).check(against, using=using):
-                raise ValidationError(
-                    self.get_violation_error_message(), code=self.violation_error_code
-                )
+            holds = Q(self.condition).check(values, using=using)
         except FieldError:
-            pass
+            # The condition mentions an excluded field: it cannot be judged here.
+            return
+        if not holds:
+            raise self._violation()
 
     def __repr__(self):
-        return "<%s: condition=%s name=%s%s%s>" % (
-            self.__class__.__qualname__,
-            self.condition,
-            repr(self.name),
-            (
-                "" if self.violation_error_code is None
-                else " violation_error_code=%r" % self.violation_error_code
-            ),
-            (
-                "" if self.violation_error_message is None
-                or self.violation_error_message == self.default_violation_error_message
-                else " violation_error_message=%r" % self.violation_error_message
-            ),
+        return (
+            f"<{type(self).__qualname__}: condition={self.condition} name={self.name!r}"
+            f"{self._repr_tail()}>"
         )
 
-    def __eq__(self, other):
-        if isinstance(other, CheckConstraint):
-            return (
-                self.name == other.name
-                and self.condition == other.condition
-                and self.violation_error_code == other.violation_error_code
-                and self.violation_error_message == other.violation_error_message
-            )
-        return super().__eq__(other)
+    def _compared(self):
+        return (*super()._compared(), self.condition)
 
-    __hash__ = None
+    def __eq__(self, other):
+        return self._equals(CheckConstraint, other)
+
+    __hash__ = None  # mutable, compared by value
 
     def deconstruct(self):
         path, args, kwargs = super().deconstruct()
@@ -174,7 +188,43 @@ class Deferrable(Enum):
 
     # Shown like an enum member, Deferrable.DEFERRED.
     def __repr__(self):
-        return f"{self.__class__.__qualname__}.{self._name_}"
+        return f"{type(self).__qualname__}.{self.name}"
+
+
+def _unique_argument_problem(expressions, fields, name, condition, deferrable, include,
+                             opclasses):
+    """The first thing wrong with UniqueConstraint's arguments as (exception, message)."""
+    deferred = bool(deferrable)
+    opclasses_ok = isinstance(opclasses, (list, tuple))
+    rules = (
+        (not name, ValueError, "A unique constraint must be named."),
+        (not expressions and not fields, ValueError,
+         "At least one field or expression is required to define a unique constraint."),
+        (bool(expressions and fields), ValueError,
+         "UniqueConstraint.fields and expressions are mutually exclusive."),
+        (condition is not None and not isinstance(condition, Q), ValueError,
+         "UniqueConstraint.condition must be a Q instance."),
+        (bool(condition) and deferred, ValueError,
+         "UniqueConstraint with conditions cannot be deferred."),
+        (bool(include) and deferred, ValueError,
+         "UniqueConstraint with include fields cannot be deferred."),
+        (bool(opclasses) and deferred, ValueError,
+         "UniqueConstraint with opclasses cannot be deferred."),
+        (bool(expressions) and deferred, ValueError,
+         "UniqueConstraint with expressions cannot be deferred."),
+        (bool(expressions and opclasses), ValueError,
+         "UniqueConstraint.opclasses cannot be used with expressions. Use "
+         "django.contrib.postgres.indexes.OpClass() instead."),
+        (deferrable is not None and not isinstance(deferrable, Deferrable), TypeError,
+         "UniqueConstraint.deferrable must be a Deferrable instance."),
+        (include is not None and not isinstance(include, (list, tuple)), TypeError,
+         "UniqueConstraint.include must be a list or tuple."),
+        (not opclasses_ok, TypeError, "UniqueConstraint.opclasses must be a list or tuple."),
+        (opclasses_ok and bool(opclasses) and len(fields) != len(opclasses), ValueError,
+         "UniqueConstraint.fields and UniqueConstraint.opclasses must have the same "
+         "number of elements."),
+    )
+    return next(((error, message) for broken, error, message in rules if broken), None)
 
 
 class UniqueConstraint(BaseConstraint):
@@ -183,54 +233,18 @@ class UniqueConstraint(BaseConstraint):
     def __init__(self, *expressions, fields=(), name=None, condition=None, deferrable=None,
                  include=None, opclasses=(), nulls_distinct=None, violation_error_code=None,
                  violation_error_message=None):
-        if not name:
-            raise ValueError("A unique constraint must be named.")
-        if not expressions and not fields:
-            raise ValueError(
-                "At least one field or expression is required to define a unique constraint."
-            )
-        if expressions and fields:
-            raise ValueError(
-                "UniqueConstraint.fields and expressions are mutually exclusive."
-            )
-        if not isinstance(condition, (type(None), Q)):
-            raise ValueError("UniqueConstraint.condition must be a Q instance.")
-        if condition and deferrable:
-            raise ValueError("UniqueConstraint with conditions cannot be deferred.")
-        if include and deferrable:
-            raise ValueError("UniqueConstraint with include fields cannot be deferred.")
-        if opclasses and deferrable:
-            raise ValueError("UniqueConstraint with opclasses cannot be deferred.")
-        if expressions and deferrable:
-            raise ValueError("UniqueConstraint with expressions cannot be deferred.")
-        if expressions and opclasses:
-            raise ValueError(
-                "UniqueConstraint.opclasses cannot be used with expressions. Use "
-                "django.contrib.postgres.indexes.OpClass() instead."
-            )
-        if not isinstance(deferrable, (type(None), Deferrable)):
-            raise TypeError(
-                "UniqueConstraint.deferrable must be a Deferrable instance."
-            )
-        if not isinstance(include, (type(None), list, tuple)):
-            raise TypeError("UniqueConstraint.include must be a list or tuple.")
-        if not isinstance(opclasses, (list, tuple)):
-            raise TypeError("UniqueConstraint.opclasses must be a list or tuple.")
-        if opclasses and len(fields) != len(opclasses):
-            raise ValueError(
-                "UniqueConstraint.fields and UniqueConstraint.opclasses must have the same "
-                "number of elements."
-            )
+        problem = _unique_argument_problem(
+            expressions, fields, name, condition, deferrable, include, opclasses)
+        if problem is not None:
+            error, message = problem
+            raise error(message)
         self.fields = tuple(fields)
+        self.expressions = tuple(F(e) if isinstance(e, str) else e for e in expressions)
         self.condition = condition
         self.deferrable = deferrable
-        self.include = tuple(include) if include else ()
+        self.include = tuple(include or ())
         self.opclasses = opclasses
         self.nulls_distinct = nulls_distinct
-        self.expressions = tuple(
-            F(expression) if isinstance(expression, str) else expression
-            for expression in expressions
-        )
         super().__init__(name=name, violation_error_code=violation_error_code,
                          violation_error_message=violation_error_message)
 
@@ -238,196 +252,180 @@ class UniqueConstraint(BaseConstraint):
         """Warn when the database would not create this constraint at all (models.W038)."""
         from reinhardt.core import checks
 
-        issues = []
         flag = "supports_deferrable_unique_constraints"
         if (
-            self.deferrable is not None
-            and not getattr(connection.features, flag, False)
-            and flag not in model._meta.required_db_features
+            self.deferrable is None
+            or getattr(connection.features, flag, False)
+            or flag in model._meta.required_db_features
         ):
-            issues.append(checks.Warning(
-                f"{connection.display_name} does not support deferrable unique constraints: "
-                f"UniqueConstraint {self.name!r} on {model._meta.label} is not created on "
-                f"database {connection.alias!r}.",
-                hint=(
-                    f"Drop deferrable= to enforce the constraint (immediately) on "
-                    f"{connection.display_name}, add {flag!r} to Meta.required_db_features "
-                    "if the model only runs on databases that support it, or silence "
-                    "models.W038 if uniqueness need not be enforced there."
-                ),
-                obj=model,
-                id="models.W038",
-            ))
-        return issues
+            return []
+        database = connection.display_name
+        return [checks.Warning(
+            f"{database} does not support deferrable unique constraints: "
+            f"UniqueConstraint {self.name!r} on {model._meta.label} is not created on "
+            f"database {connection.alias!r}.",
+            hint=(
+                f"Drop deferrable= to enforce the constraint (immediately) on {database}, "
+                f"add {flag!r} to Meta.required_db_features if the model only runs on "
+                "databases that support it, or silence models.W038 if uniqueness need not "
+                "be enforced there."
+            ),
+            obj=model,
+            id="models.W038",
+        )]
 
     @property
     def contains_expressions(self) -> bool:
         return bool(self.expressions)
 
-    def _get_condition_sql(self, model, schema_editor):
-        if self.condition is None:
-            return None
-        from reinhardt.orm.query import Query
+    # ---- DDL -----------------------------------------------------------------------------------
 
-        query = Query(model=model, alias_cols=False)
-        where = query.build_where(self.condition)
-        compiler = query.get_compiler(connection=schema_editor.connection)
-        sql, params = where.as_sql(compiler, schema_editor.connection)
-        return sql % tuple(schema_editor.quote_value(p) for p in params)
+    def _ddl_options(self, model, schema_editor) -> dict:
+        """The keyword arguments every schema editor unique-constraint method takes."""
+        get_field = model._meta.get_field
+        return {
+            "condition": (
+                None if self.condition is None
+                else _condition_sql(model, schema_editor, self.condition)
+            ),
+            "deferrable": self.deferrable,
+            "include": [get_field(name).column for name in self.include],
+            "opclasses": self.opclasses,
+            "expressions": self.expressions,
+            "nulls_distinct": self.nulls_distinct,
+        }
+
+    def _constrained_fields(self, model):
+        return [model._meta.get_field(name) for name in self.fields]
 
     def constraint_sql(self, model, schema_editor):
-        fields = [model._meta.get_field(field_name) for field_name in self.fields]
-        include = [model._meta.get_field(field_name).column for field_name in self.include]
-        condition = self._get_condition_sql(model, schema_editor)
         return schema_editor._unique_sql(
-            model, fields, self.name, condition=condition, deferrable=self.deferrable,
-            include=include, opclasses=self.opclasses, expressions=self.expressions,
-            nulls_distinct=self.nulls_distinct,
-        )
+            model, self._constrained_fields(model), self.name,
+            **self._ddl_options(model, schema_editor))
 
     def create_sql(self, model, schema_editor):
-        fields = [model._meta.get_field(field_name) for field_name in self.fields]
-        include = [model._meta.get_field(field_name).column for field_name in self.include]
-        condition = self._get_condition_sql(model, schema_editor)
         return schema_editor._create_unique_sql(
-            model, fields, self.name, condition=condition, deferrable=self.deferrable,
-            include=include, opclasses=self.opclasses, expressions=self.expressions,
-            nulls_distinct=self.nulls_distinct,
-        )
+            model, self._constrained_fields(model), self.name,
+            **self._ddl_options(model, schema_editor))
 
     def remove_sql(self, model, schema_editor):
-        condition = self._get_condition_sql(model, schema_editor)
-        include = [model._meta.get_field(field_name).column for field_name in self.include]
         return schema_editor._delete_unique_sql(
-            model, self.name, condition=condition, deferrable=self.deferrable,
-            include=include, opclasses=self.opclasses, expressions=self.expressions,
-            nulls_distinct=self.nulls_distinct,
-        )
+            model, self.name, **self._ddl_options(model, schema_editor))
+
+    # ---- identity ------------------------------------------------------------------------------
 
     def __repr__(self):
-        return "<%s:%s%s%s%s%s%s%s%s%s%s>" % (
-            self.__class__.__qualname__,
-            "" if not self.fields else " fields=%s" % repr(self.fields),
-            "" if not self.expressions else " expressions=%s" % repr(self.expressions),
-            " name=%s" % repr(self.name),
-            "" if self.condition is None else " condition=%s" % self.condition,
-            "" if self.deferrable is None else " deferrable=%r" % self.deferrable,
-            "" if not self.include else " include=%s" % repr(self.include),
-            "" if not self.opclasses else " opclasses=%s" % repr(self.opclasses),
-            (
-                "" if self.nulls_distinct is None
-                else " nulls_distinct=%r" % self.nulls_distinct
-            ),
-            (
-                "" if self.violation_error_code is None
-                else " violation_error_code=%r" % self.violation_error_code
-            ),
-            (
-                "" if self.violation_error_message is None
-                or self.violation_error_message == self.default_violation_error_message
-                else " violation_error_message=%r" % self.violation_error_message
-            ),
+        shown = [f"<{type(self).__qualname__}:"]
+        if self.fields:
+            shown.append(f" fields={self.fields!r}")
+        if self.expressions:
+            shown.append(f" expressions={self.expressions!r}")
+        shown.append(f" name={self.name!r}")
+        if self.condition is not None:
+            shown.append(f" condition={self.condition}")
+        if self.deferrable is not None:
+            shown.append(f" deferrable={self.deferrable!r}")
+        if self.include:
+            shown.append(f" include={self.include!r}")
+        if self.opclasses:
+            shown.append(f" opclasses={self.opclasses!r}")
+        if self.nulls_distinct is not None:
+            shown.append(f" nulls_distinct={self.nulls_distinct!r}")
+        shown.append(self._repr_tail())
+        return "".join(shown) + ">"
+
+    def _compared(self):
+        return (
+            *super()._compared(), self.fields, self.condition, self.deferrable, self.include,
+            self.opclasses, self.expressions, self.nulls_distinct,
         )
 
     def __eq__(self, other):
-        if isinstance(other, UniqueConstraint):
-            return (
-                self.name == other.name
-                and self.fields == other.fields
-                and self.condition == other.condition
-                and self.deferrable == other.deferrable
-                and self.include == other.include
-                and self.opclasses == other.opclasses
-                and self.expressions == other.expressions
-                and self.nulls_distinct is other.nulls_distinct
-                and self.violation_error_code == other.violation_error_code
-                and self.violation_error_message == other.violation_error_message
-            )
-        return super().__eq__(other)
+        return self._equals(UniqueConstraint, other)
 
-    __hash__ = None
+    __hash__ = None  # mutable, compared by value
 
     def deconstruct(self):
-        path, args, kwargs = super().deconstruct()
-        if self.fields:
-            kwargs["fields"] = self.fields
-        if self.condition:
-            kwargs["condition"] = self.condition
-        if self.deferrable:
-            kwargs["deferrable"] = self.deferrable
-        if self.include:
-            kwargs["include"] = self.include
-        if self.opclasses:
-            kwargs["opclasses"] = self.opclasses
+        path, _args, kwargs = super().deconstruct()
+        optional = (
+            ("fields", self.fields), ("condition", self.condition),
+            ("deferrable", self.deferrable), ("include", self.include),
+            ("opclasses", self.opclasses),
+        )
+        kwargs.update((key, value) for key, value in optional if value)
         if self.nulls_distinct is not None:
             kwargs["nulls_distinct"] = self.nulls_distinct
         return path, self.expressions, kwargs
 
-    def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
-        queryset = model._default_manager.using(using)
-        if self.fields:
-            lookup_kwargs = {}
-            for field_name in self.fields:
-                if exclude and field_name in exclude:
-                    return
-                field = model._meta.get_field(field_name)
-                lookup_value = getattr(instance, field.attname)
-                if (
-                    self.nulls_distinct is not False
-                    and lookup_value is None
-                ):
-                    # Rows with a NULL in the constrained columns never conflict (NULL is
-                    # distinct from NULL).
-                    return
-                lookup_kwargs[field.name] = lookup_value
-            queryset = queryset.filter(**lookup_kwargs)
-        else:
-            # Ignore constraints with excluded fields.
-            if exclude and any(
-                ref[0] in exclude for expr in self.expressions
-                for ref in _expr_references(expr)
-            ):
-                return
-            replacements = {
-                F(field): value
-                for field, value in instance._get_field_expression_map(
-                    meta=model._meta, exclude=exclude
-                ).items()
-            }
-            filters = []
-            for expr in self.expressions:
-                if hasattr(expr, "get_expression_for_validation"):
-                    expr = expr.get_expression_for_validation()
-                rhs = expr.replace_expressions(replacements)
-                condition = Exact(expr, rhs)
-                if self.nulls_distinct is False:
-                    condition = Q(condition) | Q(expr__isnull=True, rhs__isnull=True)
-                filters.append(condition)
-            queryset = queryset.filter(*filters)
-        model_class_pk = instance._get_pk_val(model._meta)
-        if not instance._state.adding and instance._is_pk_set(model._meta):
-            queryset = queryset.exclude(pk=model_class_pk)
-        if not self.condition:
-            if queryset.exists():
-                if self.fields:
-                    # When fields are defined, use the unique_error_message() for
-                    # backward compatibility.
-                    raise ValidationError(
-                        instance.unique_error_message(model, self.fields),
-                        code=self.violation_error_code or "unique",
-                    )
-                raise ValidationError(
-                    self.get_violation_error_message(), code=self.violation_error_code,
-                )
-        else:
-            against = instance._get_field_expression_map(meta=model._meta, exclude=exclude)
-            try:
-                if (self.condition & Exists(queryset.filter(self.condition))).check(
-                    against, using=using
-                ):
-                    raise ValidationError(
-                        self.get_violation_error_message(), code=self.violation_error_code,
-                    )
-            except FieldError:
-                pass
+    # ---- validation ----------------------------------------------------------------------------
 
+    def _same_field_values(self, model, instance, exclude, rows):
+        """``rows`` narrowed to those equal to ``instance`` on ``fields``, or None when the
+        check does not apply (a field is excluded, or a NULL makes the row distinct)."""
+        equal_to = {}
+        for name in self.fields:
+            if exclude and name in exclude:
+                return None
+            field = model._meta.get_field(name)
+            value = getattr(instance, field.attname)
+            if value is None and self.nulls_distinct is not False:
+                # NULL is distinct from NULL: such a row never conflicts.
+                return None
+            equal_to[field.name] = value
+        return rows.filter(**equal_to)
+
+    def _same_expression_values(self, model, instance, exclude, rows):
+        """``rows`` whose expressions evaluate like the instance's, or None when an
+        expression uses an excluded field."""
+        if exclude and any(
+            path[0] in exclude for expr in self.expressions for path in _expr_references(expr)
+        ):
+            return None
+        own_values = instance._get_field_expression_map(meta=model._meta, exclude=exclude)
+        replacements = {F(name): value for name, value in own_values.items()}
+        conditions = []
+        for expression in self.expressions:
+            for_validation = getattr(expression, "get_expression_for_validation", None)
+            if for_validation is not None:
+                expression = for_validation()
+            instance_value = expression.replace_expressions(replacements)
+            equal = Exact(expression, instance_value)
+            if self.nulls_distinct is False:
+                # NULLs count as equal: both sides NULL is a clash too.
+                both_null = Q(IsNull(expression, True), IsNull(instance_value, True))
+                equal = Q(equal) | both_null
+            conditions.append(equal)
+        return rows.filter(*conditions)
+
+    def _unique_violation(self, model, instance):
+        """Field constraints with the default message report like ``unique=True`` does."""
+        if not self.fields or self._custom_message() is not None:
+            return self._violation()
+        error = instance.unique_error_message(model, self.fields)
+        return ValidationError(
+            error.message, code=self.violation_error_code or error.code, params=error.params)
+
+    def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
+        rows = model._default_manager.using(using)
+        narrow = self._same_field_values if self.fields else self._same_expression_values
+        rows = narrow(model, instance, exclude, rows)
+        if rows is None:
+            return
+        opts = model._meta
+        if not instance._state.adding and instance._is_pk_set(opts):
+            # Saved before: the row being edited is not a clash with itself.
+            rows = rows.exclude(pk=instance._get_pk_val(opts))
+        if not self.condition:
+            if rows.exists():
+                raise self._unique_violation(model, instance)
+            return
+        values = instance._get_field_expression_map(meta=opts, exclude=exclude)
+        # Clash only when the instance itself falls under the condition and so does
+        # another row with the same values.
+        clash = self.condition & Exists(rows.filter(self.condition))
+        try:
+            found = clash.check(values, using=using)
+        except FieldError:
+            return
+        if found:
+            raise self._violation()

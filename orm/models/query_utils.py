@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
-from collections import namedtuple
+from types import MethodType
+from typing import Any, NamedTuple
 
 from reinhardt.core.exceptions import FieldError
 from reinhardt.orm.connections import DEFAULT_DB_ALIAS
@@ -14,11 +14,29 @@ from reinhardt.utils.hashable import make_hashable
 
 logger = logging.getLogger("reinhardt.orm.models")
 
-# PathInfo: one hop of a relation path, as the query builder joins it.
-PathInfo = namedtuple(
-    "PathInfo",
-    "from_opts to_opts target_fields join_field m2m direct filtered_relation",
-)
+_LOOKUP_SEP = "__"
+# Q.deconstruct() reports the public import path, not the module Q happens to live in.
+_Q_MODULE, _Q_PUBLIC_MODULE = __name__, "reinhardt.orm.models"
+
+
+class PathInfo(NamedTuple):
+    """One hop of a relation path, as the query builder joins it."""
+
+    from_opts: Any
+    to_opts: Any
+    target_fields: tuple
+    join_field: Any
+    m2m: bool
+    direct: bool
+    filtered_relation: Any
+
+
+# ---- Q -----------------------------------------------------------------------------------------
+
+
+def _value_of(child):
+    """A Q child is either a (lookup, value) pair or an expression; the value part of it."""
+    return child[1] if type(child) is tuple else child
 
 
 class Q(tree.Node):
@@ -33,57 +51,54 @@ class Q(tree.Node):
     __slots__ = ()
 
     def __init__(self, *args, _connector=None, _negated=False, **kwargs):
-        super().__init__(
-            children=[*args, *sorted(kwargs.items())],
-            connector=_connector,
-            negated=_negated,
-        )
+        # Keyword lookups are sorted so that Q(a=1, b=2) == Q(b=2, a=1).
+        self.children = [*args, *sorted(kwargs.items())] if kwargs else list(args)
+        self.connector = _connector or self.default
+        self.negated = _negated
 
-    def _combine(self, other, conn):
-        if getattr(other, "conditional", False) is False:
+    def _combine(self, other, connector):
+        if not getattr(other, "conditional", False):
             raise TypeError(other)
-        if not self:
+        if not self.children:
             return other.copy()
-        if not other and isinstance(other, Q):
+        if isinstance(other, Q) and not other.children:
             return self.copy()
-        obj = self.create(connector=conn)
-        obj.add(self, conn)
-        obj.add(other, conn)
-        return obj
-
-    def __or__(self, other):
-        return self._combine(other, self.OR)
+        combined = self.create(connector=connector)
+        combined.add(self, connector)
+        combined.add(other, connector)
+        return combined
 
     def __and__(self, other):
-        return self._combine(other, self.AND)
+        return self._combine(other, "AND")
+
+    def __or__(self, other):
+        return self._combine(other, "OR")
 
     def __xor__(self, other):
-        return self._combine(other, self.XOR)
+        return self._combine(other, "XOR")
 
     def __invert__(self):
-        obj = self.copy()
-        obj.negate()
-        return obj
+        inverted = self.copy()
+        inverted.negate()
+        return inverted
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
                            for_save=False):
-        clause, joins = query._add_q(
-            self, reuse, allow_joins=allow_joins, split_subq=False, check_filterable=False,
-            summarize=summarize,
+        """Used as an expression (e.g. in When() or annotate()): build the WhereNode now."""
+        where, used_joins = query._add_q(
+            self, reuse, summarize=summarize, allow_joins=allow_joins, check_filterable=False,
+            split_subq=False,
         )
-        query.promote_joins(joins)
-        return clause
+        query.promote_joins(used_joins)
+        return where
 
     def flatten(self):
         """Yield this Q and every nested Q and expression."""
         yield self
         for child in self.children:
-            if isinstance(child, tuple):
-                child = child[1]
-            if hasattr(child, "flatten"):
-                yield from child.flatten()
-            else:
-                yield child
+            value = _value_of(child)
+            nested = getattr(value, "flatten", None)
+            yield from (value,) if nested is None else nested()
 
     def check(self, against: dict, using: str = DEFAULT_DB_ALIAS) -> bool:
         """Whether this condition holds for the values in ``against`` (evaluated by the database)."""
@@ -91,48 +106,43 @@ class Q(tree.Node):
         from reinhardt.orm.models.functions import Coalesce
         from reinhardt.orm.query import Query
 
-        query = Query(None)
-        for name, value in against.items():
-            if not hasattr(value, "resolve_expression"):
-                value = Value(value)
-            query.add_annotation(value, name, select=False)
-        query.add_annotation(Value(1), "_check")
-        query.add_q(Q(Coalesce(self, True, output_field=BooleanField())))
-        compiler = query.get_compiler(using=using)
+        probe = Query(None)
+        for alias, given in against.items():
+            expression = given if hasattr(given, "resolve_expression") else Value(given)
+            probe.add_annotation(expression, alias, select=False)
+        probe.add_annotation(Value(1), "_check")
+        # SQL NULL (unknown) passes, as it does for a database CHECK constraint.
+        probe.add_q(Q(Coalesce(self, True, output_field=BooleanField())))
         try:
-            return compiler.execute_sql("single") is not None
-        except Exception as e:
-            logger.warning("Got a database error calling check() on %r: %s", self, e)
+            row = probe.get_compiler(using=using).execute_sql("single")
+        except Exception as error:
+            logger.warning("Got a database error calling check() on %r: %s", self, error)
             return True
+        return row is not None
 
     def deconstruct(self):
-        path = "%s.%s" % (self.__class__.__module__, self.__class__.__name__)
-        if path.startswith("reinhardt.orm.models.query_utils"):
-            path = path.replace("reinhardt.orm.models.query_utils", "reinhardt.orm.models")
-        args = tuple(self.children)
-        kwargs = {}
+        cls = type(self)
+        module = _Q_PUBLIC_MODULE if cls.__module__ == _Q_MODULE else cls.__module__
+        options = {}
         if self.connector != self.default:
-            kwargs["_connector"] = self.connector
+            options["_connector"] = self.connector
         if self.negated:
-            kwargs["_negated"] = True
-        return path, args, kwargs
+            options["_negated"] = True
+        return f"{module}.{cls.__name__}", tuple(self.children), options
 
     @property
     def identity(self):
-        path, args, kwargs = self.deconstruct()
-        identity = [path, *kwargs.items()]
-        for child in args:
-            if isinstance(child, tuple):
-                arg, value = child
-                identity.append((arg, make_hashable(value)))
-            else:
-                identity.append(child)
-        return tuple(identity)
+        path, children, options = self.deconstruct()
+        parts = [path]
+        parts.extend(options.items())
+        parts.extend(
+            (child[0], make_hashable(child[1])) if type(child) is tuple else child
+            for child in children
+        )
+        return tuple(parts)
 
     def __eq__(self, other):
-        if not isinstance(other, Q):
-            return NotImplemented
-        return other.identity == self.identity
+        return self.identity == other.identity if isinstance(other, Q) else NotImplemented
 
     def __hash__(self):
         return hash(self.identity)
@@ -140,13 +150,14 @@ class Q(tree.Node):
     @property
     def referenced_base_fields(self) -> set:
         """The first part of every field path the condition mentions."""
-        from reinhardt.orm.models.constants import LOOKUP_SEP
+        return {
+            item[0].partition(_LOOKUP_SEP)[0]
+            for item in self.flatten()
+            if type(item) is tuple
+        }
 
-        names = set()
-        for child in self.flatten():
-            if isinstance(child, tuple):
-                names.add(child[0].split(LOOKUP_SEP, 1)[0])
-        return names
+
+# ---- deferred loading --------------------------------------------------------------------------
 
 
 class DeferredAttribute:
@@ -159,28 +170,37 @@ class DeferredAttribute:
     def __get__(self, instance, cls=None):
         if instance is None:
             return self
-        data = instance.__dict__
-        field_name = self.field.attname
-        if field_name not in data:
-            val = self._check_parent_chain(instance)
-            if val is None:
-                if instance.pk is None and self.field.primary_key:
-                    return None
-                instance.refresh_from_db(fields=[field_name])
+        # Only reached when the value is missing from the instance dict (a non-data
+        # descriptor loses to the instance's own attribute).
+        loaded = instance.__dict__
+        attname = self.field.attname
+        if attname not in loaded:
+            inherited = self._value_from_parent_link(instance)
+            if inherited is not None:
+                loaded[attname] = inherited
+            elif self.field.primary_key and instance.pk is None:
+                return None
             else:
-                data[field_name] = val
-        return data[field_name]
+                instance.refresh_from_db(fields=[attname])
+        return loaded[attname]
 
-    def _check_parent_chain(self, instance):
-        opts = instance._meta
-        link_field = opts.get_ancestor_link(self.field.model)
-        if self.field.primary_key and self.field != link_field:
-            return getattr(instance, link_field.attname)
-        return None
+    def _value_from_parent_link(self, instance):
+        """A child model's copy of an inherited primary key equals the parent link's value,
+        so it can be read without a query."""
+        field = self.field
+        if not field.primary_key:
+            return None
+        link = instance._meta.get_ancestor_link(field.model)
+        return None if field == link else getattr(instance, link.attname)
+
+
+# ---- lookup registration -----------------------------------------------------------------------
 
 
 class class_or_instance_method:
     """Call one function when accessed on the class and another on an instance."""
+
+    __slots__ = ("class_method", "instance_method")
 
     def __init__(self, class_method, instance_method):
         self.class_method = class_method
@@ -188,8 +208,43 @@ class class_or_instance_method:
 
     def __get__(self, instance, owner):
         if instance is None:
-            return functools.partial(self.class_method, owner)
-        return functools.partial(self.instance_method, instance)
+            return MethodType(self.class_method, owner)
+        return MethodType(self.instance_method, instance)
+
+
+_lookup_kinds = None
+
+
+def _lookup_and_transform():
+    """(Lookup, Transform), imported on first use (lookups.py imports this module)."""
+    global _lookup_kinds
+    if _lookup_kinds is None:
+        from reinhardt.orm.models.lookups import Lookup, Transform
+
+        _lookup_kinds = (Lookup, Transform)
+    return _lookup_kinds
+
+
+def _class_and_subclasses(cls):
+    pending = [cls]
+    while pending:
+        current = pending.pop()
+        yield current
+        pending.extend(current.__subclasses__())
+
+
+def _merged_class_lookups(cls):
+    """Lookups registered on ``cls`` and its bases; a subclass's registration wins."""
+    merged = {}
+    for klass in reversed(cls.__mro__):
+        own = klass.__dict__.get("class_lookups")
+        if own:
+            merged.update(own)
+    return merged
+
+
+def _name_of(lookup, lookup_name):
+    return lookup.lookup_name if lookup_name is None else lookup_name
 
 
 class RegisterLookupMixin:
@@ -198,180 +253,185 @@ class RegisterLookupMixin:
     def _get_lookup(self, lookup_name):
         return self.get_lookups().get(lookup_name)
 
-    @functools.cache
-    def get_class_lookups(cls):
-        class_lookups = [
-            parent.__dict__.get("class_lookups", {}) for parent in inspect.getmro(cls)
-        ]
-        return cls.merge_dicts(class_lookups)
+    # Cached per class; register/unregister clear the caches of the class and its subclasses
+    # (subclasses overriding this keep the cache_clear() contract).
+    get_class_lookups = classmethod(functools.cache(_merged_class_lookups))
 
     def get_instance_lookups(self):
-        class_lookups = self.get_class_lookups()
-        if instance_lookups := getattr(self, "instance_lookups", None):
-            return {**class_lookups, **instance_lookups}
-        return class_lookups
+        shared = self.get_class_lookups()
+        own = getattr(self, "instance_lookups", None)
+        return {**shared, **own} if own else shared
 
-    get_lookups = class_or_instance_method(get_class_lookups, get_instance_lookups)
-    get_class_lookups = classmethod(get_class_lookups)
+    get_lookups = class_or_instance_method(
+        get_class_lookups.__func__, get_instance_lookups
+    )
+
+    def _find_registered(self, lookup_name, kind_index, ask_output_field):
+        registered = self.get_lookups().get(lookup_name)
+        if registered is None:
+            # Expressions fall back to the lookups of what they output.
+            if hasattr(self, "output_field"):
+                return ask_output_field(self.output_field, lookup_name)
+            return None
+        return registered if issubclass(registered, _lookup_and_transform()[kind_index]) else None
 
     def get_lookup(self, lookup_name):
-        from reinhardt.orm.models.lookups import Lookup
-
-        found = self._get_lookup(lookup_name)
-        if found is None and hasattr(self, "output_field"):
-            return self.output_field.get_lookup(lookup_name)
-        if found is not None and not issubclass(found, Lookup):
-            return None
-        return found
+        return self._find_registered(lookup_name, 0, _ask_lookup)
 
     def get_transform(self, lookup_name):
-        from reinhardt.orm.models.lookups import Transform
-
-        found = self._get_lookup(lookup_name)
-        if found is None and hasattr(self, "output_field"):
-            return self.output_field.get_transform(lookup_name)
-        if found is not None and not issubclass(found, Transform):
-            return None
-        return found
+        return self._find_registered(lookup_name, 1, _ask_transform)
 
     @staticmethod
     def merge_dicts(dicts):
         """Merge dicts in reverse, so the first one (most specific class) wins."""
         merged = {}
-        for d in reversed(dicts):
-            merged.update(d)
+        for layer in dicts[::-1]:
+            merged.update(layer)
         return merged
 
     @classmethod
     def _clear_cached_class_lookups(cls):
-        for subclass in subclasses(cls):
-            subclass.get_class_lookups.cache_clear()
+        for klass in _class_and_subclasses(cls):
+            klass.get_class_lookups.cache_clear()
 
-    def register_class_lookup(cls, lookup, lookup_name=None):
-        if lookup_name is None:
-            lookup_name = lookup.lookup_name
+    def _register_on_class(cls, lookup, lookup_name=None):
         if "class_lookups" not in cls.__dict__:
             cls.class_lookups = {}
-        cls.class_lookups[lookup_name] = lookup
+        cls.class_lookups[_name_of(lookup, lookup_name)] = lookup
         cls._clear_cached_class_lookups()
         return lookup
 
-    def register_instance_lookup(self, lookup, lookup_name=None):
-        if lookup_name is None:
-            lookup_name = lookup.lookup_name
+    def _register_on_instance(self, lookup, lookup_name=None):
         if "instance_lookups" not in self.__dict__:
             self.instance_lookups = {}
-        self.instance_lookups[lookup_name] = lookup
+        self.instance_lookups[_name_of(lookup, lookup_name)] = lookup
         return lookup
 
-    register_lookup = class_or_instance_method(register_class_lookup, register_instance_lookup)
-    register_class_lookup = classmethod(register_class_lookup)
+    register_lookup = class_or_instance_method(_register_on_class, _register_on_instance)
+    register_class_lookup = classmethod(_register_on_class)
+    register_instance_lookup = _register_on_instance
 
-    def _unregister_class_lookup(cls, lookup, lookup_name=None):
-        if lookup_name is None:
-            lookup_name = lookup.lookup_name
-        del cls.class_lookups[lookup_name]
+    def _forget_on_class(cls, lookup, lookup_name=None):
+        cls.class_lookups.pop(_name_of(lookup, lookup_name))
         cls._clear_cached_class_lookups()
 
-    def _unregister_instance_lookup(self, lookup, lookup_name=None):
-        if lookup_name is None:
-            lookup_name = lookup.lookup_name
-        del self.instance_lookups[lookup_name]
+    def _forget_on_instance(self, lookup, lookup_name=None):
+        self.instance_lookups.pop(_name_of(lookup, lookup_name))
 
-    _unregister_lookup = class_or_instance_method(_unregister_class_lookup,
-                                                  _unregister_instance_lookup)
-    _unregister_class_lookup = classmethod(_unregister_class_lookup)
+    _unregister_lookup = class_or_instance_method(_forget_on_class, _forget_on_instance)
+    _unregister_class_lookup = classmethod(_forget_on_class)
+    _unregister_instance_lookup = _forget_on_instance
+
+
+def _ask_lookup(output_field, lookup_name):
+    return output_field.get_lookup(lookup_name)
+
+
+def _ask_transform(output_field, lookup_name):
+    return output_field.get_transform(lookup_name)
 
 
 def subclasses(cls):
-    yield cls
-    for subclass in cls.__subclasses__():
-        yield from subclasses(subclass)
+    """``cls`` and all its subclasses, depth first."""
+    return _class_and_subclasses(cls)
+
+
+# ---- helpers for the query builder -------------------------------------------------------------
 
 
 def select_related_descend(field, restricted, requested, select_mask) -> bool:
     """Whether select_related() should follow ``field``."""
-    if not field.remote_field:
+    remote = field.remote_field
+    if not remote or getattr(remote, "parent_link", False):
+        # Not a relation, or the link to a parent model (joined anyway).
         return False
-    if getattr(field.remote_field, "parent_link", False):
+    if not restricted:
+        # Plain select_related(): every non-null foreign key.
+        return not field.null
+    if field.name not in requested:
         return False
-    if restricted:
-        if field.name not in requested:
-            return False
-        if select_mask and field not in select_mask:
-            raise FieldError(
-                f"Field {field.model._meta.object_name}.{field.name} cannot be both deferred "
-                "and traversed using select_related at the same time."
-            )
-    if not restricted and field.null:
-        return False
+    if select_mask and field not in select_mask:
+        raise FieldError(
+            f"Field {field.model._meta.object_name}.{field.name} cannot be both deferred "
+            "and traversed using select_related at the same time."
+        )
     return True
 
 
 def refs_expression(lookup_parts, annotations):
     """If a prefix of ``lookup_parts`` names an annotation, return it and the rest."""
-    for n in range(1, len(lookup_parts) + 1):
-        level_n_lookup = "__".join(lookup_parts[0:n])
-        if annotations.get(level_n_lookup):
-            return level_n_lookup, lookup_parts[n:]
+    prefix = None
+    for consumed, part in enumerate(lookup_parts, 1):
+        prefix = part if prefix is None else f"{prefix}{_LOOKUP_SEP}{part}"
+        if annotations.get(prefix):
+            return prefix, lookup_parts[consumed:]
     return None, ()
 
 
 def check_rel_lookup_compatibility(model, target_opts, field) -> bool:
     """Whether an instance of ``model`` can be the value of a lookup on ``field``."""
+    given = model._meta
 
-    def check(opts):
+    def related_by_inheritance(opts):
+        target = opts.concrete_model
         return (
-            model._meta.concrete_model == opts.concrete_model
-            or opts.concrete_model in model._meta.get_parent_list()
+            target == given.concrete_model
+            or target in given.get_parent_list()
             or model in opts.get_parent_list()
         )
 
-    return check(target_opts) or (
-        getattr(field, "primary_key", False) and check(field.model._meta)
+    if related_by_inheritance(target_opts):
+        return True
+    # A primary key that is also a relation (multi-table inheritance) accepts the models
+    # related to its own model.
+    return bool(getattr(field, "primary_key", False)) and related_by_inheritance(
+        field.model._meta
     )
+
+
+# ---- FilteredRelation --------------------------------------------------------------------------
 
 
 class FilteredRelation:
     """A relation with an extra condition in its JOIN (``annotate(x=FilteredRelation(...))``)."""
 
+    resolved_condition = None
+
     def __init__(self, relation_name, *, condition=Q()):
         if not relation_name:
             raise ValueError("relation_name cannot be empty.")
-        self.relation_name = relation_name
-        self.alias = None
         if not isinstance(condition, Q):
             raise ValueError("condition argument must be a Q() instance.")
+        self.relation_name = relation_name
         self.condition = condition
+        # Filled in by the query: the annotation name and the relation path it joins.
+        self.alias = None
         self.path = []
 
+    def _key(self):
+        return self.relation_name, self.alias, self.condition
+
     def __eq__(self, other):
-        if not isinstance(other, self.__class__):
-            return NotImplemented
-        return (
-            self.relation_name == other.relation_name
-            and self.alias == other.alias
-            and self.condition == other.condition
-        )
+        if isinstance(other, self.__class__):
+            return self._key() == other._key()
+        return NotImplemented
 
     def clone(self):
-        clone = FilteredRelation(self.relation_name, condition=self.condition)
-        clone.alias = self.alias
-        clone.path = self.path[:]
-        return clone
+        copy = FilteredRelation(self.relation_name, condition=self.condition)
+        copy.alias, copy.path = self.alias, list(self.path)
+        return copy
 
     def relabeled_clone(self, change_map):
-        clone = self.clone()
-        if resolved_condition := clone.resolved_condition:
-            clone.resolved_condition = resolved_condition.relabeled_clone(change_map)
-        return clone
-
-    resolved_condition = None
+        copy = self.clone()
+        if copy.resolved_condition:
+            copy.resolved_condition = copy.resolved_condition.relabeled_clone(change_map)
+        return copy
 
     def resolve_expression(self, query, reuse, *args, **kwargs):
-        clone = self.clone()
-        clone.resolved_condition = query.build_filter(
+        copy = self.clone()
+        where, _joins = query.build_filter(
             self.condition, can_reuse=reuse, allow_joins=True, split_subq=False,
             update_join_types=False,
-        )[0]
-        return clone
+        )
+        copy.resolved_condition = where
+        return copy

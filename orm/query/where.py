@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import operator
-from functools import reduce
-
 from reinhardt.core.exceptions import EmptyResultSet, FullResultSet
 from reinhardt.orm.models.expressions import Case, When
 from reinhardt.orm.models.lookups import Exact
@@ -16,6 +13,44 @@ AND = "AND"
 OR = "OR"
 XOR = "XOR"
 
+# Positions in the (WHERE, HAVING, QUALIFY) triple that split_having_qualify() returns.
+_IN_WHERE, _IN_HAVING, _IN_QUALIFY = 0, 1, 2
+
+
+def _clause_for_leaf(condition) -> int:
+    """Which clause a single condition belongs in: windows are filtered last (QUALIFY),
+    aggregates after grouping (HAVING), everything else row by row (WHERE)."""
+    if condition.contains_over_clause:
+        return _IN_QUALIFY
+    return _IN_HAVING if condition.contains_aggregate else _IN_WHERE
+
+
+def _any_leaf(node, flag: str) -> bool:
+    """True when some leaf below ``node`` has the boolean attribute ``flag`` set."""
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, tree.Node):
+            pending.extend(item.children)
+        elif getattr(item, flag):
+            return True
+    return False
+
+
+def _resolved(value, args, kwargs):
+    resolve = getattr(value, "resolve_expression", None)
+    return value if resolve is None else resolve(*args, **kwargs)
+
+
+def _resolve_in_place(node, args, kwargs) -> None:
+    """Resolve the lhs/rhs of every lookup under ``node`` against the query, in place."""
+    for child in getattr(node, "children", ()):
+        _resolve_in_place(child, args, kwargs)
+    if hasattr(node, "lhs"):
+        node.lhs = _resolved(node.lhs, args, kwargs)
+    if hasattr(node, "rhs"):
+        node.rhs = _resolved(node.rhs, args, kwargs)
+
 
 class WhereNode(tree.Node):
     """Conditions (lookups, expressions or nested nodes) combined by ``connector``.
@@ -24,176 +59,100 @@ class WhereNode(tree.Node):
     everything" and a NothingNode as "matches nothing" (EmptyResultSet).
     """
 
+    conditional = True  # usable directly as a filter()/When() condition
     default = AND
     resolved = False
-    conditional = True
+
+    # ---- splitting into WHERE / HAVING / QUALIFY -------------------------------------------
 
     def split_having_qualify(self, negated=False, must_group_by=False):
         """Split into (WHERE, HAVING, QUALIFY) nodes: aggregates go to HAVING, windows to
         QUALIFY; a branch mixing them under OR stays whole in the later clause."""
-        if not self.contains_aggregate and not self.contains_over_clause:
+        if not (self.contains_aggregate or self.contains_over_clause):
             return self, None, None
-        in_negated = negated ^ self.negated
-        # Children that must stay in the same clause (WHERE, HAVING or QUALIFY) for the
-        # logic to hold.
-        must_remain_connected = (
-            (in_negated and self.connector == AND)
-            or (not in_negated and self.connector == OR)
-            or self.connector == XOR
-        )
-        if (
-            must_remain_connected
-            and self.contains_aggregate
-            and not self.contains_over_clause
-        ):
-            # Simpler to move the whole node to HAVING than to split it.
+        negated_here = negated != self.negated
+        # Under OR (or AND seen through a NOT, by De Morgan) or XOR the children only mean
+        # something together, so they cannot be scattered over different clauses.
+        inseparable = self.connector == XOR or self.connector == (AND if negated_here else OR)
+        if inseparable and not self.contains_over_clause:
             return None, self, None
-        where_parts = []
-        having_parts = []
-        qualify_parts = []
-        for c in self.children:
-            if hasattr(c, "split_having_qualify"):
-                where_part, having_part, qualify_part = c.split_having_qualify(
-                    in_negated, must_group_by
-                )
-                if where_part is not None:
-                    where_parts.append(where_part)
-                if having_part is not None:
-                    having_parts.append(having_part)
-                if qualify_part is not None:
-                    qualify_parts.append(qualify_part)
-            elif c.contains_over_clause:
-                qualify_parts.append(c)
-            elif c.contains_aggregate:
-                having_parts.append(c)
-            else:
-                where_parts.append(c)
-        if must_remain_connected and qualify_parts:
-            # An OR mixing kinds of predicates can go to QUALIFY when no aggregate is
-            # involved.
-            if not where_parts or (where_parts and not must_group_by):
-                return None, None, self
-            elif where_parts:
+        parts = ([], [], [])
+        for child in self.children:
+            split = getattr(child, "split_having_qualify", None)
+            if split is None:
+                parts[_clause_for_leaf(child)].append(child)
+                continue
+            for bucket, piece in zip(parts, split(negated_here, must_group_by)):
+                if piece is not None:
+                    bucket.append(piece)
+        if inseparable and parts[_IN_QUALIFY]:
+            if parts[_IN_WHERE] and must_group_by:
                 # Refused rather than risk a wrong split.
                 raise NotImplementedError(
                     "Heterogeneous disjunctive predicates against window functions are not "
                     "implemented when performing conditional aggregation."
                 )
-        where_node = (
-            self.create(where_parts, self.connector, self.negated) if where_parts else None
+            return None, None, self
+        connector, negation = self.connector, self.negated
+        return tuple(
+            self.create(bucket, connector, negation) if bucket else None for bucket in parts
         )
-        having_node = (
-            self.create(having_parts, self.connector, self.negated) if having_parts else None
-        )
-        qualify_node = (
-            self.create(qualify_parts, self.connector, self.negated)
-            if qualify_parts else None
-        )
-        return where_node, having_node, qualify_node
+
+    # ---- the expression protocol -------------------------------------------------------------
 
     def as_sql(self, compiler, connection):
         return compiler.compile(self)
 
     def get_group_by_cols(self):
-        cols = []
-        for child in self.children:
-            cols.extend(child.get_group_by_cols())
-        return cols
+        return [col for child in self.children for col in child.get_group_by_cols()]
 
     def get_source_expressions(self):
-        return self.children[:]
+        return list(self.children)
 
     def set_source_expressions(self, children):
-        assert len(children) == len(self.children)
+        if len(children) != len(self.children):
+            raise ValueError(
+                f"WhereNode has {len(self.children)} children, got {len(children)} replacements."
+            )
         self.children = children
 
-    def relabel_aliases(self, change_map):
-        """Relabel the aliases of every column in the tree, in place."""
-        for pos, child in enumerate(self.children):
-            if hasattr(child, "relabel_aliases"):
-                # For example another WhereNode
-                child.relabel_aliases(change_map)
-            elif hasattr(child, "relabeled_clone"):
-                self.children[pos] = child.relabeled_clone(change_map)
-
-    def clone(self):
-        clone = self.create(connector=self.connector, negated=self.negated)
-        for child in self.children:
-            if hasattr(child, "clone"):
-                child = child.clone()
-            clone.children.append(child)
-        return clone
-
-    def relabeled_clone(self, change_map):
-        clone = self.clone()
-        clone.relabel_aliases(change_map)
-        return clone
-
-    def replace_expressions(self, replacements):
-        if replacement := replacements.get(self):
-            return replacement
-        clone = self.create(connector=self.connector, negated=self.negated)
-        for child in self.children:
-            clone.children.append(child.replace_expressions(replacements))
-        return clone
-
     def get_refs(self):
-        refs = set()
+        found = set()
         for child in self.children:
-            refs |= child.get_refs()
-        return refs
-
-    @classmethod
-    def _contains_aggregate(cls, obj):
-        if isinstance(obj, tree.Node):
-            return any(cls._contains_aggregate(c) for c in obj.children)
-        return obj.contains_aggregate
+            found.update(child.get_refs())
+        return found
 
     @cached_property
     def contains_aggregate(self):
-        return self._contains_aggregate(self)
-
-    @classmethod
-    def _contains_over_clause(cls, obj):
-        if isinstance(obj, tree.Node):
-            return any(cls._contains_over_clause(c) for c in obj.children)
-        return obj.contains_over_clause
+        return _any_leaf(self, "contains_aggregate")
 
     @cached_property
     def contains_over_clause(self):
-        return self._contains_over_clause(self)
+        return _any_leaf(self, "contains_over_clause")
 
     @property
     def is_summary(self):
         return any(child.is_summary for child in self.children)
 
-    @staticmethod
-    def _resolve_leaf(expr, query, *args, **kwargs):
-        if hasattr(expr, "resolve_expression"):
-            expr = expr.resolve_expression(query, *args, **kwargs)
-        return expr
-
-    @classmethod
-    def _resolve_node(cls, node, query, *args, **kwargs):
-        if hasattr(node, "children"):
-            for child in node.children:
-                cls._resolve_node(child, query, *args, **kwargs)
-        if hasattr(node, "lhs"):
-            node.lhs = cls._resolve_leaf(node.lhs, query, *args, **kwargs)
-        if hasattr(node, "rhs"):
-            node.rhs = cls._resolve_leaf(node.rhs, query, *args, **kwargs)
-
     def resolve_expression(self, *args, **kwargs):
-        clone = self.clone()
-        clone._resolve_node(clone, *args, **kwargs)
-        clone.resolved = True
-        return clone
+        copy = self.clone()
+        _resolve_in_place(copy, args, kwargs)
+        copy.resolved = True
+        return copy
+
+    # A condition is a boolean expression: these delegate to a BooleanField output.
+
+    def get_lookup(self, lookup):
+        return self.output_field.get_lookup(lookup)
 
     @cached_property
     def output_field(self):
         from reinhardt.orm.models import BooleanField
 
         return BooleanField()
+
+    def get_db_converters(self, connection):
+        return self.output_field.get_db_converters(connection)
 
     @property
     def _output_field_or_none(self):
@@ -202,46 +161,74 @@ class WhereNode(tree.Node):
     def select_format(self, compiler, sql, params):
         return compiler.boolean_select_format(self, sql, params)
 
-    def get_db_converters(self, connection):
-        return self.output_field.get_db_converters(connection)
+    # ---- copying and relabelling -------------------------------------------------------------
 
-    def get_lookup(self, lookup):
-        return self.output_field.get_lookup(lookup)
+    def _empty_copy(self):
+        return self.create(connector=self.connector, negated=self.negated)
+
+    def clone(self):
+        copy = self._empty_copy()
+        copy.children = [
+            child.clone() if hasattr(child, "clone") else child for child in self.children
+        ]
+        return copy
+
+    def relabel_aliases(self, change_map):
+        """Point every column in the tree at the renamed table aliases, in place."""
+        children = self.children
+        for index, child in enumerate(children):
+            relabel_in_place = getattr(child, "relabel_aliases", None)
+            if relabel_in_place is not None:
+                relabel_in_place(change_map)
+            elif hasattr(child, "relabeled_clone"):
+                children[index] = child.relabeled_clone(change_map)
+
+    def relabeled_clone(self, change_map):
+        copy = self.clone()
+        copy.relabel_aliases(change_map)
+        return copy
+
+    def replace_expressions(self, replacements):
+        replacement = replacements.get(self)
+        if replacement:
+            return replacement
+        copy = self._empty_copy()
+        copy.children = [child.replace_expressions(replacements) for child in self.children]
+        return copy
+
+    # ---- walking ------------------------------------------------------------------------------
 
     def leaves(self):
+        """The conditions under this node, nested WhereNodes opened up."""
         for child in self.children:
-            if isinstance(child, WhereNode):
-                yield from child.leaves()
-            else:
-                yield child
+            yield from child.leaves() if isinstance(child, WhereNode) else (child,)
 
     def flatten(self):
+        """This node, then everything below it depth first (expressions that can flatten
+        themselves are opened too)."""
         yield self
         for child in self.children:
-            if hasattr(child, "flatten"):
-                yield from child.flatten()
-            else:
-                yield child
+            opened = getattr(child, "flatten", None)
+            yield from (child,) if opened is None else opened()
 
     def xor_as_or_and_parity(self):
         """XOR rewritten for databases without it: (a OR b ...) AND (a + b + ...) % 2 = 1."""
-        lhs = self.__class__(self.children, OR)
-        rhs_sum = reduce(
-            operator.add,
-            (Case(When(c, then=1), default=0) for c in self.children),
-        )
-        if len(self.children) > 2:
-            rhs_sum = rhs_sum % 2
-        rhs = Exact(1, rhs_sum)
-        return self.__class__([lhs, rhs], AND, self.negated)
+        any_true = type(self)(self.children, OR)
+        true_count = None
+        for condition in self.children:
+            as_number = Case(When(condition, then=1), default=0)
+            true_count = as_number if true_count is None else true_count + as_number
+        # With two operands "exactly one" already means "an odd number".
+        odd = Exact(1, true_count % 2 if len(self.children) > 2 else true_count)
+        return type(self)([any_true, odd], AND, self.negated)
 
 
 class NothingNode:
     """A node that matches nothing."""
 
-    contains_aggregate = False
-    contains_over_clause = False
     is_summary = False
+    contains_over_clause = False
+    contains_aggregate = False
 
     def as_sql(self, compiler=None, connection=None):
         raise EmptyResultSet
@@ -260,17 +247,13 @@ class ExtraWhere:
     """Raw SQL conditions (SQL backends only)."""
 
     # Raw SQL: assumed to contain no aggregates or windows.
-    contains_aggregate = False
-    contains_over_clause = False
-    is_summary = False
+    is_summary = contains_over_clause = contains_aggregate = False
 
     def __init__(self, sqls, params):
-        self.sqls = sqls
-        self.params = params
+        self.sqls, self.params = sqls, params
 
     def as_sql(self, compiler=None, connection=None):
-        sqls = ["(%s)" % sql for sql in self.sqls]
-        return " AND ".join(sqls), list(self.params or ())
+        return " AND ".join(f"({fragment})" for fragment in self.sqls), list(self.params or ())
 
     def get_refs(self):
         return set()

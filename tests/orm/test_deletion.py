@@ -125,3 +125,42 @@ def test_nullable_cascade_is_cleared_first_where_foreign_keys_are_checked_at_onc
                for field, value in collector.field_updates)
     assert parent.delete()[0] == 3
     assert not Child.objects.exists()
+
+
+def test_restricted_error_lists_the_blocking_objects_and_nothing_is_deleted():
+    parent = Parent.objects.create(name="p")
+    Child.objects.create(name="r", restrict=parent)
+    Child.objects.create(name="gone", cascade=parent)
+    with pytest.raises(RestrictedError) as exc:
+        parent.delete()
+    assert {c.name for c in exc.value.restricted_objects} == {"r"}
+    assert Child.objects.filter(name="gone").exists()
+
+
+def test_set_handler_deconstructs_and_accepts_a_constant():
+    from reinhardt.orm.models import SET
+    from tests.orm.models import default_parent
+
+    handler = SET(default_parent)
+    assert handler.deconstruct() == ("reinhardt.orm.models.SET", (default_parent,), {})
+    keep = Parent.objects.create(name="keep")
+    parent = Parent.objects.create(name="p")
+    child = Child.objects.create(name="c", set_value=parent)
+    from reinhardt.orm.models.deletion import Collector
+
+    collector = Collector(using="default")
+    SET(keep.pk)(collector, Child._meta.get_field("set_value"), [child], "default")
+    assert [(f.name, v) for f, v in collector.field_updates] == [("set_value", keep.pk)]
+
+
+def test_multi_table_child_deletes_parent_rows_unless_keep_parents():
+    from tests.orm.models import Italian, Place, Restaurant
+
+    italian = Italian.objects.create(name="i")
+    count, per_model = italian.delete()
+    assert italian.pk is None
+    assert (count, per_model) == (
+        3, {"orm.Italian": 1, "orm.Restaurant": 1, "orm.Place": 1})
+    kept = Restaurant.objects.create(name="r")
+    assert kept.delete(keep_parents=True) == (1, {"orm.Restaurant": 1})
+    assert Place.objects.filter(name="r").exists()
