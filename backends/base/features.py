@@ -87,6 +87,8 @@ FLAGS: dict[str, tuple[str, str]] = {
     # Types
     "supports_json_field": ("Types", "JSONField"),
     "supports_json_field_contains": ("Types", "JSONField contains/contained_by lookups"),
+    "supports_json_field_text_search": (
+        "Types", "icontains on a whole JSONField (matching its JSON text)"),
     "has_native_json_field": ("Types", "JSON stored in a native JSON type"),
     "has_native_uuid_field": ("Types", "UUIDs stored in a native UUID type"),
     "has_native_duration_field": ("Types", "durations stored in a native interval type"),
@@ -175,6 +177,7 @@ class BaseDatabaseFeatures:
     supports_swapping_update_assignments = True
     supports_json_field = True
     supports_json_field_contains = False
+    supports_json_field_text_search = True
     has_native_json_field = False
     has_native_uuid_field = False
     has_native_duration_field = False

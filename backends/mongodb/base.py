@@ -28,6 +28,10 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     ) from e
 
 
+# The wire version of MongoDB 5.0, the first with $setWindowFields.
+WINDOW_WIRE_VERSION = 13
+
+
 class CheckViolation(mongo_errors.WriteError):
     """A document refused by the collection's validator (a CheckConstraint)."""
 
@@ -165,6 +169,10 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         self.features.supports_transactions = bool(
             hello.get("setName") or hello.get("msg") == "isdbgrid"
         )
+        # Window expressions compile to $setWindowFields, which MongoDB 5.0 (wire version 13)
+        # introduced; an older server refuses them by the flag instead of failing mid-query.
+        self.features.supports_window_functions = (
+            hello.get("maxWireVersion", 0) >= WINDOW_WIRE_VERSION)
 
     def _cursor(self, name=None):
         self.validate_thread_sharing()
@@ -257,8 +265,12 @@ class DatabaseWrapper(BaseDatabaseWrapper):
                     raise
         finally:
             if self.queries_logged:
+                # Named like a mongosh call: db.<collection>.<operation>(...).
+                owner = getattr(func, "__self__", None)
+                target = (f"db.{owner.name}." if isinstance(owner, pymongo.collection.Collection)
+                          else "")
                 self.queries_log.append({
-                    "sql": f"{operation} {args!r}",
+                    "sql": f"{target}{operation} {args!r}",
                     "time": "%.3f" % (time.monotonic() - start),
                 })
 

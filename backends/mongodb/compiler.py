@@ -20,6 +20,7 @@ guards), missing keys read as NULL, group keys normalise missing to NULL.
 
 from __future__ import annotations
 
+import copy
 import re
 from contextlib import contextmanager
 from itertools import count
@@ -44,11 +45,12 @@ from reinhardt.orm.query.query import Query
 
 from .dates import DatesMixin, TemporalMixin
 from .functions import FunctionsMixin
-from .operations import to_python_value
+from .json import JSONMixin
+from .operations import COUNTERS, to_python_value
+from .windows import WindowsMixin
 
 NULL_GUARD_OPS = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
 AUTO_FIELDS = {"AutoField", "BigAutoField", "SmallAutoField"}
-COUNTERS = "__reinhardt_counters"
 
 
 def doc_key(field) -> str:
@@ -114,7 +116,8 @@ class _Group:
         }}
 
 
-class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
+class SQLCompiler(JSONMixin, WindowsMixin, TemporalMixin, DatesMixin, FunctionsMixin,
+                  sql.SQLCompiler):
     """Compiles a SELECT Query to a pipeline (the class name is the interface's)."""
 
     vendor = "mongodb"
@@ -136,6 +139,7 @@ class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
         self.depth = 0
         self.let = {}
         self._let_exprs = []
+        self.reset_windows()
 
     # ----- dispatch ------------------------------------------------------------------------------
 
@@ -379,6 +383,13 @@ class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
             features.require("supports_or_filters", f"{node.connector} of filters (Q | Q)")
         if node.negated:
             features.require("supports_negated_filters", "exclude() and ~Q()")
+            if self.needs_three_valued_not(node):
+                positive = copy.copy(node)
+                positive.negated = False
+                result = self.falsity(positive)
+                if result is True or result is False:
+                    raise FullResultSet if result else EmptyResultSet
+                return result
         if node.connector == "AND":
             full_needed, empty_needed = len(node.children), 1
         else:
@@ -444,7 +455,7 @@ class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
 
     def lookup_lhs_mql(self, lookup):
         if _internal_type(lookup.lhs) == "JSONField":
-            raise self.connection.features.not_supported(
+            self.connection.features.require(
                 "supports_json_field", f"JSONField {lookup.lookup_name} lookups")
         lhs = lookup.lhs
         if type(lhs) is not Col and hasattr(lhs, "resolve_expression"):
@@ -834,6 +845,11 @@ class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
             result.append((resolved, is_ref))
         return result
 
+    def get_order_by(self):
+        """The interface's (expression, (sql, params, is_ref)) pairs; there is no SQL text.
+        Prefetching from a sliced queryset reads the expressions to number rows by them."""
+        return [(expr, (None, (), is_ref)) for expr, is_ref in self.ordering()]
+
     def sort_key(self, order_by, keys):
         """Compile one OrderBy to sort stage entries (name -> 1/-1) and projected values."""
         expression = order_by.expression
@@ -890,8 +906,7 @@ class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
                 self.base_alias = alias
                 break
         table = query.alias_map[self.base_alias].table_name if self.base_alias else None
-        if self.qualify:
-            raise features.not_supported("supports_window_functions", "filters on windows")
+        self.reset_windows()
         pipeline = self.join_stages() if table else [{"$documents": [{}]}]
         subquery_at = len(pipeline)
         empty = False
@@ -908,8 +923,6 @@ class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
         grouping = query.group_by is not None or any(
             getattr(expr, "contains_aggregate", False) for expr in select_exprs
         ) or self.having is not None
-        if any(getattr(expr, "contains_over_clause", False) for expr in select_exprs):
-            raise features.not_supported("supports_window_functions", "Window expressions")
         self.global_aggregate = grouping and query.group_by is None
         self.empty_group = empty
         projection = {}
@@ -952,6 +965,7 @@ class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
                     having = False
             for order, _ in order_by:
                 sort.extend(self.sort_key(order, keys))
+            qualify = self._qualify()
             self.group = None
             pipeline.extend(group.stages(query.group_by is None))
             if having is not None:
@@ -962,6 +976,11 @@ class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
                 projection[f"c{i}"] = self._select_value(expr)
             for order, _ in order_by:
                 sort.extend(self.sort_key(order, keys))
+            qualify = self._qualify()
+        # Windows run on the rows WHERE (and GROUP BY/HAVING) kept; QUALIFY filters after them.
+        pipeline.extend(self.window_stages)
+        if qualify is not None:
+            pipeline.append({"$match": {"$expr": qualify}})
         projection.update(keys)
         pipeline[subquery_at:subquery_at] = self.subquery_stages
         if not projection:
@@ -978,6 +997,15 @@ class SQLCompiler(TemporalMixin, DatesMixin, FunctionsMixin, sql.SQLCompiler):
             pipeline.append({"$limit": query.high_mark - query.low_mark})
         self.projected = projection
         return table, pipeline
+
+    def _qualify(self):
+        """The filters on window expressions, as a condition on the rows with windows."""
+        if self.qualify is None:
+            return None
+        try:
+            return self.compile_condition(self.qualify)
+        except EmptyResultSet:
+            return False
 
     def _select_value(self, expr):
         expr.output_field  # an expression mixing types without output_field is an error

@@ -35,7 +35,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_negated_filters = True
     supports_multiple_inequality_filters = True
     supports_select_for_update = False
-    supports_window_functions = False
+    # $setWindowFields (MongoDB 5.0, wire version 13); DatabaseWrapper reads the server's
+    # maxWireVersion on connect and turns this off for an older server.
+    supports_window_functions = True
     supports_frame_exclusion = False
     supports_functions = True
     # No aggregation operator computes a digest, and none turns a code point into a character
@@ -60,9 +62,13 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_update_conflicts = False
     supports_update_conflicts_with_target = False
     supports_update_expressions = True
-    supports_json_field = False
-    supports_json_field_contains = False
-    has_native_json_field = False
+    # JSON stored as BSON (backends/mongodb/json.py): key/index paths, has_key(s), JSON null
+    # apart from SQL NULL, contains/contained_by compiled from the literal value. The JSON
+    # text of a whole value has no aggregation-expression form: icontains on it is refused.
+    supports_json_field = True
+    supports_json_field_contains = True
+    supports_json_field_text_search = False
+    has_native_json_field = True
     has_native_uuid_field = False
     has_native_duration_field = False
     supports_timezones = False

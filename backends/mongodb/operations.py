@@ -19,6 +19,11 @@ from reinhardt.conf import settings
 from reinhardt.orm.models.expressions import Col
 from reinhardt.utils import timezone
 
+from . import json as json_storage
+
+# The collection holding one counter document per collection with integer keys.
+COUNTERS = "__reinhardt_counters"
+
 
 def to_python_value(value):
     """BSON-only types back to Python ones (Decimal128 -> Decimal)."""
@@ -82,8 +87,9 @@ class DatabaseOperations(BaseDatabaseOperations):
             return Decimal128(str(value))
         return super().adapt_unknown_value(value)
 
-    # JSONField values are stored as JSON text (as on SQLite): they round-trip exactly, JSON
-    # null stays apart from SQL NULL; queries into them are refused (supports_json_field).
+    def adapt_json_value(self, value, encoder):
+        # As BSON (objects with sorted keys; top-level JSON null as JSON_NULL): see json.py.
+        return json_storage.adapt_json_value(value, encoder)
 
     # ----- values from MongoDB -----------------------------------------------------------------
 
@@ -97,6 +103,8 @@ class DatabaseOperations(BaseDatabaseOperations):
             return [_convert_time]
         if internal_type == "DecimalField":
             return [self._decimal_converter(expression)]
+        if internal_type == "JSONField":
+            return [json_storage.json_converter]
         if internal_type in ("FloatField",):
             return [_convert_float]
         return []
@@ -149,18 +157,38 @@ class DatabaseOperations(BaseDatabaseOperations):
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
         # Not SQL: mongosh statements (what sqlflush prints); execute_sql_flush runs them.
-        return [f'db.getCollection("{table}").deleteMany({{}})' for table in tables]
+        statements = [f'db.getCollection("{table}").deleteMany({{}})' for table in tables]
+        if reset_sequences:
+            statements += self.sequence_reset_by_name_sql(
+                style, [{"table": table} for table in tables])
+        return statements
+
+    def sequence_reset_by_name_sql(self, style, sequences):
+        """Integer keys start from 1 again: the collection's counter document goes."""
+        return [f'db.getCollection("{COUNTERS}").deleteOne({{_id: "{s["table"]}"}})'
+                for s in sequences]
 
     def execute_sql_flush(self, sql_list) -> None:
         import re
 
         tables = []
+        counters = []
         for statement in sql_list:
             match = re.fullmatch(r'db\.getCollection\("(.+)"\)\.deleteMany\(\{\}\)', statement)
-            if match is None:
+            reset = re.fullmatch(
+                r'db\.getCollection\("%s"\)\.deleteOne\(\{_id: "(.+)"\}\)' % COUNTERS,
+                statement)
+            if match is not None:
+                tables.append(match.group(1))
+            elif reset is not None:
+                counters.append(reset.group(1))
+            else:
                 raise ValueError(f"Not a flush statement of this backend: {statement!r}")
-            tables.append(match.group(1))
         self.flush_tables(tables)
+        if counters:
+            collection = self.connection.collection(COUNTERS)
+            self.connection.run("delete_many", collection.delete_many,
+                                {"_id": {"$in": counters}})
 
 
 def _convert_date(value, expression, connection):

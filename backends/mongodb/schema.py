@@ -2,14 +2,17 @@
 
 A table is a collection; a column is a document key (the primary key is ``_id``). Adding a
 field writes its default into every existing document, removing one unsets it, renaming one
-renames the key: MongoDB has no column types, so type changes need no rewrite.
+renames the key. A type change that changes how values are stored (text to a number, ...)
+rewrites them with an update pipeline (conversions.py).
 """
 
 from __future__ import annotations
 
 from reinhardt.backends.base.schema import BaseDatabaseSchemaEditor
-from reinhardt.orm.errors import NotSupportedError
+from reinhardt.orm.errors import DataError, NotSupportedError
+from reinhardt.orm.models.expressions import Value
 
+from .conversions import conversion, storage_kind
 from .schema_types import NON_NULL_TYPES
 
 # {_id: collection, columns: {column: {type, null}}}: what introspection reports.
@@ -252,9 +255,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return
         if not field.concrete:
             return
-        default = self.effective_default(field)
+        default = self._stored_default(model, field)
         self._run("update_many", self._collection(model).update_many,
-                  {field.column: {"$exists": False}}, {"$set": {field.column: default}})
+                  {field.column: {"$exists": False}}, [{"$set": {field.column: default}}])
         self._register(model, [field])
         self._field_indexes(model, field)
 
@@ -269,6 +272,58 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         self._run("update_many", self._collection(model).update_many,
                   {}, {"$unset": {field.column: ""}})
         self._unregister(model, [field])
+
+    def _stored_default(self, model, field):
+        """What existing documents get for a new (or newly non-null) field, as an
+        aggregation expression for an update pipeline: the field's db_default when it has
+        one (a column DEFAULT fills existing rows in SQL; an expression such as Now() is
+        computed per document), else its default."""
+        from reinhardt.orm.models.fields import NOT_PROVIDED
+        from reinhardt.orm.query.query import Query
+
+        db_default = getattr(field, "db_default", NOT_PROVIDED)
+        if db_default is NOT_PROVIDED:
+            return {"$literal": self.effective_default(field)}
+        if isinstance(db_default, Value) or not hasattr(db_default, "resolve_expression"):
+            value = db_default.value if isinstance(db_default, Value) else db_default
+            return {"$literal": field.get_db_prep_save(value, connection=self.connection)}
+        query = Query(model=model, alias_cols=False)
+        expression = db_default.resolve_expression(query, allow_joins=False, for_save=True)
+        compiler = self.connection.compiler(query)
+        compiler.base_alias = None
+        return compiler.compile(expression)
+
+    def _convert_values(self, model, old_field, new_field):
+        """Rewrite the stored values when the field now stores another type (an update
+        pipeline with $convert); a value that does not convert stops the migration first."""
+        old_kind, new_kind = storage_kind(old_field), storage_kind(new_field)
+        if old_kind == new_kind:
+            return
+        column = "$" + new_field.column
+        converted = conversion(old_kind, new_kind, column)
+        label = f"{model._meta.label}.{new_field.name}"
+        if converted is None:
+            raise NotSupportedError(
+                f"MongoDB cannot convert the stored values of {label} from "
+                f"{old_field.get_internal_type()} to {new_field.get_internal_type()}; add a "
+                f"new field and copy the values with RunPython instead.",
+                backend="MongoDB", feature="AlterField changing the stored type")
+        collection = self._collection(model)
+        if self.collect_sql:
+            self._run("update_many", collection.update_many, {},
+                      [{"$set": {new_field.column: converted}}])
+            return
+        present = {"$gt": [column, None]}
+        refused = next(self.connection.run("aggregate", collection.aggregate, [
+            {"$match": {"$expr": {"$and": [present, {"$eq": [converted, None]}]}}},
+            {"$limit": 1}]), None)
+        if refused is not None:
+            raise DataError(
+                f"Cannot convert {refused.get(new_field.column)!r} (document _id "
+                f"{refused['_id']!r}) of {label} from {old_field.get_internal_type()} to "
+                f"{new_field.get_internal_type()}; no document was changed.")
+        self._run("update_many", collection.update_many, {new_field.column: {"$ne": None}},
+                  [{"$set": {new_field.column: converted}}])
 
     def _drop_field_indexes(self, model, field):
         collection = self._collection(model)
@@ -296,11 +351,12 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                       {}, {"$rename": {old_field.column: new_field.column}})
             self._unregister(model, [old_field])
         self._register(model, [new_field])
+        self._convert_values(model, old_field, new_field)
         if old_field.null and not new_field.null:
-            default = self.effective_default(new_field)
+            default = self._stored_default(model, new_field)
             if default is not None:
                 self._run("update_many", self._collection(model).update_many,
-                          {new_field.column: None}, {"$set": {new_field.column: default}})
+                          {new_field.column: None}, [{"$set": {new_field.column: default}}])
         if (old_field.column != new_field.column or old_field.unique != new_field.unique
                 or old_field.db_index != new_field.db_index):
             self._field_indexes(model, new_field)

@@ -277,6 +277,11 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
         self.execute(create_sql, params or None)
         self._copy_rows(table, temporary, mapping)
         self.execute(self.sql_delete_table % {"table": self.quote_name(table)})
+        # Statements still deferred for the old table (say, the unique index of a
+        # CreateModel earlier in the same migration) are in after_rename already, built
+        # from the current definition; running both would create the index twice.
+        quoted = self.quote_name(table)
+        self.deferred_sql = [sql for sql in self.deferred_sql if quoted not in str(sql)]
         self.execute(self.sql_rename_table % {
             "old_table": self.quote_name(temporary), "new_table": self.quote_name(table),
         })

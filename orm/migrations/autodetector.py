@@ -69,61 +69,71 @@ ALTER = Dep.Type.ALTER
 class MigrationAutodetector:
     """Compares two ProjectStates and returns the migrations between them."""
 
+    # The detection passes, in the order their operations are generated (which is the
+    # order makemigrations writes them when dependencies allow). Renames come first:
+    # everything after compares renamed models and fields. Indexes and constraints are
+    # removed before the fields they cover.
+    DETECTION_STEPS = (
+        "generate_renamed_models", "_prepare_field_lists", "_generate_through_model_map",
+        "generate_deleted_models", "generate_created_models", "generate_deleted_proxies",
+        "generate_created_proxies", "generate_altered_options",
+        "generate_altered_managers", "generate_altered_db_table_comment",
+        "create_renamed_fields", "create_altered_indexes", "create_altered_constraints",
+        "generate_removed_constraints", "generate_removed_indexes",
+        "generate_renamed_fields", "generate_renamed_indexes",
+        "generate_removed_altered_unique_together", "generate_removed_fields",
+        "generate_added_fields", "generate_altered_fields",
+        "generate_altered_order_with_respect_to", "generate_altered_unique_together",
+        "generate_added_indexes", "generate_added_constraints",
+        "generate_altered_constraints", "generate_altered_db_table",
+    )
+
     def __init__(self, from_state, to_state, questioner: MigrationQuestioner | None = None):
-        self.from_state = from_state
-        self.to_state = to_state
-        self.questioner = questioner or MigrationQuestioner()
-        self.existing_apps = {app for app, _model in from_state.models}
+        self.from_state, self.to_state = from_state, to_state
+        self.questioner = questioner if questioner is not None else MigrationQuestioner()
+        self.existing_apps = {key[0] for key in from_state.models}
 
     def changes(self, graph, trim_to_apps=None, convert_apps=None,
                 migration_name: str | None = None) -> dict[str, list[Migration]]:
         """``{app_label: [Migration, ...]}``, named to follow the apps' latest migrations."""
-        changes = self._detect_changes(convert_apps, graph)
-        changes = self.arrange_for_graph(changes, graph, migration_name)
-        if trim_to_apps:
-            changes = self._trim_to_apps(changes, trim_to_apps)
-        return changes
+        named = self.arrange_for_graph(self._detect_changes(convert_apps, graph), graph,
+                                       migration_name)
+        return self._trim_to_apps(named, trim_to_apps) if trim_to_apps else named
 
     # -- comparing values ------------------------------------------------------------
 
     def deep_deconstruct(self, obj):
         """A comparable form of ``obj``: deconstructible objects become (path, args, kwargs)
         recursively, fields without their name."""
-        if isinstance(obj, list):
-            return [self.deep_deconstruct(value) for value in obj]
-        if isinstance(obj, tuple):
-            return tuple(self.deep_deconstruct(value) for value in obj)
+        walk = self.deep_deconstruct
         if isinstance(obj, dict):
-            return {key: self.deep_deconstruct(value) for key, value in obj.items()}
+            return {key: walk(item) for key, item in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            walked = map(walk, obj)
+            return list(walked) if isinstance(obj, list) else tuple(walked)
         if isinstance(obj, functools.partial):
-            return (obj.func, self.deep_deconstruct(obj.args),
-                    self.deep_deconstruct(obj.keywords))
+            return obj.func, walk(obj.args), walk(obj.keywords)
         if isinstance(obj, COMPILED_REGEX_TYPE):
             return RegexObject(obj)
-        if isinstance(obj, type):
-            # A class (e.g. a model referenced in a field); compare it as is.
+        # Classes (a model a field points at) compare as themselves.
+        if isinstance(obj, type) or not hasattr(obj, "deconstruct"):
             return obj
-        if hasattr(obj, "deconstruct"):
-            deconstructed = obj.deconstruct()
-            if isinstance(obj, _models().Field):
-                deconstructed = deconstructed[1:]
-            path, args, kwargs = deconstructed
-            return (
-                path,
-                [self.deep_deconstruct(value) for value in args],
-                {key: self.deep_deconstruct(value) for key, value in kwargs.items()},
-            )
-        return obj
+        parts = obj.deconstruct()
+        if isinstance(obj, _models().Field):
+            parts = parts[1:]  # a field's name is compared separately
+        path, args, kwargs = parts
+        return path, list(map(walk, args)), walk(kwargs)
 
     def only_relation_agnostic_fields(self, fields: dict) -> list:
         """Field definitions without relation targets, to spot a renamed model."""
-        fields_def = []
-        for _name, field in sorted(fields.items()):
-            deconstruction = self.deep_deconstruct(field)
+        definitions = []
+        for name in sorted(fields):
+            field = fields[name]
+            path, args, kwargs = self.deep_deconstruct(field)
             if field.remote_field and field.remote_field.model:
-                deconstruction[2].pop("to", None)
-            fields_def.append(deconstruction)
-        return fields_def
+                kwargs.pop("to", None)
+            definitions.append((path, args, kwargs))
+        return definitions
 
     # -- the detection ---------------------------------------------------------------
 
@@ -136,38 +146,8 @@ class MigrationAutodetector:
         self.renamed_models_rel: dict = {}
         self._classify_models(convert_apps)
 
-        # Renames first: everything else compares renamed models and fields.
-        self.generate_renamed_models()
-        self._prepare_field_lists()
-        self._generate_through_model_map()
-
-        self.generate_deleted_models()
-        self.generate_created_models()
-        self.generate_deleted_proxies()
-        self.generate_created_proxies()
-        self.generate_altered_options()
-        self.generate_altered_managers()
-        self.generate_altered_db_table_comment()
-
-        self.create_renamed_fields()
-        self.create_altered_indexes()
-        self.create_altered_constraints()
-        # Indexes and constraints go before the fields they cover.
-        self.generate_removed_constraints()
-        self.generate_removed_indexes()
-        self.generate_renamed_fields()
-        self.generate_renamed_indexes()
-        self.generate_removed_altered_unique_together()
-        self.generate_removed_fields()
-        self.generate_added_fields()
-        self.generate_altered_fields()
-        self.generate_altered_order_with_respect_to()
-        self.generate_altered_unique_together()
-        self.generate_added_indexes()
-        self.generate_added_constraints()
-        self.generate_altered_constraints()
-        self.generate_altered_db_table()
-
+        for step in self.DETECTION_STEPS:
+            getattr(self, step)()
         self._sort_migrations()
         self._build_migration_list(graph)
         self._optimize_migrations()
@@ -201,20 +181,22 @@ class MigrationAutodetector:
         return self.from_state.models[app_label, old_name]
 
     def _prepare_field_lists(self) -> None:
-        self.kept_model_keys = self.old_model_keys & self.new_model_keys
-        self.kept_proxy_keys = self.old_proxy_keys & self.new_proxy_keys
-        self.kept_unmanaged_keys = self.old_unmanaged_keys & self.new_unmanaged_keys
+        for kind in ("model", "proxy", "unmanaged"):
+            kept = getattr(self, f"old_{kind}_keys") & getattr(self, f"new_{kind}_keys")
+            setattr(self, f"kept_{kind}_keys", kept)
         self.through_users: dict = {}
-        self.old_field_keys = {
-            (app_label, model_name, field_name)
-            for app_label, model_name in self.kept_model_keys
-            for field_name in self._old_state_of(app_label, model_name).fields
-        }
-        self.new_field_keys = {
-            (app_label, model_name, field_name)
-            for app_label, model_name in self.kept_model_keys
-            for field_name in self.to_state.models[app_label, model_name].fields
-        }
+        self.old_field_keys = self._field_keys(self._old_state_of)
+        self.new_field_keys = self._field_keys(
+            lambda app_label, model_name: self.to_state.models[app_label, model_name])
+
+    def _field_keys(self, state_of) -> set:
+        """``(app_label, model_name, field_name)`` of the kept models, as ``state_of``
+        (app_label, model_name) -> ModelState describes them."""
+        keys = set()
+        for app_label, model_name in self.kept_model_keys:
+            keys.update((app_label, model_name, field_name)
+                        for field_name in state_of(app_label, model_name).fields)
+        return keys
 
     def _generate_through_model_map(self) -> None:
         """Which field uses each explicit through model (so it is removed first)."""
@@ -230,258 +212,219 @@ class MigrationAutodetector:
     def add_operation(self, app_label: str, operation, dependencies=None,
                       beginning: bool = False) -> None:
         operation._auto_deps = dependencies or []
-        if beginning:
-            self.generated_operations.setdefault(app_label, []).insert(0, operation)
-        else:
-            self.generated_operations.setdefault(app_label, []).append(operation)
+        queue = self.generated_operations.setdefault(app_label, [])
+        queue.insert(0 if beginning else len(queue), operation)
 
     def swappable_first_key(self, item):
         """Sort key putting models that replace a swappable model (a custom user) first."""
-        try:
-            model_state = self.to_state.models[item]
-            base_names = {
-                base if isinstance(base, str) else base.__name__ for base in model_state.bases
-            }
-            string_version = f"{item[0]}.{item[1]}"
-            if (
-                model_state.options.get("swappable")
-                or "AbstractUser" in base_names
-                or "AbstractBaseUser" in base_names
-                or settings.AUTH_USER_MODEL.lower() == string_version
-            ):
-                return ("___" + item[0], "___" + item[1])
-        except LookupError:
-            pass
+        model_state = self.to_state.models.get(item)
+        if model_state is not None and self._replaces_user_model(item, model_state):
+            return tuple(f"___{part}" for part in item)
         return item
+
+    @staticmethod
+    def _replaces_user_model(key, model_state) -> bool:
+        if model_state.options.get("swappable"):
+            return True
+        base_names = {getattr(base, "__name__", base) for base in model_state.bases}
+        if base_names & {"AbstractUser", "AbstractBaseUser"}:
+            return True
+        return settings.AUTH_USER_MODEL.lower() == ".".join(key)
 
     # -- models ----------------------------------------------------------------------
 
     def generate_renamed_models(self) -> None:
         """A model removed and one added with the same fields may be a rename: ask."""
-        added_models = self.new_model_keys - self.old_model_keys
-        for app_label, model_name in sorted(added_models):
-            model_state = self.to_state.models[app_label, model_name]
-            model_fields_def = self.only_relation_agnostic_fields(model_state.fields)
-            removed_models = self.old_model_keys - self.new_model_keys
-            for rem_app_label, rem_model_name in sorted(removed_models):
-                if rem_app_label != app_label:
-                    continue
-                rem_model_state = self.from_state.models[rem_app_label, rem_model_name]
-                if model_fields_def != self.only_relation_agnostic_fields(
-                    rem_model_state.fields
-                ):
-                    continue
-                if not self.questioner.ask_rename_model(rem_model_state, model_state):
-                    continue
-                dependencies = []
-                for field in model_state.fields.values():
-                    if field.is_relation:
-                        dependencies.extend(
-                            self._get_dependencies_for_foreign_key(app_label, model_name,
-                                                                   field)
-                        )
-                self.add_operation(
-                    app_label,
-                    operations.RenameModel(old_name=rem_model_state.name,
-                                           new_name=model_state.name),
-                    dependencies=dependencies,
-                )
-                self.renamed_models[app_label, model_name] = rem_model_name
-                old_label = f"{rem_model_state.app_label}.{rem_model_state.name_lower}"
-                self.renamed_models_rel[old_label] = (
-                    f"{model_state.app_label}.{model_state.name_lower}"
-                )
-                self.old_model_keys.remove((rem_app_label, rem_model_name))
-                self.old_model_keys.add((app_label, model_name))
-                break
+        for key in sorted(self.new_model_keys - self.old_model_keys):
+            new_state = self.to_state.models[key]
+            old_key = self._confirmed_model_rename(key, new_state)
+            if old_key is not None:
+                self._record_model_rename(old_key, key, new_state)
+
+    def _confirmed_model_rename(self, key, new_state):
+        """The removed model of the same app, with the same fields, that the user says
+        ``new_state`` was renamed from; None if there is none."""
+        shape = self.only_relation_agnostic_fields(new_state.fields)
+        gone = self.old_model_keys - self.new_model_keys
+        for old_key in sorted(k for k in gone if k[0] == key[0]):
+            old_state = self.from_state.models[old_key]
+            if (self.only_relation_agnostic_fields(old_state.fields) == shape
+                    and self.questioner.ask_rename_model(old_state, new_state)):
+                return old_key
+        return None
+
+    def _record_model_rename(self, old_key, key, new_state) -> None:
+        app_label, model_name = key
+        old_state = self.from_state.models[old_key]
+        relation_deps = [
+            dependency
+            for field in new_state.fields.values() if field.is_relation
+            for dependency in self._get_dependencies_for_foreign_key(app_label, model_name,
+                                                                     field)
+        ]
+        rename = operations.RenameModel(old_name=old_state.name, new_name=new_state.name)
+        self.add_operation(app_label, rename, dependencies=relation_deps)
+        self.renamed_models[key] = old_key[1]
+        old_label = f"{old_state.app_label}.{old_state.name_lower}"
+        self.renamed_models_rel[old_label] = f"{new_state.app_label}.{new_state.name_lower}"
+        self.old_model_keys.discard(old_key)
+        self.old_model_keys.add(key)
 
     def generate_created_models(self) -> None:
         """CreateModel for new models; their relations, indexes, constraints and
         unique_together follow as separate operations (merged back by the optimizer when
         nothing needs to come in between)."""
-        old_keys = self.old_model_keys | self.old_unmanaged_keys
-        added_models = self.new_model_keys - old_keys
-        added_unmanaged_models = self.new_unmanaged_keys - old_keys
-        all_added_models = chain(
-            sorted(added_models, key=self.swappable_first_key, reverse=True),
-            sorted(added_unmanaged_models, key=self.swappable_first_key, reverse=True),
-        )
-        for app_label, model_name in all_added_models:
-            model_state = self.to_state.models[app_label, model_name]
-            related_fields = {}
-            primary_key_rel = None
-            for field_name, field in model_state.fields.items():
-                if not field.remote_field:
-                    continue
-                if field.remote_field.model:
-                    if field.primary_key:
-                        primary_key_rel = field.remote_field.model
-                    elif not field.remote_field.parent_link:
-                        related_fields[field_name] = field
-                if getattr(field.remote_field, "through", None):
-                    related_fields[field_name] = field
-            options = dict(model_state.options)
-            indexes = options.pop("indexes")
-            constraints = options.pop("constraints")
-            unique_together = options.pop("unique_together", None)
-            order_with_respect_to = options.pop("order_with_respect_to", None)
+        existing = self.old_model_keys | self.old_unmanaged_keys
 
-            # After a proxy of the same name is deleted, and after the bases exist.
-            dependencies = [Dep(app_label, model_name, None, REMOVE)]
-            for base in model_state.bases:
-                if isinstance(base, str) and "." in base:
-                    base_app_label, base_name = base.split(".", 1)
-                    dependencies.append(Dep(base_app_label, base_name, None, CREATE))
-                    old_base = self.from_state.models.get((base_app_label, base_name))
-                    new_base = self.to_state.models.get((base_app_label, base_name))
-                    if old_base and new_base:
-                        # A field moving from the base to this model: remove it there first.
-                        for removed in set(old_base.fields).difference(new_base.fields) \
-                                .intersection(model_state.fields):
-                            dependencies.append(Dep(base_app_label, base_name, removed,
-                                                    REMOVE))
-            if primary_key_rel:
-                dependencies.append(
-                    Dep(*resolve_relation(primary_key_rel, app_label, model_name), None,
-                        CREATE)
-                )
+        def swappable_first(keys):
+            return sorted(keys, key=self.swappable_first_key, reverse=True)
+
+        for key in chain(swappable_first(self.new_model_keys - existing),
+                         swappable_first(self.new_unmanaged_keys - existing)):
+            self._generate_created_model(*key)
+
+    @staticmethod
+    def _deferred_relations(model_state):
+        """The relation fields added after CreateModel (so models can point at each other
+        in any order), and the model a primary-key relation points at, if any."""
+        deferred, pk_target = {}, None
+        for name, field in model_state.fields.items():
+            remote = field.remote_field
+            if not remote:
+                continue
+            if remote.model and field.primary_key:
+                pk_target = remote.model
+            plain_relation = remote.model and not field.primary_key and not remote.parent_link
+            if plain_relation or getattr(remote, "through", None):
+                deferred[name] = field
+        return deferred, pk_target
+
+    def _base_dependencies(self, model_state, moved_fields: bool) -> list:
+        """Create after the model's concrete bases; with ``moved_fields``, also after a
+        field that moves from a base into this model is removed from the base."""
+        dependencies = []
+        for base in model_state.bases:
+            if not isinstance(base, str) or "." not in base:
+                continue
+            base_key = tuple(base.split(".", 1))
+            dependencies.append(Dep(*base_key, None, CREATE))
+            before = self.from_state.models.get(base_key)
+            after = self.to_state.models.get(base_key)
+            if moved_fields and before and after:
+                moved = set(before.fields).difference(after.fields).intersection(
+                    model_state.fields)
+                dependencies += [Dep(*base_key, name, REMOVE) for name in moved]
+        return dependencies
+
+    @staticmethod
+    def _create_operation(model_state, fields, options):
+        return operations.CreateModel(name=model_state.name, fields=fields, options=options,
+                                      bases=model_state.bases, managers=model_state.managers)
+
+    def _generate_created_model(self, app_label: str, model_name: str) -> None:
+        model_state = self.to_state.models[app_label, model_name]
+        deferred, pk_target = self._deferred_relations(model_state)
+        options = dict(model_state.options)
+        indexes, constraints = options.pop("indexes"), options.pop("constraints")
+        unique_together = options.pop("unique_together", None)
+        order_with_respect_to = options.pop("order_with_respect_to", None)
+        # After a proxy of the same name is deleted, and after the bases exist.
+        dependencies = [Dep(app_label, model_name, None, REMOVE),
+                        *self._base_dependencies(model_state, moved_fields=True)]
+        if pk_target:
+            target = resolve_relation(pk_target, app_label, model_name)
+            dependencies.append(Dep(*target, None, CREATE))
+        kept_fields = [pair for pair in model_state.fields.items() if pair[0] not in deferred]
+        self.add_operation(app_label, self._create_operation(model_state, kept_fields, options),
+                           dependencies=dependencies, beginning=True)
+        if not model_state.options.get("managed", True):
+            return
+        created = Dep(app_label, model_name, None, CREATE)
+        for name in sorted(deferred):
+            field = deferred[name]
+            needs = {*self._get_dependencies_for_foreign_key(app_label, model_name, field),
+                     created}
+            self.add_operation(app_label,
+                               operations.AddField(model_name=model_name, name=name,
+                                                   field=field),
+                               dependencies=list(needs))
+        if order_with_respect_to:
             self.add_operation(
                 app_label,
-                operations.CreateModel(
-                    name=model_state.name,
-                    fields=[item for item in model_state.fields.items()
-                            if item[0] not in related_fields],
-                    options=options,
-                    bases=model_state.bases,
-                    managers=model_state.managers,
-                ),
-                dependencies=dependencies,
-                beginning=True,
+                operations.AlterOrderWithRespectTo(
+                    name=model_name, order_with_respect_to=order_with_respect_to),
+                dependencies=[Dep(app_label, model_name, order_with_respect_to, CREATE),
+                              created],
             )
-            if not model_state.options.get("managed", True):
-                continue
-            for name, field in sorted(related_fields.items()):
-                field_dependencies = self._get_dependencies_for_foreign_key(
-                    app_label, model_name, field
-                )
-                field_dependencies.append(Dep(app_label, model_name, None, CREATE))
-                self.add_operation(
-                    app_label,
-                    operations.AddField(model_name=model_name, name=name, field=field),
-                    dependencies=list(set(field_dependencies)),
-                )
-            if order_with_respect_to:
-                self.add_operation(
-                    app_label,
-                    operations.AlterOrderWithRespectTo(
-                        name=model_name, order_with_respect_to=order_with_respect_to
-                    ),
-                    dependencies=[
-                        Dep(app_label, model_name, order_with_respect_to, CREATE),
-                        Dep(app_label, model_name, None, CREATE),
-                    ],
-                )
-            related_dependencies = [
-                Dep(app_label, model_name, name, CREATE) for name in sorted(related_fields)
-            ]
-            related_dependencies.append(Dep(app_label, model_name, None, CREATE))
-            for index in indexes:
-                self.add_operation(
-                    app_label, operations.AddIndex(model_name=model_name, index=index),
-                    dependencies=related_dependencies,
-                )
-            for constraint in constraints:
-                self.add_operation(
-                    app_label,
-                    operations.AddConstraint(model_name=model_name, constraint=constraint),
-                    dependencies=related_dependencies,
-                )
-            if unique_together:
-                self.add_operation(
-                    app_label,
-                    operations.AlterUniqueTogether(name=model_name,
-                                                   unique_together=unique_together),
-                    dependencies=related_dependencies,
-                )
-            # A proxy turned concrete: relations to it now point at a real table.
-            if (app_label, model_name) in self.old_proxy_keys:
-                for related_state, field_name, field in self._relations_to(
-                    self.to_state, (app_label, model_name)
-                ):
-                    self.add_operation(
-                        related_state.app_label,
-                        operations.AlterField(model_name=related_state.name,
-                                              name=field_name, field=field),
-                        dependencies=[Dep(app_label, model_name, None, CREATE)],
-                    )
+        # Indexes, constraints and unique_together come after all the model's fields.
+        after_fields = [*(Dep(app_label, model_name, name, CREATE) for name in sorted(deferred)),
+                        created]
+        later = [operations.AddIndex(model_name=model_name, index=index) for index in indexes]
+        later += [operations.AddConstraint(model_name=model_name, constraint=constraint)
+                  for constraint in constraints]
+        if unique_together:
+            later.append(operations.AlterUniqueTogether(name=model_name,
+                                                        unique_together=unique_together))
+        for operation in later:
+            self.add_operation(app_label, operation, dependencies=after_fields)
+        if (app_label, model_name) in self.old_proxy_keys:
+            self._repoint_relations_to_former_proxy(app_label, model_name, created)
+
+    def _repoint_relations_to_former_proxy(self, app_label, model_name, created) -> None:
+        """A proxy turned concrete: relations to it now point at a real table."""
+        for related_state, field_name, field in self._relations_to(self.to_state,
+                                                                   (app_label, model_name)):
+            self.add_operation(
+                related_state.app_label,
+                operations.AlterField(model_name=related_state.name, name=field_name,
+                                      field=field),
+                dependencies=[created],
+            )
 
     def generate_created_proxies(self) -> None:
-        added = self.new_proxy_keys - self.old_proxy_keys
-        for app_label, model_name in sorted(added):
+        for app_label, model_name in sorted(self.new_proxy_keys - self.old_proxy_keys):
             model_state = self.to_state.models[app_label, model_name]
-            dependencies = [Dep(app_label, model_name, None, REMOVE)]
-            for base in model_state.bases:
-                if isinstance(base, str) and "." in base:
-                    base_app_label, base_name = base.split(".", 1)
-                    dependencies.append(Dep(base_app_label, base_name, None, CREATE))
-            self.add_operation(
-                app_label,
-                operations.CreateModel(
-                    name=model_state.name,
-                    fields=[],
-                    options=model_state.options,
-                    bases=model_state.bases,
-                    managers=model_state.managers,
-                ),
-                dependencies=dependencies,
-            )
+            dependencies = [Dep(app_label, model_name, None, REMOVE),
+                            *self._base_dependencies(model_state, moved_fields=False)]
+            self.add_operation(app_label,
+                               self._create_operation(model_state, [], model_state.options),
+                               dependencies=dependencies)
 
     def generate_deleted_models(self) -> None:
         """DeleteModel for removed models, after removing their relations and the
         relations of other models to them."""
-        new_keys = self.new_model_keys | self.new_unmanaged_keys
-        deleted_models = self.old_model_keys - new_keys
-        deleted_unmanaged_models = self.old_unmanaged_keys - new_keys
-        for app_label, model_name in chain(sorted(deleted_models),
-                                           sorted(deleted_unmanaged_models)):
-            model_state = self.from_state.models[app_label, model_name]
-            related_fields = {}
-            for field_name, field in model_state.fields.items():
-                if field.remote_field and (
-                    field.remote_field.model or getattr(field.remote_field, "through", None)
-                ):
-                    related_fields[field_name] = field
-            if model_state.options.get("unique_together"):
-                self.add_operation(
-                    app_label,
-                    operations.AlterUniqueTogether(name=model_name, unique_together=None),
-                )
-            for name in sorted(related_fields):
-                self.add_operation(
-                    app_label, operations.RemoveField(model_name=model_name, name=name)
-                )
-            dependencies = []
-            for related_state, field_name, field in self._relations_to(
-                self.from_state, (app_label, model_name)
-            ):
-                dependencies.append(
-                    Dep(related_state.app_label, related_state.name_lower, field_name, REMOVE)
-                )
-                if not field.many_to_many:
-                    dependencies.append(
-                        Dep(related_state.app_label, related_state.name_lower, field_name,
-                            ALTER)
-                    )
-            for name in sorted(related_fields):
-                dependencies.append(Dep(app_label, model_name, name, REMOVE))
-            through_user = self.through_users.get((app_label, model_state.name_lower))
-            if through_user:
-                dependencies.append(Dep(*through_user, REMOVE))
-            self.add_operation(
-                app_label,
-                operations.DeleteModel(name=model_state.name),
-                dependencies=list(set(dependencies)),
-            )
+        remaining = self.new_model_keys | self.new_unmanaged_keys
+        for key in chain(sorted(self.old_model_keys - remaining),
+                         sorted(self.old_unmanaged_keys - remaining)):
+            self._generate_deleted_model(*key)
+
+    def _generate_deleted_model(self, app_label: str, model_name: str) -> None:
+        model_state = self.from_state.models[app_label, model_name]
+        relation_names = sorted(
+            name for name, field in model_state.fields.items()
+            if field.remote_field
+            and (field.remote_field.model or getattr(field.remote_field, "through", None))
+        )
+        if model_state.options.get("unique_together"):
+            self.add_operation(app_label, operations.AlterUniqueTogether(
+                name=model_name, unique_together=None))
+        for name in relation_names:
+            self.add_operation(app_label, operations.RemoveField(model_name=model_name,
+                                                                 name=name))
+        # After other models' relations to it are removed or altered away, and after its
+        # own relations and the field using it as a through model are gone.
+        needs = set()
+        for other, field_name, field in self._relations_to(self.from_state,
+                                                           (app_label, model_name)):
+            kinds = (REMOVE,) if field.many_to_many else (REMOVE, ALTER)
+            needs.update(Dep(other.app_label, other.name_lower, field_name, kind)
+                         for kind in kinds)
+        needs.update(Dep(app_label, model_name, name, REMOVE) for name in relation_names)
+        through_user = self.through_users.get((app_label, model_state.name_lower))
+        if through_user:
+            needs.add(Dep(*through_user, REMOVE))
+        self.add_operation(app_label, operations.DeleteModel(name=model_state.name),
+                           dependencies=list(needs))
 
     def generate_deleted_proxies(self) -> None:
         for app_label, model_name in sorted(self.old_proxy_keys - self.new_proxy_keys):
@@ -511,104 +454,77 @@ class MigrationAutodetector:
 
     def create_renamed_fields(self) -> None:
         """A field removed and one added with the same definition may be a rename: ask."""
-        self.renamed_operations = []
-        old_field_keys = self.old_field_keys.copy()
-        for app_label, model_name, field_name in sorted(self.new_field_keys - old_field_keys):
-            old_model_state = self._old_state_of(app_label, model_name)
-            new_model_state = self.to_state.models[app_label, model_name]
-            field = new_model_state.get_field(field_name)
-            field_dec = self.deep_deconstruct(field)
-            for rem_app_label, rem_model_name, rem_field_name in sorted(
-                old_field_keys - self.new_field_keys
-            ):
-                if rem_app_label != app_label or rem_model_name != model_name:
-                    continue
-                old_field = old_model_state.get_field(rem_field_name)
-                old_field_dec = self.deep_deconstruct(old_field)
-                if field.remote_field and field.remote_field.model and "to" in old_field_dec[2]:
-                    old_rel_to = old_field_dec[2]["to"]
-                    if old_rel_to in self.renamed_models_rel:
-                        old_field_dec[2]["to"] = self.renamed_models_rel[old_rel_to]
-                old_field.set_attributes_from_name(rem_field_name)
-                old_db_column = old_field.get_attname_column()[1]
-                same = old_field_dec == field_dec or (
-                    # Renamed, keeping the old column through db_column.
-                    old_field_dec[0:2] == field_dec[0:2]
-                    and dict(old_field_dec[2], db_column=old_db_column) == field_dec[2]
-                )
-                if same and self.questioner.ask_rename(model_name, rem_field_name,
-                                                       field_name, field):
-                    self.renamed_operations.append((
-                        rem_app_label, rem_model_name, old_field.db_column, rem_field_name,
-                        app_label, model_name, field, field_name,
-                    ))
-                    old_field_keys.remove((rem_app_label, rem_model_name, rem_field_name))
-                    old_field_keys.add((app_label, model_name, field_name))
-                    self.renamed_fields[app_label, model_name, field_name] = rem_field_name
-                    break
+        self.renamed_operations: list[_FieldRename] = []
+        unclaimed = set(self.old_field_keys)
+        for key in sorted(self.new_field_keys - unclaimed):
+            old_name = self._confirmed_field_rename(key, unclaimed)
+            if old_name is not None:
+                unclaimed.discard((*key[:2], old_name))
+                unclaimed.add(key)
+                self.renamed_fields[key] = old_name
+
+    def _confirmed_field_rename(self, key, unclaimed) -> str | None:
+        """The removed field of the same model, defined the same way, that the user says
+        field ``key`` was renamed from (recorded in renamed_operations); or None."""
+        app_label, model_name, field_name = key
+        field = self.to_state.models[app_label, model_name].get_field(field_name)
+        wanted = self.deep_deconstruct(field)
+        is_relation = field.remote_field and field.remote_field.model
+        old_state = self._old_state_of(app_label, model_name)
+        gone = sorted(candidate[2] for candidate in unclaimed - self.new_field_keys
+                      if candidate[:2] == key[:2])
+        for old_name in gone:
+            old_field = old_state.get_field(old_name)
+            path, args, kwargs = self.deep_deconstruct(old_field)
+            if is_relation and kwargs.get("to") in self.renamed_models_rel:
+                kwargs["to"] = self.renamed_models_rel[kwargs["to"]]
+            old_field.set_attributes_from_name(old_name)
+            old_column = old_field.get_attname_column()[1]
+            # Equal, or equal once db_column keeps the old column name.
+            same = (path, args, kwargs) == wanted or (
+                (path, args) == wanted[:2] and {**kwargs, "db_column": old_column} == wanted[2])
+            if same and self.questioner.ask_rename(model_name, old_name, field_name, field):
+                self.renamed_operations.append(_FieldRename(
+                    app_label, model_name, old_name, old_field.db_column, field_name, field))
+                return old_name
+        return None
 
     def generate_renamed_fields(self) -> None:
-        for (rem_app_label, rem_model_name, rem_db_column, rem_field_name, app_label,
-             model_name, field, field_name) in self.renamed_operations:
-            if rem_db_column != field.db_column:
+        for rename in self.renamed_operations:
+            app_label, model_name = rename.app_label, rename.model_name
+            if rename.old_db_column != rename.field.db_column:
                 # Set db_column first, so the rename itself leaves the column alone.
-                altered_field = field.clone()
-                altered_field.name = rem_field_name
-                self.add_operation(
-                    app_label,
-                    operations.AlterField(model_name=model_name, name=rem_field_name,
-                                          field=altered_field),
-                )
-            self.add_operation(
-                app_label,
-                operations.RenameField(model_name=model_name, old_name=rem_field_name,
-                                       new_name=field_name),
-            )
-            self.old_field_keys.remove((rem_app_label, rem_model_name, rem_field_name))
-            self.old_field_keys.add((app_label, model_name, field_name))
+                keeping_column = rename.field.clone()
+                keeping_column.name = rename.old_name
+                self.add_operation(app_label, operations.AlterField(
+                    model_name=model_name, name=rename.old_name, field=keeping_column))
+            self.add_operation(app_label, operations.RenameField(
+                model_name=model_name, old_name=rename.old_name, new_name=rename.new_name))
+            self.old_field_keys.discard((app_label, model_name, rename.old_name))
+            self.old_field_keys.add((app_label, model_name, rename.new_name))
 
     def generate_added_fields(self) -> None:
         for app_label, model_name, field_name in sorted(self.new_field_keys - self.old_field_keys):
             self._generate_added_field(app_label, model_name, field_name)
 
     def _generate_added_field(self, app_label: str, model_name: str, field_name: str) -> None:
-        models = _models()
         field = self.to_state.models[app_label, model_name].get_field(field_name)
         dependencies = [Dep(app_label, model_name, field_name, REMOVE)]
         if field.remote_field and field.remote_field.model:
-            dependencies.extend(
-                self._get_dependencies_for_foreign_key(app_label, model_name, field)
-            )
-        time_fields = (models.DateField, models.DateTimeField, models.TimeField)
-        auto_fields = tuple(
-            getattr(models, name) for name in ("AutoField", "SmallAutoField", "BigAutoField")
-            if hasattr(models, name)
-        )
-        # Existing rows need a value: a default, NULL, or an empty string.
-        preserve_default = (
-            field.null
-            or field.has_default()
-            or _has_db_default(field)
-            or field.many_to_many
-            or (field.blank and field.empty_strings_allowed)
-            or (isinstance(field, time_fields) and getattr(field, "auto_now", False))
-            or isinstance(field, auto_fields)
-        )
+            dependencies += self._get_dependencies_for_foreign_key(app_label, model_name, field)
+        preserve_default = _fills_existing_rows(field)
         if not preserve_default:
+            # Existing rows need a value: ask for a one-off default.
             field = field.clone()
-            if isinstance(field, time_fields) and getattr(field, "auto_now_add", False):
-                field.default = self.questioner.ask_auto_now_add_addition(field_name,
-                                                                          model_name)
-            else:
-                field.default = self.questioner.ask_not_null_addition(field_name, model_name)
-        if field.unique and field.has_default() and callable(field.default):
+            ask = (self.questioner.ask_auto_now_add_addition
+                   if _is_time_field(field) and getattr(field, "auto_now_add", False)
+                   else self.questioner.ask_not_null_addition)
+            field.default = ask(field_name, model_name)
+        if field.unique and callable(field.default) and field.has_default():
             self.questioner.ask_unique_callable_default_addition(field_name, model_name)
-        self.add_operation(
-            app_label,
-            operations.AddField(model_name=model_name, name=field_name, field=field,
-                                preserve_default=preserve_default),
-            dependencies=dependencies,
-        )
+        addition = operations.AddField(model_name=model_name, name=field_name, field=field,
+                                       preserve_default=preserve_default)
+        self.add_operation(app_label, addition, dependencies=dependencies)
 
     def generate_removed_fields(self) -> None:
         for app_label, model_name, field_name in sorted(self.old_field_keys - self.new_field_keys):
@@ -1040,71 +956,75 @@ class MigrationAutodetector:
 
     def _build_migration_list(self, graph=None) -> None:
         """Cut each app's operations into migrations at the points where they must wait
-        for another app's operations."""
+        for another app's operations. When a pass makes no progress, the next one forces
+        a cut (``force``): what is waited for must then come from existing migrations."""
         self.migrations: dict[str, list[Migration]] = {}
-        num_ops = sum(len(ops) for ops in self.generated_operations.values())
-        chop_mode = False
-        while num_ops:
+        pending = self._pending_operation_count()
+        force = False
+        while pending:
             for app_label in sorted(self.generated_operations):
-                chopped = []
-                dependencies = set()
-                for operation in list(self.generated_operations[app_label]):
-                    deps_satisfied = True
-                    operation_dependencies = set()
-                    for dep in operation._auto_deps:
-                        dep, original_dep = self._resolve_swappable(dep)
-                        if dep.app_label == app_label:
-                            continue
-                        # Is a pending operation of the other app still needed first?
-                        if any(self.check_dependency(other, dep)
-                               for other in self.generated_operations.get(dep.app_label, [])):
-                            deps_satisfied = False
-                            break
-                        if original_dep is not None:
-                            operation_dependencies.add(
-                                (original_dep.app_label, original_dep.model_name)
-                            )
-                        elif dep.app_label in self.migrations:
-                            operation_dependencies.add(
-                                (dep.app_label, self.migrations[dep.app_label][-1].name)
-                            )
-                        elif chop_mode:
-                            # The other app's existing migrations must provide it.
-                            if graph and graph.leaf_nodes(dep.app_label):
-                                operation_dependencies.add(graph.leaf_nodes(dep.app_label)[0])
-                            else:
-                                operation_dependencies.add((dep.app_label, "__first__"))
-                        else:
-                            deps_satisfied = False
-                    if not deps_satisfied:
-                        break
-                    chopped.append(operation)
-                    dependencies.update(operation_dependencies)
-                    del self.generated_operations[app_label][0]
-                if dependencies or chopped:
-                    if not self.generated_operations[app_label] or chop_mode:
-                        subclass = type("Migration", (Migration,),
-                                        {"operations": [], "dependencies": []})
-                        instance = subclass(
-                            f"auto_{len(self.migrations.get(app_label, [])) + 1}", app_label
-                        )
-                        instance.dependencies = list(dependencies)
-                        instance.operations = chopped
-                        instance.initial = app_label not in self.existing_apps
-                        self.migrations.setdefault(app_label, []).append(instance)
-                        chop_mode = False
-                    else:
-                        self.generated_operations[app_label] = (
-                            chopped + self.generated_operations[app_label]
-                        )
-            new_num_ops = sum(len(ops) for ops in self.generated_operations.values())
-            if new_num_ops == num_ops:
-                if chop_mode:
+                if self._cut_migration(app_label, force, graph):
+                    force = False
+            still_pending = self._pending_operation_count()
+            if still_pending == pending:
+                if force:
                     raise ValueError(
                         f"Cannot resolve operation dependencies: {self.generated_operations!r}"
                     )
-                chop_mode = True
-            num_ops = new_num_ops
+                force = True
+            pending = still_pending
+
+    def _pending_operation_count(self) -> int:
+        return sum(map(len, self.generated_operations.values()))
+
+    def _cut_migration(self, app_label: str, force: bool, graph) -> bool:
+        """Take the app's leading operations whose cross-app needs are met; make them a
+        migration if that empties the queue (or ``force``). True if one was made."""
+        queue = self.generated_operations[app_label]
+        taken, needs = [], set()
+        while queue:
+            operation_needs = self._external_needs(queue[0], app_label, force, graph)
+            if operation_needs is None:
+                break
+            taken.append(queue.pop(0))
+            needs |= operation_needs
+        if not taken:
+            return False
+        if queue and not force:
+            queue[:0] = taken  # wait for the rest of the app's operations
+            return False
+        made = self.migrations.setdefault(app_label, [])
+        migration_class = type("Migration", (Migration,), {"operations": [], "dependencies": []})
+        migration = migration_class(f"auto_{len(made) + 1}", app_label)
+        migration.dependencies, migration.operations = list(needs), taken
+        migration.initial = app_label not in self.existing_apps
+        made.append(migration)
+        return True
+
+    def _external_needs(self, operation, app_label: str, force: bool, graph):
+        """The migrations of other apps ``operation`` must follow, or None if one of its
+        dependencies is still among those apps' pending operations."""
+        needs = set()
+        met = True
+        for dependency in operation._auto_deps:
+            dependency, setting_dependency = self._resolve_swappable(dependency)
+            other_app = dependency.app_label
+            if other_app == app_label:
+                continue
+            waiting = self.generated_operations.get(other_app, [])
+            if any(self.check_dependency(other, dependency) for other in waiting):
+                return None
+            if setting_dependency is not None:
+                needs.add((setting_dependency.app_label, setting_dependency.model_name))
+            elif other_app in self.migrations:
+                needs.add((other_app, self.migrations[other_app][-1].name))
+            elif force:
+                # The other app's existing migrations must provide it.
+                leaves = graph.leaf_nodes(other_app) if graph else []
+                needs.add(leaves[0] if leaves else (other_app, "__first__"))
+            else:
+                met = False
+        return needs if met else None
 
     def _optimize_migrations(self) -> None:
         for app_label, migrations in self.migrations.items():
@@ -1120,63 +1040,82 @@ class MigrationAutodetector:
         first depend on it. Apps without migrations get one only if the questioner
         agrees (``ask_initial``)."""
         leaves = graph.leaf_nodes()
-        name_map = {}
-        for app_label, migrations in list(changes.items()):
+        new_names: dict = {}
+        for app_label in list(changes):
+            migrations = changes[app_label]
             if not migrations:
                 continue
-            app_leaf = next((leaf for leaf in leaves if leaf[0] == app_label), None)
-            if app_leaf is None and not self.questioner.ask_initial(app_label):
-                for migration in migrations:
-                    name_map[app_label, migration.name] = (app_label, "__first__")
+            leaf = next((node for node in leaves if node[0] == app_label), None)
+            if leaf is None and not self.questioner.ask_initial(app_label):
+                new_names.update(((app_label, migration.name), (app_label, "__first__"))
+                                 for migration in migrations)
                 del changes[app_label]
                 continue
-            next_number = 1 if app_leaf is None else (self.parse_number(app_leaf[1]) or 0) + 1
-            for index, migration in enumerate(migrations):
-                if index == 0 and app_leaf:
-                    migration.dependencies.append(app_leaf)
-                parts = [f"{next_number:04d}"]
+            if leaf is not None:
+                migrations[0].dependencies.append(leaf)
+            first = 1 if leaf is None else (self.parse_number(leaf[1]) or 0) + 1
+            for number, migration in enumerate(migrations, first):
                 if migration_name:
-                    parts.append(migration_name)
-                elif index == 0 and not app_leaf:
-                    parts.append("initial")
+                    suffix = migration_name
+                elif number == first and leaf is None:
+                    suffix = "initial"
                 else:
-                    parts.append(migration.suggest_name()[:100])
-                new_name = "_".join(parts)
-                name_map[app_label, migration.name] = (app_label, new_name)
-                next_number += 1
-                migration.name = new_name
-        for migrations in changes.values():
-            for migration in migrations:
-                migration.dependencies = [name_map.get(d, d) for d in migration.dependencies]
+                    suffix = migration.suggest_name()[:100]
+                new_names[app_label, migration.name] = (app_label, f"{number:04d}_{suffix}")
+                migration.name = f"{number:04d}_{suffix}"
+        for migration in chain.from_iterable(changes.values()):
+            migration.dependencies = [new_names.get(node, node)
+                                      for node in migration.dependencies]
         return changes
 
     def _trim_to_apps(self, changes: dict, app_labels) -> dict:
         """Keep only the given apps' migrations and those of apps they depend on."""
-        app_dependencies = defaultdict(set)
+        depends_on = defaultdict(set)
         for app_label, migrations in changes.items():
             for migration in migrations:
-                for dep_app_label, _name in migration.dependencies:
-                    app_dependencies[app_label].add(dep_app_label)
-        required_apps = set(app_labels)
-        previous = None
-        while previous != required_apps:
-            previous = set(required_apps)
-            for app_label in previous:
-                required_apps |= app_dependencies.get(app_label, set())
-        for app_label in list(changes):
-            if app_label not in required_apps:
-                del changes[app_label]
+                depends_on[app_label].update(node[0] for node in migration.dependencies)
+        required = set(app_labels)
+        to_visit = list(required)
+        while to_visit:
+            found = depends_on.get(to_visit.pop(), set()) - required
+            required |= found
+            to_visit.extend(found)
+        for app_label in [label for label in changes if label not in required]:
+            del changes[app_label]
         return changes
 
     @classmethod
     def parse_number(cls, name: str) -> int | None:
         """The number of a migration name: 0002 for "0002_auto", 4 for "0001_squashed_0004"."""
-        if squashed_match := re.search(r".*_squashed_(\d+)", name):
-            return int(squashed_match[1])
-        match = re.match(r"^\d+", name)
-        if match:
-            return int(match[0])
-        return None
+        squashed = re.findall(r"_squashed_(\d+)", name)
+        if squashed:
+            return int(squashed[-1])  # the last squash names the newest migration
+        leading = re.match(r"\d+", name)
+        return int(leading[0]) if leading else None
+
+
+_FieldRename = namedtuple("_FieldRename",
+                          "app_label model_name old_name old_db_column new_name field")
+
+
+def _is_time_field(field) -> bool:
+    models = _models()
+    return isinstance(field, (models.DateField, models.DateTimeField, models.TimeField))
+
+
+def _fills_existing_rows(field) -> bool:
+    """Can the column be added to a table with rows without asking for a value? (NULL,
+    a default, an empty string, a timestamp set on save, an auto field, or m2m.)"""
+    if field.null or field.many_to_many or field.has_default() or _has_db_default(field):
+        return True
+    if field.blank and field.empty_strings_allowed:
+        return True
+    if _is_time_field(field) and getattr(field, "auto_now", False):
+        return True
+    models = _models()
+    auto_kinds = tuple(getattr(models, name) for name in
+                       ("AutoField", "SmallAutoField", "BigAutoField") if hasattr(models, name))
+    return isinstance(field, auto_kinds)
 
 
 def _has_db_default(field) -> bool:

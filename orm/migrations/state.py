@@ -605,31 +605,17 @@ class ModelState:
         self.name = name
         self.fields: dict = dict(fields)
         self.options = options or {}
-        self.options.setdefault("indexes", [])
-        self.options.setdefault("constraints", [])
+        for listed in ("indexes", "constraints"):
+            self.options.setdefault(listed, [])
         self.bases = bases or (_models().Model,)
         self.managers = managers or []
-        for field_name, field in self.fields.items():
-            if hasattr(field, "model"):
-                raise ValueError(
-                    f'ModelState.fields cannot be bound to a model - "{field_name}" is.'
-                )
-            if field.is_relation and hasattr(field.related_model, "_meta"):
-                raise ValueError(
-                    f'Model fields in "ModelState.fields" cannot refer to a model class - '
-                    f'"{field_name}.to" does. Use a string reference instead.'
-                )
-            if field.many_to_many and hasattr(field.remote_field.through, "_meta"):
-                raise ValueError(
-                    f'Model fields in "ModelState.fields" cannot refer to a model class - '
-                    f'"{field_name}.through" does. Use a string reference instead.'
-                )
-        for index in self.options["indexes"]:
-            if not index.name:
-                raise ValueError(
-                    "Indexes passed to ModelState require a name attribute. "
-                    f"{index!r} doesn't have one."
-                )
+        _check_state_fields(self.fields)
+        unnamed = next((index for index in self.options["indexes"] if not index.name), None)
+        if unnamed is not None:
+            raise ValueError(
+                "Indexes passed to ModelState require a name attribute. "
+                f"{unnamed!r} doesn't have one."
+            )
 
     @cached_property
     def name_lower(self) -> str:
@@ -641,172 +627,191 @@ class ModelState:
             self.__dict__.pop("name_lower", None)
 
     def get_field(self, field_name: str):
+        # "_order" is the column order_with_respect_to adds; it stands for that field.
         if field_name == "_order":
-            field_name = self.options.get("order_with_respect_to", field_name)
+            return self.fields[self.options.get("order_with_respect_to", field_name)]
         return self.fields[field_name]
 
     @classmethod
     def from_model(cls, model, exclude_rels: bool = False) -> ModelState:
-        """The state of a model class (as defined in models.py)."""
-        models = _models()
-        fields = []
-        for field in model._meta.local_fields:
-            if getattr(field, "remote_field", None) and exclude_rels:
-                continue
-            if isinstance(field, getattr(models, "OrderWrt", ())):
-                continue
-            try:
-                fields.append((field.name, field.clone()))
-            except TypeError as e:
-                raise TypeError(
-                    f"Couldn't reconstruct field {field.name} on {model._meta.label}: {e}"
-                )
-        if not exclude_rels:
-            for field in model._meta.local_many_to_many:
-                try:
-                    fields.append((field.name, field.clone()))
-                except TypeError as e:
-                    raise TypeError(
-                        f"Couldn't reconstruct m2m field {field.name} on "
-                        f"{model._meta.object_name}: {e}"
-                    )
-        from reinhardt.orm.models.options import DEFAULT_NAMES, normalize_together
-
-        options = {}
-        for name in DEFAULT_NAMES:
-            if name in ("apps", "app_label"):
-                continue
-            if name not in model._meta.original_attrs:
-                continue
-            if name == "unique_together":
-                options[name] = set(normalize_together(model._meta.original_attrs[name]))
-            elif name == "indexes":
-                indexes = [index.clone() for index in model._meta.indexes]
-                for index in indexes:
-                    if not index.name:
-                        index.set_name_with_model(model)
-                options["indexes"] = indexes
-            elif name == "constraints":
-                options["constraints"] = [c.clone() for c in model._meta.constraints]
-            else:
-                options[name] = model._meta.original_attrs[name]
-        if exclude_rels:
-            # A stub of the model: options naming fields would point at missing ones.
-            for key in ("unique_together", "order_with_respect_to"):
-                options.pop(key, None)
-        elif options.get("order_with_respect_to") in {
-            field.name for field in model._meta.private_fields
-        }:
-            del options["order_with_respect_to"]
-
-        def flatten_bases(klass):
-            bases = []
-            for base in klass.__bases__:
-                if hasattr(base, "_meta") and base._meta.abstract:
-                    bases.extend(flatten_bases(base))
-                else:
-                    bases.append(base)
-            return bases
-
-        # Abstract bases are folded into the model; concrete ones are kept by label.
-        flattened = sorted(set(flatten_bases(model)), key=lambda x: model.__mro__.index(x))
-        bases = tuple(
-            (base._meta.label_lower if hasattr(base, "_meta") else base) for base in flattened
-        )
-        if not any(isinstance(base, str) or issubclass(base, models.Model) for base in bases):
-            bases = (models.Model,)
-
-        managers = []
-        manager_names = set()
-        default_manager_shim = None
-        for manager in model._meta.managers:
-            if manager.name in manager_names:
-                continue
-            if manager.use_in_migrations:
-                new_manager = copy.copy(manager)
-                new_manager._set_creation_counter()
-            elif manager is model._base_manager or manager is model._default_manager:
-                # A custom default manager that migrations cannot use is replaced by a
-                # plain Manager of the same name.
-                new_manager = models.Manager()
-                new_manager.model = manager.model
-                new_manager.name = manager.name
-                if manager is model._default_manager:
-                    default_manager_shim = new_manager
-            else:
-                continue
-            manager_names.add(manager.name)
-            managers.append((manager.name, new_manager))
-        if managers == [("objects", default_manager_shim)]:
-            managers = []
-        return cls(model._meta.app_label, model._meta.object_name, fields, options, bases,
-                   managers)
+        """The state of a model class (as defined in models.py). With ``exclude_rels``, a
+        stub without relations (for apps without migrations)."""
+        return cls(model._meta.app_label, model._meta.object_name,
+                   _fields_of(model, exclude_rels), _options_of(model, exclude_rels),
+                   _bases_of(model), _managers_of(model))
 
     def construct_managers(self):
         """Fresh manager instances for a rendered model, in their declaration order."""
-        for name, manager in sorted(self.managers, key=lambda item: item[1].creation_counter):
-            as_manager, manager_path, qs_path, args, kwargs = manager.deconstruct()
+        for name, manager in sorted(self.managers, key=lambda pair: pair[1].creation_counter):
+            as_manager, manager_path, queryset_path, args, kwargs = manager.deconstruct()
             if as_manager:
-                yield name, import_string(qs_path).as_manager()
+                yield name, import_string(queryset_path).as_manager()
             else:
                 yield name, import_string(manager_path)(*args, **kwargs)
 
     def clone(self) -> ModelState:
         """A copy whose fields, options and managers can be changed independently."""
-        return self.__class__(
-            app_label=self.app_label,
-            name=self.name,
-            fields=dict(self.fields),
-            options={
-                key: (list(value) if isinstance(value, list) else value)
-                for key, value in self.options.items()
-            },
-            bases=self.bases,
-            managers=list(self.managers),
-        )
+        options = {key: list(value) if isinstance(value, list) else value
+                   for key, value in self.options.items()}
+        return type(self)(self.app_label, self.name, dict(self.fields), options,
+                          self.bases, list(self.managers))
 
     def render(self, apps: Apps):
         """Build the model class in the registry ``apps``."""
-        meta = type("Meta", (), {"app_label": self.app_label, "apps": apps, **self.options})
         try:
-            bases = tuple(
-                (apps.get_model(base) if isinstance(base, str) else base) for base in self.bases
-            )
+            bases = tuple(apps.get_model(base) if isinstance(base, str) else base
+                          for base in self.bases)
         except LookupError:
             raise InvalidBasesError(f"Cannot resolve one or more bases from {self.bases!r}")
-        body = {name: field.clone() for name, field in self.fields.items()}
-        body["Meta"] = meta
-        body["__module__"] = "__fake__"
-        body.update(self.construct_managers())
-        return type(self.name, bases, body)
+        meta = type("Meta", (), {**self.options, "app_label": self.app_label, "apps": apps})
+        # Fields, then Meta, then managers: the order a models.py class body has them.
+        namespace = {
+            **{field_name: field.clone() for field_name, field in self.fields.items()},
+            "Meta": meta,
+            "__module__": "__fake__",
+            **dict(self.construct_managers()),
+        }
+        return type(self.name, bases, namespace)
+
+    def _named_option(self, option: str, name: str, what: str):
+        found = [obj for obj in self.options[option] if obj.name == name]
+        if not found:
+            raise ValueError(f"No {what} named {name} on model {self.name}")
+        return found[0]
 
     def get_index_by_name(self, name: str):
-        for index in self.options["indexes"]:
-            if index.name == name:
-                return index
-        raise ValueError(f"No index named {name} on model {self.name}")
+        return self._named_option("indexes", name, "index")
 
     def get_constraint_by_name(self, name: str):
-        for constraint in self.options["constraints"]:
-            if constraint.name == name:
-                return constraint
-        raise ValueError(f"No constraint named {name} on model {self.name}")
+        return self._named_option("constraints", name, "constraint")
 
     def __repr__(self) -> str:
-        return f"<{self.__class__.__name__}: '{self.app_label}.{self.name}'>"
+        return f"<{type(self).__name__}: '{self.app_label}.{self.name}'>"
+
+    def _comparable_fields(self):
+        return sorted((name, field.deconstruct()[1:]) for name, field in self.fields.items())
 
     def __eq__(self, other) -> bool:
-        return (
-            self.app_label == other.app_label
-            and self.name == other.name
-            and len(self.fields) == len(other.fields)
-            and all(
-                k1 == k2 and f1.deconstruct()[1:] == f2.deconstruct()[1:]
-                for (k1, f1), (k2, f2) in zip(
-                    sorted(self.fields.items()), sorted(other.fields.items()), strict=True
-                )
+        same_identity = (self.app_label, self.name) == (other.app_label, other.name)
+        return (same_identity
+                and (self.options, self.bases, self.managers)
+                == (other.options, other.bases, other.managers)
+                and self.fields.keys() == other.fields.keys()
+                and self._comparable_fields() == other._comparable_fields())
+
+
+def _check_state_fields(fields: dict) -> None:
+    """A state holds unbound fields that name related models by string."""
+    for name, field in fields.items():
+        if hasattr(field, "model"):
+            raise ValueError(f'ModelState.fields cannot be bound to a model - "{name}" is.')
+        class_in = None
+        if field.is_relation and hasattr(field.related_model, "_meta"):
+            class_in = "to"
+        elif field.many_to_many and hasattr(field.remote_field.through, "_meta"):
+            class_in = "through"
+        if class_in:
+            raise ValueError(
+                f'Model fields in "ModelState.fields" cannot refer to a model class - '
+                f'"{name}.{class_in}" does. Use a string reference instead.'
             )
-            and self.options == other.options
-            and self.bases == other.bases
-            and self.managers == other.managers
-        )
+
+
+def _cloned_field(field, model, label: str):
+    try:
+        return field.name, field.clone()
+    except TypeError as error:
+        raise TypeError(f"Couldn't reconstruct {label} {field.name} on {model}: {error}")
+
+
+def _fields_of(model, exclude_rels: bool) -> list:
+    meta = model._meta
+    # The _order column of order_with_respect_to is added again when rendering.
+    order_column = getattr(_models(), "OrderWrt", ())
+    pairs = [
+        _cloned_field(field, meta.label, "field")
+        for field in meta.local_fields
+        if not isinstance(field, order_column)
+        and not (exclude_rels and getattr(field, "remote_field", None))
+    ]
+    if not exclude_rels:
+        pairs += [_cloned_field(field, meta.object_name, "m2m field")
+                  for field in meta.local_many_to_many]
+    return pairs
+
+
+def _options_of(model, exclude_rels: bool) -> dict:
+    """The Meta options the model's class declared, as a state keeps them."""
+    from reinhardt.orm.models.options import DEFAULT_NAMES, normalize_together
+
+    meta = model._meta
+    declared = meta.original_attrs
+    options = {}
+    for key in DEFAULT_NAMES:
+        if key in ("apps", "app_label") or key not in declared:
+            continue
+        if key == "indexes":
+            value = [index.clone() for index in meta.indexes]
+            for index in value:
+                if not index.name:
+                    index.set_name_with_model(model)
+        elif key == "constraints":
+            value = [constraint.clone() for constraint in meta.constraints]
+        elif key == "unique_together":
+            value = set(normalize_together(declared[key]))
+        else:
+            value = declared[key]
+        options[key] = value
+    if exclude_rels:
+        # A stub of the model: options naming fields would point at missing ones.
+        options.pop("unique_together", None)
+        options.pop("order_with_respect_to", None)
+    elif "order_with_respect_to" in options:
+        private = {field.name for field in meta.private_fields}
+        if options["order_with_respect_to"] in private:
+            options.pop("order_with_respect_to")
+    return options
+
+
+def _bases_of(model) -> tuple:
+    """Abstract bases are folded into the model; concrete ones are kept by label."""
+    Model = _models().Model
+    found: list = []
+    pending = list(model.__bases__)
+    while pending:
+        base = pending.pop(0)
+        if hasattr(base, "_meta") and base._meta.abstract:
+            pending[:0] = base.__bases__
+        elif base not in found:
+            found.append(base)
+    found.sort(key=model.__mro__.index)
+    bases = tuple(base._meta.label_lower if hasattr(base, "_meta") else base
+                  for base in found)
+    if any(isinstance(base, str) or issubclass(base, Model) for base in bases):
+        return bases
+    return (Model,)
+
+
+def _managers_of(model) -> list:
+    """The managers migrations keep: those with ``use_in_migrations``, and the default
+    and base managers (as plain Managers when they cannot be used in migrations).
+    A lone plain ``objects`` is left out, as it is what every model gets."""
+    Manager = _models().Manager
+    meta = model._meta
+    kept: dict = {}
+    shim = None
+    for manager in meta.managers:
+        if manager.name in kept:
+            continue
+        if manager.use_in_migrations:
+            copied = copy.copy(manager)
+            copied._set_creation_counter()
+            kept[manager.name] = copied
+        elif manager is model._base_manager or manager is model._default_manager:
+            plain = Manager()
+            plain.model, plain.name = manager.model, manager.name
+            kept[manager.name] = plain
+            if manager is model._default_manager:
+                shim = plain
+    managers = list(kept.items())
+    return [] if managers == [("objects", shim)] else managers

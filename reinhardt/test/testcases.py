@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import difflib
 import json
+import sys
 import unittest
 from contextlib import contextmanager
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from asgiref.sync import async_to_sync, iscoroutinefunction
 
@@ -51,29 +52,36 @@ class _DatabaseFailure:
         raise DatabaseOperationForbidden(self.message)
 
 
-def _normalize_url(url: str) -> str:
-    """A URL with its query arguments sorted, for order-insensitive comparison."""
-    scheme, netloc, path, query, fragment = urlsplit(url)
-    query_parts = sorted(parse_qsl(query))
-    return urlunsplit((scheme, netloc, path, urlencode(query_parts), fragment))
+def _comparable_url(url) -> str:
+    """The URL with its query arguments sorted: equal for URLs that differ only in the
+    order of their query arguments."""
+    parts = urlsplit(str(url))
+    return parts._replace(query=urlencode(sorted(parse_qsl(parts.query)))).geturl()
 
 
-class _AssertTemplateUsedContext:
-    def __init__(self, test_case, template_name: str, msg_prefix: str = "", count=None):
+def _prefixed(msg_prefix: str) -> str:
+    return f"{msg_prefix}: " if msg_prefix else ""
+
+
+class _TemplatesRendered:
+    """``with self.assertTemplateUsed("name"):`` — records the templates rendered inside
+    the block and checks, on a clean exit, that ``name`` was (or was not) among them."""
+
+    def __init__(self, test_case, template_name: str, msg_prefix: str, count=None,
+                 expect_used: bool = True):
         self.test_case = test_case
         self.template_name = template_name
         self.msg_prefix = msg_prefix
         self.count = count
+        self.expect_used = expect_used
         self.rendered_templates = []
-        self.rendered_template_names = []
+
+    @property
+    def rendered_template_names(self) -> list[str]:
+        return [template.name for template in self.rendered_templates]
 
     def on_template_render(self, sender, signal, template, context, **kwargs):
         self.rendered_templates.append(template)
-        self.rendered_template_names.append(template.name)
-
-    def test(self):
-        self.test_case._assert_template_used(self.template_name, self.rendered_template_names,
-                                             self.msg_prefix, self.count)
 
     def __enter__(self):
         template_rendered.connect(self.on_template_render)
@@ -81,18 +89,17 @@ class _AssertTemplateUsedContext:
 
     def __exit__(self, exc_type, exc_value, traceback):
         template_rendered.disconnect(self.on_template_render)
-        if exc_type is not None:
-            return
-        self.test()
+        if exc_type is None:
+            self.test()
 
-
-class _AssertTemplateNotUsedContext(_AssertTemplateUsedContext):
     def test(self):
-        self.test_case.assertFalse(
-            self.template_name in self.rendered_template_names,
-            f"{self.msg_prefix}Template '{self.template_name}' was used unexpectedly in "
-            "rendering the response",
-        )
+        names = self.rendered_template_names
+        if self.expect_used:
+            self.test_case._assert_template_used(self.template_name, names, self.msg_prefix,
+                                                 self.count)
+        else:
+            self.test_case._assert_template_not_used(self.template_name, names,
+                                                     self.msg_prefix)
 
 
 class SimpleTestCase(unittest.TestCase):
@@ -108,11 +115,13 @@ class SimpleTestCase(unittest.TestCase):
         "Either subclass TestCase or TransactionTestCase to ensure proper test isolation or "
         "add %(alias)r to %(test)s.databases to silence this failure."
     )
+    # Connection methods guarded, and the word the failure message uses for each.
     _disallowed_connection_methods = [
         ("connect", "connections"),
         ("temporary_connection", "connections"),
         ("cursor", "queries"),
         ("chunked_cursor", "queries"),
+        ("run", "queries"),  # document stores run their commands through run(), not cursors
     ]
 
     @classmethod
@@ -122,13 +131,14 @@ class SimpleTestCase(unittest.TestCase):
         cls._add_databases_failures()
         cls.addClassCleanup(cls._remove_databases_failures)
         if cls._overridden_settings:
-            cls._cls_overridden_context = override_settings(**cls._overridden_settings)
-            cls._cls_overridden_context.enable()
-            cls.addClassCleanup(cls._cls_overridden_context.disable)
+            cls._enable_for_class(override_settings(**cls._overridden_settings))
         if cls._modified_settings:
-            cls._cls_modified_context = modify_settings(cls._modified_settings)
-            cls._cls_modified_context.enable()
-            cls.addClassCleanup(cls._cls_modified_context.disable)
+            cls._enable_for_class(modify_settings(cls._modified_settings))
+
+    @classmethod
+    def _enable_for_class(cls, settings_change) -> None:
+        settings_change.enable()
+        cls.addClassCleanup(settings_change.disable)
 
     @classmethod
     def _configured_aliases(cls) -> list[str]:
@@ -136,89 +146,91 @@ class SimpleTestCase(unittest.TestCase):
 
     @classmethod
     def _validate_databases(cls) -> frozenset:
+        configured = cls._configured_aliases()
         if cls.databases == "__all__":
-            return frozenset(cls._configured_aliases())
-        configured = set(cls._configured_aliases())
-        for alias in cls.databases:
-            if alias not in configured:
-                from reinhardt.core.exceptions import ImproperlyConfigured
+            return frozenset(configured)
+        unknown = [alias for alias in cls.databases if alias not in configured]
+        if unknown:
+            from reinhardt.core.exceptions import ImproperlyConfigured
 
-                message = (f"{cls.__module__}.{cls.__qualname__}.databases refers to {alias!r} "
-                           "which is not defined in settings.DATABASES.")
-                close = difflib.get_close_matches(alias, list(configured))
-                if close:
-                    message += f" Did you mean {close[0]!r}?"
-                raise ImproperlyConfigured(message)
+            alias = unknown[0]
+            hint = difflib.get_close_matches(alias, configured, n=1)
+            raise ImproperlyConfigured(
+                f"{cls.__module__}.{cls.__qualname__}.databases refers to {alias!r} which is "
+                "not defined in settings.DATABASES."
+                + (f" Did you mean {hint[0]!r}?" if hint else "")
+            )
         return frozenset(cls.databases)
+
+    @classmethod
+    def _undeclared_connections(cls):
+        """(connection, alias) for each configured database the class did not declare."""
+        aliases = [alias for alias in cls._configured_aliases() if alias not in cls.databases]
+        if not aliases:
+            return []
+        from reinhardt.orm import connections
+
+        return [(connections[alias], alias) for alias in aliases]
 
     @classmethod
     def _add_databases_failures(cls) -> None:
         """Make the connections this class did not declare raise when used."""
-        aliases = [a for a in cls._configured_aliases() if a not in cls.databases]
-        if not aliases:
-            return
-        from reinhardt.orm import connections
-
-        for alias in aliases:
-            connection = connections[alias]
-            for name, operation in cls._disallowed_connection_methods:
+        test_name = f"{cls.__module__}.{cls.__qualname__}"
+        for connection, alias in cls._undeclared_connections():
+            for method_name, operation in cls._disallowed_connection_methods:
                 message = cls._disallowed_database_msg % {
-                    "test": f"{cls.__module__}.{cls.__qualname__}", "alias": alias,
-                    "operation": operation,
+                    "test": test_name, "alias": alias, "operation": operation,
                 }
-                method = getattr(connection, name)
-                setattr(connection, name, _DatabaseFailure(method, message))
+                method = getattr(connection, method_name, None)
+                if method is None:
+                    continue  # a method this backend does not have
+                guard = _DatabaseFailure(method, message)
+                setattr(connection, method_name, guard)
 
     @classmethod
     def _remove_databases_failures(cls) -> None:
-        aliases = [a for a in cls._configured_aliases() if a not in cls.databases]
-        if not aliases:
-            return
-        from reinhardt.orm import connections
-
-        for alias in aliases:
-            connection = connections[alias]
-            for name, _operation in cls._disallowed_connection_methods:
-                method = connection.__dict__.get(name)
-                if isinstance(method, _DatabaseFailure):
-                    # The class's method shows through again.
-                    del connection.__dict__[name]
+        for connection, _alias in cls._undeclared_connections():
+            for method_name, _operation in cls._disallowed_connection_methods:
+                if isinstance(connection.__dict__.get(method_name), _DatabaseFailure):
+                    # Deleting the instance attribute lets the class's method show again.
+                    delattr(connection, method_name)
 
     def __call__(self, result=None):
         """Set up the clients around each test, without the test having to call super()."""
-        self._setup_and_call(result)
+        self._run_wrapped(result, debug=False)
 
     def debug(self):
-        debug_result = _DebugResult()
-        self._setup_and_call(debug_result, debug=True)
+        self._run_wrapped(_DebugResult(), debug=True)
 
-    def _setup_and_call(self, result, debug: bool = False):
-        test_method = getattr(self, self._testMethodName)
-        skipped = getattr(self.__class__, "__unittest_skip__", False) or getattr(
-            test_method, "__unittest_skip__", False
-        )
-        if iscoroutinefunction(test_method):
-            setattr(self, self._testMethodName, async_to_sync(test_method))
-        if not skipped:
-            try:
-                self._pre_setup()
-            except Exception:
-                if debug:
-                    raise
-                result.addError(self, _exc_info())
-                return
+    def _is_skipped(self) -> bool:
+        method = getattr(self, self._testMethodName)
+        return any(getattr(thing, "__unittest_skip__", False) for thing in (type(self), method))
+
+    def _run_wrapped(self, result, debug: bool):
+        """unittest's run between our _pre_setup() and _post_teardown(); a failure in either
+        is reported as an error of the test (or raised, under debug())."""
+        method = getattr(self, self._testMethodName)
+        if iscoroutinefunction(method):
+            setattr(self, self._testMethodName, async_to_sync(method))
+        active = not self._is_skipped()
+        if active and not self._step(self._pre_setup, result, debug):
+            return
         if debug:
             super().debug()
         else:
             super().__call__(result)
-        if not skipped:
-            try:
-                self._post_teardown()
-            except Exception:
-                if debug:
-                    raise
-                result.addError(self, _exc_info())
-                return
+        if active:
+            self._step(self._post_teardown, result, debug)
+
+    def _step(self, step, result, debug: bool) -> bool:
+        try:
+            step()
+        except Exception:
+            if debug:
+                raise
+            result.addError(self, sys.exc_info())
+            return False
+        return True
 
     def _pre_setup(self):
         self.client = self.client_class()
@@ -239,289 +251,294 @@ class SimpleTestCase(unittest.TestCase):
     def assertRedirects(self, response, expected_url, status_code=302, target_status_code=200,
                         msg_prefix="", fetch_redirect_response=True):
         """The response redirected (status_code) to expected_url, which answers target_status."""
-        if msg_prefix:
-            msg_prefix += ": "
-        if hasattr(response, "redirect_chain"):
-            # The client followed the redirects: check the first hop and the last page.
-            self.assertTrue(
-                len(response.redirect_chain) > 0,
-                msg_prefix + f"Response didn't redirect as expected: Response code was "
-                f"{response.status_code} (expected {status_code})",
-            )
-            self.assertEqual(
-                response.redirect_chain[0][1], status_code,
-                msg_prefix + "Initial response didn't redirect as expected: Response code was "
-                f"{response.redirect_chain[0][1]} (expected {status_code})",
-            )
-            url, status_code = response.redirect_chain[-1]
-            self.assertEqual(
-                response.status_code, target_status_code,
-                msg_prefix + "Response didn't redirect as expected: Final Response code was "
-                f"{response.status_code} (expected {target_status_code})",
-            )
+        prefix = _prefixed(msg_prefix)
+        chain = getattr(response, "redirect_chain", None)
+        if chain is not None:
+            url = self._check_followed_redirects(response, chain, status_code,
+                                                 target_status_code, prefix)
         else:
-            self.assertEqual(
-                response.status_code, status_code,
-                msg_prefix + "Response didn't redirect as expected: Response code was "
-                f"{response.status_code} (expected {status_code})",
-            )
-            url = response.url
-            scheme, netloc, path, query, fragment = urlsplit(url)
-            if not path.startswith("/"):
-                url = urljoin(response.request["PATH_INFO"], url)
-                path = urljoin(response.request["PATH_INFO"], path)
-            if fetch_redirect_response:
-                if netloc:
-                    domain, port = split_domain_port(netloc)
-                    if domain and not validate_host(domain, settings.ALLOWED_HOSTS):
-                        raise ValueError(
-                            f"The test client is unable to fetch remote URLs (got {url}). If "
-                            f"the host is served by reinhardt, add '{domain}' to ALLOWED_HOSTS. "
-                            "Otherwise, use assertRedirects(..., fetch_redirect_response=False)."
-                        )
-                extra = response.client.extra or {}
-                headers = response.client.headers or {}
-                redirect_response = response.client.get(
-                    path, QueryDict(query), secure=(scheme == "https"), headers=headers, **extra
-                )
-                self.assertEqual(
-                    redirect_response.status_code, target_status_code,
-                    msg_prefix + f"Couldn't retrieve redirection page '{path}': response code "
-                    f"was {redirect_response.status_code} (expected {target_status_code})",
-                )
+            url = self._check_redirect(response, status_code, target_status_code, prefix,
+                                       fetch_redirect_response)
         self.assertURLEqual(
             url, expected_url,
-            msg_prefix + f"Response redirected to '{url}', expected '{expected_url}'",
+            prefix + f"Response redirected to '{url}', expected '{expected_url}'",
+        )
+
+    def _check_followed_redirects(self, response, chain, status_code, target_status_code,
+                                  prefix) -> str:
+        """The client followed the redirects: check the first hop and the final page."""
+        self.assertTrue(
+            chain,
+            prefix + f"Response didn't redirect as expected: Response code was "
+            f"{response.status_code} (expected {status_code})",
+        )
+        first_status = chain[0][1]
+        self.assertEqual(
+            first_status, status_code,
+            prefix + "Initial response didn't redirect as expected: Response code was "
+            f"{first_status} (expected {status_code})",
+        )
+        self.assertEqual(
+            response.status_code, target_status_code,
+            prefix + "Response didn't redirect as expected: Final Response code was "
+            f"{response.status_code} (expected {target_status_code})",
+        )
+        return chain[-1][0]
+
+    def _check_redirect(self, response, status_code, target_status_code, prefix,
+                        fetch) -> str:
+        """One redirect response: check its status and, with ``fetch``, the target page."""
+        self.assertEqual(
+            response.status_code, status_code,
+            prefix + "Response didn't redirect as expected: Response code was "
+            f"{response.status_code} (expected {status_code})",
+        )
+        url = response.url
+        target = urlsplit(url)
+        path = target.path
+        if not path.startswith("/"):
+            base = response.request["PATH_INFO"]
+            url, path = urljoin(base, url), urljoin(base, path)
+        if fetch:
+            self._check_redirect_target(response, url, target, path, target_status_code,
+                                        prefix)
+        return url
+
+    def _check_redirect_target(self, response, url, target, path, target_status_code,
+                               prefix) -> None:
+        if target.netloc:
+            domain = split_domain_port(target.netloc)[0]
+            if domain and not validate_host(domain, settings.ALLOWED_HOSTS):
+                raise ValueError(
+                    f"The test client is unable to fetch remote URLs (got {url}). If the host "
+                    f"is served by reinhardt, add '{domain}' to ALLOWED_HOSTS. Otherwise, use "
+                    "assertRedirects(..., fetch_redirect_response=False)."
+                )
+        client = response.client
+        page = client.get(path, QueryDict(target.query), secure=target.scheme == "https",
+                          headers=client.headers or {}, **(client.extra or {}))
+        self.assertEqual(
+            page.status_code, target_status_code,
+            prefix + f"Couldn't retrieve redirection page '{path}': response code was "
+            f"{page.status_code} (expected {target_status_code})",
         )
 
     def assertURLEqual(self, url1, url2, msg_prefix=""):
         """The URLs are equal, ignoring the order of query arguments."""
         self.assertEqual(
-            _normalize_url(str(url1)), _normalize_url(str(url2)),
+            _comparable_url(url1), _comparable_url(url2),
             msg_prefix + f"Expected '{url1}' to equal '{url2}'.",
         )
 
     # Content ------------------------------------------------------------------------------
 
-    def _assert_contains(self, response, text, status_code, msg_prefix, html):
-        if (hasattr(response, "render") and callable(response.render)
-                and not response.is_rendered):
+    def _count_in_response(self, response, text, status_code, prefix, html):
+        """How often ``text`` occurs in the response body, after checking its status.
+
+        Returns (count, how to show text, how to show the body) for the failure messages.
+        """
+        if callable(getattr(response, "render", None)) and not response.is_rendered:
             response.render()
-        if msg_prefix:
-            msg_prefix += ": "
         self.assertEqual(
             response.status_code, status_code,
-            msg_prefix + f"Couldn't retrieve content: Response code was {response.status_code}"
+            prefix + f"Couldn't retrieve content: Response code was {response.status_code}"
             f" (expected {status_code})",
         )
-        if response.streaming:
-            content = b"".join(response.streaming_content)
-        else:
-            content = response.content
-        content_repr = _safe_repr(content)
-        if not isinstance(text, bytes) or html:
-            text = str(text)
-            content = content.decode(response.charset)
-            text_repr = f"'{text}'"
-        else:
-            text_repr = repr(text)
+        body = (b"".join(response.streaming_content) if response.streaming
+                else response.content)
+        body_shown = _safe_repr(body)
+        if isinstance(text, bytes) and not html:
+            return body.count(text), repr(text), body_shown
+        text = str(text)
+        body = body.decode(response.charset)
+        text_shown = f"'{text}'"
         if html:
-            content = assert_and_parse_html(self, content, None,
-                                            "Response's content is not valid HTML:")
+            body = assert_and_parse_html(self, body, None,
+                                         "Response's content is not valid HTML:")
             text = assert_and_parse_html(self, text, None, "Second argument is not valid HTML:")
-        real_count = content.count(text)
-        return text_repr, real_count, msg_prefix, content_repr
+        return body.count(text), text_shown, body_shown
 
     def assertContains(self, response, text, count=None, status_code=200, msg_prefix="",
                        html=False):
         """The response has status_code and contains text (``count`` times, if given)."""
-        text_repr, real_count, msg_prefix, content_repr = self._assert_contains(
-            response, text, status_code, msg_prefix, html)
-        if count is not None:
-            self.assertEqual(
-                real_count, count,
-                msg_prefix + f"Found {real_count} instances of {text_repr} (expected {count})",
+        prefix = _prefixed(msg_prefix)
+        found, text_shown, body_shown = self._count_in_response(response, text, status_code,
+                                                                prefix, html)
+        if count is None:
+            self.assertTrue(
+                found,
+                prefix + f"Couldn't find {text_shown} in the following response\n{body_shown}",
             )
         else:
-            self.assertTrue(
-                real_count != 0,
-                msg_prefix + f"Couldn't find {text_repr} in the following response\n"
-                f"{content_repr}",
+            self.assertEqual(
+                found, count,
+                prefix + f"Found {found} instances of {text_shown} (expected {count})",
             )
 
     def assertNotContains(self, response, text, status_code=200, msg_prefix="", html=False):
-        text_repr, real_count, msg_prefix, content_repr = self._assert_contains(
-            response, text, status_code, msg_prefix, html)
+        prefix = _prefixed(msg_prefix)
+        found, text_shown, body_shown = self._count_in_response(response, text, status_code,
+                                                                prefix, html)
         self.assertEqual(
-            real_count, 0,
-            msg_prefix + f"{text_repr} unexpectedly found in the following response\n"
-            f"{content_repr}",
+            found, 0,
+            prefix + f"{text_shown} unexpectedly found in the following response\n{body_shown}",
         )
 
     # Templates ----------------------------------------------------------------------------
 
-    def _get_template_used(self, response, template_name, msg_prefix, method_name):
+    def _templates_of(self, response, template_name, msg_prefix, method_name, **block_options):
+        """The template names a response was rendered with, or, when the assertion is used
+        as a context manager (only a template name given), the context manager."""
         if response is None and template_name is None:
             raise TypeError("response and/or template_name argument must be provided")
-        if msg_prefix:
-            msg_prefix += ": "
-        if template_name is not None and response is not None:
-            self._check_test_client_response(response, "templates", method_name)
-        if not hasattr(response, "templates") or (response is None and template_name):
-            if response:
-                template_name = response
-                response = None
-            # The test method is used as a context manager.
-            return True, template_name, msg_prefix
-        template_names = [t.name for t in response.templates if t.name is not None]
-        return None, template_names, msg_prefix
-
-    def _check_test_client_response(self, response, attribute, method_name):
-        if not hasattr(response, attribute):
+        prefix = _prefixed(msg_prefix)
+        if template_name is not None and response is not None and not hasattr(
+            response, "templates"
+        ):
             raise ValueError(
                 f"{method_name}() is only usable on responses fetched using the test Client."
             )
+        if response is None or not hasattr(response, "templates"):
+            # assertTemplateUsed("name") or assertTemplateUsed(template_name="name").
+            name = template_name if response is None else response
+            return None, _TemplatesRendered(self, name, prefix, **block_options)
+        names = [template.name for template in response.templates if template.name is not None]
+        return names, prefix
 
     def _assert_template_used(self, template_name, template_names, msg_prefix, count):
         if not template_names:
             self.fail(msg_prefix + "No templates used to render the response")
-        self.assertTrue(
-            template_name in template_names,
+        self.assertIn(
+            template_name, template_names,
             msg_prefix + f"Template '{template_name}' was not a template used to render the "
             f"response. Actual template(s) used: {', '.join(template_names)}",
         )
         if count is not None:
+            times = template_names.count(template_name)
             self.assertEqual(
-                template_names.count(template_name), count,
+                times, count,
                 msg_prefix + f"Template '{template_name}' was expected to be rendered {count} "
-                f"time(s) but was actually rendered {template_names.count(template_name)} "
-                "time(s).",
+                f"time(s) but was actually rendered {times} time(s).",
             )
 
-    def assertTemplateUsed(self, response=None, template_name=None, msg_prefix="", count=None):
-        """The template was used to render the response (or, as a context manager, inside)."""
-        context_mgr_template, template_names, msg_prefix = self._get_template_used(
-            response, template_name, msg_prefix, "assertTemplateUsed")
-        if context_mgr_template:
-            return _AssertTemplateUsedContext(self, template_names, msg_prefix, count)
-        self._assert_template_used(template_name, template_names, msg_prefix, count)
-
-    def assertTemplateNotUsed(self, response=None, template_name=None, msg_prefix=""):
-        context_mgr_template, template_names, msg_prefix = self._get_template_used(
-            response, template_name, msg_prefix, "assertTemplateNotUsed")
-        if context_mgr_template:
-            return _AssertTemplateNotUsedContext(self, template_names, msg_prefix)
-        self.assertFalse(
-            template_name in template_names,
+    def _assert_template_not_used(self, template_name, template_names, msg_prefix):
+        self.assertNotIn(
+            template_name, template_names,
             msg_prefix + f"Template '{template_name}' was used unexpectedly in rendering the "
             "response",
         )
 
+    def assertTemplateUsed(self, response=None, template_name=None, msg_prefix="", count=None):
+        """The template was used to render the response (or, as a context manager, inside)."""
+        names, prefix_or_block = self._templates_of(response, template_name, msg_prefix,
+                                                    "assertTemplateUsed", count=count)
+        if names is None:
+            return prefix_or_block
+        self._assert_template_used(template_name, names, prefix_or_block, count)
+
+    def assertTemplateNotUsed(self, response=None, template_name=None, msg_prefix=""):
+        names, prefix_or_block = self._templates_of(response, template_name, msg_prefix,
+                                                    "assertTemplateNotUsed", expect_used=False)
+        if names is None:
+            return prefix_or_block
+        self._assert_template_not_used(template_name, names, prefix_or_block)
+
     # Exceptions and warnings --------------------------------------------------------------
 
-    @contextmanager
-    def _assert_raises_or_warns_cm(self, func, cm_attr, expected_exception, expected_message):
-        with func(expected_exception) as cm:
-            yield cm
-        self.assertIn(expected_message, str(getattr(cm, cm_attr)))
+    def _assert_message(self, assertion, caught_attr, expected, message, args, kwargs):
+        """assertRaises/assertWarns that also checks the message: as a context manager, or
+        around ``args[0](*args[1:], **kwargs)`` when a callable is given."""
 
-    def _assertFooMessage(self, func, cm_attr, expected_exception, expected_message, *args,
-                          **kwargs):
-        callable_obj = None
-        if args:
-            callable_obj, *args = args
-        cm = self._assert_raises_or_warns_cm(func, cm_attr, expected_exception,
-                                             expected_message)
-        if callable_obj is None:
-            return cm
-        with cm:
-            callable_obj(*args, **kwargs)
+        @contextmanager
+        def checking():
+            with assertion(expected) as caught:
+                yield caught
+            self.assertIn(message, str(getattr(caught, caught_attr)))
+
+        if not args:
+            return checking()
+        func, *func_args = args
+        with checking():
+            func(*func_args, **kwargs)
 
     def assertRaisesMessage(self, expected_exception, expected_message, *args, **kwargs):
         """Like assertRaises, and the exception's message contains expected_message."""
-        return self._assertFooMessage(self.assertRaises, "exception", expected_exception,
-                                      expected_message, *args, **kwargs)
+        return self._assert_message(self.assertRaises, "exception", expected_exception,
+                                    expected_message, args, kwargs)
 
     def assertWarnsMessage(self, expected_warning, expected_message, *args, **kwargs):
-        return self._assertFooMessage(self.assertWarns, "warning", expected_warning,
-                                      expected_message, *args, **kwargs)
+        return self._assert_message(self.assertWarns, "warning", expected_warning,
+                                    expected_message, args, kwargs)
 
     # HTML and JSON --------------------------------------------------------------------------
 
+    def _parse_html_pair(self, first, second, msg=None):
+        return (assert_and_parse_html(self, first, msg, "First argument is not valid HTML:"),
+                assert_and_parse_html(self, second, msg, "Second argument is not valid HTML:"))
+
     def assertHTMLEqual(self, html1, html2, msg=None):
         """The two HTML fragments are equal, ignoring whitespace and attribute order."""
-        dom1 = assert_and_parse_html(self, html1, msg, "First argument is not valid HTML:")
-        dom2 = assert_and_parse_html(self, html2, msg, "Second argument is not valid HTML:")
-        if dom1 != dom2:
-            standard_msg = f"{_safe_repr(dom1, True)} != {_safe_repr(dom2, True)}"
-            diff = "\n" + "\n".join(difflib.ndiff(str(dom1).splitlines(),
-                                                  str(dom2).splitlines()))
-            self.fail(self._formatMessage(msg, standard_msg + diff))
+        left, right = self._parse_html_pair(html1, html2, msg)
+        if left == right:
+            return
+        diff = difflib.ndiff(str(left).splitlines(), str(right).splitlines())
+        summary = f"{_safe_repr(left, True)} != {_safe_repr(right, True)}"
+        self.fail(self._formatMessage(msg, summary + "\n" + "\n".join(diff)))
 
     def assertHTMLNotEqual(self, html1, html2, msg=None):
-        dom1 = assert_and_parse_html(self, html1, msg, "First argument is not valid HTML:")
-        dom2 = assert_and_parse_html(self, html2, msg, "Second argument is not valid HTML:")
-        if dom1 == dom2:
-            self.fail(self._formatMessage(msg, f"{_safe_repr(dom1, True)} == "
-                                               f"{_safe_repr(dom2, True)}"))
+        left, right = self._parse_html_pair(html1, html2, msg)
+        if left == right:
+            summary = f"{_safe_repr(left, True)} == {_safe_repr(right, True)}"
+            self.fail(self._formatMessage(msg, summary))
 
     def assertInHTML(self, needle, haystack, count=None, msg_prefix=""):
-        parsed_needle = assert_and_parse_html(self, needle, None,
-                                              "First argument is not valid HTML:")
-        parsed_haystack = assert_and_parse_html(self, haystack, None,
-                                                "Second argument is not valid HTML:")
-        real_count = parsed_haystack.count(parsed_needle)
-        if msg_prefix:
-            msg_prefix += ": "
-        if count is not None:
-            self.assertEqual(real_count, count, msg_prefix +
-                             f"Found {real_count} instances of '{needle}' (expected {count})")
+        part, whole = self._parse_html_pair(needle, haystack)
+        found = whole.count(part)
+        prefix = _prefixed(msg_prefix)
+        if count is None:
+            self.assertTrue(
+                found, prefix + f"Couldn't find '{needle}' in the following response\n"
+                f"{haystack!r}",
+            )
         else:
-            self.assertTrue(real_count != 0, msg_prefix + f"Couldn't find '{needle}' in the "
-                                                          f"following response\n{haystack!r}")
+            self.assertEqual(
+                found, count, prefix + f"Found {found} instances of '{needle}' (expected {count})"
+            )
 
     def assertNotInHTML(self, needle, haystack, msg_prefix=""):
         self.assertInHTML(needle, haystack, count=0, msg_prefix=msg_prefix)
 
-    def assertJSONEqual(self, raw, expected_data, msg=None):
+    def _json_pair(self, raw, expected):
+        """Both arguments as Python values; ``expected`` may already be one."""
         try:
-            data = json.loads(raw)
+            actual = json.loads(raw)
         except json.JSONDecodeError:
             self.fail(f"First argument is not valid JSON: {raw!r}")
-        if isinstance(expected_data, str):
-            try:
-                expected_data = json.loads(expected_data)
-            except ValueError:
-                self.fail(f"Second argument is not valid JSON: {expected_data!r}")
-        self.assertEqual(data, expected_data, msg=msg)
+        if not isinstance(expected, str):
+            return actual, expected
+        try:
+            return actual, json.loads(expected)
+        except json.JSONDecodeError:
+            self.fail(f"Second argument is not valid JSON: {expected!r}")
+
+    def assertJSONEqual(self, raw, expected_data, msg=None):
+        actual, expected = self._json_pair(raw, expected_data)
+        self.assertEqual(actual, expected, msg=msg)
 
     def assertJSONNotEqual(self, raw, expected_data, msg=None):
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError:
-            self.fail(f"First argument is not valid JSON: {raw!r}")
-        if isinstance(expected_data, str):
-            try:
-                expected_data = json.loads(expected_data)
-            except json.JSONDecodeError:
-                self.fail(f"Second argument is not valid JSON: {expected_data!r}")
-        self.assertNotEqual(data, expected_data, msg=msg)
+        actual, expected = self._json_pair(raw, expected_data)
+        self.assertNotEqual(actual, expected, msg=msg)
 
 
 def _safe_repr(obj, short: bool = False, max_length: int = 80) -> str:
+    """repr() that cannot fail, optionally cut to ``max_length`` characters."""
     try:
-        result = repr(obj)
+        text = repr(obj)
     except Exception:
-        result = object.__repr__(obj)
-    if not short or len(result) < max_length:
-        return result
-    return result[:max_length] + " [truncated]..."
-
-
-def _exc_info():
-    import sys
-
-    return sys.exc_info()
+        text = object.__repr__(obj)
+    if short and len(text) >= max_length:
+        return text[:max_length] + " [truncated]..."
+    return text
 
 
 class _DebugResult:
@@ -529,7 +546,6 @@ class _DebugResult:
 
     def addError(self, test, err):
         raise err[1]
-
 
 
 
@@ -604,9 +620,9 @@ class TransactionTestCase(SimpleTestCase):
                      for m in apps.get_models(include_auto_created=True) if m._meta.managed]
         sql_list = conn.ops.sequence_reset_by_name_sql(_IdentityStyle(), sequences)
         if sql_list:
-            with conn.cursor() as cursor:
-                for sql in sql_list:
-                    cursor.execute(sql)
+            # Statements in the backend's language (SQL, or MongoDB's commands), run the
+            # way a flush runs its statements.
+            conn.ops.execute_sql_flush(sql_list)
 
     def _fixture_setup(self) -> None:
         for db_name in self._databases_names(include_mirrors=False):
@@ -850,7 +866,11 @@ class TestCase(TransactionTestCase):
     def _fixture_setup(self) -> None:
         if not self._databases_support_transactions():
             # Without transactions, behave as TransactionTestCase (flush after each test).
-            self.setUpTestData()
+            try:
+                self.setUpTestData()
+            except Exception:
+                self._fixture_teardown()  # what it wrote goes, as a rollback would undo it
+                raise
             return super()._fixture_setup()
         if self.reset_sequences:
             raise TypeError("reset_sequences cannot be used on TestCase instances")
@@ -874,33 +894,47 @@ class TestCase(TransactionTestCase):
     def captureOnCommitCallbacks(cls, *, using: str = DEFAULT_DB_ALIAS, execute: bool = False):
         """Collect the on_commit() callbacks registered in the block (and run them if
         ``execute``), since the test's transaction never commits."""
-        from reinhardt.orm import connections
+        from reinhardt.orm import connections, transaction
 
-        callbacks = []
-        start_count = len(connections[using].run_on_commit)
+        conn = connections[using]
+        if conn.features.supports_transactions and not conn.in_atomic_block:
+            # A test flushing instead of rolling back (no savepoints) runs outside a
+            # transaction, where on_commit() would call at once: a transaction around the
+            # block keeps the callbacks pending, and they are taken out before it commits.
+            with transaction.atomic(using=using):
+                seen = len(conn.run_on_commit)
+                with cls.captureOnCommitCallbacks(using=using, execute=execute) as captured:
+                    yield captured
+                del conn.run_on_commit[seen:]
+            return
+        pending = conn.run_on_commit
+        captured = []
+        seen = len(pending)
         try:
-            yield callbacks
+            yield captured
         finally:
-            while True:
-                callback_count = len(connections[using].run_on_commit)
-                for _, callback, robust in connections[using].run_on_commit[start_count:]:
-                    callbacks.append(callback)
+            # Running a callback may register more; keep going until none are new.
+            while seen < len(pending):
+                batch, seen = pending[seen:], len(pending)
+                for _savepoints, callback, robust in batch:
+                    captured.append(callback)
                     if execute:
-                        if robust:
-                            try:
-                                callback()
-                            except Exception as e:
-                                import logging
+                        _run_on_commit_callback(callback, robust)
 
-                                logging.getLogger("reinhardt.test").error(
-                                    "Error calling %s in on_commit() (%s).",
-                                    getattr(callback, "__qualname__", callback), e,
-                                    exc_info=True)
-                        else:
-                            callback()
-                if callback_count == len(connections[using].run_on_commit):
-                    break
-                start_count = callback_count
+
+def _run_on_commit_callback(callback, robust: bool) -> None:
+    if not robust:
+        callback()
+        return
+    try:
+        callback()
+    except Exception as error:
+        import logging
+
+        logging.getLogger("reinhardt.test").error(
+            "Error calling %s in on_commit() (%s).",
+            getattr(callback, "__qualname__", callback), error, exc_info=True,
+        )
 
 
 def _feature_skip(test_func, condition, message: str, name: str):

@@ -2,11 +2,13 @@
 indexes that allow many NULLs, integer key counters, and the SQL-only parts refused."""
 
 import decimal
+import types
 
 import pytest
 
-from reinhardt.orm import IntegrityError, NotSupportedError, connection
-from reinhardt.orm.models import Count
+from reinhardt.orm import IntegrityError, NotSupportedError, connection, connections
+from reinhardt.orm.models import Count, F, Sum, Window
+from reinhardt.orm.models.functions import RowNumber
 from tests.orm.models import Author, Book, Tag
 
 pytestmark = pytest.mark.skipif(
@@ -122,3 +124,132 @@ def test_objectid_primary_keys():
 
         apps.all_models["orm"].pop("mongonote", None)
         apps.clear_cache()
+
+
+def test_windows_compile_to_set_window_fields_before_the_projection():
+    qs = Book.objects.annotate(
+        pos=Window(RowNumber(), partition_by="genre", order_by=F("pages").desc()),
+        total=Window(Sum("pages"), partition_by="genre"),
+    ).filter(pos=1, pages__gt=10).order_by()
+    _, pipeline = qs.query.get_compiler(using="default").build_pipeline()
+    ops = [next(iter(stage)) for stage in pipeline]
+    # WHERE first, then the windows, then the filter on them (QUALIFY), then the projection.
+    assert ops[0] == "$match" and ops[-1] == "$project"
+    assert ops[-2] == "$match" and "$setWindowFields" in ops[1:-2]
+    numbering = next(s["$setWindowFields"] for s in pipeline if "$setWindowFields" in s)
+    assert numbering["partitionBy"] == "$__w0_p"
+    assert list(numbering["sortBy"].values()) == [-1]
+    assert numbering["output"] == {"__w0_rn": {"$documentNumber": {}}}
+
+
+def test_window_flag_follows_the_server_wire_version(monkeypatch):
+    wrapper = connections["default"]
+    features = wrapper.features
+    assert features.supports_window_functions  # SecantusDB and MongoDB >= 5.0
+    wrapper.ensure_connection()
+    hello = {"setName": "rs0", "maxWireVersion": 12}  # MongoDB 4.4: no $setWindowFields
+    admin = types.SimpleNamespace(command=lambda name: hello)
+    fake = types.SimpleNamespace(client=types.SimpleNamespace(admin=admin))
+    monkeypatch.setattr(features, "supports_window_functions", True)
+    monkeypatch.setattr(features, "supports_transactions", features.supports_transactions)
+    monkeypatch.setattr(wrapper, "connection", fake)
+    wrapper.init_connection_state()
+    assert features.supports_window_functions is False
+    with pytest.raises(NotSupportedError, match="supports_window_functions"):
+        Book.objects.annotate(n=Window(RowNumber())).query.get_compiler(
+            using="default").build_pipeline()
+
+
+# ----- migrations rewriting stored values (update pipelines) ------------------------------
+
+
+@pytest.fixture
+def herd():
+    from tests.migrations.test_data_rewrites import Herd
+
+    herd = Herd()
+    yield herd
+    with connection.schema_editor() as editor:
+        editor.delete_model(herd.model)
+
+
+def stored(herd, field):
+    docs = connection.collection("ops_mule").find({}, **connection.session_kwargs())
+    return [doc.get(field, "<missing>") for doc in sorted(docs, key=lambda d: d["_id"])]
+
+
+@pytest.mark.transactional
+def test_alter_field_converts_stored_bson_types(herd):
+    from reinhardt.orm import DataError, migrations, models
+
+    assert stored(herd, "code") == ["12", None]
+    herd.change(migrations.AlterField("mule", "code", models.IntegerField(null=True)))
+    assert stored(herd, "code") == [12, None]
+    herd.change(migrations.AlterField("mule", "code", models.FloatField(null=True)))
+    assert stored(herd, "code") == [12.0, None] and isinstance(stored(herd, "code")[0], float)
+    herd.model.objects.filter(name="Sparkle").update(code=2.5)
+    herd.change(migrations.AlterField("mule", "code", models.IntegerField(null=True)))
+    assert stored(herd, "code") == [3, None]  # rounded half away from zero, as PostgreSQL
+    herd.change(migrations.AlterField("mule", "code", models.BooleanField(null=True)))
+    assert stored(herd, "code") == [True, None]
+    # Text becomes a boolean only when it spells one; the change is refused otherwise.
+    with pytest.raises(DataError, match="'Sparkle'"):
+        herd.change(migrations.AlterField("mule", "name", models.BooleanField(null=True)))
+    assert stored(herd, "name") == ["Sparkle", "Bolt"]
+
+
+@pytest.mark.transactional
+def test_alter_field_refuses_text_that_is_not_a_boolean_before_writing(herd):
+    from reinhardt.orm import DataError, migrations, models
+
+    herd.model.objects.filter(name="Bolt").update(code="yes")
+    with pytest.raises(DataError, match="'12'.*ops.Mule.code.*no document was changed"):
+        herd.change(migrations.AlterField("mule", "code", models.BooleanField(null=True)))
+    assert stored(herd, "code") == ["12", "yes"]
+    herd.model.objects.filter(name="Sparkle").update(code=" OFF ")
+    herd.change(migrations.AlterField("mule", "code", models.BooleanField(null=True)))
+    assert stored(herd, "code") == [False, True]
+
+
+@pytest.mark.transactional
+def test_dates_become_datetimes_and_back(herd):
+    import datetime
+
+    from reinhardt.orm import migrations, models
+
+    model = herd.change(migrations.AddField("mule", "born", models.DateField(null=True)))
+    model.objects.filter(name="Bolt").update(born=datetime.date(2020, 5, 17))
+    model = herd.change(migrations.AlterField("mule", "born", models.DateTimeField(null=True)))
+    assert stored(herd, "born") == [None, "2020-05-17 00:00:00"]
+    assert model.objects.get(name="Bolt").born.replace(tzinfo=None) == datetime.datetime(
+        2020, 5, 17)
+    herd.change(migrations.AlterField("mule", "born", models.DateField(null=True)))
+    assert stored(herd, "born") == [None, "2020-05-17"]
+
+
+@pytest.mark.transactional
+def test_add_rename_remove_are_set_rename_unset(herd):
+    from reinhardt.orm import migrations, models
+
+    herd.change(migrations.AddField("mule", "legs", models.IntegerField(db_default=4)))
+    assert stored(herd, "legs") == [4, 4]
+    herd.change(migrations.RenameField("mule", "legs", "feet"))
+    assert stored(herd, "feet") == [4, 4] and stored(herd, "legs") == ["<missing>"] * 2
+    herd.change(migrations.RemoveField("mule", "feet"))
+    assert stored(herd, "feet") == ["<missing>"] * 2
+    # An expression as db_default is computed per document by the update pipeline.
+    from reinhardt.orm.models import Value
+    from reinhardt.orm.models.functions import Concat, Lower
+
+    herd.change(migrations.AddField("mule", "tag", models.CharField(
+        max_length=30, db_default=Concat(Lower(Value("ID-")), Value("x")))))
+    assert stored(herd, "tag") == ["id-x", "id-x"]
+
+
+@pytest.mark.transactional
+def test_type_changes_without_a_conversion_are_refused_by_name(herd):
+    from reinhardt.orm import migrations, models
+
+    with pytest.raises(NotSupportedError, match="ops.Mule.code from CharField to UUIDField"):
+        herd.change(migrations.AlterField("mule", "code", models.UUIDField(null=True)))
+    assert stored(herd, "code") == ["12", None]

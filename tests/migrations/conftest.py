@@ -20,9 +20,9 @@ def _reset_migapp() -> None:
     with connection.cursor() as cursor:
         leftovers = [t for t in connection.introspection.table_names(cursor)
                      if t.startswith("migapp_")]
-    with connection.schema_editor() as editor:
-        for table in leftovers:
-            editor.execute(f"DROP TABLE {connection.ops.quote_name(table)}")
+    from tests.migrations.test_operations import drop_tables
+
+    drop_tables(leftovers)
     recorder = MigrationRecorder(connection)
     if recorder.has_table():
         recorder.migration_qs.filter(app="migapp").delete()

@@ -187,3 +187,49 @@ def test_meta_options_and_table_changes():
     assert sorted(operations_of(changes([question()], [after]))) == [
         ("AlterModelOptions", "question"), ("AlterModelTable", "question"),
     ]
+
+
+def _summary(result):
+    """{app: [(name, sorted dependencies, [(operation, target), ...]), ...]}"""
+    return {
+        app: [(m.name, sorted(m.dependencies), operations_of(result, app, i))
+              for i, m in enumerate(migrations)]
+        for app, migrations in result.items()
+    }
+
+
+def test_apps_pointing_at_each_other_are_cut_into_two_migrations():
+    # library.Author -> polls.Book and polls.Book -> library.Author: neither app's
+    # initial migration can hold both, so one relation moves to a second migration.
+    writer = ModelState("library", "Author", [pk(), ("favourite", models.ForeignKey(
+        "polls.Book", models.SET_NULL, null=True))])
+    book = ModelState("polls", "Book", [pk(), ("author", models.ForeignKey(
+        "library.Author", models.CASCADE))])
+    assert _summary(changes([], [writer, book])) == {
+        "library": [
+            ("0001_initial", [], [("CreateModel", "Author")]),
+            ("0002_initial", [("library", "0001_initial"), ("polls", "0001_initial")],
+             [("AddField", "author")]),
+        ],
+        "polls": [
+            ("0001_initial", [("library", "0001_initial")], [("CreateModel", "Book")]),
+        ],
+    }
+
+
+def test_migration_numbers_follow_squashed_migrations():
+    parse = MigrationAutodetector.parse_number
+    assert parse("0002_auto") == 2
+    assert parse("0001_squashed_0004_polls") == 4
+    assert parse("0001_squashed_0004_squashed_0009") == 9
+    assert parse("custom_name") is None
+
+
+def test_trimmed_to_one_app_keeps_the_apps_it_needs():
+    book = ModelState("polls", "Book", [pk(), ("author", models.ForeignKey(
+        "library.Author", models.CASCADE))])
+    other = ModelState("shop", "Item", [pk()])
+    questioner = MigrationQuestioner(defaults={"ask_initial": True})
+    result = MigrationAutodetector(state(), state(author("library"), book, other),
+                                   questioner).changes(MigrationGraph(), trim_to_apps={"polls"})
+    assert sorted(result) == ["library", "polls"]

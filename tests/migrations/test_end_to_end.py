@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import selected_backend
+from reinhardt.orm import connection
 from tests.migrations.project import Project
 
 pytestmark = pytest.mark.transactional
@@ -249,11 +249,14 @@ def test_plan_sqlmigrate_and_zero(project):
         "    Create model Choice\n"
     )
     sql = project.manage("sqlmigrate", "polls", "0001").stdout
-    assert "CREATE TABLE" in sql and "polls_question" in sql and "polls_choice" in sql
+    # SQL databases show the statements; MongoDB the commands, in the same layout.
+    create = "CREATE TABLE" if connection.features.supports_raw_queries else "create_collection"
+    assert create in sql and "polls_question" in sql and "polls_choice" in sql
     project.manage("migrate")
-    result = project.manage("dbshell", input="SELECT COUNT(*) FROM polls_choice;\n",
-                            check=False)
-    client = {"sqlite": "sqlite3", "postgresql": "psql", "mysql": "mysql"}[selected_backend()]
+    count = ("SELECT COUNT(*) FROM polls_choice;" if connection.features.supports_raw_queries
+             else "db.polls_choice.countDocuments()")
+    result = project.manage("dbshell", input=count + "\n", check=False)
+    client = connection.client.executable_name
     if shutil.which(client):
         assert result.returncode == 0, result.stderr
         assert "0" in result.stdout.split()  # the count, in the client's own format
@@ -405,14 +408,15 @@ def test_failing_migration_on_the_command_line_says_where_it_stopped(project):
         with connection.cursor() as cursor:
             columns = [c.name for c in
                        connection.introspection.get_table_description(cursor, "polls_question")]
-        print(json.dumps([connection.features.can_rollback_ddl, "category" in columns]))
+        print(json.dumps([connection.features.can_rollback_ddl, "category" in columns,
+                          connection.vendor]))
     """)
-    can_rollback_ddl, has_category = column_added
+    can_rollback_ddl, has_category, vendor = column_added
     if can_rollback_ddl:  # SQLite, PostgreSQL
         assert "were rolled back: the database is as it was before" in result.stderr
         assert not has_category
-    else:  # MySQL/MariaDB
-        assert "before the failing one were NOT rolled back (mysql cannot roll back " \
+    else:  # MySQL/MariaDB, MongoDB
+        assert f"before the failing one were NOT rolled back ({vendor} cannot roll back " \
                "schema changes)" in result.stderr
         assert has_category
     assert project.manage("showmigrations", "polls").stdout == (

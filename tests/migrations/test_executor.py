@@ -58,6 +58,12 @@ def test_app_without_migrations_is_unmigrated(migration_module):
         assert "migapp" in MigrationLoader(None, ignore_no_migrations=True).unmigrated_apps
 
 
+def author_model(migration):
+    """migapp's Author as it is after ``migration`` (a historical model)."""
+    state = MigrationExecutor(connection).loader.project_state(("migapp", migration))
+    return state.apps.get_model("migapp", "Author")
+
+
 def test_migrate_forwards_back_and_to_zero(migration_module, unmigrate):
     with migration_module("migrations_basic"):
         executor = MigrationExecutor(connection)
@@ -65,16 +71,13 @@ def test_migrate_forwards_back_and_to_zero(migration_module, unmigrate):
         assert {"migapp_author", "migapp_book"} <= tables()
         assert "rating" in columns("migapp_author")
         assert applied() == [("migapp", "0001_initial"), ("migapp", "0002_second")]
-        with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO migapp_author (name, rating) VALUES ('Ada', 5)")
+        author_model("0002_second").objects.create(name="Ada", rating=5)
 
         executor = MigrationExecutor(connection)
         executor.migrate([("migapp", "0001_initial")])
         assert "migapp_book" not in tables()
         assert "rating" not in columns("migapp_author")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT name FROM migapp_author")
-            assert list(cursor.fetchall()) == [("Ada",)]
+        assert list(author_model("0001_initial").objects.values_list("name")) == [("Ada",)]
         assert applied() == [("migapp", "0001_initial")]
 
         executor = MigrationExecutor(connection)
@@ -86,13 +89,10 @@ def test_migrate_forwards_back_and_to_zero(migration_module, unmigrate):
 def test_run_python_uses_historical_models_both_ways(migration_module, unmigrate):
     with migration_module("migrations_runpython"):
         MigrationExecutor(connection).migrate([("migapp", "0002_add_authors")])
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT name FROM migapp_author ORDER BY name")
-            assert list(cursor.fetchall()) == [("Ada",), ("Grace",)]
+        authors = author_model("0002_add_authors").objects.order_by("name")
+        assert list(authors.values_list("name")) == [("Ada",), ("Grace",)]
         MigrationExecutor(connection).migrate([("migapp", "0001_initial")])
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT COUNT(*) FROM migapp_author")
-            assert cursor.fetchone() == (0,)
+        assert author_model("0001_initial").objects.count() == 0
 
 
 def test_squashed_migration_is_used_on_a_fresh_database(migration_module, unmigrate):

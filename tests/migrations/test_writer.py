@@ -271,3 +271,43 @@ def test_inheritance_proxy_m2m_and_check_constraint_read_like_djangos():
     assert ast.dump(ast.parse(ported)) == ast.dump(ast.parse(django_text))
     assert "import reinhardt.orm.models.deletion\nfrom reinhardt.orm import migrations, models\n" \
         in text
+
+
+class Money:
+    """A type without deconstruct(): written only through a registered serializer."""
+
+    def __init__(self, cents):
+        self.cents = cents
+
+
+def test_registered_serializers_write_other_types():
+    from reinhardt.orm.migrations.serializer import BaseSerializer
+
+    class MoneySerializer(BaseSerializer):
+        def serialize(self):
+            return f"tests.migrations.test_writer.Money({self.value.cents})", {
+                "import tests.migrations.test_writer"}
+
+    with pytest.raises(ValueError, match="Cannot serialize"):
+        serialize(Money(5))
+    MigrationWriter.register_serializer(Money, MoneySerializer)
+    try:
+        assert serialize([Money(5)]) == (
+            "[tests.migrations.test_writer.Money(5)]", {"import tests.migrations.test_writer"})
+    finally:
+        MigrationWriter.unregister_serializer(Money)
+    with pytest.raises(ValueError, match="Cannot serialize"):
+        serialize(Money(5))
+    with pytest.raises(ValueError, match="'Money' must inherit from 'BaseSerializer'"):
+        MigrationWriter.register_serializer(Money, Money)
+
+
+def test_containers_are_written_in_a_stable_order():
+    assert serialize({3, 1, 2}) == ("{1, 2, 3}", set())
+    assert serialize(set()) == ("set()", set())
+    assert serialize(frozenset({"b", "a"})) == ('frozenset(["a", "b"])', set())
+    assert serialize(("x",)) == ('("x",)', set())
+    assert serialize({"b": 1, "a": (x for x in [2])}) == ('{"a": (2,), "b": 1}', set())
+    assert serialize(float("-inf")) == ('float("-inf")', set())
+    assert serialize(re.compile(r"^\d+$", re.IGNORECASE)) == (
+        're.compile("^\\\\d+$", 2)', {"import re"})

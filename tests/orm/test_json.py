@@ -173,6 +173,10 @@ def test_top_level_exact_and_icontains(docs):
     assert names(JSONDoc.objects.filter(data={})) == ["f"]
     assert names(JSONDoc.objects.filter(data=[1, 2, {"k": "v"}])) == ["d"]
     assert names(JSONDoc.objects.filter(data="just a string")) == ["e"]
+
+
+@needs("supports_json_field", "supports_json_field_text_search")
+def test_icontains_on_the_whole_json_text(docs):
     assert names(JSONDoc.objects.filter(data__icontains="LABRADOR")) == ["b"]
 
 

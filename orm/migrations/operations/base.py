@@ -94,6 +94,22 @@ class Operation:
             return False
         return router.allow_migrate_model(connection_alias, model)
 
+    def routed_model(self, state, app_label: str, model_name: str, schema_editor):
+        """Model ``model_name`` as ``state`` renders it, or None when it must be left alone
+        on this database (unmanaged, proxy, or refused by the routers)."""
+        model = state.apps.get_model(app_label, model_name)
+        return model if self.allow_migrate_model(schema_editor.connection.alias, model) else None
+
+    def written_kwargs(self, *names: str, **optional) -> dict:
+        """The keyword arguments ``deconstruct()`` writes: ``names`` always, each of
+        ``optional`` (name=value) only when it differs from the constructor's default."""
+        kwargs = {name: getattr(self, name) for name in names}
+        for name, default in optional.items():
+            value = getattr(self, name)
+            if value != default:
+                kwargs[name] = value
+        return kwargs
+
     def reduce(self, operation: Operation, app_label: str):
         """Combine with a later ``operation``: a list of operations that replaces both,
         True if ``operation`` may be moved past this one, or False."""

@@ -10,23 +10,71 @@ from reinhardt.orm.migrations.operations.base import Operation, OperationCategor
 from reinhardt.orm.migrations.operations.fields import (
     AddField,
     AlterField,
-    FieldOperation,
     RemoveField,
     RenameField,
 )
 from reinhardt.orm.migrations.utils import field_references, resolve_relation
 
+# The Meta options that hold groups of field names and so follow field renames/removals.
+TOGETHER_OPTIONS = ("unique_together", "index_together")
 
-def _models():
-    return models
+
+def _reject_duplicates(argument: str, keys) -> None:
+    seen: set = set()
+    for key in keys:
+        if key in seen:
+            raise ValueError(f"Found duplicate value {key} in CreateModel {argument} argument.")
+        seen.add(key)
 
 
-def _check_for_duplicates(arg_name: str, objs) -> None:
-    used_vals = set()
-    for val in objs:
-        if val in used_vals:
-            raise ValueError(f"Found duplicate value {val} in CreateModel {arg_name} argument.")
-        used_vals.add(val)
+def _base_key(base):
+    """How two entries of ``bases`` are compared for duplicates."""
+    if hasattr(base, "_meta"):
+        return base._meta.label_lower
+    return base.lower() if isinstance(base, str) else base
+
+
+def _target_model(operation) -> str | None:
+    """The lower-case name of the model a later operation works on."""
+    name = getattr(operation, "model_name_lower", None)
+    return name if name is not None else getattr(operation, "name_lower", None)
+
+
+def _rename_auto_m2m_tables(schema_editor, old_model, new_model) -> None:
+    """Auto-created many-to-many tables are named after their model's table."""
+    pairs = zip(old_model._meta.local_many_to_many, new_model._meta.local_many_to_many,
+                strict=False)
+    for before, after in pairs:
+        through_after = after.remote_field.through
+        if through_after._meta.auto_created:
+            schema_editor.alter_db_table(through_after,
+                                         before.remote_field.through._meta.db_table,
+                                         through_after._meta.db_table)
+
+
+def _swap_names(operation) -> None:
+    """Backwards of a rename is the forwards of the opposite rename."""
+    operation.old_name, operation.new_name = operation.new_name, operation.old_name
+    for cached in ("old_name_lower", "new_name_lower", "name_lower"):
+        operation.__dict__.pop(cached, None)
+
+
+class _SameBothWays:
+    """For operations whose backwards is their forwards with the states swapped (the
+    schema editor compares the two models)."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self.database_forwards(app_label, schema_editor, from_state, to_state)
+
+
+class _StateOnly:
+    """For operations that change only the migration state, never the database."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        return None
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        return None
 
 
 class ModelOperation(Operation):
@@ -40,243 +88,215 @@ class ModelOperation(Operation):
         return self.name.lower()
 
     def references_model(self, name, app_label):
-        return name.lower() == self.name_lower
+        return self.name_lower == name.lower()
 
     def reduce(self, operation, app_label):
-        return super().reduce(operation, app_label) or self.can_reduce_through(
-            operation, app_label
-        )
+        merged = Operation.reduce(self, operation, app_label)
+        return merged or self.can_reduce_through(operation, app_label)
 
     def can_reduce_through(self, operation, app_label) -> bool:
+        """May ``operation`` be moved before this one? Yes unless it touches the model."""
         return not operation.references_model(self.name, app_label)
 
 
 class CreateModel(ModelOperation):
-    """Create a model's table (and its many-to-many tables)."""
+    """Create a model's table (and its many-to-many tables).
 
-    category = OperationCategory.ADDITION
+    Later operations on the new model fold into it when migrations are squashed: the
+    ``_fold_*`` methods return the merged CreateModel (as a one-item list), or None.
+    """
+
     serialization_expand_args = ["fields", "options", "managers"]
+    category = OperationCategory.ADDITION
 
     def __init__(self, name: str, fields, options: dict | None = None, bases=None,
                  managers=None):
+        super().__init__(name)
         self.fields = fields
         self.options = options or {}
-        self.bases = bases or (_models().Model,)
+        self.bases = bases or (models.Model,)
         self.managers = managers or []
-        super().__init__(name)
-        _check_for_duplicates("fields", (name for name, _ in self.fields))
-        _check_for_duplicates(
-            "bases",
-            (
-                base._meta.label_lower
-                if hasattr(base, "_meta")
-                else base.lower() if isinstance(base, str) else base
-                for base in self.bases
-            ),
-        )
-        _check_for_duplicates("managers", (name for name, _ in self.managers))
+        _reject_duplicates("fields", (field_name for field_name, _ in fields))
+        _reject_duplicates("bases", map(_base_key, self.bases))
+        _reject_duplicates("managers", (manager_name for manager_name, _ in self.managers))
 
     def deconstruct(self):
-        models = _models()
-        kwargs = {"name": self.name, "fields": self.fields}
+        kwargs = self.written_kwargs("name", "fields")
         if self.options:
             kwargs["options"] = self.options
-        if self.bases and self.bases != (models.Model,):
+        if self.bases != (models.Model,):
             kwargs["bases"] = self.bases
         if self.managers and self.managers != [("objects", models.Manager())]:
             kwargs["managers"] = self.managers
-        return self.__class__.__qualname__, [], kwargs
+        return type(self).__qualname__, [], kwargs
 
     def state_forwards(self, app_label, state):
         from reinhardt.orm.migrations.state import ModelState
 
-        state.add_model(
-            ModelState(app_label, self.name, list(self.fields), dict(self.options),
-                       tuple(self.bases), list(self.managers))
-        )
+        state.add_model(ModelState(app_label, self.name, list(self.fields),
+                                   dict(self.options), tuple(self.bases),
+                                   list(self.managers)))
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.create_model(model)
+        created = self.routed_model(to_state, app_label, self.name, schema_editor)
+        if created is not None:
+            schema_editor.create_model(created)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        model = from_state.apps.get_model(app_label, self.name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.delete_model(model)
+        created = self.routed_model(from_state, app_label, self.name, schema_editor)
+        if created is not None:
+            schema_editor.delete_model(created)
 
     def describe(self):
-        proxy = "proxy " if self.options.get("proxy", False) else ""
-        return f"Create {proxy}model {self.name}"
+        kind = "proxy model" if self.options.get("proxy", False) else "model"
+        return f"Create {kind} {self.name}"
 
     @property
     def migration_name_fragment(self):
         return self.name_lower
 
     def references_model(self, name, app_label):
-        name_lower = name.lower()
-        if name_lower == self.name_lower:
+        target = (app_label, name.lower())
+        if target[1] == self.name_lower:
             return True
-        models = _models()
-        reference_model_tuple = (app_label, name_lower)
         for base in self.bases:
-            if (
-                base is not models.Model
-                and (isinstance(base, str) or hasattr(base, "_meta"))
-                and resolve_relation(base, app_label) == reference_model_tuple
-            ):
+            if base is models.Model or not (isinstance(base, str) or hasattr(base, "_meta")):
+                continue
+            if resolve_relation(base, app_label) == target:
                 return True
-        for _name, field in self.fields:
-            if field_references((app_label, self.name_lower), field, reference_model_tuple):
-                return True
-        return False
+        me = (app_label, self.name_lower)
+        return any(field_references(me, field, target) for _, field in self.fields)
+
+    # -- squashing -------------------------------------------------------------------
 
     def reduce(self, operation, app_label):
-        if (
-            isinstance(operation, DeleteModel)
-            and self.name_lower == operation.name_lower
-            and not self.options.get("proxy", False)
-        ):
-            return []
-        if isinstance(operation, RenameModel) and self.name_lower == operation.old_name_lower:
-            return [self._with(name=operation.new_name)]
-        if isinstance(operation, AlterModelOptions) and self.name_lower == operation.name_lower:
-            options = {**self.options, **operation.options}
-            for key in operation.ALTER_OPTION_KEYS:
-                if key not in operation.options:
-                    options.pop(key, None)
-            return [self._with(options=options)]
-        if isinstance(operation, AlterModelManagers) and self.name_lower == operation.name_lower:
-            return [self._with(managers=operation.managers)]
-        if isinstance(operation, AlterModelTable) and self.name_lower == operation.name_lower:
-            return [self._with(options={**self.options, "db_table": operation.table})]
-        if (
-            isinstance(operation, AlterModelTableComment)
-            and self.name_lower == operation.name_lower
-        ):
-            return [self._with(options={**self.options,
-                                        "db_table_comment": operation.table_comment})]
-        if (
-            isinstance(operation, AlterTogetherOptionOperation)
-            and self.name_lower == operation.name_lower
-        ):
-            return [self._with(options={**self.options,
-                                        operation.option_name: operation.option_value})]
-        if (
-            isinstance(operation, AlterOrderWithRespectTo)
-            and self.name_lower == operation.name_lower
-        ):
-            return [self._with(options={**self.options, "order_with_respect_to":
-                                        operation.order_with_respect_to})]
-        if (
-            isinstance(operation, FieldOperation)
-            and self.name_lower == operation.model_name_lower
-        ):
-            return self._reduce_field_operation(operation)
-        if (
-            isinstance(operation, IndexOperation)
-            and self.name_lower == operation.model_name_lower
-        ):
-            reduced = self._reduce_index_operation(operation)
-            if reduced:
-                return reduced
+        if _target_model(operation) == self.name_lower:
+            for kind, fold in self._FOLDS:
+                if isinstance(operation, kind):
+                    folded = fold(self, operation)
+                    if folded is not None:
+                        return folded
+                    break
         return super().reduce(operation, app_label)
 
-    def _reduce_index_operation(self, operation):
-        """Indexes and constraints of a new model go into its CreateModel options."""
-        indexes = self.options.get("indexes", [])
-        constraints = self.options.get("constraints", [])
-        if isinstance(operation, AddIndex):
-            return [self._with(options={**self.options,
-                                        "indexes": [*indexes, operation.index]})]
-        if isinstance(operation, RemoveIndex):
-            return [self._with(options={
-                **self.options,
-                "indexes": [i for i in indexes if i.name != operation.name],
-            })]
-        if isinstance(operation, AddConstraint):
-            return [self._with(options={**self.options,
-                                        "constraints": [*constraints, operation.constraint]})]
-        if isinstance(operation, RemoveConstraint):
-            return [self._with(options={
-                **self.options,
-                "constraints": [c for c in constraints if c.name != operation.name],
-            })]
-        return False
+    # (operation class, fold method); filled in at the end of the module, once all the
+    # operation classes exist. The first matching class decides.
+    _FOLDS: tuple = ()
 
-    def _with(self, **changes) -> CreateModel:
-        arguments = {"name": self.name, "fields": self.fields, "options": self.options,
-                     "bases": self.bases, "managers": self.managers, **changes}
-        return CreateModel(**arguments)
+    def _fold_rename(self, operation):
+        return self._with(name=operation.new_name)
 
-    def _reduce_field_operation(self, operation):
-        if isinstance(operation, AddField):
-            return [self._with(fields=[*self.fields, (operation.name, operation.field)])]
-        if isinstance(operation, AlterField):
-            return [self._with(fields=[
-                (name, operation.field if name == operation.name else field)
-                for name, field in self.fields
-            ])]
-        if isinstance(operation, RemoveField):
-            options = self.options.copy()
-            for option_name in ("unique_together", "index_together"):
-                option = options.pop(option_name, None)
-                if option:
-                    option = {
-                        tuple(f for f in fields if f != operation.name_lower)
-                        for fields in option
-                    }
-                    option = {fields for fields in option if fields}
-                    if option:
-                        options[option_name] = option
-            if options.get("order_with_respect_to", "").lower() == operation.name_lower:
-                del options["order_with_respect_to"]
-            return [self._with(
-                fields=[(n, v) for n, v in self.fields if n.lower() != operation.name_lower],
-                options=options,
-            )]
-        if isinstance(operation, RenameField):
-            options = self.options.copy()
-            for option_name in ("unique_together", "index_together"):
-                option = options.get(option_name)
-                if option:
-                    options[option_name] = {
-                        tuple(operation.new_name if f == operation.old_name else f
-                              for f in fields)
-                        for fields in option
-                    }
-            if options.get("order_with_respect_to") == operation.old_name:
-                options["order_with_respect_to"] = operation.new_name
-            return [self._with(
-                fields=[
-                    (operation.new_name if n == operation.old_name else n, v)
-                    for n, v in self.fields
-                ],
-                options=options,
-            )]
-        return False
+    def _fold_managers(self, operation):
+        return self._with(managers=operation.managers)
+
+    def _fold_table(self, operation):
+        return self._with_option("db_table", operation.table)
+
+    def _fold_table_comment(self, operation):
+        return self._with_option("db_table_comment", operation.table_comment)
+
+    def _fold_together(self, operation):
+        return self._with_option(operation.option_name, operation.option_value)
+
+    def _fold_order(self, operation):
+        return self._with_option("order_with_respect_to", operation.order_with_respect_to)
+
+    def _fold_add_field(self, operation):
+        return self._with(fields=[*self.fields, (operation.name, operation.field)])
+
+    def _fold_add_index(self, operation):
+        return self._with_option("indexes", [*self._option_list("indexes"), operation.index])
+
+    def _fold_remove_index(self, operation):
+        return self._without_named("indexes", operation.name)
+
+    def _fold_add_constraint(self, operation):
+        return self._with_option("constraints",
+                                 [*self._option_list("constraints"), operation.constraint])
+
+    def _fold_remove_constraint(self, operation):
+        return self._without_named("constraints", operation.name)
+
+    def _with(self, **changes) -> list[CreateModel]:
+        current = {"name": self.name, "fields": self.fields, "options": self.options,
+                   "bases": self.bases, "managers": self.managers}
+        return [CreateModel(**{**current, **changes})]
+
+    def _with_option(self, key, value) -> list[CreateModel]:
+        return self._with(options={**self.options, key: value})
+
+    def _option_list(self, key) -> list:
+        return self.options.get(key, [])
+
+    def _without_named(self, key, name) -> list[CreateModel]:
+        return self._with_option(key, [obj for obj in self._option_list(key) if obj.name != name])
+
+    def _fold_delete(self, operation):
+        # A proxy has no table: deleting it still needs its own operation.
+        return None if self.options.get("proxy", False) else []
+
+    def _fold_options(self, operation):
+        # AlterModelOptions sets all the keys it manages: absent ones are removed.
+        merged = {**self.options, **operation.options}
+        managed = operation.ALTER_OPTION_KEYS
+        return self._with(options={key: value for key, value in merged.items()
+                                   if key in operation.options or key not in managed})
+
+    def _fold_alter_field(self, operation):
+        fields = [(name, operation.field if name == operation.name else field)
+                  for name, field in self.fields]
+        return self._with(fields=fields)
+
+    def _fold_remove_field(self, operation):
+        gone = operation.name_lower
+        options = dict(self.options)
+        for key in TOGETHER_OPTIONS:
+            groups = options.pop(key, None) or ()
+            trimmed = {tuple(n for n in group if n != gone) for group in groups}
+            trimmed.discard(())
+            if trimmed:
+                options[key] = trimmed
+        if options.get("order_with_respect_to", "").lower() == gone:
+            options.pop("order_with_respect_to")
+        fields = [(name, field) for name, field in self.fields if name.lower() != gone]
+        return self._with(fields=fields, options=options)
+
+    def _fold_rename_field(self, operation):
+        old, new = operation.old_name, operation.new_name
+
+        def renamed(name):
+            return new if name == old else name
+
+        options = dict(self.options)
+        for key in TOGETHER_OPTIONS:
+            if options.get(key):
+                options[key] = {tuple(map(renamed, group)) for group in options[key]}
+        if options.get("order_with_respect_to") == old:
+            options["order_with_respect_to"] = new
+        fields = [(renamed(name), field) for name, field in self.fields]
+        return self._with(fields=fields, options=options)
 
 
 class DeleteModel(ModelOperation):
     """Drop a model's table and its data."""
 
-    category = OperationCategory.REMOVAL
-
     def deconstruct(self):
-        return self.__class__.__qualname__, [], {"name": self.name}
+        return type(self).__qualname__, [], self.written_kwargs("name")
+
+    category = OperationCategory.REMOVAL
 
     def state_forwards(self, app_label, state):
         state.remove_model(app_label, self.name_lower)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = from_state.apps.get_model(app_label, self.name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.delete_model(model)
+        doomed = self.routed_model(from_state, app_label, self.name, schema_editor)
+        if doomed is not None:
+            schema_editor.delete_model(doomed)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.create_model(model)
+        restored = self.routed_model(to_state, app_label, self.name, schema_editor)
+        if restored is not None:
+            schema_editor.create_model(restored)
 
     def references_model(self, name, app_label):
         # Other models may point at this one: assume it references everything.
@@ -294,12 +314,11 @@ class RenameModel(ModelOperation):
     """Rename a model: its table (unless db_table is fixed), relations to it, and the
     many-to-many tables named after it; rows are kept."""
 
-    category = OperationCategory.ALTERATION
-
     def __init__(self, old_name: str, new_name: str):
-        self.old_name = old_name
-        self.new_name = new_name
         super().__init__(old_name)
+        self.old_name, self.new_name = old_name, new_name
+
+    category = OperationCategory.ALTERATION
 
     @cached_property
     def old_name_lower(self) -> str:
@@ -310,57 +329,53 @@ class RenameModel(ModelOperation):
         return self.new_name.lower()
 
     def deconstruct(self):
-        kwargs = {"old_name": self.old_name, "new_name": self.new_name}
-        return self.__class__.__qualname__, [], kwargs
+        return type(self).__qualname__, [], self.written_kwargs("old_name", "new_name")
 
     def state_forwards(self, app_label, state):
         state.rename_model(app_label, self.old_name, self.new_name)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        new_model = to_state.apps.get_model(app_label, self.new_name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, new_model):
+        renamed = self.routed_model(to_state, app_label, self.new_name, schema_editor)
+        if renamed is None:
             return
-        old_model = from_state.apps.get_model(app_label, self.old_name)
-        if old_model._meta.db_table == new_model._meta.db_table:
+        original = from_state.apps.get_model(app_label, self.old_name)
+        old_table, new_table = original._meta.db_table, renamed._meta.db_table
+        if old_table == new_table:
             return
-        schema_editor.alter_db_table(new_model, old_model._meta.db_table,
-                                     new_model._meta.db_table)
-        # Foreign keys pointing at the model now point at the renamed table.
-        for related_object in old_model._meta.related_objects:
-            if related_object.related_model == old_model:
-                model = new_model
-                related_key = (app_label, self.new_name_lower)
+        schema_editor.alter_db_table(renamed, old_table, new_table)
+        self._repoint_foreign_keys(app_label, schema_editor, original, renamed, to_state)
+        self._rename_m2m_tables(schema_editor, original, renamed)
+
+    def _repoint_foreign_keys(self, app_label, schema_editor, original, renamed, to_state):
+        """Foreign keys pointing at the model now point at the renamed table."""
+        for relation in original._meta.related_objects:
+            if relation.related_model == original:  # the model points at itself
+                owner, owner_key = renamed, (app_label, self.new_name_lower)
             else:
-                model = related_object.related_model
-                related_key = (related_object.related_model._meta.app_label,
-                               related_object.related_model._meta.model_name)
-            to_field = to_state.apps.get_model(*related_key)._meta.get_field(
-                related_object.field.name
-            )
-            schema_editor.alter_field(model, related_object.field, to_field)
-        # Auto-created many-to-many tables and columns are named after the model.
-        for old_field, new_field in zip(old_model._meta.local_many_to_many,
-                                        new_model._meta.local_many_to_many, strict=False):
-            if (
-                new_field.model == new_field.related_model
-                or not new_field.remote_field.through._meta.auto_created
-            ):
-                continue
-            schema_editor._alter_many_to_many(new_model, old_field, new_field, strict=False)
+                owner = relation.related_model
+                owner_key = (owner._meta.app_label, owner._meta.model_name)
+            new_field = to_state.apps.get_model(*owner_key)._meta.get_field(relation.field.name)
+            schema_editor.alter_field(owner, relation.field, new_field)
+
+    @staticmethod
+    def _rename_m2m_tables(schema_editor, original, renamed):
+        """Auto-created many-to-many tables and their columns are named after the model
+        (a self-referencing one keeps its columns' names)."""
+        pairs = zip(original._meta.local_many_to_many, renamed._meta.local_many_to_many,
+                    strict=False)
+        for before, after in pairs:
+            if after.model != after.related_model and after.remote_field.through._meta.auto_created:
+                schema_editor._alter_many_to_many(renamed, before, after, strict=False)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        self._swap_names()
+        _swap_names(self)
         try:
             self.database_forwards(app_label, schema_editor, from_state, to_state)
         finally:
-            self._swap_names()
-
-    def _swap_names(self) -> None:
-        self.new_name_lower, self.old_name_lower = self.old_name_lower, self.new_name_lower
-        self.new_name, self.old_name = self.old_name, self.new_name
+            _swap_names(self)
 
     def references_model(self, name, app_label):
-        return name.lower() in (self.old_name_lower, self.new_name_lower)
+        return name.lower() in {self.old_name_lower, self.new_name_lower}
 
     def describe(self):
         return f"Rename model {self.old_name} to {self.new_name}"
@@ -370,12 +385,11 @@ class RenameModel(ModelOperation):
         return f"rename_{self.old_name_lower}_{self.new_name_lower}"
 
     def reduce(self, operation, app_label):
-        if isinstance(operation, RenameModel) and self.new_name_lower == operation.old_name_lower:
+        if isinstance(operation, RenameModel) and operation.old_name_lower == self.new_name_lower:
             return [RenameModel(self.old_name, operation.new_name)]
         # Later operations use the new name: check references against it.
-        return Operation.reduce(self, operation, app_label) or not operation.references_model(
-            self.new_name, app_label
-        )
+        merged = Operation.reduce(self, operation, app_label)
+        return merged or not operation.references_model(self.new_name, app_label)
 
 
 class ModelOptionOperation(ModelOperation):
@@ -384,48 +398,34 @@ class ModelOptionOperation(ModelOperation):
     category = OperationCategory.ALTERATION
 
     def reduce(self, operation, app_label):
-        if (
-            isinstance(operation, (self.__class__, DeleteModel))
-            and self.name_lower == operation.name_lower
-        ):
-            return [operation]
-        return super().reduce(operation, app_label)
+        superseded = (isinstance(operation, (type(self), DeleteModel))
+                      and operation.name_lower == self.name_lower)
+        return [operation] if superseded else super().reduce(operation, app_label)
 
 
-class AlterModelTable(ModelOptionOperation):
+class AlterModelTable(_SameBothWays, ModelOptionOperation):
     """Rename a model's table (Meta.db_table)."""
 
     def __init__(self, name: str, table: str | None):
-        self.table = table
         super().__init__(name)
+        self.table = table
 
     def deconstruct(self):
-        return self.__class__.__qualname__, [], {"name": self.name, "table": self.table}
+        return type(self).__qualname__, [], self.written_kwargs("name", "table")
 
     def state_forwards(self, app_label, state):
         state.alter_model_options(app_label, self.name_lower, {"db_table": self.table})
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        new_model = to_state.apps.get_model(app_label, self.name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, new_model):
+        after = self.routed_model(to_state, app_label, self.name, schema_editor)
+        if after is None:
             return
-        old_model = from_state.apps.get_model(app_label, self.name)
-        schema_editor.alter_db_table(new_model, old_model._meta.db_table,
-                                     new_model._meta.db_table)
-        for old_field, new_field in zip(old_model._meta.local_many_to_many,
-                                        new_model._meta.local_many_to_many, strict=False):
-            if new_field.remote_field.through._meta.auto_created:
-                schema_editor.alter_db_table(
-                    new_field.remote_field.through,
-                    old_field.remote_field.through._meta.db_table,
-                    new_field.remote_field.through._meta.db_table,
-                )
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        return self.database_forwards(app_label, schema_editor, from_state, to_state)
+        before = from_state.apps.get_model(app_label, self.name)
+        schema_editor.alter_db_table(after, before._meta.db_table, after._meta.db_table)
+        _rename_auto_m2m_tables(schema_editor, before, after)
 
     def describe(self):
-        table = self.table if self.table is not None else "(default)"
+        table = "(default)" if self.table is None else self.table
         return f"Rename table for {self.name} to {table}"
 
     @property
@@ -433,31 +433,26 @@ class AlterModelTable(ModelOptionOperation):
         return f"alter_{self.name_lower}_table"
 
 
-class AlterModelTableComment(ModelOptionOperation):
+class AlterModelTableComment(_SameBothWays, ModelOptionOperation):
     """Change Meta.db_table_comment."""
 
     def __init__(self, name: str, table_comment: str | None):
-        self.table_comment = table_comment
         super().__init__(name)
+        self.table_comment = table_comment
 
     def deconstruct(self):
-        kwargs = {"name": self.name, "table_comment": self.table_comment}
-        return self.__class__.__qualname__, [], kwargs
+        return type(self).__qualname__, [], self.written_kwargs("name", "table_comment")
 
     def state_forwards(self, app_label, state):
         state.alter_model_options(app_label, self.name_lower,
                                   {"db_table_comment": self.table_comment})
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        new_model = to_state.apps.get_model(app_label, self.name)
-        if self.allow_migrate_model(schema_editor.connection.alias, new_model):
-            old_model = from_state.apps.get_model(app_label, self.name)
-            schema_editor.alter_db_table_comment(
-                new_model, old_model._meta.db_table_comment, new_model._meta.db_table_comment
-            )
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        return self.database_forwards(app_label, schema_editor, from_state, to_state)
+        after = self.routed_model(to_state, app_label, self.name, schema_editor)
+        if after is not None:
+            before = from_state.apps.get_model(app_label, self.name)
+            schema_editor.alter_db_table_comment(after, before._meta.db_table_comment,
+                                                 after._meta.db_table_comment)
 
     def describe(self):
         return f"Alter {self.name} table comment"
@@ -467,65 +462,61 @@ class AlterModelTableComment(ModelOptionOperation):
         return f"alter_{self.name_lower}_table_comment"
 
 
-class AlterTogetherOptionOperation(ModelOptionOperation):
-    """Set unique_together (or the legacy index_together) to ``option_value``."""
+class AlterTogetherOptionOperation(_SameBothWays, ModelOptionOperation):
+    """Set unique_together (or the legacy index_together) to ``option_value``; the value
+    is kept under the option's own name, the keyword the migration file uses."""
 
     option_name: str
 
     def __init__(self, name: str, option_value):
+        super().__init__(name)
         if option_value:
             from reinhardt.orm.models.options import normalize_together
 
             option_value = set(normalize_together(option_value))
-        setattr(self, self.option_name, option_value)
-        super().__init__(name)
+        self.__dict__[self.option_name] = option_value
 
-    @cached_property
+    @property
     def option_value(self):
-        return getattr(self, self.option_name)
+        return self.__dict__[self.option_name]
 
     def deconstruct(self):
-        kwargs = {"name": self.name, self.option_name: self.option_value}
-        return self.__class__.__qualname__, [], kwargs
+        return type(self).__qualname__, [], self.written_kwargs("name", self.option_name)
 
     def state_forwards(self, app_label, state):
         state.alter_model_options(app_label, self.name_lower,
                                   {self.option_name: self.option_value})
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        new_model = to_state.apps.get_model(app_label, self.name)
-        if self.allow_migrate_model(schema_editor.connection.alias, new_model):
-            old_model = from_state.apps.get_model(app_label, self.name)
-            alter_together = getattr(schema_editor, f"alter_{self.option_name}")
-            alter_together(
-                new_model,
-                getattr(old_model._meta, self.option_name, set()),
-                getattr(new_model._meta, self.option_name, set()),
-            )
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        return self.database_forwards(app_label, schema_editor, from_state, to_state)
+        after = self.routed_model(to_state, app_label, self.name, schema_editor)
+        if after is None:
+            return
+        before = from_state.apps.get_model(app_label, self.name)
+        change = getattr(schema_editor, f"alter_{self.option_name}")
+        change(after, getattr(before._meta, self.option_name, set()),
+               getattr(after._meta, self.option_name, set()))
 
     def references_field(self, model_name, name, app_label):
-        return self.references_model(model_name, app_label) and (
-            not self.option_value or any((name in fields) for fields in self.option_value)
-        )
+        if not self.references_model(model_name, app_label):
+            return False
+        # Clearing the option touches every field.
+        return not self.option_value or any(name in group for group in self.option_value)
 
     def describe(self):
-        return (
-            f"Alter {self.option_name} for {self.name} "
-            f"({len(self.option_value or '')} constraint(s))"
-        )
+        count = len(self.option_value or "")
+        return f"Alter {self.option_name} for {self.name} ({count} constraint(s))"
 
     @property
     def migration_name_fragment(self):
         return f"alter_{self.name_lower}_{self.option_name}"
 
     def can_reduce_through(self, operation, app_label):
-        return super().can_reduce_through(operation, app_label) or (
-            isinstance(operation, AlterTogetherOptionOperation)
-            and type(operation) is not type(self)
-        )
+        # unique_together and index_together are independent of each other.
+        if isinstance(operation, AlterTogetherOptionOperation) and (
+            type(operation) is not type(self)
+        ):
+            return True
+        return super().can_reduce_through(operation, app_label)
 
 
 class AlterUniqueTogether(AlterTogetherOptionOperation):
@@ -546,43 +537,42 @@ class AlterIndexTogether(AlterTogetherOptionOperation):
         super().__init__(name, index_together)
 
 
-class AlterOrderWithRespectTo(ModelOptionOperation):
+class AlterOrderWithRespectTo(_SameBothWays, ModelOptionOperation):
     """Set Meta.order_with_respect_to, adding or removing the ``_order`` column."""
 
     option_name = "order_with_respect_to"
 
     def __init__(self, name: str, order_with_respect_to: str | None):
-        self.order_with_respect_to = order_with_respect_to
         super().__init__(name)
+        self.order_with_respect_to = order_with_respect_to
 
     def deconstruct(self):
-        kwargs = {"name": self.name, "order_with_respect_to": self.order_with_respect_to}
-        return self.__class__.__qualname__, [], kwargs
+        kwargs = self.written_kwargs("name", "order_with_respect_to")
+        return type(self).__qualname__, [], kwargs
 
     def state_forwards(self, app_label, state):
         state.alter_model_options(app_label, self.name_lower,
-                                  {self.option_name: self.order_with_respect_to})
+                                  {"order_with_respect_to": self.order_with_respect_to})
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        to_model = to_state.apps.get_model(app_label, self.name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, to_model):
+        after = self.routed_model(to_state, app_label, self.name, schema_editor)
+        if after is None:
             return
-        from_model = from_state.apps.get_model(app_label, self.name)
-        if from_model._meta.order_with_respect_to and not to_model._meta.order_with_respect_to:
-            schema_editor.remove_field(from_model, from_model._meta.get_field("_order"))
-        elif to_model._meta.order_with_respect_to and not from_model._meta.order_with_respect_to:
-            field = to_model._meta.get_field("_order")
-            if not field.has_default():
-                field.default = 0
-            schema_editor.add_field(from_model, field)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        self.database_forwards(app_label, schema_editor, from_state, to_state)
+        before = from_state.apps.get_model(app_label, self.name)
+        ordered_before = bool(before._meta.order_with_respect_to)
+        ordered_after = bool(after._meta.order_with_respect_to)
+        if ordered_before and not ordered_after:
+            schema_editor.remove_field(before, before._meta.get_field("_order"))
+        elif ordered_after and not ordered_before:
+            order_column = after._meta.get_field("_order")
+            if not order_column.has_default():
+                order_column.default = 0  # existing rows start at 0
+            schema_editor.add_field(before, order_column)
 
     def references_field(self, model_name, name, app_label):
-        return self.references_model(model_name, app_label) and (
-            self.order_with_respect_to is None or name == self.order_with_respect_to
-        )
+        if not self.references_model(model_name, app_label):
+            return False
+        return self.order_with_respect_to in (None, name)
 
     def describe(self):
         return f"Set order_with_respect_to on {self.name} to {self.order_with_respect_to}"
@@ -592,7 +582,7 @@ class AlterOrderWithRespectTo(ModelOptionOperation):
         return f"alter_{self.name_lower}_order_with_respect_to"
 
 
-class AlterModelOptions(ModelOptionOperation):
+class AlterModelOptions(_StateOnly, ModelOptionOperation):
     """Change Meta options that need no schema change (ordering, verbose_name, ...)."""
 
     # Options this operation sets or, when absent, removes.
@@ -603,21 +593,15 @@ class AlterModelOptions(ModelOptionOperation):
     ]
 
     def __init__(self, name: str, options: dict):
-        self.options = options
         super().__init__(name)
+        self.options = options
 
     def deconstruct(self):
-        return self.__class__.__qualname__, [], {"name": self.name, "options": self.options}
+        return type(self).__qualname__, [], self.written_kwargs("name", "options")
 
     def state_forwards(self, app_label, state):
         state.alter_model_options(app_label, self.name_lower, self.options,
                                   self.ALTER_OPTION_KEYS)
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        pass
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        pass
 
     def describe(self):
         return f"Change Meta options on {self.name}"
@@ -627,26 +611,21 @@ class AlterModelOptions(ModelOptionOperation):
         return f"alter_{self.name_lower}_options"
 
 
-class AlterModelManagers(ModelOptionOperation):
+class AlterModelManagers(_StateOnly, ModelOptionOperation):
     """Change the managers available to migrations (``use_in_migrations = True``)."""
 
     serialization_expand_args = ["managers"]
 
     def __init__(self, name: str, managers):
-        self.managers = managers
         super().__init__(name)
+        self.managers = managers
 
     def deconstruct(self):
-        return self.__class__.__qualname__, [self.name, self.managers], {}
+        # Written positionally, as Django's files have it.
+        return type(self).__qualname__, [self.name, self.managers], {}
 
     def state_forwards(self, app_label, state):
         state.alter_model_managers(app_label, self.name_lower, self.managers)
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        pass
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        pass
 
     def describe(self):
         return f"Change managers on {self.name}"
@@ -657,121 +636,119 @@ class AlterModelManagers(ModelOptionOperation):
 
 
 class IndexOperation(Operation):
+    """An operation on an index or constraint of model ``model_name``."""
+
     option_name = "indexes"
 
     @cached_property
     def model_name_lower(self) -> str:
         return self.model_name.lower()
 
+    def references_model(self, name, app_label):
+        return self.model_name_lower == name.lower()
+
+    def _same_model(self, operation) -> bool:
+        return getattr(operation, "model_name_lower", None) == self.model_name_lower
+
 
 class AddIndex(IndexOperation):
     """Create a named index (Meta.indexes)."""
 
-    category = OperationCategory.ADDITION
-
     def __init__(self, model_name: str, index):
-        self.model_name = model_name
         if not index.name:
             raise ValueError(
                 "Indexes passed to AddIndex operations require a name argument. "
                 f"{index!r} doesn't have one."
             )
-        self.index = index
+        self.model_name, self.index = model_name, index
+
+    category = OperationCategory.ADDITION
+
+    def deconstruct(self):
+        return type(self).__qualname__, [], self.written_kwargs("model_name", "index")
 
     def state_forwards(self, app_label, state):
         state.add_index(app_label, self.model_name_lower, self.index)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
+        model = self.routed_model(to_state, app_label, self.model_name, schema_editor)
+        if model is not None:
             schema_editor.add_index(model, self.index)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        model = from_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
+        model = self.routed_model(from_state, app_label, self.model_name, schema_editor)
+        if model is not None:
             schema_editor.remove_index(model, self.index)
 
-    def deconstruct(self):
-        kwargs = {"model_name": self.model_name, "index": self.index}
-        return self.__class__.__qualname__, [], kwargs
-
     def describe(self):
-        if getattr(self.index, "expressions", None):
-            expressions = ", ".join(str(expression) for expression in self.index.expressions)
-            return f"Create index {self.index.name} on {expressions} on model {self.model_name}"
-        return (
-            f"Create index {self.index.name} on field(s) {', '.join(self.index.fields)} of "
-            f"model {self.model_name}"
-        )
+        expressions = getattr(self.index, "expressions", None)
+        if expressions:
+            shown = ", ".join(map(str, expressions))
+            return f"Create index {self.index.name} on {shown} on model {self.model_name}"
+        fields = ", ".join(self.index.fields)
+        return f"Create index {self.index.name} on field(s) {fields} of model {self.model_name}"
 
     @property
     def migration_name_fragment(self):
         return f"{self.model_name_lower}_{self.index.name.lower()}"
 
-    def references_model(self, name, app_label):
-        return name.lower() == self.model_name_lower
-
     def reduce(self, operation, app_label):
-        if isinstance(operation, RemoveIndex) and self.index.name == operation.name:
+        if isinstance(operation, RemoveIndex) and operation.name == self.index.name:
             return []
-        if isinstance(operation, RenameIndex) and self.index.name == operation.old_name:
-            index = self.index.clone()
-            index.name = operation.new_name
-            return [self.__class__(model_name=self.model_name, index=index)]
+        if isinstance(operation, RenameIndex) and operation.old_name == self.index.name:
+            renamed = self.index.clone()
+            renamed.name = operation.new_name
+            return [type(self)(model_name=self.model_name, index=renamed)]
         return super().reduce(operation, app_label)
 
 
 class _RemoveNamed(IndexOperation):
-    """Drop the index or constraint called ``name`` from a model; subclasses name the
-    state method, the model-state lookup and the schema-editor methods."""
+    """Drop the index or constraint called ``name`` from a model. Subclasses say which:
+    ``kind`` is "index" or "constraint", naming the state and schema-editor methods
+    (remove_<kind>, add_<kind>) and the model-state lookup (get_<kind>_by_name)."""
 
     category = OperationCategory.REMOVAL
-    remove_from_state = add_to_db = remove_from_db = lookup = ""
+    kind = ""
+    # The state whose rendered model the forwards removal is applied to.
+    forwards_model_from = "to_state"
 
     def __init__(self, model_name: str, name: str):
-        self.model_name = model_name
-        self.name = name
-
-    def state_forwards(self, app_label, state):
-        getattr(state, self.remove_from_state)(app_label, self.model_name_lower, self.name)
-
-    def _model_for_forwards(self, from_state, to_state, app_label):
-        return to_state.apps.get_model(app_label, self.model_name)
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = self._model_for_forwards(from_state, to_state, app_label)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            model_state = from_state.models[app_label, self.model_name_lower]
-            named = getattr(model_state, self.lookup)(self.name)
-            getattr(schema_editor, self.remove_from_db)(model, named)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            model_state = to_state.models[app_label, self.model_name_lower]
-            named = getattr(model_state, self.lookup)(self.name)
-            getattr(schema_editor, self.add_to_db)(model, named)
+        self.model_name, self.name = model_name, name
 
     def deconstruct(self):
-        kwargs = {"model_name": self.model_name, "name": self.name}
-        return self.__class__.__qualname__, [], kwargs
+        return type(self).__qualname__, [], self.written_kwargs("model_name", "name")
+
+    def state_forwards(self, app_label, state):
+        getattr(state, f"remove_{self.kind}")(app_label, self.model_name_lower, self.name)
+
+    def _named(self, state, app_label):
+        """The index or constraint as ``state`` defines it."""
+        model_state = state.models[app_label, self.model_name_lower]
+        return getattr(model_state, f"get_{self.kind}_by_name")(self.name)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        states = {"from_state": from_state, "to_state": to_state}
+        model = self.routed_model(states[self.forwards_model_from], app_label,
+                                  self.model_name, schema_editor)
+        if model is not None:
+            getattr(schema_editor, f"remove_{self.kind}")(model,
+                                                          self._named(from_state, app_label))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = self.routed_model(to_state, app_label, self.model_name, schema_editor)
+        if model is not None:
+            getattr(schema_editor, f"add_{self.kind}")(model, self._named(to_state, app_label))
 
     @property
     def migration_name_fragment(self):
         return f"remove_{self.model_name_lower}_{self.name.lower()}"
 
-    def references_model(self, name, app_label):
-        return name.lower() == self.model_name_lower
-
 
 class RemoveIndex(_RemoveNamed):
     """Drop a named index."""
 
-    remove_from_state, lookup = "remove_index", "get_index_by_name"
-    add_to_db, remove_from_db = "add_index", "remove_index"
-
-    def _model_for_forwards(self, from_state, to_state, app_label):
-        return from_state.apps.get_model(app_label, self.model_name)
+    kind = "index"
+    forwards_model_from = "from_state"
 
     def describe(self):
         return f"Remove index {self.name} from {self.model_name}"
@@ -784,16 +761,14 @@ class RenameIndex(IndexOperation):
 
     def __init__(self, model_name: str, new_name: str, old_name: str | None = None,
                  old_fields=None):
-        if not old_name and not old_fields:
+        if not (old_name or old_fields):
             raise ValueError(
                 "RenameIndex requires one of old_name and old_fields arguments to be set."
             )
         if old_name and old_fields:
             raise ValueError("RenameIndex.old_name and old_fields are mutually exclusive.")
-        self.model_name = model_name
-        self.new_name = new_name
-        self.old_name = old_name
-        self.old_fields = old_fields
+        self.model_name, self.new_name = model_name, new_name
+        self.old_name, self.old_fields = old_name, old_fields
 
     @cached_property
     def old_name_lower(self) -> str:
@@ -804,85 +779,75 @@ class RenameIndex(IndexOperation):
         return self.new_name.lower()
 
     def deconstruct(self):
-        kwargs = {"model_name": self.model_name, "new_name": self.new_name}
-        if self.old_name:
-            kwargs["old_name"] = self.old_name
-        if self.old_fields:
-            kwargs["old_fields"] = self.old_fields
-        return self.__class__.__qualname__, [], kwargs
+        kwargs = self.written_kwargs("model_name", "new_name")
+        kwargs.update((key, getattr(self, key)) for key in ("old_name", "old_fields")
+                      if getattr(self, key))
+        return type(self).__qualname__, [], kwargs
 
     def state_forwards(self, app_label, state):
-        if self.old_fields:
-            state.add_index(app_label, self.model_name_lower,
-                            _models().Index(fields=self.old_fields, name=self.new_name))
-            state.remove_model_options(app_label, self.model_name_lower, "index_together",
-                                       self.old_fields)
-        else:
+        if not self.old_fields:
             state.rename_index(app_label, self.model_name_lower, self.old_name, self.new_name)
+            return
+        # An index_together entry becomes a named index.
+        state.add_index(app_label, self.model_name_lower,
+                        models.Index(fields=self.old_fields, name=self.new_name))
+        state.remove_model_options(app_label, self.model_name_lower, "index_together",
+                                   self.old_fields)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+        model = self.routed_model(to_state, app_label, self.model_name, schema_editor)
+        if model is None:
             return
         if self.old_fields:
-            from_model = from_state.apps.get_model(app_label, self.model_name)
-            columns = [from_model._meta.get_field(field).column for field in self.old_fields]
-            matching = schema_editor._constraint_names(from_model, column_names=columns,
-                                                       index=True)
-            if len(matching) != 1:
-                raise ValueError(
-                    f"Found wrong number ({len(matching)}) of indexes for "
-                    f"{from_model._meta.db_table}({', '.join(columns)})."
-                )
-            old_index = _models().Index(fields=self.old_fields, name=matching[0])
+            current = self._unnamed_index(app_label, schema_editor, from_state)
         else:
-            model_state = from_state.models[app_label, self.model_name_lower]
-            old_index = model_state.get_index_by_name(self.old_name)
-        if old_index.name == self.new_name:
-            return
-        new_index = to_state.models[app_label, self.model_name_lower].get_index_by_name(
-            self.new_name
-        )
-        schema_editor.rename_index(model, old_index, new_index)
+            current = from_state.models[app_label, self.model_name_lower].get_index_by_name(
+                self.old_name)
+        if current.name != self.new_name:
+            wanted = to_state.models[app_label, self.model_name_lower].get_index_by_name(
+                self.new_name)
+            schema_editor.rename_index(model, current, wanted)
+
+    def _unnamed_index(self, app_label, schema_editor, from_state):
+        """The index the database made for ``old_fields`` (its name was generated)."""
+        model = from_state.apps.get_model(app_label, self.model_name)
+        columns = [model._meta.get_field(name).column for name in self.old_fields]
+        found = schema_editor._constraint_names(model, column_names=columns, index=True)
+        if len(found) != 1:
+            raise ValueError(
+                f"Found wrong number ({len(found)}) of indexes for "
+                f"{model._meta.db_table}({', '.join(columns)})."
+            )
+        return models.Index(fields=self.old_fields, name=found[0])
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if self.old_fields:
             # The unnamed index it came from cannot be recreated by name: nothing to do.
             return
-        self.new_name, self.old_name = self.old_name, self.new_name
-        self.__dict__.pop("old_name_lower", None)
-        self.__dict__.pop("new_name_lower", None)
+        _swap_names(self)
         try:
             self.database_forwards(app_label, schema_editor, from_state, to_state)
         finally:
-            self.new_name, self.old_name = self.old_name, self.new_name
-            self.__dict__.pop("old_name_lower", None)
-            self.__dict__.pop("new_name_lower", None)
+            _swap_names(self)
 
     def describe(self):
-        if self.old_name:
-            return f"Rename index {self.old_name} on {self.model_name} to {self.new_name}"
-        return (
-            f"Rename unnamed index for {self.old_fields} on {self.model_name} to "
-            f"{self.new_name}"
-        )
+        if not self.old_name:
+            return (f"Rename unnamed index for {self.old_fields} on {self.model_name} to "
+                    f"{self.new_name}")
+        return f"Rename index {self.old_name} on {self.model_name} to {self.new_name}"
 
     @property
     def migration_name_fragment(self):
-        if self.old_name:
-            return f"rename_{self.old_name_lower}_{self.new_name_lower}"
-        return f"rename_{self.model_name_lower}_{'_'.join(self.old_fields)}_{self.new_name_lower}"
-
-    def references_model(self, name, app_label):
-        return name.lower() == self.model_name_lower
+        if not self.old_name:
+            fields = "_".join(self.old_fields)
+            return f"rename_{self.model_name_lower}_{fields}_{self.new_name_lower}"
+        return f"rename_{self.old_name_lower}_{self.new_name_lower}"
 
     def reduce(self, operation, app_label):
-        if (
-            isinstance(operation, RenameIndex)
-            and self.model_name_lower == operation.model_name_lower
-            and operation.old_name
-            and self.new_name_lower == operation.old_name_lower
-        ):
+        chained = (isinstance(operation, RenameIndex) and self._same_model(operation)
+                   and operation.old_name
+                   and operation.old_name_lower == self.new_name_lower)
+        if chained:
             return [RenameIndex(self.model_name, new_name=operation.new_name,
                                 old_name=self.old_name, old_fields=self.old_fields)]
         return super().reduce(operation, app_label)
@@ -891,29 +856,27 @@ class RenameIndex(IndexOperation):
 class AddConstraint(IndexOperation):
     """Create a named constraint (Meta.constraints)."""
 
-    category = OperationCategory.ADDITION
-    option_name = "constraints"
-
     def __init__(self, model_name: str, constraint):
-        self.model_name = model_name
-        self.constraint = constraint
+        self.model_name, self.constraint = model_name, constraint
+
+    option_name = "constraints"
+    category = OperationCategory.ADDITION
+
+    def deconstruct(self):
+        return type(self).__name__, [], self.written_kwargs("model_name", "constraint")
 
     def state_forwards(self, app_label, state):
         state.add_constraint(app_label, self.model_name_lower, self.constraint)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
+        model = self.routed_model(to_state, app_label, self.model_name, schema_editor)
+        if model is not None:
             schema_editor.add_constraint(model, self.constraint)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
+        model = self.routed_model(to_state, app_label, self.model_name, schema_editor)
+        if model is not None:
             schema_editor.remove_constraint(model, self.constraint)
-
-    def deconstruct(self):
-        kwargs = {"model_name": self.model_name, "constraint": self.constraint}
-        return self.__class__.__name__, [], kwargs
 
     def describe(self):
         return f"Create constraint {self.constraint.name} on model {self.model_name}"
@@ -922,55 +885,38 @@ class AddConstraint(IndexOperation):
     def migration_name_fragment(self):
         return f"{self.model_name_lower}_{self.constraint.name.lower()}"
 
-    def references_model(self, name, app_label):
-        return name.lower() == self.model_name_lower
-
     def reduce(self, operation, app_label):
-        if (
-            isinstance(operation, RemoveConstraint)
-            and self.model_name_lower == operation.model_name_lower
-            and self.constraint.name == operation.name
-        ):
-            return []
-        return super().reduce(operation, app_label)
+        dropped = (isinstance(operation, RemoveConstraint) and self._same_model(operation)
+                   and operation.name == self.constraint.name)
+        return [] if dropped else super().reduce(operation, app_label)
 
 
 class RemoveConstraint(_RemoveNamed):
     """Drop a named constraint."""
 
+    kind = "constraint"
     option_name = "constraints"
-    remove_from_state, lookup = "remove_constraint", "get_constraint_by_name"
-    add_to_db, remove_from_db = "add_constraint", "remove_constraint"
 
     def describe(self):
         return f"Remove constraint {self.name} from model {self.model_name}"
 
 
-class AlterConstraint(IndexOperation):
+class AlterConstraint(_StateOnly, IndexOperation):
     """Change a constraint's attributes that live only in Python (such as
     violation_error_message); the database is not touched."""
 
-    category = OperationCategory.ALTERATION
-    option_name = "constraints"
-
     def __init__(self, model_name: str, name: str, constraint):
-        self.model_name = model_name
-        self.name = name
-        self.constraint = constraint
+        self.model_name, self.name, self.constraint = model_name, name, constraint
+
+    option_name = "constraints"
+    category = OperationCategory.ALTERATION
+
+    def deconstruct(self):
+        kwargs = self.written_kwargs("model_name", "name", "constraint")
+        return type(self).__name__, [], kwargs
 
     def state_forwards(self, app_label, state):
         state.alter_constraint(app_label, self.model_name_lower, self.name, self.constraint)
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        pass
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        pass
-
-    def deconstruct(self):
-        kwargs = {"model_name": self.model_name, "name": self.name,
-                  "constraint": self.constraint}
-        return self.__class__.__name__, [], kwargs
 
     def describe(self):
         return f"Alter constraint {self.name} on {self.model_name}"
@@ -979,14 +925,27 @@ class AlterConstraint(IndexOperation):
     def migration_name_fragment(self):
         return f"alter_{self.model_name_lower}_{self.constraint.name.lower()}"
 
-    def references_model(self, name, app_label):
-        return name.lower() == self.model_name_lower
-
     def reduce(self, operation, app_label):
-        if (
-            isinstance(operation, (AlterConstraint, RemoveConstraint))
-            and self.model_name_lower == operation.model_name_lower
-            and self.name == operation.name
-        ):
-            return [operation]
-        return super().reduce(operation, app_label)
+        superseded = (isinstance(operation, (AlterConstraint, RemoveConstraint))
+                      and self._same_model(operation) and operation.name == self.name)
+        return [operation] if superseded else super().reduce(operation, app_label)
+
+
+CreateModel._FOLDS = (
+    (DeleteModel, CreateModel._fold_delete),
+    (RenameModel, CreateModel._fold_rename),
+    (AlterModelOptions, CreateModel._fold_options),
+    (AlterModelManagers, CreateModel._fold_managers),
+    (AlterModelTable, CreateModel._fold_table),
+    (AlterModelTableComment, CreateModel._fold_table_comment),
+    (AlterTogetherOptionOperation, CreateModel._fold_together),
+    (AlterOrderWithRespectTo, CreateModel._fold_order),
+    (AddField, CreateModel._fold_add_field),
+    (AlterField, CreateModel._fold_alter_field),
+    (RemoveField, CreateModel._fold_remove_field),
+    (RenameField, CreateModel._fold_rename_field),
+    (AddIndex, CreateModel._fold_add_index),
+    (RemoveIndex, CreateModel._fold_remove_index),
+    (AddConstraint, CreateModel._fold_add_constraint),
+    (RemoveConstraint, CreateModel._fold_remove_constraint),
+)
