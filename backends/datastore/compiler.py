@@ -18,6 +18,8 @@ Emulations (exact; listed in docs/backends/datastore.md):
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import json
 from functools import cmp_to_key
 
@@ -46,6 +48,7 @@ from reinhardt.orm.query.where import AND, OR, XOR, NothingNode, WhereNode
 
 from . import indexes
 from .base import MARKER_KIND_PREFIX, datastore
+from .constants import Constants, is_constant
 
 try:
     from google.cloud.datastore.query import And, Or, PropertyFilter
@@ -123,6 +126,15 @@ def matches(tree, entity):
         return actual is None or actual not in value
     a, b = sort_key(actual), sort_key(value)
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+
+
+def _values(tree):
+    """The values a filter tree compares with (a query's parameters)."""
+    if tree[0] == "leaf":
+        return list(tree[3]) if tree[2] in ("IN", "NOT_IN") else [tree[3]]
+    if tree[0] in ("and", "or"):
+        return [value for child in tree[1] for value in _values(child)]
+    return []
 
 
 def to_native(tree):
@@ -285,21 +297,26 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         self.col_count = len(self.select)
         self.has_extra_select = False
         # Every column must be one the entity (or a select_related entity) holds.
-        self.related_aliases = self._related_aliases(base)
+        self.related_aliases = self._related_aliases(base, select)
         for expr, _, _alias in self.select:
             self._check_selectable(expr, base)
 
-    def _related_aliases(self, base):
-        """{alias: (parent alias, fk column, target model, inner join?)} for select_related()."""
+    def _related_aliases(self, base, select):
+        """{alias: join} of the relations select_related() follows: the aliases its columns
+        come from and the joins leading to them (a join the query trimmed, as
+        ``filter(fk__in=...)`` leaves one, is not followed)."""
         query = self.query
+        wanted = set()
+        if query.select_related:
+            for expr, _alias in select:
+                alias = getattr(expr, "alias", None) if isinstance(expr, Col) else None
+                while alias is not None and alias != base and alias not in wanted:
+                    wanted.add(alias)
+                    alias = getattr(query.alias_map.get(alias), "parent_alias", None)
         related = {}
         for alias, join in query.alias_map.items():
-            if alias == base or not query.alias_refcount.get(alias) and not query.select_related:
-                continue
-            parent_alias = getattr(join, "parent_alias", None)
-            if parent_alias is None:
-                continue
-            related[alias] = join
+            if alias in wanted and getattr(join, "parent_alias", None) is not None:
+                related[alias] = join
         return related
 
     def _check_selectable(self, expr, base):
@@ -348,6 +365,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                 connector = OR if connector == AND else AND
             return _and(parts) if connector == AND else _or(parts)
         if isinstance(node, Lookup):
+            if is_constant(node):
+                # Nothing to ask Datastore: decided now (unknown matches neither way).
+                truth = Constants(self).truth(node)
+                return FALSE if truth is None or truth == negated else TRUE
             try:
                 return self._leaf(node, negated)
             except EmptyResultSet:
@@ -491,7 +512,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             if rhs is None and getattr(lookup, "can_use_none_as_rhs", False):
                 return _leafnode(prop, "!=" if negated else "=", db(None))  # JSON null
             if rhs is None:
-                return _leafnode(prop, "!=" if negated else "=", None)
+                return FALSE  # "= NULL" (a Value(None)) is unknown: no row, either way
             value = db(rhs)
             return _leafnode(prop, "!=" if negated else "=", value)
         ops = {GreaterThan: ">", GreaterThanOrEqual: ">=", LessThan: "<", LessThanOrEqual: "<="}
@@ -640,6 +661,18 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         nested = [n for c in rest for n in negatives(c)]
         if len(nested) > 1 or any(n[2] == "NOT_IN" and len(n[3]) > IN_LIMIT for n in nested):
             return list(children)  # the whole condition is checked in Python
+
+        def disjunctive(node):
+            if node[0] == "leaf":
+                return node[2] == "IN"
+            return node[0] == "or" or node[0] == "and" and any(map(disjunctive, node[1]))
+
+        # Datastore refuses NOT_IN in a query that also has IN or OR: the NOT_IN is checked
+        # in Python then (or the whole condition, when the NOT_IN sits inside an OR).
+        if any(n[2] == "NOT_IN" for n in nested) and any(map(disjunctive, rest)):
+            if any(c[0] != "leaf" and negatives(c) for c in rest):
+                return list(children)
+            residual = residual + [c for c in rest if c[0] == "leaf" and c[2] == "NOT_IN"]
         return residual or None
 
     def _keys_of(self, tree):
@@ -686,10 +719,9 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             kwargs["offset"] = offset
         if limit is not None:
             kwargs["limit"] = limit
-        self.connection.log_query("RunQuery", self.kind, tree, order, offset, limit)
         indexes.record(self.connection, self.kind, tree, order)
-        with self.connection.wrap_database_errors:
-            return list(query.fetch(**kwargs))
+        return self.connection.run("RunQuery", (self.kind, tree, order, offset, limit),
+                                   lambda: list(query.fetch(**kwargs)), params=_values(tree))
 
     # ----- SELECT ---------------------------------------------------------------------------
 
@@ -714,6 +746,15 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         result_type = result_type or NO_RESULTS
         if result_type == CURSOR:
             raise self.not_supported("supports_raw_queries", "cursors")
+        if self.query.model is None:
+            # A query on no kind (Q.check()): one row of its annotations when the condition
+            # over them is true.
+            query = self.query
+            constants = Constants(self, query.annotations)
+            if constants.truth(query.where) is not True:
+                return None if result_type == SINGLE else []
+            row = [constants.value(a) for a in query.annotation_select.values()]
+            return row if result_type == SINGLE else [row]
         try:
             if self.select is None:
                 self.setup_select()
@@ -988,9 +1029,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                 aggregation.sum(prop, alias=f"a{index}")
             else:
                 aggregation.avg(prop, alias=f"a{index}")
-        self.connection.log_query("RunAggregationQuery", self.kind, tree, kinds)
-        with self.connection.wrap_database_errors:
-            results = {r.alias: r.value for batch in aggregation.fetch() for r in batch}
+        results = self.connection.run(
+            "RunAggregationQuery", (self.kind, tree, kinds),
+            lambda: {r.alias: r.value for batch in aggregation.fetch() for r in batch},
+            params=_values(tree))
         return [results.get(f"a{index}") for index in range(len(kinds))]
 
 
@@ -1276,9 +1318,10 @@ class SQLUpdateCompiler(SQLCompiler):
         if isinstance(expression, Col):
             field = expression.target
             value = entity.key.id_or_name if self._is_pk(field) else entity.get(field.column)
-            converters = self.get_converters([expression])
-            if converters:
-                value = next(self.apply_converters([[value]], converters))[0]
+            # SQL computes on the stored value: decode only the backend's storage format
+            # (decimals, durations, dates), never a field's own from_db_value().
+            for convert in self.connection.ops.get_db_converters(expression):
+                value = convert(value, expression, self.connection)
             return value
         if name == "ExpressionWrapper":
             return self._evaluate(expression.expression, entity)
@@ -1305,6 +1348,21 @@ class SQLUpdateCompiler(SQLCompiler):
         except TypeError as e:
             raise self.not_supported("supports_update_expressions",
                                      f"update() computing {expression!r} ({e})") from e
+
+    def _store(self, field, value):
+        """A value computed by _evaluate(), in the backend's storage format. A field with
+        its own from_db_value() keeps its database representation, which the computation
+        worked on (as SQL does), so only the backend's encoding applies to it."""
+        if getattr(field, "from_db_value", None) is None:
+            return field.get_db_prep_save(value, self.connection)
+        if value is None:
+            return None
+        ops = self.connection.ops
+        if isinstance(value, decimal.Decimal):
+            return ops.adapt_decimalfield_value(value)
+        if isinstance(value, datetime.timedelta):
+            return value // datetime.timedelta(microseconds=1)
+        return ops.adapt_unknown_value(value)
 
     def execute_sql(self, result_type=MULTI, chunked_fetch=False, chunk_size=100):
         query = self.query
@@ -1358,8 +1416,7 @@ class SQLUpdateCompiler(SQLCompiler):
             if changes is not None:
                 for column, value in changes:
                     if isinstance(value, _Expression):
-                        value = value.field.get_db_prep_save(
-                            self._evaluate(value.expression, entity), self.connection)
+                        value = self._store(value.field, self._evaluate(value.expression, entity))
                     updated[column] = _no_negative_zero(value)
             else:
                 row = values_by_pk.get(entity.key.id_or_name)
@@ -1395,6 +1452,10 @@ class SQLUpdateCompiler(SQLCompiler):
                 if value.contains_aggregate:
                     raise FieldError(
                         "Aggregate functions are not allowed in this query (%s=%r)."
+                        % (field.name, value))
+                if value.contains_over_clause:
+                    raise FieldError(
+                        "Window expressions are not allowed in this query (%s=%r)."
                         % (field.name, value))
                 if not isinstance(value, Value):
                     self._check_evaluable(value)

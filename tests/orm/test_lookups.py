@@ -195,7 +195,6 @@ def test_uuid_exact():
     assert AllTypes.objects.filter(uuid=str(value)).count() == 1
 
 
-@needs("supports_json_field")
 def test_json_exact():
     AllTypes.objects.create(json={"k": [1]})
     assert AllTypes.objects.filter(json={"k": [1]}).count() == 1
