@@ -39,6 +39,9 @@ FLAGS: dict[str, tuple[str, str]] = {
     # Relations
     "supports_joins": ("Relations", "filters, ordering and values() across relations"),
     "supports_select_related": ("Relations", "select_related() fetches related rows in the same query"),
+    "supports_reverse_joins": (
+        "Relations", "many-to-many managers, prefetch_related() and filters through one "
+                     "reverse or many-to-many relation"),
     "supports_foreign_keys": ("Relations", "the database enforces foreign keys"),
     # Queries
     "supports_subqueries": ("Queries", "Subquery, Exists, __in=QuerySet, exclude() across multi-valued relations"),
@@ -133,6 +136,7 @@ class BaseDatabaseFeatures:
     can_rollback_ddl = False
     supports_joins = True
     supports_select_related = True
+    supports_reverse_joins = True
     supports_foreign_keys = True
     supports_subqueries = True
     supports_aggregates = True

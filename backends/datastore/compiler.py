@@ -42,7 +42,7 @@ from reinhardt.orm.models.lookups import (
     Regex,
     Transform,
 )
-from reinhardt.orm.query.constants import CURSOR, MULTI, NO_RESULTS, ROW_COUNT, SINGLE
+from reinhardt.orm.query.constants import CURSOR, INNER, MULTI, NO_RESULTS, ROW_COUNT, SINGLE
 from reinhardt.orm.query.query import Query
 from reinhardt.orm.query.where import AND, OR, XOR, NothingNode, WhereNode
 
@@ -322,7 +322,9 @@ class SQLCompiler(sql_compiler.SQLCompiler):
     def _check_selectable(self, expr, base):
         if isinstance(expr, Col):
             if expr.alias != base and expr.alias not in self.related_aliases:
-                raise self.not_supported("supports_joins", "values() across relations")
+                joined = self.reverse_join()
+                if joined is None or expr.alias != joined[0]:
+                    raise self.not_supported("supports_joins", "values() across relations")
             return
         if isinstance(expr, Value):
             return
@@ -332,15 +334,88 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             return
         raise self.not_supported(*flag_for(expr))
 
-    def check_joins(self):
+    def check_joins(self, reverse_join=False):
+        """Refuse the joins Datastore cannot follow; with ``reverse_join``, the one join
+        _reverse_join() emulates is allowed."""
         query = self.query
         base = self.base_alias()
+        allowed = self.reverse_join() if reverse_join else None
         for alias in query.alias_map:
             if alias == base or not query.alias_refcount.get(alias):
                 continue
             if alias in getattr(self, "related_aliases", {}) and query.select_related:
                 continue
+            if allowed is not None and alias == allowed[0]:
+                continue
             raise self.not_supported("supports_joins", "filters and ordering across relations")
+
+    # ----- joins to a table pointing back at this one (reverse and many-to-many) -------------
+
+    def reverse_join(self):
+        """(alias, foreign key field) of the one joined table whose foreign key points at
+        this kind's key (``filter(books__title=...)``, ``book.tags.all()``,
+        ``prefetch_related("tags")``), when the query uses it only in conditions ANDed at
+        the top of the filter and in selected columns; None otherwise (check_joins()
+        refuses then). Emulated exactly: see _joined_rows()."""
+        if hasattr(self, "_reverse_join"):
+            return self._reverse_join
+        self._reverse_join = None
+        if not self.features.supports_reverse_joins:
+            return None
+        query = self.query
+        base = self.base_alias()
+        related = getattr(self, "related_aliases", {})
+        joined = [alias for alias in query.alias_map if alias != base
+                  and query.alias_refcount.get(alias) and alias not in related]
+        if len(joined) != 1:
+            return None
+        alias = joined[0]
+        join = query.alias_map[alias]
+        if getattr(join, "parent_alias", None) != base or join.join_type != INNER or \
+                len(join.join_fields) != 1 or getattr(join, "filtered_relation", None):
+            return None
+        base_field, fk = join.join_fields[0]
+        if not self._is_pk(base_field) or fk.primary_key:
+            return None
+        where = query.where
+        if where.negated or where.connector != AND:
+            return None
+        for child in where.children:
+            aliases = _aliases_in(child)
+            if alias in aliases and (aliases != {alias} or not _conjunctive(child)):
+                return None
+        if query.order_by and any(alias in _aliases_in(o) for o in query.order_by
+                                  if hasattr(o, "resolve_expression")):
+            return None
+        self._reverse_join = (alias, fk)
+        return self._reverse_join
+
+    def _joined_rows(self, order, offset, limit):
+        """Rows of a reverse join, as contexts {alias: entity}: the joined kind's query
+        (its conditions) gives the entities pointing here; their keys are fetched in one
+        batched get; each pair whose entity here matches the other conditions is a row,
+        once per joined entity as SQL's join gives it; then ordered and sliced."""
+        alias, fk = self.reverse_join()
+        base = self.base_alias()
+        joined = _AliasCompiler(self, alias, fk.model)
+        own, theirs = [], []
+        for child in self.query.where.children:
+            (theirs if alias in _aliases_in(child) else own).append(child)
+        their_tree = _and([joined._node(child, False) for child in theirs])
+        own_tree = _and([self._node(child, False) for child in own])
+        if their_tree == FALSE or own_tree == FALSE or limit == 0:
+            return []
+        pointing = joined._fetch(their_tree, [], None, None)
+        keys = [self.key_for(e.get(fk.column)) for e in pointing if e.get(fk.column) is not None]
+        found = self.connection.get_entities(list(dict.fromkeys(keys)))
+        contexts = []
+        for entity in pointing:
+            value = entity.get(fk.column)
+            target = None if value is None else found.get(self.key_for(value).flat_path)
+            if target is not None and matches(own_tree, target):
+                contexts.append(_Context({base: target, alias: entity}))
+        return self._sort_slice(contexts, order, offset, limit, presorted=False,
+                                entity=lambda context: context[base])
 
     # ----- the where tree -------------------------------------------------------------------
 
@@ -686,9 +761,11 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                     return list(leaf[3])
         return None
 
-    def _sort_slice(self, entities, order, offset, limit, presorted):
+    def _sort_slice(self, entities, order, offset, limit, presorted, entity=None):
         if not presorted:
             def compare(a, b):
+                if entity is not None:
+                    a, b = entity(a), entity(b)
                 for prop, desc in order or [(KEY, False)]:
                     va = sort_key(a.key if prop == KEY else a.get(prop))
                     vb = sort_key(b.key if prop == KEY else b.get(prop))
@@ -733,14 +810,20 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         return (low or None), limit
 
     def select_entities(self, keys_only=False):
-        self.check_joins()
-        tree = self.filter_tree()
+        self.check_joins(reverse_join=True)
         order = self.ordering()
-        self.check_joins()
+        self.check_joins(reverse_join=True)
         offset, limit = self.slice_bounds()
+        if self.reverse_join() is not None:
+            fetch = self._joined_rows
+        else:
+            tree = self.filter_tree()
+
+            def fetch(order, offset, limit):
+                return self._fetch(tree, order, offset, limit, keys_only)
         if self.query.distinct:
-            return self._fetch(tree, order, None, None, keys_only), (offset, limit)
-        return self._fetch(tree, order, offset, limit, keys_only), None
+            return fetch(order, None, None), (offset, limit)
+        return fetch(order, offset, limit), None
 
     def execute_sql(self, result_type=MULTI, chunked_fetch=False, chunk_size=100):
         result_type = result_type or NO_RESULTS
@@ -781,9 +864,12 @@ class SQLCompiler(sql_compiler.SQLCompiler):
 
     def has_results(self):
         self.setup_select()
-        self.check_joins()
-        tree = self.filter_tree()
+        self.check_joins(reverse_join=True)
         offset, limit = self.slice_bounds()
+        if self.reverse_join() is not None:
+            return bool(self._joined_rows(self.ordering() if offset else [], offset,
+                                          1 if limit is None else min(limit, 1)))
+        tree = self.filter_tree()
         entities = self._fetch(tree, self.ordering() if offset else [], offset,
                                1 if limit is None else min(limit, 1), keys_only=True)
         return bool(entities)
@@ -817,7 +903,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             getters.append(self._getter(expr, base))
         rows = []
         for entity in entities:
-            context = {base: entity}
+            context = dict(entity) if type(entity) is _Context else {base: entity}
             if related:
                 if not self._join_related(entity, context, related):
                     continue  # an inner join with no related entity drops the row
@@ -910,7 +996,16 @@ class SQLCompiler(sql_compiler.SQLCompiler):
     def aggregate_row(self):
         """One row of aggregate values over the filtered entities."""
         self.features.require("supports_aggregates", "aggregate()")
-        self.check_joins()
+        self.check_joins(reverse_join=True)
+        if self.reverse_join() is not None:
+            # count() over a reverse join: the joined rows, counted (once per pair).
+            if self.query.is_sliced or self.query.distinct or not all(
+                    isinstance(a, Aggregate) and a.name == "Count" and a.filter is None and
+                    isinstance(a.get_source_expressions()[0], Star)
+                    for a in self.query.annotation_select.values()):
+                raise self.not_supported("supports_joins", "aggregates across relations")
+            count = len(self._joined_rows([], None, None))
+            return [count for _ in self.query.annotation_select]
         tree = self.filter_tree()
         if self.query.is_sliced or self.query.distinct:
             raise self.not_supported("supports_subqueries", "aggregates over a sliced query")
@@ -1034,6 +1129,55 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             lambda: {r.alias: r.value for batch in aggregation.fetch() for r in batch},
             params=_values(tree))
         return [results.get(f"a{index}") for index in range(len(kinds))]
+
+
+class _Context(dict):
+    """A joined row: {alias: entity} (a plain entity is a dict too)."""
+
+
+def _aliases_in(node):
+    """The table aliases a condition or expression refers to."""
+    found = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Col):
+            found.add(item.alias)
+            continue
+        if isinstance(item, WhereNode):
+            stack.extend(item.children)
+            continue
+        getter = getattr(item, "get_source_expressions", None)
+        if getter is not None:
+            stack.extend(x for x in getter() if x is not None)
+        rhs = getattr(item, "rhs", None)
+        if isinstance(item, Lookup) and hasattr(rhs, "resolve_expression"):
+            stack.append(rhs)
+    return found
+
+
+def _conjunctive(node):
+    """A lookup, or an AND of them without negation (a condition that holds per row)."""
+    if isinstance(node, Lookup):
+        return True
+    return isinstance(node, WhereNode) and not node.negated and node.connector == AND and \
+        all(_conjunctive(child) for child in node.children)
+
+
+class _AliasCompiler(SQLCompiler):
+    """Compiles and runs the conditions on a joined alias as a query on its own kind."""
+
+    def __init__(self, parent, alias, model):
+        super().__init__(parent.query, parent.connection, parent.using, parent.elide_empty)
+        self._alias = alias
+        self._model = model
+
+    def base_alias(self):
+        return self._alias
+
+    @property
+    def meta(self):
+        return self._model._meta
 
 
 class SQLAggregateCompiler(SQLCompiler):

@@ -18,6 +18,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # Datastore has no joins; select_related() is emulated by batched key gets.
     supports_joins = False
     supports_select_related = EMULATED
+    # One join to a kind whose foreign key points back here (reverse and many-to-many
+    # relations: m2m managers, prefetch_related(), filter(books__title=...)), used in
+    # top-level AND conditions: the joined kind's query, then batched key gets.
+    supports_reverse_joins = EMULATED
     supports_foreign_keys = False
     supports_subqueries = False
     supports_aggregates = True

@@ -7,6 +7,8 @@ import pytest
 
 from reinhardt.core.management import call_command
 from reinhardt.orm import IntegrityError, NotSupportedError, connection, transaction
+from reinhardt.orm.models import Exists, F, Q, Value
+from reinhardt.orm.models.lookups import Exact
 from tests.orm.models import Author, Book, Product, Publisher, Tag
 
 pytestmark = pytest.mark.skipif(
@@ -120,3 +122,120 @@ def test_index_yaml_lists_composite_indexes():
     assert "- kind: orm_book\n  properties:\n  - name: genre\n  - name: pages\n" \
            "    direction: desc\n" in text
     assert "- kind: orm_product" in text  # Meta.indexes
+
+
+def _calls(run):
+    """The Datastore requests ``run()`` makes, by operation name."""
+    connection.force_debug_cursor = True
+    start = len(connection.queries_log)
+    try:
+        run()
+        return [q["sql"].split()[0] for q in list(connection.queries_log)[start:]]
+    finally:
+        connection.force_debug_cursor = False
+
+
+def test_reverse_and_many_to_many_joins_are_one_query_and_one_batched_get():
+    ann, bob = Author.objects.create(name="ann"), Author.objects.create(name="bob")
+    b1 = Book.objects.create(title="b1", author=ann)
+    b2 = Book.objects.create(title="b2", author=ann)
+    Book.objects.create(title="b3", author=bob)
+    py, db = Tag.objects.create(name="py"), Tag.objects.create(name="db")
+    b1.tags.add(py, db)
+    b2.tags.add(py)
+    assert _calls(lambda: list(b1.tags.all())) == ["RunQuery", "Lookup"]
+    assert [t.name for t in b1.tags.order_by("name")] == ["db", "py"]
+    assert [b.title for b in py.books.order_by("-title")] == ["b2", "b1"]
+    assert b1.tags.count() == 2 and b2.tags.exists() and not bob.books.get().tags.exists()
+    # SQL's join: one row per matching book, so distinct() is what dedupes.
+    titles = ["b1", "b2"]
+    assert list(Author.objects.filter(books__title__in=titles).values_list("name", flat=True)
+                ) == ["ann", "ann"]
+    assert list(Author.objects.filter(books__title__in=titles).distinct()
+                .values_list("name", flat=True)) == ["ann"]
+    assert Author.objects.filter(books__title__in=titles).count() == 2
+    assert list(Author.objects.filter(books__title="b3", name="ann")) == []
+    books = list(Book.objects.order_by("title").prefetch_related("tags"))
+    assert [sorted(t.name for t in b.tags.all()) for b in books] == [["db", "py"], ["py"], []]
+
+
+def test_joins_the_emulation_cannot_answer_exactly_are_refused():
+    for qs in (Author.objects.filter(Q(books__title="x") | Q(name="y")),  # under an OR
+               Author.objects.filter(books__title="x").filter(books__pages=1),  # two joins
+               Author.objects.order_by("books__title"),
+               Book.objects.filter(author__name="ann")):  # a forward join
+        with pytest.raises(NotSupportedError) as excinfo:
+            list(qs)
+        assert excinfo.value.flag == "supports_joins"
+
+
+def test_constant_conditions_follow_sql_three_valued_logic():
+    Product.objects.create(sku="s1", name="n", price=1, discounted=None)
+    # "discounted = NULL" is unknown for every row: nothing matches, negated or not.
+    null = Value(None, output_field=Product._meta.get_field("discounted"))
+    assert not Product.objects.filter(Exact(F("discounted"), null)).exists()
+    assert not Product.objects.exclude(Exact(F("discounted"), null)).exists()
+    assert Q(price__gte=0).check({"price": Value(1)})
+    assert not Q(price__gte=0).check({"price": Value(-1)})
+    assert Q(price__gte=0).check({"price": null})  # unknown passes, like a CHECK
+    assert Q(Exists(Product.objects.filter(sku="s1"))).check({})
+    assert not Q(Exists(Product.objects.filter(sku="zz"))).check({})
+
+
+def test_update_with_f_computes_on_the_stored_value_of_a_custom_field():
+    import decimal
+
+    from reinhardt.orm.models import F as F_
+    from tests.orm.custom_fields import Hand
+    from tests.orm.models import Deal
+
+    Deal.objects.create(hand=Hand("A", "B"), amount=decimal.Decimal("0.99"))  # 99 cents
+    Deal.objects.update(amount=F_("amount") + 100)  # + 100 cents, as SQL computes it
+    assert Deal.objects.get().amount == decimal.Decimal("1.99")
+
+
+def test_execute_wrappers_see_every_request():
+    seen = []
+
+    def spy(execute, sql, params, many, context):
+        seen.append(sql.split()[0])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        tag = Tag.objects.create(name="w")
+        Tag.objects.get(pk=tag.pk)
+        Tag.objects.filter(name="w").count()
+        tag.delete()
+    assert seen == ["Commit", "Lookup", "RunAggregationQuery", "RunQuery", "Lookup", "Commit"]
+
+
+@pytest.mark.transactional
+def test_delete_model_drops_only_its_own_kinds():
+    from reinhardt.orm import models
+
+    class Scratch(models.Model):
+        name = models.CharField(max_length=10, unique=True)
+
+        class Meta:
+            app_label = "orm"
+
+    try:
+        Tag.objects.create(name="kept")
+        with connection.schema_editor() as editor:
+            editor.create_model(Scratch)
+        Scratch.objects.create(name="x")
+        with connection.schema_editor() as editor:
+            editor.delete_model(Scratch)
+        assert "orm_scratch" not in connection.introspection.table_names()
+        assert list(Tag.objects.values_list("name", flat=True)) == ["kept"]
+        with connection.schema_editor() as editor:
+            editor.create_model(Scratch)
+        Scratch.objects.create(name="x")  # its unique marker went with the kind
+        assert Scratch.objects.count() == 1
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(Scratch)
+        from reinhardt.apps import apps
+
+        del apps.all_models["orm"]["scratch"]
+        apps.clear_cache()

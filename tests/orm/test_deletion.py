@@ -102,7 +102,7 @@ def test_fast_delete_without_dependents_is_one_query(django_queries):
     assert django_queries() - start <= 3 + markers
 
 
-@needs("supports_joins")
+@needs("supports_reverse_joins")
 def test_deleting_m2m_target_removes_links():
     from tests.orm.models import Author, Book, Tag
 
