@@ -29,6 +29,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     rename_index = alter_db_table_comment = alter_db_tablespace = _nothing
 
     def create_model(self, model):
+        # No columns to create, but a field that cannot be stored here refuses now, as it
+        # does on every backend when its column type is asked for.
+        for field in model._meta.local_fields:
+            field.db_parameters(connection=self.connection)
         for kind in _kinds(model):
             self.connection.kind_dropped(kind, dropped=False)
 
