@@ -75,6 +75,8 @@ FLAGS: dict[str, tuple[str, str]] = {
     # Lookups
     "supports_like_lookups": ("Lookups", "contains, startswith, endswith"),
     "supports_case_insensitive_lookups": ("Lookups", "iexact, icontains, istartswith, iendswith"),
+    "supports_case_insensitive_prefix_lookups": (
+        "Lookups", "iexact and istartswith (where the other case-insensitive lookups are not)"),
     "supports_regex_lookups": ("Lookups", "regex and iregex"),
     "supports_date_lookups": ("Lookups", "year, month, day, week_day, hour, ... transforms"),
     # Writes
@@ -169,6 +171,7 @@ class BaseDatabaseFeatures:
     can_use_chunked_reads = True
     supports_like_lookups = True
     supports_case_insensitive_lookups = True
+    supports_case_insensitive_prefix_lookups = True
     supports_regex_lookups = True
     supports_date_lookups = True
     supports_bulk_insert = True

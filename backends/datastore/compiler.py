@@ -528,6 +528,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         field = col.target
         rhs = lookup.rhs
         name = lookup.lookup_name
+        if name in ("iexact", "istartswith") and is_text(field) and \
+                self.features.supports_case_insensitive_prefix_lookups and \
+                not hasattr(rhs, "resolve_expression"):
+            return self._folded(lookup, field, negated)
         if isinstance(lookup, PatternLookup) or name == "iexact":
             if name.startswith("i"):
                 raise self.not_supported("supports_case_insensitive_lookups", f"{name} lookups")
@@ -600,6 +604,25 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                     op = {">": "<=", ">=": "<", "<": ">=", "<=": ">"}[op]
                 return self._cmp(prop, op, value)
         raise self.not_supported("supports_functions", f"the {name} lookup")
+
+    def _folded(self, lookup, field, negated):
+        """iexact / istartswith on the normalised property (the str.lower() of the value,
+        which is the case folding the reference semantics use)."""
+        prop = field.column + LOWER_SUFFIX
+        value = self._prepare(lookup, lookup.rhs)
+        value = (value if isinstance(value, str) else str(value)).lower()
+        if lookup.lookup_name == "iexact":
+            return _leafnode(prop, "!=" if negated else "=", value)
+        upper = _successor(value)
+        if negated:  # NULL is neither inside nor outside the prefix range
+            outside = [self._cmp(prop, "<", value)]
+            if upper is not None:
+                outside.append(_leafnode(prop, ">=", upper))
+            return _or(outside) if value or upper is not None else FALSE
+        inside = [_leafnode(prop, ">=", value)]
+        if upper is not None:
+            inside.append(_leafnode(prop, "<", upper))
+        return _and(inside)
 
     @staticmethod
     def _cmp(prop, op, value):
@@ -1322,6 +1345,38 @@ def markers_of(connection, table, sets, props, key):
     return out
 
 
+# Text fields get a second, normalised property (``<column>~lower``: the value's
+# str.lower(), NULL for NULL), written with every entity, that iexact and istartswith filter
+# on (supports_case_insensitive_prefix_lookups).
+_TEXT_TYPES = {"CharField", "TextField", "SlugField", "EmailField", "URLField"}
+LOWER_SUFFIX = "~lower"
+
+
+def is_text(field):
+    return field.get_internal_type() in _TEXT_TYPES and not field.primary_key
+
+
+def normalise(entity, meta):
+    """Set the normalised property of each text field of ``meta`` on ``entity``."""
+    for field in meta.local_concrete_fields:
+        if is_text(field):
+            value = entity.get(field.column)
+            entity[field.column + LOWER_SUFFIX] = value.lower() if isinstance(value, str) \
+                else None
+
+
+def _successor(prefix):
+    """The least string above every string that starts with ``prefix`` (None: no bound)."""
+    while prefix:
+        last = ord(prefix[-1]) + 1
+        if last == 0xD800:
+            last = 0xE000  # surrogates are not stored (UTF-8 has none)
+        if last <= 0x10FFFF:
+            return prefix[:-1] + chr(last)
+        prefix = prefix[:-1]
+    return None
+
+
 def _no_negative_zero(value):
     """0.0 for -0.0. Datastore orders -0.0 before 0.0 (so ``rating__lt=0.0`` would match it),
     while SQL compares them equal; storing and filtering with one zero gives SQL's answers."""
@@ -1379,6 +1434,7 @@ class SQLInsertCompiler(SQLCompiler):
                 if hasattr(value, "resolve_expression"):
                     raise self.not_supported("supports_functions", "expressions in inserts")
                 entity[field.column] = _no_negative_zero(value)
+            normalise(entity, meta)
             entity_sets = sets
             if conditions is not None:
                 conditions.check(entity, meta.db_table)
@@ -1568,6 +1624,7 @@ class SQLUpdateCompiler(SQLCompiler):
                     continue
                 for field, value in zip(fields, row):
                     updated[field.column] = _no_negative_zero(value)
+            normalise(updated, meta)
             new_sets = sets
             if conditions is not None:
                 conditions.check(updated, meta.db_table)

@@ -50,7 +50,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_introspection = False
     can_use_chunked_reads = True
     supports_like_lookups = False
+    # icontains/iendswith would need a substring index. iexact and istartswith filter on a
+    # normalised property (str.lower() of each text field, stored with every entity).
     supports_case_insensitive_lookups = False
+    supports_case_insensitive_prefix_lookups = EMULATED
     supports_regex_lookups = False
     supports_date_lookups = False
     supports_bulk_insert = True

@@ -239,3 +239,35 @@ def test_delete_model_drops_only_its_own_kinds():
 
         del apps.all_models["orm"]["scratch"]
         apps.clear_cache()
+
+
+def test_iexact_and_istartswith_filter_a_stored_normalised_property():
+    for name in ["Ann", "ANN", "ann", "Annabel", "Émile", "émile", "Bob", None]:
+        Author.objects.create(name=name or "x", age=None if name else 1)
+    Author.objects.filter(age=1).update(name="Ánn")  # updates keep the property in step
+
+    def names(qs):
+        return sorted(qs.values_list("name", flat=True))
+
+    assert names(Author.objects.filter(name__iexact="aNN")) == ["ANN", "Ann", "ann"]
+    assert names(Author.objects.filter(name__istartswith="ANN")) == [
+        "ANN", "Ann", "Annabel", "ann"]
+    assert names(Author.objects.filter(name__istartswith="ÉM")) == ["Émile", "émile"]
+    assert names(Author.objects.filter(name__iexact="ánn")) == ["Ánn"]
+    assert names(Author.objects.exclude(name__istartswith="a")) == [
+        "Bob", "Ánn", "Émile", "émile"]
+    assert names(Author.objects.exclude(name__iexact="ann")) == [
+        "Annabel", "Bob", "Ánn", "Émile", "émile"]
+    assert Author.objects.filter(name__istartswith="").count() == 8
+    with pytest.raises(NotSupportedError) as excinfo:
+        list(Author.objects.filter(name__icontains="n"))
+    assert excinfo.value.flag == "supports_case_insensitive_lookups"
+
+
+def test_prefix_bounds_follow_code_point_order():
+    from reinhardt.backends.datastore.compiler import _successor
+
+    assert _successor("ab") == "ac"
+    assert _successor("a\U0010ffff") == "b"
+    assert _successor("\ud7ff") == "\ue000"
+    assert _successor("") is None and _successor("\U0010ffff") is None

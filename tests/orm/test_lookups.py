@@ -22,7 +22,7 @@ def matching(**lookup):
     return sorted(Author.objects.filter(**lookup).values_list("name", flat=True))
 
 
-@needs("supports_case_insensitive_lookups")
+@needs("supports_case_insensitive_prefix_lookups")
 def test_exact_and_iexact(names):
     assert matching(name="Ann") == ["Ann"]
     assert matching(name__iexact="ANN") == ["Ann", "ann"]
