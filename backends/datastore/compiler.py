@@ -56,6 +56,7 @@ except ImportError:  # pragma: no cover
     And = Or = PropertyFilter = None
 
 IN_LIMIT = 30
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 TRUE = ("true",)
 FALSE = ("false",)
 KEY = "__key__"
@@ -689,9 +690,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
 
     # ----- running queries ------------------------------------------------------------------
 
-    def _fetch(self, tree, order, offset, limit, keys_only=False):
+    def _fetch(self, tree, order, offset, limit, keys_only=False, projection=None):
         """Entities matching ``tree`` in ``order``, sliced; through key gets, several
-        queries, or the atomic block's pending writes where needed."""
+        queries, or the atomic block's pending writes where needed. ``projection`` (the
+        properties a values() query reads) is used when one Datastore query answers."""
         if tree == FALSE or limit == 0:
             return []
         connection = self.connection
@@ -708,7 +710,11 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         residual = self._residual(tree)
         if pending is None and large is None and residual is None and \
                 not _tree_has_large_in(tree):
-            return self._run(tree, order, offset, limit, keys_only)
+            projection = self._projectable(projection, tree, order, offset, limit)
+            entities = self._run(tree, order, offset, limit, keys_only, projection)
+            if projection and not order:
+                entities = self._sort_slice(entities, [], None, None, presorted=False)
+            return entities
         full_tree = tree
         if residual is not None:
             # Emulation: what one query cannot say (a second != / NOT IN, a long NOT IN)
@@ -805,7 +811,26 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         end = None if limit is None else start + limit
         return entities[start:end]
 
-    def _run(self, tree, order, offset, limit, keys_only=False):
+    @staticmethod
+    def _projectable(projection, tree, order, offset, limit):
+        """``projection`` when Datastore can answer with it: it refuses to project a
+        property that has an equality filter; an unordered sliced query is left whole,
+        since a projection's order (its index's) is not the key order the rest keeps."""
+        if not projection or not order and (offset or limit is not None):
+            return None
+        equal = set()
+
+        def collect(node):
+            if node[0] == "leaf":
+                if node[2] in ("=", "IN"):
+                    equal.add(node[1])
+            elif node[0] in ("and", "or"):
+                for child in node[1]:
+                    collect(child)
+        collect(tree)
+        return None if equal & set(projection) else projection
+
+    def _run(self, tree, order, offset, limit, keys_only=False, projection=None):
         client = self.connection.ds
         query = client.query(kind=self.kind)
         if tree != TRUE:
@@ -814,14 +839,52 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             query.order = [("-" if desc else "") + prop for prop, desc in order]
         if keys_only:
             query.keys_only()
+            projection = None
+        elif projection:
+            query.projection = list(projection)
         kwargs = {}
         if offset:
             kwargs["offset"] = offset
         if limit is not None:
             kwargs["limit"] = limit
-        indexes.record(self.connection, self.kind, tree, order)
-        return self.connection.run("RunQuery", (self.kind, tree, order, offset, limit),
-                                   lambda: list(query.fetch(**kwargs)), params=_values(tree))
+        indexes.record(self.connection, self.kind, tree, order, projection or ())
+        entities = self.connection.run(
+            "RunQuery", (self.kind, tree, order, offset, limit) + (
+                (("projection", list(projection)),) if projection else ()),
+            lambda: list(query.fetch(**kwargs)), params=_values(tree))
+        if projection:
+            # A projection returns index values: timestamps as microseconds since the epoch.
+            for column in self._timestamp_columns(projection):
+                for entity in entities:
+                    value = entity.get(column)
+                    if isinstance(value, int):
+                        entity[column] = _EPOCH + datetime.timedelta(microseconds=value)
+        return entities
+
+    def _timestamp_columns(self, projection):
+        return [f.column for f in self.meta.local_concrete_fields
+                if f.column in projection and f.get_internal_type() == "DateTimeField"]
+
+    def projection(self):
+        """The properties a values()/values_list() query reads, when a projection query
+        can fetch them: plain (indexed) columns of this kind, no related rows."""
+        if self.query.select_related or self.reverse_join() is not None:
+            return None
+        props = []
+        for expr, _, _alias in self.select:
+            if isinstance(expr, Value):
+                continue
+            if not isinstance(expr, Col) or expr.alias != self.base_alias():
+                return None
+            field = expr.target
+            if self._is_pk(field):
+                continue
+            if _unindexed(field):
+                return None
+            props.append(field.column)
+        if self.query.default_cols or not props:
+            return None
+        return list(dict.fromkeys(props))
 
     # ----- SELECT ---------------------------------------------------------------------------
 
@@ -841,9 +904,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             fetch = self._joined_rows
         else:
             tree = self.filter_tree()
+            projection = None if keys_only else self.projection()
 
             def fetch(order, offset, limit):
-                return self._fetch(tree, order, offset, limit, keys_only)
+                return self._fetch(tree, order, offset, limit, keys_only, projection)
         if self.query.distinct:
             return fetch(order, None, None), (offset, limit)
         return fetch(order, offset, limit), None

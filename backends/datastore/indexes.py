@@ -29,13 +29,16 @@ def _props(tree, equality, inequality):
             _props(child, equality, inequality)
 
 
-def index_for(kind, tree, order):
-    """The composite index a query needs, or None when built-in indexes serve it."""
+def index_for(kind, tree, order, projection=()):
+    """The composite index a query needs, or None when built-in indexes serve it. A
+    projection query also needs its projected properties in the index (after the rest)."""
     equality, inequality = [], []
     _props(tree, equality, inequality)
     order = [(p, d) for p, d in order if p != "__key__"]
     properties = set(equality) | set(inequality) | {p for p, _ in order}
-    if len(properties) <= 1 or (not inequality and not order):
+    projected = [p for p in dict.fromkeys(projection) if p not in properties]
+    if len(properties) + len(projected) <= 1 or (
+            not inequality and not order and not projected):
         return None
     columns = []
     for prop in dict.fromkeys(equality):
@@ -47,11 +50,12 @@ def index_for(kind, tree, order):
     for prop in dict.fromkeys(inequality):
         if prop not in {c for c, _ in columns}:
             columns.append((prop, "asc"))
+    columns.extend((prop, "asc") for prop in projected)
     return (kind, tuple(columns)) if len(columns) > 1 else None
 
 
-def record(connection, kind, tree, order):
-    index = index_for(kind, tree, order)
+def record(connection, kind, tree, order, projection=()):
+    index = index_for(kind, tree, order, projection)
     if index is None:
         return
     if index not in needed:

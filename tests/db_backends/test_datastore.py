@@ -271,3 +271,47 @@ def test_prefix_bounds_follow_code_point_order():
     assert _successor("a\U0010ffff") == "b"
     assert _successor("\ud7ff") == "\ue000"
     assert _successor("") is None and _successor("\U0010ffff") is None
+
+
+def _queries(run):
+    connection.force_debug_cursor = True
+    start = len(connection.queries_log)
+    try:
+        result = run()
+        return result, [q["sql"] for q in list(connection.queries_log)[start:]]
+    finally:
+        connection.force_debug_cursor = False
+
+
+def test_values_reads_through_projection_queries():
+    import datetime
+    import decimal
+
+    from tests.orm.models import Event
+
+    author = Author.objects.create(name="a")
+    Book.objects.create(title="b", author=author, pages=3, price=decimal.Decimal("1.50"),
+                        published=datetime.date(2020, 2, 29))
+    Book.objects.create(title="a", author=author, pages=1, rating=2.5)
+    rows, sql = _queries(lambda: list(Book.objects.values_list(
+        "title", "pages", "price", "published", "rating", "pk")))
+    assert [r[:5] for r in rows] == [
+        ("a", 1, decimal.Decimal("0.00"), None, 2.5),
+        ("b", 3, decimal.Decimal("1.50"), datetime.date(2020, 2, 29), None)]
+    assert "projection" in sql[0]
+    when = datetime.datetime(1999, 12, 31, 23, 59, 59, 5, tzinfo=datetime.UTC)
+    Event.objects.create(name="e", when=when)
+    Event.objects.create(name="f")
+    rows, sql = _queries(lambda: list(Event.objects.order_by("-name").values("when")[:2]))
+    assert rows == [{"when": None}, {"when": when}] and "projection" in sql[0]
+    # Unordered and unsliced: still in key order.
+    assert list(Event.objects.values_list("name", flat=True)) == ["e", "f"]
+    # Datastore refuses to project a property filtered by equality: whole entities then.
+    rows, sql = _queries(lambda: list(Book.objects.filter(title="a").values_list(
+        "title", "pages")))
+    assert rows == [("a", 1)] and "projection" not in sql[0]
+    # A projection of several properties needs a composite index: index.yaml lists it.
+    from reinhardt.backends.datastore import indexes
+
+    assert indexes.index_for("orm_book", ("true",), [("title", False)], ["title", "pages"]) == (
+        "orm_book", (("title", "asc"), ("pages", "asc")))
