@@ -830,28 +830,34 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         collect(tree)
         return None if equal & set(projection) else projection
 
-    def _run(self, tree, order, offset, limit, keys_only=False, projection=None):
-        client = self.connection.ds
-        query = client.query(kind=self.kind)
+    def _native_query(self, tree, order, keys_only, projection):
+        query = self.connection.ds.query(kind=self.kind)
         if tree != TRUE:
             query.add_filter(filter=to_native(tree))
         if order:
             query.order = [("-" if desc else "") + prop for prop, desc in order]
         if keys_only:
             query.keys_only()
-            projection = None
         elif projection:
             query.projection = list(projection)
+        indexes.record(self.connection, self.kind, tree, order, projection or ())
+        return query
+
+    def _run(self, tree, order, offset, limit, keys_only=False, projection=None):
+        projection = None if keys_only else projection
+        query = self._native_query(tree, order, keys_only, projection)
         kwargs = {}
         if offset:
             kwargs["offset"] = offset
         if limit is not None:
             kwargs["limit"] = limit
-        indexes.record(self.connection, self.kind, tree, order, projection or ())
         entities = self.connection.run(
             "RunQuery", (self.kind, tree, order, offset, limit) + (
                 (("projection", list(projection)),) if projection else ()),
             lambda: list(query.fetch(**kwargs)), params=_values(tree))
+        return self._from_projection(entities, projection)
+
+    def _from_projection(self, entities, projection):
         if projection:
             # A projection returns index values: timestamps as microseconds since the epoch.
             for column in self._timestamp_columns(projection):
@@ -860,6 +866,53 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                     if isinstance(value, int):
                         entity[column] = _EPOCH + datetime.timedelta(microseconds=value)
         return entities
+
+    # ----- iterator(): pages read with query cursors ------------------------------------------
+
+    def _paged_rows(self, keys_only, chunk_size):
+        """The rows of an iterator() as a stream: pages of ``chunk_size`` entities, each
+        request continuing from the previous one's cursor (the slice's offset applies to
+        the first only). None when the query needs one of the emulations that look at all
+        matches at once (key gets, several queries, pending writes, distinct, joins)."""
+        if self.query.distinct or self.query.select_related or chunk_size is None:
+            return None
+        self.check_joins(reverse_join=True)
+        if self.reverse_join() is not None:
+            return None
+        tree = self.filter_tree()
+        order = self.ordering()
+        offset, limit = self.slice_bounds()
+        if tree == FALSE or limit == 0 or self._keys_of(tree) is not None or \
+                self.connection.pending_for(self.kind) is not None or \
+                _tree_has_large_in(tree) or self._residual(tree) is not None:
+            return None
+        projection = None if keys_only or not order else self._projectable(
+            self.projection(), tree, order, offset, limit)
+        return self._pages(tree, order, offset, limit, keys_only, projection, chunk_size)
+
+    def _pages(self, tree, order, offset, limit, keys_only, projection, chunk_size):
+        query = self._native_query(tree, order, keys_only, projection)
+        cursor = None
+        remaining = limit
+        while remaining is None or remaining > 0:
+            size = chunk_size if remaining is None else min(chunk_size, remaining)
+            kwargs = {"limit": size, "start_cursor": cursor}
+            if offset and cursor is None:
+                kwargs["offset"] = offset
+
+            def page(kwargs=kwargs):
+                iterator = query.fetch(**kwargs)
+                return list(iterator), iterator.next_page_token
+
+            entities, cursor = self.connection.run(
+                "RunQuery", (self.kind, tree, order, kwargs.get("offset"), size, "cursor") + (
+                    (("projection", list(projection)),) if projection else ()),
+                page, params=_values(tree))
+            yield from self.rows(self._from_projection(entities, projection))
+            if len(entities) < size or cursor is None:
+                return
+            if remaining is not None:
+                remaining -= len(entities)
 
     def _timestamp_columns(self, projection):
         return [f.column for f in self.meta.local_concrete_fields
@@ -933,6 +986,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                 row = self.aggregate_row()
                 return row if result_type == SINGLE else [row]
             keys_only = self._keys_only()
+            if chunked_fetch and result_type == MULTI:
+                paged = self._paged_rows(keys_only, chunk_size)
+                if paged is not None:
+                    return paged
             entities, distinct_slice = self.select_entities(keys_only)
             rows = self.rows(entities)
             if distinct_slice is not None:

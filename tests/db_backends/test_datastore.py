@@ -315,3 +315,17 @@ def test_values_reads_through_projection_queries():
 
     assert indexes.index_for("orm_book", ("true",), [("title", False)], ["title", "pages"]) == (
         "orm_book", (("title", "asc"), ("pages", "asc")))
+
+
+def test_iterator_streams_pages_with_query_cursors():
+    Tag.objects.bulk_create([Tag(name=f"t{i}") for i in range(7)])
+    names, sql = _queries(lambda: [t.name for t in Tag.objects.order_by("-name").iterator(
+        chunk_size=3)])
+    assert names == [f"t{i}" for i in range(6, -1, -1)]
+    assert len(sql) == 3 and all("cursor" in s for s in sql)
+    names, sql = _queries(lambda: list(Tag.objects.order_by("name").values_list(
+        "name", flat=True)[2:6].iterator(chunk_size=3)))
+    assert names == ["t2", "t3", "t4", "t5"] and len(sql) == 2
+    assert "projection" in sql[0]
+    rows = Tag.objects.filter(name__gte="t5").iterator(chunk_size=1)
+    assert sorted(t.name for t in rows) == ["t5", "t6"]
