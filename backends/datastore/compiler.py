@@ -24,7 +24,12 @@ import json
 from functools import cmp_to_key
 
 from reinhardt.backends.sql import compiler as sql_compiler
-from reinhardt.core.exceptions import EmptyResultSet, FieldError, FullResultSet
+from reinhardt.core.exceptions import (
+    EmptyResultSet,
+    FieldError,
+    FullResultSet,
+    ImproperlyConfigured,
+)
 from reinhardt.orm.errors import IntegrityError
 from reinhardt.orm.models.aggregates import Aggregate
 from reinhardt.orm.models.expressions import Col, OrderBy, Ref, Star, Value
@@ -516,6 +521,11 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         return lhs
 
     def _is_pk(self, field):
+        """Whether ``field`` is this kind's key. On a model with Meta.datastore_ancestor the
+        key also holds the parent's, so the primary key is filtered and sorted as the
+        property every entity stores it in."""
+        if ancestor_field(self.meta) is not None:
+            return False
         return field is self.meta.pk or (field.primary_key and field.model is self.meta.model)
 
     def _prepare(self, lookup, value):
@@ -637,6 +647,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
 
     def key_for(self, value, meta=None):
         meta = meta or self.meta
+        if ancestor_field(meta) is not None:
+            raise self.not_supported(
+                "supports_joins", f"{meta.object_name} rows by key (Meta.datastore_ancestor: "
+                "its keys hold the parent's)")
         if value is None:
             raise ValueError(f"{meta.object_name} needs a primary key value.")
         if isinstance(value, bool) or not isinstance(value, int | str):
@@ -830,8 +844,27 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         collect(tree)
         return None if equal & set(projection) else projection
 
+    def _ancestor(self, tree):
+        """(parent key, the rest of the filter) when the filter pins the foreign key named
+        by Meta.datastore_ancestor to one row: an ancestor query, strongly consistent and
+        within the entity group (the entities under that parent are exactly those rows)."""
+        field = ancestor_field(self.meta)
+        if field is None:
+            return None, tree
+        for leaf in (tree[1] if tree[0] == "and" else [tree]):
+            if leaf[0] == "leaf" and leaf[1] == field.column and leaf[2] == "=" and \
+                    leaf[3] is not None:
+                target = field.remote_field.model._meta.db_table
+                rest = _and([c for c in tree[1] if c is not leaf]) if tree[0] == "and" \
+                    else TRUE
+                return self.connection.ds.key(target, leaf[3]), rest
+        return None, tree
+
     def _native_query(self, tree, order, keys_only, projection):
         query = self.connection.ds.query(kind=self.kind)
+        ancestor, tree = self._ancestor(tree)
+        if ancestor is not None:
+            query.ancestor = ancestor
         if tree != TRUE:
             query.add_filter(filter=to_native(tree))
         if order:
@@ -840,7 +873,8 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             query.keys_only()
         elif projection:
             query.projection = list(projection)
-        indexes.record(self.connection, self.kind, tree, order, projection or ())
+        indexes.record(self.connection, self.kind, tree, order, projection or (),
+                       ancestor=ancestor is not None)
         return query
 
     def _run(self, tree, order, offset, limit, keys_only=False, projection=None):
@@ -852,8 +886,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         if limit is not None:
             kwargs["limit"] = limit
         entities = self.connection.run(
-            "RunQuery", (self.kind, tree, order, offset, limit) + (
-                (("projection", list(projection)),) if projection else ()),
+            "RunQuery", (self.kind, tree, order, offset, limit) + _extras(query),
             lambda: list(query.fetch(**kwargs)), params=_values(tree))
         return self._from_projection(entities, projection)
 
@@ -905,8 +938,8 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                 return list(iterator), iterator.next_page_token
 
             entities, cursor = self.connection.run(
-                "RunQuery", (self.kind, tree, order, kwargs.get("offset"), size, "cursor") + (
-                    (("projection", list(projection)),) if projection else ()),
+                "RunQuery", (self.kind, tree, order, kwargs.get("offset"), size, "cursor") +
+                _extras(query),
                 page, params=_values(tree))
             yield from self.rows(self._from_projection(entities, projection))
             if len(entities) < size or cursor is None:
@@ -1095,18 +1128,32 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                 raise self.not_supported("supports_joins", "select_related() of this relation")
             parents = by_alias.get(parent, [])
             parent_meta_pk = self._meta_for_alias(parent).pk
-            keys = []
+            values = []
             for entity in parents:
                 if entity is None:
                     continue
                 value = entity.key.id_or_name if from_col == parent_meta_pk.column else \
                     entity.get(from_col)
                 if value is not None:
-                    keys.append(self.key_for(value, target_meta))
-            fetched = self.connection.get_entities(list(dict.fromkeys(keys)))
+                    values.append(_normal_id(value))
+            fetched = self._entities_by_pk(target_meta, list(dict.fromkeys(values)), alias)
             found[alias] = (join, from_col, target_meta, fetched, parent_meta_pk)
             by_alias[alias] = list(fetched.values())
         return found
+
+    def _entities_by_pk(self, meta, values, alias):
+        """{pk: entity} of ``meta``'s rows with those primary keys: one batched key get, or
+        on a model with Meta.datastore_ancestor (whose keys hold the parent's) a query on
+        the stored primary key."""
+        if not values:
+            return {}
+        if ancestor_field(meta) is not None:
+            entities = _AliasCompiler(self, alias, meta.model)._fetch(
+                _leafnode(meta.pk.column, "IN", values), [], None, None)
+        else:
+            entities = self.connection.get_entities(
+                [self.key_for(value, meta) for value in values]).values()
+        return {entity.key.id_or_name: entity for entity in entities}
 
     def _meta_for_alias(self, alias):
         join = self.query.alias_map[alias]
@@ -1115,7 +1162,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         return join.join_fields[0][1].model._meta
 
     def _join_related(self, entity, context, related):
-        for alias, (join, from_col, target_meta, fetched, parent_pk) in related.items():
+        for alias, (join, from_col, _target_meta, fetched, parent_pk) in related.items():
             parent = context.get(join.parent_alias)
             value = None
             if parent is not None:
@@ -1123,7 +1170,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                     parent.get(from_col)
             target = None
             if value is not None:
-                target = fetched.get(self.key_for(value, target_meta).flat_path)
+                target = fetched.get(_normal_id(value))
             if target is None and join.join_type == "INNER JOIN":
                 return False
             context[alias] = target
@@ -1396,6 +1443,8 @@ def unique_sets(meta):
     """The column tuples whose values must be unique (fields, unique_together, plain
     UniqueConstraints); conditional or expression constraints are not enforceable."""
     sets = []
+    if ancestor_field(meta) is not None:
+        sets.append((meta.pk.column,))  # keys differ per parent: the pk needs a marker
     for field in meta.local_concrete_fields:
         if field.unique and not field.primary_key:
             sets.append((field.column,))
@@ -1498,6 +1547,66 @@ def _successor(prefix):
     return None
 
 
+def _extras(query):
+    """What a query's log line adds: its projection and ancestor."""
+    extras = ()
+    if query.projection:
+        extras += (("projection", list(query.projection)),)
+    if query.ancestor is not None:
+        extras += (("ancestor", query.ancestor.flat_path),)
+    return extras
+
+
+def _normal_id(value):
+    """A primary key value as a Datastore key holds it (integers and strings as they are)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return str(value)
+    return value
+
+
+def ancestor_field(meta):
+    """The foreign key named by Meta.datastore_ancestor (entity groups), or None."""
+    name = getattr(meta, "datastore_ancestor", None)
+    if not name:
+        return None
+    try:
+        field = meta.get_field(name)
+    except Exception:
+        field = None
+    if field is None or not getattr(field, "many_to_one", False) or not field.concrete:
+        raise ImproperlyConfigured(
+            f"{meta.label}: Meta.datastore_ancestor = {name!r} must name a ForeignKey of "
+            "the model.")
+    target = field.remote_field.model._meta
+    if getattr(target, "datastore_ancestor", None):
+        raise ImproperlyConfigured(
+            f"{meta.label}: the ancestor {target.label} has an ancestor of its own; "
+            "Meta.datastore_ancestor supports one level.")
+    if not field.target_field.primary_key:
+        raise ImproperlyConfigured(
+            f"{meta.label}: Meta.datastore_ancestor = {name!r} must point at a primary key.")
+    return field
+
+
+def entity_key(connection, meta, pk_value, props):
+    """The key of the row with ``pk_value``: under its parent's key on a model with
+    Meta.datastore_ancestor (a root key when the foreign key is NULL)."""
+    field = ancestor_field(meta)
+    if isinstance(pk_value, bool) or not isinstance(pk_value, int | str):
+        pk_value = str(pk_value)
+    if isinstance(pk_value, int) and pk_value <= 0:
+        raise ValueError(
+            f"Datastore ids are positive integers; {meta.object_name} primary key "
+            f"{pk_value!r} cannot be stored.")
+    if field is None:
+        return connection.key(meta.db_table, pk_value)
+    parent = props.get(field.column)
+    if parent is None:
+        return connection.key(meta.db_table, pk_value)
+    return connection.ds.key(field.remote_field.model._meta.db_table, parent,
+                             meta.db_table, pk_value)
+
+
 def _no_negative_zero(value):
     """0.0 for -0.0. Datastore orders -0.0 before 0.0 (so ``rating__lt=0.0`` would match it),
     while SQL compares them equal; storing and filtering with one zero gives SQL's answers."""
@@ -1547,8 +1656,11 @@ class SQLInsertCompiler(SQLCompiler):
                 pk_value = next(ids)
             elif isinstance(pk_value, int) and not isinstance(pk_value, bool):
                 connection.note_explicit_id(meta.db_table, pk_value)
-            key = self.key_for(pk_value, meta)
+            props = {f.column: v for f, v in zip(fields, row)}
+            key = entity_key(connection, meta, pk_value, props)
             entity = datastore.Entity(key, exclude_from_indexes=unindexed)
+            if ancestor_field(meta) is not None:
+                entity[pk.column] = key.id_or_name
             for field, value in zip(fields, row):
                 if field is pk:
                     continue
@@ -1702,7 +1814,11 @@ class SQLUpdateCompiler(SQLCompiler):
         self.select = []
         self.check_joins()
         tree = self.filter_tree()
-        if query.update_rows is not None:
+        if query.update_rows is not None and ancestor_field(meta) is not None:
+            pks = list(values_by_pk)
+            entities = self._fetch(_and([tree, _leafnode(meta.pk.column, "IN", pks)]), [],
+                                   None, None) if pks else []
+        elif query.update_rows is not None:
             keys = [self.key_for(pk) for pk in values_by_pk]
             found = self.connection.get_entities(keys)
             entities = [found[k.flat_path] for k in keys if k.flat_path in found
@@ -1746,11 +1862,16 @@ class SQLUpdateCompiler(SQLCompiler):
                 for field, value in zip(fields, row):
                     updated[field.column] = _no_negative_zero(value)
             normalise(updated, meta)
+            moved = self._moved(updated, meta)
+            if moved is not None:
+                # A new parent is a new key: the entity moves (delete and insert, one commit).
+                mutations.append(("delete", entity.key))
+                updated = moved
             new_sets = sets
             if conditions is not None:
                 conditions.check(updated, meta.db_table)
                 new_sets = sets + conditions.unique_sets(updated)
-            new = markers_of(self.connection, meta.db_table, new_sets, updated, entity.key)
+            new = markers_of(self.connection, meta.db_table, new_sets, updated, updated.key)
             mutations.append(("upsert", updated))
             for path, marker in old.items():
                 if path not in new:
@@ -1762,6 +1883,17 @@ class SQLUpdateCompiler(SQLCompiler):
                     new_markers[path] = marker
                     mutations.append(("insert", marker))
         return mutations
+
+    def _moved(self, updated, meta):
+        """``updated`` under its new key when its ancestor foreign key changed, else None."""
+        if ancestor_field(meta) is None:
+            return None
+        key = entity_key(self.connection, meta, updated.key.id_or_name, updated)
+        if key.flat_path == updated.key.flat_path:
+            return None
+        moved = datastore.Entity(key, exclude_from_indexes=tuple(updated.exclude_from_indexes))
+        moved.update(updated)
+        return moved
 
     def _changes(self):
         changes = []

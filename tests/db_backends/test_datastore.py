@@ -329,3 +329,66 @@ def test_iterator_streams_pages_with_query_cursors():
     assert "projection" in sql[0]
     rows = Tag.objects.filter(name__gte="t5").iterator(chunk_size=1)
     assert sorted(t.name for t in rows) == ["t5", "t6"]
+
+
+@pytest.fixture
+def chapter_model():
+    """A model whose entities live in their author's entity group."""
+    from reinhardt.apps import apps
+    from reinhardt.orm import models
+
+    class Chapter(models.Model):
+        author = models.ForeignKey(Author, models.CASCADE, null=True)
+        title = models.CharField(max_length=20)
+        n = models.IntegerField(default=0)
+
+        class Meta:
+            app_label = "orm"
+            datastore_ancestor = "author"
+
+    with connection.schema_editor() as editor:
+        editor.create_model(Chapter)
+    try:
+        yield Chapter
+    finally:
+        Chapter.objects.all().delete()
+        del apps.all_models["orm"]["chapter"]
+        apps.clear_cache()
+
+
+def test_datastore_ancestor_puts_rows_in_their_parents_entity_group(chapter_model):
+    Chapter = chapter_model
+    ann, bob = Author.objects.create(name="ann"), Author.objects.create(name="bob")
+    c1 = Chapter.objects.create(author=ann, title="one", n=2)
+    c2 = Chapter.objects.create(author=ann, title="two", n=1)
+    loose = Chapter.objects.create(author=None, title="loose")
+    raw = {e.key.id_or_name: e.key.flat_path for e in connection.ds.query(
+        kind="orm_chapter").fetch()}
+    assert raw[c1.pk] == ("orm_author", ann.pk, "orm_chapter", c1.pk)
+    assert raw[loose.pk] == ("orm_chapter", loose.pk)
+    # Filters on the ancestor's foreign key are ancestor queries.
+    rows, sql = _queries(lambda: list(Chapter.objects.filter(author=ann).order_by("n")))
+    assert rows == [c2, c1] and "ancestor" in sql[0]
+    assert Chapter.objects.get(pk=c1.pk).title == "one"
+    assert list(Chapter.objects.filter(pk__in=[c2.pk, loose.pk]).order_by("-pk")) == [
+        loose, c2]
+    assert [c.author.name for c in Chapter.objects.select_related("author").filter(
+        author__isnull=False).order_by("pk")] == ["ann", "ann"]
+    # The primary key stays unique across parents (a marker, like a unique field).
+    with pytest.raises(IntegrityError):
+        Chapter.objects.create(pk=c1.pk, author=bob, title="clash")
+    # A new parent is a new key: the entity moves into bob's group.
+    Chapter.objects.filter(pk=c2.pk).update(author=bob)
+    assert list(Chapter.objects.filter(author=bob)) == [c2]
+    assert list(Chapter.objects.filter(author=ann)) == [c1]
+    c1.title = "uno"
+    Chapter.objects.bulk_update([c1], ["title"])
+    assert Chapter.objects.get(pk=c1.pk).title == "uno"
+    ann.delete()  # cascades to the chapters in ann's group
+    assert sorted(Chapter.objects.values_list("title", flat=True)) == ["loose", "two"]
+    from reinhardt.backends.datastore import indexes
+
+    assert indexes.index_for("orm_chapter", ("true",), [("n", False)], ancestor=True) == (
+        "orm_chapter", (indexes.ANCESTOR, ("n", "asc")))
+    assert indexes.to_yaml({("orm_chapter", (indexes.ANCESTOR, ("n", "asc")))}) == (
+        "indexes:\n\n- kind: orm_chapter\n  ancestor: yes\n  properties:\n  - name: n\n")
