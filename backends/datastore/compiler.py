@@ -829,8 +829,14 @@ class SQLCompiler(sql_compiler.SQLCompiler):
     def _projectable(projection, tree, order, offset, limit):
         """``projection`` when Datastore can answer with it: it refuses to project a
         property that has an equality filter; an unordered sliced query is left whole,
-        since a projection's order (its index's) is not the key order the rest keeps."""
+        since a projection's order (its index's) is not the key order the rest keeps, and
+        so is one ordered by key other than as the last, ascending term."""
         if not projection or not order and (offset or limit is not None):
+            return None
+        if any(prop == KEY and (desc or i < len(order) - 1)
+               for i, (prop, desc) in enumerate(order)):
+            return None  # indexes end in ascending key order only: no index serves this
+        if order and order[0][0] == KEY:
             return None
         equal = set()
 
