@@ -216,19 +216,30 @@ class Apps:
 
         wanted = to_string.lower()
         declared = {"AUTH_USER_MODEL"}
-        for models in list(self.all_models.values()):
-            for model in list(models.values()):
-                setting = getattr(model._meta, "swappable", None)
-                if not setting:
-                    continue
-                if model._meta.label_lower == wanted:
-                    return setting
-                declared.add(setting)
+        for label_lower, setting in self._swappable_declarations():
+            if label_lower == wanted:
+                return setting
+            declared.add(setting)
         for setting in sorted(declared):
             value = getattr(settings, setting, None)
             if isinstance(value, str) and value.lower() == wanted:
                 return setting
         return None
+
+    def _swappable_declarations(self):
+        """(label_lower, setting) of the registered models declaring Meta.swappable;
+        recomputed when a model registers (the count of models changes)."""
+        count = sum(len(models) for models in self.all_models.values())
+        cached = self.__dict__.get("_swappable_memo")
+        if cached is None or cached[0] != count:
+            found = [
+                (model._meta.label_lower, model._meta.swappable)
+                for models in list(self.all_models.values())
+                for model in list(models.values())
+                if getattr(model._meta, "swappable", None)
+            ]
+            cached = self._swappable_memo = (count, found)
+        return cached[1]
 
     def lazy_model_operation(self, function, *model_keys) -> None:
         """Call ``function(*models)`` once every model named by ``model_keys``

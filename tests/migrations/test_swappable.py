@@ -79,3 +79,20 @@ def test_autodetector_depends_on_the_setting_and_writer_says_so():
     assert "from reinhardt.conf import settings" in text
     # Written without the setting, the file would pin today's value instead.
     assert '"accounts.member"' not in text
+
+
+def test_models_declaring_meta_swappable_add_their_setting():
+    from reinhardt.apps.registry import Apps
+
+    registry = Apps(["tests.orm"])
+
+    class Widget(models.Model):
+        class Meta:
+            app_label = "orm"
+            apps = registry
+            swappable = "WIDGET_MODEL"
+
+    assert registry.get_swappable_settings_name("orm.Widget") == "WIDGET_MODEL"
+    assert registry.get_swappable_settings_name("orm.gadget") is None
+    with override_settings(WIDGET_MODEL="orm.Gadget"):
+        assert registry.get_swappable_settings_name("ORM.gadget") == "WIDGET_MODEL"
