@@ -139,3 +139,96 @@ def test_get_choices_of_a_reverse_relation():
     choices = rel.get_choices()
     assert choices[0] == ("", "---------") and [label for _pk, label in choices[1:]] == ["B"]
     assert rel.get_choices(include_blank=False, limit_choices_to={"title": "x"}) == []
+
+
+def test_checks_report_reverse_name_problems_and_clashes():
+    registry = Apps(["tests.orm"])
+
+    def model(name, **fields):
+        meta = type("Meta", (), {"app_label": "orm", "apps": registry})
+        return type(name, (models.Model,), {"__module__": __name__, "Meta": meta, **fields})
+
+    Target = model("Target", owner_set=models.IntegerField(), clash=models.IntegerField())
+    model("Owner", target=models.ForeignKey(Target, models.CASCADE))
+    Bad = model(
+        "Bad",
+        a=models.ForeignKey(Target, models.CASCADE, related_name="not valid"),
+        b=models.ForeignKey(Target, models.CASCADE, related_name="b_"),
+        c=models.ForeignKey(Target, models.CASCADE, related_name="x", related_query_name="y__z"),
+        d=models.ForeignKey(Target, models.CASCADE, related_name="clash"),
+        e=models.ForeignKey(Target, models.CASCADE, related_name="same"),
+        f=models.ForeignKey(Target, models.CASCADE, related_name="same"),
+        hidden=models.ForeignKey(Target, models.CASCADE, related_name="+"),
+        one=models.ForeignKey(Target, models.CASCADE, unique=True, related_name="ones"),
+        many=models.ManyToManyField(Target, null=True, validators=[print],
+                                    related_name="manies"),
+    )
+    ids = {f.name: [e.id for e in f.check()] for f in (*Bad._meta.local_fields,
+                                                        *Bad._meta.local_many_to_many)}
+    assert ids["a"] == ["fields.E306"]
+    assert ids["b"] == ["fields.E308"]
+    assert ids["c"] == ["fields.E309"]
+    assert ids["d"] == ["fields.E302", "fields.E303"]
+    assert ids["e"] == ["fields.E304", "fields.E305"]
+    assert ids["hidden"] == [] and ids["id"] == []
+    assert ids["one"] == ["fields.W342"]
+    assert ids["many"] == ["fields.W340", "fields.W341"]
+    # Target.owner_set is a field: Owner.target's default accessor collides with it.
+    owner_field = registry.get_model("orm", "Owner")._meta.get_field("target")
+    [error] = owner_field.check()
+    assert error.id == "fields.E302"
+    assert error.msg == ("Reverse accessor 'Target.owner_set' for 'orm.Owner.target' clashes "
+                         "with field name 'orm.Target.owner_set'.")
+    assert error.hint == ("Rename field 'orm.Target.owner_set', or add/change a related_name "
+                          "argument to the definition for field 'orm.Owner.target'.")
+    e_error = [e for e in Bad._meta.get_field("e").check() if e.id == "fields.E304"][0]
+    assert e_error.msg == ("Reverse accessor 'Target.same' for 'orm.Bad.e' clashes with reverse "
+                           "accessor for 'orm.Bad.f'.")
+
+
+def test_checks_on_relations_to_abstract_models_and_through_options():
+    registry = Apps(["tests.orm"])
+
+    class Base(models.Model):
+        class Meta:
+            abstract = True
+            app_label = "orm"
+            apps = registry
+
+    class Item(models.Model):
+        name = models.CharField(max_length=10)
+
+        class Meta:
+            app_label = "orm"
+            apps = registry
+
+    class Box(models.Model):
+        base = models.ForeignKey(Base, models.CASCADE)
+        items = models.ManyToManyField(Item, through="Slot", limit_choices_to={"name": "x"})
+
+        class Meta:
+            app_label = "orm"
+            apps = registry
+
+    class Slot(models.Model):
+        box = models.ForeignKey(Box, models.CASCADE)
+        item = models.ForeignKey(Item, models.CASCADE)
+
+        class Meta:
+            app_label = "orm"
+            apps = registry
+
+    [abstract] = Box._meta.get_field("base").check()
+    assert abstract.id == "fields.E300"
+    assert "'Base', which is either not installed, or is abstract" in abstract.msg
+    assert [e.id for e in Box._meta.get_field("items").check()] == ["fields.W343"]
+
+
+def test_the_test_models_pass_their_checks():
+    from reinhardt.apps import apps
+
+    problems = [
+        problem for model in apps.get_models(include_auto_created=True)
+        for problem in model.check()
+    ]
+    assert problems == []

@@ -144,6 +144,107 @@ class RelatedField(Field):
 
     db_type = _no_column
 
+    # -- system checks ----------------------------------------------------------------------
+
+    def check(self, **kwargs):
+        problems = [*super().check(**kwargs), *self._check_reverse_names()]
+        target = self.remote_field.model
+        if isinstance(target, str):
+            # Unresolved: reported by the lazy-reference check (fields.E307).
+            return problems
+        problems += self._check_target_model(target)
+        if not problems:
+            problems += self._check_clashes(target)
+        return problems
+
+    def _check_reverse_names(self):
+        from reinhardt.core.checks import Error
+
+        found = []
+        rel = self.remote_field
+        name = rel.related_name
+        if name and not rel.is_hidden() and not name.isidentifier():
+            found.append(Error(
+                f"The name '{name}' is invalid related_name for field "
+                f"{self.model._meta.object_name}.{self.name}",
+                hint="Related name must be a valid Python identifier or end with a '+'",
+                obj=self, id="fields.E306",
+            ))
+        if rel.is_hidden():
+            return found
+        query_name = self.related_query_name()
+        advice = "Add or change a related_name or related_query_name argument for this field."
+        if query_name.endswith("_"):
+            found.append(Error(
+                f"Reverse query name '{query_name}' must not end with an underscore.",
+                hint=advice, obj=self, id="fields.E308",
+            ))
+        if LOOKUP_SEP in query_name:
+            found.append(Error(
+                f"Reverse query name '{query_name}' must not contain '{LOOKUP_SEP}'.",
+                hint=advice, obj=self, id="fields.E309",
+            ))
+        return found
+
+    def _check_target_model(self, target):
+        from reinhardt.core.checks import Error
+
+        opts = target._meta
+        installed = target in opts.apps.get_models(include_auto_created=True, include_swapped=True)
+        if installed and not opts.abstract:
+            return []
+        return [Error(
+            f"Field defines a relation with model '{opts.object_name}', which is either not "
+            "installed, or is abstract.",
+            obj=self, id="fields.E300",
+        )]
+
+    def _check_clashes(self, target):
+        """The reverse accessor and query name must not collide with the target model's
+        fields (E302, E303) or with other relations' reverse names on it (E304, E305)."""
+        from reinhardt.core.checks import Error
+
+        rel = self.remote_field
+        target_opts = target._meta
+        me = f"{self.model._meta.label}.{self.name}"
+        accessor = None if rel.is_hidden() else rel.accessor_name
+        query_name = self.related_query_name()
+        found = []
+        for other in (*target_opts.fields, *target_opts.many_to_many):
+            other_label = f"{target_opts.label}.{other.name}"
+            rename = (f"Rename field '{other_label}', or add/change a related_name argument "
+                      f"to the definition for field '{me}'.")
+            if accessor is not None and other.name == accessor:
+                found.append(Error(
+                    f"Reverse accessor '{target_opts.object_name}.{accessor}' for '{me}' "
+                    f"clashes with field name '{other_label}'.",
+                    hint=rename, obj=self, id="fields.E302",
+                ))
+            if other.name == query_name:
+                found.append(Error(
+                    f"Reverse query name for '{me}' clashes with field name '{other_label}'.",
+                    hint=rename, obj=self, id="fields.E303",
+                ))
+        for other in target_opts.related_objects:
+            if other.field is self:
+                continue
+            other_label = f"{other.related_model._meta.label}.{other.field.name}"
+            either = (f"Add or change a related_name argument to the definition for '{me}' "
+                      f"or '{other_label}'.")
+            if accessor is not None and other.accessor_name == accessor:
+                found.append(Error(
+                    f"Reverse accessor '{target_opts.object_name}.{accessor}' for '{me}' "
+                    f"clashes with reverse accessor for '{other_label}'.",
+                    hint=either, obj=self, id="fields.E304",
+                ))
+            if other.name == query_name:
+                found.append(Error(
+                    f"Reverse query name for '{me}' clashes with reverse query name for "
+                    f"'{other_label}'.",
+                    hint=either, obj=self, id="fields.E305",
+                ))
+        return found
+
     def _expand_reverse_names(self, cls):
         """Fill the %(class)s / %(model_name)s / %(app_label)s placeholders of
         related_name (or Meta.default_related_name) and related_query_name."""
@@ -502,7 +603,19 @@ class ForeignKey(ForeignObject):
                 hint="Set a default value, or change the on_delete rule.",
                 obj=self, id="fields.E321",
             ))
-        return problems
+        return [*problems, *self._check_unique()]
+
+    def _check_unique(self, **kwargs):
+        if not self.unique:
+            return []
+        from reinhardt.core.checks import Warning as CheckWarning
+
+        return [CheckWarning(
+            "Setting unique=True on a ForeignKey has the same effect as using a "
+            "OneToOneField.",
+            hint="ForeignKey(unique=True) is usually better served by a OneToOneField.",
+            obj=self, id="fields.W342",
+        )]
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
@@ -760,6 +873,32 @@ class ManyToManyField(RelatedField):
         self.has_null_arg = "null" in kwargs
         super().__init__(**names, **kwargs)
         self.db_table, self.swappable = db_table, swappable
+
+    def check(self, **kwargs):
+        from reinhardt.core.checks import Error
+        from reinhardt.core.checks import Warning as CheckWarning
+
+        problems = super().check(**kwargs)
+        if self.unique:
+            problems.append(Error("ManyToManyFields cannot be unique.", obj=self,
+                                  id="fields.E330"))
+        ignored = [
+            (self.has_null_arg, "null has no effect on ManyToManyField.", "fields.W340"),
+            (bool(self._validators), "ManyToManyField does not support validators.",
+             "fields.W341"),
+            (bool(self._limit_choices_to) and self._has_explicit_through(),
+             "limit_choices_to has no effect on ManyToManyField with a through model.",
+             "fields.W343"),
+        ]
+        problems += [CheckWarning(text, obj=self, id=check_id)
+                     for applies, text, check_id in ignored if applies]
+        return problems
+
+    def _has_explicit_through(self):
+        through = self.remote_field.through
+        return isinstance(through, str) or (
+            through is not None and not through._meta.auto_created
+        )
 
     def _symmetrical_by_default(self):
         target = self.remote_field.model
