@@ -19,13 +19,13 @@ from reinhardt.utils.hashable import make_hashable
 _UNPICKLED = ("path_infos",)
 
 
-def _ask_field(method_name):
+def _ask_field(method_name, public_name=None):
     """A method that forwards its call to the same-purpose method of the relation field."""
 
     def forward(self, *args, **kwargs):
         return getattr(self.field, method_name)(*args, **kwargs)
 
-    forward.__name__ = method_name
+    forward.__name__ = forward.__qualname__ = public_name or method_name
     return forward
 
 
@@ -132,8 +132,8 @@ class ForeignObjectRel:
     # -- joins ------------------------------------------------------------------------------
 
     # The declaring field describes joins from its own side; these are its mirror images.
-    get_joining_columns = _ask_field("get_reverse_joining_columns")
-    get_joining_fields = _ask_field("get_reverse_joining_fields")
+    get_joining_columns = _ask_field("get_reverse_joining_columns", "get_joining_columns")
+    get_joining_fields = _ask_field("get_reverse_joining_fields", "get_joining_fields")
 
     def get_extra_restriction(self, alias, related_alias):
         return self.field.get_extra_restriction(related_alias, alias)
