@@ -96,12 +96,6 @@ def _settings_reference(field, target):
         return target
     from reinhardt.conf import SettingsReference
 
-    existing = getattr(target, "setting_name", None)
-    if existing is not None and existing != setting:
-        raise ValueError(
-            f"{field!r} refers to the swappable setting {existing}, but its target model "
-            f"is the value of {setting}."
-        )
     return SettingsReference(target, setting)
 
 
