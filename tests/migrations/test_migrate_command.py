@@ -11,6 +11,7 @@ from reinhardt.core.management.commands.migrate import Command
 from reinhardt.orm import migrations
 from reinhardt.orm.migrations.recorder import MigrationRecorder
 from tests.migrations.test_commands import polls, run  # noqa: F401
+from tests.orm.capabilities import needs
 
 pytestmark = pytest.mark.transactional
 
@@ -35,6 +36,7 @@ def with_data_migration(polls_dir):
     (polls_dir / "0002_data.py").write_text(DATA_MIGRATION)
 
 
+@needs("supports_raw_queries")  # the planned migration is applied, and it runs SQL
 def test_plan_lists_operations_with_their_code_and_sql(polls):
     with_data_migration(polls)
     out, _ = run("migrate", "polls_app", plan=True)
