@@ -1035,7 +1035,10 @@ class FloatField(Field):
     default_error_messages = {"invalid": _("“%(value)s” value must be a float.")}
 
     def get_prep_value(self, value):
-        return _query_number(self, super().get_prep_value(value), float)
+        value = super().get_prep_value(value)
+        if value is None or type(value) is float:
+            return value  # the common case, without a call
+        return _query_number(self, value, float)
 
     def to_python(self, value):
         return _python_number(self, value, float)
@@ -1074,7 +1077,10 @@ class IntegerField(Field):
         return found
 
     def get_prep_value(self, value):
-        return _query_number(self, super().get_prep_value(value), int)
+        value = super().get_prep_value(value)
+        if value is None or type(value) is int:
+            return value  # the common case, without a call
+        return _query_number(self, value, int)
 
     def get_db_prep_value(self, value, connection, prepared=False):
         prepped = super().get_db_prep_value(value, connection, prepared)
