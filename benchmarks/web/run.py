@@ -110,6 +110,15 @@ class Server:
         self.stop()
         raise RuntimeError(f"gunicorn for {app} did not start")
 
+    @property
+    def worker_pid(self) -> int:
+        """The one gunicorn worker: the master's child process (found through /proc)."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        if len(children) != 1:
+            raise RuntimeError(f"gunicorn {pid} has {len(children)} workers, expected one")
+        return int(children[0])
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -138,19 +147,39 @@ def check_same_page(ports: dict[str, int], path: str) -> None:
                                f"{next(iter(pages))}; the comparison would mean nothing")
 
 
-def wrk(port: int, path: str, duration: int) -> float:
-    url = f"http://127.0.0.1:{port}{path}"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (from /proc/PID/stat)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def wrk(server: Server, path: str, duration: int) -> tuple[float, float]:
+    """Requests per second, and the worker's CPU microseconds per request.
+
+    CPU time per request is what the worker itself spent (HTTP parsing in gunicorn, the
+    framework, the view); it hardly moves when other processes compete for the cores,
+    unlike requests per second.
+    """
+    url = f"http://127.0.0.1:{server.port}{path}"
     # Check the page first: a benchmark of error pages would mean nothing.
     status = urllib.request.urlopen(url, timeout=5).status
     if status != 200:
         raise RuntimeError(f"{url} answered {status}")
+    worker = server.worker_pid
+    cpu_before = cpu_seconds(worker)
     out = subprocess.run(["wrk", "-t1", "-c8", f"-d{duration}s", url], capture_output=True,
                          text=True, check=True).stdout
+    cpu_used = cpu_seconds(worker) - cpu_before
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} error responses under load")
-    return float(match.group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    return float(match.group(1)), cpu_used / requests * 1e6
 
 
 def main() -> None:
@@ -170,6 +199,7 @@ def main() -> None:
     dirs = build_sites(tmp)
     results: dict[str, float] = {}
     per_round: dict[str, list[float]] = {}
+    cpu_per_round: dict[str, list[float]] = {}
 
     # All servers run at once (idle ones cost nothing); each page is loaded in turn, round
     # after round, and the best round counts. The machine is shared: interleaving and
@@ -204,11 +234,13 @@ def main() -> None:
         print(f"Loading each page with wrk for {options.duration} s, {options.rounds} rounds:")
         for round_number in range(1, options.rounds + 1):
             for label, name, page in plan:
-                rps = wrk(servers[label].port, page, options.duration)
+                rps, cpu = wrk(servers[label], page, options.duration)
                 key = f"{label} {name}"
                 results[key] = max(results.get(key, 0.0), rps)
                 per_round.setdefault(key, []).append(rps)
-                print(f"  round {round_number}: {key}: {rps:.0f} req/s", flush=True)
+                cpu_per_round.setdefault(key, []).append(cpu)
+                print(f"  round {round_number}: {key}: {rps:.0f} req/s, "
+                      f"{cpu:.0f} µs CPU/request", flush=True)
     finally:
         for server in servers.values():
             server.stop()
@@ -244,6 +276,30 @@ def main() -> None:
         print(f"| {name} | {ours:.0f} | {theirs:.0f} | {ours / theirs:.2f}x | {median:.2f}x | "
               f"{ours / bare:.0%} | {theirs / bare:.0%} |")
     print(f"| bare WSGI callable | {bare:.0f} | | | | | |")
+
+    # The worker's CPU time per request (median of the rounds): steadier than req/s when the
+    # machine is busy. "as req/s" turns it into the throughput ratio it implies.
+    cpu = {key: statistics.median(values) for key, values in cpu_per_round.items()}
+    bare_cpu = cpu["bare plain"]
+    print("\n| page (worker CPU µs/request, median) | reinhardt | Django | Django / reinhardt "
+          "| bare / reinhardt (as req/s) | bare / Django (as req/s) |")
+    print("|---|---|---|---|---|---|")
+    for name, ours_key, theirs_key in (
+        ("plain view", "reinhardt plain", "django plain"),
+        ("plain view + middleware", "reinhardt +middleware plain",
+         "django +middleware plain"),
+        ("route 500 of 500", "reinhardt route 500 of 500", "django route 500 of 500"),
+        ("database page: 20 rows, template, middleware", "reinhardt +db db page",
+         "django +db db page"),
+    ):
+        if ours_key not in cpu:
+            continue
+        ours, theirs = cpu[ours_key], cpu[theirs_key]
+        ratios.setdefault(name, {})["cpu_django_over_reinhardt"] = theirs / ours
+        ratios[name]["cpu_bare_over_reinhardt"] = bare_cpu / ours
+        print(f"| {name} | {ours:.0f} | {theirs:.0f} | {theirs / ours:.2f}x | "
+              f"{bare_cpu / ours:.0%} | {bare_cpu / theirs:.0%} |")
+    print(f"| bare WSGI callable | {bare_cpu:.0f} | | | | |")
     print("\n| in-process (µs per call) | reinhardt | Django | speed-up |")
     print("|---|---|---|---|")
     for key in micro["reinhardt"]:
@@ -252,6 +308,8 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "web-latest.json").write_text(json.dumps(
         {"wrk_requests_per_second": results, "per_round": per_round, "ratios": ratios,
+         "worker_cpu_microseconds_per_request_median": cpu,
+         "worker_cpu_microseconds_per_request_per_round": cpu_per_round,
          "in_process_microseconds": micro,
          "duration_seconds": options.duration, "rounds": options.rounds,
          "counted": "best round per page",
