@@ -13,13 +13,13 @@ from typing import Any
 
 from reinhardt.conf import settings
 from reinhardt.core import signals
-from reinhardt.utils.datastructures import MultiValueDict
+from reinhardt.utils.datastructures import MultiValueDict  # noqa: F401 (re-exported)
 from reinhardt.utils.encoding import repercent_broken_unicode
 from reinhardt.utils.functional import cached_property
 from reinhardt.utils.script_prefix import _prefix
 from reinhardt.web.handlers import base
 from reinhardt.web.http import HttpRequest, QueryDict, parse_cookie
-from reinhardt.web.http.request import _content_length
+from reinhardt.web.http.request import FormDataOnDemand, _content_length
 
 
 class LimitedStream(IOBase):
@@ -50,7 +50,7 @@ class LimitedStream(IOBase):
         return chunk
 
 
-class WSGIRequest(HttpRequest):
+class WSGIRequest(FormDataOnDemand, HttpRequest):
     """A request as a WSGI server hands it over; META is the environ itself."""
 
     resolver_match = None
@@ -93,22 +93,6 @@ class WSGIRequest(HttpRequest):
     def COOKIES(self) -> dict[str, str]:
         header = self.environ.get("HTTP_COOKIE", "")
         return parse_cookie(_native_to_text(header)) if header else {}
-
-    def _form_data(self):
-        if not hasattr(self, "_post"):
-            self._load_post_and_files()
-        return self._post
-
-    def _uploaded_files(self) -> MultiValueDict:
-        if not hasattr(self, "_files"):
-            self._load_post_and_files()
-        return self._files
-
-    def _replace_form_data(self, post) -> None:
-        self._post = post
-
-    POST = property(_form_data, _replace_form_data)
-    FILES = property(_uploaded_files)
 
 
 class WSGIHandler(base.BaseHandler):
