@@ -23,7 +23,6 @@ from typing import Any
 from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
 
 from reinhardt.conf import settings
-from reinhardt.core import signals
 from reinhardt.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
 from reinhardt.utils.log import log_response
 from reinhardt.utils.module_loading import import_string
@@ -31,6 +30,7 @@ from reinhardt.web.handlers.exception import convert_exception_to_response
 from reinhardt.web.http.response import HttpResponseBase
 from reinhardt.web.urls import get_resolver, set_urlconf
 from reinhardt.web.urls.base import _urlconf
+from reinhardt.web.urls.resolvers import _get_cached_resolver
 
 logger = logging.getLogger("reinhardt.request")
 
@@ -122,8 +122,9 @@ class BaseHandler:
         if response.status_code >= 400:
             log_response("%s: %s", response.reason_phrase, request.path, response=response,
                          request=request)
-        if "urlconf" in request.__dict__:
-            set_urlconf(None)
+        # The request's URLconf applies to this request only (reverse() falls back on
+        # ROOT_URLCONF, so nothing changes for code that runs later, e.g. while streaming).
+        _urlconf.set(None)
         return response
 
     async def get_response_async(self, request):
@@ -136,6 +137,7 @@ class BaseHandler:
                 "%s: %s", response.reason_phrase, request.path, response=response,
                 request=request,
             )
+        _urlconf.set(None)
         return response
 
     # -- the innermost layer -----------------------------------------------------------------
@@ -150,7 +152,11 @@ class BaseHandler:
                 break
         if response is None:
             call = self.make_view_atomic(view) if self._atomic_aliases else view
-            if _is_async_view(call):
+            try:
+                is_coroutine = _coroutine_views[call]
+            except (KeyError, TypeError):
+                is_coroutine = _is_async_view(call)
+            if is_coroutine:
                 call = async_to_sync(call)
             try:
                 response = call(request, *args, **kwargs)
@@ -225,7 +231,7 @@ class BaseHandler:
             set_urlconf(own_urlconf)
             resolver = get_resolver(own_urlconf)
         else:
-            resolver = get_resolver()
+            resolver = _get_cached_resolver(settings.ROOT_URLCONF)
         match = resolver.resolve(request.path_info)
         request.resolver_match = match
         return match
@@ -306,9 +312,5 @@ def _atomic_request_aliases() -> list[str]:
 
 
 def reset_urlconf(sender, **kwargs) -> None:
-    """Drop a request's URLconf override (get_response() does it already)."""
+    """Forget the URLconf a request chose (get_response() already does, when it returns)."""
     set_urlconf(None)
-
-
-# A request's URLconf (ROOT_URLCONF or its own) lasts until the response is closed.
-signals.request_finished.connect(reset_urlconf)

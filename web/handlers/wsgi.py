@@ -20,6 +20,7 @@ from reinhardt.utils.script_prefix import _prefix
 from reinhardt.web.handlers import base
 from reinhardt.web.http import HttpRequest, QueryDict, parse_cookie
 from reinhardt.web.http.request import FormDataOnDemand, _content_length
+from reinhardt.web.http.response import _STATUS_LINES
 
 
 class LimitedStream(IOBase):
@@ -105,8 +106,13 @@ class WSGIHandler(base.BaseHandler):
         self.load_middleware()
 
     def __call__(self, environ, start_response):
-        script_name = get_script_name(environ)
-        _prefix.set(script_name if script_name[-1:] == "/" else script_name + "/")
+        if (settings.FORCE_SCRIPT_NAME is None and not environ.get("SCRIPT_NAME")
+                and "SCRIPT_URL" not in environ and "REDIRECT_URL" not in environ):
+            script_name = ""  # mounted at the root, the usual case
+            _prefix.set("/")
+        else:
+            script_name = get_script_name(environ)
+            _prefix.set(script_name if script_name[-1:] == "/" else script_name + "/")
         handler_class = self.__class__
         signals.request_started.send(sender=handler_class, environ=environ)
         request = self.request_class(environ, script_name)
@@ -117,7 +123,10 @@ class WSGIHandler(base.BaseHandler):
         cookies = response._cookies
         if cookies:
             headers += [("Set-Cookie", morsel.OutputString()) for morsel in cookies.values()]
-        start_response(response.status_line, headers)
+        status = None
+        if response._reason_phrase is None:
+            status = _STATUS_LINES.get(response.status_code)
+        start_response(status or response.status_line, headers)
         if response.streaming:
             wrapper = environ.get("wsgi.file_wrapper")
             stream = getattr(response, "file_to_stream", None)

@@ -46,6 +46,9 @@ _COMPRESSED_TYPES = {
 }
 
 
+_NO_PAIR = ("", None)
+
+
 class BadHeaderError(ValueError):
     """A header name or value contains a newline (header injection)."""
 
@@ -140,7 +143,12 @@ class HttpResponseBase:
 
     def __init__(self, content_type: str | None = None, status: int | None = None,
                  reason: str | None = None, charset: str | None = None, headers=None):
-        self.headers = head = ResponseHeaders(headers)
+        if headers is None:
+            head = ResponseHeaders.__new__(ResponseHeaders)  # skips the empty fill loop
+            head._store = {}
+        else:
+            head = ResponseHeaders(headers)
+        self.headers = head
         self._resource_closers: list = []
         if charset is not None:
             self._charset = charset
@@ -393,7 +401,13 @@ class HttpResponse(HttpResponseBase):
         if kind is bytes:
             self._container = [value]
         elif kind is str:
-            self._container = [value.encode(self.charset)]
+            known = self._charset_cache
+            if (known is not None and self._charset is None
+                    and self.headers._store.get("content-type", _NO_PAIR)[1] is known[0]):
+                charset = known[1]  # what the charset property would answer, without it
+            else:
+                charset = self.charset
+            self._container = [value.encode(charset)]
         elif hasattr(value, "__iter__") and not isinstance(value, (bytes, memoryview, str)):
             # An iterable of chunks: joined now; closed afterwards if it can be.
             joined = b"".join([self.make_bytes(part) for part in value])

@@ -369,6 +369,9 @@ class URLResolver:
         self.default_kwargs = default_kwargs or {}
         self.namespace = namespace
         self.app_name = app_name
+        # Paths that matched a route capturing nothing from them: the same path always
+        # resolves the same way, so the answer is remembered (a bounded number of them).
+        self._static_hits: dict[str, tuple] = {}
 
     def __repr__(self) -> str:
         if isinstance(self.urlconf_name, list) and self.urlconf_name:
@@ -413,7 +416,27 @@ class URLResolver:
         wildcards = tuple(p for p, k in entries if k is _WILDCARD)
         return buckets, wildcards
 
+    _STATIC_HITS_LIMIT = 2048
+
     def resolve(self, path: str) -> ResolverMatch:
+        known = self._static_hits.get(path)
+        if known is not None:
+            func, kwargs, name, app_names, namespaces, route, tried, captured, extra = known
+            # Fresh containers each time: a view may change its resolver_match.
+            return ResolverMatch._fast(func, (), dict(kwargs), name, list(app_names),
+                                       list(namespaces), route, tried,
+                                       None if captured is None else {},
+                                       None if extra is None else dict(extra))
+        found = self._resolve_walk(path)
+        if (not found.args and not found.captured_kwargs and type(path) is str
+                and len(self._static_hits) < self._STATIC_HITS_LIMIT):
+            self._static_hits[path] = (
+                found.func, dict(found.kwargs), found.url_name, list(found.app_names),
+                list(found.namespaces), found.route, found._tried, found.captured_kwargs,
+                None if found.extra_kwargs is None else dict(found.extra_kwargs))
+        return found
+
+    def _resolve_walk(self, path: str) -> ResolverMatch:
         match = self.pattern.match(path if type(path) is str else str(path))
         if match is None:
             raise Resolver404({"path": path})
