@@ -114,7 +114,9 @@ class WSGIHandler(base.BaseHandler):
             script_name = get_script_name(environ)
             _prefix.set(script_name if script_name[-1:] == "/" else script_name + "/")
         handler_class = self.__class__
-        signals.request_started.send(sender=handler_class, environ=environ)
+        started = signals.request_started
+        if started.receivers:
+            started.send(sender=handler_class, environ=environ)
         request = self.request_class(environ, script_name)
         response = self.get_response(request)
         response._handler_class = handler_class

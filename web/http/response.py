@@ -336,7 +336,9 @@ class HttpResponseBase:
             except Exception:
                 pass
         self.closed = True
-        signals.request_finished.send(sender=self._handler_class)
+        finished = signals.request_finished
+        if finished.receivers:
+            finished.send(sender=self._handler_class)
 
     def _not_writable(self, *args):
         raise OSError(f"This {type(self).__name__} instance is not writable")
