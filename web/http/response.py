@@ -47,6 +47,7 @@ _COMPRESSED_TYPES = {
 
 
 _NO_PAIR = ("", None)
+_printable_ascii = re.compile(r"[\t\x20-\x7e]*").fullmatch
 
 
 class BadHeaderError(ValueError):
@@ -99,9 +100,8 @@ class ResponseHeaders(CaseInsensitiveMapping):
         return _header_text(value, charset, mime_encode)
 
     def __setitem__(self, key: str, value) -> None:
-        # Plain ASCII text without line breaks, the usual case, needs no conversion.
-        if (type(value) is str and type(key) is str and value.isascii() and key.isascii()
-                and not ("\n" in value or "\r" in value or "\n" in key or "\r" in key)):
+        # Printable ASCII text, the usual case, needs no conversion and no further check.
+        if type(value) is str and type(key) is str and _printable_ascii(key + value):
             self._store[key.lower()] = (key, value)
         else:
             key = _header_text(key, "ascii")
