@@ -9,6 +9,10 @@ page (20 rows with their authors from SQLite, rendered through a template that e
 base, with {% url %}, {% csrf_token %}, filters, behind the standard middleware stack); and
 an in-process resolve()/reverse() timing. Needs wrk (Debian package `wrk`) and gunicorn.
 Keep runs short: the machine is shared.
+
+Besides requests per second, each wrk round reads the gunicorn worker's CPU time from /proc
+before and after and divides by the requests served: CPU time per request barely moves
+when other processes compete for the cores, which requests per second do not survive.
 """
 
 from __future__ import annotations
@@ -187,6 +191,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the best one counts")
     parser.add_argument("--django-python", help="a Python with Django 5.2 and gunicorn")
+    parser.add_argument("--baseline-python",
+                        help="also serve the plain view with this Python's reinhardt (e.g. a "
+                             "venv of an older checkout), to compare before/after in one run")
     parser.add_argument("--pages", default="plain,route,middleware,db",
                         help="which pages to load (comma-separated; default: all)")
     options = parser.parse_args()
@@ -207,6 +214,8 @@ def main() -> None:
     servers = {}
     try:
         servers["bare"] = Server(ours_python, dirs["bare"], "bare_wsgi:application", {})
+        servers["bare chunked"] = Server(ours_python, dirs["bare"],
+                                         "bare_wsgi:application_without_length", {})
         for framework, python in (("reinhardt", ours_python), ("django", django_python)):
             var = ("REINHARDT_SETTINGS_MODULE" if framework == "reinhardt"
                    else "DJANGO_SETTINGS_MODULE")
@@ -220,10 +229,16 @@ def main() -> None:
             servers[f"{framework} +db"] = Server(
                 python, dirs[framework], "benchsite.wsgi:application",
                 {var: "benchsite.settings_db", "BENCH_DB": str(db_path)})
+        if options.baseline_python:
+            servers["baseline reinhardt"] = Server(
+                options.baseline_python, dirs["reinhardt"], "benchsite.wsgi:application",
+                {"REINHARDT_SETTINGS_MODULE": "benchsite.settings"})
         check_same_page({label: servers[label].port
                          for label in ("reinhardt +db", "django +db")}, "/rows/")
         wanted = set(options.pages.split(","))
-        plan = [("bare", "plain", "/plain/")]
+        plan = [("bare", "plain", "/plain/"), ("bare chunked", "plain", "/plain/")]
+        if options.baseline_python:
+            plan.append(("baseline reinhardt", "plain", "/plain/"))
         for framework in ("reinhardt", "django"):
             plan += [entry for page, entry in (
                 ("plain", (framework, "plain", "/plain/")),
@@ -276,11 +291,20 @@ def main() -> None:
         print(f"| {name} | {ours:.0f} | {theirs:.0f} | {ours / theirs:.2f}x | {median:.2f}x | "
               f"{ours / bare:.0%} | {theirs / bare:.0%} |")
     print(f"| bare WSGI callable | {bare:.0f} | | | | | |")
+    print(f"| bare WSGI callable without Content-Length | "
+          f"{results['bare chunked plain']:.0f} "
+          "| | | | | |")
 
     # The worker's CPU time per request (median of the rounds): steadier than req/s when the
     # machine is busy. "as req/s" turns it into the throughput ratio it implies.
     cpu = {key: statistics.median(values) for key, values in cpu_per_round.items()}
-    bare_cpu = cpu["bare plain"]
+
+    def paired(numerator: str, denominator: str) -> float:
+        """Median over the rounds of the ratio within each round (moments apart)."""
+        return statistics.median(a / b for a, b in zip(cpu_per_round[numerator],
+                                                       cpu_per_round[denominator],
+                                                       strict=True))
+
     print("\n| page (worker CPU µs/request, median) | reinhardt | Django | Django / reinhardt "
           "| bare / reinhardt (as req/s) | bare / Django (as req/s) |")
     print("|---|---|---|---|---|---|")
@@ -294,12 +318,28 @@ def main() -> None:
     ):
         if ours_key not in cpu:
             continue
-        ours, theirs = cpu[ours_key], cpu[theirs_key]
-        ratios.setdefault(name, {})["cpu_django_over_reinhardt"] = theirs / ours
-        ratios[name]["cpu_bare_over_reinhardt"] = bare_cpu / ours
-        print(f"| {name} | {ours:.0f} | {theirs:.0f} | {theirs / ours:.2f}x | "
-              f"{bare_cpu / ours:.0%} | {bare_cpu / theirs:.0%} |")
-    print(f"| bare WSGI callable | {bare_cpu:.0f} | | | | |")
+        entry = ratios.setdefault(name, {})
+        entry["cpu_django_over_reinhardt"] = paired(theirs_key, ours_key)
+        entry["cpu_bare_over_reinhardt"] = paired("bare plain", ours_key)
+        entry["cpu_bare_over_django"] = paired("bare plain", theirs_key)
+        print(f"| {name} | {cpu[ours_key]:.0f} | {cpu[theirs_key]:.0f} | "
+              f"{entry['cpu_django_over_reinhardt']:.2f}x | "
+              f"{entry['cpu_bare_over_reinhardt']:.0%} | {entry['cpu_bare_over_django']:.0%} |")
+    print(f"| bare WSGI callable | {cpu['bare plain']:.0f} | | | | |")
+    if "reinhardt plain" in cpu:
+        share = ratios["plain view"]["cpu_bare_chunked_over_reinhardt"] = paired(
+            "bare chunked plain", "reinhardt plain")
+        print(f"| bare WSGI callable without Content-Length (sent chunked, as the frameworks' "
+              f"pages are) | {cpu['bare chunked plain']:.0f} | | | plain view at {share:.0%} "
+              "of it | |")
+    if "baseline reinhardt plain" in cpu:
+        ratios["plain view, baseline build"] = {
+            "cpu_bare_over_baseline": paired("bare plain", "baseline reinhardt plain"),
+            "cpu_baseline_over_reinhardt": paired("baseline reinhardt plain",
+                                                  "reinhardt plain"),
+            "best_rounds_over_bare": results["baseline reinhardt plain"] / bare}
+        print(f"| plain view, --baseline-python build | {cpu['baseline reinhardt plain']:.0f} "
+              f"| | | {ratios['plain view, baseline build']['cpu_bare_over_baseline']:.0%} | |")
     print("\n| in-process (µs per call) | reinhardt | Django | speed-up |")
     print("|---|---|---|---|")
     for key in micro["reinhardt"]:
