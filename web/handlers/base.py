@@ -43,6 +43,7 @@ class BaseHandler:
     _exception_middleware: list | None = None
     _middleware_chain: Callable | None = None
     _atomic_aliases: list[str] | None = None
+    _default_resolving = False  # set by load_middleware(): resolve_request() not overridden
 
     # -- building the chain ------------------------------------------------------------------
 
@@ -96,6 +97,7 @@ class BaseHandler:
         self._exception_middleware = exception_hooks
         self._middleware_chain = self.adapt_method_mode(is_async, layer, layer_is_async)
         self._atomic_aliases = _atomic_request_aliases()
+        self._default_resolving = type(self).resolve_request is BaseHandler.resolve_request
 
     def adapt_method_mode(self, is_async: bool, method, method_is_async: bool | None = None,
                           debug: bool = False, name: str | None = None):
@@ -143,7 +145,12 @@ class BaseHandler:
     # -- the innermost layer -----------------------------------------------------------------
 
     def _get_response(self, request):
-        match = self.resolve_request(request)
+        if self._default_resolving and not hasattr(request, "urlconf"):
+            # resolve_request() as written below, without the call (it is not overridden).
+            match = _get_cached_resolver(settings.ROOT_URLCONF).resolve(request.path_info)
+            request.resolver_match = match
+        else:
+            match = self.resolve_request(request)
         view, args, kwargs = match.func, match.args, match.kwargs
         response = None
         for hook in self._view_middleware:

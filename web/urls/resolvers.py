@@ -114,6 +114,9 @@ class ResolverMatch:
         raise TypeError(f"Cannot pickle {type(self).__qualname__}.")
 
 
+_new_object = object.__new__
+
+
 # Patterns -----------------------------------------------------------------------------------
 
 _ROUTE_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<parameter>[^>]+)>")
@@ -422,11 +425,15 @@ class URLResolver:
         known = self._static_hits.get(path)
         if known is not None:
             func, kwargs, name, app_names, namespaces, route, tried, captured, extra = known
-            # Fresh containers each time: a view may change its resolver_match.
-            return ResolverMatch._fast(func, (), dict(kwargs), name, list(app_names),
-                                       list(namespaces), route, tried,
-                                       None if captured is None else {},
-                                       None if extra is None else dict(extra))
+            # As ResolverMatch._fast() would build it, without the call; fresh containers
+            # each time, since a view may change its resolver_match.
+            match = _new_object(ResolverMatch)
+            match.func, match.args, match.kwargs, match.url_name = func, (), dict(kwargs), name
+            match.app_names, match.namespaces = list(app_names), list(namespaces)
+            match.route, match._tried = route, tried
+            match.captured_kwargs = None if captured is None else {}
+            match.extra_kwargs = None if extra is None else dict(extra)
+            return match
         found = self._resolve_walk(path)
         if (not found.args and not found.captured_kwargs and type(path) is str
                 and len(self._static_hits) < self._STATIC_HITS_LIMIT):
