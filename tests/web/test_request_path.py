@@ -125,3 +125,34 @@ def test_ranges_with_q_zero_are_not_accepted():
     request = RequestFactory().get("/", HTTP_ACCEPT="text/html;q=0, */*;q=0.1")
     assert [str(media) for media in request.accepted_types] == ["*/*; q=0.1"]
     assert request.accepts("text/html")  # through */*
+
+
+def test_a_handler_overriding_resolve_request_is_still_asked():
+    asked = []
+
+    class Handler(WSGIHandler):
+        def resolve_request(self, request):
+            asked.append(request.path_info)
+            return super().resolve_request(request)
+
+    status, body = wsgi_get(Handler(), "/static/")
+    assert status == "200 OK" and asked == ["/static/"]
+
+
+def test_a_request_urlconf_set_by_middleware_is_used():
+    class Handler(WSGIHandler):
+        def _get_response(self, request):
+            request.urlconf = __name__ + "_other"
+            return super()._get_response(request)
+
+    import sys
+    import types
+
+    other = types.ModuleType(__name__ + "_other")
+    other.urlpatterns = [path("static/", lambda request: HttpResponse("other urlconf"))]
+    sys.modules[other.__name__] = other
+    try:
+        assert wsgi_get(Handler(), "/static/") == ("200 OK", b"other urlconf")
+        assert get_urlconf() is None
+    finally:
+        del sys.modules[other.__name__]
