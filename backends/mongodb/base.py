@@ -33,7 +33,8 @@ WINDOW_WIRE_VERSION = 13
 
 
 class CheckViolation(mongo_errors.WriteError):
-    """A document refused by the collection's validator (a CheckConstraint)."""
+    """A document refused by the collection's validator: a NULL in a NOT NULL column, a
+    value of the wrong type, or a CheckConstraint."""
 
 
 # The driver's exceptions under the PEP 249 names DatabaseErrorWrapper translates.
@@ -254,13 +255,13 @@ class DatabaseWrapper(BaseDatabaseWrapper):
                         ) from e
                     if errors and errors[0].get("code") == 121:
                         raise CheckViolation(
-                            "Document failed validation (a check constraint): "
+                            "Document failed validation (a NOT NULL column, a column type or a check constraint): "
                             + str(errors[0].get("errmsg", "")), 121, errors[0]) from e
                     raise
                 except mongo_errors.WriteError as e:
                     if e.code == 121 and not isinstance(e, CheckViolation):
                         raise CheckViolation(
-                            "Document failed validation (a check constraint): " + str(e),
+                            "Document failed validation (a NOT NULL column, a column type or a check constraint): " + str(e),
                             121, e.details) from e
                     raise
         finally:

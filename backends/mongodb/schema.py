@@ -1,9 +1,15 @@
-"""Migrations on MongoDB: collections, indexes and unique/partial constraints.
+"""Migrations on MongoDB: collections, indexes, unique/partial constraints and validators.
 
 A table is a collection; a column is a document key (the primary key is ``_id``). Adding a
 field writes its default into every existing document, removing one unsets it, renaming one
 renames the key. A type change that changes how values are stored (text to a number, ...)
 rewrites them with an update pipeline (conversions.py).
+
+Each collection has a validator: a ``$jsonSchema`` describing the columns (a NOT NULL column
+must be present and not null; a column of a known kind must hold the BSON type the backend
+stores for it) and, next to it, one ``$expr`` per CheckConstraint. It is rewritten whenever
+the columns or the checks change, after any data rewrite, so that existing documents are
+brought into shape first.
 """
 
 from __future__ import annotations
@@ -21,6 +27,39 @@ SCHEMA_REGISTRY = "__reinhardt_schema"
 
 def doc_key(field) -> str:
     return "_id" if field.primary_key else field.column
+
+
+# The BSON types each storage kind is written as (docs/backends/mongodb.md, "How data is
+# stored"); a field of another kind (a custom field, JSONField) is only checked for NULL.
+BSON_TYPES = {
+    # storage kinds (conversions.STORAGE)
+    "text": "string", "int": ["int", "long"], "float": "double", "decimal": "decimal",
+    "bool": "bool", "date": "string", "datetime": "string",
+    # other fields, by internal type
+    "TimeField": "string", "UUIDField": "string", "DurationField": ["int", "long"],
+    "BinaryField": "binData", "ObjectIdField": "objectId", "ObjectIdAutoField": "objectId",
+    "ArrayField": "array", "EmbeddedModelField": "object",
+}
+
+
+def column_schema(field) -> dict:
+    """The $jsonSchema property of one column."""
+    types = BSON_TYPES.get(storage_kind(field))
+    if types is None:
+        return {} if field.null else {"not": {"bsonType": "null"}}
+    types = [types] if isinstance(types, str) else list(types)
+    return {"bsonType": [*types, "null"] if field.null else types}
+
+
+def collection_schema(fields) -> dict:
+    """The $jsonSchema of a collection whose columns are ``fields`` (primary key aside)."""
+    columns = [f for f in fields if f.concrete and not f.primary_key]
+    schema = {"bsonType": "object",
+              "properties": {f.column: column_schema(f) for f in columns}}
+    required = [f.column for f in columns if not f.null]
+    if required:
+        schema["required"] = required
+    return schema
 
 
 class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
@@ -63,7 +102,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def create_model(self, model):
         db = self.connection.mongo.db
-        self._run("create_collection", db.create_collection, model._meta.db_table)
+        self._run("create_collection", db.create_collection, model._meta.db_table,
+                  validator=self._validator(model._meta.local_concrete_fields, {}),
+                  validationLevel="strict")
         self._register(model, model._meta.local_concrete_fields)
         self._create_indexes(model)
         for field in model._meta.local_many_to_many:
@@ -214,22 +255,52 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         compiler.base_alias = None
         return {"$not": [compiler.compile_falsity(where)]}
 
-    def _checks(self, model) -> dict:
+    def _validator_parts(self, model) -> list:
+        if self.collect_sql:
+            return []
         db = self.connection.mongo.db
-        info = next(iter(db.list_collections(filter={"name": model._meta.db_table})), None)
+        info = next(iter(db.list_collections(filter={"name": model._meta.db_table},
+                                             **self.connection.session_kwargs())), None)
         validator = ((info or {}).get("options") or {}).get("validator") or {}
+        return validator.get("$and", [])
+
+    def _checks(self, model) -> dict:
         checks = {}
-        for item in validator.get("$and", []):
-            name, expression = item["$expr"]["$and"]
-            checks[name["$literal"]] = expression
+        for item in self._validator_parts(model):
+            if "$expr" in item:
+                name, expression = item["$expr"]["$and"]
+                checks[name["$literal"]] = expression
         return checks
 
-    def _set_checks(self, model, checks):
-        validator = {"$and": [{"$expr": {"$and": [{"$literal": name}, expression]}}
-                              for name, expression in checks.items()]} if checks else {}
+    @staticmethod
+    def _validator(fields, checks) -> dict:
+        return {"$and": [
+            {"$jsonSchema": collection_schema(fields)},
+            *({"$expr": {"$and": [{"$literal": name}, expression]}}
+              for name, expression in checks.items()),
+        ]}
+
+    def _set_validator(self, model, fields=None, checks=None):
+        """Rewrite the collection's validator: the columns ``fields`` (default: the model's)
+        and the check constraints ``checks`` (default: those the collection has)."""
+        if fields is None:
+            fields = model._meta.local_concrete_fields
+        if checks is None:
+            checks = self._checks(model)
         db = self.connection.mongo.db
-        self._run("collMod", db.command, "collMod", model._meta.db_table, validator=validator,
-                  validationLevel="strict" if checks else "off")
+        self._run("collMod", db.command, "collMod", model._meta.db_table,
+                  validator=self._validator(fields, checks), validationLevel="strict")
+
+    def _set_checks(self, model, checks):
+        self._set_validator(model, checks=checks)
+
+    @staticmethod
+    def _fields_with(model, add=(), drop=()):
+        """The model's columns with ``drop`` taken out and ``add`` put in (by name): the
+        model a migration passes is the state before the field operation."""
+        gone = {f.name for f in (*add, *drop)}
+        return [f for f in model._meta.local_concrete_fields if f.name not in gone] + [
+            f for f in add if f.concrete]
 
     def alter_unique_together(self, model, old_unique_together, new_unique_together):
         meta = model._meta
@@ -260,6 +331,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                   {field.column: {"$exists": False}}, [{"$set": {field.column: default}}])
         self._register(model, [field])
         self._field_indexes(model, field)
+        self._set_validator(model, self._fields_with(model, add=[field]))
 
     def remove_field(self, model, field):
         if field.many_to_many:
@@ -269,6 +341,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if not field.concrete:
             return
         self._drop_field_indexes(model, field)
+        self._set_validator(model, self._fields_with(model, drop=[field]))
         self._run("update_many", self._collection(model).update_many,
                   {}, {"$unset": {field.column: ""}})
         self._unregister(model, [field])
@@ -293,37 +366,34 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         compiler.base_alias = None
         return compiler.compile(expression)
 
-    def _convert_values(self, model, old_field, new_field):
-        """Rewrite the stored values when the field now stores another type (an update
-        pipeline with $convert); a value that does not convert stops the migration first."""
+    def _conversion(self, model, old_field, new_field):
+        """The aggregation expression that rewrites the stored values when the field now
+        stores another type ($convert and friends), or None when the storage is the same.
+        Checked before anything is written: a change with no conversion is refused, and a
+        stored value that does not convert stops the migration with no document changed."""
         old_kind, new_kind = storage_kind(old_field), storage_kind(new_field)
         if old_kind == new_kind:
-            return
-        column = "$" + new_field.column
-        converted = conversion(old_kind, new_kind, column)
+            return None
         label = f"{model._meta.label}.{new_field.name}"
-        if converted is None:
+        if conversion(old_kind, new_kind, "$" + old_field.column) is None:
             raise NotSupportedError(
                 f"MongoDB cannot convert the stored values of {label} from "
                 f"{old_field.get_internal_type()} to {new_field.get_internal_type()}; add a "
                 f"new field and copy the values with RunPython instead.",
                 backend="MongoDB", feature="AlterField changing the stored type")
-        collection = self._collection(model)
-        if self.collect_sql:
-            self._run("update_many", collection.update_many, {},
-                      [{"$set": {new_field.column: converted}}])
-            return
-        present = {"$gt": [column, None]}
-        refused = next(self.connection.run("aggregate", collection.aggregate, [
-            {"$match": {"$expr": {"$and": [present, {"$eq": [converted, None]}]}}},
-            {"$limit": 1}]), None)
-        if refused is not None:
-            raise DataError(
-                f"Cannot convert {refused.get(new_field.column)!r} (document _id "
-                f"{refused['_id']!r}) of {label} from {old_field.get_internal_type()} to "
-                f"{new_field.get_internal_type()}; no document was changed.")
-        self._run("update_many", collection.update_many, {new_field.column: {"$ne": None}},
-                  [{"$set": {new_field.column: converted}}])
+        if not self.collect_sql:
+            column = "$" + old_field.column
+            refused = next(self.connection.run("aggregate", self._collection(model).aggregate, [
+                {"$match": {"$expr": {"$and": [
+                    {"$gt": [column, None]},
+                    {"$eq": [conversion(old_kind, new_kind, column), None]}]}}},
+                {"$limit": 1}]), None)
+            if refused is not None:
+                raise DataError(
+                    f"Cannot convert {refused.get(old_field.column)!r} (document _id "
+                    f"{refused['_id']!r}) of {label} from {old_field.get_internal_type()} to "
+                    f"{new_field.get_internal_type()}; no document was changed.")
+        return conversion(old_kind, new_kind, "$" + new_field.column)
 
     def _drop_field_indexes(self, model, field):
         collection = self._collection(model)
@@ -343,15 +413,20 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return
         if old_field.primary_key or new_field.primary_key:
             return  # always _id
+        converted = self._conversion(model, old_field, new_field)
         if (old_field.column != new_field.column or old_field.unique != new_field.unique
                 or old_field.db_index != new_field.db_index):
             self._drop_field_indexes(model, old_field)
+        # The old column's rule is lifted while its values are renamed or rewritten.
+        self._set_validator(model, self._fields_with(model, drop=[old_field]))
         if old_field.column != new_field.column:
             self._run("update_many", self._collection(model).update_many,
                       {}, {"$rename": {old_field.column: new_field.column}})
             self._unregister(model, [old_field])
         self._register(model, [new_field])
-        self._convert_values(model, old_field, new_field)
+        if converted is not None:
+            self._run("update_many", self._collection(model).update_many,
+                      {new_field.column: {"$ne": None}}, [{"$set": {new_field.column: converted}}])
         if old_field.null and not new_field.null:
             default = self._stored_default(model, new_field)
             if default is not None:
@@ -360,3 +435,4 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if (old_field.column != new_field.column or old_field.unique != new_field.unique
                 or old_field.db_index != new_field.db_index):
             self._field_indexes(model, new_field)
+        self._set_validator(model, self._fields_with(model, add=[new_field], drop=[old_field]))

@@ -12,9 +12,9 @@ compilation and only re-derives its parameters.
 from __future__ import annotations
 
 import collections
+import functools
+import itertools
 import re
-from functools import partial
-from itertools import chain
 
 from reinhardt.backends.base.features import EMULATED
 from reinhardt.core.exceptions import EmptyResultSet, FieldError, FullResultSet
@@ -42,6 +42,91 @@ from . import statement_cache
 from .rendering import NodeRenderer
 
 
+def _share_parent_columns(info):
+    """A related model reached through its parent (reverse one-to-one to a child) reads
+    the parent's columns first, then its own."""
+    for child in info["related_klass_infos"]:
+        if child["from_parent"]:
+            child["select_fields"] = info["select_fields"] + child["select_fields"]
+        _share_parent_columns(child)
+
+
+def _drop_member_ordering(member):
+    """For backends whose compound members cannot be sliced or ordered: refuse a slice;
+    drop an ordering (it has no effect on the combined rows; Django raises here for
+    models with Meta.ordering)."""
+    member_query = member.query
+    if member_query.is_sliced:
+        raise DatabaseError("LIMIT/OFFSET not allowed in subqueries of compound statements.")
+    if member_query.order_by or member_query.default_ordering:
+        member.query = member_query.clone()
+        member.query.clear_ordering(force=True)
+
+
+class _QualifyLifter:
+    """Moves what a QUALIFY condition (or the ordering) reads into the inner query's
+    select list, so the outer query can refer to it by alias (``qual0``, ``qual1``, ...)."""
+
+    def __init__(self, inner, selected):
+        self.inner, self.selected = inner, selected
+        self.selected_aliases = set(selected.values())
+        self.hidden = []
+        self.aliases = {}
+
+    def lift(self, pending):
+        aliases = self.aliases
+        while pending:
+            node = pending.pop()
+            if node in aliases:
+                continue
+            known = self.selected.get(node)
+            if known:
+                aliases[node] = known
+            elif isinstance(node, Lookup):
+                pending.extend(node.get_source_expressions())
+            elif isinstance(node, Ref):
+                if node.refs not in self.selected_aliases:
+                    pending.extend(node.get_source_expressions())
+            else:
+                alias = f"qual{len(self.hidden)}"
+                self.hidden.append(alias)
+                self.inner.add_annotation(node, alias)
+                aliases[node] = alias
+
+    def refs(self):
+        return {node: Ref(alias, node) for node, alias in self.aliases.items()}
+
+
+# (feature flag, what the user asked for) for each select_for_update() option.
+_LOCK_OPTIONS = (
+    ("has_select_for_update_nowait", "select_for_update(nowait=True)"),
+    ("has_select_for_update_skip_locked", "select_for_update(skip_locked=True)"),
+    ("has_select_for_update_of", "select_for_update(of=...)"),
+    ("has_select_for_no_key_update", "select_for_update(no_key=True)"),
+)
+_EMULATED_LOCK_OPTIONS = ("has_select_for_update_nowait", "has_select_for_update_skip_locked",
+                          "has_select_for_update_of")
+
+
+def _klass_info(model, field, reverse, local_setter, remote_setter, from_parent):
+    """How the iterator builds one select_related() model and links it to its parent
+    object (select_fields and related_klass_infos are filled in afterwards)."""
+    return {"model": model, "field": field, "reverse": reverse, "local_setter": local_setter,
+            "remote_setter": remote_setter, "from_parent": from_parent}
+
+
+def _is_child(model, parent):
+    return model is not parent and issubclass(model, parent)
+
+
+def _empty_answer(result_type):
+    """What execute_sql() returns, without running anything, for a query that matches no
+    rows."""
+    if result_type == ROW_COUNT:
+        return 0
+    return [] if result_type == MULTI else None
+
+
 def _ignore_cache(obj, from_obj):
     """A select_related() setter for a side that caches nothing."""
 
@@ -65,34 +150,29 @@ class SQLCompiler(NodeRenderer):
     ordering_parts = re.compile(r"^(.*)\s(?:ASC|DESC).*", re.MULTILINE | re.DOTALL)
 
     def __init__(self, query, connection, using, elide_empty=True):
-        self.query = query
-        self.connection = connection
-        self.using = using
+        self.query, self.connection, self.using = query, connection, using
         # elide_empty=False makes an always-empty WHERE still run (an aggregate over no rows
         # must still answer, e.g. Count() gives 0).
         self.elide_empty = elide_empty
         self.quote_cache = {"*": "*"}
         # Filled in by setup_query() while compiling; the result iterators read them to
         # build rows. Columns added only to make the SQL valid (e.g. for ORDER BY) are
-        # counted separately and stay out of self.select.
-        self.select = None
-        self.annotation_col_map = None
-        self.klass_info = None
-        self._meta_ordering = None
-        self.has_extra_select = False
-        self.col_count = 0
+        # counted separately (has_extra_select) and stay out of self.select.
+        self.select = self.klass_info = self.annotation_col_map = None
+        self.col_count, self.has_extra_select = 0, False
         self.where = self.having = self.qualify = None
-        # Statement cache bookkeeping (see statement_cache).
+        # The model's Meta.ordering when that is what orders the query (GROUP BY drops it).
+        self._meta_ordering = None
+        # Statement cache bookkeeping (see statement_cache), and where the WHERE clause's
+        # parameters sit in the statement's (see plans).
         self._cache_key = self._cache_leaves = self._cache_entry = None
-        # Where the WHERE clause's parameters sit in the statement's (see plans).
         self._where_span = None
 
     def __repr__(self):
-        return (
-            f"<{self.__class__.__qualname__} "
-            f"model={self.query.model.__qualname__ if self.query.model else None} "
-            f"connection={self.connection!r} using={self.using!r}>"
-        )
+        model = self.query.model
+        shown = model.__qualname__ if model else None
+        return (f"<{type(self).__qualname__} model={shown} connection={self.connection!r} "
+                f"using={self.using!r}>")
 
     def quote_name(self, name):
         try:
@@ -104,77 +184,82 @@ class SQLCompiler(NodeRenderer):
     # Django's name for it; every identifier is quoted here.
     quote_name_unless_alias = quote_name
 
-    def setup_query(self, with_col_aliases=False):
-        if all(self.query.alias_refcount[a] == 0 for a in self.query.alias_map):
-            self.query.get_initial_alias()
-        self.select, self.klass_info, self.annotation_col_map = self.get_select(
-            with_col_aliases=with_col_aliases,
-        )
-        self.col_count = len(self.select)
-
     def pre_sql_setup(self, with_col_aliases=False):
         """Compute the select list, ordering and grouping, and split WHERE/HAVING."""
         self.setup_query(with_col_aliases=with_col_aliases)
-        order_by = self.get_order_by()
+        ordering = self.get_order_by()
+        grouped = self.query.group_by is not None
         self.where, self.having, self.qualify = self.query.where.split_having_qualify(
-            must_group_by=self.query.group_by is not None
-        )
-        extra_select = self.get_extra_select(order_by, self.select)
-        self.has_extra_select = bool(extra_select)
-        group_by = self.get_group_by(self.select + extra_select, order_by)
-        return extra_select, order_by, group_by
+            must_group_by=grouped)
+        added_columns = self.get_extra_select(ordering, self.select)
+        self.has_extra_select = bool(added_columns)
+        grouping = self.get_group_by(self.select + added_columns, ordering)
+        return added_columns, ordering, grouping
+
+    def setup_query(self, with_col_aliases=False):
+        query = self.query
+        if not any(query.alias_refcount[alias] for alias in query.alias_map):
+            query.get_initial_alias()  # nothing referenced yet: at least the base table
+        selection = self.get_select(with_col_aliases=with_col_aliases)
+        self.select, self.klass_info, self.annotation_col_map = selection
+        self.col_count = len(self.select)
+
+    def _explicit_grouping(self):
+        """The expressions of an explicit group_by list (values() before annotate()) and
+        the annotation names among them; plain strings become column references."""
+        query = self.query
+        terms, names = [], set()
+        if query.group_by is True:
+            return terms, names
+        for term in query.group_by:
+            if not (hasattr(term, "as_sql") or hasattr(term, "resolve_expression")):
+                term = query.resolve_ref(term)
+            if not isinstance(term, Ref):
+                terms.append(term)
+            elif term.refs not in names:
+                names.add(term.refs)
+                terms.append(term.source)
+        return terms, names
 
     def get_group_by(self, select, order_by):
         """The GROUP BY terms: the explicit group_by plus every non-aggregate selected,
         ordered or HAVING expression (what SQL requires)."""
-        if self.query.group_by is None:
+        query = self.query
+        if query.group_by is None:
             return []
         features = self.connection.features
         if not features.supports_group_by:
             raise features.not_supported("supports_group_by", "GROUP BY (values().annotate())")
-        expressions = []
-        group_by_refs = set()
-        if self.query.group_by is not True:
-            # An explicit grouping list (set by values() before annotate()) is grouped by as
-            # is; plain strings in it are turned into column references first.
-            for expr in self.query.group_by:
-                if not hasattr(expr, "as_sql") and not hasattr(expr, "resolve_expression"):
-                    expr = self.query.resolve_ref(expr)
-                if isinstance(expr, Ref):
-                    if expr.refs not in group_by_refs:
-                        group_by_refs.add(expr.refs)
-                        expressions.append(expr.source)
-                else:
-                    expressions.append(expr)
+        terms, grouped_names = self._explicit_grouping()
         # The recorded grouping is only the minimum: everything selected, ordered by or used
-        # in HAVING has to be grouped by too.
-        for expr, _, alias in select:
-            # Already grouped by name.
-            if alias in group_by_refs:
-                continue
-            expressions.extend(expr.get_group_by_cols())
+        # in HAVING has to be grouped by too (a selected annotation grouped by name is
+        # there already; an ORDER BY of a selected alias adds nothing).
+        for expr, _compiled, alias in select:
+            if alias not in grouped_names:
+                terms += expr.get_group_by_cols()
         if not self._meta_ordering:
-            for expr, (_, _, is_ref) in order_by:
-                # A reference to a selected alias adds nothing new.
+            for expr, (_sql, _params, is_ref) in order_by:
                 if not is_ref:
-                    expressions.extend(expr.get_group_by_cols())
-        having_group_by = self.having.get_group_by_cols() if self.having else ()
-        for expr in having_group_by:
-            expressions.append(expr)
-        result = []
-        seen = set()
+                    terms += expr.get_group_by_cols()
+        if self.having:
+            terms += self.having.get_group_by_cols()
+        return self._compile_distinct_terms(terms)
 
-        for expr in expressions:
+    def _compile_distinct_terms(self, terms):
+        """(sql, params) of each term, a term whose SQL and params repeat an earlier one's
+        left out; terms that match everything or nothing have no SQL of their own."""
+        compiled, seen = [], set()
+        for term in terms:
             try:
-                sql, params = self.compile(expr)
+                term_sql, term_params = self.compile(term)
             except (EmptyResultSet, FullResultSet):
                 continue
-            sql, params = expr.select_format(self, sql, params)
-            params_hash = make_hashable(params)
-            if (sql, params_hash) not in seen:
-                result.append((sql, params))
-                seen.add((sql, params_hash))
-        return result
+            term_sql, term_params = term.select_format(self, term_sql, term_params)
+            key = (term_sql, make_hashable(term_params))
+            if key not in seen:
+                seen.add(key)
+                compiled.append((term_sql, term_params))
+        return compiled
 
     def get_select(self, with_col_aliases=False):
         """(select, klass_info, annotation_col_map).
@@ -183,73 +268,57 @@ class SQLCompiler(NodeRenderer):
         each model's columns are in the row (select_related nests these); the annotation map
         gives the row position of each annotation.
         """
-        select = []
-        klass_info = None
-        annotations = {}
-        select_idx = 0
-        for alias, (sql, params) in self.query.extra_select.items():
-            annotations[alias] = select_idx
-            select.append((RawSQLCol(sql, params), alias))
-            select_idx += 1
-        assert not (self.query.select and self.query.default_cols)
-        select_mask = self.query.get_select_mask()
-        if self.query.default_cols:
-            cols = self.get_default_columns(select_mask)
-        else:
-            # An explicit column list (values(), values_list(), only pk, ...): these
-            # columns are returned as they are, never turned into model instances.
-            cols = self.query.select
-        if cols:
-            select_list = []
-            for col in cols:
-                select_list.append(select_idx)
-                select.append((col, None))
-                select_idx += 1
-            klass_info = {
-                "model": self.query.model,
-                "select_fields": select_list,
-            }
-        for alias, annotation in self.query.annotation_select.items():
-            annotations[alias] = select_idx
-            select.append((annotation, alias))
-            select_idx += 1
-
-        if self.query.select_related:
+        query = self.query
+        columns, positions, klass_info = [], {}, None
+        for alias, (raw_sql, raw_params) in query.extra_select.items():
+            positions[alias] = len(columns)
+            columns.append((RawSQLCol(raw_sql, raw_params), alias))
+        assert not (query.select and query.default_cols)
+        select_mask = query.get_select_mask()
+        # An explicit column list (values(), values_list(), only pk, ...) is returned as it
+        # is, never turned into model instances.
+        model_columns = self.get_default_columns(select_mask) if query.default_cols \
+            else query.select
+        if model_columns:
+            first = len(columns)
+            columns += [(col, None) for col in model_columns]
+            klass_info = {"model": query.model,
+                          "select_fields": list(range(first, len(columns)))}
+        for alias, annotation in query.annotation_select.items():
+            positions[alias] = len(columns)
+            columns.append((annotation, alias))
+        if query.select_related:
             features = self.connection.features
             if not features.supports_select_related:
                 raise features.not_supported("supports_select_related", "select_related()")
-            related_klass_infos = self.get_related_selections(select, select_mask)
-            klass_info["related_klass_infos"] = related_klass_infos
+            klass_info["related_klass_infos"] = self.get_related_selections(columns,
+                                                                            select_mask)
+            _share_parent_columns(klass_info)
+        return self._compile_select_list(columns, with_col_aliases), klass_info, positions
 
-            def get_select_from_parent(klass_info):
-                for ki in klass_info["related_klass_infos"]:
-                    if ki["from_parent"]:
-                        ki["select_fields"] = klass_info["select_fields"] + ki["select_fields"]
-                    get_select_from_parent(ki)
-
-            get_select_from_parent(klass_info)
-
-        ret = []
-        col_idx = 1
-        for col, alias in select:
+    def _compile_select_list(self, columns, with_col_aliases):
+        compiled = []
+        numbered = 0
+        for expr, alias in columns:
             try:
-                sql, params = self.compile(col)
+                col_sql, col_params = self.compile(expr)
             except EmptyResultSet:
-                empty_result_set_value = getattr(col, "empty_result_set_value", NotImplemented)
-                if empty_result_set_value is NotImplemented:
-                    # Select a predicate that's always False.
-                    sql, params = "0", ()
+                # Nothing can match: select the expression's value over no rows, or an
+                # always-false constant when it has none.
+                fallback = getattr(expr, "empty_result_set_value", NotImplemented)
+                if fallback is NotImplemented:
+                    col_sql, col_params = "0", ()
                 else:
-                    sql, params = self.compile(Value(empty_result_set_value))
+                    col_sql, col_params = self.compile(Value(fallback))
             except FullResultSet:
-                sql, params = self.compile(Value(True))
+                col_sql, col_params = self.compile(Value(True))
             else:
-                sql, params = col.select_format(self, sql, params)
-            if alias is None and with_col_aliases:
-                alias = f"col{col_idx}"
-                col_idx += 1
-            ret.append((col, (sql, params), alias))
-        return ret, klass_info, annotations
+                col_sql, col_params = expr.select_format(self, col_sql, col_params)
+            if with_col_aliases and alias is None:
+                numbered += 1
+                alias = f"col{numbered}"
+            compiled.append((expr, (col_sql, col_params), alias))
+        return compiled
 
     def _ordering_source(self):
         """The ordering terms in force: extra(order_by), then order_by(), then Meta.ordering
@@ -412,190 +481,110 @@ class SQLCompiler(NodeRenderer):
         return additions
 
     def get_combinator_sql(self, combinator, all):
+        """The parts and params of a compound statement (UNION/INTERSECT/EXCEPT)."""
         features = self.connection.features
-        compilers = [
-            query.get_compiler(self.using, self.connection, self.elide_empty)
-            for query in self.query.combined_queries
+        query = self.query
+        members = [
+            part.get_compiler(self.using, self.connection, self.elide_empty)
+            for part in query.combined_queries
         ]
         if not features.supports_slicing_ordering_in_compound:
-            for compiler in compilers:
-                if compiler.query.is_sliced:
-                    raise DatabaseError(
-                        "LIMIT/OFFSET not allowed in subqueries of compound statements."
-                    )
-                # The order of an unsliced part has no effect on the combined result, so
-                # it is dropped (Django raises here for models with Meta.ordering).
-                if compiler.query.order_by or compiler.query.default_ordering:
-                    compiler.query = compiler.query.clone()
-                    compiler.query.clear_ordering(force=True)
-        elif self.query.is_sliced and combinator == "union":
-            for compiler in compilers:
-                # A sliced union cannot have its parts elided as some of them
-                # might be sliced as well and in the event where only a single
-                # part produces a non-empty resultset it might be impossible to
-                # generate valid SQL.
-                compiler.elide_empty = False
-        parts = ()
-        for compiler in compilers:
+            for member in members:
+                _drop_member_ordering(member)
+        elif combinator == "union" and query.is_sliced:
+            # A sliced union keeps every member: if only one member had rows, eliding the
+            # others could leave SQL that is not valid.
+            for member in members:
+                member.elide_empty = False
+        rendered = []
+        for member in members:
             try:
-                # Every part of a compound query must select the same columns: copy this
-                # query's values() selection to parts that have none.
-                if not compiler.query.values_select and self.query.values_select:
-                    compiler.query = compiler.query.clone()
-                    compiler.query.set_values((
-                        *self.query.extra_select,
-                        *self.query.values_select,
-                        *self.query.annotation_select,
-                    ))
-                part_sql, part_args = compiler.as_sql(with_col_aliases=True)
-                if compiler.query.combinator:
-                    # Backends that cannot parenthesise a compound member get it as a
-                    # derived table.
-                    if not features.supports_parentheses_in_compound:
-                        part_sql = f"SELECT * FROM ({part_sql})"
-                    # Nested compound queries need parentheses unless the backend already
-                    # wraps every member.
-                    elif (
-                        self.query.subquery
-                        or not features.supports_slicing_ordering_in_compound
-                    ):
-                        part_sql = f"({part_sql})"
-                elif (
-                    self.query.subquery
-                    and features.supports_slicing_ordering_in_compound
-                ):
-                    part_sql = f"({part_sql})"
-                parts += ((part_sql, part_args),)
+                rendered.append(self._compound_member_sql(member, features))
             except EmptyResultSet:
                 # An empty member contributes nothing to UNION, nor to EXCEPT once a first
                 # member exists.
-                if combinator == "union" or (combinator == "difference" and parts):
-                    continue
-                raise
-        if not parts:
+                if combinator != "union" and not (combinator == "difference" and rendered):
+                    raise
+        if not rendered:
             raise EmptyResultSet
-        combinator_sql = self.connection.ops.set_operators[combinator]
+        operator = self.connection.ops.set_operators[combinator]
         if all and combinator == "union":
-            combinator_sql += " ALL"
-        braces = "{}"
-        if not self.query.subquery and features.supports_slicing_ordering_in_compound:
-            braces = "({})"
-        sql_parts, args_parts = zip(
-            *((braces.format(sql), args) for sql, args in parts)
-        )
-        result = [f" {combinator_sql} ".join(sql_parts)]
-        params = []
-        for part in args_parts:
-            params.extend(part)
-        return result, params
+            operator += " ALL"
+        parenthesised = not query.subquery and features.supports_slicing_ordering_in_compound
+        joined = f" {operator} ".join(
+            f"({member_sql})" if parenthesised else member_sql for member_sql, _ in rendered)
+        return [joined], [param for _, member_params in rendered for param in member_params]
+
+    def _compound_member_sql(self, member, features):
+        query = self.query
+        if query.values_select and not member.query.values_select:
+            # Every member must select the same columns: give this query's values()
+            # selection to members that have none.
+            member.query = member.query.clone()
+            member.query.set_values(
+                (*query.extra_select, *query.values_select, *query.annotation_select))
+        member_sql, member_params = member.as_sql(with_col_aliases=True)
+        nested = bool(member.query.combinator)
+        if nested and not features.supports_parentheses_in_compound:
+            # A nested compound the backend cannot parenthesise becomes a derived table.
+            return f"SELECT * FROM ({member_sql})", member_params
+        wraps_all = features.supports_slicing_ordering_in_compound
+        if (nested and (query.subquery or not wraps_all)) or (
+                not nested and query.subquery and wraps_all):
+            member_sql = f"({member_sql})"
+        return member_sql, member_params
 
     def get_qualify_sql(self):
         """Filtering on window expressions: the query runs as a subquery, filtered outside."""
-        where_parts = []
-        if self.where:
-            where_parts.append(self.where)
-        if self.having:
-            where_parts.append(self.having)
-        inner_query = self.query.clone()
-        inner_query.subquery = True
-        inner_query.where = inner_query.where.__class__(where_parts)
+        inner = self.query.clone()
+        inner.subquery = True
+        inner.where = inner.where.__class__([node for node in (self.where, self.having) if node])
         # Window expressions hidden by values() or alias() are still selected in the inner
         # query so the outer filter can refer to them; they are dropped again from the outer
         # select list below.
-        select = {
-            expr: alias for expr, _, alias in self.get_select(with_col_aliases=True)[0]
-        }
-        select_aliases = set(select.values())
-        qual_aliases = set()
-        replacements = {}
-
-        def collect_replacements(expressions):
-            while expressions:
-                expr = expressions.pop()
-                if expr in replacements:
-                    continue
-                elif select_alias := select.get(expr):
-                    replacements[expr] = select_alias
-                elif isinstance(expr, Lookup):
-                    expressions.extend(expr.get_source_expressions())
-                elif isinstance(expr, Ref):
-                    if expr.refs not in select_aliases:
-                        expressions.extend(expr.get_source_expressions())
-                else:
-                    num_qual_alias = len(qual_aliases)
-                    select_alias = f"qual{num_qual_alias}"
-                    qual_aliases.add(select_alias)
-                    inner_query.add_annotation(expr, select_alias)
-                    replacements[expr] = select_alias
-
-        collect_replacements(list(self.qualify.leaves()))
-        self.qualify = self.qualify.replace_expressions(
-            {expr: Ref(alias, expr) for expr, alias in replacements.items()}
+        selected = {expr: alias
+                    for expr, _compiled, alias in self.get_select(with_col_aliases=True)[0]}
+        lifter = _QualifyLifter(inner, selected)
+        lifter.lift(list(self.qualify.leaves()))
+        self.qualify = self.qualify.replace_expressions(lifter.refs())
+        outer_ordering = []
+        for term, *_rest in self.get_order_by():
+            lifter.lift(term.get_source_expressions())
+            outer_ordering.append(term.replace_expressions(lifter.refs()))
+        inner_sql, inner_params = inner.get_compiler(
+            self.using, connection=self.connection, elide_empty=self.elide_empty,
+        ).as_sql(
+            # No LIMIT inside: slicing applies to the rows that survive the outer filter;
+            # every inner column gets an alias the outer query can name.
+            with_limits=False, with_col_aliases=True,
         )
-        order_by = []
-        for order_by_expr, *_ in self.get_order_by():
-            collect_replacements(order_by_expr.get_source_expressions())
-            order_by.append(
-                order_by_expr.replace_expressions(
-                    {expr: Ref(alias, expr) for expr, alias in replacements.items()}
-                )
-            )
-        inner_query_compiler = inner_query.get_compiler(
-            self.using, connection=self.connection, elide_empty=self.elide_empty
-        )
-        inner_sql, inner_params = inner_query_compiler.as_sql(
-            # No LIMIT inside: slicing applies to the rows that survive the outer filter.
-            with_limits=False,
-            # Give every inner column an alias so the outer query can refer to it
-            # unambiguously.
-            with_col_aliases=True,
-        )
-        qualify_sql, qualify_params = self.compile(self.qualify)
-        result = [
-            "SELECT * FROM (",
-            inner_sql,
-            ")",
-            self.quote_name("qualify"),
-            "WHERE",
-            qualify_sql,
-        ]
-        if qual_aliases:
+        condition_sql, condition_params = self.compile(self.qualify)
+        parts = ["SELECT * FROM (", inner_sql, ")", self.quote_name("qualify"), "WHERE",
+                 condition_sql]
+        if lifter.hidden:
             # Only the columns the caller asked for leave the outer query.
-            cols = [self.quote_name(alias) for alias in select.values()]
-            result = [
-                "SELECT",
-                ", ".join(cols),
-                "FROM (",
-                *result,
-                ")",
-                self.quote_name("qualify_mask"),
-            ]
-        params = list(inner_params) + qualify_params
-        # A derived table's order is not guaranteed to survive, so the ordering is repeated
-        # outside.
-        if order_by:
-            ordering_sqls = []
-            for ordering in order_by:
-                ordering_sql, ordering_params = self.compile(ordering)
-                ordering_sqls.append(ordering_sql)
-                params.extend(ordering_params)
-            result.extend(["ORDER BY", ", ".join(ordering_sqls)])
-        return result, params
+            visible = ", ".join(self.quote_name(alias) for alias in selected.values())
+            parts = ["SELECT", visible, "FROM (", *parts, ")", self.quote_name("qualify_mask")]
+        params = [*inner_params, *condition_params]
+        if outer_ordering:
+            # A derived table's order is not guaranteed to survive: order again outside.
+            ordering_sql = []
+            for term in outer_ordering:
+                term_sql, term_params = self.compile(term)
+                ordering_sql.append(term_sql)
+                params += term_params
+            parts += ["ORDER BY", ", ".join(ordering_sql)]
+        return parts, params
 
     def as_sql(self, with_limits=True, with_col_aliases=False):
         """The SQL and parameters of the query (cached by query shape when possible)."""
-        cacheable = (
-            with_limits and not with_col_aliases and self.elide_empty
-            and not self.query.subquery
-        )
-        if cacheable:
-            hit = statement_cache.lookup(self)
-            if hit is not None:
-                return hit
-        sql, params = self._as_sql(with_limits, with_col_aliases)
-        if cacheable:
-            statement_cache.store(self, sql, params)
-        return sql, params
+        if with_col_aliases or not with_limits or not self.elide_empty or self.query.subquery:
+            return self._as_sql(with_limits, with_col_aliases)
+        cached = statement_cache.lookup(self)
+        if cached is None:
+            cached = self._as_sql(with_limits, with_col_aliases)
+            statement_cache.store(self, *cached)
+        return cached
 
     def build_plan(self, origins):
         """A statement plan for this query (see plans.py), or None."""
@@ -628,11 +617,10 @@ class SQLCompiler(NodeRenderer):
 
     def _render_select(self, query, with_limits, with_col_aliases):
         combinator = query.combinator
-        extra_select, order_by, group_by = self.pre_sql_setup(
-            with_col_aliases=with_col_aliases or bool(combinator),
-        )
-        features = self.connection.features
-        ops = self.connection.ops
+        # Compound members need aliased columns to line up.
+        aliased = bool(with_col_aliases or combinator)
+        extra_select, order_by, group_by = self.pre_sql_setup(with_col_aliases=aliased)
+        features, ops = self.connection.features, self.connection.ops
         limited = with_limits and query.is_sliced
         if limited and query.low_mark and not features.supports_slicing_offset:
             raise features.not_supported("supports_slicing_offset", "slicing with an offset")
@@ -751,103 +739,84 @@ class SQLCompiler(NodeRenderer):
         features = self.connection.features
         if not features.supports_select_for_update:
             raise features.not_supported("supports_select_for_update", "select_for_update()")
-        nowait = self.query.select_for_update_nowait
-        skip_locked = self.query.select_for_update_skip_locked
-        of = self.query.select_for_update_of
-        no_key = self.query.select_for_no_key_update
-        # Checked for emulated locking too, so code that runs here runs on every backend.
-        if (
-            self.connection.get_autocommit()
-            # Without transactions FOR UPDATE locks nothing and needs no atomic block.
-            and features.supports_transactions
-        ):
+        query = self.query
+        # Without transactions FOR UPDATE locks nothing and needs no atomic block; checked
+        # for emulated locking too, so code that runs here runs on every backend.
+        if features.supports_transactions and self.connection.get_autocommit():
             raise TransactionManagementError(
-                "select_for_update cannot be used outside of a transaction."
-            )
+                "select_for_update cannot be used outside of a transaction.")
+        asked = {
+            "has_select_for_update_nowait": query.select_for_update_nowait,
+            "has_select_for_update_skip_locked": query.select_for_update_skip_locked,
+            "has_select_for_update_of": query.select_for_update_of,
+            "has_select_for_no_key_update": query.select_for_no_key_update,
+        }
         if features.supports_select_for_update is EMULATED:
             # The database locks more than the rows (e.g. SQLite locks the whole database
             # for writing): plain locking needs no SQL, finer options can't be honoured.
-            for flag, asked in (("has_select_for_update_nowait", nowait),
-                                ("has_select_for_update_skip_locked", skip_locked),
-                                ("has_select_for_update_of", of)):
-                if asked and not getattr(features, flag):
+            for flag in _EMULATED_LOCK_OPTIONS:
+                if asked[flag] and not getattr(features, flag):
                     raise features.not_supported(flag)
             return None
         if with_limit_offset and not features.supports_select_for_update_with_limit:
-            raise features.not_supported(
-                "supports_select_for_update_with_limit",
-                "LIMIT/OFFSET with select_for_update()",
-            )
+            raise features.not_supported("supports_select_for_update_with_limit",
+                                         "LIMIT/OFFSET with select_for_update()")
         # An option the backend cannot honour is refused rather than dropped, since dropping
         # it could make the caller block or lock the wrong rows.
-        if nowait and not features.has_select_for_update_nowait:
-            raise features.not_supported("has_select_for_update_nowait",
-                                         "select_for_update(nowait=True)")
-        elif skip_locked and not features.has_select_for_update_skip_locked:
-            raise features.not_supported("has_select_for_update_skip_locked",
-                                         "select_for_update(skip_locked=True)")
-        elif of and not features.has_select_for_update_of:
-            raise features.not_supported("has_select_for_update_of",
-                                         "select_for_update(of=...)")
-        elif no_key and not features.has_select_for_no_key_update:
-            raise features.not_supported("has_select_for_no_key_update",
-                                         "select_for_update(no_key=True)")
+        for flag, description in _LOCK_OPTIONS:
+            if asked[flag] and not getattr(features, flag):
+                raise features.not_supported(flag, description)
         return self.connection.ops.for_update_sql(
-            nowait=nowait,
-            skip_locked=skip_locked,
+            nowait=asked["has_select_for_update_nowait"],
+            skip_locked=asked["has_select_for_update_skip_locked"],
             of=self.get_select_for_update_of_arguments(),
-            no_key=no_key,
+            no_key=asked["has_select_for_no_key_update"],
         )
 
     def get_default_columns(self, select_mask, start_alias=None, opts=None, from_parent=None):
         """The columns of every loaded concrete field of the model (joining to parents for
         inherited fields)."""
-        result = []
+        query = self.query
         if opts is None:
-            if (opts := self.query.get_meta()) is None:
-                return result
-        start_alias = start_alias or self.query.get_initial_alias()
-        # Alias of the table each model's columns come from; None stands for the model
-        # itself.
-        seen_models = {None: start_alias}
-
+            opts = query.get_meta()
+            if opts is None:
+                return []
+        start_alias = start_alias or query.get_initial_alias()
+        # Table alias of each model whose columns are read; None is the model itself (a
+        # proxy's fields too).
+        table_of = {None: start_alias}
+        # select_related() from a parent to a child: the parent's columns are selected
+        # already.
+        parent_model = from_parent._meta.concrete_model if from_parent else None
+        columns = []
         for field in opts.concrete_fields:
-            model = field.model._meta.concrete_model
-            # Fields of the concrete model itself (also for proxies) are read from the start
-            # alias.
-            if model == opts.model:
-                model = None
-            if (
-                from_parent
-                and model is not None
-                and issubclass(
-                    from_parent._meta.concrete_model, model._meta.concrete_model
-                )
-            ):
-                # Parent columns already present in the select list (select_related() from a
-                # parent to a child) are not selected twice.
-                continue
             if select_mask and field not in select_mask:
                 continue
-            alias = self.query.join_parent_model(opts, model, start_alias, seen_models)
-            column = field.get_col(alias)
-            result.append(column)
-        return result
+            owner = field.model._meta.concrete_model
+            if owner == opts.model:
+                owner = None
+            elif parent_model is not None and issubclass(parent_model,
+                                                         owner._meta.concrete_model):
+                continue
+            table = query.join_parent_model(opts, owner, start_alias, table_of)
+            columns.append(field.get_col(table))
+        return columns
 
     def get_distinct(self):
-        """The DISTINCT ON terms (distinct(*fields))."""
-        terms, params = [], []
+        """The DISTINCT ON terms (distinct(*fields)) and the params of each."""
         query = self.query
+        quote = self.connection.ops.quote_name
+        terms, params = [], []
         for name in query.distinct_fields:
-            joined = self._setup_joins(name.split(LOOKUP_SEP), query.get_meta(), None)
-            _field, targets, _alias, joins, path, _opts, transform = joined
-            targets, alias, _ = query.trim_joins(targets, joins, path)
+            _field, targets, _alias, joins, path, _opts, transform = self._setup_joins(
+                name.split(LOOKUP_SEP), query.get_meta(), None)
+            targets, table, _ = query.trim_joins(targets, joins, path)
             if name in query.annotation_select:
                 # An annotation is referred to by its selected alias.
-                terms.extend(self.connection.ops.quote_name(name) for _ in targets)
+                terms += [quote(name)] * len(targets)
                 continue
             for target in targets:
-                term_sql, term_params = self.compile(transform(target, alias))
+                term_sql, term_params = self.compile(transform(target, table))
                 terms.append(term_sql)
                 params.append(term_params)
         return terms, params
@@ -856,68 +825,51 @@ class SQLCompiler(NodeRenderer):
                            already_seen=None):
         """The ORDER BY terms for a field name; a relation orders by the related model's
         Meta.ordering."""
-        name, order = get_order_dir(name, default_order)
-        descending = order == "DESC"
-        pieces = name.split(LOOKUP_SEP)
-        (
-            field,
-            targets,
-            alias,
-            joins,
-            path,
-            opts,
-            transform_function,
-        ) = self._setup_joins(pieces, opts, alias)
-
-        # Ordering by a relation without naming a column orders by the related model's own
-        # Meta.ordering, unless the name is the attname (e.g. author_id) or a transform
-        # follows.
-        if (
-            field.is_relation
-            and opts.ordering
-            and getattr(field, "attname", None) != pieces[-1]
-            and name != "pk"
-            and not getattr(transform_function, "has_transforms", False)
-        ):
-            # Firstly, avoid infinite loops.
-            already_seen = already_seen or set()
-            join_tuple = tuple(
-                getattr(self.query.alias_map[j], "join_fields", None) for j in joins
-            )
-            if join_tuple in already_seen:
-                raise FieldError("Infinite loop caused by ordering.")
-            already_seen.add(join_tuple)
-
-            results = []
-            for item in opts.ordering:
-                if hasattr(item, "resolve_expression") and not isinstance(item, OrderBy):
-                    item = item.desc() if descending else item.asc()
-                if isinstance(item, OrderBy):
-                    results.append(
-                        (item.prefix_references(f"{name}{LOOKUP_SEP}"), False)
-                    )
-                    continue
-                results.extend(
-                    (expr.prefix_references(f"{name}{LOOKUP_SEP}"), is_ref)
-                    for expr, is_ref in self.find_ordering_name(
-                        item, opts, alias, order, already_seen
-                    )
-                )
-            return results
+        bare, direction = get_order_dir(name, default_order)
+        path_names = bare.split(LOOKUP_SEP)
+        field, targets, alias, joins, path, opts, transform = self._setup_joins(
+            path_names, opts, alias)
+        # A relation named without a column orders by the related model's Meta.ordering,
+        # unless the name is the attname (e.g. author_id) or a transform follows.
+        by_related_ordering = (
+            field.is_relation and opts.ordering and bare != "pk"
+            and getattr(field, "attname", None) != path_names[-1]
+            and not getattr(transform, "has_transforms", False)
+        )
+        if by_related_ordering:
+            return self._related_ordering(bare, direction, opts, alias, joins, already_seen)
         targets, alias, _ = self.query.trim_joins(targets, joins, path)
-        return [
-            (OrderBy(transform_function(t, alias), descending=descending), False)
-            for t in targets
-        ]
+        descending = direction == "DESC"
+        return [(OrderBy(transform(target, alias), descending=descending), False)
+                for target in targets]
+
+    def _related_ordering(self, name, direction, opts, alias, joins, already_seen):
+        """The terms of ``opts.ordering``, reached through the relation ``name``."""
+        visited = already_seen or set()
+        # The same chain of joins twice means Meta.orderings that refer to each other.
+        chain_key = tuple(getattr(self.query.alias_map[j], "join_fields", None) for j in joins)
+        if chain_key in visited:
+            raise FieldError("Infinite loop caused by ordering.")
+        visited.add(chain_key)
+        prefix = name + LOOKUP_SEP
+        terms = []
+        for item in opts.ordering:
+            if hasattr(item, "resolve_expression") and not isinstance(item, OrderBy):
+                item = item.asc() if direction != "DESC" else item.desc()
+            if isinstance(item, OrderBy):
+                terms.append((item.prefix_references(prefix), False))
+                continue
+            nested = self.find_ordering_name(item, opts, alias, direction, visited)
+            terms += [(expr.prefix_references(prefix), is_ref) for expr, is_ref in nested]
+        return terms
 
     def _setup_joins(self, pieces, opts, alias):
-        if not alias:
-            alias = self.query.get_initial_alias()
-        field, targets, opts, joins, path, transform_function = self.query.setup_joins(
-            pieces, opts, alias
-        )
-        alias = joins[-1]
-        return field, targets, alias, joins, path, opts, transform_function
+        """query.setup_joins() from ``alias`` (the base table when None), as (field, targets,
+        final alias, joins, path, opts, transform)."""
+        start = alias or self.query.get_initial_alias()
+        field, targets, opts, joins, path, transform = self.query.setup_joins(pieces, opts,
+                                                                              start)
+        return field, targets, joins[-1], joins, path, opts, transform
 
     def get_from_clause(self):
         """The FROM clause: the base table and the joins in use (refcount > 0)."""
@@ -990,14 +942,9 @@ class SQLCompiler(NodeRenderer):
             if not select_related_descend(field, restricted, requested, select_mask):
                 continue
             target = field.remote_field
-            info = {
-                "model": target.model,
-                "field": field,
-                "reverse": False,
-                "local_setter": field.set_cached_value,
-                "remote_setter": target.set_cached_value if field.unique else _ignore_cache,
-                "from_parent": False,
-            }
+            info = _klass_info(target.model, field, False, field.set_cached_value,
+                               target.set_cached_value if field.unique else _ignore_cache,
+                               False)
             infos.append(info)
             alias = query.setup_joins([field.name], opts, root_alias)[3][-1]
             self._select_related_model(
@@ -1018,14 +965,8 @@ class SQLCompiler(NodeRenderer):
             known.add(name)
             model = rel.related_model
             alias = query.setup_joins([name], opts, root_alias).joins[-1]
-            info = {
-                "model": model,
-                "field": rel.field,
-                "reverse": True,
-                "local_setter": rel.set_cached_value,
-                "remote_setter": rel.field.set_cached_value,
-                "from_parent": model is not opts.model and issubclass(model, opts.model),
-            }
+            info = _klass_info(model, rel.field, True, rel.set_cached_value,
+                               rel.field.set_cached_value, _is_child(model, opts.model))
             infos.append(info)
             self._select_related_model(
                 select, info, select_mask.get(rel) or {}, alias, model, opts.model,
@@ -1038,18 +979,14 @@ class SQLCompiler(NodeRenderer):
                 if name not in query._filtered_relations:
                     continue
                 known.add(name)
-                final_field, _targets, join_opts, joins, _path, _trim = query.setup_joins(
-                    [name], opts, root_alias)
-                model = join_opts.model
-                info = {
-                    "model": model,
-                    "field": final_field,
-                    "reverse": True,
-                    "local_setter": (partial(_cache_on_related_row, final_field)
-                                     if len(joins) <= 2 else _ignore_cache),
-                    "remote_setter": partial(_set_attribute_of, name),
-                    "from_parent": model is not opts.model and issubclass(model, opts.model),
-                }
+                joined = query.setup_joins([name], opts, root_alias)
+                final_field, joins, model = joined[0], joined[3], joined[2].model
+                # Only a direct join can cache the reverse side on the related row.
+                local_setter = (functools.partial(_cache_on_related_row, final_field)
+                                if len(joins) <= 2 else _ignore_cache)
+                info = _klass_info(model, final_field, True, local_setter,
+                                   functools.partial(_set_attribute_of, name),
+                                   _is_child(model, opts.model))
                 infos.append(info)
                 self._select_related_model(
                     select, info, select_mask.get((name, final_field)) or {}, joins[-1],
@@ -1126,13 +1063,14 @@ class SQLCompiler(NodeRenderer):
             if col is None:
                 continue
             targets.append(self.compile(col)[0] if by_column else self.quote_name(col.alias))
-        if bad:
-            raise FieldError(
-                "Invalid field name(s) given in select_for_update(of=(...)): %s. "
-                "Only relational fields followed in the query are allowed. "
-                "Choices are: %s." % (", ".join(bad), ", ".join(self._lockable_names()))
-            )
-        return targets
+        if not bad:
+            return targets
+        choices = ", ".join(self._lockable_names())
+        raise FieldError(
+            f"Invalid field name(s) given in select_for_update(of=(...)): {', '.join(bad)}. "
+            f"Only relational fields followed in the query are allowed. Choices are: "
+            f"{choices}."
+        )
 
     # ----- results ------------------------------------------------------------------------------
 
@@ -1163,30 +1101,31 @@ class SQLCompiler(NodeRenderer):
                 row[position] = value
             yield row
 
+    def _row_converters(self):
+        """get_converters() of the selected columns, kept with a cached statement."""
+        entry = self._cache_entry
+        if entry is not None and entry.converters is not None:
+            return entry.converters
+        converters = self.get_converters([item[0] for item in self.select[:self.col_count]])
+        if entry is not None:
+            entry.converters = converters
+        return converters
+
     def results_iter(self, results=None, tuple_expected=False, chunked_fetch=False,
                      chunk_size=GET_ITERATOR_CHUNK_SIZE):
         """The rows, with database values converted to Python values."""
-        if results is None:
-            results = self.execute_sql(
-                MULTI, chunked_fetch=chunked_fetch, chunk_size=chunk_size
-            )
-        entry = self._cache_entry
-        if entry is not None and entry.converters is not None:
-            converters = entry.converters
-        else:
-            fields = [s[0] for s in self.select[0: self.col_count]]
-            converters = self.get_converters(fields)
-            if entry is not None:
-                entry.converters = converters
         rows = results
+        if rows is None:
+            rows = self.execute_sql(MULTI, chunked_fetch=chunked_fetch, chunk_size=chunk_size)
+        converters = self._row_converters()
         if self.has_extra_select:
-            col_count = self.col_count
-            rows = (row[:col_count] for row in rows)
-        if converters:
-            rows = self.apply_converters(rows, converters)
-            if tuple_expected:
-                rows = map(tuple, rows)
-        return rows
+            # Columns added for ORDER BY/DISTINCT are not part of the result.
+            width = self.col_count
+            rows = (row[:width] for row in rows)
+        if not converters:
+            return rows
+        converted = self.apply_converters(rows, converters)
+        return map(tuple, converted) if tuple_expected else converted
 
     def has_results(self):
         """Whether the query returns at least one row (query.exists() was applied)."""
@@ -1206,50 +1145,31 @@ class SQLCompiler(NodeRenderer):
             if not sql:
                 raise EmptyResultSet
         except EmptyResultSet:
-            if result_type == MULTI:
-                return []
-            elif result_type == ROW_COUNT:
-                return 0
-            else:
-                return
-        if chunked_fetch:
-            cursor = self.connection.chunked_cursor()
-        else:
-            cursor = self.connection.cursor()
+            # Nothing can match: answer without asking the database.
+            return _empty_answer(result_type)
+        connection = self.connection
+        cursor = connection.chunked_cursor() if chunked_fetch else connection.cursor()
         try:
-            cursor.execute_native(self.connection.ops.convert_placeholders(sql, params), params)
+            cursor.execute_native(connection.ops.convert_placeholders(sql, params), params)
         except Exception:
-            # Release the cursor before passing the execution error on.
-            cursor.close()
+            cursor.close()  # release it before the error propagates
             raise
-
         if result_type == CURSOR:
-            # The caller reads from and closes the cursor.
-            return cursor
-        if result_type == ROW_COUNT:
-            try:
+            return cursor  # the caller reads from it and closes it
+        if (result_type == MULTI and chunked_fetch
+                and connection.features.can_use_chunked_reads):
+            return cursor_iter(cursor, chunk_size)
+        try:
+            if result_type == ROW_COUNT:
                 return cursor.rowcount
-            finally:
-                cursor.close()
-        if result_type == SINGLE:
-            try:
-                val = cursor.fetchone()
-                if val:
-                    return val[0: self.col_count]
-                return val
-            finally:
-                # done with the cursor
-                cursor.close()
-        if result_type == NO_RESULTS:
+            if result_type == SINGLE:
+                first = cursor.fetchone()
+                return first[:self.col_count] if first else first
+            if result_type == NO_RESULTS:
+                return None
+            return cursor.fetchall()
+        finally:
             cursor.close()
-            return
-
-        if not chunked_fetch or not self.connection.features.can_use_chunked_reads:
-            try:
-                return cursor.fetchall()
-            finally:
-                cursor.close()
-        return cursor_iter(cursor, chunk_size)
 
     def explain_query(self):
         # One line per plan row: drivers return a row as one or several parts, not always
@@ -1267,20 +1187,24 @@ class RawSQLCol(Value):
 
 
 class SQLInsertCompiler(SQLCompiler):
-    returning_fields = None
+    """INSERT statements (bulk_create(), save() of a new object)."""
+
+    # Set by execute_sql(): the fields whose generated values are read back, and the
+    # params return_insert_columns() gave for them.
     returning_params = ()
+    returning_fields = None
 
     def field_as_sql(self, field, get_placeholder, val):
         """The placeholder and params for one value of one field: raw SQL (no field), a
-        compiled expression, the field's own placeholder, or a plain %s."""
-        if field is None:
-            return val, []
-        if hasattr(val, "as_sql") or hasattr(val, "resolve_expression"):
-            return self.compile(val)
-        if get_placeholder is not None:
-            # e.g. a function call around %s
-            return get_placeholder(val, self, self.connection), [val]
-        return "%s", [val]
+        compiled expression, the field's own placeholder (e.g. a function call around
+        %s), or a plain %s."""
+        if field is not None:
+            if hasattr(val, "as_sql") or hasattr(val, "resolve_expression"):
+                return self.compile(val)
+            placeholder = "%s" if get_placeholder is None else get_placeholder(
+                val, self, self.connection)
+            return placeholder, [val]
+        return val, []
 
     def prepare_value(self, field, value):
         """The value ready for the database (expressions resolved, checked)."""
@@ -1336,15 +1260,13 @@ class SQLInsertCompiler(SQLCompiler):
 
     def pre_save_val(self, field, obj):
         """The value of ``field`` on ``obj`` (pre_save() unless raw)."""
-        if self.query.raw:
-            return getattr(obj, field.attname)
-        return field.pre_save(obj, add=True)
+        return getattr(obj, field.attname) if self.query.raw else field.pre_save(obj, add=True)
 
     def assemble_as_sql(self, fields, value_rows):
         """(placeholder rows, flattened param rows) for the VALUES clause."""
+        get_placeholders = [getattr(field, "get_placeholder", None) for field in fields]
         if not value_rows:
             return [], []
-        get_placeholders = [getattr(field, "get_placeholder", None) for field in fields]
         if not any(get_placeholders) and None not in fields and not any(
             hasattr(value, "resolve_expression") for row in value_rows for value in row
         ):
@@ -1371,128 +1293,113 @@ class SQLInsertCompiler(SQLCompiler):
 
     def as_sql(self):
         """A list of (sql, params): one statement for a bulk insert, or one per object."""
-        qn = self.connection.ops.quote_name
-        opts = self.query.get_meta()
-        insert_statement = self.connection.ops.insert_statement(
-            on_conflict=self.query.on_conflict,
-        )
-        result = ["%s %s" % (insert_statement, qn(opts.db_table))]
-        fields = self.query.fields or [opts.pk]
-        result.append("(%s)" % ", ".join(qn(f.column) for f in fields))
-
-        if self.query.fields:
-            value_rows = self._value_rows(fields)
+        ops, features = self.connection.ops, self.connection.features
+        query = self.query
+        meta = query.get_meta()
+        quote = ops.quote_name
+        target_fields = query.fields or [meta.pk]
+        head = [
+            f"{ops.insert_statement(on_conflict=query.on_conflict)} {quote(meta.db_table)}",
+            "(%s)" % ", ".join(quote(field.column) for field in target_fields),
+        ]
+        if query.fields:
+            fields, value_rows = target_fields, self._value_rows(target_fields)
         else:
-            # An empty object.
-            value_rows = [
-                [self.connection.ops.pk_default_value()] for _ in self.query.objs
-            ]
+            # Objects without any value to set: the primary key's default, raw (no field).
             fields = [None]
-
-        # Multi-row INSERT only for plain parameter values; rows with expressions are
-        # inserted one by one.
-        can_bulk = (
-            not self.returning_fields and self.connection.features.supports_bulk_insert
-        )
-
+            value_rows = [[ops.pk_default_value()] for _obj in query.objs]
         placeholder_rows, param_rows = self.assemble_as_sql(fields, value_rows)
-
-        on_conflict_suffix_sql = self.connection.ops.on_conflict_suffix_sql(
-            fields,
-            self.query.on_conflict,
-            (f.column for f in self.query.update_fields),
-            (f.column for f in self.query.unique_fields),
+        conflict = ops.on_conflict_suffix_sql(
+            fields, query.on_conflict,
+            (field.column for field in query.update_fields),
+            (field.column for field in query.unique_fields),
         )
-        if (
-            self.returning_fields
-            and self.connection.features.can_return_columns_from_insert
-        ):
-            if self.connection.features.can_return_rows_from_bulk_insert:
-                result.append(
-                    self.connection.ops.bulk_insert_sql(fields, placeholder_rows)
-                )
-                params = param_rows
-            else:
-                result.append("VALUES (%s)" % ", ".join(placeholder_rows[0]))
-                params = [param_rows[0]]
-            if on_conflict_suffix_sql:
-                result.append(on_conflict_suffix_sql)
-            # A backend may return empty SQL here to handle RETURNING itself.
-            r_sql, self.returning_params = self.connection.ops.return_insert_columns(
-                self.returning_fields
-            )
-            if r_sql:
-                result.append(r_sql)
-                params += [self.returning_params]
-            return [(" ".join(result), tuple(chain.from_iterable(params)))]
+        tail = [conflict] if conflict else []
+        if self.returning_fields and features.can_return_columns_from_insert:
+            return [self._returning_statement(head, tail, fields, placeholder_rows,
+                                              param_rows)]
+        if features.supports_bulk_insert and not self.returning_fields:
+            values_sql = ops.bulk_insert_sql(fields, placeholder_rows)
+            flat = tuple(param for row in param_rows for param in row)
+            return [(" ".join([*head, values_sql, *tail]), flat)]
+        # One statement per object (rows whose generated values must be read back).
+        return [
+            (" ".join([*head, *tail, "VALUES (%s)" % ", ".join(row_placeholders)]), row_params)
+            for row_placeholders, row_params in zip(placeholder_rows, param_rows)
+        ]
 
-        if can_bulk:
-            result.append(self.connection.ops.bulk_insert_sql(fields, placeholder_rows))
-            if on_conflict_suffix_sql:
-                result.append(on_conflict_suffix_sql)
-            return [(" ".join(result), tuple(p for ps in param_rows for p in ps))]
+    def _returning_statement(self, head, tail, fields, placeholder_rows, param_rows):
+        """INSERT ... RETURNING: every row when the backend returns rows from a multi-row
+        insert, else the first row only (execute_sql() then asks for one object)."""
+        ops = self.connection.ops
+        if self.connection.features.can_return_rows_from_bulk_insert:
+            values_sql, param_groups = ops.bulk_insert_sql(fields, placeholder_rows), param_rows
         else:
-            if on_conflict_suffix_sql:
-                result.append(on_conflict_suffix_sql)
-            return [
-                (" ".join(result + ["VALUES (%s)" % ", ".join(p)]), vals)
-                for p, vals in zip(placeholder_rows, param_rows)
-            ]
+            values_sql = "VALUES (%s)" % ", ".join(placeholder_rows[0])
+            param_groups = param_rows[:1]
+        parts = [*head, values_sql, *tail]
+        # A backend may return empty SQL here to handle RETURNING itself.
+        returning_sql, self.returning_params = ops.return_insert_columns(self.returning_fields)
+        if returning_sql:
+            parts.append(returning_sql)
+            param_groups = [*param_groups, self.returning_params]
+        return " ".join(parts), tuple(itertools.chain.from_iterable(param_groups))
 
     def execute_sql(self, returning_fields=None):
         """Run the INSERT(s); return the returned columns per inserted row, if asked."""
-        assert not (
-            returning_fields
-            and len(self.query.objs) != 1
-            and not self.connection.features.can_return_rows_from_bulk_insert
-        )
-        opts = self.query.get_meta()
+        features = self.connection.features
+        objs = self.query.objs
+        assert not (returning_fields and len(objs) != 1
+                    and not features.can_return_rows_from_bulk_insert)
         self.returning_fields = returning_fields
-        cols = []
         with self.connection.cursor() as cursor:
-            for sql, params in self.as_sql():
-                cursor.execute(sql, params)
+            for statement, params in self.as_sql():
+                cursor.execute(statement, params)
             if not self.returning_fields:
                 return []
-            if (
-                self.connection.features.can_return_rows_from_bulk_insert
-                and len(self.query.objs) > 1
-            ):
-                rows = self.connection.ops.fetch_returned_insert_rows(cursor)
-                cols = [field.get_col(opts.db_table) for field in self.returning_fields]
-            elif self.connection.features.can_return_columns_from_insert:
-                assert len(self.query.objs) == 1
-                rows = [
-                    self.connection.ops.fetch_returned_insert_columns(
-                        cursor, self.returning_params,
-                    )
-                ]
-                cols = [field.get_col(opts.db_table) for field in self.returning_fields]
-            elif returning_fields and returning_fields[0] is opts.pk:
-                cols = [returning_fields[0].get_col(opts.db_table)]
-                rows = [
-                    (
-                        self.connection.ops.last_insert_id(
-                            cursor, opts.db_table, opts.pk.column
-                        ),
-                    )
-                ]
-            else:
-                # The database cannot return what was asked (e.g. db_default values).
-                return []
-        converters = self.get_converters(cols)
-        if converters:
-            rows = list(self.apply_converters(rows, converters))
-        return rows
+            columns, rows = self._read_returned(cursor)
+        if columns is None:
+            return []  # the database cannot return what was asked (e.g. db_default values)
+        converters = self.get_converters(columns)
+        return list(self.apply_converters(rows, converters)) if converters else rows
+
+    def _read_returned(self, cursor):
+        """(columns, rows) of the values the database generated for the inserted rows."""
+        ops, features = self.connection.ops, self.connection.features
+        meta = self.query.get_meta()
+        table = meta.db_table
+        asked = self.returning_fields
+        if features.can_return_rows_from_bulk_insert and len(self.query.objs) > 1:
+            rows = ops.fetch_returned_insert_rows(cursor)
+            return [field.get_col(table) for field in asked], rows
+        if features.can_return_columns_from_insert:
+            assert len(self.query.objs) == 1
+            row = ops.fetch_returned_insert_columns(cursor, self.returning_params)
+            return [field.get_col(table) for field in asked], [row]
+        if asked[0] is meta.pk:
+            # Only the key, from the driver's last-insert id.
+            return [meta.pk.get_col(table)], [(ops.last_insert_id(cursor, table,
+                                                                   meta.pk.column),)]
+        return None, None
 
 
 class SQLDeleteCompiler(SQLCompiler):
+    """DELETE statements."""
+
+    def _as_sql(self, query):
+        statement = f"DELETE FROM {self.quote_name(query.base_table)}"
+        try:
+            condition, condition_params = self.compile(query.where)
+        except FullResultSet:
+            return statement, ()  # no condition: every row
+        return f"{statement} WHERE {condition}", tuple(condition_params)
+
     @cached_property
     def single_alias(self):
         """Whether the filters use the base table alone (no joins)."""
-        self.query.get_initial_alias()  # the base table must be registered
-        used = [alias for alias in self.query.alias_map if self.query.alias_refcount[alias]]
-        return len(used) == 1
+        query = self.query
+        query.get_initial_alias()  # the base table must be registered
+        return sum(1 for alias in query.alias_map if query.alias_refcount[alias]) == 1
 
     @classmethod
     def _expr_refs_base_model(cls, expr, base_model):
@@ -1512,14 +1419,6 @@ class SQLDeleteCompiler(SQLCompiler):
         query = self.query
         return any(self._expr_refs_base_model(node, query.model)
                    for node in [*query.annotations.values(), *query.where.children])
-
-    def _as_sql(self, query):
-        statement = f"DELETE FROM {self.quote_name(query.base_table)}"
-        try:
-            where, params = self.compile(query.where)
-        except FullResultSet:
-            return statement, ()  # no condition: every row
-        return f"{statement} WHERE {where}", tuple(params)
 
     def as_sql(self):
         """DELETE FROM the table WHERE ... (through a pk subquery when joins are needed)."""
@@ -1549,24 +1448,25 @@ class SQLDeleteCompiler(SQLCompiler):
 
 
 class SQLUpdateCompiler(SQLCompiler):
+    """UPDATE statements (update(), bulk_update(), save() of an existing object)."""
+
     def as_sql(self):
         """UPDATE the table SET ... WHERE ...; an empty string when nothing to update."""
         self.pre_sql_setup()
-        if not self.query.values:
+        query = self.query
+        if not query.values:
             return "", ()
-        if self.query.update_rows is not None:
+        if query.update_rows is not None:
             return self.update_from_rows_sql()
-        assignments, params = [], []
-        for field, _model, value in self.query.values:
-            sql, value_params = self._assignment(field, value)
-            assignments.append(sql)
-            params.extend(value_params)
-        statement = f"UPDATE {self.quote_name(self.query.base_table)} SET {', '.join(assignments)}"
+        compiled = [self._assignment(field, value) for field, _model, value in query.values]
+        params = [param for _sql, assignment_params in compiled for param in assignment_params]
+        statement = "UPDATE %s SET %s" % (self.quote_name(query.base_table),
+                                          ", ".join(sql for sql, _params in compiled))
         try:
-            where, where_params = self.compile(self.query.where)
+            condition, condition_params = self.compile(query.where)
         except FullResultSet:
             return statement, tuple(params)  # every row
-        return f"{statement} WHERE {where}", (*params, *where_params)
+        return f"{statement} WHERE {condition}", (*params, *condition_params)
 
     def _assignment(self, field, value):
         """``column = <value>`` for one field of update(), and its parameters."""
@@ -1656,65 +1556,61 @@ class SQLUpdateCompiler(SQLCompiler):
     def pre_sql_setup(self):
         """Updates touching joined tables become ``WHERE pk IN (subquery)``; updates of
         several tables (inheritance) first fetch the ids so they don't change."""
-        refcounts_before = self.query.alias_refcount.copy()
-        # Ensure base table is in the query
-        self.query.get_initial_alias()
-        count = self.query.count_active_tables()
-        if not self.query.related_updates and count == 1:
+        query = self.query
+        saved_refcounts = query.alias_refcount.copy()
+        query.get_initial_alias()  # the base table takes part even without filters
+        tables = query.count_active_tables()
+        if tables == 1 and not query.related_updates:
             return
-        query = self.query.chain(klass=Query)
-        query.select_related = False
-        query.clear_ordering(force=True)
-        query.extra = {}
-        query.select = []
-        meta = query.get_meta()
-        fields = [meta.pk.name]
-        related_ids_index = []
-        for related in self.query.related_updates:
-            if all(
-                path.join_field.primary_key for path in meta.get_path_to_parent(related)
-            ):
-                # The related update can filter on this model's primary key directly.
-                related_ids_index.append((related, 0))
-            else:
-                # An ancestor outside the primary key chain (multi-table inheritance) needs
-                # its own ids.
-                related_ids_index.append((related, len(fields)))
-                fields.append(related._meta.pk.name)
-        query.add_fields(fields)
+        keys = query.chain(klass=Query)
+        keys.select_related, keys.extra, keys.select = False, {}, []
+        keys.clear_ordering(force=True)
+        columns, parent_positions = self._key_columns(keys.get_meta())
+        keys.add_fields(columns)
         super().pre_sql_setup()
-
-        must_pre_select = count > 1 and not getattr(
-            self.connection.features, "update_can_self_select", True
-        )
-
-        # The filters now live in the subquery: this query keeps only its base table.
-        self.query.clear_where()
-        if self.query.related_updates or must_pre_select:
-            # Fetch the ids first when they serve several UPDATE statements or when the
-            # backend cannot select from the table it updates.
-            idents = []
-            related_ids = collections.defaultdict(list)
-            for row in query.get_compiler(self.using).execute_sql(MULTI):
-                idents.append(row[0])
-                for parent, index in related_ids_index:
-                    related_ids[parent].append(row[index])
-            self.query.add_filter("pk__in", idents)
-            self.query.related_ids = related_ids
+        # Fetch the ids first when they serve several UPDATE statements, or when the
+        # backend cannot select from the table it updates.
+        fetch_first = bool(query.related_updates) or (
+            tables > 1
+            and not getattr(self.connection.features, "update_can_self_select", True))
+        # The filters now live in the key query: this one keeps only its base table.
+        query.clear_where()
+        if not fetch_first:
+            query.add_filter("pk__in", keys)
         else:
-            # One statement: filter by the subquery of matching keys.
-            self.query.add_filter("pk__in", query)
-        self.query.reset_refcounts(refcounts_before)
+            pks, parent_pks = [], collections.defaultdict(list)
+            for row in keys.get_compiler(self.using).execute_sql(MULTI):
+                pks.append(row[0])
+                for parent, position in parent_positions:
+                    parent_pks[parent].append(row[position])
+            query.add_filter("pk__in", pks)
+            query.related_ids = parent_pks
+        query.reset_refcounts(saved_refcounts)
+
+    def _key_columns(self, meta):
+        """The columns the key query selects (the primary key first), and the position
+        among them of each parent table's key."""
+        columns, positions = [meta.pk.name], []
+        for parent in self.query.related_updates:
+            if all(step.join_field.primary_key for step in meta.get_path_to_parent(parent)):
+                # The parent's rows are found by this model's own primary key.
+                positions.append((parent, 0))
+            else:
+                # An ancestor outside the primary key chain needs its own ids.
+                positions.append((parent, len(columns)))
+                columns.append(parent._meta.pk.name)
+        return columns, positions
 
 
 class SQLAggregateCompiler(SQLCompiler):
+    """aggregate() over a query that must run as a subquery (sliced, distinct, grouped)."""
+
     def as_sql(self):
         """SELECT the aggregates FROM (the inner query) subquery."""
-        columns, params = [], []
-        for aggregate in self.query.annotation_select.values():
-            column, column_params = aggregate.select_format(self, *self.compile(aggregate))
-            columns.append(column)
-            params.extend(column_params)
+        compiled = [aggregate.select_format(self, *self.compile(aggregate))
+                    for aggregate in self.query.annotation_select.values()]
+        columns = [column for column, _ in compiled]
+        params = [param for _, column_params in compiled for param in column_params]
         self.col_count = len(columns)
         inner = self.query.inner_query.get_compiler(
             self.using, connection=self.connection, elide_empty=self.elide_empty,

@@ -9,6 +9,10 @@ page (20 rows with their authors from SQLite, rendered through a template that e
 base, with {% url %}, {% csrf_token %}, filters, behind the standard middleware stack); and
 an in-process resolve()/reverse() timing. Needs wrk (Debian package `wrk`) and gunicorn.
 Keep runs short: the machine is shared.
+
+Besides requests per second, each wrk round reads the gunicorn worker's CPU time from /proc
+before and after and divides by the requests served: CPU time per request barely moves
+when other processes compete for the cores, which requests per second do not survive.
 """
 
 from __future__ import annotations
@@ -110,6 +114,15 @@ class Server:
         self.stop()
         raise RuntimeError(f"gunicorn for {app} did not start")
 
+    @property
+    def worker_pid(self) -> int:
+        """The one gunicorn worker: the master's child process (found through /proc)."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        if len(children) != 1:
+            raise RuntimeError(f"gunicorn {pid} has {len(children)} workers, expected one")
+        return int(children[0])
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -138,19 +151,39 @@ def check_same_page(ports: dict[str, int], path: str) -> None:
                                f"{next(iter(pages))}; the comparison would mean nothing")
 
 
-def wrk(port: int, path: str, duration: int) -> float:
-    url = f"http://127.0.0.1:{port}{path}"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (from /proc/PID/stat)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def wrk(server: Server, path: str, duration: int) -> tuple[float, float]:
+    """Requests per second, and the worker's CPU microseconds per request.
+
+    CPU time per request is what the worker itself spent (HTTP parsing in gunicorn, the
+    framework, the view); it hardly moves when other processes compete for the cores,
+    unlike requests per second.
+    """
+    url = f"http://127.0.0.1:{server.port}{path}"
     # Check the page first: a benchmark of error pages would mean nothing.
     status = urllib.request.urlopen(url, timeout=5).status
     if status != 200:
         raise RuntimeError(f"{url} answered {status}")
+    worker = server.worker_pid
+    cpu_before = cpu_seconds(worker)
     out = subprocess.run(["wrk", "-t1", "-c8", f"-d{duration}s", url], capture_output=True,
                          text=True, check=True).stdout
+    cpu_used = cpu_seconds(worker) - cpu_before
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} error responses under load")
-    return float(match.group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    return float(match.group(1)), cpu_used / requests * 1e6
 
 
 def main() -> None:
@@ -158,6 +191,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the best one counts")
     parser.add_argument("--django-python", help="a Python with Django 5.2 and gunicorn")
+    parser.add_argument("--baseline-python",
+                        help="also serve the plain view with this Python's reinhardt (e.g. a "
+                             "venv of an older checkout), to compare before/after in one run")
     parser.add_argument("--pages", default="plain,route,middleware,db",
                         help="which pages to load (comma-separated; default: all)")
     options = parser.parse_args()
@@ -170,6 +206,7 @@ def main() -> None:
     dirs = build_sites(tmp)
     results: dict[str, float] = {}
     per_round: dict[str, list[float]] = {}
+    cpu_per_round: dict[str, list[float]] = {}
 
     # All servers run at once (idle ones cost nothing); each page is loaded in turn, round
     # after round, and the best round counts. The machine is shared: interleaving and
@@ -177,6 +214,8 @@ def main() -> None:
     servers = {}
     try:
         servers["bare"] = Server(ours_python, dirs["bare"], "bare_wsgi:application", {})
+        servers["bare chunked"] = Server(ours_python, dirs["bare"],
+                                         "bare_wsgi:application_without_length", {})
         for framework, python in (("reinhardt", ours_python), ("django", django_python)):
             var = ("REINHARDT_SETTINGS_MODULE" if framework == "reinhardt"
                    else "DJANGO_SETTINGS_MODULE")
@@ -190,10 +229,16 @@ def main() -> None:
             servers[f"{framework} +db"] = Server(
                 python, dirs[framework], "benchsite.wsgi:application",
                 {var: "benchsite.settings_db", "BENCH_DB": str(db_path)})
+        if options.baseline_python:
+            servers["baseline reinhardt"] = Server(
+                options.baseline_python, dirs["reinhardt"], "benchsite.wsgi:application",
+                {"REINHARDT_SETTINGS_MODULE": "benchsite.settings"})
         check_same_page({label: servers[label].port
                          for label in ("reinhardt +db", "django +db")}, "/rows/")
         wanted = set(options.pages.split(","))
-        plan = [("bare", "plain", "/plain/")]
+        plan = [("bare", "plain", "/plain/"), ("bare chunked", "plain", "/plain/")]
+        if options.baseline_python:
+            plan.append(("baseline reinhardt", "plain", "/plain/"))
         for framework in ("reinhardt", "django"):
             plan += [entry for page, entry in (
                 ("plain", (framework, "plain", "/plain/")),
@@ -204,11 +249,13 @@ def main() -> None:
         print(f"Loading each page with wrk for {options.duration} s, {options.rounds} rounds:")
         for round_number in range(1, options.rounds + 1):
             for label, name, page in plan:
-                rps = wrk(servers[label].port, page, options.duration)
+                rps, cpu = wrk(servers[label], page, options.duration)
                 key = f"{label} {name}"
                 results[key] = max(results.get(key, 0.0), rps)
                 per_round.setdefault(key, []).append(rps)
-                print(f"  round {round_number}: {key}: {rps:.0f} req/s", flush=True)
+                cpu_per_round.setdefault(key, []).append(cpu)
+                print(f"  round {round_number}: {key}: {rps:.0f} req/s, "
+                      f"{cpu:.0f} µs CPU/request", flush=True)
     finally:
         for server in servers.values():
             server.stop()
@@ -244,6 +291,55 @@ def main() -> None:
         print(f"| {name} | {ours:.0f} | {theirs:.0f} | {ours / theirs:.2f}x | {median:.2f}x | "
               f"{ours / bare:.0%} | {theirs / bare:.0%} |")
     print(f"| bare WSGI callable | {bare:.0f} | | | | | |")
+    print(f"| bare WSGI callable without Content-Length | "
+          f"{results['bare chunked plain']:.0f} "
+          "| | | | | |")
+
+    # The worker's CPU time per request (median of the rounds): steadier than req/s when the
+    # machine is busy. "as req/s" turns it into the throughput ratio it implies.
+    cpu = {key: statistics.median(values) for key, values in cpu_per_round.items()}
+
+    def paired(numerator: str, denominator: str) -> float:
+        """Median over the rounds of the ratio within each round (moments apart)."""
+        return statistics.median(a / b for a, b in zip(cpu_per_round[numerator],
+                                                       cpu_per_round[denominator],
+                                                       strict=True))
+
+    print("\n| page (worker CPU µs/request, median) | reinhardt | Django | Django / reinhardt "
+          "| bare / reinhardt (as req/s) | bare / Django (as req/s) |")
+    print("|---|---|---|---|---|---|")
+    for name, ours_key, theirs_key in (
+        ("plain view", "reinhardt plain", "django plain"),
+        ("plain view + middleware", "reinhardt +middleware plain",
+         "django +middleware plain"),
+        ("route 500 of 500", "reinhardt route 500 of 500", "django route 500 of 500"),
+        ("database page: 20 rows, template, middleware", "reinhardt +db db page",
+         "django +db db page"),
+    ):
+        if ours_key not in cpu:
+            continue
+        entry = ratios.setdefault(name, {})
+        entry["cpu_django_over_reinhardt"] = paired(theirs_key, ours_key)
+        entry["cpu_bare_over_reinhardt"] = paired("bare plain", ours_key)
+        entry["cpu_bare_over_django"] = paired("bare plain", theirs_key)
+        print(f"| {name} | {cpu[ours_key]:.0f} | {cpu[theirs_key]:.0f} | "
+              f"{entry['cpu_django_over_reinhardt']:.2f}x | "
+              f"{entry['cpu_bare_over_reinhardt']:.0%} | {entry['cpu_bare_over_django']:.0%} |")
+    print(f"| bare WSGI callable | {cpu['bare plain']:.0f} | | | | |")
+    if "reinhardt plain" in cpu:
+        share = ratios["plain view"]["cpu_bare_chunked_over_reinhardt"] = paired(
+            "bare chunked plain", "reinhardt plain")
+        print(f"| bare WSGI callable without Content-Length (sent chunked, as the frameworks' "
+              f"pages are) | {cpu['bare chunked plain']:.0f} | | | plain view at {share:.0%} "
+              "of it | |")
+    if "baseline reinhardt plain" in cpu:
+        ratios["plain view, baseline build"] = {
+            "cpu_bare_over_baseline": paired("bare plain", "baseline reinhardt plain"),
+            "cpu_baseline_over_reinhardt": paired("baseline reinhardt plain",
+                                                  "reinhardt plain"),
+            "best_rounds_over_bare": results["baseline reinhardt plain"] / bare}
+        print(f"| plain view, --baseline-python build | {cpu['baseline reinhardt plain']:.0f} "
+              f"| | | {ratios['plain view, baseline build']['cpu_bare_over_baseline']:.0%} | |")
     print("\n| in-process (µs per call) | reinhardt | Django | speed-up |")
     print("|---|---|---|---|")
     for key in micro["reinhardt"]:
@@ -252,6 +348,8 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "web-latest.json").write_text(json.dumps(
         {"wrk_requests_per_second": results, "per_round": per_round, "ratios": ratios,
+         "worker_cpu_microseconds_per_request_median": cpu,
+         "worker_cpu_microseconds_per_request_per_round": cpu_per_round,
          "in_process_microseconds": micro,
          "duration_seconds": options.duration, "rounds": options.rounds,
          "counted": "best round per page",

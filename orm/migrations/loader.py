@@ -25,6 +25,35 @@ from reinhardt.orm.migrations.recorder import MigrationRecorder
 
 MIGRATIONS_MODULE_NAME = "migrations"
 
+Key = tuple[str, str]
+
+
+def _is_migrations_package(module) -> bool:
+    """A real package: not a plain module (migrations.py), nor an empty namespace folder."""
+    path = getattr(module, "__path__", None)
+    if path is None:
+        return False
+    return getattr(module, "__file__", None) is not None or isinstance(path, list)
+
+
+def _migration_names(package) -> list[str]:
+    # Files starting with _ or ~ (__init__, editor backups) are not migrations.
+    return sorted(
+        info.name for info in pkgutil.iter_modules(package.__path__)
+        if not info.ispkg and info.name[:1] not in ("_", "~")
+    )
+
+
+def _import_migration_module(dotted: str):
+    try:
+        return import_module(dotted)
+    except ImportError as problem:
+        if "bad magic number" not in str(problem):
+            raise
+        raise ImportError(
+            f"Couldn't import {dotted!r} as it appears to be a stale .pyc file."
+        ) from problem
+
 
 class MigrationLoader:
     """Reads every app's migrations and the database's applied ones into a graph.
@@ -37,79 +66,73 @@ class MigrationLoader:
     def __init__(self, connection, load: bool = True, ignore_no_migrations: bool = False,
                  replace_migrations: bool = True):
         self.connection = connection
-        self.disk_migrations: dict[tuple[str, str], object] = {}
-        self.applied_migrations: dict[tuple[str, str], object] = {}
+        # Whether an explicitly configured but missing migrations module is tolerated.
         self.ignore_no_migrations = ignore_no_migrations
+        # Whether squashed migrations take the place of the ones they replace.
         self.replace_migrations = replace_migrations
-        self.unmigrated_apps: set[str] = set()
+        self.disk_migrations: dict[Key, object] = {}
+        self.applied_migrations: dict[Key, object] = {}
         self.migrated_apps: set[str] = set()
+        self.unmigrated_apps: set[str] = set()
         if load:
             self.build_graph()
 
     @classmethod
     def migrations_module(cls, app_label: str) -> tuple[str | None, bool]:
         """``(module path, explicitly set in MIGRATION_MODULES)`` for an app."""
-        if app_label in settings.MIGRATION_MODULES:
-            return settings.MIGRATION_MODULES[app_label], True
-        app_package_name = apps.get_app_config(app_label).name
-        return f"{app_package_name}.{MIGRATIONS_MODULE_NAME}", False
+        configured = settings.MIGRATION_MODULES
+        if app_label in configured:
+            return configured[app_label], True
+        package = apps.get_app_config(app_label).name
+        return f"{package}.{MIGRATIONS_MODULE_NAME}", False
+
+    # -- reading from disk --------------------------------------------------------------------
+
+    def _migrations_package(self, app_label: str):
+        """``(dotted name, package)`` of the app's migrations, or None if it has none."""
+        dotted, explicit = self.migrations_module(app_label)
+        if dotted is None:
+            return None
+        already_imported = dotted in sys.modules
+        try:
+            package = import_module(dotted)
+        except ModuleNotFoundError as missing:
+            tolerated = (
+                self.ignore_no_migrations if explicit
+                # The app exists but has no migrations folder (not some other import).
+                else MIGRATIONS_MODULE_NAME in (missing.name or "").split(".")
+            )
+            if tolerated:
+                return None
+            raise
+        if not _is_migrations_package(package):
+            return None
+        if already_imported:
+            # Pick up files written since it was first imported (makemigrations, tests).
+            reload(package)
+        return dotted, package
 
     def load_disk(self) -> None:
         """Import every migration module of every installed app."""
-        self.disk_migrations = {}
-        self.unmigrated_apps = set()
-        self.migrated_apps = set()
+        self.disk_migrations, self.migrated_apps, self.unmigrated_apps = {}, set(), set()
         for app_config in apps.get_app_configs():
-            module_name, explicit = self.migrations_module(app_config.label)
-            if module_name is None:
-                self.unmigrated_apps.add(app_config.label)
+            label = app_config.label
+            found = self._migrations_package(label)
+            if found is None:
+                self.unmigrated_apps.add(label)
                 continue
-            was_loaded = module_name in sys.modules
-            try:
-                module = import_module(module_name)
-            except ModuleNotFoundError as e:
-                if (explicit and self.ignore_no_migrations) or (
-                    not explicit and MIGRATIONS_MODULE_NAME in (e.name or "").split(".")
-                ):
-                    self.unmigrated_apps.add(app_config.label)
-                    continue
-                raise
-            # A plain module (migrations.py) or an empty namespace package is not a
-            # migrations package.
-            if not hasattr(module, "__path__") or (
-                getattr(module, "__file__", None) is None
-                and not isinstance(module.__path__, list)
-            ):
-                self.unmigrated_apps.add(app_config.label)
-                continue
-            if was_loaded:
-                # Pick up files written since it was first imported (makemigrations, tests).
-                reload(module)
-            self.migrated_apps.add(app_config.label)
-            migration_names = {
-                name
-                for _, name, is_pkg in pkgutil.iter_modules(module.__path__)
-                if not is_pkg and name[0] not in "_~"
-            }
-            for migration_name in migration_names:
-                migration_path = f"{module_name}.{migration_name}"
-                try:
-                    migration_module = import_module(migration_path)
-                except ImportError as e:
-                    if "bad magic number" in str(e):
-                        raise ImportError(
-                            f"Couldn't import {migration_path!r} as it appears to be a stale "
-                            ".pyc file."
-                        ) from e
-                    raise
-                if not hasattr(migration_module, "Migration"):
+            self.migrated_apps.add(label)
+            dotted, package = found
+            for name in _migration_names(package):
+                module = _import_migration_module(f"{dotted}.{name}")
+                migration_class = getattr(module, "Migration", None)
+                if migration_class is None:
                     raise BadMigrationError(
-                        f"Migration {migration_name} in app {app_config.label} has no "
-                        "Migration class"
+                        f"Migration {name} in app {label} has no Migration class"
                     )
-                self.disk_migrations[app_config.label, migration_name] = (
-                    migration_module.Migration(migration_name, app_config.label)
-                )
+                self.disk_migrations[label, name] = migration_class(name, label)
+
+    # -- finding migrations -----------------------------------------------------------------
 
     def get_migration(self, app_label: str, name: str):
         """The migration with exactly this name (from the graph)."""
@@ -117,147 +140,157 @@ class MigrationLoader:
 
     def get_migration_by_prefix(self, app_label: str, name_prefix: str):
         """The one migration of ``app_label`` whose name starts with ``name_prefix``."""
-        results = [
-            migration
-            for migration_app_label, migration_name in self.disk_migrations
-            if migration_app_label == app_label and migration_name.startswith(name_prefix)
-            for migration in [self.disk_migrations[migration_app_label, migration_name]]
+        matches = [
+            key for key in self.disk_migrations
+            if key[0] == app_label and key[1].startswith(name_prefix)
         ]
-        if len(results) > 1:
+        if len(matches) == 1:
+            return self.disk_migrations[matches[0]]
+        if matches:
             raise AmbiguityError(
                 f"There is more than one migration for '{app_label}' with the prefix "
                 f"'{name_prefix}'"
             )
-        if not results:
-            raise KeyError(
-                f"There is no migration for '{app_label}' with the prefix '{name_prefix}'"
-            )
-        return results[0]
+        raise KeyError(f"There is no migration for '{app_label}' with the prefix '{name_prefix}'")
 
-    def check_key(self, key: tuple[str, str], current_app: str):
+    # -- building the graph -----------------------------------------------------------------
+
+    def check_key(self, key: Key, current_app: str):
         """Resolve ``__first__``/``__latest__`` in a dependency; None to ignore it."""
-        if key[1] not in ("__first__", "__latest__") or key in self.graph:
+        app_label, name = key
+        if name not in ("__first__", "__latest__") or key in self.graph:
             return key
-        if key[0] == current_app:
-            # A __first__ dependency on one's own app orders nothing.
+        # A __first__ on one's own app orders nothing; an unmigrated app's tables are
+        # created by --run-syncdb before any migration runs.
+        if app_label == current_app or app_label in self.unmigrated_apps:
             return None
-        if key[0] in self.unmigrated_apps:
-            # The app's tables are created by --run-syncdb, before any migration.
+        if app_label not in self.migrated_apps:
+            raise ValueError(f"Dependency on unknown app: {app_label}")
+        ends = (self.graph.root_nodes if name == "__first__" else self.graph.leaf_nodes)(
+            app_label
+        )
+        if ends:
+            return ends[0]
+        if self.ignore_no_migrations:
             return None
-        if key[0] in self.migrated_apps:
-            try:
-                if key[1] == "__first__":
-                    return self.graph.root_nodes(key[0])[0]
-                return self.graph.leaf_nodes(key[0])[0]
-            except IndexError:
-                if self.ignore_no_migrations:
-                    return None
-                raise ValueError(f"Dependency on app with no migrations: {key[0]}")
-        raise ValueError(f"Dependency on unknown app: {key[0]}")
+        raise ValueError(f"Dependency on app with no migrations: {app_label}")
 
-    def add_internal_dependencies(self, key: tuple[str, str], migration) -> None:
-        for parent in migration.dependencies:
-            if parent[0] == key[0] and parent[1] != "__first__":
-                self.graph.add_dependency(migration, key, parent, skip_validation=True)
+    def add_internal_dependencies(self, key: Key, migration) -> None:
+        """Link ``migration`` to the migrations of its own app it depends on."""
+        own_app = key[0]
+        for dependency in migration.dependencies:
+            if dependency[0] == own_app and dependency[1] != "__first__":
+                self.graph.add_dependency(migration, key, dependency, skip_validation=True)
 
-    def add_external_dependencies(self, key: tuple[str, str], migration) -> None:
-        for parent in migration.dependencies:
-            if key[0] == parent[0]:
-                continue
-            parent = self.check_key(parent, key[0])
-            if parent is not None:
-                self.graph.add_dependency(migration, key, parent, skip_validation=True)
-        for child in migration.run_before:
-            child = self.check_key(child, key[0])
-            if child is not None:
-                self.graph.add_dependency(migration, child, key, skip_validation=True)
+    def add_external_dependencies(self, key: Key, migration) -> None:
+        """Link ``migration`` to other apps: its dependencies and its ``run_before``."""
+        links = [(key, dependency) for dependency in migration.dependencies
+                 if dependency[0] != key[0]]
+        links += [(later, key) for later in migration.run_before]
+        for child, parent in links:
+            # The side that is not this migration may be __first__/__latest__.
+            if child == key:
+                parent = self.check_key(parent, key[0])
+            else:
+                child = self.check_key(child, key[0])
+            if parent is not None and child is not None:
+                self.graph.add_dependency(migration, child, parent, skip_validation=True)
+
+    def _swap_squashed(self) -> None:
+        """Put each squashed migration in or out of the graph, by what is applied.
+
+        It stands in for the migrations it replaces when all or none of them are applied
+        (and counts as applied in the first case); when only some are, it is dropped so
+        the rest of the originals can be applied one by one.
+        """
+        for key, squashed in self.replacements.items():
+            applied = [replaced in self.applied_migrations for replaced in squashed.replaces]
+            if all(applied):
+                self.applied_migrations[key] = squashed
+            else:
+                self.applied_migrations.pop(key, None)
+            if any(applied) and not all(applied):
+                self.graph.remove_replacement_node(key, squashed.replaces)
+            else:
+                self.graph.remove_replaced_nodes(key, squashed.replaces)
+
+    def _explain_missing(self, error: NodeNotFoundError) -> NodeNotFoundError | None:
+        """A clearer error when the missing node was squashed but the squash is unused."""
+        squashes = {key for key, squashed in self.replacements.items()
+                    if error.node in squashed.replaces}
+        if not squashes or any(key in self.graph.nodes for key in squashes):
+            return None
+        app_label, name = error.node
+        tried = ", ".join(f"{a}.{n}" for a, n in squashes)
+        return NodeNotFoundError(
+            f"Migration {error.origin} depends on nonexistent node "
+            f"('{app_label}', '{name}'). reinhardt tried to replace "
+            f"migration {app_label}.{name} with any of [{tried}] but "
+            "wasn't able to because some of the replaced migrations are already "
+            "applied.",
+            error.node,
+        )
 
     def build_graph(self) -> None:
         """Load migrations from disk and the database, and link them into ``self.graph``."""
         self.load_disk()
-        if self.connection is None:
-            self.applied_migrations = {}
-        else:
-            recorder = MigrationRecorder(self.connection)
-            self.applied_migrations = recorder.applied_migrations()
+        self.applied_migrations = (
+            {} if self.connection is None
+            else MigrationRecorder(self.connection).applied_migrations()
+        )
         self.graph = MigrationGraph()
         self.replacements = {}
         for key, migration in self.disk_migrations.items():
             self.graph.add_node(key, migration)
             if migration.replaces:
                 self.replacements[key] = migration
-        # Internal dependencies first: __first__/__latest__ resolution needs them.
-        for key, migration in self.disk_migrations.items():
-            self.add_internal_dependencies(key, migration)
-        for key, migration in self.disk_migrations.items():
-            self.add_external_dependencies(key, migration)
+        # Links within apps first: resolving __first__/__latest__ needs them.
+        for linker in (self.add_internal_dependencies, self.add_external_dependencies):
+            for key, migration in self.disk_migrations.items():
+                linker(key, migration)
         if self.replace_migrations:
-            for key, migration in self.replacements.items():
-                applied_statuses = [
-                    (target in self.applied_migrations) for target in migration.replaces
-                ]
-                # A squashed migration counts as applied once everything it replaces is.
-                if all(applied_statuses):
-                    self.applied_migrations[key] = migration
-                else:
-                    self.applied_migrations.pop(key, None)
-                if all(applied_statuses) or not any(applied_statuses):
-                    self.graph.remove_replaced_nodes(key, migration.replaces)
-                else:
-                    # Partly applied: keep the originals so the rest can be applied.
-                    self.graph.remove_replacement_node(key, migration.replaces)
+            self._swap_squashed()
         try:
             self.graph.validate_consistency()
-        except NodeNotFoundError as exc:
-            reverse_replacements: dict = {}
-            for key, migration in self.replacements.items():
-                for replaced in migration.replaces:
-                    reverse_replacements.setdefault(replaced, set()).add(key)
-            if exc.node in reverse_replacements:
-                candidates = reverse_replacements.get(exc.node, set())
-                is_replaced = any(candidate in self.graph.nodes for candidate in candidates)
-                if not is_replaced:
-                    tries = ", ".join(f"{a}.{n}" for a, n in candidates)
-                    raise NodeNotFoundError(
-                        f"Migration {exc.origin} depends on nonexistent node "
-                        f"('{exc.node[0]}', '{exc.node[1]}'). reinhardt tried to replace "
-                        f"migration {exc.node[0]}.{exc.node[1]} with any of [{tries}] but "
-                        "wasn't able to because some of the replaced migrations are already "
-                        "applied.",
-                        exc.node,
-                    ) from exc
-            raise
+        except NodeNotFoundError as missing:
+            clearer = self._explain_missing(missing)
+            if clearer is None:
+                raise
+            raise clearer from missing
         self.graph.ensure_not_cyclic()
+
+    # -- questions about the database -------------------------------------------------------
+
+    def _counts_as_applied(self, key: Key, applied) -> bool:
+        if key in applied:
+            return True
+        # An unrecorded squashed migration is as good as all of its originals.
+        squashed = self.replacements.get(key)
+        return squashed is not None and all(original in applied for original in squashed.replaces)
 
     def check_consistent_history(self, connection) -> None:
         """Raise InconsistentMigrationHistory if an applied migration has an unapplied
         dependency in ``connection``'s database."""
-        recorder = MigrationRecorder(connection)
-        applied = recorder.applied_migrations()
-        for migration in applied:
-            if migration not in self.graph.nodes:
-                continue
-            for parent in self.graph.node_map[migration].parents:
-                if parent in applied:
-                    continue
-                if parent in self.replacements and all(
-                    m in applied for m in self.replacements[parent].replaces
-                ):
-                    continue
-                raise InconsistentMigrationHistory(
-                    f"Migration {migration[0]}.{migration[1]} is applied before its dependency "
-                    f"{parent[0]}.{parent[1]} on database '{connection.alias}'."
-                )
+        applied = MigrationRecorder(connection).applied_migrations()
+        for key in applied:
+            if key not in self.graph.nodes:
+                continue  # not on disk (any more)
+            for dependency in self.graph.node_map[key].parents:
+                if not self._counts_as_applied(dependency.key, applied):
+                    raise InconsistentMigrationHistory(
+                        f"Migration {key[0]}.{key[1]} is applied before its dependency "
+                        f"{dependency[0]}.{dependency[1]} on database '{connection.alias}'."
+                    )
 
     def detect_conflicts(self) -> dict[str, list[str]]:
         """Apps with more than one leaf migration: ``{app_label: [names]}``."""
-        seen_apps: dict[str, set[str]] = {}
-        conflicting_apps = set()
-        for app_label, migration_name in self.graph.leaf_nodes():
-            if app_label in seen_apps:
-                conflicting_apps.add(app_label)
-            seen_apps.setdefault(app_label, set()).add(migration_name)
-        return {app_label: sorted(seen_apps[app_label]) for app_label in conflicting_apps}
+        leaves_by_app: dict[str, list[str]] = {}
+        for app_label, name in self.graph.leaf_nodes():
+            leaves_by_app.setdefault(app_label, []).append(name)
+        return {
+            app_label: sorted(set(names))
+            for app_label, names in leaves_by_app.items() if len(names) > 1
+        }
 
     def project_state(self, nodes=None, at_end: bool = True):
         """The ProjectState at ``nodes`` (all leaves by default), unmigrated apps included."""
@@ -265,19 +298,14 @@ class MigrationLoader:
 
     def collect_sql(self, plan) -> list[str]:
         """The SQL that running ``plan`` (``[(migration, backwards), ...]``) would execute."""
-        statements: list[str] = []
+        collected: list[str] = []
         state = None
         for migration, backwards in plan:
-            with self.connection.schema_editor(
-                collect_sql=True, atomic=migration.atomic
-            ) as schema_editor:
-                if state is None:
-                    state = self.project_state(
-                        (migration.app_label, migration.name), at_end=False
-                    )
-                if not backwards:
-                    state = migration.apply(state, schema_editor, collect_sql=True)
-                else:
-                    state = migration.unapply(state, schema_editor, collect_sql=True)
-            statements.extend(schema_editor.collected_sql)
-        return statements
+            if state is None:
+                state = self.project_state((migration.app_label, migration.name), at_end=False)
+            run = migration.unapply if backwards else migration.apply
+            with self.connection.schema_editor(collect_sql=True,
+                                               atomic=migration.atomic) as editor:
+                state = run(state, editor, collect_sql=True)
+            collected += editor.collected_sql
+        return collected

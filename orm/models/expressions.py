@@ -3,6 +3,11 @@
 Expressions are backend-neutral data. Each backend's compiler renders them (the SQL compiler
 in ``backends/sql``); an expression class written for Django that defines ``as_sql`` (or
 ``as_<vendor>``) is rendered by that method instead, so third-party expressions keep working.
+
+Node classes name the attributes that hold their child expressions in ``_child_attrs``;
+``get_source_expressions``/``set_source_expressions`` are generated from that declaration
+when the class is built (a ``*name`` entry is a list of children), so the generic tree
+walks (resolve, relabel, replace, flatten) cost no more than hand-written accessors.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ import decimal
 import functools
 import inspect
 import uuid
-from collections import defaultdict
 from typing import Any
 
 from reinhardt.core.exceptions import FieldError
@@ -25,9 +29,43 @@ from reinhardt.utils.hashable import make_hashable
 
 
 def _fields():
+    # Fields import this module; look them up lazily.
     from reinhardt.orm.models import fields
 
     return fields
+
+
+# ----- child-expression accessors, generated per class -------------------------------------
+
+
+def _child_accessors(attrs):
+    """Source of ``get_source_expressions``/``set_source_expressions`` for ``attrs``."""
+    starred = [name for name in attrs if name.startswith("*")]
+    if len(attrs) == 1 and starred:
+        # A single list attribute is handed out as is (Func's argument list).
+        list_attr = attrs[0][1:]
+        read = f"self.{list_attr}"
+        write = f"self.{list_attr} = exprs"
+    else:
+        read = "[" + ", ".join(f"*self.{n[1:]}" if n in starred else f"self.{n}"
+                               for n in attrs) + "]"
+        targets = ", ".join(f"*self.{n[1:]}" if n in starred else f"self.{n}" for n in attrs)
+        write = f"{targets}, = exprs" if len(attrs) == 1 else f"{targets} = exprs"
+    source = (f"def get_source_expressions(self):\n    return {read}\n"
+              f"def set_source_expressions(self, exprs):\n    {write}\n")
+    namespace: dict = {}
+    exec(compile(source, f"<child accessors {attrs}>", "exec"), namespace)  # noqa: S102
+    return namespace["get_source_expressions"], namespace["set_source_expressions"]
+
+
+def _as_expression(arg):
+    """Plain arguments become expressions: strings name fields, anything else is a value."""
+    if hasattr(arg, "resolve_expression"):
+        return arg
+    return F(arg) if isinstance(arg, str) else Value(arg)
+
+
+# ----- operators ---------------------------------------------------------------------------
 
 
 class SQLiteNumericMixin:
@@ -37,127 +75,143 @@ class SQLiteNumericMixin:
 class Combinable:
     """Arithmetic and bitwise operators that build CombinedExpressions."""
 
-    ADD = "+"
-    SUB = "-"
-    MUL = "*"
-    DIV = "/"
-    POW = "^"
-    MOD = "%%"
-    BITAND = "&"
-    BITOR = "|"
-    BITLEFTSHIFT = "<<"
-    BITRIGHTSHIFT = ">>"
-    BITXOR = "#"
+    ADD, SUB, MUL, DIV, POW, MOD = "+", "-", "*", "/", "^", "%%"
+    BITAND, BITOR, BITXOR = "&", "|", "#"
+    BITLEFTSHIFT, BITRIGHTSHIFT = "<<", ">>"
 
     def _combine(self, other, connector, reversed):
         """Build ``self <connector> other`` (or the mirror image when ``reversed``)."""
         if not hasattr(other, "resolve_expression"):
-            other = (
-                DurationValue(other, output_field=_fields().DurationField())
-                if isinstance(other, datetime.timedelta) else Value(other)
-            )
-        operands = (other, self) if reversed else (self, other)
-        return CombinedExpression(operands[0], connector, operands[1])
-
-    def __neg__(self):
-        return self._combine(-1, self.MUL, False)
+            if isinstance(other, datetime.timedelta):
+                other = DurationValue(other, output_field=_fields().DurationField())
+            else:
+                other = Value(other)
+        if reversed:
+            return CombinedExpression(other, connector, self)
+        return CombinedExpression(self, connector, other)
 
     def __invert__(self):
         return NegatedExpression(self)
 
-    def bitand(self, other):
-        return self._combine(other, self.BITAND, False)
-
-    def bitor(self, other):
-        return self._combine(other, self.BITOR, False)
-
-    def bitxor(self, other):
-        return self._combine(other, self.BITXOR, False)
-
-    def bitleftshift(self, other):
-        return self._combine(other, self.BITLEFTSHIFT, False)
-
-    def bitrightshift(self, other):
-        return self._combine(other, self.BITRIGHTSHIFT, False)
+    def __neg__(self):
+        return self._combine(-1, self.MUL, False)
 
 
 _BITWISE_HINT = "Use .bitand(), .bitor(), and .bitxor() for bitwise logical operations."
 
+# method name -> (connector attribute, operands swapped)
+_OPERATOR_METHODS = {
+    "bitand": ("BITAND", False), "bitor": ("BITOR", False), "bitxor": ("BITXOR", False),
+    "bitleftshift": ("BITLEFTSHIFT", False), "bitrightshift": ("BITRIGHTSHIFT", False),
+}
+for _name, _attr in (("add", "ADD"), ("sub", "SUB"), ("mul", "MUL"), ("truediv", "DIV"),
+                     ("mod", "MOD"), ("pow", "POW")):
+    _OPERATOR_METHODS[f"__{_name}__"] = (_attr, False)
+    _OPERATOR_METHODS[f"__r{_name}__"] = (_attr, True)
 
-def _install_arithmetic(cls):
-    """Give ``cls`` the numeric dunder methods (forward and reflected) from one table."""
-    def make(connector_attr, swap):
-        def method(self, other):
-            return self._combine(other, getattr(self, connector_attr), swap)
-        return method
 
-    for dunder, connector_attr in (("add", "ADD"), ("sub", "SUB"), ("mul", "MUL"),
-                                   ("truediv", "DIV"), ("mod", "MOD"), ("pow", "POW")):
-        for prefix, swap in (("", False), ("r", True)):
-            name = f"__{prefix}{dunder}__"
-            fn = make(connector_attr, swap)
-            fn.__name__ = fn.__qualname__ = name
-            setattr(cls, name, fn)
+def _operator_method(name, connector_attr, swapped):
+    def method(self, other):
+        return self._combine(other, getattr(self, connector_attr), swapped)
 
-    def make_logical(q_method):
-        def method(self, other):
-            if getattr(self, "conditional", False) and getattr(other, "conditional", False):
-                return getattr(Q(self), q_method)(Q(other))
-            raise NotImplementedError(_BITWISE_HINT)
-        return method
+    method.__name__ = method.__qualname__ = name
+    return method
 
-    def refuse(self, other):
+
+def _boolean_operator(name):
+    def method(self, other):
+        # Two conditions combine as Q objects; anything else wants the bit* methods.
+        if getattr(self, "conditional", False) and getattr(other, "conditional", False):
+            return getattr(Q(self), name)(Q(other))
         raise NotImplementedError(_BITWISE_HINT)
 
-    for op in ("and", "or", "xor"):
-        setattr(cls, f"__{op}__", make_logical(f"__{op}__"))
-        setattr(cls, f"__r{op}__", refuse)
-    return cls
+    method.__name__ = method.__qualname__ = name
+    return method
 
 
-_install_arithmetic(Combinable)
+def _refuse_reflected_boolean(self, other):
+    raise NotImplementedError(_BITWISE_HINT)
+
+
+for _name, (_attr, _swapped) in _OPERATOR_METHODS.items():
+    setattr(Combinable, _name, _operator_method(_name, _attr, _swapped))
+for _name in ("__and__", "__or__", "__xor__"):
+    setattr(Combinable, _name, _boolean_operator(_name))
+    setattr(Combinable, _name.replace("__", "__r", 1), _refuse_reflected_boolean)
+del _name, _attr, _swapped
+
+
+# ----- value conversion ----------------------------------------------------------------------
+
+
+def _float_or_none(value, expression, connection):
+    return value if value is None else float(value)
+
+
+def _int_or_none(value, expression, connection):
+    return value if value is None else int(value)
+
+
+def _decimal_converter(field):
+    def convert(value, expression, connection):
+        return value if value is None else _to_decimal(value, field)
+
+    return convert
+
+
+def _to_decimal(value, field):
+    precision = decimal.Context(prec=field.max_digits or 28)
+    if isinstance(value, float):
+        number = precision.create_decimal_from_float(value)
+    else:
+        number = decimal.Decimal(value)
+    if field.decimal_places is None:
+        return number
+    return number.quantize(decimal.Decimal(1).scaleb(-field.decimal_places), context=precision)
+
+
+# ----- the expression protocol ---------------------------------------------------------------
 
 
 class BaseExpression:
     """The protocol every expression follows (resolution, output field, source expressions)."""
 
-    empty_result_set_value = NotImplemented
-    # Whether this expression can be used in a filter()
-    filterable = True
-    window_compatible = False
-    allowed_default = False
-    constraint_validation_compatible = True
     is_summary = False
     _output_field_resolved_to_none = False
+    allowed_default = False  # usable as a field's db_default
+    constraint_validation_compatible = True
+    filterable = True  # usable in filter()
+    window_compatible = False  # usable inside Window()
+    # What the expression evaluates to over no rows; NotImplemented: ask the database.
+    empty_result_set_value = NotImplemented
+    _child_attrs: tuple = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        attrs = cls.__dict__.get("_child_attrs")
+        if attrs and "get_source_expressions" not in cls.__dict__:
+            cls.get_source_expressions, cls.set_source_expressions = _child_accessors(attrs)
 
     def __init__(self, output_field=None):
-        if output_field is not None:
-            self.output_field = output_field
+        if output_field is None:
+            return
+        self.output_field = output_field
 
     def __getstate__(self):
-        state = self.__dict__.copy()
+        # The converter may be a closure; it is rebuilt on demand after unpickling.
+        state = dict(self.__dict__)
         state.pop("convert_value", None)
         return state
-
-    def get_db_converters(self, connection):
-        return (
-            []
-            if self.convert_value is self._convert_value_noop
-            else [self.convert_value]
-        ) + self.output_field.get_db_converters(connection)
 
     def get_source_expressions(self):
         return []
 
     def set_source_expressions(self, exprs):
-        assert not exprs
+        if exprs:
+            raise ValueError(f"{type(self).__name__} takes no source expressions.")
 
     def _parse_expressions(self, *expressions):
-        return [
-            arg if hasattr(arg, "resolve_expression")
-            else (F(arg) if isinstance(arg, str) else Value(arg))
-            for arg in expressions
-        ]
+        return [_as_expression(arg) for arg in expressions]
 
     def as_sql(self, compiler, connection, **extra_context):
         """Render with the compiler's built-in rendering of the nearest reinhardt class.
@@ -167,37 +221,96 @@ class BaseExpression:
         """
         return compiler.compile_builtin(self, **extra_context)
 
+    # -- what the tree below contains (cached: expressions are rebuilt, not mutated) --
+
+    def _any_child(self, flag):
+        return any(child and getattr(child, flag) for child in self.get_source_expressions())
+
     @cached_property
     def contains_aggregate(self) -> bool:
-        return any(expr and expr.contains_aggregate for expr in self.get_source_expressions())
+        return self._any_child("contains_aggregate")
 
     @cached_property
     def contains_over_clause(self) -> bool:
-        return any(expr and expr.contains_over_clause for expr in self.get_source_expressions())
+        return self._any_child("contains_over_clause")
 
     @cached_property
     def contains_column_references(self) -> bool:
-        return any(
-            expr and expr.contains_column_references for expr in self.get_source_expressions()
-        )
+        return self._any_child("contains_column_references")
 
     @cached_property
     def contains_subquery(self) -> bool:
         return any(
-            expr and (getattr(expr, "subquery", False) or expr.contains_subquery)
-            for expr in self.get_source_expressions()
+            child and (getattr(child, "subquery", False) or child.contains_subquery)
+            for child in self.get_source_expressions()
         )
 
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
-                           for_save=False):
+    # -- resolution and tree rewriting --
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None,
+                           summarize=False, for_save=False):
         """Return a copy whose field references are columns of ``query``."""
-        c = self.copy()
-        c.is_summary = summarize
-        c.set_source_expressions([
-            expr.resolve_expression(query, allow_joins, reuse, summarize) if expr else None
-            for expr in c.get_source_expressions()
+        resolved = self.copy()
+        resolved.is_summary = summarize
+        resolved.set_source_expressions([
+            child.resolve_expression(query, allow_joins, reuse, summarize) if child else None
+            for child in resolved.get_source_expressions()
         ])
-        return c
+        return resolved
+
+    def _rebuilt(self, rewrite, skip_falsy=False):
+        """A copy whose children are ``rewrite(child)``; missing children stay None."""
+        clone = self.copy()
+        clone.set_source_expressions([
+            None if (not child if skip_falsy else child is None) else rewrite(child)
+            for child in self.get_source_expressions()
+        ])
+        return clone
+
+    def relabeled_clone(self, change_map):
+        return self._rebuilt(lambda child: child.relabeled_clone(change_map))
+
+    def replace_expressions(self, replacements):
+        replacement = replacements.get(self)
+        if replacement:
+            return replacement
+        if not self.get_source_expressions():
+            return self
+        return self._rebuilt(lambda child: child.replace_expressions(replacements),
+                             skip_falsy=True)
+
+    def prefix_references(self, prefix):
+        def prefixed(child):
+            if isinstance(child, F):
+                return F(prefix + child.name)
+            return child.prefix_references(prefix)
+
+        return self._rebuilt(prefixed)
+
+    def copy(self):
+        return copy.copy(self)
+
+    def get_refs(self) -> set:
+        return set().union(*(child.get_refs() for child in self.get_source_expressions()
+                             if child is not None))
+
+    def flatten(self):
+        """Yield this expression and every expression inside it."""
+        yield self
+        for child in filter(None, self.get_source_expressions()):
+            if hasattr(child, "flatten"):
+                yield from child.flatten()
+            else:
+                yield child
+
+    def get_group_by_cols(self):
+        if self.contains_aggregate:
+            # Group by the plain parts around the aggregate, never by the aggregate itself.
+            return [col for child in self.get_source_expressions()
+                    for col in child.get_group_by_cols()]
+        return [self]
+
+    # -- type of the result --
 
     @property
     def conditional(self) -> bool:
@@ -210,35 +323,46 @@ class BaseExpression:
     @cached_property
     def output_field(self):
         """The field type of this expression's value, inferred from its sources."""
-        output_field = self._resolve_output_field()
-        if output_field is None:
-            self._output_field_resolved_to_none = True
-            raise FieldError(
-                f"Cannot resolve expression type of {self!r}: unknown output_field. "
-                "Set output_field=."
-            )
-        return output_field
+        inferred = self._resolve_output_field()
+        if inferred is not None:
+            return inferred
+        self._output_field_resolved_to_none = True
+        raise FieldError(
+            f"Cannot resolve expression type of {self!r}: unknown output_field. "
+            "Set output_field=."
+        )
 
     @cached_property
     def _output_field_or_none(self):
+        """The output field, or None when it cannot be inferred (a mixed-type error still
+        propagates)."""
         try:
-            return self.output_field
+            field = self.output_field
         except FieldError:
             if not self._output_field_resolved_to_none:
                 raise
-        return None
+            field = None
+        return field
+
+    def get_source_fields(self):
+        return [child._output_field_or_none for child in self.get_source_expressions()]
 
     def _resolve_output_field(self):
-        sources_iter = (source for source in self.get_source_fields() if source is not None)
-        for output_field in sources_iter:
-            for source in sources_iter:
-                if not isinstance(output_field, source.__class__):
-                    raise FieldError(
-                        f"Expression contains mixed types: {output_field.__class__.__name__}, "
-                        f"{source.__class__.__name__}. You must set output_field."
-                    )
-            return output_field
-        return None
+        """The common type of the sources whose type is known; mixed types are an error."""
+        known = [field for field in self.get_source_fields() if field is not None]
+        if not known:
+            return None
+        first = known[0]
+        for other in known[1:]:
+            if not isinstance(first, type(other)):
+                raise FieldError(
+                    f"Expression contains mixed types: {type(first).__name__}, "
+                    f"{type(other).__name__}. You must set output_field."
+                )
+        return first
+
+    def get_lookup(self, lookup):
+        return self.output_field.get_lookup(lookup)
 
     @staticmethod
     def _convert_value_noop(value, expression, connection):
@@ -248,112 +372,46 @@ class BaseExpression:
     def convert_value(self):
         """Coerce a database value to the output field's Python type (numbers)."""
         field = self.output_field
-        internal_type = field.get_internal_type()
-        if internal_type == "FloatField":
-            return lambda value, expression, connection: (
-                None if value is None else float(value)
-            )
-        if internal_type.endswith("IntegerField"):
-            return lambda value, expression, connection: (
-                None if value is None else int(value)
-            )
-        if internal_type == "DecimalField":
-            return lambda value, expression, connection: (
-                None if value is None else _to_decimal(value, field)
-            )
+        kind = field.get_internal_type()
+        if kind == "FloatField":
+            return _float_or_none
+        if kind.endswith("IntegerField"):
+            return _int_or_none
+        if kind == "DecimalField":
+            return _decimal_converter(field)
         return self._convert_value_noop
 
-    def get_lookup(self, lookup):
-        return self.output_field.get_lookup(lookup)
+    def get_db_converters(self, connection):
+        own = self.convert_value
+        field_converters = self.output_field.get_db_converters(connection)
+        if own is self._convert_value_noop:
+            return list(field_converters)
+        return [own, *field_converters]
 
     def get_transform(self, name):
         return self.output_field.get_transform(name)
 
-    def relabeled_clone(self, change_map):
-        clone = self.copy()
-        clone.set_source_expressions([
-            e.relabeled_clone(change_map) if e is not None else None
-            for e in self.get_source_expressions()
-        ])
-        return clone
+    def select_format(self, compiler, sql, params):
+        formatter = getattr(self.output_field, "select_format", None)
+        if formatter is None:
+            return sql, params
+        return formatter(compiler, sql, params)
 
-    def replace_expressions(self, replacements):
-        if replacement := replacements.get(self):
-            return replacement
-        if not (source_expressions := self.get_source_expressions()):
-            return self
-        clone = self.copy()
-        clone.set_source_expressions([
-            expr.replace_expressions(replacements) if expr else None
-            for expr in source_expressions
-        ])
-        return clone
-
-    def get_refs(self) -> set:
-        refs = set()
-        for expr in self.get_source_expressions():
-            if expr is not None:
-                refs |= expr.get_refs()
-        return refs
-
-    def copy(self):
-        return copy.copy(self)
-
-    def prefix_references(self, prefix):
-        clone = self.copy()
-        clone.set_source_expressions([
-            F(f"{prefix}{expr.name}") if isinstance(expr, F)
-            else expr.prefix_references(prefix)
-            for expr in self.get_source_expressions()
-        ])
-        return clone
-
-    def get_group_by_cols(self):
-        if not self.contains_aggregate:
-            return [self]
-        cols = []
-        for source in self.get_source_expressions():
-            cols.extend(source.get_group_by_cols())
-        return cols
-
-    def get_source_fields(self):
-        return [e._output_field_or_none for e in self.get_source_expressions()]
-
-    def asc(self, **kwargs):
-        return OrderBy(self, **kwargs)
+    # -- ordering --
 
     def desc(self, **kwargs):
         return OrderBy(self, descending=True, **kwargs)
 
+    def asc(self, **kwargs):
+        return OrderBy(self, **kwargs)
+
     def reverse_ordering(self):
+        # Only OrderBy has a direction to flip.
         return self
 
-    def flatten(self):
-        """Yield this expression and every expression inside it."""
-        yield self
-        for expr in self.get_source_expressions():
-            if expr:
-                if hasattr(expr, "flatten"):
-                    yield from expr.flatten()
-                else:
-                    yield expr
 
-    def select_format(self, compiler, sql, params):
-        if hasattr(self.output_field, "select_format"):
-            return self.output_field.select_format(compiler, sql, params)
-        return sql, params
-
-
-def _to_decimal(value, field):
-    if isinstance(value, float):
-        context = decimal.Context(prec=field.max_digits or 28)
-        value = context.create_decimal_from_float(value)
-    else:
-        value = decimal.Decimal(value)
-    if field.decimal_places is not None:
-        value = value.quantize(decimal.Decimal(1).scaleb(-field.decimal_places),
-                               context=decimal.Context(prec=field.max_digits or 28))
-    return value
+def _identity_part(value):
+    return value if isinstance(value, BaseExpression) else make_hashable(value)
 
 
 @deconstructible
@@ -363,155 +421,134 @@ class Expression(BaseExpression, Combinable):
     @cached_property
     def identity(self):
         args, kwargs = self._constructor_args
-        identity = [self.__class__]
-        identity.extend(make_hashable(arg) if not isinstance(arg, BaseExpression) else arg
-                        for arg in args)
-        for key, value in sorted(kwargs.items()):
+        parts = [type(self), *map(_identity_part, args)]
+        for key in sorted(kwargs):
+            value = kwargs[key]
             if key == "output_field" and value is not None:
+                # Field instances compare by creation order: use type and name instead.
                 value = (type(value), value.name) if hasattr(value, "name") else type(value)
-            identity.append((key, make_hashable(value) if not isinstance(value, BaseExpression)
-                             else value))
-        return tuple(identity)
-
-    def __eq__(self, other):
-        if not isinstance(other, Expression):
-            return NotImplemented
-        return other.identity == self.identity
+            parts.append((key, _identity_part(value)))
+        return tuple(parts)
 
     def __hash__(self):
         return hash(self.identity)
 
+    def __eq__(self, other):
+        if isinstance(other, Expression):
+            return self.identity == other.identity
+        return NotImplemented
 
-# (lhs field class, connector, rhs field class) -> result field class, for arithmetic.
-_connector_combinations: list = []
+
+# ----- arithmetic result types ---------------------------------------------------------------
 
 
-def _build_connector_table():
+@functools.cache
+def _connector_table():
+    """connector -> [(lhs field class, rhs field class, result field class), ...]."""
     f = _fields()
-    table = defaultdict(list)
-    numeric = [
-        (f.IntegerField, f.IntegerField, f.IntegerField),
-        (f.FloatField, f.FloatField, f.FloatField),
-        (f.DecimalField, f.DecimalField, f.DecimalField),
+    same_numbers = [(kind, kind, kind) for kind in (f.IntegerField, f.FloatField,
+                                                    f.DecimalField)]
+    mixed_numbers = [
         (f.IntegerField, f.DecimalField, f.DecimalField),
         (f.DecimalField, f.IntegerField, f.DecimalField),
         (f.IntegerField, f.FloatField, f.FloatField),
         (f.FloatField, f.IntegerField, f.FloatField),
     ]
-    for connector in (Combinable.ADD, Combinable.SUB, Combinable.MUL, Combinable.DIV,
-                      Combinable.MOD, Combinable.POW):
-        table[connector].extend(numeric)
-    for connector in (Combinable.BITAND, Combinable.BITOR, Combinable.BITLEFTSHIFT,
-                      Combinable.BITRIGHTSHIFT, Combinable.BITXOR):
-        table[connector].append((f.IntegerField, f.IntegerField, f.IntegerField))
-    # Null literals take the type of the other side.
-    null = type(None)
-    for connector in list(table):
-        for lhs, _, _ in list(table[connector]):
-            table[connector].append((lhs, null, lhs))
-            table[connector].append((null, lhs, lhs))
-    table[Combinable.ADD] += [
-        (f.DateField, f.DurationField, f.DateTimeField),
-        (f.DateTimeField, f.DurationField, f.DateTimeField),
-        (f.TimeField, f.DurationField, f.TimeField),
-        (f.DurationField, f.DateField, f.DateTimeField),
-        (f.DurationField, f.DateTimeField, f.DateTimeField),
-        (f.DurationField, f.TimeField, f.TimeField),
-        (f.DurationField, f.DurationField, f.DurationField),
-    ]
-    table[Combinable.SUB] += [
-        (f.DateField, f.DurationField, f.DateTimeField),
-        (f.DateTimeField, f.DurationField, f.DateTimeField),
-        (f.TimeField, f.DurationField, f.TimeField),
-        (f.DurationField, f.DurationField, f.DurationField),
-        (f.DateField, f.DateField, f.DurationField),
-        (f.DateField, f.DateTimeField, f.DurationField),
-        (f.DateTimeField, f.DateField, f.DurationField),
-        (f.DateTimeField, f.DateTimeField, f.DurationField),
-        (f.TimeField, f.TimeField, f.DurationField),
-    ]
+    arithmetic = same_numbers + mixed_numbers
+    table = {op: list(arithmetic) for op in "+ - * / %% ^".split()}
+    for op in ("&", "|", "<<", ">>", "#"):
+        table[op] = [(f.IntegerField, f.IntegerField, f.IntegerField)]
+    # A NULL literal takes the type of the other operand.
+    none = type(None)
+    for rules in table.values():
+        rules += [rule for lhs, _, _ in list(rules) for rule in ((lhs, none, lhs),
+                                                                 (none, lhs, lhs))]
+    moments = [(f.DateField, f.DateTimeField), (f.DateTimeField, f.DateTimeField),
+               (f.TimeField, f.TimeField)]  # (operand type, type after shifting it)
+    for moment, shifted in moments:
+        table["+"].append((moment, f.DurationField, shifted))
+        table["-"].append((moment, f.DurationField, shifted))
+    for moment, shifted in moments:
+        table["+"].append((f.DurationField, moment, shifted))
+    table["+"].append((f.DurationField, f.DurationField, f.DurationField))
+    table["-"].append((f.DurationField, f.DurationField, f.DurationField))
+    for lhs, rhs in ((f.DateField, f.DateField), (f.DateField, f.DateTimeField),
+                     (f.DateTimeField, f.DateField), (f.DateTimeField, f.DateTimeField),
+                     (f.TimeField, f.TimeField)):
+        table["-"].append((lhs, rhs, f.DurationField))
     return table
-
-
-@functools.cache
-def _connector_table():
-    return _build_connector_table()
 
 
 def register_combinable_fields(lhs, connector, rhs, result):
     """Declare the result type of ``lhs <connector> rhs`` for custom field types."""
-    _connector_table()[connector].append((lhs, rhs, result))
+    _connector_table().setdefault(connector, []).append((lhs, rhs, result))
     _resolve_combined_type.cache_clear()
 
 
 @functools.lru_cache(maxsize=128)
 def _resolve_combined_type(connector, lhs_type, rhs_type):
-    for combinator_lhs, combinator_rhs, combined in _connector_table().get(connector, ()):
-        if issubclass(lhs_type, combinator_lhs) and issubclass(rhs_type, combinator_rhs):
-            return combined
+    for lhs, rhs, result in _connector_table().get(connector, ()):
+        if issubclass(lhs_type, lhs) and issubclass(rhs_type, rhs):
+            return result
     return None
+
+
+def _internal_type(expression):
+    try:
+        return expression.output_field.get_internal_type()
+    except (AttributeError, FieldError):
+        return None
+
+
+_MOMENT_TYPES = frozenset({"DateField", "DateTimeField", "TimeField"})
 
 
 class CombinedExpression(SQLiteNumericMixin, Expression):
     """``lhs <connector> rhs``, e.g. ``F('price') * 2``."""
 
-    def __init__(self, lhs, connector, rhs, output_field=None):
-        super().__init__(output_field=output_field)
-        self.connector = connector
-        self.lhs = lhs
-        self.rhs = rhs
+    _child_attrs = ("lhs", "rhs")
 
-    def __repr__(self):
-        return f"<{self.__class__.__name__}: {self}>"
+    def __init__(self, lhs, connector, rhs, output_field=None):
+        self.lhs, self.connector, self.rhs = lhs, connector, rhs
+        super().__init__(output_field=output_field)
 
     def __str__(self):
         return f"{self.lhs} {self.connector} {self.rhs}"
 
-    def get_source_expressions(self):
-        return [self.lhs, self.rhs]
-
-    def set_source_expressions(self, exprs):
-        self.lhs, self.rhs = exprs
+    def __repr__(self):
+        return f"<{type(self).__name__}: {self}>"
 
     def _resolve_output_field(self):
-        lhs_type = type(self.lhs._output_field_or_none)
-        rhs_type = type(self.rhs._output_field_or_none)
-        combined_type = _resolve_combined_type(self.connector, lhs_type, rhs_type)
-        if combined_type is None:
-            raise FieldError(
-                f"Cannot infer type of {self.connector!r} expression involving these types: "
-                f"{lhs_type.__name__}, {rhs_type.__name__}. You must set output_field."
-            )
-        return combined_type()
+        left = type(self.lhs._output_field_or_none)
+        right = type(self.rhs._output_field_or_none)
+        result = _resolve_combined_type(self.connector, left, right)
+        if result is not None:
+            return result()
+        raise FieldError(
+            f"Cannot infer type of {self.connector!r} expression involving these types: "
+            f"{left.__name__}, {right.__name__}. You must set output_field."
+        )
 
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
-                           for_save=False):
-        lhs = self.lhs.resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        rhs = self.rhs.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+    def _specialised(self, lhs_kind, rhs_kind):
+        """The subclass that renders this operation, when date/duration types need one."""
+        if lhs_kind != rhs_kind and "DurationField" in (lhs_kind, rhs_kind):
+            return DurationExpression(self.lhs, self.connector, self.rhs)
+        if self.connector == self.SUB and lhs_kind == rhs_kind and lhs_kind in _MOMENT_TYPES:
+            return TemporalSubtraction(self.lhs, self.rhs)
+        return None
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None,
+                           summarize=False, for_save=False):
+        args = (query, allow_joins, reuse, summarize, for_save)
+        lhs, rhs = self.lhs.resolve_expression(*args), self.rhs.resolve_expression(*args)
         if not isinstance(self, (DurationExpression, TemporalSubtraction)):
-            f = _fields()
-            try:
-                lhs_type = lhs.output_field.get_internal_type()
-            except (AttributeError, FieldError):
-                lhs_type = None
-            try:
-                rhs_type = rhs.output_field.get_internal_type()
-            except (AttributeError, FieldError):
-                rhs_type = None
-            if "DurationField" in {lhs_type, rhs_type} and lhs_type != rhs_type:
-                return DurationExpression(self.lhs, self.connector, self.rhs).resolve_expression(
-                    query, allow_joins, reuse, summarize, for_save)
-            datetime_fields = {"DateField", "DateTimeField", "TimeField"}
-            if (self.connector == self.SUB and lhs_type in datetime_fields
-                    and lhs_type == rhs_type):
-                return TemporalSubtraction(self.lhs, self.rhs).resolve_expression(
-                    query, allow_joins, reuse, summarize, for_save)
-            del f
-        c = self.copy()
-        c.is_summary = summarize
-        c.lhs = lhs
-        c.rhs = rhs
-        return c
+            special = self._specialised(_internal_type(lhs), _internal_type(rhs))
+            if special is not None:
+                return special.resolve_expression(*args)
+        resolved = self.copy()
+        resolved.is_summary = summarize
+        resolved.lhs, resolved.rhs = lhs, rhs
+        return resolved
 
     @cached_property
     def allowed_default(self):
@@ -526,7 +563,11 @@ class TemporalSubtraction(CombinedExpression):
     """``date - date``, ``datetime - datetime``: a duration."""
 
     def __init__(self, lhs, rhs):
-        super().__init__(lhs, self.SUB, rhs, output_field=_fields().DurationField())
+        CombinedExpression.__init__(self, lhs, self.SUB, rhs,
+                                    output_field=_fields().DurationField())
+
+
+# ----- references ------------------------------------------------------------------------------
 
 
 @deconstructible(path="reinhardt.orm.models.F")
@@ -541,21 +582,21 @@ class F(Combinable):
     def __repr__(self):
         return f"{type(self).__name__}({self.name})"
 
-    def __eq__(self, other):
-        return type(other) is type(self) and other.name == self.name
-
     def __hash__(self):
         return hash(self.name)
 
-    def __getitem__(self, subscript):
-        return Sliced(self, subscript)
+    def __eq__(self, other):
+        return type(other) is type(self) and other.name == self.name
 
     def __contains__(self, other):
         # Without this, ``x in F(...)`` would fall back to __getitem__ and loop forever.
         raise TypeError(f"argument of type '{type(self).__name__}' is not iterable")
 
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
-                           for_save=False):
+    def __getitem__(self, subscript):
+        return Sliced(self, subscript)
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None,
+                           summarize=False, for_save=False):
         # The query knows how to turn a name (possibly spanning relations) into a column.
         return query.resolve_ref(self.name, allow_joins, reuse, summarize)
 
@@ -565,15 +606,14 @@ class F(Combinable):
     def copy(self):
         return copy.copy(self)
 
-    asc = BaseExpression.asc
     desc = BaseExpression.desc
+    asc = BaseExpression.asc
 
 
 class _OuterReference(F):
     """Shared by OuterRef and its resolved form: neither aggregates nor is relabelled."""
 
-    contains_aggregate = False
-    contains_over_clause = False
+    contains_over_clause = contains_aggregate = False
 
     def relabeled_clone(self, relabels):
         # Relabelling concerns the inner query's aliases; an outer reference keeps its own.
@@ -583,11 +623,8 @@ class _OuterReference(F):
 class ResolvedOuterRef(_OuterReference):
     """An OuterRef resolved against the inner query: a column of the outer query."""
 
-    def as_sql(self, *args, **kwargs):
-        raise ValueError(
-            "This queryset contains a reference to an outer query and may only be used in a "
-            "subquery."
-        )
+    def get_group_by_cols(self):
+        return []
 
     def resolve_expression(self, *args, **kwargs):
         column = F.resolve_expression(self, *args, **kwargs)
@@ -599,8 +636,11 @@ class ResolvedOuterRef(_OuterReference):
         column.possibly_multivalued = LOOKUP_SEP in self.name
         return column
 
-    def get_group_by_cols(self):
-        return []
+    def as_sql(self, *args, **kwargs):
+        raise ValueError(
+            "This queryset contains a reference to an outer query and may only be used in a "
+            "subquery."
+        )
 
 
 class OuterRef(_OuterReference):
@@ -608,128 +648,112 @@ class OuterRef(_OuterReference):
 
     def resolve_expression(self, *args, **kwargs):
         # OuterRef(OuterRef("x")) reaches two levels out: peel one level per resolution.
-        name = self.name
-        return name if isinstance(name, type(self)) else ResolvedOuterRef(name)
+        if isinstance(self.name, type(self)):
+            return self.name
+        return ResolvedOuterRef(self.name)
 
 
 def _slice_bounds(subscript):
     """Translate an index or slice into a 1-based (start, length); length None = to the end."""
-    if isinstance(subscript, int):
-        if subscript < 0:
-            raise ValueError("Negative indexing is not supported.")
-        return subscript + 1, 1
-    if not isinstance(subscript, slice):
+    negative = "Negative indexing is not supported."
+    if isinstance(subscript, slice):
+        first, stop = subscript.start, subscript.stop
+        if (first is not None and first < 0) or (stop is not None and stop < 0):
+            raise ValueError(negative)
+        if subscript.step is not None:
+            raise ValueError("Step argument is not supported.")
+        if first and stop and stop < first:
+            raise ValueError("Slice stop must be greater than slice start.")
+        first = first or 0
+        return first + 1, None if stop is None else stop - first
+    if not isinstance(subscript, int):
         raise TypeError("Argument to slice must be either int or slice instance.")
-    lo, hi = subscript.start, subscript.stop
-    if any(bound is not None and bound < 0 for bound in (lo, hi)):
-        raise ValueError("Negative indexing is not supported.")
-    if subscript.step is not None:
-        raise ValueError("Step argument is not supported.")
-    if lo and hi and hi < lo:
-        raise ValueError("Slice stop must be greater than slice start.")
-    lo = lo or 0
-    return lo + 1, (None if hi is None else hi - lo)
+    if subscript < 0:
+        raise ValueError(negative)
+    return subscript + 1, 1
 
 
 class Sliced(F):
     """``F('field')[start:stop]`` on text or arrays."""
 
     def __init__(self, obj, subscript):
-        super().__init__(obj.name)
-        self.obj = obj
         self.start, self.length = _slice_bounds(subscript)
+        self.obj = obj
+        F.__init__(self, obj.name)
 
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
-                           for_save=False):
-        field_ref = query.resolve_ref(self.name, allow_joins, reuse, summarize)
-        target = field_ref
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None,
+                           summarize=False, for_save=False):
+        column = query.resolve_ref(self.name, allow_joins, reuse, summarize)
+        sliced_from = column
         if isinstance(self.obj, (OuterRef, type(self))):
-            target = self.obj.resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        return field_ref.output_field.slice_expression(target, self.start, self.length)
+            sliced_from = self.obj.resolve_expression(query, allow_joins, reuse, summarize,
+                                                      for_save)
+        return column.output_field.slice_expression(sliced_from, self.start, self.length)
+
+
+# ----- functions and literals ----------------------------------------------------------------
+
+
+def _arity_error(func, given):
+    noun = "argument" if func.arity == 1 else "arguments"
+    return TypeError(f"'{type(func).__name__}' takes exactly {func.arity} {noun} ({given} given)")
 
 
 @deconstructible(path="reinhardt.orm.models.Func")
 class Func(SQLiteNumericMixin, Expression):
     """A database function call: ``function(expr, ...)`` rendered through ``template``."""
 
-    function = None
-    template = "%(function)s(%(expressions)s)"
+    arity = None  # how many arguments the function takes (None: any number)
     arg_joiner = ", "
-    arity = None  # The number of arguments the function accepts.
+    template = "%(function)s(%(expressions)s)"
+    function = None
+    _child_attrs = ("*source_expressions",)
 
     def __init__(self, *expressions, output_field=None, **extra):
-        given = len(expressions)
-        if self.arity is not None and given != self.arity:
-            noun = "argument" if self.arity == 1 else "arguments"
-            raise TypeError(
-                f"'{type(self).__name__}' takes exactly {self.arity} {noun} ({given} given)"
-            )
-        super().__init__(output_field=output_field)
-        self.source_expressions = self._parse_expressions(*expressions)
+        if self.arity is not None and len(expressions) != self.arity:
+            raise _arity_error(self, len(expressions))
         self.extra = extra
-
-    def __repr__(self):
-        name = type(self).__name__
-        shown = self.arg_joiner.join(map(str, self.source_expressions))
-        options = self.extra | self._get_repr_options()
-        if not options:
-            return f"{name}({shown})"
-        rendered = ", ".join(f"{key}={options[key]}" for key in sorted(options))
-        return f"{name}({shown}, {rendered})"
+        self.source_expressions = [_as_expression(arg) for arg in expressions]
+        super().__init__(output_field=output_field)
 
     def _get_repr_options(self):
         return {}
 
-    def get_source_expressions(self):
-        return self.source_expressions
+    def __repr__(self):
+        arguments = self.arg_joiner.join(map(str, self.source_expressions))
+        options = {**self.extra, **self._get_repr_options()}
+        if options:
+            arguments += ", " + ", ".join(f"{key}={options[key]}" for key in sorted(options))
+        return f"{type(self).__name__}({arguments})"
 
-    def set_source_expressions(self, exprs):
-        self.source_expressions = exprs
-
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
-                           for_save=False):
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None,
+                           summarize=False, for_save=False):
         resolved = self.copy()
         resolved.is_summary = summarize
         resolved.source_expressions = [
-            arg.resolve_expression(query, allow_joins, reuse, summarize, for_save)
-            for arg in resolved.source_expressions
+            operand.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+            for operand in resolved.source_expressions
         ]
         return resolved
 
     def copy(self):
         # The argument list and extra options are per instance: don't share them with clones.
-        clone = super().copy()
-        clone.source_expressions = list(self.source_expressions)
-        clone.extra = dict(self.extra)
+        clone = copy.copy(self)
+        clone.extra = {**self.extra}
+        clone.source_expressions = [*self.source_expressions]
         return clone
 
     @cached_property
     def allowed_default(self):
-        return all(expression.allowed_default for expression in self.source_expressions)
+        return all(operand.allowed_default for operand in self.source_expressions)
 
 
 @deconstructible(path="reinhardt.orm.models.Value")
 class Value(SQLiteNumericMixin, Expression):
     """A literal value, passed to the database as a parameter."""
 
-    for_save = False
     allowed_default = True
-
-    def __init__(self, value, output_field=None):
-        super().__init__(output_field=output_field)
-        self.value = value
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}({self.value!r})"
-
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
-                           for_save=False):
-        c = super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        c.for_save = for_save
-        return c
-
-    def get_group_by_cols(self):
-        return []
+    for_save = False
 
     # Python type -> field class name, most specific first (bool before int, datetime
     # before date).
@@ -741,11 +765,29 @@ class Value(SQLiteNumericMixin, Expression):
         (bytes, "BinaryField"), (uuid.UUID, "UUIDField"),
     )
 
+    def __init__(self, value, output_field=None):
+        self.value = value
+        super().__init__(output_field=output_field)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.value!r})"
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None,
+                           summarize=False, for_save=False):
+        # A literal has nothing to resolve; remember whether it is being saved.
+        resolved = self.copy()
+        resolved.is_summary = summarize
+        resolved.for_save = for_save
+        return resolved
+
     def _resolve_output_field(self):
         for python_type, field_name in self._INFERRED_FIELDS:
             if isinstance(self.value, python_type):
                 return getattr(_fields(), field_name)()
         return None
+
+    def get_group_by_cols(self):
+        return []
 
     @property
     def empty_result_set_value(self):
@@ -753,7 +795,7 @@ class Value(SQLiteNumericMixin, Expression):
 
 
 class DurationValue(Value):
-    pass
+    """A ``timedelta`` operand (backends without an interval type convert it)."""
 
 
 class RawSQL(Expression):
@@ -762,20 +804,15 @@ class RawSQL(Expression):
     allowed_default = True
 
     def __init__(self, sql, params, output_field=None):
-        if output_field is None:
-            output_field = _fields().Field()
         self.sql, self.params = sql, params
-        super().__init__(output_field=output_field)
+        super().__init__(output_field=_fields().Field() if output_field is None
+                         else output_field)
 
     def __repr__(self):
-        return f"{self.__class__.__name__}({self.sql}, {self.params})"
+        return f"{type(self).__name__}({self.sql}, {self.params})"
 
     def get_group_by_cols(self):
         return [self]
-
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
-                           for_save=False):
-        return super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
 
 
 class Star(Expression):
@@ -788,96 +825,86 @@ class Star(Expression):
 class DatabaseDefault(Expression):
     """The database-side default of a column (``db_default``)."""
 
+    _child_attrs = ("expression",)
+
     def __init__(self, expression, output_field=None):
-        super().__init__(output_field)
         self.expression = expression
-
-    def get_source_expressions(self):
-        return [self.expression]
-
-    def set_source_expressions(self, exprs):
-        (self.expression,) = exprs
+        super().__init__(output_field)
 
 
 class Col(Expression):
     """A column of a table alias in the query: the resolved form of a field reference."""
 
-    contains_column_references = True
     possibly_multivalued = False
+    contains_column_references = True
 
     def __init__(self, alias, target, output_field=None):
-        if output_field is None:
-            output_field = target
-        super().__init__(output_field=output_field)
         self.alias, self.target = alias, target
+        super().__init__(output_field=target if output_field is None else output_field)
 
     def __repr__(self):
-        alias, target = self.alias, self.target
-        identifiers = (alias, str(target)) if alias else (str(target),)
-        return "{}({})".format(self.__class__.__name__, ", ".join(identifiers))
+        shown = [self.alias, str(self.target)] if self.alias else [str(self.target)]
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     @cached_property
     def identity(self):
         return (Col, self.alias, self.target, self.output_field)
 
-    def relabeled_clone(self, relabels):
-        if self.alias is None:
-            return self
-        return self.__class__(relabels.get(self.alias, self.alias), self.target,
-                              self.output_field)
-
     def get_group_by_cols(self):
         return [self]
 
+    def relabeled_clone(self, relabels):
+        alias = self.alias
+        if alias is None:
+            return self
+        return type(self)(relabels.get(alias, alias), self.target, self.output_field)
+
     def get_db_converters(self, connection):
-        if self.target == self.output_field:
-            return self.output_field.get_db_converters(connection)
-        return self.output_field.get_db_converters(connection) + \
-            self.target.get_db_converters(connection)
+        converters = self.output_field.get_db_converters(connection)
+        if self.target != self.output_field:
+            # A column read as another type: convert for both.
+            converters = converters + self.target.get_db_converters(connection)
+        return converters
 
 
 class Ref(Expression):
     """A reference to an annotation (or selected expression) of the same query by name."""
 
+    _child_attrs = ("source",)
+
     def __init__(self, refs, source):
-        super().__init__()
         self.refs, self.source = refs, source
+        super().__init__()
 
     def __repr__(self):
-        return f"{self.__class__.__name__}({self.refs}, {self.source})"
+        return f"{type(self).__name__}({self.refs}, {self.source})"
 
     @cached_property
     def identity(self):
         return (Ref, self.refs, self.source)
 
-    def get_source_expressions(self):
-        return [self.source]
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None,
+                           summarize=False, for_save=False):
+        return self  # already refers to something the query selects
 
-    def set_source_expressions(self, exprs):
-        (self.source,) = exprs
-
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
-                           for_save=False):
-        return self
+    def get_group_by_cols(self):
+        return [self]
 
     def get_refs(self):
         return {self.refs}
 
     def relabeled_clone(self, relabels):
         clone = self.copy()
-        clone.source = self.source.relabeled_clone(relabels)
+        clone.source = clone.source.relabeled_clone(relabels)
         return clone
-
-    def get_group_by_cols(self):
-        return [self]
 
 
 class PositionRef(Ref):
     """A reference to the ``ordinal``-th selected column (ORDER BY 2)."""
 
     def __init__(self, ordinal, refs, source):
+        Ref.__init__(self, refs, source)
         self.ordinal = ordinal
-        super().__init__(refs, source)
 
     @cached_property
     def identity(self):
@@ -889,51 +916,48 @@ class ExpressionList(Func):
 
     template = "%(expressions)s"
 
-    def __str__(self):
-        return self.arg_joiner.join(str(arg) for arg in self.source_expressions)
-
     def _resolve_output_field(self):
-        return None
+        return None  # a list has no single type
+
+    def __str__(self):
+        return self.arg_joiner.join(map(str, self.source_expressions))
+
+
+def _ordering_term(term):
+    """``"-name"`` means descending on field ``name``; anything else is used as given."""
+    if isinstance(term, str) and term.startswith("-"):
+        return OrderBy(F(term[1:]), descending=True)
+    return term
 
 
 class OrderByList(ExpressionList):
     template = "ORDER BY %(expressions)s"
 
     def __init__(self, *expressions, **extra):
-        expressions = (
-            (
-                OrderBy(F(expr[1:]), descending=True)
-                if isinstance(expr, str) and expr[0] == "-"
-                else expr
-            )
-            for expr in expressions
-        )
-        super().__init__(*expressions, **extra)
+        ExpressionList.__init__(self, *map(_ordering_term, expressions), **extra)
 
 
 @deconstructible(path="reinhardt.orm.models.ExpressionWrapper")
 class ExpressionWrapper(SQLiteNumericMixin, Expression):
     """Wraps an expression to give it an explicit output_field."""
 
+    _child_attrs = ("expression",)
+
     def __init__(self, expression, output_field):
-        super().__init__(output_field=output_field)
         self.expression = expression
-
-    def set_source_expressions(self, exprs):
-        self.expression = exprs[0]
-
-    def get_source_expressions(self):
-        return [self.expression]
-
-    def get_group_by_cols(self):
-        if isinstance(self.expression, Expression):
-            expression = self.expression.copy()
-            expression.output_field = self.output_field
-            return expression.get_group_by_cols()
-        return super().get_group_by_cols()
+        super().__init__(output_field=output_field)
 
     def __repr__(self):
-        return f"{self.__class__.__name__}({self.expression})"
+        return f"{type(self).__name__}({self.expression})"
+
+    def get_group_by_cols(self):
+        inner = self.expression
+        if not isinstance(inner, Expression):
+            return super().get_group_by_cols()
+        # Group by the wrapped expression, typed as the wrapper says.
+        retyped = inner.copy()
+        retyped.output_field = self.output_field
+        return retyped.get_group_by_cols()
 
     @property
     def allowed_default(self):
@@ -944,78 +968,83 @@ class NegatedExpression(ExpressionWrapper):
     """``~expression`` on a boolean expression."""
 
     def __init__(self, expression):
-        super().__init__(expression, output_field=_fields().BooleanField())
+        ExpressionWrapper.__init__(self, expression, output_field=_fields().BooleanField())
 
     def __invert__(self):
         return self.expression.copy()
 
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
-                           for_save=False):
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None,
+                           summarize=False, for_save=False):
         resolved = super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        if not getattr(resolved.expression, "conditional", False):
-            raise TypeError("Cannot negate non-conditional expressions.")
-        return resolved
+        if getattr(resolved.expression, "conditional", False):
+            return resolved
+        raise TypeError("Cannot negate non-conditional expressions.")
 
     def select_format(self, compiler, sql, params):
-        return compiler.connection.ops.boolean_select_format(self, sql, params) \
-            if hasattr(compiler.connection.ops, "boolean_select_format") else (sql, params)
+        ops = compiler.connection.ops
+        if hasattr(ops, "boolean_select_format"):
+            return ops.boolean_select_format(self, sql, params)
+        return sql, params
+
+
+# ----- conditional expressions ---------------------------------------------------------------
+
+
+def _when_condition(condition, lookups):
+    """The condition of ``When(condition, **lookups)``, as one boolean expression or Q."""
+    if lookups:
+        if condition is None:
+            return Q(**lookups)
+        if not getattr(condition, "conditional", False):
+            condition = None  # lookups beside a non-boolean condition: refused below
+        else:
+            return Q(condition, **lookups)
+    if not getattr(condition, "conditional", False):
+        raise TypeError(
+            "When() supports a Q object, a boolean expression, or lookups as a condition."
+        )
+    if isinstance(condition, Q) and not condition:
+        raise ValueError("An empty Q() can't be used as a When() condition.")
+    return condition
 
 
 @deconstructible(path="reinhardt.orm.models.When")
 class When(Expression):
     """``WHEN condition THEN result`` inside a Case."""
 
+    conditional = False  # only meaningful inside Case(), not as a filter on its own
     template = "WHEN %(condition)s THEN %(result)s"
-    # When() is only valid inside Case().
-    conditional = False
+    _child_attrs = ("condition", "result")
 
     def __init__(self, condition=None, then=None, **lookups):
-        if lookups:
-            if condition is None:
-                condition, lookups = Q(**lookups), None
-            elif getattr(condition, "conditional", False):
-                condition, lookups = Q(condition, **lookups), None
-        if condition is None or not getattr(condition, "conditional", False) or lookups:
-            raise TypeError(
-                "When() supports a Q object, a boolean expression, or lookups as a condition."
-            )
-        if isinstance(condition, Q) and not condition:
-            raise ValueError("An empty Q() can't be used as a When() condition.")
+        self.condition = _when_condition(condition, lookups)
+        self.result = _as_expression(then)
         super().__init__(output_field=None)
-        self.condition = condition
-        self.result = self._parse_expressions(then)[0]
+
+    def __repr__(self):
+        return f"<{type(self).__name__}: {self}>"
 
     def __str__(self):
         return f"WHEN {self.condition!r} THEN {self.result!r}"
-
-    def __repr__(self):
-        return f"<{self.__class__.__name__}: {self}>"
-
-    def get_source_expressions(self):
-        return [self.condition, self.result]
-
-    def set_source_expressions(self, exprs):
-        self.condition, self.result = exprs
 
     def get_source_fields(self):
         # The output type comes from the result, not from the condition.
         return [self.result._output_field_or_none]
 
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
-                           for_save=False):
-        c = self.copy()
-        c.is_summary = summarize
-        if hasattr(c.condition, "resolve_expression"):
-            c.condition = c.condition.resolve_expression(query, allow_joins, reuse, summarize,
-                                                         False)
-        c.result = c.result.resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        return c
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None,
+                           summarize=False, for_save=False):
+        resolved = self.copy()
+        resolved.is_summary = summarize
+        condition = resolved.condition
+        if hasattr(condition, "resolve_expression"):
+            resolved.condition = condition.resolve_expression(
+                query, allow_joins, reuse, summarize, False)
+        resolved.result = resolved.result.resolve_expression(
+            query, allow_joins, reuse, summarize, for_save)
+        return resolved
 
     def get_group_by_cols(self):
-        cols = []
-        for source in self.get_source_expressions():
-            cols.extend(source.get_group_by_cols())
-        return cols
+        return [*self.condition.get_group_by_cols(), *self.result.get_group_by_cols()]
 
     @cached_property
     def allowed_default(self):
@@ -1026,188 +1055,187 @@ class When(Expression):
 class Case(SQLiteNumericMixin, Expression):
     """``CASE WHEN ... THEN ... ELSE default END``."""
 
-    template = "CASE %(cases)s ELSE %(default)s END"
     case_joiner = " "
+    template = "CASE %(cases)s ELSE %(default)s END"
+    _child_attrs = ("*cases", "default")
 
     def __init__(self, *cases, default=None, output_field=None, **extra):
-        if not all(isinstance(case, When) for case in cases):
-            raise TypeError("Positional arguments must all be When objects.")
-        super().__init__(output_field)
-        self.cases = list(cases)
-        self.default = self._parse_expressions(default)[0]
+        for case in cases:
+            if not isinstance(case, When):
+                raise TypeError("Positional arguments must all be When objects.")
+        self.cases, self.default = list(cases), _as_expression(default)
         self.extra = extra
-
-    def __str__(self):
-        return "CASE %s, ELSE %r" % (", ".join(str(c) for c in self.cases), self.default)
+        super().__init__(output_field)
 
     def __repr__(self):
-        return f"<{self.__class__.__name__}: {self}>"
+        return f"<{type(self).__name__}: {self}>"
 
-    def get_source_expressions(self):
-        return self.cases + [self.default]
-
-    def set_source_expressions(self, exprs):
-        *self.cases, self.default = exprs
-
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
-                           for_save=False):
-        c = self.copy()
-        c.is_summary = summarize
-        for pos, case in enumerate(c.cases):
-            c.cases[pos] = case.resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        c.default = c.default.resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        return c
+    def __str__(self):
+        whens = ", ".join(map(str, self.cases))
+        return f"CASE {whens}, ELSE {self.default!r}"
 
     def copy(self):
-        c = super().copy()
-        c.cases = c.cases[:]
-        return c
+        clone = super().copy()
+        clone.cases = list(clone.cases)
+        return clone
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None,
+                           summarize=False, for_save=False):
+        args = (query, allow_joins, reuse, summarize, for_save)
+        resolved = self.copy()
+        resolved.is_summary = summarize
+        resolved.cases = [when.resolve_expression(*args) for when in resolved.cases]
+        resolved.default = resolved.default.resolve_expression(*args)
+        return resolved
 
     def get_group_by_cols(self):
-        if not self.cases:
-            return self.default.get_group_by_cols()
-        return super().get_group_by_cols()
+        if self.cases:
+            return super().get_group_by_cols()
+        return self.default.get_group_by_cols()
 
     @cached_property
     def allowed_default(self):
-        return self.default.allowed_default and all(
-            case_.allowed_default for case_ in self.cases)
+        if not self.default.allowed_default:
+            return False
+        return all(when.allowed_default for when in self.cases)
+
+
+# ----- subqueries ----------------------------------------------------------------------------
 
 
 class Subquery(BaseExpression, Combinable):
     """A QuerySet used as an expression; may reference the outer query through OuterRef."""
 
-    template = "(%(subquery)s)"
+    subquery = True
     contains_aggregate = False
     empty_result_set_value = None
-    subquery = True
+    template = "(%(subquery)s)"
+    _child_attrs = ("query",)
 
     def __init__(self, queryset, output_field=None, **extra):
-        # Accepts a QuerySet or a bare Query.
-        self.query = getattr(queryset, "query", queryset).clone()
-        self.query.subquery = True
-        self.extra = extra
+        # Accepts a QuerySet or a bare Query; works on its own copy.
+        inner = getattr(queryset, "query", queryset).clone()
+        inner.subquery = True
+        self.query, self.extra = inner, extra
         super().__init__(output_field)
 
-    def get_source_expressions(self):
-        return [self.query]
-
-    def set_source_expressions(self, exprs):
-        self.query = exprs[0]
+    def copy(self):
+        clone = super().copy()
+        clone.query = self.query.clone()
+        return clone
 
     def _resolve_output_field(self):
         return self.query.output_field
 
-    def copy(self):
-        clone = super().copy()
-        clone.query = clone.query.clone()
-        return clone
+    def get_group_by_cols(self):
+        return self.query.get_group_by_cols(wrapper=self)
+
+    def get_external_cols(self):
+        return self.query.get_external_cols()
 
     @property
     def external_aliases(self):
         return self.query.external_aliases
 
-    def get_external_cols(self):
-        return self.query.get_external_cols()
-
-    def get_group_by_cols(self):
-        return self.query.get_group_by_cols(wrapper=self)
-
+    # Two Subquery objects are the same expression only when they share one Query.
     @cached_property
     def identity(self):
         return (Subquery, id(self.query))
 
-    def __eq__(self, other):
-        if not isinstance(other, Subquery):
-            return NotImplemented
-        return self.query is other.query
-
     def __hash__(self):
         return hash(id(self.query))
+
+    def __eq__(self, other):
+        if isinstance(other, Subquery):
+            return self.query is other.query
+        return NotImplemented
 
 
 class Exists(Subquery):
     """``EXISTS(subquery)``: a boolean expression, usable directly in filter()."""
 
-    template = "EXISTS(%(subquery)s)"
     empty_result_set_value = False
+    template = "EXISTS(%(subquery)s)"
 
     def __init__(self, queryset, **kwargs):
-        super().__init__(queryset, **kwargs)
+        Subquery.__init__(self, queryset, **kwargs)
         self.query = self.query.exists()
+
+    def _resolve_output_field(self):
+        return _fields().BooleanField()
 
     def select_format(self, compiler, sql, params):
         return compiler.boolean_select_format(self, sql, params)
 
-    def _resolve_output_field(self):
-        return _fields().BooleanField()
+
+# ----- ordering and windows ------------------------------------------------------------------
+
+
+def _check_nulls_placement(nulls_first, nulls_last):
+    """Only True or None are meaningful, and never both True."""
+    if nulls_first and nulls_last:
+        raise ValueError("nulls_first and nulls_last are mutually exclusive")
+    if (nulls_first, nulls_last).count(False):
+        raise ValueError("nulls_first and nulls_last values must be True or None.")
 
 
 @deconstructible(path="reinhardt.orm.models.OrderBy")
 class OrderBy(Expression):
     """An ordering term: expression, direction and where NULLs go."""
 
-    template = "%(expression)s %(ordering)s"
     conditional = False
+    template = "%(expression)s %(ordering)s"
+    _child_attrs = ("expression",)
 
     def __init__(self, expression, descending=False, nulls_first=None, nulls_last=None):
-        # Validate the null placement first: only True or None are meaningful, never both.
-        if nulls_first and nulls_last:
-            raise ValueError("nulls_first and nulls_last are mutually exclusive")
-        if False in (nulls_first, nulls_last):
-            raise ValueError("nulls_first and nulls_last values must be True or None.")
+        _check_nulls_placement(nulls_first, nulls_last)
         if not hasattr(expression, "resolve_expression"):
             raise ValueError("expression must be an expression type")
-        self.expression = expression
-        self.descending = descending
+        self.expression, self.descending = expression, descending
         self.nulls_first, self.nulls_last = nulls_first, nulls_last
 
     def __repr__(self):
         return f"{type(self).__name__}({self.expression}, descending={self.descending})"
 
-    def get_source_expressions(self):
-        return [self.expression]
-
-    def set_source_expressions(self, exprs):
-        (self.expression,) = exprs
-
     def get_group_by_cols(self):
         # An ordering term never groups by itself, only by what it orders on.
-        return list(self.expression.get_group_by_cols())
+        return [*self.expression.get_group_by_cols()]
 
     def reverse_ordering(self):
         self.descending = not self.descending
         # Flipping the direction also moves NULLs to the other end.
-        if self.nulls_first or self.nulls_last:
-            self.nulls_first, self.nulls_last = (
-                (None, True) if self.nulls_first else (True, None)
-            )
+        if self.nulls_first:
+            self.nulls_first, self.nulls_last = None, True
+        elif self.nulls_last:
+            self.nulls_first, self.nulls_last = True, None
         return self
+
+    # These flip the term in place (and return None), as Django's do.
+    def desc(self):
+        self.descending = True
 
     def asc(self):
         self.descending = False
-
-    def desc(self):
-        self.descending = True
 
 
 def _as_order_by_list(order_by):
     if isinstance(order_by, (list, tuple)):
         return OrderByList(*order_by)
-    if isinstance(order_by, (BaseExpression, str)):
-        return OrderByList(order_by)
-    raise ValueError(
-        "Window.order_by must be either a string reference to a field, an "
-        "expression, or a list or tuple of them."
-    )
+    if not isinstance(order_by, (BaseExpression, str)):
+        raise ValueError(
+            "Window.order_by must be either a string reference to a field, an "
+            "expression, or a list or tuple of them."
+        )
+    return OrderByList(order_by)
 
 
 class Window(SQLiteNumericMixin, Expression):
     """``expression OVER (PARTITION BY ... ORDER BY ... frame)``."""
 
-    template = "%(expression)s OVER (%(window)s)"
-    contains_aggregate = False
     contains_over_clause = True
+    contains_aggregate = False
+    template = "%(expression)s OVER (%(window)s)"
+    _child_attrs = ("source_expression", "partition_by", "order_by", "frame")
 
     def __init__(self, expression, partition_by=None, order_by=None, frame=None,
                  output_field=None):
@@ -1215,88 +1243,73 @@ class Window(SQLiteNumericMixin, Expression):
             raise ValueError(
                 f"Expression '{type(expression).__name__}' isn't compatible with OVER clauses."
             )
-        if partition_by is not None:
-            parts = partition_by if isinstance(partition_by, (tuple, list)) else [partition_by]
-            partition_by = ExpressionList(*parts)
-        self.partition_by = partition_by
+        if partition_by is not None and not isinstance(partition_by, (tuple, list)):
+            partition_by = [partition_by]
+        self.partition_by = None if partition_by is None else ExpressionList(*partition_by)
         self.order_by = None if order_by is None else _as_order_by_list(order_by)
         self.frame = frame
+        self.source_expression = _as_expression(expression)
         super().__init__(output_field=output_field)
-        (self.source_expression,) = self._parse_expressions(expression)
 
     def _resolve_output_field(self):
         return self.source_expression.output_field
 
-    _SLOTS = ("source_expression", "partition_by", "order_by", "frame")
-
-    def get_source_expressions(self):
-        return [getattr(self, slot) for slot in self._SLOTS]
-
-    def set_source_expressions(self, exprs):
-        for slot, expr in zip(self._SLOTS, exprs, strict=True):
-            setattr(self, slot, expr)
+    def __repr__(self):
+        return f"<{type(self).__qualname__}: {self}>"
 
     def __str__(self):
         partition = f"PARTITION BY {self.partition_by}" if self.partition_by else ""
         return f"{self.source_expression} OVER ({partition}{self.order_by or ''}{self.frame or ''})"
 
-    def __repr__(self):
-        return f"<{type(self).__qualname__}: {self}>"
-
     def get_group_by_cols(self):
-        return [
-            col
-            for part in (self.partition_by or None, self.order_by)
-            if part is not None
-            for col in part.get_group_by_cols()
-        ]
+        # The window's own value is never grouped on; its partition and ordering are.
+        cols = []
+        for clause in (self.partition_by or None, self.order_by):
+            if clause is not None:
+                cols += clause.get_group_by_cols()
+        return cols
 
 
 class WindowFrameExclusion:
-    CURRENT_ROW = "CURRENT ROW"
-    GROUP = "GROUP"
-    TIES = "TIES"
-    NO_OTHERS = "NO OTHERS"
+    """Values for ``WindowFrame(exclusion=...)`` (SQL ``EXCLUDE ...``)."""
+
+    CURRENT_ROW, GROUP, TIES, NO_OTHERS = "CURRENT ROW", "GROUP", "TIES", "NO OTHERS"
 
 
 def _frame_bound(offset, direction):
     """Describe one frame bound: ``None`` is unbounded, 0 the current row, else N rows away."""
     if offset is None:
         return f"UNBOUNDED {direction}"
-    if offset == 0:
-        return "CURRENT ROW"
-    return "%d %s" % (abs(offset), direction)
+    return "CURRENT ROW" if offset == 0 else f"{abs(int(offset))} {direction}"
 
 
 class WindowFrame(Expression):
     """A window frame: ``ROWS|RANGE BETWEEN start AND end``."""
 
-    template = "%(frame_type)s BETWEEN %(start)s AND %(end)s%(exclude)s"
     frame_type = None
+    template = "%(frame_type)s BETWEEN %(start)s AND %(end)s%(exclude)s"
+    _child_attrs = ("start", "end")
 
     def __init__(self, start=None, end=None, exclusion=None):
-        self.start, self.end = Value(start), Value(end)
         self.exclusion = exclusion
+        self.start, self.end = Value(start), Value(end)
 
-    def get_source_expressions(self):
-        return [self.start, self.end]
-
-    def set_source_expressions(self, exprs):
-        self.start, self.end = exprs
-
-    def get_group_by_cols(self):
-        return []
+    def __repr__(self):
+        return f"<{type(self).__qualname__}: {self}>"
 
     def __str__(self):
         start, end = self.start.value, self.end.value
         # A positive start or a negative end is outside what the frame syntax can express
         # and is shown as unbounded, like the SQL rendering treats it.
-        start_text = _frame_bound(start if start is None or start <= 0 else None, "PRECEDING")
-        end_text = _frame_bound(end if end is None or end >= 0 else None, "FOLLOWING")
-        return f"{self.frame_type} BETWEEN {start_text} AND {end_text}"
+        if start is not None and start > 0:
+            start = None
+        if end is not None and end < 0:
+            end = None
+        preceding, following = _frame_bound(start, "PRECEDING"), _frame_bound(end, "FOLLOWING")
+        return f"{self.frame_type} BETWEEN {preceding} AND {following}"
 
-    def __repr__(self):
-        return f"<{type(self).__qualname__}: {self}>"
+    def get_group_by_cols(self):
+        return []
 
 
 class RowRange(WindowFrame):
@@ -1314,9 +1327,10 @@ def is_builtin_node(cls) -> bool:
 
 def signature_accepts(func, name: str) -> bool:
     try:
-        return name in inspect.signature(func).parameters
+        parameters = inspect.signature(func).parameters
     except (TypeError, ValueError):
         return False
+    return name in parameters
 
 
 __all__ = [

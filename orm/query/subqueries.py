@@ -1,4 +1,8 @@
-"""Query subclasses for writes (INSERT, UPDATE, DELETE) and for aggregate() over a subquery."""
+"""Query subclasses for writes (INSERT, UPDATE, DELETE) and for aggregate() over a subquery.
+
+Each is a ``Query`` that names the compiler class rendering it; the per-statement state
+(values to set, rows to insert, the inner query) lives here, the SQL or MQL in the backends.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,25 @@ from reinhardt.orm.query.query import Query
 __all__ = ["DeleteQuery", "UpdateQuery", "InsertQuery", "AggregateQuery"]
 
 
+def _connection(alias):
+    from reinhardt.orm import connections
+
+    return connections[alias]
+
+
+def _in_batches(query, lookup, sized_by, keys, alias, run):
+    """Filter ``query`` on ``lookup`` with successive slices of ``keys`` (as many as one
+    statement of the backend may carry for ``sized_by``) and ``run()`` each; returns the
+    results."""
+    size = max(_connection(alias).ops.bulk_batch_size(sized_by, keys), 1)
+    results = []
+    for start in range(0, len(keys), size):
+        query.clear_where()
+        query.add_filter(f"{lookup}__in", keys[start:start + size])
+        results.append(run())
+    return results
+
+
 # ----- bulk_update() from a list of rows --------------------------------------------------
 
 
@@ -17,9 +40,9 @@ def can_update_from_rows(connection, model, fields) -> bool:
     every field lives in the model's own table (parents' fields need their own UPDATEs)."""
     if not getattr(connection.features, "supports_update_from_values", False):
         return False
-    concrete = model._meta.concrete_model
-    return all(
-        field.model._meta.concrete_model is concrete and not field.generated
+    own_table = model._meta.concrete_model
+    return not any(
+        field.generated or field.model._meta.concrete_model is not own_table
         for field in fields
     )
 
@@ -27,21 +50,17 @@ def can_update_from_rows(connection, model, fields) -> bool:
 def has_expression_values(objs, fields) -> bool:
     """Whether any object holds an expression (F(), Func...) for one of ``fields``: those
     batches keep the CASE form, which evaluates expressions per row."""
-    return any(
-        hasattr(getattr(obj, field.attname), "resolve_expression")
-        for obj in objs for field in fields
-    )
+    attnames = [field.attname for field in fields]
+    return any(hasattr(getattr(obj, name), "resolve_expression")
+               for obj in objs for name in attnames)
 
 
 def update_from_rows(queryset, fields, objs) -> int:
     """UPDATE the rows of ``objs`` matched by ``queryset`` from the objects' values."""
-    from reinhardt.orm import connections
-    from reinhardt.orm.query.constants import ROW_COUNT
-
-    query = queryset.query.chain(UpdateQuery)
-    query.set_update_rows(fields, objs, connections[queryset.db])
-    query.annotations = {}
-    return query.get_compiler(queryset.db).execute_sql(ROW_COUNT)
+    statement = queryset.query.chain(UpdateQuery)
+    statement.set_update_rows(fields, objs, _connection(queryset.db))
+    statement.annotations = {}
+    return statement.get_compiler(queryset.db).execute_sql(ROW_COUNT)
 
 
 class DeleteQuery(Query):
@@ -49,24 +68,20 @@ class DeleteQuery(Query):
 
     compiler = "SQLDeleteCompiler"
 
-    def do_query(self, table, where, using):
-        self.alias_map = {table: self.alias_map[table]}
-        self.where = where
-        return self.get_compiler(using).execute_sql(ROW_COUNT)
-
     def delete_batch(self, pk_list, using):
         """Delete the rows whose primary key is in ``pk_list``; returns how many."""
-        from reinhardt.orm import connections
+        meta = self.get_meta()
 
-        # number of objects deleted
-        num_deleted = 0
-        field = self.get_meta().pk
-        batch_size = max(connections[using].ops.bulk_batch_size([field], pk_list), 1)
-        for offset in range(0, len(pk_list), batch_size):
-            self.clear_where()
-            self.add_filter(f"{field.attname}__in", pk_list[offset: offset + batch_size])
-            num_deleted += self.do_query(self.get_meta().db_table, self.where, using=using)
-        return num_deleted
+        def run():
+            return self.do_query(meta.db_table, self.where, using=using)
+
+        return sum(_in_batches(self, meta.pk.attname, [meta.pk], pk_list, using, run))
+
+    def do_query(self, table, where, using):
+        """Run the DELETE on ``table`` alone with ``where``; returns the rows deleted."""
+        self.where = where
+        self.alias_map = {table: self.alias_map[table]}
+        return self.get_compiler(using).execute_sql(ROW_COUNT)
 
 
 class UpdateQuery(Query):
@@ -76,100 +91,101 @@ class UpdateQuery(Query):
     compiler = "SQLUpdateCompiler"
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        Query.__init__(self, *args, **kwargs)
         self._setup_query()
 
     def _setup_query(self):
         """Run on init and on every chain(): values are reset for the next operation."""
+        # (field, model, value) triples for this table's SET clause.
         self.values = []
-        self.related_ids = None
-        self.related_updates = {}
+        # Parent model -> its triples; related_ids: parent model -> primary keys to update
+        # there (filled in by the compiler once it knows the rows).
+        self.related_updates, self.related_ids = {}, None
         # bulk_update() on backends with supports_update_from_values: (fields, rows), each
         # row (pk, value, ...) already prepared for the database; see set_update_rows().
         self.update_rows = None
 
     def clone(self):
-        obj = super().clone()
-        obj.related_updates = self.related_updates.copy()
-        return obj
+        twin = super().clone()
+        twin.related_updates = dict(self.related_updates)
+        return twin
 
     def update_batch(self, pk_list, values, using):
-        from reinhardt.orm import connections
-
+        """Set ``values`` on the rows whose primary key is in ``pk_list``."""
         self.add_update_values(values)
-        batch_size = max(connections[using].ops.bulk_batch_size(["pk"], pk_list), 1)
-        for offset in range(0, len(pk_list), batch_size):
-            self.clear_where()
-            self.add_filter("pk__in", pk_list[offset: offset + batch_size])
-            self.get_compiler(using).execute_sql(NO_RESULTS)
+        _in_batches(self, "pk", ["pk"], pk_list, using,
+                    lambda: self.get_compiler(using).execute_sql(NO_RESULTS))
 
     def set_update_rows(self, fields, objs, connection):
         """Update ``fields`` of each of ``objs`` from its own values, joined by primary key
         (UPDATE ... FROM a VALUES list: the statement grows linearly with the batch). The
         first object of a primary key wins, as with CASE WHEN."""
-        rows, seen = [], set()
+        meta = self.get_meta()
+        first_of_pk = {}
         for obj in objs:
-            if obj.pk in seen:
-                continue
-            seen.add(obj.pk)
-            pk_field = self.get_meta().pk
-            row = [pk_field.get_db_prep_save(obj.pk, connection=connection)]
-            row.extend(
-                field.get_db_prep_save(getattr(obj, field.attname), connection=connection)
-                for field in fields
-            )
-            rows.append(row)
+            first_of_pk.setdefault(obj.pk, obj)
+        rows = [
+            [meta.pk.get_db_prep_save(pk, connection=connection)]
+            + [field.get_db_prep_save(getattr(obj, field.attname), connection=connection)
+               for field in fields]
+            for pk, obj in first_of_pk.items()
+        ]
         self.update_rows = (list(fields), rows)
         # Keep values non-empty: the compiler renders nothing for an update without values.
-        self.values = [(field, self.get_meta().concrete_model, None) for field in fields]
+        self.values = [(field, meta.concrete_model, None) for field in fields]
 
     def add_update_values(self, values):
         """Turn {name: value} into (field, model, value) triples, checking each field."""
-        values_seq = []
-        for name, val in values.items():
+        own_model = self.get_meta().concrete_model
+        local = []
+        for name, value in values.items():
             field = self.get_meta().get_field(name)
-            direct = (
-                not (field.auto_created and not field.concrete) or not field.concrete
-            )
-            model = field.model._meta.concrete_model
-            if not direct or (field.is_relation and field.many_to_many):
-                raise FieldError(
-                    "Cannot update model field %r (only non-relations and foreign keys "
-                    "permitted)." % field
-                )
-            if model is not self.get_meta().concrete_model:
-                self.add_related_update(model, field, val)
-                continue
-            values_seq.append((field, model, val))
-        return self.add_update_fields(values_seq)
+            _check_updatable(field)
+            owner = field.model._meta.concrete_model
+            if owner is own_model:
+                local.append((field, owner, value))
+            else:
+                self.add_related_update(owner, field, value)
+        return self.add_update_fields(local)
 
     def add_update_fields(self, values_seq):
-        """Append (field, model, value) triples, resolving expressions against this query."""
-        for field, model, val in values_seq:
-            # Omit generated fields.
-            if field.generated:
-                continue
-            if hasattr(val, "resolve_expression"):
-                # Resolved here, so the UPDATE needs no annotations.
-                val = val.resolve_expression(self, allow_joins=False, for_save=True)
-            self.values.append((field, model, val))
+        """Append (field, model, value) triples, resolving expressions against this query
+        (so the UPDATE needs no annotations); generated fields are skipped."""
+        self.values.extend(
+            (field, model, _resolved_for_save(self, value))
+            for field, model, value in values_seq
+            if not field.generated
+        )
+
+    def get_related_updates(self):
+        """The UpdateQuery of each parent table, restricted to the rows updated here."""
+        updates = []
+        for parent, triples in self.related_updates.items():
+            parent_update = UpdateQuery(parent)
+            parent_update.values = triples
+            if self.related_ids is not None:
+                parent_update.add_filter("pk__in", self.related_ids[parent])
+            updates.append(parent_update)
+        return updates
 
     def add_related_update(self, model, field, value):
         """An update of a parent model's field (multi-table inheritance)."""
         self.related_updates.setdefault(model, []).append((field, None, value))
 
-    def get_related_updates(self):
-        """The UpdateQuery of each parent table, restricted to the rows updated here."""
-        if not self.related_updates:
-            return []
-        result = []
-        for model, values in self.related_updates.items():
-            query = UpdateQuery(model)
-            query.values = values
-            if self.related_ids is not None:
-                query.add_filter("pk__in", self.related_ids[model])
-            result.append(query)
-        return result
+
+def _check_updatable(field):
+    """update() sets columns: plain fields and foreign keys, not many-to-many relations."""
+    if field.is_relation and field.many_to_many:
+        raise FieldError(
+            f"Cannot update model field {field!r} (only non-relations and foreign keys "
+            "permitted)."
+        )
+
+
+def _resolved_for_save(query, value):
+    if not hasattr(value, "resolve_expression"):
+        return value
+    return value.resolve_expression(query, allow_joins=False, for_save=True)
 
 
 class InsertQuery(Query):
@@ -180,16 +196,15 @@ class InsertQuery(Query):
     def __init__(self, *args, on_conflict=None, update_fields=None, unique_fields=None,
                  **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields = []
-        self.objs = []
+        # What to do when a row collides with a unique constraint (bulk_create options).
         self.on_conflict = on_conflict
-        self.update_fields = update_fields or []
         self.unique_fields = unique_fields or []
+        self.update_fields = update_fields or []
+        self.fields, self.objs = [], []
 
     def insert_values(self, fields, objs, raw=False):
-        self.fields = fields
-        self.objs = objs
-        self.raw = raw
+        """The columns and the objects whose values fill them (``raw``: no pre_save)."""
+        self.fields, self.objs, self.raw = fields, objs, raw
 
 
 class AggregateQuery(Query):
@@ -198,6 +213,5 @@ class AggregateQuery(Query):
     compiler = "SQLAggregateCompiler"
 
     def __init__(self, model, inner_query):
-        self.inner_query = inner_query
         super().__init__(model)
-
+        self.inner_query = inner_query  # the query whose rows are aggregated

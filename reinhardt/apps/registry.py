@@ -204,6 +204,43 @@ class Apps:
             for model in config.get_models(include_auto_created=True):
                 model._meta._expire_cache()
 
+    def get_swappable_settings_name(self, to_string: str) -> str | None:
+        """The setting naming a swappable model (e.g. ``AUTH_USER_MODEL``) whose value is
+        the model ``to_string`` ("app_label.ModelName", any case), or None.
+
+        Candidates are the settings models declare with ``Meta.swappable`` plus
+        ``AUTH_USER_MODEL``, which the framework itself defines. A model declaring
+        ``swappable`` also matches under its own label, even when swapped out.
+        """
+        from reinhardt.conf import settings
+
+        wanted = to_string.lower()
+        declared = {"AUTH_USER_MODEL"}
+        for label_lower, setting in self._swappable_declarations():
+            if label_lower == wanted:
+                return setting
+            declared.add(setting)
+        for setting in sorted(declared):
+            value = getattr(settings, setting, None)
+            if isinstance(value, str) and value.lower() == wanted:
+                return setting
+        return None
+
+    def _swappable_declarations(self):
+        """(label_lower, setting) of the registered models declaring Meta.swappable;
+        recomputed when a model registers (the count of models changes)."""
+        count = sum(len(models) for models in self.all_models.values())
+        cached = self.__dict__.get("_swappable_memo")
+        if cached is None or cached[0] != count:
+            found = [
+                (model._meta.label_lower, model._meta.swappable)
+                for models in list(self.all_models.values())
+                for model in list(models.values())
+                if getattr(model._meta, "swappable", None)
+            ]
+            cached = self._swappable_memo = (count, found)
+        return cached[1]
+
     def lazy_model_operation(self, function, *model_keys) -> None:
         """Call ``function(*models)`` once every model named by ``model_keys``
         (``(app_label, model_name)`` pairs) is registered: now if they all are."""

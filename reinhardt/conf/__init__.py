@@ -178,4 +178,22 @@ def _add_script_prefix(value: str) -> str:
     return f"{get_script_prefix()}{value}"
 
 
+class SettingsReference(str):
+    """A string that also remembers which setting it came from.
+
+    Migrations serialise it as ``settings.<setting_name>`` instead of its current value; a
+    foreign key to the model named by ``AUTH_USER_MODEL`` deconstructs its target this way.
+    """
+
+    setting_name: str
+
+    def __new__(cls, value, setting_name):
+        reference = super().__new__(cls, value)
+        reference.setting_name = setting_name
+        return reference
+
+    def __reduce__(self):
+        return type(self), (str(self), self.setting_name)
+
+
 settings = LazySettings()

@@ -1,36 +1,47 @@
-"""Text helpers with Django's names and output."""
+"""Text helpers with Django's names and output: slugs, truncation, wrapping, splitting."""
 
 from __future__ import annotations
 
 import re
+import textwrap
 import unicodedata
+from html.parser import HTMLParser
+from itertools import islice
 
-from reinhardt.utils.functional import keep_lazy_text, lazy
+from reinhardt.utils.functional import SimpleLazyObject, keep_lazy_text, lazy
+
+_NOT_SLUG = re.compile(r"[^\w\s-]")
+_SLUG_GAPS = re.compile(r"[-\s]+")
+_NOT_FILENAME = re.compile(r"[^-\w.]")
+_camel_re = re.compile(r"(((?<=[a-z])[A-Z])|([A-Z](?![A-Z]|$)))")
+# A word, or a run of characters with quoted parts ("a b", 'c d') that may hold spaces.
+smart_split_re = re.compile(
+    r"""((?:[^\s'"]*(?:(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')[^\s'"]*)+)|\S+)"""
+)
 
 
 @keep_lazy_text
 def capfirst(x):
-    """Capitalise the first letter of a string."""
+    """Capitalise the first letter of a string (anything else is turned into one first)."""
     if not x:
         return x
-    if not isinstance(x, str):
-        x = str(x)
-    return x[0].upper() + x[1:]
+    text = str(x)
+    return text[:1].upper() + text[1:]
 
 
 @keep_lazy_text
 def slugify(value, allow_unicode: bool = False) -> str:
-    """Lowercase, drop non-word characters, turn spaces and repeated dashes into one dash."""
-    value = str(value)
+    """Lowercase, drop non-word characters, turn spaces and repeated dashes into one dash.
+
+    Without allow_unicode, accents are stripped and other non-ASCII characters dropped.
+    """
     if allow_unicode:
-        value = unicodedata.normalize("NFKC", value)
+        text = unicodedata.normalize("NFKC", str(value))
     else:
-        value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
-    value = re.sub(r"[^\w\s-]", "", value.lower())
-    return re.sub(r"[-\s]+", "-", value).strip("-_")
-
-
-_camel_re = re.compile(r"(((?<=[a-z])[A-Z])|([A-Z](?![A-Z]|$)))")
+        decomposed = unicodedata.normalize("NFKD", str(value))
+        text = decomposed.encode("ascii", "ignore").decode("ascii")
+    words_only = _NOT_SLUG.sub("", text.lower())
+    return _SLUG_GAPS.sub("-", words_only).strip("-_")
 
 
 def camel_case_to_spaces(value: str) -> str:
@@ -38,70 +49,50 @@ def camel_case_to_spaces(value: str) -> str:
     return _camel_re.sub(r" \1", value).strip().lower()
 
 
-def _format_lazy(format_string, *args, **kwargs):
-    return format_string.format(*args, **kwargs)
+def _format_now(template, *args, **kwargs):
+    return template.format(*args, **kwargs)
 
 
-format_lazy = lazy(_format_lazy, str)
+# str.format applied when the result is used, so lazy translations in it resolve late.
+format_lazy = lazy(_format_now, str)
 
 
 @keep_lazy_text
 def get_text_list(list_, last_word="or") -> str:
     """['a', 'b', 'c'] -> 'a, b or c'."""
-    if not list_:
-        return ""
-    if len(list_) == 1:
-        return str(list_[0])
-    return "%s %s %s" % (", ".join(str(i) for i in list_[:-1]), str(last_word), str(list_[-1]))
-
-
-smart_split_re = re.compile(
-    r"""
-    ((?:
-        [^\s'"]*
-        (?:
-            (?:"(?:[^"\\]|\\.)*" | '(?:[^'\\]|\\.)*')
-            [^\s'"]*
-        )+
-    ) | \S+)
-""",
-    re.VERBOSE,
-)
+    items = [str(item) for item in list_]
+    if len(items) < 2:
+        return "".join(items)
+    head = ", ".join(items[:-1])
+    return f"{head} {str(last_word)} {items[-1]}"
 
 
 def smart_split(text: str):
     """Split on spaces, keeping quoted phrases (with their quotes) together."""
-    for bit in smart_split_re.finditer(str(text)):
-        yield bit[0]
+    yield from (found[0] for found in smart_split_re.finditer(str(text)))
 
 
 @keep_lazy_text
 def unescape_string_literal(s: str) -> str:
     """Strip the quotes of a string literal and unescape its quotes and backslashes."""
-    if not s or s[0] not in "\"'" or s[-1] != s[0]:
+    quote = s[:1]
+    if quote not in ("'", '"') or not s.endswith(quote):
         raise ValueError(f"Not a string literal: {s!r}")
-    quote = s[0]
-    return s[1:-1].replace(r"\%s" % quote, quote).replace(r"\\", "\\")
+    return s[1:-1].replace("\\" + quote, quote).replace("\\\\", "\\")
 
 
 @keep_lazy_text
 def get_valid_filename(name) -> str:
+    """``name`` made safe to use as a file name: spaces to underscores, odd characters out."""
     from reinhardt.core.exceptions import SuspiciousFileOperation
 
-    s = str(name).strip().replace(" ", "_")
-    s = re.sub(r"(?u)[^-\w.]", "", s)
-    if s in {"", ".", ".."}:
+    cleaned = _NOT_FILENAME.sub("", str(name).strip().replace(" ", "_"))
+    if cleaned in ("", ".", ".."):
         raise SuspiciousFileOperation(f"Could not derive file name from '{name}'")
-    return s
+    return cleaned
 
 
-# ---- truncation, wrapping, phone numbers (used by the template filters) -------------------
-import textwrap  # noqa: E402
-from collections import deque  # noqa: E402
-from html.parser import HTMLParser  # noqa: E402
-
-from reinhardt.utils.functional import SimpleLazyObject  # noqa: E402
-
+# ---- truncation (the truncatechars/truncatewords filters and their _html forms) -----------
 
 def add_truncation_text(text: str, truncate=None) -> str:
     """Append the truncation marker ('…' by default); ``%(truncated_text)s`` places it."""
@@ -109,107 +100,122 @@ def add_truncation_text(text: str, truncate=None) -> str:
         from reinhardt.utils.translation import pgettext
 
         truncate = pgettext("String to return when truncating text", "%(truncated_text)s…")
-    if "%(truncated_text)s" in truncate:
-        return truncate % {"truncated_text": text}
-    if text.endswith(truncate):
-        return text
-    return f"{text}{truncate}"
+    if "%(truncated_text)s" not in truncate:
+        # A plain marker is appended, once.
+        return text if text.endswith(truncate) else f"{text}{truncate}"
+    return truncate % {"truncated_text": text}
 
 
 def calculate_truncate_chars_length(length: int, replacement) -> int:
     """How many characters of text fit in ``length`` once the marker is added."""
-    truncate_len = length
-    for char in add_truncation_text("", replacement):
-        if not unicodedata.combining(char):
-            truncate_len -= 1
-            if truncate_len == 0:
-                break
-    return truncate_len
+    marker = add_truncation_text("", replacement)
+    marker_width = sum(1 for char in marker if not unicodedata.combining(char))
+    if 0 < length <= marker_width:
+        return 0
+    return length - marker_width
 
 
-_VOID_ELEMENTS = frozenset([
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-    "source", "track", "wbr", "frame", "spacer",
-])
+# Elements that never have content or an end tag: no end tag is written for them.
+_VOID_ELEMENTS = frozenset(
+    "area base br col embed hr img input link meta param source track wbr frame spacer".split()
+)
 
 
-class _TruncationDone(Exception):
-    pass
+class _BudgetSpent(Exception):
+    """Stops the parser once the text budget is used up."""
 
 
 class TruncateHTMLParser(HTMLParser):
-    """Copies HTML until the text budget runs out, then closes the open tags."""
+    """Copies HTML until the text budget runs out, then closes the open tags.
+
+    Subclasses say what the budget counts: ``process(data)`` returns the units in a run of
+    text and the escaped text of the first ``self.remaining`` of them.
+    """
 
     def __init__(self, *, length, replacement, convert_charrefs=True):
-        super().__init__(convert_charrefs=convert_charrefs)
-        self.tags = deque()
+        HTMLParser.__init__(self, convert_charrefs=convert_charrefs)
+        self.remaining, self.replacement = length, replacement
         self.output = ""
-        self.remaining = length
-        self.replacement = replacement
-
-    def handle_startendtag(self, tag, attrs):
-        self.handle_starttag(tag, attrs)
-        if tag not in _VOID_ELEMENTS:
-            self.handle_endtag(tag)
+        self._open_tags: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         self.output += self.get_starttag_text()
         if tag not in _VOID_ELEMENTS:
-            self.tags.appendleft(tag)
+            self._open_tags.append(tag)
 
     def handle_endtag(self, tag):
-        if tag not in _VOID_ELEMENTS:
-            self.output += f"</{tag}>"
-            if self.tags and self.tags[0] == tag:
-                self.tags.popleft()
+        if tag in _VOID_ELEMENTS:
+            return
+        self.output += f"</{tag}>"
+        if self._open_tags[-1:] == [tag]:
+            self._open_tags.pop()
+
+    def handle_startendtag(self, tag, attrs):
+        # <div/> is written as given and closed at once; <br/> stays a lone tag.
+        self.handle_starttag(tag, attrs)
+        self.handle_endtag(tag)
 
     def handle_data(self, data):
-        data, output = self.process(data)
-        if self.remaining < len(data):
-            self.remaining = 0
-            self.output += add_truncation_text(output, self.replacement)
-            raise _TruncationDone
-        self.remaining -= len(data)
-        self.output += output
+        units, shown = self.process(data)
+        if len(units) <= self.remaining:
+            self.remaining -= len(units)
+            self.output += shown
+            return
+        self.remaining = 0
+        self.output += add_truncation_text(shown, self.replacement)
+        raise _BudgetSpent
 
     def process(self, data):
-        raise NotImplementedError
+        raise NotImplementedError("subclasses say how text is counted")
 
     def feed(self, data):
         try:
-            super().feed(data)
-        except _TruncationDone:
-            self.output += "".join(f"</{tag}>" for tag in self.tags)
-            self.tags.clear()
+            HTMLParser.feed(self, data)
+        except _BudgetSpent:
+            closing = "".join(f"</{tag}>" for tag in reversed(self._open_tags))
+            self.output += closing
+            self._open_tags.clear()
         self.reset()
 
 
 class TruncateCharsHTMLParser(TruncateHTMLParser):
+    """Counts characters; the marker's own characters come out of the budget."""
+
     def __init__(self, *, length, replacement, convert_charrefs=True):
-        self.length = length
-        self.processed_chars = 0
-        super().__init__(length=calculate_truncate_chars_length(length, replacement),
-                         replacement=replacement, convert_charrefs=convert_charrefs)
+        self.length, self.processed_chars = length, 0
+        budget = calculate_truncate_chars_length(length, replacement)
+        super().__init__(length=budget, replacement=replacement,
+                         convert_charrefs=convert_charrefs)
 
     def process(self, data):
         from reinhardt.utils.html import escape
 
         self.processed_chars += len(data)
-        if self.processed_chars == self.length and (
-            len(self.output) + len(data) == len(self.rawdata)
-        ):
-            # Exactly at the limit with nothing after: no marker needed.
+        is_last_run = len(self.output) + len(data) == len(self.rawdata)
+        if is_last_run and self.processed_chars == self.length:
+            # The text fits exactly, so no marker: keep it whole.
             self.output += data
-            raise _TruncationDone
-        return data, escape("".join(data[: self.remaining]))
+            raise _BudgetSpent
+        return data, escape(data[: self.remaining])
+
+
+_BETWEEN_WORDS = re.compile(r"(?<=\S)\s+(?=\S)")
 
 
 class TruncateWordsHTMLParser(TruncateHTMLParser):
+    """Counts words (runs of non-space)."""
+
     def process(self, data):
         from reinhardt.utils.html import escape
 
-        data = re.split(r"(?<=\S)\s+(?=\S)", data)
-        return data, escape(" ".join(data[: self.remaining]))
+        words = _BETWEEN_WORDS.split(data)
+        return words, escape(" ".join(words[: self.remaining]))
+
+
+def _html_truncated(parser: TruncateHTMLParser, markup: str) -> str:
+    parser.feed(markup)
+    parser.close()
+    return parser.output
 
 
 class Truncator(SimpleLazyObject):
@@ -218,74 +224,72 @@ class Truncator(SimpleLazyObject):
     def __init__(self, text):
         super().__init__(lambda: str(text))
 
-    def chars(self, num, truncate=None, html: bool = False) -> str:
+    def _limit(self, num) -> int:
         self._setup()
-        length = int(num)
-        if length <= 0:
+        return int(num)
+
+    def chars(self, num, truncate=None, html: bool = False) -> str:
+        """At most ``num`` characters, marker included; combining characters are free."""
+        limit = self._limit(num)
+        if limit <= 0:
             return ""
-        text = unicodedata.normalize("NFC", self._wrapped)
+        composed = unicodedata.normalize("NFC", self._wrapped)
         if html:
-            parser = TruncateCharsHTMLParser(length=length, replacement=truncate)
-            parser.feed(text)
-            parser.close()
-            return parser.output
-        return self._text_chars(length, truncate, text)
+            return _html_truncated(
+                TruncateCharsHTMLParser(length=limit, replacement=truncate), composed
+            )
+        return self._text_chars(limit, truncate, composed)
 
     def _text_chars(self, length, truncate, text) -> str:
-        truncate_len = calculate_truncate_chars_length(length, truncate)
-        seen = 0
-        end_index = None
-        for i, char in enumerate(text):
-            if unicodedata.combining(char):
-                continue  # combining characters take no room
-            seen += 1
-            if end_index is None and seen > truncate_len:
-                end_index = i
-            if seen > length:
-                return add_truncation_text(text[: end_index or 0], truncate)
-        return text
+        # Where each of the first length + 1 counted (non-combining) characters starts.
+        starts = list(islice(
+            (index for index, char in enumerate(text) if not unicodedata.combining(char)),
+            length + 1,
+        ))
+        if len(starts) <= length:
+            return text
+        kept = calculate_truncate_chars_length(length, truncate)
+        return add_truncation_text(text[: starts[kept]], truncate)
 
     def words(self, num, truncate=None, html: bool = False) -> str:
-        self._setup()
-        length = int(num)
-        if length <= 0:
+        """At most ``num`` words, then the marker."""
+        limit = self._limit(num)
+        if limit <= 0:
             return ""
         if html:
-            parser = TruncateWordsHTMLParser(length=length, replacement=truncate)
-            parser.feed(self._wrapped)
-            parser.close()
-            return parser.output
+            return _html_truncated(
+                TruncateWordsHTMLParser(length=limit, replacement=truncate), self._wrapped
+            )
         words = self._wrapped.split()
-        if len(words) > length:
-            return add_truncation_text(" ".join(words[:length]), truncate)
-        return " ".join(words)
+        shortened = " ".join(words[:limit])
+        return add_truncation_text(shortened, truncate) if len(words) > limit else shortened
 
 
 @keep_lazy_text
 def wrap(text, width) -> str:
     """Wrap lines at ``width``, keeping existing line breaks and never splitting words."""
-    wrapper = textwrap.TextWrapper(width=width, break_long_words=False, break_on_hyphens=False,
-                                   replace_whitespace=False)
-    result = []
-    for line in text.splitlines():
-        wrapped = wrapper.wrap(line)
-        result.extend(wrapped if wrapped else [line])
-    if text.endswith("\n"):
-        result.append("")
-    return "\n".join(result)
+    wrapper = textwrap.TextWrapper(
+        width=width, break_long_words=False, break_on_hyphens=False, replace_whitespace=False
+    )
+    # A line of only spaces wraps to nothing; keep it as it was.
+    pieces = [part for line in text.splitlines() for part in (wrapper.wrap(line) or [line])]
+    return "\n".join(pieces) + ("\n" if text.endswith("\n") else "")
 
 
-_PHONE_KEYS = {
-    "a": "2", "b": "2", "c": "2", "d": "3", "e": "3", "f": "3", "g": "4", "h": "4", "i": "4",
-    "j": "5", "k": "5", "l": "5", "m": "6", "n": "6", "o": "6", "p": "7", "q": "7", "r": "7",
-    "s": "7", "t": "8", "u": "8", "v": "8", "w": "9", "x": "9", "y": "9", "z": "9",
-}
+_KEYPAD = str.maketrans({
+    letter: str(digit)
+    for digit, letters in enumerate(
+        ["", "", "abc", "def", "ghi", "jkl", "mno", "pqrs", "tuv", "wxyz"]
+    )
+    for letter in letters
+})
 
 
 @keep_lazy_text
 def phone2numeric(phone) -> str:
     """'1-800-COLLECT' -> '1-800-2655328' (letters to phone keypad digits)."""
-    return "".join(_PHONE_KEYS.get(c, c) for c in phone.lower())
+    return phone.lower().translate(_KEYPAD)
+
 
 def _gzip_header(max_random_bytes: int | None) -> bytes:
     """A gzip member header; with max_random_bytes, a random-length file name (BREACH)."""

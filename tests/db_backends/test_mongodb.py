@@ -66,6 +66,25 @@ def test_duplicate_unique_value_is_an_integrity_error():
         Tag.objects.create(name="dup")
 
 
+@pytest.mark.transactional
+def test_collections_validate_their_columns_with_a_json_schema():
+    import pymongo.errors
+
+    required, types = column_rules(Book._meta.db_table)
+    assert "title" in required and types["title"] == ["string"]
+    assert "rating" not in required and types["rating"] == ["double", "null"]
+    assert types["price"] == ["decimal"] and types["published"] == ["string", "null"]
+    assert "_id" not in types  # the key is always there
+    # Writes from outside the ORM are held to the same rules.
+    collection = connection.collection(Author._meta.db_table)
+    for bad in ({"_id": 901, "name": None, "email": ""}, {"_id": 902, "email": ""},
+                {"_id": 903, "name": 7, "email": ""}):
+        with pytest.raises(pymongo.errors.WriteError) as excinfo:
+            collection.insert_one(bad, **connection.session_kwargs())
+        assert excinfo.value.code == 121
+    assert Author.objects.count() == 0
+
+
 def test_decimals_are_exact_decimal128():
     from bson import Decimal128
 
@@ -173,6 +192,14 @@ def herd():
         editor.delete_model(herd.model)
 
 
+def column_rules(table):
+    """The $jsonSchema the collection's validator holds: (required columns, {column: types})."""
+    info = next(iter(connection.mongo.db.list_collections(filter={"name": table})))
+    schema = info["options"]["validator"]["$and"][0]["$jsonSchema"]
+    return (set(schema.get("required", [])),
+            {column: rule.get("bsonType", rule) for column, rule in schema["properties"].items()})
+
+
 def stored(herd, field):
     docs = connection.collection("ops_mule").find({}, **connection.session_kwargs())
     return [doc.get(field, "<missing>") for doc in sorted(docs, key=lambda d: d["_id"])]
@@ -185,6 +212,7 @@ def test_alter_field_converts_stored_bson_types(herd):
     assert stored(herd, "code") == ["12", None]
     herd.change(migrations.AlterField("mule", "code", models.IntegerField(null=True)))
     assert stored(herd, "code") == [12, None]
+    assert column_rules("ops_mule")[1]["code"] == ["int", "long", "null"]
     herd.change(migrations.AlterField("mule", "code", models.FloatField(null=True)))
     assert stored(herd, "code") == [12.0, None] and isinstance(stored(herd, "code")[0], float)
     herd.model.objects.filter(name="Sparkle").update(code=2.5)
@@ -206,6 +234,7 @@ def test_alter_field_refuses_text_that_is_not_a_boolean_before_writing(herd):
     with pytest.raises(DataError, match="'12'.*ops.Mule.code.*no document was changed"):
         herd.change(migrations.AlterField("mule", "code", models.BooleanField(null=True)))
     assert stored(herd, "code") == ["12", "yes"]
+    assert column_rules("ops_mule")[1]["code"] == ["string", "null"]  # validator unchanged
     herd.model.objects.filter(name="Sparkle").update(code=" OFF ")
     herd.change(migrations.AlterField("mule", "code", models.BooleanField(null=True)))
     assert stored(herd, "code") == [False, True]
@@ -233,10 +262,15 @@ def test_add_rename_remove_are_set_rename_unset(herd):
 
     herd.change(migrations.AddField("mule", "legs", models.IntegerField(db_default=4)))
     assert stored(herd, "legs") == [4, 4]
+    required, types = column_rules("ops_mule")
+    assert "legs" in required and types["legs"] == ["int", "long"]
     herd.change(migrations.RenameField("mule", "legs", "feet"))
     assert stored(herd, "feet") == [4, 4] and stored(herd, "legs") == ["<missing>"] * 2
+    required, types = column_rules("ops_mule")
+    assert "feet" in required and "legs" not in required and "legs" not in types
     herd.change(migrations.RemoveField("mule", "feet"))
     assert stored(herd, "feet") == ["<missing>"] * 2
+    assert "feet" not in column_rules("ops_mule")[0]
     # An expression as db_default is computed per document by the update pipeline.
     from reinhardt.orm.models import Value
     from reinhardt.orm.models.functions import Concat, Lower

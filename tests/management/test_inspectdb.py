@@ -116,3 +116,51 @@ def test_introspection_and_inspectdb_of_tables_made_by_migrations(pony):
     assert "data = models.JSONField(blank=True, null=True)" in source
     assert 'unique_together = (("pony", "title"),)' in source
     assert "name = models.CharField(max_length=20)" in source
+
+
+@pytest.mark.parametrize("column, is_relation, expected", [
+    ("name", False, ("name", {}, [])),
+    ("Name", False, ("name", {"db_column": "Name"}, ["Field name made lowercase."])),
+    ("author_id", True, ("author", {}, [])),
+    ("author", True, ("author", {"db_column": "author"}, [])),
+    ("full name", False, ("full_name", {"db_column": "full name"},
+                          ["Field renamed to remove unsuitable characters."])),
+    ("a___b", False, ("a_b", {"db_column": "a___b"},
+                      ["Field renamed because it contained more than one '_' in a row."])),
+    ("_x", False, ("field_x", {"db_column": "_x"}, ["Field renamed because it started with '_'."])),
+    ("x_", False, ("x_field", {"db_column": "x_"}, ["Field renamed because it ended with '_'."])),
+    ("def", False, ("def_field", {"db_column": "def"},
+                    ["Field renamed because it was a Python reserved word."])),
+    ("2nd", False, ("number_2nd", {"db_column": "2nd"},
+                    ["Field renamed because it wasn't a valid Python identifier."])),
+    ("taken", False, ("taken_1", {"db_column": "taken"},
+                      ["Field renamed because of name conflict."])),
+])
+def test_column_names_become_attribute_names(column, is_relation, expected):
+    from reinhardt.core.management.commands.inspectdb import Command
+
+    used = ["taken", "taken_0"]
+    assert Command().normalize_col_name(column, used, is_relation) == expected
+
+
+def test_meta_lists_unique_together_views_and_comments():
+    from reinhardt.core.management.commands.inspectdb import Command
+
+    constraints = {
+        "u1": {"unique": True, "columns": ["b_col", "a"]},
+        "u2": {"unique": True, "columns": ["a"]},
+        "idx": {"unique": False, "columns": ["a", "b_col"]},
+        "expr": {"unique": True, "columns": [None, "a"]},
+    }
+    meta = Command().get_meta("t", constraints, {"b_col": "b"}, True, False, "About t")
+    assert meta == [
+        "",
+        "    class Meta:",
+        "        managed = False  # Created from a view. Don't remove.",
+        '        db_table = "t"',
+        '        unique_together = (("b", "a"),)',
+        '        db_table_comment = "About t"',
+    ]
+    assert Command().get_meta("t", {}, {}, False, True, None)[2] == (
+        "        managed = False  # Created from a partition. Don't remove."
+    )

@@ -126,3 +126,72 @@ def test_command_errors_exit_non_zero_with_one_line(tmp_path):
         "CommandError: '1bad' is not a valid app name. Please make sure the name is a valid "
         "identifier."
     )
+
+
+def _template(root):
+    (root / "app_name" / "sub").mkdir(parents=True)
+    (root / "app_name" / "mod.py-tpl").write_text("X = '{{ camel_case_app_name }}'\n")
+    (root / "app_name" / "sub" / "data.txt").write_text("{{ app_name }} raw\n")
+    (root / "app_name" / "skip.pyc").write_bytes(b"\0")
+    (root / "node_modules").mkdir()
+    (root / "node_modules" / "big.js").write_text("x")
+    (root / ".hidden").mkdir()
+    (root / ".hidden" / "secret").write_text("x")
+    return root
+
+
+def test_template_archives_exclusions_and_compiled_files(tmp_path):
+    import shutil
+    import tempfile
+
+    template = _template(tmp_path / "tpl")
+    archive = shutil.make_archive(str(tmp_path / "tpl_archive"), "zip", template)
+    target = tmp_path / "out"
+    target.mkdir()
+    before = set(os.listdir(tempfile.gettempdir()))
+    call_command("startapp", "my_blog", str(target), template=archive, exclude=["node_modules"],
+                 extensions=["py", "txt"], verbosity=0)
+    assert (target / "my_blog" / "mod.py").read_text() == "X = 'MyBlog'\n"
+    # .txt is rendered because of --extension; compiled files and excluded folders are not
+    # copied, nor are hidden folders.
+    assert (target / "my_blog" / "sub" / "data.txt").read_text() == "my_blog raw\n"
+    assert not (target / "my_blog" / "skip.pyc").exists()
+    assert not (target / "node_modules").exists() and not (target / ".hidden").exists()
+    # The extracted copy in the temporary folder is gone again.
+    leftovers = {n for n in set(os.listdir(tempfile.gettempdir())) - before
+                 if n.startswith("reinhardt_")}
+    assert leftovers == set()
+
+
+def test_template_errors(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    with pytest.raises(CommandError, match="couldn't handle app template .*nowhere"):
+        call_command("startapp", "blog", str(target), template=str(tmp_path / "nowhere"))
+    bad = tmp_path / "bad.zip"
+    bad.write_text("not an archive")
+    with pytest.raises(CommandError, match="couldn't extract file"):
+        call_command("startapp", "blog", str(target), template=str(bad))
+    template = _template(tmp_path / "tpl")
+    call_command("startapp", "blog", str(target), template=f"file://{template}", verbosity=0)
+    with pytest.raises(CommandError, match="already exists. Overlaying an app into an "
+                                           "existing directory won't replace conflicting files."):
+        call_command("startapp", "blog", str(target), template=str(template), verbosity=0)
+    with pytest.raises(CommandError, match="'bad-dir' is not a valid app directory"):
+        (tmp_path / "bad-dir").mkdir()
+        call_command("startapp", "blog", str(tmp_path / "bad-dir"))
+
+
+def test_verbose_output_names_each_file(tmp_path, capsys):
+    from io import StringIO
+
+    template = _template(tmp_path / "tpl")
+    target = tmp_path / "out"
+    target.mkdir()
+    out = StringIO()
+    call_command("startapp", "blog", str(target), template=str(template), verbosity=2,
+                 files=["a, b", "c"], stdout=out)
+    text = out.getvalue()
+    assert "Rendering app template files with extensions: .py\n" in text
+    assert "Rendering app template files with filenames: a, b, c\n" in text
+    assert f"Creating {target / 'blog' / 'mod.py'}\n" in text

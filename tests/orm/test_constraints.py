@@ -3,11 +3,11 @@
 import pytest
 
 from reinhardt.core.exceptions import ValidationError
-from reinhardt.orm import models
+from reinhardt.orm import IntegrityError, models, transaction
 from reinhardt.orm.models import F, Q
 from reinhardt.orm.models.functions import Lower
 from tests.orm.capabilities import needs
-from tests.orm.models import Product
+from tests.orm.models import Product, Publisher
 
 
 def make(**values):
@@ -140,3 +140,15 @@ def test_deconstruct_clone_eq_and_repr():
     assert expr.deconstruct()[1] == (Lower("name"),)
     assert expr.contains_expressions and not unique.contains_expressions
     assert repr(models.Deferrable.DEFERRED) == "Deferrable.DEFERRED"
+
+
+@pytest.mark.transactional
+def test_null_in_a_not_null_column_is_refused_by_the_database():
+    # On MongoDB the collection's $jsonSchema validator does what NOT NULL does in SQL.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Publisher.objects.create(name=None)
+    assert Publisher.objects.count() == 0
+    publisher = Publisher.objects.create(name="Kept")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Publisher.objects.filter(pk=publisher.pk).update(name=None)
+    assert Publisher.objects.get().name == "Kept"

@@ -70,6 +70,7 @@ def context():
         ],
         "numbers": [1, 2, 3, 4, 5],
         "pairs": [("a", 1), ("b", 2)],
+        "languages": [("de", "German"), ("he", "Hebrew")],
         "d": {"key": "value", "items": "shadowed", "n": {"deep": [10, 20]}, 1: "int key"},
         "empty": [],
         "none": None,

@@ -341,6 +341,18 @@ EXPECTED = {'autoescape_bad': ('error',
  'i18n_language_error': ('error',
                          'TemplateSyntaxError',
                          "'language' takes one argument (language)"),
+ 'i18n_language_info': ('ok',
+                        'German Deutsch True False français he Hebrew True de=Deutsch,he=עברית,'),
+ 'i18n_language_info_list_string': ('error', 'KeyError', 'Unknown language code d.'),
+ 'i18n_language_info_list_syntax': ('error',
+                                    'TemplateSyntaxError',
+                                    "'get_language_info_list' requires 'for sequence as variable' "
+                                    "(got ['for', 'langs'])"),
+ 'i18n_language_info_syntax': ('error',
+                               'TemplateSyntaxError',
+                               "'get_language_info' requires 'for string as variable' (got "
+                               '["\'de\'", \'as\', \'l\'])'),
+ 'i18n_language_unknown': ('error', 'KeyError', 'Unknown language code xx.'),
  'i18n_translate': ('ok',
                     'Hello 100%% sure [x<] &lt;b&gt;bold&lt;/b&gt; &amp; &#x27;quoted&#x27; '
                     '&quot;text&quot; ctx noop en-us False'),

@@ -1,4 +1,11 @@
-"""The ASGI handler and ASGIRequest: async views and middleware under uvicorn and friends."""
+"""Serving ASGI (uvicorn, daphne, hypercorn): the application and the request it builds.
+
+An HTTP connection goes: spool the body (to memory, or to disk past
+FILE_UPLOAD_MAX_MEMORY_SIZE), send request_started, build the ASGIRequest, run it through
+the async middleware chain, then stream the response back in pieces of at most
+``chunk_size`` bytes. META is assembled from the scope in the shape WSGI would give it, so
+code that reads META works under either protocol.
+"""
 
 from __future__ import annotations
 
@@ -11,77 +18,72 @@ from asgiref.sync import sync_to_async
 from reinhardt.conf import settings
 from reinhardt.core import signals
 from reinhardt.core.exceptions import RequestAborted, RequestDataTooBig
-from reinhardt.utils.datastructures import MultiValueDict
 from reinhardt.utils.functional import cached_property
 from reinhardt.utils.script_prefix import set_script_prefix
 from reinhardt.web.handlers import base
 from reinhardt.web.http import HttpRequest, HttpResponse, QueryDict, parse_cookie
+from reinhardt.web.http.request import FormDataOnDemand
 from reinhardt.web.http.response import HttpResponseBadRequest, HttpResponseServerError
 
 logger = logging.getLogger("reinhardt.request")
 
+# Header names with no HTTP_ prefix in META, as in CGI.
+_CGI_NAMES = {"content-length": "CONTENT_LENGTH", "content-type": "CONTENT_TYPE"}
 
-class ASGIRequest(HttpRequest):
-    """A request from an ASGI server; META is built from the scope as WSGI would have it."""
+
+def _meta_from_scope(scope: dict[str, Any], method: str, script_name: str,
+                     path_info: str) -> dict[str, Any]:
+    """The scope as a WSGI-style environ: server, client, query string and headers."""
+    query = scope.get("query_string", b"")
+    meta: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "QUERY_STRING": query.decode("latin-1") if isinstance(query, bytes) else query,
+        "SCRIPT_NAME": script_name,
+        "PATH_INFO": path_info,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+    }
+    client = scope.get("client")
+    if client:
+        meta["REMOTE_ADDR"] = meta["REMOTE_HOST"] = client[0]
+        meta["REMOTE_PORT"] = client[1]
+    server = scope.get("server")
+    meta["SERVER_NAME"], meta["SERVER_PORT"] = (
+        (server[0], str(server[1])) if server else ("unknown", "0"))
+    for raw_name, raw_value in scope.get("headers", ()):
+        name = raw_name.decode("latin-1")
+        key = _CGI_NAMES.get(name) or "HTTP_" + name.upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
+        earlier = meta.get(key)
+        if earlier is not None:
+            # A repeated header: cookies join with "; ", everything else with ",".
+            value = earlier + ("; " if key == "HTTP_COOKIE" else ",") + value
+        meta[key] = value
+    return meta
+
+
+class ASGIRequest(FormDataOnDemand, HttpRequest):
+    """A request from an ASGI scope, its body already spooled to ``body_file``."""
 
     body_receive_timeout = 60
+    resolver_match = None
 
     def __init__(self, scope: dict[str, Any], body_file):
+        mount = self.script_name = get_script_prefix(scope)
         self.scope = scope
-        self._post_parse_error = False
-        self._read_started = False
-        self.resolver_match = None
-        self.script_name = get_script_prefix(scope)
-        path = scope["path"]
-        if self.script_name and path.startswith(self.script_name):
-            self.path_info = path[len(self.script_name):]
+        full_path = scope["path"]
+        if mount:
+            tail = full_path[len(mount):] if full_path.startswith(mount) else full_path
+            self.path_info = tail
+            self.path = mount.rstrip("/") + "/" + tail.replace("/", "", 1)
         else:
-            self.path_info = path
-        if self.script_name:
-            self.path = f"{self.script_name.rstrip('/')}/{self.path_info.replace('/', '', 1)}"
-        else:
-            self.path = path
+            self.path_info = self.path = full_path
         self.method = scope["method"].upper()
-        query_string = scope.get("query_string", b"")
-        if isinstance(query_string, bytes):
-            query_string = query_string.decode("latin-1")
-        meta = {
-            "REQUEST_METHOD": self.method,
-            "QUERY_STRING": query_string,
-            "SCRIPT_NAME": self.script_name,
-            "PATH_INFO": self.path_info,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": True,
-        }
-        if scope.get("client"):
-            meta["REMOTE_ADDR"] = scope["client"][0]
-            meta["REMOTE_HOST"] = meta["REMOTE_ADDR"]
-            meta["REMOTE_PORT"] = scope["client"][1]
-        if scope.get("server"):
-            meta["SERVER_NAME"] = scope["server"][0]
-            meta["SERVER_PORT"] = str(scope["server"][1])
+        self.META = _meta_from_scope(scope, self.method, mount, self.path_info)
+        if self.META.get("CONTENT_TYPE"):
+            self._set_content_type_params(self.META)
         else:
-            meta["SERVER_NAME"] = "unknown"
-            meta["SERVER_PORT"] = "0"
-        for raw_name, raw_value in scope.get("headers", []):
-            name = raw_name.decode("latin-1")
-            if name == "content-length":
-                corrected = "CONTENT_LENGTH"
-            elif name == "content-type":
-                corrected = "CONTENT_TYPE"
-            else:
-                corrected = "HTTP_" + name.upper().replace("-", "_")
-            value = raw_value.decode("latin-1")
-            if corrected in meta:
-                separator = "; " if corrected == "HTTP_COOKIE" else ","
-                value = meta[corrected] + separator + value
-            meta[corrected] = value
-        self.META = meta
-        if meta.get("CONTENT_TYPE"):
-            self._set_content_type_params(meta)
-        else:
-            self.content_type = ""
-            self.content_params = {}
+            self.content_type, self.content_params = "", {}
         self._stream = body_file
 
     def _get_scheme(self) -> str:
@@ -89,147 +91,139 @@ class ASGIRequest(HttpRequest):
 
     @cached_property
     def GET(self) -> QueryDict:
-        raw = self.META["QUERY_STRING"]
-        if not raw:
-            return QueryDict(encoding=self._encoding)
-        return QueryDict(raw.encode("latin-1"), encoding=self._encoding)
-
-    def _get_post(self):
-        if not hasattr(self, "_post"):
-            self._load_post_and_files()
-        return self._post
-
-    def _set_post(self, post) -> None:
-        self._post = post
-
-    def _get_files(self) -> MultiValueDict:
-        if not hasattr(self, "_files"):
-            self._load_post_and_files()
-        return self._files
-
-    POST = property(_get_post, _set_post)
-    FILES = property(_get_files)
+        query = self.META["QUERY_STRING"]
+        return QueryDict(query.encode("latin-1") if query else None, encoding=self._encoding)
 
     @cached_property
     def COOKIES(self) -> dict[str, str]:
-        raw = self.META.get("HTTP_COOKIE", "")
-        if not raw:
+        header = self.META.get("HTTP_COOKIE", "")
+        if not header:
             return {}
         try:
-            raw = raw.encode("latin-1").decode("utf-8")
+            header = header.encode("latin-1").decode("utf-8")
         except UnicodeError:
-            pass
-        return parse_cookie(raw)
+            pass  # not UTF-8: parse the Latin-1 text as it is
+        return parse_cookie(header)
 
     def close(self) -> None:
-        super().close()
+        """Close uploaded files, then the spooled body."""
+        HttpRequest.close(self)
         self._stream.close()
 
 
 class ASGIHandler(base.BaseHandler):
-    """The ASGI application (see get_asgi_application())."""
+    """The ASGI application (``get_asgi_application()`` builds one)."""
 
     request_class = ASGIRequest
     chunk_size = 2**16
 
     def __init__(self):
-        super().__init__()
         self.load_middleware(is_async=True)
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "lifespan":
-            # Nothing to set up; answering keeps servers from warning about it.
+        kind = scope["type"]
+        if kind == "http":
+            await self.handle(scope, receive, send)
+        elif kind == "lifespan":
+            # Nothing to set up or tear down; answering keeps servers from warning.
             await _serve_lifespan(receive, send)
-            return
-        if scope["type"] != "http":
-            raise ValueError(
-                f"reinhardt can only handle ASGI/HTTP connections, not {scope['type']}."
-            )
-        await self.handle(scope, receive, send)
+        else:
+            raise ValueError(f"reinhardt can only handle ASGI/HTTP connections, not {kind}.")
 
     async def handle(self, scope, receive, send) -> None:
-        try:
-            body_file = await self.read_body(receive)
-        except RequestAborted:
+        """One HTTP request, from the first body message to the last response chunk."""
+        body_file = await self._spool_body(receive, send)
+        if body_file is None:
             return
-        except RequestDataTooBig:
-            await self.send_response(HttpResponse(status=413), send)
-            return
+        handler_class = type(self)
         set_script_prefix(get_script_prefix(scope))
-        await signals.request_started.asend(sender=self.__class__, scope=scope)
-        request, error_response = self.create_request(scope, body_file)
+        await signals.request_started.asend(sender=handler_class, scope=scope)
+        request, refusal = self.create_request(scope, body_file)
         if request is None:
             body_file.close()
-            await self.send_response(error_response, send)
-            await sync_to_async(error_response.close)()
+            await self.send_response(refusal, send)
+            await sync_to_async(refusal.close)()
             return
         response = await self.get_response_async(request)
-        response._handler_class = self.__class__
+        response._handler_class = handler_class
         await self.send_response(response, send)
 
+    async def _spool_body(self, receive, send):
+        """read_body(), or None once the client left or the body was refused (413)."""
+        try:
+            return await self.read_body(receive)
+        except RequestAborted:
+            return None
+        except RequestDataTooBig:
+            await self.send_response(HttpResponse(status=413), send)
+            return None
+
     async def read_body(self, receive):
-        """Spool the request body to memory (or disk past FILE_UPLOAD_MAX_MEMORY_SIZE)."""
-        body_file = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE,
-                                                  mode="w+b")
-        while True:
+        """The request body, spooled; raises RequestAborted if the client disconnects."""
+        spool = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE,
+                                              mode="w+b")
+        more = True
+        while more:
             message = await receive()
             if message["type"] == "http.disconnect":
-                body_file.close()
+                spool.close()
                 raise RequestAborted()
-            if "body" in message:
-                on_disk = getattr(body_file, "_rolled", False)
-                if on_disk:
-                    await sync_to_async(body_file.write, thread_sensitive=False)(
-                        message["body"])
+            piece = message.get("body")
+            if piece:
+                if getattr(spool, "_rolled", False):  # on disk now: write off the loop
+                    await sync_to_async(spool.write, thread_sensitive=False)(piece)
                 else:
-                    body_file.write(message["body"])
-            if not message.get("more_body", False):
-                break
-        body_file.seek(0)
-        return body_file
+                    spool.write(piece)
+            more = message.get("more_body", False)
+        spool.seek(0)
+        return spool
 
     def create_request(self, scope, body_file):
+        """(request, None), or (None, an error response) when the scope can't be read."""
+        request = refusal = None
         try:
-            return self.request_class(scope, body_file), None
+            request = self.request_class(scope, body_file)
+        except RequestDataTooBig:
+            refusal = HttpResponse("413 Payload too large", status=413)
         except UnicodeDecodeError:
             logger.warning("Bad Request (UnicodeDecodeError)", exc_info=True,
                            extra={"status_code": 400})
-            return None, HttpResponseBadRequest()
-        except RequestDataTooBig:
-            return None, HttpResponse("413 Payload too large", status=413)
+            refusal = HttpResponseBadRequest()
+        return request, refusal
 
     async def send_response(self, response, send) -> None:
+        """Start the response, send its body in chunks, then close it (in a thread)."""
         headers = [(name.encode("ascii"), value.encode("latin-1"))
                    for name, value in response.headers._store.values()]
-        for cookie in response.cookies.values():
-            headers.append((b"Set-Cookie", cookie.OutputString().encode("ascii")))
+        jar = response._cookies
+        if jar:
+            headers += [(b"Set-Cookie", morsel.OutputString().encode("ascii"))
+                        for morsel in jar.values()]
         await send({"type": "http.response.start", "status": response.status_code,
                     "headers": headers})
         try:
             if response.streaming:
                 async for part in response:
-                    for chunk, _ in self.chunk_bytes(part):
-                        await send({"type": "http.response.body", "body": chunk,
+                    for piece, _last in self.chunk_bytes(part):
+                        await send({"type": "http.response.body", "body": piece,
                                     "more_body": True})
                 await send({"type": "http.response.body"})
             else:
-                for chunk, last in self.chunk_bytes(response.content):
-                    await send({"type": "http.response.body", "body": chunk,
+                for piece, last in self.chunk_bytes(response.content):
+                    await send({"type": "http.response.body", "body": piece,
                                 "more_body": not last})
         finally:
             await sync_to_async(response.close, thread_sensitive=True)()
 
     @classmethod
     def chunk_bytes(cls, data: bytes):
-        """Yield (chunk, is_last) pieces of at most chunk_size bytes."""
-        position = 0
-        if not data:
+        """(piece, is_last) pairs, each piece at most chunk_size bytes; one pair if empty."""
+        size, total = cls.chunk_size, len(data)
+        if not total:
             yield data, True
             return
-        while position < len(data):
-            yield (data[position: position + cls.chunk_size],
-                   (position + cls.chunk_size) >= len(data))
-            position += cls.chunk_size
+        for start in range(0, total, size):
+            yield data[start:start + size], start + size >= total
 
 
 async def _serve_lifespan(receive, send) -> None:
@@ -243,8 +237,10 @@ async def _serve_lifespan(receive, send) -> None:
 
 
 def get_script_prefix(scope: dict[str, Any]) -> str:
-    if settings.FORCE_SCRIPT_NAME:
-        return settings.FORCE_SCRIPT_NAME
+    """FORCE_SCRIPT_NAME if set, else the scope's root_path."""
+    forced = settings.FORCE_SCRIPT_NAME
+    if forced:
+        return forced
     return scope.get("root_path", "") or ""
 
 

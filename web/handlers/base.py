@@ -1,8 +1,16 @@
-"""BaseHandler: builds the middleware chain once and runs requests through it.
+"""The request pipeline that the WSGI and ASGI handlers (and the test client) share.
 
-The chain is plain nested callables, built at startup from MIDDLEWARE (each middleware is
-a factory taking ``get_response``), with sync/async adapters inserted only where a
-middleware cannot run in the mode of its neighbour.
+At start-up MIDDLEWARE is folded, innermost first, into one callable: each middleware factory
+receives the layer beneath it, and every layer is guarded by
+``convert_exception_to_response`` so an exception becomes an error response before the layer
+above sees it. A sync/async adapter goes in only where a middleware cannot run in the mode of
+the layer it wraps.
+
+The innermost layer does the per-request work: resolve the path, offer the view to the
+``process_view`` hooks, call it (in a transaction per ATOMIC_REQUESTS database), and render
+a template response after its ``process_template_response`` hooks. Everything that can be
+decided once (which hooks exist, whether any database wants atomic requests, whether a view
+is a coroutine) is decided once, so a request pays only for what it uses.
 """
 
 from __future__ import annotations
@@ -19,106 +27,111 @@ from reinhardt.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
 from reinhardt.utils.log import log_response
 from reinhardt.utils.module_loading import import_string
 from reinhardt.web.handlers.exception import convert_exception_to_response
+from reinhardt.web.http.response import HttpResponseBase
 from reinhardt.web.urls import get_resolver, set_urlconf
+from reinhardt.web.urls.base import _urlconf
+from reinhardt.web.urls.resolvers import _get_cached_resolver
 
 logger = logging.getLogger("reinhardt.request")
 
 
 class BaseHandler:
+    """Holds the middleware chain and the hooks collected from the middleware instances."""
+
     _view_middleware: list | None = None
     _template_response_middleware: list | None = None
     _exception_middleware: list | None = None
     _middleware_chain: Callable | None = None
+    _atomic_aliases: list[str] | None = None
+    _default_resolving = False  # set by load_middleware(): resolve_request() not overridden
+
+    # -- building the chain ------------------------------------------------------------------
 
     def load_middleware(self, is_async: bool = False) -> None:
-        """Build the chain from MIDDLEWARE; call once, when the server starts."""
-        self._view_middleware = []
-        self._template_response_middleware = []
-        self._exception_middleware = []
+        """Fold MIDDLEWARE into ``_middleware_chain``; run once, when the server starts."""
+        debug = settings.DEBUG
+        view_hooks: list = []
+        template_hooks: list = []
+        exception_hooks: list = []
+        core = self._get_response_async if is_async else self._get_response
+        layer = convert_exception_to_response(core)
+        layer_is_async = is_async
 
-        get_response = self._get_response_async if is_async else self._get_response
-        handler = convert_exception_to_response(get_response)
-        handler_is_async = is_async
-        for middleware_path in reversed(settings.MIDDLEWARE):
-            middleware = import_string(middleware_path)
-            middleware_can_sync = getattr(middleware, "sync_capable", True)
-            middleware_can_async = getattr(middleware, "async_capable", False)
-            if not middleware_can_sync and not middleware_can_async:
+        for dotted_path in reversed(settings.MIDDLEWARE):
+            factory = import_string(dotted_path)
+            can_sync = getattr(factory, "sync_capable", True)
+            can_async = getattr(factory, "async_capable", False)
+            if not (can_sync or can_async):
                 raise RuntimeError(
-                    f"Middleware {middleware_path} must have at least one of "
+                    f"Middleware {dotted_path} must have at least one of "
                     "sync_capable/async_capable set to True."
                 )
-            if not handler_is_async and middleware_can_sync:
-                middleware_is_async = False
-            else:
-                middleware_is_async = middleware_can_async
+            # Prefer the mode of the layer below; switch only when the middleware must.
+            runs_async = can_async and (layer_is_async or not can_sync)
+            inner = self.adapt_method_mode(runs_async, layer, layer_is_async, debug=debug,
+                                           name=f"middleware {dotted_path}")
             try:
-                adapted_handler = self.adapt_method_mode(
-                    middleware_is_async, handler, handler_is_async,
-                    debug=settings.DEBUG, name=f"middleware {middleware_path}",
-                )
-                mw_instance = middleware(adapted_handler)
-            except MiddlewareNotUsed as exc:
-                if settings.DEBUG:
-                    if str(exc):
-                        logger.debug("MiddlewareNotUsed(%r): %s", middleware_path, exc)
-                    else:
-                        logger.debug("MiddlewareNotUsed: %r", middleware_path)
+                instance = factory(inner)
+            except MiddlewareNotUsed as skipped:
+                if debug:
+                    reason = f": {skipped}" if str(skipped) else ""
+                    logger.debug("MiddlewareNotUsed(%r)%s", dotted_path, reason)
                 continue
-            if mw_instance is None:
-                raise ImproperlyConfigured(f"Middleware factory {middleware_path} returned None.")
-            if hasattr(mw_instance, "process_view"):
-                self._view_middleware.insert(
-                    0, self.adapt_method_mode(is_async, mw_instance.process_view)
-                )
-            if hasattr(mw_instance, "process_template_response"):
-                self._template_response_middleware.append(
-                    self.adapt_method_mode(is_async, mw_instance.process_template_response)
-                )
-            if hasattr(mw_instance, "process_exception"):
-                # Exception middleware run synchronously from the view's except clause.
-                self._exception_middleware.append(
-                    self.adapt_method_mode(False, mw_instance.process_exception)
-                )
-            handler = convert_exception_to_response(mw_instance)
-            handler_is_async = middleware_is_async
+            if instance is None:
+                raise ImproperlyConfigured(f"Middleware factory {dotted_path} returned None.")
 
-        handler = self.adapt_method_mode(is_async, handler, handler_is_async)
-        self._middleware_chain = handler
+            # Hooks run outermost middleware first for views, innermost first otherwise.
+            if hasattr(instance, "process_view"):
+                view_hooks.insert(0, self.adapt_method_mode(is_async, instance.process_view))
+            if hasattr(instance, "process_template_response"):
+                template_hooks.append(
+                    self.adapt_method_mode(is_async, instance.process_template_response))
+            if hasattr(instance, "process_exception"):
+                # Called from the view's except clause, which is synchronous code.
+                exception_hooks.append(self.adapt_method_mode(False, instance.process_exception))
+            layer = convert_exception_to_response(instance)
+            layer_is_async = runs_async
+
+        self._view_middleware = view_hooks
+        self._template_response_middleware = template_hooks
+        self._exception_middleware = exception_hooks
+        self._middleware_chain = self.adapt_method_mode(is_async, layer, layer_is_async)
         self._atomic_aliases = _atomic_request_aliases()
+        self._default_resolving = type(self).resolve_request is BaseHandler.resolve_request
 
     def adapt_method_mode(self, is_async: bool, method, method_is_async: bool | None = None,
                           debug: bool = False, name: str | None = None):
-        """Adapt ``method`` to be called in the sync or async mode given."""
+        """``method`` made callable in the wanted mode (sync or async), wrapped if needed."""
         if method_is_async is None:
             method_is_async = iscoroutinefunction(method)
-        if debug and not name:
-            name = name or f"method {method.__qualname__}()"
+        if is_async == method_is_async:
+            return method
+        if debug:
+            label = name or f"method {method.__qualname__}()"
+            kind = "Synchronous" if is_async else "Asynchronous"
+            logger.debug("%s handler adapted for %s.", kind, label)
         if is_async:
-            if not method_is_async:
-                if debug:
-                    logger.debug("Synchronous handler adapted for %s.", name)
-                return sync_to_async(method, thread_sensitive=True)
-        elif method_is_async:
-            if debug:
-                logger.debug("Asynchronous handler adapted for %s.", name)
-            return async_to_sync(method)
-        return method
+            return sync_to_async(method, thread_sensitive=True)
+        return async_to_sync(method)
+
+    # -- one request, from the outside -------------------------------------------------------
 
     def get_response(self, request):
-        """Run ``request`` through the middleware chain; return the response."""
-        set_urlconf(settings.ROOT_URLCONF)
+        """Run ``request`` through the middleware chain and return the response."""
+        _urlconf.set(settings.ROOT_URLCONF)
         response = self._middleware_chain(request)
         response._resource_closers.append(request.close)
         if response.status_code >= 400:
             log_response("%s: %s", response.reason_phrase, request.path, response=response,
                          request=request)
-        if "urlconf" in request.__dict__:
-            set_urlconf(None)
+        # The request's URLconf applies to this request only (reverse() falls back on
+        # ROOT_URLCONF, so nothing changes for code that runs later, e.g. while streaming).
+        _urlconf.set(None)
         return response
 
     async def get_response_async(self, request):
-        set_urlconf(settings.ROOT_URLCONF)
+        """The async counterpart of get_response()."""
+        _urlconf.set(settings.ROOT_URLCONF)
         response = await self._middleware_chain(request)
         response._resource_closers.append(request.close)
         if response.status_code >= 400:
@@ -126,165 +139,179 @@ class BaseHandler:
                 "%s: %s", response.reason_phrase, request.path, response=response,
                 request=request,
             )
+        _urlconf.set(None)
         return response
+
+    # -- the innermost layer -----------------------------------------------------------------
 
     def _get_response(self, request):
-        """Resolve, run view middleware and the view, render template responses."""
+        if self._default_resolving and not hasattr(request, "urlconf"):
+            # resolve_request() as written below, without the call (it is not overridden).
+            match = _get_cached_resolver(settings.ROOT_URLCONF).resolve(request.path_info)
+            request.resolver_match = match
+        else:
+            match = self.resolve_request(request)
+        view, args, kwargs = match.func, match.args, match.kwargs
         response = None
-        callback, callback_args, callback_kwargs = self.resolve_request(request)
-        for middleware_method in self._view_middleware:
-            response = middleware_method(request, callback, callback_args, callback_kwargs)
+        for hook in self._view_middleware:
+            response = hook(request, view, args, kwargs)
             if response:
                 break
         if response is None:
-            wrapped_callback = self.make_view_atomic(callback)
-            if _is_async_view(wrapped_callback):
-                wrapped_callback = async_to_sync(wrapped_callback)
+            call = self.make_view_atomic(view) if self._atomic_aliases else view
             try:
-                response = wrapped_callback(request, *callback_args, **callback_kwargs)
-            except Exception as e:
-                response = self.process_exception_by_middleware(e, request)
+                is_coroutine = _coroutine_views[call]
+            except (KeyError, TypeError):
+                is_coroutine = _is_async_view(call)
+            if is_coroutine:
+                call = async_to_sync(call)
+            try:
+                response = call(request, *args, **kwargs)
+            except Exception as exc:
+                response = self.process_exception_by_middleware(exc, request)
                 if response is None:
                     raise
-        self.check_response(response, callback)
-        if hasattr(response, "render") and callable(response.render):
-            for middleware_method in self._template_response_middleware:
-                response = middleware_method(request, response)
-                self.check_response(
-                    response, middleware_method,
-                    name=f"{middleware_method.__self__.__class__.__name__}."
-                         "process_template_response",
-                )
-            try:
-                response = response.render()
-            except Exception as e:
-                response = self.process_exception_by_middleware(e, request)
-                if response is None:
-                    raise
+        if response is None or not isinstance(response, HttpResponseBase):
+            self.check_response(response, view)
+        render = getattr(response, "render", None)
+        if render is not None and callable(render):
+            response = self._render_sync(request, response)
         return response
 
+    def _render_sync(self, request, response):
+        """A template response: its hooks first, then the rendering itself."""
+        for hook in self._template_response_middleware:
+            response = hook(request, response)
+            self.check_response(response, hook, name=_template_hook_name(hook))
+        try:
+            return response.render()
+        except Exception as exc:
+            handled = self.process_exception_by_middleware(exc, request)
+            if handled is None:
+                raise
+            return handled
+
     async def _get_response_async(self, request):
+        match = self.resolve_request(request)
+        view, args, kwargs = match.func, match.args, match.kwargs
         response = None
-        callback, callback_args, callback_kwargs = self.resolve_request(request)
-        for middleware_method in self._view_middleware:
-            response = await middleware_method(request, callback, callback_args,
-                                               callback_kwargs)
+        for hook in self._view_middleware:
+            response = await hook(request, view, args, kwargs)
             if response:
                 break
         if response is None:
-            wrapped_callback = self.make_view_atomic(callback)
-            if not iscoroutinefunction(wrapped_callback):
-                wrapped_callback = sync_to_async(wrapped_callback, thread_sensitive=True)
+            call = self.make_view_atomic(view)
+            if not iscoroutinefunction(call):
+                call = sync_to_async(call, thread_sensitive=True)
             try:
-                response = await wrapped_callback(request, *callback_args, **callback_kwargs)
-            except Exception as e:
-                response = await sync_to_async(
-                    self.process_exception_by_middleware, thread_sensitive=True
-                )(e, request)
-                if response is None:
-                    raise
-        self.check_response(response, callback)
-        if hasattr(response, "render") and callable(response.render):
-            for middleware_method in self._template_response_middleware:
-                response = await middleware_method(request, response)
-                self.check_response(
-                    response, middleware_method,
-                    name=f"{middleware_method.__self__.__class__.__name__}."
-                         "process_template_response",
-                )
+                response = await call(request, *args, **kwargs)
+            except Exception as exc:
+                response = await self._handle_exception_async(exc, request)
+        self.check_response(response, view)
+        render = getattr(response, "render", None)
+        if render is not None and callable(render):
+            for hook in self._template_response_middleware:
+                response = await hook(request, response)
+                self.check_response(response, hook, name=_template_hook_name(hook))
             try:
                 if iscoroutinefunction(response.render):
                     response = await response.render()
                 else:
                     response = await sync_to_async(response.render, thread_sensitive=True)()
-            except Exception as e:
-                response = await sync_to_async(
-                    self.process_exception_by_middleware, thread_sensitive=True
-                )(e, request)
-                if response is None:
-                    raise
+            except Exception as exc:
+                response = await self._handle_exception_async(exc, request)
         if asyncio.iscoroutine(response):
             raise RuntimeError("Response is still a coroutine.")
         return response
 
+    async def _handle_exception_async(self, exc: Exception, request):
+        handled = await sync_to_async(self.process_exception_by_middleware,
+                                      thread_sensitive=True)(exc, request)
+        if handled is None:
+            raise exc
+        return handled
+
     def resolve_request(self, request):
-        """Resolve request.path_info with the request's URLconf; set request.resolver_match."""
+        """Match request.path_info (with the request's own URLconf, if it set one)."""
         if hasattr(request, "urlconf"):
-            urlconf = request.urlconf
-            set_urlconf(urlconf)
-            resolver = get_resolver(urlconf)
+            own_urlconf = request.urlconf
+            set_urlconf(own_urlconf)
+            resolver = get_resolver(own_urlconf)
         else:
-            resolver = get_resolver()
-        resolver_match = resolver.resolve(request.path_info)
-        request.resolver_match = resolver_match
-        return resolver_match
+            resolver = _get_cached_resolver(settings.ROOT_URLCONF)
+        match = resolver.resolve(request.path_info)
+        request.resolver_match = match
+        return match
 
     def check_response(self, response, callback, name: str | None = None) -> None:
-        if response is not None and not asyncio.iscoroutine(response):
+        """Refuse None and unawaited coroutines, naming the view or hook that gave them."""
+        is_none = response is None
+        if not is_none and not asyncio.iscoroutine(response):
             return
         if not name:
             if hasattr(callback, "__self__") or not hasattr(callback, "__name__"):
                 name = f"The view {callback.__module__}.{callback.__class__.__name__}.__call__"
             else:
                 name = f"The view {callback.__module__}.{callback.__qualname__}"
-        if response is None:
-            raise ValueError(
-                f"{name} didn't return an HttpResponse object. It returned None instead."
-            )
-        raise ValueError(
-            f"{name} didn't return an HttpResponse object. It returned an unawaited coroutine "
-            "instead. You may need to add an 'await' into your view."
-        )
+        problem = ("It returned None instead." if is_none else
+                   "It returned an unawaited coroutine instead. You may need to add an "
+                   "'await' into your view.")
+        raise ValueError(f"{name} didn't return an HttpResponse object. {problem}")
 
     def make_view_atomic(self, view):
-        """Wrap ``view`` in a transaction for each database with ATOMIC_REQUESTS."""
-        aliases = getattr(self, "_atomic_aliases", None)
+        """``view`` wrapped in transaction.atomic() for each ATOMIC_REQUESTS database."""
+        aliases = self._atomic_aliases
         if aliases is None:
             aliases = self._atomic_aliases = _atomic_request_aliases()
         if not aliases:
             return view
-        non_atomic = getattr(view, "_non_atomic_requests", set())
+        exempt = getattr(view, "_non_atomic_requests", ())
+        wanted = [alias for alias in aliases if alias not in exempt]
+        if not wanted:
+            return view
+        if iscoroutinefunction(view):
+            raise RuntimeError("You cannot use ATOMIC_REQUESTS with async views.")
         from reinhardt.orm import transaction
 
-        for alias in aliases:
-            if alias not in non_atomic:
-                if iscoroutinefunction(view):
-                    raise RuntimeError(
-                        "You cannot use ATOMIC_REQUESTS with async views."
-                    )
-                view = transaction.atomic(using=alias)(view)
+        for alias in wanted:
+            view = transaction.atomic(using=alias)(view)
         return view
 
     def process_exception_by_middleware(self, exception: Exception, request) -> Any:
-        for middleware_method in self._exception_middleware:
-            response = middleware_method(request, exception)
-            if response:
-                return response
+        """The first response a process_exception hook offers, or None."""
+        for hook in self._exception_middleware:
+            offered = hook(request, exception)
+            if offered:
+                return offered
         return None
 
 
-_view_is_async: dict = {}
+def _template_hook_name(hook) -> str:
+    return f"{hook.__self__.__class__.__name__}.process_template_response"
+
+
+# Whether a view is a coroutine function never changes: remember the answer per view.
+_coroutine_views: dict = {}
 
 
 def _is_async_view(view) -> bool:
-    """iscoroutinefunction(), remembered per view: it is asked on every request."""
     try:
-        return _view_is_async[view]
+        return _coroutine_views[view]
     except KeyError:
-        result = _view_is_async[view] = iscoroutinefunction(view)
-        return result
+        answer = _coroutine_views[view] = iscoroutinefunction(view)
+        return answer
     except TypeError:  # an unhashable callable
         return iscoroutinefunction(view)
 
 
 def _atomic_request_aliases() -> list[str]:
-    """The aliases of the databases configured with ATOMIC_REQUESTS.
+    """The aliases of the databases whose settings ask for ATOMIC_REQUESTS.
 
-    Read from the connections' settings, as Django does, so a project (or a test) that
-    changes a connection's ``settings_dict`` is seen by handlers built afterwards.
+    Read from the connections' settings, so a handler built after a test changed a
+    connection's ``settings_dict`` sees the change.
     """
     if not settings.DATABASES:
-        return []  # no database: don't import the ORM
+        return []  # no database: leave the ORM unimported
     from reinhardt.orm import connections
 
     return [alias for alias, conf in connections.settings.items()
@@ -292,5 +319,5 @@ def _atomic_request_aliases() -> list[str]:
 
 
 def reset_urlconf(sender, **kwargs) -> None:
-    """Forget a request's URLconf override (get_response() already does so)."""
+    """Forget the URLconf a request chose (get_response() already does, when it returns)."""
     set_urlconf(None)

@@ -1,11 +1,15 @@
 """Cross-site request forgery protection.
 
-The CSRF cookie holds a secret. Pages get the token from get_token(): the secret masked
-with a fresh random mask on every call, so the token in a page differs on each request
-(which defeats BREACH-style compression attacks) while any of them unmasks to the secret.
-An unsafe request passes when its Origin (or, over HTTPS, its Referer) is trusted and the
-token it sends — the ``csrfmiddlewaretoken`` form field or the CSRF_HEADER_NAME header —
-unmasks to the cookie's secret.
+A per-visitor secret lives in the CSRF cookie (or in the session when CSRF_USE_SESSIONS).
+Pages never show the secret itself: get_token() hands out the secret masked with a fresh
+random mask, so the token differs on every page (which defeats BREACH-style compression
+attacks) while each of them unmasks to the same secret.
+
+An unsafe request (anything but GET/HEAD/OPTIONS/TRACE) is let through when
+  1. its Origin header names a trusted origin, or, with no Origin on HTTPS, its Referer is
+     an https URL on a trusted host, and
+  2. the token it sends (the ``csrfmiddlewaretoken`` form field, else the header named by
+     CSRF_HEADER_NAME) unmasks to the secret, compared in constant time.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from __future__ import annotations
 import logging
 import secrets
 import string
-from collections import defaultdict
 from urllib.parse import urlsplit
 
 from reinhardt.conf import settings
@@ -29,311 +32,376 @@ from reinhardt.web.middleware.base import NonBlockingMiddleware
 
 logger = logging.getLogger("reinhardt.security.csrf")
 
-REASON_BAD_ORIGIN = "Origin checking failed - %s does not match any trusted origins."
-REASON_NO_REFERER = "Referer checking failed - no Referer."
-REASON_BAD_REFERER = "Referer checking failed - %s does not match any trusted origins."
+# Rejection reasons. Their wording is public: the failure view shows them, and
+# REASON_NO_CSRF_COOKIE / REASON_NO_REFERER pick the explanation it gives.
 REASON_NO_CSRF_COOKIE = "CSRF cookie not set."
 REASON_CSRF_TOKEN_MISSING = "CSRF token missing."
+REASON_BAD_ORIGIN = "Origin checking failed - %s does not match any trusted origins."
+REASON_BAD_REFERER = "Referer checking failed - %s does not match any trusted origins."
 REASON_MALFORMED_REFERER = "Referer checking failed - Referer is malformed."
+REASON_NO_REFERER = "Referer checking failed - no Referer."
 REASON_INSECURE_REFERER = "Referer checking failed - Referer is insecure while host is secure."
-REASON_INCORRECT_LENGTH = "has incorrect length"
+# Predicates for "CSRF cookie ..." / "CSRF token from ... ..." messages.
 REASON_INVALID_CHARACTERS = "has invalid characters"
+REASON_INCORRECT_LENGTH = "has incorrect length"
 
-CSRF_SECRET_LENGTH = 32
-CSRF_TOKEN_LENGTH = 2 * CSRF_SECRET_LENGTH
 CSRF_ALLOWED_CHARS = string.ascii_letters + string.digits
-_CHAR_INDEX = {char: i for i, char in enumerate(CSRF_ALLOWED_CHARS)}
-_ALLOWED = frozenset(CSRF_ALLOWED_CHARS)
+CSRF_SECRET_LENGTH = 32
+CSRF_TOKEN_LENGTH = CSRF_SECRET_LENGTH * 2  # the mask, then the masked secret
 CSRF_SESSION_KEY = "_csrftoken"
 
-
-def _get_failure_view():
-    """The view that renders the rejection page (CSRF_FAILURE_VIEW)."""
-    return import_string(settings.CSRF_FAILURE_VIEW)
-
-
-# Random bytes below this bound map uniformly onto the 62 allowed characters (4 * 62).
-_UNBIASED_BOUND = 256 - 256 % len(CSRF_ALLOWED_CHARS)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_BASE = len(CSRF_ALLOWED_CHARS)
+_POSITION = {char: pos for pos, char in enumerate(CSRF_ALLOWED_CHARS)}
+# Random bytes at or above this bound are redrawn so every character is equally likely.
+_BYTE_LIMIT = 256 - 256 % _BASE
 
 
-def _random_indexes(count: int) -> list[int]:
-    """``count`` uniform random indexes into CSRF_ALLOWED_CHARS, from the OS's CSPRNG.
+# -- token arithmetic -----------------------------------------------------------------------
 
-    One ``secrets.token_bytes`` call instead of one ``secrets.choice`` per character
-    (a page with ``{% csrf_token %}`` needs 32 or 64 of them); bytes that would bias the
-    distribution are dropped and drawn again.
+def _random_offsets(count: int) -> list[int]:
+    """``count`` uniformly distributed positions in the alphabet, from the OS's CSPRNG.
+
+    One ``secrets.token_bytes`` call per batch rather than one ``secrets.choice`` per
+    character: a page with a form needs 32 of them for the mask alone.
     """
-    n = len(CSRF_ALLOWED_CHARS)
-    indexes: list[int] = []
-    while len(indexes) < count:
-        indexes.extend(b % n for b in secrets.token_bytes(count + 8) if b < _UNBIASED_BOUND)
-    return indexes[:count]
+    offsets: list[int] = []
+    while len(offsets) < count:
+        offsets += [byte % _BASE for byte in secrets.token_bytes(count + 8) if byte < _BYTE_LIMIT]
+    del offsets[count:]
+    return offsets
 
 
-def _get_new_csrf_string() -> str:
-    chars = CSRF_ALLOWED_CHARS
-    return "".join([chars[i] for i in _random_indexes(CSRF_SECRET_LENGTH)])
+def _spell(offsets) -> str:
+    return "".join(CSRF_ALLOWED_CHARS[pos] for pos in offsets)
 
 
-def _mask_cipher_secret(secret: str) -> str:
-    """Mask ``secret`` with a fresh random mask: mask + (secret + mask) per character."""
-    chars = CSRF_ALLOWED_CHARS
-    n = len(chars)
-    mask_indexes = _random_indexes(CSRF_SECRET_LENGTH)
-    index = _CHAR_INDEX
-    cipher = "".join([chars[(index[s] + m) % n]
-                      for s, m in zip(secret, mask_indexes, strict=True)])
-    return "".join([chars[m] for m in mask_indexes]) + cipher
-
-
-def _unmask_cipher_token(token: str) -> str:
-    """Recover the secret from a masked token (the reverse of _mask_cipher_secret)."""
-    mask, cipher = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
-    n = len(CSRF_ALLOWED_CHARS)
-    return "".join(
-        CSRF_ALLOWED_CHARS[(_CHAR_INDEX[c] - _CHAR_INDEX[m]) % n]
-        for c, m in zip(cipher, mask, strict=True)
+def _rotate_chars(text: str, offsets, direction: int) -> str:
+    """Shift each character of ``text`` along the alphabet by the matching offset."""
+    return _spell(
+        (_POSITION[char] + direction * offset) % _BASE
+        for char, offset in zip(text, offsets, strict=True)
     )
 
 
-def _add_new_csrf_cookie(request) -> str:
-    """Make a new secret and mark the cookie for sending."""
-    csrf_secret = _get_new_csrf_string()
-    request.META.update({"CSRF_COOKIE": csrf_secret, "CSRF_COOKIE_NEEDS_UPDATE": True})
-    return csrf_secret
+def _get_new_csrf_string() -> str:
+    """A fresh random secret."""
+    return _spell(_random_offsets(CSRF_SECRET_LENGTH))
 
 
-def get_token(request) -> str:
-    """A masked CSRF token for a page; sets the CSRF cookie on the response if needed.
-
-    ``{% csrf_token %}`` and the csrf context processor call this.
-    """
-    if "CSRF_COOKIE" in request.META:
-        csrf_secret = request.META["CSRF_COOKIE"]
-        # The cookie is in use: resend it so its expiry moves forward.
-        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
-    else:
-        csrf_secret = _add_new_csrf_cookie(request)
-    return _mask_cipher_secret(csrf_secret)
+def _mask_cipher_secret(secret: str) -> str:
+    """The secret hidden under a new random mask; the token is mask followed by cipher."""
+    mask = _random_offsets(CSRF_SECRET_LENGTH)
+    return _spell(mask) + _rotate_chars(secret, mask, +1)
 
 
-def rotate_token(request) -> None:
-    """Change the secret, e.g. on login, so that tokens seen before stop working."""
-    _add_new_csrf_cookie(request)
+def _unmask_cipher_token(token: str) -> str:
+    """The secret inside a 64-character token made by _mask_cipher_secret."""
+    mask = [_POSITION[char] for char in token[:CSRF_SECRET_LENGTH]]
+    return _rotate_chars(token[CSRF_SECRET_LENGTH:], mask, -1)
 
 
 class InvalidTokenFormat(Exception):
+    """A cookie or submitted token that cannot be a CSRF token at all."""
+
     def __init__(self, reason: str):
         self.reason = reason
 
 
 def _check_token_format(token: str) -> None:
-    if len(token) not in (CSRF_TOKEN_LENGTH, CSRF_SECRET_LENGTH):
+    """Raise InvalidTokenFormat unless ``token`` is a bare secret or a masked token."""
+    if len(token) != CSRF_SECRET_LENGTH and len(token) != CSRF_TOKEN_LENGTH:
         raise InvalidTokenFormat(REASON_INCORRECT_LENGTH)
-    if not _ALLOWED.issuperset(token):
+    if any(char not in _POSITION for char in token):
         raise InvalidTokenFormat(REASON_INVALID_CHARACTERS)
 
 
 def _does_token_match(request_csrf_token: str, csrf_secret: str) -> bool:
-    if len(request_csrf_token) == CSRF_TOKEN_LENGTH:
-        request_csrf_token = _unmask_cipher_token(request_csrf_token)
-    return constant_time_compare(request_csrf_token, csrf_secret)
+    """Whether a well-formed submitted token (masked or not) carries ``csrf_secret``."""
+    submitted = request_csrf_token
+    if len(submitted) == CSRF_TOKEN_LENGTH:
+        submitted = _unmask_cipher_token(submitted)
+    return constant_time_compare(submitted, csrf_secret)
+
+
+# -- the per-request API --------------------------------------------------------------------
+
+def _add_new_csrf_cookie(request) -> str:
+    """Give the request a new secret, to be sent as the cookie with the response."""
+    fresh = _get_new_csrf_string()
+    request.META["CSRF_COOKIE"] = fresh
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    return fresh
+
+
+def get_token(request) -> str:
+    """A masked token for a page, creating the secret (and so the cookie) when missing.
+
+    ``{% csrf_token %}``, Jinja2's ``csrf_input`` and the csrf context processor call it.
+    Each call returns a different string; all of them are valid for this visitor.
+    """
+    secret = request.META.get("CSRF_COOKIE")
+    if secret is None:
+        secret = _add_new_csrf_cookie(request)
+    else:
+        # The token is in use: send the cookie again so its expiry moves forward.
+        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    return _mask_cipher_secret(secret)
+
+
+def rotate_token(request) -> None:
+    """Replace the visitor's secret (call on login) so tokens issued earlier stop working."""
+    _add_new_csrf_cookie(request)
+
+
+def _get_failure_view():
+    """The view named by CSRF_FAILURE_VIEW, which renders the 403 page."""
+    return import_string(settings.CSRF_FAILURE_VIEW)
 
 
 class RejectRequest(Exception):
+    """Raised inside the middleware's checks; ``reason`` goes to the failure view."""
+
     def __init__(self, reason: str):
         self.reason = reason
 
 
-class CsrfViewMiddleware(NonBlockingMiddleware):
-    """Require a valid CSRF token on unsafe requests, unless the view is csrf_exempt."""
+def _scheme_of(request) -> str:
+    return "https" if request.is_secure() else "http"
 
-    @cached_property
-    def csrf_trusted_origins_hosts(self) -> list[str]:
-        return [urlsplit(origin).netloc.lstrip("*") for origin in settings.CSRF_TRUSTED_ORIGINS]
+
+class CsrfViewMiddleware(NonBlockingMiddleware):
+    """Require a valid CSRF token on unsafe requests, unless the view is csrf_exempt.
+
+    Subclasses may override ``_accept`` and ``_reject`` (the decorators in
+    ``reinhardt.web.views.decorators.csrf`` do) to change what passing or failing does.
+    """
+
+    # CSRF_TRUSTED_ORIGINS, parsed once per middleware instance.
 
     @cached_property
     def allowed_origins_exact(self) -> set[str]:
-        return {origin for origin in settings.CSRF_TRUSTED_ORIGINS if "*" not in origin}
+        """Trusted origins without a wildcard, compared as whole strings."""
+        return set(filter(lambda origin: "*" not in origin, settings.CSRF_TRUSTED_ORIGINS))
 
     @cached_property
     def allowed_origin_subdomains(self) -> dict[str, list[str]]:
-        """Trusted origins with a wildcard, by scheme: {'https': ['.example.com']}."""
-        allowed = defaultdict(list)
-        for parsed in (urlsplit(origin) for origin in settings.CSRF_TRUSTED_ORIGINS
-                       if "*" in origin):
-            allowed[parsed.scheme].append(parsed.netloc.lstrip("*"))
-        return allowed
+        """Wildcard trusted origins as domain patterns, by scheme: {'https': ['.a.com']}."""
+        patterns: dict[str, list[str]] = {}
+        for origin in settings.CSRF_TRUSTED_ORIGINS:
+            if "*" in origin:
+                parts = urlsplit(origin)
+                patterns.setdefault(parts.scheme, []).append(parts.netloc.lstrip("*"))
+        return patterns
+
+    @cached_property
+    def csrf_trusted_origins_hosts(self) -> list[str]:
+        """Every trusted origin's host pattern, whatever its scheme (for Referer checks)."""
+        hosts = []
+        for origin in settings.CSRF_TRUSTED_ORIGINS:
+            hosts.append(urlsplit(origin).netloc.lstrip("*"))
+        return hosts
+
+    # -- outcomes ---------------------------------------------------------------------------
 
     def _accept(self, request):
-        # Views decorated with csrf_protect inside this middleware skip the checks.
+        # Marks the request so a csrf_protect-decorated view inside the middleware
+        # does not check it a second time.
         request.csrf_processing_done = True
         return None
 
     def _reject(self, request, reason: str):
-        response = _get_failure_view()(request, reason=reason)
-        log_response("Forbidden (%s): %s", reason, request.path, response=response,
-                     request=request, logger=logger)
-        return response
+        failure = _get_failure_view()(request, reason=reason)
+        log_response(
+            "Forbidden (%s): %s", reason, request.path,
+            response=failure, request=request, logger=logger,
+        )
+        return failure
+
+    # -- the secret ---------------------------------------------------------------------------
 
     def _get_secret(self, request) -> str | None:
-        """The secret from the cookie (or session); raise InvalidTokenFormat if malformed."""
-        if settings.CSRF_USE_SESSIONS:
-            try:
-                csrf_secret = request.session.get(CSRF_SESSION_KEY)
-            except AttributeError:
-                raise ImproperlyConfigured(
-                    "CSRF_USE_SESSIONS is enabled, but request.session is not set. "
-                    "SessionMiddleware must appear before CsrfViewMiddleware in MIDDLEWARE."
-                )
+        """The visitor's stored secret, or None; InvalidTokenFormat for a malformed cookie."""
+        if not settings.CSRF_USE_SESSIONS:
+            stored = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+            if stored is not None:
+                _check_token_format(stored)
+        elif hasattr(request, "session"):
+            stored = request.session.get(CSRF_SESSION_KEY)
         else:
-            try:
-                csrf_secret = request.COOKIES[settings.CSRF_COOKIE_NAME]
-            except KeyError:
-                csrf_secret = None
-            else:
-                _check_token_format(csrf_secret)
-        if csrf_secret is None:
-            return None
-        if len(csrf_secret) == CSRF_TOKEN_LENGTH:
-            # Cookies from before the secret was stored unmasked.
-            csrf_secret = _unmask_cipher_token(csrf_secret)
-        return csrf_secret
+            raise ImproperlyConfigured(
+                "CSRF_USE_SESSIONS is enabled, but request.session is not set. "
+                "SessionMiddleware must appear before CsrfViewMiddleware in MIDDLEWARE."
+            )
+        if stored is not None and len(stored) == CSRF_TOKEN_LENGTH:
+            # A masked value, as cookies were once written: keep only the secret.
+            return _unmask_cipher_token(stored)
+        return stored
 
     def _set_csrf_cookie(self, request, response) -> None:
+        secret = request.META["CSRF_COOKIE"]
         if settings.CSRF_USE_SESSIONS:
-            if request.session.get(CSRF_SESSION_KEY) != request.META["CSRF_COOKIE"]:
-                request.session[CSRF_SESSION_KEY] = request.META["CSRF_COOKIE"]
-        else:
-            response.set_cookie(
-                settings.CSRF_COOKIE_NAME, request.META["CSRF_COOKIE"],
-                max_age=settings.CSRF_COOKIE_AGE, domain=settings.CSRF_COOKIE_DOMAIN,
-                path=settings.CSRF_COOKIE_PATH, secure=settings.CSRF_COOKIE_SECURE,
-                httponly=settings.CSRF_COOKIE_HTTPONLY, samesite=settings.CSRF_COOKIE_SAMESITE,
-            )
-            # Caches must not serve one visitor's cookie to another.
-            patch_vary_headers(response, ("Cookie",))
+            # Writing an unchanged value would still mark the session modified.
+            if request.session.get(CSRF_SESSION_KEY) != secret:
+                request.session[CSRF_SESSION_KEY] = secret
+            return
+        response.set_cookie(
+            settings.CSRF_COOKIE_NAME,
+            secret,
+            path=settings.CSRF_COOKIE_PATH,
+            domain=settings.CSRF_COOKIE_DOMAIN,
+            max_age=settings.CSRF_COOKIE_AGE,
+            samesite=settings.CSRF_COOKIE_SAMESITE,
+            httponly=settings.CSRF_COOKIE_HTTPONLY,
+            secure=settings.CSRF_COOKIE_SECURE,
+        )
+        # A shared cache must never hand one visitor's cookie to another.
+        patch_vary_headers(response, ("Cookie",))
+
+    # -- where the request came from --------------------------------------------------------
 
     def _origin_verified(self, request) -> bool:
-        request_origin = request.META["HTTP_ORIGIN"]
-        try:
-            good_host = request.get_host()
-        except DisallowedHost:
-            pass
-        else:
-            good_origin = f"{'https' if request.is_secure() else 'http'}://{good_host}"
-            if request_origin == good_origin:
-                return True
-        if request_origin in self.allowed_origins_exact:
+        """Whether the Origin header is this site itself or a trusted origin."""
+        origin = request.META["HTTP_ORIGIN"]
+        if origin in self.allowed_origins_exact:
             return True
         try:
-            parsed_origin = urlsplit(request_origin)
+            own_origin = f"{_scheme_of(request)}://{request.get_host()}"
+        except DisallowedHost:
+            own_origin = None
+        if origin == own_origin:
+            return True
+        try:
+            parts = urlsplit(origin)
         except ValueError:
             return False
-        return any(
-            is_same_domain(parsed_origin.netloc, host)
-            for host in self.allowed_origin_subdomains.get(parsed_origin.scheme, ())
+        patterns = self.allowed_origin_subdomains.get(parts.scheme, ())
+        return any(is_same_domain(parts.netloc, pattern) for pattern in patterns)
+
+    def _referer_host_pattern(self, request, referer_url: str) -> str:
+        """The host an HTTPS Referer must be on when it is not a trusted origin."""
+        cookie_domain = (
+            settings.SESSION_COOKIE_DOMAIN if settings.CSRF_USE_SESSIONS
+            else settings.CSRF_COOKIE_DOMAIN
         )
+        if cookie_domain is not None:
+            # The cookie is shared across this domain, so its subdomains may post here.
+            port = request.get_port()
+            return cookie_domain if port in ("80", "443") else f"{cookie_domain}:{port}"
+        try:
+            return request.get_host()
+        except DisallowedHost:
+            raise RejectRequest(REASON_BAD_REFERER % referer_url) from None
 
     def _check_referer(self, request) -> None:
-        referer = request.META.get("HTTP_REFERER")
-        if referer is None:
+        """On HTTPS without an Origin header, require an https Referer from a trusted host.
+
+        This stops a man-in-the-middle on plain HTTP from posting to the HTTPS site with a
+        cookie it planted.
+        """
+        raw = request.META.get("HTTP_REFERER")
+        if raw is None:
             raise RejectRequest(REASON_NO_REFERER)
         try:
-            referer = urlsplit(referer)
+            parts = urlsplit(raw)
         except ValueError:
+            raise RejectRequest(REASON_MALFORMED_REFERER) from None
+        if not (parts.scheme and parts.netloc):
             raise RejectRequest(REASON_MALFORMED_REFERER)
-        if "" in (referer.scheme, referer.netloc):
-            raise RejectRequest(REASON_MALFORMED_REFERER)
-        if referer.scheme != "https":
+        if parts.scheme != "https":
             raise RejectRequest(REASON_INSECURE_REFERER)
-        if any(is_same_domain(referer.netloc, host) for host in self.csrf_trusted_origins_hosts):
-            return
-        good_referer = (settings.SESSION_COOKIE_DOMAIN if settings.CSRF_USE_SESSIONS
-                        else settings.CSRF_COOKIE_DOMAIN)
-        if good_referer is None:
-            try:
-                good_referer = request.get_host()
-            except DisallowedHost:
-                raise RejectRequest(REASON_BAD_REFERER % referer.geturl())
-        else:
-            server_port = request.get_port()
-            if server_port not in ("443", "80"):
-                good_referer = f"{good_referer}:{server_port}"
-        if not is_same_domain(referer.netloc, good_referer):
-            raise RejectRequest(REASON_BAD_REFERER % referer.geturl())
+        for pattern in self.csrf_trusted_origins_hosts:
+            if is_same_domain(parts.netloc, pattern):
+                return
+        expected = self._referer_host_pattern(request, parts.geturl())
+        if not is_same_domain(parts.netloc, expected):
+            raise RejectRequest(REASON_BAD_REFERER % parts.geturl())
 
-    def _bad_token_message(self, reason: str, token_source: str) -> str:
-        if token_source != "POST":
-            header_name = HttpHeaders.parse_header_name(token_source)
-            token_source = f"the {header_name!r} HTTP header"
-        return f"CSRF token from {token_source} {reason}."
+    # -- the token ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _bad_token_message(reason: str, token_source: str) -> str:
+        if token_source == "POST":
+            where = "POST"
+        else:
+            where = f"the {HttpHeaders.parse_header_name(token_source)!r} HTTP header"
+        return f"CSRF token from {where} {reason}."
+
+    @staticmethod
+    def _submitted_token(request) -> tuple[str, str]:
+        """(token, source): the form field first, then the header; RejectRequest if neither."""
+        if request.method == "POST":
+            try:
+                from_form = request.POST.get("csrfmiddlewaretoken", "")
+            except UnreadablePostError:
+                # The client went away mid-body; fall back to the header.
+                from_form = ""
+            if from_form != "":
+                return from_form, "POST"
+        header = settings.CSRF_HEADER_NAME
+        if header not in request.META:
+            raise RejectRequest(REASON_CSRF_TOKEN_MISSING)
+        return request.META[header], header
 
     def _check_token(self, request) -> None:
         try:
-            csrf_secret = self._get_secret(request)
-        except InvalidTokenFormat as exc:
-            raise RejectRequest(f"CSRF cookie {exc.reason}.")
-        if csrf_secret is None:
+            secret = self._get_secret(request)
+        except InvalidTokenFormat as bad:
+            raise RejectRequest(f"CSRF cookie {bad.reason}.") from None
+        if secret is None:
             raise RejectRequest(REASON_NO_CSRF_COOKIE)
-        request_csrf_token = ""
-        if request.method == "POST":
-            try:
-                request_csrf_token = request.POST.get("csrfmiddlewaretoken", "")
-            except UnreadablePostError:
-                # The client went away; the token check below fails cleanly.
-                pass
-        if request_csrf_token == "":
-            try:
-                request_csrf_token = request.META[settings.CSRF_HEADER_NAME]
-            except KeyError:
-                raise RejectRequest(REASON_CSRF_TOKEN_MISSING)
-            token_source = settings.CSRF_HEADER_NAME
-        else:
-            token_source = "POST"
+        token, source = self._submitted_token(request)
         try:
-            _check_token_format(request_csrf_token)
-        except InvalidTokenFormat as exc:
-            raise RejectRequest(self._bad_token_message(exc.reason, token_source))
-        if not _does_token_match(request_csrf_token, csrf_secret):
-            raise RejectRequest(self._bad_token_message("incorrect", token_source))
+            _check_token_format(token)
+        except InvalidTokenFormat as bad:
+            raise RejectRequest(self._bad_token_message(bad.reason, source)) from None
+        if not _does_token_match(token, secret):
+            raise RejectRequest(self._bad_token_message("incorrect", source))
+
+    # -- middleware hooks ---------------------------------------------------------------------
 
     def process_request(self, request):
         try:
-            csrf_secret = self._get_secret(request)
+            secret = self._get_secret(request)
         except InvalidTokenFormat:
+            # Replace a garbled cookie rather than fail every later get_token().
             _add_new_csrf_cookie(request)
-        else:
-            if csrf_secret is not None:
-                request.META["CSRF_COOKIE"] = csrf_secret
+            return None
+        if secret is not None:
+            # Reuse it; a masked legacy cookie is rewritten unmasked if it gets resent.
+            request.META["CSRF_COOKIE"] = secret
+        return None
+
+    def _verdict(self, request) -> str | None:
+        """None when the unsafe request passes, else the reason to reject it."""
+        try:
+            if "HTTP_ORIGIN" in request.META:
+                if not self._origin_verified(request):
+                    return REASON_BAD_ORIGIN % request.META["HTTP_ORIGIN"]
+            elif request.is_secure():
+                self._check_referer(request)
+            self._check_token(request)
+        except RejectRequest as rejection:
+            return rejection.reason
+        return None
 
     def process_view(self, request, callback, callback_args, callback_kwargs):
-        if getattr(request, "csrf_processing_done", False):
+        already_checked = getattr(request, "csrf_processing_done", False)
+        if already_checked or getattr(callback, "csrf_exempt", False):
             return None
-        if getattr(callback, "csrf_exempt", False):
-            return None
-        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
-            return self._accept(request)
-        if getattr(request, "_dont_enforce_csrf_checks", False):
-            # The test client asks for this unless enforce_csrf_checks=True.
-            return self._accept(request)
-        if "HTTP_ORIGIN" in request.META:
-            if not self._origin_verified(request):
-                return self._reject(request, REASON_BAD_ORIGIN % request.META["HTTP_ORIGIN"])
-        elif request.is_secure():
-            try:
-                self._check_referer(request)
-            except RejectRequest as exc:
-                return self._reject(request, exc.reason)
-        try:
-            self._check_token(request)
-        except RejectRequest as exc:
-            return self._reject(request, exc.reason)
+        # The test client sets _dont_enforce_csrf_checks unless enforce_csrf_checks=True.
+        exempt = request.method in _SAFE_METHODS or getattr(
+            request, "_dont_enforce_csrf_checks", False
+        )
+        reason = None if exempt else self._verdict(request)
+        if reason is not None:
+            return self._reject(request, reason)
         return self._accept(request)
 
     def process_response(self, request, response):
-        if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
-            self._set_csrf_cookie(request, response)
-            # Set the cookie once, even if process_response runs again (decorator + middleware).
-            request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
+        if not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+            return response
+        self._set_csrf_cookie(request, response)
+        # Send it once, even when the decorator and the middleware both run.
+        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
         return response

@@ -137,19 +137,7 @@ def _floatformat_fast(number, p: int):
     if not fractional and p <= 0:
         return SafeString(str(whole))
     places = abs(p)
-    # _round_half_up inlined: this runs for every number a page formats.
-    units = len(digits) + (-exponent if fractional else exponent)
-    prec = max(getcontext().prec, places + units + 1)
-    quantum = _QUANTA.get(places)
-    if quantum is None:
-        quantum = _QUANTA[places] = Decimal(1).scaleb(-places)
-    context = _CONTEXTS.get(prec)
-    if context is None:
-        context = _CONTEXTS[prec] = Context(prec=prec, rounding=ROUND_HALF_UP)
-    rounded = d.quantize(quantum, ROUND_HALF_UP, context)
-    text = f"{rounded:f}"
-    if text[0] == "-" and not rounded:
-        text = text[1:]
+    text = _round_half_up(d, places, digits, exponent, fractional)
     if places:
         separator = formats.get_format("DECIMAL_SEPARATOR")
         if separator != ".":

@@ -40,66 +40,74 @@ kwarg_re = re.compile(r"(?:(\w+)=)?(.+)")
 
 
 def _string_if_invalid(context) -> str:
+    """The engine's string_if_invalid for ``context`` ("" outside a template)."""
     template = getattr(context, "template", None)
-    if template is None:
-        return ""
-    return template.engine.string_if_invalid
+    return "" if template is None else template.engine.string_if_invalid
+
+
+def _number(text: str):
+    """``text`` as an int or float literal; ValueError when it is not one.
+
+    A dot or an exponent makes a float, except that "2." is not a number in templates.
+    """
+    if "." not in text and "e" not in text.lower():
+        return int(text)
+    if text.endswith("."):
+        raise ValueError(text)
+    return float(text)
+
+
+def _parse_variable(text: str):
+    """(literal, lookups, translate) for the text of a Variable."""
+    try:
+        return _number(text), None, False
+    except ValueError:
+        pass
+    translate = text.startswith("_(") and text.endswith(")")
+    inner = text[2:-1] if translate else text
+    try:
+        return mark_safe(unescape_string_literal(inner)), None, translate
+    except ValueError:
+        pass
+    parts = tuple(inner.split(VARIABLE_ATTRIBUTE_SEPARATOR))
+    if any(part.startswith("_") for part in parts):
+        raise TemplateSyntaxError(
+            f"Variables and attributes may not begin with underscores: '{inner}'"
+        )
+    return None, parts, translate
 
 
 class Variable:
     """A template variable (``a.b.0``) or a literal (number, quoted string, _("text")).
 
-    A literal is parsed once; ``lookups`` holds the dotted parts of a variable.
+    The text is classified once, here: ``literal`` holds a literal's value, ``lookups``
+    the dotted parts of a variable (None for a literal), ``translate`` whether it was
+    wrapped in ``_( )``. The compiler reads these attributes to generate code.
     """
 
     __slots__ = ("var", "literal", "lookups", "translate", "message_context")
 
     def __init__(self, var: str):
-        self.var = var
-        self.literal = None
-        self.lookups = None
-        self.translate = False
-        self.message_context = None
         if not isinstance(var, str):
             raise TypeError(f"Variable must be a string or number, got {type(var)}")
-        try:
-            if "." in var or "e" in var.lower():
-                self.literal = float(var)
-                if var[-1] == ".":  # "2." is not a number in the template language
-                    raise ValueError
-            else:
-                self.literal = int(var)
-        except ValueError:
-            if var[0:2] == "_(" and var[-1] == ")":
-                self.translate = True
-                var = var[2:-1]
-            try:
-                self.literal = mark_safe(unescape_string_literal(var))
-            except ValueError:
-                if var.find(VARIABLE_ATTRIBUTE_SEPARATOR + "_") > -1 or var[0] == "_":
-                    raise TemplateSyntaxError(
-                        f"Variables and attributes may not begin with underscores: '{var}'"
-                    )
-                self.lookups = tuple(var.split(VARIABLE_ATTRIBUTE_SEPARATOR))
+        self.var = var
+        self.message_context = None  # set by {% translate ... context "..." %}
+        self.literal, self.lookups, self.translate = _parse_variable(var)
 
     def resolve(self, context):
         """The variable's value in ``context``; raises VariableDoesNotExist if missing."""
-        if self.lookups is not None:
-            value = self._resolve_lookup(context)
-        else:
-            value = self.literal
-        if self.translate:
-            return self.translated(value)
-        return value
+        found = self.literal if self.lookups is None else self._resolve_lookup(context)
+        return self.translated(found) if self.translate else found
 
     def translated(self, value):
         """``value`` marked for translation, as ``_("...")`` in a template does."""
-        is_safe = isinstance(value, SafeData)
-        msgid = value.replace("%", "%%")
-        msgid = mark_safe(msgid) if is_safe else msgid
-        if self.message_context:
-            return pgettext_lazy(self.message_context, msgid)
-        return gettext_lazy(msgid)
+        # A literal % in the message must survive the later %-formatting of translations.
+        escaped = value.replace("%", "%%")
+        if isinstance(value, SafeData):
+            escaped = mark_safe(escaped)
+        if not self.message_context:
+            return gettext_lazy(escaped)
+        return pgettext_lazy(self.message_context, escaped)
 
     def _resolve_lookup(self, context):
         lookups = lookups_for(_string_if_invalid(context))
@@ -119,6 +127,16 @@ class Variable:
         return self.var
 
 
+def _filter_argument(match):
+    """The ``(is_lookup, value)`` pair for a filter's argument, or None if it has none."""
+    quoted, name = match["constant_arg"], match["var_arg"]
+    if quoted:
+        return (False, Variable(quoted).resolve({}))
+    if name:
+        return (True, Variable(name))
+    return None
+
+
 class FilterExpression:
     """A variable or literal followed by filters: ``var|f1|f2:arg``.
 
@@ -130,96 +148,87 @@ class FilterExpression:
 
     def __init__(self, token: str, parser):
         self.token = token
-        matches = filter_re.finditer(token)
-        var_obj = None
-        filters = []
-        upto = 0
-        for match in matches:
-            start = match.start()
-            if upto != start:
+        head = None
+        chain = []
+        consumed = 0
+        for position, match in enumerate(filter_re.finditer(token)):
+            if match.start() != consumed:
+                gap = match.start()
                 raise TemplateSyntaxError(
                     "Could not parse some characters: "
-                    f"{token[:upto]}|{token[upto:start]}|{token[start:]}"
+                    f"{token[:consumed]}|{token[consumed:gap]}|{token[gap:]}"
                 )
-            if var_obj is None:
-                if constant := match["constant"]:
-                    try:
-                        var_obj = Variable(constant).resolve({})
-                    except VariableDoesNotExist:
-                        var_obj = None
-                elif (var := match["var"]) is None:
-                    raise TemplateSyntaxError(f"Could not find variable at start of {token}.")
-                else:
-                    var_obj = Variable(var)
-            else:
-                filter_name = match["filter_name"]
-                args = []
-                if constant_arg := match["constant_arg"]:
-                    args.append((False, Variable(constant_arg).resolve({})))
-                elif var_arg := match["var_arg"]:
-                    args.append((True, Variable(var_arg)))
-                filter_func = parser.find_filter(filter_name)
-                self.args_check(filter_name, filter_func, args)
-                filters.append((filter_func, args))
-            upto = match.end()
-        if upto != len(token):
+            consumed = match.end()
+            if position == 0:
+                head = self._head(match, token)
+                continue
+            name = match["filter_name"]
+            argument = _filter_argument(match)
+            arguments = [] if argument is None else [argument]
+            function = parser.find_filter(name)
+            self.args_check(name, function, arguments)
+            chain.append((function, arguments))
+        if consumed != len(token):
             raise TemplateSyntaxError(
-                f"Could not parse the remainder: '{token[upto:]}' from '{token}'"
+                f"Could not parse the remainder: '{token[consumed:]}' from '{token}'"
             )
-        self.filters = filters
-        self.var = var_obj
-        self.is_var = isinstance(var_obj, Variable)
+        self.var, self.filters = head, chain
+        self.is_var = isinstance(head, Variable)
+
+    @staticmethod
+    def _head(match, token: str):
+        """The value or Variable the expression starts with."""
+        if match["constant"]:
+            return Variable(match["constant"]).resolve({})
+        if match["var"] is None:
+            raise TemplateSyntaxError(f"Could not find variable at start of {token}.")
+        return Variable(match["var"])
+
+    def _missing_value(self, context, ignore_failures: bool):
+        """(value, final): what a missing variable becomes; final skips the filters."""
+        if ignore_failures:
+            return None, False
+        placeholder = _string_if_invalid(context)
+        if not placeholder:
+            return placeholder, False
+        if "%s" in placeholder:
+            return placeholder % self.var, True
+        return placeholder, True
 
     def resolve(self, context, ignore_failures: bool = False):
-        """Interpreted resolution, exactly as Django's (for custom tags)."""
+        """The interpreted value, for custom tags that call it (templates are compiled)."""
+        value = self.var
         if self.is_var:
             try:
-                obj = self.var.resolve(context)
+                value = self.var.resolve(context)
             except VariableDoesNotExist:
-                if ignore_failures:
-                    obj = None
-                else:
-                    string_if_invalid = _string_if_invalid(context)
-                    if string_if_invalid:
-                        if "%s" in string_if_invalid:
-                            return string_if_invalid % self.var
-                        return string_if_invalid
-                    obj = string_if_invalid
-        else:
-            obj = self.var
-        for func, args in self.filters:
-            arg_vals = []
-            for lookup, arg in args:
-                if not lookup:
-                    arg_vals.append(mark_safe(arg))
-                else:
-                    arg_vals.append(arg.resolve(context))
-            if getattr(func, "expects_localtime", False):
-                obj = template_localtime(obj, context.use_tz)
-            if getattr(func, "needs_autoescape", False):
-                new_obj = func(obj, *arg_vals, autoescape=context.autoescape)
-            else:
-                new_obj = func(obj, *arg_vals)
-            if getattr(func, "is_safe", False) and isinstance(obj, SafeData):
-                obj = mark_safe(new_obj)
-            else:
-                obj = new_obj
-        return obj
+                value, final = self._missing_value(context, ignore_failures)
+                if final:
+                    return value
+        for function, arguments in self.filters:
+            values = [arg.resolve(context) if is_lookup else mark_safe(arg)
+                      for is_lookup, arg in arguments]
+            if getattr(function, "expects_localtime", False):
+                value = template_localtime(value, context.use_tz)
+            extra = {}
+            if getattr(function, "needs_autoescape", False):
+                extra["autoescape"] = context.autoescape
+            result = function(value, *values, **extra)
+            # A filter marked is_safe keeps safe input safe.
+            keep_safe = isinstance(value, SafeData) and getattr(function, "is_safe", False)
+            value = mark_safe(result) if keep_safe else result
+        return value
 
     @staticmethod
     def args_check(name, func, provided) -> bool:
         """Check the number of arguments a filter gets (the value counts as one)."""
-        provided = list(provided)
-        plen = len(provided) + 1
-        func = unwrap(func)
-        args, _, _, defaults, _, _, _ = getfullargspec(func)
-        alen = len(args)
-        dlen = len(defaults or [])
-        if plen < (alen - dlen) or plen > alen:
-            raise TemplateSyntaxError(
-                f"{name} requires {alen - dlen} arguments, {plen} provided"
-            )
-        return True
+        spec = getfullargspec(unwrap(func))
+        most = len(spec.args)
+        fewest = most - len(spec.defaults or ())
+        given = len(list(provided)) + 1
+        if fewest <= given <= most:
+            return True
+        raise TemplateSyntaxError(f"{name} requires {fewest} arguments, {given} provided")
 
     def __str__(self) -> str:
         return self.token
@@ -228,36 +237,46 @@ class FilterExpression:
         return f"<{self.__class__.__qualname__} {self.token!r}>"
 
 
+def _legacy_pair(bits: list):
+    """(name, expression) from ``expression as name`` at the start of ``bits``, or None."""
+    if len(bits) >= 3 and bits[1] == "as":
+        return bits[2], bits[0]
+    return None
+
+
 def token_kwargs(bits: list, parser, support_legacy: bool = False) -> dict:
-    """Parse ``a=b c=d`` (or legacy ``b as a and d as c``) from ``bits``, consuming them."""
+    """Parse ``a=b c=d`` (or legacy ``b as a and d as c``) from ``bits``, consuming them.
+
+    Parsing stops at the first bit that does not fit the form the first bit used; what
+    was parsed is returned and removed from ``bits``.
+    """
     if not bits:
         return {}
-    match = kwarg_re.match(bits[0])
-    kwarg_format = match and match[1]
-    if not kwarg_format:
-        if not support_legacy:
-            return {}
-        if len(bits) < 3 or bits[1] != "as":
-            return {}
-    kwargs = {}
+    first = kwarg_re.match(bits[0])
+    keyword_form = bool(first and first[1])
+    if not keyword_form and not (support_legacy and _legacy_pair(bits)):
+        return {}
+    parsed = {}
     while bits:
-        if kwarg_format:
-            match = kwarg_re.match(bits[0])
-            if not match or not match[1]:
-                return kwargs
-            key, value = match.groups()
-            del bits[:1]
+        if keyword_form:
+            found = kwarg_re.match(bits[0])
+            if not (found and found[1]):
+                break
+            name, expression = found[1], found[2]
+            width = 1
         else:
-            if len(bits) < 3 or bits[1] != "as":
-                return kwargs
-            key, value = bits[2], bits[0]
-            del bits[:3]
-        kwargs[key] = parser.compile_filter(value)
-        if bits and not kwarg_format:
+            pair = _legacy_pair(bits)
+            if pair is None:
+                break
+            (name, expression), width = pair, 3
+        del bits[:width]
+        parsed[name] = parser.compile_filter(expression)
+        if not keyword_form and bits:
+            # Legacy pairs are joined by "and".
             if bits[0] != "and":
-                return kwargs
-            del bits[:1]
-    return kwargs
+                break
+            del bits[0]
+    return parsed
 
 
 __all__ = ["Variable", "FilterExpression", "token_kwargs", "kwarg_re", "filter_re"]

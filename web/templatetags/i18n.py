@@ -324,3 +324,40 @@ language_name = register.filter("language_name", _language_info_filter("name"))
 language_name_local = register.filter("language_name_local",
                                       _language_info_filter("name_local"))
 language_bidi = register.filter("language_bidi", _language_info_filter("bidi"))
+language_name_translated = register.filter("language_name_translated",
+                                           _language_info_filter("name_translated"))
+
+
+class LanguageInfoNode(Node):
+    """Stores get_language_info() of one code, or of each item of a sequence (an item is
+    a code or a (code, name) pair, as in settings.LANGUAGES)."""
+
+    def __init__(self, source, variable, many):
+        self.source, self.variable, self.many = source, variable, many
+
+    @staticmethod
+    def _info(item):
+        code = item if isinstance(item, str) else item[0]
+        return translation.get_language_info(str(code))
+
+    def render(self, context):
+        value = self.source.resolve(context)
+        context[self.variable] = ([self._info(item) for item in value] if self.many
+                                  else self._info(value))
+        return ""
+
+
+def _language_info_tag(tag_name, noun, many):
+    def compile_tag(parser, token):
+        words = token.split_contents()
+        if len(words) != 5 or words[1] != "for" or words[3] != "as":
+            raise TemplateSyntaxError(
+                f"'{words[0]}' requires 'for {noun} as variable' (got {words[1:]!r})")
+        return LanguageInfoNode(parser.compile_filter(words[2]), words[4], many)
+
+    compile_tag.__name__ = f"do_{tag_name}"
+    return register.tag(tag_name, compile_tag)
+
+
+do_get_language_info = _language_info_tag("get_language_info", "string", many=False)
+do_get_language_info_list = _language_info_tag("get_language_info_list", "sequence", many=True)

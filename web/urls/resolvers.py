@@ -114,6 +114,9 @@ class ResolverMatch:
         raise TypeError(f"Cannot pickle {type(self).__qualname__}.")
 
 
+_new_object = object.__new__
+
+
 # Patterns -----------------------------------------------------------------------------------
 
 _ROUTE_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<parameter>[^>]+)>")
@@ -369,6 +372,9 @@ class URLResolver:
         self.default_kwargs = default_kwargs or {}
         self.namespace = namespace
         self.app_name = app_name
+        # Paths that matched a route capturing nothing from them: the same path always
+        # resolves the same way, so the answer is remembered (a bounded number of them).
+        self._static_hits: dict[str, tuple] = {}
 
     def __repr__(self) -> str:
         if isinstance(self.urlconf_name, list) and self.urlconf_name:
@@ -413,7 +419,31 @@ class URLResolver:
         wildcards = tuple(p for p, k in entries if k is _WILDCARD)
         return buckets, wildcards
 
+    _STATIC_HITS_LIMIT = 2048
+
     def resolve(self, path: str) -> ResolverMatch:
+        known = self._static_hits.get(path)
+        if known is not None:
+            func, kwargs, name, app_names, namespaces, route, tried, captured, extra = known
+            # As ResolverMatch._fast() would build it, without the call; fresh containers
+            # each time, since a view may change its resolver_match.
+            match = _new_object(ResolverMatch)
+            match.func, match.args, match.kwargs, match.url_name = func, (), dict(kwargs), name
+            match.app_names, match.namespaces = list(app_names), list(namespaces)
+            match.route, match._tried = route, tried
+            match.captured_kwargs = None if captured is None else {}
+            match.extra_kwargs = None if extra is None else dict(extra)
+            return match
+        found = self._resolve_walk(path)
+        if (not found.args and not found.captured_kwargs and type(path) is str
+                and len(self._static_hits) < self._STATIC_HITS_LIMIT):
+            self._static_hits[path] = (
+                found.func, dict(found.kwargs), found.url_name, list(found.app_names),
+                list(found.namespaces), found.route, found._tried, found.captured_kwargs,
+                None if found.extra_kwargs is None else dict(found.extra_kwargs))
+        return found
+
+    def _resolve_walk(self, path: str) -> ResolverMatch:
         match = self.pattern.match(path if type(path) is str else str(path))
         if match is None:
             raise Resolver404({"path": path})

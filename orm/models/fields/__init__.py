@@ -6,14 +6,13 @@ Backend-specific storage (column types, value adaptation) is looked up on the co
 
 from __future__ import annotations
 
+import base64
 import collections.abc
 import copy
 import datetime
 import decimal
-import operator
 import uuid
 import warnings
-from base64 import b64decode, b64encode
 from functools import partialmethod, total_ordering
 
 from reinhardt.conf import settings
@@ -38,15 +37,17 @@ __all__ = [
 ]
 
 
-class Empty:
-    pass
-
-
 class NOT_PROVIDED:
-    pass
+    """Sentinel for an option that was not given (None can be a real default)."""
+
+    __slots__ = ()
 
 
-# The values to use for "blank" in SelectFields.
+class Empty:
+    """A blank object whose class is swapped in to make a field without __init__()."""
+
+
+# The empty entry that select widgets offer first.
 BLANK_CHOICE_DASH = [("", "---------")]
 
 
@@ -89,25 +90,30 @@ def normalize_choices(value, *, depth=0):
         case _:
             return value
     try:
-        return [(k, normalize_choices(v, depth=depth + 1)) for k, v in value]
+        return [(key, normalize_choices(label, depth=depth + 1)) for key, label in value]
     except (TypeError, ValueError):
-        return value
+        return value  # not pairs after all: leave them for the checks to report
 
 
 class CallableChoiceIterator:
+    """Choices given as a callable, evaluated afresh each time they are iterated."""
+
+    __slots__ = ("func",)
+
+    def __iter__(self):
+        return iter(normalize_choices(self.func()))
+
     def __init__(self, func):
         self.func = func
 
-    def __iter__(self):
-        yield from normalize_choices(self.func())
-
 
 def flatten_choices(choices):
-    for value_or_group, label_or_nested in choices or ():
-        if isinstance(label_or_nested, (list, tuple)):
-            yield from label_or_nested
-        else:
-            yield value_or_group, label_or_nested
+    """(value, label) pairs, with the pairs inside named groups brought to the top level."""
+    for key, label in choices or ():
+        if isinstance(label, (list, tuple)):
+            yield from label
+            continue
+        yield key, label
 
 
 # (name, default, attribute it is stored in) for every constructor option deconstruct()
@@ -159,49 +165,41 @@ def _public_path(cls):
 class Field(RegisterLookupMixin):
     """Base class of all fields."""
 
-    # False for fields whose database column cannot hold '' (numbers, dates, ...).
-    empty_strings_allowed = True
-    empty_values = list(validators.EMPTY_VALUES)
-
-    # Counters that record declaration order (fields are listed in the order they were
-    # written).
-    creation_counter = 0
-    auto_creation_counter = -1
-    default_validators: list = []
-    default_error_messages = {
-        "invalid_choice": _("Value %(value)r is not a valid choice."),
-        "null": _("This field cannot be null."),
-        "blank": _("This field cannot be blank."),
-        "unique": _("%(model_name)s with this %(field_label)s already exists."),
-        "unique_for_date": _("%(field_label)s must be unique for %(date_field_label)s "
-                             "%(lookup_type)s."),
-    }
-    system_check_deprecated_details = None
-    system_check_removed_details = None
-
-    # Attributes that don't affect a column definition.
-    non_db_attrs = (
-        "blank", "choices", "db_column", "editable", "error_messages", "help_text",
-        "limit_choices_to", "on_delete", "related_name", "related_query_name", "validators",
-        "verbose_name",
-    )
-
-    # Field flags
-    hidden = False
-    many_to_many = None
-    many_to_one = None
-    one_to_many = None
-    one_to_one = None
-    related_model = None
-    generated = False
-
+    # How model instances read and write the value (deferred loading included).
     descriptor_class = DeferredAttribute
 
-    # Generic field type description, usually overridden by subclasses
-    def _description(self):
-        return _("Field of type: %(field_type)s") % {"field_type": self.__class__.__name__}
+    # Relation flags, set by the related fields; plain fields are none of these.
+    many_to_many = many_to_one = one_to_many = one_to_one = related_model = None
+    hidden = generated = False
 
-    description = property(_description)
+    # Declaration order: declared fields count up from 0, auto-created ones down from -1.
+    creation_counter, auto_creation_counter = 0, -1
+
+    # Values that count as "no value" for blank=False; '' is not storable in columns that
+    # hold numbers, dates, ... (empty_strings_allowed False there).
+    empty_values = list(validators.EMPTY_VALUES)
+    empty_strings_allowed = True
+
+    default_validators: list = []
+    default_error_messages = {
+        "blank": _("This field cannot be blank."),
+        "invalid_choice": _("Value %(value)r is not a valid choice."),
+        "null": _("This field cannot be null."),
+        "unique_for_date": _("%(field_label)s must be unique for %(date_field_label)s "
+                             "%(lookup_type)s."),
+        "unique": _("%(model_name)s with this %(field_label)s already exists."),
+    }
+    system_check_deprecated_details = system_check_removed_details = None
+
+    # Options that change nothing in the column definition (migrations skip them).
+    non_db_attrs = ("blank", "choices", "db_column", "editable", "error_messages",
+                    "help_text", "limit_choices_to", "on_delete", "related_name",
+                    "related_query_name", "validators", "verbose_name")
+
+    @property
+    def description(self):
+        """Subclasses set a plain string; this is the fallback for custom fields."""
+        return _("Field of type: %(field_type)s") % {"field_type": type(self).__name__}
 
     def __init__(self, verbose_name=None, name=None, primary_key=False, max_length=None,
                  unique=False, blank=False, null=False, db_index=False, rel=None,
@@ -252,6 +250,91 @@ class Field(RegisterLookupMixin):
         suffix = "" if name is None else f": {name}"
         return f"<{cls.__module__}.{cls.__qualname__}{suffix}>"
 
+    # ----- identity, ordering, copying and pickling ----------------------------------------
+
+    def _sort_key(self):
+        # Fields without a model sort before fields of the same counter that have one.
+        model = getattr(self, "model", None)
+        if model is None:
+            return (self.creation_counter, 0, "", "")
+        return (self.creation_counter, 1, model._meta.app_label, model._meta.model_name)
+
+    def __eq__(self, other):
+        if not isinstance(other, Field):
+            return NotImplemented
+        return (self.creation_counter == other.creation_counter
+                and getattr(self, "model", None) == getattr(other, "model", None))
+
+    def __hash__(self):
+        return hash(self.creation_counter)
+
+    def __lt__(self, other):
+        if isinstance(other, Field):
+            return self._sort_key() < other._sort_key()
+        return NotImplemented
+
+    def __copy__(self):
+        # Not via __reduce__, which refers to the field through its model.
+        duplicate = _empty(type(self))
+        duplicate.__dict__ = dict(self.__dict__)
+        return duplicate
+
+    def __deepcopy__(self, memodict):
+        # Fields are not mutated once built, so a shallow copy (with its own remote_field,
+        # pointing back at the copy) is a faithful deep copy.
+        duplicate = copy.copy(self)
+        rel = self.remote_field
+        if rel:
+            duplicate.remote_field = copy.copy(rel)
+            if getattr(rel, "field", None) is self:
+                duplicate.remote_field.field = duplicate
+        memodict[id(self)] = duplicate
+        return duplicate
+
+    def __reduce__(self):
+        """Pickle a field of a model by reference to the model."""
+        model = getattr(self, "model", None)
+        if model is not None:
+            meta = model._meta
+            return _load_field, (meta.app_label, meta.object_name, self.name)
+        state = dict(self.__dict__)
+        state.pop("_get_default", None)
+        return _empty, (type(self),), state
+
+    def deconstruct(self):
+        """(name, import path, args, kwargs) that recreate this field, for migrations."""
+        kwargs = {}
+        for option, default, attr in _FIELD_OPTIONS:
+            current = getattr(self, attr)
+            if option in _COMPARED_BY_VALUE:
+                if option == "choices" and isinstance(current, collections.abc.Iterable):
+                    current = list(current)
+                differs = current != default
+            else:
+                differs = current is not default
+            if differs:
+                kwargs[option] = current
+        self._deconstruct_options(kwargs)
+        return self.name, _public_path(type(self)), [], kwargs
+
+    # Subclasses whose constructor fixes or defaults max_length name that value here, so
+    # deconstruct() leaves it out.
+    _implied_max_length = None
+
+    def _deconstruct_options(self, kwargs):
+        """Adjust the keyword arguments deconstruct() reports, for a subclass's own options
+        and defaults (each override calls super() first)."""
+        implied = self._implied_max_length
+        if implied is not None and kwargs.get("max_length") == implied:
+            del kwargs["max_length"]
+
+    def clone(self):
+        """An uncontributed copy of this field, built from its deconstruction."""
+        _name, _path, args, kwargs = self.deconstruct()
+        return type(self)(*args, **kwargs)
+
+    # ----- messages, conversion and validation ---------------------------------------------
+
     @cached_property
     def error_messages(self) -> dict:
         merged = {}
@@ -267,9 +350,122 @@ class Field(RegisterLookupMixin):
             self.error_messages[code], code=code, params={"value": value}
         )
 
+    @cached_property
+    def validators(self) -> list:
+        """Default validators plus the ones given to the field."""
+        return [*self.default_validators, *self._validators]
+
+    def to_python(self, value):
+        """Convert input to the field's Python type; raise ValidationError if impossible."""
+        return value
+
+    def clean(self, value, model_instance):
+        """Convert, validate and run validators; return the clean value."""
+        converted = self.to_python(value)
+        self.validate(converted, model_instance)
+        self.run_validators(converted)
+        return converted
+
+    def validate(self, value, model_instance):
+        """Check choices, nullability and blankness (fields not user-editable are skipped)."""
+        if self.editable:
+            self._check_choice_null_blank(value)
+
+    def _check_choice_null_blank(self, value):
+        empty = value in self.empty_values
+        if self.choices is not None and not empty and not self._is_valid_choice(value):
+            raise self._invalid(value, "invalid_choice")
+        if value is None and not self.null:
+            raise exceptions.ValidationError(self.error_messages["null"], code="null")
+        if empty and not self.blank:
+            raise exceptions.ValidationError(self.error_messages["blank"], code="blank")
+
+    def _is_valid_choice(self, value):
+        for key, label in self.choices:
+            if isinstance(label, (list, tuple)):
+                if any(value == group_key for group_key, _label in label):
+                    return True
+            elif value == key:
+                return True
+        return False
+
+    def run_validators(self, value):
+        """Run every validator and report all their errors together (empty values skip)."""
+        found = []
+        if value not in self.empty_values:
+            overrides = self.error_messages
+            for validator in self.validators:
+                try:
+                    validator(value)
+                except exceptions.ValidationError as exc:
+                    if getattr(exc, "code", None) in overrides:
+                        exc.message = overrides[exc.code]
+                    found.extend(exc.error_list)
+        if found:
+            raise exceptions.ValidationError(found)
+
     def check(self, **kwargs):
         """System checks for this field (see reinhardt.core.checks)."""
         return []
+
+    # ----- the column ----------------------------------------------------------------------
+
+    def get_internal_type(self):
+        return self._internal_type or type(self).__name__
+
+    # Built-in fields name their internal type here, so subclasses inherit it; a field
+    # class without one reports its own class name.
+    _internal_type = None
+
+    def db_type(self, connection):
+        """The column type for this field on ``connection`` (None: no column)."""
+        column_type = connection.data_types.get(self.get_internal_type())
+        if column_type is None:
+            return None
+        params = self.db_type_parameters(connection)
+        return column_type(params) if callable(column_type) else column_type % params
+
+    def db_type_parameters(self, connection):
+        """The field's attributes for the column-type templates (``%(max_length)s``, and
+        ``qn_``-prefixed for quoted names)."""
+        return DictWrapper(self.__dict__, connection.ops.quote_name, "qn_")
+
+    def db_parameters(self, connection):
+        return {"type": self.db_type(connection), "check": self.db_check(connection)}
+
+    def db_check(self, connection):
+        template = connection.data_type_check_constraints.get(self.get_internal_type())
+        return None if template is None else template % self.db_type_parameters(connection)
+
+    def cast_db_type(self, connection):
+        """The type to CAST() to for this field (the column type unless the backend says
+        otherwise)."""
+        template = connection.ops.cast_data_types.get(self.get_internal_type())
+        if template:
+            return template % self.db_type_parameters(connection)
+        return self.db_type(connection)
+
+    def rel_db_type(self, connection):
+        """The column type of a foreign key pointing at this field."""
+        return self.db_type(connection)
+
+    def db_type_suffix(self, connection):
+        suffixes = connection.data_types_suffix
+        return suffixes.get(self.get_internal_type())
+
+    @property
+    def unique(self) -> bool:
+        return self._unique or self.primary_key
+
+    @property
+    def db_returning(self) -> bool:
+        """Whether the database sets this field's value on insert (so it is read back)."""
+        return self.has_db_default() or getattr(self, "_db_returning", False)
+
+    @property
+    def db_tablespace(self):
+        own = self._db_tablespace
+        return own if own else settings.DEFAULT_INDEX_TABLESPACE
 
     def get_col(self, alias, output_field=None):
         own = output_field is None or output_field == self
@@ -285,190 +481,27 @@ class Field(RegisterLookupMixin):
 
         return Col(self.model._meta.db_table, self)
 
-    def select_format(self, compiler, sql, params):
-        """How a backend selects this column (e.g. a cast); override where needed."""
-        return sql, params
-
-    def deconstruct(self):
-        """(name, import path, args, kwargs) that recreate this field, for migrations."""
-        kwargs = {}
-        for option, default, attr in _FIELD_OPTIONS:
-            current = getattr(self, attr)
-            if option in _COMPARED_BY_VALUE:
-                if option == "choices" and isinstance(current, collections.abc.Iterable):
-                    current = list(current)
-                differs = current != default
-            else:
-                differs = current is not default
-            if differs:
-                kwargs[option] = current
-        return self.name, _public_path(type(self)), [], kwargs
-
-    def clone(self):
-        """An uncontributed copy of this field, built from its deconstruction."""
-        _name, _path, args, kwargs = self.deconstruct()
-        return type(self)(*args, **kwargs)
-
-    def _sort_key(self):
-        # Fields without a model sort before fields of the same counter that have one.
-        model = getattr(self, "model", None)
-        if model is None:
-            return (self.creation_counter, 0, "", "")
-        return (self.creation_counter, 1, model._meta.app_label, model._meta.model_name)
-
-    def __eq__(self, other):
-        if not isinstance(other, Field):
-            return NotImplemented
-        return (self.creation_counter == other.creation_counter
-                and getattr(self, "model", None) == getattr(other, "model", None))
-
-    def __lt__(self, other):
-        if not isinstance(other, Field):
-            return NotImplemented
-        return self._sort_key() < other._sort_key()
-
-    def __hash__(self):
-        return hash(self.creation_counter)
-
-    def __deepcopy__(self, memodict):
-        # Fields are not mutated once built, so a shallow copy (with its own remote_field,
-        # pointing back at the copy) is a faithful deep copy.
-        duplicate = copy.copy(self)
-        rel = self.remote_field
-        if rel:
-            duplicate.remote_field = copy.copy(rel)
-            if getattr(rel, "field", None) is self:
-                duplicate.remote_field.field = duplicate
-        memodict[id(self)] = duplicate
-        return duplicate
-
-    def __copy__(self):
-        # Not via __reduce__, which refers to the field through its model.
-        duplicate = _empty(type(self))
-        duplicate.__dict__ = dict(self.__dict__)
-        return duplicate
-
-    def __reduce__(self):
-        """Pickle a field of a model by reference to the model."""
-        model = getattr(self, "model", None)
-        if model is not None:
-            meta = model._meta
-            return _load_field, (meta.app_label, meta.object_name, self.name)
-        state = dict(self.__dict__)
-        state.pop("_get_default", None)
-        return _empty, (type(self),), state
-
-    def get_pk_value_on_save(self, instance):
-        """The value of a primary key field when an object is first saved (None: let the
-        database choose)."""
-        return self.get_default() if self.default else None
-
-    def to_python(self, value):
-        """Convert input to the field's Python type; raise ValidationError if impossible."""
-        return value
-
-    @cached_property
-    def error_messages_overrides_cache(self):
-        return self.error_messages_overrides
-
-    @cached_property
-    def validators(self) -> list:
-        """Default validators plus the ones given to the field."""
-        return [*self.default_validators, *self._validators]
-
-    def run_validators(self, value):
-        if value in self.empty_values:
-            return
-        collected = []
-        messages = self.error_messages
-        for validator in self.validators:
-            try:
-                validator(value)
-            except exceptions.ValidationError as exc:
-                code = getattr(exc, "code", None)
-                if code in messages:
-                    exc.message = messages[code]
-                collected += exc.error_list
-        if collected:
-            raise exceptions.ValidationError(collected)
-
-    def _is_valid_choice(self, value):
-        for key, label in self.choices:
-            if isinstance(label, (list, tuple)):
-                if any(value == group_key for group_key, _label in label):
-                    return True
-            elif value == key:
-                return True
-        return False
-
-    def validate(self, value, model_instance):
-        """Check choices, nullability and blankness."""
-        if not self.editable:
-            return  # not user-editable: nothing to validate
-        empty = value in self.empty_values
-        if self.choices is not None and not empty and not self._is_valid_choice(value):
-            raise self._invalid(value, "invalid_choice")
-        if value is None and not self.null:
-            raise exceptions.ValidationError(self.error_messages["null"], code="null")
-        if empty and not self.blank:
-            raise exceptions.ValidationError(self.error_messages["blank"], code="blank")
-
-    def clean(self, value, model_instance):
-        """Convert, validate and run validators; return the clean value."""
-        converted = self.to_python(value)
-        self.validate(converted, model_instance)
-        self.run_validators(converted)
-        return converted
-
-    def db_type_parameters(self, connection):
-        return DictWrapper(self.__dict__, connection.ops.quote_name, "qn_")
-
-    def db_check(self, connection):
-        template = connection.data_type_check_constraints.get(self.get_internal_type())
-        if template is None:
-            return None
-        return template % self.db_type_parameters(connection)
-
-    def db_type(self, connection):
-        """The column type for this field on ``connection`` (None: no column)."""
-        column_type = connection.data_types.get(self.get_internal_type())
-        if column_type is None:
-            return None
-        params = self.db_type_parameters(connection)
-        return column_type(params) if callable(column_type) else column_type % params
-
-    def rel_db_type(self, connection):
-        """The column type of a foreign key pointing at this field."""
-        return self.db_type(connection)
-
-    def cast_db_type(self, connection):
-        template = connection.ops.cast_data_types.get(self.get_internal_type())
-        if not template:
-            return self.db_type(connection)
-        return template % self.db_type_parameters(connection)
-
-    def db_parameters(self, connection):
-        return {"type": self.db_type(connection), "check": self.db_check(connection)}
-
-    def db_type_suffix(self, connection):
-        return connection.data_types_suffix.get(self.get_internal_type())
-
     def get_db_converters(self, connection):
         reader = getattr(self, "from_db_value", None)
         return [] if reader is None else [reader]
 
-    @property
-    def unique(self) -> bool:
-        return self._unique or self.primary_key
+    def select_format(self, compiler, sql, params):
+        """How a backend selects this column (e.g. a cast); override where needed."""
+        return sql, params
 
-    @property
-    def db_tablespace(self):
-        return self._db_tablespace or settings.DEFAULT_INDEX_TABLESPACE
+    # ----- joining a model -----------------------------------------------------------------
 
-    @property
-    def db_returning(self) -> bool:
-        """Whether the database sets this field's value on insert (so it is read back)."""
-        return self.has_db_default() or getattr(self, "_db_returning", False)
+    def contribute_to_class(self, cls, name, private_only=False):
+        """Attach this field to a model class."""
+        self.model = cls
+        self.set_attributes_from_name(name)
+        cls._meta.add_field(self, private=private_only)
+        display_name = f"get_{self.name}_display"
+        # A get_FOO_display() the model class defines itself is left alone.
+        if self.choices is not None and display_name not in vars(cls):
+            setattr(cls, display_name, partialmethod(cls._get_FIELD_display, field=self))
+        if self.column:
+            setattr(cls, self.attname, self.descriptor_class(self))
 
     def set_attributes_from_name(self, name):
         if not self.name:
@@ -478,42 +511,26 @@ class Field(RegisterLookupMixin):
         if self.name and self.verbose_name is None:
             self.verbose_name = " ".join(self.name.split("_"))
 
-    def contribute_to_class(self, cls, name, private_only=False):
-        """Attach this field to a model class."""
-        self.set_attributes_from_name(name)
-        self.model = cls
-        cls._meta.add_field(self, private=private_only)
-        if self.column:
-            setattr(cls, self.attname, self.descriptor_class(self))
-        display_name = f"get_{self.name}_display"
-        # A get_FOO_display() the model class defines itself is left alone.
-        if self.choices is not None and display_name not in vars(cls):
-            setattr(cls, display_name, partialmethod(cls._get_FIELD_display, field=self))
-
-    def get_filter_kwargs_for_object(self, obj):
-        return {self.name: getattr(obj, self.attname)}
+    def get_attname_column(self):
+        attname = self.get_attname()
+        return attname, self.db_column or attname
 
     def get_attname(self):
         return self.name
 
-    def get_attname_column(self):
-        attname = self.get_attname()
-        return attname, (self.db_column or attname)
+    def get_filter_kwargs_for_object(self, obj):
+        """The filter() arguments that find ``obj`` by this field's value."""
+        return {self.name: getattr(obj, self.attname)}
 
-    # Built-in fields name their internal type here, so subclasses inherit it; a field
-    # class without one reports its own class name.
-    _internal_type = None
-
-    def get_internal_type(self):
-        return self._internal_type or type(self).__name__
-
-    def pre_save(self, model_instance, add):
-        """The value to save for this field (auto_now fields compute it here)."""
-        return getattr(model_instance, self.attname)
+    # ----- values on their way to the database ---------------------------------------------
 
     def get_prep_value(self, value):
         """Python value to the query's value, independent of the database."""
         return str(value) if isinstance(value, Promise) else value
+
+    def pre_save(self, model_instance, add):
+        """The value to save for this field (auto_now fields compute it here)."""
+        return getattr(model_instance, self.attname)
 
     def get_db_prep_value(self, value, connection, prepared=False):
         """Query value to what ``connection``'s driver expects."""
@@ -524,14 +541,21 @@ class Field(RegisterLookupMixin):
             return value
         return self.get_db_prep_value(value, connection=connection, prepared=False)
 
+    def get_pk_value_on_save(self, instance):
+        """The value of a primary key field when an object is first saved (None: let the
+        database choose)."""
+        return self.get_default() if self.default else None
+
+    # ----- defaults ------------------------------------------------------------------------
+
+    def get_default(self):
+        return self._get_default()
+
     def has_default(self) -> bool:
         return self.default is not NOT_PROVIDED
 
     def has_db_default(self) -> bool:
         return self.db_default is not NOT_PROVIDED
-
-    def get_default(self):
-        return self._get_default()
 
     @cached_property
     def _get_default(self):
@@ -547,6 +571,8 @@ class Field(RegisterLookupMixin):
             return return_None
         return str  # str() == ""
 
+    # ----- choices, forms and serialisation ------------------------------------------------
+
     def get_choices(self, include_blank=True, blank_choice=BLANK_CHOICE_DASH,
                     limit_choices_to=None, ordering=()):
         """Choices with a blank option first, for select widgets."""
@@ -557,27 +583,26 @@ class Field(RegisterLookupMixin):
                 return own  # the choices already offer a blank entry
             return head + own
         rel = self.remote_field
-        if hasattr(rel, "get_related_field"):
-            key_of = operator.attrgetter(rel.get_related_field().attname)
-        else:
-            key_of = operator.attrgetter("pk")
+        key_attr = rel.get_related_field().attname if hasattr(rel, "get_related_field") \
+            else "pk"
         queryset = rel.model._default_manager.complex_filter(
             limit_choices_to or self.get_limit_choices_to()
         )
         if ordering:
             queryset = queryset.order_by(*ordering)
-        return head + [(key_of(obj), str(obj)) for obj in queryset]
+        return head + [(getattr(obj, key_attr), str(obj)) for obj in queryset]
+
+    @property
+    def flatchoices(self):
+        """The choices as (value, label) pairs, groups flattened."""
+        return [*flatten_choices(self.choices)]
+
+    def value_from_object(self, obj):
+        return getattr(obj, self.attname)
 
     def value_to_string(self, obj) -> str:
         """The serialised value of this field on ``obj`` (serializers use it)."""
         return str(self.value_from_object(obj))
-
-    @property
-    def flatchoices(self):
-        return list(flatten_choices(self.choices))
-
-    def save_form_data(self, instance, data):
-        setattr(instance, self.name, data)
 
     def formfield(self, form_class=None, choices_form_class=None, **kwargs):
         """The form field for this model field (forms arrive with reinhardt.web.forms)."""
@@ -585,14 +610,15 @@ class Field(RegisterLookupMixin):
             "Form fields are not available yet: reinhardt.web.forms has not been built."
         )
 
-    def value_from_object(self, obj):
-        return getattr(obj, self.attname)
+    def save_form_data(self, instance, data):
+        # Forms assign through the field name, so descriptors see the value.
+        setattr(instance, self.name, data)
 
     def slice_expression(self, expression, start, length):
         """``F('field')[a:b]``; text fields slice with Substr."""
         from reinhardt.orm.errors import NotSupportedError
 
-        raise NotSupportedError(f"{self.__class__.__name__} does not support slicing.")
+        raise NotSupportedError(f"{type(self).__name__} does not support slicing.")
 
 
 def _number_error(field, value, exc):
@@ -600,14 +626,47 @@ def _number_error(field, value, exc):
     return type(exc)(f"Field '{field.name}' expected a number but got {value!r}.")
 
 
+def _query_number(field, value, convert):
+    """``convert(value)`` for a query parameter; a non-number is an error naming the field."""
+    if value is None:
+        return None
+    try:
+        return convert(value)
+    except (TypeError, ValueError) as exc:
+        raise _number_error(field, value, exc) from exc
+
+
+def _python_number(field, value, convert):
+    """``convert(value)`` for to_python(); a non-number is the field's "invalid" error."""
+    if value is None:
+        return None
+    try:
+        return convert(value)
+    except (TypeError, ValueError):
+        raise field._invalid(value) from None
+
+
+def _parsed_or_none(parser, value):
+    try:
+        return parser(value)
+    except ValueError:
+        return None
+
+
+def _limit_length(field):
+    """Check max_length in validation too (the column enforces it in the database)."""
+    if field.max_length is not None:
+        field.validators.append(validators.MaxLengthValidator(field.max_length))
+
+
 class BooleanField(Field):
-    empty_strings_allowed = False
-    _internal_type = "BooleanField"
-    default_error_messages = {
-        "invalid": _("“%(value)s” value must be either True or False."),
-        "invalid_nullable": _("“%(value)s” value must be either True, False, or None."),
-    }
     description = _("Boolean (Either True or False)")
+    _internal_type = "BooleanField"
+    empty_strings_allowed = False
+    default_error_messages = {
+        "invalid_nullable": _("“%(value)s” value must be either True, False, or None."),
+        "invalid": _("“%(value)s” value must be either True or False."),
+    }
     _TEXT_VALUES = {"t": True, "True": True, "1": True, "f": False, "False": False, "0": False}
 
     def to_python(self, value):
@@ -628,6 +687,10 @@ class BooleanField(Field):
 class _TextMixin:
     """Shared by CharField and TextField: optional collation, str values, slicing."""
 
+    def __init__(self, *args, db_collation=None, **kwargs):
+        self.db_collation = db_collation
+        super().__init__(*args, **kwargs)
+
     def db_parameters(self, connection):
         params = super().db_parameters(connection)
         params["collation"] = self.db_collation
@@ -638,27 +701,29 @@ class _TextMixin:
 
         return Substr(expression, start, length)
 
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
+    def _deconstruct_options(self, kwargs):
+        super()._deconstruct_options(kwargs)
         if self.db_collation:
             kwargs["db_collation"] = self.db_collation
-        return name, path, args, kwargs
+
+    def to_python(self, value):
+        return value if value is None or isinstance(value, str) else str(value)
+
+    def get_prep_value(self, value):
+        return self.to_python(super().get_prep_value(value))
 
 
 class CharField(_TextMixin, Field):
     _internal_type = "CharField"
 
     def __init__(self, *args, db_collation=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.db_collation = db_collation
-        if self.max_length is not None:
-            self.validators.append(validators.MaxLengthValidator(self.max_length))
+        super().__init__(*args, db_collation=db_collation, **kwargs)
+        _limit_length(self)
 
     @property
     def description(self):
-        if self.max_length is None:
-            return _("String (unlimited)")
-        return _("String (up to %(max_length)s)")
+        return _("String (unlimited)") if self.max_length is None else _(
+            "String (up to %(max_length)s)")
 
     def cast_db_type(self, connection):
         if self.max_length is not None:
@@ -679,16 +744,10 @@ class CharField(_TextMixin, Field):
             return value
         return super().get_db_prep_save(value, connection)
 
-    def to_python(self, value):
-        return value if value is None or isinstance(value, str) else str(value)
-
-    def get_prep_value(self, value):
-        return self.to_python(super().get_prep_value(value))
-
 
 class CommaSeparatedIntegerField(CharField):
-    default_validators = [validators.validate_comma_separated_integer_list]
     description = _("Comma-separated integers")
+    default_validators = [validators.validate_comma_separated_integer_list]
 
 
 def _to_naive(value):
@@ -722,15 +781,13 @@ class _TemporalMixin:
         chosen = [bool(self.auto_now), bool(self.auto_now_add), self.has_default()]
         return chosen.count(True) > 1
 
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        for option in ("auto_now", "auto_now_add"):
-            if getattr(self, option):
-                kwargs[option] = True
-        if self.auto_now or self.auto_now_add:
-            kwargs.pop("editable")
-            kwargs.pop("blank")
-        return name, path, args, kwargs
+    def _deconstruct_options(self, kwargs):
+        super()._deconstruct_options(kwargs)
+        automatic = [flag for flag in ("auto_now", "auto_now_add") if getattr(self, flag)]
+        kwargs.update(dict.fromkeys(automatic, True))
+        if automatic:
+            # editable=False and blank=True came with the flag, not from the user.
+            del kwargs["editable"], kwargs["blank"]
 
     def _parse(self, value, parser, code):
         """``parser(value)``; a value that parses but is out of range raises ``code``."""
@@ -750,9 +807,8 @@ class _TemporalMixin:
         return self.to_python(super().get_prep_value(value))
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        if not prepared:
-            value = self.get_prep_value(value)
-        return getattr(connection.ops, self._adapter)(value)
+        adapt = getattr(connection.ops, self._adapter)
+        return adapt(value if prepared else self.get_prep_value(value))
 
     def value_to_string(self, obj):
         current = self.value_from_object(obj)
@@ -763,7 +819,15 @@ class _TemporalMixin:
 DateTimeCheckMixin = _TemporalMixin
 
 
+def _calendar_date(moment):
+    """The date a datetime falls on; an aware one is read in the default time zone."""
+    if settings.USE_TZ and timezone.is_aware(moment):
+        moment = timezone.make_naive(moment, timezone.get_default_timezone())
+    return moment.date()
+
+
 class DateField(_TemporalMixin, Field):
+    description = _("Date (without time)")
     _internal_type = "DateField"
     _adapter = "adapt_datefield_value"
     default_error_messages = {
@@ -772,7 +836,6 @@ class DateField(_TemporalMixin, Field):
         "invalid_date": _("“%(value)s” value has the correct format (YYYY-MM-DD) but it is "
                           "an invalid date."),
     }
-    description = _("Date (without time)")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -790,11 +853,8 @@ class DateField(_TemporalMixin, Field):
         if value is None or type(value) is datetime.date:
             return value
         if isinstance(value, datetime.datetime):
-            if settings.USE_TZ and timezone.is_aware(value):
-                # The date an aware datetime falls on in the default time zone.
-                value = timezone.make_naive(value, timezone.get_default_timezone())
-            return value.date()
-        if isinstance(value, datetime.date):
+            return _calendar_date(value)
+        if isinstance(value, datetime.date):  # a date subclass
             return value
         parsed = self._parse(value, parse_date, "invalid_date")
         if parsed is None:
@@ -869,12 +929,10 @@ class DateTimeField(DateField):
 
 
 class DecimalField(Field):
-    empty_strings_allowed = False
-    _internal_type = "DecimalField"
-    default_error_messages = {
-        "invalid": _("“%(value)s” value must be a decimal number."),
-    }
     description = _("Decimal number")
+    _internal_type = "DecimalField"
+    empty_strings_allowed = False
+    default_error_messages = {"invalid": _("“%(value)s” value must be a decimal number.")}
 
     def __init__(self, verbose_name=None, name=None, max_digits=None, decimal_places=None,
                  **kwargs):
@@ -887,62 +945,59 @@ class DecimalField(Field):
         digits = validators.DecimalValidator(self.max_digits, self.decimal_places)
         return [*super().validators, digits]
 
-    @cached_property
-    def context(self):
-        return decimal.Context(prec=self.max_digits)
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
+    def _deconstruct_options(self, kwargs):
+        super()._deconstruct_options(kwargs)
         for option in ("max_digits", "decimal_places"):
             if getattr(self, option) is not None:
                 kwargs[option] = getattr(self, option)
-        return name, path, args, kwargs
+
+    @cached_property
+    def context(self):
+        """Floats are converted with max_digits significant digits."""
+        precision = self.max_digits
+        return decimal.Context(prec=precision)
 
     def to_python(self, value):
-        if value is None:
-            return None
+        return None if value is None else self._as_decimal(value)
+
+    def _as_decimal(self, value):
         try:
             if isinstance(value, float):
                 number = self.context.create_decimal_from_float(value)
             else:
                 number = decimal.Decimal(value)
         except (decimal.InvalidOperation, TypeError, ValueError):
-            number = None
-        if number is None or not number.is_finite():
-            raise self._invalid(value)
+            raise self._invalid(value) from None
+        if not number.is_finite():
+            raise self._invalid(value)  # NaN and infinities are not storable
         return number
 
     def get_prep_value(self, value):
         return self.to_python(super().get_prep_value(value))
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        if not prepared:
-            value = self.get_prep_value(value)
+        value = value if prepared else self.get_prep_value(value)
         if hasattr(value, "as_sql"):
             return value
-        return connection.ops.adapt_decimalfield_value(
-            value, self.max_digits, self.decimal_places
-        )
+        return connection.ops.adapt_decimalfield_value(value, self.max_digits,
+                                                       self.decimal_places)
 
 
 class DurationField(Field):
     """A timedelta: a native interval where the database has one, microseconds otherwise."""
 
-    empty_strings_allowed = False
+    description = _("Duration")
     _internal_type = "DurationField"
     default_error_messages = {
         "invalid": _("“%(value)s” value has an invalid format. It must be in "
                      "[DD] [[HH:]MM:]ss[.uuuuuu] format.")
     }
-    description = _("Duration")
+    empty_strings_allowed = False
 
     def to_python(self, value):
         if value is None or isinstance(value, datetime.timedelta):
             return value
-        try:
-            parsed = parse_duration(value)
-        except ValueError:
-            parsed = None
+        parsed = _parsed_or_none(parse_duration, value)
         if parsed is None:
             raise self._invalid(value)
         return parsed
@@ -964,40 +1019,29 @@ class DurationField(Field):
 
 
 class EmailField(CharField):
-    default_validators = [validators.validate_email]
     description = _("Email address")
+    default_validators = [validators.validate_email]
 
     def __init__(self, *args, **kwargs):
         # 254 characters: the longest address the mail RFCs allow. deconstruct() always
         # writes max_length out, so migrations don't depend on this default.
-        kwargs.setdefault("max_length", 254)
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{"max_length": 254, **kwargs})
 
 
 class FloatField(Field):
-    empty_strings_allowed = False
-    _internal_type = "FloatField"
-    default_error_messages = {
-        "invalid": _("“%(value)s” value must be a float."),
-    }
     description = _("Floating point number")
+    _internal_type = "FloatField"
+    empty_strings_allowed = False
+    default_error_messages = {"invalid": _("“%(value)s” value must be a float.")}
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
-        if value is not None:
-            try:
-                value = float(value)
-            except (TypeError, ValueError) as exc:
-                raise _number_error(self, value, exc) from exc
-        return value
+        if value is None or type(value) is float:
+            return value  # the common case, without a call
+        return _query_number(self, value, float)
 
     def to_python(self, value):
-        if value is not None:
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                raise self._invalid(value) from None
-        return value
+        return _python_number(self, value, float)
 
 
 def _limit_of(validator):
@@ -1006,12 +1050,10 @@ def _limit_of(validator):
 
 
 class IntegerField(Field):
-    empty_strings_allowed = False
-    _internal_type = "IntegerField"
-    default_error_messages = {
-        "invalid": _("“%(value)s” value must be an integer."),
-    }
     description = _("Integer")
+    _internal_type = "IntegerField"
+    empty_strings_allowed = False
+    default_error_messages = {"invalid": _("“%(value)s” value must be an integer.")}
 
     @cached_property
     def validators(self):
@@ -1036,99 +1078,88 @@ class IntegerField(Field):
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
-        if value is not None:
-            try:
-                value = int(value)
-            except (TypeError, ValueError) as exc:
-                raise _number_error(self, value, exc) from exc
-        return value
+        if value is None or type(value) is int:
+            return value  # the common case, without a call
+        return _query_number(self, value, int)
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        value = super().get_db_prep_value(value, connection, prepared)
-        return connection.ops.adapt_integerfield_value(value, self.get_internal_type())
+        prepped = super().get_db_prep_value(value, connection, prepared)
+        return connection.ops.adapt_integerfield_value(prepped, self.get_internal_type())
 
     def to_python(self, value):
-        if value is not None:
-            try:
-                value = int(value)
-            except (TypeError, ValueError):
-                raise self._invalid(value) from None
-        return value
+        return _python_number(self, value, int)
 
 
 class BigIntegerField(IntegerField):
-    _internal_type = "BigIntegerField"
     description = _("Big (8 byte) integer")
+    _internal_type = "BigIntegerField"
 
 
 class SmallIntegerField(IntegerField):
-    _internal_type = "SmallIntegerField"
     description = _("Small integer")
+    _internal_type = "SmallIntegerField"
 
 
 class IPAddressField(Field):
-    empty_strings_allowed = False
-    _internal_type = "IPAddressField"
     description = _("IPv4 address")
+    _internal_type = "IPAddressField"
+    empty_strings_allowed = False
 
     def __init__(self, *args, **kwargs):
-        kwargs["max_length"] = 15
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{**kwargs, "max_length": 15})
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         return None if value is None else str(value)
 
 
+def _normalised_ipv6_or_same(address, unpack_ipv4):
+    try:
+        return clean_ipv6_address(address, unpack_ipv4)
+    except exceptions.ValidationError:
+        return address  # stored as given; validation is what reports it
+
+
 class GenericIPAddressField(Field):
-    empty_strings_allowed = False
-    _internal_type = "GenericIPAddressField"
     description = _("IP address")
+    _internal_type = "GenericIPAddressField"
+    empty_strings_allowed = False
     default_error_messages = {}
+    _implied_max_length = 39  # the longest textual IPv6 address
 
     def __init__(self, verbose_name=None, name=None, protocol="both", unpack_ipv4=False,
                  *args, **kwargs):
         self.protocol, self.unpack_ipv4 = protocol, unpack_ipv4
         self.default_validators = validators.ip_address_validators(protocol, unpack_ipv4)
-        kwargs["max_length"] = 39  # the longest textual IPv6 address
+        kwargs["max_length"] = self._implied_max_length
         super().__init__(verbose_name, name, *args, **kwargs)
 
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        if kwargs.get("max_length") == 39:
-            kwargs.pop("max_length")
+    def _deconstruct_options(self, kwargs):
+        super()._deconstruct_options(kwargs)
         if self.protocol != "both":
             kwargs["protocol"] = self.protocol
         if self.unpack_ipv4 is not False:
             kwargs["unpack_ipv4"] = self.unpack_ipv4
-        return name, path, args, kwargs
 
     def to_python(self, value):
-        if value is None:
-            return None
-        text = (value if isinstance(value, str) else str(value)).strip()
-        if ":" not in text:
+        text = value if value is None else str(value).strip()
+        if text is None or ":" not in text:
             return text
         message = self.error_messages.get("invalid", _("Enter a valid IPv4 or IPv6 address."))
         return clean_ipv6_address(text, self.unpack_ipv4, message)
 
-    def get_db_prep_value(self, value, connection, prepared=False):
-        if not prepared:
-            value = self.get_prep_value(value)
-        return connection.ops.adapt_ipaddressfield_value(value)
-
     def get_prep_value(self, value):
-        value = super().get_prep_value(value)
-        if value is None:
+        prepped = super().get_prep_value(value)
+        if prepped is None:
             return None
-        if value and ":" in value:
-            # IPv6 is stored in its normalised form; an invalid address is stored as given
-            # (validation is what reports it).
-            try:
-                value = clean_ipv6_address(value, self.unpack_ipv4)
-            except exceptions.ValidationError:
-                pass
-        return str(value)
+        if prepped and ":" in prepped:
+            # IPv6 is stored in its normalised form.
+            prepped = _normalised_ipv6_or_same(prepped, self.unpack_ipv4)
+        return str(prepped)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        prepped = value if prepared else self.get_prep_value(value)
+        return connection.ops.adapt_ipaddressfield_value(prepped)
 
 
 class PositiveIntegerRelDbTypeMixin:
@@ -1137,75 +1168,62 @@ class PositiveIntegerRelDbTypeMixin:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if not hasattr(cls, "integer_field_class"):
-            for base in cls.__mro__[1:]:
-                if issubclass(base, IntegerField):
-                    cls.integer_field_class = base
-                    break
-            else:
-                cls.integer_field_class = None
+        if hasattr(cls, "integer_field_class"):
+            return  # inherited from a positive field already set up
+        cls.integer_field_class = next(
+            (base for base in cls.__mro__[1:] if issubclass(base, IntegerField)), None)
 
     def rel_db_type(self, connection):
-        if not connection.features.related_fields_match_type:
-            return self.integer_field_class().db_type(connection=connection)
-        return self.db_type(connection)
+        if connection.features.related_fields_match_type:
+            return self.db_type(connection)
+        return self.integer_field_class().db_type(connection=connection)
 
 
 class PositiveBigIntegerField(PositiveIntegerRelDbTypeMixin, BigIntegerField):
-    _internal_type = "PositiveBigIntegerField"
     description = _("Positive big integer")
+    _internal_type = "PositiveBigIntegerField"
 
 
 class PositiveIntegerField(PositiveIntegerRelDbTypeMixin, IntegerField):
-    _internal_type = "PositiveIntegerField"
     description = _("Positive integer")
+    _internal_type = "PositiveIntegerField"
 
 
 class PositiveSmallIntegerField(PositiveIntegerRelDbTypeMixin, SmallIntegerField):
-    _internal_type = "PositiveSmallIntegerField"
     description = _("Positive small integer")
+    _internal_type = "PositiveSmallIntegerField"
 
 
 class SlugField(CharField):
+    description = _("Slug (up to %(max_length)s)")
     _internal_type = "SlugField"
     default_validators = [validators.validate_slug]
-    description = _("Slug (up to %(max_length)s)")
+    _implied_max_length = 50
 
     def __init__(self, *args, max_length=50, db_index=True, allow_unicode=False, **kwargs):
         self.allow_unicode = allow_unicode
         if allow_unicode:
+            # In place before CharField.__init__ builds the validator list.
             self.default_validators = [validators.validate_unicode_slug]
         super().__init__(*args, max_length=max_length, db_index=db_index, **kwargs)
 
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        # Defaults here differ from Field's: max_length 50, db_index on.
-        if kwargs.get("max_length") == 50:
-            kwargs.pop("max_length")
+    def _deconstruct_options(self, kwargs):
+        super()._deconstruct_options(kwargs)
+        # Indexed by default here, unlike Field: only db_index=False is worth reporting.
         kwargs.pop("db_index", None)
         if self.db_index is False:
             kwargs["db_index"] = False
         if self.allow_unicode is not False:
             kwargs["allow_unicode"] = self.allow_unicode
-        return name, path, args, kwargs
 
 
 class TextField(_TextMixin, Field):
-    _internal_type = "TextField"
     description = _("Text")
-
-    def __init__(self, *args, db_collation=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.db_collation = db_collation
-
-    def to_python(self, value):
-        return value if value is None or isinstance(value, str) else str(value)
-
-    def get_prep_value(self, value):
-        return self.to_python(super().get_prep_value(value))
+    _internal_type = "TextField"
 
 
 class TimeField(_TemporalMixin, Field):
+    description = _("Time")
     _internal_type = "TimeField"
     _adapter = "adapt_timefield_value"
     default_error_messages = {
@@ -1214,17 +1232,16 @@ class TimeField(_TemporalMixin, Field):
         "invalid_time": _("“%(value)s” value has the correct format (HH:MM[:ss[.uuuuuu]]) "
                           "but it is an invalid time."),
     }
-    description = _("Time")
 
     @staticmethod
     def _now():
         return datetime.datetime.now().time()
 
     def to_python(self, value):
-        if value is None or isinstance(value, datetime.time):
-            return value
         if isinstance(value, datetime.datetime):
             return value.time()  # some drivers read a TIME column as a datetime
+        if value is None or isinstance(value, datetime.time):
+            return value
         parsed = self._parse(value, parse_time, "invalid_time")
         if parsed is None:
             raise self._invalid(value)
@@ -1232,48 +1249,37 @@ class TimeField(_TemporalMixin, Field):
 
 
 class URLField(CharField):
-    default_validators = [validators.URLValidator()]
     description = _("URL")
-
-    _DEFAULT_LENGTH = 200
+    default_validators = [validators.URLValidator()]
+    _implied_max_length = 200
 
     def __init__(self, verbose_name=None, name=None, **kwargs):
-        super().__init__(verbose_name, name, **{"max_length": self._DEFAULT_LENGTH, **kwargs})
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        if kwargs.get("max_length") == self._DEFAULT_LENGTH:
-            del kwargs["max_length"]
-        return name, path, args, kwargs
+        kwargs.setdefault("max_length", self._implied_max_length)
+        super().__init__(verbose_name, name, **kwargs)
 
 
 class BinaryField(Field):
     """Raw bytes. Values read back are ``bytes`` on every backend."""
 
-    _internal_type = "BinaryField"
-    description = _("Raw binary data")
     empty_values = [None, b""]
+    description = _("Raw binary data")
+    _internal_type = "BinaryField"
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("editable", False)
-        super().__init__(*args, **kwargs)
-        if self.max_length is not None:
-            self.validators.append(validators.MaxLengthValidator(self.max_length))
+        super().__init__(*args, **{"editable": False, **kwargs})
+        _limit_length(self)
 
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
+    def _deconstruct_options(self, kwargs):
+        super()._deconstruct_options(kwargs)
         # Not editable by default here, the opposite of Field.
         kwargs.pop("editable", None)
         if self.editable:
             kwargs["editable"] = True
-        return name, path, args, kwargs
-
-    def get_placeholder(self, value, compiler, connection):
-        return connection.ops.binary_placeholder_sql(value)
 
     def get_default(self):
-        if self.has_default() and not callable(self.default):
-            return self.default
+        default = self.default
+        if default is not NOT_PROVIDED and not callable(default):
+            return default  # as given: bytes, bytearray or memoryview
         produced = super().get_default()
         return b"" if produced == "" else produced
 
@@ -1284,44 +1290,44 @@ class BinaryField(Field):
         driver = connection.Database
         return driver.Binary(value) if driver else bytes(value)
 
+    def get_placeholder(self, value, compiler, connection):
+        return connection.ops.binary_placeholder_sql(value)
+
     def from_db_value(self, value, expression, connection):
         return value if value is None or isinstance(value, bytes) else bytes(value)
 
+    def to_python(self, value):
+        if not isinstance(value, str):
+            return value
+        # base64 text, as value_to_string() writes it for serializers
+        return memoryview(base64.b64decode(value.encode("ascii")))
+
     def value_to_string(self, obj):
         """Binary data is written out as base64 text."""
-        return b64encode(self.value_from_object(obj)).decode("ascii")
-
-    def to_python(self, value):
-        if isinstance(value, str):  # base64 text from a serializer
-            return memoryview(b64decode(value.encode("ascii")))
-        return value
+        return base64.b64encode(self.value_from_object(obj)).decode("ascii")
 
 
 class UUIDField(Field):
-    _internal_type = "UUIDField"
-    default_error_messages = {
-        "invalid": _("“%(value)s” is not a valid UUID."),
-    }
     description = _("Universally unique identifier")
+    _internal_type = "UUIDField"
     empty_strings_allowed = False
+    default_error_messages = {"invalid": _("“%(value)s” is not a valid UUID.")}
+    # 32 hex digits where the column is text; always set, so never deconstructed.
+    _implied_max_length = 32
 
     def __init__(self, verbose_name=None, **kwargs):
-        # 32 hex digits where the column is text; always set, so never deconstructed.
-        super().__init__(verbose_name, **{**kwargs, "max_length": 32})
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        del kwargs["max_length"]
-        return name, path, args, kwargs
+        super().__init__(verbose_name, **{**kwargs, "max_length": self._implied_max_length})
 
     def get_prep_value(self, value):
         return self.to_python(super().get_prep_value(value))
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        if value is None:
-            return None
-        as_uuid = value if isinstance(value, uuid.UUID) else self.to_python(value)
-        return as_uuid if connection.features.has_native_uuid_field else as_uuid.hex
+        as_uuid = value
+        if value is not None and not isinstance(value, uuid.UUID):
+            as_uuid = self.to_python(value)
+        if as_uuid is None or connection.features.has_native_uuid_field:
+            return as_uuid
+        return as_uuid.hex
 
     def to_python(self, value):
         if value is None or isinstance(value, uuid.UUID):
@@ -1344,19 +1350,18 @@ class UUIDField(Field):
 class AutoFieldMixin:
     """Database-assigned integer primary keys: always blank-able, read back on insert."""
 
-    db_returning = True
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **{**kwargs, "blank": True})
 
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        kwargs.pop("blank")
-        kwargs["primary_key"] = True
-        return name, path, args, kwargs
-
     def validate(self, value, model_instance):
         return None  # the database assigns the value
+
+    db_returning = True
+
+    def _deconstruct_options(self, kwargs):
+        super()._deconstruct_options(kwargs)
+        del kwargs["blank"]  # implied
+        kwargs["primary_key"] = True
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if prepared:
@@ -1378,18 +1383,22 @@ class AutoFieldMixin:
         return None
 
 
+def _sibling_auto_fields():
+    return (BigAutoField, SmallAutoField)
+
+
 class AutoFieldMeta(type):
     """Makes BigAutoField and SmallAutoField count as subclasses of AutoField."""
 
-    @property
-    def _subclasses(self):
-        return (BigAutoField, SmallAutoField)
+    def __subclasscheck__(cls, subclass):
+        if issubclass(subclass, _sibling_auto_fields()):
+            return True
+        return super().__subclasscheck__(subclass)
 
-    def __instancecheck__(self, instance):
-        return isinstance(instance, self._subclasses) or super().__instancecheck__(instance)
-
-    def __subclasscheck__(self, subclass):
-        return issubclass(subclass, self._subclasses) or super().__subclasscheck__(subclass)
+    def __instancecheck__(cls, instance):
+        if isinstance(instance, _sibling_auto_fields()):
+            return True
+        return super().__instancecheck__(instance)
 
 
 class _AutoRelMixin:

@@ -1,10 +1,15 @@
-"""Relation fields: ForeignKey, OneToOneField and ManyToManyField."""
+"""Relation fields: ForeignObject, ForeignKey, OneToOneField and ManyToManyField.
+
+A relation field is declared on one model and points at another, which may not exist yet
+when the field is created (``ForeignKey("app.Model")``). Everything that needs the target
+model is therefore deferred through the app registry's ``lazy_model_operation``: once the
+target is registered, the field learns it, installs the reverse accessor on it, and (for
+many-to-many) finds or builds the intermediary "through" model.
+"""
 
 from __future__ import annotations
 
-import functools
-import inspect
-from functools import partial
+from functools import cache, partial
 
 from reinhardt.apps import apps as global_apps
 from reinhardt.core import exceptions
@@ -15,969 +20,1024 @@ from reinhardt.orm.models.query_utils import PathInfo
 from reinhardt.utils.functional import cached_property
 from reinhardt.utils.translation import gettext_lazy as _
 
-from .related_descriptors import (
-    ForeignKeyDeferredAttribute,
-    ForwardManyToOneDescriptor,
-    ForwardOneToOneDescriptor,
-    ManyToManyDescriptor,
-    ReverseManyToOneDescriptor,
-    ReverseOneToOneDescriptor,
-)
-from .related_lookups import (
-    RelatedExact,
-    RelatedGreaterThan,
-    RelatedGreaterThanOrEqual,
-    RelatedIn,
-    RelatedIsNull,
-    RelatedLessThan,
-    RelatedLessThanOrEqual,
-)
+from . import related_descriptors as descriptors
+from . import related_lookups as lookups
 from .reverse_related import ForeignObjectRel, ManyToManyRel, ManyToOneRel, OneToOneRel
 
-RECURSIVE_RELATIONSHIP_CONSTANT = "self"
+# Descriptors installed on model classes, named here for subclasses that swap one out.
+ForeignKeyDeferredAttribute = descriptors.ForeignKeyDeferredAttribute
+ForwardManyToOneDescriptor = descriptors.ForwardManyToOneDescriptor
+ForwardOneToOneDescriptor = descriptors.ForwardOneToOneDescriptor
+ManyToManyDescriptor = descriptors.ManyToManyDescriptor
+ReverseManyToOneDescriptor = descriptors.ReverseManyToOneDescriptor
+ReverseOneToOneDescriptor = descriptors.ReverseOneToOneDescriptor
+
+RECURSIVE_RELATIONSHIP_CONSTANT = SELF_REFERENCE = "self"
 
 
-def resolve_relation(scope_model, relation):
-    """The relation target as a model class or an 'app_label.ModelName' string."""
-    if relation == RECURSIVE_RELATIONSHIP_CONSTANT:
-        relation = scope_model
-    if isinstance(relation, str):
-        if "." not in relation:
-            relation = "%s.%s" % (scope_model._meta.app_label, relation)
+# ---- naming the target model -------------------------------------------------------------
+
+
+def resolve_relation(scope_model, relation):  # noqa: D401
+    """Normalise a relation target given on ``scope_model``.
+
+    ``"self"`` becomes the model itself and a bare ``"Model"`` gets the model's app label;
+    model classes and ``"app_label.Model"`` strings come back unchanged.
+    """
+    if relation == SELF_REFERENCE:
+        return scope_model
+    if isinstance(relation, str) and "." not in relation:
+        return f"{scope_model._meta.app_label}.{relation}"
     return relation
 
 
-def lazy_related_operation(function, model, *related_models, **kwargs):
-    """Call ``function(model, *related_models, **kwargs)`` once all the models are loaded."""
-    models = [model] + [resolve_relation(model, rel) for rel in related_models]
-    model_keys = (make_model_tuple(m) for m in models)
-    apps = model._meta.apps
-    return apps.lazy_model_operation(partial(function, **kwargs), *model_keys)
-
-
 def make_model_tuple(model):
-    """(app_label, model_name) for a model class or an 'app_label.ModelName' string."""
-    try:
-        if isinstance(model, tuple):
-            model_tuple = model
-        elif isinstance(model, str):
-            app_label, model_name = model.split(".")
-            model_tuple = app_label, model_name.lower()
-        else:
-            model_tuple = model._meta.app_label, model._meta.model_name
-        assert len(model_tuple) == 2
-        return model_tuple
-    except (ValueError, AssertionError):
+    """The registry key ``(app_label, model_name)`` of a model, label string or key."""
+    if isinstance(model, tuple):
+        key = model
+    elif isinstance(model, str):
+        app_label, _dot, name = model.partition(".")
+        key = (app_label, name.lower()) if _dot and "." not in name else ()
+    else:
+        key = (model._meta.app_label, model._meta.model_name)
+    if len(key) != 2:
         raise ValueError(
-            "Invalid model reference '%s'. String model references must be of the form "
-            "'app_label.ModelName'." % model
+            f"Invalid model reference '{model}'. String model references must be of the "
+            "form 'app_label.ModelName'."
         )
+    return key
+
+
+def lazy_related_operation(function, model, *related_models, **kwargs):
+    """Run ``function(model, *related_models, **kwargs)`` as soon as every model named is
+    registered (at once if they all are). Related models may be given as strings."""
+    keys = [make_model_tuple(model)]
+    keys += [make_model_tuple(resolve_relation(model, other)) for other in related_models]
+    model._meta.apps.lazy_model_operation(partial(function, **kwargs), *keys)
+
+
+def _lower_model_reference(target):
+    """A target for deconstruct(): model names are case-insensitive, so lower-cased."""
+    if not isinstance(target, str):
+        return target._meta.label_lower
+    app_label, dot, model_name = target.rpartition(".")
+    return f"{app_label}{dot}{model_name.lower()}"
+
+
+def _model_label(target):
+    return target if isinstance(target, str) else target._meta.label
+
+
+def _settings_reference(field, target):
+    """``target`` marked with the swappable setting it comes from (if any), so migrations
+    write ``settings.AUTH_USER_MODEL`` rather than today's value of that setting."""
+    setting = field.swappable_setting
+    if setting is None:
+        return target
+    from reinhardt.conf import SettingsReference
+
+    return SettingsReference(target, setting)
+
+
+def _checked_target(field):
+    """related_model: the target class, only meaningful once every model is loaded."""
+    global_apps.check_models_ready()
+    return field.remote_field.model
+
+
+def _via_target(method_name):
+    """A ForeignKey method answered by the same method of the field it refers to."""
+
+    def ask_target(self, *args, **kwargs):
+        return getattr(self.target_field, method_name)(*args, **kwargs)
+
+    ask_target.__name__ = ask_target.__qualname__ = method_name
+    return ask_target
+
+
+def _no_column(self, connection):
+    return None
+
+
+# ---- the shared base ---------------------------------------------------------------------
 
 
 class RelatedField(Field):
-    """Base class of the relation fields."""
+    """What every relation field shares: the reverse relation object and its names."""
 
-    # Field flags
-    one_to_many = False
-    one_to_one = False
-    many_to_many = False
-    many_to_one = False
+    one_to_many = one_to_one = many_to_many = many_to_one = False
 
     def __init__(self, related_name=None, related_query_name=None, limit_choices_to=None,
                  **kwargs):
-        self._related_name = related_name
-        self._related_query_name = related_query_name
-        self._limit_choices_to = limit_choices_to
         super().__init__(**kwargs)
+        # The arguments as given, for deconstruct(); remote_field holds the resolved ones.
+        self._related_name, self._related_query_name = related_name, related_query_name
+        self._limit_choices_to = limit_choices_to
 
-    @cached_property
-    def related_model(self):
-        # Resolving the related model needs the registry to be complete.
-        global_apps.check_models_ready()
-        return self.remote_field.model
+    related_model = cached_property(_checked_target)
 
-    def db_type(self, connection):
-        # A relation that is not a column itself (e.g. reverse or generic) has no type.
-        return None
+    db_type = _no_column
+
+    # -- system checks ----------------------------------------------------------------------
+
+    def check(self, **kwargs):
+        problems = [*super().check(**kwargs), *self._check_reverse_names()]
+        target = self.remote_field.model
+        if isinstance(target, str):
+            # Unresolved: reported by the lazy-reference check (fields.E307).
+            return problems
+        problems += self._check_target_model(target)
+        if not problems:
+            problems += self._check_clashes(target)
+        return problems
+
+    def _check_reverse_names(self):
+        from reinhardt.core.checks import Error
+
+        found = []
+        rel = self.remote_field
+        name = rel.related_name
+        if name and not rel.is_hidden() and not name.isidentifier():
+            found.append(Error(
+                f"The name '{name}' is invalid related_name for field "
+                f"{self.model._meta.object_name}.{self.name}",
+                hint="Related name must be a valid Python identifier or end with a '+'",
+                obj=self, id="fields.E306",
+            ))
+        if rel.is_hidden():
+            return found
+        query_name = self.related_query_name()
+        advice = "Add or change a related_name or related_query_name argument for this field."
+        if query_name.endswith("_"):
+            found.append(Error(
+                f"Reverse query name '{query_name}' must not end with an underscore.",
+                hint=advice, obj=self, id="fields.E308",
+            ))
+        if LOOKUP_SEP in query_name:
+            found.append(Error(
+                f"Reverse query name '{query_name}' must not contain '{LOOKUP_SEP}'.",
+                hint=advice, obj=self, id="fields.E309",
+            ))
+        return found
+
+    def _check_target_model(self, target):
+        from reinhardt.core.checks import Error
+
+        opts = target._meta
+        installed = target in opts.apps.get_models(include_auto_created=True, include_swapped=True)
+        if installed and not opts.abstract:
+            return []
+        return [Error(
+            f"Field defines a relation with model '{opts.object_name}', which is either not "
+            "installed, or is abstract.",
+            obj=self, id="fields.E300",
+        )]
+
+    def _check_clashes(self, target):
+        """The reverse accessor and query name must not collide with the target model's
+        fields (E302, E303) or with other relations' reverse names on it (E304, E305)."""
+        from reinhardt.core.checks import Error
+
+        rel = self.remote_field
+        target_opts = target._meta
+        me = f"{self.model._meta.label}.{self.name}"
+        accessor = None if rel.is_hidden() else rel.accessor_name
+        query_name = self.related_query_name()
+        found = []
+        for other in (*target_opts.fields, *target_opts.many_to_many):
+            other_label = f"{target_opts.label}.{other.name}"
+            rename = (f"Rename field '{other_label}', or add/change a related_name argument "
+                      f"to the definition for field '{me}'.")
+            if accessor is not None and other.name == accessor:
+                found.append(Error(
+                    f"Reverse accessor '{target_opts.object_name}.{accessor}' for '{me}' "
+                    f"clashes with field name '{other_label}'.",
+                    hint=rename, obj=self, id="fields.E302",
+                ))
+            if other.name == query_name:
+                found.append(Error(
+                    f"Reverse query name for '{me}' clashes with field name '{other_label}'.",
+                    hint=rename, obj=self, id="fields.E303",
+                ))
+        for other in target_opts.related_objects:
+            if other.field is self:
+                continue
+            other_label = f"{other.related_model._meta.label}.{other.field.name}"
+            either = (f"Add or change a related_name argument to the definition for '{me}' "
+                      f"or '{other_label}'.")
+            if accessor is not None and other.accessor_name == accessor:
+                found.append(Error(
+                    f"Reverse accessor '{target_opts.object_name}.{accessor}' for '{me}' "
+                    f"clashes with reverse accessor for '{other_label}'.",
+                    hint=either, obj=self, id="fields.E304",
+                ))
+            if other.name == query_name:
+                found.append(Error(
+                    f"Reverse query name for '{me}' clashes with reverse query name for "
+                    f"'{other_label}'.",
+                    hint=either, obj=self, id="fields.E305",
+                ))
+        return found
+
+    def _expand_reverse_names(self, cls):
+        """Fill the %(class)s / %(model_name)s / %(app_label)s placeholders of
+        related_name (or Meta.default_related_name) and related_query_name."""
+        rel = self.remote_field
+        placeholders = dict(class_=cls.__name__, model_name=cls._meta.model_name,
+                            app_label=cls._meta.app_label)
+        placeholders = {key.rstrip("_"): value.lower() for key, value in placeholders.items()}
+        template = rel.related_name or self.opts.default_related_name
+        if template:
+            rel.related_name = template % placeholders
+        if rel.related_query_name:
+            rel.related_query_name = rel.related_query_name % placeholders
 
     def contribute_to_class(self, cls, name, private_only=False, **kwargs):
-        super().contribute_to_class(cls, name, private_only=private_only, **kwargs)
         self.opts = cls._meta
-
-        if not cls._meta.abstract:
-            if self.remote_field.related_name:
-                related_name = self.remote_field.related_name
-            else:
-                related_name = self.opts.default_related_name
-            if related_name:
-                related_name %= {
-                    "class": cls.__name__.lower(),
-                    "model_name": cls._meta.model_name.lower(),
-                    "app_label": cls._meta.app_label.lower(),
-                }
-                self.remote_field.related_name = related_name
-
-            if self.remote_field.related_query_name:
-                related_query_name = self.remote_field.related_query_name % {
-                    "class": cls.__name__.lower(),
-                    "app_label": cls._meta.app_label.lower(),
-                }
-                self.remote_field.related_query_name = related_query_name
-
-            def resolve_related_class(model, related, field):
-                field.remote_field.model = related
-                field.do_related_class(related, model)
-
-            lazy_related_operation(resolve_related_class, cls, self.remote_field.model,
-                                   field=self)
+        super().contribute_to_class(cls, name, private_only=private_only, **kwargs)
+        if cls._meta.abstract:
+            # Fields of abstract models are copied to each child; the copies resolve.
+            return
+        self._expand_reverse_names(cls)
+        lazy_related_operation(_target_is_ready, cls, self.remote_field.model, field=self)
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
+        given = {
+            "related_name": self._related_name,
+            "related_query_name": self._related_query_name,
+        }
+        kwargs.update((key, value) for key, value in given.items() if value is not None)
         if self._limit_choices_to:
             kwargs["limit_choices_to"] = self._limit_choices_to
-        if self._related_name is not None:
-            kwargs["related_name"] = self._related_name
-        if self._related_query_name is not None:
-            kwargs["related_query_name"] = self._related_query_name
         return name, path, args, kwargs
 
     def get_forward_related_filter(self, obj):
-        """Keyword filters selecting the objects ``obj`` relates to through this field."""
-        return {
-            "%s__%s" % (self.name, rh_field.name): getattr(obj, rh_field.attname)
-            for _, rh_field in self.related_fields
-        }
+        """Filter keywords selecting what ``obj`` points at through this field, spelled
+        through the field (``author__id=...``) so the model's default manager applies."""
+        filters = {}
+        for _local, remote in self.related_fields:
+            filters[f"{self.name}{LOOKUP_SEP}{remote.name}"] = getattr(obj, remote.attname)
+        return filters
 
     def get_reverse_related_filter(self, obj):
-        """The Q selecting the objects whose relation through this field points at ``obj``."""
+        """A Q selecting the objects of the target model that ``obj`` points at."""
         from reinhardt.orm.models.query_utils import Q
 
-        base_q = Q.create([
-            (rh_field.attname, getattr(obj, lh_field.attname))
-            for lh_field, rh_field in self.related_fields
+        condition = Q.create([
+            (remote.attname, getattr(obj, local.attname))
+            for local, remote in self.related_fields
         ])
-        descriptor_filter = self.get_extra_descriptor_filter(obj)
-        if isinstance(descriptor_filter, dict):
-            return base_q & Q(**descriptor_filter)
-        elif descriptor_filter:
-            return base_q & descriptor_filter
-        return base_q
+        extra = self.get_extra_descriptor_filter(obj)
+        if not extra:
+            return condition
+        return condition & (Q(**extra) if isinstance(extra, dict) else extra)
 
     @property
     def swappable_setting(self):
-        return None
+        """The name of the swappable-model setting (e.g. ``AUTH_USER_MODEL``) whose value
+        is this field's target, or None. Migrations then refer to the setting."""
+        if not getattr(self, "swappable", False):
+            return None
+        return global_apps.get_swappable_settings_name(_model_label(self.remote_field.model))
 
     def set_attributes_from_rel(self):
-        self.name = self.name or (
-            self.remote_field.model._meta.model_name + "_"
-            + self.remote_field.model._meta.pk.name
-        )
+        rel = self.remote_field
+        target_opts = rel.model._meta
+        if not self.name:
+            self.name = f"{target_opts.model_name}_{target_opts.pk.name}"
         if self.verbose_name is None:
-            self.verbose_name = self.remote_field.model._meta.verbose_name
-        self.remote_field.set_field_name()
+            self.verbose_name = target_opts.verbose_name
+        rel.set_field_name()
 
     def do_related_class(self, other, cls):
+        """The target model ``other`` is known: finish the field, then set up the target."""
+        rel = self.remote_field
         self.set_attributes_from_rel()
-        self.contribute_to_related_class(other, self.remote_field)
+        self.contribute_to_related_class(other, rel)
 
     def get_limit_choices_to(self):
-        if callable(self.remote_field.limit_choices_to):
-            return self.remote_field.limit_choices_to()
-        return self.remote_field.limit_choices_to
+        """limit_choices_to, called first if it is a callable."""
+        limit = self.remote_field.limit_choices_to
+        return limit() if callable(limit) else limit
 
     def related_query_name(self):
-        """The name used for lookups from the target model back to this one."""
-        return (
-            self.remote_field.related_query_name
-            or self.remote_field.related_name
-            or self.opts.default_related_name
-            or self.opts.model_name
-        )
+        """How lookups on the target model name this relation (``Author.objects.filter(
+        book__title=...)``)."""
+        rel = self.remote_field
+        for candidate in (rel.related_query_name, rel.related_name,
+                          self.opts.default_related_name):
+            if candidate:
+                return candidate
+        return self.opts.model_name
 
     @property
     def target_field(self):
-        """The field on the related model that this field points at."""
-        target_fields = self.path_infos[-1].target_fields
-        if len(target_fields) > 1:
-            raise exceptions.FieldError(
-                "The relation has multiple target fields, but only single target field was "
-                "asked for"
-            )
-        return target_fields[0]
+        """The one field of the target model this relation reaches."""
+        reached = self.path_infos[-1].target_fields
+        if len(reached) == 1:
+            return reached[0]
+        raise exceptions.FieldError(
+            f"{self!r} reaches {len(reached)} fields of its target model; target_field "
+            "is only defined for single-field relations."
+        )
 
     def get_cache_name(self):
         return self.name
 
-    @cached_property
-    def cache_name(self):
-        return self.get_cache_name()
+    cache_name = cached_property(lambda self: self.get_cache_name())
+
+
+def _target_is_ready(model, related, field):
+    """Lazy operation: the target of ``field`` (declared on ``model``) is registered."""
+    field.remote_field.model = related
+    field.do_related_class(related, model)
+
+
+# ---- multi-column relations and foreign keys ---------------------------------------------
 
 
 class ForeignObject(RelatedField):
-    """A relation on one or more columns (ForeignKey is the one-column case)."""
+    """A relation matching one or more local fields against fields of the target model.
 
-    # Field flags
-    many_to_many = False
+    ForeignKey is the common case of one local column holding the target's key.
+    """
+
     many_to_one = True
-    one_to_many = False
-    one_to_one = False
-
-    requires_unique_target = True
-    related_accessor_class = ReverseManyToOneDescriptor
-    forward_related_accessor_class = ForwardManyToOneDescriptor
-    rel_class = ForeignObjectRel
+    rel_class, requires_unique_target = ForeignObjectRel, True
+    forward_related_accessor_class = descriptors.ForwardManyToOneDescriptor
+    related_accessor_class = descriptors.ReverseManyToOneDescriptor
 
     def __init__(self, to, on_delete, from_fields, to_fields, rel=None, related_name=None,
                  related_query_name=None, limit_choices_to=None, parent_link=False,
                  swappable=True, **kwargs):
+        names = {"related_name": related_name, "related_query_name": related_query_name,
+                 "limit_choices_to": limit_choices_to}
         if rel is None:
-            rel = self.rel_class(
-                self, to, related_name=related_name, related_query_name=related_query_name,
-                limit_choices_to=limit_choices_to, parent_link=parent_link,
-                on_delete=on_delete,
-            )
-        super().__init__(rel=rel, related_name=related_name,
-                         related_query_name=related_query_name,
-                         limit_choices_to=limit_choices_to, **kwargs)
-        self.from_fields = from_fields
-        self.to_fields = to_fields
+            rel = self.rel_class(self, to, parent_link=parent_link, on_delete=on_delete,
+                                 **names)
+        super().__init__(rel=rel, **names, **kwargs)
+        self.from_fields, self.to_fields = from_fields, to_fields
         self.swappable = swappable
 
     def __copy__(self):
-        obj = super().__copy__()
-        # Remove any cached PathInfo values.
-        obj.__dict__.pop("path_infos", None)
-        obj.__dict__.pop("reverse_path_infos", None)
-        return obj
+        duplicate = super().__copy__()
+        # Cached join paths refer to the original field.
+        for cached in ("path_infos", "reverse_path_infos"):
+            duplicate.__dict__.pop(cached, None)
+        return duplicate
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
-        kwargs["on_delete"] = self.remote_field.on_delete
-        kwargs["from_fields"] = self.from_fields
-        kwargs["to_fields"] = self.to_fields
-        if self.remote_field.parent_link:
-            kwargs["parent_link"] = self.remote_field.parent_link
-        if isinstance(self.remote_field.model, str):
-            if "." in self.remote_field.model:
-                app_label, model_name = self.remote_field.model.split(".")
-                kwargs["to"] = "%s.%s" % (app_label, model_name.lower())
-            else:
-                kwargs["to"] = self.remote_field.model.lower()
-        else:
-            kwargs["to"] = self.remote_field.model._meta.label_lower
+        rel = self.remote_field
+        kwargs.update(
+            on_delete=rel.on_delete,
+            from_fields=self.from_fields,
+            to_fields=self.to_fields,
+            to=_settings_reference(self, _lower_model_reference(rel.model)),
+        )
+        if rel.parent_link:
+            kwargs["parent_link"] = rel.parent_link
         return name, path, args, kwargs
 
+    # -- the (local, remote) field pairs ----------------------------------------------------
+
     def resolve_related_fields(self):
-        if not self.from_fields or len(self.from_fields) != len(self.to_fields):
-            raise ValueError("Foreign Object from and to fields must be the same non-zero length")
-        if isinstance(self.remote_field.model, str):
+        """Pair each name in from_fields with the target field named in to_fields."""
+        lengths = {len(self.from_fields or ()), len(self.to_fields or ())}
+        if 0 in lengths or len(lengths) != 1:
             raise ValueError(
-                "Related model %r cannot be resolved" % self.remote_field.model
+                f"{self!r}: from_fields and to_fields must be non-empty and of equal length "
+                f"(got {len(self.from_fields or ())} and {len(self.to_fields or ())})."
             )
-        related_fields = []
-        for from_field_name, to_field_name in zip(self.from_fields, self.to_fields):
-            from_field = (
-                self if from_field_name == RECURSIVE_RELATIONSHIP_CONSTANT
-                else self.opts.get_field(from_field_name)
-            )
-            to_field = (
-                self.remote_field.model._meta.pk if to_field_name is None
-                else self.remote_field.model._meta.get_field(to_field_name)
-            )
-            related_fields.append((from_field, to_field))
-        return related_fields
+        target = self.remote_field.model
+        if isinstance(target, str):
+            raise ValueError(f"Related model {target!r} cannot be resolved")
+        target_opts = target._meta
 
-    @cached_property
-    def related_fields(self):
-        return self.resolve_related_fields()
+        def local(name):
+            return self if name == RECURSIVE_RELATIONSHIP_CONSTANT else self.opts.get_field(name)
 
-    @cached_property
-    def reverse_related_fields(self):
-        return [(rhs_field, lhs_field) for lhs_field, rhs_field in self.related_fields]
+        def remote(name):
+            return target_opts.pk if name is None else target_opts.get_field(name)
 
-    @cached_property
-    def local_related_fields(self):
-        return tuple(lhs_field for lhs_field, rhs_field in self.related_fields)
+        return [(local(a), remote(b)) for a, b in zip(self.from_fields, self.to_fields)]
 
-    @cached_property
-    def foreign_related_fields(self):
-        return tuple(rhs_field for lhs_field, rhs_field in self.related_fields if rhs_field)
+    # (local field, target field) pairs, and views of them; computed on first use since
+    # the target model may be resolved late.
+    related_fields = cached_property(lambda self: self.resolve_related_fields())
+    reverse_related_fields = cached_property(
+        lambda self: [pair[::-1] for pair in self.related_fields])
+    local_related_fields = cached_property(
+        lambda self: tuple(local for local, _remote in self.related_fields))
+    foreign_related_fields = cached_property(
+        lambda self: tuple(remote for _local, remote in self.related_fields if remote))
 
     def get_local_related_value(self, instance):
-        return self.get_instance_value_for_fields(instance, self.local_related_fields)
+        """The key values ``instance`` stores, as a tuple."""
+        return type(self).get_instance_value_for_fields(instance, self.local_related_fields)
 
     def get_foreign_related_value(self, instance):
-        return self.get_instance_value_for_fields(instance, self.foreign_related_fields)
+        """The values of ``instance`` (of the target model) that keys refer to."""
+        return type(self).get_instance_value_for_fields(instance, self.foreign_related_fields)
 
     @staticmethod
     def get_instance_value_for_fields(instance, fields):
-        ret = []
+        """The values of ``fields`` on ``instance``, as a tuple.
+
+        A primary key inherited through a multi-table parent link is read as the instance's
+        own pk: loaded fixtures can leave the parent's id and the link's value different.
+        """
         opts = instance._meta
+        values = []
         for field in fields:
-            # For a parent link, read the child's own key: fixtures may leave the parent's
-            # id and the link's value different.
             if field.primary_key:
-                possible_parent_link = opts.get_ancestor_link(field.model)
-                if (
-                    not possible_parent_link
-                    or possible_parent_link.primary_key
-                    or possible_parent_link.model._meta.abstract
-                ):
-                    ret.append(instance.pk)
+                link = opts.get_ancestor_link(field.model)
+                if link is None or link.primary_key or link.model._meta.abstract:
+                    values.append(instance.pk)
                     continue
-            ret.append(getattr(instance, field.attname))
-        return tuple(ret)
+            values.append(getattr(instance, field.attname))
+        return tuple(values)
 
     def get_attname_column(self):
-        attname, column = super().get_attname_column()
-        return attname, None
+        # A multi-column relation has no column of its own.
+        return super().get_attname_column()[0], None
 
-    def get_joining_columns(self, reverse_join=False):
-        source = self.reverse_related_fields if reverse_join else self.related_fields
-        return tuple((lhs_field.column, rhs_field.column) for lhs_field, rhs_field in source)
-
-    def get_reverse_joining_columns(self):
-        return self.get_joining_columns(reverse_join=True)
+    # -- joins ------------------------------------------------------------------------------
 
     def get_joining_fields(self, reverse_join=False):
-        return tuple(self.reverse_related_fields if reverse_join else self.related_fields)
+        pairs = self.reverse_related_fields if reverse_join else self.related_fields
+        return tuple(pairs)
 
     def get_reverse_joining_fields(self):
         return self.get_joining_fields(reverse_join=True)
 
+    def get_joining_columns(self, reverse_join=False):
+        return tuple((a.column, b.column) for a, b in self.get_joining_fields(reverse_join))
+
+    def get_reverse_joining_columns(self):
+        return self.get_joining_columns(reverse_join=True)
+
     def get_extra_descriptor_filter(self, instance):
-        """Extra filter for the descriptor's queries (multi-column relations may add one)."""
+        """Extra conditions the descriptors add to their queries; a dict of filter keywords
+        or a Q. Subclasses joining on more than the key use it."""
         return {}
 
-    def get_extra_restriction(self, alias, related_alias):
-        """An extra condition for the JOIN (None: none)."""
-        return None
+    # An extra condition for the SQL JOIN (given the two aliases), or None.
+    get_extra_restriction = staticmethod(lambda alias, related_alias: None)
 
     def get_path_info(self, filtered_relation=None):
-        """The one hop from this model to the related model."""
-        opts = self.remote_field.model._meta
-        from_opts = self.model._meta
-        return [
-            PathInfo(
-                from_opts=from_opts,
-                to_opts=opts,
-                target_fields=self.foreign_related_fields,
-                join_field=self,
-                m2m=False,
-                direct=True,
-                filtered_relation=filtered_relation,
-            )
-        ]
+        """The single hop from this field's model to the target model."""
+        return [PathInfo(self.model._meta, self.remote_field.model._meta,
+                         self.foreign_related_fields, self, False, True, filtered_relation)]
 
-    @cached_property
-    def path_infos(self):
-        return self.get_path_info()
+    path_infos = cached_property(lambda self: self.get_path_info())
 
     def get_reverse_path_info(self, filtered_relation=None):
-        """The one hop from the related model back to this one."""
-        opts = self.model._meta
-        from_opts = self.remote_field.model._meta
-        return [
-            PathInfo(
-                from_opts=from_opts,
-                to_opts=opts,
-                target_fields=(opts.pk,),
-                join_field=self.remote_field,
-                m2m=not self.unique,
-                direct=False,
-                filtered_relation=filtered_relation,
-            )
-        ]
+        """The single hop back from the target model; it reaches many rows unless unique."""
+        own_opts = self.model._meta
+        return [PathInfo(self.remote_field.model._meta, own_opts, (own_opts.pk,),
+                         self.remote_field, not self.unique, False, filtered_relation)]
 
-    @cached_property
-    def reverse_path_infos(self):
-        return self.get_reverse_path_info()
+    reverse_path_infos = cached_property(lambda self: self.get_reverse_path_info())
 
     @classmethod
-    @functools.cache
+    @cache
     def get_class_lookups(cls):
-        bases = inspect.getmro(cls)
-        bases = bases[: bases.index(ForeignObject) + 1]
-        class_lookups = [parent.__dict__.get("class_lookups", {}) for parent in bases]
-        return cls.merge_dicts(class_lookups)
+        # Only lookups registered on ForeignObject and its subclasses apply: those of plain
+        # fields compare single values, not related objects.
+        chain = cls.__mro__[: cls.__mro__.index(ForeignObject) + 1]
+        merged = {}
+        for klass in reversed(chain):
+            merged.update(klass.__dict__.get("class_lookups", {}))
+        return merged
+
+    # -- accessors --------------------------------------------------------------------------
 
     def contribute_to_class(self, cls, name, private_only=False, **kwargs):
         super().contribute_to_class(cls, name, private_only=private_only, **kwargs)
-        setattr(cls, self.name, self.forward_related_accessor_class(self))
+        # The forward accessor (book.author) replaces the attname-based default.
+        accessor = self.forward_related_accessor_class(self)
+        setattr(cls, self.name, accessor)
 
     def contribute_to_related_class(self, cls, related):
-        # Hidden relations (related_name ending in "+") and swapped models get no reverse
-        # accessor.
-        if not self.remote_field.is_hidden() and not related.related_model._meta.swapped:
-            setattr(
-                cls._meta.concrete_model,
-                related.accessor_name,
-                self.related_accessor_class(related),
-            )
-            # limit_choices_to may be a callable; it is evaluated later, when used.
-            if self.remote_field.limit_choices_to:
-                cls._meta.related_fkey_lookups.append(self.remote_field.limit_choices_to)
+        # No reverse accessor for hidden relations (related_name ending in "+") or when the
+        # declaring model is swapped out.
+        if self.remote_field.is_hidden() or related.related_model._meta.swapped:
+            return
+        accessor = self.related_accessor_class(related)
+        setattr(cls._meta.concrete_model, related.accessor_name, accessor)
+        limit = self.remote_field.limit_choices_to
+        if limit:
+            # Kept as given (possibly a callable), evaluated when used.
+            cls._meta.related_fkey_lookups.append(limit)
 
 
-ForeignObject.register_lookup(RelatedIn)
-ForeignObject.register_lookup(RelatedExact)
-ForeignObject.register_lookup(RelatedLessThan)
-ForeignObject.register_lookup(RelatedGreaterThan)
-ForeignObject.register_lookup(RelatedGreaterThanOrEqual)
-ForeignObject.register_lookup(RelatedLessThanOrEqual)
-ForeignObject.register_lookup(RelatedIsNull)
+for _lookup_name in ("In", "Exact", "LessThan", "GreaterThan", "GreaterThanOrEqual",
+                     "LessThanOrEqual", "IsNull"):
+    ForeignObject.register_lookup(getattr(lookups, f"Related{_lookup_name}"))
+del _lookup_name
 
 
 class ForeignKey(ForeignObject):
-    """A many-to-one relation: this model's rows each point at one row of ``to``."""
+    """Many-to-one: each row stores the key of one row of the ``to`` model."""
 
-    descriptor_class = ForeignKeyDeferredAttribute
-    # Field flags
-    many_to_many = False
-    many_to_one = True
-    one_to_many = False
-    one_to_one = False
-
-    rel_class = ManyToOneRel
-
+    descriptor_class, rel_class = descriptors.ForeignKeyDeferredAttribute, ManyToOneRel
     empty_strings_allowed = False
-    default_error_messages = {
-        "invalid": _("%(model)s instance with %(field)s %(value)r is not a valid choice.")
-    }
+    default_error_messages = dict(
+        invalid=_("%(model)s instance with %(field)s %(value)r is not a valid choice.")
+    )
     description = _("Foreign Key (type determined by related field)")
 
     def __init__(self, to, on_delete, related_name=None, related_query_name=None,
                  limit_choices_to=None, parent_link=False, to_field=None, db_constraint=True,
                  **kwargs):
-        try:
-            to._meta.model_name
-        except AttributeError:
-            if not isinstance(to, str):
-                raise TypeError(
-                    "%s(%r) is invalid. First parameter to ForeignKey must be either a model, "
-                    "a model name, or the string %r" % (
-                        self.__class__.__name__, to, RECURSIVE_RELATIONSHIP_CONSTANT,
-                    )
-                )
-        else:
-            # A provisional to_field; contribute_to_class() settles it once the target model
-            # is known.
-            to_field = to_field or (to._meta.pk and to._meta.pk.name)
+        target_opts = getattr(to, "_meta", None)
+        if target_opts is not None:
+            # Provisional: contribute_to_related_class() settles it once the target is
+            # fully set up.
+            to_field = to_field or (target_opts.pk and target_opts.pk.name)
+        elif not isinstance(to, str):
+            raise TypeError(
+                f"{type(self).__name__}({to!r}) is invalid. First parameter to ForeignKey "
+                "must be either a model, a model name, or the string "
+                f"{RECURSIVE_RELATIONSHIP_CONSTANT!r}"
+            )
         if not callable(on_delete):
-            raise TypeError("on_delete must be callable.")
-
-        kwargs["rel"] = self.rel_class(
-            self, to, to_field, related_name=related_name,
-            related_query_name=related_query_name, limit_choices_to=limit_choices_to,
-            parent_link=parent_link, on_delete=on_delete,
-        )
+            raise TypeError(
+                f"on_delete must be callable (e.g. models.CASCADE), got {on_delete!r}."
+            )
+        names = {"related_name": related_name, "related_query_name": related_query_name,
+                 "limit_choices_to": limit_choices_to}
+        kwargs["rel"] = self.rel_class(self, to, to_field, parent_link=parent_link,
+                                       on_delete=on_delete, **names)
         kwargs.setdefault("db_index", True)
-
-        super().__init__(to, on_delete, related_name=related_name,
-                         related_query_name=related_query_name,
-                         limit_choices_to=limit_choices_to,
-                         from_fields=[RECURSIVE_RELATIONSHIP_CONSTANT], to_fields=[to_field],
-                         **kwargs)
+        super().__init__(to, on_delete, from_fields=[RECURSIVE_RELATIONSHIP_CONSTANT],
+                         to_fields=[to_field], **names, **kwargs)
         self.db_constraint = db_constraint
 
-    def __class_getitem__(cls, *args, **kwargs):
-        return cls
+    # ForeignKey[Model] in type annotations is just ForeignKey.
+    __class_getitem__ = classmethod(lambda cls, *args, **kwargs: cls)
 
     def check(self, **kwargs):
-        errors = super().check(**kwargs)
-        on_delete = getattr(self.remote_field, "on_delete", None)
-        if on_delete == SET_NULL and not self.null:
-            from reinhardt.core.checks import Error
+        """Field checks, plus on_delete rules the field cannot honour."""
+        problems = super().check(**kwargs)
+        from reinhardt.core.checks import Error
 
-            errors.append(Error(
+        rule = getattr(self.remote_field, "on_delete", None)
+        if rule == SET_NULL and not self.null:
+            problems.append(Error(
                 "Field specifies on_delete=SET_NULL, but cannot be null.",
                 hint="Set null=True argument on the field, or change the on_delete rule.",
                 obj=self, id="fields.E320",
             ))
-        elif on_delete == SET_DEFAULT and not self.has_default():
-            from reinhardt.core.checks import Error
-
-            errors.append(Error(
+        elif rule == SET_DEFAULT and not self.has_default():
+            problems.append(Error(
                 "Field specifies on_delete=SET_DEFAULT, but has no default value.",
                 hint="Set a default value, or change the on_delete rule.",
                 obj=self, id="fields.E321",
             ))
-        return errors
+        return [*problems, *self._check_unique()]
+
+    def _check_unique(self, **kwargs):
+        if not self.unique:
+            return []
+        from reinhardt.core.checks import Warning as CheckWarning
+
+        return [CheckWarning(
+            "Setting unique=True on a ForeignKey has the same effect as using a "
+            "OneToOneField.",
+            hint="ForeignKey(unique=True) is usually better served by a OneToOneField.",
+            obj=self, id="fields.W342",
+        )]
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
-        del kwargs["to_fields"]
-        del kwargs["from_fields"]
-        # Handle the simpler arguments
-        if self.db_index:
-            del kwargs["db_index"]
-        else:
-            kwargs["db_index"] = False
+        for implied in ("from_fields", "to_fields", "db_index"):
+            kwargs.pop(implied, None)
+        # db_index and db_constraint default to True here: only other values are written.
+        overrides = {} if self.db_index else {"db_index": False}
         if self.db_constraint is not True:
-            kwargs["db_constraint"] = self.db_constraint
-        # Rel needs more work.
-        to_meta = getattr(self.remote_field.model, "_meta", None)
-        if self.remote_field.field_name and (
-            not to_meta
-            or (to_meta.pk and self.remote_field.field_name != to_meta.pk.name)
+            overrides["db_constraint"] = self.db_constraint
+        kwargs.update(overrides)
+        target_field = self.remote_field.field_name
+        target_opts = getattr(self.remote_field.model, "_meta", None)
+        if target_field and not (
+            target_opts and (not target_opts.pk or target_field == target_opts.pk.name)
         ):
-            kwargs["to_field"] = self.remote_field.field_name
+            kwargs["to_field"] = target_field
         return name, path, args, kwargs
 
-    def to_python(self, value):
-        return self.target_field.to_python(value)
+    to_python = _via_target("to_python")
+    get_prep_value = _via_target("get_prep_value")
+    get_db_prep_value = _via_target("get_db_prep_value")
+    cast_db_type = _via_target("cast_db_type")
 
-    @property
-    def target_field(self):
-        return self.foreign_related_fields[0]
+    # A ForeignKey has exactly one target field.
+    target_field = property(lambda self: self.foreign_related_fields[0])
 
     def validate(self, value, model_instance):
-        if self.remote_field.parent_link:
-            return
-        super().validate(value, model_instance)
-        if value is None:
-            return
+        """Beyond the field checks, the referenced object must exist (and satisfy
+        limit_choices_to). Parent links are the model's own business."""
+        if not self.remote_field.parent_link:
+            super().validate(value, model_instance)
+            if value is not None:
+                self._validate_target_exists(value, model_instance)
+
+    def _validate_target_exists(self, value, model_instance):
         from reinhardt.orm import router
 
-        using = router.db_for_read(self.remote_field.model, instance=model_instance)
-        qs = self.remote_field.model._base_manager.using(using).filter(
-            **{self.remote_field.field_name: value}
-        )
-        qs = qs.complex_filter(self.get_limit_choices_to())
-        if not qs.exists():
-            raise exceptions.ValidationError(
-                self.error_messages["invalid"],
-                code="invalid",
-                params={
-                    "model": self.remote_field.model._meta.verbose_name,
-                    "pk": value,
-                    "field": self.remote_field.field_name,
-                    "value": value,
-                },
-            )
+        target = self.remote_field.model
+        to_name = self.remote_field.field_name
+        alias = router.db_for_read(target, instance=model_instance)
+        candidates = target._base_manager.using(alias).filter(**{to_name: value})
+        if not candidates.complex_filter(self.get_limit_choices_to()).exists():
+            params = {"model": target._meta.verbose_name, "pk": value, "field": to_name,
+                      "value": value}
+            raise exceptions.ValidationError(self.error_messages["invalid"], "invalid", params)
 
     def resolve_related_fields(self):
-        related_fields = super().resolve_related_fields()
-        for _from_field, to_field in related_fields:
-            if to_field and to_field.model != self.remote_field.model._meta.concrete_model:
+        pairs = super().resolve_related_fields()
+        concrete_target = self.remote_field.model._meta.concrete_model
+        for _local, remote in pairs:
+            if remote and remote.model != concrete_target:
                 raise exceptions.FieldError(
-                    "'%s.%s' refers to field '%s' which is not local to model '%s'." % (
-                        self.model._meta.label, self.name, to_field.name,
-                        self.remote_field.model._meta.concrete_model._meta.label,
-                    )
+                    f"'{self.model._meta.label}.{self.name}' refers to field '{remote.name}' "
+                    f"which is not local to model '{concrete_target._meta.label}'."
                 )
-        return related_fields
+        return pairs
 
     def get_attname(self):
-        return "%s_id" % self.name
+        return f"{self.name}_id"
 
     def get_attname_column(self):
         attname = self.get_attname()
-        column = self.db_column or attname
-        return attname, column
+        return attname, self.db_column or attname
 
     def get_default(self):
-        """The pk of the default when the default is a model instance."""
-        field_default = super().get_default()
-        if isinstance(field_default, self.remote_field.model):
-            return getattr(field_default, self.target_field.attname)
-        return field_default
+        """A model instance given as the default stands for its key."""
+        default = super().get_default()
+        if isinstance(default, self.remote_field.model):
+            return getattr(default, self.target_field.attname)
+        return default
 
     def get_db_prep_save(self, value, connection):
-        if value is None or (value == "" and (
-            not self.target_field.empty_strings_allowed
+        target = self.target_field
+        blank_is_null = value == "" and (
+            not target.empty_strings_allowed
             or connection.features.interprets_empty_strings_as_nulls
-        )):
+        )
+        if value is None or blank_is_null:
             return None
-        return self.target_field.get_db_prep_save(value, connection=connection)
-
-    def get_db_prep_value(self, value, connection, prepared=False):
-        return self.target_field.get_db_prep_value(value, connection, prepared)
-
-    def get_prep_value(self, value):
-        return self.target_field.get_prep_value(value)
+        return target.get_db_prep_save(value, connection=connection)
 
     def contribute_to_related_class(self, cls, related):
+        rel = self.remote_field
         super().contribute_to_related_class(cls, related)
-        if self.remote_field.field_name is None:
-            self.remote_field.field_name = cls._meta.pk.name
+        if rel.field_name is None:
+            rel.field_name = cls._meta.pk.name
 
-    def db_check(self, connection):
-        return None
+    db_check = _no_column
 
-    def db_type(self, connection):
-        return self.target_field.rel_db_type(connection=connection)
-
-    def cast_db_type(self, connection):
-        return self.target_field.cast_db_type(connection=connection)
+    # The column has the type the target's key uses when referenced (an AutoField's key is
+    # a plain integer here).
+    db_type = _via_target("rel_db_type")
 
     def db_parameters(self, connection):
-        target_db_parameters = self.target_field.db_parameters(connection)
-        return {
-            "type": self.db_type(connection),
-            "check": self.db_check(connection),
-            "collation": target_db_parameters.get("collation"),
-        }
+        collation = self.target_field.db_parameters(connection).get("collation")
+        return {"type": self.db_type(connection), "check": self.db_check(connection),
+                "collation": collation}
 
     def convert_empty_strings(self, value, expression, connection):
-        if (not value) and isinstance(value, str):
-            return None
-        return value
+        # Backends storing '' as NULL: an empty key means no related object.
+        return None if isinstance(value, str) and not value else value
 
     def get_db_converters(self, connection):
-        converters = super().get_db_converters(connection)
-        if connection.features.interprets_empty_strings_as_nulls:
-            converters += [self.convert_empty_strings]
-        return converters
+        extra = [self.convert_empty_strings]
+        if not connection.features.interprets_empty_strings_as_nulls:
+            extra = []
+        return super().get_db_converters(connection) + extra
 
     def get_col(self, alias, output_field=None):
-        if output_field is None:
-            output_field = self.target_field
-            while isinstance(output_field, ForeignKey):
-                output_field = output_field.target_field
-                if output_field is self:
-                    raise ValueError("Cannot resolve output_field.")
-        return super().get_col(alias, output_field)
+        return super().get_col(alias, output_field or self._value_field())
+
+    def _value_field(self):
+        """Follow keys referring to keys down to the field that holds the values."""
+        seen, current = {id(self)}, self.target_field
+        while isinstance(current, ForeignKey):
+            current = current.target_field
+            if id(current) in seen:
+                raise ValueError(f"Cannot resolve output_field of {self!r}: its keys loop.")
+            seen.add(id(current))
+        return current
 
 
 class OneToOneField(ForeignKey):
-    """A one-to-one relation: a ForeignKey with unique=True whose reverse is one object."""
+    """A unique ForeignKey; the reverse side is a single object, not a manager."""
 
-    # Field flags
-    many_to_many = False
-    many_to_one = False
-    one_to_many = False
-    one_to_one = True
-
-    related_accessor_class = ReverseOneToOneDescriptor
-    forward_related_accessor_class = ForwardOneToOneDescriptor
-    rel_class = OneToOneRel
-
+    one_to_one, many_to_one = True, False
     description = _("One-to-one relationship")
+    rel_class = OneToOneRel
+    forward_related_accessor_class = descriptors.ForwardOneToOneDescriptor
+    related_accessor_class = descriptors.ReverseOneToOneDescriptor
 
     def __init__(self, to, on_delete, to_field=None, **kwargs):
-        kwargs["unique"] = True
-        super().__init__(to, on_delete, to_field=to_field, **kwargs)
+        super().__init__(to, on_delete, to_field=to_field, **{**kwargs, "unique": True})
 
     def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        if "unique" in kwargs:
-            del kwargs["unique"]
-        return name, path, args, kwargs
+        # unique=True is implied by the field type.
+        field_name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("unique", None)
+        return field_name, path, args, kwargs
 
     def save_form_data(self, instance, data):
-        if isinstance(data, self.remote_field.model):
-            setattr(instance, self.name, data)
-        else:
-            setattr(instance, self.attname, data)
-            # Clearing the value also forgets the cached object, or save() would write its
-            # key back.
-            if data is None:
-                setattr(instance, self.name, data)
+        is_object = isinstance(data, self.remote_field.model)
+        setattr(instance, self.name if is_object else self.attname, data)
+        if data is None:
+            # Also forget the cached object, or saving would write its key back.
+            setattr(instance, self.name, None)
 
-    def _check_unique(self, **kwargs):
-        # Override ForeignKey since check isn't applicable here.
-        return []
+    # unique=True is what a one-to-one is; nothing to warn about.
+    _check_unique = staticmethod(lambda **kwargs: [])
+
+
+# ---- many-to-many ------------------------------------------------------------------------
 
 
 def create_many_to_many_intermediary_model(field, klass):
-    """The automatic through model of a ManyToManyField without ``through=``."""
+    """Build the automatic through model of ``klass.<field>``: two foreign keys (named after
+    the two models, ``from_``/``to_`` prefixed for a self-relation) and a unique pair."""
     from reinhardt.orm import models
 
-    def set_managed(model, related, through):
-        through._meta.managed = model._meta.managed or related._meta.managed
+    target = resolve_relation(klass, field.remote_field.model)
+    class_name = f"{klass._meta.object_name}_{field.name}"
 
-    to_model = resolve_relation(klass, field.remote_field.model)
-    name = "%s_%s" % (klass._meta.object_name, field.name)
-    lazy_related_operation(set_managed, klass, to_model, name)
+    def inherit_managed(source, destination, through):
+        through._meta.managed = source._meta.managed or destination._meta.managed
 
-    to = make_model_tuple(to_model)[1]
-    from_ = klass._meta.model_name
-    if to == from_:
-        to = "to_%s" % to
-        from_ = "from_%s" % from_
+    lazy_related_operation(inherit_managed, klass, target, class_name)
 
-    meta = type(
-        "Meta",
-        (),
-        {
-            "db_table": field._get_m2m_db_table(klass._meta),
-            "auto_created": klass,
-            "app_label": klass._meta.app_label,
-            "db_tablespace": klass._meta.db_tablespace,
-            "unique_together": (from_, to),
-            "verbose_name": _("%(from)s-%(to)s relationship") % {"from": from_, "to": to},
-            "verbose_name_plural": _("%(from)s-%(to)s relationships") % {"from": from_,
-                                                                         "to": to},
-            "apps": field.model._meta.apps,
-        },
-    )
-    # Construct and return the new class.
-    return type(
-        name,
-        (models.Model,),
-        {
-            "Meta": meta,
-            "__module__": klass.__module__,
-            from_: models.ForeignKey(
-                klass, related_name="%s+" % name, db_tablespace=field.db_tablespace,
-                db_constraint=field.remote_field.db_constraint, on_delete=CASCADE,
-            ),
-            to: models.ForeignKey(
-                to_model, related_name="%s+" % name, db_tablespace=field.db_tablespace,
-                db_constraint=field.remote_field.db_constraint, on_delete=CASCADE,
-            ),
-        },
+    source_name = klass._meta.model_name
+    target_name = make_model_tuple(target)[1]
+    if source_name == target_name:
+        source_name, target_name = f"from_{source_name}", f"to_{target_name}"
+    names = {"from": source_name, "to": target_name}
+
+    class Meta:
+        db_table = field._get_m2m_db_table(klass._meta)
+        auto_created = klass
+        app_label = klass._meta.app_label
+        db_tablespace = klass._meta.db_tablespace
+        unique_together = (source_name, target_name)
+        verbose_name = _("%(from)s-%(to)s relationship") % names
+        verbose_name_plural = _("%(from)s-%(to)s relationships") % names
+        apps = field.model._meta.apps
+
+    def link_to(model):
+        return models.ForeignKey(
+            model, on_delete=CASCADE, related_name=f"{class_name}+",
+            db_tablespace=field.db_tablespace, db_constraint=field.remote_field.db_constraint,
+        )
+
+    namespace = {
+        "Meta": Meta,
+        "__module__": klass.__module__,
+        source_name: link_to(klass),
+        target_name: link_to(target),
+    }
+    return type(class_name, (models.Model,), namespace)
+
+
+def _find_through_link(field, related, attr, reverse):
+    """An attribute of one of the two foreign keys of the through model.
+
+    ``reverse=False`` looks for the key to the model declaring ``field``, ``reverse=True``
+    for the key to its target. With through_fields, the key is the one named there; in an
+    automatic self-referential through model both keys point at the same model, and the
+    second is the target's.
+    """
+    chosen = field.remote_field.through_fields
+    wanted_name = chosen[1 if reverse else 0] if chosen is not None else None
+    wanted_model = related.model if reverse else related.related_model
+    self_referential = related.model == related.related_model
+    skip_first = reverse and wanted_name is None and self_referential
+    for candidate in field.remote_field.through._meta.fields:
+        if not candidate.is_relation or candidate.remote_field.model != wanted_model:
+            continue
+        if wanted_name is not None and candidate.name != wanted_name:
+            continue
+        if skip_first:
+            skip_first = False
+            continue
+        return getattr(candidate, attr)
+    if not reverse:
+        return None
+    raise AttributeError(
+        f"{field!r}: no foreign key to {getattr(wanted_model, '__name__', wanted_model)} "
+        f"found on its through model {field.remote_field.through!r}."
     )
 
 
 class ManyToManyField(RelatedField):
-    """A many-to-many relation, through an automatic table or a ``through=`` model."""
+    """Many-to-many, stored in a through table with one foreign key to each side."""
 
-    # Field flags
-    many_to_many = True
-    many_to_one = False
-    one_to_many = False
-    one_to_one = False
-
-    rel_class = ManyToManyRel
-
+    rel_class, many_to_many = ManyToManyRel, True
     description = _("Many-to-many relationship")
 
     def __init__(self, to, related_name=None, related_query_name=None, limit_choices_to=None,
                  symmetrical=None, through=None, through_fields=None, db_constraint=True,
                  db_table=None, swappable=True, **kwargs):
-        try:
-            to._meta
-        except AttributeError:
-            if not isinstance(to, str):
-                raise TypeError(
-                    "%s(%r) is invalid. First parameter to ManyToManyField must be either a "
-                    "model, a model name, or the string %r" % (
-                        self.__class__.__name__, to, RECURSIVE_RELATIONSHIP_CONSTANT,
-                    )
-                )
-
-        if symmetrical is None:
-            symmetrical = to == RECURSIVE_RELATIONSHIP_CONSTANT
-
+        if not isinstance(to, str) and not hasattr(to, "_meta"):
+            raise TypeError(
+                f"{type(self).__name__}({to!r}) is invalid. First parameter to "
+                "ManyToManyField must be either a model, a model name, or the string "
+                f"{RECURSIVE_RELATIONSHIP_CONSTANT!r}"
+            )
         if through is not None and db_table is not None:
             raise ValueError("Cannot specify a db_table if an intermediary model is used.")
-
+        if symmetrical is None:
+            # Only relations to "self" are symmetrical unless told otherwise.
+            symmetrical = to == RECURSIVE_RELATIONSHIP_CONSTANT
+        names = {"related_name": related_name, "related_query_name": related_query_name,
+                 "limit_choices_to": limit_choices_to}
         kwargs["rel"] = self.rel_class(
-            self, to, related_name=related_name, related_query_name=related_query_name,
-            limit_choices_to=limit_choices_to, symmetrical=symmetrical, through=through,
-            through_fields=through_fields, db_constraint=db_constraint,
+            self, to, symmetrical=symmetrical, through=through,
+            through_fields=through_fields, db_constraint=db_constraint, **names,
         )
         self.has_null_arg = "null" in kwargs
+        super().__init__(**names, **kwargs)
+        self.db_table, self.swappable = db_table, swappable
 
-        super().__init__(related_name=related_name, related_query_name=related_query_name,
-                         limit_choices_to=limit_choices_to, **kwargs)
+    def check(self, **kwargs):
+        from reinhardt.core.checks import Error
+        from reinhardt.core.checks import Warning as CheckWarning
 
-        self.db_table = db_table
-        self.swappable = swappable
+        problems = super().check(**kwargs)
+        if self.unique:
+            problems.append(Error("ManyToManyFields cannot be unique.", obj=self,
+                                  id="fields.E330"))
+        ignored = [
+            (self.has_null_arg, "null has no effect on ManyToManyField.", "fields.W340"),
+            (bool(self._validators), "ManyToManyField does not support validators.",
+             "fields.W341"),
+            (bool(self._limit_choices_to) and self._has_explicit_through(),
+             "limit_choices_to has no effect on ManyToManyField with a through model.",
+             "fields.W343"),
+        ]
+        problems += [CheckWarning(text, obj=self, id=check_id)
+                     for applies, text, check_id in ignored if applies]
+        return problems
+
+    def _has_explicit_through(self):
+        through = self.remote_field.through
+        return isinstance(through, str) or (
+            through is not None and not through._meta.auto_created
+        )
+
+    def _symmetrical_by_default(self):
+        target = self.remote_field.model
+        if target == RECURSIVE_RELATIONSHIP_CONSTANT:
+            return True
+        return not isinstance(target, str) and hasattr(self, "model") and target == self.model
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
-        # Handle the simpler arguments.
+        rel = self.remote_field
+        kwargs["to"] = _settings_reference(self, _lower_model_reference(rel.model))
         if self.db_table is not None:
             kwargs["db_table"] = self.db_table
-        if self.remote_field.db_constraint is not True:
-            kwargs["db_constraint"] = self.remote_field.db_constraint
-        # Model names in references are case-insensitive.
-        if isinstance(self.remote_field.model, str):
-            if "." in self.remote_field.model:
-                app_label, model_name = self.remote_field.model.split(".")
-                kwargs["to"] = "%s.%s" % (app_label, model_name.lower())
-            else:
-                kwargs["to"] = self.remote_field.model.lower()
-        else:
-            kwargs["to"] = self.remote_field.model._meta.label_lower
-        if getattr(self.remote_field, "through", None) is not None:
-            if isinstance(self.remote_field.through, str):
-                kwargs["through"] = self.remote_field.through
-            elif not self.remote_field.through._meta.auto_created:
-                kwargs["through"] = self.remote_field.through._meta.label
-        if self.remote_field.symmetrical is not (
-            self.remote_field.model == RECURSIVE_RELATIONSHIP_CONSTANT
-            or (not isinstance(self.remote_field.model, str)
-                and hasattr(self, "model") and self.remote_field.model == self.model)
-        ):
-            kwargs["symmetrical"] = self.remote_field.symmetrical
-        if self.remote_field.through_fields:
-            kwargs["through_fields"] = self.remote_field.through_fields
+        if rel.db_constraint is not True:
+            kwargs["db_constraint"] = rel.db_constraint
+        through = getattr(rel, "through", None)
+        if isinstance(through, str):
+            kwargs["through"] = through
+        elif through is not None and not through._meta.auto_created:
+            kwargs["through"] = through._meta.label
+        if rel.symmetrical is not self._symmetrical_by_default():
+            kwargs["symmetrical"] = rel.symmetrical
+        if rel.through_fields:
+            kwargs["through_fields"] = rel.through_fields
         return name, path, args, kwargs
 
+    # -- joins through the intermediary table -----------------------------------------------
+
     def _get_path_info(self, direct=False, filtered_relation=None):
-        """The two hops through the intermediary table."""
-        int_model = self.remote_field.through
-        linkfield1 = int_model._meta.get_field(self.m2m_field_name())
-        linkfield2 = int_model._meta.get_field(self.m2m_reverse_field_name())
-        if direct:
-            join1infos = linkfield1.reverse_path_infos
-            if filtered_relation:
-                join2infos = linkfield2.get_path_info(filtered_relation)
-            else:
-                join2infos = linkfield2.path_infos
+        """The hops model -> through model -> target (or back when not ``direct``), plus
+        parent links when a through key points at a multi-table parent."""
+        through_opts = self.remote_field.through._meta
+        own_link = through_opts.get_field(self.m2m_field_name())
+        far_link = through_opts.get_field(self.m2m_reverse_field_name())
+        entry, exit_ = (own_link, far_link) if direct else (far_link, own_link)
+        into_through = entry.reverse_path_infos
+        out_of_through = (
+            exit_.get_path_info(filtered_relation) if filtered_relation else exit_.path_infos
+        )
+        arrived, leaving = into_through[-1].to_opts, out_of_through[0].from_opts
+        if arrived is leaving:
+            bridge = []
+        elif issubclass(arrived.model, leaving.model):
+            bridge = arrived.get_path_to_parent(leaving.model)
         else:
-            join1infos = linkfield2.reverse_path_infos
-            if filtered_relation:
-                join2infos = linkfield1.get_path_info(filtered_relation)
-            else:
-                join2infos = linkfield1.path_infos
-        # The last model of the first path and the first of the second differ only under
-        # multi-table inheritance; bridge them with the parent links.
-        join1_final = join1infos[-1].to_opts
-        join2_initial = join2infos[0].from_opts
-        if join1_final is join2_initial:
-            intermediate_infos = []
-        elif issubclass(join1_final.model, join2_initial.model):
-            intermediate_infos = join1_final.get_path_to_parent(join2_initial.model)
-        else:
-            intermediate_infos = join2_initial.get_path_from_parent(join1_final.model)
-        return [*join1infos, *intermediate_infos, *join2infos]
+            bridge = leaving.get_path_from_parent(arrived.model)
+        return [*into_through, *bridge, *out_of_through]
 
     def get_path_info(self, filtered_relation=None):
-        return self._get_path_info(direct=True, filtered_relation=filtered_relation)
-
-    @cached_property
-    def path_infos(self):
-        return self.get_path_info()
+        return self._get_path_info(True, filtered_relation)
 
     def get_reverse_path_info(self, filtered_relation=None):
-        return self._get_path_info(direct=False, filtered_relation=filtered_relation)
+        return self._get_path_info(False, filtered_relation)
 
-    @cached_property
-    def reverse_path_infos(self):
-        return self.get_reverse_path_info()
+    path_infos = cached_property(lambda self: self.get_path_info())
+    reverse_path_infos = cached_property(lambda self: self.get_reverse_path_info())
+
+    # -- the through table ------------------------------------------------------------------
 
     def _get_m2m_db_table(self, opts):
-        """The name of the automatic intermediary table."""
-        if self.remote_field.through is not None:
-            return self.remote_field.through._meta.db_table
-        elif self.db_table:
+        """The through model's table: given, explicit, or ``<model table>_<field name>``."""
+        through = self.remote_field.through
+        if through is not None:
+            return through._meta.db_table
+        if self.db_table:
             return self.db_table
-        else:
-            from reinhardt.backends.utils import truncate_name
+        from reinhardt.backends.utils import truncate_name
 
-            m2m_table_name = "%s_%s" % (opts.db_table, self.name)
-            return truncate_name(m2m_table_name, 63)
+        return truncate_name(f"{opts.db_table}_{self.name}", 63)
 
     def _get_m2m_attr(self, related, attr):
-        """An attribute of the intermediary model's link to the source model."""
-        cache_attr = "_m2m_%s_cache" % attr
-        if hasattr(self, cache_attr):
-            return getattr(self, cache_attr)
-        if self.remote_field.through_fields is not None:
-            link_field_name = self.remote_field.through_fields[0]
-        else:
-            link_field_name = None
-        for f in self.remote_field.through._meta.fields:
-            if (
-                f.is_relation
-                and f.remote_field.model == related.related_model
-                and (link_field_name is None or link_field_name == f.name)
-            ):
-                setattr(self, cache_attr, getattr(f, attr))
-                return getattr(self, cache_attr)
+        """``attr`` of the through model's key to the declaring model (cached)."""
+        return self._through_link_attr(related, attr, reverse=False)
 
     def _get_m2m_reverse_attr(self, related, attr):
-        """An attribute of the intermediary model's link to the target model."""
-        cache_attr = "_m2m_reverse_%s_cache" % attr
-        if hasattr(self, cache_attr):
-            return getattr(self, cache_attr)
-        found = False
-        if self.remote_field.through_fields is not None:
-            link_field_name = self.remote_field.through_fields[1]
-        else:
-            link_field_name = None
-        for f in self.remote_field.through._meta.fields:
-            if f.is_relation and f.remote_field.model == related.model:
-                if link_field_name is None and related.related_model == related.model:
-                    # A self-referential through model has two keys to the same model: the
-                    # first one found is the source, keep looking for the target.
-                    if found:
-                        setattr(self, cache_attr, getattr(f, attr))
-                        break
-                    else:
-                        found = True
-                elif link_field_name is None or link_field_name == f.name:
-                    setattr(self, cache_attr, getattr(f, attr))
-                    break
-        return getattr(self, cache_attr)
+        """``attr`` of the through model's key to the target model (cached)."""
+        return self._through_link_attr(related, attr, reverse=True)
+
+    def _through_link_attr(self, related, attr, reverse):
+        slot = f"_m2m_{'reverse_' if reverse else ''}{attr}_cache"
+        try:
+            return self.__dict__[slot]
+        except KeyError:
+            found = _find_through_link(self, related, attr, reverse)
+            if found is not None:
+                self.__dict__[slot] = found
+            return found
 
     def contribute_to_class(self, cls, name, **kwargs):
-        # To support multiple relations to self, the reverse name of a
-        # symmetrical relation must be hidden and unique.
-        if self.remote_field.symmetrical and (
-            self.remote_field.model == RECURSIVE_RELATIONSHIP_CONSTANT
-            or self.remote_field.model == cls._meta.object_name
-        ):
-            self.remote_field.related_name = "%s_rel_+" % name
-        elif self.remote_field.is_hidden():
-            # A hidden reverse relation still needs a unique internal name.
-            self.remote_field.related_name = "_%s_%s_%s_+" % (
-                cls._meta.app_label, cls.__name__.lower(), name,
-            )
+        rel = self.remote_field
+        if rel.symmetrical and rel.model in (RECURSIVE_RELATIONSHIP_CONSTANT,
+                                             cls._meta.object_name):
+            # A symmetrical self-relation has no reverse accessor, but the name must still
+            # be unique among several such relations on one model.
+            rel.related_name = f"{name}_rel_+"
+        elif rel.is_hidden():
+            rel.related_name = f"_{cls._meta.app_label}_{cls.__name__.lower()}_{name}_+"
 
         super().contribute_to_class(cls, name, **kwargs)
 
-        # The through model is generated unless one was given, or the owner is abstract or
-        # swapped.
         if not cls._meta.abstract:
-            if self.remote_field.through:
-
-                def resolve_through_model(_, model, field):
-                    field.remote_field.through = model
-
-                lazy_related_operation(resolve_through_model, cls, self.remote_field.through,
-                                       field=self)
+            if rel.through:
+                lazy_related_operation(_through_is_ready, cls, rel.through, field=self)
             elif not cls._meta.swapped:
-                self.remote_field.through = create_many_to_many_intermediary_model(self, cls)
+                rel.through = create_many_to_many_intermediary_model(self, cls)
 
-        # Add the descriptor for the m2m relation.
-        setattr(cls, self.name, ManyToManyDescriptor(self.remote_field, reverse=False))
-
+        setattr(cls, self.name, ManyToManyDescriptor(rel, reverse=False))
         self.m2m_db_table = partial(self._get_m2m_db_table, cls._meta)
 
     def contribute_to_related_class(self, cls, related):
-        # Hidden relations and swapped models get no reverse accessor.
         if not self.remote_field.is_hidden() and not related.related_model._meta.swapped:
-            setattr(
-                cls, related.accessor_name,
-                ManyToManyDescriptor(self.remote_field, reverse=True),
-            )
+            setattr(cls, related.accessor_name,
+                    ManyToManyDescriptor(self.remote_field, reverse=True))
 
-        # Column and attribute names of the two keys in the through table.
-        self.m2m_column_name = partial(self._get_m2m_attr, related, "column")
-        self.m2m_reverse_name = partial(self._get_m2m_reverse_attr, related, "column")
-
-        self.m2m_field_name = partial(self._get_m2m_attr, related, "name")
-        self.m2m_reverse_field_name = partial(self._get_m2m_reverse_attr, related, "name")
-
-        get_m2m_rel = partial(self._get_m2m_attr, related, "remote_field")
-        self.m2m_target_field_name = lambda: get_m2m_rel().field_name
-        get_m2m_reverse_rel = partial(self._get_m2m_reverse_attr, related, "remote_field")
-        self.m2m_reverse_target_field_name = lambda: get_m2m_reverse_rel().field_name
+        # Names of the through model's two keys, as callables because that model may only
+        # be resolved later.
+        own, far = self._get_m2m_attr, self._get_m2m_reverse_attr
+        self.m2m_column_name = partial(own, related, "column")
+        self.m2m_reverse_name = partial(far, related, "column")
+        self.m2m_field_name = partial(own, related, "name")
+        self.m2m_reverse_field_name = partial(far, related, "name")
+        self.m2m_target_field_name = lambda: own(related, "remote_field").field_name
+        self.m2m_reverse_target_field_name = lambda: far(related, "remote_field").field_name
 
     def set_attributes_from_rel(self):
-        pass
+        """Nothing to take from the target: the field has no column."""
 
     def value_from_object(self, obj):
-        return [] if obj.pk is None else list(getattr(obj, self.attname).all())
+        """The related objects as a list (empty for an unsaved object)."""
+        return [] if obj.pk is None else [*getattr(obj, self.attname).all()]
 
     def save_form_data(self, instance, data):
-        getattr(instance, self.attname).set(data)
+        manager = getattr(instance, self.attname)
+        manager.set(data)
 
-    def db_check(self, connection):
-        return None
-
-    def db_type(self, connection):
-        # No column on the model's own table.
-        return None
+    # The relation lives in the through table, not in a column of this model.
+    db_check = db_type = _no_column
 
     def db_parameters(self, connection):
-        return {"type": None, "check": None}
+        return dict.fromkeys(("type", "check"))
+
+
+def _through_is_ready(_model, through, field):
+    """Lazy operation: a through model given by name is registered."""
+    field.remote_field.through = through
 
 
 __all__ = [

@@ -1,8 +1,9 @@
-"""The other side of a relation: what ``Author._meta.get_field('book')`` returns.
+"""Relation objects: how a relation looks when seen from the model it points at.
 
-A ForeignKey on Book creates a ManyToOneRel on Author; these objects answer the same
-questions as fields (name, related_model, get_joining_columns) so queries can walk relations
-in either direction.
+Declaring ``author = ForeignKey(Author, ...)`` on Book gives Author a ManyToOneRel, so that
+``Author._meta.get_field("book")`` answers the same questions a field does (its name, the
+related model, the columns to join on). Queries use these objects to follow a relation
+backwards; descriptors use them to build ``author.book_set``.
 """
 
 from __future__ import annotations
@@ -13,268 +14,269 @@ from reinhardt.orm.models.query_utils import PathInfo
 from reinhardt.utils.functional import cached_property
 from reinhardt.utils.hashable import make_hashable
 
+# Attributes that a cached_property stores in __dict__ and that must not survive pickling:
+# they can point at auto-created through models, which pickle cannot find by name.
+_UNPICKLED = ("path_infos",)
+
+
+def _ask_field(method_name, public_name=None):
+    """A method that forwards its call to the same-purpose method of the relation field."""
+
+    def forward(self, *args, **kwargs):
+        return getattr(self.field, method_name)(*args, **kwargs)
+
+    forward.__name__ = forward.__qualname__ = public_name or method_name
+    return forward
+
 
 class ForeignObjectRel:
-    """The reverse side of a relation field."""
+    """What the target model of a relation field knows about that relation."""
 
-    # Field flags
-    auto_created = True
-    concrete = False
-    editable = False
-    is_relation = True
-    # Nothing forces a related row to exist, so the reverse side is always optional.
-    null = True
-    empty_strings_allowed = False
+    # Field-like flags: the reverse side never has a column, is never edited in forms and is
+    # always optional (no row is required to point back at an object).
+    auto_created, is_relation, null = True, True, True
+    concrete = editable = empty_strings_allowed = False
+
+    # Whether many objects can be on the far side (False only for one-to-one).
+    multiple = True
 
     def __init__(self, field, to, related_name=None, related_query_name=None,
                  limit_choices_to=None, parent_link=False, on_delete=None):
-        self.field = field
-        self.model = to
-        self.related_name = related_name
-        self.related_query_name = related_query_name
-        self.limit_choices_to = {} if limit_choices_to is None else limit_choices_to
-        self.parent_link = parent_link
-        self.on_delete = on_delete
+        self.field, self.model = field, to
+        self.related_name, self.related_query_name = related_name, related_query_name
+        self.limit_choices_to = limit_choices_to if limit_choices_to is not None else {}
+        self.parent_link, self.on_delete = parent_link, on_delete
         self.symmetrical = False
-        self.multiple = True
+        self.multiple = type(self).multiple
 
-    # The properties below need the field's model, which is only set by
-    # contribute_to_class().
-    @cached_property
-    def hidden(self) -> bool:
-        """A relation whose related_name ends with '+' has no reverse accessor."""
-        return self.is_hidden()
+    # -- what the relation looks like from the target model --------------------------------
 
-    @cached_property
-    def name(self):
-        return self.field.related_query_name()
-
-    @property
-    def remote_field(self):
-        return self.field
-
-    @property
-    def target_field(self):
-        """The field on the related object this relation points to."""
-        target_fields = self.path_infos[-1].target_fields
-        if len(target_fields) > 1:
-            raise exceptions.FieldError("Can't use target_field for multicolumn relations.")
-        return target_fields[0]
+    remote_field = property(lambda self: self.field, doc="The relation field itself.")
 
     @cached_property
     def related_model(self):
-        if not self.field.model:
+        """The model that declares the relation field (Book for Book.author)."""
+        owner = self.field.model
+        if not owner:
             raise AttributeError(
-                "This property can't be accessed before self.field.contribute_to_class has "
-                "been called."
+                f"{type(self).__name__} of {self.field!r}: related_model is only known once "
+                "the field has been added to a model class (contribute_to_class)."
             )
-        return self.field.model
+        return owner
 
     @cached_property
-    def many_to_many(self):
-        return self.field.many_to_many
+    def name(self):
+        """The name lookups use to follow the relation backwards."""
+        query_name = self.field.related_query_name
+        return query_name()
 
     @cached_property
-    def many_to_one(self):
-        return self.field.one_to_many
+    def hidden(self) -> bool:
+        """True when related_name ends in '+': no reverse accessor is installed."""
+        return self.is_hidden()
 
-    @cached_property
-    def one_to_many(self):
-        return self.field.many_to_one
+    def is_hidden(self) -> bool:
+        return (self.related_name or "").endswith("+")
 
-    @cached_property
-    def one_to_one(self):
-        return self.field.one_to_one
-
-    def get_lookup(self, lookup_name):
-        return self.field.get_lookup(lookup_name)
-
-    def get_lookups(self):
-        return self.field.get_lookups()
-
-    def get_transform(self, name):
-        return self.field.get_transform(name)
-
-    def get_internal_type(self):
-        return self.field.get_internal_type()
+    # The cardinality flags read the declaring field's from the other end.
+    many_to_many = cached_property(lambda self: self.field.many_to_many)
+    many_to_one = cached_property(lambda self: self.field.one_to_many)
+    one_to_many = cached_property(lambda self: self.field.many_to_one)
+    one_to_one = cached_property(lambda self: self.field.one_to_one)
 
     @property
-    def db_type(self):
-        return self.field.db_type
+    def target_field(self):
+        """The single field this relation reaches on the declaring model."""
+        last_hop = self.path_infos[-1]
+        if len(last_hop.target_fields) != 1:
+            raise exceptions.FieldError(
+                f"{self!r} joins on {len(last_hop.target_fields)} columns; target_field is "
+                "only defined for single-column relations."
+            )
+        return last_hop.target_fields[0]
 
-    def __repr__(self):
-        return "<%s: %s.%s>" % (
-            type(self).__name__, self.related_model._meta.app_label,
-            self.related_model._meta.model_name,
-        )
+    # -- lookups and types are the declaring field's ----------------------------------------
+
+    get_lookup = _ask_field("get_lookup")
+    get_lookups = _ask_field("get_lookups")
+    get_transform = _ask_field("get_transform")
+    get_internal_type = _ask_field("get_internal_type")
+    db_type = property(lambda self: self.field.db_type)
+
+    # -- identity ---------------------------------------------------------------------------
 
     @property
-    def identity(self):
+    def identity(self) -> tuple:
+        """A hashable tuple of everything that distinguishes two relation objects."""
         return (
-            self.field,
-            self.model,
-            self.related_name,
-            self.related_query_name,
-            make_hashable(self.limit_choices_to),
-            self.parent_link,
-            self.on_delete,
-            self.symmetrical,
-            self.multiple,
+            self.field, self.model, self.related_name, self.related_query_name,
+            make_hashable(self.limit_choices_to), self.parent_link, self.on_delete,
+            self.symmetrical, self.multiple,
         )
 
     def __eq__(self, other):
-        if not isinstance(other, self.__class__):
-            return NotImplemented
-        return self.identity == other.identity
+        if isinstance(other, type(self)):
+            return self.identity == other.identity
+        return NotImplemented
 
     def __hash__(self):
         return hash(self.identity)
 
+    def __repr__(self):
+        declaring = self.related_model._meta
+        return f"<{type(self).__name__}: {declaring.app_label}.{declaring.model_name}>"
+
     def __getstate__(self):
-        state = self.__dict__.copy()
-        # path_infos may refer to an auto-created through model that cannot be pickled by
-        # reference; it is recomputed after unpickling.
-        state.pop("path_infos", None)
-        return state
+        return {key: value for key, value in self.__dict__.items() if key not in _UNPICKLED}
 
-    def get_choices(self, include_blank=True, blank_choice=BLANK_CHOICE_DASH,
-                    limit_choices_to=None, ordering=()):
-        limit_choices_to = limit_choices_to or self.limit_choices_to
-        qs = self.related_model._default_manager.complex_filter(limit_choices_to)
-        if ordering:
-            qs = qs.order_by(*ordering)
-        return (blank_choice if include_blank else []) + [(x.pk, str(x)) for x in qs]
+    # -- joins ------------------------------------------------------------------------------
 
-    def is_hidden(self) -> bool:
-        return bool(self.related_name) and self.related_name[-1] == "+"
-
-    def get_joining_columns(self):
-        return self.field.get_reverse_joining_columns()
-
-    def get_joining_fields(self):
-        return self.field.get_reverse_joining_fields()
+    # The declaring field describes joins from its own side; these are its mirror images.
+    get_joining_columns = _ask_field("get_reverse_joining_columns", "get_joining_columns")
+    get_joining_fields = _ask_field("get_reverse_joining_fields", "get_joining_fields")
 
     def get_extra_restriction(self, alias, related_alias):
         return self.field.get_extra_restriction(related_alias, alias)
 
+    def get_path_info(self, filtered_relation=None):
+        if filtered_relation is None:
+            return self.field.reverse_path_infos
+        return self.field.get_reverse_path_info(filtered_relation)
+
+    path_infos = cached_property(lambda self: self.get_path_info())
+
+    # -- naming -----------------------------------------------------------------------------
+
     def set_field_name(self):
-        """Set the related field's name (not available until later stages of app loading)."""
+        """Called once the target model is known; only foreign keys name a target field."""
         self.field_name = None
 
     def get_accessor_name(self, model=None):
-        """The attribute name of the reverse accessor on the related model (e.g. book_set)."""
-        opts = model._meta if model else self.related_model._meta
-        model = model or self.related_model
-        if self.multiple:
-            # A symmetrical self-relation has no separate reverse accessor.
-            if self.symmetrical and model == self.model:
-                return None
-        if self.related_name:
-            return self.related_name
-        return opts.model_name + ("_set" if self.multiple else "")
+        """The reverse attribute installed on the target model, e.g. ``book_set``.
+
+        A symmetrical many-to-many relation from a model to itself has none: the forward
+        accessor already shows both directions.
+        """
+        owner = model or self.related_model
+        if self.multiple and self.symmetrical and owner == self.model:
+            return None
+        return self.related_name or (
+            owner._meta.model_name + ("_set" if self.multiple else "")
+        )
 
     @property
     def accessor_name(self):
         return self.get_accessor_name()
 
-    def get_path_info(self, filtered_relation=None):
-        if filtered_relation:
-            return self.field.get_reverse_path_info(filtered_relation)
-        return self.field.reverse_path_infos
-
-    @cached_property
-    def path_infos(self):
-        return self.get_path_info()
-
     def get_cache_name(self):
-        """Where the related object is cached on instances."""
-        return self.get_accessor_name()
+        """The key under which instances cache the related object(s)."""
+        return self.accessor_name
 
     @cached_property
     def cache_name(self):
         return self.get_cache_name()
 
+    # -- forms ------------------------------------------------------------------------------
+
+    def get_choices(self, include_blank=True, blank_choice=BLANK_CHOICE_DASH,
+                    limit_choices_to=None, ordering=()):
+        """(pk, label) pairs of the declaring model's objects, for a choice widget."""
+        restriction = limit_choices_to or self.limit_choices_to
+        objects = self.related_model._default_manager.complex_filter(restriction)
+        if ordering:
+            objects = objects.order_by(*ordering)
+        options = [(obj.pk, str(obj)) for obj in objects]
+        return [*blank_choice, *options] if include_blank else options
+
 
 class ManyToOneRel(ForeignObjectRel):
-    """The reverse side of a ForeignKey: ``author.book_set``."""
+    """The reverse of a ForeignKey, behind ``author.book_set``.
+
+    ``field_name`` names the field of the target model the key stores (its primary key
+    unless ``to_field`` was given).
+    """
 
     def __init__(self, field, to, field_name, related_name=None, related_query_name=None,
                  limit_choices_to=None, parent_link=False, on_delete=None):
-        super().__init__(field, to, related_name=related_name,
-                         related_query_name=related_query_name,
-                         limit_choices_to=limit_choices_to, parent_link=parent_link,
-                         on_delete=on_delete)
+        super().__init__(
+            field, to, related_name=related_name, related_query_name=related_query_name,
+            limit_choices_to=limit_choices_to, parent_link=parent_link, on_delete=on_delete,
+        )
         self.field_name = field_name
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("related_model", None)
-        return state
 
     @property
     def identity(self):
-        return super().identity + (self.field_name,)
+        return (*super().identity, self.field_name)
 
-    def get_related_field(self):
-        """The field on the target model the foreign key points to (usually its pk)."""
-        field = self.model._meta.get_field(self.field_name)
-        if not field.concrete:
-            raise exceptions.FieldDoesNotExist("No related field named '%s'" % self.field_name)
-        return field
+    def __getstate__(self):
+        # related_model is recomputed from the field after unpickling.
+        return {k: v for k, v in super().__getstate__().items() if k != "related_model"}
 
     def set_field_name(self):
-        self.field_name = self.field_name or self.model._meta.pk.name
+        if not self.field_name:
+            self.field_name = self.model._meta.pk.name
+
+    def get_related_field(self):
+        """The target model's field that the foreign key's values refer to."""
+        target = self.model._meta.get_field(self.field_name)
+        if target.concrete:
+            return target
+        raise exceptions.FieldDoesNotExist(
+            f"{self.model._meta.label} has no concrete field {self.field_name!r} for "
+            f"{self.field!r} to refer to."
+        )
 
 
 class OneToOneRel(ManyToOneRel):
-    """The reverse side of a OneToOneField: ``place.restaurant``."""
+    """The reverse of a OneToOneField: ``place.restaurant`` is one object, not a manager."""
 
-    def __init__(self, field, to, field_name, related_name=None, related_query_name=None,
-                 limit_choices_to=None, parent_link=False, on_delete=None):
-        super().__init__(field, to, field_name, related_name=related_name,
-                         related_query_name=related_query_name,
-                         limit_choices_to=limit_choices_to, parent_link=parent_link,
-                         on_delete=on_delete)
-        self.multiple = False
+    multiple = False
 
 
 class ManyToManyRel(ForeignObjectRel):
-    """The reverse side of a ManyToManyField: ``topping.pizza_set``."""
+    """The reverse of a ManyToManyField, and the holder of its ``through`` model."""
 
     def __init__(self, field, to, related_name=None, related_query_name=None,
                  limit_choices_to=None, symmetrical=True, through=None, through_fields=None,
                  db_constraint=True):
+        if through:
+            if not db_constraint:
+                raise ValueError(
+                    f"{field!r}: db_constraint=False cannot be combined with a through model; "
+                    "set db_constraint on the through model's foreign keys instead."
+                )
+        elif through_fields:
+            raise ValueError(
+                f"{field!r}: through_fields needs a through model (through=...)."
+            )
         super().__init__(field, to, related_name=related_name,
                          related_query_name=related_query_name,
                          limit_choices_to=limit_choices_to)
-        if through and not db_constraint:
-            raise ValueError("Can't supply a through model and db_constraint=False")
-        self.through = through
-        if through_fields and not through:
-            raise ValueError("Cannot specify through_fields without a through model")
-        self.through_fields = through_fields
-        self.symmetrical = symmetrical
-        self.db_constraint = db_constraint
+        self.through, self.through_fields = through, through_fields
+        self.symmetrical, self.db_constraint = symmetrical, db_constraint
 
     @property
     def identity(self):
-        return super().identity + (
-            self.through,
-            make_hashable(self.through_fields),
-            self.db_constraint,
-        )
+        extra = (self.through, make_hashable(self.through_fields), self.db_constraint)
+        return super().identity + extra
 
     def get_related_field(self):
-        """The field in the 'to' object the through model points at."""
-        opts = self.through._meta
+        """The field of the target model that the through model's link points at."""
+        through_opts = self.through._meta
         if self.through_fields:
-            field = opts.get_field(self.through_fields[0])
+            link = through_opts.get_field(self.through_fields[0])
         else:
-            for field in opts.fields:
-                rel = getattr(field, "remote_field", None)
-                if rel and rel.model == self.model:
-                    break
-        return field.foreign_related_fields[0]
+            links = [
+                candidate for candidate in through_opts.fields
+                if getattr(candidate, "remote_field", None)
+                and candidate.remote_field.model == self.model
+            ]
+            if not links:
+                raise exceptions.FieldDoesNotExist(
+                    f"{through_opts.label} has no foreign key to {self.model._meta.label}."
+                )
+            link = links[0]
+        return link.foreign_related_fields[0]
 
 
 __all__ = ["ForeignObjectRel", "ManyToOneRel", "OneToOneRel", "ManyToManyRel", "PathInfo"]

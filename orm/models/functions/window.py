@@ -1,4 +1,5 @@
-"""Window functions (used inside ``Window(...)``)."""
+"""Functions that only make sense inside ``Window(...)``: ranking, distribution and the
+value-at-offset family (``Lag``, ``Lead``, ``FirstValue``, ``NthValue``, ...)."""
 
 from reinhardt.orm.models.expressions import Func
 from reinhardt.orm.models.fields import FloatField, IntegerField
@@ -9,104 +10,96 @@ __all__ = [
 ]
 
 
-class CumeDist(Func):
-    function = "CUME_DIST"
-    output_field = FloatField()
+class _WindowOnly(Func):
+    """Marks a function as one a ``Window`` may wrap (backends refuse it elsewhere)."""
+
     window_compatible = True
 
 
-class DenseRank(Func):
-    function = "DENSE_RANK"
-    output_field = IntegerField()
-    window_compatible = True
-
-
-class FirstValue(Func):
-    arity = 1
-    function = "FIRST_VALUE"
-    window_compatible = True
-
-
-class LagLeadFunction(Func):
-    window_compatible = True
-
-    def __init__(self, expression, offset=1, default=None, **extra):
-        if expression is None:
-            raise ValueError(
-                "%s requires a non-null source expression." % self.__class__.__name__
-            )
-        if offset is None or offset <= 0:
-            raise ValueError(
-                "%s requires a positive integer for the offset." % self.__class__.__name__
-            )
-        args = (expression, offset)
-        if default is not None:
-            args += (default,)
-        super().__init__(*args, **extra)
+class _ValueOfSource(_WindowOnly):
+    """Functions that return a value of their first argument, so they take its type."""
 
     def _resolve_output_field(self):
-        sources = self.get_source_expressions()
-        return sources[0].output_field
+        return self.get_source_expressions()[0].output_field
+
+
+def _need_source(func_class, expression):
+    if expression is None:
+        raise ValueError(f"{func_class.__name__} requires a non-null source expression.")
+
+
+def _ranking(name, result_field):
+    return type(name, (_WindowOnly,), {"function": _SQL_NAMES[name], "output_field": result_field})
+
+
+_SQL_NAMES = {
+    "CumeDist": "CUME_DIST", "DenseRank": "DENSE_RANK", "PercentRank": "PERCENT_RANK",
+    "Rank": "RANK", "RowNumber": "ROW_NUMBER",
+}
+
+# Position of the current row within its partition, as an integer or a fraction.
+CumeDist = _ranking("CumeDist", FloatField())
+DenseRank = _ranking("DenseRank", IntegerField())
+PercentRank = _ranking("PercentRank", FloatField())
+Rank = _ranking("Rank", IntegerField())
+RowNumber = _ranking("RowNumber", IntegerField())
+
+
+class FirstValue(_ValueOfSource):
+    """The expression's value on the first row of the window frame."""
+
+    function = "FIRST_VALUE"
+    arity = 1
+
+
+class LastValue(_ValueOfSource):
+    """The expression's value on the last row of the window frame."""
+
+    function = "LAST_VALUE"
+    arity = 1
+
+
+class LagLeadFunction(_ValueOfSource):
+    """``Lag``/``Lead(expression, offset=1, default=None)``: the value ``offset`` rows away,
+    or ``default`` when that row lies outside the partition."""
+
+    def __init__(self, expression, offset=1, default=None, **extra):
+        _need_source(type(self), expression)
+        if offset is None or offset <= 0:
+            raise ValueError(
+                f"{type(self).__name__} requires a positive integer for the offset.")
+        arguments = [expression, offset] if default is None else [expression, offset, default]
+        super().__init__(*arguments, **extra)
 
 
 class Lag(LagLeadFunction):
     function = "LAG"
 
 
-class LastValue(Func):
-    arity = 1
-    function = "LAST_VALUE"
-    window_compatible = True
-
-
 class Lead(LagLeadFunction):
     function = "LEAD"
 
 
-class NthValue(Func):
+class NthValue(_ValueOfSource):
+    """The expression's value on the ``nth`` row (1-based) of the window frame."""
+
     function = "NTH_VALUE"
-    window_compatible = True
 
     def __init__(self, expression, nth=1, **extra):
-        if expression is None:
-            raise ValueError(
-                "%s requires a non-null source expression." % self.__class__.__name__
-            )
+        _need_source(type(self), expression)
         if nth is None or nth <= 0:
-            raise ValueError(
-                "%s requires a positive integer as for nth." % self.__class__.__name__
-            )
+            raise ValueError(f"{type(self).__name__} requires a positive integer as for nth.")
         super().__init__(expression, nth, **extra)
 
-    def _resolve_output_field(self):
-        sources = self.get_source_expressions()
-        return sources[0].output_field
 
+class Ntile(_WindowOnly):
+    """Splits the partition into ``num_buckets`` groups and numbers them from 1."""
 
-class Ntile(Func):
     function = "NTILE"
     output_field = IntegerField()
-    window_compatible = True
 
     def __init__(self, num_buckets=1, **extra):
-        if num_buckets <= 0:
+        positive = num_buckets > 0
+        if not positive:
             raise ValueError("num_buckets must be greater than 0.")
-        super().__init__(num_buckets, **extra)
-
-
-class PercentRank(Func):
-    function = "PERCENT_RANK"
-    output_field = FloatField()
-    window_compatible = True
-
-
-class Rank(Func):
-    function = "RANK"
-    output_field = IntegerField()
-    window_compatible = True
-
-
-class RowNumber(Func):
-    function = "ROW_NUMBER"
-    output_field = IntegerField()
-    window_compatible = True
+        _WindowOnly.__init__(self, num_buckets, **extra)

@@ -16,6 +16,7 @@ import re
 import shutil
 import stat
 import tempfile
+import zipfile
 from importlib.util import find_spec
 from keyword import iskeyword
 from typing import Any
@@ -40,23 +41,42 @@ def render_template_text(content: str, context: dict[str, Any]) -> str:
     return template.render(Context(context, autoescape=False))
 
 
+# Compiled leftovers that a template folder may contain and that are never copied.
+_SKIPPED_SUFFIXES = (".pyo", ".pyc", ".py.class")
+
+
+def _comma_separated(values: list[str]) -> list[str]:
+    """["a, b", "c"] -> ["a", "b", "c"] (options that may be repeated or comma-joined)."""
+    return [piece.strip() for value in values for piece in value.split(",")]
+
+
+def _owner_may_write(path: str) -> None:
+    """Make a file copied from a read-only template writable by its owner."""
+    if os.access(path, os.W_OK):
+        return
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    os.chmod(path, mode | stat.S_IWUSR)
+
+
 class TemplateCommand(BaseCommand):
     """Copy a template tree (built-in, a directory, an archive or a URL) into place."""
 
     requires_system_checks: list = []
     url_schemes = ["http", "https", "ftp"]
+    # (template file suffix, suffix of the written file)
     rewrite_template_suffixes = ((".py-tpl", ".py"),)
     app_or_project: str
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", help="Name of the application or project.")
-        parser.add_argument("directory", nargs="?", help="Optional destination directory")
+        parser.add_argument("directory", nargs="?",
+                            help="Where to create it (default: a new folder named after it).")
         parser.add_argument("--template", help=("Directory, archive or URL of a custom "
                                                "template to copy instead of the built-in one."))
         parser.add_argument(
             "--extension", "-e", dest="extensions", action="append", default=["py"],
-            help='The file extension(s) to render (default: "py"). Separate multiple '
-                 "extensions with commas, or use -e multiple times.",
+            help='File extensions to render through the template engine (default: "py"); '
+                 "comma-separated or repeated.",
         )
         parser.add_argument(
             "--name", "-n", dest="files", action="append", default=[],
@@ -70,202 +90,209 @@ class TemplateCommand(BaseCommand):
                  "repeated.",
         )
 
+    # -- the command --------------------------------------------------------------------------
+
     def handle(self, app_or_project: str, name: str, target: str | None = None,
                **options: Any) -> None:
         self.app_or_project = app_or_project
         self.a_or_an = "an" if app_or_project == "app" else "a"
-        self.paths_to_remove: list[str] = []
         self.verbosity = options["verbosity"]
-
+        self.paths_to_remove: list[str] = []
         self.validate_name(name)
-        if target is None:
-            top_dir = os.path.join(os.getcwd(), name)
-            try:
-                os.makedirs(top_dir)
-            except FileExistsError:
-                raise CommandError(f"'{top_dir}' already exists")
-            except OSError as e:
-                raise CommandError(e)
-        else:
-            top_dir = os.path.abspath(os.path.expanduser(target))
-            if app_or_project == "app":
-                self.validate_name(os.path.basename(top_dir), "directory")
-            if not os.path.exists(top_dir):
-                raise CommandError(
-                    f"Destination directory '{top_dir}' does not exist, please create it "
-                    "first."
-                )
+        destination = self._destination(name, target)
 
-        extensions = tuple(handle_extensions(options["extensions"]))
-        extra_files = []
-        excluded_directories = [".git", "__pycache__"]
-        for file in options["files"]:
-            extra_files.extend(map(lambda x: x.strip(), file.split(",")))
-        for directory in options.get("exclude") or []:
-            if directory:
-                excluded_directories.append(directory.strip())
+        rendered_suffixes = tuple(handle_extensions(options["extensions"]))
+        rendered_names = _comma_separated(options["files"])
+        skipped_dirs = {".git", "__pycache__"}
+        skipped_dirs.update(d.strip() for d in options.get("exclude") or () if d)
         if self.verbosity >= 2:
-            self.stdout.write(f"Rendering {app_or_project} template files with extensions: "
-                              f"{', '.join(extensions)}")
-            self.stdout.write(f"Rendering {app_or_project} template files with filenames: "
-                              f"{', '.join(extra_files)}")
+            for what, listed in (("extensions", rendered_suffixes),
+                                 ("filenames", rendered_names)):
+                self.stdout.write(f"Rendering {app_or_project} template files with {what}: "
+                                  f"{', '.join(listed)}")
 
-        base_name = f"{app_or_project}_name"
-        base_subdir = f"{app_or_project}_template"
-        base_directory = f"{app_or_project}_directory"
-        camel_case_name = f"camel_case_{app_or_project}_name"
-        camel_case_value = "".join(x for x in name.title() if x != "_")
-
-        context = {
-            **options,
-            base_name: name,
-            base_directory: top_dir,
-            camel_case_name: camel_case_value,
+        placeholder = f"{app_or_project}_name"
+        context = dict(options)
+        context.update({
+            placeholder: name,
+            f"{app_or_project}_directory": destination,
+            f"camel_case_{app_or_project}_name": name.title().replace("_", ""),
             "docs_version": "dev",
             "reinhardt_version": reinhardt.__version__,
-        }
+        })
         context.update(self.extra_context(name))
 
-        template_dir = self.handle_template(options["template"], base_subdir)
-        prefix_length = len(template_dir) + 1
+        try:
+            source = self.handle_template(options["template"], f"{app_or_project}_template")
+            self._copy_tree(source, destination, placeholder, name, context,
+                            rendered_suffixes, rendered_names, skipped_dirs)
+        finally:
+            self._remove_temporary_paths()
 
-        for root, dirs, files in os.walk(template_dir):
-            path_rest = root[prefix_length:]
-            relative_dir = path_rest.replace(base_name, name)
-            if relative_dir:
-                target_dir = os.path.join(top_dir, relative_dir)
-                os.makedirs(target_dir, exist_ok=True)
-            for dirname in dirs[:]:
-                if dirname in excluded_directories or dirname.startswith("."):
-                    dirs.remove(dirname)
-            for filename in files:
-                if filename.endswith((".pyo", ".pyc", ".py.class")):
+    def _destination(self, name: str, target: str | None) -> str:
+        """The folder to fill: a new one named after the app/project, or ``target``."""
+        if target is not None:
+            folder = os.path.abspath(os.path.expanduser(target))
+            if self.app_or_project == "app":
+                # The folder becomes the app's package, so it needs a valid name too.
+                self.validate_name(os.path.basename(folder), "directory")
+            if os.path.exists(folder):
+                return folder
+            raise CommandError(
+                f"Destination directory '{folder}' does not exist, please create it first."
+            )
+        folder = os.path.join(os.getcwd(), name)
+        try:
+            os.makedirs(folder)
+        except FileExistsError:
+            raise CommandError(f"'{folder}' already exists") from None
+        except OSError as problem:
+            raise CommandError(problem) from problem
+        return folder
+
+    def _copy_tree(self, source, destination, placeholder, name, context,
+                   rendered_suffixes, rendered_names, skipped_dirs) -> None:
+        for folder, subfolders, filenames in os.walk(source):
+            # Prune in place so os.walk does not descend into skipped folders.
+            subfolders[:] = [d for d in subfolders
+                             if d not in skipped_dirs and not d.startswith(".")]
+            relative = os.path.relpath(folder, source)
+            relative = "" if relative == os.curdir else relative.replace(placeholder, name)
+            if relative:
+                os.makedirs(os.path.join(destination, relative), exist_ok=True)
+            for filename in filenames:
+                if filename.endswith(_SKIPPED_SUFFIXES):
                     continue
-                old_path = os.path.join(root, filename)
-                new_path = os.path.join(top_dir, relative_dir, filename.replace(base_name, name))
-                for old_suffix, new_suffix in self.rewrite_template_suffixes:
-                    if new_path.endswith(old_suffix):
-                        new_path = new_path.removesuffix(old_suffix) + new_suffix
-                        break
-                if os.path.exists(new_path):
-                    raise CommandError(
-                        f"{new_path} already exists. Overlaying {self.a_or_an} "
-                        f"{app_or_project} into an existing directory won't replace "
-                        "conflicting files."
-                    )
-                if new_path.endswith(extensions) or filename in extra_files:
-                    with open(old_path, encoding="utf-8") as template_file:
-                        content = template_file.read()
-                    content = render_template_text(content, context)
-                    with open(new_path, "w", encoding="utf-8") as new_file:
-                        new_file.write(content)
-                else:
-                    shutil.copyfile(old_path, new_path)
-                if self.verbosity >= 2:
-                    self.stdout.write(f"Creating {new_path}")
-                try:
-                    shutil.copymode(old_path, new_path)
-                    self.make_writeable(new_path)
-                except OSError:
-                    self.stderr.write(
-                        f"Notice: Couldn't set permission bits on {new_path}. You're probably "
-                        "using an uncommon filesystem setup. No problem.",
-                        self.style.NOTICE,
-                    )
+                written = self._written_path(
+                    os.path.join(destination, relative, filename.replace(placeholder, name))
+                )
+                render = written.endswith(rendered_suffixes) or filename in rendered_names
+                self._copy_file(os.path.join(folder, filename), written, render, context)
 
-        for path_to_remove in self.paths_to_remove:
-            if os.path.isfile(path_to_remove):
-                os.remove(path_to_remove)
-            else:
-                shutil.rmtree(path_to_remove)
+    def _written_path(self, path: str) -> str:
+        for template_suffix, real_suffix in self.rewrite_template_suffixes:
+            if path.endswith(template_suffix):
+                return path[: -len(template_suffix)] + real_suffix
+        return path
+
+    def _copy_file(self, original: str, written: str, render: bool, context: dict) -> None:
+        if os.path.exists(written):
+            raise CommandError(
+                f"{written} already exists. Overlaying {self.a_or_an} {self.app_or_project} "
+                "into an existing directory won't replace conflicting files."
+            )
+        if render:
+            with open(original, encoding="utf-8") as template_file:
+                text = render_template_text(template_file.read(), context)
+            with open(written, "w", encoding="utf-8") as output:
+                output.write(text)
+        else:
+            shutil.copyfile(original, written)
+        if self.verbosity >= 2:
+            self.stdout.write(f"Creating {written}")
+        try:
+            shutil.copymode(original, written)
+            self.make_writeable(written)
+        except OSError:
+            self.stderr.write(
+                f"Notice: Couldn't set permission bits on {written}. You're probably using an "
+                "uncommon filesystem setup. No problem.",
+                self.style.NOTICE,
+            )
+
+    def _remove_temporary_paths(self) -> None:
+        for leftover in self.paths_to_remove:
+            if os.path.isdir(leftover):
+                shutil.rmtree(leftover)
+            elif os.path.exists(leftover):
+                os.remove(leftover)
 
     def extra_context(self, name: str) -> dict[str, Any]:
         """More template variables; startproject adds the secret key and default apps."""
         return {}
 
+    # -- where the template comes from ------------------------------------------------------
+
     def handle_template(self, template: str | None, subdir: str) -> str:
         """The directory of the template: built-in, a local directory, an archive or a URL."""
         if template is None:
             return os.path.join(TEMPLATE_ROOT, subdir)
-        if template.startswith("file://"):
-            template = template.removeprefix("file://")
-        expanded_template = os.path.abspath(os.path.expanduser(template))
-        if os.path.isdir(expanded_template):
-            return expanded_template
-        if self.is_url(template):
-            absolute_path = self.download(template)
-        else:
-            absolute_path = expanded_template
-        if os.path.exists(absolute_path):
-            return self.extract(absolute_path)
-        raise CommandError(
-            f"couldn't handle {self.app_or_project} template {template}."
-        )
+        template = template.removeprefix("file://")
+        local = os.path.abspath(os.path.expanduser(template))
+        if os.path.isdir(local):
+            return local
+        archive = self.download(template) if self.is_url(template) else local
+        if not os.path.exists(archive):
+            raise CommandError(f"couldn't handle {self.app_or_project} template {template}.")
+        return self.extract(archive)
 
     def validate_name(self, name: str, name_or_dir: str = "name") -> None:
+        """Refuse names that cannot be imported as a package, or that shadow a module."""
+        kind = f"{self.app_or_project} {name_or_dir}"
         if name is None:
-            raise CommandError(
-                f"you must provide {self.a_or_an} {self.app_or_project} name"
-            )
+            raise CommandError(f"you must provide {self.a_or_an} {self.app_or_project} name")
         if not name.isidentifier():
-            raise CommandError(
-                f"'{name}' is not a valid {self.app_or_project} {name_or_dir}. Please make "
-                f"sure the {name_or_dir} is a valid identifier."
-            )
+            raise CommandError(f"'{name}' is not a valid {kind}. Please make sure the "
+                               f"{name_or_dir} is a valid identifier.")
         if iskeyword(name):
+            raise CommandError(f"'{name}' is a Python keyword and cannot be used as "
+                               f"{self.a_or_an} {kind}. Please try another {name_or_dir}.")
+        if name_or_dir != "name":
+            return
+        try:
+            taken = find_spec(name) is not None
+        except (ImportError, ValueError):
+            taken = False
+        if taken:
             raise CommandError(
-                f"'{name}' is a Python keyword and cannot be used as {self.a_or_an} "
-                f"{self.app_or_project} {name_or_dir}. Please try another {name_or_dir}."
+                f"'{name}' conflicts with the name of an existing Python module and cannot be "
+                f"used as {self.a_or_an} {kind}. Please try another {name_or_dir}."
             )
-        if name_or_dir == "name":
-            try:
-                spec = find_spec(name)
-            except (ImportError, ValueError):
-                spec = None
-            if spec is not None:
-                raise CommandError(
-                    f"'{name}' conflicts with the name of an existing Python module and "
-                    f"cannot be used as {self.a_or_an} {self.app_or_project} {name_or_dir}. "
-                    f"Please try another {name_or_dir}."
-                )
+
+    def _scratch_folder(self, purpose: str) -> str:
+        folder = tempfile.mkdtemp(prefix="reinhardt_",
+                                  suffix=f"_{self.app_or_project}_{purpose}")
+        self.paths_to_remove.append(folder)
+        return folder
 
     def download(self, url: str) -> str:
         """Download a template archive into a temporary directory and return its path."""
-        tempdir = tempfile.mkdtemp(prefix="reinhardt_", suffix=f"_{self.app_or_project}_download")
-        self.paths_to_remove.append(tempdir)
+        folder = self._scratch_folder("download")
         filename = posixpath.basename(urlsplit(url).path.rstrip("/")) or "template"
         if self.verbosity >= 2:
             self.stdout.write(f"Downloading {url}")
         try:
-            path, _ = urlretrieve(url, os.path.join(tempdir, filename))
-        except OSError as e:
-            raise CommandError(f"couldn't download URL {url} to {filename}: {e}")
-        return path
+            saved, _headers = urlretrieve(url, os.path.join(folder, filename))
+        except OSError as problem:
+            raise CommandError(f"couldn't download URL {url} to {filename}: {problem}") from None
+        return saved
 
     def extract(self, filename: str) -> str:
         """Unpack an archive (zip, tar.*) into a temporary directory and return it."""
-        tempdir = tempfile.mkdtemp(prefix="reinhardt_", suffix=f"_{self.app_or_project}_extract")
-        self.paths_to_remove.append(tempdir)
+        folder = self._scratch_folder("extract")
         if self.verbosity >= 2:
             self.stdout.write(f"Extracting {filename}")
+        # Tar members are checked by the "data" filter (nothing outside the folder, no
+        # links or devices). zipfile always keeps members inside the folder, and before
+        # Python 3.12 the zip unpacker does not even accept a filter argument.
+        is_zip = filename.lower().endswith(".zip") or zipfile.is_zipfile(filename)
+        safety = {} if is_zip else {"filter": "data"}
         try:
-            shutil.unpack_archive(filename, tempdir, filter="data")
-        except (shutil.ReadError, ValueError, OSError) as e:
-            raise CommandError(f"couldn't extract file {filename} to {tempdir}: {e}")
-        entries = os.listdir(tempdir)
+            shutil.unpack_archive(filename, folder, **safety)
+        except (shutil.ReadError, ValueError, OSError) as problem:
+            raise CommandError(
+                f"couldn't extract file {filename} to {folder}: {problem}"
+            ) from None
+        entries = os.listdir(folder)
         # An archive with one top-level folder holds the template in that folder.
-        if len(entries) == 1 and os.path.isdir(os.path.join(tempdir, entries[0])):
-            return os.path.join(tempdir, entries[0])
-        return tempdir
+        if len(entries) == 1 and os.path.isdir(os.path.join(folder, entries[0])):
+            return os.path.join(folder, entries[0])
+        return folder
 
     def is_url(self, template: str) -> bool:
-        if ":" not in template:
-            return False
-        scheme = template.split(":", 1)[0].lower()
-        return scheme in self.url_schemes
+        scheme, colon, _rest = template.partition(":")
+        return bool(colon) and scheme.lower() in self.url_schemes
 
     def make_writeable(self, filename: str) -> None:
         """Make a file copied from a read-only template writable by its owner."""
-        if not os.access(filename, os.W_OK):
-            st = os.stat(filename)
-            os.chmod(filename, stat.S_IMODE(st.st_mode) | stat.S_IWUSR)
+        _owner_may_write(filename)

@@ -127,14 +127,39 @@ def get_language_from_request(request, check_path: bool = False) -> str:
     return settings.LANGUAGE_CODE
 
 
-def get_language_info(lang_code: str) -> dict:
-    from reinhardt.conf import settings
+def _babel_locale(code: str):
+    """Babel's locale for a language code ("pt-br", "zh-hans"), or None if CLDR has none."""
+    from babel import Locale, UnknownLocaleError
 
-    for code, name in settings.LANGUAGES:
-        if code == lang_code or code == lang_code.split("-")[0]:
-            return {"code": code, "name": name, "name_local": name, "name_translated": name,
-                    "bidi": code in settings.LANGUAGES_BIDI}
-    raise KeyError(f"Unknown language code {lang_code}.")
+    try:
+        return Locale.parse(to_locale(code))
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
+def get_language_info(lang_code: str) -> dict:
+    """Name, local name, translated name and text direction of a language.
+
+    The names come from the Unicode CLDR (through Babel) rather than from a table of our
+    own, so every language CLDR knows is answered; a regional code CLDR lacks falls back to
+    its generic language ("xx-yy" -> "xx"), and an unknown code raises KeyError.
+    """
+    locale = _babel_locale(lang_code)
+    code = lang_code
+    if locale is None and "-" in lang_code:
+        code = lang_code.split("-")[0]
+        locale = _babel_locale(code)
+    if locale is None:
+        raise KeyError(f"Unknown language code {lang_code}.")
+    name = locale.get_display_name("en") or code
+    active = _babel_locale(get_language() or "en")
+    return {
+        "code": code,
+        "name": name,
+        "name_local": locale.get_display_name() or name,
+        "name_translated": (locale.get_display_name(active) if active else None) or name,
+        "bidi": locale.text_direction == "rtl",
+    }
 
 
 def to_locale(language: str) -> str:

@@ -4,6 +4,10 @@
 "OPTIONS": {"environment": "myproject.jinja2.environment"}}``; app templates live in each
 app's ``jinja2`` folder. Templates get ``request``, ``csrf_input`` and ``csrf_token`` when
 rendered with a request, plus OPTIONS["context_processors"].
+
+Every other OPTIONS key goes to the Environment. Unless given, the loader reads the
+backend's template folders, output is autoescaped, templates reload when DEBUG is on, and
+undefined names render visibly (DebugUndefined) under DEBUG and as "" otherwise.
 """
 
 from __future__ import annotations
@@ -18,122 +22,136 @@ from reinhardt.utils.module_loading import import_string
 from reinhardt.web.templates.backends.base import BaseEngine
 from reinhardt.web.templates.exceptions import TemplateDoesNotExist, TemplateSyntaxError
 
+# How many lines either side of the failing one the debug page shows.
+_EXCERPT_RADIUS = 10
+
+
+def _our_syntax_error(error: jinja2.TemplateSyntaxError) -> TemplateSyntaxError:
+    """Jinja2's syntax error as ours, carrying the debug page's excerpt."""
+    converted = TemplateSyntaxError(error.args)
+    converted.template_debug = get_exception_info(error)
+    return converted
+
+
+def _failing_line(error: jinja2.TemplateSyntaxError) -> str:
+    if not (error.source and error.lineno):
+        return ""
+    return error.source.splitlines()[error.lineno - 1].strip()
+
 
 class Jinja2(BaseEngine):
     app_dirname = "jinja2"
 
     def __init__(self, params):
-        params = params.copy()
-        options = params.pop("OPTIONS").copy()
-        super().__init__(params)
-        self.context_processors = options.pop("context_processors", [])
-        environment = options.pop("environment", "jinja2.Environment")
-        environment_cls = import_string(environment)
-        if "loader" not in options:
-            options["loader"] = jinja2.FileSystemLoader(self.template_dirs)
-        options.setdefault("autoescape", True)
-        options.setdefault("auto_reload", settings.DEBUG)
-        options.setdefault("undefined", jinja2.DebugUndefined if settings.DEBUG
-                           else jinja2.Undefined)
-        self.env = environment_cls(**options)
+        settings_for_env = dict(params["OPTIONS"])
+        super().__init__({key: value for key, value in params.items() if key != "OPTIONS"})
+        self.context_processors = settings_for_env.pop("context_processors", [])
+        make_environment = import_string(
+            settings_for_env.pop("environment", "jinja2.Environment")
+        )
+        defaults = {
+            "autoescape": True,
+            "auto_reload": settings.DEBUG,
+            "undefined": jinja2.DebugUndefined if settings.DEBUG else jinja2.Undefined,
+        }
+        if "loader" not in settings_for_env:
+            defaults["loader"] = jinja2.FileSystemLoader(self.template_dirs)
+        self.env = make_environment(**{**defaults, **settings_for_env})
+
+    @cached_property
+    def template_context_processors(self) -> list:
+        """OPTIONS["context_processors"], imported on first use."""
+        return list(map(import_string, self.context_processors))
 
     def from_string(self, template_code):
         return Template(self.env.from_string(template_code), self)
 
     def get_template(self, template_name):
         try:
-            return Template(self.env.get_template(template_name), self)
-        except jinja2.TemplateNotFound as exc:
-            raise TemplateDoesNotExist(exc.name, backend=self) from exc
-        except jinja2.TemplateSyntaxError as exc:
-            new = TemplateSyntaxError(exc.args)
-            new.template_debug = get_exception_info(exc)
-            new.set_location(exc.filename or exc.name, exc.lineno, exc.source.splitlines()[
-                exc.lineno - 1].strip() if exc.source and exc.lineno else "")
-            raise new from exc
+            compiled = self.env.get_template(template_name)
+        except jinja2.TemplateNotFound as missing:
+            raise TemplateDoesNotExist(missing.name, backend=self) from missing
+        except jinja2.TemplateSyntaxError as error:
+            converted = _our_syntax_error(error)
+            converted.set_location(error.filename or error.name, error.lineno,
+                                   _failing_line(error))
+            raise converted from error
+        return Template(compiled, self)
 
-    @cached_property
-    def template_context_processors(self) -> list:
-        return [import_string(path) for path in self.context_processors]
+
+def _request_context(request, processors) -> dict:
+    """What a template rendered with a request gets on top of the caller's context."""
+    from reinhardt.utils.functional import SimpleLazyObject, lazy
+    from reinhardt.utils.html import format_html
+    from reinhardt.utils.safestring import SafeString
+    from reinhardt.web.middleware.csrf import get_token
+
+    # Lazy: a page that never shows the token must not set the CSRF cookie.
+    token = SimpleLazyObject(lambda: get_token(request))
+    hidden_input = lazy(
+        lambda: format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token),
+        SafeString, str,
+    )
+    extra = {"request": request, "csrf_input": hidden_input(), "csrf_token": token}
+    for processor in processors:
+        extra.update(processor(request))
+    return extra
 
 
 class Template:
     """A Jinja2 template with Django's ``render(context=None, request=None)``."""
 
     def __init__(self, template, backend):
-        self.template = template
-        self.backend = backend
+        self.template, self.backend = template, backend
         self.origin = Origin(name=template.filename, template_name=template.name)
 
     def render(self, context=None, request=None) -> str:
         from reinhardt.test.signals import template_rendered
 
-        if context is None:
-            context = {}
+        values = {} if context is None else context
         if request is not None:
-            from reinhardt.utils.functional import SimpleLazyObject, lazy
-            from reinhardt.utils.html import format_html
-            from reinhardt.utils.safestring import SafeString
-
-            def _csrf_token():
-                from reinhardt.web.middleware.csrf import get_token
-
-                return get_token(request)
-
-            csrf_token = SimpleLazyObject(_csrf_token)
-            context["request"] = request
-            context["csrf_input"] = lazy(
-                lambda: format_html('<input type="hidden" name="csrfmiddlewaretoken" '
-                                    'value="{}">', csrf_token), SafeString, str)()
-            context["csrf_token"] = csrf_token
-            for context_processor in self.backend.template_context_processors:
-                context.update(context_processor(request))
+            values.update(_request_context(request, self.backend.template_context_processors))
         if template_rendered.receivers:
-            template_rendered.send(sender=self, template=self, context=context)
+            template_rendered.send(sender=self, template=self, context=values)
         try:
-            return self.template.render(context)
-        except jinja2.TemplateSyntaxError as exc:
-            new = TemplateSyntaxError(exc.args)
-            new.template_debug = get_exception_info(exc)
-            raise new from exc
+            return self.template.render(values)
+        except jinja2.TemplateSyntaxError as error:
+            raise _our_syntax_error(error) from error
 
 
 class Origin:
     """Like the DTL's Origin: the template's name and (when known) its file."""
 
     def __init__(self, name, template_name):
-        self.name = name
-        self.template_name = template_name
+        self.name, self.template_name = name, template_name
+
+
+def _source_of(error) -> str | None:
+    if error.source is not None:
+        return error.source
+    path = Path(error.filename)
+    return path.read_text() if path.exists() else None
 
 
 def get_exception_info(exception) -> dict:
-    """The debug page's excerpt for a Jinja2 syntax error."""
-    context_lines = 10
-    lineno = exception.lineno
-    source = exception.source
-    if source is None:
-        exception_file = Path(exception.filename)
-        if exception_file.exists():
-            source = exception_file.read_text()
+    """The debug page's excerpt for a Jinja2 syntax error (the DTL's template_debug shape)."""
+    line = exception.lineno
+    source = _source_of(exception)
+    numbered = []
     if source is not None:
-        lines = list(enumerate(source.strip().split("\n"), start=1))
-        during = lines[lineno - 1][1]
-        total = len(lines)
-        top = max(0, lineno - context_lines - 1)
-        bottom = min(total, lineno + context_lines)
-    else:
-        during = ""
-        lines = []
-        total = top = bottom = 0
-    return {
-        "name": exception.filename,
-        "message": exception.message,
-        "source_lines": lines[top:bottom],
-        "line": lineno,
-        "before": "",
-        "during": during,
-        "after": "",
-        "total": total,
-        "top": top,
-        "bottom": bottom,
-    }
+        numbered = list(enumerate(source.strip().split("\n"), 1))
+    count = len(numbered)
+    first = max(line - _EXCERPT_RADIUS - 1, 0) if numbered else 0
+    last = min(line + _EXCERPT_RADIUS, count)
+    return dict(
+        name=exception.filename,
+        message=exception.message,
+        line=line,
+        source_lines=numbered[first:last],
+        before="",
+        during=numbered[line - 1][1] if numbered else "",
+        after="",
+        total=count,
+        top=first,
+        bottom=last,
+    )

@@ -1,4 +1,9 @@
-"""View, RedirectView, TemplateView: the base class-based views."""
+"""View, RedirectView, TemplateView: the base class-based views.
+
+A class-based view is turned into a plain view function by ``as_view()``; every request
+builds a fresh instance, calls ``setup()`` then ``dispatch()``, and dispatch picks the
+handler method named after the HTTP verb.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +14,34 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from reinhardt.core.exceptions import ImproperlyConfigured
 from reinhardt.utils.decorators import classonlymethod
 from reinhardt.utils.functional import classproperty
-from reinhardt.web.http import (
-    HttpResponse,
-    HttpResponseGone,
-    HttpResponseNotAllowed,
-    HttpResponsePermanentRedirect,
-    HttpResponseRedirect,
-)
+from reinhardt.web import http
 from reinhardt.web.urls import reverse
 
 logger = logging.getLogger("reinhardt.request")
 
 
+def _as_awaitable_if(is_async: bool, response):
+    """``response`` as is, or wrapped in a coroutine for a view whose handlers are async."""
+    if not is_async:
+        return response
+
+    async def ready():
+        return response
+
+    return ready()
+
+
 class ContextMixin:
     """Put the view (as ``view``) and ``extra_context`` into the template context."""
 
-    extra_context = None
+    extra_context: dict | None = None
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("view", self)
-        if self.extra_context is not None:
-            kwargs.update(self.extra_context)
-        return kwargs
+        context = kwargs
+        if "view" not in context:
+            context["view"] = self
+        context.update(self.extra_context or {})
+        return context
 
 
 class View:
@@ -39,180 +50,161 @@ class View:
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options", "trace"]
 
     def __init__(self, **kwargs):
-        for key, value in kwargs.items():
-            setattr(self, key, value)
+        # as_view() has already checked these names against the class.
+        for name in kwargs:
+            setattr(self, name, kwargs[name])
 
     @classproperty
     def view_is_async(cls) -> bool:
-        handlers = [getattr(cls, method) for method in cls.http_method_names
-                    if method != "options" and hasattr(cls, method)]
-        if not handlers:
-            return False
-        is_async = iscoroutinefunction(handlers[0])
-        if not all(iscoroutinefunction(h) == is_async for h in handlers[1:]):
+        """Whether the handlers are coroutines; mixing sync and async ones is an error."""
+        kinds = {
+            iscoroutinefunction(getattr(cls, verb))
+            for verb in cls.http_method_names
+            if verb != "options" and hasattr(cls, verb)
+        }
+        if len(kinds) > 1:
             raise ImproperlyConfigured(
                 f"{cls.__qualname__} HTTP handlers must either be all sync or all async."
             )
-        return is_async
+        return kinds == {True}
+
+    @classmethod
+    def _check_initkwargs(cls, initkwargs) -> None:
+        for name in initkwargs:
+            if name in cls.http_method_names:
+                problem = (f"The method name {name} is not accepted as a keyword argument "
+                           f"to {cls.__name__}().")
+            elif not hasattr(cls, name):
+                problem = (f"{cls.__name__}() received an invalid keyword {name!r}. as_view "
+                           "only accepts arguments that are already attributes of the class.")
+            else:
+                continue
+            raise TypeError(problem)
 
     @classonlymethod
     def as_view(cls, **initkwargs):
         """The view function for URLconfs; each request gets a fresh instance."""
-        for key in initkwargs:
-            if key in cls.http_method_names:
-                raise TypeError(
-                    f"The method name {key} is not accepted as a keyword argument to "
-                    f"{cls.__name__}()."
-                )
-            if not hasattr(cls, key):
-                raise TypeError(
-                    f"{cls.__name__}() received an invalid keyword {key!r}. as_view only "
-                    "accepts arguments that are already attributes of the class."
-                )
+        cls._check_initkwargs(initkwargs)
 
         def view(request, *args, **kwargs):
-            self = cls(**initkwargs)
-            self.setup(request, *args, **kwargs)
-            if not hasattr(self, "request"):
-                raise AttributeError(
-                    f"{cls.__name__} instance has no 'request' attribute. Did you override "
-                    "setup() and forget to call super()?"
-                )
-            return self.dispatch(request, *args, **kwargs)
+            instance = cls(**initkwargs)
+            instance.setup(request, *args, **kwargs)
+            if hasattr(instance, "request"):
+                return instance.dispatch(request, *args, **kwargs)
+            raise AttributeError(
+                f"{cls.__name__} instance has no 'request' attribute. Did you override "
+                "setup() and forget to call super()?"
+            )
 
-        view.view_class = cls
-        view.view_initkwargs = initkwargs
-        view.__doc__ = cls.__doc__
-        view.__module__ = cls.__module__
-        view.__annotations__ = cls.dispatch.__annotations__
-        # Attributes set by decorators on dispatch (e.g. csrf_exempt) apply to the view.
+        # Attributes that decorators put on dispatch (csrf_exempt, ...) apply to the view.
         view.__dict__.update(cls.dispatch.__dict__)
-        if cls.view_is_async:
-            markcoroutinefunction(view)
-        return view
+        view.__dict__.update(view_class=cls, view_initkwargs=initkwargs)
+        view.__doc__, view.__module__ = cls.__doc__, cls.__module__
+        view.__annotations__ = cls.dispatch.__annotations__
+        return markcoroutinefunction(view) if cls.view_is_async else view
 
     def setup(self, request, *args, **kwargs) -> None:
-        if hasattr(self, "get") and not hasattr(self, "head"):
+        """Store the request and URL arguments on the instance before dispatch."""
+        # A view that handles GET answers HEAD the same way unless it says otherwise.
+        if not hasattr(self, "head") and hasattr(self, "get"):
             self.head = self.get
-        self.request = request
-        self.args = args
-        self.kwargs = kwargs
+        self.request, self.args, self.kwargs = request, args, kwargs
 
     def dispatch(self, request, *args, **kwargs):
-        method = request.method.lower()
-        if method in self.http_method_names:
-            handler = getattr(self, method, self.http_method_not_allowed)
-        else:
-            handler = self.http_method_not_allowed
+        verb = request.method.lower()
+        refuse = self.http_method_not_allowed
+        handler = getattr(self, verb, refuse) if verb in self.http_method_names else refuse
         return handler(request, *args, **kwargs)
 
     def http_method_not_allowed(self, request, *args, **kwargs):
-        logger.warning("Method Not Allowed (%s): %s", request.method, request.path,
-                       extra={"status_code": 405, "request": request})
-        response = HttpResponseNotAllowed(self._allowed_methods())
-        if self.view_is_async:
-
-            async def func():
-                return response
-
-            return func()
-        return response
+        logger.warning(
+            "Method Not Allowed (%s): %s", request.method, request.path,
+            extra={"request": request, "status_code": 405},
+        )
+        refusal = http.HttpResponseNotAllowed(self._allowed_methods())
+        return _as_awaitable_if(self.view_is_async, refusal)
 
     def options(self, request, *args, **kwargs):
-        """Answer OPTIONS with the Allow header."""
-        response = HttpResponse()
-        response.headers["Allow"] = ", ".join(self._allowed_methods())
-        response.headers["Content-Length"] = "0"
-        if self.view_is_async:
-
-            async def func():
-                return response
-
-            return func()
-        return response
+        """Answer OPTIONS with the Allow header and an empty body."""
+        answer = http.HttpResponse()
+        answer["Allow"] = ", ".join(self._allowed_methods())
+        answer["Content-Length"] = "0"
+        return _as_awaitable_if(self.view_is_async, answer)
 
     def _allowed_methods(self) -> list[str]:
-        return [m.upper() for m in self.http_method_names if hasattr(self, m)]
+        return [verb.upper() for verb in self.http_method_names if hasattr(self, verb)]
 
 
 class TemplateResponseMixin:
     """Render a template (template_name) into a TemplateResponse."""
 
-    template_name = None
-    template_engine = None
-    response_class = None  # TemplateResponse, resolved on first use
-    content_type = None
+    template_name: str | None = None
+    template_engine: str | None = None  # an alias from TEMPLATES; None means any engine
+    response_class = None  # None means TemplateResponse (imported late: it needs templates)
+    content_type: str | None = None
 
     def render_to_response(self, context, **response_kwargs):
-        response_kwargs.setdefault("content_type", self.content_type)
-        response_class = self.response_class
-        if response_class is None:
-            from reinhardt.web.templates.response import TemplateResponse
-
-            response_class = TemplateResponse
-        return response_class(request=self.request, template=self.get_template_names(),
-                              context=context, using=self.template_engine, **response_kwargs)
+        if "content_type" not in response_kwargs:
+            response_kwargs["content_type"] = self.content_type
+        factory = self.response_class
+        if factory is None:
+            from reinhardt.web.templates.response import TemplateResponse as factory
+        return factory(
+            template=self.get_template_names(), context=context, request=self.request,
+            using=self.template_engine, **response_kwargs,
+        )
 
     def get_template_names(self) -> list[str]:
-        if self.template_name is None:
-            raise ImproperlyConfigured(
-                "TemplateResponseMixin requires either a definition of 'template_name' or an "
-                "implementation of 'get_template_names()'"
-            )
-        return [self.template_name]
+        if self.template_name is not None:
+            return [self.template_name]
+        raise ImproperlyConfigured(
+            "TemplateResponseMixin requires either a definition of 'template_name' or an "
+            "implementation of 'get_template_names()'"
+        )
 
 
 class TemplateView(TemplateResponseMixin, ContextMixin, View):
     """Render a template with the URL's keyword arguments in the context."""
 
     def get(self, request, *args, **kwargs):
-        context = self.get_context_data(**kwargs)
-        return self.render_to_response(context)
+        return self.render_to_response(self.get_context_data(**kwargs))
 
 
 class RedirectView(View):
-    """Redirect to ``url`` (``%``-formatted with the URL's kwargs) or to ``pattern_name``."""
+    """Redirect to ``url`` (``%``-formatted with the URL's kwargs) or to ``pattern_name``.
 
-    permanent = False
-    url = None
-    pattern_name = None
-    query_string = False
+    With neither, the answer is 410 Gone. Every HTTP verb redirects the same way.
+    """
+
+    url: str | None = None
+    pattern_name: str | None = None
+    permanent: bool = False
+    query_string: bool = False
 
     def get_redirect_url(self, *args, **kwargs) -> str | None:
         if self.url:
-            url = self.url % kwargs
+            target = self.url % kwargs
         elif self.pattern_name:
-            url = reverse(self.pattern_name, args=args, kwargs=kwargs)
+            target = reverse(self.pattern_name, args=args, kwargs=kwargs)
         else:
             return None
-        args = self.request.META.get("QUERY_STRING", "")
-        if args and self.query_string:
-            url = f"{url}?{args}"
-        return url
+        query = self.request.META.get("QUERY_STRING", "")
+        if self.query_string and query:
+            return f"{target}?{query}"
+        return target
 
     def get(self, request, *args, **kwargs):
-        url = self.get_redirect_url(*args, **kwargs)
-        if url:
-            if self.permanent:
-                return HttpResponsePermanentRedirect(url)
-            return HttpResponseRedirect(url)
-        logger.warning("Gone: %s", request.path, extra={"status_code": 410, "request": request})
-        return HttpResponseGone()
+        target = self.get_redirect_url(*args, **kwargs)
+        if not target:
+            logger.warning(
+                "Gone: %s", request.path, extra={"request": request, "status_code": 410}
+            )
+            return http.HttpResponseGone()
+        redirect_class = http.HttpResponsePermanentRedirect if self.permanent else http.HttpResponseRedirect
+        return redirect_class(target)
 
-    def head(self, request, *args, **kwargs):
+    def _like_get(self, request, *args, **kwargs):
+        # Looked up on the instance, so a subclass overriding get() changes every verb.
         return self.get(request, *args, **kwargs)
 
-    def post(self, request, *args, **kwargs):
-        return self.get(request, *args, **kwargs)
-
-    def options(self, request, *args, **kwargs):
-        return self.get(request, *args, **kwargs)
-
-    def delete(self, request, *args, **kwargs):
-        return self.get(request, *args, **kwargs)
-
-    def put(self, request, *args, **kwargs):
-        return self.get(request, *args, **kwargs)
-
-    def patch(self, request, *args, **kwargs):
-        return self.get(request, *args, **kwargs)
+    head = post = put = patch = delete = options = _like_get

@@ -1,4 +1,11 @@
-"""``inspectdb``: write models.py source for the tables of an existing database."""
+"""``inspectdb``: write models.py source for the tables of an existing database.
+
+Each table becomes an unmanaged model. Column names are turned into valid, distinct
+attribute names (keeping the real name in ``db_column``), column types into field classes
+through the backend's introspection, and foreign keys into ForeignKey/OneToOneField with
+``on_delete=DO_NOTHING`` for the user to review. The output matches Django's inspectdb
+line for line, with reinhardt's import.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +18,41 @@ from reinhardt.core.management.base import BaseCommand, CommandError, CommandPar
 
 LOOKUP_SEP = "__"
 
+_HEADER = (
+    "# This is an auto-generated reinhardt model module.",
+    "# You'll have to do the following manually to clean this up:",
+    "#   * Rearrange models' order",
+    "#   * Make sure each model has one field with primary_key=True",
+    "#   * Make sure each ForeignKey and OneToOneField has `on_delete` set to the desired "
+    "behavior",
+    "#   * Remove `managed = False` lines if you wish to allow reinhardt to create, modify, "
+    "and delete the table",
+    "# Feel free to rename the models, but don't rename db_table values or field names.",
+)
+# Table kinds in TableInfo.type: plain tables always, partitions and views on request.
+_KIND_OPTIONS = {"p": "include_partitions", "v": "include_views"}
+_NON_WORD = re.compile(r"\W")
+_NOT_ALPHANUMERIC = re.compile(r"[^a-zA-Z0-9]")
+
 
 def quoted(value: str) -> str:
     """A Python string literal, double-quoted where possible (as migration files are)."""
     from reinhardt.orm.migrations.serializer import python_string
 
     return python_string(value)
+
+
+def _python_value(value) -> str:
+    return quoted(value) if isinstance(value, str) else repr(value)
+
+
+def _introspect(method, cursor, table_name):
+    """Call an introspection method, treating "not implemented" as "nothing found"."""
+    try:
+        found = method(cursor, table_name)
+    except NotImplementedError:
+        return {}
+    return found or {}
 
 
 class Command(BaseCommand):
@@ -27,22 +63,14 @@ class Command(BaseCommand):
     db_module = "reinhardt.orm"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "table", nargs="*", type=str, help="Selects what tables or views should be "
-                                               "introspected.",
-        )
-        parser.add_argument(
-            "--database", default="default",
-            help="Database alias to read the tables of (default: default).",
-        )
-        parser.add_argument(
-            "--include-partitions", action="store_true",
-            help="Also output models for partition tables.",
-        )
-        parser.add_argument(
-            "--include-views", action="store_true", help="Also output models for database "
-                                                         "views.",
-        )
+        parser.add_argument("table", nargs="*", type=str,
+                            help="Only these tables or views (default: every table).")
+        parser.add_argument("--database", default="default",
+                            help="Database alias to read the tables of (default: default).")
+        parser.add_argument("--include-partitions", action="store_true",
+                            help="Also write models for partition tables.")
+        parser.add_argument("--include-views", action="store_true",
+                            help="Also write models for database views.")
 
     def handle(self, **options: Any) -> None:
         from reinhardt.orm import NotSupportedError
@@ -54,282 +82,242 @@ class Command(BaseCommand):
             raise CommandError(
                 "Database inspection isn't supported for the currently selected database "
                 "backend."
-            )
-        except NotSupportedError as e:
-            raise CommandError(str(e))
+            ) from None
+        except NotSupportedError as unsupported:
+            raise CommandError(str(unsupported)) from None
 
     @staticmethod
     def table2model(table_name: str) -> str:
         """'polls_question' -> 'PollsQuestion'."""
-        return re.sub(r"[^a-zA-Z0-9]", "", table_name.title())
+        return _NOT_ALPHANUMERIC.sub("", table_name.title())
+
+    # -- tables ----------------------------------------------------------------------------
 
     def handle_inspection(self, options: dict) -> Iterator[str]:
         from reinhardt.orm import connections
 
         connection = connections[options["database"]]
-        table_name_filter = options.get("table_name_filter")
+        keep = options.get("table_name_filter")
+        kinds = {"t"} | {kind for kind, option in _KIND_OPTIONS.items() if options[option]}
         with connection.cursor() as cursor:
-            yield "# This is an auto-generated reinhardt model module."
-            yield "# You'll have to do the following manually to clean this up:"
-            yield "#   * Rearrange models' order"
-            yield "#   * Make sure each model has one field with primary_key=True"
-            yield ("#   * Make sure each ForeignKey and OneToOneField has `on_delete` set to "
-                   "the desired behavior")
-            yield ("#   * Remove `managed = False` lines if you wish to allow reinhardt to "
-                   "create, modify, and delete the table")
-            yield ("# Feel free to rename the models, but don't rename db_table values or "
-                   "field names.")
+            yield from _HEADER
             yield f"from {self.db_module} import models"
-            known_models = []
-            types = {"t"}
-            if options["include_partitions"]:
-                types.add("p")
-            if options["include_views"]:
-                types.add("v")
-            table_info = connection.introspection.get_table_list(cursor)
-            table_info = {info.name: info for info in table_info if info.type in types}
-            for table_name in options["table"] or sorted(table_info):
-                if table_name_filter is not None and callable(table_name_filter):
-                    if not table_name_filter(table_name):
-                        continue
-                if table_name == "django_migrations" and not options["table"]:
-                    continue  # The migration records are not a model of the project.
-                try:
-                    relations = _call(connection.introspection.get_relations, cursor,
-                                      table_name)
-                    constraints = _call(connection.introspection.get_constraints, cursor,
-                                        table_name)
-                    primary_key_columns = self._primary_key_columns(connection, cursor,
-                                                                    table_name, constraints)
-                    table_description = connection.introspection.get_table_description(
-                        cursor, table_name
-                    )
-                except Exception as e:
-                    yield f"# Unable to inspect table '{table_name}'"
-                    yield f"# The error was: {e}"
+            listed = {
+                info.name: info for info in connection.introspection.get_table_list(cursor)
+                if info.type in kinds
+            }
+            asked_for = options["table"]
+            written: list[str] = []
+            for table_name in asked_for or sorted(listed):
+                if callable(keep) and not keep(table_name):
                     continue
-                unique_columns = [
-                    c["columns"][0] for c in constraints.values()
-                    if c["unique"] and len(c["columns"]) == 1
-                ]
-                model_name = self.table2model(table_name)
-                yield ""
-                yield ""
-                yield f"class {model_name}(models.Model):"
-                known_models.append(model_name)
-                used_column_names: list[str] = []
-                column_to_field_name: dict[str, str] = {}
-                for row in table_description:
-                    comment_notes = []
-                    extra_params: dict[str, Any] = {}
-                    column_name = row.name
-                    is_relation = column_name in relations
-                    att_name, params, notes = self.normalize_col_name(
-                        column_name, used_column_names, is_relation
-                    )
-                    extra_params.update(params)
-                    comment_notes.extend(notes)
-                    used_column_names.append(att_name)
-                    column_to_field_name[column_name] = att_name
-                    if column_name == (primary_key_columns[0] if primary_key_columns else None):
-                        extra_params["primary_key"] = True
-                        if len(primary_key_columns) > 1:
-                            comment_notes.append(
-                                "The composite primary key ("
-                                + ", ".join(primary_key_columns)
-                                + ") found, that is not supported. The first column is "
-                                "selected."
-                            )
-                    elif column_name in unique_columns:
-                        extra_params["unique"] = True
-                    if is_relation:
-                        ref_db_column, ref_db_table = relations[column_name][:2]
-                        if extra_params.pop("unique", False) or extra_params.get("primary_key"):
-                            rel_type = "OneToOneField"
-                        else:
-                            rel_type = "ForeignKey"
-                            ref_pk_column = _call(
-                                connection.introspection.get_primary_key_column, cursor,
-                                ref_db_table,
-                            )
-                            if ref_pk_column and ref_pk_column != ref_db_column:
-                                extra_params["to_field"] = ref_db_column
-                        rel_to = ("self" if ref_db_table == table_name
-                                  else self.table2model(ref_db_table))
-                        if rel_to in known_models:
-                            field_type = f"{rel_type}({rel_to}"
-                        else:
-                            field_type = f"{rel_type}({quoted(rel_to)}"
-                        if rel_to in used_relations_of(self):
-                            extra_params["related_name"] = f"{model_name.lower()}_{att_name}_set"
-                        used_relations_of(self).add(rel_to)
-                    else:
-                        field_type, field_params, field_notes = self.get_field_type(
-                            connection, table_name, row
-                        )
-                        extra_params.update(field_params)
-                        comment_notes.extend(field_notes)
-                        field_type += "("
-                    if att_name == "id" and extra_params == {"primary_key": True}:
-                        if field_type in ("AutoField(", "BigAutoField("):
-                            continue  # The model gets this primary key by default.
-                    if getattr(row, "null_ok", False):
-                        extra_params["blank"] = True
-                        extra_params["null"] = True
-                    comment = getattr(row, "comment", None)
-                    if comment:
-                        extra_params["db_comment"] = comment
-                    field_desc = f"{att_name} = {'' if '.' in field_type else 'models.'}" \
-                                 f"{field_type}"
-                    if field_type.startswith(("ForeignKey(", "OneToOneField(")):
-                        field_desc += ", models.DO_NOTHING"
-                    if extra_params:
-                        if not field_desc.endswith("("):
-                            field_desc += ", "
-                        field_desc += ", ".join(
-                            f"{k}={quoted(v) if isinstance(v, str) else repr(v)}"
-                            for k, v in extra_params.items()
-                        )
-                    field_desc += ")"
-                    if comment_notes:
-                        field_desc += "  # " + " ".join(comment_notes)
-                    yield f"    {field_desc}"
-                self._relations = set()
-                comment = None
-                table = table_info.get(table_name)
-                if table is not None:
-                    comment = getattr(table, "comment", None)
-                yield from self.get_meta(table_name, constraints, column_to_field_name,
-                                         table.type == "v" if table is not None else False,
-                                         table.type == "p" if table is not None else False,
-                                         comment)
+                if not asked_for and table_name == "django_migrations":
+                    continue  # The migration records are not a model of the project.
+                yield from self._model_source(connection, cursor, table_name,
+                                              listed.get(table_name), written)
+
+    def _model_source(self, connection, cursor, table_name, info, written) -> Iterator[str]:
+        introspection = connection.introspection
+        try:
+            relations = _introspect(introspection.get_relations, cursor, table_name)
+            constraints = _introspect(introspection.get_constraints, cursor, table_name)
+            pk_columns = self._primary_key_columns(connection, cursor, table_name, constraints)
+            columns = introspection.get_table_description(cursor, table_name)
+        except Exception as problem:
+            yield f"# Unable to inspect table '{table_name}'"
+            yield f"# The error was: {problem}"
+            return
+        model_name = self.table2model(table_name)
+        yield from ("", "", f"class {model_name}(models.Model):")
+        written.append(model_name)
+        single_unique = {
+            details["columns"][0] for details in constraints.values()
+            if details["unique"] and len(details["columns"]) == 1
+        }
+        attribute_names: list[str] = []
+        field_of_column: dict[str, str] = {}
+        related_models: set[str] = set()
+        for column in columns:
+            line = self._field_source(
+                connection, cursor, table_name, model_name, column, relations, pk_columns,
+                single_unique, attribute_names, field_of_column, related_models, written,
+            )
+            if line is not None:
+                yield line
+        kind = getattr(info, "type", None)
+        yield from self.get_meta(table_name, constraints, field_of_column, kind == "v",
+                                 kind == "p", getattr(info, "comment", None))
 
     def _primary_key_columns(self, connection, cursor, table_name, constraints) -> list[str]:
-        get_columns = getattr(connection.introspection, "get_primary_key_columns", None)
-        if get_columns is not None:
+        reader = getattr(connection.introspection, "get_primary_key_columns", None)
+        if reader is not None:
             try:
-                return list(get_columns(cursor, table_name) or [])
+                return list(reader(cursor, table_name) or ())
             except NotImplementedError:
                 pass
-        for constraint in constraints.values():
-            if constraint.get("primary_key"):
-                return list(constraint["columns"])
-        return []
+        primary = [c for c in constraints.values() if c.get("primary_key")]
+        return list(primary[0]["columns"]) if primary else []
+
+    # -- fields ----------------------------------------------------------------------------
+
+    def _field_source(self, connection, cursor, table_name, model_name, column, relations,
+                      pk_columns, single_unique, attribute_names, field_of_column,
+                      related_models, written) -> str | None:
+        """One ``name = models.Field(...)`` line, or None for the implicit ``id``."""
+        is_relation = column.name in relations
+        name, params, notes = self.normalize_col_name(column.name, attribute_names,
+                                                      is_relation)
+        attribute_names.append(name)
+        field_of_column[column.name] = name
+        if pk_columns and column.name == pk_columns[0]:
+            params["primary_key"] = True
+            if len(pk_columns) > 1:
+                notes.append(
+                    f"The composite primary key ({', '.join(pk_columns)}) found, that is not "
+                    "supported. The first column is selected."
+                )
+        elif column.name in single_unique:
+            params["unique"] = True
+
+        if is_relation:
+            target_column, target_table = relations[column.name][:2]
+            one_to_one = params.pop("unique", False) or params.get("primary_key")
+            kind = "OneToOneField" if one_to_one else "ForeignKey"
+            if not one_to_one:
+                target_pk = _introspect(connection.introspection.get_primary_key_column,
+                                        cursor, target_table)
+                if target_pk and target_pk != target_column:
+                    params["to_field"] = target_column
+            target = "self" if target_table == table_name else self.table2model(target_table)
+            # A model written above is referred to directly, a later one by name.
+            field_class = f"{kind}({target if target in written else quoted(target)}"
+            if target in related_models:
+                params["related_name"] = f"{model_name.lower()}_{name}_set"
+            related_models.add(target)
+        else:
+            field_class, type_params, type_notes = self.get_field_type(
+                connection, table_name, column
+            )
+            params.update(type_params)
+            notes.extend(type_notes)
+            field_class += "("
+
+        implicit_id = name == "id" and params == {"primary_key": True}
+        if implicit_id and field_class in ("AutoField(", "BigAutoField("):
+            return None  # every model gets this primary key by default
+        if getattr(column, "null_ok", False):
+            params.update(blank=True, null=True)
+        if getattr(column, "comment", None):
+            params["db_comment"] = column.comment
+
+        module = "" if "." in field_class else "models."
+        pieces = [f"{name} = {module}{field_class}"]
+        if field_class.startswith(("ForeignKey(", "OneToOneField(")):
+            pieces.append(", models.DO_NOTHING")
+        if params:
+            separator = "" if len(pieces) == 1 and field_class.endswith("(") else ", "
+            pieces.append(separator + ", ".join(
+                f"{key}={_python_value(value)}" for key, value in params.items()
+            ))
+        pieces.append(")")
+        if notes:
+            pieces.append("  # " + " ".join(notes))
+        return "    " + "".join(pieces)
 
     def normalize_col_name(self, col_name: str, used_column_names: list[str],
                            is_relation: bool) -> tuple[str, dict, list[str]]:
         """A valid, unused Python attribute name for a column, with the db_column and
         notes needed when it differs."""
-        field_params: dict[str, Any] = {}
-        field_notes: list[str] = []
-        new_name = col_name.lower()
-        if new_name != col_name:
-            field_notes.append("Field name made lowercase.")
-        if is_relation:
-            if new_name.endswith("_id"):
-                new_name = new_name.removesuffix("_id")
-            else:
-                field_params["db_column"] = col_name
-        new_name, replaced = re.subn(r"\W", "_", new_name)
-        if replaced > 0:
-            field_notes.append("Field renamed to remove unsuitable characters.")
-        if LOOKUP_SEP in new_name:
-            while LOOKUP_SEP in new_name:
-                new_name = new_name.replace(LOOKUP_SEP, "_")
-            if LOOKUP_SEP in col_name.lower():
-                field_notes.append(
-                    "Field renamed because it contained more than one '_' in a row."
-                )
-        if new_name.startswith("_"):
-            new_name = f"field{new_name}"
-            field_notes.append("Field renamed because it started with '_'.")
-        if new_name.endswith("_"):
-            new_name = f"{new_name}field"
-            field_notes.append("Field renamed because it ended with '_'.")
-        if keyword.iskeyword(new_name):
-            new_name += "_field"
-            field_notes.append("Field renamed because it was a Python reserved word.")
-        if new_name[0].isdigit():
-            new_name = f"number_{new_name}"
-            field_notes.append("Field renamed because it wasn't a valid Python identifier.")
-        if new_name in used_column_names:
-            number = 0
-            while f"{new_name}_{number}" in used_column_names:
-                number += 1
-            new_name = f"{new_name}_{number}"
-            field_notes.append("Field renamed because of name conflict.")
-        if col_name != new_name and field_notes:
-            field_params["db_column"] = col_name
-        return new_name, field_params, field_notes
+        params: dict[str, Any] = {}
+        notes: list[str] = []
+        lowered = col_name.lower()
+        if lowered != col_name:
+            notes.append("Field name made lowercase.")
+        name = lowered
+        if is_relation and name.endswith("_id"):
+            name = name[:-3]  # the ForeignKey adds "_id" back
+        elif is_relation:
+            params["db_column"] = col_name
+        name, replaced = _NON_WORD.subn("_", name)
+        if replaced:
+            notes.append("Field renamed to remove unsuitable characters.")
+        if LOOKUP_SEP in name:
+            # "__" separates lookups in queries, so it cannot be inside a field name.
+            name = re.sub("_{2,}", "_", name)
+            if LOOKUP_SEP in lowered:
+                notes.append("Field renamed because it contained more than one '_' in a row.")
+        if name.startswith("_"):
+            name = "field" + name
+            notes.append("Field renamed because it started with '_'.")
+        if name.endswith("_"):
+            name += "field"
+            notes.append("Field renamed because it ended with '_'.")
+        if keyword.iskeyword(name):
+            name += "_field"
+            notes.append("Field renamed because it was a Python reserved word.")
+        if name[0].isdigit():
+            name = "number_" + name
+            notes.append("Field renamed because it wasn't a valid Python identifier.")
+        if name in used_column_names:
+            suffix = next(n for n in range(len(used_column_names) + 1)
+                          if f"{name}_{n}" not in used_column_names)
+            name = f"{name}_{suffix}"
+            notes.append("Field renamed because of name conflict.")
+        if notes and name != col_name:
+            params["db_column"] = col_name
+        return name, params, notes
 
     def get_field_type(self, connection, table_name: str, row) -> tuple[str, dict, list[str]]:
         """The field class name, its parameters and notes for a column description."""
-        field_params: dict[str, Any] = {}
-        field_notes: list[str] = []
+        params: dict[str, Any] = {}
+        notes: list[str] = []
         try:
-            field_type = connection.introspection.get_field_type(row.type_code, row)
+            found = connection.introspection.get_field_type(row.type_code, row)
         except KeyError:
-            field_type = "TextField"
-            field_notes.append("This field type is a guess.")
-        if isinstance(field_type, tuple):
-            field_type, new_params = field_type
-            field_params.update(new_params)
-        if field_type == "CharField" and getattr(row, "display_size", None):
-            size = int(row.display_size)
-            if size > 0:
-                field_params["max_length"] = size
-        if field_type in {"CharField", "TextField"} and getattr(row, "collation", None):
-            field_params["db_collation"] = row.collation
-        if field_type == "DecimalField":
-            if row.precision is None or row.scale is None:
-                field_notes.append(
+            found = "TextField"
+            notes.append("This field type is a guess.")
+        field_class, extra = found if isinstance(found, tuple) else (found, {})
+        params.update(extra)
+        size = getattr(row, "display_size", None)
+        if field_class == "CharField" and size and int(size) > 0:
+            params["max_length"] = int(size)
+        collation = getattr(row, "collation", None)
+        if collation and field_class in ("CharField", "TextField"):
+            params["db_collation"] = collation
+        if field_class == "DecimalField":
+            digits, places = row.precision, row.scale
+            if digits is None or places is None:
+                notes.append(
                     "max_digits and decimal_places have been guessed, as this database "
                     "handles decimal fields as float"
                 )
-            field_params["max_digits"] = row.precision if row.precision is not None else 10
-            field_params["decimal_places"] = row.scale if row.scale is not None else 5
-        return field_type, field_params, field_notes
+            params["max_digits"] = 10 if digits is None else digits
+            params["decimal_places"] = 5 if places is None else places
+        return field_class, params, notes
 
     def get_meta(self, table_name: str, constraints: dict, column_to_field_name: dict,
                  is_view: bool, is_partition: bool, comment: str | None) -> list[str]:
         """The Meta class: unmanaged, its table, unique_together and the table comment."""
-        unique_together = []
-        for params in constraints.values():
-            if params["unique"]:
-                columns = params["columns"]
-                if None in columns:
-                    continue
-                columns = [column_to_field_name.get(c, c) for c in columns]
-                if len(columns) > 1:
-                    unique_together.append(
-                        "(" + ", ".join(quoted(c) for c in columns) + ")"
-                    )
+        together = []
+        for details in constraints.values():
+            columns = details["columns"]
+            if not details["unique"] or None in columns or len(columns) < 2:
+                continue
+            names = (quoted(column_to_field_name.get(c, c)) for c in columns)
+            together.append(f"({', '.join(names)})")
+        note = ""
         if is_view:
-            managed_comment = "  # Created from a view. Don't remove."
+            note = "  # Created from a view. Don't remove."
         elif is_partition:
-            managed_comment = "  # Created from a partition. Don't remove."
-        else:
-            managed_comment = ""
-        meta = ["", "    class Meta:", f"        managed = False{managed_comment}",
-                f"        db_table = {quoted(table_name)}"]
-        if unique_together:
-            tup = "(" + ", ".join(sorted(unique_together)) + ",)"
-            meta.append(f"        unique_together = {tup}")
+            note = "  # Created from a partition. Don't remove."
+        lines = [
+            "",
+            "    class Meta:",
+            f"        managed = False{note}",
+            f"        db_table = {quoted(table_name)}",
+        ]
+        if together:
+            lines.append(f"        unique_together = ({', '.join(sorted(together))},)")
         if comment:
-            meta.append(f"        db_table_comment = {quoted(comment)}")
-        return meta
-
-
-def _call(method, cursor, table_name):
-    """Call an introspection method, treating "not implemented" as "nothing found"."""
-    try:
-        return method(cursor, table_name) or {}
-    except NotImplementedError:
-        return {}
-
-
-def used_relations_of(command: Command) -> set:
-    """Target models already related from the current model (to add related_name)."""
-    if not hasattr(command, "_relations"):
-        command._relations = set()
-    return command._relations
+            lines.append(f"        db_table_comment = {quoted(comment)}")
+        return lines
