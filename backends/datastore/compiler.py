@@ -1541,6 +1541,15 @@ def normalise(entity, meta):
                 else None
 
 
+def check_not_null(entity, meta):
+    """NOT NULL, as the SQL backends' columns enforce it: a field without null=True
+    refuses None (IntegrityError) before anything is written."""
+    for field in meta.local_concrete_fields:
+        if not field.null and not field.primary_key and entity.get(field.column) is None:
+            raise IntegrityError(
+                f"NOT NULL constraint failed: {meta.db_table}.{field.column}")
+
+
 def _successor(prefix):
     """The least string above every string that starts with ``prefix`` (None: no bound)."""
     while prefix:
@@ -1674,6 +1683,7 @@ class SQLInsertCompiler(SQLCompiler):
                     raise self.not_supported("supports_functions", "expressions in inserts")
                 entity[field.column] = _no_negative_zero(value)
             normalise(entity, meta)
+            check_not_null(entity, meta)
             entity_sets = sets
             if conditions is not None:
                 conditions.check(entity, meta.db_table)
@@ -1868,6 +1878,7 @@ class SQLUpdateCompiler(SQLCompiler):
                 for field, value in zip(fields, row):
                     updated[field.column] = _no_negative_zero(value)
             normalise(updated, meta)
+            check_not_null(updated, meta)
             moved = self._moved(updated, meta)
             if moved is not None:
                 # A new parent is a new key: the entity moves (delete and insert, one commit).
