@@ -52,6 +52,11 @@ def check_query(data, query):
     ("filter", Leaf("rating", "lt", 0.0)),), ordering=BY_REF)))
 @example(Scenario(Data(books=(B(1, rating=0.0), B(2, rating=-0.0))), Query("Book", (
     ("filter", Leaf("rating", "gte", -0.0)),), ordering=BY_REF)))
+# Datastore sent NOT_IN together with IN (or an OR) in one query, which it refuses
+@example(Scenario(Data(books=(B(1, subtitle="a", pages=1), B(2, subtitle="b", pages=2),
+                              B(3, pages=3))),
+                  Query("Book", (("exclude", Leaf("subtitle", "in", [None, "a"])),
+                                 ("filter", Leaf("pages", "in", [1, 2, 3]))), ordering=BY_REF)))
 def test_query(scenario):
     check_query(scenario.data, scenario.operation)
 

@@ -39,6 +39,9 @@ FLAGS: dict[str, tuple[str, str]] = {
     # Relations
     "supports_joins": ("Relations", "filters, ordering and values() across relations"),
     "supports_select_related": ("Relations", "select_related() fetches related rows in the same query"),
+    "supports_reverse_joins": (
+        "Relations", "many-to-many managers, prefetch_related() and filters through one "
+                     "reverse or many-to-many relation"),
     "supports_foreign_keys": ("Relations", "the database enforces foreign keys"),
     # Queries
     "supports_subqueries": ("Queries", "Subquery, Exists, __in=QuerySet, exclude() across multi-valued relations"),
@@ -72,6 +75,8 @@ FLAGS: dict[str, tuple[str, str]] = {
     # Lookups
     "supports_like_lookups": ("Lookups", "contains, startswith, endswith"),
     "supports_case_insensitive_lookups": ("Lookups", "iexact, icontains, istartswith, iendswith"),
+    "supports_case_insensitive_prefix_lookups": (
+        "Lookups", "iexact and istartswith (where the other case-insensitive lookups are not)"),
     "supports_regex_lookups": ("Lookups", "regex and iregex"),
     "supports_date_lookups": ("Lookups", "year, month, day, week_day, hour, ... transforms"),
     # Writes
@@ -133,6 +138,7 @@ class BaseDatabaseFeatures:
     can_rollback_ddl = False
     supports_joins = True
     supports_select_related = True
+    supports_reverse_joins = True
     supports_foreign_keys = True
     supports_subqueries = True
     supports_aggregates = True
@@ -165,6 +171,7 @@ class BaseDatabaseFeatures:
     can_use_chunked_reads = True
     supports_like_lookups = True
     supports_case_insensitive_lookups = True
+    supports_case_insensitive_prefix_lookups = True
     supports_regex_lookups = True
     supports_date_lookups = True
     supports_bulk_insert = True

@@ -12,7 +12,10 @@ see them (key gets through the pending writes, queries by merging them, see comp
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import threading
+import time
 import types
 
 from reinhardt.backends.base.base import BaseDatabaseWrapper
@@ -46,7 +49,10 @@ Database = types.SimpleNamespace(
 )
 
 MAX_MUTATIONS = 500
-RMW_ATTEMPTS = 10
+# update() with F(): attempts at its read-modify-write transaction under contention, with
+# jittered exponential backoff (capped) between them.
+RMW_ATTEMPTS = 60
+RMW_MAX_BACKOFF = 0.25
 ID_BLOCK = 50
 
 # Id blocks handed out per (project, database, namespace, kind): [next, end).
@@ -54,6 +60,28 @@ _id_blocks: dict = {}
 _id_lock = threading.Lock()
 # Kinds written per (project, database, namespace): what flush_kinds() has to empty.
 _written_kinds: dict = {}
+# Kinds the schema editor deleted (delete_model) and has not created again, per scope.
+_dropped_kinds: dict = {}
+
+_kind_locks: dict = {}
+
+
+@contextlib.contextmanager
+def _rmw_locks(scope, kinds):
+    """Hold this process's lock of each kind (in sorted order: no lock-order deadlock)."""
+    with _id_lock:
+        locks = [_kind_locks.setdefault((*scope, kind), threading.Lock()) for kind in kinds]
+    with contextlib.ExitStack() as stack:
+        for lock in locks:
+            stack.enter_context(lock)
+        yield
+
+
+def _written_values(mutations):
+    """The property values a commit writes (what an INSERT's parameters would be)."""
+    return [value for op, target in mutations if op != "delete"
+            for value in target.values()]
+
 
 SEQUENCE_KIND = "reinhardt_sequence"
 MARKER_KIND_PREFIX = "reinhardt_unique__"
@@ -69,6 +97,32 @@ class PendingWrites:
 
     def __bool__(self):
         return bool(self.mutations)
+
+
+class RefusingCursor:
+    """What connection.cursor() gives: Datastore runs no SQL, so every statement is refused
+    naming supports_raw_queries. Code that opens a cursor only to pass it to the
+    introspection methods gets there, and they refuse naming supports_introspection."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def close(self):
+        pass
+
+    def _refuse(self, *args, **kwargs):
+        raise self.connection.not_supported("supports_raw_queries", "cursor() and raw SQL")
+
+    execute = executemany = fetchone = fetchmany = fetchall = callproc = _refuse
+
+    def __iter__(self):
+        self._refuse()
 
 
 class DatabaseWrapper(BaseDatabaseWrapper):
@@ -165,11 +219,11 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         return True
 
     def create_cursor(self, name=None):
-        raise self.features.not_supported("supports_raw_queries", "cursor() and raw SQL")
+        return RefusingCursor(self)
 
     def _cursor(self, name=None):
         self.validate_thread_sharing()
-        raise self.features.not_supported("supports_raw_queries", "cursor() and raw SQL")
+        return RefusingCursor(self)
 
     # ----- keys ------------------------------------------------------------------------------
 
@@ -185,14 +239,31 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     def key(self, kind, id_or_name):
         return self.ds.key(kind, id_or_name)
 
-    def log_query(self, operation, *details):
-        """Record a Datastore call in queries_log (DEBUG or force_debug_cursor), as SQL
-        backends record statements; refuse it in an atomic block already marked broken."""
+    def run(self, operation, details, request, params=()):
+        """Make one Datastore request (``request()``), as SQL backends run a statement:
+        through the execute wrappers (connection.execute_wrapper(); they see the operation's
+        name and ``details`` as ``sql``, the values it carries as ``params``), recorded in
+        queries_log under DEBUG
+        or force_debug_cursor, with driver errors translated; refused in an atomic block
+        already marked broken."""
         if self.in_atomic_block:
             self.validate_no_broken_transaction()
-        if self.queries_logged:
-            self.queries_log.append({
-                "sql": f"{operation} {' '.join(map(repr, details))}", "time": "0.000"})
+
+        def execute(sql, params, many, context):
+            start = time.monotonic()
+            try:
+                with self.wrap_database_errors:
+                    return request()
+            finally:
+                if self.queries_logged:
+                    self.queries_log.append({
+                        "sql": sql, "time": "%.3f" % (time.monotonic() - start)})
+
+        context = {"connection": self, "cursor": None}
+        for wrapper in reversed(self.execute_wrappers):
+            execute = functools.partial(wrapper, execute)
+        sql = f"{operation} {' '.join(map(repr, details))}"
+        return execute(sql, list(params), False, context)
 
     # ----- writes ----------------------------------------------------------------------------
 
@@ -236,7 +307,9 @@ class DatabaseWrapper(BaseDatabaseWrapper):
             else:
                 unknown.append(key)
         if unknown:
-            existing.extend(e.key for e in self.ds.get_multi(unknown))
+            existing.extend(e.key for e in self.run(
+                "Lookup", [[k.flat_path for k in unknown]],
+                lambda: self.ds.get_multi(unknown)))
         if existing:
             raise self._integrity_error(existing[0])
 
@@ -248,8 +321,12 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         return IntegrityError(f"UNIQUE constraint failed: {key.kind} primary key {key.id_or_name}")
 
     def _apply(self, mutations, transactional):
+        self.run("Commit", [[(op, getattr(t, "key", t).flat_path) for op, t in mutations]],
+                 lambda: self._commit_mutations(mutations, transactional),
+                 params=_written_values(mutations))
+
+    def _commit_mutations(self, mutations, transactional):
         client = self.ds
-        self.log_query("Commit", [(op, getattr(t, "key", t).flat_path) for op, t in mutations])
         for start in range(0, len(mutations), MAX_MUTATIONS):
             chunk = mutations[start:start + MAX_MUTATIONS]
             batch = client.transaction() if transactional else client.batch()
@@ -284,43 +361,65 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     def read_modify_write(self, keys, compute):
         """Re-read ``keys`` in a Datastore transaction, write ``compute(entities)``'s
-        mutations in it, and retry when a concurrent transaction wins (no lost updates)."""
+        mutations in it, and retry when a concurrent transaction wins (no lost updates).
+
+        Threads of this process take their turn per kind first: two transactions that read
+        the same entities and then both write them deadlock on the server's locks, which
+        the emulator (and Datastore's pessimistic mode) resolves only by a lock timeout. The
+        transaction alone is what keeps writers in other processes correct."""
+        kinds = sorted({key.kind for key in keys})
+        with _rmw_locks(self.scope(), kinds):
+            return self._read_modify_write(keys, compute)
+
+    def _read_modify_write(self, keys, compute):
         import random
-        import time
 
         client = self.ds
+        retry = object()
+
+        def contended(request):
+            # A lost race comes back as ``retry`` (not an error) so that it can be retried.
+            def run():
+                try:
+                    return request()
+                except google_exceptions.AlreadyExists:
+                    raise
+                except (google_exceptions.Aborted, google_exceptions.Conflict):
+                    return retry
+            return run
+
         for attempt in range(RMW_ATTEMPTS):
             txn = client.transaction()
             txn.begin()
             try:
-                self.log_query("Lookup", [k.flat_path for k in keys])
-                entities = client.get_multi(keys, transaction=txn) if keys else []
-                order = {k.flat_path: i for i, k in enumerate(keys)}
-                entities.sort(key=lambda e: order[e.key.flat_path])
-                mutations = compute(entities)
-                written = _written_kinds.setdefault(self.scope(), set())
-                for op, target in mutations:
-                    key = getattr(target, "key", target)
-                    written.add(key.kind)
-                    mutation = datastore_pb2.Mutation()
-                    if op == "delete":
-                        mutation.delete._pb.CopyFrom(key.to_protobuf()._pb)
-                    else:
-                        _assign_entity_to_pb(getattr(mutation, op), target)
-                    txn._mutations.append(mutation)
-                self.log_query("Commit", [getattr(t, "key", t).flat_path for _, t in mutations])
-                txn.commit()
-                return
-            except (google_exceptions.Aborted, google_exceptions.Conflict) as e:
-                if isinstance(e, google_exceptions.AlreadyExists):
-                    raise IntegrityError(str(e)) from e
-                if txn._status == txn._IN_PROGRESS:
-                    txn.rollback()
-                time.sleep(random.uniform(0, min(0.05, 0.002 * 2 ** min(attempt, 6))))
+                entities = self.run("Lookup", [[k.flat_path for k in keys]], contended(
+                    functools.partial(client.get_multi, keys, transaction=txn)))
+                if entities is not retry:
+                    order = {k.flat_path: i for i, k in enumerate(keys)}
+                    entities.sort(key=lambda e: order[e.key.flat_path])
+                    mutations = compute(entities)
+                    written = _written_kinds.setdefault(self.scope(), set())
+                    for op, target in mutations:
+                        key = getattr(target, "key", target)
+                        written.add(key.kind)
+                        mutation = datastore_pb2.Mutation()
+                        if op == "delete":
+                            mutation.delete._pb.CopyFrom(key.to_protobuf()._pb)
+                        else:
+                            _assign_entity_to_pb(getattr(mutation, op), target)
+                        txn._mutations.append(mutation)
+                    if self.run("Commit", [[(op, getattr(t, "key", t).flat_path)
+                                            for op, t in mutations]],
+                                contended(txn.commit),
+                                params=_written_values(mutations)) is not retry:
+                        return
             except BaseException:
                 if txn._status == txn._IN_PROGRESS:
                     txn.rollback()
                 raise
+            if txn._status == txn._IN_PROGRESS:
+                txn.rollback()
+            time.sleep(random.uniform(0, min(RMW_MAX_BACKOFF, 0.005 * 2 ** min(attempt, 8))))
         raise OperationalError(
             f"update() gave up after {RMW_ATTEMPTS} conflicting concurrent transactions")
 
@@ -337,11 +436,12 @@ class DatabaseWrapper(BaseDatabaseWrapper):
             else:
                 remaining.append(key)
         if remaining:
-            self.log_query("Lookup", [k.flat_path for k in remaining])
-        for start in range(0, len(remaining), 1000):
-            with self.wrap_database_errors:
-                for entity in self.ds.get_multi(remaining[start:start + 1000]):
-                    found[entity.key.flat_path] = entity
+            def lookup():
+                return [entity for start in range(0, len(remaining), 1000)
+                        for entity in self.ds.get_multi(remaining[start:start + 1000])]
+
+            for entity in self.run("Lookup", [[k.flat_path for k in remaining]], lookup):
+                found[entity.key.flat_path] = entity
         return found
 
     def pending_for(self, kind):
@@ -397,16 +497,43 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     # ----- tests -----------------------------------------------------------------------------
 
     def flush_kinds(self, kinds=None):
-        """Delete every entity of the kinds written through this process (tests)."""
+        """Delete every entity of the kinds written through this process (the test suite's
+        flush between tests; ``kinds`` is ignored: unique markers must go too)."""
         written = _written_kinds.get(self.scope(), set())
-        client = self.ds
-        for kind in sorted(written):
-            query = client.query(kind=kind)
-            query.keys_only()
-            keys = [e.key for e in query.fetch()]
-            for start in range(0, len(keys), MAX_MUTATIONS):
-                client.delete_multi(keys[start:start + MAX_MUTATIONS])
+        self._delete_all(sorted(written))
         written.clear()
+
+    def drop_kinds(self, kinds):
+        """What DROP TABLE does, for ``kinds``: delete their entities, their unique markers
+        and their id counters."""
+        scope = self.scope()
+        kinds = list(kinds)
+        self._delete_all(kinds + [MARKER_KIND_PREFIX + kind for kind in kinds])
+        with self.wrap_database_errors:
+            self.ds.delete_multi([self.ds.key(SEQUENCE_KIND, kind) for kind in kinds])
+        with _id_lock:
+            for kind in kinds:
+                _id_blocks.pop((*scope, kind), None)
+        dropped = _dropped_kinds.setdefault(scope, set())
+        dropped.update(kinds)
+
+    def _delete_all(self, kinds):
+        client = self.ds
+        with self.wrap_database_errors:
+            for kind in kinds:
+                query = client.query(kind=kind)
+                query.keys_only()
+                keys = [e.key for e in query.fetch()]
+                for start in range(0, len(keys), MAX_MUTATIONS):
+                    client.delete_multi(keys[start:start + MAX_MUTATIONS])
+
+    def kind_dropped(self, kind, dropped=None):
+        """Whether ``kind`` was dropped by the schema editor (and not created again); with
+        ``dropped``, record that."""
+        kinds = _dropped_kinds.setdefault(self.scope(), set())
+        if dropped is not None:
+            (kinds.add if dropped else kinds.discard)(kind)
+        return kind in kinds
 
     def not_supported(self, flag, feature=None) -> NotSupportedError:
         return self.features.not_supported(flag, feature)

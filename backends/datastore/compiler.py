@@ -18,11 +18,18 @@ Emulations (exact; listed in docs/backends/datastore.md):
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import json
 from functools import cmp_to_key
 
 from reinhardt.backends.sql import compiler as sql_compiler
-from reinhardt.core.exceptions import EmptyResultSet, FieldError, FullResultSet
+from reinhardt.core.exceptions import (
+    EmptyResultSet,
+    FieldError,
+    FullResultSet,
+    ImproperlyConfigured,
+)
 from reinhardt.orm.errors import IntegrityError
 from reinhardt.orm.models.aggregates import Aggregate
 from reinhardt.orm.models.expressions import Col, OrderBy, Ref, Star, Value
@@ -40,12 +47,13 @@ from reinhardt.orm.models.lookups import (
     Regex,
     Transform,
 )
-from reinhardt.orm.query.constants import CURSOR, MULTI, NO_RESULTS, ROW_COUNT, SINGLE
+from reinhardt.orm.query.constants import CURSOR, INNER, MULTI, NO_RESULTS, ROW_COUNT, SINGLE
 from reinhardt.orm.query.query import Query
 from reinhardt.orm.query.where import AND, OR, XOR, NothingNode, WhereNode
 
 from . import indexes
 from .base import MARKER_KIND_PREFIX, datastore
+from .constants import Constants, is_constant
 
 try:
     from google.cloud.datastore.query import And, Or, PropertyFilter
@@ -53,6 +61,7 @@ except ImportError:  # pragma: no cover
     And = Or = PropertyFilter = None
 
 IN_LIMIT = 30
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 TRUE = ("true",)
 FALSE = ("false",)
 KEY = "__key__"
@@ -123,6 +132,15 @@ def matches(tree, entity):
         return actual is None or actual not in value
     a, b = sort_key(actual), sort_key(value)
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+
+
+def _values(tree):
+    """The values a filter tree compares with (a query's parameters)."""
+    if tree[0] == "leaf":
+        return list(tree[3]) if tree[2] in ("IN", "NOT_IN") else [tree[3]]
+    if tree[0] in ("and", "or"):
+        return [value for child in tree[1] for value in _values(child)]
+    return []
 
 
 def to_native(tree):
@@ -285,27 +303,34 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         self.col_count = len(self.select)
         self.has_extra_select = False
         # Every column must be one the entity (or a select_related entity) holds.
-        self.related_aliases = self._related_aliases(base)
+        self.related_aliases = self._related_aliases(base, select)
         for expr, _, _alias in self.select:
             self._check_selectable(expr, base)
 
-    def _related_aliases(self, base):
-        """{alias: (parent alias, fk column, target model, inner join?)} for select_related()."""
+    def _related_aliases(self, base, select):
+        """{alias: join} of the relations select_related() follows: the aliases its columns
+        come from and the joins leading to them (a join the query trimmed, as
+        ``filter(fk__in=...)`` leaves one, is not followed)."""
         query = self.query
+        wanted = set()
+        if query.select_related:
+            for expr, _alias in select:
+                alias = getattr(expr, "alias", None) if isinstance(expr, Col) else None
+                while alias is not None and alias != base and alias not in wanted:
+                    wanted.add(alias)
+                    alias = getattr(query.alias_map.get(alias), "parent_alias", None)
         related = {}
         for alias, join in query.alias_map.items():
-            if alias == base or not query.alias_refcount.get(alias) and not query.select_related:
-                continue
-            parent_alias = getattr(join, "parent_alias", None)
-            if parent_alias is None:
-                continue
-            related[alias] = join
+            if alias in wanted and getattr(join, "parent_alias", None) is not None:
+                related[alias] = join
         return related
 
     def _check_selectable(self, expr, base):
         if isinstance(expr, Col):
             if expr.alias != base and expr.alias not in self.related_aliases:
-                raise self.not_supported("supports_joins", "values() across relations")
+                joined = self.reverse_join()
+                if joined is None or expr.alias != joined[0]:
+                    raise self.not_supported("supports_joins", "values() across relations")
             return
         if isinstance(expr, Value):
             return
@@ -315,15 +340,88 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             return
         raise self.not_supported(*flag_for(expr))
 
-    def check_joins(self):
+    def check_joins(self, reverse_join=False):
+        """Refuse the joins Datastore cannot follow; with ``reverse_join``, the one join
+        _reverse_join() emulates is allowed."""
         query = self.query
         base = self.base_alias()
+        allowed = self.reverse_join() if reverse_join else None
         for alias in query.alias_map:
             if alias == base or not query.alias_refcount.get(alias):
                 continue
             if alias in getattr(self, "related_aliases", {}) and query.select_related:
                 continue
+            if allowed is not None and alias == allowed[0]:
+                continue
             raise self.not_supported("supports_joins", "filters and ordering across relations")
+
+    # ----- joins to a table pointing back at this one (reverse and many-to-many) -------------
+
+    def reverse_join(self):
+        """(alias, foreign key field) of the one joined table whose foreign key points at
+        this kind's key (``filter(books__title=...)``, ``book.tags.all()``,
+        ``prefetch_related("tags")``), when the query uses it only in conditions ANDed at
+        the top of the filter and in selected columns; None otherwise (check_joins()
+        refuses then). Emulated exactly: see _joined_rows()."""
+        if hasattr(self, "_reverse_join"):
+            return self._reverse_join
+        self._reverse_join = None
+        if not self.features.supports_reverse_joins:
+            return None
+        query = self.query
+        base = self.base_alias()
+        related = getattr(self, "related_aliases", {})
+        joined = [alias for alias in query.alias_map if alias != base
+                  and query.alias_refcount.get(alias) and alias not in related]
+        if len(joined) != 1:
+            return None
+        alias = joined[0]
+        join = query.alias_map[alias]
+        if getattr(join, "parent_alias", None) != base or join.join_type != INNER or \
+                len(join.join_fields) != 1 or getattr(join, "filtered_relation", None):
+            return None
+        base_field, fk = join.join_fields[0]
+        if not self._is_pk(base_field) or fk.primary_key:
+            return None
+        where = query.where
+        if where.negated or where.connector != AND:
+            return None
+        for child in where.children:
+            aliases = _aliases_in(child)
+            if alias in aliases and (aliases != {alias} or not _conjunctive(child)):
+                return None
+        if query.order_by and any(alias in _aliases_in(o) for o in query.order_by
+                                  if hasattr(o, "resolve_expression")):
+            return None
+        self._reverse_join = (alias, fk)
+        return self._reverse_join
+
+    def _joined_rows(self, order, offset, limit):
+        """Rows of a reverse join, as contexts {alias: entity}: the joined kind's query
+        (its conditions) gives the entities pointing here; their keys are fetched in one
+        batched get; each pair whose entity here matches the other conditions is a row,
+        once per joined entity as SQL's join gives it; then ordered and sliced."""
+        alias, fk = self.reverse_join()
+        base = self.base_alias()
+        joined = _AliasCompiler(self, alias, fk.model)
+        own, theirs = [], []
+        for child in self.query.where.children:
+            (theirs if alias in _aliases_in(child) else own).append(child)
+        their_tree = _and([joined._node(child, False) for child in theirs])
+        own_tree = _and([self._node(child, False) for child in own])
+        if their_tree == FALSE or own_tree == FALSE or limit == 0:
+            return []
+        pointing = joined._fetch(their_tree, [], None, None)
+        keys = [self.key_for(e.get(fk.column)) for e in pointing if e.get(fk.column) is not None]
+        found = self.connection.get_entities(list(dict.fromkeys(keys)))
+        contexts = []
+        for entity in pointing:
+            value = entity.get(fk.column)
+            target = None if value is None else found.get(self.key_for(value).flat_path)
+            if target is not None and matches(own_tree, target):
+                contexts.append(_Context({base: target, alias: entity}))
+        return self._sort_slice(contexts, order, offset, limit, presorted=False,
+                                entity=lambda context: context[base])
 
     # ----- the where tree -------------------------------------------------------------------
 
@@ -348,6 +446,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                 connector = OR if connector == AND else AND
             return _and(parts) if connector == AND else _or(parts)
         if isinstance(node, Lookup):
+            if is_constant(node):
+                # Nothing to ask Datastore: decided now (unknown matches neither way).
+                truth = Constants(self).truth(node)
+                return FALSE if truth is None or truth == negated else TRUE
             try:
                 return self._leaf(node, negated)
             except EmptyResultSet:
@@ -419,6 +521,11 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         return lhs
 
     def _is_pk(self, field):
+        """Whether ``field`` is this kind's key. On a model with Meta.datastore_ancestor the
+        key also holds the parent's, so the primary key is filtered and sorted as the
+        property every entity stores it in."""
+        if ancestor_field(self.meta) is not None:
+            return False
         return field is self.meta.pk or (field.primary_key and field.model is self.meta.model)
 
     def _prepare(self, lookup, value):
@@ -432,6 +539,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         field = col.target
         rhs = lookup.rhs
         name = lookup.lookup_name
+        if name in ("iexact", "istartswith") and is_text(field) and \
+                self.features.supports_case_insensitive_prefix_lookups and \
+                not hasattr(rhs, "resolve_expression"):
+            return self._folded(lookup, field, negated)
         if isinstance(lookup, PatternLookup) or name == "iexact":
             if name.startswith("i"):
                 raise self.not_supported("supports_case_insensitive_lookups", f"{name} lookups")
@@ -491,7 +602,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             if rhs is None and getattr(lookup, "can_use_none_as_rhs", False):
                 return _leafnode(prop, "!=" if negated else "=", db(None))  # JSON null
             if rhs is None:
-                return _leafnode(prop, "!=" if negated else "=", None)
+                return FALSE  # "= NULL" (a Value(None)) is unknown: no row, either way
             value = db(rhs)
             return _leafnode(prop, "!=" if negated else "=", value)
         ops = {GreaterThan: ">", GreaterThanOrEqual: ">=", LessThan: "<", LessThanOrEqual: "<="}
@@ -505,6 +616,25 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                 return self._cmp(prop, op, value)
         raise self.not_supported("supports_functions", f"the {name} lookup")
 
+    def _folded(self, lookup, field, negated):
+        """iexact / istartswith on the normalised property (the str.lower() of the value,
+        which is the case folding the reference semantics use)."""
+        prop = field.column + LOWER_SUFFIX
+        value = self._prepare(lookup, lookup.rhs)
+        value = (value if isinstance(value, str) else str(value)).lower()
+        if lookup.lookup_name == "iexact":
+            return _leafnode(prop, "!=" if negated else "=", value)
+        upper = _successor(value)
+        if negated:  # NULL is neither inside nor outside the prefix range
+            outside = [self._cmp(prop, "<", value)]
+            if upper is not None:
+                outside.append(_leafnode(prop, ">=", upper))
+            return _or(outside) if value or upper is not None else FALSE
+        inside = [_leafnode(prop, ">=", value)]
+        if upper is not None:
+            inside.append(_leafnode(prop, "<", upper))
+        return _and(inside)
+
     @staticmethod
     def _cmp(prop, op, value):
         """``prop op value`` with SQL's meaning: null never compares (Datastore sorts null
@@ -517,6 +647,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
 
     def key_for(self, value, meta=None):
         meta = meta or self.meta
+        if ancestor_field(meta) is not None:
+            raise self.not_supported(
+                "supports_joins", f"{meta.object_name} rows by key (Meta.datastore_ancestor: "
+                "its keys hold the parent's)")
         if value is None:
             raise ValueError(f"{meta.object_name} needs a primary key value.")
         if isinstance(value, bool) or not isinstance(value, int | str):
@@ -570,9 +704,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
 
     # ----- running queries ------------------------------------------------------------------
 
-    def _fetch(self, tree, order, offset, limit, keys_only=False):
+    def _fetch(self, tree, order, offset, limit, keys_only=False, projection=None):
         """Entities matching ``tree`` in ``order``, sliced; through key gets, several
-        queries, or the atomic block's pending writes where needed."""
+        queries, or the atomic block's pending writes where needed. ``projection`` (the
+        properties a values() query reads) is used when one Datastore query answers."""
         if tree == FALSE or limit == 0:
             return []
         connection = self.connection
@@ -589,7 +724,11 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         residual = self._residual(tree)
         if pending is None and large is None and residual is None and \
                 not _tree_has_large_in(tree):
-            return self._run(tree, order, offset, limit, keys_only)
+            projection = self._projectable(projection, tree, order, offset, limit)
+            entities = self._run(tree, order, offset, limit, keys_only, projection)
+            if projection and not order:
+                entities = self._sort_slice(entities, [], None, None, presorted=False)
+            return entities
         full_tree = tree
         if residual is not None:
             # Emulation: what one query cannot say (a second != / NOT IN, a long NOT IN)
@@ -640,6 +779,18 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         nested = [n for c in rest for n in negatives(c)]
         if len(nested) > 1 or any(n[2] == "NOT_IN" and len(n[3]) > IN_LIMIT for n in nested):
             return list(children)  # the whole condition is checked in Python
+
+        def disjunctive(node):
+            if node[0] == "leaf":
+                return node[2] == "IN"
+            return node[0] == "or" or node[0] == "and" and any(map(disjunctive, node[1]))
+
+        # Datastore refuses NOT_IN in a query that also has IN or OR: the NOT_IN is checked
+        # in Python then (or the whole condition, when the NOT_IN sits inside an OR).
+        if any(n[2] == "NOT_IN" for n in nested) and any(map(disjunctive, rest)):
+            if any(c[0] != "leaf" and negatives(c) for c in rest):
+                return list(children)
+            residual = residual + [c for c in rest if c[0] == "leaf" and c[2] == "NOT_IN"]
         return residual or None
 
     def _keys_of(self, tree):
@@ -653,9 +804,11 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                     return list(leaf[3])
         return None
 
-    def _sort_slice(self, entities, order, offset, limit, presorted):
+    def _sort_slice(self, entities, order, offset, limit, presorted, entity=None):
         if not presorted:
             def compare(a, b):
+                if entity is not None:
+                    a, b = entity(a), entity(b)
                 for prop, desc in order or [(KEY, False)]:
                     va = sort_key(a.key if prop == KEY else a.get(prop))
                     vb = sort_key(b.key if prop == KEY else b.get(prop))
@@ -672,24 +825,158 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         end = None if limit is None else start + limit
         return entities[start:end]
 
-    def _run(self, tree, order, offset, limit, keys_only=False):
-        client = self.connection.ds
-        query = client.query(kind=self.kind)
+    @staticmethod
+    def _projectable(projection, tree, order, offset, limit):
+        """``projection`` when Datastore can answer with it: it refuses to project a
+        property that has an equality filter; an unordered sliced query is left whole,
+        since a projection's order (its index's) is not the key order the rest keeps, and
+        so is one ordered by key other than as the last, ascending term."""
+        if not projection or not order and (offset or limit is not None):
+            return None
+        if any(prop == KEY and (desc or i < len(order) - 1)
+               for i, (prop, desc) in enumerate(order)):
+            return None  # indexes end in ascending key order only: no index serves this
+        if order and order[0][0] == KEY:
+            return None
+        equal = set()
+
+        def collect(node):
+            if node[0] == "leaf":
+                if node[2] in ("=", "IN"):
+                    equal.add(node[1])
+            elif node[0] in ("and", "or"):
+                for child in node[1]:
+                    collect(child)
+        collect(tree)
+        return None if equal & set(projection) else projection
+
+    def _ancestor(self, tree):
+        """(parent key, the rest of the filter) when the filter pins the foreign key named
+        by Meta.datastore_ancestor to one row: an ancestor query, strongly consistent and
+        within the entity group (the entities under that parent are exactly those rows)."""
+        field = ancestor_field(self.meta)
+        if field is None:
+            return None, tree
+        for leaf in (tree[1] if tree[0] == "and" else [tree]):
+            if leaf[0] == "leaf" and leaf[1] == field.column and leaf[2] == "=" and \
+                    leaf[3] is not None:
+                target = field.remote_field.model._meta.db_table
+                rest = _and([c for c in tree[1] if c is not leaf]) if tree[0] == "and" \
+                    else TRUE
+                return self.connection.ds.key(target, leaf[3]), rest
+        return None, tree
+
+    def _native_query(self, tree, order, keys_only, projection):
+        query = self.connection.ds.query(kind=self.kind)
+        ancestor, tree = self._ancestor(tree)
+        if ancestor is not None:
+            query.ancestor = ancestor
         if tree != TRUE:
             query.add_filter(filter=to_native(tree))
         if order:
             query.order = [("-" if desc else "") + prop for prop, desc in order]
         if keys_only:
             query.keys_only()
+        elif projection:
+            query.projection = list(projection)
+        indexes.record(self.connection, self.kind, tree, order, projection or (),
+                       ancestor=ancestor is not None)
+        return query
+
+    def _run(self, tree, order, offset, limit, keys_only=False, projection=None):
+        projection = None if keys_only else projection
+        query = self._native_query(tree, order, keys_only, projection)
         kwargs = {}
         if offset:
             kwargs["offset"] = offset
         if limit is not None:
             kwargs["limit"] = limit
-        self.connection.log_query("RunQuery", self.kind, tree, order, offset, limit)
-        indexes.record(self.connection, self.kind, tree, order)
-        with self.connection.wrap_database_errors:
-            return list(query.fetch(**kwargs))
+        entities = self.connection.run(
+            "RunQuery", (self.kind, tree, order, offset, limit) + _extras(query),
+            lambda: list(query.fetch(**kwargs)), params=_values(tree))
+        return self._from_projection(entities, projection)
+
+    def _from_projection(self, entities, projection):
+        if projection:
+            # A projection returns index values: timestamps as microseconds since the epoch.
+            for column in self._timestamp_columns(projection):
+                for entity in entities:
+                    value = entity.get(column)
+                    if isinstance(value, int):
+                        entity[column] = _EPOCH + datetime.timedelta(microseconds=value)
+        return entities
+
+    # ----- iterator(): pages read with query cursors ------------------------------------------
+
+    def _paged_rows(self, keys_only, chunk_size):
+        """The rows of an iterator() as a stream: pages of ``chunk_size`` entities, each
+        request continuing from the previous one's cursor (the slice's offset applies to
+        the first only). None when the query needs one of the emulations that look at all
+        matches at once (key gets, several queries, pending writes, distinct, joins)."""
+        if self.query.distinct or self.query.select_related or chunk_size is None:
+            return None
+        self.check_joins(reverse_join=True)
+        if self.reverse_join() is not None:
+            return None
+        tree = self.filter_tree()
+        order = self.ordering()
+        offset, limit = self.slice_bounds()
+        if tree == FALSE or limit == 0 or self._keys_of(tree) is not None or \
+                self.connection.pending_for(self.kind) is not None or \
+                _tree_has_large_in(tree) or self._residual(tree) is not None:
+            return None
+        projection = None if keys_only or not order else self._projectable(
+            self.projection(), tree, order, offset, limit)
+        return self._pages(tree, order, offset, limit, keys_only, projection, chunk_size)
+
+    def _pages(self, tree, order, offset, limit, keys_only, projection, chunk_size):
+        query = self._native_query(tree, order, keys_only, projection)
+        cursor = None
+        remaining = limit
+        while remaining is None or remaining > 0:
+            size = chunk_size if remaining is None else min(chunk_size, remaining)
+            kwargs = {"limit": size, "start_cursor": cursor}
+            if offset and cursor is None:
+                kwargs["offset"] = offset
+
+            def page(kwargs=kwargs):
+                iterator = query.fetch(**kwargs)
+                return list(iterator), iterator.next_page_token
+
+            entities, cursor = self.connection.run(
+                "RunQuery", (self.kind, tree, order, kwargs.get("offset"), size, "cursor") +
+                _extras(query),
+                page, params=_values(tree))
+            yield from self.rows(self._from_projection(entities, projection))
+            if len(entities) < size or cursor is None:
+                return
+            if remaining is not None:
+                remaining -= len(entities)
+
+    def _timestamp_columns(self, projection):
+        return [f.column for f in self.meta.local_concrete_fields
+                if f.column in projection and f.get_internal_type() == "DateTimeField"]
+
+    def projection(self):
+        """The properties a values()/values_list() query reads, when a projection query
+        can fetch them: plain (indexed) columns of this kind, no related rows."""
+        if self.query.select_related or self.reverse_join() is not None:
+            return None
+        props = []
+        for expr, _, _alias in self.select:
+            if isinstance(expr, Value):
+                continue
+            if not isinstance(expr, Col) or expr.alias != self.base_alias():
+                return None
+            field = expr.target
+            if self._is_pk(field):
+                continue
+            if _unindexed(field):
+                return None
+            props.append(field.column)
+        if self.query.default_cols or not props:
+            return None
+        return list(dict.fromkeys(props))
 
     # ----- SELECT ---------------------------------------------------------------------------
 
@@ -701,19 +988,35 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         return (low or None), limit
 
     def select_entities(self, keys_only=False):
-        self.check_joins()
-        tree = self.filter_tree()
+        self.check_joins(reverse_join=True)
         order = self.ordering()
-        self.check_joins()
+        self.check_joins(reverse_join=True)
         offset, limit = self.slice_bounds()
+        if self.reverse_join() is not None:
+            fetch = self._joined_rows
+        else:
+            tree = self.filter_tree()
+            projection = None if keys_only else self.projection()
+
+            def fetch(order, offset, limit):
+                return self._fetch(tree, order, offset, limit, keys_only, projection)
         if self.query.distinct:
-            return self._fetch(tree, order, None, None, keys_only), (offset, limit)
-        return self._fetch(tree, order, offset, limit, keys_only), None
+            return fetch(order, None, None), (offset, limit)
+        return fetch(order, offset, limit), None
 
     def execute_sql(self, result_type=MULTI, chunked_fetch=False, chunk_size=100):
         result_type = result_type or NO_RESULTS
         if result_type == CURSOR:
             raise self.not_supported("supports_raw_queries", "cursors")
+        if self.query.model is None:
+            # A query on no kind (Q.check()): one row of its annotations when the condition
+            # over them is true.
+            query = self.query
+            constants = Constants(self, query.annotations)
+            if constants.truth(query.where) is not True:
+                return None if result_type == SINGLE else []
+            row = [constants.value(a) for a in query.annotation_select.values()]
+            return row if result_type == SINGLE else [row]
         try:
             if self.select is None:
                 self.setup_select()
@@ -722,6 +1025,10 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                 row = self.aggregate_row()
                 return row if result_type == SINGLE else [row]
             keys_only = self._keys_only()
+            if chunked_fetch and result_type == MULTI:
+                paged = self._paged_rows(keys_only, chunk_size)
+                if paged is not None:
+                    return paged
             entities, distinct_slice = self.select_entities(keys_only)
             rows = self.rows(entities)
             if distinct_slice is not None:
@@ -740,9 +1047,12 @@ class SQLCompiler(sql_compiler.SQLCompiler):
 
     def has_results(self):
         self.setup_select()
-        self.check_joins()
-        tree = self.filter_tree()
+        self.check_joins(reverse_join=True)
         offset, limit = self.slice_bounds()
+        if self.reverse_join() is not None:
+            return bool(self._joined_rows(self.ordering() if offset else [], offset,
+                                          1 if limit is None else min(limit, 1)))
+        tree = self.filter_tree()
         entities = self._fetch(tree, self.ordering() if offset else [], offset,
                                1 if limit is None else min(limit, 1), keys_only=True)
         return bool(entities)
@@ -776,7 +1086,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
             getters.append(self._getter(expr, base))
         rows = []
         for entity in entities:
-            context = {base: entity}
+            context = dict(entity) if type(entity) is _Context else {base: entity}
             if related:
                 if not self._join_related(entity, context, related):
                     continue  # an inner join with no related entity drops the row
@@ -824,18 +1134,32 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                 raise self.not_supported("supports_joins", "select_related() of this relation")
             parents = by_alias.get(parent, [])
             parent_meta_pk = self._meta_for_alias(parent).pk
-            keys = []
+            values = []
             for entity in parents:
                 if entity is None:
                     continue
                 value = entity.key.id_or_name if from_col == parent_meta_pk.column else \
                     entity.get(from_col)
                 if value is not None:
-                    keys.append(self.key_for(value, target_meta))
-            fetched = self.connection.get_entities(list(dict.fromkeys(keys)))
+                    values.append(_normal_id(value))
+            fetched = self._entities_by_pk(target_meta, list(dict.fromkeys(values)), alias)
             found[alias] = (join, from_col, target_meta, fetched, parent_meta_pk)
             by_alias[alias] = list(fetched.values())
         return found
+
+    def _entities_by_pk(self, meta, values, alias):
+        """{pk: entity} of ``meta``'s rows with those primary keys: one batched key get, or
+        on a model with Meta.datastore_ancestor (whose keys hold the parent's) a query on
+        the stored primary key."""
+        if not values:
+            return {}
+        if ancestor_field(meta) is not None:
+            entities = _AliasCompiler(self, alias, meta.model)._fetch(
+                _leafnode(meta.pk.column, "IN", values), [], None, None)
+        else:
+            entities = self.connection.get_entities(
+                [self.key_for(value, meta) for value in values]).values()
+        return {entity.key.id_or_name: entity for entity in entities}
 
     def _meta_for_alias(self, alias):
         join = self.query.alias_map[alias]
@@ -844,7 +1168,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
         return join.join_fields[0][1].model._meta
 
     def _join_related(self, entity, context, related):
-        for alias, (join, from_col, target_meta, fetched, parent_pk) in related.items():
+        for alias, (join, from_col, _target_meta, fetched, parent_pk) in related.items():
             parent = context.get(join.parent_alias)
             value = None
             if parent is not None:
@@ -852,7 +1176,7 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                     parent.get(from_col)
             target = None
             if value is not None:
-                target = fetched.get(self.key_for(value, target_meta).flat_path)
+                target = fetched.get(_normal_id(value))
             if target is None and join.join_type == "INNER JOIN":
                 return False
             context[alias] = target
@@ -869,7 +1193,16 @@ class SQLCompiler(sql_compiler.SQLCompiler):
     def aggregate_row(self):
         """One row of aggregate values over the filtered entities."""
         self.features.require("supports_aggregates", "aggregate()")
-        self.check_joins()
+        self.check_joins(reverse_join=True)
+        if self.reverse_join() is not None:
+            # count() over a reverse join: the joined rows, counted (once per pair).
+            if self.query.is_sliced or self.query.distinct or not all(
+                    isinstance(a, Aggregate) and a.name == "Count" and a.filter is None and
+                    isinstance(a.get_source_expressions()[0], Star)
+                    for a in self.query.annotation_select.values()):
+                raise self.not_supported("supports_joins", "aggregates across relations")
+            count = len(self._joined_rows([], None, None))
+            return [count for _ in self.query.annotation_select]
         tree = self.filter_tree()
         if self.query.is_sliced or self.query.distinct:
             raise self.not_supported("supports_subqueries", "aggregates over a sliced query")
@@ -988,10 +1321,60 @@ class SQLCompiler(sql_compiler.SQLCompiler):
                 aggregation.sum(prop, alias=f"a{index}")
             else:
                 aggregation.avg(prop, alias=f"a{index}")
-        self.connection.log_query("RunAggregationQuery", self.kind, tree, kinds)
-        with self.connection.wrap_database_errors:
-            results = {r.alias: r.value for batch in aggregation.fetch() for r in batch}
+        results = self.connection.run(
+            "RunAggregationQuery", (self.kind, tree, kinds),
+            lambda: {r.alias: r.value for batch in aggregation.fetch() for r in batch},
+            params=_values(tree))
         return [results.get(f"a{index}") for index in range(len(kinds))]
+
+
+class _Context(dict):
+    """A joined row: {alias: entity} (a plain entity is a dict too)."""
+
+
+def _aliases_in(node):
+    """The table aliases a condition or expression refers to."""
+    found = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Col):
+            found.add(item.alias)
+            continue
+        if isinstance(item, WhereNode):
+            stack.extend(item.children)
+            continue
+        getter = getattr(item, "get_source_expressions", None)
+        if getter is not None:
+            stack.extend(x for x in getter() if x is not None)
+        rhs = getattr(item, "rhs", None)
+        if isinstance(item, Lookup) and hasattr(rhs, "resolve_expression"):
+            stack.append(rhs)
+    return found
+
+
+def _conjunctive(node):
+    """A lookup, or an AND of them without negation (a condition that holds per row)."""
+    if isinstance(node, Lookup):
+        return True
+    return isinstance(node, WhereNode) and not node.negated and node.connector == AND and \
+        all(_conjunctive(child) for child in node.children)
+
+
+class _AliasCompiler(SQLCompiler):
+    """Compiles and runs the conditions on a joined alias as a query on its own kind."""
+
+    def __init__(self, parent, alias, model):
+        super().__init__(parent.query, parent.connection, parent.using, parent.elide_empty)
+        self._alias = alias
+        self._model = model
+
+    def base_alias(self):
+        return self._alias
+
+    @property
+    def meta(self):
+        return self._model._meta
 
 
 class SQLAggregateCompiler(SQLCompiler):
@@ -1066,6 +1449,8 @@ def unique_sets(meta):
     """The column tuples whose values must be unique (fields, unique_together, plain
     UniqueConstraints); conditional or expression constraints are not enforceable."""
     sets = []
+    if ancestor_field(meta) is not None:
+        sets.append((meta.pk.column,))  # keys differ per parent: the pk needs a marker
     for field in meta.local_concrete_fields:
         if field.unique and not field.primary_key:
             sets.append((field.column,))
@@ -1136,6 +1521,107 @@ def markers_of(connection, table, sets, props, key):
     return out
 
 
+# Text fields get a second, normalised property (``<column>~lower``: the value's
+# str.lower(), NULL for NULL), written with every entity, that iexact and istartswith filter
+# on (supports_case_insensitive_prefix_lookups).
+_TEXT_TYPES = {"CharField", "TextField", "SlugField", "EmailField", "URLField"}
+LOWER_SUFFIX = "~lower"
+
+
+def is_text(field):
+    return field.get_internal_type() in _TEXT_TYPES and not field.primary_key
+
+
+def normalise(entity, meta):
+    """Set the normalised property of each text field of ``meta`` on ``entity``."""
+    for field in meta.local_concrete_fields:
+        if is_text(field):
+            value = entity.get(field.column)
+            entity[field.column + LOWER_SUFFIX] = value.lower() if isinstance(value, str) \
+                else None
+
+
+def check_not_null(entity, meta):
+    """NOT NULL, as the SQL backends' columns enforce it: a field without null=True
+    refuses None (IntegrityError) before anything is written."""
+    for field in meta.local_concrete_fields:
+        if not field.null and not field.primary_key and entity.get(field.column) is None:
+            raise IntegrityError(
+                f"NOT NULL constraint failed: {meta.db_table}.{field.column}")
+
+
+def _successor(prefix):
+    """The least string above every string that starts with ``prefix`` (None: no bound)."""
+    while prefix:
+        last = ord(prefix[-1]) + 1
+        if last == 0xD800:
+            last = 0xE000  # surrogates are not stored (UTF-8 has none)
+        if last <= 0x10FFFF:
+            return prefix[:-1] + chr(last)
+        prefix = prefix[:-1]
+    return None
+
+
+def _extras(query):
+    """What a query's log line adds: its projection and ancestor."""
+    extras = ()
+    if query.projection:
+        extras += (("projection", list(query.projection)),)
+    if query.ancestor is not None:
+        extras += (("ancestor", query.ancestor.flat_path),)
+    return extras
+
+
+def _normal_id(value):
+    """A primary key value as a Datastore key holds it (integers and strings as they are)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return str(value)
+    return value
+
+
+def ancestor_field(meta):
+    """The foreign key named by Meta.datastore_ancestor (entity groups), or None."""
+    name = getattr(meta, "datastore_ancestor", None)
+    if not name:
+        return None
+    try:
+        field = meta.get_field(name)
+    except Exception:
+        field = None
+    if field is None or not getattr(field, "many_to_one", False) or not field.concrete:
+        raise ImproperlyConfigured(
+            f"{meta.label}: Meta.datastore_ancestor = {name!r} must name a ForeignKey of "
+            "the model.")
+    target = field.remote_field.model._meta
+    if getattr(target, "datastore_ancestor", None):
+        raise ImproperlyConfigured(
+            f"{meta.label}: the ancestor {target.label} has an ancestor of its own; "
+            "Meta.datastore_ancestor supports one level.")
+    if not field.target_field.primary_key:
+        raise ImproperlyConfigured(
+            f"{meta.label}: Meta.datastore_ancestor = {name!r} must point at a primary key.")
+    return field
+
+
+def entity_key(connection, meta, pk_value, props):
+    """The key of the row with ``pk_value``: under its parent's key on a model with
+    Meta.datastore_ancestor (a root key when the foreign key is NULL)."""
+    field = ancestor_field(meta)
+    if isinstance(pk_value, bool) or not isinstance(pk_value, int | str):
+        pk_value = str(pk_value)
+    if isinstance(pk_value, int) and pk_value <= 0:
+        raise ValueError(
+            f"Datastore ids are positive integers; {meta.object_name} primary key "
+            f"{pk_value!r} cannot be stored.")
+    if field is None:
+        return connection.key(meta.db_table, pk_value)
+    parent = props.get(field.column)
+    if parent is None:
+        return connection.key(meta.db_table, pk_value)
+    return connection.ds.key(field.remote_field.model._meta.db_table, parent,
+                             meta.db_table, pk_value)
+
+
 def _no_negative_zero(value):
     """0.0 for -0.0. Datastore orders -0.0 before 0.0 (so ``rating__lt=0.0`` would match it),
     while SQL compares them equal; storing and filtering with one zero gives SQL's answers."""
@@ -1185,14 +1671,19 @@ class SQLInsertCompiler(SQLCompiler):
                 pk_value = next(ids)
             elif isinstance(pk_value, int) and not isinstance(pk_value, bool):
                 connection.note_explicit_id(meta.db_table, pk_value)
-            key = self.key_for(pk_value, meta)
+            props = {f.column: v for f, v in zip(fields, row)}
+            key = entity_key(connection, meta, pk_value, props)
             entity = datastore.Entity(key, exclude_from_indexes=unindexed)
+            if ancestor_field(meta) is not None:
+                entity[pk.column] = key.id_or_name
             for field, value in zip(fields, row):
                 if field is pk:
                     continue
                 if hasattr(value, "resolve_expression"):
                     raise self.not_supported("supports_functions", "expressions in inserts")
                 entity[field.column] = _no_negative_zero(value)
+            normalise(entity, meta)
+            check_not_null(entity, meta)
             entity_sets = sets
             if conditions is not None:
                 conditions.check(entity, meta.db_table)
@@ -1276,9 +1767,10 @@ class SQLUpdateCompiler(SQLCompiler):
         if isinstance(expression, Col):
             field = expression.target
             value = entity.key.id_or_name if self._is_pk(field) else entity.get(field.column)
-            converters = self.get_converters([expression])
-            if converters:
-                value = next(self.apply_converters([[value]], converters))[0]
+            # SQL computes on the stored value: decode only the backend's storage format
+            # (decimals, durations, dates), never a field's own from_db_value().
+            for convert in self.connection.ops.get_db_converters(expression):
+                value = convert(value, expression, self.connection)
             return value
         if name == "ExpressionWrapper":
             return self._evaluate(expression.expression, entity)
@@ -1306,6 +1798,21 @@ class SQLUpdateCompiler(SQLCompiler):
             raise self.not_supported("supports_update_expressions",
                                      f"update() computing {expression!r} ({e})") from e
 
+    def _store(self, field, value):
+        """A value computed by _evaluate(), in the backend's storage format. A field with
+        its own from_db_value() keeps its database representation, which the computation
+        worked on (as SQL does), so only the backend's encoding applies to it."""
+        if getattr(field, "from_db_value", None) is None:
+            return field.get_db_prep_save(value, self.connection)
+        if value is None:
+            return None
+        ops = self.connection.ops
+        if isinstance(value, decimal.Decimal):
+            return ops.adapt_decimalfield_value(value)
+        if isinstance(value, datetime.timedelta):
+            return value // datetime.timedelta(microseconds=1)
+        return ops.adapt_unknown_value(value)
+
     def execute_sql(self, result_type=MULTI, chunked_fetch=False, chunk_size=100):
         query = self.query
         query.get_initial_alias()
@@ -1323,7 +1830,11 @@ class SQLUpdateCompiler(SQLCompiler):
         self.select = []
         self.check_joins()
         tree = self.filter_tree()
-        if query.update_rows is not None:
+        if query.update_rows is not None and ancestor_field(meta) is not None:
+            pks = list(values_by_pk)
+            entities = self._fetch(_and([tree, _leafnode(meta.pk.column, "IN", pks)]), [],
+                                   None, None) if pks else []
+        elif query.update_rows is not None:
             keys = [self.key_for(pk) for pk in values_by_pk]
             found = self.connection.get_entities(keys)
             entities = [found[k.flat_path] for k in keys if k.flat_path in found
@@ -1358,8 +1869,7 @@ class SQLUpdateCompiler(SQLCompiler):
             if changes is not None:
                 for column, value in changes:
                     if isinstance(value, _Expression):
-                        value = value.field.get_db_prep_save(
-                            self._evaluate(value.expression, entity), self.connection)
+                        value = self._store(value.field, self._evaluate(value.expression, entity))
                     updated[column] = _no_negative_zero(value)
             else:
                 row = values_by_pk.get(entity.key.id_or_name)
@@ -1367,11 +1877,18 @@ class SQLUpdateCompiler(SQLCompiler):
                     continue
                 for field, value in zip(fields, row):
                     updated[field.column] = _no_negative_zero(value)
+            normalise(updated, meta)
+            check_not_null(updated, meta)
+            moved = self._moved(updated, meta)
+            if moved is not None:
+                # A new parent is a new key: the entity moves (delete and insert, one commit).
+                mutations.append(("delete", entity.key))
+                updated = moved
             new_sets = sets
             if conditions is not None:
                 conditions.check(updated, meta.db_table)
                 new_sets = sets + conditions.unique_sets(updated)
-            new = markers_of(self.connection, meta.db_table, new_sets, updated, entity.key)
+            new = markers_of(self.connection, meta.db_table, new_sets, updated, updated.key)
             mutations.append(("upsert", updated))
             for path, marker in old.items():
                 if path not in new:
@@ -1384,6 +1901,17 @@ class SQLUpdateCompiler(SQLCompiler):
                     mutations.append(("insert", marker))
         return mutations
 
+    def _moved(self, updated, meta):
+        """``updated`` under its new key when its ancestor foreign key changed, else None."""
+        if ancestor_field(meta) is None:
+            return None
+        key = entity_key(self.connection, meta, updated.key.id_or_name, updated)
+        if key.flat_path == updated.key.flat_path:
+            return None
+        moved = datastore.Entity(key, exclude_from_indexes=tuple(updated.exclude_from_indexes))
+        moved.update(updated)
+        return moved
+
     def _changes(self):
         changes = []
         for field, _model, value in self.query.values:
@@ -1395,6 +1923,10 @@ class SQLUpdateCompiler(SQLCompiler):
                 if value.contains_aggregate:
                     raise FieldError(
                         "Aggregate functions are not allowed in this query (%s=%r)."
+                        % (field.name, value))
+                if value.contains_over_clause:
+                    raise FieldError(
+                        "Window expressions are not allowed in this query (%s=%r)."
                         % (field.name, value))
                 if not isinstance(value, Value):
                     self._check_evaluable(value)

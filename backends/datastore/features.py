@@ -18,6 +18,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # Datastore has no joins; select_related() is emulated by batched key gets.
     supports_joins = False
     supports_select_related = EMULATED
+    # One join to a kind whose foreign key points back here (reverse and many-to-many
+    # relations: m2m managers, prefetch_related(), filter(books__title=...)), used in
+    # top-level AND conditions: the joined kind's query, then batched key gets.
+    supports_reverse_joins = EMULATED
     supports_foreign_keys = False
     supports_subqueries = False
     supports_aggregates = True
@@ -46,7 +50,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_introspection = False
     can_use_chunked_reads = True
     supports_like_lookups = False
+    # icontains/iendswith would need a substring index. iexact and istartswith filter on a
+    # normalised property (str.lower() of each text field, stored with every entity).
     supports_case_insensitive_lookups = False
+    supports_case_insensitive_prefix_lookups = EMULATED
     supports_regex_lookups = False
     supports_date_lookups = False
     supports_bulk_insert = True

@@ -29,13 +29,22 @@ def _props(tree, equality, inequality):
             _props(child, equality, inequality)
 
 
-def index_for(kind, tree, order):
-    """The composite index a query needs, or None when built-in indexes serve it."""
+ANCESTOR = ("__ancestor__", "yes")
+
+
+def index_for(kind, tree, order, projection=(), ancestor=False):
+    """The composite index a query needs, or None when built-in indexes serve it. A
+    projection query also needs its projected properties in the index (after the rest); an
+    ancestor query with sort orders or inequality filters needs an ``ancestor: yes`` index
+    (one with only equality filters is served by the built-in ones)."""
     equality, inequality = [], []
     _props(tree, equality, inequality)
     order = [(p, d) for p, d in order if p != "__key__"]
     properties = set(equality) | set(inequality) | {p for p, _ in order}
-    if len(properties) <= 1 or (not inequality and not order):
+    projected = [p for p in dict.fromkeys(projection) if p not in properties]
+    if not inequality and not order and not projected:
+        return None
+    if len(properties) + len(projected) <= 1 and not ancestor:
         return None
     columns = []
     for prop in dict.fromkeys(equality):
@@ -47,11 +56,14 @@ def index_for(kind, tree, order):
     for prop in dict.fromkeys(inequality):
         if prop not in {c for c, _ in columns}:
             columns.append((prop, "asc"))
+    columns.extend((prop, "asc") for prop in projected)
+    if ancestor:
+        return (kind, (ANCESTOR, *columns))
     return (kind, tuple(columns)) if len(columns) > 1 else None
 
 
-def record(connection, kind, tree, order):
-    index = index_for(kind, tree, order)
+def record(connection, kind, tree, order, projection=(), ancestor=False):
+    index = index_for(kind, tree, order, projection, ancestor)
     if index is None:
         return
     if index not in needed:
@@ -106,6 +118,9 @@ def to_yaml(indexes) -> str:
     for kind, columns in sorted(indexes):
         lines.append("")
         lines.append(f"- kind: {kind}")
+        if columns and tuple(columns[0]) == ANCESTOR:
+            lines.append("  ancestor: yes")
+            columns = columns[1:]
         lines.append("  properties:")
         for name, direction in columns:
             lines.append(f"  - name: {name}")

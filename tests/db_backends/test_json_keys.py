@@ -110,7 +110,6 @@ def test_exact_compares_json_values_not_text(docs):
         "other"]
 
 
-@needs("supports_json_field")
 def test_json_null_is_not_sql_null():
     AllTypes.objects.create(char="sql", json=None)
     AllTypes.objects.create(char="json", json=Value(None, output_field=AllTypes._meta.get_field(

@@ -31,3 +31,21 @@ def needs(*flags: str):
         return wrapper
 
     return decorator
+
+
+def select_related_queries(key_gets: int) -> int:
+    """Requests a select_related() query makes: one joined query where joins are native;
+    where select_related() is emulated (Datastore), the query plus one batched key get per
+    followed relation that has keys to get (``key_gets``, counted by the test)."""
+    if connection.features.supports_select_related is True:
+        return 1
+    return 1 + key_gets
+
+
+def reverse_join_queries(relations: int) -> int:
+    """Requests for prefetching ``relations`` many-to-many relations: one joined query each
+    where joins are native; where they are emulated (Datastore), the through kind's query
+    plus one batched key get each."""
+    if connection.features.supports_reverse_joins is True:
+        return relations
+    return 2 * relations

@@ -278,7 +278,6 @@ def test_annotation_referencing_aggregate_rejected_in_aggregate(lib):
         Book.objects.aggregate(s=Sum("pages"), t=Sum("s"))
 
 
-@needs("supports_aggregates", "supports_group_by")
 def test_cannot_aggregate_aggregate_inside_annotate(lib):
     with pytest.raises(FieldError, match="is an aggregate"):
         Author.objects.annotate(n=Count("books")).annotate(m=Sum("n"))

@@ -6,6 +6,7 @@ from reinhardt.core.exceptions import ValidationError
 from reinhardt.orm import IntegrityError, models, transaction
 from reinhardt.orm.models import F, Q
 from reinhardt.orm.models.functions import Lower
+from tests.orm.capabilities import needs
 from tests.orm.models import Product, Publisher
 
 
@@ -41,6 +42,8 @@ def test_unique_fields_validate_skips_excluded_nulls_and_self():
         nulls_equal.validate(Product, Product(name="n", discounted=None))
 
 
+# Validating an expression constraint filters on Lower(name): a database function.
+@needs("supports_functions")
 def test_unique_expression_validate_message():
     make(name="Dup")
     constraint = models.UniqueConstraint(

@@ -92,11 +92,17 @@ def test_fast_delete_without_dependents_is_one_query(django_queries):
     start = django_queries()
     count, per_model = Tag.objects.filter(name__in=["t1", "t2"]).delete()
     assert (count, per_model) == (2, {"orm.Tag": 2})
-    # DELETE of the rows plus the m2m through rows pointing at them.
-    assert django_queries() - start <= 3
+    # DELETE of the rows plus the m2m through rows pointing at them. Where unique fields are
+    # emulated by marker entities (Datastore), one batched key get reads the rows' unique
+    # values so that their markers are deleted with them.
+    from reinhardt.backends.base.features import EMULATED
+    from reinhardt.orm import connection
+
+    markers = 1 if connection.features.supports_unique_constraints is EMULATED else 0
+    assert django_queries() - start <= 3 + markers
 
 
-@needs("supports_joins")
+@needs("supports_reverse_joins")
 def test_deleting_m2m_target_removes_links():
     from tests.orm.models import Author, Book, Tag
 
@@ -153,6 +159,8 @@ def test_set_handler_deconstructs_and_accepts_a_constant():
     assert [(f.name, v) for f, v in collector.field_updates] == [("set_value", keep.pk)]
 
 
+# Reading a multi-table child (the collector looks for them) joins its parents.
+@needs("supports_joins")
 def test_multi_table_child_deletes_parent_rows_unless_keep_parents():
     from tests.orm.models import Italian, Place, Restaurant
 

@@ -318,7 +318,6 @@ def test_annotation_on_annotation_and_filter_on_it(lib):
     assert values(qs.order_by("-quad")[:1], "title") == ["Delta"]
 
 
-@needs("supports_functions")
 def test_annotation_name_conflicts(lib):
     with pytest.raises(ValueError, match="The annotation 'pages' conflicts with a field"):
         Book.objects.annotate(pages=F("price"))
@@ -372,7 +371,6 @@ def models_outer_pk():
     return OuterRef("pk")
 
 
-@needs("supports_functions")
 def test_expression_equality_and_hash():
     assert F("a") == F("a")
     assert F("a") != F("b")

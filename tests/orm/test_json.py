@@ -168,7 +168,6 @@ def test_exclude_key_exact(docs):
     assert names(JSONDoc.objects.exclude(data__breed="collie")) == ["b", "c", "sqlnull"]
 
 
-@needs("supports_json_field")
 def test_top_level_exact_and_icontains(docs):
     assert names(JSONDoc.objects.filter(data={})) == ["f"]
     assert names(JSONDoc.objects.filter(data=[1, 2, {"k": "v"}])) == ["d"]

@@ -61,7 +61,7 @@ def test_db_manager_binds_a_manager_to_a_database():
     assert not Author.objects.exists()
 
 
-@needs("supports_joins")
+@needs("supports_reverse_joins")
 def test_related_objects_are_read_from_the_instances_database():
     author = Author.objects.using("other").create(name="writer")
     book = Book.objects.using("other").create(title="t", author=author)

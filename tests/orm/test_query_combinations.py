@@ -129,7 +129,6 @@ def test_count_and_exists_on_sliced_and_distinct(lib):
     assert Book.objects.values("genre").distinct().count() == 3
 
 
-@needs("supports_date_lookups")
 def test_dates_errors_and_datetimes_on_datefield(lib):
     with pytest.raises(TypeError, match="'title' isn't a DateField, TimeField, or DateTime"):
         list(Book.objects.dates("title", "year"))

@@ -86,7 +86,8 @@ def deferred_slot():
     apps.clear_cache()
 
 
-DEFERS_UNIQUE = {"sqlite": False, "mysql": False, "postgresql": True, "mongodb": False}
+DEFERS_UNIQUE = {"sqlite": False, "mysql": False, "postgresql": True, "mongodb": False,
+                 "datastore": False}
 
 
 def test_deferrable_unique_constraint_warns_where_it_is_not_created(deferred_slot):
