@@ -25,9 +25,17 @@ def refused(error: NotSupportedError, operation) -> None:
         )
 
 
+def _row(item):
+    """One representation of a row (a value, a values() dict or a values_list() tuple)."""
+    if isinstance(item, dict):
+        return repr({key: V.norm(value) for key, value in item.items()})
+    if isinstance(item, tuple):
+        return repr(tuple(V.norm(value) for value in item))
+    return repr(V.norm(item))
+
+
 def _multiset(items):
-    return Counter(repr(V.norm(i)) if not isinstance(i, (dict, tuple)) else repr(i)
-                   for i in items)
+    return Counter(_row(item) for item in items)
 
 
 def same(expected, got, ordered: bool) -> bool:

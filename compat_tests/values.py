@@ -12,9 +12,11 @@ UTC = datetime.UTC
 
 
 def norm(value):
-    """One representation per value: aware datetimes in UTC, decimals at two places."""
+    """One representation per value: aware datetimes in UTC (and fold=0: no database
+    stores PEP 495's fold, which never changes an instant in UTC), decimals at two places."""
     if isinstance(value, datetime.datetime):
-        return value.astimezone(UTC) if value.tzinfo is not None else value
+        value = value.astimezone(UTC) if value.tzinfo is not None else value
+        return value.replace(fold=0)
     if isinstance(value, Decimal):
         return value.quantize(Decimal("0.01"))
     if isinstance(value, float) and value == 0.0:
