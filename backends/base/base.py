@@ -213,13 +213,10 @@ class BaseDatabaseWrapper:
 
     def _prepare_cursor(self, cursor):
         """Wrap a driver cursor: errors translated, and queries logged when asked to."""
-        from reinhardt.backends import utils as backend_utils
+        from reinhardt.backends.utils import CursorDebugWrapper, CursorWrapper
 
         self.validate_thread_sharing()
-        wrapper_class = (
-            backend_utils.CursorDebugWrapper if self.queries_logged
-            else backend_utils.CursorWrapper
-        )
+        wrapper_class = CursorDebugWrapper if self.queries_logged else CursorWrapper
         return wrapper_class(cursor, self)
 
     def _cursor(self, name=None):
@@ -291,18 +288,17 @@ class BaseDatabaseWrapper:
 
     # ----- savepoints ------------------------------------------------------------------------
 
-    def _run_savepoint_sql(self, sql: str) -> None:
-        with self.cursor() as cursor:
-            cursor.execute(sql)
-
     def _savepoint(self, sid: str) -> None:
-        self._run_savepoint_sql(self.ops.savepoint_create_sql(sid))
+        with self.cursor() as cur:
+            cur.execute(self.ops.savepoint_create_sql(sid))
 
     def _savepoint_rollback(self, sid: str) -> None:
-        self._run_savepoint_sql(self.ops.savepoint_rollback_sql(sid))
+        with self.cursor() as cur:
+            cur.execute(self.ops.savepoint_rollback_sql(sid))
 
     def _savepoint_commit(self, sid: str) -> None:
-        self._run_savepoint_sql(self.ops.savepoint_commit_sql(sid))
+        with self.cursor() as cur:
+            cur.execute(self.ops.savepoint_commit_sql(sid))
 
     def _savepoint_allowed(self) -> bool:
         # Outside a transaction (autocommit on) a savepoint would mean nothing.

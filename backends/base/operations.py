@@ -337,15 +337,15 @@ class BaseDatabaseOperations:
 
     def adapt_unknown_value(self, value):
         """Adapt a value whose field is not known, by its Python type."""
-        # datetime before date: a datetime is a date too.
-        for kind, adapt in (
-            (datetime.datetime, self.adapt_datetimefield_value),
-            (datetime.date, self.adapt_datefield_value),
-            (datetime.time, self.adapt_timefield_value),
-            (Decimal, self.adapt_decimalfield_value),
-        ):
-            if isinstance(value, kind):
-                return adapt(value)
+        if isinstance(value, datetime.date):
+            # A datetime is a date too: tell the two apart first.
+            if isinstance(value, datetime.datetime):
+                return self.adapt_datetimefield_value(value)
+            return self.adapt_datefield_value(value)
+        if isinstance(value, datetime.time):
+            return self.adapt_timefield_value(value)
+        if isinstance(value, Decimal):
+            return self.adapt_decimalfield_value(value)
         return value
 
     def adapt_integerfield_value(self, value, internal_type):
