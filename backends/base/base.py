@@ -11,12 +11,12 @@ from __future__ import annotations
 import _thread
 import copy
 import logging
-import threading
-import time
-import warnings
 from collections import deque
 from contextlib import contextmanager
 from datetime import UTC
+from threading import Lock
+from time import monotonic
+from warnings import warn
 
 from reinhardt.conf import settings
 from reinhardt.core.exceptions import ImproperlyConfigured
@@ -25,6 +25,7 @@ from reinhardt.orm.errors import DatabaseError, DatabaseErrorWrapper, Transactio
 from reinhardt.utils.functional import cached_property
 
 NO_DB_ALIAS = "__no_db__"
+# Aliases whose server version was already checked in this process.
 RAN_DB_VERSION_CHECK = set()
 
 logger = logging.getLogger("reinhardt.orm.backends")
@@ -33,89 +34,80 @@ logger = logging.getLogger("reinhardt.orm.backends")
 class BaseDatabaseWrapper:
     """Represents a database connection, opened lazily on first use."""
 
-    # Mapping of Field.get_internal_type() to the column type; SQL backends fill it in.
+    # Field.get_internal_type() -> column type (plus suffix and CHECK); SQL backends fill
+    # these in.
     data_types: dict[str, str] = {}
     data_types_suffix: dict[str, str] = {}
     data_type_check_constraints: dict[str, str] = {}
-    ops = None
-    vendor = "unknown"
-    display_name = "unknown"
-    SchemaEditorClass = None
-    client_class = None
-    creation_class = None
-    features_class = None
-    introspection_class = None
-    ops_class = None
-    validation_class = None
-    Database = None
+    vendor = display_name = "unknown"
+    # The driver module and the helper classes a backend plugs in; each helper is
+    # instantiated once per wrapper with the wrapper as its only argument.
+    Database = ops = None
+    ops_class = features_class = introspection_class = None
+    creation_class = client_class = validation_class = SchemaEditorClass = None
 
+    # At most this many queries are kept in queries_log.
     queries_limit = 9000
 
     def __init__(self, settings_dict: dict, alias: str = DEFAULT_DB_ALIAS):
-        self.connection = None
-        self.settings_dict = settings_dict
-        self.alias = alias
-        self.queries_log: deque = deque(maxlen=self.queries_limit)
+        self.alias, self.settings_dict = alias, settings_dict
+        self.connection = None  # the driver's connection, opened lazily
         self.force_debug_cursor = False
+        self.queries_log: deque = deque(maxlen=self.queries_limit)
+        self.execute_wrappers: list = []
 
-        # Transaction state.
-        self.autocommit = False
-        self.in_atomic_block = False
+        # Transaction state: atomic() reads and writes these directly.
+        self.autocommit = self.in_atomic_block = self.needs_rollback = False
+        self.commit_on_exit = True
+        self.rollback_exc = None
         self.savepoint_state = 0
         self.savepoint_ids: list = []
         self.atomic_blocks: list = []
-        self.commit_on_exit = True
-        self.needs_rollback = False
-        self.rollback_exc = None
-
-        # Connection lifetime.
-        self.close_at = None
-        self.closed_in_transaction = False
-        self.errors_occurred = False
-        self.health_check_enabled = False
-        self.health_check_done = False
-        self._closing_dropped = False
-
-        self._thread_sharing_lock = threading.Lock()
-        self._thread_sharing_count = 0
-        self._thread_ident = _thread.get_ident()
-
+        # on_commit hooks: (savepoint ids active at registration, callable, robust).
         self.run_on_commit: list = []
         self.run_commit_hooks_on_set_autocommit_on = False
-        self.execute_wrappers: list = []
 
-        self.client = self.client_class(self)
-        self.creation = self.creation_class(self)
+        # Lifetime and health of the connection.
+        self.close_at = None
+        self.closed_in_transaction = self.errors_occurred = False
+        self.health_check_enabled = self.health_check_done = False
+        self._closing_dropped = False
+
+        # Which thread may use the wrapper (see validate_thread_sharing).
+        self._thread_ident = _thread.get_ident()
+        self._thread_sharing_count = 0
+        self._thread_sharing_lock = Lock()
+
         self.features = self.features_class(self)
-        self.introspection = self.introspection_class(self)
         self.ops = self.ops_class(self)
+        self.introspection = self.introspection_class(self)
+        self.creation = self.creation_class(self)
+        self.client = self.client_class(self)
         self.validation = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__qualname__} vendor={self.vendor!r} alias={self.alias!r}>"
 
     def ensure_timezone(self) -> bool:
+        """Bring the session's time zone in line with settings; whether it changed."""
         return False
 
     @cached_property
     def timezone(self):
         """The tzinfo that naive datetimes from this database are in (UTC when USE_TZ)."""
-
         from reinhardt.utils.timezone import _zone
 
-        if not settings.USE_TZ:
-            return None
-        if self.settings_dict["TIME_ZONE"] is None:
-            return UTC
-        return _zone(self.settings_dict["TIME_ZONE"])
+        if settings.USE_TZ:
+            zone_name = self.settings_dict["TIME_ZONE"]
+            return UTC if zone_name is None else _zone(zone_name)
+        return None
 
     @cached_property
     def timezone_name(self) -> str:
-        if not settings.USE_TZ:
-            return settings.TIME_ZONE
-        if self.settings_dict["TIME_ZONE"] is None:
-            return "UTC"
-        return self.settings_dict["TIME_ZONE"]
+        if settings.USE_TZ:
+            zone_name = self.settings_dict["TIME_ZONE"]
+            return "UTC" if zone_name is None else zone_name
+        return settings.TIME_ZONE
 
     @property
     def queries_logged(self) -> bool:
@@ -123,15 +115,17 @@ class BaseDatabaseWrapper:
 
     @property
     def queries(self) -> list[dict]:
-        if len(self.queries_log) == self.queries_log.maxlen:
-            warnings.warn(
-                f"Limit for query logging exceeded, only the last {self.queries_log.maxlen} "
+        log = self.queries_log
+        if len(log) == log.maxlen:
+            warn(
+                f"Limit for query logging exceeded, only the last {log.maxlen} "
                 "queries will be returned.",
                 stacklevel=2,
             )
-        return list(self.queries_log)
+        return list(log)
 
     def get_database_version(self):
+        """The server's version as a tuple; each backend asks its server."""
         raise NotImplementedError
 
     # ----- the compiler ----------------------------------------------------------------------
@@ -157,10 +151,11 @@ class BaseDatabaseWrapper:
         raise NotImplementedError
 
     def init_connection_state(self) -> None:
-        global RAN_DB_VERSION_CHECK
-        if self.alias not in RAN_DB_VERSION_CHECK:
-            self.check_database_version_supported()
-            RAN_DB_VERSION_CHECK.add(self.alias)
+        """Per-connection setup; the base class checks the server version once per alias."""
+        if self.alias in RAN_DB_VERSION_CHECK:
+            return
+        self.check_database_version_supported()
+        RAN_DB_VERSION_CHECK.add(self.alias)
 
     def check_database_version_supported(self) -> None:
         minimum = getattr(self.features, "minimum_database_version", None)
@@ -179,7 +174,7 @@ class BaseDatabaseWrapper:
         self.closed_in_transaction = self.errors_occurred = False
         self.savepoint_ids, self.atomic_blocks = [], []
         lifetime = self.settings_dict["CONN_MAX_AGE"]
-        self.close_at = time.monotonic() + lifetime if lifetime is not None else None
+        self.close_at = None if lifetime is None else monotonic() + lifetime
         self.health_check_enabled = self.settings_dict["CONN_HEALTH_CHECKS"]
         # The connection was just opened, so it counts as checked for this request.
         self.health_check_done = True
@@ -217,20 +212,20 @@ class BaseDatabaseWrapper:
     # ----- cursors ---------------------------------------------------------------------------
 
     def _prepare_cursor(self, cursor):
+        """Wrap a driver cursor: errors translated, and queries logged when asked to."""
+        from reinhardt.backends.utils import CursorDebugWrapper, CursorWrapper
+
         self.validate_thread_sharing()
-        if self.queries_logged:
-            from reinhardt.backends.utils import CursorDebugWrapper
-
-            return CursorDebugWrapper(cursor, self)
-        from reinhardt.backends.utils import CursorWrapper
-
-        return CursorWrapper(cursor, self)
+        wrapper_class = CursorDebugWrapper if self.queries_logged else CursorWrapper
+        return wrapper_class(cursor, self)
 
     def _cursor(self, name=None):
+        # The health check comes first: it may drop a connection the server closed.
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
-            return self._prepare_cursor(self.create_cursor(name))
+            raw = self.create_cursor(name)
+            return self._prepare_cursor(raw)
 
     def cursor(self):
         """A new cursor (wrapped: errors translated, queries logged under DEBUG)."""
@@ -240,96 +235,100 @@ class BaseDatabaseWrapper:
         """A cursor that streams rows where the backend can (server-side cursors)."""
         return self._cursor()
 
+    def _call_driver(self, method_name):
+        """Call ``method_name`` on the driver connection, if there is one."""
+        driver_connection = self.connection
+        if driver_connection is None:
+            return None
+        with self.wrap_database_errors:
+            return getattr(driver_connection, method_name)()
+
     def _commit(self) -> None:
-        if self.connection is not None:
-            with self.wrap_database_errors:
-                return self.connection.commit()
+        return self._call_driver("commit")
 
     def _rollback(self) -> None:
-        if self.connection is not None:
-            with self.wrap_database_errors:
-                return self.connection.rollback()
+        return self._call_driver("rollback")
 
     def _close(self) -> None:
-        if self.connection is not None:
-            with self.wrap_database_errors:
-                return self.connection.close()
+        return self._call_driver("close")
 
     def commit(self) -> None:
+        """Commit under manual transaction management (never inside atomic)."""
         self.validate_thread_sharing()
         self.validate_no_atomic_block()
         self._commit()
-        self.errors_occurred = False
+        # The hooks run once autocommit is switched back on (see set_autocommit).
         self.run_commit_hooks_on_set_autocommit_on = True
+        self.errors_occurred = False
 
     def rollback(self) -> None:
+        """Roll back under manual transaction management (never inside atomic)."""
         self.validate_thread_sharing()
         self.validate_no_atomic_block()
         self._rollback()
-        self.errors_occurred = False
-        self.needs_rollback = False
+        # A rolled-back transaction's on_commit hooks never run.
         self.run_on_commit = []
+        self.needs_rollback = self.errors_occurred = False
 
     def close(self) -> None:
         """Close the connection; inside an atomic block, mark the transaction as broken."""
         self.validate_thread_sharing()
         self.run_on_commit = []
-        if self.closed_in_transaction or self.connection is None:
+        if self.connection is None or self.closed_in_transaction:
             return
         try:
             self._close()
         finally:
-            if self.in_atomic_block:
-                self.closed_in_transaction = True
-                self.needs_rollback = True
-            else:
+            if not self.in_atomic_block:
                 self.connection = None
+            else:
+                # Keep the dead connection until the outermost atomic block exits, so
+                # that nothing runs in a fresh transaction meanwhile.
+                self.needs_rollback = self.closed_in_transaction = True
 
     # ----- savepoints ------------------------------------------------------------------------
 
     def _savepoint(self, sid: str) -> None:
-        with self.cursor() as cursor:
-            cursor.execute(self.ops.savepoint_create_sql(sid))
+        with self.cursor() as cur:
+            cur.execute(self.ops.savepoint_create_sql(sid))
 
     def _savepoint_rollback(self, sid: str) -> None:
-        with self.cursor() as cursor:
-            cursor.execute(self.ops.savepoint_rollback_sql(sid))
+        with self.cursor() as cur:
+            cur.execute(self.ops.savepoint_rollback_sql(sid))
 
     def _savepoint_commit(self, sid: str) -> None:
-        with self.cursor() as cursor:
-            cursor.execute(self.ops.savepoint_commit_sql(sid))
+        with self.cursor() as cur:
+            cur.execute(self.ops.savepoint_commit_sql(sid))
 
     def _savepoint_allowed(self) -> bool:
+        # Outside a transaction (autocommit on) a savepoint would mean nothing.
         return self.features.supports_savepoints and not self.get_autocommit()
 
     def savepoint(self):
         """Create a savepoint inside the current transaction; returns its id (or None)."""
-        if not self._savepoint_allowed():
-            return None
-        self.validate_thread_sharing()
-        # Unique per thread and per connection; an identifier on every database.
-        self.savepoint_state += 1
-        sid = f"sp{abs(_thread.get_ident())}_{self.savepoint_state}"
-        self._savepoint(sid)
-        return sid
+        if self._savepoint_allowed():
+            self.validate_thread_sharing()
+            self.savepoint_state += 1
+            # Unique per thread and per connection, and a valid identifier everywhere.
+            sid = "sp%d_%d" % (abs(_thread.get_ident()), self.savepoint_state)
+            self._savepoint(sid)
+            return sid
+        return None
 
     def savepoint_rollback(self, sid) -> None:
-        if not self._savepoint_allowed():
-            return
-        self.validate_thread_sharing()
-        self._savepoint_rollback(sid)
-        # Forget on_commit hooks registered after the savepoint.
-        self.run_on_commit = [
-            (sids, func, robust) for (sids, func, robust) in self.run_on_commit if sid not in sids
-        ]
+        if self._savepoint_allowed():
+            self.validate_thread_sharing()
+            self._savepoint_rollback(sid)
+            # Hooks registered after the savepoint was taken are undone with it.
+            self.run_on_commit = [hook for hook in self.run_on_commit if sid not in hook[0]]
 
     def savepoint_commit(self, sid) -> None:
-        if not self._savepoint_allowed():
-            return
-        self.validate_thread_sharing()
-        self._savepoint_commit(sid)
+        if self._savepoint_allowed():
+            self.validate_thread_sharing()
+            self._savepoint_commit(sid)
 
     def clean_savepoints(self) -> None:
+        """Restart savepoint numbering (at the end of an outermost atomic block)."""
         self.savepoint_state = 0
 
     # ----- autocommit and atomic blocks ------------------------------------------------------
@@ -345,27 +344,28 @@ class BaseDatabaseWrapper:
         self.validate_no_atomic_block()
         self.close_if_health_check_failed()
         self.ensure_connection()
-        begin_explicitly = getattr(self, "_start_transaction_under_autocommit", None)
-        if not autocommit and force_begin_transaction_with_broken_autocommit and begin_explicitly:
+        explicit_begin = getattr(self, "_start_transaction_under_autocommit", None)
+        if explicit_begin and force_begin_transaction_with_broken_autocommit and not autocommit:
             # The driver stays in autocommit mode; BEGIN is sent instead (SQLite).
-            begin_explicitly()
+            explicit_begin()
         else:
             with self.wrap_database_errors:
                 self._set_autocommit(autocommit)
         self.autocommit = autocommit
         # Hooks of a transaction committed by commit() run once autocommit is back on.
-        pending_hooks = autocommit and self.run_commit_hooks_on_set_autocommit_on
-        if pending_hooks:
+        if autocommit and self.run_commit_hooks_on_set_autocommit_on:
             self.run_commit_hooks_on_set_autocommit_on = False
             self.run_and_clear_commit_hooks()
 
     def _require_atomic_block(self) -> None:
-        if not self.in_atomic_block:
-            raise TransactionManagementError(
-                "The rollback flag doesn't work outside of an 'atomic' block."
-            )
+        if self.in_atomic_block:
+            return
+        raise TransactionManagementError(
+            "The rollback flag doesn't work outside of an 'atomic' block."
+        )
 
     def get_rollback(self) -> bool:
+        """Whether the innermost atomic block will roll back instead of committing."""
         self._require_atomic_block()
         return self.needs_rollback
 
@@ -394,21 +394,23 @@ class BaseDatabaseWrapper:
 
     @contextmanager
     def constraint_checks_disabled(self):
-        disabled = self.disable_constraint_checking()
+        """Foreign key checks off for the block (where the database allows it)."""
+        switched_off = self.disable_constraint_checking()
         try:
             yield
         finally:
-            if disabled:
+            if switched_off:
                 self.enable_constraint_checking()
 
     def disable_constraint_checking(self) -> bool:
+        """Turn foreign key checks off; whether they are off now."""
         return False
 
     def enable_constraint_checking(self) -> None:
-        pass
+        """Turn foreign key checks back on."""
 
     def check_constraints(self, table_names=None) -> None:
-        pass
+        """Raise IntegrityError for rows breaking a foreign key (where checks were off)."""
 
     # ----- connection health -----------------------------------------------------------------
 
@@ -444,11 +446,12 @@ class BaseDatabaseWrapper:
 
     def close_if_health_check_failed(self) -> None:
         """Before the first query of a request, drop a connection the server closed."""
-        if (
-            self.connection is None
-            or not self.health_check_enabled
-            or self.health_check_done
-        ):
+        due = (
+            self.health_check_enabled
+            and not self.health_check_done
+            and self.connection is not None
+        )
+        if not due:
             return
         if not self.is_usable():
             self.close()
@@ -476,8 +479,8 @@ class BaseDatabaseWrapper:
             # Errors happened but the connection works: it counts as checked.
             self.errors_occurred = False
             self.health_check_done = True
-        expired = self.close_at is not None and time.monotonic() >= self.close_at
-        return expired
+        deadline = self.close_at
+        return deadline is not None and monotonic() >= deadline
 
     # ----- thread safety ---------------------------------------------------------------------
 
@@ -523,62 +526,63 @@ class BaseDatabaseWrapper:
     @contextmanager
     def temporary_connection(self):
         """A cursor; a connection opened for it is closed again afterwards."""
-        opened_here = self.connection is None
+        had_connection = self.connection is not None
         try:
             with self.cursor() as cursor:
                 yield cursor
         finally:
-            if opened_here:
+            if not had_connection:
                 self.close()
 
     def schema_editor(self, *args, **kwargs):
-        if self.SchemaEditorClass is None:
+        editor_class = self.SchemaEditorClass
+        if editor_class is None:
             raise NotImplementedError(
                 f"The {self.display_name} backend does not provide a schema editor."
             )
-        return self.SchemaEditorClass(self, *args, **kwargs)
+        return editor_class(self, *args, **kwargs)
 
     def on_commit(self, func, robust: bool = False) -> None:
         if not callable(func):
             raise TypeError("on_commit()'s callback must be a callable.")
-        if not self.in_atomic_block:
-            if not self.get_autocommit():
-                raise TransactionManagementError(
-                    "on_commit() cannot be used in manual transaction management"
-                )
+        if self.in_atomic_block:
+            # Remember the savepoints active now: rolling back to one drops the hook.
+            self.run_on_commit.append((set(self.savepoint_ids), func, robust))
+        elif self.get_autocommit():
             # No transaction open: the work is already committed.
             self._run_commit_hook(func, robust)
-            return
-        # Remember the savepoints active now: rolling back to one of them drops the hook.
-        self.run_on_commit.append((set(self.savepoint_ids), func, robust))
+        else:
+            raise TransactionManagementError(
+                "on_commit() cannot be used in manual transaction management"
+            )
 
     def _run_commit_hook(self, func, robust: bool) -> None:
-        if robust:
-            try:
-                func()
-            except Exception as e:
-                logger.error("Error calling %s in on_commit() (%s).",
-                             getattr(func, "__qualname__", func), e, exc_info=True)
-        else:
+        if not robust:
             func()
+            return
+        try:
+            func()
+        except Exception as error:
+            name = getattr(func, "__qualname__", func)
+            logger.error("Error calling %s in on_commit() (%s).", name, error, exc_info=True)
 
     def run_and_clear_commit_hooks(self) -> None:
         self.validate_no_atomic_block()
-        # Hooks registered by these hooks belong to a later transaction.
-        pending = deque(self.run_on_commit)
-        self.run_on_commit = []
-        while pending:
-            _sids, func, robust = pending.popleft()
+        # Take the list first: hooks registered by these hooks belong to a later
+        # transaction.
+        hooks, self.run_on_commit = self.run_on_commit, []
+        for _savepoints, func, robust in hooks:
             self._run_commit_hook(func, robust)
 
     @contextmanager
     def execute_wrapper(self, wrapper):
         """Run every query through ``wrapper(execute, sql, params, many, context)``."""
-        self.execute_wrappers.append(wrapper)
+        wrappers = self.execute_wrappers
+        wrappers.append(wrapper)
         try:
             yield
         finally:
-            self.execute_wrappers.pop()
+            wrappers.pop()
 
     def copy(self, alias=None):
         """A new, unconnected wrapper for the same settings (e.g. for another thread)."""

@@ -7,8 +7,8 @@ adaptation, pagination, upserts...). Document stores use only the value adaptati
 from __future__ import annotations
 
 import datetime
-import decimal
-import json
+from decimal import Decimal
+from json import dumps as _json_dumps
 from typing import Any
 
 from reinhardt.conf import settings
@@ -17,30 +17,34 @@ from reinhardt.utils import timezone
 from reinhardt.utils.encoding import force_str
 
 
+def _signed_range(bits):
+    half = 1 << (bits - 1)
+    return (-half, half - 1)
+
+
+_SMALL, _REGULAR, _BIG = _signed_range(16), _signed_range(32), _signed_range(64)
+
+
 class BaseDatabaseOperations:
     compiler_module = "reinhardt.backends.sql.compiler"
 
-    # Integer field ranges, used by model validation (IntegerField min/max validators).
+    # Value ranges of the integer fields (their min/max validators use them): two's
+    # complement 16/32/64-bit columns; the positive kinds keep the upper half.
     integer_field_ranges = {
-        "SmallIntegerField": (-32768, 32767),
-        "IntegerField": (-2147483648, 2147483647),
-        "BigIntegerField": (-9223372036854775808, 9223372036854775807),
-        "PositiveBigIntegerField": (0, 9223372036854775807),
-        "PositiveSmallIntegerField": (0, 32767),
-        "PositiveIntegerField": (0, 2147483647),
-        "SmallAutoField": (-32768, 32767),
-        "AutoField": (-2147483648, 2147483647),
-        "BigAutoField": (-9223372036854775808, 9223372036854775807),
+        **dict.fromkeys(("SmallIntegerField", "SmallAutoField"), _SMALL),
+        **dict.fromkeys(("IntegerField", "AutoField"), _REGULAR),
+        **dict.fromkeys(("BigIntegerField", "BigAutoField"), _BIG),
+        "PositiveSmallIntegerField": (0, _SMALL[1]),
+        "PositiveIntegerField": (0, _REGULAR[1]),
+        "PositiveBigIntegerField": (0, _BIG[1]),
     }
     set_operators = {"union": "UNION", "intersection": "INTERSECT", "difference": "EXCEPT"}
     cast_data_types: dict[str, str] = {}
     cast_char_field_without_max_length = None
 
-    PRECEDING = "PRECEDING"
-    FOLLOWING = "FOLLOWING"
-    UNBOUNDED_PRECEDING = "UNBOUNDED " + PRECEDING
-    UNBOUNDED_FOLLOWING = "UNBOUNDED " + FOLLOWING
-    CURRENT_ROW = "CURRENT ROW"
+    # Window frame bounds.
+    CURRENT_ROW, PRECEDING, FOLLOWING = "CURRENT ROW", "PRECEDING", "FOLLOWING"
+    UNBOUNDED_PRECEDING, UNBOUNDED_FOLLOWING = "UNBOUNDED PRECEDING", "UNBOUNDED FOLLOWING"
 
     explain_prefix = "EXPLAIN"
     # The placeholder the driver itself understands.
@@ -50,41 +54,37 @@ class BaseDatabaseOperations:
     operators = {
         "exact": "= %s",
         "iexact": "= UPPER(%s)",
-        "contains": "LIKE %s",
-        "icontains": "LIKE UPPER(%s)",
-        "regex": "~ %s",
-        "iregex": "~* %s",
         "gt": "> %s",
         "gte": ">= %s",
         "lt": "< %s",
         "lte": "<= %s",
-        "startswith": "LIKE %s",
-        "endswith": "LIKE %s",
-        "istartswith": "LIKE UPPER(%s)",
-        "iendswith": "LIKE UPPER(%s)",
+        "regex": "~ %s",
+        "iregex": "~* %s",
+        **dict.fromkeys(("contains", "startswith", "endswith"), "LIKE %s"),
+        **dict.fromkeys(("icontains", "istartswith", "iendswith"), "LIKE UPPER(%s)"),
     }
-    # Patterns for LIKE lookups whose right-hand side is an expression, not a value.
+    # LIKE lookups whose right-hand side is an expression, not a value: its wildcards are
+    # escaped with pattern_esc, then wrapped in the lookup's template.
     pattern_esc = r"REPLACE(REPLACE(REPLACE({}, '\', '\\'), '%%', '\%%'), '_', '\_')"
     pattern_ops = {
-        "contains": "LIKE '%%' || {} || '%%'",
-        "icontains": "LIKE '%%' || UPPER({}) || '%%'",
-        "startswith": "LIKE {} || '%%'",
-        "istartswith": "LIKE UPPER({}) || '%%'",
-        "endswith": "LIKE '%%' || {}",
-        "iendswith": "LIKE '%%' || UPPER({})",
+        prefix + lookup: "LIKE " + ("'%%' || " if leading else "") + operand
+        + (" || '%%'" if trailing else "")
+        for lookup, leading, trailing in (
+            ("contains", True, True), ("startswith", False, True), ("endswith", True, False)
+        )
+        for prefix, operand in (("", "{}"), ("i", "UPPER({})"))
     }
     like_escape = ""  # e.g. " ESCAPE '\\'" where the database has no default escape
 
     def __init__(self, connection):
-        self.connection = connection
         self._cache = None
+        self.connection = connection
 
     # ----- names -----------------------------------------------------------------------------
 
     def quote_name(self, name: str) -> str:
-        if name.startswith('"') and name.endswith('"'):
-            return name
-        return '"%s"' % name
+        # An already quoted name passes through unchanged.
+        return name if name.startswith('"') and name.endswith('"') else f'"{name}"'
 
     def max_name_length(self) -> int | None:
         return self.connection.features.max_identifier_length
@@ -144,10 +144,10 @@ class BaseDatabaseOperations:
     def _get_limit_offset_params(self, low_mark, high_mark):
         """(row count or None, offset) for a slice [low_mark:high_mark]; an offset without
         an end uses the dialect's "no limit" value (some databases need a LIMIT then)."""
-        offset = low_mark or 0
-        if high_mark is None:
-            return (self.no_limit_value() if offset else None), offset
-        return high_mark - offset, offset
+        start = low_mark or 0
+        if high_mark is not None:
+            return high_mark - start, start
+        return (self.no_limit_value() if start else None), start
 
     def pk_default_value(self) -> str:
         return "DEFAULT"
@@ -231,11 +231,13 @@ class BaseDatabaseOperations:
     def execute_sql_flush(self, sql_list) -> None:
         from reinhardt.orm import transaction
 
-        with transaction.atomic(using=self.connection.alias,
-                                savepoint=self.connection.features.can_rollback_ddl):
-            with self.connection.cursor() as cursor:
-                for sql in sql_list:
-                    cursor.execute(sql)
+        connection = self.connection
+        block = transaction.atomic(
+            using=connection.alias, savepoint=connection.features.can_rollback_ddl
+        )
+        with block, connection.cursor() as cursor:
+            for statement in sql_list:
+                cursor.execute(statement)
 
     # ----- lookups -----------------------------------------------------------------------------
 
@@ -334,13 +336,15 @@ class BaseDatabaseOperations:
     # ----- values to the database ------------------------------------------------------------
 
     def adapt_unknown_value(self, value):
-        if isinstance(value, datetime.datetime):
-            return self.adapt_datetimefield_value(value)
+        """Adapt a value whose field is not known, by its Python type."""
         if isinstance(value, datetime.date):
+            # A datetime is a date too: tell the two apart first.
+            if isinstance(value, datetime.datetime):
+                return self.adapt_datetimefield_value(value)
             return self.adapt_datefield_value(value)
         if isinstance(value, datetime.time):
             return self.adapt_timefield_value(value)
-        if isinstance(value, decimal.Decimal):
+        if isinstance(value, Decimal):
             return self.adapt_decimalfield_value(value)
         return value
 
@@ -348,21 +352,16 @@ class BaseDatabaseOperations:
         return value
 
     def adapt_datefield_value(self, value):
-        if value is None:
-            return None
-        return str(value)
+        return None if value is None else str(value)
 
     def adapt_datetimefield_value(self, value):
-        if value is None:
-            return None
-        if hasattr(value, "resolve_expression"):
+        # Expressions (e.g. Now()) pass through to be compiled.
+        if value is None or hasattr(value, "resolve_expression"):
             return value
         return str(value)
 
     def adapt_timefield_value(self, value):
-        if value is None:
-            return None
-        if hasattr(value, "resolve_expression"):
+        if value is None or hasattr(value, "resolve_expression"):
             return value
         if timezone.is_aware(value):
             raise ValueError("Database backends do not support timezone-aware times.")
@@ -372,10 +371,11 @@ class BaseDatabaseOperations:
         return value
 
     def adapt_ipaddressfield_value(self, value):
-        return value or None
+        # An empty address is stored as NULL.
+        return value if value else None
 
     def adapt_json_value(self, value, encoder):
-        return json.dumps(value, cls=encoder)
+        return _json_dumps(value, cls=encoder)
 
     # ----- values from the database ----------------------------------------------------------
 
@@ -384,9 +384,8 @@ class BaseDatabaseOperations:
         return []
 
     def convert_durationfield_value(self, value, expression, connection):
-        if value is not None:
-            return datetime.timedelta(0, 0, value)
-        return None
+        # Durations are stored as a number of microseconds.
+        return None if value is None else datetime.timedelta(microseconds=value)
 
     def integer_field_range(self, internal_type: str):
         return self.integer_field_ranges[internal_type]

@@ -49,33 +49,28 @@ class AlterationsMixin:
                           index=None, foreign_key=None, check=None, type_=None,
                           exclude=None) -> list[str]:
         """Names of the table's constraints and indexes matching every given criterion."""
+        introspection = self.connection.introspection
         if column_names is not None:
-            converter = self.connection.introspection.identifier_converter
-            column_names = [converter(name) for name in column_names]
+            column_names = list(map(introspection.identifier_converter, column_names))
         with self.connection.cursor() as cursor:
-            constraints = self.connection.introspection.get_constraints(
-                cursor, model._meta.db_table
-            )
-        result = []
-        for name, info in constraints.items():
-            if column_names is not None and column_names != info["columns"]:
-                continue
-            if unique is not None and info["unique"] != unique:
-                continue
-            if primary_key is not None and info["primary_key"] != primary_key:
-                continue
-            if index is not None and info["index"] != index:
-                continue
-            if check is not None and info["check"] != check:
-                continue
+            found = introspection.get_constraints(cursor, model._meta.db_table)
+        # Criteria left as None match anything.
+        flags = {"unique": unique, "primary_key": primary_key, "index": index, "check": check}
+        wanted = {key: value for key, value in flags.items() if value is not None}
+        skipped = exclude or ()
+
+        def matches(name, info):
+            if name in skipped:
+                return False
+            if column_names is not None and info["columns"] != column_names:
+                return False
             if foreign_key is not None and not info["foreign_key"]:
-                continue
+                return False
             if type_ is not None and info.get("type") != type_:
-                continue
-            if exclude and name in exclude:
-                continue
-            result.append(name)
-        return result
+                return False
+            return all(info[key] == value for key, value in wanted.items())
+
+        return [name for name, info in found.items() if matches(name, info)]
 
     def _feature(self, name: str, default=False):
         return getattr(self.connection.features, name, default)
@@ -104,102 +99,124 @@ class AlterationsMixin:
     def alter_db_tablespace(self, model, old_db_tablespace, new_db_tablespace):
         if not self._feature("supports_tablespaces"):
             return
-        self.execute(self.sql_retablespace_table % {
-            "table": self.quote_name(model._meta.db_table),
-            "old_tablespace": self.quote_name(old_db_tablespace),
-            "new_tablespace": self.quote_name(new_db_tablespace),
-        })
+        quote = self.quote_name
+        self.execute(self.sql_retablespace_table % dict(
+            table=quote(model._meta.db_table),
+            old_tablespace=quote(old_db_tablespace),
+            new_tablespace=quote(new_db_tablespace),
+        ))
 
     # -- columns: add and remove ----------------------------------------------------------------
+
+    def _auto_through(self, field):
+        """The auto-created through model of a many-to-many ``field``, else None."""
+        if field.many_to_many and field.remote_field.through._meta.auto_created:
+            return field.remote_field.through
+        return None
+
+    def _persisted_columns_reset(self):
+        # Some drivers cache a table's columns per connection; reconnect after a change.
+        if self._feature("connection_persists_old_columns"):
+            self.connection.close()
+
+    def _new_column_definition(self, model, field):
+        """(definition, params) for ADD COLUMN, with suffix, CHECK and inline FK; queues a
+        separate FK statement where the dialect cannot declare it inline."""
+        definition, params = self.column_sql(model, field, include_default=True)
+        if definition is None:
+            return None, None
+        connection = self.connection
+        words = [definition]
+        type_suffix = field.db_type_suffix(connection=connection)
+        if type_suffix:
+            words.append(type_suffix)
+        db_params = field.db_parameters(connection=connection)
+        if db_params["check"]:
+            words.append(self.sql_check_constraint % db_params)
+        wants_fk = bool(field.remote_field and field.db_constraint)
+        if wants_fk and connection.features.supports_foreign_keys:
+            inline_template = self.sql_create_column_inline_fk
+            if not inline_template:
+                self.deferred_sql.append(self._create_fk_sql(model, field, FK_SUFFIX))
+            else:
+                target = field.remote_field.model._meta
+                target_column = target.get_field(field.remote_field.field_name).column
+                deferrable_sql = getattr(connection.ops, "deferrable_sql", None)
+                words.append(inline_template % {
+                    "name": self.quote_name(self._fk_constraint_name(model, field, FK_SUFFIX)),
+                    "column": self.quote_name(field.column),
+                    "to_table": self.quote_name(target.db_table),
+                    "to_column": self.quote_name(target_column),
+                    "deferrable": deferrable_sql() if deferrable_sql is not None else "",
+                })
+        return " ".join(words), params
 
     def add_field(self, model, field):
         """Add a column (filled with the field's default for existing rows), or create the
         many-to-many table of an auto-created through model."""
-        if field.many_to_many and field.remote_field.through._meta.auto_created:
-            return self.create_model(field.remote_field.through)
-        definition, params = self.column_sql(model, field, include_default=True)
+        through = self._auto_through(field)
+        if through is not None:
+            return self.create_model(through)
+        definition, params = self._new_column_definition(model, field)
         if definition is None:
-            return
-        if suffix := field.db_type_suffix(connection=self.connection):
-            definition += f" {suffix}"
-        db_params = field.db_parameters(connection=self.connection)
-        if db_params["check"]:
-            definition += " " + self.sql_check_constraint % db_params
-        if (
-            field.remote_field
-            and self.connection.features.supports_foreign_keys
-            and field.db_constraint
-        ):
-            if self.sql_create_column_inline_fk:
-                target = field.remote_field.model._meta
-                definition += " " + self.sql_create_column_inline_fk % {
-                    "name": self.quote_name(self._fk_constraint_name(model, field, FK_SUFFIX)),
-                    "column": self.quote_name(field.column),
-                    "to_table": self.quote_name(target.db_table),
-                    "to_column": self.quote_name(
-                        target.get_field(field.remote_field.field_name).column
-                    ),
-                    "deferrable": getattr(self.connection.ops, "deferrable_sql",
-                                          lambda: "")(),
-                }
-            else:
-                self.deferred_sql.append(self._create_fk_sql(model, field, FK_SUFFIX))
-        self.execute(self.sql_create_column % {
-            "table": self.quote_name(model._meta.db_table),
-            "column": self.quote_name(field.column),
-            "definition": definition,
-        }, params)
+            return None
+        table = self.quote_name(model._meta.db_table)
+        add_sql = self.sql_create_column % dict(
+            table=table, column=self.quote_name(field.column), definition=definition
+        )
+        self.execute(add_sql, params)
         # The default only filled the existing rows: Python supplies defaults from now on,
         # so the column must not keep one (unless the field asks for db_default).
-        if (
-            not self.skip_default(field)
-            and field.db_default is NOT_PROVIDED
+        keeps_no_default = (
+            field.db_default is NOT_PROVIDED
+            and not self.skip_default(field)
             and self.effective_default(field) is not None
-        ):
-            changes_sql, params = self._alter_column_default_sql(model, None, field, drop=True)
-            self.execute(self.sql_alter_column % {
-                "table": self.quote_name(model._meta.db_table), "changes": changes_sql,
-            }, params)
+        )
+        if keeps_no_default:
+            drop_sql, drop_params = self._alter_column_default_sql(model, None, field, drop=True)
+            self.execute(self.sql_alter_column % {"table": table, "changes": drop_sql},
+                         drop_params)
         self.deferred_sql.extend(self._field_indexes_sql(model, field))
-        if self._feature("connection_persists_old_columns"):
-            self.connection.close()
+        self._persisted_columns_reset()
+        return None
 
     def remove_field(self, model, field):
         """Drop a column (or an auto-created many-to-many table)."""
-        if field.many_to_many and field.remote_field.through._meta.auto_created:
-            return self.delete_model(field.remote_field.through)
-        if field.db_parameters(connection=self.connection)["type"] is None:
-            return
-        if field.remote_field and self.connection.features.supports_foreign_keys:
-            for fk_name in self._constraint_names(model, [field.column], foreign_key=True):
+        through = self._auto_through(field)
+        if through is not None:
+            return self.delete_model(through)
+        connection = self.connection
+        if field.db_parameters(connection=connection)["type"] is None:
+            return None  # no column of its own
+        if connection.features.supports_foreign_keys and field.remote_field:
+            fk_names = self._constraint_names(model, [field.column], foreign_key=True)
+            for fk_name in fk_names:
                 self.execute(self._delete_fk_sql(model, fk_name))
-        self.execute(self.sql_delete_column % {
-            "table": self.quote_name(model._meta.db_table),
-            "column": self.quote_name(field.column),
-        })
-        if self._feature("connection_persists_old_columns"):
-            self.connection.close()
-        # Statements still waiting to run must not touch the dropped column.
         table, column = self.quote_name(model._meta.db_table), self.quote_name(field.column)
+        self.execute(self.sql_delete_column % {"table": table, "column": column})
+        self._persisted_columns_reset()
+        # Statements still waiting to run must not touch the dropped column.
         self.deferred_sql = [
-            sql for sql in self.deferred_sql if not (table in str(sql) and column in str(sql))
+            pending for pending in self.deferred_sql
+            if table not in str(pending) or column not in str(pending)
         ]
+        return None
 
     # -- columns: alter ---------------------------------------------------------------------
 
     def _field_should_be_altered(self, old_field, new_field, ignore=None) -> bool:
         """False when only Python-side attributes (choices, help_text, ...) changed."""
-        ignore = ignore or set()
-        _, old_path, old_args, old_kwargs = old_field.deconstruct()
-        _, new_path, new_args, new_kwargs = new_field.deconstruct()
-        for attr in set(getattr(old_field, "non_db_attrs", ())) | ignore:
-            old_kwargs.pop(attr, None)
-        for attr in set(getattr(new_field, "non_db_attrs", ())) | ignore:
-            new_kwargs.pop(attr, None)
-        return (
-            self.quote_name(old_field.column) != self.quote_name(new_field.column)
-            or (old_path, old_args, old_kwargs) != (new_path, new_args, new_kwargs)
-        )
+        if self.quote_name(old_field.column) != self.quote_name(new_field.column):
+            return True
+        extra_ignored = set(ignore or ())
+
+        def database_relevant(field):
+            _name, path, args, kwargs = field.deconstruct()
+            for attr in extra_ignored.union(getattr(field, "non_db_attrs", ())):
+                kwargs.pop(attr, None)
+            return path, args, kwargs
+
+        return database_relevant(old_field) != database_relevant(new_field)
 
     def alter_field(self, model, old_field, new_field, strict=False):
         """Change a column from ``old_field``'s definition to ``new_field``'s, keeping its
@@ -420,12 +437,13 @@ class AlterationsMixin:
             )
 
     def _rename_field_sql(self, table, old_field, new_field, new_type):
-        return self.sql_rename_column % {
-            "table": self.quote_name(table),
-            "old_column": self.quote_name(old_field.column),
-            "new_column": self.quote_name(new_field.column),
-            "type": new_type,
-        }
+        quote = self.quote_name
+        return self.sql_rename_column % dict(
+            table=quote(table),
+            old_column=quote(old_field.column),
+            new_column=quote(new_field.column),
+            type=new_type,  # MySQL's CHANGE COLUMN restates the type
+        )
 
     def _alter_column_type_sql(self, model, old_field, new_field, new_type, old_collation,
                                new_collation):
@@ -454,44 +472,36 @@ class AlterationsMixin:
             "type": new_db_params["type"],
         }, [])
 
+    def _column_change(self, template, field, default=""):
+        """Fill an ALTER COLUMN fragment template for ``field``."""
+        column_type = field.db_parameters(connection=self.connection)["type"]
+        return template % {
+            "column": self.quote_name(field.column), "type": column_type, "default": default,
+        }
+
     def _alter_column_default_sql(self, model, old_field, new_field, drop=False):
         """(fragment, params) setting the column default to the field's default, or
         dropping it."""
-        new_default = self.effective_default(new_field)
-        default = self._column_default_sql(new_field)
-        params = [new_default]
+        value = self.effective_default(new_field)
         if drop:
-            params = []
-        elif self._feature("requires_literal_defaults"):
-            default = self.prepare_default(new_default)
-            params = []
-        new_db_params = new_field.db_parameters(connection=self.connection)
-        if drop:
-            sql = (self.sql_alter_column_no_default_null if new_field.null
-                   and self.sql_alter_column_no_default_null else
-                   self.sql_alter_column_no_default)
-        else:
-            sql = self.sql_alter_column_default
-        return (sql % {
-            "column": self.quote_name(new_field.column),
-            "type": new_db_params["type"],
-            "default": default,
-        }, params)
+            # Some dialects drop the default of a nullable column differently.
+            template = self.sql_alter_column_no_default
+            if new_field.null and self.sql_alter_column_no_default_null:
+                template = self.sql_alter_column_no_default_null
+            return self._column_change(template, new_field, self._column_default_sql(new_field)), []
+        if self._feature("requires_literal_defaults"):
+            literal = self.prepare_default(value)
+            return self._column_change(self.sql_alter_column_default, new_field, literal), []
+        placeholder = self._column_default_sql(new_field)
+        return self._column_change(self.sql_alter_column_default, new_field, placeholder), [value]
 
     def _alter_column_database_default_sql(self, model, old_field, new_field, drop=False):
         """(fragment, params) for a changed ``db_default``."""
         if drop or new_field.db_default is NOT_PROVIDED:
-            sql = self.sql_alter_column_no_default
-            default_sql, params = "", []
-        else:
-            sql = self.sql_alter_column_default
-            default_sql, params = self.db_default_sql(new_field)
-        new_db_params = new_field.db_parameters(connection=self.connection)
-        return (sql % {
-            "column": self.quote_name(new_field.column),
-            "type": new_db_params["type"],
-            "default": default_sql,
-        }, list(params))
+            return self._column_change(self.sql_alter_column_no_default, new_field), []
+        expression_sql, params = self.db_default_sql(new_field)
+        fragment = self._column_change(self.sql_alter_column_default, new_field, expression_sql)
+        return fragment, list(params)
 
     # -- primary keys and unique ---------------------------------------------------------------
 
@@ -501,11 +511,10 @@ class AlterationsMixin:
 
     @staticmethod
     def _unique_should_be_added(old_field, new_field) -> bool:
-        return (
-            not new_field.primary_key
-            and new_field.unique
-            and (not old_field.unique or old_field.primary_key)
-        )
+        if new_field.primary_key or not new_field.unique:
+            return False
+        # A primary key's uniqueness goes with it; a plain unique one is already there.
+        return old_field.primary_key or not old_field.unique
 
     def _create_primary_key_sql(self, model, field):
         return self.sql_create_pk % {

@@ -16,59 +16,64 @@ from reinhardt.orm.transaction import TransactionManagementError
 
 logger = logging.getLogger("reinhardt.orm.backends.schema")
 
+_AUTO_FIELD_TYPES = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
+
+
+# Statement templates are assembled from these pieces so that each dialect can override a
+# single template and the rest stays consistent.
+_ALTER = "ALTER TABLE %(table)s "
+_ADD_NAMED = _ALTER + "ADD CONSTRAINT %(name)s "
+_COLUMN = "ALTER COLUMN %(column)s "
+_ON_COLUMNS = "ON %(table)s (%(columns)s)%(include)s"
+
 
 class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
-    # Overrideable SQL templates
+    # -- tables
+    sql_delete_table = "DROP TABLE %(table)s CASCADE"
     sql_create_table = "CREATE TABLE %(table)s (%(definition)s)"
     sql_rename_table = "ALTER TABLE %(old_table)s RENAME TO %(new_table)s"
-    sql_retablespace_table = "ALTER TABLE %(table)s SET TABLESPACE %(new_tablespace)s"
-    sql_delete_table = "DROP TABLE %(table)s CASCADE"
+    sql_retablespace_table = _ALTER + "SET TABLESPACE %(new_tablespace)s"
 
-    sql_create_column = "ALTER TABLE %(table)s ADD COLUMN %(column)s %(definition)s"
-    sql_alter_column = "ALTER TABLE %(table)s %(changes)s"
-    sql_alter_column_type = "ALTER COLUMN %(column)s TYPE %(type)s%(collation)s"
-    sql_alter_column_null = "ALTER COLUMN %(column)s DROP NOT NULL"
-    sql_alter_column_not_null = "ALTER COLUMN %(column)s SET NOT NULL"
-    sql_alter_column_default = "ALTER COLUMN %(column)s SET DEFAULT %(default)s"
-    sql_alter_column_no_default = "ALTER COLUMN %(column)s DROP DEFAULT"
-    sql_delete_column = "ALTER TABLE %(table)s DROP COLUMN %(column)s CASCADE"
-    sql_rename_column = "ALTER TABLE %(table)s RENAME COLUMN %(old_column)s TO %(new_column)s"
+    # -- columns (the sql_alter_column_* pieces fill %(changes)s of sql_alter_column)
+    sql_alter_column = _ALTER + "%(changes)s"
+    sql_create_column = _ALTER + "ADD COLUMN %(column)s %(definition)s"
+    sql_delete_column = _ALTER + "DROP COLUMN %(column)s CASCADE"
+    sql_rename_column = _ALTER + "RENAME COLUMN %(old_column)s TO %(new_column)s"
+    sql_alter_column_type = _COLUMN + "TYPE %(type)s%(collation)s"
+    sql_alter_column_not_null, sql_alter_column_null = (
+        _COLUMN + "SET NOT NULL", _COLUMN + "DROP NOT NULL"
+    )
+    sql_alter_column_default, sql_alter_column_no_default = (
+        _COLUMN + "SET DEFAULT %(default)s", _COLUMN + "DROP DEFAULT"
+    )
     sql_update_with_default = (
         "UPDATE %(table)s SET %(column)s = %(default)s WHERE %(column)s IS NULL"
     )
 
-    sql_unique_constraint = "UNIQUE (%(columns)s)%(deferrable)s"
-    sql_check_constraint = "CHECK (%(check)s)"
-    sql_delete_constraint = "ALTER TABLE %(table)s DROP CONSTRAINT %(name)s"
+    # -- constraints: the inline forms used inside CREATE TABLE ...
     sql_constraint = "CONSTRAINT %(name)s %(constraint)s"
-
-    sql_create_check = "ALTER TABLE %(table)s ADD CONSTRAINT %(name)s CHECK (%(check)s)"
-    sql_delete_check = sql_delete_constraint
-
-    sql_create_unique = (
-        "ALTER TABLE %(table)s ADD CONSTRAINT %(name)s UNIQUE (%(columns)s)%(deferrable)s"
+    sql_check_constraint = "CHECK (%(check)s)"
+    sql_unique_constraint = "UNIQUE (%(columns)s)%(deferrable)s"
+    # ... and the statements adding or dropping them on an existing table.
+    sql_delete_constraint = _ALTER + "DROP CONSTRAINT %(name)s"
+    sql_delete_check = sql_delete_unique = sql_delete_fk = sql_delete_pk = (
+        sql_delete_constraint
     )
-    sql_delete_unique = sql_delete_constraint
-
+    sql_create_check = _ADD_NAMED + "CHECK (%(check)s)"
+    sql_create_unique = _ADD_NAMED + "UNIQUE (%(columns)s)%(deferrable)s"
+    sql_create_pk = _ADD_NAMED + "PRIMARY KEY (%(columns)s)"
     sql_create_fk = (
-        "ALTER TABLE %(table)s ADD CONSTRAINT %(name)s FOREIGN KEY (%(column)s) "
+        _ADD_NAMED + "FOREIGN KEY (%(column)s) "
         "REFERENCES %(to_table)s (%(to_column)s)%(deferrable)s"
     )
-    sql_create_inline_fk = None
-    sql_create_column_inline_fk = None
-    sql_delete_fk = sql_delete_constraint
+    # Dialects that declare foreign keys inside the column definition set these.
+    sql_create_inline_fk = sql_create_column_inline_fk = None
 
-    sql_create_index = (
-        "CREATE INDEX %(name)s ON %(table)s (%(columns)s)%(include)s%(extra)s%(condition)s"
-    )
-    sql_create_unique_index = (
-        "CREATE UNIQUE INDEX %(name)s ON %(table)s (%(columns)s)%(include)s%(condition)s"
-    )
-    sql_rename_index = "ALTER INDEX %(old_name)s RENAME TO %(new_name)s"
+    # -- indexes
+    sql_create_index = "CREATE INDEX %(name)s " + _ON_COLUMNS + "%(extra)s%(condition)s"
+    sql_create_unique_index = "CREATE UNIQUE INDEX %(name)s " + _ON_COLUMNS + "%(condition)s"
     sql_delete_index = "DROP INDEX %(name)s"
-
-    sql_create_pk = "ALTER TABLE %(table)s ADD CONSTRAINT %(name)s PRIMARY KEY (%(columns)s)"
-    sql_delete_pk = sql_delete_constraint
+    sql_rename_index = "ALTER INDEX %(old_name)s RENAME TO %(new_name)s"
 
     sql_delete_procedure = "DROP PROCEDURE %(procedure)s"
 
@@ -76,29 +81,28 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
 
     def execute(self, sql, params=()):
         """Run (or collect, for sqlmigrate) one DDL statement."""
-        # Collected SQL is never run, so transactional DDL does not matter.
-        if (
-            not self.collect_sql
-            and self.connection.in_atomic_block
-            and not self.connection.features.can_rollback_ddl
+        collecting = self.collect_sql
+        connection = self.connection
+        # Collected SQL is never run, so whether DDL can be rolled back does not matter.
+        if not collecting and connection.in_atomic_block and not (
+            connection.features.can_rollback_ddl
         ):
             raise TransactionManagementError(
                 "Executing DDL statements while in a transaction on databases that can't "
                 "perform a rollback is prohibited."
             )
-        sql = str(sql)
-        logger.debug("%s; (params %r)", sql, params, extra={"params": params, "sql": sql})
-        if self.collect_sql:
-            ending = "" if sql.rstrip().endswith(";") else ";"
-            if params:
-                self.collected_sql.append(
-                    (sql % tuple(map(self.quote_value, params))) + ending
-                )
-            else:
-                self.collected_sql.append(sql + ending)
-        else:
-            with self.connection.cursor() as cursor:
-                cursor.execute(sql, params if params else None)
+        statement = str(sql)
+        logger.debug(
+            "%s; (params %r)", statement, params, extra={"params": params, "sql": statement}
+        )
+        if not collecting:
+            with connection.cursor() as cursor:
+                cursor.execute(statement, params or None)
+            return
+        terminator = ";" if not statement.rstrip().endswith(";") else ""
+        if params:
+            statement = statement % tuple(self.quote_value(value) for value in params)
+        self.collected_sql.append(statement + terminator)
 
     def quote_name(self, name):
         return self.connection.ops.quote_name(name)
@@ -111,149 +115,129 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
 
     def table_sql(self, model):
         """(CREATE TABLE statement, params) for ``model``; indexes and FKs are deferred."""
-        # unique_together goes into deferred SQL: it may name columns added after CREATE
-        # TABLE.
-        for field_names in model._meta.unique_together:
-            fields = [model._meta.get_field(field) for field in field_names]
-            self.deferred_sql.append(self._create_unique_sql(model, fields))
-        # Create column SQL, add FK deferreds if needed.
-        column_sqls = []
+        meta = model._meta
+        # unique_together is deferred: it may name columns added after CREATE TABLE.
+        self.deferred_sql.extend(
+            self._create_unique_sql(model, [meta.get_field(name) for name in together])
+            for together in meta.unique_together
+        )
         params = []
-        for field in model._meta.local_fields:
-            # SQL.
-            definition, extra_params = self.column_sql(model, field)
-            if definition is None:
-                continue
-            # The column definition may carry an inline CHECK.
-            db_params = field.db_parameters(connection=self.connection)
-            if db_params["check"]:
-                definition += " " + self.sql_check_constraint % db_params
-            # Autoincrement SQL (for backends with inline variant).
-            col_type_suffix = field.db_type_suffix(connection=self.connection)
-            if col_type_suffix:
-                definition += " %s" % col_type_suffix
-            params.extend(extra_params)
-            # FK.
-            if field.remote_field and field.db_constraint:
-                to_table = field.remote_field.model._meta.db_table
-                to_column = field.remote_field.model._meta.get_field(
-                    field.remote_field.field_name
-                ).column
-                if self.sql_create_inline_fk:
-                    definition += " " + self.sql_create_inline_fk % {
-                        "to_table": self.quote_name(to_table),
-                        "to_column": self.quote_name(to_column),
-                    }
-                elif self.connection.features.supports_foreign_keys:
-                    self.deferred_sql.append(
-                        self._create_fk_sql(model, field, "_fk_%(to_table)s_%(to_column)s")
-                    )
-            # Add the SQL to our big list.
-            column_sqls.append("%s %s" % (self.quote_name(field.column), definition))
-            # Backends that create autoincrement sequences after the table (Oracle-style).
-            if field.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField"):
-                autoinc_sql = self.autoinc_sql(model._meta.db_table, field.column)
-                if autoinc_sql:
-                    self.deferred_sql.extend(autoinc_sql)
-        constraints = [
-            constraint.constraint_sql(model, self) for constraint in model._meta.constraints
-        ]
-        sql = self.sql_create_table % {
-            "table": self.quote_name(model._meta.db_table),
-            "definition": ", ".join(
-                str(constraint) for constraint in (*column_sqls, *constraints) if constraint
-            ),
-        }
-        return sql, params
+        parts = []
+        for field in meta.local_fields:
+            column = self._table_column_sql(model, field, params)
+            if column is not None:
+                parts.append(column)
+        parts.extend(constraint.constraint_sql(model, self) for constraint in meta.constraints)
+        definition = ", ".join(str(part) for part in parts if part)
+        table = self.quote_name(meta.db_table)
+        return self.sql_create_table % {"table": table, "definition": definition}, params
+
+    def _table_column_sql(self, model, field, params):
+        """One column of CREATE TABLE, or None; queues the FK and sequence statements."""
+        definition, column_params = self.column_sql(model, field)
+        if definition is None:
+            return None
+        connection = self.connection
+        words = [definition]
+        db_params = field.db_parameters(connection=connection)
+        if db_params["check"]:
+            words.append(self.sql_check_constraint % db_params)
+        # Dialects with an inline auto-increment keyword put it after the type.
+        type_suffix = field.db_type_suffix(connection=connection)
+        if type_suffix:
+            words.append(str(type_suffix))
+        params.extend(column_params)
+        if field.remote_field and field.db_constraint:
+            target = field.remote_field.model._meta
+            target_column = target.get_field(field.remote_field.field_name).column
+            if self.sql_create_inline_fk:
+                words.append(self.sql_create_inline_fk % {
+                    "to_table": self.quote_name(target.db_table),
+                    "to_column": self.quote_name(target_column),
+                })
+            elif connection.features.supports_foreign_keys:
+                fk_suffix = "_fk_%(to_table)s_%(to_column)s"
+                self.deferred_sql.append(self._create_fk_sql(model, field, fk_suffix))
+        # Dialects without auto-increment columns create a sequence afterwards.
+        if field.get_internal_type() in _AUTO_FIELD_TYPES:
+            sequence_sql = self.autoinc_sql(model._meta.db_table, field.column)
+            if sequence_sql:
+                self.deferred_sql.extend(sequence_sql)
+        return self.quote_name(field.column) + " " + " ".join(words)
 
     def autoinc_sql(self, table, column):
         """Statements creating an auto-increment sequence, where columns lack one."""
         return None
 
+    def _auto_created_throughs(self, model):
+        return [
+            field.remote_field.through
+            for field in model._meta.local_many_to_many
+            if field.remote_field.through._meta.auto_created
+        ]
+
     def create_model(self, model):
         """Create the table of ``model``, its indexes and its many-to-many tables."""
-        sql, params = self.table_sql(model)
-        # None instead of an empty list, so that a literal % in DDL is left alone by drivers
-        # that do not parameterise DDL.
-        self.execute(sql, params or None)
-        # Indexes are created afterwards (deferred SQL), which SQLite's table rebuild relies
-        # on.
+        statement, params = self.table_sql(model)
+        # None rather than [] keeps a literal % in the DDL away from driver interpolation.
+        self.execute(statement, params or None)
+        # Indexes come afterwards as deferred SQL (SQLite's table rebuild relies on it).
         self.deferred_sql.extend(self._model_indexes_sql(model))
-        # Make M2M tables
-        for field in model._meta.local_many_to_many:
-            if field.remote_field.through._meta.auto_created:
-                self.create_model(field.remote_field.through)
+        for through in self._auto_created_throughs(model):
+            self.create_model(through)
 
     def delete_model(self, model):
         """Drop the table of ``model`` and its auto-created many-to-many tables."""
-        # Handle auto-created intermediary models
-        for field in model._meta.local_many_to_many:
-            if field.remote_field.through._meta.auto_created:
-                self.delete_model(field.remote_field.through)
-        # Delete the table
-        self.execute(self.sql_delete_table % {"table": self.quote_name(model._meta.db_table)})
-        # Remove all deferred statements referencing the deleted table.
-        quoted = self.quote_name(model._meta.db_table)
-        self.deferred_sql = [sql for sql in self.deferred_sql if quoted not in str(sql)]
+        for through in self._auto_created_throughs(model):
+            self.delete_model(through)
+        table = self.quote_name(model._meta.db_table)
+        self.execute(self.sql_delete_table % {"table": table})
+        # Statements still queued for the dropped table would fail: forget them.
+        self.deferred_sql = [pending for pending in self.deferred_sql
+                             if table not in str(pending)]
 
     # ----- columns ----------------------------------------------------------------------------
 
     def column_sql(self, model, field, include_default=False):
         """(column definition, params) of ``field``; (None, None) when it has no column."""
-        field_db_params = field.db_parameters(connection=self.connection)
-        column_db_type = field_db_params["type"]
-        # Fields without a column (many-to-many) add nothing.
-        if column_db_type is None:
-            return None, None
+        db_params = field.db_parameters(connection=self.connection)
+        db_type = db_params["type"]
+        if db_type is None:
+            return None, None  # no column of its own (many-to-many)
+        features = self.connection.features
         params = []
-        return (
-            " ".join(
-                self._iter_column_sql(column_db_type, params, model, field, field_db_params,
-                                      include_default)
-            ),
-            params,
-        )
-
-    def _iter_column_sql(self, column_db_type, params, model, field, field_db_params,
-                         include_default):
-        yield column_db_type
-        if collation := field_db_params.get("collation"):
-            yield self._collate_sql(collation)
-        # Work out nullability.
-        null = field.null
-        # Add database default.
+        words = [db_type]
+        if db_params.get("collation"):
+            words.append(self._collate_sql(db_params["collation"]))
         if field.db_default is not NOT_PROVIDED:
-            default_sql, default_params = self.db_default_sql(field)
-            yield f"DEFAULT {default_sql}"
-            params.extend(default_params)
-            include_default = False
-        # Include a default value, if requested.
-        include_default = include_default and not self.skip_default(field)
-        if include_default:
-            default_value = self.effective_default(field)
-            if default_value is not None:
-                column_default = "DEFAULT " + self._column_default_sql(field)
-                if getattr(self.connection.features, "requires_literal_defaults", False):
-                    # Inline the literal for backends that cannot parameterise a DEFAULT.
-                    yield column_default % self.prepare_default(default_value)
+            expression_sql, expression_params = self.db_default_sql(field)
+            words.append("DEFAULT " + expression_sql)
+            params.extend(expression_params)
+            include_default = False  # db_default wins over the Python-side default
+        if include_default and not self.skip_default(field):
+            value = self.effective_default(field)
+            if value is not None:
+                placeholder = "DEFAULT " + self._column_default_sql(field)
+                if getattr(features, "requires_literal_defaults", False):
+                    words.append(placeholder % self.prepare_default(value))
                 else:
-                    yield column_default
-                    params.append(default_value)
-        # On backends where '' is stored as NULL, a field that may hold '' must allow NULL.
-        if (
+                    words.append(placeholder)
+                    params.append(value)
+        nullable = field.null or (
+            # Where '' is stored as NULL, a column that may hold '' must accept NULL.
             field.empty_strings_allowed
             and not field.primary_key
-            and self.connection.features.interprets_empty_strings_as_nulls
-        ):
-            null = True
-        if not null:
-            yield "NOT NULL"
-        elif not getattr(self.connection.features, "implied_column_null", False):
-            yield "NULL"
+            and features.interprets_empty_strings_as_nulls
+        )
+        if not nullable:
+            words.append("NOT NULL")
+        elif not getattr(features, "implied_column_null", False):
+            words.append("NULL")
         if field.primary_key:
-            yield "PRIMARY KEY"
+            words.append("PRIMARY KEY")
         elif field.unique:
-            yield "UNIQUE"
+            words.append("UNIQUE")
+        return " ".join(words), params
 
     def skip_default(self, field):
         """Whether the database cannot take a default for this column (e.g. MySQL BLOB)."""
@@ -269,20 +253,23 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
     def db_default_sql(self, field):
         """The SQL of a column's db_default (a literal or an expression)."""
         from reinhardt.orm.models.expressions import Value
-        from reinhardt.orm.query import Query
 
         db_default = field.db_default
         if isinstance(db_default, Value):
-            value = field.get_db_prep_save(db_default.value, self.connection)
-            return self.quote_value(value), ()
-        query = Query(model=field.model, alias_cols=False)
-        compiler = query.get_compiler(connection=self.connection)
-        default_sql, params = compiler.compile(db_default.resolve_expression(query))
-        if params:
-            default_sql = default_sql % tuple(self.quote_value(p) for p in params)
+            stored = field.get_db_prep_save(db_default.value, self.connection)
+            return self.quote_value(stored), ()
         # An expression default is parenthesised: SQLite and MySQL accept only literals
         # and a few keywords unparenthesised; PostgreSQL takes both.
-        return f"({default_sql})", ()
+        return "(" + self._inline_expression_sql(field.model, db_default) + ")", ()
+
+    def _inline_expression_sql(self, model, expression):
+        """Compile ``expression`` against ``model`` with its parameters inlined as literals."""
+        from reinhardt.orm.query import Query
+
+        query = Query(model=model, alias_cols=False)
+        resolved = expression.resolve_expression(query)
+        sql, params = query.get_compiler(connection=self.connection).compile(resolved)
+        return sql % tuple(map(self.quote_value, params)) if params else sql
 
     def _collate_sql(self, collation, old_collation=None, table_name=None):
         return "COLLATE " + self.quote_name(collation)
@@ -290,82 +277,70 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
     # ----- indexes and constraints ------------------------------------------------------------
 
     def _create_index_name(self, table_name, column_names, suffix=""):
-        """A unique, deterministic name for an index or constraint (Django's scheme)."""
-        _, table_name = split_identifier(table_name)
-        hash_suffix_part = "%s%s" % (
-            names_digest(table_name, *column_names, length=8),
-            suffix,
-        )
-        max_length = self.connection.ops.max_name_length() or 200
-        # If everything fits into max_length, use that name.
-        index_name = "%s_%s_%s" % (table_name, "_".join(column_names), hash_suffix_part)
-        if len(index_name) <= max_length:
-            return index_name
-        # Shorten a long suffix.
-        if len(hash_suffix_part) > max_length / 3:
-            hash_suffix_part = hash_suffix_part[: max_length // 3]
-        other_length = (max_length - len(hash_suffix_part)) // 2 - 1
-        index_name = "%s_%s_%s" % (
-            table_name[:other_length],
-            "_".join(column_names)[:other_length],
-            hash_suffix_part,
-        )
-        # Identifiers must not start with _ or a digit on some backends: prefix a letter.
-        if index_name[0] == "_" or index_name[0].isdigit():
-            index_name = "D%s" % index_name[:-1]
-        return index_name
+        """A unique, deterministic name for an index or constraint.
+
+        ``<table>_<columns>_<8-char digest><suffix>``, the same scheme as Django's so that
+        databases created by Django migrate cleanly. Over the backend's identifier limit,
+        table and column parts are cut to share what the digest and suffix leave.
+        """
+        bare_table = split_identifier(table_name)[1]
+        joined = "_".join(column_names)
+        tail = names_digest(bare_table, *column_names, length=8) + suffix
+        limit = self.connection.ops.max_name_length() or 200
+        full = f"{bare_table}_{joined}_{tail}"
+        if len(full) <= limit:
+            return full
+        if len(tail) > limit / 3:
+            tail = tail[: limit // 3]
+        share = (limit - len(tail)) // 2 - 1
+        shortened = f"{bare_table[:share]}_{joined[:share]}_{tail}"
+        # Some databases reject identifiers starting with "_" or a digit.
+        if shortened[:1] == "_" or shortened[:1].isdigit():
+            shortened = "D" + shortened[:-1]
+        return shortened
 
     def _get_index_tablespace_sql(self, model, fields, db_tablespace=None):
         return ""
 
     def _index_condition_sql(self, condition):
-        if condition:
-            return " WHERE " + condition
-        return ""
+        return " WHERE " + condition if condition else ""
 
     def _index_include_sql(self, model, columns):
-        if not columns or not getattr(self.connection.features,
-                                      "supports_covering_indexes", False):
+        supported = getattr(self.connection.features, "supports_covering_indexes", False)
+        if not (columns and supported):
             return ""
-        return " INCLUDE (%s)" % ", ".join(self.quote_name(c) for c in columns)
+        return " INCLUDE (%s)" % ", ".join(map(self.quote_name, columns))
 
     def _index_columns(self, table, columns, col_suffixes, opclasses):
-        parts = []
-        for idx, column in enumerate(columns):
-            part = self.quote_name(column)
-            try:
-                suffix = col_suffixes[idx]
-            except IndexError:
-                suffix = ""
-            if suffix:
-                part = f"{part} {suffix}"
-            try:
-                opclass = opclasses[idx]
-            except IndexError:
-                opclass = ""
-            if opclass:
-                part = f"{part} {opclass}"
-            parts.append(part)
-        return ", ".join(parts)
+        rendered = []
+        for position, column in enumerate(columns):
+            words = [self.quote_name(column)]
+            for extras in (col_suffixes, opclasses):
+                extra = extras[position] if position < len(extras) else ""
+                if extra:
+                    words.append(extra)
+            rendered.append(" ".join(words))
+        return ", ".join(rendered)
 
     def _index_expressions(self, model, expressions):
         from reinhardt.orm.models.expressions import OrderBy
         from reinhardt.orm.query import Query
 
         query = Query(model, alias_cols=False)
-        compiler = query.get_compiler(connection=self.connection)
-        parts = []
+        compile_node = query.get_compiler(connection=self.connection).compile
+        rendered = []
         for expression in expressions:
-            resolved = expression.resolve_expression(query, allow_joins=False)
-            suffix = ""
-            if isinstance(resolved, OrderBy):
-                suffix = " DESC" if resolved.descending else ""
-                resolved = resolved.expression
-            sql, params = compiler.compile(resolved)
+            node = expression.resolve_expression(query, allow_joins=False)
+            direction = ""
+            if isinstance(node, OrderBy):
+                # The direction goes after the parenthesised expression.
+                direction = " DESC" if node.descending else ""
+                node = node.expression
+            sql, params = compile_node(node)
             if params:
-                sql = sql % tuple(self.quote_value(p) for p in params)
-            parts.append(f"({sql}){suffix}")
-        return ", ".join(parts)
+                sql = sql % tuple(map(self.quote_value, params))
+            rendered.append(f"({sql}){direction}")
+        return ", ".join(rendered)
 
     def _create_index_sql(self, model, *, fields=None, name=None, suffix="", using="",
                           db_tablespace=None, col_suffixes=(), sql=None, opclasses=(),
@@ -374,16 +349,17 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
         fields = fields or []
         table = model._meta.db_table
         columns = [field.column for field in fields]
-        if name is None:
-            name = self._create_index_name(table, columns, suffix=suffix)
-        sql_create_index = sql or self.sql_create_index
         if columns:
             columns_sql = self._index_columns(table, columns, col_suffixes, opclasses)
         else:
             columns_sql = self._index_expressions(model, expressions or [])
-        return sql_create_index % {
+        template = sql or self.sql_create_index
+        return template % {
             "table": self.quote_name(table),
-            "name": self.quote_name(name),
+            "name": self.quote_name(
+                self._create_index_name(table, columns, suffix=suffix) if name is None
+                else name
+            ),
             "using": using,
             "columns": columns_sql,
             "extra": self._get_index_tablespace_sql(model, fields, db_tablespace),
@@ -391,113 +367,116 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
             "include": self._index_include_sql(model, include),
         }
 
+    def _table_and_name(self, model, name):
+        return {"table": self.quote_name(model._meta.db_table), "name": self.quote_name(name)}
+
     def _delete_index_sql(self, model, name, sql=None):
-        return (sql or self.sql_delete_index) % {
-            "table": self.quote_name(model._meta.db_table),
-            "name": self.quote_name(name),
-        }
+        return (sql or self.sql_delete_index) % self._table_and_name(model, name)
+
+    def _expression_indexes_ok(self):
+        return getattr(self.connection.features, "supports_expression_indexes", True)
 
     def _model_indexes_sql(self, model):
         """The CREATE INDEX statements for ``model`` (db_index fields and Meta.indexes)."""
-        if not model._meta.managed or model._meta.proxy:
+        meta = model._meta
+        if meta.proxy or not meta.managed:
             return []
-        output = []
-        for field in model._meta.local_fields:
-            output.extend(self._field_indexes_sql(model, field))
-        for index in model._meta.indexes:
-            if (
-                not index.contains_expressions
-                or getattr(self.connection.features, "supports_expression_indexes", True)
-            ):
-                output.append(index.create_sql(model, self))
-        return output
+        statements = [
+            statement
+            for field in meta.local_fields
+            for statement in self._field_indexes_sql(model, field)
+        ]
+        expression_ok = self._expression_indexes_ok()
+        statements.extend(
+            index.create_sql(model, self)
+            for index in meta.indexes
+            if expression_ok or not index.contains_expressions
+        )
+        return statements
 
     def _field_indexes_sql(self, model, field):
-        output = []
-        if self._field_should_be_indexed(model, field):
-            output.append(self._create_index_sql(model, fields=[field]))
-        return output
+        if not self._field_should_be_indexed(model, field):
+            return []
+        return [self._create_index_sql(model, fields=[field])]
 
     def _field_should_be_indexed(self, model, field):
         return field.db_index and not field.unique
 
     def add_index(self, model, index):
-        """Add an index on a model."""
-        if index.contains_expressions and not getattr(
-            self.connection.features, "supports_expression_indexes", True
-        ):
-            return None
-        self.execute(index.create_sql(model, self), params=None)
+        """Add an index on a model (expression indexes only where supported)."""
+        if self._expression_indexes_ok() or not index.contains_expressions:
+            self.execute(index.create_sql(model, self), params=None)
 
     def remove_index(self, model, index):
-        """Remove an index from a model."""
-        if index.contains_expressions and not getattr(
-            self.connection.features, "supports_expression_indexes", True
-        ):
-            return None
-        self.execute(index.remove_sql(model, self))
+        """Remove an index from a model (expression indexes only where supported)."""
+        if self._expression_indexes_ok() or not index.contains_expressions:
+            self.execute(index.remove_sql(model, self))
 
     def add_constraint(self, model, constraint):
         """Add a constraint to a model."""
-        sql = constraint.create_sql(model, self)
-        if sql:
-            # The constraint SQL is already complete; params=None keeps % signs in it
-            # untouched.
-            self.execute(sql, params=None)
+        statement = constraint.create_sql(model, self)
+        # The statement is complete; params=None leaves any % in it alone.
+        if statement:
+            self.execute(statement, params=None)
 
     def remove_constraint(self, model, constraint):
         """Remove a constraint from a model."""
-        sql = constraint.remove_sql(model, self)
-        if sql:
-            self.execute(sql)
+        statement = constraint.remove_sql(model, self)
+        if statement:
+            self.execute(statement)
 
     def _deferrable_constraint_sql(self, deferrable):
         from reinhardt.orm.models.constraints import Deferrable
 
+        timing = {Deferrable.DEFERRED: "DEFERRED", Deferrable.IMMEDIATE: "IMMEDIATE"}
         if deferrable is None:
             return ""
-        if deferrable == Deferrable.DEFERRED:
-            return " DEFERRABLE INITIALLY DEFERRED"
-        if deferrable == Deferrable.IMMEDIATE:
-            return " DEFERRABLE INITIALLY IMMEDIATE"
+        if deferrable in timing:
+            return " DEFERRABLE INITIALLY " + timing[deferrable]
+        return None
 
     def _unique_supported(self, condition=None, deferrable=None, include=None,
                           expressions=None, nulls_distinct=None):
         features = self.connection.features
-        return (
-            (not condition or features.supports_partial_indexes)
-            and (not deferrable or features.supports_deferrable_unique_constraints)
-            and (not include or getattr(features, "supports_covering_indexes", False))
-            and (not expressions or getattr(features, "supports_expression_indexes", True))
-            and (nulls_distinct is None
-                 or getattr(features, "supports_nulls_distinct_unique_constraints", False))
+        wanted = (
+            (condition, features.supports_partial_indexes),
+            (deferrable, features.supports_deferrable_unique_constraints),
+            (include, getattr(features, "supports_covering_indexes", False)),
+            (expressions, getattr(features, "supports_expression_indexes", True)),
+            (nulls_distinct is not None,
+             getattr(features, "supports_nulls_distinct_unique_constraints", False)),
         )
+        return all(supported for option, supported in wanted if option)
+
+    @staticmethod
+    def _needs_unique_index(condition, include, opclasses, expressions):
+        """Conditions, INCLUDE, opclasses and expressions exist only on unique indexes."""
+        return bool(condition or include or opclasses or expressions)
 
     def _unique_sql(self, model, fields, name, condition=None, deferrable=None, include=None,
                     opclasses=None, expressions=None, nulls_distinct=None):
         """The inline UNIQUE constraint of CREATE TABLE (or a deferred unique index)."""
-        if not self._unique_supported(condition=condition, deferrable=deferrable,
-                                      include=include, expressions=expressions,
-                                      nulls_distinct=nulls_distinct):
+        options = dict(condition=condition, include=include, expressions=expressions)
+        if not self._unique_supported(deferrable=deferrable, nulls_distinct=nulls_distinct,
+                                      **options):
             return None
-        if condition or include or opclasses or expressions or nulls_distinct is not None:
-            # Conditions, INCLUDE, expressions and NULLS NOT DISTINCT are only possible on a
-            # unique index, not a table constraint.
-            sql = self._create_unique_sql(
-                model, fields, name=name, condition=condition, include=include,
-                opclasses=opclasses, expressions=expressions, nulls_distinct=nulls_distinct,
+        if nulls_distinct is not None or self._needs_unique_index(
+            condition, include, opclasses, expressions
+        ):
+            # Not expressible as a table constraint: a unique index after CREATE TABLE.
+            index_sql = self._create_unique_sql(
+                model, fields, name=name, opclasses=opclasses,
+                nulls_distinct=nulls_distinct, **options,
             )
-            if sql:
-                self.deferred_sql.append(sql)
+            if index_sql:
+                self.deferred_sql.append(index_sql)
             return None
-        constraint = self.sql_unique_constraint % {
-            "columns": ", ".join([self.quote_name(field.column) for field in fields]),
+        column_list = ", ".join(self.quote_name(field.column) for field in fields)
+        body = self.sql_unique_constraint % {
+            "columns": column_list,
             "deferrable": self._deferrable_constraint_sql(deferrable),
         }
-        return self.sql_constraint % {
-            "name": self.quote_name(name),
-            "constraint": constraint,
-        }
+        return self.sql_constraint % {"name": self.quote_name(name), "constraint": body}
 
     def _create_unique_sql(self, model, fields, name=None, condition=None, deferrable=None,
                            include=None, opclasses=None, expressions=None,
@@ -508,21 +487,18 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
                                       nulls_distinct=nulls_distinct):
             return None
         table = model._meta.db_table
-        columns = [field.column for field in fields]
+        column_names = [field.column for field in fields]
+        as_index = self._needs_unique_index(condition, include, opclasses, expressions)
+        if column_names:
+            column_list = self._index_columns(table, column_names, (), opclasses or ())
+        else:
+            column_list = self._index_expressions(model, expressions)
         if name is None:
-            name = self._create_index_name(table, columns, suffix="_uniq")
-        if condition or include or opclasses or expressions:
-            sql = self.sql_create_unique_index
-        else:
-            sql = self.sql_create_unique
-        if columns:
-            columns_sql = self._index_columns(table, columns, (), opclasses or ())
-        else:
-            columns_sql = self._index_expressions(model, expressions)
-        return sql % {
-            "table": self.quote_name(table),
-            "name": self.quote_name(name),
-            "columns": columns_sql,
+            name = self._create_index_name(table, column_names, suffix="_uniq")
+        template = self.sql_create_unique_index if as_index else self.sql_create_unique
+        return template % {
+            **self._table_and_name(model, name),
+            "columns": column_list,
             "condition": self._index_condition_sql(condition),
             "deferrable": self._deferrable_constraint_sql(deferrable),
             "include": self._index_include_sql(model, include),
@@ -535,61 +511,41 @@ class SQLSchemaEditor(AlterationsMixin, BaseDatabaseSchemaEditor):
                                       include=include, expressions=expressions,
                                       nulls_distinct=nulls_distinct):
             return None
-        if condition or include or opclasses or expressions:
-            sql = self.sql_delete_index
-        else:
-            sql = self.sql_delete_unique
-        return sql % {
-            "table": self.quote_name(model._meta.db_table),
-            "name": self.quote_name(name),
-        }
+        as_index = self._needs_unique_index(condition, include, opclasses, expressions)
+        template = self.sql_delete_index if as_index else self.sql_delete_unique
+        return template % self._table_and_name(model, name)
 
     def _check_sql(self, name, check):
-        return self.sql_constraint % {
-            "name": self.quote_name(name),
-            "constraint": self.sql_check_constraint % {"check": check},
-        }
+        body = self.sql_check_constraint % {"check": check}
+        return self.sql_constraint % {"name": self.quote_name(name), "constraint": body}
 
     def _create_check_sql(self, model, name, check):
-        return self.sql_create_check % {
-            "table": self.quote_name(model._meta.db_table),
-            "name": self.quote_name(name),
-            "check": check,
-        }
+        return self.sql_create_check % {**self._table_and_name(model, name), "check": check}
 
     def _delete_check_sql(self, model, name):
-        return self.sql_delete_check % {
-            "table": self.quote_name(model._meta.db_table),
-            "name": self.quote_name(name),
-        }
+        return self.sql_delete_check % self._table_and_name(model, name)
 
     def _fk_constraint_name(self, model, field, suffix):
-        def create_fk_name(*args, **kwargs):
-            return self.quote_name(self._create_index_name(*args, **kwargs))
-
-        to_table = field.target_field.model._meta.db_table
-        to_column = field.target_field.column
-        return self._create_index_name(
-            model._meta.db_table, [field.column],
-            suffix % {"to_table": split_identifier(to_table)[1], "to_column": to_column},
-        )
+        target = field.target_field
+        filled = suffix % {
+            "to_table": split_identifier(target.model._meta.db_table)[1],
+            "to_column": target.column,
+        }
+        return self._create_index_name(model._meta.db_table, [field.column], filled)
 
     def _create_fk_sql(self, model, field, suffix):
-        deferrable = getattr(self.connection.ops, "deferrable_sql", lambda: "")()
+        target = field.target_field
+        deferrable_sql = getattr(self.connection.ops, "deferrable_sql", None)
         return self.sql_create_fk % {
-            "table": self.quote_name(model._meta.db_table),
-            "name": self.quote_name(self._fk_constraint_name(model, field, suffix)),
+            **self._table_and_name(model, self._fk_constraint_name(model, field, suffix)),
             "column": self.quote_name(field.column),
-            "to_table": self.quote_name(field.target_field.model._meta.db_table),
-            "to_column": self.quote_name(field.target_field.column),
-            "deferrable": deferrable,
+            "to_table": self.quote_name(target.model._meta.db_table),
+            "to_column": self.quote_name(target.column),
+            "deferrable": deferrable_sql() if deferrable_sql is not None else "",
         }
 
     def _delete_fk_sql(self, model, name):
-        return self.sql_delete_fk % {
-            "table": self.quote_name(model._meta.db_table),
-            "name": self.quote_name(name),
-        }
+        return self.sql_delete_fk % self._table_and_name(model, name)
 
 
 __all__ = ["SQLSchemaEditor", "strip_quotes"]

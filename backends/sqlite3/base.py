@@ -8,69 +8,61 @@ from reinhardt.backends.base.base import BaseDatabaseWrapper
 from reinhardt.core.exceptions import ImproperlyConfigured
 from reinhardt.utils.functional import cached_property
 
+from . import client as _client
+from . import creation as _creation
+from . import features as _features
 from . import functions
-from .client import DatabaseClient
-from .creation import DatabaseCreation
-from .features import DatabaseFeatures
-from .introspection import DatabaseIntrospection
-from .operations import DatabaseOperations
-from .schema import DatabaseSchemaEditor
+from . import introspection as _introspection
+from . import operations as _operations
+from . import schema as _schema
+
+# SQLite only knows storage classes and derives a column's affinity from the declared type
+# name, so any name would do; descriptive names let introspection (inspectdb, migrations)
+# recover the field a column was made for. Grouped by the column type they produce.
+_COLUMN_TYPES_BY_SQL = (
+    ("integer", "AutoField BigAutoField SmallAutoField IntegerField OneToOneField"),
+    ("bigint", "BigIntegerField DurationField"),
+    ("smallint", "SmallIntegerField"),
+    ("bigint unsigned", "PositiveBigIntegerField"),
+    ("integer unsigned", "PositiveIntegerField"),
+    ("smallint unsigned", "PositiveSmallIntegerField"),
+    ("varchar(%(max_length)s)", "CharField FileField FilePathField SlugField"),
+    ("text", "TextField JSONField"),
+    ("char(15)", "IPAddressField"),
+    ("char(39)", "GenericIPAddressField"),
+    ("char(32)", "UUIDField"),
+    ("bool", "BooleanField"),
+    ("BLOB", "BinaryField"),
+    ("date", "DateField"),
+    ("datetime", "DateTimeField"),
+    ("time", "TimeField"),
+    ("decimal", "DecimalField"),
+    ("real", "FloatField"),
+)
+_NON_NEGATIVE = '"%(column)s" >= 0'
 
 
 class DatabaseWrapper(BaseDatabaseWrapper):
-    vendor = "sqlite"
-    display_name = "SQLite"
-    # SQLite only knows storage classes and derives a column's affinity from the declared
-    # type name, so any name works; the descriptive names below let introspection
-    # (inspectdb, migrations) recover the field a column was created for.
+    vendor, display_name = "sqlite", "SQLite"
     data_types = {
-        "AutoField": "integer",
-        "BigAutoField": "integer",
-        "BinaryField": "BLOB",
-        "BooleanField": "bool",
-        "CharField": "varchar(%(max_length)s)",
-        "DateField": "date",
-        "DateTimeField": "datetime",
-        "DecimalField": "decimal",
-        "DurationField": "bigint",
-        "FileField": "varchar(%(max_length)s)",
-        "FilePathField": "varchar(%(max_length)s)",
-        "FloatField": "real",
-        "IntegerField": "integer",
-        "BigIntegerField": "bigint",
-        "IPAddressField": "char(15)",
-        "GenericIPAddressField": "char(39)",
-        "JSONField": "text",
-        "OneToOneField": "integer",
-        "PositiveBigIntegerField": "bigint unsigned",
-        "PositiveIntegerField": "integer unsigned",
-        "PositiveSmallIntegerField": "smallint unsigned",
-        "SlugField": "varchar(%(max_length)s)",
-        "SmallAutoField": "integer",
-        "SmallIntegerField": "smallint",
-        "TextField": "text",
-        "TimeField": "time",
-        "UUIDField": "char(32)",
+        field: sql_type for sql_type, fields in _COLUMN_TYPES_BY_SQL for field in fields.split()
     }
-    data_type_check_constraints = {
-        "PositiveBigIntegerField": '"%(column)s" >= 0',
-        "JSONField": '(JSON_VALID("%(column)s") OR "%(column)s" IS NULL)',
-        "PositiveIntegerField": '"%(column)s" >= 0',
-        "PositiveSmallIntegerField": '"%(column)s" >= 0',
-    }
-    data_types_suffix = {
-        "AutoField": "AUTOINCREMENT",
-        "BigAutoField": "AUTOINCREMENT",
-        "SmallAutoField": "AUTOINCREMENT",
-    }
+    data_type_check_constraints = dict.fromkeys(
+        ("PositiveSmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField"),
+        _NON_NEGATIVE,
+    ) | {"JSONField": '(JSON_VALID("%(column)s") OR "%(column)s" IS NULL)'}
+    data_types_suffix = dict.fromkeys(
+        ("SmallAutoField", "AutoField", "BigAutoField"), "AUTOINCREMENT"
+    )
 
+    # The driver module and the per-connection helper classes.
     Database = Database
-    SchemaEditorClass = DatabaseSchemaEditor
-    client_class = DatabaseClient
-    creation_class = DatabaseCreation
-    features_class = DatabaseFeatures
-    introspection_class = DatabaseIntrospection
-    ops_class = DatabaseOperations
+    ops_class = _operations.DatabaseOperations
+    features_class = _features.DatabaseFeatures
+    client_class = _client.DatabaseClient
+    introspection_class = _introspection.DatabaseIntrospection
+    creation_class = _creation.DatabaseCreation
+    SchemaEditorClass = _schema.DatabaseSchemaEditor
 
     @property
     def operators(self):
@@ -93,28 +85,32 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     def get_database_version(self):
         return Database.sqlite_version_info
 
+    # -- opening the connection ------------------------------------------------------------
+
     def get_connection_params(self):
-        settings_dict = self.settings_dict
-        if not settings_dict["NAME"]:
+        name = self.settings_dict["NAME"]
+        if not name:
             raise ImproperlyConfigured(
                 f"settings.DATABASES['{self.alias}'] is improperly configured. Please supply "
                 "the NAME value."
             )
-        kwargs = {
-            "database": str(settings_dict["NAME"]),
-            **settings_dict["OPTIONS"],
-        }
+        # init_command and transaction_mode are ours, not the driver's: drop them.
+        params = {"database": str(name)}
+        params.update(
+            (key, value)
+            for key, value in self.settings_dict["OPTIONS"].items()
+            if key not in ("init_command", "transaction_mode")
+        )
         # check_same_thread is fixed when the driver opens the connection, so it is
-        # switched off here for good; whether a wrapper may really be used from another
-        # thread is decided by validate_thread_sharing() on every use.
-        kwargs.update({"check_same_thread": False, "uri": True})
-        kwargs.setdefault("cached_statements", 256)
-        kwargs.pop("init_command", None)
-        kwargs.pop("transaction_mode", None)
-        if self.is_in_memory_db() and kwargs["database"] == ":memory:":
-            # Every thread would get its own private database: share one instead.
-            kwargs["database"] = f"file:memorydb_{self.alias}?mode=memory&cache=shared"
-        return kwargs
+        # switched off for good; validate_thread_sharing() decides on every use whether
+        # the wrapper may really be used from another thread.
+        params["check_same_thread"] = False
+        params["uri"] = True
+        params.setdefault("cached_statements", 256)
+        if params["database"] == ":memory:" and self.is_in_memory_db():
+            # Each thread would otherwise get its own private database: share one.
+            params["database"] = f"file:memorydb_{self.alias}?mode=memory&cache=shared"
+        return params
 
     def get_new_connection(self, conn_params):
         conn = Database.connect(**conn_params)
@@ -124,11 +120,9 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         # Some SQLite builds ship with legacy_alter_table on; table rebuilds rename
         # tables inside a transaction and need the modern behaviour.
         conn.execute("PRAGMA legacy_alter_table = OFF")
-        init_command = self.settings_dict["OPTIONS"].get("init_command")
-        if init_command:
-            for statement in init_command.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+        extra = self.settings_dict["OPTIONS"].get("init_command") or ""
+        for statement in filter(str.strip, extra.split(";")):
+            conn.execute(statement)
         try:
             limit = conn.getlimit(Database.SQLITE_LIMIT_VARIABLE_NUMBER)
         except AttributeError:
@@ -140,70 +134,17 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     def create_cursor(self, name=None):
         return self.connection.cursor()
 
-    def close(self):
-        self.validate_thread_sharing()
-        # An in-memory database lives only as long as its connection, so close()
-        # keeps that connection open rather than throw the data away.
-        if not self.is_in_memory_db():
-            BaseDatabaseWrapper.close(self)
-
-    def _savepoint_allowed(self):
-        # The driver runs with isolation_level None and atomic() sends BEGIN itself
-        # (_start_transaction_under_autocommit), so savepoints only mean something
-        # inside an atomic block; outside one every statement commits on its own.
-        return self.in_atomic_block
-
-    def _set_autocommit(self, autocommit):
-        # In autocommit mode the driver runs with isolation_level None. With
-        # autocommit off (manual transaction management) the driver opens transactions
-        # implicitly; atomic() instead stays in autocommit mode and sends BEGIN itself.
-        level = None if autocommit else ""
-        with self.wrap_database_errors:
-            self.connection.isolation_level = level
-
-    def _start_transaction_under_autocommit(self):
-        """Start a transaction explicitly in autocommit mode (see _savepoint_allowed)."""
-        self.cursor().execute("BEGIN")
-
-    def disable_constraint_checking(self):
-        with self.cursor() as cursor:
-            cursor.execute("PRAGMA foreign_keys = OFF")
-            # SQLite ignores the pragma inside an open transaction, so read it back
-            # to report whether checks are really off now.
-            enabled = cursor.execute("PRAGMA foreign_keys").fetchone()[0]
-        return not bool(enabled)
-
-    def enable_constraint_checking(self):
-        with self.cursor() as cursor:
-            cursor.execute("PRAGMA foreign_keys = ON")
-
-    def check_constraints(self, table_names=None):
-        """Raise IntegrityError for rows whose foreign keys point nowhere."""
-        from reinhardt.orm.errors import IntegrityError
-
-        pragmas = (
-            ["PRAGMA foreign_key_check"]
-            if table_names is None
-            else [f"PRAGMA foreign_key_check({self.ops.quote_name(t)})" for t in table_names]
-        )
-        with self.cursor() as cursor:
-            for pragma in pragmas:
-                # Each result row: (table, rowid, referenced table, foreign key index).
-                first = cursor.execute(pragma).fetchone()
-                if first is not None:
-                    table_name, rowid, referenced_table_name = first[:3]
-                    raise IntegrityError(
-                        "The row in table '%s' with rowid %s has an invalid foreign key "
-                        "referencing table '%s'." % (table_name, rowid, referenced_table_name)
-                    )
-
     def is_usable(self):
+        # An embedded database has no server that could have gone away.
         return True
 
-    def _commit(self):
-        if self.connection is not None and self.connection.in_transaction:
-            with self.wrap_database_errors:
-                return self.connection.commit()
+    def close(self):
+        self.validate_thread_sharing()
+        # An in-memory database lives only as long as its connection; closing it would
+        # throw the data away, so such a connection stays open.
+        if self.is_in_memory_db():
+            return
+        super().close()
 
     def is_in_memory_db(self):
         name = str(self.settings_dict["NAME"])
@@ -212,3 +153,67 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     @cached_property
     def sqlite_version(self):
         return Database.sqlite_version_info
+
+    # -- transactions --------------------------------------------------------------------
+
+    def _savepoint_allowed(self):
+        # The driver runs with isolation_level None and atomic() sends BEGIN itself
+        # (_start_transaction_under_autocommit), so savepoints only mean something
+        # inside an atomic block; outside one every statement commits on its own.
+        return bool(self.in_atomic_block)
+
+    def _set_autocommit(self, autocommit):
+        # Autocommit: the driver runs with isolation_level None. Manual transaction
+        # management (autocommit off): the driver opens transactions implicitly.
+        # atomic() instead stays in autocommit mode and sends BEGIN itself.
+        with self.wrap_database_errors:
+            self.connection.isolation_level = None if autocommit else ""
+
+    def _start_transaction_under_autocommit(self):
+        """Start a transaction explicitly in autocommit mode (see _savepoint_allowed)."""
+        self.cursor().execute("BEGIN")
+
+    def _commit(self):
+        conn = self.connection
+        if conn is None or not conn.in_transaction:
+            return None
+        with self.wrap_database_errors:
+            return conn.commit()
+
+    # -- foreign key enforcement ---------------------------------------------------------
+
+    def _foreign_keys_pragma(self, switch_on):
+        """Turn enforcement on or off; return whether it is now on."""
+        with self.cursor() as cur:
+            cur.execute("PRAGMA foreign_keys = " + ("ON" if switch_on else "OFF"))
+            if switch_on:
+                return True
+            # SQLite ignores the pragma inside an open transaction: read it back.
+            return bool(cur.execute("PRAGMA foreign_keys").fetchone()[0])
+
+    def disable_constraint_checking(self):
+        return not self._foreign_keys_pragma(False)
+
+    def enable_constraint_checking(self):
+        self._foreign_keys_pragma(True)
+
+    def check_constraints(self, table_names=None):
+        """Raise IntegrityError for rows whose foreign keys point nowhere."""
+        from reinhardt.orm.errors import IntegrityError
+
+        if table_names is None:
+            checks = ["PRAGMA foreign_key_check"]
+        else:
+            quote = self.ops.quote_name
+            checks = ["PRAGMA foreign_key_check(%s)" % quote(name) for name in table_names]
+        with self.cursor() as cur:
+            for sql in checks:
+                # A violation row reads (table, rowid, referenced table, fk index).
+                violation = cur.execute(sql).fetchone()
+                if violation is None:
+                    continue
+                table, rowid, target = violation[0], violation[1], violation[2]
+                raise IntegrityError(
+                    f"The row in table '{table}' with rowid {rowid} has an invalid foreign "
+                    f"key referencing table '{target}'."
+                )

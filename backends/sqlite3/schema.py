@@ -10,59 +10,66 @@ from reinhardt.orm.errors import NotSupportedError
 from reinhardt.orm.models.expressions import Value
 from reinhardt.orm.models.fields import NOT_PROVIDED
 
+_DEFERRED_REFERENCE = "REFERENCES %(to_table)s (%(to_column)s) DEFERRABLE INITIALLY DEFERRED"
+
+_FK_CHECKS_STILL_ON = (
+    "SQLite schema editor cannot be used while foreign key constraint checks are "
+    "enabled. Make sure to disable them before entering a transaction.atomic() "
+    "context because SQLite does not support disabling them in the middle of a "
+    "multi-statement transaction."
+)
+
+
+def _sql_literal(value):
+    """``value`` as an SQLite literal, for DDL where parameters cannot be used."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        # Blob literal syntax: X'<hex digits>'.
+        return "X'" + bytes(value).hex() + "'"
+    if isinstance(value, datetime.datetime):
+        return "'" + value.isoformat(" ") + "'"
+    if isinstance(value, (datetime.date, datetime.time)):
+        return "'" + value.isoformat() + "'"
+    raise ValueError(f"Cannot quote parameter value {value!r} of type {type(value)}")
+
 
 class DatabaseSchemaEditor(SQLSchemaEditor):
-    sql_delete_table = "DROP TABLE %(table)s"
+    # Foreign keys are written inline in CREATE TABLE only (no ALTER TABLE ADD CONSTRAINT).
     sql_create_fk = None
-    sql_create_inline_fk = (
-        "REFERENCES %(to_table)s (%(to_column)s) DEFERRABLE INITIALLY DEFERRED"
+    sql_create_inline_fk = sql_create_column_inline_fk = _DEFERRED_REFERENCE
+    sql_delete_table, sql_delete_column = (
+        "DROP TABLE %(table)s", "ALTER TABLE %(table)s DROP COLUMN %(column)s"
     )
-    sql_create_column_inline_fk = sql_create_inline_fk
-    sql_delete_column = "ALTER TABLE %(table)s DROP COLUMN %(column)s"
-    sql_create_unique = "CREATE UNIQUE INDEX %(name)s ON %(table)s (%(columns)s)"
+    # Unique constraints are unique indexes.
     sql_delete_unique = "DROP INDEX %(name)s"
+    sql_create_unique = "CREATE UNIQUE INDEX %(name)s ON %(table)s (%(columns)s)"
 
     def __enter__(self):
         # Table rebuilds drop and recreate tables that others reference, so foreign key
         # checks must be off while the editor is open; they are verified on exit.
-        if not self.connection.disable_constraint_checking():
-            raise NotSupportedError(
-                "SQLite schema editor cannot be used while foreign key constraint checks are "
-                "enabled. Make sure to disable them before entering a transaction.atomic() "
-                "context because SQLite does not support disabling them in the middle of a "
-                "multi-statement transaction."
-            )
+        checks_off = self.connection.disable_constraint_checking()
+        if not checks_off:
+            raise NotSupportedError(_FK_CHECKS_STILL_ON)
         return super().__enter__()
 
     def __exit__(self, exc_type, exc_value, traceback):
-        self.connection.check_constraints()
+        connection = self.connection
+        connection.check_constraints()
         super().__exit__(exc_type, exc_value, traceback)
-        self.connection.enable_constraint_checking()
+        connection.enable_constraint_checking()
 
     def quote_value(self, value):
-        # Renders a literal for DDL (defaults in table rebuilds, collected SQL), where
-        # parameters cannot be used.
-        if isinstance(value, bool):
-            return str(int(value))
-        elif isinstance(value, (decimal.Decimal, float, int)):
-            return str(value)
-        elif isinstance(value, str):
-            return "'%s'" % value.replace("'", "''")
-        elif value is None:
-            return "NULL"
-        elif isinstance(value, (bytes, bytearray, memoryview)):
-            # SQLite's blob literal syntax: X'<hex digits>'.
-            return "X'%s'" % bytes(value).hex()
-        elif isinstance(value, (datetime.date, datetime.time, datetime.datetime)):
-            return "'%s'" % value.isoformat(" ") if isinstance(value, datetime.datetime) \
-                else "'%s'" % value.isoformat()
-        else:
-            raise ValueError(
-                "Cannot quote parameter value %r of type %s" % (value, type(value))
-            )
+        return _sql_literal(value)
 
     def prepare_default(self, value):
-        return self.quote_value(value)
+        return _sql_literal(value)
 
     # ----- changes SQLite cannot make in place: rebuild the table ------------------------------
     #
@@ -73,90 +80,111 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
     # rename the new one into place and recreate its indexes, all inside the schema editor's
     # transaction, so a failure leaves the old table as it was.
 
+    def _auto_through(self, field):
+        """The auto-created intermediate model of a many-to-many ``field``, else None."""
+        if not field.many_to_many:
+            return None
+        through = field.remote_field.through
+        return through if through._meta.auto_created else None
+
     def add_field(self, model, field):
-        if field.many_to_many and field.remote_field.through._meta.auto_created:
-            return self.create_model(field.remote_field.through)
-        needs_rebuild = (
+        through = self._auto_through(field)
+        if through is not None:
+            return self.create_model(through)
+        # ADD COLUMN can only add a plain nullable column without a lasting default.
+        plain_column = not (
             field.primary_key
             or field.unique
             or not field.null
-            # ADD COLUMN cannot take a default that is dropped afterwards.
             or self.effective_default(field) is not None
             or (field.db_default is not NOT_PROVIDED
                 and not isinstance(field.db_default, Value))
             or (field.remote_field and field.db_constraint)
         )
-        if needs_rebuild:
-            self._remake_table(model, create_field=field)
-        else:
-            super().add_field(model, field)
+        if not plain_column:
+            return self._remake_table(model, create_field=field)
+        return super().add_field(model, field)
+
+    def _field_in_constraints(self, model, field):
+        """Whether an index, constraint or unique_together of ``model`` names ``field``.
+
+        An index or constraint given by expressions counts as using it, as which columns
+        it reads is not known here.
+        """
+        def names_it(item):
+            listed = getattr(item, "fields", None)
+            if not listed:
+                return True
+            return field.name in {name.lstrip("-") for name in listed}
+
+        meta = model._meta
+        return (
+            any(map(names_it, meta.constraints))
+            or any(map(names_it, meta.indexes))
+            or any(field.name in group for group in meta.unique_together)
+        )
 
     def remove_field(self, model, field):
         if field.many_to_many:
-            if field.remote_field.through._meta.auto_created:
-                self.delete_model(field.remote_field.through)
+            through = self._auto_through(field)
+            if through is not None:
+                self.delete_model(through)
             return
         if field.db_parameters(connection=self.connection)["type"] is None:
             return
-        # DROP COLUMN refuses columns used by an index or constraint (and which columns a
-        # check constraint or an expression uses is not known): rebuild the table then.
-        def uses_field(constraint) -> bool:
-            fields = getattr(constraint, "fields", None)
-            return field.name in [name.lstrip("-") for name in fields] if fields else True
-
-        in_constraint = (
-            any(uses_field(constraint) for constraint in model._meta.constraints)
-            or any(uses_field(index) for index in model._meta.indexes)
-            or any(field.name in together for together in model._meta.unique_together)
-        )
-        if (
-            not field.primary_key
-            and not field.unique
-            and not field.db_index
-            and not (field.remote_field and field.db_constraint)
-            and not in_constraint
-        ):
+        # DROP COLUMN refuses a column that an index, a key or a constraint uses.
+        droppable = not any((
+            field.primary_key,
+            field.unique,
+            field.db_index,
+            bool(field.remote_field and field.db_constraint),
+            self._field_in_constraints(model, field),
+        ))
+        if droppable:
             super().remove_field(model, field)
         else:
             self._remake_table(model, delete_field=field)
 
     def _alter_field(self, model, old_field, new_field, old_type, new_type, old_db_params,
                      new_db_params, strict=False):
-        only_renamed = (
+        has_fk = lambda f: bool(f.remote_field and f.db_constraint)  # noqa: E731
+        if (
             old_field.column != new_field.column
             and self.column_sql(model, old_field) == self.column_sql(model, new_field)
-            and not (old_field.remote_field and old_field.db_constraint)
-            and not (new_field.remote_field and new_field.db_constraint)
-        )
-        if only_renamed:
-            self.execute(self._rename_field_sql(model._meta.db_table, old_field, new_field,
-                                                new_type))
+            and not has_fk(old_field)
+            and not has_fk(new_field)
+        ):
+            # Only the column name changed: SQLite renames a column in place.
+            sql = self._rename_field_sql(model._meta.db_table, old_field, new_field, new_type)
+            self.execute(sql)
             return
         self._remake_table(model, alter_fields=[(old_field, new_field)])
-        # Tables whose foreign keys point at a unique column whose type changed are rebuilt
-        # too, so their columns take the new type.
-        if new_field.unique and (
-            old_type != new_type or old_db_params.get("collation")
-            != new_db_params.get("collation")
-        ):
-            related_models = set()
-            opts = new_field.model._meta
-            for remote_field in opts.related_objects:
-                if remote_field.related_model == model:
-                    continue
-                if not remote_field.many_to_many:
-                    if remote_field.field_name == new_field.name:
-                        related_models.add(remote_field.related_model)
-                elif new_field.primary_key and remote_field.through._meta.auto_created:
-                    related_models.add(remote_field.through)
-            if new_field.primary_key:
-                for many_to_many in opts.many_to_many:
-                    if many_to_many.related_model == model:
-                        continue
-                    if many_to_many.remote_field.through._meta.auto_created:
-                        related_models.add(many_to_many.remote_field.through)
-            for related_model in related_models:
-                self._remake_table(related_model)
+        collation_changed = old_db_params.get("collation") != new_db_params.get("collation")
+        if new_field.unique and (old_type != new_type or collation_changed):
+            # Columns elsewhere that point at this one must take its new type too.
+            for dependent in self._models_referencing(model, new_field):
+                self._remake_table(dependent)
+
+    @staticmethod
+    def _models_referencing(model, target_field):
+        """Other models whose tables hold a copy of ``target_field``'s column type."""
+        meta = target_field.model._meta
+        found = set()
+        is_pk = target_field.primary_key
+        for rel in meta.related_objects:
+            if rel.related_model == model:
+                continue
+            if rel.many_to_many:
+                if is_pk and rel.through._meta.auto_created:
+                    found.add(rel.through)
+            elif rel.field_name == target_field.name:
+                found.add(rel.related_model)
+        if is_pk:
+            for m2m in meta.many_to_many:
+                through = m2m.remote_field.through
+                if m2m.related_model != model and through._meta.auto_created:
+                    found.add(through)
+        return found
 
     def _alter_many_to_many(self, model, old_field, new_field, strict):
         old_through = old_field.remote_field.through
@@ -181,16 +209,14 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
         self.delete_model(old_through)
 
     def add_constraint(self, model, constraint):
-        if self._needs_index_for(constraint):
-            super().add_constraint(model, constraint)
-        else:
-            self._remake_table(model)
+        if not self._needs_index_for(constraint):
+            return self._remake_table(model)
+        return super().add_constraint(model, constraint)
 
     def remove_constraint(self, model, constraint):
-        if self._needs_index_for(constraint):
-            super().remove_constraint(model, constraint)
-        else:
-            self._remake_table(model)
+        if not self._needs_index_for(constraint):
+            return self._remake_table(model)
+        return super().remove_constraint(model, constraint)
 
     @staticmethod
     def _needs_index_for(constraint) -> bool:
@@ -217,47 +243,38 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
             if not field.generated
         }
         renames = {}
-        restore_pk_field = None
-        # A new or altered primary key replaces the old one.
-        if getattr(create_field, "primary_key", False) or any(
+        demoted_pk = None
+        altered_names = {new.name for _, new in alter_fields}
+        # A new or altered primary key takes over from the current one.
+        pk_replaced = bool(getattr(create_field, "primary_key", False)) or any(
             getattr(new, "primary_key", False) for _, new in alter_fields
-        ):
-            for name, field in list(fields.items()):
-                if field.primary_key and not any(name == new.name for _, new in alter_fields):
-                    field.primary_key = False
-                    restore_pk_field = field
-                    if field.auto_created:
-                        del fields[name]
-                        del mapping[field.column]
+        )
+        if pk_replaced:
+            for name, current in list(fields.items()):
+                if not current.primary_key or name in altered_names:
+                    continue
+                current.primary_key, demoted_pk = False, current
+                if current.auto_created:
+                    # An implicit id column just goes away.
+                    fields.pop(name)
+                    mapping.pop(current.column)
         if create_field is not None:
             fields[create_field.name] = create_field
-            if (
-                create_field.db_default is NOT_PROVIDED
-                and not create_field.many_to_many
-                and not create_field.generated
-                and create_field.concrete
-            ):
-                mapping[create_field.column] = self.prepare_default(
-                    self.effective_default(create_field)
-                )
-        for old_field, new_field in alter_fields:
-            fields.pop(old_field.name, None)
-            mapping.pop(old_field.column, None)
-            fields[new_field.name] = new_field
-            renames[old_field.name] = new_field.name
-            if new_field.generated:
-                continue
-            if old_field.null and not new_field.null:
-                # Rows holding NULL take the new default instead of failing NOT NULL.
-                if new_field.db_default is NOT_PROVIDED:
-                    default = self.prepare_default(self.effective_default(new_field))
-                else:
-                    default, _ = self.db_default_sql(new_field)
-                mapping[new_field.column] = (
-                    f"coalesce({self.quote_name(old_field.column)}, {default})"
-                )
-            else:
-                mapping[new_field.column] = self.quote_name(old_field.column)
+            fills_from_default = (
+                create_field.concrete
+                and create_field.db_default is NOT_PROVIDED
+                and not (create_field.many_to_many or create_field.generated)
+            )
+            if fills_from_default:
+                value = self.effective_default(create_field)
+                mapping[create_field.column] = self.prepare_default(value)
+        for before, after in alter_fields:
+            fields.pop(before.name, None)
+            mapping.pop(before.column, None)
+            fields[after.name] = after
+            renames[before.name] = after.name
+            if not after.generated:
+                mapping[after.column] = self._copy_expression(before, after)
         if delete_field is not None:
             fields.pop(delete_field.name, None)
             mapping.pop(delete_field.column, None)
@@ -287,8 +304,20 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
         })
         for sql in after_rename:
             self.execute(sql)
-        if restore_pk_field is not None:
-            restore_pk_field.primary_key = True
+        if demoted_pk is not None:
+            demoted_pk.primary_key = True
+
+    def _copy_expression(self, before, after):
+        """SQL reading ``before``'s column for the rebuilt ``after`` column."""
+        source = self.quote_name(before.column)
+        if not before.null or after.null:
+            return source
+        # Becoming NOT NULL: rows holding NULL take the new default instead of failing.
+        if after.db_default is NOT_PROVIDED:
+            fallback = self.prepare_default(self.effective_default(after))
+        else:
+            fallback = self.db_default_sql(after)[0]
+        return f"coalesce({source}, {fallback})"
 
     def _copy_rows(self, from_table: str, to_table: str, mapping: dict[str, str]) -> None:
         """INSERT INTO to_table (columns) SELECT expressions FROM from_table."""
@@ -312,14 +341,15 @@ class DatabaseSchemaEditor(SQLSchemaEditor):
         indexes = model._meta.indexes
         if delete_field is not None:
             indexes = [index for index in indexes if delete_field.name not in index.fields]
+        meta = model._meta
+        options = dict(
+            app_label=meta.app_label,
+            db_table=meta.db_table,
+            unique_together=unique_together,
+            indexes=indexes,
+            constraints=list(meta.constraints),
+            apps=Apps(),
+        )
         body = copy.deepcopy(fields)
-        body["Meta"] = type("Meta", (), {
-            "app_label": model._meta.app_label,
-            "db_table": model._meta.db_table,
-            "unique_together": unique_together,
-            "indexes": indexes,
-            "constraints": list(model._meta.constraints),
-            "apps": Apps(),
-        })
-        body["__module__"] = model.__module__
+        body.update(Meta=type("Meta", (), options), __module__=model.__module__)
         return type(model._meta.object_name, model.__bases__, body)
