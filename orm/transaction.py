@@ -111,10 +111,11 @@ class Atomic(ContextDecorator):
     use savepoints (unless ``savepoint=False``). ``durable=True`` refuses to be nested, so
     a block meant to commit for real cannot be swallowed by an outer transaction.
 
-    The connection (``db`` below) keeps the state: ``in_atomic_block``, one entry per open block in
-    ``savepoint_ids`` (None where the block has no savepoint of its own), ``needs_rollback``
-    when an inner failure dooms the transaction, and ``commit_on_exit`` False when the
-    outermost block was entered with autocommit already off (then the caller commits).
+    The connection (``db`` below) keeps the state: ``in_atomic_block``, one entry per open
+    block in ``savepoint_ids`` (None where the block has no savepoint of its own),
+    ``needs_rollback`` when an inner failure dooms the transaction, and ``commit_on_exit``
+    False when the outermost block was entered with autocommit already off (then the
+    caller commits).
     """
 
     def __init__(self, using, savepoint, durable):
@@ -249,7 +250,7 @@ class Atomic(ContextDecorator):
         else:
             leave = partial(db.set_autocommit, True)
         if db.closed_in_transaction:
-            db.db = None
+            db.connection = None
         else:
             leave()
 
