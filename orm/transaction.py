@@ -31,9 +31,7 @@ def get_connection(using=None):
     """The connection of ``using`` (the default database when None)."""
     from reinhardt.orm import connections
 
-    if using is None:
-        using = DEFAULT_DB_ALIAS
-    return connections[using]
+    return connections[DEFAULT_DB_ALIAS if using is None else using]
 
 
 def get_autocommit(using=None) -> bool:
@@ -51,12 +49,12 @@ def commit(using=None) -> None:
 
 def rollback(using=None) -> None:
     """Roll back the current transaction (only outside atomic blocks)."""
-    get_connection(using).rollback()
+    get_connection(using=using).rollback()
 
 
 def savepoint(using=None):
     """Create a savepoint; returns its id (None where savepoints are not possible)."""
-    return get_connection(using).savepoint()
+    return get_connection(using=using).savepoint()
 
 
 def savepoint_rollback(sid, using=None) -> None:
@@ -78,7 +76,7 @@ def get_rollback(using=None) -> bool:
 
 def set_rollback(rollback: bool, using=None) -> None:
     """Force the innermost atomic block to roll back (True) or not (False) on exit."""
-    return get_connection(using).set_rollback(rollback)
+    return get_connection(using=using).set_rollback(rollback)
 
 
 @contextmanager
@@ -91,16 +89,19 @@ def mark_for_rollback_on_error(using=None):
     try:
         yield
     except Exception as exc:
-        connection = get_connection(using)
-        if connection.in_atomic_block:
-            connection.needs_rollback = True
-            connection.rollback_exc = exc
+        _doom_if_atomic(get_connection(using), exc)
         raise
+
+
+def _doom_if_atomic(db, exc) -> None:
+    """Inside an atomic block, make the block roll back and remember why."""
+    if db.in_atomic_block:
+        db.needs_rollback, db.rollback_exc = True, exc
 
 
 def on_commit(func, using=None, robust: bool = False) -> None:
     """Run ``func`` after the current transaction commits (at once in autocommit mode)."""
-    get_connection(using).on_commit(func, robust)
+    get_connection(using=using).on_commit(func, robust)
 
 
 class Atomic(ContextDecorator):
@@ -110,173 +111,174 @@ class Atomic(ContextDecorator):
     use savepoints (unless ``savepoint=False``). ``durable=True`` refuses to be nested, so
     a block meant to commit for real cannot be swallowed by an outer transaction.
 
-    The connection keeps the state: ``in_atomic_block``, one entry per open block in
-    ``savepoint_ids`` (None where the block has no savepoint of its own), ``needs_rollback``
-    when an inner failure dooms the transaction, and ``commit_on_exit`` False when the
-    outermost block was entered with autocommit already off (then the caller commits).
+    The connection (``db`` below) keeps the state: ``in_atomic_block``, one entry per open
+    block in ``savepoint_ids`` (None where the block has no savepoint of its own),
+    ``needs_rollback`` when an inner failure dooms the transaction, and ``commit_on_exit``
+    False when the outermost block was entered with autocommit already off (then the
+    caller commits).
     """
 
     def __init__(self, using, savepoint, durable):
-        self.using = using
-        self.savepoint = savepoint
-        self.durable = durable
+        self.using, self.savepoint, self.durable = using, savepoint, durable
+        # Set by TestCase on the blocks it wraps tests in (durable blocks ignore those).
         self._from_testcase = False
 
     # Entering -----------------------------------------------------------------------------
 
     def __enter__(self):
-        connection = get_connection(self.using)
-        if not connection.features.supports_transactions:
-            raise connection.features.not_supported(
+        db = get_connection(self.using)
+        if not db.features.supports_transactions:
+            raise db.features.not_supported(
                 "supports_transactions", "transaction.atomic()"
             )
-        if self.durable and self._inside_non_test_block(connection):
+        if self.durable and self._inside_non_test_block(db):
             raise RuntimeError(
                 "A durable atomic block cannot be nested within another atomic block."
             )
-        if not connection.in_atomic_block:
-            self._start_outermost(connection)
+        if not db.in_atomic_block:
+            self._start_outermost(db)
         else:
-            connection.savepoint_ids.append(self._savepoint_for_nested(connection))
-        connection.atomic_blocks.append(self)
+            db.savepoint_ids.append(self._savepoint_for_nested(db))
+        db.atomic_blocks.append(self)
 
     @staticmethod
-    def _inside_non_test_block(connection) -> bool:
+    def _inside_non_test_block(db) -> bool:
         # The blocks TestCase wraps each test in don't count: a durable block in a test
         # must behave as it would outside one.
-        return bool(connection.atomic_blocks) and not connection.atomic_blocks[-1]._from_testcase
+        return bool(db.atomic_blocks) and not db.atomic_blocks[-1]._from_testcase
 
-    def _start_outermost(self, connection) -> None:
-        connection.commit_on_exit = True
-        connection.needs_rollback = False
-        connection.rollback_exc = None
-        if connection.get_autocommit():
-            connection.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
-            connection.in_atomic_block = True
+    def _start_outermost(self, db) -> None:
+        db.commit_on_exit = True
+        db.needs_rollback = False
+        db.rollback_exc = None
+        if db.get_autocommit():
+            db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+            db.in_atomic_block = True
             return
         # Autocommit is already off: a transaction is open that this block must not end.
         # It acts like a nested block of it, and leaves committing to the caller.
-        connection.in_atomic_block = True
-        connection.commit_on_exit = False
-        connection.savepoint_ids.append(self._savepoint_for_nested(connection))
+        db.in_atomic_block = True
+        db.commit_on_exit = False
+        db.savepoint_ids.append(self._savepoint_for_nested(db))
 
-    def _savepoint_for_nested(self, connection):
+    def _savepoint_for_nested(self, db):
         """A savepoint for a nested block, or None (not wanted, or the transaction is
         doomed already, so nothing could be kept anyway)."""
-        if self.savepoint and not connection.needs_rollback:
-            return connection.savepoint()
+        if self.savepoint and not db.needs_rollback:
+            return db.savepoint()
         return None
 
     # Leaving ------------------------------------------------------------------------------
 
     def __exit__(self, exc_type, exc_value, traceback):
-        connection = get_connection(self.using)
-        refusal = self._pending_refusal(connection, exc_type is None)
-        if connection.in_atomic_block:
-            connection.atomic_blocks.pop()
-        if connection.savepoint_ids:
-            sid = connection.savepoint_ids.pop()
+        db = get_connection(self.using)
+        refusal = self._pending_refusal(db, exc_type is None)
+        if db.in_atomic_block:
+            db.atomic_blocks.pop()
+        if db.savepoint_ids:
+            sid = db.savepoint_ids.pop()
         else:
             sid = None
-            connection.in_atomic_block = False  # so that commit()/rollback() are allowed
+            db.in_atomic_block = False  # so that commit()/rollback() are allowed
         try:
-            if connection.closed_in_transaction:
+            if db.closed_in_transaction:
                 pass  # the connection died; it rolled back by itself
-            elif exc_type is None and not connection.needs_rollback:
-                self._keep(connection, sid)
+            elif exc_type is None and not db.needs_rollback:
+                self._keep(db, sid)
             else:
-                self._undo(connection, sid)
+                self._undo(db, sid)
         finally:
-            self._restore_mode(connection)
+            self._restore_mode(db)
         if refusal is not None:
             raise NotSupportedError(str(refusal), backend=refusal.backend,
                                     feature=refusal.feature, flag=refusal.flag)
 
-    def _pending_refusal(self, connection, succeeded: bool):
+    def _pending_refusal(self, db, succeeded: bool):
         """The NotSupportedError to raise on a clean exit when a nested block rolled back
         without the savepoint it needed: this block cannot commit only part of what it did,
         and says so (ARCHITECTURE section 4) instead of rolling back silently."""
-        error = connection.rollback_exc
-        if (succeeded and connection.needs_rollback and isinstance(error, NotSupportedError)
+        error = db.rollback_exc
+        if (succeeded and db.needs_rollback and isinstance(error, NotSupportedError)
                 and not self._from_testcase):
             return error
         return None
 
-    def _keep(self, connection, sid) -> None:
+    def _keep(self, db, sid) -> None:
         """A clean exit: release this block's savepoint, or commit the transaction."""
-        if not connection.in_atomic_block:
+        if not db.in_atomic_block:
             try:
-                connection.commit()
+                db.commit()
             except DatabaseError:
-                _rollback_or_close(connection)
+                _rollback_or_close(db)
                 raise
         elif sid is not None:
             try:
-                connection.savepoint_commit(sid)
+                db.savepoint_commit(sid)
             except DatabaseError:
-                _back_to_savepoint(connection, sid)
+                _back_to_savepoint(db, sid)
                 raise
 
-    def _undo(self, connection, sid) -> None:
+    def _undo(self, db, sid) -> None:
         """An exception, or a doomed transaction: undo this block's work."""
-        connection.needs_rollback = False
-        if not connection.in_atomic_block:
-            _rollback_or_close(connection)
+        db.needs_rollback = False
+        if not db.in_atomic_block:
+            _rollback_or_close(db)
         elif sid is not None:
-            _back_to_savepoint(connection, sid)
+            _back_to_savepoint(db, sid)
         else:
             # No savepoint of its own: only the whole transaction can be undone, so the
             # enclosing block must roll back.
-            connection.needs_rollback = True
-            features = connection.features
+            db.needs_rollback = True
+            features = db.features
             if self.savepoint and not features.supports_savepoints:
                 # The block asked for a savepoint the database cannot give. Its exception
                 # propagates as usual; what the outer block tries next is refused naming the
                 # missing capability rather than run as if only this block were undone.
-                connection.rollback_exc = features.not_supported(
+                db.rollback_exc = features.not_supported(
                     "supports_savepoints",
                     "going on after a nested atomic() block rolled back",
                 )
 
     @staticmethod
-    def _restore_mode(connection) -> None:
+    def _restore_mode(db) -> None:
         """After the outermost block: back to autocommit (or, when the block was entered
         with autocommit off, just out of the atomic state)."""
-        if connection.in_atomic_block:
-            if connection.savepoint_ids or connection.commit_on_exit:
+        if db.in_atomic_block:
+            if db.savepoint_ids or db.commit_on_exit:
                 return  # an enclosing block is still open
-            leave = partial(setattr, connection, "in_atomic_block", False)
+            leave = partial(setattr, db, "in_atomic_block", False)
         else:
-            leave = partial(connection.set_autocommit, True)
-        if connection.closed_in_transaction:
-            connection.connection = None
+            leave = partial(db.set_autocommit, True)
+        if db.closed_in_transaction:
+            db.connection = None
         else:
             leave()
 
 
-def _back_to_savepoint(connection, sid) -> None:
+def _back_to_savepoint(db, sid) -> None:
     """Roll back to ``sid`` and release it; if that fails, doom the transaction instead
     (an outer block rolls back) and let the original error stand."""
     try:
-        connection.savepoint_rollback(sid)
-        connection.savepoint_commit(sid)
+        db.savepoint_rollback(sid)
+        db.savepoint_commit(sid)
     except Error:
-        connection.needs_rollback = True
+        db.needs_rollback = True
 
 
-def _rollback_or_close(connection) -> None:
+def _rollback_or_close(db) -> None:
     """Roll the transaction back; a connection that cannot even do that is closed."""
     try:
-        connection.rollback()
+        db.rollback()
     except Error:
-        connection.close()
+        db.close()
 
 
 def atomic(using=None, savepoint=True, durable=False):
     """``@atomic``, ``@atomic(using=...)`` or ``with atomic():``."""
-    if callable(using):  # bare @atomic: ``using`` is the decorated function
-        return Atomic(DEFAULT_DB_ALIAS, savepoint, durable)(using)
-    return Atomic(using, savepoint, durable)
+    if not callable(using):
+        return Atomic(using, savepoint, durable)
+    # Bare ``@atomic``: ``using`` is the decorated function.
+    return Atomic(DEFAULT_DB_ALIAS, savepoint, durable)(using)
 
 
 def _exclude_from_atomic_requests(view, alias):
@@ -290,7 +292,7 @@ def _exclude_from_atomic_requests(view, alias):
 
 def non_atomic_requests(using=None):
     """Exclude a view from ATOMIC_REQUESTS (for ``using``, or the default database)."""
-    if callable(using):  # bare @non_atomic_requests
-        return _exclude_from_atomic_requests(using, DEFAULT_DB_ALIAS)
-    alias = DEFAULT_DB_ALIAS if using is None else using
-    return lambda view: _exclude_from_atomic_requests(view, alias)
+    if not callable(using):
+        alias = DEFAULT_DB_ALIAS if using is None else using
+        return lambda view: _exclude_from_atomic_requests(view, alias)
+    return _exclude_from_atomic_requests(using, DEFAULT_DB_ALIAS)  # bare decorator

@@ -138,3 +138,29 @@ def test_async_receivers_from_sync_and_async_senders():
     assert sorted(r for _, r in signal.send(sender=Sender)) == ["a", "s"]
     assert sorted(r for _, r in asyncio.run(signal.asend(sender=Sender))) == ["a", "s"]
     assert sorted(seen) == ["async", "async", "sync", "sync"]
+
+
+def test_asend_runs_sync_and_async_receivers_and_orders_sync_first():
+    import asyncio
+    import threading
+
+    from reinhardt.dispatch import Signal
+
+    signal = Signal(use_caching=True)
+    seen = {}
+
+    def plain(signal, sender, **kwargs):
+        seen["plain_thread"] = threading.current_thread()
+        return "plain"
+
+    async def coro(signal, sender, **kwargs):
+        return "coro", kwargs["value"]
+
+    signal.connect(coro)
+    signal.connect(plain)
+    result = asyncio.run(signal.asend(object, value=1))
+    assert result == [(plain, "plain"), (coro, ("coro", 1))]
+    assert seen["plain_thread"] is not threading.main_thread()
+    assert signal.has_listeners(None) and signal.send(None, value=2)[1] == (coro, ("coro", 2))
+    assert signal.disconnect(plain) and not signal.disconnect(plain)
+    assert asyncio.run(signal.asend_robust(object, value=3)) == [(coro, ("coro", 3))]

@@ -15,14 +15,14 @@ class AppRegistryNotReady(Exception):
     """The apps registry is not populated yet."""
 
 
+class MultipleObjectsReturned(Exception):
+    """get() (or a similar single-object lookup) matched more than one row."""
+
+
 class ObjectDoesNotExist(Exception):
     """The requested object does not exist."""
 
     silent_variable_failure = True
-
-
-class MultipleObjectsReturned(Exception):
-    """get() (or a similar single-object lookup) matched more than one row."""
 
 
 class SuspiciousOperation(Exception):
@@ -97,90 +97,106 @@ class SynchronousOnlyOperation(Exception):
     """A blocking (database) call was made from inside a running event loop."""
 
 
+def _as_error(value) -> ValidationError:
+    return value if isinstance(value, ValidationError) else ValidationError(value)
+
+
+def _single_errors(errors) -> list:
+    """Every single-message error inside ``errors``, flattening field-keyed ones."""
+    flat = []
+    for item in map(_as_error, errors):
+        if hasattr(item, "error_dict"):
+            for field_errors in item.error_dict.values():
+                flat += field_errors
+        else:
+            flat += item.error_list
+    return flat
+
+
+def _hashable_params(params):
+    return tuple(sorted(params.items())) if isinstance(params, dict) else params
+
+
 class ValidationError(Exception):
-    """An error while validating data, with Django's message/message_dict/error_list API."""
+    """An error while validating data, with Django's message/message_dict/error_list API.
+
+    One instance holds exactly one of three shapes: a single message (``message``, ``code``,
+    ``params``; ``error_list`` is ``[self]``), a list of single errors (``error_list``), or
+    errors keyed by field name (``error_dict``, each value a list of single errors).
+    """
 
     def __init__(self, message, code=None, params=None):
         super().__init__(message, code, params)
         if isinstance(message, ValidationError):
+            # Copy the shape of the error we were given.
             if hasattr(message, "error_dict"):
                 message = message.error_dict
-            elif not hasattr(message, "message"):
-                message = message.error_list
+            elif hasattr(message, "message"):
+                code, params = message.code, message.params
+                message = message.message
             else:
-                message, code, params = message.message, message.code, message.params
-
+                message = message.error_list
         if isinstance(message, dict):
-            self.error_dict = {}
-            for field, messages in message.items():
-                if not isinstance(messages, ValidationError):
-                    messages = ValidationError(messages)
-                self.error_dict[field] = messages.error_list
+            self.error_dict = {name: _as_error(value).error_list
+                               for name, value in message.items()}
         elif isinstance(message, list):
-            self.error_list = []
-            for item in message:
-                if not isinstance(item, ValidationError):
-                    item = ValidationError(item)
-                if hasattr(item, "error_dict"):
-                    self.error_list.extend(sum(item.error_dict.values(), []))
-                else:
-                    self.error_list.extend(item.error_list)
+            self.error_list = _single_errors(message)
         else:
-            self.message = message
-            self.code = code
-            self.params = params
+            self.message, self.code, self.params = message, code, params
             self.error_list = [self]
 
     @property
     def message_dict(self) -> dict:
-        # Trigger an AttributeError if this ValidationError has no error_dict.
-        self.error_dict
+        """Messages by field name; AttributeError when the error is not field-keyed."""
+        if not hasattr(self, "error_dict"):
+            raise AttributeError("'ValidationError' object has no attribute 'error_dict'")
         return dict(self)
 
     @property
     def messages(self) -> list:
-        if hasattr(self, "error_dict"):
-            return sum(dict(self).values(), [])
-        return list(self)
+        """Every message as a string (all fields together for a field-keyed error)."""
+        if not hasattr(self, "error_dict"):
+            return list(self)
+        collected = []
+        for _field, texts in self:
+            collected += texts
+        return collected
 
     def update_error_dict(self, error_dict: dict) -> dict:
-        if hasattr(self, "error_dict"):
-            for field, error_list in self.error_dict.items():
-                error_dict.setdefault(field, []).extend(error_list)
-        else:
-            error_dict.setdefault(NON_FIELD_ERRORS, []).extend(self.error_list)
+        """Merge these errors into ``error_dict`` (non-field ones under NON_FIELD_ERRORS)."""
+        keyed = getattr(self, "error_dict", None)
+        if keyed is None:
+            keyed = {NON_FIELD_ERRORS: self.error_list}
+        for name, errors in keyed.items():
+            error_dict.setdefault(name, []).extend(errors)
         return error_dict
 
+    def _rendered(self):
+        for single in self.error_list:
+            text = single.message
+            yield str(text % single.params if single.params else text)
+
     def __iter__(self):
-        if hasattr(self, "error_dict"):
-            for field, errors in self.error_dict.items():
-                yield field, list(ValidationError(errors))
-        else:
-            for error in self.error_list:
-                message = error.message
-                if error.params:
-                    message %= error.params
-                yield str(message)
+        """Field-keyed: (field, [messages]) pairs; otherwise the rendered messages."""
+        if not hasattr(self, "error_dict"):
+            return self._rendered()
+        return ((name, list(ValidationError(errs))) for name, errs in self.error_dict.items())
 
     def __str__(self) -> str:
-        if hasattr(self, "error_dict"):
-            return repr(dict(self))
-        return repr(list(self))
+        return repr(dict(self) if hasattr(self, "error_dict") else list(self))
 
     def __repr__(self) -> str:
         return f"ValidationError({self})"
 
     def __eq__(self, other):
-        if not isinstance(other, ValidationError):
-            return NotImplemented
-        return hash(self) == hash(other)
+        if isinstance(other, ValidationError):
+            return hash(self) == hash(other)
+        return NotImplemented
 
     def __hash__(self):
         if hasattr(self, "message"):
-            params = self.params
-            if isinstance(params, dict):
-                params = tuple(sorted(params.items()))
-            return hash((self.message, self.code, params))
-        if hasattr(self, "error_dict"):
-            return hash(tuple(sorted((k, tuple(v)) for k, v in self.error_dict.items())))
+            return hash((self.message, self.code, _hashable_params(self.params)))
+        keyed = getattr(self, "error_dict", None)
+        if keyed is not None:
+            return hash(tuple(sorted((name, tuple(errs)) for name, errs in keyed.items())))
         return hash(tuple(sorted(self.error_list, key=operator.attrgetter("message"))))

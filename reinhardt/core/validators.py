@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 from reinhardt.core.exceptions import ValidationError
 from reinhardt.utils.deconstruct import deconstructible
-from reinhardt.utils.encoding import punycode
 from reinhardt.utils.ipv6 import is_valid_ipv6_address
 from reinhardt.utils.translation import gettext_lazy as _
 from reinhardt.utils.translation import ngettext_lazy
@@ -208,7 +207,8 @@ _QUOTED_CHAR = r"[\001-\010\013\014\016-\037!#-\[\]-\177]|\\[\001-\011\013\014\0
 _EMAIL_USER = re.compile(
     rf'(^{_ATEXT}(?:\.{_ATEXT})*\Z|^"(?:{_QUOTED_CHAR})*"\Z)', re.IGNORECASE
 )
-_EMAIL_DOMAIN = re.compile(rf"^{_IDNA_DOMAIN}\Z", re.IGNORECASE)
+# As Django 5.2: no trailing dot after the TLD, unlike a bare domain name.
+_EMAIL_DOMAIN = re.compile(rf"^{_IDNA_LABEL}(?:\.{_IDNA_LABEL})*\.{_IDNA_TLD}\Z", re.IGNORECASE)
 _EMAIL_LITERAL = re.compile(r"\[([a-f0-9:.]+)\]\Z", re.IGNORECASE)
 
 
@@ -247,13 +247,10 @@ class EmailValidator(_Configurable):
     def validate_domain_part(self, domain_part) -> bool:
         if self.domain_regex.match(domain_part):
             return True
+        # No retry through IDNA encoding: Django 5.2 dropped it ("www.ß" would become
+        # "www.ss" and pass although "ß" is no valid top-level domain).
         literal = self.literal_regex.match(domain_part)
-        if literal and _is_ip(literal.group(1)):
-            return True
-        try:
-            return self.domain_regex.match(punycode(domain_part)) is not None
-        except UnicodeError:
-            return False
+        return bool(literal and _is_ip(literal.group(1)))
 
 
 validate_email = EmailValidator()

@@ -12,19 +12,12 @@ import re
 from datetime import date, datetime, time
 from email.utils import format_datetime as _rfc5322
 
+from reinhardt.utils import timezone as _tz
 from reinhardt.utils.dates import MONTHS, MONTHS_3, MONTHS_ALT, MONTHS_AP, WEEKDAYS, WEEKDAYS_ABBR
-from reinhardt.utils.timezone import (
-    _datetime_ambiguous_or_imaginary,
-    get_default_timezone,
-    is_naive,
-    make_aware,
-)
 from reinhardt.utils.translation import gettext as _
 
 re_formatchars = re.compile(r"(?<!\\)([aAbcdDeEfFgGhHiIjlLmMnNoOPrsStTUuwWyYzZ])")
 re_escaped = re.compile(r"\\(.)")
-
-_TIME_CHARS = frozenset("aAefgGhHiIOPsTuZ")
 
 
 @functools.lru_cache(maxsize=256)
@@ -39,8 +32,160 @@ def _parse_format(formatstr: str) -> tuple:
     return tuple(pieces)
 
 
+# Each format character is a function of (value, formatter); the formatter supplies the
+# time zone, which is worked out lazily. Time characters work on time and datetime values,
+# date characters need a date or datetime.
+
+
+def _hour12(value, fmt) -> int:
+    return value.hour % 12 or 12
+
+
+def _meridiem_lower(value, fmt) -> str:
+    return _("a.m.") if value.hour < 12 else _("p.m.")
+
+
+def _meridiem_upper(value, fmt) -> str:
+    return _("AM") if value.hour < 12 else _("PM")
+
+
+def _short_time(value, fmt):
+    """Hour, and minutes only when non-zero: "1", "1:30" (an int when there are none)."""
+    hour = _hour12(value, fmt)
+    return f"{hour}:{value.minute:02d}" if value.minute else hour
+
+
+def _friendly_time(value, fmt) -> str:
+    if not value.minute and value.hour in (0, 12):
+        return _("midnight") if value.hour == 0 else _("noon")
+    return f"{_short_time(value, fmt)} {_meridiem_lower(value, fmt)}"
+
+
+def _offset_seconds(value, fmt):
+    delta = fmt.timezone.utcoffset(value)
+    return delta.days * 86400 + delta.seconds
+
+
+def _zone_abbreviation(value, fmt) -> str:
+    """``e``: the tzinfo's own name for an aware value, else empty."""
+    if not fmt.timezone or not getattr(value, "tzinfo", None):
+        return ""
+    try:
+        return value.tzname() or ""
+    except NotImplementedError:
+        return ""
+
+
+def _zone_offset(value, fmt) -> str:
+    """``O``: "+0200" style difference to UTC."""
+    if fmt.timezone is None:
+        return ""
+    total = _offset_seconds(value, fmt)
+    hours, minutes = divmod(abs(total) // 60, 60)
+    return f"{'+' if total >= 0 else '-'}{hours:02d}{minutes:02d}"
+
+
+def _zone_name(value, fmt) -> str:
+    zone = fmt.timezone
+    return "" if zone is None else str(zone.tzname(value))
+
+
+def _zone_seconds(value, fmt):
+    return "" if fmt.timezone is None else _offset_seconds(value, fmt)
+
+
+def _daylight_saving(value, fmt) -> str:
+    zone = fmt.timezone
+    if zone is None:
+        return ""
+    return "1" if zone.dst(value) else "0"
+
+
+def _as_datetime(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.combine(value, time.min)
+
+
+def _rfc5322_date(value, fmt) -> str:
+    if not isinstance(value, datetime):
+        value = _as_datetime(value).replace(tzinfo=_tz.get_default_timezone())
+    elif _tz.is_naive(value):
+        value = _tz.make_aware(value, timezone=fmt.timezone)
+    return _rfc5322(value)
+
+
+def _english_ordinal_suffix(value, fmt) -> str:
+    day = value.day
+    if 10 < day % 100 < 14:
+        return _("th")
+    last_digit = day % 10
+    if last_digit == 1:
+        return _("st")
+    if last_digit == 2:
+        return _("nd")
+    return _("rd") if last_digit == 3 else _("th")
+
+
+_TIME_CODES = {
+    "a": _meridiem_lower,
+    "A": _meridiem_upper,
+    "e": _zone_abbreviation,
+    "f": _short_time,
+    "g": _hour12,
+    "G": lambda value, fmt: value.hour,
+    "h": lambda value, fmt: f"{_hour12(value, fmt):02d}",
+    "H": lambda value, fmt: f"{value.hour:02d}",
+    "i": lambda value, fmt: f"{value.minute:02d}",
+    "O": _zone_offset,
+    "P": _friendly_time,
+    "s": lambda value, fmt: f"{value.second:02d}",
+    "T": _zone_name,
+    "u": lambda value, fmt: f"{value.microsecond:06d}",
+    "Z": _zone_seconds,
+}
+
+_DATE_CODES = {
+    **_TIME_CODES,
+    "b": lambda value, fmt: MONTHS_3[value.month],
+    "c": lambda value, fmt: value.isoformat(),
+    "d": lambda value, fmt: f"{value.day:02d}",
+    "D": lambda value, fmt: WEEKDAYS_ABBR[value.weekday()],
+    "E": lambda value, fmt: MONTHS_ALT[value.month],
+    "F": lambda value, fmt: MONTHS[value.month],
+    "I": _daylight_saving,
+    "j": lambda value, fmt: value.day,
+    "l": lambda value, fmt: WEEKDAYS[value.weekday()],
+    "L": lambda value, fmt: calendar.isleap(value.year),
+    "m": lambda value, fmt: f"{value.month:02d}",
+    "M": lambda value, fmt: MONTHS_3[value.month].title(),
+    "n": lambda value, fmt: value.month,
+    "N": lambda value, fmt: MONTHS_AP[value.month],
+    "o": lambda value, fmt: value.isocalendar()[0],
+    "r": _rfc5322_date,
+    "S": _english_ordinal_suffix,
+    "t": lambda value, fmt: calendar.monthrange(value.year, value.month)[1],
+    "U": lambda value, fmt: int(_as_datetime(value).timestamp()),
+    "w": lambda value, fmt: value.isoweekday() % 7,
+    "W": lambda value, fmt: value.isocalendar()[1],
+    "y": lambda value, fmt: f"{value.year % 100:02d}",
+    "Y": lambda value, fmt: f"{value.year:04d}",
+    "z": lambda value, fmt: value.timetuple().tm_yday,
+}
+
+
+def _as_method(code):
+    def method(self):
+        return code(self.data, self)
+
+    return method
+
+
 class TimeFormat:
-    """Formats the time-of-day parts (works on datetime and time objects)."""
+    """Formats the time-of-day parts (works on datetime and time objects).
+
+    Each format character is also a method (``TimeFormat(t).H()``), as in Django.
+    """
+
+    _codes = _TIME_CODES
 
     def __init__(self, obj):
         self.data = obj
@@ -52,185 +197,44 @@ class TimeFormat:
         Worked out on first use: most formats ("Y-m-d H:i") never need it, and the
         ambiguity check costs more than the rest of the formatting.
         """
-        obj = self.data
-        if isinstance(obj, datetime):
-            zone = get_default_timezone() if is_naive(obj) else obj.tzinfo
-            if not _datetime_ambiguous_or_imaginary(obj, zone):
-                return zone
-        return None
+        value = self.data
+        if not isinstance(value, datetime):
+            return None
+        zone = _tz.get_default_timezone() if _tz.is_naive(value) else value.tzinfo
+        return None if _tz._datetime_ambiguous_or_imaginary(value, zone) else zone
 
     def format(self, formatstr) -> str:
-        pieces = []
-        is_date = type(self.data) is date
-        for is_char, piece in _parse_format(str(formatstr)):
-            if is_char:
-                if is_date and piece in _TIME_CHARS:
-                    raise TypeError(
-                        "The format for date objects may not contain time-related format "
-                        f"specifiers (found '{piece}')."
-                    )
-                pieces.append(str(getattr(self, piece)()))
-            else:
-                pieces.append(piece)
-        return "".join(pieces)
-
-    def a(self):
-        return _("p.m.") if self.data.hour > 11 else _("a.m.")
-
-    def A(self):
-        return _("PM") if self.data.hour > 11 else _("AM")
-
-    def e(self):
-        if not self.timezone:
-            return ""
-        try:
-            if getattr(self.data, "tzinfo", None):
-                return self.data.tzname() or ""
-        except NotImplementedError:
-            pass
-        return ""
-
-    def f(self):
-        hour = self.data.hour % 12 or 12
-        minute = self.data.minute
-        return f"{hour}:{minute:02d}" if minute else hour
-
-    def g(self):
-        return self.data.hour % 12 or 12
-
-    def G(self):
-        return self.data.hour
-
-    def h(self):
-        return f"{(self.data.hour % 12 or 12):02d}"
-
-    def H(self):
-        return f"{self.data.hour:02d}"
-
-    def i(self):
-        return f"{self.data.minute:02d}"
-
-    def O(self):  # noqa: E743
-        if self.timezone is None:
-            return ""
-        offset = self.timezone.utcoffset(self.data)
-        seconds = offset.days * 86400 + offset.seconds
-        sign = "-" if seconds < 0 else "+"
-        seconds = abs(seconds)
-        return f"{sign}{seconds // 3600:02d}{(seconds // 60) % 60:02d}"
-
-    def P(self):
-        if self.data.minute == 0 and self.data.hour == 0:
-            return _("midnight")
-        if self.data.minute == 0 and self.data.hour == 12:
-            return _("noon")
-        return f"{self.f()} {self.a()}"
-
-    def s(self):
-        return f"{self.data.second:02d}"
-
-    def T(self):
-        if self.timezone is None:
-            return ""
-        return str(self.timezone.tzname(self.data))
-
-    def u(self):
-        return f"{self.data.microsecond:06d}"
-
-    def Z(self):
-        if self.timezone is None:
-            return ""
-        offset = self.timezone.utcoffset(self.data)
-        return offset.days * 86400 + offset.seconds
+        value, codes = self.data, self._codes
+        plain_date = type(value) is date
+        out = []
+        for is_code, text in _parse_format(str(formatstr)):
+            if not is_code:
+                out.append(text)
+                continue
+            if plain_date and text in _TIME_CODES:
+                raise TypeError(
+                    "The format for date objects may not contain time-related format "
+                    f"specifiers (found '{text}')."
+                )
+            code = codes.get(text)
+            if code is None:  # a date character given to time_format()
+                raise AttributeError(f"'{type(self).__name__}' object has no attribute '{text}'")
+            out.append(str(code(value, self)))
+        return "".join(out)
 
 
 class DateFormat(TimeFormat):
     """Formats dates and datetimes."""
 
-    def b(self):
-        return MONTHS_3[self.data.month]
+    _codes = _DATE_CODES
 
-    def c(self):
-        return self.data.isoformat()
 
-    def d(self):
-        return f"{self.data.day:02d}"
-
-    def D(self):
-        return WEEKDAYS_ABBR[self.data.weekday()]
-
-    def E(self):
-        return MONTHS_ALT[self.data.month]
-
-    def F(self):
-        return MONTHS[self.data.month]
-
-    def I(self):  # noqa: E743
-        if self.timezone is None:
-            return ""
-        return "1" if self.timezone.dst(self.data) else "0"
-
-    def j(self):
-        return self.data.day
-
-    def l(self):  # noqa: E743
-        return WEEKDAYS[self.data.weekday()]
-
-    def L(self):
-        return calendar.isleap(self.data.year)
-
-    def m(self):
-        return f"{self.data.month:02d}"
-
-    def M(self):
-        return MONTHS_3[self.data.month].title()
-
-    def n(self):
-        return self.data.month
-
-    def N(self):
-        return MONTHS_AP[self.data.month]
-
-    def o(self):
-        return self.data.isocalendar()[0]
-
-    def r(self):
-        value = self.data
-        if not isinstance(value, datetime):
-            value = datetime.combine(value, time.min).replace(tzinfo=get_default_timezone())
-        elif is_naive(value):
-            value = make_aware(value, timezone=self.timezone)
-        return _rfc5322(value)
-
-    def S(self):
-        day = self.data.day
-        if day in (11, 12, 13):
-            return _("th")
-        return {1: _("st"), 2: _("nd"), 3: _("rd")}.get(day % 10, _("th"))
-
-    def t(self):
-        return calendar.monthrange(self.data.year, self.data.month)[1]
-
-    def U(self):
-        value = self.data
-        if not isinstance(value, datetime):
-            value = datetime.combine(value, time.min)
-        return int(value.timestamp())
-
-    def w(self):
-        return (self.data.weekday() + 1) % 7
-
-    def W(self):
-        return self.data.isocalendar()[1]
-
-    def y(self):
-        return f"{(self.data.year % 100):02d}"
-
-    def Y(self):
-        return f"{self.data.year:04d}"
-
-    def z(self):
-        return self.data.timetuple().tm_yday
+for _char, _code in _TIME_CODES.items():
+    setattr(TimeFormat, _char, _as_method(_code))
+for _char, _code in _DATE_CODES.items():
+    if _char not in _TIME_CODES:
+        setattr(DateFormat, _char, _as_method(_code))
+del _char, _code
 
 
 def format(value, format_string) -> str:

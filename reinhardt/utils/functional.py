@@ -32,24 +32,24 @@ class cached_property:
         self.func = self.real_func
 
     def __get__(self, instance, cls=None):
-        if instance is None:
-            return self
-        value = self.func(instance)
-        instance.__dict__[self.name] = value
-        return value
+        if instance is not None:
+            computed = instance.__dict__[self.name] = self.func(instance)
+            return computed
+        return self  # read on the class: the descriptor itself
 
 
 class classproperty:
     """A property computed from the class, readable on the class itself."""
 
+    def __get__(self, instance, owner=None):
+        return self.fget(owner)
+
     def __init__(self, method=None):
         self.fget = method
 
-    def __get__(self, instance, cls=None):
-        return self.fget(cls)
-
     def getter(self, method):
-        self.fget = method
+        """Replace the getter (for use as a decorator); returns this descriptor."""
+        self.__init__(method)
         return self
 
 
@@ -99,8 +99,7 @@ def lazy(func, *resultclasses):
         __slots__ = ("_args", "_kw")
 
         def __init__(self, args, kw):
-            self._args = args
-            self._kw = kw
+            self._args, self._kw = args, kw
 
         def _evaluate(self):
             return func(*self._args, **self._kw)
@@ -111,7 +110,7 @@ def lazy(func, *resultclasses):
 
         def __deepcopy__(self, memo):
             # Immutable from the outside: a copy may be the object itself.
-            memo[id(self)] = self
+            memo.update({id(self): self})
             return self
 
         def __repr__(self):
@@ -148,44 +147,50 @@ def lazy(func, *resultclasses):
                 if not hasattr(__proxy__, name):
                     setattr(__proxy__, name, _forward(name))
 
-    @wraps(func)
-    def __wrapper__(*args, **kw):
+    def make_promise(*args, **kw):
         return __proxy__(args, kw)
 
-    return __wrapper__
+    return wraps(func)(make_promise)
 
 
-def _lazy_proxy_unpickle(func, args, kwargs, *resultclasses):
-    return lazy(func, *resultclasses)(*args, **kwargs)
+def _lazy_proxy_unpickle(func, call_args, call_kwargs, *resultclasses):
+    """Rebuild a pickled promise: the same lazy call, still not evaluated."""
+    return lazy(func, *resultclasses)(*call_args, **call_kwargs)
+
+
+_lazy_str = lazy(str, str)
 
 
 def lazystr(text):
     """A promise of ``str(text)``."""
-    return lazy(str, str)(text)
+    return _lazy_str(text)
+
+
+def _promise_aware(func, resultclasses: tuple):
+    """``func``, except that it returns a promise when any argument is one."""
+    deferred = lazy(func, *resultclasses)
+
+    @wraps(func)
+    def call(*args, **kwargs):
+        # Hot path (escape() goes through here): a plain loop, no temporary list.
+        for argument in (args if not kwargs else (*args, *kwargs.values())):
+            if isinstance(argument, Promise):
+                return deferred(*args, **kwargs)
+        return func(*args, **kwargs)
+
+    return call
 
 
 def keep_lazy(*resultclasses):
     """Decorator: when any argument is a lazy promise, return a lazy promise too."""
-    if not resultclasses:
+    if len(resultclasses) == 0:
         raise TypeError("You must pass at least one argument to keep_lazy().")
-
-    def decorator(func):
-        deferred = lazy(func, *resultclasses)
-
-        @wraps(func)
-        def wrapper(*args, **kwargs):
-            arguments = [*args, *kwargs.values()]
-            if any(isinstance(argument, Promise) for argument in arguments):
-                return deferred(*args, **kwargs)
-            return func(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
+    return lambda func: _promise_aware(func, resultclasses)
 
 
 def keep_lazy_text(func):
-    return keep_lazy(str)(func)
+    """keep_lazy(str): for functions that return text."""
+    return _promise_aware(func, (str,))
 
 
 empty = object()  # _wrapped before the wrapped object is built
@@ -213,7 +218,8 @@ class LazyObject:
     _wrapped = None
 
     def __init__(self):
-        self._wrapped = empty
+        # Not built yet; __setattr__ would forward any other name to the wrapped object.
+        self.__dict__["_wrapped"] = empty
 
     def _setup(self):
         raise NotImplementedError("subclasses of LazyObject must provide a _setup() method")
@@ -233,15 +239,15 @@ class LazyObject:
         return getattr(self._materialized(), name)
 
     def __setattr__(self, name, value):
-        if name == "_wrapped":
-            self.__dict__["_wrapped"] = value
-            return
-        setattr(self._materialized(), name, value)
+        if name != "_wrapped":
+            setattr(self._materialized(), name, value)
+        else:
+            self.__dict__[name] = value
 
     def __delattr__(self, name):
-        if name == "_wrapped":
-            raise TypeError("can't delete _wrapped.")
-        delattr(self._materialized(), name)
+        if name != "_wrapped":
+            return delattr(self._materialized(), name)
+        raise TypeError("can't delete _wrapped.")
 
     def __reduce__(self):
         # Pickled as the wrapped object itself.
@@ -251,15 +257,15 @@ class LazyObject:
         return type(self)()
 
     def __copy__(self):
-        if self._wrapped is empty:
-            return self._unbuilt_copy()
-        return copy.copy(self._wrapped)
+        target = self._wrapped
+        return self._unbuilt_copy() if target is empty else copy.copy(target)
 
     def __deepcopy__(self, memo):
-        if self._wrapped is empty:
-            clone = memo[id(self)] = self._unbuilt_copy()
-            return clone
-        return copy.deepcopy(self._wrapped, memo)
+        target = self._wrapped
+        if target is not empty:
+            return copy.deepcopy(target, memo)
+        clone = memo[id(self)] = self._unbuilt_copy()
+        return clone
 
     # isinstance() and type checks see the wrapped object's class.
     __class__ = property(_delegate(operator.attrgetter("__class__")))
@@ -280,19 +286,20 @@ class LazyObject:
     __contains__ = _delegate(operator.contains)
 
 
-def unpickle_lazyobject(wrapped):
-    return wrapped
+def unpickle_lazyobject(obj):
+    """Used by LazyObject.__reduce__: a pickled lazy object unpickles as the real one."""
+    return obj
 
 
 class SimpleLazyObject(LazyObject):
     """A lazy object built by calling ``func()`` on first use (e.g. ``request.user``)."""
 
     def __init__(self, func):
-        self.__dict__["_setupfunc"] = func
+        vars(self).update(_setupfunc=func)  # bypasses __setattr__, which would build it
         super().__init__()
 
     def _setup(self):
-        self._wrapped = self._setupfunc()
+        self.__dict__["_wrapped"] = self._setupfunc()
 
     def _unbuilt_copy(self):
         return SimpleLazyObject(self._setupfunc)

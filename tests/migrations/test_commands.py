@@ -121,6 +121,36 @@ def test_squashmigrations_replaces_a_run_of_migrations(polls):
     assert "[X] 0001_squashed_0002_nothing (2 squashed migrations)" in out
 
 
+def test_squashmigrations_options_and_errors(polls, monkeypatch):
+    run("makemigrations", "polls_app")
+    for name in ("two", "three", "four"):
+        run("makemigrations", "polls_app", empty=True, name=name)
+    with pytest.raises(CommandError, match="The migration 'polls_app.0003_three' cannot be "
+                                           "found. Maybe it comes after the migration "
+                                           "'polls_app.0002_two'"):
+        run("squashmigrations", "polls_app", "0003", "0002", interactive=False)
+    with pytest.raises(CommandError, match="More than one migration matches '000' in app "
+                                           "'polls_app'. Please be more specific."):
+        run("squashmigrations", "polls_app", "000", interactive=False)
+    with pytest.raises(CommandError, match="does not have migrations"):
+        run("squashmigrations", "orm", "0001", interactive=False)
+    monkeypatch.setattr("builtins.input", lambda prompt: "")
+    out, _ = run("squashmigrations", "polls_app", "0002")
+    assert "Will squash the following migrations:\n - 0001_initial\n - 0002_two\n" in out
+    assert not list(polls.glob("*squashed*"))
+    answers = iter(["maybe", "yes"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    out, _ = run("squashmigrations", "polls_app", "0002", "0003", squashed_name="mid",
+                 no_optimize=True)
+    assert "(Skipping optimization.)" in out
+    text = (polls / "0002_mid.py").read_text()
+    assert "0002_two" in text and "0003_three" in text and "0001_initial" in text
+    assert "initial = True" not in text
+    # The run up to 0004 now goes through the squashed 0002_mid.
+    with pytest.raises(CommandError, match="You cannot squash squashed migrations!"):
+        run("squashmigrations", "polls_app", "0004", interactive=False, verbosity=0)
+
+
 def test_run_syncdb_creates_tables_of_apps_without_migrations():
     with override_settings(INSTALLED_APPS=["tests.orm", "tests.migrations.polls_app"],
                            MIGRATION_MODULES={"polls_app": None}):

@@ -74,3 +74,29 @@ def test_non_interactive_logs_why_and_keeps_going_for_alterations():
     assert q.ask_not_null_alteration("size", "box") is models.NOT_PROVIDED
     assert logged[0].startswith("Field 'size' on model 'box' not migrated: it is impossible "
                                 "to change a nullable field to non-nullable")
+
+
+def test_choices_dry_run_initial_and_exit(monkeypatch, tmp_path):
+    from reinhardt.orm.migrations.questioner import MigrationQuestioner
+
+    q, out = questioner(monkeypatch, "0", "x", "3", "2")
+    with pytest.raises(SystemExit) as exited:
+        q.ask_not_null_addition("f", "m")
+    assert exited.value.code == 3
+    text = out.getvalue()
+    assert " 1) Provide a one-off default now (will be set on all existing rows with a null " \
+        "value for this column)\n 2) Quit and manually define a default value in models.py.\n" \
+        "Select an option: " in text
+    assert text.count("Please select a valid option: ") == 3
+    dry = InteractiveMigrationQuestioner(dry_run=True, prompt_output=OutputWrapper(StringIO()))
+    assert dry.ask_not_null_addition("f", "m") is None
+    assert dry.ask_unique_callable_default_addition("f", "m") is None
+    q, _ = questioner(monkeypatch, "1")
+    assert q.ask_unique_callable_default_addition("f", "m") is None
+    q, _ = questioner(monkeypatch, "exit")
+    with pytest.raises(SystemExit) as exited:
+        q._ask_default()
+    assert exited.value.code == 1
+    base = MigrationQuestioner(defaults={"ask_merge": True}, specified_apps={"polls"})
+    assert base.ask_merge("a") is True and base.ask_rename_model(None, None) is False
+    assert base.ask_initial("polls") is True and base.ask_initial("no_such_app") is False

@@ -522,3 +522,33 @@ def test_render_to_string_on_engine_and_get_default():
     assert engine.render_to_string(["x.html", "page.html"], Context({"name": "c"})) == (
         "dir template c"
     )
+
+
+def test_engine_configuration_errors_repr_and_select_template(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="app_dirs must not be set when loaders"):
+        Engine(app_dirs=True, loaders=[])
+    engine = Engine(loaders=[object()])
+    with pytest.raises(ImproperlyConfigured,
+                       match="Invalid value in template loaders configuration: <object"):
+        engine.template_loaders
+    (tmp_path / "b.html").write_text("B{{ x }}")
+    engine = Engine(dirs=[str(tmp_path)], string_if_invalid="?")
+    assert repr(engine).startswith(f"<Engine: dirs=[{str(tmp_path)!r}] app_dirs=False debug=False "
+                                   "loaders=[('reinhardt.web.templates.loaders.cached.Loader'")
+    assert repr(engine).endswith("string_if_invalid='?' file_charset='utf-8' builtins=["
+                                 "'reinhardt.web.templates.defaulttags', "
+                                 "'reinhardt.web.templates.defaultfilters', "
+                                 "'reinhardt.web.templates.loader_tags'] autoescape=True>")
+    assert engine.render_to_string(["a.html", "b.html"], {"x": 1}) == "B1"
+    assert engine.render_to_string("b.html", Context({"x": 2})) == "B2"
+    assert engine.render_to_string("b.html") == "B?"
+    with pytest.raises(TemplateDoesNotExist, match="No template names provided"):
+        engine.select_template([])
+    with pytest.raises(TemplateDoesNotExist) as info:
+        engine.select_template(["a.html", "a.html", "c.html"])
+    assert info.value.args[0] == "a.html, c.html"
+    with pytest.raises(TemplateDoesNotExist) as info:
+        engine.find_template("zzz.html")
+    assert [origin.name for origin, _ in info.value.tried] == [str(tmp_path / "zzz.html")]
+    locmem = Engine(loaders=[("reinhardt.web.templates.loaders.locmem.Loader", {"t": "T"})])
+    assert locmem.get_template("t").render(Context()) == "T"

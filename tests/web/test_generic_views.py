@@ -132,6 +132,40 @@ class DisplayViewTests(BlogData):
         with self.assertRaisesMessage(Http404, "Invalid page (3): That page contains no results"):
             Paged.as_view()(rf.get("/", {"per": 1, "page": 3}))
 
+    def test_last_page_bad_page_ordering_and_context_overrides(self):
+        class Paged(ListView):
+            model = Author
+            template_name = "x.html"
+            paginate_by = 1
+            ordering = "-slug"
+
+        context = Paged.as_view()(rf.get("/", {"page": "last"})).context_data
+        self.assertEqual(context["page_obj"].number, 2)
+        self.assertEqual([a.slug for a in context["author_list"]], ["ann"])
+        self.assertIs(context["author_list"], context["object_list"])
+        context = Paged.as_view()(rf.get("/"), page="1").context_data
+        self.assertEqual([a.slug for a in context["object_list"]], ["bob"])
+        with self.assertRaisesMessage(Http404, "Page is not “last”, nor can it be converted"):
+            Paged.as_view()(rf.get("/", {"page": "first"}))
+        unpaged = ListView.as_view(model=Author, template_name="x.html",
+                                   ordering=("name",))(rf.get("/")).context_data
+        self.assertEqual((unpaged["paginator"], unpaged["page_obj"], unpaged["is_paginated"]),
+                         (None, None, False))
+        self.assertEqual([a.slug for a in unpaged["object_list"]], ["ann", "bob"])
+
+        class Extra(ListView):
+            model = Author
+            template_name = "x.html"
+
+            def get_context_data(self, **kwargs):
+                return super().get_context_data(object_list=[], is_paginated="x", **kwargs)
+
+        context = Extra.as_view()(rf.get("/")).context_data
+        self.assertEqual((context["object_list"], context["is_paginated"]), ([], "x"))
+        self.assertNotIn("author_list", context)
+        with self.assertRaisesMessage(Http404, "Empty list and “ListView.allow_empty” is False."):
+            ListView.as_view(queryset=[], allow_empty=False, template_name="x.html")(rf.get("/"))
+
     def test_empty_paginated_list_asks_the_database_whether_rows_exist(self):
         view = ListView.as_view(queryset=Book.objects.all(), allow_empty=False, paginate_by=5,
                                 template_name="x.html")
