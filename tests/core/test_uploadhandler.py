@@ -64,3 +64,27 @@ def test_base_handler_and_exceptions():
         FileUploadHandler().file_complete(0)
     assert str(StopUpload()) == "StopUpload: Consume request data, then halt."
     assert str(StopUpload(connection_reset=True)) == "StopUpload: Halt current upload."
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "a/..", "/"])
+def test_uploaded_file_refuses_names_without_a_base_name(name):
+    from reinhardt.core.exceptions import SuspiciousFileOperation
+    from reinhardt.core.files.uploadedfile import SimpleUploadedFile
+
+    with pytest.raises(SuspiciousFileOperation, match="Could not derive file name"):
+        SimpleUploadedFile(name, b"x")
+
+
+def test_uploaded_file_names_are_reduced_to_a_short_base_name():
+    from reinhardt.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+
+    assert SimpleUploadedFile("a/b/c.txt", b"x").name == "c.txt"
+    long_name = SimpleUploadedFile("x" * 300 + ".txt", b"x").name
+    assert len(long_name) == 255 and long_name.endswith(".txt")
+    assert repr(SimpleUploadedFile("c.txt", None)) == "<SimpleUploadedFile: c.txt (text/plain)>"
+    assert SimpleUploadedFile("c.txt", None).size == 0
+    assert UploadedFile().name is None
+    made = SimpleUploadedFile.from_dict({"filename": "q.csv", "content": b"1,2"})
+    assert (made.content_type, list(made.chunks()), made.multiple_chunks()) == (
+        "text/plain", [b"1,2"], False
+    )
