@@ -1,4 +1,5 @@
-"""Small helpers for models and querysets."""
+"""Small helpers shared by models and querysets: model tuples, callable defaults, named
+row classes for ``values_list(named=True)`` and the ``AltersData`` template guard."""
 
 import functools
 from collections import namedtuple
@@ -6,43 +7,53 @@ from collections import namedtuple
 
 def make_model_tuple(model):
     """(app_label, model_name) for a model class or an 'app_label.ModelName' string."""
-    from reinhardt.orm.models.fields.related import make_model_tuple as _make
+    from reinhardt.orm.models.fields.related import make_model_tuple as related_tuple
 
-    return _make(model)
+    return related_tuple(model)
 
 
 def resolve_callables(mapping):
-    """Yield (key, value) pairs, calling each value that is callable."""
-    for k, v in mapping.items():
-        yield k, v() if callable(v) else v
+    """Iterate *mapping* as (key, value) pairs, replacing callable values by their result."""
+    return ((key, value() if callable(value) else value) for key, value in mapping.items())
 
 
 def unpickle_named_row(names, values):
-    return create_namedtuple_class(*names)(*values)
+    """Rebuild a pickled named row: find (or make) its class, then fill it."""
+    row_class = create_namedtuple_class(*names)
+    return row_class(*values)
+
+
+def _row_reduce(row):
+    # Row classes are made at run time, so pickle by field names and values instead of by
+    # class reference.
+    return unpickle_named_row, (row._fields, tuple(row))
 
 
 @functools.lru_cache
 def create_namedtuple_class(*names):
-    def __reduce__(self):
-        return unpickle_named_row, (names, tuple(self))
+    """The 'Row' namedtuple class for these field names (one class per name tuple)."""
+    plain = namedtuple("Row", names)
+    return type(plain.__name__, (plain,), {"__slots__": (), "__reduce__": _row_reduce})
 
-    return type(
-        "Row",
-        (namedtuple("Row", names),),
-        {"__reduce__": __reduce__, "__slots__": ()},
-    )
+
+def _inherited_alters_data(cls, attr):
+    """The alters_data flag of the nearest base defining *attr*, or None."""
+    for base in cls.__bases__:
+        inherited = getattr(base, attr, None)
+        if inherited:
+            return getattr(inherited, "alters_data", None)
+    return None
 
 
 class AltersData:
-    """Marks methods that alter data so templates refuse to call them."""
+    """Mixin: a method overriding one marked ``alters_data`` stays marked, so templates
+    still refuse to call it."""
 
     def __init_subclass__(cls, **kwargs):
-        # Inherit the alters_data attribute from the parent class's method.
-        for fn_name, fn in vars(cls).items():
-            if callable(fn) and not hasattr(fn, "alters_data"):
-                for base in cls.__bases__:
-                    if base_fn := getattr(base, fn_name, None):
-                        if hasattr(base_fn, "alters_data"):
-                            fn.alters_data = base_fn.alters_data
-                        break
+        for attr, member in list(vars(cls).items()):
+            if not callable(member) or hasattr(member, "alters_data"):
+                continue
+            flag = _inherited_alters_data(cls, attr)
+            if flag is not None:
+                member.alters_data = flag
         super().__init_subclass__(**kwargs)

@@ -1,11 +1,13 @@
-"""Time zone support: the default and current time zones, aware/naive conversions."""
+"""Time zone support: the default zone (``settings.TIME_ZONE``), the current zone of this
+thread or task (``activate``/``override``), and conversions between aware and naive
+datetimes."""
 
 from __future__ import annotations
 
-import functools
 import zoneinfo
 from contextlib import ContextDecorator
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 
 from asgiref.local import Local
 
@@ -19,19 +21,31 @@ __all__ = [
 
 UTC = UTC
 
+# Holds ``value``, the activated tzinfo, separately per thread and per asyncio task.
+_active = Local()
+
 
 def get_fixed_timezone(offset) -> timezone:
-    """A fixed-offset zone; ``offset`` is a timedelta or minutes east of UTC."""
-    if isinstance(offset, timedelta):
-        offset = offset.total_seconds() // 60
-    sign = "-" if offset < 0 else "+"
-    hhmm = "%02d%02d" % divmod(abs(offset), 60)
-    return timezone(timedelta(minutes=offset), sign + hhmm)
+    """A zone at a fixed offset from UTC, named like '+0530'; *offset* is a timedelta or a
+    number of minutes east of UTC."""
+    minutes = offset.total_seconds() // 60 if isinstance(offset, timedelta) else offset
+    hours, rest = divmod(abs(minutes), 60)
+    label = f"{'-' if minutes < 0 else '+'}{int(hours):02d}{int(rest):02d}"
+    return timezone(timedelta(minutes=minutes), label)
 
 
-@functools.lru_cache
+@lru_cache
 def _zone(name: str) -> tzinfo:
+    """The ZoneInfo for an IANA name, built once per name."""
     return zoneinfo.ZoneInfo(name)
+
+
+def _get_timezone_name(zone: tzinfo) -> str:
+    """A display name: the IANA key, else the zone's own name, else its str()."""
+    key = getattr(zone, "key", None)
+    if key:
+        return key
+    return zone.tzname(None) or str(zone)
 
 
 def get_default_timezone() -> tzinfo:
@@ -43,114 +57,116 @@ def get_default_timezone_name() -> str:
     return _get_timezone_name(get_default_timezone())
 
 
-_active = Local()
-
-
 def get_current_timezone() -> tzinfo:
-    return getattr(_active, "value", None) or get_default_timezone()
+    """The activated zone of this thread/task, or the default zone."""
+    active = getattr(_active, "value", None)
+    return active if active else get_default_timezone()
 
 
 def get_current_timezone_name() -> str:
     return _get_timezone_name(get_current_timezone())
 
 
-def _get_timezone_name(zone: tzinfo) -> str:
-    return getattr(zone, "key", None) or zone.tzname(None) or str(zone)
-
-
 def activate(zone) -> None:
     """Make ``zone`` (a tzinfo or a name) the current time zone of this thread/task."""
-    if isinstance(zone, tzinfo):
-        _active.value = zone
-    elif isinstance(zone, str):
-        _active.value = _zone(zone)
-    else:
+    if isinstance(zone, str):
+        zone = _zone(zone)
+    elif not isinstance(zone, tzinfo):
         raise ValueError(f"Invalid timezone: {zone!r}")
+    _active.value = zone
 
 
 def deactivate() -> None:
-    if hasattr(_active, "value"):
+    """Go back to the default time zone for this thread/task."""
+    try:
         del _active.value
+    except AttributeError:
+        pass
 
 
 class override(ContextDecorator):
-    """Temporarily set the current time zone (None: the default one)."""
+    """Temporarily set the current time zone (None: the default one); usable as a context
+    manager or a decorator. The previously active zone comes back on exit."""
 
     def __init__(self, timezone):
         self.timezone = timezone
 
     def __enter__(self):
         self.old_timezone = getattr(_active, "value", None)
-        if self.timezone is None:
-            deactivate()
-        else:
+        if self.timezone is not None:
             activate(self.timezone)
+        else:
+            deactivate()
 
     def __exit__(self, exc_type, exc_value, traceback):
-        if self.old_timezone is None:
-            deactivate()
+        previous = self.old_timezone
+        if previous is not None:
+            _active.value = previous
         else:
-            _active.value = self.old_timezone
+            deactivate()
 
 
 def template_localtime(value, use_tz=None):
-    """Convert an aware datetime to the current time zone for display in a template."""
-    should_convert = (
-        isinstance(value, datetime)
-        and (settings.USE_TZ if use_tz is None else use_tz)
-        and not is_naive(value)
-        and getattr(value, "convert_to_local_time", True)
-    )
-    return localtime(value) if should_convert else value
+    """*value* in the current zone when it is an aware datetime, conversion is on (*use_tz*,
+    else USE_TZ) and it has not opted out with ``convert_to_local_time = False``; anything
+    else is returned unchanged."""
+    if not isinstance(value, datetime):
+        return value
+    enabled = settings.USE_TZ if use_tz is None else use_tz
+    if enabled and value.utcoffset() is not None and getattr(value, "convert_to_local_time", True):
+        return localtime(value)
+    return value
 
 
 def localtime(value=None, timezone=None) -> datetime:
-    """Convert an aware datetime to ``timezone`` (the current zone by default)."""
-    if value is None:
-        value = now()
-    if timezone is None:
-        timezone = get_current_timezone()
-    if is_naive(value):
+    """The aware datetime *value* (default: now) converted to *timezone* (default: the
+    current zone)."""
+    moment = now() if value is None else value
+    if moment.utcoffset() is None:
         raise ValueError("localtime() cannot be applied to a naive datetime")
-    return value.astimezone(timezone)
+    return moment.astimezone(get_current_timezone() if timezone is None else timezone)
 
 
 def localdate(value=None, timezone=None):
+    """The date part of :func:`localtime`."""
     return localtime(value, timezone).date()
 
 
 def now() -> datetime:
     """The current time: aware (UTC) when USE_TZ, naive local time otherwise."""
-    return datetime.now(tz=UTC if settings.USE_TZ else None)
+    return datetime.now(UTC) if settings.USE_TZ else datetime.now()
 
 
 def is_aware(value) -> bool:
+    """Whether *value* (a datetime or time) carries a UTC offset."""
     return value.utcoffset() is not None
 
 
 def is_naive(value) -> bool:
+    """Whether *value* (a datetime or time) has no UTC offset."""
     return value.utcoffset() is None
 
 
 def make_aware(value: datetime, timezone=None) -> datetime:
-    if timezone is None:
-        timezone = get_current_timezone()
-    if is_aware(value):
+    """The naive *value* read as wall time in *timezone* (default: the current zone)."""
+    if value.utcoffset() is not None:
         raise ValueError(f"make_aware expects a naive datetime, got {value}")
-    return value.replace(tzinfo=timezone)
+    return value.replace(tzinfo=get_current_timezone() if timezone is None else timezone)
 
 
 def make_naive(value: datetime, timezone=None) -> datetime:
-    if timezone is None:
-        timezone = get_current_timezone()
-    if is_naive(value):
+    """The aware *value* as naive wall time in *timezone* (default: the current zone)."""
+    if value.utcoffset() is None:
         raise ValueError("make_naive() cannot be applied to a naive datetime")
-    return value.astimezone(timezone).replace(tzinfo=None)
+    zone = get_current_timezone() if timezone is None else timezone
+    return value.astimezone(zone).replace(tzinfo=None)
 
 
 def _datetime_ambiguous_or_imaginary(dt: datetime, tz) -> bool:
-    off = tz.utcoffset(dt)
-    if off != tz.utcoffset(dt.replace(fold=not dt.fold)):
+    """Whether the wall time *dt* is repeated (DST ends) or skipped (DST starts) in *tz*."""
+    if tz.utcoffset(dt.replace(fold=1 - dt.fold)) != tz.utcoffset(dt):
         return True
-    wall_time = datetime.fromtimestamp(dt.replace(tzinfo=tz).timestamp(), tz).replace(tzinfo=None)
-    return wall_time != dt.replace(tzinfo=None)
+    # Round-trip through a timestamp: a skipped time does not come back unchanged.
+    aware = dt.replace(tzinfo=tz)
+    back = datetime.fromtimestamp(aware.timestamp(), tz)
+    return back.replace(tzinfo=None) != dt.replace(tzinfo=None)

@@ -1,32 +1,37 @@
-"""The registry of system check functions, selectable by tag."""
+"""The registry of system check functions, selectable by tag.
+
+A check is any callable taking ``app_configs`` and ``databases`` keywords and returning a
+list of CheckMessage. Checks registered with ``deploy=True`` run only for ``check --deploy``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from itertools import chain
 from typing import Any
 
 from reinhardt.core.checks.messages import CheckMessage
 
 
 class Tags:
-    """The built-in tags that group check functions (``check --tag models``)."""
+    """The built-in tags that group check functions (``check --tag models``); each
+    attribute's value is its own name."""
 
-    admin = "admin"
-    async_support = "async_support"
-    caches = "caches"
-    compatibility = "compatibility"
-    database = "database"
-    files = "files"
-    migrations = "migrations"
-    models = "models"
-    security = "security"
-    signals = "signals"
-    sites = "sites"
-    staticfiles = "staticfiles"
-    templates = "templates"
-    translation = "translation"
-    urls = "urls"
+    (admin, async_support, caches, compatibility, database, files, migrations, models,
+     security, signals, sites, staticfiles, templates, translation, urls) = (
+        "admin", "async_support", "caches", "compatibility", "database", "files",
+        "migrations", "models", "security", "signals", "sites", "staticfiles", "templates",
+        "translation", "urls",
+    )
+
+
+def _returned_messages(check, result):
+    """*result* if it is an iterable of messages; a clear TypeError otherwise."""
+    if isinstance(result, Iterable) and not isinstance(result, str):
+        return result
+    raise TypeError(
+        f"The function {check!r} did not return a list. All functions registered with the "
+        "checks registry must return a list."
+    )
 
 
 class CheckRegistry:
@@ -34,6 +39,7 @@ class CheckRegistry:
     a list of CheckMessage."""
 
     def __init__(self):
+        # Always run / run only with --deploy.
         self.registered_checks: set[Callable] = set()
         self.deployment_checks: set[Callable] = set()
 
@@ -42,52 +48,46 @@ class CheckRegistry:
 
         ``deploy=True`` keeps the check for ``check --deploy`` only.
         """
+        if check is not None and not callable(check) and check:
+            tags = (*tags, check)  # @register("tag", ...): the first tag came in as `check`
+        target = self.deployment_checks if kwargs.get("deploy") else self.registered_checks
 
-        def inner(check: Callable) -> Callable:
-            if not callable(check):
+        def add(function: Callable) -> Callable:
+            if not callable(function):
                 raise TypeError("Check functions must be callable.")
-            check.tags = tags
-            checks = self.deployment_checks if kwargs.get("deploy") else self.registered_checks
-            checks.add(check)
-            return check
+            function.tags = tags
+            target.add(function)
+            return function
 
-        if callable(check):
-            return inner(check)
-        if check:
-            tags += (check,)
-        return inner
+        return add(check) if callable(check) else add
+
+    def get_checks(self, include_deployment_checks: bool = False) -> list[Callable]:
+        """The registered checks, plus the deployment ones when asked."""
+        found = [*self.registered_checks]
+        if include_deployment_checks:
+            found += self.deployment_checks
+        return found
 
     def run_checks(self, app_configs=None, tags: Iterable[str] | None = None,
                    include_deployment_checks: bool = False,
                    databases: Iterable[str] | None = None) -> list[CheckMessage]:
         """Run the checks (restricted to ``tags`` if given) and return what they found."""
-        errors: list[CheckMessage] = []
-        checks = self.get_checks(include_deployment_checks)
+        selected = self.get_checks(include_deployment_checks)
         if tags is not None:
-            checks = [check for check in checks if not set(check.tags).isdisjoint(tags)]
-        for check in checks:
-            new_errors = check(app_configs=app_configs, databases=databases)
-            if not isinstance(new_errors, Iterable) or isinstance(new_errors, str):
-                raise TypeError(
-                    f"The function {check!r} did not return a list. All functions registered "
-                    "with the checks registry must return a list."
-                )
-            errors.extend(new_errors)
-        return errors
+            wanted = set(tags)
+            selected = [check for check in selected if wanted.intersection(check.tags)]
+        messages: list[CheckMessage] = []
+        for check in selected:
+            outcome = check(app_configs=app_configs, databases=databases)
+            messages.extend(_returned_messages(check, outcome))
+        return messages
+
+    def tags_available(self, deployment_checks: bool = False) -> set[str]:
+        """Every tag used by a registered check."""
+        return {tag for check in self.get_checks(deployment_checks) for tag in check.tags}
 
     def tag_exists(self, tag: str, include_deployment_checks: bool = False) -> bool:
         return tag in self.tags_available(include_deployment_checks)
-
-    def tags_available(self, deployment_checks: bool = False) -> set[str]:
-        return set(
-            chain.from_iterable(check.tags for check in self.get_checks(deployment_checks))
-        )
-
-    def get_checks(self, include_deployment_checks: bool = False) -> list[Callable]:
-        checks = list(self.registered_checks)
-        if include_deployment_checks:
-            checks.extend(self.deployment_checks)
-        return checks
 
 
 registry = CheckRegistry()

@@ -18,19 +18,26 @@ from reinhardt.web.templates.engine import Engine
 from reinhardt.web.templates.exceptions import InvalidTemplateLibrary, TemplateDoesNotExist
 from reinhardt.web.templates.loaders.cached import copy_exception
 
+# Attributes a TemplateDoesNotExist may carry that the re-raised copy keeps.
+_KEPT_ON_RERAISE = ("template_name", "lineno", "source_text")
+
+
+def _engine_options(configured):
+    """The OPTIONS as given, with this backend's defaults filled in (not modifying them)."""
+    defaults = {"autoescape": True, "debug": settings.DEBUG, "file_charset": "utf-8"}
+    return {**defaults, **configured}
+
 
 class ReinhardtTemplates(BaseEngine):
+    """Template engine backend wrapping :class:`~reinhardt.web.templates.engine.Engine`."""
+
     app_dirname = "templates"
 
     def __init__(self, params):
-        params = params.copy()
-        options = params.pop("OPTIONS").copy()
-        options.setdefault("autoescape", True)
-        options.setdefault("debug", settings.DEBUG)
-        options.setdefault("file_charset", "utf-8")
-        libraries = options.get("libraries", {})
-        options["libraries"] = self.get_templatetag_libraries(libraries)
-        super().__init__(params)
+        base_params = {key: value for key, value in params.items() if key != "OPTIONS"}
+        options = _engine_options(params["OPTIONS"])
+        options["libraries"] = self.get_templatetag_libraries(options.get("libraries", {}))
+        BaseEngine.__init__(self, base_params)
         self.engine = Engine(self.dirs, self.app_dirs, **options)
 
     def check(self, **kwargs) -> list:
@@ -41,15 +48,14 @@ class ReinhardtTemplates(BaseEngine):
 
     def get_template(self, template_name):
         try:
-            return Template(self.engine.get_template(template_name), self)
-        except TemplateDoesNotExist as exc:
-            reraise(exc, self)
+            compiled = self.engine.get_template(template_name)
+        except TemplateDoesNotExist as missing:
+            reraise(missing, self)
+        return Template(compiled, self)
 
     def get_templatetag_libraries(self, custom_libraries) -> dict:
-        """The installed apps' ``templatetags`` libraries, then the configured ones."""
-        libraries = get_installed_libraries()
-        libraries.update(custom_libraries)
-        return libraries
+        """The installed apps' ``templatetags`` libraries, overridden by the configured ones."""
+        return {**get_installed_libraries(), **custom_libraries}
 
 
 # Django's backend class name, so settings ported with a sed still read naturally.
@@ -60,57 +66,69 @@ class Template:
     """A backend template: ``render(context: dict | None, request=None)``."""
 
     def __init__(self, template, backend):
-        self.template = template
         self.backend = backend
+        self.template = template
 
     @property
     def origin(self):
         return self.template.origin
 
     def render(self, context=None, request=None):
-        context = make_context(context, request, autoescape=self.backend.engine.autoescape)
+        autoescape = self.backend.engine.autoescape
+        full_context = make_context(context, request, autoescape=autoescape)
         try:
-            return self.template.render(context)
-        except TemplateDoesNotExist as exc:
-            reraise(exc, self.backend)
+            return self.template.render(full_context)
+        except TemplateDoesNotExist as missing:
+            reraise(missing, self.backend)
 
 
 def reraise(exc, backend):
-    """Re-raise a TemplateDoesNotExist naming this backend."""
-    new = copy_exception(exc, backend)
-    for attr in ("template_name", "lineno", "source_text"):
-        if attr in exc.__dict__:
-            setattr(new, attr, exc.__dict__[attr])
-    raise new from exc
+    """Raise a copy of the TemplateDoesNotExist *exc* that names *backend*."""
+    copied = copy_exception(exc, backend)
+    state = vars(exc)
+    for name in _KEPT_ON_RERAISE:
+        if name in state:
+            setattr(copied, name, state[name])
+    raise copied from exc
+
+
+def _library_packages():
+    """The importable ``templatetags`` packages: the built-in one, then each app's."""
+    prefixes = ["reinhardt.web.templatetags"]
+    prefixes += [config.name + ".templatetags" for config in apps.get_app_configs()]
+    for prefix in prefixes:
+        try:
+            package = import_module(prefix)
+        except ImportError:
+            continue
+        if hasattr(package, "__path__"):
+            yield prefix, package
 
 
 def get_template_tag_modules():
-    """Yield (name, module path) for every ``templatetags`` module of the installed apps."""
-    candidates = ["reinhardt.web.templatetags"]
-    candidates.extend(f"{app_config.name}.templatetags" for app_config in apps.get_app_configs())
-    for candidate in candidates:
-        try:
-            pkg = import_module(candidate)
-        except ImportError:
-            continue
-        if hasattr(pkg, "__path__"):
-            for name in get_package_libraries(pkg):
-                yield name.removeprefix(candidate).lstrip("."), name
+    """Yield (name, module path) for every ``templatetags`` module of the installed apps;
+    the name is the path below the package, as used by ``{% load %}``."""
+    for prefix, package in _library_packages():
+        skip = len(prefix) + 1
+        for dotted in get_package_libraries(package):
+            yield dotted[skip:], dotted
 
 
 def get_installed_libraries() -> dict:
     """{name: module path} for the libraries ``{% load %}`` finds without configuration."""
-    return dict(get_template_tag_modules())
+    return {name: dotted for name, dotted in get_template_tag_modules()}
 
 
 def get_package_libraries(pkg):
-    for entry in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+    """Yield the dotted paths of *pkg*'s modules (recursively) that define ``register``."""
+    for info in pkgutil.walk_packages(pkg.__path__, f"{pkg.__name__}."):
+        dotted = info.name
         try:
-            module = import_module(entry[1])
-        except ImportError as e:
+            candidate = import_module(dotted)
+        except ImportError as problem:
             raise InvalidTemplateLibrary(
-                f"Invalid template library specified. ImportError raised when trying to load "
-                f"'{entry[1]}': {e}"
-            ) from e
-        if hasattr(module, "register"):
-            yield entry[1]
+                "Invalid template library specified. ImportError raised when trying to "
+                f"load '{dotted}': {problem}"
+            ) from problem
+        if hasattr(candidate, "register"):
+            yield dotted
