@@ -225,7 +225,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         elif isinstance(constraint, CheckConstraint):
             checks = self._checks(model)
             checks[constraint.name] = self._check_expression(model, constraint)
-            self._set_checks(model, checks)
+            self._set_validator(model, checks=checks)
         else:
             raise NotSupportedError(
                 f"MongoDB cannot create {type(constraint).__name__} {constraint.name!r}.",
@@ -239,7 +239,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         elif isinstance(constraint, CheckConstraint):
             checks = self._checks(model)
             checks.pop(constraint.name, None)
-            self._set_checks(model, checks)
+            self._set_validator(model, checks=checks)
 
     # ----- check constraints: the collection's validator -----------------------------------
     # Each check is {$and: [<name>, <not FALSE>]} inside the validator's $and, so it can be
@@ -290,9 +290,6 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         db = self.connection.mongo.db
         self._run("collMod", db.command, "collMod", model._meta.db_table,
                   validator=self._validator(fields, checks), validationLevel="strict")
-
-    def _set_checks(self, model, checks):
-        self._set_validator(model, checks=checks)
 
     @staticmethod
     def _fields_with(model, add=(), drop=()):
@@ -418,7 +415,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 or old_field.db_index != new_field.db_index):
             self._drop_field_indexes(model, old_field)
         # The old column's rule is lifted while its values are renamed or rewritten.
-        self._set_validator(model, self._fields_with(model, drop=[old_field]))
+        checks = self._checks(model)
+        self._set_validator(model, self._fields_with(model, drop=[old_field]), checks)
         if old_field.column != new_field.column:
             self._run("update_many", self._collection(model).update_many,
                       {}, {"$rename": {old_field.column: new_field.column}})
@@ -435,4 +433,5 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if (old_field.column != new_field.column or old_field.unique != new_field.unique
                 or old_field.db_index != new_field.db_index):
             self._field_indexes(model, new_field)
-        self._set_validator(model, self._fields_with(model, add=[new_field], drop=[old_field]))
+        self._set_validator(model, self._fields_with(model, add=[new_field], drop=[old_field]),
+                            checks)
