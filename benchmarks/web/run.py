@@ -186,6 +186,22 @@ def wrk(server: Server, path: str, duration: int) -> tuple[float, float]:
     return float(match.group(1)), cpu_used / requests * 1e6
 
 
+# (table row, reinhardt's server key, Django's server key) for the comparison tables.
+COMPARED_PAGES = (
+    ("plain view", "reinhardt plain", "django plain"),
+    ("plain view + middleware", "reinhardt +middleware plain", "django +middleware plain"),
+    ("route 500 of 500", "reinhardt route 500 of 500", "django route 500 of 500"),
+    ("database page: 20 rows, template, middleware", "reinhardt +db db page",
+     "django +db db page"),
+)
+
+
+def median_of_round_ratios(per_round: dict, numerator: str, denominator: str) -> float:
+    """Median over the rounds of the ratio within each round (both loaded moments apart)."""
+    return statistics.median(a / b for a, b in zip(per_round[numerator], per_round[denominator],
+                                                   strict=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
@@ -271,22 +287,13 @@ def main() -> None:
           "ratios | reinhardt / bare | Django / bare |")
     print("|---|---|---|---|---|---|---|")
     ratios = {}
-    for name, ours_key, theirs_key in (
-        ("plain view", "reinhardt plain", "django plain"),
-        ("plain view + middleware", "reinhardt +middleware plain",
-         "django +middleware plain"),
-        ("route 500 of 500", "reinhardt route 500 of 500", "django route 500 of 500"),
-        ("database page: 20 rows, template, middleware", "reinhardt +db db page",
-         "django +db db page"),
-    ):
+    for name, ours_key, theirs_key in COMPARED_PAGES:
         if ours_key not in results:
             continue
         ours, theirs = results[ours_key], results[theirs_key]
         # Each round loads both sides moments apart: on a shared machine the ratio within
         # a round is steadier than the ratio of the two best rounds.
-        round_ratios = sorted(a / b for a, b in zip(per_round[ours_key], per_round[theirs_key],
-                                                    strict=True))
-        median = statistics.median(round_ratios)
+        median = median_of_round_ratios(per_round, ours_key, theirs_key)
         ratios[name] = {"best_rounds": ours / theirs, "median_of_round_ratios": median}
         print(f"| {name} | {ours:.0f} | {theirs:.0f} | {ours / theirs:.2f}x | {median:.2f}x | "
               f"{ours / bare:.0%} | {theirs / bare:.0%} |")
@@ -300,22 +307,12 @@ def main() -> None:
     cpu = {key: statistics.median(values) for key, values in cpu_per_round.items()}
 
     def paired(numerator: str, denominator: str) -> float:
-        """Median over the rounds of the ratio within each round (moments apart)."""
-        return statistics.median(a / b for a, b in zip(cpu_per_round[numerator],
-                                                       cpu_per_round[denominator],
-                                                       strict=True))
+        return median_of_round_ratios(cpu_per_round, numerator, denominator)
 
     print("\n| page (worker CPU µs/request, median) | reinhardt | Django | Django / reinhardt "
           "| bare / reinhardt (as req/s) | bare / Django (as req/s) |")
     print("|---|---|---|---|---|---|")
-    for name, ours_key, theirs_key in (
-        ("plain view", "reinhardt plain", "django plain"),
-        ("plain view + middleware", "reinhardt +middleware plain",
-         "django +middleware plain"),
-        ("route 500 of 500", "reinhardt route 500 of 500", "django route 500 of 500"),
-        ("database page: 20 rows, template, middleware", "reinhardt +db db page",
-         "django +db db page"),
-    ):
+    for name, ours_key, theirs_key in COMPARED_PAGES:
         if ours_key not in cpu:
             continue
         entry = ratios.setdefault(name, {})
